@@ -1,0 +1,159 @@
+/*
+ * faultrun — the control block: how faultrun talks to the shim.
+ *
+ * One small file in a private run directory (0700 dir, 0600 file), mapped
+ * MAP_SHARED by faultrun and by every process of the target's tree. Its
+ * path travels in FAULTRUN_CTL, so children and exec'd programs join
+ * automatically. See docs/control-block.md.
+ *
+ * Writers (faultrun, faultrun ctl) publish rules and flip their armed
+ * flags; the shim only reads rules and bumps counters and events. Rules
+ * are immutable once published (only the armed flag and the counters
+ * change), so the shim needs no lock: it reads `armed_ops` (one relaxed
+ * atomic load) and, only when its operation's bit is set, the per-op mask
+ * of armed rules.
+ *
+ * The shim treats the block as untrusted: fr_ctl_validate() checks every
+ * bound, and readers bound every string by its array size.
+ */
+#ifndef FAULTRUN_CONTROL_H
+#define FAULTRUN_CONTROL_H
+
+#include <faultrun/rule.h>
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FR_CTL_MAGIC 0x314b4c424c544346ULL /* "FCTLBLK1" little-endian */
+#define FR_CTL_VERSION 1u
+#define FR_CTL_EVENTS 256u
+#define FR_CTL_WHERE_MAX 96
+#define FR_CTL_ENV "FAULTRUN_CTL"   /* path of the block */
+#define FR_SEED_ENV "FAULTRUN_SEED" /* informational; the block holds the seed */
+
+/* A rule slot. `rule` never changes once `ready` is 1. */
+struct fr_ctl_slot {
+	struct fr_rule rule;
+	_Atomic uint32_t ready;    /* 1 once `rule` is fully written */
+	_Atomic uint32_t armed;    /* 1 while the rule is in force */
+	_Atomic uint64_t matched;  /* calls that met every selector */
+	_Atomic uint64_t injected; /* calls that were made to fail/stall */
+	_Atomic uint64_t bytes;    /* bytes through matching writes/sends */
+	_Atomic int64_t budget;    /* FR_ACT_BUDGET: bytes left */
+	_Atomic uint64_t first_ns; /* CLOCK_MONOTONIC of the first injection */
+	_Atomic uint64_t last_ns;  /* ... and of the last one */
+	_Atomic uint64_t arm_count; /* times armed, for the probability hash */
+};
+
+/* One injection, as the shim saw it. `seq` is written last (0 = empty). */
+struct fr_ctl_event {
+	_Atomic uint64_t seq; /* event number + 1 */
+	uint64_t time_ns;     /* CLOCK_MONOTONIC */
+	int32_t pid;
+	uint16_t rule;        /* slot index */
+	uint8_t op;           /* enum fr_op */
+	uint8_t action;       /* enum fr_action */
+	int32_t err;          /* errno given, 0 for short/budget/delay/stall */
+	uint32_t reserved;
+	char where[FR_CTL_WHERE_MAX]; /* path or peer, truncated */
+};
+
+struct fr_ctl {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t size;       /* sizeof(struct fr_ctl) */
+	uint32_t max_rules;  /* FR_MAX_RULES */
+	uint32_t max_events; /* FR_CTL_EVENTS */
+	uint32_t owner_uid;
+	uint32_t creator_pid;
+	uint64_t seed;       /* probability decisions derive from it */
+	uint64_t created_ns; /* CLOCK_MONOTONIC at creation */
+
+	_Atomic uint32_t nslots;     /* slots reserved (clamp to max_rules!) */
+	_Atomic uint32_t rules_gen;  /* bumped when a rule is published */
+	_Atomic uint32_t generation; /* futex word: bumped on every arm/disarm */
+	_Atomic uint32_t armed_ops;  /* FR_OPBIT mask: THE hot-path word */
+	_Atomic uint64_t armed_rules[FR_OP_COUNT]; /* per op: armed slot mask */
+	_Atomic uint64_t event_head; /* events ever written */
+	_Atomic uint32_t disabled;   /* set by a writer to switch everything off */
+	uint32_t reserved[15];
+
+	struct fr_ctl_slot slots[FR_MAX_RULES];
+	struct fr_ctl_event events[FR_CTL_EVENTS];
+};
+
+/*
+ * Reader side (the shim). All of these are async-signal-safe and do not
+ * allocate.
+ */
+
+/* Whether mem (size bytes) is a block this build can use. */
+bool fr_ctl_validate(const void *mem, size_t size);
+
+/*
+ * Map the block at path for a process that wants to bump counters: opened
+ * O_RDWR|O_NOFOLLOW, must be a regular file owned by the effective user,
+ * of the right size, and valid. Returns the mapping or NULL (errno kept).
+ * The fd is closed before returning.
+ */
+struct fr_ctl *fr_ctl_attach(const char *path);
+
+/*
+ * Called when a call met every selector of the armed rule `idx`: counts
+ * the match, then applies after=, probability= and times= and returns
+ * true when this call must be injected (and counts the injection).
+ */
+bool fr_ctl_fire(struct fr_ctl *c, unsigned idx);
+
+/*
+ * For FR_ACT_BUDGET: take up to `want` bytes from the rule's budget.
+ * Returns how many may be written (0 = the disk is full).
+ */
+uint64_t fr_ctl_budget_take(struct fr_ctl *c, unsigned idx, uint64_t want);
+
+/* Record an injection in the ring. `where` may be NULL. */
+void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err,
+		  const char *where);
+
+/* Whether slot idx is published and armed (acquire). */
+bool fr_ctl_armed(const struct fr_ctl *c, unsigned idx);
+
+/*
+ * Writer side (faultrun). Not signal-safe; may allocate.
+ */
+
+/*
+ * Create the block at path (O_EXCL, 0600) and map it. Returns 0 or -errno.
+ */
+int fr_ctl_create(const char *path, uint64_t seed, struct fr_ctl **out);
+
+/* Map an existing block for a writer (ctl): same checks as attach. */
+int fr_ctl_open(const char *path, struct fr_ctl **out);
+
+/* Unmap; NULL is a no-op. */
+void fr_ctl_close(struct fr_ctl *c);
+
+/*
+ * Publish a rule (already checked with fr_rule_finish). Returns its slot
+ * index, -EEXIST when the name is taken, -ENOSPC when the table is full.
+ */
+int fr_ctl_add(struct fr_ctl *c, const struct fr_rule *r, bool armed);
+
+/* Slot index of the rule called name, or -ENOENT. */
+int fr_ctl_find(const struct fr_ctl *c, const char *name);
+
+/*
+ * Arm or disarm a slot; recomputes the masks, bumps `generation` and wakes
+ * every stalled call (futex). Arming resets nothing: counters accumulate;
+ * after= and times= count from the first arming. Returns 0 or -ENOENT.
+ */
+int fr_ctl_set_armed(struct fr_ctl *c, unsigned idx, bool armed);
+
+/* Number of published slots (bounded by max_rules). */
+unsigned fr_ctl_count(const struct fr_ctl *c);
+
+/* CLOCK_MONOTONIC in ns (async-signal-safe). */
+uint64_t fr_now_ns(void);
+
+#endif /* FAULTRUN_CONTROL_H */

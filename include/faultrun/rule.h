@@ -1,0 +1,155 @@
+/*
+ * faultrun — the fault-rule model.
+ *
+ * A rule says which calls fail (operations + selectors) and how (action).
+ * The same fields are written as a one-line SPEC (`faultrun exec -f`), as a
+ * YAML mapping in a scenario, and stored verbatim in the control block.
+ * struct fr_rule is part of the control-block ABI: it is fixed-size, holds
+ * no pointers, and every string in it is a bounded, NUL-padded array.
+ */
+#ifndef FAULTRUN_RULE_H
+#define FAULTRUN_RULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FR_NAME_MAX 48
+#define FR_GLOB_MAX 240
+#define FR_PROC_MAX 32
+#define FR_MAX_RULES 64
+
+/*
+ * Operations. The numbering is ABI (bit positions in masks). Names are
+ * hierarchical ("io/write", "net/recv"); the bare word ("write") is accepted
+ * too, and "io/ *" (no space) selects a whole family.
+ */
+enum fr_op {
+	FR_OP_OPEN = 0,
+	FR_OP_READ,
+	FR_OP_WRITE,
+	FR_OP_FSYNC,
+	FR_OP_TRUNCATE,
+	FR_OP_ALLOCATE,
+	FR_OP_RENAME,
+	FR_OP_UNLINK,
+	FR_OP_MKDIR,
+	FR_OP_CONNECT,
+	FR_OP_ACCEPT,
+	FR_OP_SEND,
+	FR_OP_RECV,
+	/* internal: set while a budget rule is armed, so statvfs looks */
+	FR_OP_STATFS,
+	FR_OP_COUNT
+};
+
+#define FR_OPBIT(op) (1u << (op))
+#define FR_OPS_IO                                                          \
+	(FR_OPBIT(FR_OP_OPEN) | FR_OPBIT(FR_OP_READ) | FR_OPBIT(FR_OP_WRITE) | \
+	 FR_OPBIT(FR_OP_FSYNC) | FR_OPBIT(FR_OP_TRUNCATE) |                    \
+	 FR_OPBIT(FR_OP_ALLOCATE) | FR_OPBIT(FR_OP_RENAME) |                   \
+	 FR_OPBIT(FR_OP_UNLINK) | FR_OPBIT(FR_OP_MKDIR))
+#define FR_OPS_NET                                                   \
+	(FR_OPBIT(FR_OP_CONNECT) | FR_OPBIT(FR_OP_ACCEPT) |           \
+	 FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV))
+
+enum fr_action {
+	FR_ACT_NONE = 0,
+	FR_ACT_ERRNO,  /* fail with rule.err */
+	FR_ACT_SHORT,  /* a short write/read (half, at least one byte) */
+	FR_ACT_BUDGET, /* writes succeed until a shared byte budget is spent */
+	FR_ACT_DELAY,  /* sleep rule.amount ns, then do the real call */
+	FR_ACT_STALL,  /* peer silent until cleared or rule.amount ns (0 = until cleared) */
+	FR_ACT_RESET,  /* ECONNRESET, socket unusable afterwards */
+	FR_ACT_REFUSE, /* connect: ECONNREFUSED */
+	FR_ACT_COUNT
+};
+
+/* rule.flags */
+#define FR_RULE_PROB 0x1u   /* prob_threshold applies */
+#define FR_RULE_HOST 0x2u   /* host/host_family apply */
+#define FR_RULE_PAUSED 0x4u /* loaded disarmed */
+
+/*
+ * One rule. Zero means "any" for every selector. Strings are NUL-padded
+ * and may fill the array (readers must bound them by the array size).
+ */
+struct fr_rule {
+	char name[FR_NAME_MAX];
+	uint32_t ops;          /* FR_OPBIT mask */
+	uint32_t action;       /* enum fr_action */
+	int32_t err;           /* errno for FR_ACT_ERRNO */
+	uint32_t flags;        /* FR_RULE_* */
+	uint64_t amount;       /* budget: bytes; delay/stall: ns (stall 0 = until cleared) */
+	uint64_t after;        /* the first N matching calls pass */
+	uint64_t times;        /* inject at most N times, 0 = no limit */
+	uint64_t prob_threshold; /* inject when hash < threshold (FR_RULE_PROB) */
+	double probability;    /* as written, for reports */
+	char path[FR_GLOB_MAX];  /* file path glob */
+	char unix_path[FR_GLOB_MAX]; /* unix socket path glob */
+	char proc[FR_PROC_MAX];  /* process name glob */
+	uint8_t host[16];      /* IPv4 (first 4 bytes) or IPv6 address */
+	uint16_t host_family;  /* AF_INET / AF_INET6 when FR_RULE_HOST */
+	uint16_t port;         /* peer port */
+	uint16_t lport;        /* local port (accepted sockets) */
+	uint16_t reserved[3];
+};
+
+/* The name of an operation ("write"), or NULL. */
+const char *fr_op_name(enum fr_op op);
+/* The canonical hierarchical name ("io/write"), or NULL. */
+const char *fr_op_path(enum fr_op op);
+/* The name of an action ("errno"), or NULL. */
+const char *fr_action_name(enum fr_action act);
+
+/* ENOSPC -> "ENOSPC"; unknown -> NULL. */
+const char *fr_errno_name(int err);
+/* "ENOSPC" -> ENOSPC; unknown -> 0. */
+int fr_errno_from_name(const char *name);
+/* Whether every operation in ops can really return err (man pages). */
+bool fr_errno_valid(uint32_t ops, int err, enum fr_op *bad_op);
+
+/*
+ * Parse "10MiB", "512", "1k" into bytes; "250ms", "2s", "1m", "1.5s" into
+ * nanoseconds. Return 0 or -EINVAL. A duration needs its unit.
+ */
+int fr_parse_size(const char *s, uint64_t *out);
+int fr_parse_duration(const char *s, uint64_t *out_ns);
+
+/* Reset a rule to "no selectors, no action". */
+void fr_rule_init(struct fr_rule *r);
+
+/*
+ * Apply one SPEC element to a rule: a bare word (operations, comma
+ * separated, or an action without value such as "short", "stall",
+ * "reset", "refuse") when value is NULL, else key=value. On error returns
+ * -EINVAL and writes a one-line message (no prefix) into err.
+ */
+int fr_rule_set(struct fr_rule *r, const char *key, const char *value,
+		char *err, size_t errlen);
+
+/*
+ * Check a rule once all fields are set: an operation and an action are
+ * given, the action fits the operations, the errno is one they can return.
+ * Gives an unnamed rule the name "rule<index>".
+ */
+int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen);
+
+/*
+ * Parse a whole one-line SPEC ("write errno=ENOSPC path=/var/log/**").
+ * Returns 0, or -EINVAL with a message naming the bad field in err.
+ */
+int fr_spec_parse(const char *spec, struct fr_rule *r, unsigned index,
+		  char *err, size_t errlen);
+
+/* Write a rule back as a SPEC line (for ctl list and reports). */
+int fr_rule_format(const struct fr_rule *r, char *buf, size_t len);
+
+/*
+ * Glob matching, async-signal-safe and allocation-free: '*' matches within
+ * one path segment, '**' across segments, '?' one character, [abc] / [a-z]
+ * / [!x] a class. pattern is bounded by plen (stops at NUL earlier).
+ */
+bool fr_glob_match(const char *pattern, size_t plen, const char *str);
+
+#endif /* FAULTRUN_RULE_H */
