@@ -136,7 +136,7 @@ int fr_rule_set(struct fr_rule *r, const char *key, const char *value,
 int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen);
 
 /*
- * Parse a whole one-line SPEC ("write errno=ENOSPC path=/var/log/**").
+ * Parse a whole one-line SPEC ("write errno=ENOSPC path=/var/log/app/..."), see docs/faults.md.
  * Returns 0, or -EINVAL with a message naming the bad field in err.
  */
 int fr_spec_parse(const char *spec, struct fr_rule *r, unsigned index,
@@ -144,6 +144,12 @@ int fr_spec_parse(const char *spec, struct fr_rule *r, unsigned index,
 
 /* Write a rule back as a SPEC line (for ctl list and reports). */
 int fr_rule_format(const struct fr_rule *r, char *buf, size_t len);
+
+/*
+ * The candidate nearest to word by edit distance, for "did you mean"
+ * messages; NULL when nothing is close (distance > 2 and > a third of it).
+ */
+const char *fr_nearest(const char *word, const char *const *cands, size_t n);
 
 /*
  * Glob matching, async-signal-safe and allocation-free: '*' matches within

@@ -1,0 +1,362 @@
+/*
+ * The control block: creation and updates (faultrun), validation and the
+ * injection decision (the shim).
+ *
+ * Reader-side functions run inside arbitrary libc calls of the target,
+ * possibly in signal handlers: they use only atomics, plain memory and
+ * raw syscalls (never the libc wrappers the shim interposes, such as
+ * open() or close(), which would re-enter the shim).
+ */
+#define _GNU_SOURCE
+#include <faultrun/control.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+_Static_assert(sizeof(struct fr_ctl) < 1024 * 1024, "control block too large");
+_Static_assert(FR_MAX_RULES <= 64, "rule masks are 64-bit");
+_Static_assert(FR_OP_COUNT <= 32, "op masks are 32-bit");
+
+uint64_t fr_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+bool fr_ctl_validate(const void *mem, size_t size)
+{
+	const struct fr_ctl *c = mem;
+
+	if (!mem || size < sizeof(struct fr_ctl))
+		return false;
+	return c->magic == FR_CTL_MAGIC && c->version == FR_CTL_VERSION &&
+	       c->size == sizeof(struct fr_ctl) &&
+	       c->max_rules == FR_MAX_RULES && c->max_events == FR_CTL_EVENTS;
+}
+
+/*
+ * Open and map a block, checking what a hostile environment could fake:
+ * a symlink (O_NOFOLLOW), another owner, a non-regular file, a short file.
+ * Uses raw syscalls so the shim does not re-enter itself.
+ */
+static struct fr_ctl *map_block(const char *path, int *errp)
+{
+	struct stat st;
+	long fd;
+	void *mem;
+
+	fd = syscall(SYS_openat, AT_FDCWD, path,
+		     O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		*errp = errno;
+		return NULL;
+	}
+	if (syscall(SYS_fstat, fd, &st) < 0) {
+		*errp = errno;
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		*errp = EPERM;
+		goto out_close;
+	}
+	if ((size_t)st.st_size < sizeof(struct fr_ctl)) {
+		*errp = EINVAL;
+		goto out_close;
+	}
+	mem = mmap(NULL, sizeof(struct fr_ctl), PROT_READ | PROT_WRITE,
+		   MAP_SHARED, (int)fd, 0);
+	if (mem == MAP_FAILED) {
+		*errp = errno;
+		goto out_close;
+	}
+	syscall(SYS_close, fd);
+	if (!fr_ctl_validate(mem, sizeof(struct fr_ctl))) {
+		munmap(mem, sizeof(struct fr_ctl));
+		*errp = EINVAL;
+		return NULL;
+	}
+	return mem;
+
+out_close:
+	syscall(SYS_close, fd);
+	return NULL;
+}
+
+struct fr_ctl *fr_ctl_attach(const char *path)
+{
+	int saved = errno, err = 0;
+	struct fr_ctl *c = map_block(path, &err);
+
+	errno = saved;
+	return c;
+}
+
+bool fr_ctl_armed(const struct fr_ctl *c, unsigned idx)
+{
+	if (idx >= FR_MAX_RULES)
+		return false;
+	return atomic_load_explicit(&c->slots[idx].ready, memory_order_acquire) &&
+	       atomic_load_explicit(&c->slots[idx].armed, memory_order_relaxed);
+}
+
+/* splitmix64: a stateless, well-mixed hash for probability decisions. */
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+bool fr_ctl_fire(struct fr_ctl *c, unsigned idx)
+{
+	struct fr_ctl_slot *s;
+	uint64_t k, inj;
+
+	if (idx >= FR_MAX_RULES)
+		return false;
+	s = &c->slots[idx];
+	k = atomic_fetch_add_explicit(&s->matched, 1, memory_order_relaxed);
+	if (k < s->rule.after)
+		return false;
+	/*
+	 * The k-th matching call of rule idx injects when hash(seed, idx, k)
+	 * falls under the threshold: the same seed gives the same decisions
+	 * for the same sequence of calls, in every process, without state.
+	 */
+	if ((s->rule.flags & FR_RULE_PROB) &&
+	    mix64(c->seed ^ mix64(((uint64_t)idx << 56) ^ k)) >= s->rule.prob_threshold)
+		return false;
+	inj = atomic_load_explicit(&s->injected, memory_order_relaxed);
+	do {
+		if (s->rule.times && inj >= s->rule.times)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(
+		&s->injected, &inj, inj + 1, memory_order_relaxed,
+		memory_order_relaxed));
+
+	uint64_t now = fr_now_ns(), zero = 0;
+	atomic_compare_exchange_strong_explicit(&s->first_ns, &zero, now,
+						memory_order_relaxed,
+						memory_order_relaxed);
+	atomic_store_explicit(&s->last_ns, now, memory_order_relaxed);
+	return true;
+}
+
+uint64_t fr_ctl_budget_take(struct fr_ctl *c, unsigned idx, uint64_t want)
+{
+	struct fr_ctl_slot *s;
+	int64_t left, give;
+
+	if (idx >= FR_MAX_RULES)
+		return 0;
+	s = &c->slots[idx];
+	left = atomic_load_explicit(&s->budget, memory_order_relaxed);
+	do {
+		if (left <= 0)
+			return 0;
+		give = (uint64_t)left < want ? left : (int64_t)want;
+	} while (!atomic_compare_exchange_weak_explicit(
+		&s->budget, &left, left - give, memory_order_relaxed,
+		memory_order_relaxed));
+	atomic_fetch_add_explicit(&s->bytes, (uint64_t)give, memory_order_relaxed);
+	return (uint64_t)give;
+}
+
+void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err,
+		  const char *where)
+{
+	uint64_t n = atomic_fetch_add_explicit(&c->event_head, 1,
+					       memory_order_relaxed);
+	struct fr_ctl_event *e = &c->events[n % FR_CTL_EVENTS];
+	size_t i = 0;
+
+	atomic_store_explicit(&e->seq, 0, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	e->time_ns = fr_now_ns();
+	e->pid = (int32_t)syscall(SYS_getpid);
+	e->rule = (uint16_t)idx;
+	e->op = (uint8_t)op;
+	e->action = idx < FR_MAX_RULES ? (uint8_t)c->slots[idx].rule.action : 0;
+	e->err = err;
+	if (where)
+		for (; i + 1 < sizeof(e->where) && where[i]; i++)
+			e->where[i] = where[i];
+	memset(e->where + i, 0, sizeof(e->where) - i);
+	atomic_store_explicit(&e->seq, n + 1, memory_order_release);
+}
+
+int fr_ctl_create(const char *path, uint64_t seed, struct fr_ctl **out)
+{
+	struct fr_ctl *c;
+	int fd, ret;
+
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, sizeof(struct fr_ctl)) < 0) {
+		ret = -errno;
+		goto err_unlink;
+	}
+	c = mmap(NULL, sizeof(struct fr_ctl), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fd, 0);
+	if (c == MAP_FAILED) {
+		ret = -errno;
+		goto err_unlink;
+	}
+	close(fd);
+	/* the file is zero-filled: set the header, magic last */
+	c->version = FR_CTL_VERSION;
+	c->size = sizeof(struct fr_ctl);
+	c->max_rules = FR_MAX_RULES;
+	c->max_events = FR_CTL_EVENTS;
+	c->owner_uid = (uint32_t)geteuid();
+	c->creator_pid = (uint32_t)getpid();
+	c->seed = seed;
+	c->created_ns = fr_now_ns();
+	atomic_thread_fence(memory_order_release);
+	c->magic = FR_CTL_MAGIC;
+	*out = c;
+	return 0;
+
+err_unlink:
+	close(fd);
+	unlink(path);
+	return ret;
+}
+
+int fr_ctl_open(const char *path, struct fr_ctl **out)
+{
+	int err = 0;
+	struct fr_ctl *c = map_block(path, &err);
+
+	if (!c)
+		return -err;
+	*out = c;
+	return 0;
+}
+
+void fr_ctl_close(struct fr_ctl *c)
+{
+	if (c)
+		munmap(c, sizeof(struct fr_ctl));
+}
+
+unsigned fr_ctl_count(const struct fr_ctl *c)
+{
+	unsigned n = atomic_load_explicit(&c->nslots, memory_order_acquire);
+
+	return n > FR_MAX_RULES ? FR_MAX_RULES : n;
+}
+
+int fr_ctl_find(const struct fr_ctl *c, const char *name)
+{
+	unsigned n = fr_ctl_count(c);
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct fr_ctl_slot *s = &c->slots[i];
+		if (atomic_load_explicit(&s->ready, memory_order_acquire) &&
+		    strncmp(s->rule.name, name, sizeof(s->rule.name)) == 0 &&
+		    strlen(name) < sizeof(s->rule.name))
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Recompute the hot-path masks from the armed flags. Two writers may race;
+ * each retries until its generation bump wins, so the last one to finish
+ * has stored masks computed after every flag it could see.
+ */
+static void recompute(struct fr_ctl *c)
+{
+	uint32_t g;
+
+	do {
+		uint64_t per_op[FR_OP_COUNT] = { 0 };
+		uint32_t ops = 0;
+		unsigned n = fr_ctl_count(c);
+
+		g = atomic_load_explicit(&c->generation, memory_order_acquire);
+		for (unsigned i = 0; i < n; i++) {
+			struct fr_ctl_slot *s = &c->slots[i];
+			if (!atomic_load_explicit(&s->ready, memory_order_acquire) ||
+			    !atomic_load_explicit(&s->armed, memory_order_relaxed))
+				continue;
+			uint32_t r_ops = s->rule.ops;
+			if (s->rule.action == FR_ACT_BUDGET)
+				r_ops |= FR_OPBIT(FR_OP_STATFS);
+			for (unsigned op = 0; op < FR_OP_COUNT; op++)
+				if (r_ops & FR_OPBIT(op))
+					per_op[op] |= 1ull << i;
+			ops |= r_ops;
+		}
+		if (atomic_load_explicit(&c->disabled, memory_order_relaxed)) {
+			ops = 0;
+			memset(per_op, 0, sizeof(per_op));
+		}
+		/* masks before the summary word, so a reader seeing a bit finds its rules */
+		for (unsigned op = 0; op < FR_OP_COUNT; op++)
+			atomic_store_explicit(&c->armed_rules[op], per_op[op],
+					      memory_order_release);
+		atomic_store_explicit(&c->armed_ops, ops, memory_order_release);
+	} while (!atomic_compare_exchange_strong_explicit(
+		&c->generation, &g, g + 1, memory_order_acq_rel,
+		memory_order_acquire));
+	/* release every stalled call so it re-reads its rule */
+	syscall(SYS_futex, &c->generation, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+int fr_ctl_add(struct fr_ctl *c, const struct fr_rule *r, bool armed)
+{
+	unsigned idx;
+	struct fr_ctl_slot *s;
+
+	if (fr_ctl_find(c, r->name) >= 0)
+		return -EEXIST;
+	idx = atomic_fetch_add_explicit(&c->nslots, 1, memory_order_acq_rel);
+	if (idx >= FR_MAX_RULES)
+		return -ENOSPC;
+	s = &c->slots[idx];
+	s->rule = *r;
+	atomic_store_explicit(&s->budget, (int64_t)r->amount, memory_order_relaxed);
+	atomic_store_explicit(&s->armed, armed ? 1 : 0, memory_order_relaxed);
+	if (armed)
+		atomic_store_explicit(&s->arm_count, 1, memory_order_relaxed);
+	atomic_store_explicit(&s->ready, 1, memory_order_release);
+	atomic_fetch_add_explicit(&c->rules_gen, 1, memory_order_acq_rel);
+	recompute(c);
+	return (int)idx;
+}
+
+int fr_ctl_set_armed(struct fr_ctl *c, unsigned idx, bool armed)
+{
+	struct fr_ctl_slot *s;
+
+	if (idx >= fr_ctl_count(c))
+		return -ENOENT;
+	s = &c->slots[idx];
+	if (!atomic_load_explicit(&s->ready, memory_order_acquire))
+		return -ENOENT;
+	if (armed && !atomic_load_explicit(&s->armed, memory_order_relaxed)) {
+		/* a new full disk each time the fault goes in */
+		atomic_store_explicit(&s->budget, (int64_t)s->rule.amount,
+				      memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->arm_count, 1, memory_order_relaxed);
+	}
+	atomic_store_explicit(&s->armed, armed ? 1 : 0, memory_order_release);
+	recompute(c);
+	return 0;
+}

@@ -1,0 +1,166 @@
+/* Unit tests for the SPEC grammar (faultrun exec -f, ctl add, scenario faults). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <faultrun/rule.h>
+
+static char err[256];
+
+static struct fr_rule parse_ok(const char *spec)
+{
+	struct fr_rule r;
+	err[0] = '\0';
+	int ret = fr_spec_parse(spec, &r, 3, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("'%s' refused: %s", spec, err);
+	return r;
+}
+
+static void parse_bad(const char *spec, const char *msg)
+{
+	struct fr_rule r;
+	err[0] = '\0';
+	assert_int_equal(fr_spec_parse(spec, &r, 0, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, msg))
+		fail_msg("'%s': message '%s' lacks '%s'", spec, err, msg);
+}
+
+static void test_issue_examples(void **state)
+{
+	struct fr_rule r = parse_ok("write errno=ENOSPC path=/var/log/app/**");
+	assert_int_equal(r.ops, FR_OPBIT(FR_OP_WRITE));
+	assert_int_equal(r.action, FR_ACT_ERRNO);
+	assert_int_equal(r.err, ENOSPC);
+	assert_string_equal(r.path, "/var/log/app/**");
+	assert_string_equal(r.name, "rule3");
+
+	r = parse_ok("open errno=EACCES path=**/dump.pm2");
+	assert_int_equal(r.err, EACCES);
+
+	r = parse_ok("write budget=10MiB path=/data/**");
+	assert_int_equal(r.action, FR_ACT_BUDGET);
+	assert_int_equal(r.amount, 10ull << 20);
+
+	r = parse_ok("name=disk write,fsync errno=EIO probability=0.01");
+	assert_string_equal(r.name, "disk");
+	assert_int_equal(r.ops, FR_OPBIT(FR_OP_WRITE) | FR_OPBIT(FR_OP_FSYNC));
+	assert_true(r.flags & FR_RULE_PROB);
+	assert_true(r.prob_threshold > 0 && r.prob_threshold < (1ull << 58));
+}
+
+static void test_socket_fields(void **state)
+{
+	struct fr_rule r = parse_ok("recv stall port=3306 host=127.0.0.1");
+	assert_int_equal(r.action, FR_ACT_STALL);
+	assert_int_equal(r.amount, 0);
+	assert_int_equal(r.port, 3306);
+	assert_int_equal(r.host_family, AF_INET);
+	r = parse_ok("net/recv stall=5s host=::1 unix=/run/*.sock");
+	assert_int_equal(r.amount, 5000000000ull);
+	assert_int_equal(r.host_family, AF_INET6);
+	r = parse_ok("connect refuse port=80");
+	assert_int_equal(r.action, FR_ACT_REFUSE);
+	r = parse_ok("accept errno=ECONNABORTED lport=8080");
+	assert_int_equal(r.lport, 8080);
+}
+
+static void test_any_order_and_families(void **state)
+{
+	struct fr_rule r = parse_ok("path=/x/** errno=EIO io/*");
+	assert_int_equal(r.ops, FR_OPS_IO);
+	r = parse_ok("delay=250ms times=2 after=1 net/* name=slow");
+	assert_int_equal(r.ops, FR_OPS_NET);
+	assert_int_equal(r.amount, 250000000ull);
+	assert_int_equal(r.after, 1);
+	assert_int_equal(r.times, 2);
+}
+
+static void test_bad_specs_name_the_field(void **state)
+{
+	parse_bad("write errno=ENOSPC pth=/x", "unknown field 'pth' (did you mean 'path'?)");
+	parse_bad("wrte errno=ENOSPC", "unknown operation or action 'wrte' (did you mean 'write'?)");
+	parse_bad("write errno=ENOSCP", "'errno=ENOSCP': unknown errno name");
+	parse_bad("open errno=ECONNREFUSED", "open() never fails with ECONNREFUSED");
+	parse_bad("write errno=EACCES", "write() never fails with EACCES");
+	parse_bad("write", "no action given");
+	parse_bad("errno=EIO", "no operation given");
+	parse_bad("write delay=5", "'delay=5': expected a duration with a unit");
+	parse_bad("write budget=lots", "'budget=lots'");
+	parse_bad("write errno=EIO probability=1.5", "'probability=1.5'");
+	parse_bad("write errno=EIO times=x", "'times=x': expected a whole number");
+	parse_bad("write stall", "action 'stall' does not apply to 'write'");
+	parse_bad("open refuse", "does not apply");
+	parse_bad("write errno=EIO short", "two actions given");
+	parse_bad("recv stall port=70000", "'port=70000'");
+	parse_bad("recv stall path=/x", "'path=' selects files");
+	parse_bad("write errno=EIO port=80", "select sockets");
+	parse_bad("recv stall host=db.example", "'host=db.example'");
+}
+
+static void test_sizes_and_durations(void **state)
+{
+	uint64_t v;
+	assert_int_equal(fr_parse_size("512", &v), 0);
+	assert_int_equal(v, 512);
+	assert_int_equal(fr_parse_size("64KiB", &v), 0);
+	assert_int_equal(v, 65536);
+	assert_int_equal(fr_parse_size("1GiB", &v), 0);
+	assert_int_equal(v, 1ull << 30);
+	assert_int_equal(fr_parse_size("1.5k", &v), 0);
+	assert_int_equal(v, 1536);
+	assert_int_equal(fr_parse_size("-1", &v), -EINVAL);
+	assert_int_equal(fr_parse_size("10XB", &v), -EINVAL);
+	assert_int_equal(fr_parse_duration("1.5s", &v), 0);
+	assert_int_equal(v, 1500000000ull);
+	assert_int_equal(fr_parse_duration("2m", &v), 0);
+	assert_int_equal(v, 120000000000ull);
+	assert_int_equal(fr_parse_duration("10", &v), -EINVAL);
+	assert_int_equal(fr_parse_duration("ms", &v), -EINVAL);
+}
+
+static void test_format_round_trips(void **state)
+{
+	const char *specs[] = {
+		"name=disk write,fsync errno=EIO path=/d/** probability=0.25 after=2 times=9",
+		"name=db recv stall port=3306 host=127.0.0.1",
+		"name=b write budget=4096 path=/data/**",
+		"name=s send delay=250ms unix=/run/x.sock proc=node",
+	};
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		char buf[512];
+		struct fr_rule a = parse_ok(specs[i]), b;
+		assert_int_equal(fr_rule_format(&a, buf, sizeof(buf)), 0);
+		assert_int_equal(fr_spec_parse(buf, &b, 0, err, sizeof(err)), 0);
+		assert_memory_equal(&a, &b, sizeof(a));
+	}
+}
+
+static void test_errno_names(void **state)
+{
+	assert_int_equal(fr_errno_from_name("ENOSPC"), ENOSPC);
+	assert_string_equal(fr_errno_name(EACCES), "EACCES");
+	assert_int_equal(fr_errno_from_name("EWOULDBLOCK"), EAGAIN);
+	assert_int_equal(fr_errno_from_name("nope"), 0);
+	assert_true(fr_errno_valid(FR_OPBIT(FR_OP_OPEN), EACCES, NULL));
+	assert_true(fr_errno_valid(FR_OPBIT(FR_OP_WRITE) | FR_OPBIT(FR_OP_FSYNC), ENOSPC, NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_issue_examples),
+		cmocka_unit_test(test_socket_fields),
+		cmocka_unit_test(test_any_order_and_families),
+		cmocka_unit_test(test_bad_specs_name_the_field),
+		cmocka_unit_test(test_sizes_and_durations),
+		cmocka_unit_test(test_format_round_trips),
+		cmocka_unit_test(test_errno_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
