@@ -1,0 +1,230 @@
+/*
+ * End-to-end test of the embedded MariaDB (harness/core/mariadb.c): starts a
+ * real mariadbd, connects over the socket and TCP as the target and as the
+ * admin, checks the target's privileges are confined to its database, stops
+ * it and checks the process and its files are gone; then checks that a
+ * server whose owner is SIGKILLed dies too (PR_SET_PDEATHSIG).
+ *
+ * Exit 77 (skip) when mariadbd is not installed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <mysql.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mariadb.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                   \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__,      \
+				__LINE__, #cond);                          \
+			fprintf(stderr, __VA_ARGS__);                      \
+			fputc('\n', stderr);                               \
+			failures++;                                        \
+		}                                                          \
+	} while (0)
+
+static bool pid_alive(pid_t pid)
+{
+	char path[64], state = 0;
+	FILE *f;
+
+	/* a zombie is dead for our purpose */
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fscanf(f, "%*d %*s %c", &state) != 1)
+		state = 0;
+	fclose(f);
+	return state && state != 'Z' && state != 'X';
+}
+
+static bool wait_gone(pid_t pid, double timeout)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	for (double t = 0; t < timeout; t += 0.02) {
+		if (!pid_alive(pid))
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return !pid_alive(pid);
+}
+
+/* Run one query, return the first column of the first row (static buffer). */
+static const char *query1(MYSQL *m, const char *sql)
+{
+	static char buf[256];
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	if (mysql_query(m, sql)) {
+		snprintf(buf, sizeof(buf), "ERROR %u", mysql_errno(m));
+		return buf;
+	}
+	res = mysql_store_result(m);
+	if (!res)
+		return "";
+	row = mysql_fetch_row(res);
+	snprintf(buf, sizeof(buf), "%s", row && row[0] ? row[0] : "NULL");
+	mysql_free_result(res);
+	return buf;
+}
+
+static MYSQL *connect_as(struct fr_mariadb *db, bool tcp, bool admin)
+{
+	MYSQL *m = mysql_init(NULL);
+	unsigned int proto = tcp ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
+
+	mysql_options(m, MYSQL_OPT_PROTOCOL, &proto);
+	if (!mysql_real_connect(m, tcp ? fr_mariadb_host(db) : NULL,
+				admin ? fr_mariadb_admin_user(db) : fr_mariadb_user(db),
+				admin ? fr_mariadb_admin_password(db) :
+					fr_mariadb_password(db),
+				fr_mariadb_database(db), tcp ? fr_mariadb_port(db) : 0,
+				tcp ? NULL : fr_mariadb_socket(db), 0)) {
+		fprintf(stderr, "connect (%s, %s): %s\n", tcp ? "tcp" : "socket",
+			admin ? "admin" : "target", mysql_error(m));
+		mysql_close(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void test_start_query_stop(const char *run_dir)
+{
+	char err[512], dir[512];
+	struct fr_mariadb *db;
+	struct stat st;
+	MYSQL *m;
+	pid_t pid;
+	int ret;
+
+	ret = fr_mariadb_start(run_dir, &db, err, sizeof(err));
+	CHECK(ret == 0, "%s", err);
+	if (ret)
+		return;
+	pid = fr_mariadb_pid(db);
+	printf("# mariadb %s started in %.3f s (%s cache), pid %d, port %u, "
+	       "socket %s\n", fr_mariadb_version(db),
+	       fr_mariadb_start_seconds(db),
+	       fr_mariadb_cache_was_cold(db) ? "cold" : "warm", (int)pid,
+	       fr_mariadb_port(db), fr_mariadb_socket(db));
+	CHECK(pid_alive(pid), "server pid %d not running", (int)pid);
+	CHECK(getpgid(pid) == pid, "server is not its own process group");
+
+	m = connect_as(db, false, false);
+	CHECK(m, "target over the socket");
+	if (m) {
+		CHECK(!strcmp(query1(m, "SELECT 1+1"), "2"), "select");
+		CHECK(!strcmp(query1(m, "CREATE TABLE t (id INT PRIMARY KEY)"),
+			      ""), "create table");
+		CHECK(!strcmp(query1(m, "INSERT INTO t VALUES (1),(2),(3)"),
+			      ""), "insert");
+		CHECK(!strcmp(query1(m, "SELECT COUNT(*) FROM t"), "3"), "count");
+		/* confined to its own database */
+		CHECK(!strncmp(query1(m, "CREATE DATABASE other"), "ERROR", 5),
+		      "target may create databases");
+		mysql_close(m);
+	}
+	m = connect_as(db, true, false);
+	CHECK(m, "target over tcp");
+	if (m) {
+		CHECK(!strcmp(query1(m, "SELECT COUNT(*) FROM t"), "3"),
+		      "tcp count");
+		mysql_close(m);
+	}
+	m = connect_as(db, true, true);
+	CHECK(m, "admin over tcp");
+	if (m) {
+		CHECK(!strcmp(query1(m, "SELECT COUNT(*) FROM "
+				     "information_schema.processlist"), "1"),
+		      "processlist");
+		CHECK(!strcmp(query1(m, "SET GLOBAL max_connections = 50"), ""),
+		      "admin set global");
+		mysql_close(m);
+	}
+
+	fr_mariadb_stop(db);
+	CHECK(wait_gone(pid, 0.5), "server pid %d still running after stop",
+	      (int)pid);
+	snprintf(dir, sizeof(dir), "%s/mariadb", run_dir);
+	CHECK(stat(dir, &st) < 0 && errno == ENOENT, "%s left behind", dir);
+}
+
+/*
+ * The owner of the server is SIGKILLed: no fr_mariadb_stop() runs, and the
+ * server must still go (PDEATHSIG).
+ */
+static void test_dies_with_owner(const char *run_dir)
+{
+	int fds[2];
+	pid_t owner, server = 0;
+	ssize_t n;
+
+	if (pipe(fds) < 0)
+		return;
+	owner = fork();
+	if (owner == 0) {
+		struct fr_mariadb *db;
+		char err[512];
+
+		close(fds[0]);
+		if (fr_mariadb_start(run_dir, &db, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			_exit(1);
+		}
+		server = fr_mariadb_pid(db);
+		if (write(fds[1], &server, sizeof(server)) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	n = read(fds[0], &server, sizeof(server));
+	close(fds[0]);
+	CHECK(n == sizeof(server), "owner did not start a server");
+	kill(owner, SIGKILL);
+	waitpid(owner, NULL, 0);
+	if (n != sizeof(server))
+		return;
+	CHECK(wait_gone(server, 5), "server %d survived its owner's SIGKILL",
+	      (int)server);
+	if (pid_alive(server))
+		kill(server, SIGKILL);
+}
+
+int main(void)
+{
+	char run_dir[] = "/tmp/faultrun-test-mariadb-XXXXXX";
+	char cmd[128];
+
+	if (access("/usr/sbin/mariadbd", X_OK) < 0 && !getenv("FAULTRUN_MARIADBD")) {
+		printf("# SKIP: mariadbd not installed\n");
+		return 77;
+	}
+	if (!mkdtemp(run_dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_start_query_stop(run_dir);
+	test_start_query_stop(run_dir); /* again, warm, same run dir */
+	test_dies_with_owner(run_dir);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", run_dir);
+	if (system(cmd) != 0)
+		failures++;
+	printf("%s\n", failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
+}
