@@ -1,0 +1,26 @@
+/*
+ * Reading a control block for people and for tools: the per-rule counts
+ * that exec prints, `ctl list`, and exec's JSON summary.
+ */
+#ifndef FAULTRUN_CTLREAD_H
+#define FAULTRUN_CTLREAD_H
+
+#include <faultrun/control.h>
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* One line per rule: name, state, spec, matched, injected (and bytes). */
+void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out);
+
+/* The events still in the ring, oldest first, one line each. */
+void fr_ctl_print_events(const struct fr_ctl *c, FILE *out);
+
+/* exec's --json: command, status, seed, rules with counters, events. */
+int fr_ctl_write_json(const struct fr_ctl *c, const char *path, char **cmd,
+		      int status, uint64_t duration_ns);
+
+/* A random seed, short enough to retype (cmd_exec.c). */
+uint64_t fr_random_seed(void);
+
+#endif /* FAULTRUN_CTLREAD_H */

@@ -1,0 +1,68 @@
+/*
+ * faultrun: replay production incidents against a real service.
+ *
+ *	faultrun [run] SCENARIO...     run scenarios, judge them (cmd_run.c)
+ *	faultrun check SCENARIO...     validate scenarios without running
+ *	faultrun exec -f SPEC -- CMD   run one program under the shim
+ *	faultrun ctl [list|arm|disarm|add|events]   steer a running exec/run
+ *	faultrun report JOURNAL --html FILE
+ */
+#include "cli.h"
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+	fputs("usage: faultrun [run] SCENARIO.yml|DIR... [--set K=V] [--junit FILE] [--json FILE]\n"
+	      "                [--html FILE] [-j N] [--keep] [-q|-v]\n"
+	      "       faultrun check SCENARIO.yml...\n"
+	      "       faultrun exec [-f SPEC]... [--paused] [--seed N] [--json FILE] [-q] -- CMD [ARGS]\n"
+	      "       faultrun ctl [--run PID|DIR] [list | events | arm NAME | disarm NAME | add SPEC]\n"
+	      "       faultrun report JOURNAL.json --html FILE\n"
+	      "\n"
+	      "exit status: 0 all assertions held (exec: the command's status), 1 an assertion\n"
+	      "failed, 2 bad input, 3 the run could not happen\n"
+	      "docs: docs/scenario-format.md, docs/faults.md, docs/limitations.md\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("faultrun %s\n", FR_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "exec") == 0)
+		return fr_cmd_exec(argc - 1, argv + 1);
+	if (strcmp(cmd, "ctl") == 0)
+		return fr_cmd_ctl(argc - 1, argv + 1);
+#ifdef FR_HAVE_CMD_RUN
+	if (strcmp(cmd, "check") == 0)
+		return fr_cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0)
+		return fr_cmd_run(argc - 1, argv + 1);
+#endif
+#ifdef FR_HAVE_CMD_REPORT
+	if (strcmp(cmd, "report") == 0)
+		return fr_cmd_report(argc - 1, argv + 1);
+#endif
+#ifdef FR_HAVE_CMD_RUN
+	/* faultrun FILE... is faultrun run FILE... */
+	return fr_cmd_run(argc, argv);
+#else
+	fprintf(stderr, "faultrun: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+#endif
+}

@@ -1,0 +1,50 @@
+/*
+ * Starting a program under the shim: what `faultrun exec` and the scenario
+ * runner share. See docs/limitations.md for what cannot be preloaded.
+ */
+#ifndef FAULTRUN_LAUNCH_H
+#define FAULTRUN_LAUNCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Find cmd on PATH (as execvp would) and check that the shim can reach it:
+ * an ELF with a PT_INTERP (dynamically linked), not setuid/setgid, not a Go
+ * binary. Scripts (#!) are checked through their interpreter.
+ * Returns 0 and the resolved path, -ENOENT when there is no such program,
+ * -ENOTSUP when it cannot be preloaded; err holds a one-line message
+ * ("faultrun: 'x' is statically linked: ...").
+ */
+int fr_launch_check(const char *cmd, char *resolved, size_t rlen,
+		    char *err, size_t errlen);
+
+/*
+ * The shim to preload: $FAULTRUN_SHIM, else libfaultshim.so next to the
+ * running faultrun in a build tree (../shim/), else the installed one.
+ */
+const char *fr_shim_path(void);
+
+/*
+ * Set up the current process's environment for a target (call in the
+ * child after fork, or before exec): LD_PRELOAD with the shim prepended
+ * (after libasan/libtsan if those are first already), FAULTRUN_CTL,
+ * FAULTRUN_SEED, UV_USE_IO_URING=0 (libuv would bypass libc file I/O).
+ * Returns 0 or -errno.
+ */
+int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed);
+
+/*
+ * Create a private run directory (0700) under $XDG_RUNTIME_DIR or /tmp,
+ * named faultrun-<uid>/<tag>-<pid>-XXXXXX, and write its path to out.
+ * Stale run directories whose owning pid is dead are removed first.
+ */
+int fr_rundir_create(const char *tag, char *out, size_t len);
+
+/* Remove a run directory and everything in it (no symlinks followed). */
+int fr_rundir_remove(const char *dir);
+
+/* The directory holding every run directory of this user. */
+int fr_rundir_base(char *out, size_t len);
+
+#endif /* FAULTRUN_LAUNCH_H */
