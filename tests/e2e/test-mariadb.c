@@ -5,7 +5,8 @@
  * it and checks the process and its files are gone; then checks that a
  * server whose owner is SIGKILLed dies too (PR_SET_PDEATHSIG).
  *
- * Exit 77 (skip) when mariadbd is not installed.
+ * Exit 77 (skip) when mariadbd is not installed. With --serve it is also the
+ * database helper of the targets' shell tests (see serve()).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -205,10 +206,60 @@ static void test_dies_with_owner(const char *run_dir)
 		kill(server, SIGKILL);
 }
 
-int main(void)
+/*
+ * --serve RUN_DIR: a helper for the shell tests of the targets. Start a
+ * server in RUN_DIR, write RUN_DIR/db.env (shell assignments: DB_HOST,
+ * DB_PORT, DB_SOCKET, DB_USER, DB_PASSWORD, DB_NAME, DB_ADMIN_USER,
+ * DB_ADMIN_PASSWORD, DB_PID, DB_START_SECONDS), then wait for SIGTERM or
+ * SIGINT, and stop it.
+ */
+static int serve(const char *run_dir)
+{
+	char err[512], path[4096], tmp[4200];
+	struct fr_mariadb *db;
+	sigset_t mask;
+	FILE *f;
+	int sig;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if (fr_mariadb_start(run_dir, &db, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/db.env", run_dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		perror(tmp);
+		fr_mariadb_stop(db);
+		return 1;
+	}
+	fprintf(f, "DB_HOST=%s\nDB_PORT=%u\nDB_SOCKET='%s'\nDB_USER=%s\n"
+		"DB_PASSWORD=%s\nDB_NAME=%s\nDB_ADMIN_USER=%s\n"
+		"DB_ADMIN_PASSWORD=%s\nDB_PID=%d\nDB_START_SECONDS=%.3f\n",
+		fr_mariadb_host(db), fr_mariadb_port(db), fr_mariadb_socket(db),
+		fr_mariadb_user(db), fr_mariadb_password(db),
+		fr_mariadb_database(db), fr_mariadb_admin_user(db),
+		fr_mariadb_admin_password(db), (int)fr_mariadb_pid(db),
+		fr_mariadb_start_seconds(db));
+	fclose(f);
+	rename(tmp, path); /* appears complete or not at all */
+	sigwait(&mask, &sig);
+	unlink(path);
+	fr_mariadb_stop(db);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	char run_dir[] = "/tmp/faultrun-test-mariadb-XXXXXX";
 	char cmd[128];
+
+	if (argc == 3 && !strcmp(argv[1], "--serve"))
+		return serve(argv[2]);
 
 	if (access("/usr/sbin/mariadbd", X_OK) < 0 && !getenv("FAULTRUN_MARIADBD")) {
 		printf("# SKIP: mariadbd not installed\n");
