@@ -554,9 +554,10 @@ static void log_tail(const char *path, char *out, size_t outlen)
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
+	/* the last error that is not the closing "[ERROR] Aborting" */
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (strstr(line, "[ERROR]"))
+		if (strstr(line, "[ERROR]") && !strstr(line, "] Aborting"))
 			best = line;
 		last = line;
 	}
@@ -1050,7 +1051,7 @@ static void db_free(struct fr_mariadb *db)
 int fr_mariadb_start(const char *run_dir, struct fr_mariadb **out, char *err,
 		     size_t errlen)
 {
-	char *datadir = NULL, *tmpdir = NULL, *init = NULL, tail[512];
+	char *datadir = NULL, *tmpdir = NULL, *init = NULL, *kept_log, tail[512];
 	struct sockaddr_un sun;
 	double t0 = now_s();
 	struct fr_mariadb *db;
@@ -1127,13 +1128,22 @@ int fr_mariadb_start(const char *run_dir, struct fr_mariadb **out, char *err,
 			db->pid = 0;
 			continue;
 		}
+		kill_server(db);
+		/* keep the log where the message says, outside what we remove */
+		kept_log = path_fmt("%s/mariadb-error.log", run_dir);
+		if (kept_log && rename(db->log, kept_log) < 0) {
+			free(kept_log);
+			kept_log = NULL;
+		}
 		if (ret == -ECHILD)
 			set_err(err, errlen, "faultrun: mariadbd exited during "
-				"start-up: %s (log: %s)", tail, db->log);
+				"start-up: %s (log: %s)", tail,
+				kept_log ? kept_log : "lost");
 		else
 			set_err(err, errlen, "faultrun: mariadbd not ready after "
-				"%.0f s (log: %s)", READY_TIMEOUT_S, db->log);
-		kill_server(db);
+				"%.0f s (log: %s)", READY_TIMEOUT_S,
+				kept_log ? kept_log : "lost");
+		free(kept_log);
 		goto err_rm_dir;
 	}
 	unlink(init); /* it holds the passwords */
@@ -1163,8 +1173,7 @@ void fr_mariadb_stop(struct fr_mariadb *db)
 	if (db->pid > 0) {
 		kill(db->pid, SIGTERM);
 		if (wait_exit(db, STOP_GRACE_S)) {
-			/* anything it left in its group goes too */
-			kill(-db->pid, SIGKILL);
+			/* reaped: its pid (and group id) may be reused now */
 			if (db->pidfd >= 0)
 				close(db->pidfd);
 			db->pidfd = -1;

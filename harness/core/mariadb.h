@@ -46,7 +46,8 @@ struct fr_mariadb;
  * in err: -ENOENT when mariadbd or mariadb-install-db is not installed
  * (a test may turn that into a skip), -ETIMEDOUT when the server did not get
  * ready in time, -ECHILD when it exited during start-up (the message quotes
- * the error log), -ENAMETOOLONG when the socket path is too long.
+ * the error log, which is then kept as <run_dir>/mariadb-error.log; all
+ * else is removed), -ENAMETOOLONG when the socket path is too long.
  */
 int fr_mariadb_start(const char *run_dir, struct fr_mariadb **out, char *err,
 		     size_t errlen);
