@@ -45,6 +45,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -659,6 +660,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": /proc/self/exe: %s\n", strerror(errno));
 		return 1;
 	}
+	mkdir(opt.log_dir, 0755); /* like ~/.pm2/logs; it may exist */
 	for (int i = 0; i < 2; i++)
 		snprintf(app.out[i].path, sizeof(app.out[i].path), "%s/%s",
 			 opt.log_dir, app.out[i].file);
