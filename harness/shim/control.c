@@ -1,0 +1,487 @@
+/*
+ * The decision: given a call that met the hot-path test, which armed rule
+ * (if any) applies and what it does.
+ *
+ * Reached only when armed_ops has a bit for the call's operation. Runs with
+ * the re-entry guard held and errno saved, uses no lock and no allocation,
+ * so it is as async-signal-safe as the call it decides (write() in a
+ * signal handler included). The order is fixed: the rules armed for the
+ * operation (armed_rules[op], bounded by the published slot count), then
+ * the call's own selectors (the fd table, or the path argument), then
+ * proc= (cached per process), then, rule by rule in slot order,
+ * fr_ctl_fire (after=, probability=, times=) and the action. The first
+ * rule that injects decides; budgets are taken before.
+ */
+#include "shim.h"
+
+#include <limits.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+uint64_t shim_armed_rules(struct fr_ctl *c, enum fr_op op)
+{
+	uint64_t m = atomic_load_explicit(&c->armed_rules[op],
+					  memory_order_acquire);
+	unsigned n = fr_ctl_count(c);
+
+	if (n < 64)
+		m &= (1ull << n) - 1;
+	return m;
+}
+
+/*
+ * proc=: the slots whose process glob matches this process, evaluated
+ * once per slot. The names tried are argv[0]'s basename, the kernel's comm
+ * (prctl) and the executable's basename (/proc/self/exe), so "python3"
+ * matches a python3.11 binary started as python3. Inherited by fork (same
+ * program); exec starts over.
+ */
+static _Atomic uint64_t proc_known, proc_match;
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+static __attribute__((noinline)) void proc_resolve(struct fr_ctl *c,
+						   uint64_t missing)
+{
+	char comm[17] = "", exe[PATH_MAX] = "";
+	const char *argv0 = program_invocation_short_name;
+	long n;
+	uint64_t known = 0, match = 0;
+
+	if (prctl(PR_GET_NAME, comm) != 0)
+		comm[0] = '\0';
+	n = syscall(SYS_readlink, "/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	while (missing) {
+		unsigned i = (unsigned)__builtin_ctzll(missing);
+		const struct fr_rule *r = &c->slots[i].rule;
+
+		missing &= missing - 1;
+		if (!atomic_load_explicit(&c->slots[i].ready,
+					  memory_order_acquire))
+			continue;
+		known |= 1ull << i;
+		if (!r->proc[0] ||
+		    (argv0 && fr_glob_match(r->proc, sizeof(r->proc), argv0)) ||
+		    (comm[0] && fr_glob_match(r->proc, sizeof(r->proc), comm)) ||
+		    (exe[0] && fr_glob_match(r->proc, sizeof(r->proc),
+					     base_name(exe))))
+			match |= 1ull << i;
+	}
+	atomic_fetch_or_explicit(&proc_match, match, memory_order_release);
+	atomic_fetch_or_explicit(&proc_known, known, memory_order_release);
+}
+
+static uint64_t proc_filter(struct fr_ctl *c, uint64_t cand)
+{
+	uint64_t missing = cand & ~atomic_load_explicit(&proc_known,
+							memory_order_acquire);
+
+	if (unlikely(missing))
+		proc_resolve(c, missing);
+	return cand & atomic_load_explicit(&proc_match, memory_order_acquire);
+}
+
+/* Give bytes back to a budget (a write moved fewer than it was granted). */
+static void budget_give_back(struct fr_ctl *c, int idx, size_t bytes)
+{
+	if (idx < 0 || idx >= FR_MAX_RULES || !bytes)
+		return;
+	atomic_fetch_add_explicit(&c->slots[idx].budget, (int64_t)bytes,
+				  memory_order_relaxed);
+	atomic_fetch_sub_explicit(&c->slots[idx].bytes, (uint64_t)bytes,
+				  memory_order_relaxed);
+}
+
+void shim_settle(const struct shim_verdict *v, ssize_t done)
+{
+	size_t used = done > 0 ? (size_t)done : 0;
+
+	if (v->taken > used && shim_ctl)
+		budget_give_back(shim_ctl, v->budget_rule, v->taken - used);
+}
+
+static const char *outcome_name(const struct shim_verdict *v)
+{
+	switch (v->what) {
+	case SHIM_FAIL:
+		return "errno";
+	case SHIM_LIMIT:
+		return "short";
+	case SHIM_DELAY:
+		return "delay";
+	case SHIM_STALL:
+		return "stall";
+	case SHIM_RESET:
+		return "reset";
+	case SHIM_REFUSE:
+		return "refuse";
+	default:
+		return "pass";
+	}
+}
+
+/* Counters are done; write the event and the debug line. */
+static void record(struct fr_ctl *c, const struct shim_verdict *v,
+		   const char *fn, int fd, const char *where)
+{
+	char buf[FR_CTL_WHERE_MAX];
+	int err = v->what == SHIM_FAIL || v->what == SHIM_RESET ||
+			  v->what == SHIM_REFUSE ?
+			  v->err :
+			  0;
+
+	if (!where && fd >= 0) {
+		int r = shim_fd_path(fd, buf, sizeof(buf));
+
+		if (r == 0)
+			where = buf;
+		else if (r == -ENAMETOOLONG)
+			where = "(long path)";
+	}
+	fr_ctl_event(c, v->rule, v->op, err, where);
+	SHIM_DEBUG("%s(%s%s): rule \"%.*s\": %s%s%s", fn,
+		   where ? where : "fd", "", (int)sizeof(c->slots[0].rule.name),
+		   c->slots[v->rule].rule.name, outcome_name(v),
+		   err ? " " : "", err ? strerrorname_np(err) : "");
+}
+
+static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
+				uint64_t cand, size_t want, unsigned flags,
+				const char *fn, int fd, const char *where,
+				struct shim_verdict *v)
+{
+	v->op = op;
+	cand = proc_filter(c, cand);
+	while (cand) {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
+		struct fr_ctl_slot *s = &c->slots[i];
+		const struct fr_rule *r = &s->rule;
+		uint64_t got;
+
+		cand &= cand - 1;
+		if (!fr_ctl_armed(c, i))
+			continue; /* disarmed since the mask was read */
+		switch (r->action) {
+		case FR_ACT_BUDGET:
+			if ((flags & SHIM_NOBUDGET) || v->budget_rule >= 0 ||
+			    (op != FR_OP_WRITE && op != FR_OP_ALLOCATE))
+				continue;
+			got = fr_ctl_budget_take(c, i, want);
+			if (got == want) {
+				/* fits: a match, not an injection */
+				atomic_fetch_add_explicit(&s->matched, 1,
+							  memory_order_relaxed);
+				v->budget_rule = (int)i;
+				v->taken = got;
+				continue;
+			}
+			if (!fr_ctl_fire(c, i)) {
+				budget_give_back(c, (int)i, got);
+				continue;
+			}
+			v->rule = i;
+			v->err = ENOSPC;
+			if (got && op == FR_OP_WRITE) {
+				/* the crossing write is short */
+				v->what = SHIM_LIMIT;
+				v->allow = got;
+				v->budget_rule = (int)i;
+				v->taken = got;
+			} else {
+				/* full, or an allocation that does not fit */
+				budget_give_back(c, (int)i, got);
+				v->what = SHIM_FAIL;
+			}
+			goto out_inject;
+		case FR_ACT_ERRNO:
+			if (r->err <= 0 || !fr_ctl_fire(c, i))
+				continue;
+			v->what = SHIM_FAIL;
+			v->err = r->err;
+			break;
+		case FR_ACT_SHORT:
+			if ((flags & SHIM_NOBUDGET) || want < 2 ||
+			    !fr_ctl_fire(c, i))
+				continue;
+			v->what = SHIM_LIMIT;
+			v->allow = want / 2;
+			v->err = ENOSPC; /* what stdio reports for it */
+			break;
+		case FR_ACT_DELAY:
+			if (!fr_ctl_fire(c, i))
+				continue;
+			v->what = SHIM_DELAY;
+			v->ns = r->amount;
+			break;
+		case FR_ACT_STALL:
+			if (!fr_ctl_fire(c, i))
+				continue;
+			v->what = SHIM_STALL;
+			v->ns = r->amount;
+			break;
+		case FR_ACT_RESET:
+			if (!fr_ctl_fire(c, i))
+				continue;
+			v->what = SHIM_RESET;
+			v->err = ECONNRESET;
+			break;
+		case FR_ACT_REFUSE:
+			if (!fr_ctl_fire(c, i))
+				continue;
+			v->what = SHIM_REFUSE;
+			v->err = ECONNREFUSED;
+			break;
+		default:
+			continue;
+		}
+		v->rule = i;
+		goto out_inject;
+	}
+	if (v->budget_rule >= 0) {
+		v->what = SHIM_COUNT;
+		v->allow = want;
+	}
+	return v->what;
+
+out_inject:
+	/* a failing call moves nothing: return what an earlier budget gave */
+	if (v->what != SHIM_LIMIT && v->what != SHIM_DELAY &&
+	    v->what != SHIM_STALL && v->taken) {
+		budget_give_back(c, v->budget_rule, v->taken);
+		v->taken = 0;
+		v->budget_rule = -1;
+	} else if (v->what == SHIM_DELAY || v->what == SHIM_STALL) {
+		v->allow = want;
+	} else if (v->what == SHIM_LIMIT && v->taken > v->allow) {
+		budget_give_back(c, v->budget_rule, v->taken - v->allow);
+		v->taken = v->allow;
+	}
+	record(c, v, fn, fd, where);
+	return v->what;
+}
+
+void shim_verdict_init(struct shim_verdict *v, enum fr_op op)
+{
+	v->what = SHIM_PASS;
+	v->op = op;
+	v->err = 0;
+	v->rule = 0;
+	v->ns = 0;
+	v->allow = 0;
+	v->taken = 0;
+	v->budget_rule = -1;
+	v->kind = SHIM_FD_UNKNOWN;
+}
+
+enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op,
+				   uint64_t cand, size_t want, unsigned flags,
+				   const char *fn, const char *where,
+				   struct shim_verdict *v)
+{
+	enum shim_outcome o;
+	int saved = errno;
+
+	shim_verdict_init(v, op);
+	if (!c || !cand || shim_depth > 0)
+		return SHIM_PASS;
+	shim_guard_enter();
+	o = decide(c, op, cand, want, flags, fn, -1, where, v);
+	shim_guard_leave();
+	errno = saved;
+	return o;
+}
+
+enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
+				 const char *fn, unsigned flags,
+				 struct shim_verdict *v)
+{
+	struct fr_ctl *c = shim_ctl;
+	enum fr_op alt = op == FR_OP_WRITE ? FR_OP_SEND :
+			 op == FR_OP_READ  ? FR_OP_RECV :
+					     op;
+	uint64_t om, am, m;
+	enum shim_fd_kind kind;
+	enum shim_outcome o = SHIM_PASS;
+	int saved;
+
+	shim_verdict_init(v, op);
+	if (!c || shim_depth > 0)
+		return SHIM_PASS;
+	om = shim_armed_rules(c, op);
+	am = alt != op ? shim_armed_rules(c, alt) : 0;
+	if (!(om | am))
+		return SHIM_PASS;
+	saved = errno;
+	shim_guard_enter();
+	m = shim_fd_match(fd, om | am, &kind);
+	v->kind = kind;
+	if (kind == SHIM_FD_SOCKET && alt != op) {
+		op = alt;
+		m &= am;
+	} else {
+		m &= om;
+	}
+	if (m)
+		o = decide(c, op, m, want, flags, fn, fd, NULL, v);
+	v->kind = kind;
+	shim_guard_leave();
+	errno = saved;
+	return o;
+}
+
+/* The subset of cand whose path glob matches path (made absolute). */
+static __attribute__((noinline)) uint64_t match_path(struct fr_ctl *c,
+						     uint64_t cand, int dirfd,
+						     const char *path,
+						     char *abs, size_t len)
+{
+	uint64_t m = 0;
+
+	if (!shim_abspath(dirfd, path, abs, len)) {
+		/* cannot tell where it is: only rules without a path apply */
+		abs[0] = '\0';
+		path = NULL;
+	} else {
+		path = abs;
+	}
+	while (cand) {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
+
+		cand &= cand - 1;
+		if (shim_rule_match_file(&c->slots[i].rule, path))
+			m |= 1ull << i;
+	}
+	return m;
+}
+
+enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
+				    const char *path1, int dirfd2,
+				    const char *path2, const char *fn,
+				    struct shim_verdict *v)
+{
+	struct fr_ctl *c = shim_ctl;
+	char abs[PATH_MAX], abs2[PATH_MAX];
+	uint64_t cand, m;
+	enum shim_outcome o = SHIM_PASS;
+	int saved;
+
+	shim_verdict_init(v, op);
+	if (!c || shim_depth > 0 || !path1)
+		return SHIM_PASS;
+	cand = shim_armed_rules(c, op);
+	if (!cand)
+		return SHIM_PASS;
+	saved = errno;
+	shim_guard_enter();
+	m = match_path(c, cand, dirfd1, path1, abs, sizeof(abs));
+	if (path2)
+		m |= match_path(c, cand, dirfd2, path2, abs2, sizeof(abs2));
+	if (m)
+		o = decide(c, op, m, 0, SHIM_NOBUDGET, fn, -1,
+			   abs[0] ? abs : path1, v);
+	shim_guard_leave();
+	errno = saved;
+	return o;
+}
+
+enum shim_outcome shim_decide_path(enum fr_op op, int dirfd, const char *path,
+				   const char *fn, struct shim_verdict *v)
+{
+	return shim_decide_path2(op, dirfd, path, AT_FDCWD, NULL, fn, v);
+}
+
+void shim_sleep_ns(uint64_t ns)
+{
+	struct timespec ts;
+	int saved = errno;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ns += (uint64_t)ts.tv_nsec;
+	ts.tv_sec += (time_t)(ns / 1000000000ull);
+	ts.tv_nsec = (long)(ns % 1000000000ull);
+	/* absolute deadline: a signal does not restart the whole delay */
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	       EINTR)
+		;
+	errno = saved;
+}
+
+int shim_stall_wait(unsigned idx, uint64_t deadline_ns)
+{
+	struct fr_ctl *c = shim_ctl;
+	int saved = errno, ret = 0;
+
+	if (!c)
+		return 0;
+	for (;;) {
+		uint32_t g = atomic_load_explicit(&c->generation,
+						  memory_order_acquire);
+		struct timespec ts, *tp = NULL;
+
+		if (!fr_ctl_armed(c, idx) ||
+		    atomic_load_explicit(&c->disabled, memory_order_relaxed))
+			break;
+		if (deadline_ns) {
+			uint64_t now = fr_now_ns();
+
+			if (now >= deadline_ns) {
+				ret = -ETIMEDOUT;
+				break;
+			}
+			ts.tv_sec = (time_t)((deadline_ns - now) / 1000000000ull);
+			ts.tv_nsec = (long)((deadline_ns - now) % 1000000000ull);
+			tp = &ts;
+		}
+		/* shared futex (no FUTEX_PRIVATE_FLAG): the block is MAP_SHARED */
+		if (syscall(SYS_futex, &c->generation, FUTEX_WAIT, g, tp, NULL,
+			    0) < 0 &&
+		    errno == EINTR) {
+			ret = -EINTR;
+			break;
+		}
+	}
+	errno = saved;
+	return ret;
+}
+
+int shim_wait(const struct shim_verdict *v)
+{
+	switch (v->what) {
+	case SHIM_DELAY:
+		shim_sleep_ns(v->ns);
+		return 0;
+	case SHIM_STALL: {
+		uint64_t deadline = v->ns ? fr_now_ns() + v->ns : 0;
+
+		/* a blocking file call has no timeout of its own: ride out signals */
+		while (shim_stall_wait(v->rule, deadline) == -EINTR)
+			;
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+void shim_stdio_set_error(FILE *f)
+{
+#ifdef _IO_ERR_SEEN
+	/*
+	 * glibc: the flag ferror() and the ferror_unlocked() macro read and
+	 * clearerr() resets, exactly as a failed internal write leaves it.
+	 */
+	if (f)
+		f->_flags |= _IO_ERR_SEEN;
+#else
+	(void)f;
+#endif
+}

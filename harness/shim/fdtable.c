@@ -1,0 +1,551 @@
+/*
+ * The per-fd table: which rules an fd matches, decided once per fd and rule.
+ *
+ * Paths are matched when a file is opened (shim_fd_record_open) or, for an
+ * fd the shim never saw opened (inherited stdout, an fd opened by libc
+ * internally, anything opened before a rule existed), lazily the first
+ * time a call on it meets an armed rule: readlink(/proc/self/fd/N) gives
+ * the path, or "socket:[...]" / "pipe:[...]" for fds without one. After
+ * that a call on the fd costs a table lookup and two mask tests, with no
+ * syscall. Rules never change once published, so a result stays valid
+ * until the fd is closed or replaced: close/close_range/closefrom/dup2/
+ * dup3/fclose/freopen forget or copy entries (wrap_fd.c, wrap_stdio.c),
+ * and every call we see returning a new fd forgets any stale entry.
+ *
+ * Layout: a static array of chunk pointers, each chunk 1024 entries of one
+ * cache line, mapped with mmap (async-signal-safe, unlike malloc) on first
+ * use and never freed. fork copies it (MAP_PRIVATE), exec starts empty.
+ * Fds at or above SHIM_FD_MAX are never cached: they are resolved on every
+ * call that meets an armed rule.
+ *
+ * Everything here is async-signal-safe: atomics, readlink, getcwd, mmap.
+ */
+#include "shim.h"
+
+#include <limits.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+
+#define CHUNK_SHIFT 10
+#define CHUNK_FDS (1u << CHUNK_SHIFT)
+#define NCHUNKS 1024u
+#define SHIM_FD_MAX (NCHUNKS * CHUNK_FDS) /* 1M fds */
+
+_Static_assert(sizeof(struct shim_fd) == 64, "one cache line per fd");
+
+static struct shim_fd *_Atomic chunks[NCHUNKS];
+_Atomic int shim_fd_used;
+
+struct shim_fd *shim_fd_get(int fd, bool create)
+{
+	unsigned u = (unsigned)fd, ci = u >> CHUNK_SHIFT;
+	struct shim_fd *ch, *expect = NULL;
+	int saved;
+
+	if (fd < 0 || ci >= NCHUNKS)
+		return NULL;
+	ch = atomic_load_explicit(&chunks[ci], memory_order_acquire);
+	if (likely(ch))
+		return &ch[u & (CHUNK_FDS - 1)];
+	if (!create)
+		return NULL;
+	saved = errno;
+	ch = mmap(NULL, CHUNK_FDS * sizeof(struct shim_fd),
+		  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ch == MAP_FAILED) {
+		errno = saved;
+		return NULL;
+	}
+	if (!atomic_compare_exchange_strong_explicit(&chunks[ci], &expect, ch,
+						     memory_order_acq_rel,
+						     memory_order_acquire)) {
+		munmap(ch, CHUNK_FDS * sizeof(struct shim_fd));
+		ch = expect;
+	}
+	atomic_store_explicit(&shim_fd_used, 1, memory_order_relaxed);
+	return &ch[u & (CHUNK_FDS - 1)];
+}
+
+static void entry_clear(struct shim_fd *e)
+{
+	atomic_store_explicit(&e->known, 0, memory_order_release);
+	atomic_store_explicit(&e->match, 0, memory_order_relaxed);
+	atomic_store_explicit(&e->info, 0, memory_order_relaxed);
+}
+
+void shim_fd_forget(int fd)
+{
+	struct shim_fd *e = shim_fd_get(fd, false);
+
+	if (e)
+		entry_clear(e);
+}
+
+void shim_fd_forget_range(unsigned first, unsigned last)
+{
+	unsigned ci;
+
+	if (last >= SHIM_FD_MAX)
+		last = SHIM_FD_MAX - 1;
+	/* whole chunks at a time, skipping the ones never mapped */
+	for (ci = first >> CHUNK_SHIFT; first <= last && ci < NCHUNKS; ci++) {
+		struct shim_fd *ch = atomic_load_explicit(&chunks[ci],
+							  memory_order_acquire);
+		unsigned end = (ci + 1) * CHUNK_FDS - 1;
+
+		if (end > last)
+			end = last;
+		if (ch)
+			for (unsigned fd = first; fd <= end; fd++)
+				entry_clear(&ch[fd & (CHUNK_FDS - 1)]);
+		first = end + 1;
+	}
+}
+
+void shim_fd_copy(int from, int to)
+{
+	struct shim_fd *src = shim_fd_get(from, false), *dst;
+	uint64_t known;
+
+	if (from == to)
+		return;
+	if (!src || !atomic_load_explicit(&src->known, memory_order_acquire)) {
+		shim_fd_forget(to);
+		return;
+	}
+	dst = shim_fd_get(to, true);
+	if (!dst)
+		return;
+	entry_clear(dst);
+	dst->peer_family = src->peer_family;
+	dst->peer_port = src->peer_port;
+	dst->local_family = src->local_family;
+	dst->local_port = src->local_port;
+	memcpy(dst->peer_addr, src->peer_addr, sizeof(dst->peer_addr));
+	memcpy(dst->local_addr, src->local_addr, sizeof(dst->local_addr));
+	known = atomic_load_explicit(&src->known, memory_order_acquire);
+	atomic_store_explicit(&dst->info,
+			      atomic_load_explicit(&src->info,
+						   memory_order_relaxed),
+			      memory_order_relaxed);
+	atomic_store_explicit(&dst->match,
+			      atomic_load_explicit(&src->match,
+						   memory_order_relaxed),
+			      memory_order_relaxed);
+	atomic_store_explicit(&dst->known, known, memory_order_release);
+}
+
+/* "/proc/self/fd/" followed by fd in decimal, without snprintf. */
+static void proc_fd_name(int fd, char buf[32])
+{
+	static const char pre[] = "/proc/self/fd/";
+	char digits[12];
+	unsigned u = (unsigned)fd;
+	int n = 0;
+
+	memcpy(buf, pre, sizeof(pre) - 1);
+	do {
+		digits[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	for (int i = 0; i < n; i++)
+		buf[sizeof(pre) - 1 + i] = digits[n - 1 - i];
+	buf[sizeof(pre) - 1 + n] = '\0';
+}
+
+int shim_fd_path(int fd, char *out, size_t len)
+{
+	static const char deleted[] = " (deleted)";
+	const size_t dl = sizeof(deleted) - 1;
+	char name[32];
+	long n;
+
+	if (fd < 0 || len < 2)
+		return -EBADF;
+	proc_fd_name(fd, name);
+	n = syscall(SYS_readlink, name, out, len - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= len - 1)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	if ((size_t)n > dl && out[0] == '/' &&
+	    memcmp(out + n - dl, deleted, dl) == 0)
+		out[n - dl] = '\0';
+	return 0;
+}
+
+/*
+ * Remove "." and ".." segments and repeated slashes from an absolute path,
+ * in place (the write position never passes the read position).
+ */
+static void normalize(char *p)
+{
+	char *w = p, *r = p;
+
+	while (*r) {
+		const char *seg;
+		size_t sl;
+
+		while (*r == '/')
+			r++;
+		if (!*r)
+			break;
+		seg = r;
+		while (*r && *r != '/')
+			r++;
+		sl = (size_t)(r - seg);
+		if (sl == 1 && seg[0] == '.')
+			continue;
+		if (sl == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (w > p && *--w != '/')
+				;
+			continue;
+		}
+		*w++ = '/';
+		memmove(w, seg, sl);
+		w += sl;
+	}
+	if (w == p)
+		*w++ = '/';
+	*w = '\0';
+}
+
+char *shim_abspath(int dirfd, const char *path, char *out, size_t len)
+{
+	size_t bl = 0, pl;
+
+	if (!path || len < 2)
+		return NULL;
+	pl = strlen(path);
+	if (path[0] != '/') {
+		if (dirfd == AT_FDCWD) {
+			if (syscall(SYS_getcwd, out, len) < 0)
+				return NULL;
+		} else if (shim_fd_path(dirfd, out, len) < 0 ||
+			   out[0] != '/') {
+			return NULL;
+		}
+		bl = strlen(out);
+		if (bl + 1 >= len)
+			return NULL;
+		out[bl++] = '/';
+	}
+	if (bl + pl + 1 > len)
+		return NULL;
+	memcpy(out + bl, path, pl + 1);
+	normalize(out);
+	return out;
+}
+
+/* Whether rule r has selectors that only a socket can meet. */
+static bool has_sock_selectors(const struct fr_rule *r)
+{
+	return r->unix_path[0] || (r->flags & FR_RULE_HOST) || r->port ||
+	       r->lport;
+}
+
+bool shim_rule_match_file(const struct fr_rule *r, const char *path)
+{
+	if (has_sock_selectors(r))
+		return false;
+	if (!r->path[0])
+		return true;
+	return path && fr_glob_match(r->path, sizeof(r->path), path);
+}
+
+/* Whether address family/bytes (16 bytes, IPv4 in the first 4) is host. */
+static bool host_equal(const struct fr_rule *r, uint16_t family,
+		       const uint8_t *addr)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0,
+					    0, 0, 0, 0, 0xff, 0xff };
+
+	if (family == r->host_family)
+		return memcmp(addr, r->host,
+			      family == AF_INET ? 4 : 16) == 0;
+	/* an IPv4 rule also matches ::ffff:a.b.c.d on a dual-stack socket */
+	if (family == AF_INET6 && r->host_family == AF_INET)
+		return memcmp(addr, mapped, 12) == 0 &&
+		       memcmp(addr + 12, r->host, 4) == 0;
+	return false;
+}
+
+bool shim_rule_match_sock(const struct fr_rule *r, const struct shim_fd *e,
+			  const char *unix_path)
+{
+	uint32_t info = atomic_load_explicit(&e->info, memory_order_relaxed);
+	bool peer = info & SHIM_FD_HAVE_PEER, local = info & SHIM_FD_HAVE_LOCAL;
+
+	if (r->path[0])
+		return false;
+	if ((r->flags & FR_RULE_HOST) &&
+	    !(peer && host_equal(r, e->peer_family, e->peer_addr)))
+		return false;
+	if (r->port && !(peer && e->peer_family != AF_UNIX &&
+			 e->peer_port == r->port))
+		return false;
+	if (r->lport && !(local && e->local_family != AF_UNIX &&
+			  e->local_port == r->lport))
+		return false;
+	if (r->unix_path[0] &&
+	    !(unix_path && fr_glob_match(r->unix_path, sizeof(r->unix_path),
+					 unix_path)))
+		return false;
+	return true;
+}
+
+/* Store an address into (family, port, addr); false if not IP/unix. */
+static bool take_addr(const struct sockaddr *sa, socklen_t len,
+		      uint16_t *family, uint16_t *port, uint8_t *addr)
+{
+	if (!sa || len < sizeof(sa_family_t))
+		return false;
+	memset(addr, 0, 16);
+	*port = 0;
+	switch (sa->sa_family) {
+	case AF_INET: {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		if (len < sizeof(*in))
+			return false;
+		memcpy(addr, &in->sin_addr, 4);
+		*port = ntohs(in->sin_port);
+		break;
+	}
+	case AF_INET6: {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		if (len < sizeof(*in6))
+			return false;
+		memcpy(addr, &in6->sin6_addr, 16);
+		*port = ntohs(in6->sin6_port);
+		break;
+	}
+	case AF_UNIX:
+		break;
+	default:
+		return false;
+	}
+	*family = sa->sa_family;
+	return true;
+}
+
+void shim_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct shim_fd *e = shim_fd_get(fd, true);
+
+	if (!e)
+		return;
+	/* a new peer: every rule must be matched again */
+	atomic_store_explicit(&e->known, 0, memory_order_release);
+	atomic_store_explicit(&e->match, 0, memory_order_relaxed);
+	if (take_addr(sa, len, &e->peer_family, &e->peer_port, e->peer_addr))
+		atomic_store_explicit(&e->info,
+				      SHIM_FD_SOCKET | SHIM_FD_HAVE_PEER |
+				      (atomic_load_explicit(&e->info,
+							    memory_order_relaxed) &
+				       SHIM_FD_HAVE_LOCAL),
+				      memory_order_release);
+}
+
+void shim_fd_set_local(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct shim_fd *e = shim_fd_get(fd, true);
+
+	if (!e)
+		return;
+	atomic_store_explicit(&e->known, 0, memory_order_release);
+	atomic_store_explicit(&e->match, 0, memory_order_relaxed);
+	if (take_addr(sa, len, &e->local_family, &e->local_port,
+		      e->local_addr))
+		atomic_store_explicit(&e->info,
+				      SHIM_FD_SOCKET | SHIM_FD_HAVE_LOCAL |
+				      (atomic_load_explicit(&e->info,
+							    memory_order_relaxed) &
+				       SHIM_FD_HAVE_PEER),
+				      memory_order_release);
+}
+
+/*
+ * A socket's addresses, when not recorded at connect/accept time: ask the
+ * kernel once. unix_path receives the peer's (or, on the accepting side,
+ * our own) socket path, if any.
+ */
+static void sock_addrs(int fd, struct shim_fd *e, char *unix_path,
+		       size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	uint32_t info = atomic_load_explicit(&e->info, memory_order_relaxed);
+
+	unix_path[0] = '\0';
+	sl = sizeof(ss);
+	if (syscall(SYS_getpeername, fd, &ss, &sl) == 0) {
+		if (!(info & SHIM_FD_HAVE_PEER) &&
+		    take_addr((struct sockaddr *)&ss, sl, &e->peer_family,
+			      &e->peer_port, e->peer_addr))
+			info |= SHIM_FD_HAVE_PEER;
+		if (ss.ss_family == AF_UNIX && sl > sizeof(sa_family_t)) {
+			const struct sockaddr_un *un = (void *)&ss;
+			size_t pl = strnlen(un->sun_path,
+					    sl - offsetof(struct sockaddr_un,
+							  sun_path));
+			if (pl && pl < len) {
+				memcpy(unix_path, un->sun_path, pl);
+				unix_path[pl] = '\0';
+			}
+		}
+	}
+	sl = sizeof(ss);
+	if (syscall(SYS_getsockname, fd, &ss, &sl) == 0) {
+		if (!(info & SHIM_FD_HAVE_LOCAL) &&
+		    take_addr((struct sockaddr *)&ss, sl, &e->local_family,
+			      &e->local_port, e->local_addr))
+			info |= SHIM_FD_HAVE_LOCAL;
+		if (!unix_path[0] && ss.ss_family == AF_UNIX &&
+		    sl > sizeof(sa_family_t)) {
+			const struct sockaddr_un *un = (void *)&ss;
+			size_t pl = strnlen(un->sun_path,
+					    sl - offsetof(struct sockaddr_un,
+							  sun_path));
+			if (pl && pl < len) {
+				memcpy(unix_path, un->sun_path, pl);
+				unix_path[pl] = '\0';
+			}
+		}
+	}
+	atomic_store_explicit(&e->info, info, memory_order_release);
+}
+
+/*
+ * Evaluate the slots in `missing` for fd (entry e, which may be a scratch
+ * entry for fds beyond the table). Returns the matching subset and marks
+ * the evaluated slots known. Kept out of line: it needs PATH_MAX of stack,
+ * which the already-known path must not pay for.
+ */
+static __attribute__((noinline)) uint64_t resolve(int fd, struct shim_fd *e,
+						  uint64_t missing)
+{
+	struct fr_ctl *c = shim_ctl;
+	char path[PATH_MAX];
+	uint32_t info = atomic_load_explicit(&e->info, memory_order_acquire);
+	enum shim_fd_kind kind = info & SHIM_FD_KIND_MASK;
+	uint64_t known = 0, match = 0;
+	int r;
+
+	path[0] = '\0';
+	if (kind == SHIM_FD_UNKNOWN || kind == SHIM_FD_FILE) {
+		r = shim_fd_path(fd, path, sizeof(path));
+		if (r == -EBADF)
+			return 0; /* not open: decide nothing, cache nothing */
+		if (r < 0)
+			kind = SHIM_FD_OTHER; /* no /proc, or a huge path */
+		else if (path[0] == '/')
+			kind = SHIM_FD_FILE;
+		else if (strncmp(path, "socket:", 7) == 0)
+			kind = SHIM_FD_SOCKET;
+		else
+			kind = SHIM_FD_OTHER;
+		atomic_fetch_or_explicit(&e->info, kind, memory_order_relaxed);
+	}
+	if (kind == SHIM_FD_SOCKET)
+		sock_addrs(fd, e, path, sizeof(path));
+	while (missing) {
+		unsigned i = (unsigned)__builtin_ctzll(missing);
+		const struct fr_rule *rule = &c->slots[i].rule;
+		bool m;
+
+		missing &= missing - 1;
+		if (!atomic_load_explicit(&c->slots[i].ready,
+					  memory_order_acquire))
+			continue;
+		switch (kind) {
+		case SHIM_FD_FILE:
+			m = shim_rule_match_file(rule, path);
+			break;
+		case SHIM_FD_SOCKET:
+			m = shim_rule_match_sock(rule, e,
+						 path[0] ? path : NULL);
+			break;
+		default:
+			/* a pipe or eventfd meets only rules without fd selectors */
+			m = !rule->path[0] && !has_sock_selectors(rule);
+			break;
+		}
+		known |= 1ull << i;
+		if (m)
+			match |= 1ull << i;
+	}
+	atomic_fetch_or_explicit(&e->match, match, memory_order_release);
+	atomic_fetch_or_explicit(&e->known, known, memory_order_release);
+	return match;
+}
+
+uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind)
+{
+	struct shim_fd *e = shim_fd_get(fd, true), scratch;
+	uint64_t missing, match;
+
+	if (unlikely(!e)) {
+		/* beyond the table (or no memory): resolve without caching */
+		memset(&scratch, 0, sizeof(scratch));
+		match = resolve(fd, &scratch, want);
+		*kind = atomic_load_explicit(&scratch.info,
+					     memory_order_relaxed) &
+			SHIM_FD_KIND_MASK;
+		return match & want;
+	}
+	missing = want & ~atomic_load_explicit(&e->known, memory_order_acquire);
+	if (unlikely(missing))
+		resolve(fd, e, missing);
+	*kind = atomic_load_explicit(&e->info, memory_order_relaxed) &
+		SHIM_FD_KIND_MASK;
+	return atomic_load_explicit(&e->match, memory_order_acquire) & want;
+}
+
+void shim_fd_record_open(int fd, int dirfd, const char *path)
+{
+	struct fr_ctl *c = shim_ctl;
+	struct shim_fd *e;
+	char abs[PATH_MAX], real[PATH_MAX];
+	bool have_abs, have_real;
+	uint64_t known = 0, match = 0;
+	unsigned n;
+	int saved;
+
+	if (fd < 0)
+		return;
+	if (!c || !shim_armed(SHIM_OPS_FDOPS)) {
+		shim_fd_opened(fd);
+		return;
+	}
+	e = shim_fd_get(fd, true);
+	if (!e)
+		return;
+	saved = errno;
+	entry_clear(e);
+	have_abs = shim_abspath(dirfd, path, abs, sizeof(abs)) != NULL;
+	have_real = shim_fd_path(fd, real, sizeof(real)) == 0 &&
+		    real[0] == '/';
+	n = fr_ctl_count(c);
+	for (unsigned i = 0; i < n; i++) {
+		const struct fr_rule *rule = &c->slots[i].rule;
+
+		if (!atomic_load_explicit(&c->slots[i].ready,
+					  memory_order_acquire))
+			continue;
+		known |= 1ull << i;
+		if ((have_abs && shim_rule_match_file(rule, abs)) ||
+		    (have_real && shim_rule_match_file(rule, real)) ||
+		    (!have_abs && !have_real && shim_rule_match_file(rule, NULL)))
+			match |= 1ull << i;
+	}
+	atomic_store_explicit(&e->info, SHIM_FD_FILE, memory_order_relaxed);
+	atomic_store_explicit(&e->match, match, memory_order_release);
+	atomic_store_explicit(&e->known, known, memory_order_release);
+	errno = saved;
+}

@@ -1,0 +1,58 @@
+/*
+ * Binding the real functions (STYLE "Shim rules" 2).
+ *
+ * One table of unions {fn; obj} generated from wrapped.def, filled with
+ * dlsym(RTLD_NEXT) inside one pthread_once (init.c). RTLD_NEXT rather than
+ * dlopen("libc.so.6") so that ASan, libfiu or another preload placed after
+ * us keep working. A symbol the C library lacks stays NULL: its wrapper
+ * then fails with ENOSYS, which only a program calling a function its own
+ * libc does not have could see.
+ */
+#include "shim.h"
+
+#include <dlfcn.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+struct shim_real_table shim_real;
+
+static const struct {
+	const char *name;
+	void **slot;
+} bindings[] = {
+#define WRAP(name, ret, params, args, op, shape, fail, errnos)             \
+	{ #name, &shim_real.name.obj },
+#include "wrapped.def"
+#undef WRAP
+};
+
+/* Print and abort: a preload that calls itself would loop forever. */
+static void die_self_bound(const char *name)
+{
+	static const char pre[] = "faultshim: dlsym(RTLD_NEXT, \"";
+	static const char post[] = "\") returned the shim itself\n";
+
+	/* raw syscalls: our own write() is what may be unbound here */
+	syscall(SYS_write, STDERR_FILENO, pre, sizeof(pre) - 1);
+	syscall(SYS_write, STDERR_FILENO, name, strlen(name));
+	syscall(SYS_write, STDERR_FILENO, post, sizeof(post) - 1);
+	abort();
+}
+
+void shim_resolve_all(void)
+{
+	Dl_info self, info;
+	size_t i;
+
+	if (!dladdr((void *)shim_resolve_all, &self))
+		self.dli_fbase = NULL;
+	for (i = 0; i < sizeof(bindings) / sizeof(bindings[0]); i++) {
+		void *p = dlsym(RTLD_NEXT, bindings[i].name);
+
+		if (p && self.dli_fbase && dladdr(p, &info) &&
+		    info.dli_fbase == self.dli_fbase)
+			die_self_bound(bindings[i].name);
+		/* publish: other threads test the pointer without the once */
+		__atomic_store_n(bindings[i].slot, p, __ATOMIC_RELEASE);
+	}
+}

@@ -1,0 +1,419 @@
+/*
+ * libfaultshim internals, shared by every file of the shim.
+ *
+ * Layers (STYLE "Shim rules" 1): the exported wrapper (`write`) does the
+ * hot-path test and, only when a rule is armed for its operation, asks the
+ * decision logic (shim_decide_fd/_path in control.c) what to do; the real
+ * function is reached through shim_real.<name>.fn (resolve.c).
+ *
+ * Hot path: shim_armed() is one relaxed load of the control block's
+ * `armed_ops` word (through shim_armed_word, which points at a static zero
+ * until a block is attached) and a branch. Nothing else runs when no rule
+ * is armed for the call's operation: no lock, allocation, syscall or errno
+ * change, so it is safe in signal handlers.
+ *
+ * HOW TO ADD A FAMILY (sockets, say)
+ * 1. Declare each entry point once in wrapped.def, as
+ *      WRAP_SOCK(name, ret, (params), (args), OP, SHAPE, FAIL, "ERRNOS")
+ *    (see the field list at the top of wrapped.def) and add the
+ *    `#ifndef WRAP_SOCK / #define WRAP_SOCK WRAP` default there. That
+ *    alone gives the real-function pointer (shim_real.name), its dlsym
+ *    binding with the self-check, the `visibility("default")` export, the
+ *    version-script line (faultshim.map is generated from the list) and a
+ *    row in the exported-symbol test and in the generated per-function
+ *    tests (which then require a case for it).
+ * 2. Write the bodies in wrap_sock.c. Either generate them from a shape:
+ *      #define WRAP(...)
+ *      #define WRAP_SOCK(name, ret, params, args, op, shape, fail, e) \
+ *              SHIM_GEN_##shape(name, ret, params, args, op, fail)
+ *      #include "wrapped.def"
+ *    with one SHIM_GEN_<SHAPE> macro per shape (see wrap_fd.c), or give the
+ *    entry the shape MANUAL and write the function by hand. Every body
+ *    starts with SHIM_BIND(name, fail) and `if (likely(!shim_armed(bits)))
+ *    return SHIM_REAL(name) args;` and only then does anything else.
+ * 3. Decide with shim_decide_fd() (fd calls: an fd's kind, path or peer
+ *    and the rule selectors are matched through the fd table, once per fd
+ *    and rule) or shim_decide_path(), or add a shim_decide_<x>() in
+ *    control.c built on shim_decide_mask() (e.g. connect: match the
+ *    address argument). Apply the verdict: SHIM_FAIL -> SHIM_FAIL_<F>(v.err),
+ *    SHIM_LIMIT -> real call with v.allow bytes then shim_settle(),
+ *    SHIM_DELAY/SHIM_STALL -> shim_wait() then the real call.
+ * 4. New fds: call shim_fd_opened(fd) (cheap: forgets a stale entry) or,
+ *    when the peer is known, shim_fd_set_peer()/shim_fd_set_local();
+ *    closes and dups already keep the table true (wrap_fd.c).
+ * 5. Add the source to shim_sources in meson.build and cases to
+ *    tests/shim/test-shim-<family>.c.
+ */
+#ifndef FAULTRUN_SHIM_SHIM_H
+#define FAULTRUN_SHIM_SHIM_H
+
+/*
+ * With -O2 glibc's <bits/stdio.h> gives getc/putc/getchar... extern-inline
+ * bodies, which would clash with our definitions of the same names.
+ */
+#ifndef __NO_INLINE__
+#define __NO_INLINE__ 1
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <faultrun/control.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define SHIM_EXPORT __attribute__((visibility("default")))
+#define SHIM_TLS __thread __attribute__((tls_model("initial-exec")))
+
+/*
+ * Entry points glibc exports but declares only under _FORTIFY_SOURCE (which
+ * the shim is built without) or not at all.
+ */
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
+ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen);
+ssize_t __pread64_chk(int fd, void *buf, size_t n, off64_t off,
+		      size_t buflen);
+size_t __fread_chk(void *ptr, size_t ptrlen, size_t size, size_t n, FILE *f);
+size_t __fread_unlocked_chk(void *ptr, size_t ptrlen, size_t size, size_t n,
+			    FILE *f);
+char *__fgets_chk(char *s, size_t size, int n, FILE *f);
+char *__fgets_unlocked_chk(char *s, size_t size, int n, FILE *f);
+int __fprintf_chk(FILE *f, int flag, const char *fmt, ...);
+int __printf_chk(int flag, const char *fmt, ...);
+int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap);
+int __vprintf_chk(int flag, const char *fmt, va_list ap);
+int __dprintf_chk(int fd, int flag, const char *fmt, ...);
+int __vdprintf_chk(int fd, int flag, const char *fmt, va_list ap);
+int __underflow(FILE *f);
+int _IO_putc(int c, FILE *f);
+int _IO_getc(FILE *f);
+
+/*
+ * The real functions, one union per wrapped.def entry: `fn` has the
+ * entry's exact type, `obj` is what dlsym returns.
+ */
+struct shim_real_table {
+#define WRAP(name, ret, params, args, op, shape, fail, errnos)             \
+	union {                                                            \
+		ret(*fn) params;                                           \
+		void *obj;                                                 \
+	} name;
+#include "wrapped.def"
+#undef WRAP
+};
+extern struct shim_real_table shim_real;
+
+/* Every wrapped symbol is exported: redeclare it with default visibility. */
+#define WRAP(name, ret, params, args, op, shape, fail, errnos)             \
+	SHIM_EXPORT ret name params;
+#include "wrapped.def"
+#undef WRAP
+
+#define SHIM_REAL(name) (shim_real.name.fn)
+
+/*
+ * Make sure shim_real.name is bound (a call before our constructor ran,
+ * from another library's constructor, binds everything here). Inside the
+ * shim's own initialisation the symbol may not be bound yet: then the call
+ * fails with ENOSYS rather than recurse (STYLE "Shim rules" 3).
+ */
+#define SHIM_BIND(name, fail)                                              \
+	do {                                                               \
+		if (unlikely(!shim_real.name.fn)) {                        \
+			shim_init();                                       \
+			if (!shim_real.name.fn)                            \
+				return SHIM_FAIL_##fail(ENOSYS);           \
+		}                                                          \
+	} while (0)
+
+/* How each entry point reports a failure (the FAIL field of wrapped.def). */
+#define SHIM_FAIL_M1(e) (errno = (e), -1)
+#define SHIM_FAIL_NULLP(e) (errno = (e), NULL)
+#define SHIM_FAIL_RETERR(e) (e)
+#define SHIM_FAIL_EOFV(e) (errno = (e), EOF)
+#define SHIM_FAIL_ZERO(e) (errno = (e), 0)
+#define SHIM_FAIL_VOID(e) /* closefrom */
+#define SHIM_FAIL_NONE(e) (errno = (e), -1)
+
+/* ---- init.c ---------------------------------------------------------- */
+
+/* Idempotent: binds the real functions and attaches the control block. */
+void shim_init(void);
+/* The attached block, or NULL (no FAULTRUN_CTL, bad block: injection off). */
+extern struct fr_ctl *shim_ctl;
+/* &shim_ctl->armed_ops once attached, else a word that stays zero. */
+extern _Atomic uint32_t *shim_armed_word;
+/* FAULTSHIM_DEBUG is set. */
+extern bool shim_debug;
+
+/*
+ * THE hot-path test: whether any rule is armed for one of `bits` (FR_OPBIT
+ * mask). One relaxed load and a test.
+ */
+static inline bool shim_armed(uint32_t bits)
+{
+	return atomic_load_explicit(shim_armed_word, memory_order_relaxed) &
+	       bits;
+}
+
+/*
+ * Op bits that send a call to its slow path. A write() on a socket is a
+ * `send`, a read() a `recv`; an open must also record the new fd's path
+ * when a rule is armed for any fd operation.
+ */
+#define SHIM_B(op) FR_OPBIT(FR_OP_##op)
+#define SHIM_OPS_WRITE (SHIM_B(WRITE) | SHIM_B(SEND))
+#define SHIM_OPS_READ (SHIM_B(READ) | SHIM_B(RECV))
+#define SHIM_OPS_FSYNC SHIM_B(FSYNC)
+#define SHIM_OPS_TRUNCATE SHIM_B(TRUNCATE)
+#define SHIM_OPS_ALLOCATE SHIM_B(ALLOCATE)
+#define SHIM_OPS_RENAME SHIM_B(RENAME)
+#define SHIM_OPS_UNLINK SHIM_B(UNLINK)
+#define SHIM_OPS_MKDIR SHIM_B(MKDIR)
+#define SHIM_OPS_STATFS SHIM_B(STATFS)
+#define SHIM_OPS_FDOPS                                                     \
+	(SHIM_OPS_WRITE | SHIM_OPS_READ | SHIM_OPS_FSYNC |                 \
+	 SHIM_OPS_TRUNCATE | SHIM_OPS_ALLOCATE | SHIM_OPS_STATFS)
+#define SHIM_OPS_OPEN (SHIM_B(OPEN) | SHIM_OPS_FDOPS)
+#define SHIM_OPS_NONE 0u
+
+/* Write a "faultshim[pid]: ..." line to stderr when FAULTSHIM_DEBUG is set. */
+void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define SHIM_DEBUG(...)                                                    \
+	do {                                                               \
+		if (unlikely(shim_debug))                                  \
+			shim_log(__VA_ARGS__);                             \
+	} while (0)
+
+/* ---- resolve.c ------------------------------------------------------- */
+
+/* Bind every shim_real entry with dlsym(RTLD_NEXT); aborts on a self-bind. */
+void shim_resolve_all(void);
+
+/* ---- guard.c --------------------------------------------------------- */
+
+/*
+ * Per-thread re-entry depth. Non-zero while the shim does its own work
+ * (binding, attaching, deciding): wrappers reached from there call
+ * straight through and never decide.
+ */
+extern SHIM_TLS int shim_depth;
+
+static inline bool shim_guard_enter(void)
+{
+	return shim_depth++ == 0;
+}
+
+static inline void shim_guard_leave(void)
+{
+	shim_depth--;
+}
+
+/* ---- fdtable.c ------------------------------------------------------- */
+
+enum shim_fd_kind {
+	SHIM_FD_UNKNOWN = 0, /* never resolved */
+	SHIM_FD_FILE,        /* has a path (regular file, directory, device) */
+	SHIM_FD_SOCKET,
+	SHIM_FD_OTHER,       /* pipe, eventfd, ...: no path, no peer */
+};
+
+/* shim_fd.info bits above the kind */
+#define SHIM_FD_KIND_MASK 0xfu
+#define SHIM_FD_HAVE_PEER 0x10u  /* peer_* are set */
+#define SHIM_FD_HAVE_LOCAL 0x20u /* local_* are set */
+
+/*
+ * What the shim knows about one fd: which rules' selectors it matches.
+ * `known` has a bit for every rule slot already evaluated for this fd,
+ * `match` the subset whose fd selectors (path, or peer for a socket) match.
+ * Rules are immutable once published, so a bit, once known, stays true
+ * until the fd is closed or replaced. One cache line.
+ */
+struct shim_fd {
+	_Atomic uint64_t known;
+	_Atomic uint64_t match;
+	_Atomic uint32_t info; /* enum shim_fd_kind | SHIM_FD_HAVE_* */
+	uint16_t peer_family;  /* AF_INET, AF_INET6, AF_UNIX */
+	uint16_t peer_port;    /* host order */
+	uint16_t local_family;
+	uint16_t local_port;   /* host order */
+	uint32_t reserved;
+	uint8_t peer_addr[16];
+	uint8_t local_addr[16];
+};
+
+/* Set once any fd entry exists: closes/dups need not touch the table before. */
+extern _Atomic int shim_fd_used;
+
+/*
+ * The entry for fd, or NULL (fd negative or beyond the table). With
+ * create, maps the chunk holding it on first use (mmap: signal-safe).
+ */
+struct shim_fd *shim_fd_get(int fd, bool create);
+/* Forget what is known about fd (closed, or reused by a call we missed). */
+void shim_fd_forget(int fd);
+/* Forget fds first..last inclusive (close_range, closefrom). */
+void shim_fd_forget_range(unsigned first, unsigned last);
+/* fd `to` is now a duplicate of `from`. */
+void shim_fd_copy(int from, int to);
+
+/* Cheap hook for every call that returns a new fd. */
+static inline int shim_fd_opened(int fd)
+{
+	if (unlikely(atomic_load_explicit(&shim_fd_used,
+					  memory_order_relaxed)) && fd >= 0)
+		shim_fd_forget(fd);
+	return fd;
+}
+
+/*
+ * A file was opened as fd from path (relative to dirfd): record which
+ * published rules' path globs match it, using both the path as the program
+ * wrote it (made absolute) and the path the kernel reports. Only does work
+ * while some fd operation is armed; otherwise forgets the entry so the fd
+ * is resolved lazily if a rule is armed later.
+ */
+void shim_fd_record_open(int fd, int dirfd, const char *path);
+
+/*
+ * The subset of `want` (slot mask) whose fd selectors match fd, resolving
+ * unknown bits once (readlink of /proc/self/fd/N, or the peer recorded for
+ * a socket / getpeername). *kind receives the fd's kind.
+ */
+uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind);
+
+/* Record a socket's peer (connect/accept) or local address (accept/bind). */
+void shim_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len);
+void shim_fd_set_local(int fd, const struct sockaddr *sa, socklen_t len);
+
+/*
+ * Whether rule r's fd selectors match an fd of this kind with this path
+ * (files) or this entry's addresses (sockets).
+ */
+bool shim_rule_match_file(const struct fr_rule *r, const char *path);
+bool shim_rule_match_sock(const struct fr_rule *r, const struct shim_fd *e,
+			  const char *unix_path);
+
+/*
+ * Make path (relative to dirfd, AT_FDCWD for the cwd) absolute and
+ * lexically normal ("." and ".." and "//" removed; symlinks not resolved)
+ * into out. Returns out, or NULL if it does not fit.
+ */
+char *shim_abspath(int dirfd, const char *path, char *out, size_t len);
+
+/* readlink(/proc/self/fd/N) into out, " (deleted)" stripped; 0 or -errno. */
+int shim_fd_path(int fd, char *out, size_t len);
+
+/* ---- control.c ------------------------------------------------------- */
+
+enum shim_outcome {
+	SHIM_PASS = 0, /* call the real function unchanged */
+	SHIM_FAIL,     /* fail with v.err */
+	SHIM_LIMIT,    /* move at most v.allow bytes (short write, budget) */
+	SHIM_COUNT,    /* real call with v.allow (= all) bytes, then shim_settle */
+	SHIM_DELAY,    /* sleep v.ns, then the real call */
+	SHIM_STALL,    /* wait until rule v.rule is cleared (or v.ns), then call */
+	SHIM_RESET,    /* connection reset (sockets) */
+	SHIM_REFUSE,   /* connection refused (connect) */
+};
+
+/* What the decision logic says about one call. */
+struct shim_verdict {
+	enum shim_outcome what;
+	enum fr_op op;  /* the operation decided (a socket write is SEND) */
+	int err;        /* SHIM_FAIL: the errno; SHIM_LIMIT: errno for stdio */
+	unsigned rule;  /* slot index */
+	uint64_t ns;    /* delay or stall duration (0 = until cleared) */
+	size_t allow;   /* SHIM_LIMIT: bytes this call may move */
+	size_t taken;   /* budget bytes taken for this call (settled later) */
+	int budget_rule; /* slot the bytes were taken from, -1 for none */
+	enum shim_fd_kind kind; /* fd calls: the fd's kind */
+};
+
+/* A verdict that says SHIM_PASS. */
+void shim_verdict_init(struct shim_verdict *v, enum fr_op op);
+
+/* Flags for the decision functions. */
+#define SHIM_NOBUDGET 0x1u /* budget rules do not apply (fflush, fclose) */
+
+/*
+ * Decide an fd call of operation op that would move `want` bytes.
+ * READ/WRITE on a socket become RECV/SEND. Records the injection (counters,
+ * event, debug log). errno is left as it was. `fn` is the entry point.
+ */
+enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
+				 const char *fn, unsigned flags,
+				 struct shim_verdict *v);
+/* Decide a call naming a path (open, mkdir, unlink, truncate...). */
+enum shim_outcome shim_decide_path(enum fr_op op, int dirfd, const char *path,
+				   const char *fn, struct shim_verdict *v);
+/* Decide a call naming two paths (rename): a rule matching either applies. */
+enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
+				    const char *path1, int dirfd2,
+				    const char *path2, const char *fn,
+				    struct shim_verdict *v);
+
+/*
+ * The core, for families that match their own way: `cand` are the armed
+ * slots (of armed_rules[op]) whose call selectors already matched; this
+ * checks proc=, applies after/probability/times and budgets, and records.
+ * `where` names the object for the event ring and the debug log.
+ */
+enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op,
+				   uint64_t cand, size_t want, unsigned flags,
+				   const char *fn, const char *where,
+				   struct shim_verdict *v);
+
+/* Slots in armed_rules[op] bounded by the published slot count. */
+uint64_t shim_armed_rules(struct fr_ctl *c, enum fr_op op);
+
+/*
+ * A SHIM_LIMIT call moved `done` bytes (or failed, done < 0): give back the
+ * budget bytes it did not use.
+ */
+void shim_settle(const struct shim_verdict *v, ssize_t done);
+
+/*
+ * Carry out SHIM_DELAY / SHIM_STALL for a blocking file call: sleep, or
+ * wait on the block's futex until the rule is disarmed (or v->ns passes).
+ * Returns 0, or -errno if the wait must end the call (never for files).
+ * Socket calls need their own (O_NONBLOCK, SO_RCVTIMEO): see issue 3.
+ */
+int shim_wait(const struct shim_verdict *v);
+
+/*
+ * Wait until slot idx is disarmed, the deadline (CLOCK_MONOTONIC ns, 0 =
+ * none) passes or a signal arrives, without spinning: a FUTEX_WAIT on the
+ * block's `generation` word, which writers bump (and wake) on every
+ * arm/disarm. Returns 0 (cleared), -ETIMEDOUT or -EINTR. errno kept.
+ */
+int shim_stall_wait(unsigned idx, uint64_t deadline_ns);
+
+/* Sleep ns nanoseconds (resumes after signals). errno kept. */
+void shim_sleep_ns(uint64_t ns);
+
+/* Give the real stdio error indicator to f, as a failed write/read would. */
+void shim_stdio_set_error(FILE *f);
+
+#endif /* FAULTRUN_SHIM_SHIM_H */

@@ -1,0 +1,158 @@
+/*
+ * The fs family: calls that name paths (truncate, rename, unlink, rmdir,
+ * remove, mkdir, mkdtemp) and the free-space reports (statvfs, statfs and
+ * their fd and 64-bit forms).
+ *
+ * Path calls are decided on the path as the program wrote it, made
+ * absolute against the cwd or the dirfd and lexically normalised (symlinks
+ * are not followed); rename matches a rule on either path.
+ *
+ * Free space: while a budget rule is armed, faultrun's control block sets
+ * the internal STATFS operation bit. A statvfs/statfs on a path a budget
+ * rule matches (the path itself or any file under it) then reports at most
+ * the budget left as free and available space, so a program that checks
+ * before writing (df, an installer, a database) sees the same full disk
+ * its writes will.
+ */
+#include "shim.h"
+
+#include <limits.h>
+#include <string.h>
+
+#define SHIM_GEN_MANUAL(name, ret, params, args, op, fail)
+
+#define SHIM_PATH_BODY(name, ret, params, args, op, fail, decide)          \
+	ret name params                                                    \
+	{                                                                  \
+		struct shim_verdict v;                                     \
+		SHIM_BIND(name, fail);                                     \
+		if (likely(!shim_armed(SHIM_OPS_##op)))                    \
+			return SHIM_REAL(name) args;                       \
+		switch (decide) {                                          \
+		case SHIM_FAIL:                                            \
+			return SHIM_FAIL_##fail(v.err);                    \
+		case SHIM_DELAY:                                           \
+		case SHIM_STALL:                                           \
+			shim_wait(&v);                                     \
+			break;                                             \
+		default:                                                   \
+			break;                                             \
+		}                                                          \
+		return SHIM_REAL(name) args;                               \
+	}
+
+#define SHIM_GEN_PATH(name, ret, params, args, op, fail)                   \
+	SHIM_PATH_BODY(name, ret, params, args, op, fail,                  \
+		       shim_decide_path(FR_OP_##op, AT_FDCWD, path, #name, &v))
+#define SHIM_GEN_PATHAT(name, ret, params, args, op, fail)                 \
+	SHIM_PATH_BODY(name, ret, params, args, op, fail,                  \
+		       shim_decide_path(FR_OP_##op, dirfd, path, #name, &v))
+#define SHIM_GEN_RENAME(name, ret, params, args, op, fail)                 \
+	SHIM_PATH_BODY(name, ret, params, args, op, fail,                  \
+		       shim_decide_path2(FR_OP_##op, AT_FDCWD, path,       \
+					 AT_FDCWD, path2, #name, &v))
+#define SHIM_GEN_RENAMEAT(name, ret, params, args, op, fail)               \
+	SHIM_PATH_BODY(name, ret, params, args, op, fail,                  \
+		       shim_decide_path2(FR_OP_##op, dirfd, path, dirfd2,  \
+					 path2, #name, &v))
+
+/*
+ * The least budget left among the armed budget rules matching abs (a path
+ * or a directory: "dir" is matched as itself and as "dir/x", a file in it).
+ * Returns false when none matches.
+ */
+static bool budget_left(const char *abs, uint64_t *left)
+{
+	struct fr_ctl *c = shim_ctl;
+	char probe[PATH_MAX + 4];
+	uint64_t cand;
+	bool found = false;
+	size_t l = strlen(abs);
+
+	if (!c)
+		return false;
+	memcpy(probe, abs, l);
+	if (l && probe[l - 1] == '/')
+		l--;
+	memcpy(probe + l, "/x", 3);
+	cand = shim_armed_rules(c, FR_OP_STATFS);
+	while (cand) {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
+		const struct fr_rule *r = &c->slots[i].rule;
+		int64_t b;
+
+		cand &= cand - 1;
+		if (r->action != FR_ACT_BUDGET || !fr_ctl_armed(c, i) ||
+		    !(shim_rule_match_file(r, abs) ||
+		      shim_rule_match_file(r, probe)))
+			continue;
+		b = atomic_load_explicit(&c->slots[i].budget,
+					 memory_order_relaxed);
+		if (b < 0)
+			b = 0;
+		if (!found || (uint64_t)b < *left)
+			*left = (uint64_t)b;
+		found = true;
+	}
+	return found;
+}
+
+/* Budget left for a path call (relative to the cwd) or an fd call. */
+static bool space_left(int fd, const char *path, uint64_t *left)
+{
+	char abs[PATH_MAX];
+	bool ok;
+	int saved = errno;
+
+	if (shim_depth > 0)
+		return false;
+	shim_guard_enter();
+	if (path)
+		ok = shim_abspath(AT_FDCWD, path, abs, sizeof(abs)) != NULL;
+	else
+		ok = shim_fd_path(fd, abs, sizeof(abs)) == 0 && abs[0] == '/';
+	ok = ok && budget_left(abs, left);
+	shim_guard_leave();
+	errno = saved;
+	return ok;
+}
+
+/* Lower free and available blocks to what `left` bytes make. */
+#define SHIM_CLAMP_SPACE(buf, left)                                        \
+	do {                                                               \
+		uint64_t unit_ = (buf)->f_frsize ? (uint64_t)(buf)->f_frsize \
+						 : (uint64_t)(buf)->f_bsize; \
+		uint64_t blocks_ = unit_ ? (left) / unit_ : 0;             \
+		if (blocks_ < (uint64_t)(buf)->f_bavail)                   \
+			(buf)->f_bavail = blocks_;                         \
+		if (blocks_ < (uint64_t)(buf)->f_bfree)                    \
+			(buf)->f_bfree = blocks_;                          \
+	} while (0)
+
+#define SHIM_SPACE_BODY(name, ret, params, args, fail, fdx, pathx)         \
+	ret name params                                                    \
+	{                                                                  \
+		uint64_t left;                                             \
+		int r;                                                     \
+		SHIM_BIND(name, fail);                                     \
+		if (likely(!shim_armed(SHIM_OPS_STATFS)))                  \
+			return SHIM_REAL(name) args;                       \
+		r = SHIM_REAL(name) args;                                  \
+		if (r == 0 && space_left(fdx, pathx, &left))               \
+			SHIM_CLAMP_SPACE(buf, left);                       \
+		return r;                                                  \
+	}
+
+#define SHIM_GEN_STATVFS_PATH(name, ret, params, args, op, fail)           \
+	SHIM_SPACE_BODY(name, ret, params, args, fail, -1, path)
+#define SHIM_GEN_STATVFS_FD(name, ret, params, args, op, fail)             \
+	SHIM_SPACE_BODY(name, ret, params, args, fail, fd, NULL)
+#define SHIM_GEN_STATFS_PATH SHIM_GEN_STATVFS_PATH
+#define SHIM_GEN_STATFS_FD SHIM_GEN_STATVFS_FD
+
+#define WRAP(name, ret, params, args, op, shape, fail, errnos)
+#define WRAP_FS(name, ret, params, args, op, shape, fail, errnos)          \
+	SHIM_GEN_##shape(name, ret, params, args, op, fail)
+#include "wrapped.def"
+#undef WRAP_FS
+#undef WRAP

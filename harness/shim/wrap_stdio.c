@@ -1,0 +1,537 @@
+/*
+ * The stdio family.
+ *
+ * glibc's stdio writes and reads through its internal, hidden aliases of
+ * write()/read(), so a program's printf or fwrite never reaches the write()
+ * wrapper (STYLE "Shim rules" 4, verified): stdio is interposed at its own
+ * entry points, including the ones compilers and headers substitute (puts
+ * for printf("...\n"), __printf_chk under _FORTIFY_SOURCE, __overflow and
+ * __uflow behind the inline putc_unlocked/getc_unlocked).
+ *
+ * A failure looks as a real one would: the call returns its failure value
+ * (0 items, EOF, NULL, a negative count), errno is set, and the stream's
+ * error indicator is set, so ferror() (and the ferror_unlocked macro) see
+ * it until clearerr(). Decisions are made on the stream's fd (fileno), so
+ * the fd table's path match applies; memory streams have no fd and are
+ * never touched.
+ *
+ * Bytes are counted when they are handed to stdio, not when its buffer is
+ * flushed: a budget's crossing fwrite writes the part that fits and then
+ * fails with ENOSPC, and fflush/fclose do not charge the budget again (but
+ * do fail under an errno rule when they have data to write; fclose then
+ * discards it, closes the fd and frees the stream, as glibc does when its
+ * final flush fails).
+ */
+#include "shim.h"
+
+#include <stdio_ext.h>
+#include <string.h>
+
+static inline bool table_used(void)
+{
+	return atomic_load_explicit(&shim_fd_used, memory_order_relaxed);
+}
+
+/* fileno() without touching errno (a memory stream has no fd: -1). */
+static int stream_fd(FILE *f)
+{
+	int saved = errno, fd = f ? fileno_unlocked(f) : -1;
+
+	errno = saved;
+	return fd;
+}
+
+/*
+ * Decide a write of len bytes to stream f (or, f NULL, to fd, for
+ * dprintf). Returns true when the call was handled as a failure: errno
+ * and the error indicator are set and, for a short write, the first
+ * v->allow bytes of data were written (*moved). Otherwise the caller makes
+ * its real call and settles v with the bytes it moved.
+ */
+static bool wgate(FILE *f, int fd, const void *data, size_t len,
+		  const char *fn, unsigned flags, struct shim_verdict *v,
+		  size_t *moved)
+{
+	*moved = 0;
+	if (f)
+		fd = stream_fd(f);
+	if (fd < 0) {
+		shim_verdict_init(v, FR_OP_WRITE);
+		return false;
+	}
+	switch (shim_decide_fd(FR_OP_WRITE, fd, len, fn, flags, v)) {
+	case SHIM_FAIL:
+	case SHIM_RESET:
+	case SHIM_REFUSE:
+		break;
+	case SHIM_LIMIT:
+		if (data && v->allow) {
+			if (f) {
+				*moved = SHIM_REAL(fwrite)(data, 1, v->allow, f);
+			} else {
+				ssize_t w = SHIM_REAL(write)(fd, data, v->allow);
+				*moved = w > 0 ? (size_t)w : 0;
+			}
+		}
+		shim_settle(v, (ssize_t)*moved);
+		break;
+	case SHIM_DELAY:
+	case SHIM_STALL:
+		shim_wait(v);
+		return false;
+	default:
+		return false;
+	}
+	shim_stdio_set_error(f);
+	errno = v->err;
+	return true;
+}
+
+/*
+ * Decide a read of len bytes from f. Returns true when the call must fail
+ * (errno and the error indicator set). A SHIM_LIMIT verdict (short read)
+ * is left to the caller: fread reads fewer items, the others ignore it.
+ */
+static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
+{
+	int fd = stream_fd(f);
+
+	if (fd < 0) {
+		shim_verdict_init(v, FR_OP_READ);
+		return false;
+	}
+	switch (shim_decide_fd(FR_OP_READ, fd, len, fn, 0, v)) {
+	case SHIM_FAIL:
+	case SHIM_RESET:
+	case SHIM_REFUSE:
+		shim_stdio_set_error(f);
+		errno = v->err;
+		return true;
+	case SHIM_DELAY:
+	case SHIM_STALL:
+		shim_wait(v);
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* ---- opens ------------------------------------------------------------ */
+
+#define SHIM_FOPEN_BODY(name)                                              \
+	{                                                                  \
+		struct shim_verdict v;                                     \
+		FILE *r;                                                   \
+		SHIM_BIND(name, NULLP);                                    \
+		if (likely(!shim_armed(SHIM_OPS_OPEN))) {                  \
+			r = SHIM_REAL(name)(path, mode);                   \
+			if (r)                                             \
+				shim_fd_opened(stream_fd(r));              \
+			return r;                                          \
+		}                                                          \
+		switch (shim_decide_path(FR_OP_OPEN, AT_FDCWD, path, #name, \
+					 &v)) {                            \
+		case SHIM_FAIL:                                            \
+			return SHIM_FAIL_NULLP(v.err);                     \
+		case SHIM_DELAY:                                           \
+		case SHIM_STALL:                                           \
+			shim_wait(&v);                                     \
+			break;                                             \
+		default:                                                   \
+			break;                                             \
+		}                                                          \
+		r = SHIM_REAL(name)(path, mode);                           \
+		if (r)                                                     \
+			shim_fd_record_open(stream_fd(r), AT_FDCWD, path); \
+		return r;                                                  \
+	}
+
+FILE *fopen(const char *path, const char *mode) SHIM_FOPEN_BODY(fopen)
+FILE *fopen64(const char *path, const char *mode) SHIM_FOPEN_BODY(fopen64)
+
+/*
+ * freopen: when the new open fails, the real call has already closed the
+ * old stream's file and returns NULL; an injected failure does the same.
+ */
+#define SHIM_FREOPEN_BODY(name)                                            \
+	{                                                                  \
+		struct shim_verdict v;                                     \
+		int oldfd, err;                                            \
+		FILE *r;                                                   \
+		SHIM_BIND(name, NULLP);                                    \
+		oldfd = stream_fd(f);                                      \
+		if (likely(!shim_armed(SHIM_OPS_OPEN)) || !path) {         \
+			r = SHIM_REAL(name)(path, mode, f);                \
+			if (unlikely(table_used()) && path) {              \
+				shim_fd_forget(oldfd);                     \
+				if (r)                                     \
+					shim_fd_opened(stream_fd(r));      \
+			}                                                  \
+			return r;                                          \
+		}                                                          \
+		switch (shim_decide_path(FR_OP_OPEN, AT_FDCWD, path, #name, \
+					 &v)) {                            \
+		case SHIM_FAIL:                                            \
+			err = v.err;                                       \
+			SHIM_REAL(fclose)(f);                              \
+			shim_fd_forget(oldfd);                             \
+			errno = err;                                       \
+			return NULL;                                       \
+		case SHIM_DELAY:                                           \
+		case SHIM_STALL:                                           \
+			shim_wait(&v);                                     \
+			break;                                             \
+		default:                                                   \
+			break;                                             \
+		}                                                          \
+		r = SHIM_REAL(name)(path, mode, f);                        \
+		shim_fd_forget(oldfd);                                     \
+		if (r)                                                     \
+			shim_fd_record_open(stream_fd(r), AT_FDCWD, path); \
+		return r;                                                  \
+	}
+
+FILE *freopen(const char *path, const char *mode, FILE *f)
+	SHIM_FREOPEN_BODY(freopen)
+FILE *freopen64(const char *path, const char *mode, FILE *f)
+	SHIM_FREOPEN_BODY(freopen64)
+
+/* ---- writes ----------------------------------------------------------- */
+
+#define SHIM_FWRITE_BODY(name)                                             \
+	{                                                                  \
+		struct shim_verdict v;                                     \
+		size_t len, moved, r;                                      \
+		SHIM_BIND(name, ZERO);                                     \
+		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !size || !n)    \
+			return SHIM_REAL(name)(buf, size, n, f);           \
+		len = n > SIZE_MAX / size ? SIZE_MAX : size * n;           \
+		if (wgate(f, -1, buf, len, #name, 0, &v, &moved))          \
+			return moved / size;                               \
+		r = SHIM_REAL(name)(buf, size, n, f);                      \
+		shim_settle(&v, (ssize_t)(r * size));                      \
+		return r;                                                  \
+	}
+
+size_t fwrite(const void *buf, size_t size, size_t n, FILE *f)
+	SHIM_FWRITE_BODY(fwrite)
+size_t fwrite_unlocked(const void *buf, size_t size, size_t n, FILE *f)
+	SHIM_FWRITE_BODY(fwrite_unlocked)
+
+#define SHIM_FPUTS_BODY(name)                                              \
+	{                                                                  \
+		struct shim_verdict v;                                     \
+		size_t len, moved;                                         \
+		int r;                                                     \
+		SHIM_BIND(name, EOFV);                                     \
+		if (likely(!shim_armed(SHIM_OPS_WRITE)))                   \
+			return SHIM_REAL(name)(s, f);                      \
+		len = strlen(s);                                           \
+		if (wgate(f, -1, s, len, #name, 0, &v, &moved))            \
+			return EOF;                                        \
+		r = SHIM_REAL(name)(s, f);                                 \
+		shim_settle(&v, r == EOF ? -1 : (ssize_t)len);             \
+		return r;                                                  \
+	}
+
+int fputs(const char *s, FILE *f) SHIM_FPUTS_BODY(fputs)
+int fputs_unlocked(const char *s, FILE *f) SHIM_FPUTS_BODY(fputs_unlocked)
+
+int puts(const char *s)
+{
+	struct shim_verdict v;
+	size_t len, moved;
+	int r;
+
+	SHIM_BIND(puts, EOFV);
+	if (likely(!shim_armed(SHIM_OPS_WRITE)))
+		return SHIM_REAL(puts)(s);
+	len = strlen(s) + 1; /* and the newline */
+	if (wgate(stdout, -1, s, len, "puts", 0, &v, &moved))
+		return EOF;
+	r = SHIM_REAL(puts)(s);
+	shim_settle(&v, r == EOF ? -1 : (ssize_t)len);
+	return r;
+}
+
+/* One character to a stream: (c, f) or, for putchar, (c) to stdout. */
+#define SHIM_PUTC_BODY(name, stream, args)                                 \
+	{                                                                  \
+		struct shim_verdict v;                                     \
+		size_t moved;                                              \
+		int r;                                                     \
+		SHIM_BIND(name, EOFV);                                     \
+		if (likely(!shim_armed(SHIM_OPS_WRITE)))                   \
+			return SHIM_REAL(name) args;                       \
+		if (wgate(stream, -1, NULL, 1, #name, 0, &v, &moved))      \
+			return EOF;                                        \
+		r = SHIM_REAL(name) args;                                  \
+		shim_settle(&v, r == EOF ? -1 : 1);                        \
+		return r;                                                  \
+	}
+
+int fputc(int c, FILE *f) SHIM_PUTC_BODY(fputc, f, (c, f))
+int fputc_unlocked(int c, FILE *f) SHIM_PUTC_BODY(fputc_unlocked, f, (c, f))
+int putc(int c, FILE *f) SHIM_PUTC_BODY(putc, f, (c, f))
+int putc_unlocked(int c, FILE *f) SHIM_PUTC_BODY(putc_unlocked, f, (c, f))
+int _IO_putc(int c, FILE *f) SHIM_PUTC_BODY(_IO_putc, f, (c, f))
+int putchar(int c) SHIM_PUTC_BODY(putchar, stdout, (c))
+int putchar_unlocked(int c) SHIM_PUTC_BODY(putchar_unlocked, stdout, (c))
+/* the inline putc_unlocked/putchar_unlocked call this when the buffer is full */
+int __overflow(FILE *f, int c) SHIM_PUTC_BODY(__overflow, f, (f, c))
+
+/*
+ * The printf family, decided on the formatted length. A short (budget)
+ * write formats into a buffer and writes the part that fits. flag < 0
+ * marks the plain functions, flag >= 0 the _FORTIFY_SOURCE __*_chk ones,
+ * which are passed through to their real __v*_chk counterpart. f NULL
+ * means dprintf to fd.
+ */
+static int vprintf_slow(FILE *f, int fd, int flag, const char *fmt,
+			va_list ap, const char *fn)
+{
+	struct shim_verdict v;
+	char small[512], *buf = small;
+	size_t moved;
+	va_list aq;
+	int len, r;
+
+	va_copy(aq, ap);
+	len = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (len < 0)
+		goto out_real;
+	if ((size_t)len >= sizeof(small)) {
+		buf = malloc((size_t)len + 1);
+		if (!buf)
+			goto out_real;
+	}
+	va_copy(aq, ap);
+	vsnprintf(buf, (size_t)len + 1, fmt, aq);
+	va_end(aq);
+	if (wgate(f, fd, buf, (size_t)len, fn, 0, &v, &moved)) {
+		int err = errno;
+
+		if (buf != small)
+			free(buf);
+		errno = err;
+		return -1;
+	}
+	if (buf != small)
+		free(buf);
+	if (f)
+		r = flag >= 0 ? SHIM_REAL(__vfprintf_chk)(f, flag, fmt, ap) :
+				SHIM_REAL(vfprintf)(f, fmt, ap);
+	else
+		r = flag >= 0 ? SHIM_REAL(__vdprintf_chk)(fd, flag, fmt, ap) :
+				SHIM_REAL(vdprintf)(fd, fmt, ap);
+	shim_settle(&v, r);
+	return r;
+
+out_real:
+	if (f)
+		return flag >= 0 ? SHIM_REAL(__vfprintf_chk)(f, flag, fmt, ap) :
+				   SHIM_REAL(vfprintf)(f, fmt, ap);
+	return flag >= 0 ? SHIM_REAL(__vdprintf_chk)(fd, flag, fmt, ap) :
+			   SHIM_REAL(vdprintf)(fd, fmt, ap);
+}
+
+/*
+ * Varargs entry points format through their v* counterpart (a variadic
+ * call cannot be forwarded): printf(...) is vfprintf(stdout, ...).
+ */
+#define SHIM_VPRINTF(real, realargs, f, fd, flag, fn)                      \
+	(likely(!shim_armed(SHIM_OPS_WRITE)) ?                             \
+		 SHIM_REAL(real) realargs :                                \
+		 vprintf_slow(f, fd, flag, fmt, ap, fn))
+
+int vfprintf(FILE *f, const char *fmt, va_list ap)
+{
+	SHIM_BIND(vfprintf, M1);
+	return SHIM_VPRINTF(vfprintf, (f, fmt, ap), f, -1, -1, "vfprintf");
+}
+
+int vprintf(const char *fmt, va_list ap)
+{
+	SHIM_BIND(vprintf, M1);
+	return SHIM_VPRINTF(vprintf, (fmt, ap), stdout, -1, -1, "vprintf");
+}
+
+int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
+{
+	SHIM_BIND(__vfprintf_chk, M1);
+	return SHIM_VPRINTF(__vfprintf_chk, (f, flag, fmt, ap), f, -1, flag,
+			    "__vfprintf_chk");
+}
+
+int __vprintf_chk(int flag, const char *fmt, va_list ap)
+{
+	SHIM_BIND(__vprintf_chk, M1);
+	return SHIM_VPRINTF(__vprintf_chk, (flag, fmt, ap), stdout, -1, flag,
+			    "__vprintf_chk");
+}
+
+int vdprintf(int fd, const char *fmt, va_list ap)
+{
+	SHIM_BIND(vdprintf, M1);
+	return SHIM_VPRINTF(vdprintf, (fd, fmt, ap), NULL, fd, -1, "vdprintf");
+}
+
+int __vdprintf_chk(int fd, int flag, const char *fmt, va_list ap)
+{
+	SHIM_BIND(__vdprintf_chk, M1);
+	return SHIM_VPRINTF(__vdprintf_chk, (fd, flag, fmt, ap), NULL, fd,
+			    flag, "__vdprintf_chk");
+}
+
+#define SHIM_VARARGS_BODY(bind, real, realargs, f, fd, flag, fn)          \
+	{                                                                  \
+		va_list ap;                                                \
+		int r;                                                     \
+		SHIM_BIND(bind, M1);                                       \
+		va_start(ap, fmt);                                         \
+		r = SHIM_VPRINTF(real, realargs, f, fd, flag, fn);         \
+		va_end(ap);                                                \
+		return r;                                                  \
+	}
+
+int fprintf(FILE *f, const char *fmt, ...)
+	SHIM_VARARGS_BODY(vfprintf, vfprintf, (f, fmt, ap), f, -1, -1,
+			  "fprintf")
+int printf(const char *fmt, ...)
+	SHIM_VARARGS_BODY(vfprintf, vfprintf, (stdout, fmt, ap), stdout, -1,
+			  -1, "printf")
+int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
+	SHIM_VARARGS_BODY(__vfprintf_chk, __vfprintf_chk, (f, flag, fmt, ap),
+			  f, -1, flag, "__fprintf_chk")
+int __printf_chk(int flag, const char *fmt, ...)
+	SHIM_VARARGS_BODY(__vfprintf_chk, __vfprintf_chk,
+			  (stdout, flag, fmt, ap), stdout, -1, flag,
+			  "__printf_chk")
+int dprintf(int fd, const char *fmt, ...)
+	SHIM_VARARGS_BODY(vdprintf, vdprintf, (fd, fmt, ap), NULL, fd, -1,
+			  "dprintf")
+int __dprintf_chk(int fd, int flag, const char *fmt, ...)
+	SHIM_VARARGS_BODY(__vdprintf_chk, __vdprintf_chk, (fd, flag, fmt, ap),
+			  NULL, fd, flag, "__dprintf_chk")
+
+/*
+ * fflush/fclose write what the buffer holds: an errno rule fails them
+ * when there is something to write; budgets were charged at the write.
+ */
+#define SHIM_FFLUSH_BODY(name)                                             \
+	{                                                                  \
+		struct shim_verdict v;                                     \
+		size_t pending, moved;                                     \
+		SHIM_BIND(name, EOFV);                                     \
+		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !f)             \
+			return SHIM_REAL(name)(f);                         \
+		pending = __fpending(f);                                   \
+		if (pending && wgate(f, -1, NULL, pending, #name,          \
+				     SHIM_NOBUDGET, &v, &moved))           \
+			return EOF;                                        \
+		return SHIM_REAL(name)(f);                                 \
+	}
+
+int fflush(FILE *f) SHIM_FFLUSH_BODY(fflush)
+int fflush_unlocked(FILE *f) SHIM_FFLUSH_BODY(fflush_unlocked)
+
+int fclose(FILE *f)
+{
+	struct shim_verdict v;
+	size_t pending, moved;
+	int fd, r, err;
+
+	SHIM_BIND(fclose, EOFV);
+	if (likely(!shim_armed(SHIM_OPS_WRITE))) {
+		if (likely(!table_used()))
+			return SHIM_REAL(fclose)(f);
+		/* fclose closes through libc's internal close: forget here */
+		fd = stream_fd(f);
+		r = SHIM_REAL(fclose)(f);
+		shim_fd_forget(fd);
+		return r;
+	}
+	fd = stream_fd(f);
+	pending = __fpending(f);
+	if (pending && wgate(f, -1, NULL, pending, "fclose", SHIM_NOBUDGET, &v,
+			     &moved)) {
+		err = errno;
+		__fpurge(f);
+		SHIM_REAL(fclose)(f);
+		shim_fd_forget(fd);
+		errno = err;
+		return EOF;
+	}
+	r = SHIM_REAL(fclose)(f);
+	shim_fd_forget(fd);
+	return r;
+}
+
+/* ---- reads ------------------------------------------------------------ */
+
+/* fread-like: a short read reads fewer (at least one) items. */
+#define SHIM_FREAD_BODY(name, args)                                        \
+	{                                                                  \
+		struct shim_verdict v;                                     \
+		size_t len;                                                \
+		SHIM_BIND(name, ZERO);                                     \
+		if (likely(!shim_armed(SHIM_OPS_READ)) || !size || !n)     \
+			return SHIM_REAL(name) args;                       \
+		len = n > SIZE_MAX / size ? SIZE_MAX : size * n;           \
+		if (rgate(f, len, #name, &v))                              \
+			return 0;                                          \
+		if (v.what == SHIM_LIMIT)                                  \
+			n = v.allow / size ? v.allow / size : 1;           \
+		return SHIM_REAL(name) args;                               \
+	}
+
+size_t fread(void *buf, size_t size, size_t n, FILE *f)
+	SHIM_FREAD_BODY(fread, (buf, size, n, f))
+size_t fread_unlocked(void *buf, size_t size, size_t n, FILE *f)
+	SHIM_FREAD_BODY(fread_unlocked, (buf, size, n, f))
+size_t __fread_chk(void *buf, size_t buflen, size_t size, size_t n, FILE *f)
+	SHIM_FREAD_BODY(__fread_chk, (buf, buflen, size, n, f))
+size_t __fread_unlocked_chk(void *buf, size_t buflen, size_t size, size_t n,
+			    FILE *f)
+	SHIM_FREAD_BODY(__fread_unlocked_chk, (buf, buflen, size, n, f))
+
+/* Other reads: fail or pass (a short read has no meaning for them). */
+#define SHIM_READ_BODY(name, stream, want, args, failv)                    \
+	{                                                                  \
+		struct shim_verdict v;                                     \
+		SHIM_BIND(name, failv);                                    \
+		if (likely(!shim_armed(SHIM_OPS_READ)))                    \
+			return SHIM_REAL(name) args;                       \
+		if (rgate(stream, want, #name, &v))                        \
+			return SHIM_FAIL_##failv(v.err);                   \
+		return SHIM_REAL(name) args;                               \
+	}
+
+char *fgets(char *s, int n, FILE *f)
+	SHIM_READ_BODY(fgets, f, n > 1 ? (size_t)n - 1 : 0, (s, n, f), NULLP)
+char *fgets_unlocked(char *s, int n, FILE *f)
+	SHIM_READ_BODY(fgets_unlocked, f, n > 1 ? (size_t)n - 1 : 0,
+		       (s, n, f), NULLP)
+char *__fgets_chk(char *s, size_t size, int n, FILE *f)
+	SHIM_READ_BODY(__fgets_chk, f, n > 1 ? (size_t)n - 1 : 0,
+		       (s, size, n, f), NULLP)
+char *__fgets_unlocked_chk(char *s, size_t size, int n, FILE *f)
+	SHIM_READ_BODY(__fgets_unlocked_chk, f, n > 1 ? (size_t)n - 1 : 0,
+		       (s, size, n, f), NULLP)
+int fgetc(FILE *f) SHIM_READ_BODY(fgetc, f, 1, (f), EOFV)
+int fgetc_unlocked(FILE *f) SHIM_READ_BODY(fgetc_unlocked, f, 1, (f), EOFV)
+int getc(FILE *f) SHIM_READ_BODY(getc, f, 1, (f), EOFV)
+int getc_unlocked(FILE *f) SHIM_READ_BODY(getc_unlocked, f, 1, (f), EOFV)
+int _IO_getc(FILE *f) SHIM_READ_BODY(_IO_getc, f, 1, (f), EOFV)
+int getchar(void) SHIM_READ_BODY(getchar, stdin, 1, (), EOFV)
+int getchar_unlocked(void) SHIM_READ_BODY(getchar_unlocked, stdin, 1, (), EOFV)
+ssize_t getline(char **line, size_t *cap, FILE *f)
+	SHIM_READ_BODY(getline, f, 1, (line, cap, f), M1)
+ssize_t getdelim(char **line, size_t *cap, int delim, FILE *f)
+	SHIM_READ_BODY(getdelim, f, 1, (line, cap, delim, f), M1)
+ssize_t __getdelim(char **line, size_t *cap, int delim, FILE *f)
+	SHIM_READ_BODY(__getdelim, f, 1, (line, cap, delim, f), M1)
+/* the inline getc_unlocked/getchar_unlocked call these to refill */
+int __uflow(FILE *f) SHIM_READ_BODY(__uflow, f, 1, (f), EOFV)
+int __underflow(FILE *f) SHIM_READ_BODY(__underflow, f, 1, (f), EOFV)
