@@ -216,10 +216,11 @@ static int parse_container(struct parser *ps, bool object)
 	for (;;) {
 		skip_ws(ps);
 		if (object) {
-			if (ps->p >= ps->end || *ps->p != '"')
-				return fail(ps, ps->p, ps->p < ps->end && *ps->p == '}'
-							? "trailing ',' in an object"
-							: "expected a string (a member's name)");
+			if (ps->p >= ps->end)
+				return fail(ps, open, "unterminated object (missing '}')");
+			if (*ps->p != '"')
+				return fail(ps, ps->p, *ps->p == '}' ? "trailing ',' in an object"
+							     : "expected a string (a member's name)");
 			r = parse_string(ps);
 			if (r)
 				return r;

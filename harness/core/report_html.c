@@ -194,7 +194,7 @@ static int load_journal(struct journal *j, char *err, size_t errlen)
 	fr_jv fmt, ver;
 	int r;
 
-	r = fr_json_read_file(j->path, &j->text, &j->len);
+	r = fr_json_read_file(strcmp(j->path, "-") ? j->path : "/dev/stdin", &j->text, &j->len);
 	if (r) {
 		set_err(err, errlen, "%s: %s", j->path, strerror(-r));
 		return r;

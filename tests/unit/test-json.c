@@ -183,6 +183,7 @@ static void test_errors_name_line_and_column(void **state)
 	check_bad("{} x", 1, 4, "after the document");
 	check_bad("{1: 2}", 1, 2, "member's name");
 	check_bad("[", 1, 2, "end of the document");
+	check_bad("{\"a\": 1,\n", 1, 1, "unterminated object");
 }
 
 static void test_depth_limit(void **state)
