@@ -243,6 +243,9 @@ static const char *base_name(const char *p)
 {
 	const char *s = strrchr(p, '/');
 
+	if (!strcmp(p, "-"))
+		return "stdin";
+
 	return (s && s[1]) ? s + 1 : p;
 }
 
