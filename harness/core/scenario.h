@@ -211,7 +211,7 @@ enum fr_step_kind {
 };
 
 /* timeline `mysql:` actions (issue 5) */
-enum fr_mysql_op {
+enum fr_mysql_action_kind {
 	FR_MYSQL_SQL,   /* run statements */
 	FR_MYSQL_HOLD,  /* hold N connections open for a duration */
 	FR_MYSQL_LOCK,  /* begin, run SQL (locking rows), never commit, for a duration */
@@ -236,7 +236,7 @@ struct fr_step {
 		uint64_t timeout_ns;
 	} run;
 	struct {
-		enum fr_mysql_op op;
+		enum fr_mysql_action_kind op;
 		struct fr_mysql_conn conn;
 		struct fr_str sql;
 		unsigned connections;

@@ -1,0 +1,751 @@
+/*
+ * faultrun [run] FILE|DIR... [--set K=V] [--junit FILE] [--json FILE]
+ *          [--html FILE] [-j N] [--keep] [-q|-v]
+ * faultrun check FILE|DIR... [--set K=V]
+ *
+ * Loads every scenario first (any bad file: exit 2 before anything runs),
+ * then runs them, one at a time or N at once (-j: one worker process per
+ * scenario), prints each result table, and writes the JUnit file and the
+ * JSON journal for all of them. Exit status: 0 every assertion held, 1 an
+ * assertion failed, 2 bad input, 3 a run could not happen (or was
+ * interrupted).
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "config.h"
+#include "proc.h"
+#include "runner.h"
+#include "scenario.h"
+#include "strbuf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct opts {
+	struct fr_override *ovr;
+	size_t novr;
+	const char *junit, *json, *html;
+	int jobs;
+	bool keep;
+	int verbosity;
+	char **files;
+	size_t nfiles;
+};
+
+struct job {
+	struct fr_scenario *s;
+	struct fr_run_result res;
+	bool ran;
+	/* -j: the worker */
+	pid_t pid;
+	int fd;
+	struct fr_buf in;
+};
+
+static void run_usage(FILE *out)
+{
+	fputs("usage: faultrun [run] SCENARIO.yml|DIR... [--set K=V]... [--junit FILE] "
+	      "[--json FILE]\n"
+	      "                [--html FILE] [-j N] [--keep] [-q|-v]\n"
+	      "       faultrun check SCENARIO.yml|DIR... [--set K=V]...\n"
+	      "  --set K=V     override the scenario's var K\n"
+	      "  --junit FILE  write a JUnit XML report (a testsuite per scenario)\n"
+	      "  --json FILE   write the run journal (docs/journal.md)\n"
+	      "  --html FILE   write an HTML timeline of the run\n"
+	      "  -j N          run N scenarios at once\n"
+	      "  --keep        keep each run directory (target.log, the control block)\n"
+	      "  -q, -v        less output / also the target's output\n"
+	      "exit status: 0 every assertion held, 1 one failed, 2 bad input, "
+	      "3 a run could not happen\n"
+	      "see docs/scenario-format.md\n",
+	      out);
+}
+
+static int add_file(struct opts *o, const char *path)
+{
+	char **f = realloc(o->files, (o->nfiles + 1) * sizeof(char *));
+
+	if (!f)
+		return -ENOMEM;
+	o->files = f;
+	o->files[o->nfiles] = strdup(path);
+	if (!o->files[o->nfiles])
+		return -ENOMEM;
+	o->nfiles++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory stands for its *.yml and *.yaml files, in name order. */
+static int add_path(struct opts *o, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "faultrun: '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return add_file(o, path) < 0 ? -1 : 0;
+	DIR *d = opendir(path);
+	if (!d) {
+		fprintf(stderr, "faultrun: '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	size_t first = o->nfiles;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (de->d_name[0] == '.' ||
+		    !((n > 4 && !strcmp(de->d_name + n - 4, ".yml")) ||
+		      (n > 5 && !strcmp(de->d_name + n - 5, ".yaml"))))
+			continue;
+		char *p = NULL;
+		if (asprintf(&p, "%s%s%s", path,
+			     path[strlen(path) - 1] == '/' ? "" : "/", de->d_name) < 0 ||
+		    add_file(o, p) < 0) {
+			free(p);
+			closedir(d);
+			return -1;
+		}
+		free(p);
+	}
+	closedir(d);
+	if (o->nfiles == first) {
+		fprintf(stderr, "faultrun: '%s': no *.yml scenarios in this directory\n",
+			path);
+		return -1;
+	}
+	qsort(o->files + first, o->nfiles - first, sizeof(char *), cmp_str);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o, bool check)
+{
+	static const struct option lopts[] = {
+		{ "set", required_argument, NULL, 's' },
+		{ "junit", required_argument, NULL, 'J' },
+		{ "json", required_argument, NULL, 'O' },
+		{ "html", required_argument, NULL, 'H' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->jobs = 1;
+	o->verbosity = 1;
+	optind = 0; /* full re-initialisation of getopt */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:s:j:kqvh", lopts, NULL)) != -1 ||
+	       optind < argc) {
+		if (c == -1) {
+			/* a file between options: take it and go on */
+			if (add_path(o, argv[optind]) < 0)
+				return 2;
+			optind++;
+			continue;
+		}
+		switch (c) {
+		case 's': {
+			const char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg) {
+				fprintf(stderr, "faultrun: --set '%s': expected KEY=VALUE\n",
+					optarg);
+				return 2;
+			}
+			struct fr_override *v = realloc(o->ovr, (o->novr + 1) * sizeof(*v));
+			if (!v)
+				return 2;
+			o->ovr = v;
+			o->ovr[o->novr].key = strndup(optarg, (size_t)(eq - optarg));
+			o->ovr[o->novr].value = eq + 1;
+			o->ovr[o->novr].used = false;
+			o->novr++;
+			break;
+		}
+		case 'J':
+		case 'O':
+		case 'H':
+		case 'j':
+		case 'k':
+			if (check) {
+				fprintf(stderr, "faultrun check: '%s' only applies to a run\n",
+					argv[optind - 1]);
+				return 2;
+			}
+			if (c == 'J')
+				o->junit = optarg;
+			else if (c == 'O')
+				o->json = optarg;
+			else if (c == 'H')
+				o->html = optarg;
+			else if (c == 'k')
+				o->keep = true;
+			else {
+				char *end;
+				long n = strtol(optarg, &end, 10);
+				if (*end || n < 1 || n > 64) {
+					fprintf(stderr, "faultrun: -j '%s': expected a number "
+						"from 1 to 64\n", optarg);
+					return 2;
+				}
+				o->jobs = (int)n;
+			}
+			break;
+		case 'q':
+			o->verbosity = 0;
+			break;
+		case 'v':
+			o->verbosity = 2;
+			break;
+		case 'h':
+			run_usage(stdout);
+			exit(0);
+		case ':':
+			fprintf(stderr, "faultrun: '%s' needs a value\n", argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, "faultrun: unknown option '%s'\n", argv[optind - 1]);
+			run_usage(stderr);
+			return 2;
+		}
+	}
+	if (!o->nfiles) {
+		fprintf(stderr, "faultrun: no scenario given\n");
+		run_usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+static void free_opts(struct opts *o)
+{
+	for (size_t i = 0; i < o->nfiles; i++)
+		free(o->files[i]);
+	free(o->files);
+	for (size_t i = 0; i < o->novr; i++)
+		free((char *)o->ovr[i].key);
+	free(o->ovr);
+}
+
+/*
+ * Load (and check with stand-in values) every scenario. Prints every
+ * error; returns 0 or 2.
+ */
+static int load_all(struct opts *o, struct fr_scenario ***out)
+{
+	struct fr_scenario **v = calloc(o->nfiles + 1, sizeof(*v));
+	char err[2048];
+	int status = 0;
+
+	if (!v)
+		return 2;
+	for (size_t i = 0; i < o->nfiles; i++) {
+		int ret = fr_scenario_load(o->files[i], o->ovr, o->novr, &v[i], err,
+					   sizeof(err));
+		if (!ret)
+			ret = fr_scenario_check(v[i], err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "%s%s\n",
+				strncmp(err, "faultrun:", 9) ? "faultrun: " : "", err);
+			status = 2;
+		}
+	}
+	for (size_t k = 0; k < o->novr && !status; k++)
+		if (!o->ovr[k].used) {
+			fprintf(stderr, "faultrun: --set %s=%s: no scenario has a var "
+				"'%s'\n", o->ovr[k].key, o->ovr[k].value, o->ovr[k].key);
+			status = 2;
+		}
+	*out = v;
+	return status;
+}
+
+static void destroy_all(struct fr_scenario **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		fr_scenario_destroy(v[i]);
+	free(v);
+}
+
+int fr_cmd_check(int argc, char **argv)
+{
+	struct fr_scenario **v = NULL;
+	struct opts o;
+	int status = parse_args(argc, argv, &o, true);
+
+	if (status) {
+		free_opts(&o);
+		return status;
+	}
+	status = load_all(&o, &v);
+	for (size_t i = 0; i < o.nfiles; i++) {
+		struct fr_scenario *s = v[i];
+		if (!s)
+			continue;
+		unsigned n = 0;
+		for (size_t k = 0; k < s->nexpects; k++)
+			n += s->expects[k].kind == FR_EXP_LATENCY ? s->expects[k].nlat : 1;
+		if (o.verbosity > 0)
+			printf("ok %s: '%s', %zu fault%s, %zu probe%s, %zu step%s, "
+			       "%u assertion%s, %.0fs\n",
+			       o.files[i], s->name, s->nfaults, s->nfaults == 1 ? "" : "s",
+			       s->nprobes, s->nprobes == 1 ? "" : "s", s->nsteps,
+			       s->nsteps == 1 ? "" : "s", n, n == 1 ? "" : "s",
+			       (double)s->duration_ns / 1e9);
+	}
+	destroy_all(v, o.nfiles);
+	free_opts(&o);
+	return status;
+}
+
+/* ---- output files ------------------------------------------------------ */
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+	char tmp[PATH_MAX];
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			unlink(tmp);
+			return -e;
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return -e;
+	}
+	return 0;
+}
+
+static char *iso_now(double epoch)
+{
+	time_t t = (time_t)epoch;
+	struct tm tm;
+	char buf[64];
+
+	gmtime_r(&t, &tm);
+	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, sizeof(buf) - n, ".%03dZ", (int)((epoch - (double)t) * 1000));
+	return strdup(buf);
+}
+
+static char *build_journal(struct job *jobs, size_t n, int status, double started)
+{
+	struct fr_buf b = { 0 };
+	char *iso = iso_now(started);
+
+	fr_buf_printf(&b, "{\n  \"format\": \"faultrun-journal\",\n  \"version\": 1,\n"
+		      "  \"faultrun\": \"%s\",\n  \"command\": [", FR_VERSION);
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		char buf[8192];
+		ssize_t len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		for (ssize_t off = 0, k = 0; len > 0 && off < len; k++) {
+			buf[len] = 0;
+			if (k)
+				fr_buf_puts(&b, ", ");
+			fr_buf_json_str(&b, buf + off);
+			off += (ssize_t)strlen(buf + off) + 1;
+		}
+	}
+	fr_buf_puts(&b, "],\n  \"started\": ");
+	fr_buf_json_str(&b, iso);
+	fr_buf_printf(&b, ",\n  \"exit\": %d,\n  \"scenarios\": [\n", status);
+	bool first = true;
+	for (size_t i = 0; i < n; i++) {
+		if (!jobs[i].ran || !jobs[i].res.json)
+			continue;
+		if (!first)
+			fr_buf_puts(&b, ",\n");
+		fr_buf_puts(&b, jobs[i].res.json);
+		first = false;
+	}
+	fr_buf_puts(&b, "\n  ]\n}\n");
+	free(iso);
+	return fr_buf_take(&b);
+}
+
+static char *build_junit(struct job *jobs, size_t n)
+{
+	struct fr_buf b = { 0 }, body = { 0 };
+	unsigned tests = 0, failures = 0, errors = 0;
+	double time = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!jobs[i].ran)
+			continue;
+		const struct fr_run_result *r = &jobs[i].res;
+		tests += r->assertions;
+		failures += r->failed;
+		if (r->verdict == FR_ERROR || r->verdict == FR_INTERRUPTED) {
+			errors++;
+			tests++;
+		}
+		time += r->seconds;
+		fr_buf_puts(&body, r->junit ? r->junit : "");
+	}
+	fr_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		      "<testsuites name=\"faultrun\" tests=\"%u\" failures=\"%u\" "
+		      "errors=\"%u\" time=\"%.3f\">\n", tests, failures, errors, time);
+	if (body.p)
+		fr_buf_puts(&b, body.p);
+	fr_buf_puts(&b, "</testsuites>\n");
+	fr_buf_free(&body);
+	return fr_buf_take(&b);
+}
+
+/* ---- workers (-j) ------------------------------------------------------ */
+
+struct wire {
+	int32_t exit, verdict;
+	uint32_t assertions, failed;
+	double seconds;
+	uint64_t len[3];
+};
+
+static int write_all(int fd, const void *p, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, (const char *)p + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+static void worker(struct fr_scenario *s, struct fr_run_opts *ro, int fd,
+		   pid_t parent)
+{
+	struct fr_run_result res;
+	struct wire w;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(3);
+	fr_run_scenario(s, ro, &res);
+	memset(&w, 0, sizeof(w));
+	w.exit = res.exit;
+	w.verdict = (int32_t)res.verdict;
+	w.assertions = res.assertions;
+	w.failed = res.failed;
+	w.seconds = res.seconds;
+	w.len[0] = strlen(res.json);
+	w.len[1] = strlen(res.junit);
+	w.len[2] = strlen(res.table);
+	if (write_all(fd, &w, sizeof(w)) < 0 || write_all(fd, res.json, w.len[0]) < 0 ||
+	    write_all(fd, res.junit, w.len[1]) < 0 ||
+	    write_all(fd, res.table, w.len[2]) < 0)
+		_exit(3);
+	_exit(0);
+}
+
+static void job_parse(struct job *j)
+{
+	struct wire w;
+
+	if (j->in.len < sizeof(w))
+		goto broken;
+	memcpy(&w, j->in.p, sizeof(w));
+	if (sizeof(w) + w.len[0] + w.len[1] + w.len[2] != j->in.len)
+		goto broken;
+	j->res.exit = w.exit;
+	j->res.verdict = (enum fr_verdict_kind)w.verdict;
+	j->res.assertions = w.assertions;
+	j->res.failed = w.failed;
+	j->res.seconds = w.seconds;
+	const char *p = j->in.p + sizeof(w);
+	j->res.json = strndup(p, w.len[0]);
+	j->res.junit = strndup(p + w.len[0], w.len[1]);
+	j->res.table = strndup(p + w.len[0] + w.len[1], w.len[2]);
+	j->ran = true;
+	fr_buf_free(&j->in);
+	return;
+broken:
+	fprintf(stderr, "faultrun: the worker of '%s' died without a result\n",
+		j->s->name);
+	j->res.exit = 3;
+	j->res.verdict = FR_ERROR;
+	fr_buf_free(&j->in);
+}
+
+static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro,
+			int sigfd, bool *interrupted, size_t max_jobs)
+{
+	size_t next = 0, running = 0;
+	struct pollfd *pfd = calloc(n + 1, sizeof(*pfd));
+
+	if (!pfd)
+		return -ENOMEM;
+	ro->tty = false;
+	while (next < n || running) {
+		while (!*interrupted && running < max_jobs && next < n) {
+			struct job *j = &jobs[next++];
+			int p[2];
+			if (pipe2(p, O_CLOEXEC) < 0)
+				break;
+			fflush(NULL);
+			pid_t parent = getpid();
+			pid_t pid = fork();
+			if (pid == 0) {
+				close(p[0]);
+				worker(j->s, ro, p[1], parent);
+			}
+			close(p[1]);
+			if (pid < 0) {
+				close(p[0]);
+				break;
+			}
+			j->pid = pid;
+			j->fd = p[0];
+			running++;
+		}
+		if (*interrupted && next < n)
+			next = n; /* the rest does not start */
+		size_t np = 0;
+		pfd[np].fd = sigfd;
+		pfd[np++].events = POLLIN;
+		for (size_t i = 0; i < n; i++)
+			if (jobs[i].pid > 0 && jobs[i].fd >= 0) {
+				pfd[np].fd = jobs[i].fd;
+				pfd[np++].events = POLLIN;
+			}
+		if (poll(pfd, np, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				*interrupted = true;
+				/* a terminal's ^C reached the workers too; others did not */
+				if (si.ssi_pid != 0)
+					for (size_t i = 0; i < n; i++)
+						if (jobs[i].pid > 0)
+							kill(jobs[i].pid, (int)si.ssi_signo);
+			}
+		}
+		for (size_t k = 1; k < np; k++) {
+			if (!pfd[k].revents)
+				continue;
+			struct job *j = NULL;
+			for (size_t i = 0; i < n && !j; i++)
+				if (jobs[i].fd == pfd[k].fd)
+					j = &jobs[i];
+			char buf[65536];
+			ssize_t got = read(j->fd, buf, sizeof(buf));
+			if (got > 0) {
+				fr_buf_add(&j->in, buf, (size_t)got);
+				continue;
+			}
+			if (got < 0 && errno == EINTR)
+				continue;
+			close(j->fd);
+			j->fd = -1;
+			waitpid(j->pid, NULL, 0);
+			j->pid = 0;
+			running--;
+			job_parse(j);
+			if (j->res.table) {
+				fputs(j->res.table, stdout);
+				fflush(stdout);
+			}
+		}
+	}
+	free(pfd);
+	return 0;
+}
+
+/* ---- run --------------------------------------------------------------- */
+
+int fr_cmd_run(int argc, char **argv)
+{
+	struct fr_scenario **v = NULL;
+	struct opts o;
+	struct job *jobs = NULL;
+	int status = parse_args(argc, argv, &o, false);
+	bool interrupted = false;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	double started = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (status) {
+		free_opts(&o);
+		return status;
+	}
+#ifndef FR_HAVE_CMD_REPORT
+	if (o.html) {
+		fprintf(stderr, "faultrun: --html: this faultrun was built without "
+			"the report command\n");
+		free_opts(&o);
+		return 2;
+	}
+#endif
+	status = load_all(&o, &v);
+	if (status) {
+		destroy_all(v, o.nfiles);
+		free_opts(&o);
+		return status;
+	}
+
+	/* signals arrive on a signalfd; teardown runs from the loop */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sigfd < 0) {
+		fprintf(stderr, "faultrun: signalfd: %s\n", strerror(errno));
+		destroy_all(v, o.nfiles);
+		free_opts(&o);
+		return 3;
+	}
+	if (fr_sentinel_start() < 0)
+		fprintf(stderr, "faultrun: warning: cannot start the clean-up sentinel\n");
+
+	struct fr_run_opts ro = {
+		.keep = o.keep,
+		.verbosity = o.verbosity,
+		.tty = o.verbosity > 0 && isatty(STDERR_FILENO) && o.jobs == 1,
+		.progress = stderr,
+		.signal_fd = sigfd,
+	};
+	jobs = calloc(o.nfiles + 1, sizeof(*jobs));
+	if (!jobs)
+		abort();
+	for (size_t i = 0; i < o.nfiles; i++) {
+		jobs[i].s = v[i];
+		jobs[i].fd = -1;
+	}
+	if (o.jobs > 1 && o.nfiles > 1) {
+		run_parallel(jobs, o.nfiles, &ro, sigfd, &interrupted, (size_t)o.jobs);
+	} else {
+		for (size_t i = 0; i < o.nfiles && !interrupted; i++) {
+			if (fr_run_scenario(v[i], &ro, &jobs[i].res) == -EINTR)
+				interrupted = true;
+			jobs[i].ran = true;
+			fputs(jobs[i].res.table, stdout);
+			fflush(stdout);
+		}
+	}
+
+	/* verdict of the invocation */
+	unsigned passed = 0, failed = 0, errors = 0, notrun = 0;
+	status = 0;
+	for (size_t i = 0; i < o.nfiles; i++) {
+		if (!jobs[i].ran) {
+			notrun++;
+			continue;
+		}
+		if (jobs[i].res.exit == 0)
+			passed++;
+		else if (jobs[i].res.exit == 1)
+			failed++;
+		else
+			errors++;
+	}
+	if (errors || notrun || interrupted)
+		status = 3;
+	else if (failed)
+		status = 1;
+	if (o.nfiles > 1)
+		printf("%zu scenarios: %u passed, %u failed, %u could not run%s%s\n",
+		       o.nfiles, passed, failed, errors,
+		       notrun ? ", not run: " : "", notrun ? "interrupted" : "");
+
+	if (o.junit) {
+		char *x = build_junit(jobs, o.nfiles);
+		int ret = write_file(o.junit, x, strlen(x));
+		if (ret < 0) {
+			fprintf(stderr, "faultrun: --junit '%s': %s\n", o.junit,
+				strerror(-ret));
+			status = status ? status : 3;
+		}
+		free(x);
+	}
+	char *journal = NULL;
+	if (o.json || o.html) {
+		journal = build_journal(jobs, o.nfiles, status, started);
+		if (o.json) {
+			int ret = write_file(o.json, journal, strlen(journal));
+			if (ret < 0) {
+				fprintf(stderr, "faultrun: --json '%s': %s\n", o.json,
+					strerror(-ret));
+				status = status ? status : 3;
+			}
+		}
+	}
+#ifdef FR_HAVE_CMD_REPORT
+	if (o.html) {
+		char tmpl[] = "/tmp/faultrun-journal-XXXXXX";
+		const char *jpath = o.json;
+		int tfd = -1;
+		if (!jpath) {
+			tfd = mkstemp(tmpl);
+			if (tfd >= 0 && write_all(tfd, journal, strlen(journal)) == 0)
+				jpath = tmpl;
+			if (tfd >= 0)
+				close(tfd);
+		}
+		if (jpath) {
+			char *rargv[] = { "report", (char *)jpath, "--html", (char *)o.html,
+					  NULL };
+			int rs = fr_cmd_report(4, rargv);
+			if (rs && !status)
+				status = rs;
+		}
+		if (tfd >= 0)
+			unlink(tmpl);
+	}
+#endif
+	free(journal);
+	for (size_t i = 0; i < o.nfiles; i++)
+		fr_run_result_free(&jobs[i].res);
+	free(jobs);
+	destroy_all(v, o.nfiles);
+	free_opts(&o);
+	close(sigfd);
+	return status;
+}
