@@ -404,7 +404,12 @@ int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e,
 	if (e->kind == FR_EXP_LATENCY) {
 		char b[32];
 		fr_fmt_duration(b, sizeof(b), e->lat[lat].bound_ns);
-		snprintf(v->label, sizeof(v->label), "%s %s", e->label, e->lat[lat].text);
+		if (strncmp(e->label, "latency ", 8) == 0)
+			snprintf(v->label, sizeof(v->label), "%s %s", e->lat[lat].text,
+				 e->label);
+		else
+			snprintf(v->label, sizeof(v->label), "%s %s", e->label,
+				 e->lat[lat].text);
 		snprintf(v->bound, sizeof(v->bound), "<= %s", b);
 	} else {
 		snprintf(v->label, sizeof(v->label), "%s", e->label);

@@ -1685,9 +1685,19 @@ static void ready_deadline(struct fr_timer *t)
 
 static void start_ready_polling(struct run *r)
 {
+	struct checker *ck = &r->ready_ck;
+
 	r->ready_polling = true;
 	r->ready_last[0] = 0;
-	check_cancel_all(&r->ready_ck);
+	check_cancel_all(ck);
+	if (ck->c->kind == FR_CHECK_LOG && r->phase != PH_STARTING) {
+		/* a restart: only what the new process writes counts */
+		struct stat st;
+		ck->log_seen = false;
+		ck->log_partial.len = 0;
+		if (stat(ck->log_path, &st) == 0)
+			ck->log_off = st.st_size;
+	}
 	fr_timer_start(r->loop, &r->ready_tick, fr_loop_now(r->loop));
 	fr_timer_start(r->loop, &r->ready_deadline,
 		       fr_loop_now(r->loop) + r->s->target.ready.deadline_ns);
