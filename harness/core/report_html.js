@@ -464,8 +464,10 @@
 		tk.forEach(function (k) {
 			var x = r1(X(k.t));
 			el(gBack, 'line', { class: 'grid', x1: x, x2: x, y1: AXIS - 4, y2: H - 18 });
-			el(gText, 'text', { class: 'tick', x: x, y: 12, 'text-anchor': 'middle' }, k.label);
-			el(gText, 'text', { class: 'tick', x: x, y: H - 5, 'text-anchor': 'middle' }, k.label);
+			var hw = k.label.length * 3.2;
+			var anchor = x + hw > W - 1 ? 'end' : x - hw < 1 ? 'start' : 'middle';
+			el(gText, 'text', { class: 'tick', x: x, y: 12, 'text-anchor': anchor }, k.label);
+			el(gText, 'text', { class: 'tick', x: x, y: H - 5, 'text-anchor': anchor }, k.label);
 		});
 		el(gBack, 'line', { class: 'axis', x1: L, x2: L + PW, y1: AXIS - 4, y2: AXIS - 4 });
 		el(gBack, 'line', { class: 'axis', x1: L, x2: L + PW, y1: H - 18, y2: H - 18 });
@@ -617,7 +619,8 @@
 			if (label) {
 				var ly = below ? top + bh + 10 : top - 4;
 				if (below || x - lastLabel > 40) {
-					el(gt, 'text', { x: x + 4, y: ly, class: bad ? 'ev-label-bad' : 'lane-sub' }, label);
+					/* exits: left of the mark, so a quick restart's label does not cover it */
+					el(gt, 'text', { x: below ? x + 4 : x - 4, y: ly, 'text-anchor': below ? 'start' : 'end', class: bad ? 'ev-label-bad' : 'lane-sub' }, label);
 					if (!below)
 						lastLabel = x;
 				}
