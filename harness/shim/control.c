@@ -3,14 +3,19 @@
  * (if any) applies and what it does.
  *
  * Reached only when armed_ops has a bit for the call's operation. Runs with
- * the re-entry guard held and errno saved, uses no lock and no allocation,
- * so it is as async-signal-safe as the call it decides (write() in a
- * signal handler included). The order is fixed: the rules armed for the
- * operation (armed_rules[op], bounded by the published slot count), then
- * the call's own selectors (the fd table, or the path argument), then
- * proc= (cached per process), then, rule by rule in slot order,
- * fr_ctl_fire (after=, probability=, times=) and the action. The first
- * rule that injects decides; budgets are taken before.
+ * errno saved, uses no lock and no allocation, so it is as
+ * async-signal-safe as the call it decides (write() in a signal handler
+ * included). It calls no wrapped function (raw syscalls, atomics, our own
+ * glob matcher), so it needs no re-entry guard: a signal handler that
+ * interrupts it decides its own call normally. Only initialisation holds
+ * the guard, and a call made during it is not decided.
+ *
+ * The order is fixed: the rules armed for the operation (armed_rules[op],
+ * bounded by the published slot count), then the call's own selectors (the
+ * fd table, or the path argument), then proc= (cached per process), then,
+ * rule by rule in slot order, fr_ctl_fire (after=, probability=, times=)
+ * and the action. The first rule that injects decides; budgets are taken
+ * before.
  */
 #include "shim.h"
 
@@ -293,9 +298,7 @@ enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op,
 	shim_verdict_init(v, op);
 	if (!c || !cand || shim_depth > 0)
 		return SHIM_PASS;
-	shim_guard_enter();
 	o = decide(c, op, cand, want, flags, fn, -1, where, v);
-	shim_guard_leave();
 	errno = saved;
 	return o;
 }
@@ -321,7 +324,6 @@ enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
 	if (!(om | am))
 		return SHIM_PASS;
 	saved = errno;
-	shim_guard_enter();
 	m = shim_fd_match(fd, om | am, &kind);
 	v->kind = kind;
 	if (kind == SHIM_FD_SOCKET && alt != op) {
@@ -333,7 +335,6 @@ enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
 	if (m)
 		o = decide(c, op, m, want, flags, fn, fd, NULL, v);
 	v->kind = kind;
-	shim_guard_leave();
 	errno = saved;
 	return o;
 }
@@ -381,14 +382,12 @@ enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
 	if (!cand)
 		return SHIM_PASS;
 	saved = errno;
-	shim_guard_enter();
 	m = match_path(c, cand, dirfd1, path1, abs, sizeof(abs));
 	if (path2)
 		m |= match_path(c, cand, dirfd2, path2, abs2, sizeof(abs2));
 	if (m)
 		o = decide(c, op, m, 0, SHIM_NOBUDGET, fn, -1,
 			   abs[0] ? abs : path1, v);
-	shim_guard_leave();
 	errno = saved;
 	return o;
 }

@@ -106,13 +106,11 @@ static bool space_left(int fd, const char *path, uint64_t *left)
 
 	if (shim_depth > 0)
 		return false;
-	shim_guard_enter();
 	if (path)
 		ok = shim_abspath(AT_FDCWD, path, abs, sizeof(abs)) != NULL;
 	else
 		ok = shim_fd_path(fd, abs, sizeof(abs)) == 0 && abs[0] == '/';
 	ok = ok && budget_left(abs, left);
-	shim_guard_leave();
 	errno = saved;
 	return ok;
 }
