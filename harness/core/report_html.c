@@ -144,6 +144,8 @@ static const char *fmt_dur(char *buf, size_t n, double s)
 		snprintf(buf, n, "%.0f ms", s * 1e3);
 	else if (a < 60)
 		snprintf(buf, n, "%.2f s", s);
+	else if (a >= 1e9) /* nonsense, but no overflow in the casts below */
+		snprintf(buf, n, "%.3g s", s);
 	else
 		snprintf(buf, n, "%s%d min %02d s", s < 0 ? "-" : "", (int)(a / 60),
 			 (int)fmod(a, 60));

@@ -275,6 +275,15 @@ if problems:
 print('ok: page content of %d pages checked' % 3)
 EOF
 
+# --- the inline renderer parses as JavaScript (node, when installed; the browser test runs it) ---
+if command -v node >/dev/null 2>&1; then
+	python3 -c 'import re, sys; print(re.findall(r"<script>\n(.*?)</script>", open(sys.argv[1], encoding="utf-8").read(), re.S)[-1])' \
+		"$out/report-failing.html" > "$work/page.js"
+	[ -s "$work/page.js" ] || fail "no inline script found"
+	node --check "$work/page.js" || fail "the page's script does not parse"
+	echo "ok: the page's script parses"
+fi
+
 # --- bad input: one line naming the file (and line:column), exit 2, nothing written ---
 expect_err() {
 	want_re=$1
