@@ -7,7 +7,7 @@
 #ifndef FAULTRUN_RUNNER_H
 #define FAULTRUN_RUNNER_H
 
-#include "assert.h"
+#include "expect.h"
 #include "scenario.h"
 #include "series.h"
 

@@ -1344,7 +1344,7 @@ static int parse_faults(struct loader *L, yaml_node_t *n)
 			struct fr_rule r;
 			char e[256];
 			fr_rule_init(&r);
-			if (fr_rule_set(&r, f->fields[j].key, "", e, sizeof(e)) < 0 &&
+			if (fr_rule_set(&r, f->fields[j].key, "x", e, sizeof(e)) < 0 &&
 			    strncmp(e, "unknown field", 13) == 0)
 				return fr_errorf(L->err, L->errlen, f->fields[j].value.mark,
 						 "%s: %s", what, e);

@@ -1,10 +1,10 @@
 /*
- * faultrun — assertions: a scenario's `expect` evaluated over the recorded
+ * faultrun — assertions (expect.c): a scenario's `expect` evaluated over the recorded
  * series, fault windows and counters of a run. Pure functions of the
  * recording (unit-tested on synthetic series in tests/unit/test-assert.c).
  */
-#ifndef FAULTRUN_ASSERT_H
-#define FAULTRUN_ASSERT_H
+#ifndef FAULTRUN_EXPECT_H
+#define FAULTRUN_EXPECT_H
 
 #include "scenario.h"
 #include "series.h"
@@ -78,4 +78,4 @@ void fr_verdicts_free(struct fr_verdict *v, size_t n);
 /* Nearest-rank percentile (q in 0..1) of n values (sorted in place). */
 uint64_t fr_percentile(uint64_t *vals, size_t n, double q);
 
-#endif /* FAULTRUN_ASSERT_H */
+#endif /* FAULTRUN_EXPECT_H */

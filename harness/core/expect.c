@@ -5,7 +5,7 @@
  * measures.
  */
 #define _GNU_SOURCE
-#include "assert.h"
+#include "expect.h"
 
 #include <errno.h>
 #include <math.h>
