@@ -741,8 +741,15 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 		ret |= append(buf, len, &off, " port=%u", r->port);
 	if (r->lport)
 		ret |= append(buf, len, &off, " lport=%u", r->lport);
-	if (r->flags & FR_RULE_PROB)
-		ret |= append(buf, len, &off, " probability=%g", r->probability);
+	if (r->flags & FR_RULE_PROB) {
+		/* the shortest form that reads back as the same number (%g loses digits) */
+		for (int prec = 6; prec <= 17; prec++) {
+			snprintf(tmp, sizeof(tmp), "%.*g", prec, r->probability);
+			if (strtod(tmp, NULL) == r->probability)
+				break;
+		}
+		ret |= append(buf, len, &off, " probability=%s", tmp);
+	}
 	if (r->after)
 		ret |= append(buf, len, &off, " after=%llu", (unsigned long long)r->after);
 	if (r->times)
