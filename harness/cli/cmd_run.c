@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "proc.h"
+#include "report_html.h"
 #include "runner.h"
 #include "scenario.h"
 #include "strbuf.h"
@@ -718,26 +719,16 @@ int fr_cmd_run(int argc, char **argv)
 		}
 	}
 #ifdef FR_HAVE_CMD_REPORT
-	if (o.html) {
-		char tmpl[] = "/tmp/faultrun-journal-XXXXXX";
-		const char *jpath = o.json;
-		int tfd = -1;
-		if (!jpath) {
-			tfd = mkstemp(tmpl);
-			if (tfd >= 0 && write_all(tfd, journal, strlen(journal)) == 0)
-				jpath = tmpl;
-			if (tfd >= 0)
-				close(tfd);
+	if (o.html && journal) {
+		/* drawn from the journal in memory: no temporary file (report_html.h) */
+		struct fr_report_journal rj = { .name = o.json, .text = journal,
+						.len = strlen(journal) };
+		char err[512];
+
+		if (fr_report_html_mem(&rj, 1, o.html, err, sizeof(err)) < 0) {
+			fprintf(stderr, "faultrun: --html: %s\n", err);
+			status = status ? status : 3;
 		}
-		if (jpath) {
-			char *rargv[] = { "report", (char *)jpath, "--html", (char *)o.html,
-					  NULL };
-			int rs = fr_cmd_report(4, rargv);
-			if (rs && !status)
-				status = rs;
-		}
-		if (tfd >= 0)
-			unlink(tmpl);
 	}
 #endif
 	free(journal);

@@ -33,9 +33,11 @@
 #define JOURNAL_VERSION 1
 
 struct journal {
-	const char *path;
-	char *text;
+	const char *path; /* for messages */
+	const char *name; /* shown on the page, or NULL */
+	const char *text; /* text[len] == '\0' */
 	size_t len;
+	char *owned;      /* text, when read from a file */
 	struct fr_json js;
 	fr_jv scenarios;
 };
@@ -189,18 +191,26 @@ static void badge(FILE *f, const char *verdict)
 	fprintf(f, "<span class=\"verdict v-%s\">%s</span>", verdict, verdict_word(verdict));
 }
 
-/* Read and check one journal. */
-static int load_journal(struct journal *j, char *err, size_t errlen)
+/* Read one journal file ("-": stdin). */
+static int read_journal(struct journal *j, char *err, size_t errlen)
+{
+	int r = fr_json_read_file(strcmp(j->path, "-") ? j->path : "/dev/stdin", &j->owned, &j->len);
+
+	if (r) {
+		set_err(err, errlen, "%s: %s", j->path, strerror(-r));
+		return r;
+	}
+	j->text = j->owned;
+	return 0;
+}
+
+/* Parse and check one journal: a faultrun journal of the version we read. */
+static int check_journal(struct journal *j, char *err, size_t errlen)
 {
 	struct fr_json_err jerr;
 	fr_jv fmt, ver;
 	int r;
 
-	r = fr_json_read_file(strcmp(j->path, "-") ? j->path : "/dev/stdin", &j->text, &j->len);
-	if (r) {
-		set_err(err, errlen, "%s: %s", j->path, strerror(-r));
-		return r;
-	}
 	r = fr_json_parse(&j->js, j->text, j->len, &jerr);
 	if (r == -EINVAL) {
 		set_err(err, errlen, "%s:%d:%d: %s", j->path, jerr.line, jerr.col, jerr.msg);
@@ -333,9 +343,11 @@ static void write_params(FILE *f, const struct fr_json *js, fr_jv sc, const stru
 		jesc(f, js, get(js, sc, "run_dir"), "");
 		fputs("</code></dd></div>\n", f);
 	}
-	fputs("<div><dt>journal</dt><dd><code>", f);
-	esc(f, base_name(j->path));
-	fputs("</code></dd></div>\n", f);
+	if (j->name) {
+		fputs("<div><dt>journal</dt><dd><code>", f);
+		esc(f, base_name(j->name));
+		fputs("</code></dd></div>\n", f);
+	}
 	fputs("</dl>\n", f);
 }
 
@@ -660,7 +672,7 @@ static void write_overview(FILE *f, const struct journal *jn, size_t n)
 				fmt_dur(b, sizeof(b), num(js, sc, "duration", 0)));
 			jesc(f, js, get(js, sc, "file"), "");
 			fputs("</code></td><td><code>", f);
-			esc(f, base_name(jn[ji].path));
+			esc(f, jn[ji].name ? base_name(jn[ji].name) : "");
 			fputs("</code></td></tr>\n", f);
 			if (fr_json_type(js, get(js, sc, "error")) == FR_JSON_STRING) {
 				fputs("<tr class=\"why-row\"><td></td><td colspan=\"5\">", f);
@@ -764,41 +776,23 @@ static void write_page(FILE *f, const struct journal *jn, size_t n)
 	fputs("</script>\n</body>\n</html>\n", f);
 }
 
-int fr_report_html(const char *const *journal_paths, size_t n, const char *html_path, char *err,
-		   size_t errlen)
+/*
+ * Write the page for the checked journals jn[0..n) to html_path, through a
+ * temporary file renamed into place ("-": stdout).
+ */
+static int write_html(const struct journal *jn, size_t n, const char *html_path, char *err,
+		      size_t errlen)
 {
-	struct journal *jn;
 	char *tmp = NULL;
 	FILE *f = NULL;
 	int fd = -1, r = 0;
-	size_t i;
-
-	if (err && errlen)
-		err[0] = '\0';
-	if (!n || !html_path || !*html_path) {
-		set_err(err, errlen, "no journal or no output file given");
-		return -EINVAL;
-	}
-	jn = calloc(n, sizeof(*jn));
-	if (!jn) {
-		set_err(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		jn[i].path = journal_paths[i];
-		r = load_journal(&jn[i], err, errlen);
-		if (r)
-			goto out_free;
-	}
 
 	if (!strcmp(html_path, "-")) {
 		f = stdout;
 	} else {
 		if (asprintf(&tmp, "%s.%ld.tmp", html_path, (long)getpid()) < 0) {
-			tmp = NULL;
-			r = -ENOMEM;
 			set_err(err, errlen, "out of memory");
-			goto out_free;
+			return -ENOMEM;
 		}
 		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 		if (fd < 0 || !(f = fdopen(fd, "w"))) {
@@ -808,9 +802,10 @@ int fr_report_html(const char *const *journal_paths, size_t n, const char *html_
 				close(fd);
 				unlink(tmp);
 			}
-			goto out_free;
+			goto out;
 		}
 	}
+	errno = 0;
 	write_page(f, jn, n);
 	if (fflush(f) != 0 || ferror(f)) {
 		r = -(errno ? errno : EIO);
@@ -828,12 +823,88 @@ int fr_report_html(const char *const *journal_paths, size_t n, const char *html_
 		if (r)
 			unlink(tmp);
 	}
-out_free:
-	for (i = 0; i < n; i++) {
+out:
+	free(tmp);
+	return r;
+}
+
+static void free_journals(struct journal *jn, size_t n)
+{
+	for (size_t i = 0; jn && i < n; i++) {
 		fr_json_finish(&jn[i].js);
-		free(jn[i].text);
+		free(jn[i].owned);
 	}
 	free(jn);
-	free(tmp);
+}
+
+/* Common checks and allocation of both entry points. */
+static struct journal *begin_report(size_t n, const char *html_path, char *err, size_t errlen,
+				     int *r)
+{
+	struct journal *jn;
+
+	if (err && errlen)
+		err[0] = '\0';
+	*r = -EINVAL;
+	if (!n || !html_path || !*html_path) {
+		set_err(err, errlen, "no journal or no output file given");
+		return NULL;
+	}
+	jn = calloc(n, sizeof(*jn));
+	if (!jn) {
+		*r = -ENOMEM;
+		set_err(err, errlen, "out of memory");
+	}
+	return jn;
+}
+
+int fr_report_html(const char *const *journal_paths, size_t n, const char *html_path, char *err,
+		   size_t errlen)
+{
+	int r;
+	struct journal *jn = begin_report(n, html_path, err, errlen, &r);
+
+	if (!jn)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		jn[i].path = journal_paths[i];
+		jn[i].name = journal_paths[i];
+		r = read_journal(&jn[i], err, errlen);
+		if (!r)
+			r = check_journal(&jn[i], err, errlen);
+		if (r)
+			goto out;
+	}
+	r = write_html(jn, n, html_path, err, errlen);
+out:
+	free_journals(jn, n);
+	return r;
+}
+
+int fr_report_html_mem(const struct fr_report_journal *journals, size_t n, const char *html_path,
+		       char *err, size_t errlen)
+{
+	int r;
+	struct journal *jn = begin_report(n, html_path, err, errlen, &r);
+
+	if (!jn)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		jn[i].path = journals[i].name ? journals[i].name : "journal";
+		jn[i].name = journals[i].name;
+		jn[i].text = journals[i].text;
+		jn[i].len = journals[i].len;
+		r = -EINVAL;
+		if (!jn[i].text || jn[i].text[jn[i].len] != '\0') {
+			set_err(err, errlen, "%s: journal text is not NUL-terminated", jn[i].path);
+			goto out;
+		}
+		r = check_journal(&jn[i], err, errlen);
+		if (r)
+			goto out;
+	}
+	r = write_html(jn, n, html_path, err, errlen);
+out:
+	free_journals(jn, n);
 	return r;
 }

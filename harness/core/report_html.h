@@ -36,4 +36,18 @@
 int fr_report_html(const char *const *journal_paths, size_t n, const char *html_path, char *err,
 		   size_t errlen);
 
+/* A journal already in memory, for fr_report_html_mem(). */
+struct fr_report_journal {
+	const char *name; /* shown on the page and in messages, or NULL (not shown) */
+	const char *text; /* the journal's JSON; text[len] must be '\0' */
+	size_t len;
+};
+
+/*
+ * The same page from journals in memory: what the runner's --html uses, so
+ * it needs no temporary file. Same return values and messages.
+ */
+int fr_report_html_mem(const struct fr_report_journal *journals, size_t n, const char *html_path,
+		       char *err, size_t errlen);
+
 #endif /* FAULTRUN_REPORT_HTML_H */
