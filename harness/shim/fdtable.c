@@ -29,14 +29,14 @@
 #include <sys/un.h>
 #include <netinet/in.h>
 
-#define CHUNK_SHIFT 10
-#define CHUNK_FDS (1u << CHUNK_SHIFT)
-#define NCHUNKS 1024u
-#define SHIM_FD_MAX (NCHUNKS * CHUNK_FDS) /* 1M fds */
+#define CHUNK_SHIFT SHIM_FD_CHUNK_SHIFT
+#define CHUNK_FDS SHIM_FD_CHUNK
+#define NCHUNKS SHIM_FD_NCHUNKS
 
 _Static_assert(sizeof(struct shim_fd) == 64, "one cache line per fd");
 
-static struct shim_fd *_Atomic chunks[NCHUNKS];
+struct shim_fd *_Atomic shim_fd_chunks[SHIM_FD_NCHUNKS];
+#define chunks shim_fd_chunks
 _Atomic int shim_fd_used;
 
 struct shim_fd *shim_fd_get(int fd, bool create)

@@ -11,6 +11,7 @@
 #include "shim.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -39,18 +40,47 @@ static void die_self_bound(const char *name)
 	abort();
 }
 
+/* Our own object's loaded address range, to catch a self-binding dlsym. */
+struct self_range {
+	uintptr_t base, lo, hi;
+};
+
+static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct self_range *r = arg;
+
+	(void)size;
+	if (info->dlpi_addr != r->base)
+		return 0;
+	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (!r->lo || a < r->lo)
+			r->lo = a;
+		if (a + ph->p_memsz > r->hi)
+			r->hi = a + ph->p_memsz;
+	}
+	return 1;
+}
+
 void shim_resolve_all(void)
 {
-	Dl_info self, info;
+	struct self_range self = { 0, 0, 0 };
+	Dl_info info;
 	size_t i;
 
-	if (!dladdr((void *)shim_resolve_all, &self))
-		self.dli_fbase = NULL;
+	/* one dladdr and one walk, not one dladdr per symbol (~100k instructions each) */
+	if (dladdr((void *)shim_resolve_all, &info) && info.dli_fbase) {
+		self.base = (uintptr_t)info.dli_fbase;
+		dl_iterate_phdr(find_self, &self);
+	}
 	for (i = 0; i < sizeof(bindings) / sizeof(bindings[0]); i++) {
 		void *p = dlsym(RTLD_NEXT, bindings[i].name);
 
-		if (p && self.dli_fbase && dladdr(p, &info) &&
-		    info.dli_fbase == self.dli_fbase)
+		if (p && (uintptr_t)p >= self.lo && (uintptr_t)p < self.hi)
 			die_self_bound(bindings[i].name);
 		/* publish: other threads test the pointer without the once */
 		__atomic_store_n(bindings[i].slot, p, __ATOMIC_RELEASE);

@@ -266,6 +266,26 @@ struct shim_fd {
 /* Set once any fd entry exists: closes/dups need not touch the table before. */
 extern _Atomic int shim_fd_used;
 
+/* The table: chunks of SHIM_FD_CHUNK entries, mapped on first use. */
+#define SHIM_FD_CHUNK_SHIFT 10
+#define SHIM_FD_CHUNK (1u << SHIM_FD_CHUNK_SHIFT)
+#define SHIM_FD_NCHUNKS 1024u
+#define SHIM_FD_MAX (SHIM_FD_NCHUNKS * SHIM_FD_CHUNK) /* 1M fds */
+extern struct shim_fd *_Atomic shim_fd_chunks[SHIM_FD_NCHUNKS];
+
+/* The entry for fd if it exists, without creating anything. */
+static inline struct shim_fd *shim_fd_peek(int fd)
+{
+	unsigned u = (unsigned)fd;
+	struct shim_fd *ch;
+
+	if (u >= SHIM_FD_MAX)
+		return NULL;
+	ch = atomic_load_explicit(&shim_fd_chunks[u >> SHIM_FD_CHUNK_SHIFT],
+				  memory_order_acquire);
+	return ch ? &ch[u & (SHIM_FD_CHUNK - 1)] : NULL;
+}
+
 /*
  * The entry for fd, or NULL (fd negative or beyond the table). With
  * create, maps the chunk holding it on first use (mmap: signal-safe).
@@ -324,6 +344,38 @@ char *shim_abspath(int dirfd, const char *path, char *out, size_t len);
 
 /* readlink(/proc/self/fd/N) into out, " (deleted)" stripped; 0 or -errno. */
 int shim_fd_path(int fd, char *out, size_t len);
+
+/*
+ * The armed rules of an fd operation as the fd table sees them: op's own
+ * and, for read/write, those of recv/send (the same call on a socket).
+ */
+#define SHIM_ALT_OP(op)                                                    \
+	((op) == FR_OP_WRITE ? FR_OP_SEND :                                \
+	 (op) == FR_OP_READ  ? FR_OP_RECV : (op))
+
+/*
+ * The common case of "a rule is armed, but for another file": fd's entry
+ * already knows every armed rule of op and matches none of them. Then the
+ * call needs no decision at all: no errno save, no counters, no syscall.
+ * A lookup and two mask tests; false means "decide".
+ */
+static inline __attribute__((always_inline)) bool
+shim_fd_quick_pass(enum fr_op op, int fd)
+{
+	struct fr_ctl *c = shim_ctl;
+	struct shim_fd *e = shim_fd_peek(fd);
+	uint64_t rules;
+
+	if (!c || !e)
+		return false;
+	rules = atomic_load_explicit(&c->armed_rules[op], memory_order_acquire);
+	if (SHIM_ALT_OP(op) != op)
+		rules |= atomic_load_explicit(&c->armed_rules[SHIM_ALT_OP(op)],
+					      memory_order_acquire);
+	if (rules & ~atomic_load_explicit(&e->known, memory_order_acquire))
+		return false;
+	return !(rules & atomic_load_explicit(&e->match, memory_order_acquire));
+}
 
 /* ---- control.c ------------------------------------------------------- */
 

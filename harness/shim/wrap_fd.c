@@ -52,20 +52,33 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 	}
 
 /*
- * The exported function is only the hot path: bind, test, tail-call the
- * real function. Everything else is in a separate, never-inlined slow_<name>
- * so that the hot path sets up no stack frame (see docs/performance.md).
+ * The exported function is only the hot path: test, tail-call the real
+ * function; with a rule armed for other files, the fd table's quick check
+ * and the same tail call. Binding (before our constructor ran) and the
+ * decision are out of line (unbound_<name>, slow_<name>) so that the hot
+ * path sets up no stack frame (see docs/performance.md). slow_<name>
+ * decides completely, so unbound_<name> may call it whatever is armed.
  */
 #define SHIM_FAST(name, ret, params, args, op, fail)                       \
+	static __attribute__((noinline, cold)) ret unbound_##name params   \
+	{                                                                  \
+		shim_init();                                               \
+		if (!shim_real.name.fn)                                    \
+			return SHIM_FAIL_##fail(ENOSYS);                   \
+		return slow_##name args;                                   \
+	}                                                                  \
 	ret name params                                                    \
 	{                                                                  \
-		SHIM_BIND(name, fail);                                     \
+		if (unlikely(!shim_real.name.fn))                          \
+			return unbound_##name args;                        \
 		if (likely(!shim_armed(SHIM_OPS_##op)))                    \
+			return SHIM_REAL(name) args;                       \
+		if (shim_fd_quick_pass(FR_OP_##op, fd))                    \
 			return SHIM_REAL(name) args;                       \
 		return slow_##name args;                                   \
 	}
 #define SHIM_SLOW(name, ret, params)                                       \
-	static __attribute__((noinline, cold)) ret slow_##name params
+	static __attribute__((noinline)) ret slow_##name params
 
 /* write(fd, buf, n, ...), read(fd, buf, n, ...) and friends */
 #define SHIM_GEN_FD_BUF(name, ret, params, args, op, fail)                 \
@@ -84,8 +97,9 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 	{                                                                  \
 		struct shim_verdict v;                                     \
 		struct iovec cut[SHIM_IOV_CUT];                            \
-		size_t total = iov_total(iov, cnt);                        \
+		size_t total;                                              \
 		ret r;                                                     \
+		total = iov_total(iov, cnt);                               \
 		shim_decide_fd(FR_OP_##op, fd, total, #name, 0, &v);       \
 		SHIM_FD_APPLY(name, args, fail, r, if (v.allow < total) {  \
 			cnt = iov_cut(iov, cnt, v.allow, cut);             \

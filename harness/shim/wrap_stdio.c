@@ -55,7 +55,7 @@ static bool wgate(FILE *f, int fd, const void *data, size_t len,
 	*moved = 0;
 	if (f)
 		fd = stream_fd(f);
-	if (fd < 0) {
+	if (fd < 0 || shim_fd_quick_pass(FR_OP_WRITE, fd)) {
 		shim_verdict_init(v, FR_OP_WRITE);
 		return false;
 	}
@@ -96,7 +96,7 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
 {
 	int fd = stream_fd(f);
 
-	if (fd < 0) {
+	if (fd < 0 || shim_fd_quick_pass(FR_OP_READ, fd)) {
 		shim_verdict_init(v, FR_OP_READ);
 		return false;
 	}
