@@ -10,8 +10,11 @@
 #include "cli.h"
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -28,8 +31,36 @@ static void usage(FILE *out)
 	      out);
 }
 
+/*
+ * Scenarios name the incident targets as ${env.FAULTRUN_TARGETS}/NAME.
+ * Unless the caller set it: the build tree's scenarios/targets when this
+ * faultrun is <build>/harness/cli/faultrun, else the installed directory.
+ */
+static void export_targets_dir(void)
+{
+	char exe[PATH_MAX], dir[PATH_MAX + 32], *slash;
+	const char *found = FR_TARGETS_DIR;
+	ssize_t n;
+
+	if (getenv("FAULTRUN_TARGETS"))
+		return;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(dir, sizeof(dir), "%s/../../scenarios/targets", exe);
+			if (access(dir, X_OK) == 0 && realpath(dir, exe))
+				found = exe;
+		}
+	}
+	setenv("FAULTRUN_TARGETS", found, 0);
+}
+
 int main(int argc, char **argv)
 {
+	export_targets_dir();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
