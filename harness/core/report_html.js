@@ -792,19 +792,30 @@
 		if (xm.length)
 			el(g, 'path', { class: 'xmark', d: xm.join('') });
 		gut(stripY, 'ok');
+		if (!samples.length)
+			el(gt, 'text', { class: 'lane-sub', x: L + PW / 2, y: plotTop + plotH / 2 + 4, 'text-anchor': 'middle' },
+			   'no samples');
 
 		/* the load balancer's view: in or out of rotation */
 		if (lb) {
+			/* drawn over the time the load balancer watched: first check to last answer */
 			var ry = stripY + 10, state = lb.initial !== 'out';
-			var at = Math.min(0, t0), segs = [];
+			var from = Infinity, to = -Infinity, segs = [];
+			samples.forEach(function (sm) {
+				from = Math.min(from, num(sm.t, Infinity));
+				to = Math.max(to, num(sm.t, -Infinity) + num(sm.latency, 0));
+			});
+			var at = from;
 			arr(lb.transitions).forEach(function (tr) {
 				segs.push([at, num(tr.t, at), state]);
 				at = num(tr.t, at);
 				state = !!tr['in'];
 			});
-			segs.push([at, t1, state]);
+			segs.push([at, Math.max(to, at), state]);
 			segs.forEach(function (sg) {
-				if (sg[1] <= sg[0])
+				sg[0] = Math.max(sg[0], t0);
+				sg[1] = Math.min(sg[1], t1);
+				if (!(sg[1] > sg[0]))
 					return;
 				el(g, 'line', { class: sg[2] ? 'rot-in' : 'rot-out', x1: X(sg[0]), x2: X(sg[1]), y1: ry, y2: ry, 'stroke-width': 6 });
 			});
