@@ -26,6 +26,9 @@ _Static_assert(sizeof(struct fr_ctl) < 1024 * 1024, "control block too large");
 _Static_assert(FR_MAX_RULES <= 64, "rule masks are 64-bit");
 _Static_assert(FR_OP_COUNT <= 32, "op masks are 32-bit");
 
+/* events[].seq while a writer fills the slot (never a valid seq) */
+#define FR_CTL_EVENT_BUSY UINT64_MAX
+
 uint64_t fr_now_ns(void)
 {
 	struct timespec ts;
@@ -181,9 +184,22 @@ void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err,
 	uint64_t n = atomic_fetch_add_explicit(&c->event_head, 1,
 					       memory_order_relaxed);
 	struct fr_ctl_event *e = &c->events[n % FR_CTL_EVENTS];
+	uint64_t cur = atomic_load_explicit(&e->seq, memory_order_relaxed);
 	size_t i = 0;
 
-	atomic_store_explicit(&e->seq, 0, memory_order_relaxed);
+	/*
+	 * Claim the slot: when the ring wraps while another writer still
+	 * fills this slot, two writers would interleave and a reader could
+	 * accept a torn event under a valid seq (found by TSan, test-shim-
+	 * process). The later writer drops its event instead: the ring is a
+	 * recent-history sample, the counters stay exact.
+	 */
+	if (cur == FR_CTL_EVENT_BUSY ||
+	    !atomic_compare_exchange_strong_explicit(&e->seq, &cur,
+						     FR_CTL_EVENT_BUSY,
+						     memory_order_acquire,
+						     memory_order_relaxed))
+		return;
 	atomic_thread_fence(memory_order_release);
 	e->time_ns = fr_now_ns();
 	e->pid = (int32_t)syscall(SYS_getpid);

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -251,18 +252,42 @@ static bool is_sanitizer(const char *entry, size_t n)
 	return false;
 }
 
+/*
+ * A sanitizer build of faultrun goes with a sanitizer build of the shim,
+ * whose runtime (gcc: a shared libasan/libtsan) must come first in the
+ * target or it refuses to start: the runtime this process uses, or NULL
+ * in a normal build.
+ */
+static const char *own_sanitizer_runtime(void)
+{
+	static const char *const inits[] = { "__asan_init", "__tsan_init" };
+	Dl_info info;
+
+	for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++) {
+		void *p = dlsym(RTLD_DEFAULT, inits[i]);
+
+		if (p && dladdr(p, &info) && info.dli_fname &&
+		    strstr(info.dli_fname, ".so"))
+			return info.dli_fname;
+	}
+	return NULL;
+}
+
 int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed)
 {
-	const char *old = getenv("LD_PRELOAD");
+	const char *old = getenv("LD_PRELOAD"), *rt = own_sanitizer_runtime();
 	char seedbuf[32];
 	char *val;
 	size_t len;
 
-	len = strlen(shim) + (old ? strlen(old) : 0) + 2;
+	len = strlen(shim) + (old ? strlen(old) : 0) + (rt ? strlen(rt) : 0) + 3;
 	val = malloc(len);
 	if (!val)
 		return -ENOMEM;
-	if (!old || !*old) {
+	if (rt && (!old || !strstr(old, rt))) {
+		snprintf(val, len, "%s:%s%s%s", rt, shim, old && *old ? ":" : "",
+			 old ? old : "");
+	} else if (!old || !*old) {
 		snprintf(val, len, "%s", shim);
 	} else if (strstr(old, shim)) {
 		snprintf(val, len, "%s", old);
@@ -276,6 +301,16 @@ int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed)
 	}
 	snprintf(seedbuf, sizeof(seedbuf), "%llu", (unsigned long long)seed);
 	int ret = 0;
+	if (rt && (!old || !strstr(old, rt))) {
+		/* the target itself was not built with it: its leaks are not ours */
+		const char *ao = getenv("ASAN_OPTIONS");
+		char opts[512];
+
+		snprintf(opts, sizeof(opts), "%s%sdetect_leaks=0", ao ? ao : "",
+			 ao && *ao ? ":" : "");
+		if (setenv("ASAN_OPTIONS", opts, 1) < 0)
+			ret = -errno;
+	}
 	if (setenv("LD_PRELOAD", val, 1) < 0 ||
 	    (ctl_path && setenv("FAULTRUN_CTL", ctl_path, 1) < 0) ||
 	    setenv("FAULTRUN_SEED", seedbuf, 1) < 0 ||

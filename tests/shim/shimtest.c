@@ -43,9 +43,31 @@ static int rm_one(const char *path, const struct stat *st, int flag,
 	return 0;
 }
 
+/*
+ * Under ASan/TSan built with gcc the sanitizer runtime is a shared library
+ * that must stay first in LD_PRELOAD (as fr_launch_setenv keeps it for
+ * faultrun): the one this test was linked with, or NULL.
+ */
+static const char *sanitizer_runtime(void)
+{
+	static const char *const inits[] = { "__asan_init", "__tsan_init" };
+	Dl_info info;
+
+	for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++) {
+		void *p = dlsym(RTLD_DEFAULT, inits[i]);
+
+		if (p && dladdr(p, &info) && info.dli_fname &&
+		    strstr(info.dli_fname, ".so"))
+			return info.dli_fname;
+	}
+	return NULL;
+}
+
 /* The first run: make the block, run ourselves under the shim, clean up. */
 static void supervise(char **argv)
 {
+	char preload[PATH_MAX * 2];
+	const char *rt = sanitizer_runtime();
 	const char *shim = getenv("FAULTSHIM");
 	char ctl[300];
 	struct fr_ctl *c;
@@ -65,7 +87,9 @@ static void supervise(char **argv)
 		die("cannot create the control block: %s", strerror(-ret));
 	fr_ctl_close(c);
 	setenv(FR_CTL_ENV, ctl, 1);
-	setenv("LD_PRELOAD", shim, 1);
+	snprintf(preload, sizeof(preload), "%s%s%s", rt ? rt : "", rt ? ":" : "",
+		 shim);
+	setenv("LD_PRELOAD", preload, 1);
 	setenv("SHIMTEST_DIR", st_dir, 1);
 	fflush(NULL);
 	pid = fork();
@@ -102,6 +126,13 @@ void st_init(int argc, char **argv)
 		die("cannot map the control block: %s", strerror(-ret));
 	/* the shim must really be in front of libc, or nothing is tested */
 	w = dlsym(RTLD_DEFAULT, "write");
+	if (w && sanitizer_runtime() && dladdr(w, &info) && info.dli_fname &&
+	    strcmp(info.dli_fname, sanitizer_runtime()) == 0) {
+		/* a sanitizer's interceptor is in front: the shim must be next */
+		void *h = dlopen(getenv("FAULTSHIM"), RTLD_LAZY | RTLD_NOLOAD);
+
+		w = h ? dlsym(h, "write") : NULL;
+	}
 	if (!w || !dladdr(w, &info) || !info.dli_fname ||
 	    !strstr(info.dli_fname, "libfaultshim"))
 		die("write() is not the shim's (LD_PRELOAD=%s)",
@@ -188,8 +219,9 @@ uint64_t st_matched(int slot)
 
 const char *st_path(const char *rel)
 {
-	static char ring[8][PATH_MAX];
-	static unsigned next;
+	/* per thread: test_threads calls this from several at once */
+	static __thread char ring[8][PATH_MAX];
+	static __thread unsigned next;
 	char *b = ring[next++ % 8];
 
 	snprintf(b, PATH_MAX, "%s/%s", st_dir, rel);

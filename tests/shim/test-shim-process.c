@@ -86,7 +86,7 @@ static void *writer(void *arg)
 	return NULL;
 }
 
-static volatile int toggling;
+static _Atomic int toggling;
 
 static void *toggler(void *arg)
 {
