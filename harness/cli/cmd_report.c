@@ -4,9 +4,9 @@
  * Draws saved runs again: reads the JSON journals written by
  * `faultrun --json` and writes one self-contained HTML page (see
  * docs/report.md). Options and journals may come in any order; "--" ends
- * the options; a journal named "-" is read from stdin. Exit status 0 when the page was written, 2 for bad input
- * (usage, a journal that cannot be read or is not a journal, an output
- * file that cannot be written).
+ * the options; a journal named "-" is read from stdin. Exit status 0 when
+ * the page was written, 2 for bad input (usage, a journal that cannot be
+ * read or is not a journal, an output file that cannot be written).
  */
 #define _GNU_SOURCE
 #include "cli.h"

@@ -365,7 +365,7 @@ static void write_assertions(FILE *f, const struct fr_json *js, fr_jv sc)
 		return;
 	}
 	fputs("<div class=\"scroll\"><table class=\"asserts\">\n<thead><tr><th>result</th>"
-	      "<th>assertion</th><th>measured</th><th>bound</th><th>window</th><th>line</th>"
+	      "<th>assertion</th><th>measured</th><th>bound</th><th>window</th><th class=\"num\">line</th>"
 	      "</tr></thead>\n<tbody>\n",
 	      f);
 	for (fr_jv a = fr_json_first(js, list); a != FR_JV_NONE; a = fr_json_next(js, list, a), i++) {
@@ -409,7 +409,8 @@ static void write_faults(FILE *f, const struct fr_json *js, fr_jv sc)
 		return;
 	}
 	fputs("<div class=\"scroll\"><table class=\"faults\">\n<thead><tr><th>fault</th><th>rule</th>"
-	      "<th>armed</th><th>injected</th><th>matched</th><th>first – last</th></tr></thead>\n"
+	      "<th>armed</th><th class=\"num\">injected</th><th class=\"num\">matched</th>"
+	      "<th>first – last</th></tr></thead>\n"
 	      "<tbody>\n",
 	      f);
 	for (fr_jv ft = fr_json_first(js, list); ft != FR_JV_NONE; ft = fr_json_next(js, list, ft)) {
@@ -459,8 +460,9 @@ static void write_probes(FILE *f, const struct fr_json *js, fr_jv sc)
 		return;
 	}
 	fputs("<div class=\"scroll\"><table class=\"probes\">\n<thead><tr><th>series</th><th>kind</th>"
-	      "<th>checks</th><th>every</th><th>timeout</th><th>samples</th><th>ok</th>"
-	      "<th>timeouts</th><th>max latency</th></tr></thead>\n<tbody>\n",
+	      "<th>checks</th><th class=\"num\">every</th><th class=\"num\">timeout</th>"
+	      "<th class=\"num\">samples</th><th class=\"num\">ok</th><th class=\"num\">timeouts</th>"
+	      "<th class=\"num\">max latency</th></tr></thead>\n<tbody>\n",
 	      f);
 	for (fr_jv p = fr_json_first(js, list); p != FR_JV_NONE; p = fr_json_next(js, list, p)) {
 		size_t n, ok, to;
@@ -528,8 +530,8 @@ static void write_target(FILE *f, const struct fr_json *js, fr_jv sc)
 		if (many)
 			fprintf(f, "<details><summary>lifecycle: %zu events</summary>\n",
 				fr_json_len(js, life));
-		fputs("<div class=\"scroll\"><table class=\"life\">\n<thead><tr><th>t</th><th>event</th>"
-		      "<th>pid</th><th>detail</th></tr></thead>\n<tbody>\n",
+		fputs("<div class=\"scroll\"><table class=\"life\">\n<thead><tr><th class=\"num\">t</th>"
+		      "<th>event</th><th class=\"num\">pid</th><th>detail</th></tr></thead>\n<tbody>\n",
 		      f);
 		for (fr_jv e = fr_json_first(js, life); e != FR_JV_NONE; e = fr_json_next(js, life, e)) {
 			fr_jv ev = get(js, e, "event"), sig = get(js, e, "signal");
@@ -591,7 +593,8 @@ static void write_steps(FILE *f, const struct fr_json *js, fr_jv sc)
 	if (!fr_json_len(js, list))
 		return;
 	fputs("<h3>Timeline steps</h3>\n<div class=\"scroll\"><table class=\"steps\">\n<thead><tr>"
-	      "<th>at</th><th>ran at</th><th>action</th><th>detail</th></tr></thead>\n<tbody>\n",
+	      "<th class=\"num\">at</th><th class=\"num\">ran at</th><th>action</th><th>detail</th>"
+	      "</tr></thead>\n<tbody>\n",
 	      f);
 	for (fr_jv s = fr_json_first(js, list); s != FR_JV_NONE; s = fr_json_next(js, list, s)) {
 		fprintf(f, "<tr><td class=\"num\">%s</td><td class=\"num\">%s</td><td>",
@@ -650,8 +653,9 @@ static void write_overview(FILE *f, const struct journal *jn, size_t n)
 	char b[32];
 
 	fputs("<section class=\"overview\">\n<h2>Summary</h2>\n<div class=\"scroll\">"
-	      "<table class=\"summary\">\n<thead><tr><th>verdict</th><th>scenario</th><th>failed</th>"
-	      "<th>duration</th><th>file</th><th>journal</th></tr></thead>\n<tbody>\n",
+	      "<table class=\"summary\">\n<thead><tr><th>verdict</th><th>scenario</th>"
+	      "<th class=\"num\">failed</th><th class=\"num\">duration</th><th>file</th><th>journal</th>"
+	      "</tr></thead>\n<tbody>\n",
 	      f);
 	for (size_t ji = 0; ji < n; ji++) {
 		const struct fr_json *js = &jn[ji].js;

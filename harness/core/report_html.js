@@ -270,6 +270,12 @@
 			tr.addEventListener('mouseenter', function () { self.highlight(i); });
 			tr.addEventListener('mouseleave', function () { self.highlight(self.pinned); });
 			tr.addEventListener('focus', function () { self.highlight(i); });
+			tr.addEventListener('keydown', function (ev) {
+				if (ev.key === 'Enter' || ev.key === ' ') {
+					ev.preventDefault();
+					tr.click();
+				}
+			});
 			tr.addEventListener('click', function () {
 				self.pinned = self.pinned === i ? -1 : i;
 				self.highlight(self.pinned === -1 ? i : self.pinned);
