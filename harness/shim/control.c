@@ -228,7 +228,8 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
 			v->ns = r->amount;
 			break;
 		case FR_ACT_STALL:
-			if (!fr_ctl_fire(c, i))
+			/* sockets: stall=DURATION is a window (stall.c) */
+			if (!shim_stall_fire(c, i, op))
 				continue;
 			v->what = SHIM_STALL;
 			v->ns = r->amount;
@@ -332,7 +333,10 @@ enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
 	} else {
 		m &= om;
 	}
-	if (m)
+	/* a socket already stalled or delayed: that episode, counted once */
+	if (kind == SHIM_FD_SOCKET && shim_sock_episode(fd, op, want, v))
+		o = v->what;
+	else if (m)
 		o = decide(c, op, m, want, flags, fn, fd, NULL, v);
 	v->kind = kind;
 	errno = saved;

@@ -82,12 +82,14 @@ void shim_fd_forget(int fd)
 
 	if (e)
 		entry_clear(e);
+	shim_sock_forget(fd); /* its stall/delay episodes (stall.c) */
 }
 
 void shim_fd_forget_range(unsigned first, unsigned last)
 {
 	unsigned ci;
 
+	shim_sock_forget_range(first, last);
 	if (last >= SHIM_FD_MAX)
 		last = SHIM_FD_MAX - 1;
 	/* whole chunks at a time, skipping the ones never mapped */
@@ -112,6 +114,7 @@ void shim_fd_copy(int from, int to)
 
 	if (from == to)
 		return;
+	shim_sock_forget(to);
 	if (!src || !atomic_load_explicit(&src->known, memory_order_acquire)) {
 		shim_fd_forget(to);
 		return;

@@ -69,6 +69,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -196,6 +200,9 @@ static inline bool shim_armed(uint32_t bits)
 	 SHIM_OPS_TRUNCATE | SHIM_OPS_ALLOCATE | SHIM_OPS_STATFS)
 #define SHIM_OPS_OPEN (SHIM_B(OPEN) | SHIM_OPS_FDOPS)
 #define SHIM_OPS_NONE 0u
+/* the socket operations: connect, accept and poll-family slow paths */
+#define SHIM_OPS_NET                                                       \
+	(SHIM_B(CONNECT) | SHIM_B(ACCEPT) | SHIM_B(SEND) | SHIM_B(RECV))
 
 /* Write a "faultshim[pid]: ..." line to stderr when FAULTSHIM_DEBUG is set. */
 void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -467,5 +474,38 @@ void shim_sleep_ns(uint64_t ns);
 
 /* Give the real stdio error indicator to f, as a failed write/read would. */
 void shim_stdio_set_error(FILE *f);
+
+/* ---- wrap_sock.c, stall.c: sockets (see sock.h) -------------------------- */
+
+/*
+ * Carry out a verdict on a socket call (v->op is RECV, SEND, ACCEPT or
+ * CONNECT): SHIM_FAIL gives -v->err, SHIM_RESET resets the connection
+ * for real and gives -ECONNRESET, SHIM_STALL/SHIM_DELAY hold the call
+ * (wait while it may block, honouring SO_RCVTIMEO/SO_SNDTIMEO; -EAGAIN
+ * when O_NONBLOCK or `dontwait`; -EINTR on a signal). Returns 0 when the
+ * real call must now be made (v->what is then SHIM_PASS, or the
+ * SHIM_LIMIT/SHIM_COUNT it was), else -errno. read()/write() on a socket
+ * (wrap_fd.c) come here too.
+ */
+int shim_sock_apply(int fd, bool dontwait, struct shim_verdict *v);
+
+/*
+ * A stall or delay episode already holds (fd, op): fill v with it
+ * (SHIM_STALL or SHIM_DELAY, its rule, allow = want) without deciding or
+ * counting again, and return true. One relaxed load when none exists.
+ */
+bool shim_sock_episode(int fd, enum fr_op op, size_t want,
+		       struct shim_verdict *v);
+
+/* fd (or fds first..last) closed or replaced: forget its episodes. */
+void shim_sock_forget(int fd);
+void shim_sock_forget_range(unsigned first, unsigned last);
+
+/*
+ * fr_ctl_fire() for a stall rule: for a socket operation with
+ * stall=DURATION, refuses once the rule's window (DURATION from its first
+ * injection in this arming, in this process) has passed.
+ */
+bool shim_stall_fire(struct fr_ctl *c, unsigned i, enum fr_op op);
 
 #endif /* FAULTRUN_SHIM_SHIM_H */

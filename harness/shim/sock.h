@@ -1,0 +1,161 @@
+/*
+ * Socket faults: what wrap_sock.c, wrap_poll.c and stall.c share (issue 3).
+ * What the rest of the shim needs (shim_sock_apply, shim_sock_episode,
+ * shim_sock_forget, shim_stall_fire) is declared in shim.h.
+ *
+ * The model, in one place:
+ *
+ * - An *episode* is one socket going silent (stall) or slow (delay) in
+ *   one direction: RECV (the peer sends nothing), SEND (the peer reads
+ *   nothing), ACCEPT (no client gets through a listening socket) or
+ *   CONNECT (the handshake never completes). It begins on the first call
+ *   the rule injects (counted once: matched, injected, one event) and
+ *   lasts, without being counted again, until the rule is disarmed or
+ *   re-armed, its stall=DURATION window ends, or, for a delay, the call it
+ *   delayed goes through. Every call on that socket and direction obeys
+ *   it: a blocking call waits (futex on the block's `generation`, with
+ *   the socket's own SO_RCVTIMEO/SO_SNDTIMEO), a non-blocking one gets
+ *   EAGAIN, and poll/select/epoll hide the direction's readiness.
+ * - poll/select/epoll also start episodes themselves for rules that would
+ *   certainly inject (no probability=, after= already met, times= not
+ *   spent), so an event loop that never calls recv() still sees the stall.
+ * - A stall=DURATION window is per rule and process: it starts at the
+ *   rule's first injection after arming, and once it has passed the rule
+ *   injects nothing more until armed again (the peer came back).
+ * - A poll-family call that waits while hiding a stalled socket must also
+ *   wake when the rule is disarmed. The kernel cannot wait on fds and a
+ *   futex at once, so one helper thread per process (started on first
+ *   need) sleeps on the futex and writes to the eventfd of every such
+ *   waiting call (a small registry), which polls it with its own fds.
+ */
+#ifndef FAULTRUN_SHIM_SOCK_H
+#define FAULTRUN_SHIM_SOCK_H
+
+#include "shim.h"
+
+#include <poll.h>
+#include <signal.h>
+
+/*
+ * With _GNU_SOURCE glibc declares the sockaddr arguments of connect(),
+ * accept()... as a transparent union (__SOCKADDR_ARG); wrapped.def uses
+ * the same types, and SHIM_SA() gives the plain pointer.
+ */
+#ifdef __SOCKADDR_ALLTYPES
+#define SHIM_SA(a) ((a).__sockaddr__)
+#else
+#define SHIM_SA(a) (a)
+#endif
+
+/* Episode directions are the four socket operations. */
+#define SHIM_OP_IS_NET(op) ((op) >= FR_OP_CONNECT && (op) <= FR_OP_RECV)
+
+/* poll bits of each direction (POLLRDHUP: the peer's FIN is hidden too) */
+#define SHIM_POLL_IN (POLLIN | POLLRDNORM | POLLRDBAND | POLLPRI | POLLRDHUP)
+#define SHIM_POLL_OUT (POLLOUT | POLLWRNORM | POLLWRBAND)
+
+/* ---- stall.c: rules ------------------------------------------------- */
+
+/* The armed rules of op whose action is stall or delay (slot mask). */
+uint64_t shim_hold_rules(struct fr_ctl *c, enum fr_op op);
+
+/*
+ * Whether armed rule i would inject on its next matching call for sure
+ * (no probability=, after= met, times= left): poll may start its episode.
+ */
+bool shim_rule_certain(struct fr_ctl *c, unsigned i);
+
+/* The arming a rule is in: changes on every arm, so disarm+arm is seen. */
+uint64_t shim_arm_tag(struct fr_ctl *c, unsigned i);
+
+/*
+ * End of rule i's stall=DURATION window in this process (CLOCK_MONOTONIC
+ * ns), or 0 when it has none (no duration, or not started in this arming).
+ */
+uint64_t shim_stall_window_end(struct fr_ctl *c, unsigned i);
+
+/* ---- stall.c: episodes ---------------------------------------------- */
+
+struct shim_ep {
+	unsigned rule;   /* slot */
+	uint32_t action; /* FR_ACT_STALL or FR_ACT_DELAY */
+	uint64_t tag;    /* shim_arm_tag() when it began */
+	uint64_t until;  /* delay: when the call may go; stall: window end; 0 */
+};
+
+/*
+ * The live episode of (fd, op) into *ep, or false. An episode whose rule
+ * was disarmed, re-armed or whose window passed is removed on the way.
+ * Costs one relaxed load when no episode exists in the process.
+ */
+bool shim_ep_get(int fd, enum fr_op op, struct shim_ep *ep);
+
+/*
+ * Begin an episode of (fd, op) for rule `rule` (already counted by the
+ * decision). Returns it in *ep (an existing live one wins a race), or
+ * false when the table is full (callers then hold by the rule alone).
+ */
+bool shim_ep_begin(int fd, enum fr_op op, unsigned rule, uint32_t action,
+		   uint64_t until, struct shim_ep *ep);
+
+/* The delayed call went through, or the episode is over: remove it. */
+void shim_ep_end(int fd, enum fr_op op);
+
+/* Whether episode ep still holds its direction at time now. */
+bool shim_ep_holds(struct fr_ctl *c, const struct shim_ep *ep, uint64_t now);
+
+/* ---- stall.c: waiting ----------------------------------------------- */
+
+/*
+ * Block the calling thread while rule `rule` (in arming `tag`) is armed,
+ * until `until` (0 = no end of its own), or until the socket's own
+ * timeout deadline `timeo` (0 = none). No spinning: FUTEX_WAIT on the
+ * block's generation word, woken by every arm/disarm. Cancellable (the
+ * wait runs with asynchronous cancellation, the call being a cancellation
+ * point). Returns 0 when released (cleared, or `until` reached), -EAGAIN
+ * when `timeo` expired first, -EINTR when a signal interrupted it and the
+ * kernel would not have restarted the call. errno kept.
+ */
+int shim_hold_block(struct fr_ctl *c, unsigned rule, uint64_t tag,
+		    uint64_t until, uint64_t timeo);
+
+/*
+ * A poll-family call that waits while hiding a stalled socket registers a
+ * private eventfd, written by the wake thread on every arm/disarm. Returns
+ * the eventfd (to add to the real wait) with *slot set, or -1 when none
+ * could be had (the caller then waits in slices of SHIM_WAKE_SLICE_NS).
+ * shim_wake_end() unregisters and closes it.
+ */
+int shim_wake_begin(int *slot);
+void shim_wake_end(int efd, int slot);
+#define SHIM_WAKE_SLICE_NS (10 * 1000 * 1000ull)
+
+/* ---- wrap_sock.c ---------------------------------------------------- */
+
+/*
+ * The socket's own timeout for op as an absolute CLOCK_MONOTONIC deadline
+ * from now (SO_RCVTIMEO for recv/accept, SO_SNDTIMEO for send/connect),
+ * or 0 when it has none.
+ */
+uint64_t shim_sock_timeo(int fd, enum fr_op op, uint64_t now);
+
+/* Whether fd has O_NONBLOCK (raw fcntl: never re-enters the shim). */
+bool shim_fd_nonblock(int fd);
+
+/* "host:port", "[v6]:port" or "unix:path" naming fd's peer, for events. */
+void shim_sock_where(int fd, char *out, size_t n);
+
+/* Whether fd is a listening socket. */
+bool shim_sock_listening(int fd);
+
+/* Time helpers. */
+static inline uint64_t shim_min_deadline(uint64_t a, uint64_t b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a < b ? a : b;
+}
+
+#endif /* FAULTRUN_SHIM_SOCK_H */
