@@ -331,6 +331,12 @@ struct fr_http_xfer *fr_http_send(struct fr_http_client *c, const char *method,
 	return x;
 }
 
+void fr_http_cancel_all(struct fr_http_client *c)
+{
+	while (c && c->xfers)
+		xfer_free(c, c->xfers);
+}
+
 void fr_http_cancel(struct fr_http_client *c, struct fr_http_xfer *x)
 {
 	if (x)

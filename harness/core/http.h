@@ -46,6 +46,12 @@ struct fr_http_xfer *fr_http_send(struct fr_http_client *c, const char *method,
 /* Abort a transfer without calling its callback. */
 void fr_http_cancel(struct fr_http_client *c, struct fr_http_xfer *x);
 
+/*
+ * Abort every transfer (no callbacks). Safe from inside a callback, unlike
+ * fr_http_client_destroy().
+ */
+void fr_http_cancel_all(struct fr_http_client *c);
+
 /* Transfers in flight. */
 size_t fr_http_inflight(const struct fr_http_client *c);
 

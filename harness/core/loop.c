@@ -100,6 +100,12 @@ void fr_watch_stop(struct fr_loop *l, struct fr_watch *w)
 
 /* ---- timer heap -------------------------------------------------------- */
 
+/* Whether timer a fires before b. */
+static bool before(const struct fr_timer *a, const struct fr_timer *b)
+{
+	return a->when < b->when || (a->when == b->when && a->prio < b->prio);
+}
+
 static void heap_swap(struct fr_loop *l, size_t a, size_t b)
 {
 	struct fr_timer *t = l->heap[a];
@@ -114,7 +120,7 @@ static void heap_up(struct fr_loop *l, size_t i)
 {
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
-		if (l->heap[p]->when <= l->heap[i]->when)
+		if (!before(l->heap[i], l->heap[p]))
 			break;
 		heap_swap(l, p, i);
 		i = p;
@@ -125,9 +131,9 @@ static void heap_down(struct fr_loop *l, size_t i)
 {
 	for (;;) {
 		size_t a = 2 * i + 1, b = a + 1, m = i;
-		if (a < l->nheap && l->heap[a]->when < l->heap[m]->when)
+		if (a < l->nheap && before(l->heap[a], l->heap[m]))
 			m = a;
-		if (b < l->nheap && l->heap[b]->when < l->heap[m]->when)
+		if (b < l->nheap && before(l->heap[b], l->heap[m]))
 			m = b;
 		if (m == i)
 			break;
@@ -139,6 +145,7 @@ static void heap_down(struct fr_loop *l, size_t i)
 void fr_timer_init(struct fr_timer *t, fr_timer_fn fn, void *arg)
 {
 	t->when = 0;
+	t->prio = 0;
 	t->heap_idx = (size_t)-1;
 	t->fn = fn;
 	t->arg = arg;

@@ -31,6 +31,7 @@ typedef void (*fr_timer_fn)(struct fr_timer *t);
 
 struct fr_timer {
 	uint64_t when;   /* CLOCK_MONOTONIC ns */
+	int prio;        /* among timers due at the same time, lower first */
 	size_t heap_idx; /* SIZE_MAX when not armed */
 	fr_timer_fn fn;
 	void *arg;

@@ -1807,8 +1807,8 @@ static void begin_stop(struct run *r)
 			fault_set(r, (int)i, false);
 	for (size_t i = 0; i < r->s->nprobes; i++)
 		check_cancel_all(&r->probes[i].ck);
-	fr_http_client_destroy(r->http); /* cancels load and requests */
-	r->http = fr_http_client_create(r->loop);
+	/* load and requests; we may be inside one of their callbacks */
+	fr_http_cancel_all(r->http);
 	r->load_inflight = 0;
 	for (size_t i = 0; i < r->s->nsteps; i++) {
 		struct step_state *st = &r->steps[i];
@@ -2400,6 +2400,7 @@ int fr_run_scenario(struct fr_scenario *s, const struct fr_run_opts *o,
 	fr_timer_init(&r->drain_timer, drain_timeout, r);
 	fr_timer_init(&r->poll_timer, poll_tick, r);
 	fr_timer_init(&r->load_tick, load_tick, r);
+	r->load_tick.prio = 1;
 	fr_watch_init(&r->sig_watch, on_signal, r);
 	if (o->signal_fd >= 0)
 		fr_watch_start(r->loop, &r->sig_watch, o->signal_fd, EPOLLIN);
@@ -2444,6 +2445,8 @@ int fr_run_scenario(struct fr_scenario *s, const struct fr_run_opts *o,
 		p->series = fr_scenario_series(s, s->probes[i].name);
 		p->state = -1;
 		fr_timer_init(&p->tick, probe_tick, p);
+		/* a fault injected or cleared at the same instant goes first */
+		p->tick.prio = 1;
 		checker_init(r, &p->ck, &s->probes[i].check, s->probes[i].timeout_ns,
 			     probe_done, p);
 	}

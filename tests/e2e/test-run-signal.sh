@@ -1,0 +1,68 @@
+#!/bin/bash
+# SIGINT and SIGTERM stop a run: teardown runs (the target is stopped,
+# nothing is left), and faultrun still reports what it measured: the
+# table, the JUnit file (an error testcase) and the journal (verdict
+# "interrupted"), with exit status 3.
+. "$(dirname "$0")/test-run-lib.sh"
+
+cat >"$WORK/long.yml" <<YML
+name: long
+target:
+  command: [python3, "$LOGSRV", --port, "\${port.http}", --mode, fragile]
+  env: {LOG_DIR: "\${run_dir}/logs"}
+  ready: {log: "listening on", deadline: 10s}
+faults:
+  log-full: "write errno=ENOSPC path=\${run_dir}/logs/**"
+probes:
+  home: {http: "http://127.0.0.1:\${port.http}/", interval: 100ms}
+timeline:
+  - {at: 500ms, inject: log-full}
+duration: 60s
+expect:
+  - availability: {probe: home, min: 99%}
+YML
+
+for sig in INT TERM; do
+	note "SIG$sig in the middle of the run"
+	"$FAULTRUN" "$WORK/long.yml" --junit "$WORK/$sig.xml" --json "$WORK/$sig.json" \
+		>"$WORK/out" 2>"$WORK/err" &
+	pid=$!
+	# the fault is in and the probe has seen it
+	check "the run gets going" wait_for 20 grep -q "home: turned red" "$WORK/err"
+	kill -"$sig" "$pid"
+	wait "$pid"
+	st=$?
+	check "exit status 3 (got $st)" test "$st" = 3
+	check "the table says INTERRUPTED" contains "$WORK/out" "long: INTERRUPTED (interrupted by SIG$sig)"
+	check "and what was measured" grep -qE '^  FAIL  availability of home over the whole run +[0-9.]+% ' "$WORK/out"
+	check "JUnit: an error testcase" contains "$WORK/$sig.xml" \
+		"<error type=\"interrupted\" message=\"interrupted by SIG$sig\"/>"
+	check "JUnit: the assertion with its measured value" contains "$WORK/$sig.xml" \
+		'<failure type="availability" message="measured '
+	check "journal: verdict interrupted, samples kept" json "$WORK/$sig.json" \
+		's["verdict"] == "interrupted" and j["exit"] == 3 and len(s["probes"][0]["samples"]) >= 5 and s["faults"][0]["injected"] > 0'
+	check "journal: the target was stopped" json "$WORK/$sig.json" \
+		'[e["event"] for e in s["target"]["lifecycle"]][-2:] == ["stop", "exit"]'
+	check "nothing of the run is left" eval '[ -z "$(procs_with_cmd "$LOGSRV")" ]'
+done
+
+note "SIGTERM before the target is ready"
+cat >"$WORK/slow.yml" <<YML
+name: slow-start
+target:
+  command: [sleep, "30.$$"]
+  ready: {tcp: "127.0.0.1:\${port.never}", deadline: 30s}
+duration: 5s
+expect: [{exits: 0}]
+YML
+"$FAULTRUN" "$WORK/slow.yml" --json "$WORK/slow.json" >"$WORK/out" 2>"$WORK/err" &
+pid=$!
+check "the target starts" wait_for 10 eval '[ -n "$(procs_with_cmd "sleep 30.$$")" ]'
+kill -TERM "$pid"
+wait "$pid"
+st=$?
+check "exit status 3 (got $st)" test "$st" = 3
+check "journal: interrupted" json "$WORK/slow.json" 's["verdict"] == "interrupted"'
+check "the target is gone" eval '[ -z "$(procs_with_cmd "sleep 30.$$")" ]'
+
+finish

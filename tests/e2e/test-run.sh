@@ -1,0 +1,211 @@
+#!/bin/bash
+# End-to-end runs of `faultrun` against a real service (targets/logsrv.py)
+# under the real shim: scenarios that pass and fail on purpose, checked by
+# exit status, the JUnit file and the JSON journal; the timeline's actions
+# and the restart policy; -j; a directory; `faultrun check`; runs that
+# cannot happen (exit 3).
+. "$(dirname "$0")/test-run-lib.sh"
+
+cat >"$WORK/disk.yml" <<YML
+name: disk
+description: the log disk fills up
+vars:
+  mode: {default: robust, choices: [robust, fragile, crash]}
+target:
+  command: [python3, "$LOGSRV", --port, "\${port.http}", --mode, "\${vars.mode}"]
+  env: {LOG_DIR: "\${run_dir}/logs"}
+  ready: {log: "listening on", deadline: 10s}
+  restart: {policy: on-failure, backoff: 100ms, limit: 5}
+faults:
+  log-full: "write errno=ENOSPC path=\${run_dir}/logs/**"
+probes:
+  home: {http: "http://127.0.0.1:\${port.http}/", interval: 100ms, timeout: 1s}
+  health: {http: "http://127.0.0.1:\${port.http}/health", interval: 100ms}
+load: {url: "http://127.0.0.1:\${port.http}/health", rate: 20}
+timeline:
+  - {at: 1s, inject: log-full}
+  - {at: 2500ms, clear: log-full}
+duration: 4s
+expect:
+  - availability: {probe: home, window: during log-full, min: 99%}
+  - recovers-within: {probe: home, fault: log-full, within: 2s}
+  - latency: {probe: load, p99: 2s}
+  - restarts: {max: 0}
+YML
+
+note "a service that survives the fault: exit 0"
+expect_status 0 "robust passes" \
+	"$FAULTRUN" "$WORK/disk.yml" --junit "$WORK/r.xml" --json "$WORK/r.json" -q \
+	>"$WORK/out" 2>"$WORK/err"
+check "the table says PASS" contains "$WORK/out" "disk: PASS (5 assertions held)"
+check "the JUnit file is XML" xml_ok "$WORK/r.xml"
+check "JUnit: a testsuite, no failure" contains "$WORK/r.xml" \
+	'<testsuite name="disk" tests="5" failures="0" errors="0"'
+check "JUnit: the implicit fired check" contains "$WORK/r.xml" \
+	'name="fault log-full fired &gt;= 1"'
+check "journal: format and verdict" json "$WORK/r.json" \
+	'j["format"] == "faultrun-journal" and j["version"] == 1 and j["exit"] == 0 and s["verdict"] == "pass"'
+check "journal: the fault fired inside its window" json "$WORK/r.json" \
+	'[f for f in s["faults"] if f["name"] == "log-full" and f["injected"] > 0 and len(f["windows"]) == 1 and f["windows"][0]["start"] <= f["first"] <= f["windows"][0]["end"]]'
+check "journal: injection events name the fault and the file" json "$WORK/r.json" \
+	'len(s["injections"]["events"]) > 0 and all(e["fault"] == "log-full" and e["op"] == "write" and e["errno"] == "ENOSPC" and e["where"].endswith("/logs/app.log") for e in s["injections"]["events"])'
+check "journal: every probe sampled on its interval" json "$WORK/r.json" \
+	'all(len(p["samples"]) >= 30 for p in s["probes"] if p["name"] in ("home", "health")) and [p for p in s["probes"] if p["kind"] == "load" and len(p["samples"]) >= 60]'
+check "journal: samples carry time, latency and outcome" json "$WORK/r.json" \
+	'all(set(x) >= {"t", "latency", "ok", "answered", "timeout", "status", "detail"} for p in s["probes"] for x in p["samples"])'
+check "journal: lifecycle start, ready, stop, exit" json "$WORK/r.json" \
+	'[e["event"] for e in s["target"]["lifecycle"]] == ["start", "ready", "stop", "exit"] and s["target"]["lifecycle"][0]["t"] < 0 and s["target"]["lifecycle"][1]["t"] == 0'
+check "journal: assertions with measured values" json "$WORK/r.json" \
+	'len(s["assertions"]) == 5 and all(a["ok"] and a["measured"] and a["bound"] for a in s["assertions"])'
+
+note "a service that fails while the log disk is full: exit 1"
+expect_status 1 "fragile fails" \
+	"$FAULTRUN" "$WORK/disk.yml" --set mode=fragile --junit "$WORK/f.xml" \
+	--json "$WORK/f.json" -q >"$WORK/out" 2>"$WORK/err"
+check "the table names the failed assertion" \
+	grep -qE '^  FAIL  availability of home during log-full +[0-9.]+% \([0-9]+ of [0-9]+ ok\)' "$WORK/out"
+check "JUnit: one failure" contains "$WORK/f.xml" 'tests="5" failures="1" errors="0"'
+check "JUnit: the failure holds the measured value" \
+	grep -qE '<failure type="availability" message="measured [0-9.]+% \([0-9]+ of [0-9]+ ok\), expected &gt;= 99%">' "$WORK/f.xml"
+check "JUnit: the var is a property" contains "$WORK/f.xml" \
+	'<property name="var.mode" value="fragile"/>'
+check "journal: verdict fail, the probe went red in the window" json "$WORK/f.json" \
+	's["verdict"] == "fail" and j["exit"] == 1 and s["vars"] == {"mode": "fragile"} and [x for p in s["probes"] if p["name"] == "home" for x in p["samples"] if not x["ok"] and x["status"] == 500]'
+
+note "a service that crashes: the restart policy brings it back"
+expect_status 1 "crash fails on restarts" \
+	"$FAULTRUN" "$WORK/disk.yml" --set mode=crash --json "$WORK/c.json" -q \
+	>"$WORK/out" 2>"$WORK/err"
+check "restarts are counted" grep -qE '^  FAIL  target restarts +[1-9][0-9]* restarts? +<= 0' "$WORK/out"
+check "journal: unexpected exit with status 1, then a restart" json "$WORK/c.json" \
+	'[e for e in s["target"]["lifecycle"] if e["event"] == "exit" and e["status"] == 1 and not e["expected"]] and [e for e in s["target"]["lifecycle"] if e["event"] == "start" and e["attempt"] >= 1] and s["target"]["restarts"] >= 1'
+check "journal: the target's output is kept" json "$WORK/c.json" \
+	'[l for l in s["target"]["output"] if "No space left on device" in l]'
+
+cat >"$WORK/timeline.yml" <<YML
+name: timeline
+target:
+  command: [python3, "$LOGSRV", --port, "\${port.http}"]
+  env: {LOG_DIR: "\${run_dir}/logs"}
+  ready: {tcp: "127.0.0.1:\${port.http}", deadline: 10s}
+  restart: {policy: always, backoff: 100ms}
+probes:
+  alive: {target: alive, interval: 100ms}
+  listening: {log: {pattern: "listening on"}, interval: 200ms}
+  marker: {exec: "test -f \${run_dir}/marker", interval: 200ms}
+timeline:
+  - {at: 300ms, run: "touch \${run_dir}/marker"}
+  - at: 500ms
+    request: {url: "http://127.0.0.1:\${port.http}/", count: 4, concurrency: 2, name: burst}
+  - {at: 1s, signal: SIGKILL}
+  - {at: 2s, restart: target}
+duration: 3s
+expect:
+  - restarts: 1
+  - exits: 1
+  - availability: {probe: burst, min: 100%}
+  - availability: {probe: marker, window: {from: 1s, to: end}, min: 100%}
+  - availability: {probe: listening, min: 100%}
+  - availability: {probe: alive, min: 50%}
+YML
+
+note "timeline actions: run, request, signal, restart"
+expect_status 0 "timeline passes" \
+	"$FAULTRUN" "$WORK/timeline.yml" --json "$WORK/t.json" -q >"$WORK/out" 2>"$WORK/err"
+check "journal: the command ran" json "$WORK/t.json" \
+	'[e for e in s["timeline"] if e["action"] == "run" and e["detail"] == "exit 0"]'
+check "journal: the requests were sent and answered" json "$WORK/t.json" \
+	'[e for e in s["timeline"] if e["action"] == "request" and e["detail"].startswith("4 x GET") and e["detail"].endswith("4 answered")] and [p for p in s["probes"] if p["name"] == "burst" and p["kind"] == "request" and len(p["samples"]) == 4]'
+check "journal: SIGKILL is an unexpected exit, restarted by the policy" json "$WORK/t.json" \
+	'[e for e in s["target"]["lifecycle"] if e["event"] == "exit" and e["signal"] == "SIGKILL" and not e["expected"]]'
+check "journal: the timeline restart is a stop and a start" json "$WORK/t.json" \
+	'[e["event"] for e in s["target"]["lifecycle"]].count("start") == 3 and [e for e in s["target"]["lifecycle"] if e["event"] == "exit" and e["expected"] and e["t"] > 1.9]'
+check "journal: timeline entries at their scheduled time" json "$WORK/t.json" \
+	'all(0 <= e["t"] - e["at"] < 0.05 for e in s["timeline"])'
+
+note "-j 2: two scenarios at once, one report"
+expect_status 0 "both pass" \
+	"$FAULTRUN" -j 2 "$WORK/disk.yml" "$WORK/timeline.yml" --junit "$WORK/j.xml" \
+	--json "$WORK/j.json" -q >"$WORK/out" 2>"$WORK/err"
+check "JUnit: two testsuites" python3 -c '
+import sys, xml.dom.minidom as m
+d = m.parse(sys.argv[1])
+names = [s.getAttribute("name") for s in d.getElementsByTagName("testsuite")]
+sys.exit(0 if sorted(names) == ["disk", "timeline"] else 1)' "$WORK/j.xml"
+check "journal: two scenarios, in the order given" json "$WORK/j.json" \
+	'[x["name"] for x in j["scenarios"]] == ["disk", "timeline"]'
+check "the summary line" contains "$WORK/out" "2 scenarios: 2 passed, 0 failed, 0 could not run"
+
+note "a directory runs every scenario in it; the worst verdict wins"
+mkdir "$WORK/dir"
+cp "$WORK/timeline.yml" "$WORK/dir/a.yml"
+sed 's/name: timeline/name: timeline-bad/; s/restarts: 1/restarts: 0/' \
+	"$WORK/timeline.yml" >"$WORK/dir/b.yml"
+expect_status 1 "one of two fails" "$FAULTRUN" "$WORK/dir" -q >"$WORK/out" 2>"$WORK/err"
+check "both ran" contains "$WORK/out" "2 scenarios: 1 passed, 1 failed, 0 could not run"
+
+note "faultrun check"
+expect_status 0 "check accepts good files" "$FAULTRUN" check "$WORK/disk.yml" \
+	"$WORK/timeline.yml" >"$WORK/out" 2>"$WORK/err"
+check "check prints a line per file" contains "$WORK/out" \
+	"ok $WORK/disk.yml: 'disk', 1 fault, 2 probes, 2 steps, 5 assertions, 4s"
+sed 's/interval: 100ms, timeout/interval: 100, timeout/' "$WORK/disk.yml" >"$WORK/bad.yml"
+expect_status 2 "check refuses a duration without unit" "$FAULTRUN" check "$WORK/bad.yml" \
+	>"$WORK/out" 2>"$WORK/err"
+check "file:line:col: message" contains "$WORK/err" \
+	"$WORK/bad.yml:13:60: interval '100' needs a unit (for example '100ms' or '100s')"
+expect_status 2 "run refuses it too, before running anything" \
+	"$FAULTRUN" "$WORK/disk.yml" "$WORK/bad.yml" >"$WORK/out" 2>"$WORK/err"
+check "nothing ran" not grep -q PASS "$WORK/out"
+expect_status 2 "an unknown --set var" "$FAULTRUN" check "$WORK/disk.yml" --set mdoe=x \
+	>"$WORK/out" 2>"$WORK/err"
+check "names the var" contains "$WORK/err" "faultrun: --set mdoe=x: no scenario has a var 'mdoe'"
+expect_status 2 "a --set value not among the choices" "$FAULTRUN" check "$WORK/disk.yml" \
+	--set mode=brittle >"$WORK/out" 2>"$WORK/err"
+check "lists the choices" contains "$WORK/err" \
+	"faultrun: --set mode=brittle: expected one of robust, fragile, crash"
+expect_status 2 "a missing file" "$FAULTRUN" check "$WORK/nope.yml" >"$WORK/out" 2>"$WORK/err"
+expect_status 2 "an unknown option" "$FAULTRUN" "$WORK/disk.yml" --frobnicate \
+	>"$WORK/out" 2>"$WORK/err"
+
+note "runs that cannot happen: exit 3"
+cat >"$WORK/never.yml" <<YML
+name: never-ready
+target:
+  command: [sleep, "30"]
+  ready: {tcp: "127.0.0.1:\${port.unused}", deadline: 1s}
+duration: 2s
+expect: [{exits: 0}]
+YML
+expect_status 3 "a target that never gets ready" \
+	"$FAULTRUN" "$WORK/never.yml" --junit "$WORK/n.xml" --json "$WORK/n.json" -q \
+	>"$WORK/out" 2>"$WORK/err"
+check "says why" contains "$WORK/out" \
+	"never-ready: ERROR: the target was not ready within 1s (last check: connection refused)"
+check "JUnit: an error testcase" contains "$WORK/n.xml" \
+	'<error type="error" message="the target was not ready within 1s (last check: connection refused)"/>'
+check "journal: verdict error" json "$WORK/n.json" \
+	's["verdict"] == "error" and s["started"] is None and j["exit"] == 3'
+cat >"$WORK/dies.yml" <<YML
+name: dies
+target:
+  command: "echo cannot open the config; exit 4"
+  ready: {tcp: "127.0.0.1:\${port.unused}", deadline: 5s}
+duration: 2s
+expect: [{exits: 0}]
+YML
+expect_status 3 "a target that exits before it is ready" \
+	"$FAULTRUN" "$WORK/dies.yml" -q >"$WORK/out" 2>"$WORK/err"
+check "with its status and its last output" grep -qzE \
+	'dies: ERROR: the target exited \(status 4\) before it was ready; its last output:.*\| cannot open the config' "$WORK/out"
+cat >"$WORK/nocmd.yml" <<YML
+name: nocmd
+target: {command: [/nonexistent/server], shim: false}
+duration: 2s
+expect: [{exits: 0}]
+YML
+expect_status 3 "a target that does not exist" "$FAULTRUN" "$WORK/nocmd.yml" -q \
+	>"$WORK/out" 2>"$WORK/err"
+check "says so" contains "$WORK/out" "cannot run '/nonexistent/server': No such file or directory"
+
+finish
