@@ -110,8 +110,8 @@
 		return Math.round(v * 10) / 10;
 	}
 
-	var FAULT_COLORS = ['#e8590c', '#1c7ed6', '#ae3ec9', '#0ca678', '#d6336c', '#f59f00',
-			    '#5c7cfa', '#66a80f'];
+	var FAULT_COLORS = ['#e8590c', '#1c7ed6', '#0ca678', '#d6336c', '#5c7cfa', '#f59f00',
+			    '#ae3ec9', '#66a80f'];
 	var OUTCOME = {
 		ok: 'ok',
 		err: 'answered, but failed',
