@@ -75,6 +75,7 @@ static void lib_init(void)
 }
 
 static void conn_resume(struct conn *c, int st);
+static void conn_completed(struct conn *c);
 static void conn_next(struct conn *c);
 static void op_conn_done(struct conn *c);
 
@@ -207,6 +208,89 @@ static void conn_result(struct conn *c)
 	c->res = NULL;
 }
 
+/*
+ * The current call finished (its result is in ret_m/ret_i/res): act on it
+ * and start the next call, looping while calls complete at once.
+ */
+static void conn_completed(struct conn *c)
+{
+	int s;
+
+	for (;;) {
+		fr_timer_stop(c->op->loop, &c->t);
+		switch (c->state) {
+		case C_CONNECT:
+			if (!c->ret_m) {
+				conn_fail(c);
+				return;
+			}
+			c->isql = 0;
+			goto next_statement;
+		case C_QUERY:
+			if (c->ret_i && c->op->kind == OP_KILL && c->isql > 0 &&
+			    mysql_errno(c->m) == 1094) {
+				/* ER_NO_SUCH_THREAD: it ended on its own meanwhile */
+				c->isql++;
+				goto next_statement;
+			}
+			if (c->ret_i) {
+				conn_fail(c);
+				return;
+			}
+			c->state = C_STORE;
+			s = mysql_store_result_start(&c->res, c->m);
+			break;
+		case C_STORE:
+			if (!c->res && mysql_field_count(c->m)) {
+				conn_fail(c);
+				return;
+			}
+			conn_result(c);
+			if (!mysql_more_results(c->m)) {
+				c->isql++;
+				goto next_statement;
+			}
+			c->state = C_NEXT;
+			s = mysql_next_result_start(&c->ret_i, c->m);
+			break;
+		case C_NEXT:
+			if (c->ret_i > 0) {
+				conn_fail(c);
+				return;
+			}
+			if (c->ret_i < 0) {
+				c->isql++;
+				goto next_statement;
+			}
+			c->state = C_STORE;
+			s = mysql_store_result_start(&c->res, c->m);
+			break;
+		default:
+			return;
+		}
+		if (s) {
+			conn_wait(c, s);
+			return;
+		}
+		continue;
+next_statement:
+		if (c->isql >= c->nsql) {
+			c->state = C_IDLE;
+			fr_watch_stop(c->op->loop, &c->w);
+			op_conn_done(c);
+			return;
+		}
+		c->state = C_QUERY;
+		const char *q = c->sqls[c->isql];
+		s = mysql_real_query_start(&c->ret_i, c->m, q, (unsigned long)strlen(q));
+		if (s) {
+			conn_wait(c, s);
+			return;
+		}
+	}
+}
+
+/* The connector is ready to go on (st: what happened). */
 static void conn_resume(struct conn *c, int st)
 {
 	int s = 0;
@@ -227,79 +311,13 @@ static void conn_resume(struct conn *c, int st)
 	default:
 		return;
 	}
-	if (s) {
+	if (s)
 		conn_wait(c, s);
-		return;
-	}
-	fr_timer_stop(c->op->loop, &c->t);
-	switch (c->state) {
-	case C_CONNECT:
-		if (!c->ret_m) {
-			conn_fail(c);
-			return;
-		}
-		conn_next(c);
-		return;
-	case C_QUERY:
-		if (c->ret_i) {
-			conn_fail(c);
-			return;
-		}
-		c->state = C_STORE;
-		s = mysql_store_result_start(&c->res, c->m);
-		if (s) {
-			conn_wait(c, s);
-			return;
-		}
-		conn_resume(c, 0);
-		return;
-	case C_STORE:
-		if (!c->res && mysql_field_count(c->m)) {
-			conn_fail(c);
-			return;
-		}
-		conn_result(c);
-		if (!mysql_more_results(c->m)) {
-			c->isql++;
-			conn_next(c);
-			return;
-		}
-		c->state = C_NEXT;
-		s = mysql_next_result_start(&c->ret_i, c->m);
-		if (s) {
-			conn_wait(c, s);
-			return;
-		}
-		conn_resume(c, 0);
-		return;
-	case C_NEXT:
-		if (c->ret_i > 0) {
-			conn_fail(c);
-			return;
-		}
-		if (c->ret_i < 0) {
-			c->isql++;
-			conn_next(c);
-			return;
-		}
-		c->state = C_STORE;
-		s = mysql_store_result_start(&c->res, c->m);
-		if (s) {
-			conn_wait(c, s);
-			return;
-		}
-		conn_resume(c, 0);
-		return;
-	default:
-		return;
-	}
+	else
+		conn_completed(c);
 }
 
-/*
- * After connect or a statement: run the next statement, or finish the
- * script. The "resume with 0" paths above only happen when the connector
- * completed synchronously.
- */
+/* Run the statements from c->isql on (the kill action adds some). */
 static void conn_next(struct conn *c)
 {
 	int s;
@@ -313,11 +331,10 @@ static void conn_next(struct conn *c)
 	c->state = C_QUERY;
 	const char *q = c->sqls[c->isql];
 	s = mysql_real_query_start(&c->ret_i, c->m, q, (unsigned long)strlen(q));
-	if (s) {
+	if (s)
 		conn_wait(c, s);
-		return;
-	}
-	conn_resume(c, 0);
+	else
+		conn_completed(c);
 }
 
 static int conn_start(struct fr_mysql_op *op, struct conn *c)
@@ -350,11 +367,10 @@ static int conn_start(struct fr_mysql_op *op, struct conn *c)
 	s = mysql_real_connect_start(&c->ret_m, c->m, p->host, p->user, p->password,
 				     p->database, p->port, p->host ? NULL : p->socket,
 				     CLIENT_MULTI_STATEMENTS);
-	if (s) {
+	if (s)
 		conn_wait(c, s);
-		return 0;
-	}
-	conn_resume(c, 0);
+	else
+		conn_completed(c);
 	return 0;
 }
 

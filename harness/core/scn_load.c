@@ -789,6 +789,8 @@ static int parse_mysql_conn(struct loader *L, yaml_node_t *map,
 	yaml_node_t *v;
 	int ret;
 
+	/* faultrun's own account, so that 'kill: target' spares it */
+	c->admin = true;
 	c->connect_timeout_ns = DEFAULT_MYSQL_TIMEOUT_NS;
 	c->read_timeout_ns = DEFAULT_MYSQL_TIMEOUT_NS;
 	c->write_timeout_ns = DEFAULT_MYSQL_TIMEOUT_NS;
