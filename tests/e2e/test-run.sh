@@ -168,6 +168,16 @@ expect_status 2 "a missing file" "$FAULTRUN" check "$WORK/nope.yml" >"$WORK/out"
 expect_status 2 "an unknown option" "$FAULTRUN" "$WORK/disk.yml" --frobnicate \
 	>"$WORK/out" 2>"$WORK/err"
 
+note "the complete example of docs/scenario-format.md is valid"
+python3 - "$(dirname "$0")/../../docs/scenario-format.md" "$WORK/example.yml" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"## A complete example\n\n```yaml\n(.*?)```", text, re.S)
+open(sys.argv[2], "w").write(m.group(1) if m else "")
+PY
+expect_status 0 "faultrun check on it" "$FAULTRUN" check "$WORK/example.yml" \
+	>"$WORK/out" 2>"$WORK/err"
+
 note "runs that cannot happen: exit 3"
 cat >"$WORK/never.yml" <<YML
 name: never-ready
