@@ -57,6 +57,7 @@ static bool alive(long pid)
 static int find_run(const char *want, char *out, size_t len)
 {
 	char base[PATH_MAX], found[PATH_MAX] = "";
+	long found_pid = 0;
 	unsigned count = 0;
 	struct stat st;
 	DIR *d;
@@ -84,12 +85,17 @@ static int find_run(const char *want, char *out, size_t len)
 		snprintf(ctl, sizeof(ctl), "%s/%s/ctl", base, de->d_name);
 		if (access(ctl, R_OK) < 0)
 			continue;
-		if (count++ == 0 &&
-		    snprintf(found, sizeof(found), "%s", ctl) >= (int)sizeof(found))
-			count--;
-		else if (!want)
-			fprintf(stderr, "%s%s\n", count == 2 ? "faultrun: several runs: " : "",
-				count == 2 ? found : ctl);
+		if (count == 0) {
+			if (snprintf(found, sizeof(found), "%s", ctl) >= (int)sizeof(found))
+				continue;
+			found_pid = pid;
+		}
+		if (count == 1 && !want)
+			fprintf(stderr, "faultrun: several runs are live; choose one "
+				"with --run PID|DIR:\n  %ld  %s\n", found_pid, found);
+		if (count >= 1 && !want)
+			fprintf(stderr, "  %ld  %s\n", pid, ctl);
+		count++;
 	}
 	closedir(d);
 	if (count == 0) {
@@ -99,10 +105,8 @@ static int find_run(const char *want, char *out, size_t len)
 			fprintf(stderr, "faultrun: no run found for this user\n");
 		return 3;
 	}
-	if (count > 1 && !want) {
-		fprintf(stderr, "faultrun: several runs are live: choose one with --run PID|DIR\n");
+	if (count > 1 && !want)
 		return 2;
-	}
 	snprintf(out, len, "%s", found);
 	return 0;
 }
@@ -183,7 +187,7 @@ int fr_cmd_ctl(int argc, char **argv)
 	}
 	if (strcmp(verb, "list") == 0) {
 		printf("run %s  seed %llu\n", path, (unsigned long long)c->seed);
-		fr_ctl_print_counts(c, stdout);
+		fr_ctl_print_counts(c, stdout, "");
 	} else if (strcmp(verb, "events") == 0) {
 		fr_ctl_print_events(c, stdout);
 	} else if (strcmp(verb, "add") == 0) {

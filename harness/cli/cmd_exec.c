@@ -215,7 +215,7 @@ int fr_cmd_exec(int argc, char **argv)
 		status = 128 + WTERMSIG(wst);
 
 	if (!quiet)
-		fr_ctl_print_counts(ctl, stderr);
+		fr_ctl_print_counts(ctl, stderr, "faultrun: ");
 	if (json && fr_ctl_write_json(ctl, json, cmd, status, fr_now_ns() - started) < 0) {
 		fprintf(stderr, "faultrun: cannot write '%s': %s\n", json, strerror(errno));
 		if (status == 0)

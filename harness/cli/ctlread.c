@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out)
+void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out, const char *prefix)
 {
 	unsigned n = fr_ctl_count(c);
 
@@ -23,8 +23,8 @@ void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out)
 		if (!atomic_load(&s->ready))
 			continue;
 		fr_rule_format(&s->rule, spec, sizeof(spec));
-		fprintf(out, "faultrun: rule '%.*s' %s: matched %" PRIu64
-			", injected %" PRIu64,
+		fprintf(out, "%srule '%.*s' %s: matched %" PRIu64
+			", injected %" PRIu64, prefix,
 			(int)sizeof(s->rule.name), s->rule.name,
 			atomic_load(&s->armed) ? "armed" : "disarmed",
 			atomic_load(&s->matched), atomic_load(&s->injected));

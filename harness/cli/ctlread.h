@@ -10,8 +10,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* One line per rule: name, state, spec, matched, injected (and bytes). */
-void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out);
+/*
+ * One line per rule: name, state, spec, matched, injected (and bytes),
+ * each line starting with prefix ("faultrun: " on stderr, "" for ctl list).
+ */
+void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out, const char *prefix);
 
 /* The events still in the ring, oldest first, one line each. */
 void fr_ctl_print_events(const struct fr_ctl *c, FILE *out);

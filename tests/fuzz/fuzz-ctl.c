@@ -193,7 +193,7 @@ static void faultrun_side(struct fr_ctl *c, bool writers, uint64_t cand)
 	struct fr_rule r;
 	char err[64];
 
-	fr_ctl_print_counts(c, devnull);
+	fr_ctl_print_counts(c, devnull, "");
 	fr_ctl_print_events(c, devnull);
 	fr_ctl_write_json(c, "/dev/null", argv, 0, 1);
 	if (!writers)

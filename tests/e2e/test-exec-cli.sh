@@ -1,0 +1,111 @@
+#!/bin/bash
+# faultrun exec and faultrun ctl as a user meets them: exit statuses, the
+# refusals, the seed, --paused, --json, and ctl's verbs against a live run.
+# Needs FAULTRUN, FAULTRUN_SHIM and FAKE_GO (a binary with a Go section).
+. "$(dirname "$0")/test-exec-lib.sh"
+: "${FAKE_GO:?}"
+
+# --- bad input: one line naming the argument, exit 2
+"$FAULTRUN" exec -f "write errno=ENOSCP" -- true 2>"$D/err"; rc=$?
+check "bad errno: exit 2" [ "$rc" = 2 ]
+check "bad errno: names the field" grep -qx "faultrun: -f 'write errno=ENOSCP': 'errno=ENOSCP': unknown errno name" "$D/err"
+"$FAULTRUN" exec -f "write errno=EIO pth=/x" -- true 2>"$D/err"; rc=$?
+check "unknown field: exit 2 and a suggestion" sh -c "[ $rc = 2 ] && grep -q \"did you mean 'path'\" '$D/err'"
+"$FAULTRUN" exec -f "open errno=ECONNREFUSED" -- true 2>"$D/err"; rc=$?
+check "impossible errno: exit 2" sh -c "[ $rc = 2 ] && grep -q 'open() never fails with ECONNREFUSED' '$D/err'"
+"$FAULTRUN" exec -f "name=a write errno=EIO" -f "name=a read errno=EIO" -- true 2>"$D/err"; rc=$?
+check "duplicate rule name: exit 2" sh -c "[ $rc = 2 ] && grep -q \"name 'a' is used twice\" '$D/err'"
+"$FAULTRUN" exec --seed x -- true 2>"$D/err"; rc=$?
+check "bad seed: exit 2" [ "$rc" = 2 ]
+"$FAULTRUN" exec -- no-such-program-here 2>"$D/err"; rc=$?
+check "missing program: exit 2" sh -c "[ $rc = 2 ] && grep -qx \"faultrun: 'no-such-program-here': no such program\" '$D/err'"
+"$FAULTRUN" exec 2>"$D/err"; rc=$?
+check "no command: exit 2" [ "$rc" = 2 ]
+
+# --- what a preload cannot reach: refused with exit 3
+if command -v cc >/dev/null && echo 'int main(void){return 0;}' >"$D/s.c" &&
+	cc -static -o "$D/static" "$D/s.c" 2>/dev/null; then
+	"$FAULTRUN" exec -- "$D/static" 2>"$D/err"; rc=$?
+	check "static binary: exit 3" sh -c "[ $rc = 3 ] && grep -q 'statically linked' '$D/err'"
+else
+	note "no static libc: static check skipped"
+fi
+cp "$(type -P true)" "$D/suid" && chmod u+s "$D/suid"
+"$FAULTRUN" exec -- "$D/suid" 2>"$D/err"; rc=$?
+check "setuid binary: exit 3" sh -c "[ $rc = 3 ] && grep -q 'setuid' '$D/err'"
+"$FAULTRUN" exec -- "$FAKE_GO" 2>"$D/err"; rc=$?
+check "Go binary: exit 3" sh -c "[ $rc = 3 ] && grep -q 'Go program' '$D/err'"
+printf '#!/usr/bin/env %s\n' "$D/static" >"$D/script" && chmod +x "$D/script"
+if [ -x "$D/static" ]; then
+	"$FAULTRUN" exec -- "$D/script" 2>"$D/err"; rc=$?
+	check "script with a static interpreter: exit 3" [ "$rc" = 3 ]
+fi
+FAULTRUN_SHIM=/nonexistent/libfaultshim.so "$FAULTRUN" exec -- true 2>"$D/err"; rc=$?
+check "missing shim: exit 3" sh -c "[ $rc = 3 ] && grep -q 'not found' '$D/err'"
+
+# --- the command's status is faultrun's status
+"$FAULTRUN" exec -q -- sh -c 'exit 7'; rc=$?
+check "exit status passed through" [ "$rc" = 7 ]
+"$FAULTRUN" exec -q -- sh -c 'kill -TERM $$'; rc=$?
+check "killed by SIGTERM: 128+15" [ "$rc" = 143 ]
+
+# --- the seed decides probability, and is printed
+mkdir -p "$D/p"
+run_prob() {
+	"$FAULTRUN" exec --seed "$1" -f "name=p write errno=EIO probability=0.5 path=$D/p/**" -- \
+		bash -c "for i in \$(seq 40); do echo x 2>/dev/null >>'$D/p/f' && printf 1 || printf 0; done"
+}
+a=$(run_prob 1234 2>"$D/err"); b=$(run_prob 1234 2>/dev/null); c=$(run_prob 999 2>/dev/null)
+check "seed printed" grep -qx "faultrun: seed 1234" "$D/err"
+check "same seed, same decisions" [ "$a" = "$b" ]
+check "another seed, other decisions" [ "$a" != "$c" ]
+check "probability 0.5 fails some and passes some" sh -c "echo '$a' | grep -q 0 && echo '$a' | grep -q 1"
+
+# --- --paused loads rules disarmed; --json has the counts
+"$FAULTRUN" exec --paused --json "$D/j.json" -f "name=d write errno=ENOSPC path=$D/**" -- \
+	sh -c "echo hi > '$D/f1'" 2>"$D/err"; rc=$?
+check "paused rule does not fire" sh -c "[ $rc = 0 ] && grep -q hi '$D/f1'"
+check "json: rule disarmed, nothing injected" python3 -c "
+import json,sys; j=json.load(open('$D/j.json'))
+r=j['rules'][0]; sys.exit(not (r['name']=='d' and r['armed'] is False and r['injected']==0 and j['exit_status']==0))"
+"$FAULTRUN" exec -q --json "$D/j2.json" -f "name=d write errno=ENOSPC path=$D/**" -- \
+	bash -c "echo hi > '$D/f2'"; rc=$?
+check "armed rule fires, json counts it" python3 -c "
+import json,sys; j=json.load(open('$D/j2.json'))
+r=j['rules'][0]; e=j['events'][0]
+sys.exit(not (r['injected']>=1 and e['errno']=='ENOSPC' and e['where']=='$D/f2' and e['op']=='write' and j['exit_status']==$rc!=0))"
+
+# --- ctl against a live run: list, arm, disarm (glob), add, events
+mkdir -p "$D/c"
+"$FAULTRUN" exec -q --paused -f "name=disk write errno=ENOSPC path=$D/c/**" -- \
+	bash -c "while [ ! -e '$D/c/stop' ]; do echo x >> '$D/c/log' 2>/dev/null && echo ok || echo fail; sleep 0.05; done" >"$D/c-out" &
+P=$!
+for _ in $(seq 100); do grep -q ok "$D/c-out" 2>/dev/null && break; sleep 0.05; done
+"$FAULTRUN" ctl --run "$P" list >"$D/list"
+check "ctl list shows the rule disarmed" grep -q "rule 'disk' disarmed" "$D/list"
+"$FAULTRUN" ctl --run "$P" arm 'di*' >/dev/null
+n0=$(grep -c fail "$D/c-out")
+for _ in $(seq 100); do [ "$(grep -c fail "$D/c-out")" -gt "$n0" ] && break; sleep 0.05; done
+check "ctl arm: the running program meets the fault" [ "$(grep -c fail "$D/c-out")" -gt "$n0" ]
+"$FAULTRUN" ctl --run "$P" disarm disk >/dev/null
+sleep 0.3
+n1=$(grep -c ok "$D/c-out"); sleep 0.4
+check "ctl disarm: writes work again" [ "$(grep -c ok "$D/c-out")" -gt "$n1" ]
+"$FAULTRUN" ctl --run "$P" events >"$D/events"
+check "ctl events: injections listed" grep -q "rule 'disk' write ENOSPC $D/c/log" "$D/events"
+"$FAULTRUN" ctl --run "$P" arm nope 2>"$D/err"; rc=$?
+check "ctl arm of an unknown rule: exit 2" sh -c "[ $rc = 2 ] && grep -q \"no rule named 'nope'\" '$D/err'"
+"$FAULTRUN" ctl --run "$P" add "name=late open errno=EACCES path=$D/c/stop" >/dev/null
+: >"$D/c/stop2"
+"$FAULTRUN" ctl --run "$P" add "bogus" 2>"$D/err"; rc=$?
+check "ctl add of a bad spec: exit 2" [ "$rc" = 2 ]
+"$FAULTRUN" ctl --run "$P" list >"$D/list"
+check "ctl add: the new rule is listed armed" grep -q "rule 'late' armed" "$D/list"
+"$FAULTRUN" ctl --run "$P" disarm late >/dev/null
+touch "$D/c/stop"
+wait "$P"
+"$FAULTRUN" ctl --run 1 list 2>"$D/err"; rc=$?
+check "ctl --run of a dead pid: exit 3" [ "$rc" = 3 ]
+"$FAULTRUN" ctl frobnicate 2>"$D/err"; rc=$?
+check "ctl unknown verb: exit 2" [ "$rc" = 2 ]
+finish
