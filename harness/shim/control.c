@@ -147,7 +147,10 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v,
 	if (!where && fd >= 0) {
 		int r = shim_fd_path(fd, buf, sizeof(buf));
 
-		if (r == 0)
+		/* a socket is named by its peer ("127.0.0.1:3306") */
+		if (r == 0 && strncmp(buf, "socket:", 7) == 0)
+			shim_sock_where(fd, buf, sizeof(buf));
+		if (r == 0 && buf[0])
 			where = buf;
 		else if (r == -ENAMETOOLONG)
 			where = "(long path)";

@@ -497,6 +497,9 @@ int shim_sock_apply(int fd, bool dontwait, struct shim_verdict *v);
 bool shim_sock_episode(int fd, enum fr_op op, size_t want,
 		       struct shim_verdict *v);
 
+/* "host:port", "[v6]:port" or "unix:path" naming fd's peer (events). */
+void shim_sock_where(int fd, char *out, size_t n);
+
 /* fd (or fds first..last) closed or replaced: forget its episodes. */
 void shim_sock_forget(int fd);
 void shim_sock_forget_range(unsigned first, unsigned last);

@@ -130,7 +130,7 @@ int shim_wake_begin(int *slot);
 void shim_wake_end(int efd, int slot);
 #define SHIM_WAKE_SLICE_NS (10 * 1000 * 1000ull)
 
-/* ---- wrap_sock.c ---------------------------------------------------- */
+/* ---- wrap_sock.c (and shim_sock_fmt in stall.c) ---------------------- */
 
 /*
  * The socket's own timeout for op as an absolute CLOCK_MONOTONIC deadline
@@ -142,8 +142,9 @@ uint64_t shim_sock_timeo(int fd, enum fr_op op, uint64_t now);
 /* Whether fd has O_NONBLOCK (raw fcntl: never re-enters the shim). */
 bool shim_fd_nonblock(int fd);
 
-/* "host:port", "[v6]:port" or "unix:path" naming fd's peer, for events. */
-void shim_sock_where(int fd, char *out, size_t n);
+/* "host:port", "[v6]:port" or "unix:path" for an address. */
+void shim_sock_fmt(const struct sockaddr *sa, socklen_t len, char *out,
+		   size_t n);
 
 /* Whether fd is a listening socket. */
 bool shim_sock_listening(int fd);

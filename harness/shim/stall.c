@@ -10,14 +10,17 @@
  */
 #include "sock.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 
 /* ---- rules ------------------------------------------------------------ */
@@ -107,6 +110,55 @@ bool shim_stall_fire(struct fr_ctl *c, unsigned i, enum fr_op op)
 				      memory_order_release);
 	}
 	return true;
+}
+
+/* ---- naming sockets (the event ring) ------------------------------------ */
+
+/* "host:port", "[v6]:port" or "unix:path" for the event ring. */
+void shim_sock_fmt(const struct sockaddr *sa, socklen_t len, char *out,
+		     size_t n)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	out[0] = '\0';
+	if (!sa || len < sizeof(sa_family_t))
+		return;
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		if (inet_ntop(AF_INET, &in->sin_addr, a, sizeof(a)))
+			snprintf(out, n, "%s:%u", a, ntohs(in->sin_port));
+	} else if (sa->sa_family == AF_INET6 &&
+		   len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		if (inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a)))
+			snprintf(out, n, "[%s]:%u", a, ntohs(in6->sin6_port));
+	} else if (sa->sa_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const void *)sa;
+		size_t pl = len - offsetof(struct sockaddr_un, sun_path);
+
+		if (pl > sizeof(un->sun_path))
+			pl = sizeof(un->sun_path);
+		snprintf(out, n, "unix:%.*s", (int)strnlen(un->sun_path, pl),
+			 un->sun_path);
+	}
+}
+
+void shim_sock_where(int fd, char *out, size_t n)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int saved = errno;
+
+	out[0] = '\0';
+	if (syscall(SYS_getpeername, fd, &ss, &sl) == 0)
+		shim_sock_fmt((struct sockaddr *)&ss, sl, out, n);
+	sl = sizeof(ss);
+	if ((!out[0] || !strcmp(out, "unix:")) &&
+	    syscall(SYS_getsockname, fd, &ss, &sl) == 0)
+		shim_sock_fmt((struct sockaddr *)&ss, sl, out, n);
+	errno = saved;
 }
 
 /* ---- episodes ---------------------------------------------------------- */

@@ -61,53 +61,6 @@ uint64_t shim_sock_timeo(int fd, enum fr_op op, uint64_t now)
 	       (uint64_t)tv.tv_usec * 1000ull;
 }
 
-/* "host:port", "[v6]:port" or "unix:path" for the event ring. */
-static void fmt_addr(const struct sockaddr *sa, socklen_t len, char *out,
-		     size_t n)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	out[0] = '\0';
-	if (!sa || len < sizeof(sa_family_t))
-		return;
-	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
-		const struct sockaddr_in *in = (const void *)sa;
-
-		if (inet_ntop(AF_INET, &in->sin_addr, a, sizeof(a)))
-			snprintf(out, n, "%s:%u", a, ntohs(in->sin_port));
-	} else if (sa->sa_family == AF_INET6 &&
-		   len >= sizeof(struct sockaddr_in6)) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-
-		if (inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a)))
-			snprintf(out, n, "[%s]:%u", a, ntohs(in6->sin6_port));
-	} else if (sa->sa_family == AF_UNIX) {
-		const struct sockaddr_un *un = (const void *)sa;
-		size_t pl = len - offsetof(struct sockaddr_un, sun_path);
-
-		if (pl > sizeof(un->sun_path))
-			pl = sizeof(un->sun_path);
-		snprintf(out, n, "unix:%.*s", (int)strnlen(un->sun_path, pl),
-			 un->sun_path);
-	}
-}
-
-void shim_sock_where(int fd, char *out, size_t n)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	int saved = errno;
-
-	out[0] = '\0';
-	if (syscall(SYS_getpeername, fd, &ss, &sl) == 0)
-		fmt_addr((struct sockaddr *)&ss, sl, out, n);
-	sl = sizeof(ss);
-	if ((!out[0] || !strcmp(out, "unix:")) &&
-	    syscall(SYS_getsockname, fd, &ss, &sl) == 0)
-		fmt_addr((struct sockaddr *)&ss, sl, out, n);
-	errno = saved;
-}
-
 /*
  * The subset of cand (connect rules) whose selectors match the address a
  * program connects to: host=, port= and unix= against the address itself.
@@ -366,7 +319,7 @@ slow_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		}
 		m = match_addr(c, cand, sa, len);
 		if (m) {
-			fmt_addr(sa, len, where, sizeof(where));
+			shim_sock_fmt(sa, len, where, sizeof(where));
 			shim_decide_mask(c, FR_OP_CONNECT, m, 0, SHIM_NOBUDGET,
 					 "connect", where, &v);
 		}
