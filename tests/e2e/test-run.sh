@@ -123,6 +123,54 @@ check "journal: the timeline restart is a stop and a start" json "$WORK/t.json" 
 check "journal: timeline entries at their scheduled time" json "$WORK/t.json" \
 	'all(0 <= e["t"] - e["at"] < 0.05 for e in s["timeline"])'
 
+cat >"$WORK/lb.yml" <<YML
+name: lb
+target:
+  command: [python3, "$LOGSRV", --port, "\${port.http}", --mode, fragile]
+  env: {LOG_DIR: "\${run_dir}/logs"}
+  ready: {tcp: "127.0.0.1:\${port.http}", deadline: 10s}
+faults:
+  log-full: "write errno=ENOSPC path=\${run_dir}/logs/**"
+probes:
+  slb:
+    http: "http://127.0.0.1:\${port.http}/"
+    interval: 100ms
+    lb: {healthy-threshold: 2, unhealthy-threshold: 3}
+  slow: {http: "http://127.0.0.1:\${port.http}/slow", interval: 1s, timeout: 3s}
+timeline:
+  - {at: 1s, inject: log-full}
+  - {at: 2s, clear: log-full}
+duration: 3500ms
+expect:
+  - detects-within: {probe: slb, fault: log-full, within: 1s}
+  - out-of-rotation: {probe: slb, max: 2s}
+  - recovers-within: {probe: slb, fault: log-full, within: 1s, samples: 1}
+  - availability: {probe: slb, window: during log-full, min: 50%}
+  - responds-within: {probe: slow, within: 1s}
+YML
+
+note "a load-balancer probe: out of rotation after 3 failed checks, back after 2"
+expect_status 1 "fails on purpose (availability behind the LB, a slow check)" \
+	"$FAULTRUN" "$WORK/lb.yml" --json "$WORK/lb.json" --junit "$WORK/lb.xml" -q \
+	>"$WORK/out" 2>"$WORK/err"
+check "detection: the third failed check, ~300ms" \
+	grep -qE '^  ok    slb detects log-full +(2|3)[0-9][0-9]ms +<= 1s' "$WORK/out"
+check "out of rotation for about the fault's second" \
+	grep -qE '^  ok    slb out of rotation over the whole run +([5-9][0-9][0-9]ms|1\.[0-9]+s) \(taken out 1 time\) +<= 2s' "$WORK/out"
+check "availability behind the LB counts in-rotation checks" \
+	grep -qE '^  FAIL  availability of slb during log-full +[0-9.]+% \([0-9]+ of (9|10|11) ok\) +>= 50%' "$WORK/out"
+check "a check that takes 2s fails responds-within 1s" \
+	grep -qE '^  FAIL  slow responds over the whole run +max 2\.[0-9]+s; [0-9]+ of [0-9]+ slower +<= 1s' "$WORK/out"
+check "JUnit: two failures with measured values" python3 -c '
+import sys, xml.dom.minidom as m
+d = m.parse(sys.argv[1])
+f = [x.getAttribute("message") for x in d.getElementsByTagName("failure")]
+sys.exit(0 if len(f) == 2 and all(x.startswith("measured ") for x in f) else 1)' "$WORK/lb.xml"
+check "journal: lb transitions out then in" json "$WORK/lb.json" \
+	'[[t["in"] for t in p["lb"]["transitions"]] for p in s["probes"] if p["name"] == "slb"] == [[False, True]]'
+check "journal: lb samples carry check and in" json "$WORK/lb.json" \
+	'all("check" in x and "in" in x and x["ok"] == x["in"] for p in s["probes"] if p["name"] == "slb" for x in p["samples"])'
+
 note "-j 2: two scenarios at once, one report"
 expect_status 0 "both pass" \
 	"$FAULTRUN" -j 2 "$WORK/disk.yml" "$WORK/timeline.yml" --junit "$WORK/j.xml" \
