@@ -650,6 +650,7 @@ int fr_cmd_run(int argc, char **argv)
 		.keep = o.keep,
 		.verbosity = o.verbosity,
 		.tty = o.verbosity > 0 && isatty(STDERR_FILENO) && o.jobs == 1,
+		.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
 		.progress = stderr,
 		.signal_fd = sigfd,
 	};

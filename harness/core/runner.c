@@ -1052,13 +1052,14 @@ static void probe_done(struct checker *ck, const struct fr_sample *smp,
 	int state = v->ok ? 1 : 0;
 
 	if (p->state != state) {
+		int was = p->state;
+		p->state = state; /* before say(): it redraws the status line */
 		if (p->p->lb.on)
 			say(r, "%s: backend %s rotation (%s)", p->p->name,
 			    state ? "back in" : "out of", detail ? detail : "");
-		else if (p->state >= 0 || !state)
+		else if (was >= 0 || !state)
 			say(r, "%s: %s (%s)", p->p->name, state ? "ok again" : "turned red",
 			    detail ? detail : "");
-		p->state = state;
 	}
 	maybe_drained(r);
 }
@@ -2532,7 +2533,7 @@ report:
 	/* first/last injection times from the slots */
 	res->json = fr_report_json(&rec);
 	res->junit = fr_report_junit(&rec);
-	res->table = fr_report_table(&rec, o->tty);
+	res->table = fr_report_table(&rec, o->color);
 	res->seconds = wall_now() - r->invoked_wall;
 	fr_verdicts_free(rec.verdicts, rec.nverdicts);
 	free(rec.tail);

@@ -19,6 +19,7 @@ struct fr_run_opts {
 	bool keep;        /* keep the run directory */
 	int verbosity;    /* 0 quiet, 1 normal, 2 verbose (target output) */
 	bool tty;         /* draw a live status line on `progress` */
+	bool color;       /* colour the result table */
 	FILE *progress;   /* where progress goes (stderr); NULL: nowhere */
 	int signal_fd;    /* a signalfd for SIGINT/SIGTERM/SIGHUP, or -1 */
 };
