@@ -54,7 +54,13 @@ def main():
                     return self.reply(500, "log write failed: %s\n" % e)
             return self.reply(200, "hello\n")
 
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    class Server(http.server.ThreadingHTTPServer):
+        # probes connect in bursts; socketserver's default backlog of 5
+        # would drop SYNs (a 1 s retransmit looks like a hung server)
+        request_queue_size = 128
+        daemon_threads = True
+
+    srv = Server(("127.0.0.1", args.port), Handler)
     print("listening on %d" % args.port, flush=True)
     srv.serve_forever()
 
