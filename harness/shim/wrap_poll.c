@@ -313,12 +313,16 @@ static int hold_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
 
 			if ((rev & SHIM_POLL_IN) &&
 			    delay_ready(c, fds[i].fd, ax[i].in_op,
-					ax[i].delay_in, now, &until))
+					ax[i].delay_in, now, &until)) {
 				rev &= (short)~SHIM_POLL_IN;
+				hidden = true;
+			}
 			if ((rev & SHIM_POLL_OUT) &&
 			    delay_ready(c, fds[i].fd, FR_OP_SEND,
-					ax[i].delay_out, now, &until))
+					ax[i].delay_out, now, &until)) {
 				rev &= (short)~SHIM_POLL_OUT;
+				hidden = true;
+			}
 			fds[i].revents = rev;
 			if (rev)
 				count++;

@@ -724,6 +724,28 @@ static void test_delay_event_loop(void **state)
 	close(s);
 }
 
+/* the delayed socket alone: poll waits for it, not its own timeout of 0 */
+static void test_delay_poll_alone(void **state)
+{
+	int slot = sk_rule("recv delay=300ms port=%d", P), c, s;
+	struct pollfd p;
+	double t0;
+
+	(void)state;
+	sk_pair(lp, P, &c, &s);
+	st_arm(slot);
+	send(s, "hello", 5, 0);
+	sk_sleep_ms(5);
+	p = (struct pollfd){ c, POLLIN, 0 };
+	t0 = sk_now();
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	assert_true(sk_now() - t0 >= 0.29);
+	assert_true(sk_now() - t0 < 4);
+	st_disarm(slot);
+	close(c);
+	close(s);
+}
+
 static void test_delay_epoll(void **state)
 {
 	int slot = sk_rule("recv delay=300ms port=%d", P), c, s, ep;
@@ -781,6 +803,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_stall_is_idle, setup),
 		cmocka_unit_test_setup(test_delay_blocking, setup),
 		cmocka_unit_test_setup(test_delay_event_loop, setup),
+		cmocka_unit_test_setup(test_delay_poll_alone, setup),
 		cmocka_unit_test_setup(test_delay_epoll, setup),
 	};
 	int r;
