@@ -1615,10 +1615,13 @@ static void target_start(struct run *r, bool restart)
 		say(r, "the target %s (pid %d)", restart ? "restarted" : "started again",
 		    (int)tg->child.pid);
 	if (r->phase == PH_RUNNING) {
-		if (r->s->target.ready.present)
+		if (r->s->target.ready.present) {
 			start_ready_polling(r);
-		else
+		} else {
+			/* without a readiness check, started is ready */
 			tg->ready = true;
+			lc_add(r, "ready", tg->child.pid);
+		}
 	}
 }
 
@@ -1716,6 +1719,8 @@ static void on_ready(struct run *r)
 	/* the start and ready events were timed against the run start */
 	for (size_t i = 0; i < r->nlc; i++)
 		r->lc[i].t -= (int64_t)(r->t0 - r->run_start);
+	if (!r->s->target.ready.present)
+		lc_add(r, "ready", r->tg.child.pid);
 	say(r, "ready after %.2fs; the timeline starts", (double)(now - r->run_start) / 1e9);
 	for (size_t i = 0; i < r->s->nprobes; i++) {
 		struct probe *p = &r->probes[i];

@@ -170,6 +170,58 @@ check "journal: lb transitions out then in" json "$WORK/lb.json" \
 	'[[t["in"] for t in p["lb"]["transitions"]] for p in s["probes"] if p["name"] == "slb"] == [[False, True]]'
 check "journal: lb samples carry check and in" json "$WORK/lb.json" \
 	'all("check" in x and "in" in x and x["ok"] == x["in"] for p in s["probes"] if p["name"] == "slb" for x in p["samples"])'
+check "a hung check does not hold up the timeline" json "$WORK/lb.json" \
+	'all(0 <= e["t"] - e["at"] < 0.05 for e in s["timeline"])'
+
+cat >"$WORK/stop.yml" <<YML
+name: stop
+target:
+  command: "trap '' TERM; sleep 30.$$ & wait"
+  stop: {signal: SIGTERM, grace: 500ms}
+  shim: false
+duration: 500ms
+expect: [{exits: 0}]
+YML
+note "a target that ignores its stop signal is killed after the grace period"
+expect_status 0 "passes" "$FAULTRUN" "$WORK/stop.yml" --json "$WORK/stop.json" --keep \
+	>"$WORK/out" 2>"$WORK/err"
+check "journal: SIGTERM, then SIGKILL after the grace period" json "$WORK/stop.json" \
+	'[(e["event"], e.get("signal")) for e in s["target"]["lifecycle"][-3:]] == [("stop", "SIGTERM"), ("stop", "SIGKILL"), ("exit", "SIGKILL")] and 0.45 < s["target"]["lifecycle"][-2]["t"] - s["target"]["lifecycle"][-3]["t"] < 1.0'
+check "nothing is left" eval '[ -z "$(procs_with_cmd "sleep 30.$$")" ]'
+check "--keep keeps the run directory" json "$WORK/stop.json" \
+	's["run_dir"] and __import__("os").path.isfile(s["run_dir"] + "/target.log") and __import__("os").path.exists(s["run_dir"] + "/ctl")'
+kept=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["scenarios"][0]["run_dir"])' "$WORK/stop.json")
+check "and says where it is" contains "$WORK/err" "kept the run directory $kept"
+rm -rf "$kept"
+expect_status 0 "without --keep" "$FAULTRUN" "$WORK/stop.yml" --json "$WORK/stop.json" \
+	>"$WORK/out" 2>"$WORK/err"
+check "the run directory is removed" json "$WORK/stop.json" \
+	's["run_dir"] is None and not __import__("os").path.exists(s["target"]["cwd"])'
+
+cat >"$WORK/limit.yml" <<YML
+name: limit
+target:
+  command: "sleep 0.3; exit 3"
+  restart: {policy: on-failure, backoff: 100ms, limit: 2}
+  shim: false
+probes:
+  up: {target: alive, interval: 100ms}
+duration: 2500ms
+expect:
+  - restarts: 2
+  - exits: 3
+YML
+note "the restart policy's limit"
+expect_status 0 "two restarts, then it stays down" "$FAULTRUN" "$WORK/limit.yml" \
+	--json "$WORK/limit.json" -q >"$WORK/out" 2>"$WORK/err"
+check "journal: give-up after the third exit" json "$WORK/limit.json" \
+	'[e["event"] for e in s["target"]["lifecycle"]] == ["start", "ready", "exit", "start", "ready", "exit", "start", "ready", "exit", "give-up"]'
+check "journal: without a readiness check, started is ready (t = 0)" json "$WORK/limit.json" \
+	's["target"]["lifecycle"][1]["t"] == 0 and s["target"]["lifecycle"][0]["t"] <= 0'
+check "journal: the backoff doubles" json "$WORK/limit.json" \
+	'(lambda lc: 0.09 < lc[3]["t"] - lc[2]["t"] < 0.2 and 0.19 < lc[6]["t"] - lc[5]["t"] < 0.3)(s["target"]["lifecycle"])'
+check "the target probe saw it down" json "$WORK/limit.json" \
+	'[x for p in s["probes"] for x in p["samples"] if x["detail"] == "down (gave up)"]'
 
 note "-j 2: two scenarios at once, one report"
 expect_status 0 "both pass" \
