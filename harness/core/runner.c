@@ -1721,6 +1721,12 @@ static void on_ready(struct run *r)
 		r->lc[i].t -= (int64_t)(r->t0 - r->run_start);
 	if (!r->s->target.ready.present)
 		lc_add(r, "ready", r->tg.child.pid);
+	/* readiness is t = 0 by definition */
+	for (size_t i = r->nlc; i-- > 0;)
+		if (!strcmp(r->lc[i].event, "ready")) {
+			r->lc[i].t = 0;
+			break;
+		}
 	say(r, "ready after %.2fs; the timeline starts", (double)(now - r->run_start) / 1e9);
 	for (size_t i = 0; i < r->s->nprobes; i++) {
 		struct probe *p = &r->probes[i];
