@@ -2210,6 +2210,39 @@ static void build_record(struct run *r, struct fr_record *rec)
 	rec->inj_dropped = r->ev_dropped;
 }
 
+static void stop_services(struct run *r)
+{
+	for (size_t i = 0; r->dbs && i < r->s->nservices; i++)
+		if (r->dbs[i]) {
+			pid_t pg = fr_mariadb_pid(r->dbs[i]);
+			fr_mariadb_stop(r->dbs[i]);
+			fr_sentinel_group(pg, false);
+			r->dbs[i] = NULL;
+		}
+}
+
+/*
+ * --keep: the run directory gets a name without '-', which the clean-up
+ * of stale run directories (fr_rundir_create) leaves alone:
+ * kept_<scenario>_<pid>_<random>.
+ */
+static void keep_run_dir(struct run *r)
+{
+	char to[PATH_MAX], *slash = strrchr(r->run_dir, '/');
+
+	if (!slash)
+		return;
+	int n = snprintf(to, sizeof(to), "%.*s/kept_%s", (int)(slash - r->run_dir),
+			 r->run_dir, slash + 1);
+	if (n < 0 || (size_t)n >= sizeof(to))
+		return;
+	for (char *p = to + (slash - r->run_dir) + 1; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	if (rename(r->run_dir, to) == 0)
+		snprintf(r->run_dir, sizeof(r->run_dir), "%s", to);
+}
+
 static void cleanup(struct run *r)
 {
 	struct fr_scenario *s = r->s;
@@ -2251,12 +2284,7 @@ static void cleanup(struct run *r)
 	for (size_t i = 0; tg->env && i < tg->nenv; i++)
 		free((char *)tg->env[i]);
 	free(tg->env);
-	for (size_t i = 0; r->dbs && i < s->nservices; i++)
-		if (r->dbs[i]) {
-			pid_t pg = fr_mariadb_pid(r->dbs[i]);
-			fr_mariadb_stop(r->dbs[i]);
-			fr_sentinel_group(pg, false);
-		}
+	stop_services(r);
 	free(r->dbs);
 	if (r->ctl_path[0] && r->ctl) {
 		fr_sweep_env(r->ctl_path, SIGKILL);
@@ -2503,6 +2531,9 @@ int fr_run_scenario(struct fr_scenario *s, const struct fr_run_opts *o,
 	}
 report:
 	status_clear(r);
+	stop_services(r);
+	if (o->keep && r->have_run_dir)
+		keep_run_dir(r);
 	if (!r->end_rel && r->t0)
 		r->end_rel = rel_now(r);
 	for (size_t i = 0; i < s->nfaults && r->ff; i++) {
