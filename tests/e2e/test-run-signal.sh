@@ -9,7 +9,7 @@ cat >"$WORK/long.yml" <<YML
 name: long
 target:
   command: [python3, "$LOGSRV", --port, "\${port.http}", --mode, fragile]
-  env: {LOG_DIR: "\${run_dir}/logs"}
+  env: {LOG_DIR: "\${run_dir}/logs", E2E_TAG: "signal-test-$$"}
   ready: {log: "listening on", deadline: 10s}
 faults:
   log-full: "write errno=ENOSPC path=\${run_dir}/logs/**"
@@ -43,7 +43,9 @@ for sig in INT TERM; do
 		's["verdict"] == "interrupted" and j["exit"] == 3 and len(s["probes"][0]["samples"]) >= 5 and s["faults"][0]["injected"] > 0'
 	check "journal: the target was stopped" json "$WORK/$sig.json" \
 		'[e["event"] for e in s["target"]["lifecycle"]][-2:] == ["stop", "exit"]'
-	check "nothing of the run is left" eval '[ -z "$(procs_with_cmd "$LOGSRV")" ]'
+	left=$(procs_with_env "E2E_TAG=signal-test-$$")
+	check "nothing of the run is left" test -z "$left"
+	for p in $left; do note "left: $p $(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null) $(grep State /proc/"$p"/status 2>/dev/null)"; done
 done
 
 note "SIGTERM before the target is ready"
