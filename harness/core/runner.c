@@ -57,6 +57,7 @@
 #define POLL_NS 100000000ull      /* events ring and status line */
 #define DRAIN_MAX_NS 15000000000ull
 #define LOG_READ_MAX (1024 * 1024)
+#define INJ_KEEP 100000           /* injection events kept for the journal */
 
 enum phase { PH_SETUP, PH_STARTING, PH_RUNNING, PH_DRAINING, PH_STOPPING,
 	     PH_DONE };
@@ -409,11 +410,16 @@ static void tl_detail(struct run *r, size_t idx, const char *fmt, ...)
 	r->tl[idx].detail = xstrdup(buf);
 }
 
-/* Copy new injection events out of the shim's ring. */
-static void read_events(struct run *r)
+/*
+ * Copy new injection events out of the shim's ring. Returns how many
+ * arrived (so the caller can read again sooner when they come fast).
+ */
+static unsigned read_events(struct run *r)
 {
+	unsigned got = 0;
+
 	if (!r->ctl)
-		return;
+		return 0;
 	uint64_t head = atomic_load_explicit(&r->ctl->event_head,
 					     memory_order_acquire);
 	if (head > r->ev_next + FR_CTL_EVENTS) {
@@ -449,13 +455,19 @@ static void read_events(struct run *r)
 			r->ev_next++;
 			continue;
 		}
+		r->ev_next++;
+		got++;
+		if (r->ninj >= INJ_KEEP) { /* the counters stay exact */
+			r->ev_dropped++;
+			continue;
+		}
 		if (r->ninj == r->capinj) {
 			r->capinj = r->capinj ? r->capinj * 2 : 64;
 			r->inj = xrealloc(r->inj, r->capinj * sizeof(*r->inj));
 		}
 		r->inj[r->ninj++] = e;
-		r->ev_next++;
 	}
+	return got;
 }
 
 /* ---- checks ------------------------------------------------------------ */
@@ -1414,12 +1426,16 @@ static void end_tick(struct fr_timer *t)
 static void poll_tick(struct fr_timer *t)
 {
 	struct run *r = t->arg;
+	uint64_t now = fr_loop_now(r->loop);
+	/* the ring holds 256: when a quarter came in, look again soon */
+	uint64_t next = read_events(r) >= FR_CTL_EVENTS / 4 ? 10000000ull : POLL_NS;
 
-	read_events(r);
-	if (r->o->tty)
+	if (r->o->tty && now - r->last_status >= POLL_NS) {
 		status_draw(r);
+		r->last_status = now;
+	}
 	if (r->phase < PH_DONE)
-		fr_timer_start(r->loop, &r->poll_timer, fr_loop_now(r->loop) + POLL_NS);
+		fr_timer_start(r->loop, &r->poll_timer, now + next);
 }
 
 /* ---- the target -------------------------------------------------------- */
