@@ -30,6 +30,7 @@
 #include <faultrun/control.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -2048,7 +2049,16 @@ static int setup(struct run *r)
 	char err[1024];
 	int ret;
 
-	ret = fr_rundir_create(s->name, r->run_dir, sizeof(r->run_dir));
+	/* the name is free text; the directory's tag is not */
+	char tag[41];
+	size_t k = 0;
+	for (const char *p = s->name; *p && k < sizeof(tag) - 1; p++)
+		tag[k++] = (isalnum((unsigned char)*p) || *p == '-' || *p == '_' ||
+			    *p == '.') ? *p : '_';
+	tag[k] = 0;
+	if (!k || tag[0] == '.')
+		snprintf(tag, sizeof(tag), "run");
+	ret = fr_rundir_create(tag, r->run_dir, sizeof(r->run_dir));
 	if (ret < 0) {
 		snprintf(r->error, sizeof(r->error), "cannot create a run directory: %s",
 			 strerror(-ret));
