@@ -353,28 +353,48 @@ static inline bool poll_armed(void)
 	return shim_armed(SHIM_OPS_NET);
 }
 
+/*
+ * The exported function is only the hot path, without a stack frame:
+ * bound? anything to hold? else straight to libc (as in wrap_fd.c).
+ */
+#define POLL_FAST(name, params, args, armed)                               \
+	static __attribute__((noinline, cold)) int unbound_##name params   \
+	{                                                                  \
+		shim_init();                                               \
+		if (!shim_real.name.fn)                                    \
+			return SHIM_FAIL_M1(ENOSYS);                       \
+		return slow_##name args;                                   \
+	}                                                                  \
+	int name params                                                    \
+	{                                                                  \
+		if (unlikely(!shim_real.name.fn))                          \
+			return unbound_##name args;                        \
+		if (likely(!armed))                                        \
+			return SHIM_REAL(name) args;                       \
+		return slow_##name args;                                   \
+	}
+
 static __attribute__((noinline, cold)) int slow_poll(struct pollfd *fds,
 						     nfds_t n, int timeout)
 {
 	return hold_poll(fds, n, timeout < 0 ? -1 : timeout * NS_PER_MS, NULL);
 }
 
-int poll(struct pollfd *fds, nfds_t n, int timeout)
-{
-	SHIM_BIND(poll, M1);
-	if (likely(!poll_armed()))
-		return SHIM_REAL(poll)(fds, n, timeout);
-	return slow_poll(fds, n, timeout);
-}
+POLL_FAST(poll, (struct pollfd *fds, nfds_t n, int timeout),
+	  (fds, n, timeout), poll_armed())
 
-int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+static __attribute__((noinline, cold)) int
+slow___poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
 {
-	SHIM_BIND(__poll_chk, M1);
 	/* an overflowing set goes to libc, which aborts as it should */
-	if (likely(!poll_armed()) || fdslen / sizeof(*fds) < n)
+	if (fdslen / sizeof(*fds) < n)
 		return SHIM_REAL(__poll_chk)(fds, n, timeout, fdslen);
 	return slow_poll(fds, n, timeout);
 }
+
+POLL_FAST(__poll_chk,
+	  (struct pollfd *fds, nfds_t n, int timeout, size_t fdslen),
+	  (fds, n, timeout, fdslen), poll_armed())
 
 static int64_t ts_ns(const struct timespec *ts)
 {
@@ -398,23 +418,24 @@ slow_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 	return hold_poll(fds, n, ns, mask);
 }
 
-int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
-	  const sigset_t *mask)
-{
-	SHIM_BIND(ppoll, M1);
-	if (likely(!poll_armed()))
-		return SHIM_REAL(ppoll)(fds, n, tmo, mask);
-	return slow_ppoll(fds, n, tmo, mask);
-}
+POLL_FAST(ppoll,
+	  (struct pollfd *fds, nfds_t n, const struct timespec *tmo,
+	   const sigset_t *mask),
+	  (fds, n, tmo, mask), poll_armed())
 
-int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
-		const sigset_t *mask, size_t fdslen)
+static __attribute__((noinline, cold)) int
+slow___ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
+		 const sigset_t *mask, size_t fdslen)
 {
-	SHIM_BIND(__ppoll_chk, M1);
-	if (likely(!poll_armed()) || fdslen / sizeof(*fds) < n)
+	if (fdslen / sizeof(*fds) < n)
 		return SHIM_REAL(__ppoll_chk)(fds, n, tmo, mask, fdslen);
 	return slow_ppoll(fds, n, tmo, mask);
 }
+
+POLL_FAST(__ppoll_chk,
+	  (struct pollfd *fds, nfds_t n, const struct timespec *tmo,
+	   const sigset_t *mask, size_t fdslen),
+	  (fds, n, tmo, mask, fdslen), poll_armed())
 
 /* ---- select ------------------------------------------------------------ */
 
@@ -523,13 +544,9 @@ slow_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 	return r;
 }
 
-int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
-{
-	SHIM_BIND(select, M1);
-	if (likely(!poll_armed()))
-		return SHIM_REAL(select)(nfds, rd, wr, ex, tv);
-	return slow_select(nfds, rd, wr, ex, tv);
-}
+POLL_FAST(select,
+	  (int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv),
+	  (nfds, rd, wr, ex, tv), poll_armed())
 
 static __attribute__((noinline, cold)) int
 slow_pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
@@ -542,14 +559,10 @@ slow_pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 	return hold_select(nfds, rd, wr, ex, ns, mask);
 }
 
-int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
-	    const struct timespec *tmo, const sigset_t *mask)
-{
-	SHIM_BIND(pselect, M1);
-	if (likely(!poll_armed()))
-		return SHIM_REAL(pselect)(nfds, rd, wr, ex, tmo, mask);
-	return slow_pselect(nfds, rd, wr, ex, tmo, mask);
-}
+POLL_FAST(pselect,
+	  (int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
+	   const struct timespec *tmo, const sigset_t *mask),
+	  (nfds, rd, wr, ex, tmo, mask), poll_armed())
 
 /* ---- epoll --------------------------------------------------------------- */
 
@@ -906,32 +919,30 @@ static inline bool epoll_armed(void)
 }
 
 static __attribute__((noinline, cold)) int
-slow_epoll(int epfd, struct epoll_event *evs, int max, int timeout,
-	   const sigset_t *mask)
+slow_epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout,
+		 const sigset_t *mask)
 {
 	return hold_epoll(epfd, evs, max,
 			  timeout < 0 ? -1 : timeout * NS_PER_MS, mask);
 }
 
-int epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
+static __attribute__((noinline, cold)) int
+slow_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
 {
-	SHIM_BIND(epoll_wait, M1);
-	if (likely(!epoll_armed()))
-		return SHIM_REAL(epoll_wait)(epfd, evs, max, timeout);
-	return slow_epoll(epfd, evs, max, timeout, NULL);
+	return slow_epoll_pwait(epfd, evs, max, timeout, NULL);
 }
 
-int epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout,
-		const sigset_t *mask)
-{
-	SHIM_BIND(epoll_pwait, M1);
-	if (likely(!epoll_armed()))
-		return SHIM_REAL(epoll_pwait)(epfd, evs, max, timeout, mask);
-	return slow_epoll(epfd, evs, max, timeout, mask);
-}
+POLL_FAST(epoll_wait,
+	  (int epfd, struct epoll_event *evs, int max, int timeout),
+	  (epfd, evs, max, timeout), epoll_armed())
+
+POLL_FAST(epoll_pwait,
+	  (int epfd, struct epoll_event *evs, int max, int timeout,
+	   const sigset_t *mask),
+	  (epfd, evs, max, timeout, mask), epoll_armed())
 
 static __attribute__((noinline, cold)) int
-slow_epoll2(int epfd, struct epoll_event *evs, int max,
+slow_epoll_pwait2(int epfd, struct epoll_event *evs, int max,
 	    const struct timespec *tmo, const sigset_t *mask)
 {
 	int64_t ns = ts_ns(tmo);
@@ -941,11 +952,7 @@ slow_epoll2(int epfd, struct epoll_event *evs, int max,
 	return hold_epoll(epfd, evs, max, ns, mask);
 }
 
-int epoll_pwait2(int epfd, struct epoll_event *evs, int max,
-		 const struct timespec *tmo, const sigset_t *mask)
-{
-	SHIM_BIND(epoll_pwait2, M1);
-	if (likely(!epoll_armed()))
-		return SHIM_REAL(epoll_pwait2)(epfd, evs, max, tmo, mask);
-	return slow_epoll2(epfd, evs, max, tmo, mask);
-}
+POLL_FAST(epoll_pwait2,
+	  (int epfd, struct epoll_event *evs, int max,
+	   const struct timespec *tmo, const sigset_t *mask),
+	  (epfd, evs, max, tmo, mask), epoll_armed())

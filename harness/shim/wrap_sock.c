@@ -487,11 +487,26 @@ static void msg_cut(const struct msghdr *msg, struct msghdr *out,
 		shim_settle(&v, r);                                        \
 		return r;                                                  \
 	}
+/*
+ * The exported function is only the hot path, without a stack frame (as
+ * in wrap_fd.c): bound? armed for op? armed but not for this socket (the
+ * fd table already knows)? then straight to libc; else the slow path.
+ */
 #define SOCK_FAST(name, ret, op, params, args)                             \
+	static __attribute__((noinline, cold)) ret unbound_##name params   \
+	{                                                                  \
+		shim_init();                                               \
+		if (!shim_real.name.fn)                                    \
+			return SHIM_FAIL_M1(ENOSYS);                       \
+		return slow_##name args;                                   \
+	}                                                                  \
 	ret name params                                                    \
 	{                                                                  \
-		SHIM_BIND(name, M1);                                       \
+		if (unlikely(!shim_real.name.fn))                          \
+			return unbound_##name args;                        \
 		if (likely(!shim_armed(SHIM_B(op))))                       \
+			return SHIM_REAL(name) args;                       \
+		if (shim_fd_quick_pass(FR_OP_##op, fd))                    \
 			return SHIM_REAL(name) args;                       \
 		return slow_##name args;                                   \
 	}
@@ -580,13 +595,9 @@ slow_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 	return r;
 }
 
-int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
-{
-	SHIM_BIND(sendmmsg, M1);
-	if (likely(!shim_armed(SHIM_B(SEND))))
-		return SHIM_REAL(sendmmsg)(fd, vec, vlen, flags);
-	return slow_sendmmsg(fd, vec, vlen, flags);
-}
+SOCK_FAST(sendmmsg, int, SEND,
+	  (int fd, struct mmsghdr *vec, unsigned int vlen, int flags),
+	  (fd, vec, vlen, flags))
 
 static __attribute__((noinline, cold)) int
 slow_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
@@ -609,14 +620,10 @@ slow_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	return r;
 }
 
-int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
-	     struct timespec *tmo)
-{
-	SHIM_BIND(recvmmsg, M1);
-	if (likely(!shim_armed(SHIM_B(RECV))))
-		return SHIM_REAL(recvmmsg)(fd, vec, vlen, flags, tmo);
-	return slow_recvmmsg(fd, vec, vlen, flags, tmo);
-}
+SOCK_FAST(recvmmsg, int, RECV,
+	  (int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+	   struct timespec *tmo),
+	  (fd, vec, vlen, flags, tmo))
 
 /* ---- new sockets ---------------------------------------------------------- */
 
