@@ -223,6 +223,44 @@ check "journal: the backoff doubles" json "$WORK/limit.json" \
 check "the target probe saw it down" json "$WORK/limit.json" \
 	'[x for p in s["probes"] for x in p["samples"] if x["detail"] == "down (gave up)"]'
 
+cat >"$WORK/checks.yml" <<YML
+name: checks
+target:
+  command: [python3, "$LOGSRV", --port, "\${port.http}"]
+  env: {LOG_DIR: "\${run_dir}/logs"}
+  ready: {log: "listening on", deadline: 10s}
+probes:
+  body-ok: {http: {url: "http://127.0.0.1:\${port.http}/", body-match: "^hel+o"}, interval: 200ms}
+  body-bad: {http: {url: "http://127.0.0.1:\${port.http}/", body-match: "nope"}, interval: 200ms}
+  post: {http: {url: "http://127.0.0.1:\${port.http}/", method: POST, body: "x=1", status: 501,
+                headers: {X-Test: yes}}, interval: 200ms}
+  status3: {exec: {command: "exit 3", status: 3}, interval: 200ms}
+  no-error: {log: {pattern: "ERROR", expect: absent}, interval: 100ms}
+timeline:
+  - {at: 1s, run: "echo ERROR from the run step"}
+duration: 2s
+expect:
+  - availability: {probe: body-ok, min: 100%}
+  - availability: {probe: body-bad, min: 100%}
+  - availability: {probe: post, min: 100%}
+  - availability: {probe: status3, min: 100%}
+  - availability: {probe: no-error, window: {to: 900ms}, min: 100%}
+  - availability: {probe: no-error, window: {from: 900ms}, min: 100%}
+YML
+note "checks: body-match, method/body/status, exec status, log absent"
+expect_status 1 "fails where it should" "$FAULTRUN" "$WORK/checks.yml" --json "$WORK/ck.json" -q \
+	>"$WORK/out" 2>"$WORK/err"
+check "a matching body is ok" grep -qE '^  ok    availability of body-ok ' "$WORK/out"
+check "a body that does not match fails" grep -qE '^  FAIL  availability of body-bad .* 0\.00% ' "$WORK/out"
+check "the detail says so" json "$WORK/ck.json" \
+	'[x for p in s["probes"] if p["name"] == "body-bad" for x in p["samples"] if x["detail"] == "HTTP 200, body does not match \x27nope\x27"]'
+check "POST with a body, expected status 501" grep -qE '^  ok    availability of post ' "$WORK/out"
+check "an expected non-zero exit status" grep -qE '^  ok    availability of status3 ' "$WORK/out"
+check "log absent: ok before the line" grep -qE '^  ok    availability of no-error 0s\.\.900ms' "$WORK/out"
+check "log absent: red when it appears" grep -qE '^  FAIL  availability of no-error 900ms\.\.end ' "$WORK/out"
+check "journal: the matching line is the detail" json "$WORK/ck.json" \
+	'[x for p in s["probes"] if p["name"] == "no-error" for x in p["samples"] if not x["ok"] and x["detail"] == "ERROR from the run step"]'
+
 note "-j 2: two scenarios at once, one report"
 expect_status 0 "both pass" \
 	"$FAULTRUN" -j 2 "$WORK/disk.yml" "$WORK/timeline.yml" --junit "$WORK/j.xml" \
