@@ -28,7 +28,8 @@ static void ctl_usage(void)
 {
 	fputs("usage: faultrun ctl [--run PID|DIR] [list | events | arm NAME | disarm NAME | "
 	      "add SPEC]\n"
-	      "  NAME may be a glob (disk*); without --run, the only live run of this user\n",
+	      "  NAME may be a glob (disk*); without --run: $FAULTRUN_CTL when set (inside a\n"
+	      "  run), else the only live run of this user\n",
 	      stderr);
 }
 
@@ -177,6 +178,10 @@ int fr_cmd_ctl(int argc, char **argv)
 			strcmp(verb, "add") == 0 ? " (quote the SPEC)" : "");
 		return 2;
 	}
+	/* inside a run (a timeline `run` step, a target's child) the block is known */
+	const char *own = getenv(FR_CTL_ENV);
+	if (!run && own && *own)
+		run = own;
 	if ((ret = find_run(run, path, sizeof(path))) != 0)
 		return ret;
 	if ((ret = fr_ctl_open(path, &c)) < 0) {

@@ -318,6 +318,7 @@ static uint32_t parse_ops(const char *list, char *bad, size_t badlen)
 	uint32_t mask = 0;
 	const char *p = list;
 
+	snprintf(bad, badlen, "%s", "(empty)");
 	while (*p) {
 		size_t n = strcspn(p, ",");
 		char word[32];
