@@ -1,0 +1,61 @@
+# Helpers for tests/reliability/*.sh (sourced, not run). TAP-style lines;
+# every check can fail. Needs FAULTRUN (the built faultrun) and
+# FAULTRUN_SHIM (the built libfaultshim.so) from tests/meson.build.
+
+set -u
+fails=0
+checks=0
+: "${FAULTRUN:?FAULTRUN must name the built faultrun}"
+: "${FAULTRUN_SHIM:?FAULTRUN_SHIM must name the built libfaultshim.so}"
+export FAULTRUN FAULTRUN_SHIM
+W=$(mktemp -d "${TMPDIR:-/tmp}/faultrun-rel-XXXXXX")
+chmod 755 "$W"
+cleanups=()
+on_exit() {
+	local c
+	for c in "${cleanups[@]}"; do eval "$c"; done
+	[ -n "${KEEP_W:-}" ] || rm -rf "$W"
+}
+trap on_exit EXIT
+
+note() { printf '# %s\n' "$*"; }
+ok() { checks=$((checks + 1)); printf 'ok %d - %s\n' "$checks" "$*"; }
+fail() {
+	checks=$((checks + 1))
+	printf 'not ok %d - %s\n' "$checks" "$*"
+	fails=$((fails + 1))
+}
+check() { # check "what" command...
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+# skip_unless PROGRAM: exit 77 (skip) when a program is missing
+skip_unless() {
+	command -v "$1" >/dev/null 2>&1 || { note "no $1: skip"; exit 77; }
+}
+
+# free_port: a TCP port on 127.0.0.1 nobody listens on right now
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds (10 ms steps)
+wait_for() {
+	local deadline=$(($(date +%s%N) + $1 * 1000000000))
+	shift
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
+		sleep 0.01
+	done
+}
+
+finish() {
+	printf '1..%d\n' "$checks"
+	[ "$fails" -eq 0 ] || { note "$fails check(s) failed"; exit 1; }
+	exit 0
+}
