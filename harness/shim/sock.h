@@ -104,6 +104,13 @@ void shim_ep_end(int fd, enum fr_op op);
 /* Whether episode ep still holds its direction at time now. */
 bool shim_ep_holds(struct fr_ctl *c, const struct shim_ep *ep, uint64_t now);
 
+/*
+ * A socket's peer or episodes changed (connect, accept, an episode began):
+ * cached views of epoll sets (wrap_poll.c) must look again.
+ */
+void shim_sock_changed(void);
+uint32_t shim_sock_changes(void);
+
 /* ---- stall.c: waiting ----------------------------------------------- */
 
 /*

@@ -184,6 +184,17 @@ struct ep_entry {
 
 static struct ep_entry eps[EP_SETS][EP_WAYS];
 static _Atomic int ep_used; /* entries claimed: 0 = the fast way out */
+static _Atomic uint32_t sock_changes;
+
+void shim_sock_changed(void)
+{
+	atomic_fetch_add_explicit(&sock_changes, 1, memory_order_release);
+}
+
+uint32_t shim_sock_changes(void)
+{
+	return atomic_load_explicit(&sock_changes, memory_order_acquire);
+}
 
 static uint64_t ep_key(int fd, enum fr_op op)
 {
@@ -285,6 +296,7 @@ bool shim_ep_begin(int fd, enum fr_op op, unsigned rule, uint32_t action,
 		atomic_store_explicit(&e->tag, ep->tag, memory_order_relaxed);
 		atomic_store_explicit(&e->until, until, memory_order_relaxed);
 		atomic_store_explicit(&e->key, key, memory_order_release);
+		shim_sock_changed();
 		/* two threads began the same episode: the lower way wins */
 		for (unsigned o = 0; o < w; o++) {
 			struct shim_ep first;

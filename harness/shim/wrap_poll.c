@@ -100,6 +100,8 @@ static bool begin(struct fr_ctl *c, int fd, enum fr_op op, uint64_t cand,
 
 	if (shim_ep_get(fd, op, ep))
 		return true;
+	if (!cand)
+		return false;
 	shim_sock_where(fd, where, sizeof(where));
 	switch (shim_decide_mask(c, op, cand, 0, SHIM_NOBUDGET, "poll",
 				 where[0] ? where : NULL, &v)) {
@@ -825,6 +827,97 @@ static int filter(struct fr_ctl *c, struct epoll_event *evs, int n,
 	return k;
 }
 
+/*
+ * Sets with nothing to hold. Reading a set's registrations from /proc
+ * costs ~15 us, too much for every epoll_wait of a busy event loop whose
+ * set has no socket any hold rule matches. Such a set is remembered as
+ * clean under a key that changes with every arm/disarm or new rule (the
+ * block's generation), every epoll_ctl on that epoll fd (counted by our
+ * epoll_ctl wrapper while a socket rule is armed) and every new peer or
+ * episode (shim_sock_changed); while the key holds, epoll_wait goes
+ * straight to the kernel. One 64-bit word per entry: epfd and a 32-bit
+ * hash of the key.
+ */
+#define CTL_SEQS 1024u
+#define CLEAN_SETS 16u
+
+static _Atomic uint32_t ctl_seq[CTL_SEQS];
+static _Atomic uint64_t clean_sets[CLEAN_SETS];
+
+static uint64_t clean_key(struct fr_ctl *c, int epfd)
+{
+	uint64_t k = atomic_load_explicit(&c->generation, memory_order_acquire);
+
+	k = k * 0x9e3779b97f4a7c15ull ^
+	    atomic_load_explicit(&ctl_seq[(unsigned)epfd % CTL_SEQS],
+				 memory_order_acquire);
+	k = k * 0x9e3779b97f4a7c15ull ^ shim_sock_changes();
+	k ^= k >> 29;
+	return (uint64_t)(unsigned)epfd << 32 | (k & 0xffffffffu);
+}
+
+static bool set_is_clean(int epfd, uint64_t key)
+{
+	return atomic_load_explicit(&clean_sets[(unsigned)epfd % CLEAN_SETS],
+				    memory_order_acquire) == key;
+}
+
+static void set_clean(int epfd, uint64_t key)
+{
+	atomic_store_explicit(&clean_sets[(unsigned)epfd % CLEAN_SETS], key,
+			      memory_order_release);
+}
+
+/*
+ * The view of a set that does hold something, kept under the same key
+ * (and until the earliest hold ends by itself): the kernel's registrations
+ * are already modified, so an event loop's next epoll_wait reads nothing
+ * from /proc. Guarded by the strips' lock.
+ */
+#define VIEW_CACHE 4u
+
+struct ep_view_cache {
+	uint64_t key;
+	struct ep_view vw;
+};
+
+static struct ep_view_cache views[VIEW_CACHE];
+
+static bool view_get(int epfd, uint64_t key, uint64_t now,
+		     struct ep_view *vw)
+{
+	struct ep_view_cache *v = &views[(unsigned)epfd % VIEW_CACHE];
+	bool hit;
+	sigset_t old;
+
+	strip_lock_take(&old);
+	hit = v->key == key && (!v->vw.until || now < v->vw.until);
+	if (hit)
+		*vw = v->vw;
+	strip_lock_drop(&old);
+	return hit;
+}
+
+static void view_put(int epfd, uint64_t key, const struct ep_view *vw)
+{
+	struct ep_view_cache *v = &views[(unsigned)epfd % VIEW_CACHE];
+	sigset_t old;
+
+	strip_lock_take(&old);
+	v->key = key;
+	v->vw = *vw;
+	strip_lock_drop(&old);
+}
+
+/* Whether the shim holds a registration of epfd. */
+static bool holds_in(int epfd)
+{
+	for (unsigned i = 0; i < STRIPS; i++)
+		if (strips[i].used && strips[i].epfd == epfd)
+			return true;
+	return false;
+}
+
 /* ms for epoll_wait from ns (-1 infinite), rounded up: never a busy loop. */
 static int to_ms(int64_t ns)
 {
@@ -850,17 +943,27 @@ static int hold_epoll(int epfd, struct epoll_event *evs, int max,
 		return SHIM_REAL(epoll_pwait)(epfd, evs, max, to_ms(timeout_ns),
 					      mask);
 	for (;;) {
-		uint64_t until, now;
+		uint64_t until, now, key = clean_key(c, epfd);
 		bool again = false;
 		int n;
 
-		load_rules(c, &hr);
-		if (!reconcile(c, epfd, &hr, &vw)) {
+		if (set_is_clean(epfd, key) ||
+		    (!view_get(epfd, key, fr_now_ns(), &vw) &&
+		     (load_rules(c, &hr), !reconcile(c, epfd, &hr, &vw)))) {
 			ret = SHIM_REAL(epoll_pwait)(
 				epfd, evs, max,
 				to_ms(left(deadline, fr_now_ns())), mask);
 			break;
 		}
+		if (!vw.n && !holds_in(epfd)) {
+			/* no socket here to hold: remember, and go */
+			set_clean(epfd, key);
+			ret = SHIM_REAL(epoll_pwait)(
+				epfd, evs, max,
+				to_ms(left(deadline, fr_now_ns())), mask);
+			break;
+		}
+		view_put(epfd, key, &vw);
 		until = vw.until;
 		now = fr_now_ns();
 		if (vw.stall && efd < 0 && timeout_ns != 0)
@@ -925,6 +1028,21 @@ slow_epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout,
 	return hold_epoll(epfd, evs, max,
 			  timeout < 0 ? -1 : timeout * NS_PER_MS, mask);
 }
+
+/* epoll_ctl only counts changes to a set (see clean_key) */
+static __attribute__((noinline, cold)) int
+slow_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	int r = SHIM_REAL(epoll_ctl)(epfd, op, fd, ev);
+
+	if (epfd >= 0)
+		atomic_fetch_add_explicit(&ctl_seq[(unsigned)epfd % CTL_SEQS],
+					  1, memory_order_release);
+	return r;
+}
+
+POLL_FAST(epoll_ctl, (int epfd, int op, int fd, struct epoll_event *ev),
+	  (epfd, op, fd, ev), epoll_armed())
 
 static __attribute__((noinline, cold)) int
 slow_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)

@@ -230,6 +230,7 @@ static void record_peer(int fd, const struct sockaddr *sa, socklen_t len)
 
 	shim_sock_forget(fd);
 	shim_fd_set_peer(fd, sa, len);
+	shim_sock_changed();
 	errno = saved;
 }
 
@@ -401,6 +402,7 @@ slow_accept(int fd, struct sockaddr *addr, socklen_t *alen, int flags,
 	sl = sizeof(ss);
 	if (syscall(SYS_getsockname, nfd, &ss, &sl) == 0)
 		shim_fd_set_local(nfd, (struct sockaddr *)&ss, sl);
+	shim_sock_changed();
 	errno = e;
 	return nfd;
 }

@@ -334,6 +334,53 @@ static void test_epoll_added_during_stall(void **state)
 	close(s);
 }
 
+/*
+ * A set found with nothing to hold is remembered as such; adding a stalled
+ * socket to it, or the socket it holds connecting to the stalled port
+ * later, must be seen.
+ */
+static void test_epoll_clean_set_changes(void **state)
+{
+	int slot = stall_recv(), c, s, ep, pp[2], late;
+	struct epoll_event ev = { .events = EPOLLIN }, out[4];
+	struct sockaddr_in a = sk_addr(P);
+
+	(void)state;
+	assert_int_equal(pipe(pp), 0);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ev.data.fd = pp[0];
+	epoll_ctl(ep, EPOLL_CTL_ADD, pp[0], &ev);
+	st_arm(slot);
+	assert_int_equal(epoll_wait(ep, out, 4, 20), 0); /* clean */
+	assert_int_equal(epoll_wait(ep, out, 4, 20), 0);
+	sk_pair(lp, P, &c, &s);
+	send(s, "hello", 5, 0);
+	ev.data.fd = c;
+	epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+	assert_int_equal(epoll_wait(ep, out, 4, 100), 0);
+	/* a socket in the set that connects to the stalled port afterwards */
+	late = socket(AF_INET, SOCK_STREAM, 0);
+	ev.data.fd = late;
+	epoll_ctl(ep, EPOLL_CTL_ADD, late, &ev);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_DEL, c, NULL), 0);
+	assert_int_equal(epoll_wait(ep, out, 4, 20), 1); /* unconnected: HUP */
+	assert_int_equal(out[0].data.fd, late);
+	assert_int_equal(connect(late, (void *)&a, sizeof(a)), 0);
+	close(s);
+	s = accept(lp, NULL, NULL);
+	send(s, "hello", 5, 0);
+	assert_int_equal(epoll_wait(ep, out, 4, 100), 0);
+	st_disarm(slot);
+	assert_int_equal(epoll_wait(ep, out, 4, 1000), 1);
+	assert_int_equal(out[0].data.fd, late);
+	close(ep);
+	close(late);
+	close(pp[0]);
+	close(pp[1]);
+	close(c);
+	close(s);
+}
+
 /* ---- send, connect, accept ------------------------------------------------- */
 
 static void test_send_stall(void **state)
@@ -791,6 +838,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_epoll_level, setup),
 		cmocka_unit_test_setup(test_epoll_edge, setup),
 		cmocka_unit_test_setup(test_epoll_added_during_stall, setup),
+		cmocka_unit_test_setup(test_epoll_clean_set_changes, setup),
 		cmocka_unit_test_setup(test_send_stall, setup),
 		cmocka_unit_test_setup(test_connect_nonblocking_in_progress,
 				       setup),

@@ -282,6 +282,7 @@ static int do_epoll(int fd, int how)
 	close(ep);
 	return n;
 }
+POLL_CASE(epoll_ctl, do_epoll(f->c, 0)) /* added while the rule is armed */
 POLL_CASE(epoll_wait, do_epoll(f->c, 0))
 POLL_CASE(epoll_pwait, do_epoll(f->c, 1))
 POLL_CASE(epoll_pwait2, do_epoll(f->c, 2))
