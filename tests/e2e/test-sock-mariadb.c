@@ -17,6 +17,7 @@
  * Exit 77 (skip) when mariadbd is not installed.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <errmsg.h>
 #include <fcntl.h>
@@ -152,15 +153,38 @@ struct child {
 static const char *shim;
 static char ctl_path[PATH_MAX];
 
+/*
+ * Under ASan/TSan built with gcc the sanitizer runtime is a shared library
+ * that must come first in LD_PRELOAD, as faultrun keeps it (and as
+ * tests/shim/shimtest.c does): the one this test was linked with, or NULL.
+ */
+static const char *sanitizer_runtime(void)
+{
+	static const char *const inits[] = { "__asan_init", "__tsan_init" };
+	Dl_info info;
+
+	for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++) {
+		void *p = dlsym(RTLD_DEFAULT, inits[i]);
+
+		if (p && dladdr(p, &info) && info.dli_fname &&
+		    strstr(info.dli_fname, ".so"))
+			return info.dli_fname;
+	}
+	return NULL;
+}
+
 static void start_client(struct child *ch, struct fr_mariadb *db,
 			 const char *mode, const char *via)
 {
-	char port[16], *argv[12], env_ctl[PATH_MAX + 32], env_pre[PATH_MAX + 16];
+	char port[16], *argv[12], env_ctl[PATH_MAX + 32];
+	char env_pre[2 * PATH_MAX + 16];
+	const char *rt = sanitizer_runtime();
 	int to[2], from[2];
 
 	snprintf(port, sizeof(port), "%u", fr_mariadb_port(db));
 	snprintf(env_ctl, sizeof(env_ctl), "%s=%s", FR_CTL_ENV, ctl_path);
-	snprintf(env_pre, sizeof(env_pre), "LD_PRELOAD=%s", shim);
+	snprintf(env_pre, sizeof(env_pre), "LD_PRELOAD=%s%s%s", rt ? rt : "",
+		 rt ? ":" : "", shim);
 	if (pipe(to) < 0 || pipe(from) < 0)
 		exit(1);
 	fflush(NULL);

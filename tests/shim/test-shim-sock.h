@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -142,7 +143,7 @@ static inline int sk_rule(const char *fmt, ...)
 struct sk_later {
 	pthread_t t;
 	int slot, ms;
-	double at; /* when it disarmed */
+	_Atomic double at; /* when it disarmed (read before the join) */
 };
 
 static inline void *sk_later_main(void *arg)
