@@ -7,7 +7,6 @@
 # health check hangs (the incident).
 . "$(dirname "$0")/test-scenario-lib.sh"
 need_mariadb
-command -v fiu-ctrl >/dev/null || { echo "no libfiu tools: skipped"; exit 77; }
 
 N=6
 F=stuck-health-check-libfiu.yml
