@@ -187,7 +187,7 @@ static void test_poll_timeout_then_wake(void **state)
 	assert_true(sk_now() - t0 >= 0.29);
 	assert_int_equal(p.revents, 0);
 	sk_disarm_later(&l, slot, 200);
-	assert_int_equal(poll(&p, 1, -1), 1);
+	assert_int_equal(poll(&p, 1, 10000), 1); /* the disarm, not the 10 s */
 	note_release(&l, sk_now());
 	assert_int_equal(p.revents, POLLIN);
 	sk_join(&l);
@@ -245,7 +245,8 @@ static void test_select_wake(void **state)
 	assert_false(FD_ISSET(c, &rd));
 	FD_SET(c, &rd);
 	sk_disarm_later(&l, slot, 200);
-	assert_int_equal(select(c + 1, &rd, NULL, NULL, NULL), 1);
+	tv = (struct timeval){ 10, 0 };
+	assert_int_equal(select(c + 1, &rd, NULL, NULL, &tv), 1);
 	note_release(&l, sk_now());
 	assert_true(FD_ISSET(c, &rd));
 	sk_join(&l);
@@ -271,7 +272,7 @@ static void epoll_case(uint32_t et)
 	assert_int_equal(epoll_wait(ep, out, 4, 250), 0);
 	assert_true(sk_now() - t0 >= 0.24);
 	sk_disarm_later(&l, slot, 200);
-	assert_int_equal(epoll_wait(ep, out, 4, -1), 1);
+	assert_int_equal(epoll_wait(ep, out, 4, 10000), 1);
 	note_release(&l, sk_now());
 	assert_int_equal(out[0].data.u64, 0xfeed);
 	assert_true(out[0].events & EPOLLIN);
@@ -434,7 +435,7 @@ static void test_connect_nonblocking_in_progress(void **state)
 	p = (struct pollfd){ fd, POLLOUT, 0 };
 	assert_int_equal(poll(&p, 1, 200), 0);
 	sk_disarm_later(&l, slot, 200);
-	assert_int_equal(poll(&p, 1, -1), 1);
+	assert_int_equal(poll(&p, 1, 10000), 1); /* the disarm, not the 10 s */
 	note_release(&l, sk_now());
 	assert_int_equal(p.revents, POLLOUT);
 	sk_join(&l);
