@@ -292,8 +292,16 @@ static int xfer_decide(int fd_out, int fd_in, long long in_off, size_t *n,
 {
 	struct shim_verdict rd;
 	size_t want = xfer_bound(fd_in, in_off, *n);
+	int ret;
 
-	switch (shim_decide_fd(FR_OP_WRITE, fd_out, want, fn, 0, w)) {
+	shim_decide_fd(FR_OP_WRITE, fd_out, want, fn, 0, w);
+	/* to a socket: send semantics (O_NONBLOCK gives EAGAIN, reset) */
+	if (w->kind == SHIM_FD_SOCKET && w->what != SHIM_PASS &&
+	    (ret = shim_sock_apply(fd_out, false, w)) < 0) {
+		errno = -ret;
+		return -1;
+	}
+	switch (w->what) {
 	case SHIM_FAIL:
 	case SHIM_RESET:
 	case SHIM_REFUSE:
@@ -309,8 +317,15 @@ static int xfer_decide(int fd_out, int fd_in, long long in_off, size_t *n,
 	default:
 		break;
 	}
-	switch (shim_decide_fd(FR_OP_READ, fd_in, want < *n ? want : *n, fn,
-			       0, &rd)) {
+	shim_decide_fd(FR_OP_READ, fd_in, want < *n ? want : *n, fn, 0, &rd);
+	/* from a socket (splice): recv semantics */
+	if (rd.kind == SHIM_FD_SOCKET && rd.what != SHIM_PASS &&
+	    (ret = shim_sock_apply(fd_in, false, &rd)) < 0) {
+		shim_settle(w, -1);
+		errno = -ret;
+		return -1;
+	}
+	switch (rd.what) {
 	case SHIM_FAIL:
 	case SHIM_RESET:
 	case SHIM_REFUSE:

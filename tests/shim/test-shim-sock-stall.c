@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
@@ -408,6 +409,36 @@ static void test_send_stall(void **state)
 	assert_int_equal(send(c, "y", 1, 0), 1);
 	assert_int_equal(recv(s, buf, sizeof(buf), 0), 1); /* nothing else went */
 	assert_int_equal(buf[0], 'y');
+	close(c);
+	close(s);
+}
+
+/* sendfile() to a socket is a send: an event loop gets EAGAIN, not a freeze */
+static void test_sendfile_to_stalled_socket(void **state)
+{
+	int slot = sk_rule("send stall port=%d", P), c, s, f;
+	char buf[16];
+	double t0;
+
+	(void)state;
+	assert_int_equal(st_write_file(st_path("sendfile.txt"), "hello"), 0);
+	f = open(st_path("sendfile.txt"), O_RDONLY);
+	sk_pair(lp, P, &c, &s);
+	st_arm(slot);
+	sk_nonblock(c, true);
+	t0 = sk_now();
+	assert_int_equal(sendfile(c, f, NULL, 5), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_true(sk_now() - t0 < 1);
+	sk_nonblock(c, false);
+	sk_timeo(c, SO_SNDTIMEO, 200);
+	assert_int_equal(sendfile(c, f, NULL, 5), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_true(sk_now() - t0 >= 0.19);
+	st_disarm(slot);
+	assert_int_equal(sendfile(c, f, NULL, 5), 5);
+	assert_int_equal(recv(s, buf, sizeof(buf), 0), 5);
+	close(f);
 	close(c);
 	close(s);
 }
@@ -847,6 +878,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_epoll_added_during_stall, setup),
 		cmocka_unit_test_setup(test_epoll_clean_set_changes, setup),
 		cmocka_unit_test_setup(test_send_stall, setup),
+		cmocka_unit_test_setup(test_sendfile_to_stalled_socket, setup),
 		cmocka_unit_test_setup(test_connect_nonblocking_in_progress,
 				       setup),
 		cmocka_unit_test_setup(test_connect_blocking, setup),
