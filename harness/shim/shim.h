@@ -457,7 +457,7 @@ void shim_settle(const struct shim_verdict *v, ssize_t done);
  * Carry out SHIM_DELAY / SHIM_STALL for a blocking file call: sleep, or
  * wait on the block's futex until the rule is disarmed (or v->ns passes).
  * Returns 0, or -errno if the wait must end the call (never for files).
- * Socket calls need their own (O_NONBLOCK, SO_RCVTIMEO): see issue 3.
+ * Socket calls use shim_sock_apply() instead (O_NONBLOCK, SO_RCVTIMEO).
  */
 int shim_wait(const struct shim_verdict *v);
 

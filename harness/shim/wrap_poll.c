@@ -947,9 +947,15 @@ static int hold_epoll(int epfd, struct epoll_event *evs, int max,
 		bool again = false;
 		int n;
 
-		if (set_is_clean(epfd, key) ||
-		    (!view_get(epfd, key, fr_now_ns(), &vw) &&
-		     (load_rules(c, &hr), !reconcile(c, epfd, &hr, &vw)))) {
+		/* the set as it must look now: known clean, cached, or read */
+		bool known = set_is_clean(epfd, key);
+
+		if (!known && !view_get(epfd, key, fr_now_ns(), &vw)) {
+			load_rules(c, &hr);
+			/* without /proc the set cannot be read: as it is */
+			known = !reconcile(c, epfd, &hr, &vw);
+		}
+		if (known) {
 			ret = SHIM_REAL(epoll_pwait)(
 				epfd, evs, max,
 				to_ms(left(deadline, fr_now_ns())), mask);

@@ -333,6 +333,7 @@ int main(int argc, char **argv)
 		return release(argv[2], atoi(argv[3]));
 	if (argc >= 4 && !strcmp(argv[1], "cpu"))
 		return cpu(argv[2], atof(argv[3]));
-	fprintf(stderr, "usage: bench-sock io N | release SHIM ROUNDS | cpu SHIM SECONDS\n");
+	fprintf(stderr, "usage: bench-sock io N | release SHIM ROUNDS | "
+			"cpu SHIM SECONDS\n");
 	return 2;
 }
