@@ -24,6 +24,9 @@ YML
 
 for sig in INT TERM; do
 	note "SIG$sig in the middle of the run"
+	# the background job truncates err only once it runs: without this the
+	# wait below could see the previous iteration's line and signal too early
+	rm -f "$WORK/out" "$WORK/err"
 	"$FAULTRUN" "$WORK/long.yml" --junit "$WORK/$sig.xml" --json "$WORK/$sig.json" \
 		>"$WORK/out" 2>"$WORK/err" &
 	pid=$!
@@ -57,6 +60,7 @@ target:
 duration: 5s
 expect: [{exits: 0}]
 YML
+rm -f "$WORK/out" "$WORK/err"
 "$FAULTRUN" "$WORK/slow.yml" --json "$WORK/slow.json" >"$WORK/out" 2>"$WORK/err" &
 pid=$!
 check "the target starts" wait_for 10 eval '[ -n "$(procs_with_cmd "sleep 30.$$")" ]'
