@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,14 +282,236 @@ int fr_sweep_env(const char *ctl_path, int sig)
 	return count;
 }
 
+/* ---- orphans: faultrun as a child subreaper ----------------------------- */
+
+/*
+ * A daemon that leaves the target's session (setsid) and also clears its
+ * environment (env -i) is in none of our process groups and carries no
+ * FAULTRUN_CTL: neither killpg nor the sweep can find it, and once
+ * orphaned it used to be adopted by init. A child subreaper adopts the
+ * orphans of its descendants instead, so every process of a run stays
+ * below faultrun while it lives: our children that we did not start
+ * ourselves are exactly such orphans (tests/reliability/test-kill.sh).
+ */
+#define KNOWN_MAX 1024
+static pid_t known[KNOWN_MAX]; /* children we started: groups, the sentinel */
+
+static void known_set(pid_t pid, bool add)
+{
+	for (int i = 0; i < KNOWN_MAX; i++) {
+		if (add && !known[i]) {
+			known[i] = pid;
+			return;
+		}
+		if (!add && known[i] == pid) {
+			known[i] = 0;
+			return;
+		}
+	}
+}
+
+static bool is_known(pid_t pid)
+{
+	for (int i = 0; i < KNOWN_MAX; i++)
+		if (known[i] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * The children of pid (every thread's), into out; returns how many
+ * (Linux's /proc/PID/task/TID/children; 0 where it does not exist).
+ */
+static size_t children_of(pid_t pid, pid_t *out, size_t max)
+{
+	char path[64];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		char buf[4096];
+		ssize_t len;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children",
+			 (int)pid, de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = 0;
+		for (char *p = buf, *end; n < max; p = end) {
+			long c = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			out[n++] = (pid_t)c;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+int fr_subreaper_start(void)
+{
+	return prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 ? -errno : 0;
+}
+
+int fr_kill_adopted(void)
+{
+	pid_t kids[1024];
+	size_t n = children_of(getpid(), kids, 1024);
+	int count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (is_known(kids[i]))
+			continue;
+		kill(kids[i], SIGKILL);
+		count++;
+	}
+	/* reap them (and adopted orphans that had already exited) */
+	for (int tries = 0; count && tries < 100; tries++) {
+		int left = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (kids[i] && !is_known(kids[i])) {
+				if (waitpid(kids[i], NULL, WNOHANG) == 0)
+					left++;
+				else
+					kids[i] = 0;
+			}
+		if (!left)
+			break;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return count;
+}
+
 /* ---- the sentinel ------------------------------------------------------ */
 
 static int sentinel_fd = -1;
 
+/*
+ * Every descendant of faultrun, held by pidfd (a pid could be reused once
+ * reaped; a pidfd cannot), refreshed every 100 ms while faultrun lives.
+ * With faultrun a subreaper, orphans stay in this tree: when faultrun is
+ * SIGKILLed the sentinel kills all of them, daemons without FAULTRUN_CTL
+ * in their own session included.
+ */
+#define TRACK_MAX 900
+static struct {
+	pid_t pid;
+	int fd;
+} tracked[TRACK_MAX];
+
+static bool tracked_has(pid_t pid)
+{
+	for (int i = 0; i < TRACK_MAX; i++)
+		if (tracked[i].pid == pid)
+			return true;
+	return false;
+}
+
+/* The parent of pid from /proc/PID/stat, or -1. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = 0;
+	p = strrchr(buf, ')'); /* the name may hold anything */
+	if (!p)
+		return -1;
+	return (pid_t)strtol(p + 4, NULL, 10); /* ") S PPID" */
+}
+
+/* Track the descendants of each root (depth-first, bounded). */
+static void track_tree(const pid_t *roots, size_t nroots)
+{
+	pid_t stack[2048];
+	size_t top = 0;
+
+	/* forget the ones that are gone */
+	for (int i = 0; i < TRACK_MAX; i++) {
+		struct pollfd p = { tracked[i].fd, POLLIN, 0 };
+
+		if (tracked[i].pid && poll(&p, 1, 0) == 1) {
+			close(tracked[i].fd);
+			tracked[i].pid = 0;
+		}
+	}
+	for (size_t i = 0; i < nroots && top < 2048; i++)
+		stack[top++] = roots[i];
+	while (top) {
+		pid_t parent = stack[--top], kids[256];
+		size_t n = children_of(parent, kids, 256);
+
+		for (size_t k = 0; k < n; k++) {
+			if (kids[k] == getpid())
+				continue;
+			if (top < 2048)
+				stack[top++] = kids[k];
+			if (tracked_has(kids[k]))
+				continue;
+			int fd = pidfd_open_(kids[k]);
+			if (fd < 0)
+				continue;
+			/* still the process we listed (not a reused pid)? */
+			if (parent_of(kids[k]) != parent) {
+				close(fd);
+				continue;
+			}
+			for (int t = 0; t < TRACK_MAX; t++)
+				if (!tracked[t].pid) {
+					tracked[t].pid = kids[k];
+					tracked[t].fd = fd;
+					fd = -1;
+					break;
+				}
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+}
+
+static void kill_tracked(void)
+{
+	pid_t roots[TRACK_MAX];
+	size_t n = 0;
+
+	/* their children born since the last look, then all of them */
+	for (int i = 0; i < TRACK_MAX; i++)
+		if (tracked[i].pid)
+			roots[n++] = tracked[i].pid;
+	track_tree(roots, n);
+	for (int i = 0; i < TRACK_MAX; i++)
+		if (tracked[i].pid)
+			syscall(SYS_pidfd_send_signal, tracked[i].fd, SIGKILL, NULL, 0);
+}
+
 #define SENT_GROUPS 1024
 #define SENT_RUNS 64
 
-static void sentinel_main(int fd)
+static void sentinel_main(int fd, pid_t root)
 {
 	static pid_t groups[SENT_GROUPS];
 	static char runs[SENT_RUNS][4096];
@@ -296,6 +519,13 @@ static void sentinel_main(int fd)
 	size_t len = 0;
 
 	for (;;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		int ready = poll(&pfd, 1, 100);
+
+		if (ready == 0 || (ready < 0 && errno == EINTR)) {
+			track_tree(&root, 1);
+			continue;
+		}
 		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -344,6 +574,7 @@ static void sentinel_main(int fd)
 		for (int i = 0; i < SENT_RUNS; i++)
 			if (runs[i][0])
 				fr_sweep_env(runs[i], SIGKILL);
+		kill_tracked();
 		struct timespec ts = { 0, 30 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
@@ -359,6 +590,7 @@ int fr_sentinel_start(void)
 		return 0;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
+	pid_t root = getpid();
 	pid = fork();
 	if (pid < 0) {
 		int ret = -errno;
@@ -391,10 +623,11 @@ int fr_sentinel_start(void)
 			dup2(devnull, 2);
 		}
 		syscall(SYS_close_range, 4, ~0U, 0);
-		sentinel_main(3);
+		sentinel_main(3, root);
 	}
 	close(p[0]);
 	sentinel_fd = p[1];
+	known_set(pid, true);
 	return 0;
 }
 
@@ -409,6 +642,9 @@ static void sentinel_send(const char *line, size_t len)
 void fr_sentinel_group(pid_t pgid, bool add)
 {
 	char line[32];
+
+	/* each group's leader is a child we started (fr_kill_adopted spares it) */
+	known_set(pgid, add);
 	int n = snprintf(line, sizeof(line), "%cG %d\n", add ? '+' : '-', (int)pgid);
 
 	sentinel_send(line, (size_t)n);

@@ -67,7 +67,26 @@ void fr_child_abandon(struct fr_loop *l, struct fr_child *c);
  */
 int fr_sweep_env(const char *ctl_path, int sig);
 
-/* Start the sentinel (once per process). Returns 0 or -errno. */
+/*
+ * Become a child subreaper (PR_SET_CHILD_SUBREAPER): orphans of the run's
+ * processes (a daemon that double-forked, left the session and cleared
+ * its environment) are adopted by us instead of init, so they stay in
+ * our tree for fr_kill_adopted and for the sentinel. Returns 0 or -errno.
+ */
+int fr_subreaper_start(void);
+
+/*
+ * SIGKILL and reap every child of this process that it did not start
+ * itself (not a group given to fr_sentinel_group, not the sentinel):
+ * orphans we adopted as a subreaper. Returns how many were killed.
+ */
+int fr_kill_adopted(void);
+
+/*
+ * Start the sentinel (once per process). Returns 0 or -errno. Besides
+ * the groups and runs it is told about, it follows every descendant of
+ * this process by pidfd and kills them all if we die.
+ */
 int fr_sentinel_start(void);
 /* Tell it a process group to kill if we die (+) or that it is gone (-). */
 void fr_sentinel_group(pid_t pgid, bool add);

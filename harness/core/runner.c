@@ -1871,7 +1871,9 @@ static void teardown_continue(struct run *r)
 	if (r->phase == PH_DONE || r->tg.running)
 		return;
 	if (r->ctl_path[0]) {
-		for (int pass = 0; pass < 3 && fr_sweep_env(r->ctl_path, SIGKILL);
+		/* and the orphans we adopted as a subreaper (setsid, env -i) */
+		for (int pass = 0; pass < 5 && fr_sweep_env(r->ctl_path, SIGKILL) +
+						       fr_kill_adopted();
 		     pass++) {
 			struct timespec ts = { 0, 20 * 1000 * 1000 };
 			nanosleep(&ts, NULL);
@@ -1903,6 +1905,10 @@ static void on_signal(struct fr_watch *w, uint32_t events)
 				begin_drain(r);
 			else if (r->phase == PH_DRAINING)
 				begin_stop(r);
+			else if (r->tg.running)
+				/* already stopping it: do not wait out its grace */
+				fr_timer_start(r->loop, &r->tg.grace_timer,
+					       fr_loop_now(r->loop));
 		} else if (r->tg.running) {
 			/* a second signal: no more grace */
 			fr_timer_start(r->loop, &r->tg.grace_timer, fr_loop_now(r->loop));
@@ -2067,6 +2073,8 @@ static int setup(struct run *r)
 	r->have_run_dir = true;
 	snprintf(r->ctl_path, sizeof(r->ctl_path), "%s/ctl", r->run_dir);
 	fr_sentinel_run(r->ctl_path, true);
+	/* orphans of the run are adopted by us, not init (fr_kill_adopted) */
+	fr_subreaper_start();
 
 	if (s->seed_set) {
 		r->seed = s->seed;
@@ -2314,6 +2322,7 @@ static void cleanup(struct run *r)
 	free(r->dbs);
 	if (r->ctl_path[0] && r->ctl) {
 		fr_sweep_env(r->ctl_path, SIGKILL);
+		fr_kill_adopted();
 		fr_sentinel_run(r->ctl_path, false);
 	}
 	fr_ctl_close(r->ctl);
