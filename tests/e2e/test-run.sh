@@ -153,8 +153,10 @@ note "a load-balancer probe: out of rotation after 3 failed checks, back after 2
 expect_status 1 "fails on purpose (availability behind the LB, a slow check)" \
 	"$FAULTRUN" "$WORK/lb.yml" --json "$WORK/lb.json" --junit "$WORK/lb.xml" -q \
 	>"$WORK/out" 2>"$WORK/err"
-check "detection: the third failed check, ~300ms" \
-	grep -qE '^  ok    slb detects log-full +(2|3)[0-9][0-9]ms +<= 1s' "$WORK/out"
+# not before the third failed check (checks every 100ms); how much later
+# depends on the machine's load, so only the scenario's bound caps it
+check "detection: not before the third failed check" \
+	grep -qE '^  ok    slb detects log-full +[2-9][0-9][0-9]ms +<= 1s' "$WORK/out"
 check "out of rotation for about the fault's second" \
 	grep -qE '^  ok    slb out of rotation over the whole run +([5-9][0-9][0-9]ms|1\.[0-9]+s) \(taken out 1 time\) +<= 2s' "$WORK/out"
 check "availability behind the LB counts in-rotation checks" \
