@@ -48,7 +48,7 @@ under() {
 	shift
 	[ $# -gt 0 ] && dir=$W/nb
 	rm -f "$dir/f"
-	"$@" env LD_PRELOAD="$FAULTRUN_SHIM" FAULTRUN_CTL="$block" \
+	"$@" env "${shim_env[@]}" FAULTRUN_CTL="$block" \
 		timeout -k 2 20 sh -c "echo hello >$dir/f && cat $dir/f" \
 		>"$W/out" 2>&1
 	rc=$?
@@ -134,7 +134,7 @@ PY
 	chmod 600 "$W/garbage"
 	for prog in "sh -c 'echo hello >$W/t/f; cat $W/t/f; ls $W >/dev/null'" \
 		"python3 -c 'open(\"$W/t/p\", \"w\").write(\"x\" * 100000); import os; os.listdir(\"$W\")'"; do
-		LD_PRELOAD="$FAULTRUN_SHIM" FAULTRUN_CTL="$W/garbage" \
+		env "${shim_env[@]}" FAULTRUN_CTL="$W/garbage" \
 			timeout -k 2 20 sh -c "$prog" >/dev/null 2>&1
 		st=$?
 		# 124: a stall rule made of garbage may hold a call until cleared
