@@ -18,25 +18,16 @@ mkdir -m 700 "$XDG_RUNTIME_DIR"
 base=$XDG_RUNTIME_DIR/faultrun
 tok=$$$RANDOM # in every command line of the run, to find its processes
 
-# Processes (not zombies) whose command line contains the string.
+# Processes whose command line contains the string (a zombie has none).
 procs_with_cmd() {
-	local p
-	for p in /proc/[0-9]*; do
-		[ "${p#/proc/}" = "$$" ] && continue
-		grep -q '^State:.*Z' "$p/status" 2>/dev/null && continue
-		if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- "$1"; then
-			echo "${p#/proc/}"
-		fi
-	done
+	pgrep -f -- "$1" | grep -vx "$$"
+	true
 }
 # Processes whose environment holds the string (FAULTRUN_CTL=...).
 procs_with_env() {
-	local p
-	for p in /proc/[0-9]*; do
-		grep -q '^State:.*Z' "$p/status" 2>/dev/null && continue
-		{ tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qxF -- "$1" &&
-			echo "${p#/proc/}"
-	done
+	grep -lzxF -- "$1" /proc/[0-9]*/environ 2>/dev/null |
+		sed -n 's|^/proc/\([0-9]*\)/environ$|\1|p' | grep -vx "$$"
+	true
 }
 describe() { # describe PID...: for the log
 	local p
