@@ -9,7 +9,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "ctlread.h"
-#include "launch.h"
+#include "io/launch.h"
 
 #include <faultrun/control.h>
 

@@ -10,7 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
-#include "report_html.h"
+#include "report/report_html.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -13,11 +13,11 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "config.h"
-#include "proc.h"
-#include "report_html.h"
-#include "runner.h"
-#include "scenario.h"
-#include "strbuf.h"
+#include "io/proc.h"
+#include "report/report_html.h"
+#include "run/runner.h"
+#include "scenario/scenario.h"
+#include "util/strbuf.h"
 
 #include <dirent.h>
 #include <errno.h>

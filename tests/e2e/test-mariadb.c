@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mariadb.h"
+#include "io/mariadb.h"
 
 static int failures;
 

@@ -34,7 +34,7 @@
 
 #include <faultrun/control.h>
 
-#include "mariadb.h"
+#include "io/mariadb.h"
 
 static int failures;
 

@@ -19,15 +19,15 @@ fi
 flags="-g -O1 -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra
 -Wno-unused-parameter -fsanitize=fuzzer,address,undefined
 -fno-sanitize-recover=undefined -fno-sanitize=function
--I$root/include -I$root/harness/common"
+-I$root/include -I$root/harness/fault"
 # the shim's own flags (harness/shim/meson.build)
 shimflags="-U_FILE_OFFSET_BITS -U_TIME_BITS -U_FORTIFY_SOURCE -fno-builtin
 -I$root/harness/shim -I$root/harness/cli"
 
-common="$root/harness/common/rule.c $root/harness/common/glob.c
-$root/harness/common/ctl.c"
-scenario="$root/harness/core/scn_util.c $root/harness/core/scn_load.c
-$root/harness/core/scn_subst.c"
+common="$root/harness/fault/rule.c $root/harness/fault/glob.c
+$root/harness/fault/ctl.c"
+# the scenario loader and the building blocks it may use
+scenario="$(echo "$root"/harness/core/scenario/*.c "$root"/harness/core/util/*.c)"
 # every shim source but the wrappers (they would interpose the fuzzer itself)
 shim="$root/harness/cli/ctlread.c"
 for f in "$root"/harness/shim/*.c; do

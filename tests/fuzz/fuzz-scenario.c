@@ -8,7 +8,7 @@
  * check` does: placeholders filled with stand-ins, faults parsed into
  * rules) twice, as a second run would, and is destroyed.
  */
-#include "scenario.h"
+#include "scenario/scenario.h"
 
 #include <errno.h>
 #include <stdint.h>

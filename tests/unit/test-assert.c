@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "expect.h"
-#include "scenario.h"
-#include "series.h"
+#include "record/expect.h"
+#include "scenario/scenario.h"
+#include "record/series.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "util/json.h"
 
 static int parse(struct fr_json *js, const char *text, struct fr_json_err *err)
 {

@@ -1,0 +1,407 @@
+/*
+ * Starting a program under the shim (faultrun exec and the runner).
+ *
+ * A preload library only reaches dynamically linked programs that call
+ * libc: fr_launch_check() refuses, with a reason, what it cannot reach
+ * (docs/limitations.md) instead of running it and injecting nothing.
+ */
+#define _GNU_SOURCE
+#include "io/launch.h"
+#include "config.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+static int say(char *err, size_t len, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int say(char *err, size_t len, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && len) {
+		va_start(ap, fmt);
+		vsnprintf(err, len, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+/* Resolve cmd like execvp(3): a name without '/' is looked up on PATH. */
+static int resolve(const char *cmd, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(cmd, '/')) {
+		if (access(cmd, F_OK) < 0)
+			return -ENOENT;
+		if (snprintf(out, len, "%s", cmd) >= (int)len)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char cand[PATH_MAX];
+		struct stat st;
+
+		snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, n ? path : ".", cmd);
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(cand, X_OK) == 0) {
+			if (snprintf(out, len, "%s", cand) >= (int)len)
+				return -ENAMETOOLONG;
+			return 0;
+		}
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return -ENOENT;
+}
+
+enum elf_kind { ELF_DYNAMIC, ELF_STATIC, ELF_GO, ELF_NOT_ELF, ELF_BROKEN };
+
+/* Whether the ELF image has a PT_INTERP, and whether it is a Go program. */
+static enum elf_kind classify_elf(const unsigned char *m, size_t size)
+{
+	if (size < EI_NIDENT || memcmp(m, ELFMAG, SELFMAG) != 0)
+		return ELF_NOT_ELF;
+	if (m[EI_CLASS] != ELFCLASS64 || size < sizeof(Elf64_Ehdr))
+		return ELF_DYNAMIC; /* 32-bit: let the loader decide */
+
+	const Elf64_Ehdr *eh = (const void *)m;
+	bool interp = false, go = false;
+
+	if (eh->e_phoff > size || eh->e_phnum > (size - eh->e_phoff) / sizeof(Elf64_Phdr))
+		return ELF_BROKEN;
+	const Elf64_Phdr *ph = (const void *)(m + eh->e_phoff);
+	for (unsigned i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_INTERP)
+			interp = true;
+
+	if (eh->e_shoff && eh->e_shoff < size && eh->e_shstrndx < eh->e_shnum &&
+	    eh->e_shnum <= (size - eh->e_shoff) / sizeof(Elf64_Shdr)) {
+		const Elf64_Shdr *sh = (const void *)(m + eh->e_shoff);
+		const Elf64_Shdr *strs = &sh[eh->e_shstrndx];
+		for (unsigned i = 0; i < eh->e_shnum && strs->sh_offset < size; i++) {
+			if (sh[i].sh_name >= size - strs->sh_offset)
+				continue;
+			const char *name = (const char *)m + strs->sh_offset + sh[i].sh_name;
+			size_t room = size - strs->sh_offset - sh[i].sh_name;
+			if (strnlen(name, room) == room)
+				continue;
+			if (strcmp(name, ".go.buildinfo") == 0 ||
+			    strcmp(name, ".note.go.buildid") == 0 ||
+			    strcmp(name, ".gopclntab") == 0)
+				go = true;
+		}
+	}
+	if (go)
+		return ELF_GO;
+	return interp ? ELF_DYNAMIC : ELF_STATIC;
+}
+
+static int check_file(const char *path, char *err, size_t errlen, int depth)
+{
+	struct stat st;
+	unsigned char *m;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return say(err, errlen, -errno, "faultrun: cannot open '%s': %s",
+			   path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return say(err, errlen, -ENOEXEC, "faultrun: '%s' is not a program", path);
+	}
+	if (st.st_mode & (S_ISUID | S_ISGID)) {
+		close(fd);
+		return say(err, errlen, -ENOTSUP,
+			   "faultrun: '%s' is setuid/setgid: the dynamic loader ignores "
+			   "LD_PRELOAD for it, so no fault could be injected", path);
+	}
+	if (st.st_size < 4) {
+		close(fd);
+		return say(err, errlen, -ENOEXEC, "faultrun: '%s' is not a program", path);
+	}
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return say(err, errlen, -errno, "faultrun: cannot read '%s': %s",
+			   path, strerror(errno));
+
+	if (m[0] == '#' && m[1] == '!') {
+		/* a script: check its interpreter ("#!/usr/bin/env node" too) */
+		char line[PATH_MAX], interp[PATH_MAX];
+		size_t n = 0;
+		while (n + 2 < (size_t)st.st_size && n < sizeof(line) - 1 &&
+		       m[n + 2] != '\n') {
+			line[n] = (char)m[n + 2];
+			n++;
+		}
+		line[n] = '\0';
+		char *save, *prog = strtok_r(line, " \t", &save);
+		char *arg = strtok_r(NULL, " \t", &save);
+		if (prog && arg && strcmp(prog, "/usr/bin/env") == 0 && arg[0] != '-')
+			prog = arg;
+		if (!prog || depth > 2) {
+			ret = say(err, errlen, -ENOEXEC,
+				  "faultrun: '%s' has no usable #! line", path);
+		} else if (resolve(prog, interp, sizeof(interp)) < 0) {
+			ret = say(err, errlen, -ENOENT,
+				  "faultrun: interpreter '%s' of '%s' not found", prog, path);
+		} else {
+			ret = check_file(interp, err, errlen, depth + 1);
+		}
+		goto out;
+	}
+	switch (classify_elf(m, (size_t)st.st_size)) {
+	case ELF_DYNAMIC:
+		break;
+	case ELF_STATIC:
+		ret = say(err, errlen, -ENOTSUP,
+			  "faultrun: '%s' is statically linked: LD_PRELOAD cannot reach it",
+			  path);
+		break;
+	case ELF_GO:
+		ret = say(err, errlen, -ENOTSUP,
+			  "faultrun: '%s' is a Go program: it makes system calls without "
+			  "libc, so the shim cannot see its I/O", path);
+		break;
+	case ELF_NOT_ELF:
+	case ELF_BROKEN:
+		ret = say(err, errlen, -ENOEXEC, "faultrun: '%s' is not an ELF program",
+			  path);
+		break;
+	}
+out:
+	munmap(m, (size_t)st.st_size);
+	return ret;
+}
+
+int fr_launch_check(const char *cmd, char *resolved, size_t rlen, char *err,
+		    size_t errlen)
+{
+	int ret = resolve(cmd, resolved, rlen);
+
+	if (ret == -ENOENT)
+		return say(err, errlen, -ENOENT, "faultrun: '%s': no such program", cmd);
+	if (ret < 0)
+		return say(err, errlen, ret, "faultrun: '%s': %s", cmd, strerror(-ret));
+	if (access(resolved, X_OK) < 0)
+		return say(err, errlen, -EACCES, "faultrun: '%s' is not executable",
+			   resolved);
+	return check_file(resolved, err, errlen, 0);
+}
+
+const char *fr_shim_path(void)
+{
+	static char path[PATH_MAX];
+	const char *env = getenv("FAULTRUN_SHIM");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			/* build tree: <build>/harness/cli/faultrun */
+			int n2 = snprintf(path, sizeof(path), "%s/../shim/libfaultshim.so", exe);
+			if (n2 > 0 && (size_t)n2 < sizeof(path) && access(path, R_OK) == 0) {
+				char *real = realpath(path, NULL);
+				if (real) {
+					snprintf(path, sizeof(path), "%s", real);
+					free(real);
+				}
+				return path;
+			}
+		}
+	}
+	return FR_SHIM_PATH;
+}
+
+/* Sanitizer runtimes must stay first in LD_PRELOAD or they refuse to run. */
+static bool is_sanitizer(const char *entry, size_t n)
+{
+	static const char *const names[] = { "libasan", "libtsan", "libubsan",
+					     "libclang_rt.asan", "libclang_rt.tsan" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (memmem(entry, n, names[i], strlen(names[i])))
+			return true;
+	return false;
+}
+
+/*
+ * A sanitizer build of faultrun goes with a sanitizer build of the shim,
+ * whose runtime (gcc: a shared libasan/libtsan) must come first in the
+ * target or it refuses to start: the runtime this process uses, or NULL
+ * in a normal build.
+ */
+static const char *own_sanitizer_runtime(void)
+{
+	static const char *const inits[] = { "__asan_init", "__tsan_init" };
+	Dl_info info;
+
+	for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++) {
+		void *p = dlsym(RTLD_DEFAULT, inits[i]);
+
+		if (p && dladdr(p, &info) && info.dli_fname &&
+		    strstr(info.dli_fname, ".so"))
+			return info.dli_fname;
+	}
+	return NULL;
+}
+
+int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed)
+{
+	const char *old = getenv("LD_PRELOAD"), *rt = own_sanitizer_runtime();
+	char seedbuf[32];
+	char *val;
+	size_t len;
+
+	len = strlen(shim) + (old ? strlen(old) : 0) + (rt ? strlen(rt) : 0) + 3;
+	val = malloc(len);
+	if (!val)
+		return -ENOMEM;
+	if (rt && (!old || !strstr(old, rt))) {
+		snprintf(val, len, "%s:%s%s%s", rt, shim, old && *old ? ":" : "",
+			 old ? old : "");
+	} else if (!old || !*old) {
+		snprintf(val, len, "%s", shim);
+	} else if (strstr(old, shim)) {
+		snprintf(val, len, "%s", old);
+	} else {
+		size_t first = strcspn(old, ": ");
+		if (is_sanitizer(old, first))
+			snprintf(val, len, "%.*s:%s%s", (int)first, old, shim,
+				 old + first);
+		else
+			snprintf(val, len, "%s:%s", shim, old);
+	}
+	snprintf(seedbuf, sizeof(seedbuf), "%llu", (unsigned long long)seed);
+	int ret = 0;
+	if (rt && (!old || !strstr(old, rt))) {
+		/* the target itself was not built with it: its leaks are not ours */
+		const char *ao = getenv("ASAN_OPTIONS");
+		char opts[512];
+
+		snprintf(opts, sizeof(opts), "%s%sdetect_leaks=0", ao ? ao : "",
+			 ao && *ao ? ":" : "");
+		if (setenv("ASAN_OPTIONS", opts, 1) < 0)
+			ret = -errno;
+	}
+	if (setenv("LD_PRELOAD", val, 1) < 0 ||
+	    (ctl_path && setenv("FAULTRUN_CTL", ctl_path, 1) < 0) ||
+	    setenv("FAULTRUN_SEED", seedbuf, 1) < 0 ||
+	    setenv("UV_USE_IO_URING", "0", 1) < 0)
+		ret = -errno;
+	free(val);
+	return ret;
+}
+
+int fr_rundir_base(char *out, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+
+	if (xdg && *xdg && access(xdg, W_OK) == 0)
+		snprintf(out, len, "%s/faultrun", xdg);
+	else
+		snprintf(out, len, "/tmp/faultrun-%u", (unsigned)geteuid());
+	if (mkdir(out, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	/* someone else's directory, or a symlink planted in /tmp: refuse */
+	if (lstat(out, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+		return -EPERM;
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
+	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int fr_rundir_remove(const char *dir)
+{
+	if (!dir || !*dir)
+		return -EINVAL;
+	if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* Remove run directories "<tag>-<pid>-XXXXXX" whose pid is gone. */
+static void reclaim_stale(const char *base)
+{
+	DIR *d = opendir(base);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *last = strrchr(de->d_name, '-'), *dash = NULL;
+		char path[PATH_MAX];
+		long pid;
+
+		if (de->d_name[0] == '.' || !last)
+			continue;
+		/* the pid sits between the last two dashes */
+		for (char *p = last - 1; p >= de->d_name; p--)
+			if (*p == '-') {
+				dash = p;
+				break;
+			}
+		if (!dash)
+			continue;
+		pid = strtol(dash + 1, NULL, 10);
+		if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) {
+			if (snprintf(path, sizeof(path), "%s/%s", base, de->d_name) <
+			    (int)sizeof(path))
+				fr_rundir_remove(path);
+		}
+	}
+	closedir(d);
+}
+
+int fr_rundir_create(const char *tag, char *out, size_t len)
+{
+	char base[PATH_MAX];
+	int ret = fr_rundir_base(base, sizeof(base));
+
+	if (ret < 0)
+		return ret;
+	reclaim_stale(base);
+	if (snprintf(out, len, "%s/%s-%d-XXXXXX", base, tag, (int)getpid()) >= (int)len)
+		return -ENAMETOOLONG;
+	if (!mkdtemp(out))
+		return -errno;
+	return 0;
+}
