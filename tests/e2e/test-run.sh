@@ -357,5 +357,22 @@ YML
 expect_status 3 "a target that does not exist" "$FAULTRUN" "$WORK/nocmd.yml" -q \
 	>"$WORK/out" 2>"$WORK/err"
 check "says so" contains "$WORK/out" "cannot run '/nonexistent/server': No such file or directory"
+# a command not on PATH in a scenario with probes: setup fails before the
+# probes' timers are started, and the clean-up must not take them for
+# started ones (it segfaulted: exit 139, no report)
+cat >"$WORK/nopath.yml" <<YML
+name: nopath
+target: {command: [faultrun-no-such-program-on-path]}
+probes:
+  home: {http: "http://127.0.0.1:\${port.http}/", interval: 100ms}
+duration: 2s
+expect:
+  - availability: {probe: home, min: 90%}
+YML
+expect_status 3 "a command not on PATH, with probes" "$FAULTRUN" "$WORK/nopath.yml" \
+	--junit "$WORK/np.xml" -q >"$WORK/out" 2>"$WORK/err"
+check "says which program" contains "$WORK/out" \
+	"nopath: ERROR: 'faultrun-no-such-program-on-path': no such program"
+check "and still writes the JUnit file" contains "$WORK/np.xml" '<testsuite name="nopath"'
 
 finish

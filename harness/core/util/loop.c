@@ -156,7 +156,12 @@ void fr_timer_stop(struct fr_loop *l, struct fr_timer *t)
 {
 	size_t i = t->heap_idx;
 
-	if (i == (size_t)-1)
+	/*
+	 * Not in the heap: never started, already stopped, or zero-filled
+	 * (a timer in a calloc'd array that a failed setup never reached
+	 * has heap_idx 0, which must not be taken for the heap's root).
+	 */
+	if (i >= l->nheap || l->heap[i] != t)
 		return;
 	t->heap_idx = (size_t)-1;
 	l->nheap--;
