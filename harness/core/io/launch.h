@@ -14,7 +14,7 @@
  * binary. Scripts (#!) are checked through their interpreter.
  * Returns 0 and the resolved path, -ENOENT when there is no such program,
  * -ENOTSUP when it cannot be preloaded; err holds a one-line message
- * ("faultrun: 'x' is statically linked: ...").
+ * ("'x' is statically linked: ...").
  */
 int fr_launch_check(const char *cmd, char *resolved, size_t rlen,
 		    char *err, size_t errlen);
