@@ -357,6 +357,21 @@ int fr_rundir_remove(const char *dir)
 	return 0;
 }
 
+int fr_rundir_pid(const char *name, long *pid)
+{
+	const char *last = strrchr(name, '-');
+
+	if (!last || last == name)
+		return -EINVAL;
+	/* the pid sits between the last two dashes */
+	for (const char *p = last - 1; p >= name; p--)
+		if (*p == '-') {
+			*pid = strtol(p + 1, NULL, 10);
+			return 0;
+		}
+	return -EINVAL;
+}
+
 /* Remove run directories "<tag>-<pid>-XXXXXX" whose pid is gone. */
 static void reclaim_stale(const char *base)
 {
@@ -366,21 +381,13 @@ static void reclaim_stale(const char *base)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		char *last = strrchr(de->d_name, '-'), *dash = NULL;
 		char path[PATH_MAX];
 		long pid;
 
-		if (de->d_name[0] == '.' || !last)
+		if (de->d_name[0] == '.')
 			continue;
-		/* the pid sits between the last two dashes */
-		for (char *p = last - 1; p >= de->d_name; p--)
-			if (*p == '-') {
-				dash = p;
-				break;
-			}
-		if (!dash)
+		if (fr_rundir_pid(de->d_name, &pid) < 0)
 			continue;
-		pid = strtol(dash + 1, NULL, 10);
 		if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) {
 			if (snprintf(path, sizeof(path), "%s/%s", base, de->d_name) <
 			    (int)sizeof(path))

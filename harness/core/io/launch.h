@@ -47,4 +47,7 @@ int fr_rundir_remove(const char *dir);
 /* The directory holding every run directory of this user. */
 int fr_rundir_base(char *out, size_t len);
 
+/* The pid in a run directory's name "<tag>-<pid>-XXXXXX": 0, or -EINVAL. */
+int fr_rundir_pid(const char *name, long *pid);
+
 #endif /* FAULTRUN_LAUNCH_H */

@@ -424,14 +424,14 @@ int fr_mdb_prepare_datadir(const char *version, const char *dest, bool *cold,
 	ret = mkdir_p(base, 0700);
 	if (ret < 0) {
 		fr_set_err(err, errlen, "cannot create the cache '%s': %s",
-			base, strerror(-ret));
+			   base, strerror(-ret));
 		goto out_free;
 	}
 	lockfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lockfd < 0) {
 		ret = -errno;
 		fr_set_err(err, errlen, "cannot open '%s': %s", lockp,
-			strerror(-ret));
+			   strerror(-ret));
 		goto out_free;
 	}
 	ret = lock_with_deadline(lockfd, LOCK_SH, LOCK_TIMEOUT_S);
@@ -448,13 +448,13 @@ int fr_mdb_prepare_datadir(const char *version, const char *dest, bool *cold,
 	}
 	if (ret < 0) {
 		fr_set_err(err, errlen, "cannot lock '%s': %s", lockp,
-			strerror(-ret));
+			   strerror(-ret));
 		goto out_close;
 	}
 	ret = copy_tree(src, dest);
 	if (ret < 0)
 		fr_set_err(err, errlen, "cannot copy '%s' to '%s': %s",
-			src, dest, strerror(-ret));
+			   src, dest, strerror(-ret));
 out_close:
 	close(lockfd);
 out_free:

@@ -205,7 +205,7 @@ int fr_mdb_server_version(const char *bin, char **version, char *err,
 	if (access(bin, X_OK) < 0) {
 		ret = -errno;
 		fr_set_err(err, errlen, "mariadb server '%s': %s "
-			"(install mariadb-server)", bin, strerror(-ret));
+			   "(install mariadb-server)", bin, strerror(-ret));
 		return ret;
 	}
 	ret = fr_mdb_run_helper(argv, NULL, out, sizeof(out));
