@@ -37,7 +37,8 @@ struct fr_mariadb;
  * ~20 s (plus a one-time mariadb-install-db when the cache is cold).
  *
  * Call it from the thread that lives as long as the run (the main thread):
- * PR_SET_PDEATHSIG fires when the *thread* that forked the server exits.
+ * PR_SET_PDEATHSIG fires when the *thread* that forked the server exits
+ * (prctl(2)).
  * The server is a child of the caller: an event loop that reaps children
  * with waitpid(-1, ...) must leave fr_mariadb_pid() alone, or at least must
  * not mind fr_mariadb_stop() finding it already reaped.

@@ -100,7 +100,8 @@ int fr_mdb_rm_tree(const char *path)
 
 /*
  * Copy one regular file: a reflink when the file system has them (btrfs,
- * xfs), else copy_file_range (in-kernel), else read/write.
+ * xfs; ioctl_ficlone(2)), else copy_file_range(2) (in-kernel; it fails
+ * with EXDEV across some file systems), else read/write.
  */
 static int copy_file_at(int sdir, int ddir, const char *name, mode_t mode)
 {
