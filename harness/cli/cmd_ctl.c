@@ -33,19 +33,6 @@ static void ctl_usage(void)
 	      stderr);
 }
 
-/* The pid in a run directory name "<tag>-<pid>-XXXXXX", or -1. */
-static long rundir_pid(const char *name)
-{
-	const char *last = strrchr(name, '-');
-
-	if (!last || last == name)
-		return -1;
-	for (const char *p = last - 1; p >= name; p--)
-		if (*p == '-')
-			return strtol(p + 1, NULL, 10);
-	return -1;
-}
-
 static bool alive(long pid)
 {
 	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
@@ -76,9 +63,10 @@ static int find_run(const char *want, char *out, size_t len)
 		return 3;
 	}
 	while ((de = readdir(d))) {
-		long pid = rundir_pid(de->d_name);
 		char ctl[PATH_MAX + 300];
+		long pid = -1;
 
+		fr_rundir_pid(de->d_name, &pid);
 		if (de->d_name[0] == '.' || !alive(pid))
 			continue;
 		if (want && pid != strtol(want, NULL, 10))

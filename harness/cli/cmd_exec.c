@@ -58,16 +58,51 @@ static int parse_seed(const char *s, uint64_t *out)
 	return 0;
 }
 
-uint64_t fr_random_seed(void)
+/* A random seed, short enough to retype. */
+static uint64_t random_seed(void)
 {
 	uint64_t seed = 0;
 
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)fr_now_ns() ^ ((uint64_t)getpid() << 32);
-	return seed & 0xffffffffffffull; /* short enough to retype */
+	return seed & 0xffffffffffffull;
 }
 
-int fr_cmd_exec(int argc, char **argv)
+struct exec_opts {
+	struct fr_rule rules[FR_MAX_RULES];
+	unsigned nrules;
+	bool paused, quiet, have_seed;
+	const char *json;
+	uint64_t seed;
+	char **cmd;
+};
+
+/* -f SPEC: one more rule, whose name must be new. Returns 0 or exit status 2. */
+static int add_rule(struct exec_opts *o, const char *spec)
+{
+	struct fr_rule *r = &o->rules[o->nrules];
+	char err[512];
+
+	if (o->nrules == FR_MAX_RULES) {
+		fprintf(stderr, "faultrun: at most %d rules\n", FR_MAX_RULES);
+		return 2;
+	}
+	if (fr_spec_parse(spec, r, o->nrules, err, sizeof(err)) < 0) {
+		fprintf(stderr, "faultrun: -f '%s': %s\n", spec, err);
+		return 2;
+	}
+	for (unsigned i = 0; i < o->nrules; i++)
+		if (strcmp(o->rules[i].name, r->name) == 0) {
+			fprintf(stderr, "faultrun: -f '%s': name '%s' is used twice\n",
+				spec, o->rules[i].name);
+			return 2;
+		}
+	o->nrules++;
+	return 0;
+}
+
+/* Returns -1 to go on, else the exit status (0 after --help). */
+static int parse_args(int argc, char **argv, struct exec_opts *o)
 {
 	static const struct option opts[] = {
 		{ "fault", required_argument, NULL, 'f' },
@@ -78,52 +113,31 @@ int fr_cmd_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct fr_rule rules[FR_MAX_RULES];
-	unsigned nrules = 0;
-	bool paused = false, quiet = false, have_seed = false;
-	const char *json = NULL;
-	uint64_t seed = 0;
-	char err[512], resolved[PATH_MAX], rundir[PATH_MAX], ctlpath[PATH_MAX + 8];
-	struct fr_ctl *ctl = NULL;
-	int c, ret, status = 0;
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+f:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (nrules == FR_MAX_RULES) {
-				fprintf(stderr, "faultrun: at most %d rules\n", FR_MAX_RULES);
+			if (add_rule(o, optarg))
 				return 2;
-			}
-			if (fr_spec_parse(optarg, &rules[nrules], nrules, err,
-					  sizeof(err)) < 0) {
-				fprintf(stderr, "faultrun: -f '%s': %s\n", optarg, err);
-				return 2;
-			}
-			for (unsigned i = 0; i < nrules; i++)
-				if (strcmp(rules[i].name, rules[nrules].name) == 0) {
-					fprintf(stderr, "faultrun: -f '%s': name '%s' is used twice\n",
-						optarg, rules[i].name);
-					return 2;
-				}
-			nrules++;
 			break;
 		case 'p':
-			paused = true;
+			o->paused = true;
 			break;
 		case 's':
-			if (parse_seed(optarg, &seed) < 0) {
+			if (parse_seed(optarg, &o->seed) < 0) {
 				fprintf(stderr, "faultrun: --seed '%s': expected a whole number\n",
 					optarg);
 				return 2;
 			}
-			have_seed = true;
+			o->have_seed = true;
 			break;
 		case 'J':
-			json = optarg;
+			o->json = optarg;
 			break;
 		case 'q':
-			quiet = true;
+			o->quiet = true;
 			break;
 		case 'h':
 			exec_usage();
@@ -138,11 +152,113 @@ int fr_cmd_exec(int argc, char **argv)
 		exec_usage();
 		return 2;
 	}
-	char **cmd = argv + optind;
+	o->cmd = argv + optind;
+	return -1;
+}
 
-	ret = fr_launch_check(cmd[0], resolved, sizeof(resolved), err, sizeof(err));
+struct saved_signals {
+	struct sigaction intr, quit, term, hup;
+};
+
+/* like system(3): the terminal's ^C reaches the child; we outlive it */
+static void signals_divert(struct saved_signals *old)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, &old->term);
+	sigaction(SIGHUP, &sa, &old->hup);
+	sigaction(SIGINT, &ign, &old->intr);
+	sigaction(SIGQUIT, &ign, &old->quit);
+}
+
+static void signals_restore(const struct saved_signals *old)
+{
+	sigaction(SIGINT, &old->intr, NULL);
+	sigaction(SIGQUIT, &old->quit, NULL);
+	sigaction(SIGTERM, &old->term, NULL);
+	sigaction(SIGHUP, &old->hup, NULL);
+}
+
+/*
+ * Fork and exec the command under the shim (the child gets back the
+ * signal dispositions in old), wait for it, and return its status as the
+ * shell would (128+N when killed by signal N), or -1 when fork failed.
+ */
+static int run_command(const struct exec_opts *o, const char *resolved,
+		       const char *shim, const char *ctlpath,
+		       const struct saved_signals *old)
+{
+	int wst, status = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "faultrun: fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		signals_restore(old);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (fr_launch_setenv(shim, ctlpath, o->seed) < 0 ||
+		    setenv("_", resolved, 1) < 0)
+			_exit(127);
+		execv(resolved, o->cmd);
+		dprintf(2, "faultrun: cannot run '%s': %s\n", resolved, strerror(errno));
+		_exit(127);
+	}
+	forward_to = pid;
+	while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
+		;
+	forward_to = 0;
+	if (WIFEXITED(wst))
+		status = WEXITSTATUS(wst);
+	else if (WIFSIGNALED(wst))
+		status = 128 + WTERMSIG(wst);
+	return status;
+}
+
+/*
+ * The control block in a fresh run directory, holding the rules (armed
+ * unless --paused). Returns 0, or the exit status with nothing left over.
+ */
+static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len,
+		     char *ctlpath, size_t ctlpath_len, struct fr_ctl **ctl)
+{
+	int ret = fr_rundir_create("exec", rundir, rundir_len);
+
 	if (ret < 0) {
-		fprintf(stderr, "%s\n", err);
+		fprintf(stderr, "faultrun: cannot create a run directory: %s\n", strerror(-ret));
+		return 3;
+	}
+	snprintf(ctlpath, ctlpath_len, "%s/ctl", rundir);
+	ret = fr_ctl_create(ctlpath, o->seed, ctl);
+	if (ret < 0) {
+		fprintf(stderr, "faultrun: cannot create '%s': %s\n", ctlpath, strerror(-ret));
+		fr_rundir_remove(rundir);
+		return 3;
+	}
+	for (unsigned i = 0; i < o->nrules; i++)
+		fr_ctl_add(*ctl, &o->rules[i], !o->paused);
+	return 0;
+}
+
+int fr_cmd_exec(int argc, char **argv)
+{
+	struct exec_opts o = { 0 };
+	char err[512], resolved[PATH_MAX], rundir[PATH_MAX], ctlpath[PATH_MAX + 8];
+	struct saved_signals old;
+	struct fr_ctl *ctl = NULL;
+	int ret, status;
+
+	status = parse_args(argc, argv, &o);
+	if (status >= 0)
+		return status;
+	ret = fr_launch_check(o.cmd[0], resolved, sizeof(resolved), err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "faultrun: %s\n", err);
 		return ret == -ENOTSUP ? 3 : 2;
 	}
 	const char *shim = fr_shim_path();
@@ -151,81 +267,32 @@ int fr_cmd_exec(int argc, char **argv)
 			shim);
 		return 3;
 	}
-	if (!have_seed)
-		seed = fr_random_seed();
+	if (!o.have_seed)
+		o.seed = random_seed();
+	status = setup_ctl(&o, rundir, sizeof(rundir), ctlpath, sizeof(ctlpath), &ctl);
+	if (status)
+		return status;
+	if (!o.quiet)
+		fprintf(stderr, "faultrun: seed %llu%s\n", (unsigned long long)o.seed,
+			o.paused ? " (rules loaded disarmed: faultrun ctl arm NAME)" : "");
 
-	ret = fr_rundir_create("exec", rundir, sizeof(rundir));
-	if (ret < 0) {
-		fprintf(stderr, "faultrun: cannot create a run directory: %s\n", strerror(-ret));
-		return 3;
-	}
-	snprintf(ctlpath, sizeof(ctlpath), "%s/ctl", rundir);
-	ret = fr_ctl_create(ctlpath, seed, &ctl);
-	if (ret < 0) {
-		fprintf(stderr, "faultrun: cannot create '%s': %s\n", ctlpath, strerror(-ret));
-		fr_rundir_remove(rundir);
-		return 3;
-	}
-	for (unsigned i = 0; i < nrules; i++)
-		fr_ctl_add(ctl, &rules[i], !paused);
-	if (!quiet)
-		fprintf(stderr, "faultrun: seed %llu%s\n", (unsigned long long)seed,
-			paused ? " (rules loaded disarmed: faultrun ctl arm NAME)" : "");
-
-	/* like system(3): the terminal's ^C reaches the child; we outlive it */
-	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_quit,
-			 old_term, old_hup;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGHUP, &sa, &old_hup);
-	struct sigaction ign = { .sa_handler = SIG_IGN };
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-
+	signals_divert(&old);
 	uint64_t started = fr_now_ns();
-	pid_t pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "faultrun: fork: %s\n", strerror(errno));
+	status = run_command(&o, resolved, shim, ctlpath, &old);
+	if (status < 0) {
 		status = 3;
-		goto out;
+	} else {
+		if (!o.quiet)
+			fr_ctl_print_counts(ctl, stderr, "faultrun: ");
+		if (o.json && fr_ctl_write_json(ctl, o.json, o.cmd, status,
+						fr_now_ns() - started) < 0) {
+			fprintf(stderr, "faultrun: cannot write '%s': %s\n", o.json,
+				strerror(errno));
+			if (status == 0)
+				status = 3;
+		}
 	}
-	if (pid == 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
-		sigaction(SIGHUP, &old_hup, NULL);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (fr_launch_setenv(shim, ctlpath, seed) < 0 ||
-		    setenv("_", resolved, 1) < 0)
-			_exit(127);
-		execv(resolved, cmd);
-		dprintf(2, "faultrun: cannot run '%s': %s\n", resolved, strerror(errno));
-		_exit(127);
-	}
-	forward_to = pid;
-
-	int wst;
-	while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
-		;
-	forward_to = 0;
-	if (WIFEXITED(wst))
-		status = WEXITSTATUS(wst);
-	else if (WIFSIGNALED(wst))
-		status = 128 + WTERMSIG(wst);
-
-	if (!quiet)
-		fr_ctl_print_counts(ctl, stderr, "faultrun: ");
-	if (json && fr_ctl_write_json(ctl, json, cmd, status, fr_now_ns() - started) < 0) {
-		fprintf(stderr, "faultrun: cannot write '%s': %s\n", json, strerror(errno));
-		if (status == 0)
-			status = 3;
-	}
-out:
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGHUP, &old_hup, NULL);
+	signals_restore(&old);
 	fr_ctl_close(ctl);
 	fr_rundir_remove(rundir);
 	return status;

@@ -23,7 +23,4 @@ void fr_ctl_print_events(const struct fr_ctl *c, FILE *out);
 int fr_ctl_write_json(const struct fr_ctl *c, const char *path, char **cmd,
 		      int status, uint64_t duration_ns);
 
-/* A random seed, short enough to retype (cmd_exec.c). */
-uint64_t fr_random_seed(void);
-
 #endif /* FAULTRUN_CTLREAD_H */

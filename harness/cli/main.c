@@ -78,22 +78,12 @@ int main(int argc, char **argv)
 		return fr_cmd_exec(argc - 1, argv + 1);
 	if (strcmp(cmd, "ctl") == 0)
 		return fr_cmd_ctl(argc - 1, argv + 1);
-#ifdef FR_HAVE_CMD_RUN
 	if (strcmp(cmd, "check") == 0)
 		return fr_cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "run") == 0)
 		return fr_cmd_run(argc - 1, argv + 1);
-#endif
-#ifdef FR_HAVE_CMD_REPORT
 	if (strcmp(cmd, "report") == 0)
 		return fr_cmd_report(argc - 1, argv + 1);
-#endif
-#ifdef FR_HAVE_CMD_RUN
 	/* faultrun FILE... is faultrun run FILE... */
 	return fr_cmd_run(argc, argv);
-#else
-	fprintf(stderr, "faultrun: unknown command '%s'\n", cmd);
-	usage(stderr);
-	return 2;
-#endif
 }

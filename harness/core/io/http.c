@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "io/http.h"
+#include "util/xalloc.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -20,7 +21,6 @@ struct fr_http_client {
 	CURLM *multi;
 	struct fr_timer timer;
 	struct fr_http_xfer *xfers; /* doubly linked */
-	size_t inflight;
 };
 
 struct fr_http_xfer {
@@ -83,9 +83,7 @@ static int sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *sockp)
 		return 0;
 	}
 	if (!sw) {
-		sw = calloc(1, sizeof(*sw));
-		if (!sw)
-			return -1;
+		sw = fr_xcalloc(1, sizeof(*sw));
 		sw->c = c;
 		sw->fd = s;
 		fr_watch_init(&sw->w, on_sock, sw);
@@ -131,9 +129,7 @@ struct fr_http_client *fr_http_client_create(struct fr_loop *l)
 	struct fr_http_client *c;
 
 	pthread_once(&curl_once, curl_init_once);
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
+	c = fr_xcalloc(1, sizeof(*c));
 	c->loop = l;
 	c->multi = curl_multi_init();
 	if (!c->multi) {
@@ -161,7 +157,6 @@ static void xfer_free(struct fr_http_client *c, struct fr_http_xfer *x)
 	curl_slist_free_all(x->hdrs);
 	free(x->body);
 	free(x);
-	c->inflight--;
 }
 
 void fr_http_client_destroy(struct fr_http_client *c)
@@ -175,11 +170,6 @@ void fr_http_client_destroy(struct fr_http_client *c)
 	free(c);
 }
 
-size_t fr_http_inflight(const struct fr_http_client *c)
-{
-	return c->inflight;
-}
-
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct fr_http_xfer *x = userdata;
@@ -188,11 +178,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	if (x->body_len + take > BODY_MAX)
 		take = BODY_MAX - x->body_len;
 	if (take) {
-		if (!x->body) {
-			x->body = malloc(BODY_MAX + 1);
-			if (!x->body)
-				return 0;
-		}
+		if (!x->body)
+			x->body = fr_xmalloc(BODY_MAX + 1);
 		memcpy(x->body + x->body_len, ptr, take);
 		x->body_len += take;
 		x->body[x->body_len] = 0;
@@ -273,11 +260,9 @@ struct fr_http_xfer *fr_http_send(struct fr_http_client *c, const char *method,
 				  size_t nheaders, const char *body,
 				  uint64_t timeout_ns, fr_http_fn fn, void *arg)
 {
-	struct fr_http_xfer *x = calloc(1, sizeof(*x));
+	struct fr_http_xfer *x = fr_xcalloc(1, sizeof(*x));
 	long ms = (long)((timeout_ns + 999999) / 1000000);
 
-	if (!x)
-		return NULL;
 	x->easy = curl_easy_init();
 	if (!x->easy) {
 		free(x);
@@ -323,7 +308,6 @@ struct fr_http_xfer *fr_http_send(struct fr_http_client *c, const char *method,
 	if (c->xfers)
 		c->xfers->prev = x;
 	c->xfers = x;
-	c->inflight++;
 	if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
 		xfer_free(c, x);
 		return NULL;

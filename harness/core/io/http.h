@@ -52,7 +52,4 @@ void fr_http_cancel(struct fr_http_client *c, struct fr_http_xfer *x);
  */
 void fr_http_cancel_all(struct fr_http_client *c);
 
-/* Transfers in flight. */
-size_t fr_http_inflight(const struct fr_http_client *c);
-
 #endif /* FAULTRUN_HTTP_H */

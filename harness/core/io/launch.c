@@ -7,6 +7,8 @@
  */
 #define _GNU_SOURCE
 #include "io/launch.h"
+#include "util/err.h"
+#include "util/xalloc.h"
 #include "config.h"
 
 #include <dirent.h>
@@ -27,18 +29,17 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-static int say(char *err, size_t len, int ret, const char *fmt, ...)
+/* Fill err (util/err.h) and return ret, for one-line failure paths. */
+static int fail(char *err, size_t len, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static int say(char *err, size_t len, int ret, const char *fmt, ...)
+static int fail(char *err, size_t len, int ret, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err && len) {
-		va_start(ap, fmt);
-		vsnprintf(err, len, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	fr_vset_err(err, len, fmt, ap);
+	va_end(ap);
 	return ret;
 }
 
@@ -125,26 +126,26 @@ static int check_file(const char *path, char *err, size_t errlen, int depth)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return say(err, errlen, -errno, "faultrun: cannot open '%s': %s",
+		return fail(err, errlen, -errno, "cannot open '%s': %s",
 			   path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return say(err, errlen, -ENOEXEC, "faultrun: '%s' is not a program", path);
+		return fail(err, errlen, -ENOEXEC, "'%s' is not a program", path);
 	}
 	if (st.st_mode & (S_ISUID | S_ISGID)) {
 		close(fd);
-		return say(err, errlen, -ENOTSUP,
-			   "faultrun: '%s' is setuid/setgid: the dynamic loader ignores "
+		return fail(err, errlen, -ENOTSUP,
+			   "'%s' is setuid/setgid: the dynamic loader ignores "
 			   "LD_PRELOAD for it, so no fault could be injected", path);
 	}
 	if (st.st_size < 4) {
 		close(fd);
-		return say(err, errlen, -ENOEXEC, "faultrun: '%s' is not a program", path);
+		return fail(err, errlen, -ENOEXEC, "'%s' is not a program", path);
 	}
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (m == MAP_FAILED)
-		return say(err, errlen, -errno, "faultrun: cannot read '%s': %s",
+		return fail(err, errlen, -errno, "cannot read '%s': %s",
 			   path, strerror(errno));
 
 	if (m[0] == '#' && m[1] == '!') {
@@ -162,11 +163,11 @@ static int check_file(const char *path, char *err, size_t errlen, int depth)
 		if (prog && arg && strcmp(prog, "/usr/bin/env") == 0 && arg[0] != '-')
 			prog = arg;
 		if (!prog || depth > 2) {
-			ret = say(err, errlen, -ENOEXEC,
-				  "faultrun: '%s' has no usable #! line", path);
+			ret = fail(err, errlen, -ENOEXEC,
+				  "'%s' has no usable #! line", path);
 		} else if (resolve(prog, interp, sizeof(interp)) < 0) {
-			ret = say(err, errlen, -ENOENT,
-				  "faultrun: interpreter '%s' of '%s' not found", prog, path);
+			ret = fail(err, errlen, -ENOENT,
+				  "interpreter '%s' of '%s' not found", prog, path);
 		} else {
 			ret = check_file(interp, err, errlen, depth + 1);
 		}
@@ -176,18 +177,18 @@ static int check_file(const char *path, char *err, size_t errlen, int depth)
 	case ELF_DYNAMIC:
 		break;
 	case ELF_STATIC:
-		ret = say(err, errlen, -ENOTSUP,
-			  "faultrun: '%s' is statically linked: LD_PRELOAD cannot reach it",
+		ret = fail(err, errlen, -ENOTSUP,
+			  "'%s' is statically linked: LD_PRELOAD cannot reach it",
 			  path);
 		break;
 	case ELF_GO:
-		ret = say(err, errlen, -ENOTSUP,
-			  "faultrun: '%s' is a Go program: it makes system calls without "
+		ret = fail(err, errlen, -ENOTSUP,
+			  "'%s' is a Go program: it makes system calls without "
 			  "libc, so the shim cannot see its I/O", path);
 		break;
 	case ELF_NOT_ELF:
 	case ELF_BROKEN:
-		ret = say(err, errlen, -ENOEXEC, "faultrun: '%s' is not an ELF program",
+		ret = fail(err, errlen, -ENOEXEC, "'%s' is not an ELF program",
 			  path);
 		break;
 	}
@@ -202,11 +203,11 @@ int fr_launch_check(const char *cmd, char *resolved, size_t rlen, char *err,
 	int ret = resolve(cmd, resolved, rlen);
 
 	if (ret == -ENOENT)
-		return say(err, errlen, -ENOENT, "faultrun: '%s': no such program", cmd);
+		return fail(err, errlen, -ENOENT, "'%s': no such program", cmd);
 	if (ret < 0)
-		return say(err, errlen, ret, "faultrun: '%s': %s", cmd, strerror(-ret));
+		return fail(err, errlen, ret, "'%s': %s", cmd, strerror(-ret));
 	if (access(resolved, X_OK) < 0)
-		return say(err, errlen, -EACCES, "faultrun: '%s' is not executable",
+		return fail(err, errlen, -EACCES, "'%s' is not executable",
 			   resolved);
 	return check_file(resolved, err, errlen, 0);
 }
@@ -281,9 +282,7 @@ int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed)
 	size_t len;
 
 	len = strlen(shim) + (old ? strlen(old) : 0) + (rt ? strlen(rt) : 0) + 3;
-	val = malloc(len);
-	if (!val)
-		return -ENOMEM;
+	val = fr_xmalloc(len);
 	if (rt && (!old || !strstr(old, rt))) {
 		snprintf(val, len, "%s:%s%s%s", rt, shim, old && *old ? ":" : "",
 			 old ? old : "");
@@ -358,6 +357,21 @@ int fr_rundir_remove(const char *dir)
 	return 0;
 }
 
+int fr_rundir_pid(const char *name, long *pid)
+{
+	const char *last = strrchr(name, '-');
+
+	if (!last || last == name)
+		return -EINVAL;
+	/* the pid sits between the last two dashes */
+	for (const char *p = last - 1; p >= name; p--)
+		if (*p == '-') {
+			*pid = strtol(p + 1, NULL, 10);
+			return 0;
+		}
+	return -EINVAL;
+}
+
 /* Remove run directories "<tag>-<pid>-XXXXXX" whose pid is gone. */
 static void reclaim_stale(const char *base)
 {
@@ -367,21 +381,13 @@ static void reclaim_stale(const char *base)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		char *last = strrchr(de->d_name, '-'), *dash = NULL;
 		char path[PATH_MAX];
 		long pid;
 
-		if (de->d_name[0] == '.' || !last)
+		if (de->d_name[0] == '.')
 			continue;
-		/* the pid sits between the last two dashes */
-		for (char *p = last - 1; p >= de->d_name; p--)
-			if (*p == '-') {
-				dash = p;
-				break;
-			}
-		if (!dash)
+		if (fr_rundir_pid(de->d_name, &pid) < 0)
 			continue;
-		pid = strtol(dash + 1, NULL, 10);
 		if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) {
 			if (snprintf(path, sizeof(path), "%s/%s", base, de->d_name) <
 			    (int)sizeof(path))

@@ -14,7 +14,7 @@
  * binary. Scripts (#!) are checked through their interpreter.
  * Returns 0 and the resolved path, -ENOENT when there is no such program,
  * -ENOTSUP when it cannot be preloaded; err holds a one-line message
- * ("faultrun: 'x' is statically linked: ...").
+ * ("'x' is statically linked: ...").
  */
 int fr_launch_check(const char *cmd, char *resolved, size_t rlen,
 		    char *err, size_t errlen);
@@ -46,5 +46,8 @@ int fr_rundir_remove(const char *dir);
 
 /* The directory holding every run directory of this user. */
 int fr_rundir_base(char *out, size_t len);
+
+/* The pid in a run directory's name "<tag>-<pid>-XXXXXX": 0, or -EINVAL. */
+int fr_rundir_pid(const char *name, long *pid);
 
 #endif /* FAULTRUN_LAUNCH_H */

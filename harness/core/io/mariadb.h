@@ -10,7 +10,7 @@
  * Files, all under <run_dir>/mariadb/ (removed by fr_mariadb_stop()):
  *	data/		the data directory (copied or reflinked from the cache)
  *	sock		the unix socket
- *	error.log	the server's error log (read it before stopping if wanted)
+ *	error.log	the server's error log
  *	tmp/, pid, init.sql
  *
  * The cache is ${XDG_CACHE_HOME:-$HOME/.cache}/faultrun/mariadb-<version>/,
@@ -37,14 +37,15 @@ struct fr_mariadb;
  * ~20 s (plus a one-time mariadb-install-db when the cache is cold).
  *
  * Call it from the thread that lives as long as the run (the main thread):
- * PR_SET_PDEATHSIG fires when the *thread* that forked the server exits.
+ * PR_SET_PDEATHSIG fires when the *thread* that forked the server exits
+ * (prctl(2)).
  * The server is a child of the caller: an event loop that reaps children
  * with waitpid(-1, ...) must leave fr_mariadb_pid() alone, or at least must
  * not mind fr_mariadb_stop() finding it already reaped.
  *
- * Returns 0 and sets *out, or -errno with a one-line "faultrun: ..." message
- * in err: -ENOENT when mariadbd or mariadb-install-db is not installed
- * (a test may turn that into a skip), -ETIMEDOUT when the server did not get
+ * Returns 0 and sets *out, or -errno with a one-line message in err:
+ * -ENOENT when mariadbd or mariadb-install-db is not installed (a test
+ * may turn that into a skip), -ETIMEDOUT when the server did not get
  * ready in time, -ECHILD when it exited during start-up (the message quotes
  * the error log, which is then kept as <run_dir>/mariadb-error.log; all
  * else is removed), -ENAMETOOLONG when the socket path is too long.
@@ -85,9 +86,6 @@ pid_t fr_mariadb_pid(const struct fr_mariadb *db);
 
 /* The server version string, e.g. "10.11.19-MariaDB-0+deb12u1". */
 const char *fr_mariadb_version(const struct fr_mariadb *db);
-
-/* The server's error log; valid until fr_mariadb_stop(). */
-const char *fr_mariadb_log_path(const struct fr_mariadb *db);
 
 /*
  * Seconds (monotonic) the last successful fr_mariadb_start() took, and

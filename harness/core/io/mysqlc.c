@@ -10,11 +10,12 @@
  */
 #define _GNU_SOURCE
 #include "io/mysqlc.h"
-#include "scenario/scenario.h"
+#include "util/xalloc.h"
 
 #include <errno.h>
 #include <mysql.h>
 #include <errmsg.h>
+#include <mysqld_error.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,11 +44,18 @@ struct conn {
 
 enum opkind { OP_QUERY, OP_SQL, OP_HOLD, OP_LOCK, OP_KILL };
 
+/* conn_step(): no call in flight (the connection failed or went idle) */
+enum { STEP_STOP = -1 };
+
+/* The string members of struct fr_mysql_params, which the op copies. */
+#define NPARAM_STRS 6
+
 struct fr_mysql_op {
 	struct fr_loop *loop;
 	enum opkind kind;
 	struct fr_mysql_params p;
-	char *strs[8]; /* copies of params strings */
+	char *strs[NPARAM_STRS]; /* the copies p points to */
+	char *sql;               /* the statement of query, sql, lock, kill */
 	struct conn *conns;
 	size_t nconns;
 	size_t ndone, nok;
@@ -61,7 +69,6 @@ struct fr_mysql_op {
 	size_t nids;
 	char *kill_user;
 	char last_err[200];
-	unsigned last_errno;
 	struct fr_timer start;
 	int depth;       /* handlers of this op on the stack */
 	bool cancelled;  /* freed when the outermost handler returns */
@@ -76,7 +83,6 @@ static void lib_init(void)
 
 static void conn_resume(struct conn *c, int st);
 static void conn_completed(struct conn *c);
-static void conn_next(struct conn *c);
 static void op_conn_done(struct conn *c);
 
 static void op_free(struct fr_mysql_op *op);
@@ -193,13 +199,10 @@ static void conn_result(struct conn *c)
 		if (mysql_num_fields(c->res) < 1)
 			break;
 		if (!op->first)
-			op->first = strdup(row[0] ? row[0] : "NULL");
+			op->first = fr_xstrdup(row[0] ? row[0] : "NULL");
 		if (op->kind == OP_KILL && c->isql == 0 && row[0]) {
-			unsigned long *ids = realloc(op->ids, (op->nids + 1) * sizeof(*ids));
-			if (ids) {
-				op->ids = ids;
-				op->ids[op->nids++] = strtoul(row[0], NULL, 10);
-			}
+			op->ids = fr_xreallocarray(op->ids, op->nids + 1, sizeof(*op->ids));
+			op->ids[op->nids++] = strtoul(row[0], NULL, 10);
 		} else if (op->kind != OP_KILL) {
 			break;
 		}
@@ -209,91 +212,100 @@ static void conn_result(struct conn *c)
 }
 
 /*
- * The current call finished (its result is in ret_m/ret_i/res): act on it
- * and start the next call, looping while calls complete at once.
+ * Start statement c->isql of the script or, past its end, let the
+ * connection idle and tell the op. Returns what the connector waits for,
+ * 0 when the statement completed at once, or STEP_STOP.
  */
+static int conn_statement(struct conn *c)
+{
+	const char *q;
+
+	if (c->isql >= c->nsql) {
+		c->state = C_IDLE;
+		fr_watch_stop(c->op->loop, &c->w);
+		op_conn_done(c);
+		return STEP_STOP;
+	}
+	c->state = C_QUERY;
+	q = c->sqls[c->isql];
+	return mysql_real_query_start(&c->ret_i, c->m, q, (unsigned long)strlen(q));
+}
+
+/*
+ * Act on the call that just finished (its result is in ret_m/ret_i/res)
+ * and start the next one. Returns what the connector waits for, 0 when
+ * the next call completed at once too, or STEP_STOP.
+ */
+static int conn_step(struct conn *c)
+{
+	switch (c->state) {
+	case C_CONNECT:
+		if (!c->ret_m)
+			break;
+		c->isql = 0;
+		return conn_statement(c);
+	case C_QUERY:
+		if (c->ret_i && c->op->kind == OP_KILL && c->isql > 0 &&
+		    mysql_errno(c->m) == ER_NO_SUCH_THREAD) {
+			/* it ended on its own meanwhile */
+			c->isql++;
+			return conn_statement(c);
+		}
+		if (c->ret_i)
+			break;
+		c->state = C_STORE;
+		return mysql_store_result_start(&c->res, c->m);
+	case C_STORE:
+		if (!c->res && mysql_field_count(c->m))
+			break;
+		conn_result(c);
+		if (!mysql_more_results(c->m)) {
+			c->isql++;
+			return conn_statement(c);
+		}
+		c->state = C_NEXT;
+		return mysql_next_result_start(&c->ret_i, c->m);
+	case C_NEXT:
+		if (c->ret_i > 0)
+			break;
+		if (c->ret_i < 0) {
+			c->isql++;
+			return conn_statement(c);
+		}
+		c->state = C_STORE;
+		return mysql_store_result_start(&c->res, c->m);
+	default:
+		return STEP_STOP;
+	}
+	conn_fail(c);
+	return STEP_STOP;
+}
+
+/* Go on after a call returned status s: wait for the connector, or step. */
+static void conn_continue(struct conn *c, int s)
+{
+	if (s > 0)
+		conn_wait(c, s);
+	else if (s == 0)
+		conn_completed(c);
+}
+
+/* The current call finished: step while calls complete at once. */
 static void conn_completed(struct conn *c)
 {
 	int s;
 
-	for (;;) {
+	do {
 		fr_timer_stop(c->op->loop, &c->t);
-		switch (c->state) {
-		case C_CONNECT:
-			if (!c->ret_m) {
-				conn_fail(c);
-				return;
-			}
-			c->isql = 0;
-			goto next_statement;
-		case C_QUERY:
-			if (c->ret_i && c->op->kind == OP_KILL && c->isql > 0 &&
-			    mysql_errno(c->m) == 1094) {
-				/* ER_NO_SUCH_THREAD: it ended on its own meanwhile */
-				c->isql++;
-				goto next_statement;
-			}
-			if (c->ret_i) {
-				conn_fail(c);
-				return;
-			}
-			c->state = C_STORE;
-			s = mysql_store_result_start(&c->res, c->m);
-			break;
-		case C_STORE:
-			if (!c->res && mysql_field_count(c->m)) {
-				conn_fail(c);
-				return;
-			}
-			conn_result(c);
-			if (!mysql_more_results(c->m)) {
-				c->isql++;
-				goto next_statement;
-			}
-			c->state = C_NEXT;
-			s = mysql_next_result_start(&c->ret_i, c->m);
-			break;
-		case C_NEXT:
-			if (c->ret_i > 0) {
-				conn_fail(c);
-				return;
-			}
-			if (c->ret_i < 0) {
-				c->isql++;
-				goto next_statement;
-			}
-			c->state = C_STORE;
-			s = mysql_store_result_start(&c->res, c->m);
-			break;
-		default:
-			return;
-		}
-		if (s) {
-			conn_wait(c, s);
-			return;
-		}
-		continue;
-next_statement:
-		if (c->isql >= c->nsql) {
-			c->state = C_IDLE;
-			fr_watch_stop(c->op->loop, &c->w);
-			op_conn_done(c);
-			return;
-		}
-		c->state = C_QUERY;
-		const char *q = c->sqls[c->isql];
-		s = mysql_real_query_start(&c->ret_i, c->m, q, (unsigned long)strlen(q));
-		if (s) {
-			conn_wait(c, s);
-			return;
-		}
-	}
+		s = conn_step(c);
+	} while (s == 0);
+	conn_continue(c, s);
 }
 
 /* The connector is ready to go on (st: what happened). */
 static void conn_resume(struct conn *c, int st)
 {
-	int s = 0;
+	int s;
 
 	switch (c->state) {
 	case C_CONNECT:
@@ -311,30 +323,7 @@ static void conn_resume(struct conn *c, int st)
 	default:
 		return;
 	}
-	if (s)
-		conn_wait(c, s);
-	else
-		conn_completed(c);
-}
-
-/* Run the statements from c->isql on (the kill action adds some). */
-static void conn_next(struct conn *c)
-{
-	int s;
-
-	if (c->isql >= c->nsql) {
-		c->state = C_IDLE;
-		fr_watch_stop(c->op->loop, &c->w);
-		op_conn_done(c);
-		return;
-	}
-	c->state = C_QUERY;
-	const char *q = c->sqls[c->isql];
-	s = mysql_real_query_start(&c->ret_i, c->m, q, (unsigned long)strlen(q));
-	if (s)
-		conn_wait(c, s);
-	else
-		conn_completed(c);
+	conn_continue(c, s);
 }
 
 static int conn_start(struct fr_mysql_op *op, struct conn *c)
@@ -367,24 +356,33 @@ static int conn_start(struct fr_mysql_op *op, struct conn *c)
 	s = mysql_real_connect_start(&c->ret_m, c->m, p->host, p->user, p->password,
 				     p->database, p->port, p->host ? NULL : p->socket,
 				     CLIENT_MULTI_STATEMENTS);
-	if (s)
-		conn_wait(c, s);
-	else
-		conn_completed(c);
+	conn_continue(c, s);
 	return 0;
+}
+
+/* kill: statements 1.. are the KILLs it added, allocated here */
+static void free_kill_statements(struct fr_mysql_op *op, struct conn *c)
+{
+	if (op->kind != OP_KILL)
+		return;
+	for (size_t i = 1; i < c->nsql; i++)
+		free(c->sqls[i]);
+	c->nsql = c->nsql ? 1 : 0;
 }
 
 static void op_free(struct fr_mysql_op *op)
 {
 	for (size_t i = 0; i < op->nconns; i++) {
 		conn_close(&op->conns[i]);
+		free_kill_statements(op, &op->conns[i]);
 		free(op->conns[i].sqls);
 	}
 	fr_timer_stop(op->loop, &op->hold);
 	fr_timer_stop(op->loop, &op->start);
 	free(op->conns);
-	for (size_t i = 0; i < 8; i++)
+	for (size_t i = 0; i < NPARAM_STRS; i++)
 		free(op->strs[i]);
+	free(op->sql);
 	free(op->first);
 	free(op->ids);
 	free(op->kill_user);
@@ -429,121 +427,133 @@ static void on_hold_over(struct fr_timer *t)
 {
 	struct fr_mysql_op *op = t->arg;
 
-
 	/* the locks and connections go; the op stays until cancelled */
 	for (size_t i = 0; i < op->nconns; i++)
 		conn_close(&op->conns[i]);
 }
 
-static void op_conn_done(struct conn *c)
+/* query, sql: report the first value, or the error. */
+static void query_done(struct fr_mysql_op *op, struct conn *c)
 {
-	struct fr_mysql_op *op = c->op;
-	struct fr_mysql_result r;
+	struct fr_mysql_result r = { 0 };
 
-	memset(&r, 0, sizeof(r));
-	op->ndone++;
-	if (!c->failed)
-		op->nok++;
-	else {
-		snprintf(op->last_err, sizeof(op->last_err), "%s", c->err);
-		op->last_errno = c->err_no;
-	}
-	switch (op->kind) {
-	case OP_QUERY:
-	case OP_SQL:
-		if (c->failed) {
-			fill_error(&r, c);
-		} else {
-			r.ok = r.answered = true;
-			r.first_value = op->first;
-			if (op->kind == OP_QUERY)
-				snprintf(r.detail, sizeof(r.detail), "%s",
-					 op->first ? op->first : "no rows");
-			else
-				snprintf(r.detail, sizeof(r.detail), "ok%s%s",
-					 op->first ? ": " : "", op->first ? op->first : "");
-		}
-		conn_close(c);
-		report(op, &r);
-		return;
-	case OP_HOLD:
-		if (op->ndone < op->nconns)
-			return;
-		r.held = (unsigned)op->nok;
-		r.ok = op->nok == op->nconns;
-		r.answered = true;
-		if (r.ok)
-			snprintf(r.detail, sizeof(r.detail), "holding %zu connections",
-				 op->nok);
+	if (c->failed) {
+		fill_error(&r, c);
+	} else {
+		r.ok = r.answered = true;
+		r.first_value = op->first;
+		if (op->kind == OP_QUERY)
+			snprintf(r.detail, sizeof(r.detail), "%s",
+				 op->first ? op->first : "no rows");
 		else
-			snprintf(r.detail, sizeof(r.detail),
-				 "holding %zu of %zu connections (%s)", op->nok,
-				 op->nconns, op->last_err);
-		for (size_t i = 0; i < op->nconns; i++)
-			if (op->conns[i].failed)
-				conn_close(&op->conns[i]);
+			snprintf(r.detail, sizeof(r.detail), "ok%s%s",
+				 op->first ? ": " : "", op->first ? op->first : "");
+	}
+	conn_close(c);
+	report(op, &r);
+}
+
+/* hold: once every connection is open (or failed), report how many are. */
+static void hold_done(struct fr_mysql_op *op)
+{
+	struct fr_mysql_result r = { 0 };
+
+	if (op->ndone < op->nconns)
+		return;
+	r.held = (unsigned)op->nok;
+	r.ok = op->nok == op->nconns;
+	r.answered = true;
+	if (r.ok)
+		snprintf(r.detail, sizeof(r.detail), "holding %zu connections",
+			 op->nok);
+	else
+		snprintf(r.detail, sizeof(r.detail),
+			 "holding %zu of %zu connections (%s)", op->nok,
+			 op->nconns, op->last_err);
+	for (size_t i = 0; i < op->nconns; i++)
+		if (op->conns[i].failed)
+			conn_close(&op->conns[i]);
+	if (op->for_ns)
+		fr_timer_start(op->loop, &op->hold, fr_loop_now(op->loop) + op->for_ns);
+	report(op, &r);
+}
+
+/* lock: the transaction is open; it stays so until for_ns or cancel. */
+static void lock_done(struct fr_mysql_op *op, struct conn *c)
+{
+	struct fr_mysql_result r = { 0 };
+
+	if (c->failed) {
+		fill_error(&r, c);
+		conn_close(c);
+	} else {
+		r.ok = r.answered = true;
+		snprintf(r.detail, sizeof(r.detail), "transaction open, not committed");
 		if (op->for_ns)
 			fr_timer_start(op->loop, &op->hold,
 				       fr_loop_now(op->loop) + op->for_ns);
-		report(op, &r);
-		return;
-	case OP_LOCK:
-		if (c->failed) {
-			fill_error(&r, c);
-			conn_close(c);
-		} else {
-			r.ok = r.answered = true;
-			snprintf(r.detail, sizeof(r.detail),
-				 "transaction open, not committed");
-			if (op->for_ns)
-				fr_timer_start(op->loop, &op->hold,
-					       fr_loop_now(op->loop) + op->for_ns);
-		}
-		report(op, &r);
-		return;
-	case OP_KILL:
-		if (c->failed) {
-			fill_error(&r, c);
-			conn_close(c);
-			report(op, &r);
-			return;
-		}
-		if (c->isql == 1 && c->nsql == 1) {
-			/* the ids are in: kill them one by one */
-			if (!op->nids) {
-				r.ok = r.answered = true;
-				snprintf(r.detail, sizeof(r.detail),
-					 "no connections of '%s' to kill", op->kill_user);
-				conn_close(c);
-				report(op, &r);
-				return;
-			}
-			char **sqls = realloc(c->sqls, (1 + op->nids) * sizeof(char *));
-			if (!sqls) {
-				conn_close(c);
-				return;
-			}
-			c->sqls = sqls;
-			for (size_t i = 0; i < op->nids; i++) {
-				char *q = NULL;
-				if (asprintf(&q, "KILL CONNECTION %lu", op->ids[i]) < 0)
-					q = NULL;
-				c->sqls[1 + i] = q ? q : "DO 0";
-			}
-			c->nsql = 1 + op->nids;
-			conn_next(c);
-			return;
-		}
-		r.ok = r.answered = true;
-		snprintf(r.detail, sizeof(r.detail), "killed %zu connection%s of '%s'",
-			 op->nids, op->nids == 1 ? "" : "s", op->kill_user);
-		for (size_t i = 1; i < c->nsql; i++)
-			if (strcmp(c->sqls[i], "DO 0"))
-				free(c->sqls[i]);
-		c->nsql = 1;
+	}
+	report(op, &r);
+}
+
+/*
+ * kill: the first statement listed the user's connection ids; run one
+ * KILL per id on the same connection, then report.
+ */
+static void kill_done(struct fr_mysql_op *op, struct conn *c)
+{
+	struct fr_mysql_result r = { 0 };
+
+	if (c->failed) {
+		fill_error(&r, c);
 		conn_close(c);
 		report(op, &r);
 		return;
+	}
+	if (c->isql == 1 && c->nsql == 1 && op->nids) {
+		c->sqls = fr_xreallocarray(c->sqls, 1 + op->nids, sizeof(char *));
+		for (size_t i = 0; i < op->nids; i++)
+			c->sqls[1 + i] = fr_xasprintf("KILL CONNECTION %lu", op->ids[i]);
+		c->nsql = 1 + op->nids;
+		conn_continue(c, conn_statement(c));
+		return;
+	}
+	r.ok = r.answered = true;
+	if (!op->nids)
+		snprintf(r.detail, sizeof(r.detail), "no connections of '%s' to kill",
+			 op->kill_user);
+	else
+		snprintf(r.detail, sizeof(r.detail), "killed %zu connection%s of '%s'",
+			 op->nids, op->nids == 1 ? "" : "s", op->kill_user);
+	free_kill_statements(op, c);
+	conn_close(c);
+	report(op, &r);
+}
+
+/* A connection's script ended (or it failed): what next is the op's. */
+static void op_conn_done(struct conn *c)
+{
+	struct fr_mysql_op *op = c->op;
+
+	op->ndone++;
+	if (!c->failed)
+		op->nok++;
+	else
+		snprintf(op->last_err, sizeof(op->last_err), "%s", c->err);
+	switch (op->kind) {
+	case OP_QUERY:
+	case OP_SQL:
+		query_done(op, c);
+		break;
+	case OP_HOLD:
+		hold_done(op);
+		break;
+	case OP_LOCK:
+		lock_done(op, c);
+		break;
+	case OP_KILL:
+		kill_done(op, c);
+		break;
 	}
 }
 
@@ -551,31 +561,28 @@ static struct fr_mysql_op *op_new(struct fr_loop *l,
 				  const struct fr_mysql_params *p, size_t nconns,
 				  fr_mysql_fn fn, void *arg)
 {
-	struct fr_mysql_op *op = calloc(1, sizeof(*op));
-	const char *const *src[] = { &p->host, &p->socket, &p->user,
-				     &p->password, &p->database, &p->target_user };
-	const char **dst[] = { &op->p.host, &op->p.socket, &op->p.user,
-			       &op->p.password, &op->p.database,
-			       &op->p.target_user };
+	struct fr_mysql_op *op = fr_xcalloc(1, sizeof(*op));
+	const char *const *src[NPARAM_STRS] = {
+		&p->host, &p->socket, &p->user, &p->password, &p->database,
+		&p->target_user,
+	};
+	const char **dst[NPARAM_STRS] = {
+		&op->p.host, &op->p.socket, &op->p.user, &op->p.password,
+		&op->p.database, &op->p.target_user,
+	};
 
-	if (!op)
-		return NULL;
 	pthread_once(&lib_once, lib_init);
 	op->loop = l;
 	op->p = *p;
-	for (size_t i = 0; i < 6; i++) {
-		op->strs[i] = *src[i] ? strdup(*src[i]) : NULL;
+	for (size_t i = 0; i < NPARAM_STRS; i++) {
+		op->strs[i] = fr_xstrdup(*src[i]);
 		*dst[i] = op->strs[i];
 	}
 	op->fn = fn;
 	op->arg = arg;
 	fr_timer_init(&op->hold, on_hold_over, op);
 	fr_timer_init(&op->start, on_start, op);
-	op->conns = calloc(nconns ? nconns : 1, sizeof(*op->conns));
-	if (!op->conns) {
-		free(op);
-		return NULL;
-	}
+	op->conns = fr_xcalloc(nconns ? nconns : 1, sizeof(*op->conns));
 	op->nconns = nconns;
 	for (size_t i = 0; i < nconns; i++) {
 		op->conns[i].fd = -1;
@@ -586,15 +593,13 @@ static struct fr_mysql_op *op_new(struct fr_loop *l,
 	return op;
 }
 
-static int set_script(struct conn *c, const char *const *sqls, size_t n)
+/* The connection's statements (borrowed: the op owns the strings). */
+static void set_script(struct conn *c, const char *const *sqls, size_t n)
 {
-	c->sqls = calloc(n + 1, sizeof(char *));
-	if (!c->sqls)
-		return -ENOMEM;
+	c->sqls = fr_xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
 		c->sqls[i] = (char *)sqls[i];
 	c->nsql = n;
-	return 0;
 }
 
 static void on_start(struct fr_timer *t)
@@ -631,17 +636,31 @@ struct fr_mysql_op *fr_mysql_query(struct fr_loop *l,
 				   const char *sql, fr_mysql_fn fn, void *arg)
 {
 	struct fr_mysql_op *op = op_new(l, p, 1, fn, arg);
+	const char *s;
 
-	if (!op)
-		return NULL;
 	op->kind = OP_QUERY;
-	op->strs[6] = strdup(sql);
-	const char *s = op->strs[6];
-	if (!s || set_script(&op->conns[0], &s, 1) < 0) {
-		op_free(op);
-		return NULL;
-	}
+	op->sql = fr_xstrdup(sql);
+	s = op->sql;
+	set_script(&op->conns[0], &s, 1);
 	return op_go(op);
+}
+
+/* The ids of every connection of user but the asking one. */
+static char *kill_list_sql(const char *user)
+{
+	char *esc = fr_xmalloc(strlen(user) * 2 + 1), *sql;
+	size_t k = 0;
+
+	for (const char *q = user; *q; q++) {
+		if (*q == '\'' || *q == '\\')
+			esc[k++] = '\\';
+		esc[k++] = *q;
+	}
+	esc[k] = 0;
+	sql = fr_xasprintf("SELECT ID FROM information_schema.PROCESSLIST "
+			   "WHERE USER = '%s' AND ID <> CONNECTION_ID()", esc);
+	free(esc);
+	return sql;
 }
 
 struct fr_mysql_op *fr_mysql_action(struct fr_loop *l,
@@ -649,64 +668,37 @@ struct fr_mysql_op *fr_mysql_action(struct fr_loop *l,
 				    const struct fr_mysql_action *a,
 				    fr_mysql_fn fn, void *arg)
 {
-	size_t n = a->op == FR_MYSQL_HOLD ? a->connections : 1;
-	struct fr_mysql_op *op = op_new(l, p, n, fn, arg);
+	size_t n = a->op == FR_MYSQL_DO_HOLD ? a->connections : 1;
+	struct fr_mysql_op *op;
 
-	if (!op)
+	if (a->op < FR_MYSQL_DO_SQL || a->op > FR_MYSQL_DO_KILL)
 		return NULL;
+	op = op_new(l, p, n, fn, arg);
 	op->for_ns = a->for_ns;
 	switch (a->op) {
-	case FR_MYSQL_SQL: {
+	case FR_MYSQL_DO_SQL:
 		op->kind = OP_SQL;
-		op->strs[6] = strdup(a->sql ? a->sql : "DO 0");
-		const char *s = op->strs[6];
-		if (set_script(&op->conns[0], &s, 1) < 0)
-			goto err;
+		op->sql = fr_xstrdup(a->sql ? a->sql : "DO 0");
+		set_script(&op->conns[0], (const char *const *)&op->sql, 1);
 		break;
-	}
-	case FR_MYSQL_HOLD:
+	case FR_MYSQL_DO_HOLD:
 		op->kind = OP_HOLD;
 		for (size_t i = 0; i < n; i++)
-			if (set_script(&op->conns[i], NULL, 0) < 0)
-				goto err;
+			set_script(&op->conns[i], NULL, 0);
 		break;
-	case FR_MYSQL_LOCK: {
+	case FR_MYSQL_DO_LOCK: {
 		op->kind = OP_LOCK;
-		op->strs[6] = strdup(a->sql ? a->sql : "DO 0");
-		const char *s[2] = { "START TRANSACTION", op->strs[6] };
-		if (set_script(&op->conns[0], s, 2) < 0)
-			goto err;
+		op->sql = fr_xstrdup(a->sql ? a->sql : "DO 0");
+		const char *s[2] = { "START TRANSACTION", op->sql };
+		set_script(&op->conns[0], s, 2);
 		break;
 	}
-	case FR_MYSQL_KILL: {
+	case FR_MYSQL_DO_KILL:
 		op->kind = OP_KILL;
-		op->kill_user = strdup(a->kill_user ? a->kill_user : "");
-		char *esc = malloc(strlen(op->kill_user) * 2 + 1);
-		if (!esc)
-			goto err;
-		/* the id list: every connection of the user but ours */
-		size_t k = 0;
-		for (const char *q = op->kill_user; *q; q++) {
-			if (*q == '\'' || *q == '\\')
-				esc[k++] = '\\';
-			esc[k++] = *q;
-		}
-		esc[k] = 0;
-		if (asprintf(&op->strs[6],
-			     "SELECT ID FROM information_schema.PROCESSLIST "
-			     "WHERE USER = '%s' AND ID <> CONNECTION_ID()", esc) < 0)
-			op->strs[6] = NULL;
-		free(esc);
-		const char *s = op->strs[6];
-		if (!s || set_script(&op->conns[0], &s, 1) < 0)
-			goto err;
+		op->kill_user = fr_xstrdup(a->kill_user ? a->kill_user : "");
+		op->sql = kill_list_sql(op->kill_user);
+		set_script(&op->conns[0], (const char *const *)&op->sql, 1);
 		break;
-	}
-	default:
-		goto err;
 	}
 	return op_go(op);
-err:
-	op_free(op);
-	return NULL;
 }

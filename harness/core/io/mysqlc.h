@@ -40,9 +40,20 @@ struct fr_mysql_op *fr_mysql_query(struct fr_loop *l,
 				   const struct fr_mysql_params *p,
 				   const char *sql, fr_mysql_fn fn, void *arg);
 
-/* The timeline actions (op is enum fr_mysql_op from scenario.h). */
+/*
+ * What a timeline action does. The scenario model has its own enum for
+ * the `mysql:` step (io does not depend on it): the caller converts.
+ */
+enum fr_mysql_verb {
+	FR_MYSQL_DO_SQL,  /* run statements */
+	FR_MYSQL_DO_HOLD, /* hold N connections open */
+	FR_MYSQL_DO_LOCK, /* begin, run SQL (taking locks), never commit */
+	FR_MYSQL_DO_KILL, /* kill every connection of a user */
+};
+
+/* A timeline action. */
 struct fr_mysql_action {
-	int op;
+	int op;               /* enum fr_mysql_verb */
 	const char *sql;      /* sql / lock */
 	unsigned connections; /* hold */
 	uint64_t for_ns;      /* hold/lock: how long, 0 = until cancelled */

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "io/proc.h"
 #include "io/launch.h"
+#include "util/err.h"
 
 #include <faultrun/control.h>
 
@@ -147,13 +148,13 @@ int fr_child_spawn(struct fr_loop *l, struct fr_child *c,
 	fr_watch_init(&c->w, on_pidfd, c);
 	if (pipe2(ep, O_CLOEXEC) < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "faultrun: pipe: %s", strerror(errno));
+		fr_set_err(err, errlen, "pipe: %s", strerror(errno));
 		return ret;
 	}
 	pid = fork();
 	if (pid < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "faultrun: fork: %s", strerror(errno));
+		fr_set_err(err, errlen, "fork: %s", strerror(errno));
 		close(ep[0]);
 		close(ep[1]);
 		return ret;
@@ -173,18 +174,18 @@ int fr_child_spawn(struct fr_loop *l, struct fr_child *c,
 	if (n == (ssize_t)sizeof(f)) {
 		waitpid(pid, NULL, 0);
 		fr_sentinel_group(pid, false);
-		snprintf(err, errlen, "faultrun: cannot %s '%s': %s",
-			 f.stage == 1 ? "enter the directory" :
-			 f.stage == 2 ? "run" : "set the environment of",
-			 f.stage == 1 ? sp->cwd : sp->argv[0], strerror(f.err));
+		fr_set_err(err, errlen, "cannot %s '%s': %s",
+			   f.stage == 1 ? "enter the directory" :
+			   f.stage == 2 ? "run" : "set the environment of",
+			   f.stage == 1 ? sp->cwd : sp->argv[0], strerror(f.err));
 		return -f.err;
 	}
 	c->pid = pid;
 	c->pidfd = pidfd_open_(pid);
 	if (c->pidfd < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "faultrun: pidfd_open: %s (Linux 5.3 or "
-			 "later is needed)", strerror(errno));
+		fr_set_err(err, errlen, "pidfd_open: %s (Linux 5.3 or "
+			   "later is needed)", strerror(errno));
 		killpg(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		fr_sentinel_group(pid, false);
@@ -194,7 +195,7 @@ int fr_child_spawn(struct fr_loop *l, struct fr_child *c,
 	fcntl(c->pidfd, F_SETFD, FD_CLOEXEC);
 	ret = fr_watch_start(l, &c->w, c->pidfd, EPOLLIN);
 	if (ret < 0) {
-		snprintf(err, errlen, "faultrun: epoll: %s", strerror(-ret));
+		fr_set_err(err, errlen, "epoll: %s", strerror(-ret));
 		fr_child_abandon(l, c);
 		return ret;
 	}

@@ -1343,8 +1343,8 @@ static void exec_step(struct run *r, size_t i)
 			argv[0]);
 		if (fr_child_spawn(r->loop, &st->child, &sp, run_step_exited, st, err,
 				   sizeof(err)) < 0) {
-			tl_detail(r, st->idx, "%s", err + 10);
-			say(r, "%s", err + 10);
+			tl_detail(r, st->idx, "%s", err);
+			say(r, "%s", err);
 		} else {
 			st->running = true;
 			r->step_busy++;
@@ -1613,10 +1613,10 @@ static void target_start(struct run *r, bool restart)
 	if (fr_child_spawn(r->loop, &tg->child, &sp, target_exited, r, err,
 			   sizeof(err)) < 0) {
 		if (r->phase <= PH_STARTING) {
-			run_error(r, "%s", err + 10);
+			run_error(r, "%s", err);
 		} else {
-			lc_add(r, "not-ready", 0)->detail = xstrdup(err + 10);
-			say(r, "%s", err + 10);
+			lc_add(r, "not-ready", 0)->detail = xstrdup(err);
+			say(r, "%s", err);
 		}
 		return;
 	}
