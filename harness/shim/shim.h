@@ -85,32 +85,7 @@
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define SHIM_TLS __thread __attribute__((tls_model("initial-exec")))
 
-/*
- * Entry points glibc exports but declares only under _FORTIFY_SOURCE (which
- * the shim is built without) or not at all.
- */
-int __open_2(const char *path, int flags);
-int __open64_2(const char *path, int flags);
-int __openat_2(int dirfd, const char *path, int flags);
-int __openat64_2(int dirfd, const char *path, int flags);
-ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
-ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen);
-ssize_t __pread64_chk(int fd, void *buf, size_t n, off64_t off,
-		      size_t buflen);
-size_t __fread_chk(void *ptr, size_t ptrlen, size_t size, size_t n, FILE *f);
-size_t __fread_unlocked_chk(void *ptr, size_t ptrlen, size_t size, size_t n,
-			    FILE *f);
-char *__fgets_chk(char *s, size_t size, int n, FILE *f);
-char *__fgets_unlocked_chk(char *s, size_t size, int n, FILE *f);
-int __fprintf_chk(FILE *f, int flag, const char *fmt, ...);
-int __printf_chk(int flag, const char *fmt, ...);
-int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap);
-int __vprintf_chk(int flag, const char *fmt, va_list ap);
-int __dprintf_chk(int fd, int flag, const char *fmt, ...);
-int __vdprintf_chk(int fd, int flag, const char *fmt, va_list ap);
-int __underflow(FILE *f);
-int _IO_putc(int c, FILE *f);
-int _IO_getc(FILE *f);
+#include "glibc_private.h"
 
 /*
  * The real functions, one union per wrapped.def entry: `fn` has the
@@ -136,19 +111,16 @@ extern struct shim_real_table shim_real;
 #define SHIM_REAL(name) (shim_real.name.fn)
 
 /*
- * Make sure shim_real.name is bound (a call before our constructor ran,
- * from another library's constructor, binds everything here). Inside the
- * shim's own initialisation the symbol may not be bound yet: then the call
- * fails with ENOSYS rather than recurse (STYLE "Shim rules" 3).
+ * Whether shim_real.name is bound, binding everything first when it is not
+ * (a call before our constructor ran, from another library's constructor).
+ * Inside the shim's own initialisation the symbol may not be bound yet:
+ * then it stays false and the wrapper fails with ENOSYS rather than
+ * recurse (STYLE "Shim rules" 3):
+ *
+ *	if (unlikely(!SHIM_BOUND(close)))
+ *		return SHIM_FAIL_M1(ENOSYS);
  */
-#define SHIM_BIND(name, fail)                                              \
-	do {                                                               \
-		if (unlikely(!shim_real.name.fn)) {                        \
-			shim_init();                                       \
-			if (!shim_real.name.fn)                            \
-				return SHIM_FAIL_##fail(ENOSYS);           \
-		}                                                          \
-	} while (0)
+#define SHIM_BOUND(name) shim_bound(&shim_real.name.obj)
 
 /* How each entry point reports a failure (the FAIL field of wrapped.def). */
 #define SHIM_FAIL_M1(e) (errno = (e), -1)
@@ -169,6 +141,15 @@ extern struct fr_ctl *shim_ctl;
 extern _Atomic uint32_t *shim_armed_word;
 /* FAULTSHIM_DEBUG is set. */
 extern bool shim_debug;
+
+/* See SHIM_BOUND. */
+static inline bool shim_bound(void *const *slot)
+{
+	if (likely(*slot != NULL))
+		return true;
+	shim_init();
+	return *slot != NULL;
+}
 
 /*
  * THE hot-path test: whether any rule is armed for one of `bits` (FR_OPBIT
@@ -203,6 +184,39 @@ static inline bool shim_armed(uint32_t bits)
 /* the socket operations: connect, accept and poll-family slow paths */
 #define SHIM_OPS_NET                                                       \
 	(SHIM_B(CONNECT) | SHIM_B(ACCEPT) | SHIM_B(SEND) | SHIM_B(RECV))
+
+/*
+ * The one fast path, generated for every wrapped.def row whose decision is
+ * out of line in `static ret slow_<name> params` (generated or written by
+ * hand): the exported function tests that the real function is bound,
+ * then `armed` (a shim_armed() test, one relaxed load), then `pass` (the
+ * fd table's "armed, but not for this fd" check, or false), and otherwise
+ * tail-calls the real function. Binding before our constructor ran is
+ * out of line too (unbound_<name>), so the exported function sets up no
+ * stack frame (docs/performance.md). slow_<name> decides completely, so
+ * unbound_<name> may call it whatever is armed.
+ */
+#define SHIM_GEN_FAST(name, ret, params, args, fail, armed, pass)          \
+	static __attribute__((noinline, cold)) ret unbound_##name params   \
+	{                                                                  \
+		if (!shim_bound(&shim_real.name.obj))                      \
+			return SHIM_FAIL_##fail(ENOSYS);                   \
+		return slow_##name args;                                   \
+	}                                                                  \
+	ret name params                                                    \
+	{                                                                  \
+		if (unlikely(!shim_real.name.fn))                          \
+			return unbound_##name args;                        \
+		if (likely(!(armed)))                                      \
+			return SHIM_REAL(name) args;                       \
+		if (pass)                                                  \
+			return SHIM_REAL(name) args;                       \
+		return slow_##name args;                                   \
+	}
+
+/* The declaration of a slow path (generated or hand-written). */
+#define SHIM_SLOW(name, ret, params)                                       \
+	static __attribute__((noinline)) ret slow_##name params
 
 /* Write a "faultshim[pid]: ..." line to stderr when FAULTSHIM_DEBUG is set. */
 void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -460,6 +474,26 @@ void shim_settle(const struct shim_verdict *v, ssize_t done);
  * Socket calls use shim_sock_apply() instead (O_NONBLOCK, SO_RCVTIMEO).
  */
 int shim_wait(const struct shim_verdict *v);
+
+/* Outcomes that fail a call before it is made (masks for shim_gate). */
+#define SHIM_FAILS_PATH (1u << SHIM_FAIL)
+#define SHIM_FAILS_ALL                                                     \
+	((1u << SHIM_FAIL) | (1u << SHIM_RESET) | (1u << SHIM_REFUSE))
+
+/*
+ * The verdict switch every wrapper shares, before its real call: true when
+ * the call must fail with v->err (its outcome is in `fails`: calls naming
+ * paths know only SHIM_FAIL, the others also a reset or refusal); a delay
+ * or stall is waited out first. SHIM_LIMIT/SHIM_COUNT are the caller's.
+ */
+static inline bool shim_gate(const struct shim_verdict *v, unsigned fails)
+{
+	if ((1u << v->what) & fails)
+		return true;
+	if (v->what == SHIM_DELAY || v->what == SHIM_STALL)
+		shim_wait(v);
+	return false;
+}
 
 /*
  * Wait until slot idx is disarmed, the deadline (CLOCK_MONOTONIC ns, 0 =

@@ -41,6 +41,17 @@ static int stream_fd(FILE *f)
 	return fd;
 }
 
+/* The first `allow` bytes of a short write, to stream f or (f NULL) fd. */
+static size_t limit_write(FILE *f, int fd, const void *data, size_t allow)
+{
+	ssize_t w;
+
+	if (f)
+		return SHIM_REAL(fwrite)(data, 1, allow, f);
+	w = SHIM_REAL(write)(fd, data, allow);
+	return w > 0 ? (size_t)w : 0;
+}
+
 /*
  * Decide a write of len bytes to stream f (or, f NULL, to fd, for
  * dprintf). Returns true when the call was handled as a failure: errno
@@ -59,27 +70,12 @@ static bool wgate(FILE *f, int fd, const void *data, size_t len,
 		shim_verdict_init(v, FR_OP_WRITE);
 		return false;
 	}
-	switch (shim_decide_fd(FR_OP_WRITE, fd, len, fn, flags, v)) {
-	case SHIM_FAIL:
-	case SHIM_RESET:
-	case SHIM_REFUSE:
-		break;
-	case SHIM_LIMIT:
-		if (data && v->allow) {
-			if (f) {
-				*moved = SHIM_REAL(fwrite)(data, 1, v->allow, f);
-			} else {
-				ssize_t w = SHIM_REAL(write)(fd, data, v->allow);
-				*moved = w > 0 ? (size_t)w : 0;
-			}
-		}
+	shim_decide_fd(FR_OP_WRITE, fd, len, fn, flags, v);
+	if (v->what == SHIM_LIMIT) {
+		if (data && v->allow)
+			*moved = limit_write(f, fd, data, v->allow);
 		shim_settle(v, (ssize_t)*moved);
-		break;
-	case SHIM_DELAY:
-	case SHIM_STALL:
-		shim_wait(v);
-		return false;
-	default:
+	} else if (!shim_gate(v, SHIM_FAILS_ALL)) {
 		return false;
 	}
 	shim_stdio_set_error(f);
@@ -100,20 +96,12 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
 		shim_verdict_init(v, FR_OP_READ);
 		return false;
 	}
-	switch (shim_decide_fd(FR_OP_READ, fd, len, fn, 0, v)) {
-	case SHIM_FAIL:
-	case SHIM_RESET:
-	case SHIM_REFUSE:
-		shim_stdio_set_error(f);
-		errno = v->err;
-		return true;
-	case SHIM_DELAY:
-	case SHIM_STALL:
-		shim_wait(v);
+	shim_decide_fd(FR_OP_READ, fd, len, fn, 0, v);
+	if (!shim_gate(v, SHIM_FAILS_ALL))
 		return false;
-	default:
-		return false;
-	}
+	shim_stdio_set_error(f);
+	errno = v->err;
+	return true;
 }
 
 /* ---- opens ------------------------------------------------------------ */
@@ -122,24 +110,17 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
 	{                                                                  \
 		struct shim_verdict v;                                     \
 		FILE *r;                                                   \
-		SHIM_BIND(name, NULLP);                                    \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_NULLP(ENOSYS);                    \
 		if (likely(!shim_armed(SHIM_OPS_OPEN))) {                  \
 			r = SHIM_REAL(name)(path, mode);                   \
 			if (r)                                             \
 				shim_fd_opened(stream_fd(r));              \
 			return r;                                          \
 		}                                                          \
-		switch (shim_decide_path(FR_OP_OPEN, AT_FDCWD, path, #name, \
-					 &v)) {                            \
-		case SHIM_FAIL:                                            \
+		shim_decide_path(FR_OP_OPEN, AT_FDCWD, path, #name, &v);   \
+		if (shim_gate(&v, SHIM_FAILS_PATH))                        \
 			return SHIM_FAIL_NULLP(v.err);                     \
-		case SHIM_DELAY:                                           \
-		case SHIM_STALL:                                           \
-			shim_wait(&v);                                     \
-			break;                                             \
-		default:                                                   \
-			break;                                             \
-		}                                                          \
 		r = SHIM_REAL(name)(path, mode);                           \
 		if (r)                                                     \
 			shim_fd_record_open(stream_fd(r), AT_FDCWD, path); \
@@ -158,7 +139,8 @@ FILE *fopen64(const char *path, const char *mode) SHIM_FOPEN_BODY(fopen64)
 		struct shim_verdict v;                                     \
 		int oldfd, err;                                            \
 		FILE *r;                                                   \
-		SHIM_BIND(name, NULLP);                                    \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_NULLP(ENOSYS);                    \
 		oldfd = stream_fd(f);                                      \
 		if (likely(!shim_armed(SHIM_OPS_OPEN)) || !path) {         \
 			r = SHIM_REAL(name)(path, mode, f);                \
@@ -169,20 +151,13 @@ FILE *fopen64(const char *path, const char *mode) SHIM_FOPEN_BODY(fopen64)
 			}                                                  \
 			return r;                                          \
 		}                                                          \
-		switch (shim_decide_path(FR_OP_OPEN, AT_FDCWD, path, #name, \
-					 &v)) {                            \
-		case SHIM_FAIL:                                            \
+		shim_decide_path(FR_OP_OPEN, AT_FDCWD, path, #name, &v);   \
+		if (shim_gate(&v, SHIM_FAILS_PATH)) {                      \
 			err = v.err;                                       \
 			SHIM_REAL(fclose)(f);                              \
 			shim_fd_forget(oldfd);                             \
 			errno = err;                                       \
 			return NULL;                                       \
-		case SHIM_DELAY:                                           \
-		case SHIM_STALL:                                           \
-			shim_wait(&v);                                     \
-			break;                                             \
-		default:                                                   \
-			break;                                             \
 		}                                                          \
 		r = SHIM_REAL(name)(path, mode, f);                        \
 		shim_fd_forget(oldfd);                                     \
@@ -202,7 +177,8 @@ FILE *freopen64(const char *path, const char *mode, FILE *f)
 	{                                                                  \
 		struct shim_verdict v;                                     \
 		size_t len, moved, r;                                      \
-		SHIM_BIND(name, ZERO);                                     \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_ZERO(ENOSYS);                     \
 		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !size || !n)    \
 			return SHIM_REAL(name)(buf, size, n, f);           \
 		len = n > SIZE_MAX / size ? SIZE_MAX : size * n;           \
@@ -223,7 +199,8 @@ size_t fwrite_unlocked(const void *buf, size_t size, size_t n, FILE *f)
 		struct shim_verdict v;                                     \
 		size_t len, moved;                                         \
 		int r;                                                     \
-		SHIM_BIND(name, EOFV);                                     \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_EOFV(ENOSYS);                     \
 		if (likely(!shim_armed(SHIM_OPS_WRITE)))                   \
 			return SHIM_REAL(name)(s, f);                      \
 		len = strlen(s);                                           \
@@ -243,7 +220,8 @@ int puts(const char *s)
 	size_t len, moved;
 	int r;
 
-	SHIM_BIND(puts, EOFV);
+	if (unlikely(!SHIM_BOUND(puts)))
+		return SHIM_FAIL_EOFV(ENOSYS);
 	if (likely(!shim_armed(SHIM_OPS_WRITE)))
 		return SHIM_REAL(puts)(s);
 	len = strlen(s) + 1; /* and the newline */
@@ -260,7 +238,8 @@ int puts(const char *s)
 		struct shim_verdict v;                                     \
 		size_t moved;                                              \
 		int r;                                                     \
-		SHIM_BIND(name, EOFV);                                     \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_EOFV(ENOSYS);                     \
 		if (likely(!shim_armed(SHIM_OPS_WRITE)))                   \
 			return SHIM_REAL(name) args;                       \
 		if (wgate(stream, -1, NULL, 1, #name, 0, &v, &moved))      \
@@ -347,39 +326,45 @@ out_real:
 
 int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
-	SHIM_BIND(vfprintf, M1);
+	if (unlikely(!SHIM_BOUND(vfprintf)))
+		return SHIM_FAIL_M1(ENOSYS);
 	return SHIM_VPRINTF(vfprintf, (f, fmt, ap), f, -1, -1, "vfprintf");
 }
 
 int vprintf(const char *fmt, va_list ap)
 {
-	SHIM_BIND(vprintf, M1);
+	if (unlikely(!SHIM_BOUND(vprintf)))
+		return SHIM_FAIL_M1(ENOSYS);
 	return SHIM_VPRINTF(vprintf, (fmt, ap), stdout, -1, -1, "vprintf");
 }
 
 int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
 {
-	SHIM_BIND(__vfprintf_chk, M1);
+	if (unlikely(!SHIM_BOUND(__vfprintf_chk)))
+		return SHIM_FAIL_M1(ENOSYS);
 	return SHIM_VPRINTF(__vfprintf_chk, (f, flag, fmt, ap), f, -1, flag,
 			    "__vfprintf_chk");
 }
 
 int __vprintf_chk(int flag, const char *fmt, va_list ap)
 {
-	SHIM_BIND(__vprintf_chk, M1);
+	if (unlikely(!SHIM_BOUND(__vprintf_chk)))
+		return SHIM_FAIL_M1(ENOSYS);
 	return SHIM_VPRINTF(__vprintf_chk, (flag, fmt, ap), stdout, -1, flag,
 			    "__vprintf_chk");
 }
 
 int vdprintf(int fd, const char *fmt, va_list ap)
 {
-	SHIM_BIND(vdprintf, M1);
+	if (unlikely(!SHIM_BOUND(vdprintf)))
+		return SHIM_FAIL_M1(ENOSYS);
 	return SHIM_VPRINTF(vdprintf, (fd, fmt, ap), NULL, fd, -1, "vdprintf");
 }
 
 int __vdprintf_chk(int fd, int flag, const char *fmt, va_list ap)
 {
-	SHIM_BIND(__vdprintf_chk, M1);
+	if (unlikely(!SHIM_BOUND(__vdprintf_chk)))
+		return SHIM_FAIL_M1(ENOSYS);
 	return SHIM_VPRINTF(__vdprintf_chk, (fd, flag, fmt, ap), NULL, fd,
 			    flag, "__vdprintf_chk");
 }
@@ -388,7 +373,8 @@ int __vdprintf_chk(int fd, int flag, const char *fmt, va_list ap)
 	{                                                                  \
 		va_list ap;                                                \
 		int r;                                                     \
-		SHIM_BIND(bind, M1);                                       \
+		if (unlikely(!SHIM_BOUND(bind)))                           \
+			return SHIM_FAIL_M1(ENOSYS);                       \
 		va_start(ap, fmt);                                         \
 		r = SHIM_VPRINTF(real, realargs, f, fd, flag, fn);         \
 		va_end(ap);                                                \
@@ -423,7 +409,8 @@ int __dprintf_chk(int fd, int flag, const char *fmt, ...)
 	{                                                                  \
 		struct shim_verdict v;                                     \
 		size_t pending, moved;                                     \
-		SHIM_BIND(name, EOFV);                                     \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_EOFV(ENOSYS);                     \
 		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !f)             \
 			return SHIM_REAL(name)(f);                         \
 		pending = __fpending(f);                                   \
@@ -442,7 +429,8 @@ int fclose(FILE *f)
 	size_t pending, moved;
 	int fd, r, err;
 
-	SHIM_BIND(fclose, EOFV);
+	if (unlikely(!SHIM_BOUND(fclose)))
+		return SHIM_FAIL_EOFV(ENOSYS);
 	if (likely(!shim_armed(SHIM_OPS_WRITE))) {
 		if (likely(!table_used()))
 			return SHIM_REAL(fclose)(f);
@@ -475,7 +463,8 @@ int fclose(FILE *f)
 	{                                                                  \
 		struct shim_verdict v;                                     \
 		size_t len;                                                \
-		SHIM_BIND(name, ZERO);                                     \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_ZERO(ENOSYS);                     \
 		if (likely(!shim_armed(SHIM_OPS_READ)) || !size || !n)     \
 			return SHIM_REAL(name) args;                       \
 		len = n > SIZE_MAX / size ? SIZE_MAX : size * n;           \
@@ -500,7 +489,8 @@ size_t __fread_unlocked_chk(void *buf, size_t buflen, size_t size, size_t n,
 #define SHIM_READ_BODY(name, stream, want, args, failv)                    \
 	{                                                                  \
 		struct shim_verdict v;                                     \
-		SHIM_BIND(name, failv);                                    \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_##failv(ENOSYS);                  \
 		if (likely(!shim_armed(SHIM_OPS_READ)))                    \
 			return SHIM_REAL(name) args;                       \
 		if (rgate(stream, want, #name, &v))                        \
