@@ -232,52 +232,44 @@ static bool is_true(const char *v)
 	return !v || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0;
 }
 
-int fr_rule_set(struct fr_rule *r, const char *key, const char *value,
-		char *err, size_t errlen)
+/* A bare word: an action without value, or operations. */
+static int set_word(struct fr_rule *r, const char *key, char *err,
+		    size_t errlen)
 {
 	char bad[64];
+
+	if (strcmp(key, "short") == 0 || strcmp(key, "stall") == 0 ||
+	    strcmp(key, "reset") == 0 || strcmp(key, "refuse") == 0)
+		return fr_rule_set(r, key, "true", err, errlen);
+	uint32_t ops = parse_ops(key, bad, sizeof(bad));
+	if (!ops) {
+		const char *names[FR_OP_STATFS + 4];
+		size_t n = 0;
+		for (unsigned op = 0; op < FR_OP_STATFS; op++)
+			names[n++] = fr_op_name(op);
+		names[n++] = "short";
+		names[n++] = "stall";
+		names[n++] = "reset";
+		names[n++] = "refuse";
+		const char *near = fr_nearest(bad, names, n);
+		return fail(err, errlen,
+			    "unknown operation or action '%s'%s%s%s", bad,
+			    near ? " (did you mean '" : "",
+			    near ? near : "", near ? "'?)" : "");
+	}
+	r->ops |= ops;
+	return 0;
+}
+
+/*
+ * The action fields (action, errno, short, reset, refuse, stall, delay,
+ * budget). Returns 1 when key is not one of them.
+ */
+static int set_action_field(struct fr_rule *r, const char *key,
+			    const char *value, char *err, size_t errlen)
+{
 	int ret;
 
-	if (!value) {
-		/* a bare word: an action without value, or operations */
-		if (strcmp(key, "short") == 0 || strcmp(key, "stall") == 0 ||
-		    strcmp(key, "reset") == 0 || strcmp(key, "refuse") == 0)
-			return fr_rule_set(r, key, "true", err, errlen);
-		uint32_t ops = parse_ops(key, bad, sizeof(bad));
-		if (!ops) {
-			const char *names[FR_OP_STATFS + 4];
-			size_t n = 0;
-			for (unsigned op = 0; op < FR_OP_STATFS; op++)
-				names[n++] = fr_op_name(op);
-			names[n++] = "short";
-			names[n++] = "stall";
-			names[n++] = "reset";
-			names[n++] = "refuse";
-			const char *near = fr_nearest(bad, names, n);
-			return fail(err, errlen,
-				    "unknown operation or action '%s'%s%s%s", bad,
-				    near ? " (did you mean '" : "",
-				    near ? near : "", near ? "'?)" : "");
-		}
-		r->ops |= ops;
-		return 0;
-	}
-
-	if (strcmp(key, "name") == 0) {
-		for (const char *p = value; *p; p++)
-			if (isspace((unsigned char)*p) || *p == '=')
-				return fail(err, errlen,
-					    "'name=%s': a name has no spaces or '='", value);
-		return copy_field(r->name, sizeof(r->name), key, value, err, errlen);
-	}
-	if (strcmp(key, "op") == 0 || strcmp(key, "ops") == 0) {
-		uint32_t ops = parse_ops(value, bad, sizeof(bad));
-		if (!ops)
-			return fail(err, errlen, "'%s=%s': unknown operation '%s'",
-				    key, value, bad);
-		r->ops |= ops;
-		return 0;
-	}
 	if (strcmp(key, "action") == 0) {
 		/* action: short | stall | reset | refuse (others take a value) */
 		for (unsigned a = FR_ACT_SHORT; a < FR_ACT_COUNT; a++)
@@ -339,6 +331,76 @@ int fr_rule_set(struct fr_rule *r, const char *key, const char *value,
 		r->amount = bytes;
 		return 0;
 	}
+	return 1;
+}
+
+static int set_probability(struct fr_rule *r, const char *value, char *err,
+			   size_t errlen)
+{
+	const char *end;
+	double p;
+	if (parse_number(value, &p, &end) < 0 || *end || p > 1.0)
+		return fail(err, errlen,
+			    "'probability=%s': expected a number from 0 to 1", value);
+	r->probability = p;
+	if (p >= 1.0) {
+		r->flags &= ~FR_RULE_PROB;
+	} else {
+		r->flags |= FR_RULE_PROB;
+		r->prob_threshold = (uint64_t)ldexp(p, 64);
+	}
+	return 0;
+}
+
+static int set_host(struct fr_rule *r, const char *value, char *err,
+		    size_t errlen)
+{
+	const char *v = value;
+	char buf[INET6_ADDRSTRLEN + 2];
+	memset(r->host, 0, sizeof(r->host));
+	if (strcmp(v, "localhost") == 0)
+		v = "127.0.0.1";
+	if (v[0] == '[' && strlen(v) < sizeof(buf) && v[strlen(v) - 1] == ']') {
+		snprintf(buf, sizeof(buf), "%.*s", (int)strlen(v) - 2, v + 1);
+		v = buf;
+	}
+	if (inet_pton(AF_INET, v, r->host) == 1)
+		r->host_family = AF_INET;
+	else if (inet_pton(AF_INET6, v, r->host) == 1)
+		r->host_family = AF_INET6;
+	else
+		return fail(err, errlen,
+			    "'host=%s': expected an IPv4 or IPv6 address", value);
+	r->flags |= FR_RULE_HOST;
+	return 0;
+}
+
+/*
+ * The selector and counting fields (name, op, path, unix, proc,
+ * probability, after, times, port, lport, host). Returns 1 when key is not
+ * one of them.
+ */
+static int set_selector_field(struct fr_rule *r, const char *key,
+			      const char *value, char *err, size_t errlen)
+{
+	char bad[64];
+	int ret;
+
+	if (strcmp(key, "name") == 0) {
+		for (const char *p = value; *p; p++)
+			if (isspace((unsigned char)*p) || *p == '=')
+				return fail(err, errlen,
+					    "'name=%s': a name has no spaces or '='", value);
+		return copy_field(r->name, sizeof(r->name), key, value, err, errlen);
+	}
+	if (strcmp(key, "op") == 0 || strcmp(key, "ops") == 0) {
+		uint32_t ops = parse_ops(value, bad, sizeof(bad));
+		if (!ops)
+			return fail(err, errlen, "'%s=%s': unknown operation '%s'",
+				    key, value, bad);
+		r->ops |= ops;
+		return 0;
+	}
 	if (strcmp(key, "path") == 0)
 		return copy_field(r->path, sizeof(r->path), key, value, err, errlen);
 	if (strcmp(key, "unix") == 0)
@@ -346,21 +408,8 @@ int fr_rule_set(struct fr_rule *r, const char *key, const char *value,
 				  err, errlen);
 	if (strcmp(key, "proc") == 0)
 		return copy_field(r->proc, sizeof(r->proc), key, value, err, errlen);
-	if (strcmp(key, "probability") == 0) {
-		const char *end;
-		double p;
-		if (parse_number(value, &p, &end) < 0 || *end || p > 1.0)
-			return fail(err, errlen,
-				    "'probability=%s': expected a number from 0 to 1", value);
-		r->probability = p;
-		if (p >= 1.0) {
-			r->flags &= ~FR_RULE_PROB;
-		} else {
-			r->flags |= FR_RULE_PROB;
-			r->prob_threshold = (uint64_t)ldexp(p, 64);
-		}
-		return 0;
-	}
+	if (strcmp(key, "probability") == 0)
+		return set_probability(r, value, err, errlen);
 	if (strcmp(key, "after") == 0)
 		return parse_count(key, value, &r->after, err, errlen);
 	if (strcmp(key, "times") == 0) {
@@ -375,26 +424,24 @@ int fr_rule_set(struct fr_rule *r, const char *key, const char *value,
 		return parse_port(key, value, &r->port, err, errlen);
 	if (strcmp(key, "lport") == 0)
 		return parse_port(key, value, &r->lport, err, errlen);
-	if (strcmp(key, "host") == 0) {
-		const char *v = value;
-		char buf[INET6_ADDRSTRLEN + 2];
-		memset(r->host, 0, sizeof(r->host));
-		if (strcmp(v, "localhost") == 0)
-			v = "127.0.0.1";
-		if (v[0] == '[' && strlen(v) < sizeof(buf) && v[strlen(v) - 1] == ']') {
-			snprintf(buf, sizeof(buf), "%.*s", (int)strlen(v) - 2, v + 1);
-			v = buf;
-		}
-		if (inet_pton(AF_INET, v, r->host) == 1)
-			r->host_family = AF_INET;
-		else if (inet_pton(AF_INET6, v, r->host) == 1)
-			r->host_family = AF_INET6;
-		else
-			return fail(err, errlen,
-				    "'host=%s': expected an IPv4 or IPv6 address", value);
-		r->flags |= FR_RULE_HOST;
-		return 0;
-	}
+	if (strcmp(key, "host") == 0)
+		return set_host(r, value, err, errlen);
+	return 1;
+}
+
+int fr_rule_set(struct fr_rule *r, const char *key, const char *value,
+		char *err, size_t errlen)
+{
+	int ret;
+
+	if (!value)
+		return set_word(r, key, err, errlen);
+	ret = set_action_field(r, key, value, err, errlen);
+	if (ret <= 0)
+		return ret;
+	ret = set_selector_field(r, key, value, err, errlen);
+	if (ret <= 0)
+		return ret;
 
 	const char *near = fr_nearest(key, rule_keys, N_RULE_KEYS);
 	return fail(err, errlen, "unknown field '%s'%s%s%s", key,

@@ -1,5 +1,5 @@
 /*
- * Socket faults: what wrap_sock.c, wrap_poll.c and stall.c share (issue 3).
+ * Socket faults: what wrap_sock.c, the readiness wrappers and stall.c share.
  * What the rest of the shim needs (shim_sock_apply, shim_sock_episode,
  * shim_sock_forget, shim_stall_fire) is declared in shim.h.
  *
