@@ -169,6 +169,8 @@ static inline bool shim_armed(uint32_t bits)
 #define SHIM_B(op) FR_OPBIT(FR_OP_##op)
 #define SHIM_OPS_WRITE (SHIM_B(WRITE) | SHIM_B(SEND))
 #define SHIM_OPS_READ (SHIM_B(READ) | SHIM_B(RECV))
+#define SHIM_OPS_SEND SHIM_B(SEND)
+#define SHIM_OPS_RECV SHIM_B(RECV)
 #define SHIM_OPS_FSYNC SHIM_B(FSYNC)
 #define SHIM_OPS_TRUNCATE SHIM_B(TRUNCATE)
 #define SHIM_OPS_ALLOCATE SHIM_B(ALLOCATE)
@@ -213,6 +215,17 @@ static inline bool shim_armed(uint32_t bits)
 			return SHIM_REAL(name) args;                       \
 		return slow_##name args;                                   \
 	}
+
+/*
+ * The fast path of a call on an fd of operation op: armed for op (or, for
+ * read/write, the recv/send the same call is on a socket)? then the fd
+ * table's quick check. Also the shape FD_FAST in wrapped.def: the
+ * exported function is generated, slow_<name> written by hand.
+ */
+#define SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)                \
+	SHIM_GEN_FAST(name, ret, params, args, fail,                       \
+		      shim_armed(SHIM_OPS_##op),                           \
+		      shim_fd_quick_pass(FR_OP_##op, fd))
 
 /* The declaration of a slow path (generated or hand-written). */
 #define SHIM_SLOW(name, ret, params)                                       \

@@ -61,9 +61,7 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 		shim_decide_fd(FR_OP_##op, fd, n, #name, 0, &v);           \
 		SHIM_FD_APPLY(name, ret, args, fail, n = v.allow)          \
 	}                                                                  \
-	SHIM_GEN_FAST(name, ret, params, args, fail,                       \
-		      shim_armed(SHIM_OPS_##op),                           \
-		      shim_fd_quick_pass(FR_OP_##op, fd))
+	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /* writev(fd, iov, cnt, ...), readv(...): a short write cuts the vector */
 #define SHIM_GEN_FD_IOV(name, ret, params, args, op, fail)                 \
@@ -78,9 +76,7 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 			iov = cut;                                         \
 		})                                                         \
 	}                                                                  \
-	SHIM_GEN_FAST(name, ret, params, args, fail,                       \
-		      shim_armed(SHIM_OPS_##op),                           \
-		      shim_fd_quick_pass(FR_OP_##op, fd))
+	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /* fsync(fd), ftruncate(fd, len)...: no bytes, so no short or budget */
 #define SHIM_GEN_FD_PLAIN(name, ret, params, args, op, fail)               \
@@ -93,9 +89,7 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 			return SHIM_FAIL_##fail(v.err);                    \
 		return SHIM_REAL(name) args;                               \
 	}                                                                  \
-	SHIM_GEN_FAST(name, ret, params, args, fail,                       \
-		      shim_armed(SHIM_OPS_##op),                           \
-		      shim_fd_quick_pass(FR_OP_##op, fd))
+	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /* fallocate(fd, mode, off, len), posix_fallocate: all of len or ENOSPC */
 #define SHIM_GEN_FD_ALLOC(name, ret, params, args, op, fail)               \
@@ -111,9 +105,7 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 		shim_settle(&v, r == 0 ? (ssize_t)v.taken : -1);           \
 		return r;                                                  \
 	}                                                                  \
-	SHIM_GEN_FAST(name, ret, params, args, fail,                       \
-		      shim_armed(SHIM_OPS_##op),                           \
-		      shim_fd_quick_pass(FR_OP_##op, fd))
+	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /*
  * Opens. `mode` is read from the varargs only when the flags say the real

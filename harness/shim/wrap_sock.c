@@ -492,15 +492,7 @@ static void msg_cut(const struct msghdr *msg, struct msghdr *out,
 		shim_settle(&v, r);                                        \
 		return r;                                                  \
 	}                                                                  \
-	SHIM_GEN_SOCK_FAST(name, ret, params, args, op, fail)
-
-/*
- * The fast path of a socket call: armed for op? armed but not for this
- * socket (the fd table already knows)? then straight to libc.
- */
-#define SHIM_GEN_SOCK_FAST(name, ret, params, args, op, fail)              \
-	SHIM_GEN_FAST(name, ret, params, args, fail, shim_armed(SHIM_B(op)), \
-		      shim_fd_quick_pass(FR_OP_##op, fd))
+	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /*
  * sendmsg/recvmsg: `short` cuts the vector; MSG_ERRQUEUE is not the peer.
@@ -529,7 +521,7 @@ static void msg_cut(const struct msghdr *msg, struct msghdr *out,
 		shim_settle(&v, r);                                        \
 		return r;                                                  \
 	}                                                                  \
-	SHIM_GEN_SOCK_FAST(name, ret, params, args, op, fail)
+	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /* what recvmsg() writes back into the caller's header */
 #define SOCK_RECVMSG_BACK                                                  \
