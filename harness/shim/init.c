@@ -2,7 +2,7 @@
  * Initialisation: bind the real functions, attach the control block.
  *
  * shim_init() is idempotent and cheap once done. Every wrapper reaches it
- * (through SHIM_BIND) when its real function is not bound yet, so a call
+ * (through SHIM_BOUND or its unbound_<name>) when its real function is not bound yet, so a call
  * from another library's constructor that runs before ours still works
  * and still obeys the rules. The block's path comes from FAULTRUN_CTL; a
  * missing, foreign or malformed block leaves injection off (shim_armed_word

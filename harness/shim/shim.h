@@ -12,36 +12,54 @@
  * is armed for the call's operation: no lock, allocation, syscall or errno
  * change, so it is safe in signal handlers.
  *
- * HOW TO ADD A FAMILY (sockets, say)
+ * HOW TO ADD A FAMILY (say "ipc", in wrap_ipc.c)
  * 1. Declare each entry point once in wrapped.def, as
- *      WRAP_SOCK(name, ret, (params), (args), OP, SHAPE, FAIL, "ERRNOS")
+ *      WRAP_IPC(name, ret, (params), (args), OP, SHAPE, FAIL, "ERRNOS")
  *    (see the field list at the top of wrapped.def) and add the
- *    `#ifndef WRAP_SOCK / #define WRAP_SOCK WRAP` default there. That
- *    alone gives the real-function pointer (shim_real.name), its dlsym
- *    binding with the self-check, the `visibility("default")` export, the
- *    version-script line (faultshim.map is generated from the list) and a
- *    row in the exported-symbol test and in the generated per-function
- *    tests (which then require a case for it).
- * 2. Write the bodies in wrap_sock.c. Either generate them from a shape:
- *      #define WRAP(...)
- *      #define WRAP_SOCK(name, ret, params, args, op, shape, fail, e) \
+ *    `#ifndef WRAP_IPC / #define WRAP_IPC WRAP` default there. That alone
+ *    gives the prototype (below), the real-function pointer
+ *    (shim_real.name), its dlsym binding with the self-check, the
+ *    `visibility("default")` export, the version-script line
+ *    (faultshim.map is generated from the list) and a row in the
+ *    exported-symbol test, the static test and the generated per-function
+ *    tests (which then require a case for it). A glibc entry point its
+ *    headers do not declare goes to glibc_private.h too (the tests call it).
+ * 2. Generate the bodies at the end of wrap_ipc.c:
+ *      #define WRAP(name, ret, params, args, op, shape, fail, errnos)
+ *      #define WRAP_IPC(name, ret, params, args, op, shape, fail, errnos) \
  *              SHIM_GEN_##shape(name, ret, params, args, op, fail)
  *      #include "wrapped.def"
- *    with one SHIM_GEN_<SHAPE> macro per shape (see wrap_fd.c), or give the
- *    entry the shape MANUAL and write the function by hand. Every body
- *    starts with SHIM_BIND(name, fail) and `if (likely(!shim_armed(bits)))
- *    return SHIM_REAL(name) args;` and only then does anything else.
+ *    SHAPE names the generator. Prefer the existing ones: the fd shapes
+ *    FD_BUF, FD_IOV, FD_PLAIN, FD_ALLOC, XFER and the opens (wrap_fd.c),
+ *    SOCK_BUF and SOCK_MSG_* (wrap_sock.c), PATH, PATHAT, RENAME*, the
+ *    free-space shapes (wrap_fs.c). A new shape is a SHIM_GEN_<SHAPE>
+ *    macro that writes `SHIM_SLOW(name, ret, params) { ...decide and
+ *    apply... }` and then the one fast path, SHIM_GEN_FD_FAST (fd calls)
+ *    or SHIM_GEN_FAST (any `armed` test). When only the decision differs,
+ *    give the row the shape FD_FAST (or a family's *_FAST, see
+ *    wrap_poll.c) and write just `slow_<name>` by hand, before the
+ *    #include. MANUAL rows are written whole, by hand; such a body starts
+ *      if (unlikely(!SHIM_BOUND(name)))
+ *              return SHIM_FAIL_<FAIL>(ENOSYS);
+ *      if (likely(!shim_armed(bits)))
+ *              return SHIM_REAL(name) args;
+ *    and only then does anything else. Macros never hide a return from a
+ *    hand-written body; generators write whole functions.
  * 3. Decide with shim_decide_fd() (fd calls: an fd's kind, path or peer
  *    and the rule selectors are matched through the fd table, once per fd
  *    and rule) or shim_decide_path(), or add a shim_decide_<x>() in
  *    control.c built on shim_decide_mask() (e.g. connect: match the
- *    address argument). Apply the verdict: SHIM_FAIL -> SHIM_FAIL_<F>(v.err),
- *    SHIM_LIMIT -> real call with v.allow bytes then shim_settle(),
- *    SHIM_DELAY/SHIM_STALL -> shim_wait() then the real call.
+ *    address argument). Apply the verdict with shim_gate(): true means
+ *    fail with SHIM_FAIL_<F>(v.err); it has already waited out a
+ *    SHIM_DELAY/SHIM_STALL. Then SHIM_LIMIT -> real call with v.allow
+ *    bytes, and shim_settle() with what it moved. Sockets use
+ *    shim_sock_apply() first (O_NONBLOCK, SO_*TIMEO, reset).
  * 4. New fds: call shim_fd_opened(fd) (cheap: forgets a stale entry) or,
  *    when the peer is known, shim_fd_set_peer()/shim_fd_set_local();
  *    closes and dups already keep the table true (wrap_fd.c).
- * 5. Add the source to shim_sources in meson.build and cases to
+ * 5. Call libc only through SHIM_REAL(name) or raw syscall(2) from any
+ *    shim code (tests/shim/test-shim-static.sh fails otherwise), add the
+ *    source to shim_sources in meson.build and cases to
  *    tests/shim/test-shim-<family>.c.
  */
 #ifndef FAULTRUN_SHIM_SHIM_H
