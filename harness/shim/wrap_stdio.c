@@ -127,9 +127,6 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
 		return r;                                                  \
 	}
 
-FILE *fopen(const char *path, const char *mode) SHIM_FOPEN_BODY(fopen)
-FILE *fopen64(const char *path, const char *mode) SHIM_FOPEN_BODY(fopen64)
-
 /*
  * freopen: when the new open fails, the real call has already closed the
  * old stream's file and returns NULL; an injected failure does the same.
@@ -166,11 +163,6 @@ FILE *fopen64(const char *path, const char *mode) SHIM_FOPEN_BODY(fopen64)
 		return r;                                                  \
 	}
 
-FILE *freopen(const char *path, const char *mode, FILE *f)
-	SHIM_FREOPEN_BODY(freopen)
-FILE *freopen64(const char *path, const char *mode, FILE *f)
-	SHIM_FREOPEN_BODY(freopen64)
-
 /* ---- writes ----------------------------------------------------------- */
 
 #define SHIM_FWRITE_BODY(name)                                             \
@@ -189,11 +181,6 @@ FILE *freopen64(const char *path, const char *mode, FILE *f)
 		return r;                                                  \
 	}
 
-size_t fwrite(const void *buf, size_t size, size_t n, FILE *f)
-	SHIM_FWRITE_BODY(fwrite)
-size_t fwrite_unlocked(const void *buf, size_t size, size_t n, FILE *f)
-	SHIM_FWRITE_BODY(fwrite_unlocked)
-
 #define SHIM_FPUTS_BODY(name)                                              \
 	{                                                                  \
 		struct shim_verdict v;                                     \
@@ -210,9 +197,6 @@ size_t fwrite_unlocked(const void *buf, size_t size, size_t n, FILE *f)
 		shim_settle(&v, r == EOF ? -1 : (ssize_t)len);             \
 		return r;                                                  \
 	}
-
-int fputs(const char *s, FILE *f) SHIM_FPUTS_BODY(fputs)
-int fputs_unlocked(const char *s, FILE *f) SHIM_FPUTS_BODY(fputs_unlocked)
 
 int puts(const char *s)
 {
@@ -248,16 +232,6 @@ int puts(const char *s)
 		shim_settle(&v, r == EOF ? -1 : 1);                        \
 		return r;                                                  \
 	}
-
-int fputc(int c, FILE *f) SHIM_PUTC_BODY(fputc, f, (c, f))
-int fputc_unlocked(int c, FILE *f) SHIM_PUTC_BODY(fputc_unlocked, f, (c, f))
-int putc(int c, FILE *f) SHIM_PUTC_BODY(putc, f, (c, f))
-int putc_unlocked(int c, FILE *f) SHIM_PUTC_BODY(putc_unlocked, f, (c, f))
-int _IO_putc(int c, FILE *f) SHIM_PUTC_BODY(_IO_putc, f, (c, f))
-int putchar(int c) SHIM_PUTC_BODY(putchar, stdout, (c))
-int putchar_unlocked(int c) SHIM_PUTC_BODY(putchar_unlocked, stdout, (c))
-/* the inline putc_unlocked/putchar_unlocked call this when the buffer is full */
-int __overflow(FILE *f, int c) SHIM_PUTC_BODY(__overflow, f, (f, c))
 
 /*
  * The printf family, decided on the formatted length. A short (budget)
@@ -420,9 +394,6 @@ int __dprintf_chk(int fd, int flag, const char *fmt, ...)
 		return SHIM_REAL(name)(f);                                 \
 	}
 
-int fflush(FILE *f) SHIM_FFLUSH_BODY(fflush)
-int fflush_unlocked(FILE *f) SHIM_FFLUSH_BODY(fflush_unlocked)
-
 int fclose(FILE *f)
 {
 	struct shim_verdict v;
@@ -475,16 +446,6 @@ int fclose(FILE *f)
 		return SHIM_REAL(name) args;                               \
 	}
 
-size_t fread(void *buf, size_t size, size_t n, FILE *f)
-	SHIM_FREAD_BODY(fread, (buf, size, n, f))
-size_t fread_unlocked(void *buf, size_t size, size_t n, FILE *f)
-	SHIM_FREAD_BODY(fread_unlocked, (buf, size, n, f))
-size_t __fread_chk(void *buf, size_t buflen, size_t size, size_t n, FILE *f)
-	SHIM_FREAD_BODY(__fread_chk, (buf, buflen, size, n, f))
-size_t __fread_unlocked_chk(void *buf, size_t buflen, size_t size, size_t n,
-			    FILE *f)
-	SHIM_FREAD_BODY(__fread_unlocked_chk, (buf, buflen, size, n, f))
-
 /* Other reads: fail or pass (a short read has no meaning for them). */
 #define SHIM_READ_BODY(name, stream, want, args, failv)                    \
 	{                                                                  \
@@ -498,30 +459,40 @@ size_t __fread_unlocked_chk(void *buf, size_t buflen, size_t size, size_t n,
 		return SHIM_REAL(name) args;                               \
 	}
 
-char *fgets(char *s, int n, FILE *f)
-	SHIM_READ_BODY(fgets, f, n > 1 ? (size_t)n - 1 : 0, (s, n, f), NULLP)
-char *fgets_unlocked(char *s, int n, FILE *f)
-	SHIM_READ_BODY(fgets_unlocked, f, n > 1 ? (size_t)n - 1 : 0,
-		       (s, n, f), NULLP)
-char *__fgets_chk(char *s, size_t size, int n, FILE *f)
-	SHIM_READ_BODY(__fgets_chk, f, n > 1 ? (size_t)n - 1 : 0,
-		       (s, size, n, f), NULLP)
-char *__fgets_unlocked_chk(char *s, size_t size, int n, FILE *f)
-	SHIM_READ_BODY(__fgets_unlocked_chk, f, n > 1 ? (size_t)n - 1 : 0,
-		       (s, size, n, f), NULLP)
-int fgetc(FILE *f) SHIM_READ_BODY(fgetc, f, 1, (f), EOFV)
-int fgetc_unlocked(FILE *f) SHIM_READ_BODY(fgetc_unlocked, f, 1, (f), EOFV)
-int getc(FILE *f) SHIM_READ_BODY(getc, f, 1, (f), EOFV)
-int getc_unlocked(FILE *f) SHIM_READ_BODY(getc_unlocked, f, 1, (f), EOFV)
-int _IO_getc(FILE *f) SHIM_READ_BODY(_IO_getc, f, 1, (f), EOFV)
-int getchar(void) SHIM_READ_BODY(getchar, stdin, 1, (), EOFV)
-int getchar_unlocked(void) SHIM_READ_BODY(getchar_unlocked, stdin, 1, (), EOFV)
-ssize_t getline(char **line, size_t *cap, FILE *f)
-	SHIM_READ_BODY(getline, f, 1, (line, cap, f), M1)
-ssize_t getdelim(char **line, size_t *cap, int delim, FILE *f)
-	SHIM_READ_BODY(getdelim, f, 1, (line, cap, delim, f), M1)
-ssize_t __getdelim(char **line, size_t *cap, int delim, FILE *f)
-	SHIM_READ_BODY(__getdelim, f, 1, (line, cap, delim, f), M1)
-/* the inline getc_unlocked/getchar_unlocked call these to refill */
-int __uflow(FILE *f) SHIM_READ_BODY(__uflow, f, 1, (f), EOFV)
-int __underflow(FILE *f) SHIM_READ_BODY(__underflow, f, 1, (f), EOFV)
+/*
+ * Generate the stdio rows of wrapped.def from the bodies above. The
+ * stream is the row's `f`, or stdout/stdin for putchar/getchar; a read
+ * row wants one byte, fgets its n - 1. __overflow and __uflow/__underflow
+ * are what the inline putc_unlocked/getc_unlocked call on a full or empty
+ * buffer. puts, fclose and the printf family are written whole above.
+ */
+#define SHIM_GEN_MANUAL(name, ret, params, args, op, fail)
+#define SHIM_GEN_FOPEN(name, ret, params, args, op, fail)                  \
+	ret name params SHIM_FOPEN_BODY(name)
+#define SHIM_GEN_FREOPEN(name, ret, params, args, op, fail)                \
+	ret name params SHIM_FREOPEN_BODY(name)
+#define SHIM_GEN_FWRITE(name, ret, params, args, op, fail)                 \
+	ret name params SHIM_FWRITE_BODY(name)
+#define SHIM_GEN_FPUTS(name, ret, params, args, op, fail)                  \
+	ret name params SHIM_FPUTS_BODY(name)
+#define SHIM_GEN_PUTC(name, ret, params, args, op, fail)                   \
+	ret name params SHIM_PUTC_BODY(name, f, args)
+#define SHIM_GEN_PUTCHAR(name, ret, params, args, op, fail)                \
+	ret name params SHIM_PUTC_BODY(name, stdout, args)
+#define SHIM_GEN_FFLUSH(name, ret, params, args, op, fail)                 \
+	ret name params SHIM_FFLUSH_BODY(name)
+#define SHIM_GEN_FREAD(name, ret, params, args, op, fail)                  \
+	ret name params SHIM_FREAD_BODY(name, args)
+#define SHIM_GEN_FGETS(name, ret, params, args, op, fail)                  \
+	ret name params                                                    \
+	SHIM_READ_BODY(name, f, n > 1 ? (size_t)n - 1 : 0, args, fail)
+#define SHIM_GEN_GETC(name, ret, params, args, op, fail)                   \
+	ret name params SHIM_READ_BODY(name, f, 1, args, fail)
+#define SHIM_GEN_GETCHAR(name, ret, params, args, op, fail)                \
+	ret name params SHIM_READ_BODY(name, stdin, 1, args, fail)
+#define WRAP(name, ret, params, args, op, shape, fail, errnos)
+#define WRAP_STDIO(name, ret, params, args, op, shape, fail, errnos)       \
+	SHIM_GEN_##shape(name, ret, params, args, op, fail)
+#include "wrapped.def"
+#undef WRAP_STDIO
+#undef WRAP
