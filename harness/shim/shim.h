@@ -147,7 +147,6 @@ extern struct shim_real_table shim_real;
 #define SHIM_FAIL_EOFV(e) (errno = (e), EOF)
 #define SHIM_FAIL_ZERO(e) (errno = (e), 0)
 #define SHIM_FAIL_VOID(e) /* closefrom */
-#define SHIM_FAIL_NONE(e) (errno = (e), -1)
 
 /* ---- init.c ---------------------------------------------------------- */
 
@@ -200,7 +199,6 @@ static inline bool shim_armed(uint32_t bits)
 	(SHIM_OPS_WRITE | SHIM_OPS_READ | SHIM_OPS_FSYNC |                 \
 	 SHIM_OPS_TRUNCATE | SHIM_OPS_ALLOCATE | SHIM_OPS_STATFS)
 #define SHIM_OPS_OPEN (SHIM_B(OPEN) | SHIM_OPS_FDOPS)
-#define SHIM_OPS_NONE 0u
 /* the socket operations: connect, accept and poll-family slow paths */
 #define SHIM_OPS_NET                                                       \
 	(SHIM_B(CONNECT) | SHIM_B(ACCEPT) | SHIM_B(SEND) | SHIM_B(RECV))
@@ -349,6 +347,12 @@ void shim_fd_forget(int fd);
 void shim_fd_forget_range(unsigned first, unsigned last);
 /* fd `to` is now a duplicate of `from`. */
 void shim_fd_copy(int from, int to);
+
+/* Whether any fd entry exists (closes and dups must then update it). */
+static inline bool shim_fd_table_used(void)
+{
+	return atomic_load_explicit(&shim_fd_used, memory_order_relaxed);
+}
 
 /* Cheap hook for every call that returns a new fd. */
 static inline int shim_fd_opened(int fd)

@@ -293,10 +293,6 @@ static int xfer_decide(int fd_out, int fd_in, long long in_off, size_t *n,
 
 /* ---- keeping the fd table true -------------------------------------- */
 
-static inline bool table_used(void)
-{
-	return atomic_load_explicit(&shim_fd_used, memory_order_relaxed);
-}
 
 /*
  * close: forget after the real close, so that a concurrent resolve of the
@@ -310,7 +306,7 @@ int close(int fd)
 	if (unlikely(!SHIM_BOUND(close)))
 		return SHIM_FAIL_M1(ENOSYS);
 	r = SHIM_REAL(close)(fd);
-	if (unlikely(table_used()))
+	if (unlikely(shim_fd_table_used()))
 		shim_fd_forget(fd);
 	return r;
 }
@@ -323,7 +319,7 @@ int close_range(unsigned int first, unsigned int last, int flags)
 		return SHIM_FAIL_M1(ENOSYS);
 	r = SHIM_REAL(close_range)(first, last, flags);
 	/* CLOSE_RANGE_CLOEXEC closes nothing now; exec starts a new table */
-	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC) && unlikely(table_used()))
+	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC) && unlikely(shim_fd_table_used()))
 		shim_fd_forget_range(first, last);
 	return r;
 }
@@ -333,7 +329,7 @@ void closefrom(int lowfd)
 	if (unlikely(!SHIM_BOUND(closefrom)))
 		return;
 	SHIM_REAL(closefrom)(lowfd);
-	if (unlikely(table_used()) && lowfd >= 0)
+	if (unlikely(shim_fd_table_used()) && lowfd >= 0)
 		shim_fd_forget_range((unsigned)lowfd, ~0u);
 }
 
@@ -344,7 +340,7 @@ int dup(int fd)
 	if (unlikely(!SHIM_BOUND(dup)))
 		return SHIM_FAIL_M1(ENOSYS);
 	r = SHIM_REAL(dup)(fd);
-	if (r >= 0 && unlikely(table_used()))
+	if (r >= 0 && unlikely(shim_fd_table_used()))
 		shim_fd_copy(fd, r);
 	return r;
 }
@@ -356,7 +352,7 @@ int dup2(int fd, int fd2)
 	if (unlikely(!SHIM_BOUND(dup2)))
 		return SHIM_FAIL_M1(ENOSYS);
 	r = SHIM_REAL(dup2)(fd, fd2);
-	if (r >= 0 && unlikely(table_used()))
+	if (r >= 0 && unlikely(shim_fd_table_used()))
 		shim_fd_copy(fd, r);
 	return r;
 }
@@ -368,7 +364,7 @@ int dup3(int fd, int fd2, int flags)
 	if (unlikely(!SHIM_BOUND(dup3)))
 		return SHIM_FAIL_M1(ENOSYS);
 	r = SHIM_REAL(dup3)(fd, fd2, flags);
-	if (r >= 0 && unlikely(table_used()))
+	if (r >= 0 && unlikely(shim_fd_table_used()))
 		shim_fd_copy(fd, r);
 	return r;
 }
@@ -389,7 +385,7 @@ int dup3(int fd, int fd2, int flags)
 			return SHIM_FAIL_M1(ENOSYS);                       \
 		r = SHIM_REAL(name)(fd, cmd, arg);                         \
 		if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && \
-		    unlikely(table_used()))                                \
+		    unlikely(shim_fd_table_used()))                                \
 			shim_fd_copy(fd, r);                               \
 		return r;                                                  \
 	}

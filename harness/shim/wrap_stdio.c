@@ -27,10 +27,6 @@
 #include <stdio_ext.h>
 #include <string.h>
 
-static inline bool table_used(void)
-{
-	return atomic_load_explicit(&shim_fd_used, memory_order_relaxed);
-}
 
 /* fileno() without touching errno (a memory stream has no fd: -1). */
 static int stream_fd(FILE *f)
@@ -141,7 +137,7 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
 		oldfd = stream_fd(f);                                      \
 		if (likely(!shim_armed(SHIM_OPS_OPEN)) || !path) {         \
 			r = SHIM_REAL(name)(path, mode, f);                \
-			if (unlikely(table_used()) && path) {              \
+			if (unlikely(shim_fd_table_used()) && path) {              \
 				shim_fd_forget(oldfd);                     \
 				if (r)                                     \
 					shim_fd_opened(stream_fd(r));      \
@@ -403,7 +399,7 @@ int fclose(FILE *f)
 	if (unlikely(!SHIM_BOUND(fclose)))
 		return SHIM_FAIL_EOFV(ENOSYS);
 	if (likely(!shim_armed(SHIM_OPS_WRITE))) {
-		if (likely(!table_used()))
+		if (likely(!shim_fd_table_used()))
 			return SHIM_REAL(fclose)(f);
 		/* fclose closes through libc's internal close: forget here */
 		fd = stream_fd(f);
