@@ -41,12 +41,12 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 			if (e < 0)                                         \
 				return SHIM_FAIL_##fail(-e);               \
 		}                                                          \
+		if (v.what == SHIM_PASS)                                   \
+			return SHIM_REAL(name) args;                       \
 		if (v.what == SHIM_RESET)                                  \
 			shutdown(fd, SHUT_RDWR);                           \
 		if (shim_gate(&v, SHIM_FAILS_ALL))                         \
 			return SHIM_FAIL_##fail(v.err);                    \
-		if (v.what == SHIM_PASS)                                   \
-			return SHIM_REAL(name) args;                       \
 		shorten;                                                   \
 		r = SHIM_REAL(name) args;                                  \
 		shim_settle(&v, r);                                        \
