@@ -243,6 +243,9 @@ static inline bool shim_armed(uint32_t bits)
 		      shim_armed(SHIM_OPS_##op),                           \
 		      shim_fd_quick_pass(FR_OP_##op, fd))
 
+/* Rows whose whole body is written by hand generate nothing. */
+#define SHIM_GEN_MANUAL(name, ret, params, args, op, fail)
+
 /* The declaration of a slow path (generated or hand-written). */
 #define SHIM_SLOW(name, ret, params)                                       \
 	static __attribute__((noinline)) ret slow_##name params

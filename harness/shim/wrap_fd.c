@@ -23,15 +23,13 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 /* At most this many iovecs are rewritten for a short vector write. */
 #define SHIM_IOV_CUT 64
 
-/* Entries with hand-written bodies (below, or in other files). */
-#define SHIM_GEN_MANUAL(name, ret, params, args, op, fail)
-
 /*
- * Apply a verdict to a call moving n bytes: a failure (or a reset) gives
- * the errno; LIMIT/COUNT (and a delay or stall, after waiting) call the
- * real function with n = v.allow and settle the budget with what it really
- * moved. `shorten` cuts the call to v.allow bytes. On a socket, read() and
- * write() get recv/send semantics first (O_NONBLOCK, SO_*TIMEO, reset).
+ * The tail of a generated fd slow path (it returns): apply a verdict to a
+ * call moving n bytes. A failure (or a reset) gives the errno; LIMIT/COUNT
+ * (and a delay or stall, after waiting) call the real function with n =
+ * v.allow and settle the budget with what it really moved. `shorten` cuts
+ * the call to v.allow bytes. On a socket, read() and write() get recv/send
+ * semantics first (O_NONBLOCK, SO_*TIMEO, reset).
  */
 #define SHIM_FD_APPLY(name, ret, args, fail, shorten)                      \
 	{                                                                  \

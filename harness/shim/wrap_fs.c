@@ -19,8 +19,6 @@
 #include <limits.h>
 #include <string.h>
 
-#define SHIM_GEN_MANUAL(name, ret, params, args, op, fail)
-
 #define SHIM_PATH_BODY(name, ret, params, args, op, fail, decide)          \
 	ret name params                                                    \
 	{                                                                  \

@@ -603,7 +603,6 @@ int socketpair(int domain, int type, int protocol, int fds[2])
 }
 
 /* Generate the bodies of the socket family. */
-#define SHIM_GEN_MANUAL(name, ret, params, args, op, fail)
 #define WRAP(name, ret, params, args, op, shape, fail, errnos)
 #define WRAP_SOCK(name, ret, params, args, op, shape, fail, errnos)        \
 	SHIM_GEN_##shape(name, ret, params, args, op, fail)

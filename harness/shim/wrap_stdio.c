@@ -462,7 +462,6 @@ int fclose(FILE *f)
  * are what the inline putc_unlocked/getc_unlocked call on a full or empty
  * buffer. puts, fclose and the printf family are written whole above.
  */
-#define SHIM_GEN_MANUAL(name, ret, params, args, op, fail)
 #define SHIM_GEN_FOPEN(name, ret, params, args, op, fail)                  \
 	ret name params SHIM_FOPEN_BODY(name)
 #define SHIM_GEN_FREOPEN(name, ret, params, args, op, fail)                \
