@@ -106,7 +106,7 @@ bool shim_ep_holds(struct fr_ctl *c, const struct shim_ep *ep, uint64_t now);
 
 /*
  * A socket's peer or episodes changed (connect, accept, an episode began):
- * cached views of epoll sets (wrap_poll.c) must look again.
+ * cached views of epoll sets (wrap_epoll.c) must look again.
  */
 void shim_sock_changed(void);
 uint32_t shim_sock_changes(void);
