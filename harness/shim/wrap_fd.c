@@ -281,14 +281,6 @@ static int xfer_decide(int fd_out, int fd_in, long long in_off, size_t *n,
 		return r;                                                  \
 	}
 
-/* Generate the bodies of the fd family. */
-#define WRAP(name, ret, params, args, op, shape, fail, errnos)
-#define WRAP_FD(name, ret, params, args, op, shape, fail, errnos)          \
-	SHIM_GEN_##shape(name, ret, params, args, op, fail)
-#include "wrapped.def"
-#undef WRAP_FD
-#undef WRAP
-
 /* ---- keeping the fd table true -------------------------------------- */
 
 
@@ -331,47 +323,26 @@ void closefrom(int lowfd)
 		shim_fd_forget_range((unsigned)lowfd, ~0u);
 }
 
-int dup(int fd)
-{
-	int r;
-
-	if (unlikely(!SHIM_BOUND(dup)))
-		return SHIM_FAIL_M1(ENOSYS);
-	r = SHIM_REAL(dup)(fd);
-	if (r >= 0 && unlikely(shim_fd_table_used()))
-		shim_fd_copy(fd, r);
-	return r;
-}
-
-int dup2(int fd, int fd2)
-{
-	int r;
-
-	if (unlikely(!SHIM_BOUND(dup2)))
-		return SHIM_FAIL_M1(ENOSYS);
-	r = SHIM_REAL(dup2)(fd, fd2);
-	if (r >= 0 && unlikely(shim_fd_table_used()))
-		shim_fd_copy(fd, r);
-	return r;
-}
-
-int dup3(int fd, int fd2, int flags)
-{
-	int r;
-
-	if (unlikely(!SHIM_BOUND(dup3)))
-		return SHIM_FAIL_M1(ENOSYS);
-	r = SHIM_REAL(dup3)(fd, fd2, flags);
-	if (r >= 0 && unlikely(shim_fd_table_used()))
-		shim_fd_copy(fd, r);
-	return r;
-}
+/* dup(fd), dup2, dup3: the new fd is what fd is */
+#define SHIM_GEN_DUP(name, ret, params, args, op, fail)                    \
+	ret name params                                                    \
+	{                                                                  \
+		int r;                                                     \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_##fail(ENOSYS);                   \
+		r = SHIM_REAL(name) args;                                  \
+		if (r >= 0 && unlikely(shim_fd_table_used()))              \
+			shim_fd_copy(fd, r);                               \
+		return r;                                                  \
+	}
 
 /*
- * fcntl's third argument is an int or a pointer depending on cmd; like
- * glibc's own wrapper, pass it on as a pointer-sized value.
+ * fcntl(fd, cmd, ...): F_DUPFD is a dup. The third argument is an int or
+ * a pointer depending on cmd; like glibc's own wrapper, pass it on as a
+ * pointer-sized value.
  */
-#define SHIM_FCNTL_BODY(name)                                              \
+#define SHIM_GEN_FCNTL(name, ret, params, args, op, fail)                  \
+	ret name params                                                    \
 	{                                                                  \
 		va_list ap;                                                \
 		void *arg;                                                 \
@@ -380,41 +351,33 @@ int dup3(int fd, int fd2, int flags)
 		arg = va_arg(ap, void *);                                  \
 		va_end(ap);                                                \
 		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_M1(ENOSYS);                       \
-		r = SHIM_REAL(name)(fd, cmd, arg);                         \
+			return SHIM_FAIL_##fail(ENOSYS);                   \
+		r = SHIM_REAL(name) args;                                  \
 		if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && \
-		    unlikely(shim_fd_table_used()))                                \
+		    unlikely(shim_fd_table_used()))                        \
 			shim_fd_copy(fd, r);                               \
 		return r;                                                  \
 	}
 
-int fcntl(int fd, int cmd, ...) SHIM_FCNTL_BODY(fcntl)
-int fcntl64(int fd, int cmd, ...) SHIM_FCNTL_BODY(fcntl64)
-
-int pipe(int fds[2])
-{
-	int r;
-
-	if (unlikely(!SHIM_BOUND(pipe)))
-		return SHIM_FAIL_M1(ENOSYS);
-	r = SHIM_REAL(pipe)(fds);
-	if (r == 0) {
-		shim_fd_opened(fds[0]);
-		shim_fd_opened(fds[1]);
+/* pipe(fds), pipe2: two new fds */
+#define SHIM_GEN_PIPE(name, ret, params, args, op, fail)                   \
+	ret name params                                                    \
+	{                                                                  \
+		int r;                                                     \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_##fail(ENOSYS);                   \
+		r = SHIM_REAL(name) args;                                  \
+		if (r == 0) {                                              \
+			shim_fd_opened(fds[0]);                            \
+			shim_fd_opened(fds[1]);                            \
+		}                                                          \
+		return r;                                                  \
 	}
-	return r;
-}
 
-int pipe2(int fds[2], int flags)
-{
-	int r;
-
-	if (unlikely(!SHIM_BOUND(pipe2)))
-		return SHIM_FAIL_M1(ENOSYS);
-	r = SHIM_REAL(pipe2)(fds, flags);
-	if (r == 0) {
-		shim_fd_opened(fds[0]);
-		shim_fd_opened(fds[1]);
-	}
-	return r;
-}
+/* Generate the bodies of the fd family. */
+#define WRAP(name, ret, params, args, op, shape, fail, errnos)
+#define WRAP_FD(name, ret, params, args, op, shape, fail, errnos)          \
+	SHIM_GEN_##shape(name, ret, params, args, op, fail)
+#include "wrapped.def"
+#undef WRAP_FD
+#undef WRAP
