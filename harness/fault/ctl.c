@@ -1,19 +1,21 @@
 /*
- * The control block: creation and updates (faultrun), validation and the
- * injection decision (the shim).
+ * The control block, reader side: what libfaultshim.so links (mapping and
+ * validating a block, the injection decision, counters and the event
+ * ring). The writer side (create, publish, arm) is ctl_admin.c, linked
+ * only into faultrun and the tests.
  *
- * Reader-side functions run inside arbitrary libc calls of the target,
- * possibly in signal handlers: they use only atomics, plain memory and
- * raw syscalls (never the libc wrappers the shim interposes, such as
- * open() or close(), which would re-enter the shim).
+ * These functions run inside arbitrary libc calls of the target, possibly
+ * in signal handlers: they use only atomics, plain memory and raw
+ * syscalls, never malloc, locks or a libc function the shim interposes
+ * (open(), close(), ...: harness/shim/wrapped.def), which would re-enter
+ * the shim. tests/shim/test-shim-static.sh checks the built library.
  */
 #define _GNU_SOURCE
 #include <faultrun/control.h>
+#include "ctl_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <linux/futex.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -48,12 +50,8 @@ bool fr_ctl_validate(const void *mem, size_t size)
 	       c->max_rules == FR_MAX_RULES && c->max_events == FR_CTL_EVENTS;
 }
 
-/*
- * Open and map a block, checking what a hostile environment could fake:
- * a symlink (O_NOFOLLOW), another owner, a non-regular file, a short file.
- * Uses raw syscalls so the shim does not re-enter itself.
- */
-static struct fr_ctl *map_block(const char *path, int *errp)
+/* See ctl_internal.h. */
+struct fr_ctl *fr_ctl_map(const char *path, int *errp)
 {
 	struct stat st;
 	long fd;
@@ -100,7 +98,7 @@ out_close:
 struct fr_ctl *fr_ctl_attach(const char *path)
 {
 	int saved = errno, err = 0;
-	struct fr_ctl *c = map_block(path, &err);
+	struct fr_ctl *c = fr_ctl_map(path, &err);
 
 	errno = saved;
 	return c;
@@ -214,165 +212,9 @@ void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err,
 	atomic_store_explicit(&e->seq, n + 1, memory_order_release);
 }
 
-int fr_ctl_create(const char *path, uint64_t seed, struct fr_ctl **out)
-{
-	struct fr_ctl *c;
-	int fd, ret;
-
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, sizeof(struct fr_ctl)) < 0) {
-		ret = -errno;
-		goto err_unlink;
-	}
-	c = mmap(NULL, sizeof(struct fr_ctl), PROT_READ | PROT_WRITE,
-		 MAP_SHARED, fd, 0);
-	if (c == MAP_FAILED) {
-		ret = -errno;
-		goto err_unlink;
-	}
-	close(fd);
-	/* the file is zero-filled: set the header, magic last */
-	c->version = FR_CTL_VERSION;
-	c->size = sizeof(struct fr_ctl);
-	c->max_rules = FR_MAX_RULES;
-	c->max_events = FR_CTL_EVENTS;
-	c->owner_uid = (uint32_t)geteuid();
-	c->creator_pid = (uint32_t)getpid();
-	c->seed = seed;
-	c->created_ns = fr_now_ns();
-	atomic_thread_fence(memory_order_release);
-	c->magic = FR_CTL_MAGIC;
-	*out = c;
-	return 0;
-
-err_unlink:
-	close(fd);
-	unlink(path);
-	return ret;
-}
-
-int fr_ctl_open(const char *path, struct fr_ctl **out)
-{
-	int err = 0;
-	struct fr_ctl *c = map_block(path, &err);
-
-	if (!c)
-		return -err;
-	*out = c;
-	return 0;
-}
-
-void fr_ctl_close(struct fr_ctl *c)
-{
-	if (c)
-		munmap(c, sizeof(struct fr_ctl));
-}
-
 unsigned fr_ctl_count(const struct fr_ctl *c)
 {
 	unsigned n = atomic_load_explicit(&c->nslots, memory_order_acquire);
 
 	return n > FR_MAX_RULES ? FR_MAX_RULES : n;
-}
-
-int fr_ctl_find(const struct fr_ctl *c, const char *name)
-{
-	unsigned n = fr_ctl_count(c);
-
-	for (unsigned i = 0; i < n; i++) {
-		const struct fr_ctl_slot *s = &c->slots[i];
-		if (atomic_load_explicit(&s->ready, memory_order_acquire) &&
-		    strncmp(s->rule.name, name, sizeof(s->rule.name)) == 0 &&
-		    strlen(name) < sizeof(s->rule.name))
-			return (int)i;
-	}
-	return -ENOENT;
-}
-
-/*
- * Recompute the hot-path masks from the armed flags. Two writers may race;
- * each retries until its generation bump wins, so the last one to finish
- * has stored masks computed after every flag it could see.
- */
-static void recompute(struct fr_ctl *c)
-{
-	uint32_t g;
-
-	do {
-		uint64_t per_op[FR_OP_COUNT] = { 0 };
-		uint32_t ops = 0;
-		unsigned n = fr_ctl_count(c);
-
-		g = atomic_load_explicit(&c->generation, memory_order_acquire);
-		for (unsigned i = 0; i < n; i++) {
-			struct fr_ctl_slot *s = &c->slots[i];
-			if (!atomic_load_explicit(&s->ready, memory_order_acquire) ||
-			    !atomic_load_explicit(&s->armed, memory_order_relaxed))
-				continue;
-			uint32_t r_ops = s->rule.ops;
-			if (s->rule.action == FR_ACT_BUDGET)
-				r_ops |= FR_OPBIT(FR_OP_STATFS);
-			for (unsigned op = 0; op < FR_OP_COUNT; op++)
-				if (r_ops & FR_OPBIT(op))
-					per_op[op] |= 1ull << i;
-			ops |= r_ops;
-		}
-		if (atomic_load_explicit(&c->disabled, memory_order_relaxed)) {
-			ops = 0;
-			memset(per_op, 0, sizeof(per_op));
-		}
-		/* masks before the summary word, so a reader seeing a bit finds its rules */
-		for (unsigned op = 0; op < FR_OP_COUNT; op++)
-			atomic_store_explicit(&c->armed_rules[op], per_op[op],
-					      memory_order_release);
-		atomic_store_explicit(&c->armed_ops, ops, memory_order_release);
-	} while (!atomic_compare_exchange_strong_explicit(
-		&c->generation, &g, g + 1, memory_order_acq_rel,
-		memory_order_acquire));
-	/* release every stalled call so it re-reads its rule */
-	syscall(SYS_futex, &c->generation, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-}
-
-int fr_ctl_add(struct fr_ctl *c, const struct fr_rule *r, bool armed)
-{
-	unsigned idx;
-	struct fr_ctl_slot *s;
-
-	if (fr_ctl_find(c, r->name) >= 0)
-		return -EEXIST;
-	idx = atomic_fetch_add_explicit(&c->nslots, 1, memory_order_acq_rel);
-	if (idx >= FR_MAX_RULES)
-		return -ENOSPC;
-	s = &c->slots[idx];
-	s->rule = *r;
-	atomic_store_explicit(&s->budget, (int64_t)r->amount, memory_order_relaxed);
-	atomic_store_explicit(&s->armed, armed ? 1 : 0, memory_order_relaxed);
-	if (armed)
-		atomic_store_explicit(&s->arm_count, 1, memory_order_relaxed);
-	atomic_store_explicit(&s->ready, 1, memory_order_release);
-	atomic_fetch_add_explicit(&c->rules_gen, 1, memory_order_acq_rel);
-	recompute(c);
-	return (int)idx;
-}
-
-int fr_ctl_set_armed(struct fr_ctl *c, unsigned idx, bool armed)
-{
-	struct fr_ctl_slot *s;
-
-	if (idx >= fr_ctl_count(c))
-		return -ENOENT;
-	s = &c->slots[idx];
-	if (!atomic_load_explicit(&s->ready, memory_order_acquire))
-		return -ENOENT;
-	if (armed && !atomic_load_explicit(&s->armed, memory_order_relaxed)) {
-		/* a new full disk each time the fault goes in */
-		atomic_store_explicit(&s->budget, (int64_t)s->rule.amount,
-				      memory_order_relaxed);
-		atomic_fetch_add_explicit(&s->arm_count, 1, memory_order_relaxed);
-	}
-	atomic_store_explicit(&s->armed, armed ? 1 : 0, memory_order_release);
-	recompute(c);
-	return 0;
 }

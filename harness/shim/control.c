@@ -162,6 +162,49 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v,
 		   err ? " " : "", err ? strerrorname_np(err) : "");
 }
 
+/*
+ * A budget rule for a call moving `want` bytes. Returns true when the call
+ * is injected (v says how: a short crossing write, or ENOSPC); false when
+ * the rule lets it pass (the bytes fit: v keeps them to settle later; or
+ * the rule did not fire).
+ */
+static bool decide_budget(struct fr_ctl *c, unsigned i, enum fr_op op,
+			  size_t want, unsigned flags, struct shim_verdict *v)
+{
+	struct fr_ctl_slot *s = &c->slots[i];
+	uint64_t got;
+
+	if ((flags & SHIM_NOBUDGET) || v->budget_rule >= 0 ||
+	    (op != FR_OP_WRITE && op != FR_OP_ALLOCATE))
+		return false;
+	got = fr_ctl_budget_take(c, i, want);
+	if (got == want) {
+		/* fits: a match, not an injection */
+		atomic_fetch_add_explicit(&s->matched, 1, memory_order_relaxed);
+		v->budget_rule = (int)i;
+		v->taken = got;
+		return false;
+	}
+	if (!fr_ctl_fire(c, i)) {
+		budget_give_back(c, (int)i, got);
+		return false;
+	}
+	v->rule = i;
+	v->err = ENOSPC;
+	if (got && op == FR_OP_WRITE) {
+		/* the crossing write is short */
+		v->what = SHIM_LIMIT;
+		v->allow = got;
+		v->budget_rule = (int)i;
+		v->taken = got;
+	} else {
+		/* full, or an allocation that does not fit */
+		budget_give_back(c, (int)i, got);
+		v->what = SHIM_FAIL;
+	}
+	return true;
+}
+
 static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
 				uint64_t cand, size_t want, unsigned flags,
 				const char *fn, int fd, const char *where,
@@ -171,44 +214,15 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
 	cand = proc_filter(c, cand);
 	while (cand) {
 		unsigned i = (unsigned)__builtin_ctzll(cand);
-		struct fr_ctl_slot *s = &c->slots[i];
-		const struct fr_rule *r = &s->rule;
-		uint64_t got;
+		const struct fr_rule *r = &c->slots[i].rule;
 
 		cand &= cand - 1;
 		if (!fr_ctl_armed(c, i))
 			continue; /* disarmed since the mask was read */
 		switch (r->action) {
 		case FR_ACT_BUDGET:
-			if ((flags & SHIM_NOBUDGET) || v->budget_rule >= 0 ||
-			    (op != FR_OP_WRITE && op != FR_OP_ALLOCATE))
+			if (!decide_budget(c, i, op, want, flags, v))
 				continue;
-			got = fr_ctl_budget_take(c, i, want);
-			if (got == want) {
-				/* fits: a match, not an injection */
-				atomic_fetch_add_explicit(&s->matched, 1,
-							  memory_order_relaxed);
-				v->budget_rule = (int)i;
-				v->taken = got;
-				continue;
-			}
-			if (!fr_ctl_fire(c, i)) {
-				budget_give_back(c, (int)i, got);
-				continue;
-			}
-			v->rule = i;
-			v->err = ENOSPC;
-			if (got && op == FR_OP_WRITE) {
-				/* the crossing write is short */
-				v->what = SHIM_LIMIT;
-				v->allow = got;
-				v->budget_rule = (int)i;
-				v->taken = got;
-			} else {
-				/* full, or an allocation that does not fit */
-				budget_give_back(c, (int)i, got);
-				v->what = SHIM_FAIL;
-			}
 			goto out_inject;
 		case FR_ACT_ERRNO:
 			if (r->err <= 0 || !fr_ctl_fire(c, i))

@@ -337,40 +337,41 @@ static bool take_addr(const struct sockaddr *sa, socklen_t len,
 	return true;
 }
 
-void shim_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len)
+/*
+ * Record one of a socket's addresses (`have`: SHIM_FD_HAVE_PEER or
+ * SHIM_FD_HAVE_LOCAL), keeping the other. A new address: every rule must
+ * be matched again.
+ */
+static void set_addr(int fd, const struct sockaddr *sa, socklen_t len,
+		     uint32_t have)
 {
 	struct shim_fd *e = shim_fd_get(fd, true);
+	bool peer = have == SHIM_FD_HAVE_PEER;
+	uint32_t other = peer ? SHIM_FD_HAVE_LOCAL : SHIM_FD_HAVE_PEER;
 
 	if (!e)
 		return;
-	/* a new peer: every rule must be matched again */
 	atomic_store_explicit(&e->known, 0, memory_order_release);
 	atomic_store_explicit(&e->match, 0, memory_order_relaxed);
-	if (take_addr(sa, len, &e->peer_family, &e->peer_port, e->peer_addr))
+	if (take_addr(sa, len, peer ? &e->peer_family : &e->local_family,
+		      peer ? &e->peer_port : &e->local_port,
+		      peer ? e->peer_addr : e->local_addr))
 		atomic_store_explicit(&e->info,
-				      SHIM_FD_SOCKET | SHIM_FD_HAVE_PEER |
+				      SHIM_FD_SOCKET | have |
 				      (atomic_load_explicit(&e->info,
 							    memory_order_relaxed) &
-				       SHIM_FD_HAVE_LOCAL),
+				       other),
 				      memory_order_release);
+}
+
+void shim_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	set_addr(fd, sa, len, SHIM_FD_HAVE_PEER);
 }
 
 void shim_fd_set_local(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	struct shim_fd *e = shim_fd_get(fd, true);
-
-	if (!e)
-		return;
-	atomic_store_explicit(&e->known, 0, memory_order_release);
-	atomic_store_explicit(&e->match, 0, memory_order_relaxed);
-	if (take_addr(sa, len, &e->local_family, &e->local_port,
-		      e->local_addr))
-		atomic_store_explicit(&e->info,
-				      SHIM_FD_SOCKET | SHIM_FD_HAVE_LOCAL |
-				      (atomic_load_explicit(&e->info,
-							    memory_order_relaxed) &
-				       SHIM_FD_HAVE_PEER),
-				      memory_order_release);
+	set_addr(fd, sa, len, SHIM_FD_HAVE_LOCAL);
 }
 
 /*

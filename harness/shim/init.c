@@ -2,11 +2,12 @@
  * Initialisation: bind the real functions, attach the control block.
  *
  * shim_init() is idempotent and cheap once done. Every wrapper reaches it
- * (through SHIM_BIND) when its real function is not bound yet, so a call
- * from another library's constructor that runs before ours still works
- * and still obeys the rules. The block's path comes from FAULTRUN_CTL; a
- * missing, foreign or malformed block leaves injection off (shim_armed_word
- * keeps pointing at a zero word) and the program runs as without the shim.
+ * (through SHIM_BOUND, or its unbound_<name>) when its real function is
+ * not bound yet, so a call from another library's constructor that runs
+ * before ours still works and still obeys the rules. The block's path
+ * comes from FAULTRUN_CTL; a missing, foreign or malformed block leaves
+ * injection off (shim_armed_word keeps pointing at a zero word) and the
+ * program runs as without the shim.
  * After exec the new image's constructor attaches again through the same
  * environment variable; after fork the child shares the parent's mapping.
  */

@@ -12,36 +12,54 @@
  * is armed for the call's operation: no lock, allocation, syscall or errno
  * change, so it is safe in signal handlers.
  *
- * HOW TO ADD A FAMILY (sockets, say)
+ * HOW TO ADD A FAMILY (say "ipc", in wrap_ipc.c)
  * 1. Declare each entry point once in wrapped.def, as
- *      WRAP_SOCK(name, ret, (params), (args), OP, SHAPE, FAIL, "ERRNOS")
+ *      WRAP_IPC(name, ret, (params), (args), OP, SHAPE, FAIL, "ERRNOS")
  *    (see the field list at the top of wrapped.def) and add the
- *    `#ifndef WRAP_SOCK / #define WRAP_SOCK WRAP` default there. That
- *    alone gives the real-function pointer (shim_real.name), its dlsym
- *    binding with the self-check, the `visibility("default")` export, the
- *    version-script line (faultshim.map is generated from the list) and a
- *    row in the exported-symbol test and in the generated per-function
- *    tests (which then require a case for it).
- * 2. Write the bodies in wrap_sock.c. Either generate them from a shape:
- *      #define WRAP(...)
- *      #define WRAP_SOCK(name, ret, params, args, op, shape, fail, e) \
+ *    `#ifndef WRAP_IPC / #define WRAP_IPC WRAP` default there. That alone
+ *    gives the prototype (below), the real-function pointer
+ *    (shim_real.name), its dlsym binding with the self-check, the
+ *    `visibility("default")` export, the version-script line
+ *    (faultshim.map is generated from the list) and a row in the
+ *    exported-symbol test, the static test and the generated per-function
+ *    tests (which then require a case for it). A glibc entry point its
+ *    headers do not declare goes to glibc_private.h too (the tests call it).
+ * 2. Generate the bodies at the end of wrap_ipc.c:
+ *      #define WRAP(name, ret, params, args, op, shape, fail, errnos)
+ *      #define WRAP_IPC(name, ret, params, args, op, shape, fail, errnos) \
  *              SHIM_GEN_##shape(name, ret, params, args, op, fail)
  *      #include "wrapped.def"
- *    with one SHIM_GEN_<SHAPE> macro per shape (see wrap_fd.c), or give the
- *    entry the shape MANUAL and write the function by hand. Every body
- *    starts with SHIM_BIND(name, fail) and `if (likely(!shim_armed(bits)))
- *    return SHIM_REAL(name) args;` and only then does anything else.
+ *    SHAPE names the generator. Prefer the existing ones: the fd shapes
+ *    FD_BUF, FD_IOV, FD_PLAIN, FD_ALLOC, XFER and the opens (wrap_fd.c),
+ *    SOCK_BUF and SOCK_MSG_* (wrap_sock.c), PATH, PATHAT, RENAME*, the
+ *    free-space shapes (wrap_fs.c). A new shape is a SHIM_GEN_<SHAPE>
+ *    macro that writes `SHIM_SLOW(name, ret, params) { ...decide and
+ *    apply... }` and then the one fast path, SHIM_GEN_FD_FAST (fd calls)
+ *    or SHIM_GEN_FAST (any `armed` test). When only the decision differs,
+ *    give the row the shape FD_FAST (or a family's *_FAST, see
+ *    wrap_poll.c) and write just `slow_<name>` by hand, before the
+ *    #include. MANUAL rows are written whole, by hand; such a body starts
+ *      if (unlikely(!SHIM_BOUND(name)))
+ *              return SHIM_FAIL_<FAIL>(ENOSYS);
+ *      if (likely(!shim_armed(bits)))
+ *              return SHIM_REAL(name) args;
+ *    and only then does anything else. Macros never hide a return from a
+ *    hand-written body; generators write whole functions.
  * 3. Decide with shim_decide_fd() (fd calls: an fd's kind, path or peer
  *    and the rule selectors are matched through the fd table, once per fd
  *    and rule) or shim_decide_path(), or add a shim_decide_<x>() in
  *    control.c built on shim_decide_mask() (e.g. connect: match the
- *    address argument). Apply the verdict: SHIM_FAIL -> SHIM_FAIL_<F>(v.err),
- *    SHIM_LIMIT -> real call with v.allow bytes then shim_settle(),
- *    SHIM_DELAY/SHIM_STALL -> shim_wait() then the real call.
+ *    address argument). Apply the verdict with shim_gate(): true means
+ *    fail with SHIM_FAIL_<F>(v.err); it has already waited out a
+ *    SHIM_DELAY/SHIM_STALL. Then SHIM_LIMIT -> real call with v.allow
+ *    bytes, and shim_settle() with what it moved. Sockets use
+ *    shim_sock_apply() first (O_NONBLOCK, SO_*TIMEO, reset).
  * 4. New fds: call shim_fd_opened(fd) (cheap: forgets a stale entry) or,
  *    when the peer is known, shim_fd_set_peer()/shim_fd_set_local();
  *    closes and dups already keep the table true (wrap_fd.c).
- * 5. Add the source to shim_sources in meson.build and cases to
+ * 5. Call libc only through SHIM_REAL(name) or raw syscall(2) from any
+ *    shim code (tests/shim/test-shim-static.sh fails otherwise), add the
+ *    source to shim_sources in meson.build and cases to
  *    tests/shim/test-shim-<family>.c.
  */
 #ifndef FAULTRUN_SHIM_SHIM_H
@@ -85,32 +103,7 @@
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define SHIM_TLS __thread __attribute__((tls_model("initial-exec")))
 
-/*
- * Entry points glibc exports but declares only under _FORTIFY_SOURCE (which
- * the shim is built without) or not at all.
- */
-int __open_2(const char *path, int flags);
-int __open64_2(const char *path, int flags);
-int __openat_2(int dirfd, const char *path, int flags);
-int __openat64_2(int dirfd, const char *path, int flags);
-ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
-ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen);
-ssize_t __pread64_chk(int fd, void *buf, size_t n, off64_t off,
-		      size_t buflen);
-size_t __fread_chk(void *ptr, size_t ptrlen, size_t size, size_t n, FILE *f);
-size_t __fread_unlocked_chk(void *ptr, size_t ptrlen, size_t size, size_t n,
-			    FILE *f);
-char *__fgets_chk(char *s, size_t size, int n, FILE *f);
-char *__fgets_unlocked_chk(char *s, size_t size, int n, FILE *f);
-int __fprintf_chk(FILE *f, int flag, const char *fmt, ...);
-int __printf_chk(int flag, const char *fmt, ...);
-int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap);
-int __vprintf_chk(int flag, const char *fmt, va_list ap);
-int __dprintf_chk(int fd, int flag, const char *fmt, ...);
-int __vdprintf_chk(int fd, int flag, const char *fmt, va_list ap);
-int __underflow(FILE *f);
-int _IO_putc(int c, FILE *f);
-int _IO_getc(FILE *f);
+#include "glibc_private.h"
 
 /*
  * The real functions, one union per wrapped.def entry: `fn` has the
@@ -136,19 +129,16 @@ extern struct shim_real_table shim_real;
 #define SHIM_REAL(name) (shim_real.name.fn)
 
 /*
- * Make sure shim_real.name is bound (a call before our constructor ran,
- * from another library's constructor, binds everything here). Inside the
- * shim's own initialisation the symbol may not be bound yet: then the call
- * fails with ENOSYS rather than recurse (STYLE "Shim rules" 3).
+ * Whether shim_real.name is bound, binding everything first when it is not
+ * (a call before our constructor ran, from another library's constructor).
+ * Inside the shim's own initialisation the symbol may not be bound yet:
+ * then it stays false and the wrapper fails with ENOSYS rather than
+ * recurse (STYLE "Shim rules" 3):
+ *
+ *	if (unlikely(!SHIM_BOUND(close)))
+ *		return SHIM_FAIL_M1(ENOSYS);
  */
-#define SHIM_BIND(name, fail)                                              \
-	do {                                                               \
-		if (unlikely(!shim_real.name.fn)) {                        \
-			shim_init();                                       \
-			if (!shim_real.name.fn)                            \
-				return SHIM_FAIL_##fail(ENOSYS);           \
-		}                                                          \
-	} while (0)
+#define SHIM_BOUND(name) shim_bound(&shim_real.name.obj)
 
 /* How each entry point reports a failure (the FAIL field of wrapped.def). */
 #define SHIM_FAIL_M1(e) (errno = (e), -1)
@@ -157,7 +147,6 @@ extern struct shim_real_table shim_real;
 #define SHIM_FAIL_EOFV(e) (errno = (e), EOF)
 #define SHIM_FAIL_ZERO(e) (errno = (e), 0)
 #define SHIM_FAIL_VOID(e) /* closefrom */
-#define SHIM_FAIL_NONE(e) (errno = (e), -1)
 
 /* ---- init.c ---------------------------------------------------------- */
 
@@ -169,6 +158,15 @@ extern struct fr_ctl *shim_ctl;
 extern _Atomic uint32_t *shim_armed_word;
 /* FAULTSHIM_DEBUG is set. */
 extern bool shim_debug;
+
+/* See SHIM_BOUND. */
+static inline bool shim_bound(void *const *slot)
+{
+	if (likely(*slot != NULL))
+		return true;
+	shim_init();
+	return *slot != NULL;
+}
 
 /*
  * THE hot-path test: whether any rule is armed for one of `bits` (FR_OPBIT
@@ -188,6 +186,8 @@ static inline bool shim_armed(uint32_t bits)
 #define SHIM_B(op) FR_OPBIT(FR_OP_##op)
 #define SHIM_OPS_WRITE (SHIM_B(WRITE) | SHIM_B(SEND))
 #define SHIM_OPS_READ (SHIM_B(READ) | SHIM_B(RECV))
+#define SHIM_OPS_SEND SHIM_B(SEND)
+#define SHIM_OPS_RECV SHIM_B(RECV)
 #define SHIM_OPS_FSYNC SHIM_B(FSYNC)
 #define SHIM_OPS_TRUNCATE SHIM_B(TRUNCATE)
 #define SHIM_OPS_ALLOCATE SHIM_B(ALLOCATE)
@@ -199,10 +199,56 @@ static inline bool shim_armed(uint32_t bits)
 	(SHIM_OPS_WRITE | SHIM_OPS_READ | SHIM_OPS_FSYNC |                 \
 	 SHIM_OPS_TRUNCATE | SHIM_OPS_ALLOCATE | SHIM_OPS_STATFS)
 #define SHIM_OPS_OPEN (SHIM_B(OPEN) | SHIM_OPS_FDOPS)
-#define SHIM_OPS_NONE 0u
 /* the socket operations: connect, accept and poll-family slow paths */
 #define SHIM_OPS_NET                                                       \
 	(SHIM_B(CONNECT) | SHIM_B(ACCEPT) | SHIM_B(SEND) | SHIM_B(RECV))
+
+/*
+ * The one fast path, generated for every wrapped.def row whose decision is
+ * out of line in `static ret slow_<name> params` (generated or written by
+ * hand): the exported function tests that the real function is bound,
+ * then `armed` (a shim_armed() test, one relaxed load), then `pass` (the
+ * fd table's "armed, but not for this fd" check, or false), and otherwise
+ * tail-calls the real function. Binding before our constructor ran is
+ * out of line too (unbound_<name>), so the exported function sets up no
+ * stack frame (docs/performance.md). slow_<name> decides completely, so
+ * unbound_<name> may call it whatever is armed.
+ */
+#define SHIM_GEN_FAST(name, ret, params, args, fail, armed, pass)          \
+	static __attribute__((noinline, cold)) ret unbound_##name params   \
+	{                                                                  \
+		if (!shim_bound(&shim_real.name.obj))                      \
+			return SHIM_FAIL_##fail(ENOSYS);                   \
+		return slow_##name args;                                   \
+	}                                                                  \
+	ret name params                                                    \
+	{                                                                  \
+		if (unlikely(!shim_real.name.fn))                          \
+			return unbound_##name args;                        \
+		if (likely(!(armed)))                                      \
+			return SHIM_REAL(name) args;                       \
+		if (pass)                                                  \
+			return SHIM_REAL(name) args;                       \
+		return slow_##name args;                                   \
+	}
+
+/*
+ * The fast path of a call on an fd of operation op: armed for op (or, for
+ * read/write, the recv/send the same call is on a socket)? then the fd
+ * table's quick check. Also the shape FD_FAST in wrapped.def: the
+ * exported function is generated, slow_<name> written by hand.
+ */
+#define SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)                \
+	SHIM_GEN_FAST(name, ret, params, args, fail,                       \
+		      shim_armed(SHIM_OPS_##op),                           \
+		      shim_fd_quick_pass(FR_OP_##op, fd))
+
+/* Rows whose whole body is written by hand generate nothing. */
+#define SHIM_GEN_MANUAL(name, ret, params, args, op, fail)
+
+/* The declaration of a slow path (generated or hand-written). */
+#define SHIM_SLOW(name, ret, params)                                       \
+	static __attribute__((noinline)) ret slow_##name params
 
 /* Write a "faultshim[pid]: ..." line to stderr when FAULTSHIM_DEBUG is set. */
 void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -304,6 +350,12 @@ void shim_fd_forget(int fd);
 void shim_fd_forget_range(unsigned first, unsigned last);
 /* fd `to` is now a duplicate of `from`. */
 void shim_fd_copy(int from, int to);
+
+/* Whether any fd entry exists (closes and dups must then update it). */
+static inline bool shim_fd_table_used(void)
+{
+	return atomic_load_explicit(&shim_fd_used, memory_order_relaxed);
+}
 
 /* Cheap hook for every call that returns a new fd. */
 static inline int shim_fd_opened(int fd)
@@ -460,6 +512,26 @@ void shim_settle(const struct shim_verdict *v, ssize_t done);
  * Socket calls use shim_sock_apply() instead (O_NONBLOCK, SO_RCVTIMEO).
  */
 int shim_wait(const struct shim_verdict *v);
+
+/* Outcomes that fail a call before it is made (masks for shim_gate). */
+#define SHIM_FAILS_PATH (1u << SHIM_FAIL)
+#define SHIM_FAILS_ALL                                                     \
+	((1u << SHIM_FAIL) | (1u << SHIM_RESET) | (1u << SHIM_REFUSE))
+
+/*
+ * The verdict switch every wrapper shares, before its real call: true when
+ * the call must fail with v->err (its outcome is in `fails`: calls naming
+ * paths know only SHIM_FAIL, the others also a reset or refusal); a delay
+ * or stall is waited out first. SHIM_LIMIT/SHIM_COUNT are the caller's.
+ */
+static inline bool shim_gate(const struct shim_verdict *v, unsigned fails)
+{
+	if ((1u << v->what) & fails)
+		return true;
+	if (v->what == SHIM_DELAY || v->what == SHIM_STALL)
+		shim_wait(v);
+	return false;
+}
 
 /*
  * Wait until slot idx is disarmed, the deadline (CLOCK_MONOTONIC ns, 0 =

@@ -1,5 +1,5 @@
 /*
- * Socket faults: what wrap_sock.c, wrap_poll.c and stall.c share (issue 3).
+ * Socket faults: what wrap_sock.c, the readiness wrappers and stall.c share.
  * What the rest of the shim needs (shim_sock_apply, shim_sock_episode,
  * shim_sock_forget, shim_stall_fire) is declared in shim.h.
  *
@@ -106,7 +106,7 @@ bool shim_ep_holds(struct fr_ctl *c, const struct shim_ep *ep, uint64_t now);
 
 /*
  * A socket's peer or episodes changed (connect, accept, an episode began):
- * cached views of epoll sets (wrap_poll.c) must look again.
+ * cached views of epoll sets (wrap_epoll.c) must look again.
  */
 void shim_sock_changed(void);
 uint32_t shim_sock_changes(void);

@@ -80,9 +80,13 @@ static struct {
 
 uint64_t shim_stall_window_end(struct fr_ctl *c, unsigned i)
 {
-	uint64_t len = c->slots[i].rule.amount;
+	uint64_t len;
 
-	if (!len || i >= FR_MAX_RULES ||
+	/* i comes from the shared block: bound it before reading its slot */
+	if (i >= FR_MAX_RULES)
+		return 0;
+	len = c->slots[i].rule.amount;
+	if (!len ||
 	    atomic_load_explicit(&windows[i].tag, memory_order_acquire) !=
 		    shim_arm_tag(c, i))
 		return 0;
@@ -94,6 +98,8 @@ bool shim_stall_fire(struct fr_ctl *c, unsigned i, enum fr_op op)
 {
 	uint64_t tag, end;
 
+	if (i >= FR_MAX_RULES)
+		return false;
 	if (!SHIM_OP_IS_NET(op) || !c->slots[i].rule.amount)
 		return fr_ctl_fire(c, i);
 	/* the peer came back: nothing more until the rule is armed again */

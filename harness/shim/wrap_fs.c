@@ -19,25 +19,17 @@
 #include <limits.h>
 #include <string.h>
 
-#define SHIM_GEN_MANUAL(name, ret, params, args, op, fail)
-
 #define SHIM_PATH_BODY(name, ret, params, args, op, fail, decide)          \
 	ret name params                                                    \
 	{                                                                  \
 		struct shim_verdict v;                                     \
-		SHIM_BIND(name, fail);                                     \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_##fail(ENOSYS);                   \
 		if (likely(!shim_armed(SHIM_OPS_##op)))                    \
 			return SHIM_REAL(name) args;                       \
-		switch (decide) {                                          \
-		case SHIM_FAIL:                                            \
+		decide;                                                    \
+		if (shim_gate(&v, SHIM_FAILS_PATH))                        \
 			return SHIM_FAIL_##fail(v.err);                    \
-		case SHIM_DELAY:                                           \
-		case SHIM_STALL:                                           \
-			shim_wait(&v);                                     \
-			break;                                             \
-		default:                                                   \
-			break;                                             \
-		}                                                          \
 		return SHIM_REAL(name) args;                               \
 	}
 
@@ -132,7 +124,8 @@ static bool space_left(int fd, const char *path, uint64_t *left)
 	{                                                                  \
 		uint64_t left;                                             \
 		int r;                                                     \
-		SHIM_BIND(name, fail);                                     \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_##fail(ENOSYS);                   \
 		if (likely(!shim_armed(SHIM_OPS_STATFS)))                  \
 			return SHIM_REAL(name) args;                       \
 		r = SHIM_REAL(name) args;                                  \

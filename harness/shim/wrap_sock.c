@@ -345,7 +345,8 @@ slow_connect(int fd, const struct sockaddr *sa, socklen_t len)
 
 int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
-	SHIM_BIND(connect, M1);
+	if (unlikely(!SHIM_BOUND(connect)))
+		return SHIM_FAIL_M1(ENOSYS);
 	if (likely(!shim_armed(SHIM_OPS_NET))) {
 		/* a socket connecting again has a new peer */
 		shim_fd_opened(fd);
@@ -409,7 +410,8 @@ slow_accept(int fd, struct sockaddr *addr, socklen_t *alen, int flags,
 
 int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
 {
-	SHIM_BIND(accept, M1);
+	if (unlikely(!SHIM_BOUND(accept)))
+		return SHIM_FAIL_M1(ENOSYS);
 	if (likely(!shim_armed(SHIM_OPS_NET)))
 		return shim_fd_opened(SHIM_REAL(accept)(fd, addr, alen));
 	return slow_accept(fd, SHIM_SA(addr), alen, 0, false, "accept");
@@ -417,7 +419,8 @@ int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
 
 int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen, int flags)
 {
-	SHIM_BIND(accept4, M1);
+	if (unlikely(!SHIM_BOUND(accept4)))
+		return SHIM_FAIL_M1(ENOSYS);
 	if (likely(!shim_armed(SHIM_OPS_NET)))
 		return shim_fd_opened(SHIM_REAL(accept4)(fd, addr, alen, flags));
 	return slow_accept(fd, SHIM_SA(addr), alen, flags, true, "accept4");
@@ -478,8 +481,8 @@ static void msg_cut(const struct msghdr *msg, struct msghdr *out,
 }
 
 /* send(fd, buf, n, flags, ...) and recv(...) shaped calls */
-#define SOCK_BUF_SLOW(name, ret, op, params, args)                         \
-	static __attribute__((noinline, cold)) ret slow_##name params      \
+#define SHIM_GEN_SOCK_BUF(name, ret, params, args, op, fail)               \
+	SHIM_SLOW(name, ret, params)                                       \
 	{                                                                  \
 		struct shim_verdict v;                                     \
 		ret r;                                                     \
@@ -488,58 +491,15 @@ static void msg_cut(const struct msghdr *msg, struct msghdr *out,
 		r = SHIM_REAL(name) args;                                  \
 		shim_settle(&v, r);                                        \
 		return r;                                                  \
-	}
-/*
- * The exported function is only the hot path, without a stack frame (as
- * in wrap_fd.c): bound? armed for op? armed but not for this socket (the
- * fd table already knows)? then straight to libc; else the slow path.
- */
-#define SOCK_FAST(name, ret, op, params, args)                             \
-	static __attribute__((noinline, cold)) ret unbound_##name params   \
-	{                                                                  \
-		shim_init();                                               \
-		if (!shim_real.name.fn)                                    \
-			return SHIM_FAIL_M1(ENOSYS);                       \
-		return slow_##name args;                                   \
 	}                                                                  \
-	ret name params                                                    \
-	{                                                                  \
-		if (unlikely(!shim_real.name.fn))                          \
-			return unbound_##name args;                        \
-		if (likely(!shim_armed(SHIM_B(op))))                       \
-			return SHIM_REAL(name) args;                       \
-		if (shim_fd_quick_pass(FR_OP_##op, fd))                    \
-			return SHIM_REAL(name) args;                       \
-		return slow_##name args;                                   \
-	}
-#define SOCK_BUF(name, ret, op, params, args)                              \
-	SOCK_BUF_SLOW(name, ret, op, params, args)                         \
-	SOCK_FAST(name, ret, op, params, args)
+	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
-SOCK_BUF(send, ssize_t, SEND, (int fd, const void *buf, size_t n, int flags),
-	 (fd, buf, n, flags))
-SOCK_BUF(sendto, ssize_t, SEND,
-	 (int fd, const void *buf, size_t n, int flags,
-	  __CONST_SOCKADDR_ARG addr, socklen_t alen),
-	 (fd, buf, n, flags, addr, alen))
-SOCK_BUF(recv, ssize_t, RECV, (int fd, void *buf, size_t n, int flags),
-	 (fd, buf, n, flags))
-SOCK_BUF(__recv_chk, ssize_t, RECV,
-	 (int fd, void *buf, size_t n, size_t buflen, int flags),
-	 (fd, buf, n, buflen, flags))
-SOCK_BUF(recvfrom, ssize_t, RECV,
-	 (int fd, void *buf, size_t n, int flags, __SOCKADDR_ARG addr,
-	  socklen_t *alen),
-	 (fd, buf, n, flags, addr, alen))
-SOCK_BUF(__recvfrom_chk, ssize_t, RECV,
-	 (int fd, void *buf, size_t n, size_t buflen, int flags,
-	  __SOCKADDR_ARG addr, socklen_t *alen),
-	 (fd, buf, n, buflen, flags, addr, alen))
-
-/* sendmsg/recvmsg: `short` cuts the vector; MSG_ERRQUEUE is not the peer */
-#define SOCK_MSG(name, ret, op, msgtype, copyback)                        \
-	static __attribute__((noinline, cold)) ret                        \
-	slow_##name(int fd, msgtype *msg, int flags)                       \
+/*
+ * sendmsg/recvmsg: `short` cuts the vector; MSG_ERRQUEUE is not the peer.
+ * `copyback` gives the caller's header what recvmsg wrote into the copy.
+ */
+#define SHIM_SOCK_MSG(name, ret, params, args, op, fail, copyback)         \
+	SHIM_SLOW(name, ret, params)                                       \
 	{                                                                  \
 		struct shim_verdict v;                                     \
 		struct iovec cut[SOCK_IOV_CUT];                            \
@@ -547,7 +507,7 @@ SOCK_BUF(__recvfrom_chk, ssize_t, RECV,
 		size_t total, n;                                           \
 		ret r;                                                     \
 		if (!msg || (flags & MSG_ERRQUEUE))                        \
-			return SHIM_REAL(name)(fd, msg, flags);            \
+			return SHIM_REAL(name) args;                       \
 		total = n = iov_sum(msg->msg_iov, msg->msg_iovlen);        \
 		if (io_decide(FR_OP_##op, fd, &n, flags, #name, &v) < 0)    \
 			return -1;                                         \
@@ -556,13 +516,12 @@ SOCK_BUF(__recvfrom_chk, ssize_t, RECV,
 			r = SHIM_REAL(name)(fd, &m2, flags);               \
 			copyback;                                          \
 		} else {                                                   \
-			r = SHIM_REAL(name)(fd, msg, flags);               \
+			r = SHIM_REAL(name) args;                          \
 		}                                                          \
 		shim_settle(&v, r);                                        \
 		return r;                                                  \
 	}                                                                  \
-	SOCK_FAST(name, ret, op, (int fd, msgtype *msg, int flags),        \
-		  (fd, msg, flags))
+	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /* what recvmsg() writes back into the caller's header */
 #define SOCK_RECVMSG_BACK                                                  \
@@ -572,8 +531,10 @@ SOCK_BUF(__recvfrom_chk, ssize_t, RECV,
 		msg->msg_flags = m2.msg_flags;                             \
 	} while (0)
 
-SOCK_MSG(sendmsg, ssize_t, SEND, const struct msghdr, (void)0)
-SOCK_MSG(recvmsg, ssize_t, RECV, struct msghdr, SOCK_RECVMSG_BACK)
+#define SHIM_GEN_SOCK_MSG_SEND(name, ret, params, args, op, fail)          \
+	SHIM_SOCK_MSG(name, ret, params, args, op, fail, (void)0)
+#define SHIM_GEN_SOCK_MSG_RECV(name, ret, params, args, op, fail)          \
+	SHIM_SOCK_MSG(name, ret, params, args, op, fail, SOCK_RECVMSG_BACK)
 
 /*
  * sendmmsg/recvmmsg: decided once for the call; `short` moves only the
@@ -597,10 +558,6 @@ slow_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 	return r;
 }
 
-SOCK_FAST(sendmmsg, int, SEND,
-	  (int fd, struct mmsghdr *vec, unsigned int vlen, int flags),
-	  (fd, vec, vlen, flags))
-
 static __attribute__((noinline, cold)) int
 slow_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	      struct timespec *tmo)
@@ -622,16 +579,12 @@ slow_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	return r;
 }
 
-SOCK_FAST(recvmmsg, int, RECV,
-	  (int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
-	   struct timespec *tmo),
-	  (fd, vec, vlen, flags, tmo))
-
 /* ---- new sockets ---------------------------------------------------------- */
 
 int socket(int domain, int type, int protocol)
 {
-	SHIM_BIND(socket, M1);
+	if (unlikely(!SHIM_BOUND(socket)))
+		return SHIM_FAIL_M1(ENOSYS);
 	return shim_fd_opened(SHIM_REAL(socket)(domain, type, protocol));
 }
 
@@ -639,7 +592,8 @@ int socketpair(int domain, int type, int protocol, int fds[2])
 {
 	int r;
 
-	SHIM_BIND(socketpair, M1);
+	if (unlikely(!SHIM_BOUND(socketpair)))
+		return SHIM_FAIL_M1(ENOSYS);
 	r = SHIM_REAL(socketpair)(domain, type, protocol, fds);
 	if (r == 0) {
 		shim_fd_opened(fds[0]);
@@ -647,3 +601,11 @@ int socketpair(int domain, int type, int protocol, int fds[2])
 	}
 	return r;
 }
+
+/* Generate the bodies of the socket family. */
+#define WRAP(name, ret, params, args, op, shape, fail, errnos)
+#define WRAP_SOCK(name, ret, params, args, op, shape, fail, errnos)        \
+	SHIM_GEN_##shape(name, ret, params, args, op, fail)
+#include "wrapped.def"
+#undef WRAP_SOCK
+#undef WRAP

@@ -27,10 +27,6 @@
 #include <stdio_ext.h>
 #include <string.h>
 
-static inline bool table_used(void)
-{
-	return atomic_load_explicit(&shim_fd_used, memory_order_relaxed);
-}
 
 /* fileno() without touching errno (a memory stream has no fd: -1). */
 static int stream_fd(FILE *f)
@@ -39,6 +35,17 @@ static int stream_fd(FILE *f)
 
 	errno = saved;
 	return fd;
+}
+
+/* The first `allow` bytes of a short write, to stream f or (f NULL) fd. */
+static size_t limit_write(FILE *f, int fd, const void *data, size_t allow)
+{
+	ssize_t w;
+
+	if (f)
+		return SHIM_REAL(fwrite)(data, 1, allow, f);
+	w = SHIM_REAL(write)(fd, data, allow);
+	return w > 0 ? (size_t)w : 0;
 }
 
 /*
@@ -59,27 +66,12 @@ static bool wgate(FILE *f, int fd, const void *data, size_t len,
 		shim_verdict_init(v, FR_OP_WRITE);
 		return false;
 	}
-	switch (shim_decide_fd(FR_OP_WRITE, fd, len, fn, flags, v)) {
-	case SHIM_FAIL:
-	case SHIM_RESET:
-	case SHIM_REFUSE:
-		break;
-	case SHIM_LIMIT:
-		if (data && v->allow) {
-			if (f) {
-				*moved = SHIM_REAL(fwrite)(data, 1, v->allow, f);
-			} else {
-				ssize_t w = SHIM_REAL(write)(fd, data, v->allow);
-				*moved = w > 0 ? (size_t)w : 0;
-			}
-		}
+	shim_decide_fd(FR_OP_WRITE, fd, len, fn, flags, v);
+	if (v->what == SHIM_LIMIT) {
+		if (data && v->allow)
+			*moved = limit_write(f, fd, data, v->allow);
 		shim_settle(v, (ssize_t)*moved);
-		break;
-	case SHIM_DELAY:
-	case SHIM_STALL:
-		shim_wait(v);
-		return false;
-	default:
+	} else if (!shim_gate(v, SHIM_FAILS_ALL)) {
 		return false;
 	}
 	shim_stdio_set_error(f);
@@ -100,20 +92,12 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
 		shim_verdict_init(v, FR_OP_READ);
 		return false;
 	}
-	switch (shim_decide_fd(FR_OP_READ, fd, len, fn, 0, v)) {
-	case SHIM_FAIL:
-	case SHIM_RESET:
-	case SHIM_REFUSE:
-		shim_stdio_set_error(f);
-		errno = v->err;
-		return true;
-	case SHIM_DELAY:
-	case SHIM_STALL:
-		shim_wait(v);
+	shim_decide_fd(FR_OP_READ, fd, len, fn, 0, v);
+	if (!shim_gate(v, SHIM_FAILS_ALL))
 		return false;
-	default:
-		return false;
-	}
+	shim_stdio_set_error(f);
+	errno = v->err;
+	return true;
 }
 
 /* ---- opens ------------------------------------------------------------ */
@@ -122,32 +106,22 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
 	{                                                                  \
 		struct shim_verdict v;                                     \
 		FILE *r;                                                   \
-		SHIM_BIND(name, NULLP);                                    \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_NULLP(ENOSYS);                    \
 		if (likely(!shim_armed(SHIM_OPS_OPEN))) {                  \
 			r = SHIM_REAL(name)(path, mode);                   \
 			if (r)                                             \
 				shim_fd_opened(stream_fd(r));              \
 			return r;                                          \
 		}                                                          \
-		switch (shim_decide_path(FR_OP_OPEN, AT_FDCWD, path, #name, \
-					 &v)) {                            \
-		case SHIM_FAIL:                                            \
+		shim_decide_path(FR_OP_OPEN, AT_FDCWD, path, #name, &v);   \
+		if (shim_gate(&v, SHIM_FAILS_PATH))                        \
 			return SHIM_FAIL_NULLP(v.err);                     \
-		case SHIM_DELAY:                                           \
-		case SHIM_STALL:                                           \
-			shim_wait(&v);                                     \
-			break;                                             \
-		default:                                                   \
-			break;                                             \
-		}                                                          \
 		r = SHIM_REAL(name)(path, mode);                           \
 		if (r)                                                     \
 			shim_fd_record_open(stream_fd(r), AT_FDCWD, path); \
 		return r;                                                  \
 	}
-
-FILE *fopen(const char *path, const char *mode) SHIM_FOPEN_BODY(fopen)
-FILE *fopen64(const char *path, const char *mode) SHIM_FOPEN_BODY(fopen64)
 
 /*
  * freopen: when the new open fails, the real call has already closed the
@@ -158,31 +132,25 @@ FILE *fopen64(const char *path, const char *mode) SHIM_FOPEN_BODY(fopen64)
 		struct shim_verdict v;                                     \
 		int oldfd, err;                                            \
 		FILE *r;                                                   \
-		SHIM_BIND(name, NULLP);                                    \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_NULLP(ENOSYS);                    \
 		oldfd = stream_fd(f);                                      \
 		if (likely(!shim_armed(SHIM_OPS_OPEN)) || !path) {         \
 			r = SHIM_REAL(name)(path, mode, f);                \
-			if (unlikely(table_used()) && path) {              \
+			if (unlikely(shim_fd_table_used()) && path) {              \
 				shim_fd_forget(oldfd);                     \
 				if (r)                                     \
 					shim_fd_opened(stream_fd(r));      \
 			}                                                  \
 			return r;                                          \
 		}                                                          \
-		switch (shim_decide_path(FR_OP_OPEN, AT_FDCWD, path, #name, \
-					 &v)) {                            \
-		case SHIM_FAIL:                                            \
+		shim_decide_path(FR_OP_OPEN, AT_FDCWD, path, #name, &v);   \
+		if (shim_gate(&v, SHIM_FAILS_PATH)) {                      \
 			err = v.err;                                       \
 			SHIM_REAL(fclose)(f);                              \
 			shim_fd_forget(oldfd);                             \
 			errno = err;                                       \
 			return NULL;                                       \
-		case SHIM_DELAY:                                           \
-		case SHIM_STALL:                                           \
-			shim_wait(&v);                                     \
-			break;                                             \
-		default:                                                   \
-			break;                                             \
 		}                                                          \
 		r = SHIM_REAL(name)(path, mode, f);                        \
 		shim_fd_forget(oldfd);                                     \
@@ -191,18 +159,14 @@ FILE *fopen64(const char *path, const char *mode) SHIM_FOPEN_BODY(fopen64)
 		return r;                                                  \
 	}
 
-FILE *freopen(const char *path, const char *mode, FILE *f)
-	SHIM_FREOPEN_BODY(freopen)
-FILE *freopen64(const char *path, const char *mode, FILE *f)
-	SHIM_FREOPEN_BODY(freopen64)
-
 /* ---- writes ----------------------------------------------------------- */
 
 #define SHIM_FWRITE_BODY(name)                                             \
 	{                                                                  \
 		struct shim_verdict v;                                     \
 		size_t len, moved, r;                                      \
-		SHIM_BIND(name, ZERO);                                     \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_ZERO(ENOSYS);                     \
 		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !size || !n)    \
 			return SHIM_REAL(name)(buf, size, n, f);           \
 		len = n > SIZE_MAX / size ? SIZE_MAX : size * n;           \
@@ -213,17 +177,13 @@ FILE *freopen64(const char *path, const char *mode, FILE *f)
 		return r;                                                  \
 	}
 
-size_t fwrite(const void *buf, size_t size, size_t n, FILE *f)
-	SHIM_FWRITE_BODY(fwrite)
-size_t fwrite_unlocked(const void *buf, size_t size, size_t n, FILE *f)
-	SHIM_FWRITE_BODY(fwrite_unlocked)
-
 #define SHIM_FPUTS_BODY(name)                                              \
 	{                                                                  \
 		struct shim_verdict v;                                     \
 		size_t len, moved;                                         \
 		int r;                                                     \
-		SHIM_BIND(name, EOFV);                                     \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_EOFV(ENOSYS);                     \
 		if (likely(!shim_armed(SHIM_OPS_WRITE)))                   \
 			return SHIM_REAL(name)(s, f);                      \
 		len = strlen(s);                                           \
@@ -234,16 +194,14 @@ size_t fwrite_unlocked(const void *buf, size_t size, size_t n, FILE *f)
 		return r;                                                  \
 	}
 
-int fputs(const char *s, FILE *f) SHIM_FPUTS_BODY(fputs)
-int fputs_unlocked(const char *s, FILE *f) SHIM_FPUTS_BODY(fputs_unlocked)
-
 int puts(const char *s)
 {
 	struct shim_verdict v;
 	size_t len, moved;
 	int r;
 
-	SHIM_BIND(puts, EOFV);
+	if (unlikely(!SHIM_BOUND(puts)))
+		return SHIM_FAIL_EOFV(ENOSYS);
 	if (likely(!shim_armed(SHIM_OPS_WRITE)))
 		return SHIM_REAL(puts)(s);
 	len = strlen(s) + 1; /* and the newline */
@@ -260,7 +218,8 @@ int puts(const char *s)
 		struct shim_verdict v;                                     \
 		size_t moved;                                              \
 		int r;                                                     \
-		SHIM_BIND(name, EOFV);                                     \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_EOFV(ENOSYS);                     \
 		if (likely(!shim_armed(SHIM_OPS_WRITE)))                   \
 			return SHIM_REAL(name) args;                       \
 		if (wgate(stream, -1, NULL, 1, #name, 0, &v, &moved))      \
@@ -269,16 +228,6 @@ int puts(const char *s)
 		shim_settle(&v, r == EOF ? -1 : 1);                        \
 		return r;                                                  \
 	}
-
-int fputc(int c, FILE *f) SHIM_PUTC_BODY(fputc, f, (c, f))
-int fputc_unlocked(int c, FILE *f) SHIM_PUTC_BODY(fputc_unlocked, f, (c, f))
-int putc(int c, FILE *f) SHIM_PUTC_BODY(putc, f, (c, f))
-int putc_unlocked(int c, FILE *f) SHIM_PUTC_BODY(putc_unlocked, f, (c, f))
-int _IO_putc(int c, FILE *f) SHIM_PUTC_BODY(_IO_putc, f, (c, f))
-int putchar(int c) SHIM_PUTC_BODY(putchar, stdout, (c))
-int putchar_unlocked(int c) SHIM_PUTC_BODY(putchar_unlocked, stdout, (c))
-/* the inline putc_unlocked/putchar_unlocked call this when the buffer is full */
-int __overflow(FILE *f, int c) SHIM_PUTC_BODY(__overflow, f, (f, c))
 
 /*
  * The printf family, decided on the formatted length. A short (budget)
@@ -347,39 +296,45 @@ out_real:
 
 int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
-	SHIM_BIND(vfprintf, M1);
+	if (unlikely(!SHIM_BOUND(vfprintf)))
+		return SHIM_FAIL_M1(ENOSYS);
 	return SHIM_VPRINTF(vfprintf, (f, fmt, ap), f, -1, -1, "vfprintf");
 }
 
 int vprintf(const char *fmt, va_list ap)
 {
-	SHIM_BIND(vprintf, M1);
+	if (unlikely(!SHIM_BOUND(vprintf)))
+		return SHIM_FAIL_M1(ENOSYS);
 	return SHIM_VPRINTF(vprintf, (fmt, ap), stdout, -1, -1, "vprintf");
 }
 
 int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
 {
-	SHIM_BIND(__vfprintf_chk, M1);
+	if (unlikely(!SHIM_BOUND(__vfprintf_chk)))
+		return SHIM_FAIL_M1(ENOSYS);
 	return SHIM_VPRINTF(__vfprintf_chk, (f, flag, fmt, ap), f, -1, flag,
 			    "__vfprintf_chk");
 }
 
 int __vprintf_chk(int flag, const char *fmt, va_list ap)
 {
-	SHIM_BIND(__vprintf_chk, M1);
+	if (unlikely(!SHIM_BOUND(__vprintf_chk)))
+		return SHIM_FAIL_M1(ENOSYS);
 	return SHIM_VPRINTF(__vprintf_chk, (flag, fmt, ap), stdout, -1, flag,
 			    "__vprintf_chk");
 }
 
 int vdprintf(int fd, const char *fmt, va_list ap)
 {
-	SHIM_BIND(vdprintf, M1);
+	if (unlikely(!SHIM_BOUND(vdprintf)))
+		return SHIM_FAIL_M1(ENOSYS);
 	return SHIM_VPRINTF(vdprintf, (fd, fmt, ap), NULL, fd, -1, "vdprintf");
 }
 
 int __vdprintf_chk(int fd, int flag, const char *fmt, va_list ap)
 {
-	SHIM_BIND(__vdprintf_chk, M1);
+	if (unlikely(!SHIM_BOUND(__vdprintf_chk)))
+		return SHIM_FAIL_M1(ENOSYS);
 	return SHIM_VPRINTF(__vdprintf_chk, (fd, flag, fmt, ap), NULL, fd,
 			    flag, "__vdprintf_chk");
 }
@@ -388,7 +343,8 @@ int __vdprintf_chk(int fd, int flag, const char *fmt, va_list ap)
 	{                                                                  \
 		va_list ap;                                                \
 		int r;                                                     \
-		SHIM_BIND(bind, M1);                                       \
+		if (unlikely(!SHIM_BOUND(bind)))                           \
+			return SHIM_FAIL_M1(ENOSYS);                       \
 		va_start(ap, fmt);                                         \
 		r = SHIM_VPRINTF(real, realargs, f, fd, flag, fn);         \
 		va_end(ap);                                                \
@@ -423,7 +379,8 @@ int __dprintf_chk(int fd, int flag, const char *fmt, ...)
 	{                                                                  \
 		struct shim_verdict v;                                     \
 		size_t pending, moved;                                     \
-		SHIM_BIND(name, EOFV);                                     \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_EOFV(ENOSYS);                     \
 		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !f)             \
 			return SHIM_REAL(name)(f);                         \
 		pending = __fpending(f);                                   \
@@ -433,18 +390,16 @@ int __dprintf_chk(int fd, int flag, const char *fmt, ...)
 		return SHIM_REAL(name)(f);                                 \
 	}
 
-int fflush(FILE *f) SHIM_FFLUSH_BODY(fflush)
-int fflush_unlocked(FILE *f) SHIM_FFLUSH_BODY(fflush_unlocked)
-
 int fclose(FILE *f)
 {
 	struct shim_verdict v;
 	size_t pending, moved;
 	int fd, r, err;
 
-	SHIM_BIND(fclose, EOFV);
+	if (unlikely(!SHIM_BOUND(fclose)))
+		return SHIM_FAIL_EOFV(ENOSYS);
 	if (likely(!shim_armed(SHIM_OPS_WRITE))) {
-		if (likely(!table_used()))
+		if (likely(!shim_fd_table_used()))
 			return SHIM_REAL(fclose)(f);
 		/* fclose closes through libc's internal close: forget here */
 		fd = stream_fd(f);
@@ -475,7 +430,8 @@ int fclose(FILE *f)
 	{                                                                  \
 		struct shim_verdict v;                                     \
 		size_t len;                                                \
-		SHIM_BIND(name, ZERO);                                     \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_ZERO(ENOSYS);                     \
 		if (likely(!shim_armed(SHIM_OPS_READ)) || !size || !n)     \
 			return SHIM_REAL(name) args;                       \
 		len = n > SIZE_MAX / size ? SIZE_MAX : size * n;           \
@@ -486,21 +442,12 @@ int fclose(FILE *f)
 		return SHIM_REAL(name) args;                               \
 	}
 
-size_t fread(void *buf, size_t size, size_t n, FILE *f)
-	SHIM_FREAD_BODY(fread, (buf, size, n, f))
-size_t fread_unlocked(void *buf, size_t size, size_t n, FILE *f)
-	SHIM_FREAD_BODY(fread_unlocked, (buf, size, n, f))
-size_t __fread_chk(void *buf, size_t buflen, size_t size, size_t n, FILE *f)
-	SHIM_FREAD_BODY(__fread_chk, (buf, buflen, size, n, f))
-size_t __fread_unlocked_chk(void *buf, size_t buflen, size_t size, size_t n,
-			    FILE *f)
-	SHIM_FREAD_BODY(__fread_unlocked_chk, (buf, buflen, size, n, f))
-
 /* Other reads: fail or pass (a short read has no meaning for them). */
 #define SHIM_READ_BODY(name, stream, want, args, failv)                    \
 	{                                                                  \
 		struct shim_verdict v;                                     \
-		SHIM_BIND(name, failv);                                    \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_##failv(ENOSYS);                  \
 		if (likely(!shim_armed(SHIM_OPS_READ)))                    \
 			return SHIM_REAL(name) args;                       \
 		if (rgate(stream, want, #name, &v))                        \
@@ -508,30 +455,39 @@ size_t __fread_unlocked_chk(void *buf, size_t buflen, size_t size, size_t n,
 		return SHIM_REAL(name) args;                               \
 	}
 
-char *fgets(char *s, int n, FILE *f)
-	SHIM_READ_BODY(fgets, f, n > 1 ? (size_t)n - 1 : 0, (s, n, f), NULLP)
-char *fgets_unlocked(char *s, int n, FILE *f)
-	SHIM_READ_BODY(fgets_unlocked, f, n > 1 ? (size_t)n - 1 : 0,
-		       (s, n, f), NULLP)
-char *__fgets_chk(char *s, size_t size, int n, FILE *f)
-	SHIM_READ_BODY(__fgets_chk, f, n > 1 ? (size_t)n - 1 : 0,
-		       (s, size, n, f), NULLP)
-char *__fgets_unlocked_chk(char *s, size_t size, int n, FILE *f)
-	SHIM_READ_BODY(__fgets_unlocked_chk, f, n > 1 ? (size_t)n - 1 : 0,
-		       (s, size, n, f), NULLP)
-int fgetc(FILE *f) SHIM_READ_BODY(fgetc, f, 1, (f), EOFV)
-int fgetc_unlocked(FILE *f) SHIM_READ_BODY(fgetc_unlocked, f, 1, (f), EOFV)
-int getc(FILE *f) SHIM_READ_BODY(getc, f, 1, (f), EOFV)
-int getc_unlocked(FILE *f) SHIM_READ_BODY(getc_unlocked, f, 1, (f), EOFV)
-int _IO_getc(FILE *f) SHIM_READ_BODY(_IO_getc, f, 1, (f), EOFV)
-int getchar(void) SHIM_READ_BODY(getchar, stdin, 1, (), EOFV)
-int getchar_unlocked(void) SHIM_READ_BODY(getchar_unlocked, stdin, 1, (), EOFV)
-ssize_t getline(char **line, size_t *cap, FILE *f)
-	SHIM_READ_BODY(getline, f, 1, (line, cap, f), M1)
-ssize_t getdelim(char **line, size_t *cap, int delim, FILE *f)
-	SHIM_READ_BODY(getdelim, f, 1, (line, cap, delim, f), M1)
-ssize_t __getdelim(char **line, size_t *cap, int delim, FILE *f)
-	SHIM_READ_BODY(__getdelim, f, 1, (line, cap, delim, f), M1)
-/* the inline getc_unlocked/getchar_unlocked call these to refill */
-int __uflow(FILE *f) SHIM_READ_BODY(__uflow, f, 1, (f), EOFV)
-int __underflow(FILE *f) SHIM_READ_BODY(__underflow, f, 1, (f), EOFV)
+/*
+ * Generate the stdio rows of wrapped.def from the bodies above. The
+ * stream is the row's `f`, or stdout/stdin for putchar/getchar; a read
+ * row wants one byte, fgets its n - 1. __overflow and __uflow/__underflow
+ * are what the inline putc_unlocked/getc_unlocked call on a full or empty
+ * buffer. puts, fclose and the printf family are written whole above.
+ */
+#define SHIM_GEN_FOPEN(name, ret, params, args, op, fail)                  \
+	ret name params SHIM_FOPEN_BODY(name)
+#define SHIM_GEN_FREOPEN(name, ret, params, args, op, fail)                \
+	ret name params SHIM_FREOPEN_BODY(name)
+#define SHIM_GEN_FWRITE(name, ret, params, args, op, fail)                 \
+	ret name params SHIM_FWRITE_BODY(name)
+#define SHIM_GEN_FPUTS(name, ret, params, args, op, fail)                  \
+	ret name params SHIM_FPUTS_BODY(name)
+#define SHIM_GEN_PUTC(name, ret, params, args, op, fail)                   \
+	ret name params SHIM_PUTC_BODY(name, f, args)
+#define SHIM_GEN_PUTCHAR(name, ret, params, args, op, fail)                \
+	ret name params SHIM_PUTC_BODY(name, stdout, args)
+#define SHIM_GEN_FFLUSH(name, ret, params, args, op, fail)                 \
+	ret name params SHIM_FFLUSH_BODY(name)
+#define SHIM_GEN_FREAD(name, ret, params, args, op, fail)                  \
+	ret name params SHIM_FREAD_BODY(name, args)
+#define SHIM_GEN_FGETS(name, ret, params, args, op, fail)                  \
+	ret name params                                                    \
+	SHIM_READ_BODY(name, f, n > 1 ? (size_t)n - 1 : 0, args, fail)
+#define SHIM_GEN_GETC(name, ret, params, args, op, fail)                   \
+	ret name params SHIM_READ_BODY(name, f, 1, args, fail)
+#define SHIM_GEN_GETCHAR(name, ret, params, args, op, fail)                \
+	ret name params SHIM_READ_BODY(name, stdin, 1, args, fail)
+#define WRAP(name, ret, params, args, op, shape, fail, errnos)
+#define WRAP_STDIO(name, ret, params, args, op, shape, fail, errnos)       \
+	SHIM_GEN_##shape(name, ret, params, args, op, fail)
+#include "wrapped.def"
+#undef WRAP_STDIO
+#undef WRAP

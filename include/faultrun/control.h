@@ -84,8 +84,8 @@ struct fr_ctl {
 };
 
 /*
- * Reader side (the shim). All of these are async-signal-safe and do not
- * allocate.
+ * Reader side (harness/fault/ctl.c, the only part libfaultshim.so links).
+ * All of these are async-signal-safe and do not allocate.
  */
 
 /* Whether mem (size bytes) is a block this build can use. */
@@ -119,8 +119,15 @@ void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err,
 /* Whether slot idx is published and armed (acquire). */
 bool fr_ctl_armed(const struct fr_ctl *c, unsigned idx);
 
+/* Number of published slots (bounded by max_rules). */
+unsigned fr_ctl_count(const struct fr_ctl *c);
+
+/* CLOCK_MONOTONIC in ns (async-signal-safe). */
+uint64_t fr_now_ns(void);
+
 /*
- * Writer side (faultrun). Not signal-safe; may allocate.
+ * Writer side (harness/fault/ctl_admin.c: faultrun and the tests, never
+ * the shim). Not signal-safe; may allocate.
  */
 
 /*
@@ -149,11 +156,5 @@ int fr_ctl_find(const struct fr_ctl *c, const char *name);
  * after= and times= count from the first arming. Returns 0 or -ENOENT.
  */
 int fr_ctl_set_armed(struct fr_ctl *c, unsigned idx, bool armed);
-
-/* Number of published slots (bounded by max_rules). */
-unsigned fr_ctl_count(const struct fr_ctl *c);
-
-/* CLOCK_MONOTONIC in ns (async-signal-safe). */
-uint64_t fr_now_ns(void);
 
 #endif /* FAULTRUN_CONTROL_H */

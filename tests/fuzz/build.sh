@@ -24,8 +24,9 @@ flags="-g -O1 -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra
 shimflags="-U_FILE_OFFSET_BITS -U_TIME_BITS -U_FORTIFY_SOURCE -fno-builtin
 -I$root/harness/shim -I$root/harness/cli"
 
-common="$root/harness/fault/rule.c $root/harness/fault/glob.c
-$root/harness/fault/ctl.c"
+common="$root/harness/fault/rule.c $root/harness/fault/rule_spec.c
+$root/harness/fault/glob.c $root/harness/fault/ctl.c
+$root/harness/fault/ctl_admin.c"
 # the scenario loader and the building blocks it may use
 scenario="$(echo "$root"/harness/core/scenario/*.c "$root"/harness/core/util/*.c)"
 # every shim source but the wrappers (they would interpose the fuzzer itself)

@@ -40,29 +40,7 @@
 
 #include <cmocka.h>
 
-/* Declared by glibc only under _FORTIFY_SOURCE (or not at all). */
-int __open_2(const char *path, int flags);
-int __open64_2(const char *path, int flags);
-int __openat_2(int dirfd, const char *path, int flags);
-int __openat64_2(int dirfd, const char *path, int flags);
-ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
-ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen);
-ssize_t __pread64_chk(int fd, void *buf, size_t n, off64_t off,
-		      size_t buflen);
-size_t __fread_chk(void *ptr, size_t ptrlen, size_t size, size_t n, FILE *f);
-size_t __fread_unlocked_chk(void *ptr, size_t ptrlen, size_t size, size_t n,
-			    FILE *f);
-char *__fgets_chk(char *s, size_t size, int n, FILE *f);
-char *__fgets_unlocked_chk(char *s, size_t size, int n, FILE *f);
-int __fprintf_chk(FILE *f, int flag, const char *fmt, ...);
-int __printf_chk(int flag, const char *fmt, ...);
-int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap);
-int __vprintf_chk(int flag, const char *fmt, va_list ap);
-int __dprintf_chk(int fd, int flag, const char *fmt, ...);
-int __vdprintf_chk(int fd, int flag, const char *fmt, va_list ap);
-int __underflow(FILE *f);
-int _IO_putc(int c, FILE *f);
-int _IO_getc(FILE *f);
+#include "glibc_private.h"
 
 #define ST_OP_OPEN FR_OP_OPEN
 #define ST_OP_READ FR_OP_READ

@@ -24,12 +24,7 @@
 
 #include <cmocka.h>
 
-ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
-ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
-		       struct sockaddr *addr, socklen_t *alen);
-int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen);
-int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo,
-		const sigset_t *ss, size_t fdslen);
+#include "glibc_private.h"
 
 /* The listeners: P is what rules select, Q is "another port". */
 static int lp, lq, P, Q;

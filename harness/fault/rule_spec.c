@@ -1,0 +1,524 @@
+/*
+ * The SPEC grammar: a fault rule from text.
+ *
+ * A SPEC is words and key=value fields in any order (docs/faults.md):
+ *
+ *	write errno=ENOSPC path=/var/log/app.log
+ *	name=disk write,fsync errno=EIO probability=0.01
+ *	recv stall port=3306
+ *
+ * The scenario loader feeds the same fields one by one through
+ * fr_rule_set(), so both forms accept exactly the same language and give
+ * the same messages. faultrun only: the shim reads rules already parsed
+ * from the control block.
+ */
+#define _GNU_SOURCE
+#include <faultrun/rule.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Operations each action makes sense for. */
+static const uint32_t action_ops[FR_ACT_COUNT] = {
+	[FR_ACT_ERRNO] = FR_OPS_IO | FR_OPS_NET,
+	[FR_ACT_SHORT] = FR_OPBIT(FR_OP_READ) | FR_OPBIT(FR_OP_WRITE) |
+			 FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
+	[FR_ACT_BUDGET] = FR_OPBIT(FR_OP_WRITE) | FR_OPBIT(FR_OP_ALLOCATE),
+	[FR_ACT_DELAY] = FR_OPS_IO | FR_OPS_NET,
+	[FR_ACT_STALL] = FR_OPS_NET,
+	[FR_ACT_RESET] = FR_OPBIT(FR_OP_CONNECT) | FR_OPBIT(FR_OP_SEND) |
+			 FR_OPBIT(FR_OP_RECV),
+	[FR_ACT_REFUSE] = FR_OPBIT(FR_OP_CONNECT),
+};
+
+/* Every key a SPEC or a scenario fault mapping may use. */
+static const char *const rule_keys[] = {
+	"name", "op",	"ops",	   "action", "errno", "short",	     "budget",
+	"delay", "stall", "reset",  "refuse", "path",  "proc", "probability",
+	"after", "times", "port",   "host",   "unix",  "lport",
+};
+#define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
+
+/* Parse a non-negative decimal number with optional fraction; end in *end. */
+static int parse_number(const char *s, double *out, const char **end)
+{
+	char *e;
+
+	if (!isdigit((unsigned char)*s) && *s != '.')
+		return -EINVAL;
+	errno = 0;
+	double v = strtod(s, &e);
+	if (errno || e == s || !isfinite(v) || v < 0)
+		return -EINVAL;
+	*out = v;
+	*end = e;
+	return 0;
+}
+
+struct unit {
+	const char *name;
+	double mult;
+};
+
+/* A number followed by one of the units (exactly); the value times its unit. */
+static int parse_with_unit(const char *s, const struct unit *units, size_t n,
+			   double *out)
+{
+	const char *end;
+	double v;
+
+	if (!s || parse_number(s, &v, &end) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(end, units[i].name) == 0) {
+			*out = v * units[i].mult;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int fr_parse_size(const char *s, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ "", 1 },	       { "B", 1 },	     { "k", 1024.0 },
+		{ "K", 1024.0 },       { "KiB", 1024.0 },    { "KB", 1e3 },
+		{ "M", 1048576.0 },    { "MiB", 1048576.0 }, { "MB", 1e6 },
+		{ "G", 1073741824.0 }, { "GiB", 1073741824.0 }, { "GB", 1e9 },
+		{ "TiB", 1099511627776.0 },
+	};
+	double b;
+
+	if (parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), &b) < 0 ||
+	    b >= 18446744073709551615.0 || b != floor(b))
+		return -EINVAL;
+	*out = (uint64_t)b;
+	return 0;
+}
+
+int fr_parse_duration(const char *s, uint64_t *out_ns)
+{
+	static const struct unit units[] = {
+		{ "ns", 1 },	    { "us", 1e3 },   { "ms", 1e6 },
+		{ "s", 1e9 },	    { "m", 60e9 },   { "min", 60e9 },
+		{ "h", 3600e9 },
+	};
+	double ns;
+
+	if (parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), &ns) < 0 ||
+	    ns >= 9.2e18)
+		return -EINVAL;
+	*out_ns = (uint64_t)llround(ns);
+	return 0;
+}
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && len) {
+		va_start(ap, fmt);
+		vsnprintf(err, len, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* "write,fsync", "net/recv", "io" (a family) -> mask; 0 when a word is unknown. */
+static uint32_t parse_ops(const char *list, char *bad, size_t badlen)
+{
+	uint32_t mask = 0;
+	const char *p = list;
+
+	snprintf(bad, badlen, "%s", "(empty)");
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char word[32];
+		uint32_t bit = 0;
+
+		if (n == 0 || n >= sizeof(word)) {
+			snprintf(bad, badlen, "%.*s", (int)(n ? n : 1), p);
+			return 0;
+		}
+		memcpy(word, p, n);
+		word[n] = '\0';
+		if (strcmp(word, "*") == 0)
+			bit = FR_OPS_IO | FR_OPS_NET;
+		else if (strcmp(word, "io/*") == 0 || strcmp(word, "io") == 0)
+			bit = FR_OPS_IO;
+		else if (strcmp(word, "net/*") == 0 || strcmp(word, "net") == 0)
+			bit = FR_OPS_NET;
+		for (unsigned op = 0; !bit && op < FR_OP_STATFS; op++)
+			if (strcmp(word, fr_op_name(op)) == 0 ||
+			    strcmp(word, fr_op_path(op)) == 0)
+				bit = FR_OPBIT(op);
+		if (!bit) {
+			snprintf(bad, badlen, "%s", word);
+			return 0;
+		}
+		mask |= bit;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return mask;
+}
+
+static int set_action(struct fr_rule *r, enum fr_action act, char *err,
+		      size_t errlen)
+{
+	if (r->action != FR_ACT_NONE && r->action != (uint32_t)act)
+		return fail(err, errlen, "two actions given: '%s' and '%s'",
+			    fr_action_name(r->action), fr_action_name(act));
+	r->action = act;
+	return 0;
+}
+
+static int copy_field(char *dst, size_t size, const char *key,
+		      const char *value, char *err, size_t errlen)
+{
+	size_t n = strlen(value);
+
+	if (n == 0)
+		return fail(err, errlen, "'%s' needs a value", key);
+	if (n >= size)
+		return fail(err, errlen, "'%s' is too long (at most %zu characters)",
+			    key, size - 1);
+	memset(dst, 0, size);
+	memcpy(dst, value, n);
+	return 0;
+}
+
+static int parse_count(const char *key, const char *value, uint64_t *out,
+		       char *err, size_t errlen)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)value[0]))
+		return fail(err, errlen, "'%s=%s': expected a whole number", key, value);
+	errno = 0;
+	unsigned long long v = strtoull(value, &end, 10);
+	if (errno || *end)
+		return fail(err, errlen, "'%s=%s': expected a whole number", key, value);
+	*out = v;
+	return 0;
+}
+
+static int parse_port(const char *key, const char *value, uint16_t *out,
+		      char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (parse_count(key, value, &v, err, errlen) < 0 || v == 0 || v > 65535)
+		return fail(err, errlen, "'%s=%s': expected a port from 1 to 65535",
+			    key, value);
+	*out = (uint16_t)v;
+	return 0;
+}
+
+static bool is_true(const char *v)
+{
+	return !v || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0;
+}
+
+/* A bare word: an action without value, or operations. */
+static int set_word(struct fr_rule *r, const char *key, char *err,
+		    size_t errlen)
+{
+	char bad[64];
+
+	if (strcmp(key, "short") == 0 || strcmp(key, "stall") == 0 ||
+	    strcmp(key, "reset") == 0 || strcmp(key, "refuse") == 0)
+		return fr_rule_set(r, key, "true", err, errlen);
+	uint32_t ops = parse_ops(key, bad, sizeof(bad));
+	if (!ops) {
+		const char *names[FR_OP_STATFS + 4];
+		size_t n = 0;
+		for (unsigned op = 0; op < FR_OP_STATFS; op++)
+			names[n++] = fr_op_name(op);
+		names[n++] = "short";
+		names[n++] = "stall";
+		names[n++] = "reset";
+		names[n++] = "refuse";
+		const char *near = fr_nearest(bad, names, n);
+		return fail(err, errlen,
+			    "unknown operation or action '%s'%s%s%s", bad,
+			    near ? " (did you mean '" : "",
+			    near ? near : "", near ? "'?)" : "");
+	}
+	r->ops |= ops;
+	return 0;
+}
+
+/*
+ * The action fields (action, errno, short, reset, refuse, stall, delay,
+ * budget). Returns 1 when key is not one of them.
+ */
+static int set_action_field(struct fr_rule *r, const char *key,
+			    const char *value, char *err, size_t errlen)
+{
+	int ret;
+
+	if (strcmp(key, "action") == 0) {
+		/* action: short | stall | reset | refuse (others take a value) */
+		for (unsigned a = FR_ACT_SHORT; a < FR_ACT_COUNT; a++)
+			if (strcmp(value, fr_action_name(a)) == 0 &&
+			    a != FR_ACT_BUDGET && a != FR_ACT_DELAY)
+				return fr_rule_set(r, value, NULL, err, errlen);
+		return fail(err, errlen,
+			    "'action=%s': expected short, stall, reset or refuse "
+			    "(errno, budget and delay take a value: errno=ENOSPC)",
+			    value);
+	}
+	if (strcmp(key, "errno") == 0) {
+		int e = fr_errno_from_name(value);
+		if (!e)
+			return fail(err, errlen, "'errno=%s': unknown errno name", value);
+		if ((ret = set_action(r, FR_ACT_ERRNO, err, errlen)) < 0)
+			return ret;
+		r->err = e;
+		return 0;
+	}
+	if (strcmp(key, "short") == 0 || strcmp(key, "reset") == 0 ||
+	    strcmp(key, "refuse") == 0) {
+		if (!is_true(value))
+			return fail(err, errlen, "'%s' takes no value", key);
+		enum fr_action a = key[0] == 's' ? FR_ACT_SHORT :
+				   key[2] == 's' ? FR_ACT_RESET : FR_ACT_REFUSE;
+		return set_action(r, a, err, errlen);
+	}
+	if (strcmp(key, "stall") == 0) {
+		uint64_t ns = 0;
+		if (!is_true(value) && fr_parse_duration(value, &ns) < 0)
+			return fail(err, errlen,
+				    "'stall=%s': expected a duration with a unit (ms, s, m)",
+				    value);
+		if ((ret = set_action(r, FR_ACT_STALL, err, errlen)) < 0)
+			return ret;
+		r->amount = ns;
+		return 0;
+	}
+	if (strcmp(key, "delay") == 0) {
+		uint64_t ns;
+		if (fr_parse_duration(value, &ns) < 0 || ns == 0)
+			return fail(err, errlen,
+				    "'delay=%s': expected a duration with a unit (ms, s, m)",
+				    value);
+		if ((ret = set_action(r, FR_ACT_DELAY, err, errlen)) < 0)
+			return ret;
+		r->amount = ns;
+		return 0;
+	}
+	if (strcmp(key, "budget") == 0) {
+		uint64_t bytes;
+		if (fr_parse_size(value, &bytes) < 0 || bytes > INT64_MAX)
+			return fail(err, errlen,
+				    "'budget=%s': expected a size (512, 64KiB, 10MiB, 1GiB)",
+				    value);
+		if ((ret = set_action(r, FR_ACT_BUDGET, err, errlen)) < 0)
+			return ret;
+		r->amount = bytes;
+		return 0;
+	}
+	return 1;
+}
+
+static int set_probability(struct fr_rule *r, const char *value, char *err,
+			   size_t errlen)
+{
+	const char *end;
+	double p;
+	if (parse_number(value, &p, &end) < 0 || *end || p > 1.0)
+		return fail(err, errlen,
+			    "'probability=%s': expected a number from 0 to 1", value);
+	r->probability = p;
+	if (p >= 1.0) {
+		r->flags &= ~FR_RULE_PROB;
+	} else {
+		r->flags |= FR_RULE_PROB;
+		r->prob_threshold = (uint64_t)ldexp(p, 64);
+	}
+	return 0;
+}
+
+static int set_host(struct fr_rule *r, const char *value, char *err,
+		    size_t errlen)
+{
+	const char *v = value;
+	char buf[INET6_ADDRSTRLEN + 2];
+	memset(r->host, 0, sizeof(r->host));
+	if (strcmp(v, "localhost") == 0)
+		v = "127.0.0.1";
+	if (v[0] == '[' && strlen(v) < sizeof(buf) && v[strlen(v) - 1] == ']') {
+		snprintf(buf, sizeof(buf), "%.*s", (int)strlen(v) - 2, v + 1);
+		v = buf;
+	}
+	if (inet_pton(AF_INET, v, r->host) == 1)
+		r->host_family = AF_INET;
+	else if (inet_pton(AF_INET6, v, r->host) == 1)
+		r->host_family = AF_INET6;
+	else
+		return fail(err, errlen,
+			    "'host=%s': expected an IPv4 or IPv6 address", value);
+	r->flags |= FR_RULE_HOST;
+	return 0;
+}
+
+/*
+ * The selector and counting fields (name, op, path, unix, proc,
+ * probability, after, times, port, lport, host). Returns 1 when key is not
+ * one of them.
+ */
+static int set_selector_field(struct fr_rule *r, const char *key,
+			      const char *value, char *err, size_t errlen)
+{
+	char bad[64];
+	int ret;
+
+	if (strcmp(key, "name") == 0) {
+		for (const char *p = value; *p; p++)
+			if (isspace((unsigned char)*p) || *p == '=')
+				return fail(err, errlen,
+					    "'name=%s': a name has no spaces or '='", value);
+		return copy_field(r->name, sizeof(r->name), key, value, err, errlen);
+	}
+	if (strcmp(key, "op") == 0 || strcmp(key, "ops") == 0) {
+		uint32_t ops = parse_ops(value, bad, sizeof(bad));
+		if (!ops)
+			return fail(err, errlen, "'%s=%s': unknown operation '%s'",
+				    key, value, bad);
+		r->ops |= ops;
+		return 0;
+	}
+	if (strcmp(key, "path") == 0)
+		return copy_field(r->path, sizeof(r->path), key, value, err, errlen);
+	if (strcmp(key, "unix") == 0)
+		return copy_field(r->unix_path, sizeof(r->unix_path), key, value,
+				  err, errlen);
+	if (strcmp(key, "proc") == 0)
+		return copy_field(r->proc, sizeof(r->proc), key, value, err, errlen);
+	if (strcmp(key, "probability") == 0)
+		return set_probability(r, value, err, errlen);
+	if (strcmp(key, "after") == 0)
+		return parse_count(key, value, &r->after, err, errlen);
+	if (strcmp(key, "times") == 0) {
+		if ((ret = parse_count(key, value, &r->times, err, errlen)) < 0)
+			return ret;
+		if (r->times == 0)
+			return fail(err, errlen, "'times=0' would never inject; "
+				    "leave it out for no limit");
+		return 0;
+	}
+	if (strcmp(key, "port") == 0)
+		return parse_port(key, value, &r->port, err, errlen);
+	if (strcmp(key, "lport") == 0)
+		return parse_port(key, value, &r->lport, err, errlen);
+	if (strcmp(key, "host") == 0)
+		return set_host(r, value, err, errlen);
+	return 1;
+}
+
+int fr_rule_set(struct fr_rule *r, const char *key, const char *value,
+		char *err, size_t errlen)
+{
+	int ret;
+
+	if (!value)
+		return set_word(r, key, err, errlen);
+	ret = set_action_field(r, key, value, err, errlen);
+	if (ret <= 0)
+		return ret;
+	ret = set_selector_field(r, key, value, err, errlen);
+	if (ret <= 0)
+		return ret;
+
+	const char *near = fr_nearest(key, rule_keys, N_RULE_KEYS);
+	return fail(err, errlen, "unknown field '%s'%s%s%s", key,
+		    near ? " (did you mean '" : "", near ? near : "",
+		    near ? "'?)" : "");
+}
+
+int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
+{
+	enum fr_op bad;
+
+	if (!r->ops)
+		return fail(err, errlen,
+			    "no operation given (open, read, write, fsync, truncate, "
+			    "allocate, rename, unlink, mkdir, connect, accept, send, recv)");
+	if (r->action == FR_ACT_NONE)
+		return fail(err, errlen,
+			    "no action given (errno=NAME, short, budget=SIZE, "
+			    "delay=DURATION, stall, reset, refuse)");
+	uint32_t misfit = r->ops & ~action_ops[r->action];
+	if (misfit) {
+		unsigned op = __builtin_ctz(misfit);
+		return fail(err, errlen, "action '%s' does not apply to '%s'",
+			    fr_action_name(r->action), fr_op_name(op));
+	}
+	if (r->action == FR_ACT_ERRNO && !fr_errno_valid(r->ops, r->err, &bad))
+		return fail(err, errlen, "'errno=%s': %s() never fails with %s",
+			    fr_errno_name(r->err), fr_op_name(bad),
+			    fr_errno_name(r->err));
+	if (r->path[0] && !(r->ops & FR_OPS_IO))
+		return fail(err, errlen,
+			    "'path=' selects files; for sockets use host=, port= or unix=");
+	if ((r->port || r->lport || r->unix_path[0] || (r->flags & FR_RULE_HOST)) &&
+	    !(r->ops & FR_OPS_NET))
+		return fail(err, errlen,
+			    "host=, port=, lport= and unix= select sockets; "
+			    "this rule has no socket operation");
+	if (!r->name[0])
+		snprintf(r->name, sizeof(r->name), "rule%u", index);
+	return 0;
+}
+
+int fr_spec_parse(const char *spec, struct fr_rule *r, unsigned index,
+		  char *err, size_t errlen)
+{
+	char word[FR_GLOB_MAX + 32];
+	const char *p = spec;
+	int ret;
+
+	fr_rule_init(r);
+	if (!spec)
+		return fail(err, errlen, "empty fault spec");
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		size_t n = 0;
+		while (p[n] && !isspace((unsigned char)p[n]))
+			n++;
+		if (n >= sizeof(word))
+			return fail(err, errlen, "field '%.20s...' is too long", p);
+		memcpy(word, p, n);
+		word[n] = '\0';
+		p += n;
+		char *eq = strchr(word, '=');
+		if (eq) {
+			*eq = '\0';
+			if (!word[0])
+				return fail(err, errlen, "'=%s': field name missing", eq + 1);
+			ret = fr_rule_set(r, word, eq + 1, err, errlen);
+		} else {
+			ret = fr_rule_set(r, word, NULL, err, errlen);
+		}
+		if (ret < 0)
+			return ret;
+	}
+	return fr_rule_finish(r, index, err, errlen);
+}
+

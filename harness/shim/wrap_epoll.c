@@ -1,0 +1,533 @@
+/*
+ * Readiness, epoll: epoll_wait, epoll_pwait and epoll_pwait2 report no
+ * readiness in the direction a socket is stalled in (or delayed, until the
+ * delay is due), still return at the caller's own timeout, and wake within
+ * a millisecond when the rule is disarmed (as poll does, wrap_poll.c).
+ *
+ * The interest list is the kernel's, so a stalled socket's registration is
+ * modified in place (EPOLL_CTL_MOD without the held direction) and put
+ * back as soon as the hold ends, which also gives an edge-triggered
+ * registration its edge again. The registrations are read from
+ * /proc/self/fdinfo/<epfd> (so sockets added before the rule was armed are
+ * found); what was changed is kept in a small table and checked against
+ * the kernel's view before it is restored, so a program's own
+ * EPOLL_CTL_MOD/DEL wins. epoll_ctl is wrapped only to count changes to a
+ * set. The waiting call polls the epoll fd itself together with the wake
+ * eventfd.
+ */
+#include "readiness.h"
+
+#include <limits.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+
+/* ---- epoll --------------------------------------------------------------- */
+
+/*
+ * Registrations the shim has changed: (epfd, tfd) had `orig` and now has
+ * `set` (as the kernel shows it: with EPOLLERR|EPOLLHUP). Guarded by a
+ * spinlock taken with every signal blocked (a handler calling epoll_wait
+ * must not find it held by the thread it interrupted).
+ */
+#define STRIPS 64u
+
+struct strip {
+	bool used;
+	int epfd, tfd;
+	uint32_t orig, set;
+	uint64_t data, ino;
+};
+
+static struct strip strips[STRIPS];
+static _Atomic int strip_count;
+static _Atomic int strip_lock;
+
+static void strip_lock_take(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, old, _NSIG / 8);
+	while (atomic_exchange_explicit(&strip_lock, 1, memory_order_acquire))
+		sched_yield();
+}
+
+static void strip_lock_drop(const sigset_t *old)
+{
+	atomic_store_explicit(&strip_lock, 0, memory_order_release);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, _NSIG / 8);
+}
+
+static struct strip *strip_find(int epfd, int tfd)
+{
+	for (unsigned i = 0; i < STRIPS; i++)
+		if (strips[i].used && strips[i].epfd == epfd &&
+		    strips[i].tfd == tfd)
+			return &strips[i];
+	return NULL;
+}
+
+static void strip_drop(struct strip *s)
+{
+	s->used = false;
+	atomic_fetch_sub_explicit(&strip_count, 1, memory_order_relaxed);
+}
+
+static int epoll_mod(int epfd, int tfd, uint32_t events, uint64_t data)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = data };
+
+	return (int)syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_MOD, tfd, &ev);
+}
+
+/* The sockets of one epoll set the shim cares about in this wait. */
+#define EP_MAP 64
+
+struct ep_map {
+	uint64_t data;
+	int tfd;
+	short hide;
+	uint8_t in_op;
+	uint64_t delay_in, delay_out;
+};
+
+struct ep_view {
+	struct ep_map map[EP_MAP];
+	unsigned n;
+	bool stall;    /* a stall is hidden: wake on disarm */
+	uint64_t until;
+	bool seen[STRIPS]; /* strips of this epfd still registered */
+};
+
+/* One registration of the set: bring it in line with the holds. */
+static void reconcile_one(struct fr_ctl *c, int epfd, int tfd, uint32_t ev,
+			  uint64_t data, uint64_t ino,
+			  const struct hold_rules *hr, uint64_t now,
+			  struct ep_view *vw)
+{
+	struct strip *s = strip_find(epfd, tfd);
+	struct fd_hold h;
+	uint32_t orig, want;
+
+	if (s && (s->ino != ino || s->set != ev || s->data != data)) {
+		/* the program changed it, or it is another file now */
+		strip_drop(s);
+		s = NULL;
+	}
+	orig = s ? s->orig : ev;
+	shim_hold_compute(c, tfd, (short)(orig & 0xffff), now, hr, &h);
+	if (orig & EPOLLEXCLUSIVE)
+		h.hide = 0; /* cannot be modified: shown as it is */
+	if (s)
+		vw->seen[s - strips] = true;
+	want = orig & ~(uint32_t)(unsigned short)h.hide;
+	if (h.hide) {
+		if (want | EPOLLERR | EPOLLHUP) {
+			if ((want | EPOLLERR | EPOLLHUP) != ev &&
+			    epoll_mod(epfd, tfd, want, data) < 0)
+				return;
+		}
+		if (!s) {
+			for (unsigned i = 0; i < STRIPS && !s; i++)
+				if (!strips[i].used)
+					s = &strips[i];
+			if (!s) {
+				/* no room: put it back, show it as it is */
+				epoll_mod(epfd, tfd, orig, data);
+				return;
+			}
+			s->used = true;
+			atomic_fetch_add_explicit(&strip_count, 1,
+						  memory_order_relaxed);
+			vw->seen[s - strips] = true;
+		}
+		s->epfd = epfd;
+		s->tfd = tfd;
+		s->ino = ino;
+		s->orig = orig;
+		s->data = data;
+		s->set = want | EPOLLERR | EPOLLHUP;
+		vw->stall |= h.stall;
+		vw->until = shim_min_deadline(vw->until, h.until);
+	} else if (s) {
+		epoll_mod(epfd, tfd, orig, data);
+		strip_drop(s);
+	}
+	if ((h.hide || h.delay_in || h.delay_out) && vw->n < EP_MAP) {
+		struct ep_map *m = &vw->map[vw->n++];
+
+		m->data = data;
+		m->tfd = tfd;
+		m->hide = h.hide;
+		m->in_op = h.in_op;
+		m->delay_in = h.delay_in;
+		m->delay_out = h.delay_out;
+	}
+}
+
+/* Parse "tfd: N events: X data: X  pos:N ino:X sdev:X". */
+static bool parse_tfd(const char *l, int *tfd, uint32_t *ev, uint64_t *data,
+		      uint64_t *ino)
+{
+	char *end;
+	const char *p;
+
+	if (strncmp(l, "tfd:", 4) != 0)
+		return false;
+	*tfd = (int)strtol(l + 4, &end, 10);
+	if (!(p = strstr(end, "events:")))
+		return false;
+	*ev = (uint32_t)strtoul(p + 7, &end, 16);
+	if (!(p = strstr(end, "data:")))
+		return false;
+	*data = strtoull(p + 5, &end, 16);
+	*ino = (p = strstr(end, "ino:")) ? strtoull(p + 4, NULL, 16) : 0;
+	return true;
+}
+
+/*
+ * Read epfd's registrations from /proc and apply the holds to each. Returns
+ * false when the list cannot be read (no /proc): the call then goes to the
+ * kernel as it is.
+ */
+static bool reconcile(struct fr_ctl *c, int epfd, const struct hold_rules *hr,
+		      struct ep_view *vw)
+{
+	char name[40], buf[4096 + 128];
+	size_t have = 0;
+	uint64_t now = fr_now_ns();
+	sigset_t old;
+	long fd;
+
+	memset(vw, 0, sizeof(*vw));
+	snprintf(name, sizeof(name), "/proc/self/fdinfo/%d", epfd);
+	fd = syscall(SYS_openat, AT_FDCWD, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	strip_lock_take(&old);
+	for (;;) {
+		long r = syscall(SYS_read, fd, buf + have, 4096 - have);
+		char *line = buf, *nl;
+
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		buf[have] = '\0';
+		while ((nl = strchr(line, '\n'))) {
+			int tfd;
+			uint32_t ev;
+			uint64_t data, ino;
+
+			*nl = '\0';
+			if (parse_tfd(line, &tfd, &ev, &data, &ino))
+				reconcile_one(c, epfd, tfd, ev, data, ino, hr,
+					      now, vw);
+			line = nl + 1;
+		}
+		have = (size_t)(buf + have - line);
+		memmove(buf, line, have);
+		if (have >= 4096)
+			have = 0; /* a line that long is not a registration */
+	}
+	syscall(SYS_close, fd);
+	/* what the program took out of the set is no longer ours to restore */
+	for (unsigned i = 0; i < STRIPS; i++)
+		if (strips[i].used && strips[i].epfd == epfd && !vw->seen[i])
+			strip_drop(&strips[i]);
+	strip_lock_drop(&old);
+	return true;
+}
+
+/*
+ * Take out of evs what is held: a stalled direction that came through
+ * (a race with the MOD), and the first readiness of a delayed socket,
+ * which begins its episode. Returns the events left; *again when an
+ * episode began (the set must be brought in line before waiting again).
+ */
+static int filter(struct fr_ctl *c, struct epoll_event *evs, int n,
+		  const struct ep_view *vw, uint64_t *until, bool *again)
+{
+	uint64_t now = fr_now_ns();
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		uint32_t e = evs[i].events;
+
+		for (unsigned j = 0; j < vw->n; j++) {
+			const struct ep_map *m = &vw->map[j];
+
+			if (m->data != evs[i].data.u64)
+				continue;
+			e &= ~(uint32_t)(unsigned short)m->hide;
+			if ((e & SHIM_POLL_IN) &&
+			    shim_hold_delay_ready(c, m->tfd, m->in_op, m->delay_in, now,
+					until)) {
+				e &= ~(uint32_t)SHIM_POLL_IN;
+				*again = true;
+			}
+			if ((e & SHIM_POLL_OUT) &&
+			    shim_hold_delay_ready(c, m->tfd, FR_OP_SEND, m->delay_out,
+					now, until)) {
+				e &= ~(uint32_t)SHIM_POLL_OUT;
+				*again = true;
+			}
+			break;
+		}
+		if (e & ~(uint32_t)(EPOLLET | EPOLLONESHOT | EPOLLWAKEUP |
+				    EPOLLEXCLUSIVE)) {
+			evs[k] = evs[i];
+			evs[k++].events = e;
+		}
+	}
+	return k;
+}
+
+/*
+ * Sets with nothing to hold. Reading a set's registrations from /proc
+ * costs ~15 us, too much for every epoll_wait of a busy event loop whose
+ * set has no socket any hold rule matches. Such a set is remembered as
+ * clean under a key that changes with every arm/disarm or new rule (the
+ * block's generation), every epoll_ctl on that epoll fd (counted by our
+ * epoll_ctl wrapper while a socket rule is armed) and every new peer or
+ * episode (shim_sock_changed); while the key holds, epoll_wait goes
+ * straight to the kernel. One 64-bit word per entry: epfd and a 32-bit
+ * hash of the key.
+ */
+#define CTL_SEQS 1024u
+#define CLEAN_SETS 16u
+
+static _Atomic uint32_t ctl_seq[CTL_SEQS];
+static _Atomic uint64_t clean_sets[CLEAN_SETS];
+
+static uint64_t clean_key(struct fr_ctl *c, int epfd)
+{
+	uint64_t k = atomic_load_explicit(&c->generation, memory_order_acquire);
+
+	k = k * 0x9e3779b97f4a7c15ull ^
+	    atomic_load_explicit(&ctl_seq[(unsigned)epfd % CTL_SEQS],
+				 memory_order_acquire);
+	k = k * 0x9e3779b97f4a7c15ull ^ shim_sock_changes();
+	k ^= k >> 29;
+	return (uint64_t)(unsigned)epfd << 32 | (k & 0xffffffffu);
+}
+
+static bool set_is_clean(int epfd, uint64_t key)
+{
+	return atomic_load_explicit(&clean_sets[(unsigned)epfd % CLEAN_SETS],
+				    memory_order_acquire) == key;
+}
+
+static void set_clean(int epfd, uint64_t key)
+{
+	atomic_store_explicit(&clean_sets[(unsigned)epfd % CLEAN_SETS], key,
+			      memory_order_release);
+}
+
+/*
+ * The view of a set that does hold something, kept under the same key
+ * (and until the earliest hold ends by itself): the kernel's registrations
+ * are already modified, so an event loop's next epoll_wait reads nothing
+ * from /proc. Guarded by the strips' lock.
+ */
+#define VIEW_CACHE 4u
+
+struct ep_view_cache {
+	uint64_t key;
+	struct ep_view vw;
+};
+
+static struct ep_view_cache views[VIEW_CACHE];
+
+static bool view_get(int epfd, uint64_t key, uint64_t now,
+		     struct ep_view *vw)
+{
+	struct ep_view_cache *v = &views[(unsigned)epfd % VIEW_CACHE];
+	bool hit;
+	sigset_t old;
+
+	strip_lock_take(&old);
+	hit = v->key == key && (!v->vw.until || now < v->vw.until);
+	if (hit)
+		*vw = v->vw;
+	strip_lock_drop(&old);
+	return hit;
+}
+
+static void view_put(int epfd, uint64_t key, const struct ep_view *vw)
+{
+	struct ep_view_cache *v = &views[(unsigned)epfd % VIEW_CACHE];
+	sigset_t old;
+
+	strip_lock_take(&old);
+	v->key = key;
+	v->vw = *vw;
+	strip_lock_drop(&old);
+}
+
+/* Whether the shim holds a registration of epfd. */
+static bool holds_in(int epfd)
+{
+	for (unsigned i = 0; i < STRIPS; i++)
+		if (strips[i].used && strips[i].epfd == epfd)
+			return true;
+	return false;
+}
+
+/* ms for epoll_wait from ns (-1 infinite), rounded up: never a busy loop. */
+static int to_ms(int64_t ns)
+{
+	if (ns < 0)
+		return -1;
+	if (ns / NS_PER_MS >= INT_MAX)
+		return INT_MAX;
+	return (int)((ns + NS_PER_MS - 1) / NS_PER_MS);
+}
+
+static int hold_epoll(int epfd, struct epoll_event *evs, int max,
+		      int64_t timeout_ns, const sigset_t *mask)
+{
+	struct fr_ctl *c = shim_ctl;
+	struct hold_rules hr;
+	struct ep_view vw;
+	struct timespec ts;
+	uint64_t deadline = timeout_ns < 0 ? 0 :
+					     fr_now_ns() + (uint64_t)timeout_ns;
+	int efd = -1, slot = -1, ret, saved;
+
+	if (max <= 0 || !c)
+		return SHIM_REAL(epoll_pwait)(epfd, evs, max, to_ms(timeout_ns),
+					      mask);
+	for (;;) {
+		uint64_t until, now, key = clean_key(c, epfd);
+		bool again = false;
+		int n;
+
+		/* the set as it must look now: known clean, cached, or read */
+		bool known = set_is_clean(epfd, key);
+
+		if (!known && !view_get(epfd, key, fr_now_ns(), &vw)) {
+			shim_hold_load(c, &hr);
+			/* without /proc the set cannot be read: as it is */
+			known = !reconcile(c, epfd, &hr, &vw);
+		}
+		if (known) {
+			ret = SHIM_REAL(epoll_pwait)(
+				epfd, evs, max,
+				to_ms(shim_ns_left(deadline, fr_now_ns())), mask);
+			break;
+		}
+		if (!vw.n && !holds_in(epfd)) {
+			/* no socket here to hold: remember, and go */
+			set_clean(epfd, key);
+			ret = SHIM_REAL(epoll_pwait)(
+				epfd, evs, max,
+				to_ms(shim_ns_left(deadline, fr_now_ns())), mask);
+			break;
+		}
+		view_put(epfd, key, &vw);
+		until = vw.until;
+		now = fr_now_ns();
+		if (vw.stall && efd < 0 && timeout_ns != 0)
+			efd = shim_wake_begin(&slot);
+		if (efd >= 0) {
+			struct pollfd p[2] = { { epfd, POLLIN, 0 },
+					       { efd, POLLIN, 0 } };
+
+			n = SHIM_REAL(ppoll)(p, 2,
+					     shim_rel_ts(shim_hold_wait_ns(deadline, until,
+							    false, now),
+						    &ts),
+					     mask);
+			if (n > 0 && p[1].revents)
+				shim_drain(efd);
+			if (n > 0 && p[0].revents)
+				n = SHIM_REAL(epoll_pwait)(epfd, evs, max, 0,
+							   NULL);
+			else if (n > 0)
+				n = 0;
+		} else {
+			n = SHIM_REAL(epoll_pwait)(
+				epfd, evs, max,
+				to_ms(shim_hold_wait_ns(deadline, until, vw.stall, now)),
+				mask);
+		}
+		if (n < 0) {
+			ret = -1;
+			break;
+		}
+		n = filter(c, evs, n, &vw, &until, &again);
+		if (n > 0) {
+			ret = n;
+			break;
+		}
+		if (timeout_ns == 0 && !again) {
+			ret = 0;
+			break;
+		}
+		if (deadline && fr_now_ns() >= deadline) {
+			ret = 0;
+			break;
+		}
+	}
+	saved = errno;
+	shim_wake_end(efd, slot);
+	errno = saved;
+	return ret;
+}
+
+/* epoll needs the slow path also to put back what it changed. */
+static inline bool epoll_armed(void)
+{
+	return shim_armed(SHIM_OPS_NET) ||
+	       atomic_load_explicit(&strip_count, memory_order_relaxed);
+}
+
+static __attribute__((noinline, cold)) int
+slow_epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout,
+		 const sigset_t *mask)
+{
+	return hold_epoll(epfd, evs, max,
+			  timeout < 0 ? -1 : timeout * NS_PER_MS, mask);
+}
+
+/* epoll_ctl only counts changes to a set (see clean_key) */
+static __attribute__((noinline, cold)) int
+slow_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	int r = SHIM_REAL(epoll_ctl)(epfd, op, fd, ev);
+
+	if (epfd >= 0)
+		atomic_fetch_add_explicit(&ctl_seq[(unsigned)epfd % CTL_SEQS],
+					  1, memory_order_release);
+	return r;
+}
+
+static __attribute__((noinline, cold)) int
+slow_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
+{
+	return slow_epoll_pwait(epfd, evs, max, timeout, NULL);
+}
+
+static __attribute__((noinline, cold)) int
+slow_epoll_pwait2(int epfd, struct epoll_event *evs, int max,
+	    const struct timespec *tmo, const sigset_t *mask)
+{
+	int64_t ns = shim_ts_ns(tmo);
+
+	if (ns == -2)
+		return SHIM_REAL(epoll_pwait2)(epfd, evs, max, tmo, mask);
+	return hold_epoll(epfd, evs, max, ns, mask);
+}
+
+/* Generate the exported functions (hot path) of the epoll rows. */
+#define SHIM_GEN_EPOLL_FAST(name, ret, params, args, op, fail)             \
+	SHIM_GEN_FAST(name, ret, params, args, fail, epoll_armed(), false)
+#define SHIM_GEN_POLL_FAST(name, ret, params, args, op, fail)
+#define WRAP(name, ret, params, args, op, shape, fail, errnos)
+#define WRAP_POLL(name, ret, params, args, op, shape, fail, errnos)        \
+	SHIM_GEN_##shape(name, ret, params, args, op, fail)
+#include "wrapped.def"
+#undef WRAP_POLL
+#undef WRAP
