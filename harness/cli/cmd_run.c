@@ -14,10 +14,15 @@
 #include "cli.h"
 #include "config.h"
 #include "io/proc.h"
+#include "record/recording.h"
+#include "report/report.h"
 #include "report/report_html.h"
 #include "run/runner.h"
 #include "scenario/scenario.h"
+#include "util/fsutil.h"
 #include "util/strbuf.h"
+#include "util/timefmt.h"
+#include "util/xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -51,7 +56,7 @@ struct opts {
 
 struct job {
 	struct fr_scenario *s;
-	struct fr_run_result res;
+	struct fr_rendered res;
 	bool ran;
 	/* -j: the worker */
 	pid_t pid;
@@ -325,112 +330,66 @@ int fr_cmd_check(int argc, char **argv)
 	return status;
 }
 
+/* ---- one scenario ----------------------------------------------------- */
+
+/*
+ * Run s, evaluate its assertions on the recording and render its reports
+ * into res. Returns what fr_run_scenario returned (-EINTR: interrupted).
+ */
+static int run_one(struct fr_scenario *s, const struct fr_run_opts *ro, bool color,
+		   struct fr_rendered *res)
+{
+	struct fr_record rec;
+	int ret = fr_run_scenario(s, ro, &rec);
+
+	if (fr_record_evaluate(&rec) < 0)
+		fr_oom();
+	fr_render(&rec, color, res);
+	fr_record_finish(&rec);
+	return ret;
+}
+
 /* ---- output files ------------------------------------------------------ */
 
-static int write_file(const char *path, const char *data, size_t len)
-{
-	char tmp[PATH_MAX];
-	int fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	for (size_t off = 0; off < len;) {
-		ssize_t n = write(fd, data + off, len - off);
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			unlink(tmp);
-			return -e;
-		}
-		off += (size_t)n;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return -e;
-	}
-	return 0;
-}
-
-static char *iso_now(double epoch)
-{
-	time_t t = (time_t)epoch;
-	struct tm tm;
-	char buf[64];
-
-	gmtime_r(&t, &tm);
-	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - n, ".%03dZ", (int)((epoch - (double)t) * 1000));
-	return strdup(buf);
-}
-
+/* The journal of the invocation: its command line is /proc/self/cmdline. */
 static char *build_journal(struct job *jobs, size_t n, int status, double started)
 {
-	struct fr_buf b = { 0 };
-	char *iso = iso_now(started);
-
-	fr_buf_printf(&b, "{\n  \"format\": \"faultrun-journal\",\n  \"version\": 1,\n"
-		      "  \"faultrun\": \"%s\",\n  \"command\": [", FR_VERSION);
+	const struct fr_rendered **v = fr_xcalloc(n + 1, sizeof(*v));
+	const char *argv[4096];
+	char buf[8192];
+	size_t nv = 0, argc = 0;
 	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+
 	if (fd >= 0) {
-		char buf[8192];
 		ssize_t len = read(fd, buf, sizeof(buf) - 1);
+
 		close(fd);
-		for (ssize_t off = 0, k = 0; len > 0 && off < len; k++) {
+		if (len > 0)
 			buf[len] = 0;
-			if (k)
-				fr_buf_puts(&b, ", ");
-			fr_buf_json_str(&b, buf + off);
+		for (ssize_t off = 0; len > 0 && off < len && argc < 4096; argc++) {
+			argv[argc] = buf + off;
 			off += (ssize_t)strlen(buf + off) + 1;
 		}
 	}
-	fr_buf_puts(&b, "],\n  \"started\": ");
-	fr_buf_json_str(&b, iso);
-	fr_buf_printf(&b, ",\n  \"exit\": %d,\n  \"scenarios\": [\n", status);
-	bool first = true;
-	for (size_t i = 0; i < n; i++) {
-		if (!jobs[i].ran || !jobs[i].res.json)
-			continue;
-		if (!first)
-			fr_buf_puts(&b, ",\n");
-		fr_buf_puts(&b, jobs[i].res.json);
-		first = false;
-	}
-	fr_buf_puts(&b, "\n  ]\n}\n");
-	free(iso);
-	return fr_buf_take(&b);
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].ran)
+			v[nv++] = &jobs[i].res;
+	char *doc = fr_report_journal(v, nv, argv, argc, status, started);
+	free(v);
+	return doc;
 }
 
 static char *build_junit(struct job *jobs, size_t n)
 {
-	struct fr_buf b = { 0 }, body = { 0 };
-	unsigned tests = 0, failures = 0, errors = 0;
-	double time = 0;
+	const struct fr_rendered **v = fr_xcalloc(n + 1, sizeof(*v));
+	size_t nv = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (!jobs[i].ran)
-			continue;
-		const struct fr_run_result *r = &jobs[i].res;
-		tests += r->assertions;
-		failures += r->failed;
-		if (r->verdict == FR_ERROR || r->verdict == FR_INTERRUPTED) {
-			errors++;
-			tests++;
-		}
-		time += r->seconds;
-		fr_buf_puts(&body, r->junit ? r->junit : "");
-	}
-	fr_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		      "<testsuites name=\"faultrun\" tests=\"%u\" failures=\"%u\" "
-		      "errors=\"%u\" time=\"%.3f\">\n", tests, failures, errors, time);
-	if (body.p)
-		fr_buf_puts(&b, body.p);
-	fr_buf_puts(&b, "</testsuites>\n");
-	fr_buf_free(&body);
-	return fr_buf_take(&b);
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].ran)
+			v[nv++] = &jobs[i].res;
+	char *doc = fr_report_junit_doc(v, nv);
+	free(v);
+	return doc;
 }
 
 /* ---- workers (-j) ------------------------------------------------------ */
@@ -442,30 +401,16 @@ struct wire {
 	uint64_t len[3];
 };
 
-static int write_all(int fd, const void *p, size_t len)
-{
-	for (size_t off = 0; off < len;) {
-		ssize_t n = write(fd, (const char *)p + off, len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		off += (size_t)n;
-	}
-	return 0;
-}
-
-static void worker(struct fr_scenario *s, struct fr_run_opts *ro, int fd,
+static void worker(struct fr_scenario *s, struct fr_run_opts *ro, bool color, int fd,
 		   pid_t parent)
 {
-	struct fr_run_result res;
+	struct fr_rendered res;
 	struct wire w;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(3);
-	fr_run_scenario(s, ro, &res);
+	run_one(s, ro, color, &res);
 	memset(&w, 0, sizeof(w));
 	w.exit = res.exit;
 	w.verdict = (int32_t)res.verdict;
@@ -475,9 +420,9 @@ static void worker(struct fr_scenario *s, struct fr_run_opts *ro, int fd,
 	w.len[0] = strlen(res.json);
 	w.len[1] = strlen(res.junit);
 	w.len[2] = strlen(res.table);
-	if (write_all(fd, &w, sizeof(w)) < 0 || write_all(fd, res.json, w.len[0]) < 0 ||
-	    write_all(fd, res.junit, w.len[1]) < 0 ||
-	    write_all(fd, res.table, w.len[2]) < 0)
+	if (fr_write_all(fd, &w, sizeof(w)) < 0 || fr_write_all(fd, res.json, w.len[0]) < 0 ||
+	    fr_write_all(fd, res.junit, w.len[1]) < 0 ||
+	    fr_write_all(fd, res.table, w.len[2]) < 0)
 		_exit(3);
 	_exit(0);
 }
@@ -497,9 +442,9 @@ static void job_parse(struct job *j)
 	j->res.failed = w.failed;
 	j->res.seconds = w.seconds;
 	const char *p = j->in.p + sizeof(w);
-	j->res.json = strndup(p, w.len[0]);
-	j->res.junit = strndup(p + w.len[0], w.len[1]);
-	j->res.table = strndup(p + w.len[0] + w.len[1], w.len[2]);
+	j->res.json = fr_xstrndup(p, w.len[0]);
+	j->res.junit = fr_xstrndup(p + w.len[0], w.len[1]);
+	j->res.table = fr_xstrndup(p + w.len[0] + w.len[1], w.len[2]);
 	j->ran = true;
 	fr_buf_free(&j->in);
 	return;
@@ -511,7 +456,7 @@ broken:
 	fr_buf_free(&j->in);
 }
 
-static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro,
+static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro, bool color,
 			int sigfd, bool *interrupted, size_t max_jobs)
 {
 	size_t next = 0, running = 0;
@@ -531,7 +476,7 @@ static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro,
 			pid_t pid = fork();
 			if (pid == 0) {
 				close(p[0]);
-				worker(j->s, ro, p[1], parent);
+				worker(j->s, ro, color, p[1], parent);
 			}
 			close(p[1]);
 			if (pid < 0) {
@@ -605,10 +550,7 @@ int fr_cmd_run(int argc, char **argv)
 	struct job *jobs = NULL;
 	int status = parse_args(argc, argv, &o, false);
 	bool interrupted = false;
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	double started = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	double started = fr_wall_now();
 	if (status) {
 		free_opts(&o);
 		return status;
@@ -650,22 +592,20 @@ int fr_cmd_run(int argc, char **argv)
 		.keep = o.keep,
 		.verbosity = o.verbosity,
 		.tty = o.verbosity > 0 && isatty(STDERR_FILENO) && o.jobs == 1,
-		.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
 		.progress = stderr,
 		.signal_fd = sigfd,
 	};
-	jobs = calloc(o.nfiles + 1, sizeof(*jobs));
-	if (!jobs)
-		abort();
+	bool color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	jobs = fr_xcalloc(o.nfiles + 1, sizeof(*jobs));
 	for (size_t i = 0; i < o.nfiles; i++) {
 		jobs[i].s = v[i];
 		jobs[i].fd = -1;
 	}
 	if (o.jobs > 1 && o.nfiles > 1) {
-		run_parallel(jobs, o.nfiles, &ro, sigfd, &interrupted, (size_t)o.jobs);
+		run_parallel(jobs, o.nfiles, &ro, color, sigfd, &interrupted, (size_t)o.jobs);
 	} else {
 		for (size_t i = 0; i < o.nfiles && !interrupted; i++) {
-			if (fr_run_scenario(v[i], &ro, &jobs[i].res) == -EINTR)
+			if (run_one(v[i], &ro, color, &jobs[i].res) == -EINTR)
 				interrupted = true;
 			jobs[i].ran = true;
 			fputs(jobs[i].res.table, stdout);
@@ -699,7 +639,7 @@ int fr_cmd_run(int argc, char **argv)
 
 	if (o.junit) {
 		char *x = build_junit(jobs, o.nfiles);
-		int ret = write_file(o.junit, x, strlen(x));
+		int ret = fr_write_file(o.junit, x, strlen(x));
 		if (ret < 0) {
 			fprintf(stderr, "faultrun: --junit '%s': %s\n", o.junit,
 				strerror(-ret));
@@ -711,7 +651,7 @@ int fr_cmd_run(int argc, char **argv)
 	if (o.json || o.html) {
 		journal = build_journal(jobs, o.nfiles, status, started);
 		if (o.json) {
-			int ret = write_file(o.json, journal, strlen(journal));
+			int ret = fr_write_file(o.json, journal, strlen(journal));
 			if (ret < 0) {
 				fprintf(stderr, "faultrun: --json '%s': %s\n", o.json,
 					strerror(-ret));
@@ -734,7 +674,7 @@ int fr_cmd_run(int argc, char **argv)
 #endif
 	free(journal);
 	for (size_t i = 0; i < o.nfiles; i++)
-		fr_run_result_free(&jobs[i].res);
+		fr_rendered_finish(&jobs[i].res);
 	free(jobs);
 	destroy_all(v, o.nfiles);
 	free_opts(&o);
