@@ -12,12 +12,15 @@
  *     means the same) so no "</script>" or "<!--" in a string can end or
  *     confuse the script element;
  *   - the stylesheet and the timeline renderer, inline. They live in
- *     report_html.css and report_html.js and are turned into a C header
+ *     report_html.css and report_html_*.js and are turned into a C header
  *     at build time (report_html_embed.py).
  */
 #define _GNU_SOURCE
 #include "report/report_html.h"
+#include "util/err.h"
+#include "util/fsutil.h"
 #include "util/json.h"
+#include "util/xalloc.h"
 #include "report_html_assets.h"
 
 #include <errno.h>
@@ -41,17 +44,6 @@ struct journal {
 	struct fr_json js;
 	fr_jv scenarios;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Text for HTML content and attribute values. */
 static void esc_n(FILE *f, const char *s, size_t n)
@@ -128,7 +120,7 @@ static double num(const struct fr_json *js, fr_jv obj, const char *key, double d
 
 /*
  * A duration, short and readable: 180 µs, 4.2 ms, 350 ms, 2.35 s, 4 min 05 s.
- * The page's script formats the same way (fmtDur in report_html.js).
+ * The page's script formats the same way (fmtDur in report_html_base.js).
  */
 static const char *fmt_dur(char *buf, size_t n, double s)
 {
@@ -197,7 +189,7 @@ static int read_journal(struct journal *j, char *err, size_t errlen)
 	int r = fr_json_read_file(strcmp(j->path, "-") ? j->path : "/dev/stdin", &j->owned, &j->len);
 
 	if (r) {
-		set_err(err, errlen, "%s: %s", j->path, strerror(-r));
+		fr_set_err(err, errlen, "%s: %s", j->path, strerror(-r));
 		return r;
 	}
 	j->text = j->owned;
@@ -213,16 +205,16 @@ static int check_journal(struct journal *j, char *err, size_t errlen)
 
 	r = fr_json_parse(&j->js, j->text, j->len, &jerr);
 	if (r == -EINVAL) {
-		set_err(err, errlen, "%s:%d:%d: %s", j->path, jerr.line, jerr.col, jerr.msg);
+		fr_set_err(err, errlen, "%s:%d:%d: %s", j->path, jerr.line, jerr.col, jerr.msg);
 		return r;
 	}
 	if (r) {
-		set_err(err, errlen, "%s: %s", j->path, strerror(-r));
+		fr_set_err(err, errlen, "%s: %s", j->path, strerror(-r));
 		return r;
 	}
 	fmt = get(&j->js, 0, "format");
 	if (fr_json_type(&j->js, 0) != FR_JSON_OBJECT || !fr_json_streq(&j->js, fmt, "faultrun-journal")) {
-		set_err(err, errlen, "%s: not a faultrun journal (no \"format\": \"faultrun-journal\")",
+		fr_set_err(err, errlen, "%s: not a faultrun journal (no \"format\": \"faultrun-journal\")",
 			j->path);
 		return -EINVAL;
 	}
@@ -231,19 +223,19 @@ static int check_journal(struct journal *j, char *err, size_t errlen)
 		size_t n = 0;
 		const char *raw = fr_json_raw(&j->js, ver, &n);
 
-		set_err(err, errlen, "%s: journal version %.*s is not supported (this faultrun reads %d)",
+		fr_set_err(err, errlen, "%s: journal version %.*s is not supported (this faultrun reads %d)",
 			j->path, raw ? (int)n : 7, raw ? raw : "missing", JOURNAL_VERSION);
 		return -EINVAL;
 	}
 	j->scenarios = get(&j->js, 0, "scenarios");
 	if (fr_json_type(&j->js, j->scenarios) != FR_JSON_ARRAY) {
-		set_err(err, errlen, "%s: journal has no \"scenarios\" list", j->path);
+		fr_set_err(err, errlen, "%s: journal has no \"scenarios\" list", j->path);
 		return -EINVAL;
 	}
 	for (fr_jv sc = fr_json_first(&j->js, j->scenarios); sc != FR_JV_NONE;
 	     sc = fr_json_next(&j->js, j->scenarios, sc)) {
 		if (fr_json_type(&j->js, sc) != FR_JSON_OBJECT) {
-			set_err(err, errlen, "%s: an entry of \"scenarios\" is not an object", j->path);
+			fr_set_err(err, errlen, "%s: an entry of \"scenarios\" is not an object", j->path);
 			return -EINVAL;
 		}
 	}
@@ -780,55 +772,62 @@ static void write_page(FILE *f, const struct journal *jn, size_t n)
 	fputs("</script>\n</body>\n</html>\n", f);
 }
 
-/*
- * Write the page for the checked journals jn[0..n) to html_path, through a
- * temporary file renamed into place ("-": stdout).
- */
-static int write_html(const struct journal *jn, size_t n, const char *html_path, char *err,
-		      size_t errlen)
+/* Write the page to f; 0 or -errno (the message names html_path). */
+static int write_page_to(FILE *f, const struct journal *jn, size_t n, const char *html_path,
+			 char *err, size_t errlen)
 {
-	char *tmp = NULL;
-	FILE *f = NULL;
-	int fd = -1, r = 0;
+	int r = 0;
 
-	if (!strcmp(html_path, "-")) {
-		f = stdout;
-	} else {
-		if (asprintf(&tmp, "%s.%ld.tmp", html_path, (long)getpid()) < 0) {
-			set_err(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (fd < 0 || !(f = fdopen(fd, "w"))) {
-			r = -errno;
-			set_err(err, errlen, "%s: %s", html_path, strerror(errno));
-			if (fd >= 0) {
-				close(fd);
-				unlink(tmp);
-			}
-			goto out;
-		}
-	}
 	errno = 0;
 	write_page(f, jn, n);
 	if (fflush(f) != 0 || ferror(f)) {
 		r = -(errno ? errno : EIO);
-		set_err(err, errlen, "%s: %s", html_path, strerror(-r));
+		fr_set_err(err, errlen, "%s: %s", html_path, strerror(-r));
 	}
-	if (f != stdout) {
-		if (fclose(f) != 0 && !r) {
-			r = -(errno ? errno : EIO);
-			set_err(err, errlen, "%s: %s", html_path, strerror(-r));
-		}
-		if (!r && rename(tmp, html_path) != 0) {
-			r = -errno;
-			set_err(err, errlen, "%s: %s", html_path, strerror(errno));
-		}
-		if (r)
-			unlink(tmp);
+	return r;
+}
+
+/*
+ * Write the page for the checked journals jn[0..n) to html_path, through a
+ * temporary file renamed into place (fsutil.h; "-": stdout).
+ */
+static int write_html(const struct journal *jn, size_t n, const char *html_path, char *err,
+		      size_t errlen)
+{
+	struct fr_atomic_file a;
+	FILE *f;
+	int fd, r;
+
+	if (!strcmp(html_path, "-"))
+		return write_page_to(stdout, jn, n, html_path, err, errlen);
+	r = fr_atomic_begin(&a, html_path);
+	if (r < 0) {
+		fr_set_err(err, errlen, "%s: %s", html_path, strerror(-r));
+		return r;
 	}
-out:
-	free(tmp);
+	/* a stream on a copy of the descriptor: fr_atomic_commit closes a.fd */
+	fd = dup(a.fd);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		r = -errno;
+		fr_set_err(err, errlen, "%s: %s", html_path, strerror(-r));
+		if (fd >= 0)
+			close(fd);
+		fr_atomic_abort(&a);
+		return r;
+	}
+	r = write_page_to(f, jn, n, html_path, err, errlen);
+	if (fclose(f) != 0 && !r) {
+		r = -(errno ? errno : EIO);
+		fr_set_err(err, errlen, "%s: %s", html_path, strerror(-r));
+	}
+	if (r) {
+		fr_atomic_abort(&a);
+		return r;
+	}
+	r = fr_atomic_commit(&a);
+	if (r < 0)
+		fr_set_err(err, errlen, "%s: %s", html_path, strerror(-r));
 	return r;
 }
 
@@ -851,15 +850,10 @@ static struct journal *begin_report(size_t n, const char *html_path, char *err, 
 		err[0] = '\0';
 	*r = -EINVAL;
 	if (!n || !html_path || !*html_path) {
-		set_err(err, errlen, "no journal or no output file given");
+		fr_set_err(err, errlen, "no journal or no output file given");
 		return NULL;
 	}
-	jn = calloc(n, sizeof(*jn));
-	if (!jn) {
-		*r = -ENOMEM;
-		set_err(err, errlen, "out of memory");
-	}
-	return jn;
+	return fr_xcalloc(n, sizeof(*jn));
 }
 
 int fr_report_html(const char *const *journal_paths, size_t n, const char *html_path, char *err,
@@ -900,7 +894,7 @@ int fr_report_html_mem(const struct fr_report_journal *journals, size_t n, const
 		jn[i].len = journals[i].len;
 		r = -EINVAL;
 		if (!jn[i].text || jn[i].text[jn[i].len] != '\0') {
-			set_err(err, errlen, "%s: journal text is not NUL-terminated", jn[i].path);
+			fr_set_err(err, errlen, "%s: journal text is not NUL-terminated", jn[i].path);
 			goto out;
 		}
 		r = check_journal(&jn[i], err, errlen);
