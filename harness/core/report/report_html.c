@@ -126,11 +126,7 @@ static void write_page(FILE *f, const struct journal *jn, size_t n)
 		fr_jv cmd = html_get(js, 0, "command");
 
 		fputs("<p class=\"run\"><code>", f);
-		for (fr_jv a = fr_json_first(js, cmd); a != FR_JV_NONE; a = fr_json_next(js, cmd, a)) {
-			if (a != fr_json_first(js, cmd))
-				fputc(' ', f);
-			html_jesc(f, js, a, "");
-		}
+		html_jcmd(f, js, cmd);
 		fputs("</code> <span class=\"meta\">started ", f);
 		html_jesc(f, js, html_get(js, 0, "started"), "?");
 		fputs(", exit status ", f);
@@ -244,6 +240,16 @@ static struct journal *begin_report(size_t n, const char *html_path, char *err, 
 	return fr_xcalloc(n, sizeof(*jn));
 }
 
+/* Both entry points end here: the page when every journal was read (r == 0). */
+static int end_report(struct journal *jn, size_t n, int r, const char *html_path, char *err,
+		      size_t errlen)
+{
+	if (!r)
+		r = write_html(jn, n, html_path, err, errlen);
+	free_journals(jn, n);
+	return r;
+}
+
 int fr_report_html(const char *const *journal_paths, size_t n, const char *html_path, char *err,
 		   size_t errlen)
 {
@@ -259,12 +265,9 @@ int fr_report_html(const char *const *journal_paths, size_t n, const char *html_
 		if (!r)
 			r = check_journal(&jn[i], err, errlen);
 		if (r)
-			goto out;
+			break;
 	}
-	r = write_html(jn, n, html_path, err, errlen);
-out:
-	free_journals(jn, n);
-	return r;
+	return end_report(jn, n, r, html_path, err, errlen);
 }
 
 int fr_report_html_mem(const struct fr_report_journal *journals, size_t n, const char *html_path,
@@ -283,14 +286,11 @@ int fr_report_html_mem(const struct fr_report_journal *journals, size_t n, const
 		r = -EINVAL;
 		if (!jn[i].text || jn[i].text[jn[i].len] != '\0') {
 			fr_set_err(err, errlen, "%s: journal text is not NUL-terminated", jn[i].path);
-			goto out;
+			break;
 		}
 		r = check_journal(&jn[i], err, errlen);
 		if (r)
-			goto out;
+			break;
 	}
-	r = write_html(jn, n, html_path, err, errlen);
-out:
-	free_journals(jn, n);
-	return r;
+	return end_report(jn, n, r, html_path, err, errlen);
 }

@@ -24,6 +24,7 @@ struct journal {
 };
 
 void html_jesc(FILE *f, const struct fr_json *js, fr_jv v, const char *dflt);
+void html_jcmd(FILE *f, const struct fr_json *js, fr_jv cmd);
 void html_jscalar(FILE *f, const struct fr_json *js, fr_jv v, const char *dflt);
 fr_jv html_get(const struct fr_json *js, fr_jv obj, const char *key);
 const char *html_verdict_of(const struct fr_json *js, fr_jv sc);

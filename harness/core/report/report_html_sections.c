@@ -47,6 +47,16 @@ void html_jesc(FILE *f, const struct fr_json *js, fr_jv v, const char *dflt)
 	free(s);
 }
 
+/* A command (a list of strings), its words separated by spaces. */
+void html_jcmd(FILE *f, const struct fr_json *js, fr_jv cmd)
+{
+	for (fr_jv a = fr_json_first(js, cmd); a != FR_JV_NONE; a = fr_json_next(js, cmd, a)) {
+		if (a != fr_json_first(js, cmd))
+			fputc(' ', f);
+		html_jesc(f, js, a, "");
+	}
+}
+
 /* Any scalar as text: strings decoded, numbers as written, else dflt. */
 void html_jscalar(FILE *f, const struct fr_json *js, fr_jv v, const char *dflt)
 {
@@ -410,11 +420,7 @@ static void write_target(FILE *f, const struct fr_json *js, fr_jv sc)
 	char b[32];
 
 	fputs("<h3>Target</h3>\n<p class=\"cmd\"><code>", f);
-	for (fr_jv a = fr_json_first(js, cmd); a != FR_JV_NONE; a = fr_json_next(js, cmd, a)) {
-		if (a != fr_json_first(js, cmd))
-			fputc(' ', f);
-		html_jesc(f, js, a, "");
-	}
+	html_jcmd(f, js, cmd);
 	fputs("</code></p>\n<p>restart policy ", f);
 	html_jesc(f, js, html_get(js, rs, "policy"), "?");
 	if (!fr_json_streq(js, html_get(js, rs, "policy"), "never"))
