@@ -83,18 +83,10 @@ static void run_usage(FILE *out)
 	      out);
 }
 
-static int add_file(struct opts *o, const char *path)
+static void add_file(struct opts *o, const char *path)
 {
-	char **f = realloc(o->files, (o->nfiles + 1) * sizeof(char *));
-
-	if (!f)
-		return -ENOMEM;
-	o->files = f;
-	o->files[o->nfiles] = strdup(path);
-	if (!o->files[o->nfiles])
-		return -ENOMEM;
-	o->nfiles++;
-	return 0;
+	o->files = fr_xreallocarray(o->files, o->nfiles + 1, sizeof(char *));
+	o->files[o->nfiles++] = fr_xstrdup(path);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -111,8 +103,10 @@ static int add_path(struct opts *o, const char *path)
 		fprintf(stderr, "faultrun: '%s': %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (!S_ISDIR(st.st_mode))
-		return add_file(o, path) < 0 ? -1 : 0;
+	if (!S_ISDIR(st.st_mode)) {
+		add_file(o, path);
+		return 0;
+	}
 	DIR *d = opendir(path);
 	if (!d) {
 		fprintf(stderr, "faultrun: '%s': %s\n", path, strerror(errno));
@@ -126,14 +120,10 @@ static int add_path(struct opts *o, const char *path)
 		    !((n > 4 && !strcmp(de->d_name + n - 4, ".yml")) ||
 		      (n > 5 && !strcmp(de->d_name + n - 5, ".yaml"))))
 			continue;
-		char *p = NULL;
-		if (asprintf(&p, "%s%s%s", path,
-			     path[strlen(path) - 1] == '/' ? "" : "/", de->d_name) < 0 ||
-		    add_file(o, p) < 0) {
-			free(p);
-			closedir(d);
-			return -1;
-		}
+		char *p = fr_xasprintf("%s%s%s", path,
+				       path[strlen(path) - 1] == '/' ? "" : "/", de->d_name);
+
+		add_file(o, p);
 		free(p);
 	}
 	closedir(d);
@@ -143,6 +133,52 @@ static int add_path(struct opts *o, const char *path)
 		return -1;
 	}
 	qsort(o->files + first, o->nfiles - first, sizeof(char *), cmp_str);
+	return 0;
+}
+
+/* --set KEY=VALUE. Returns 0, or -1 after saying why. */
+static int add_override(struct opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg) {
+		fprintf(stderr, "faultrun: --set '%s': expected KEY=VALUE\n", arg);
+		return -1;
+	}
+	o->ovr = fr_xreallocarray(o->ovr, o->novr + 1, sizeof(*o->ovr));
+	o->ovr[o->novr].key = fr_xstrndup(arg, (size_t)(eq - arg));
+	o->ovr[o->novr].value = eq + 1;
+	o->ovr[o->novr].used = false;
+	o->novr++;
+	return 0;
+}
+
+/* The options only a run takes. Returns 0, or -1 after saying why. */
+static int run_option(struct opts *o, int c, const char *arg)
+{
+	char *end;
+	long n;
+
+	switch (c) {
+	case 'J':
+		o->junit = arg;
+		return 0;
+	case 'O':
+		o->json = arg;
+		return 0;
+	case 'H':
+		o->html = arg;
+		return 0;
+	case 'k':
+		o->keep = true;
+		return 0;
+	}
+	n = strtol(arg, &end, 10);
+	if (*end || n < 1 || n > 64) {
+		fprintf(stderr, "faultrun: -j '%s': expected a number from 1 to 64\n", arg);
+		return -1;
+	}
+	o->jobs = (int)n;
 	return 0;
 }
 
@@ -177,23 +213,10 @@ static int parse_args(int argc, char **argv, struct opts *o, bool check)
 			continue;
 		}
 		switch (c) {
-		case 's': {
-			const char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg) {
-				fprintf(stderr, "faultrun: --set '%s': expected KEY=VALUE\n",
-					optarg);
+		case 's':
+			if (add_override(o, optarg) < 0)
 				return 2;
-			}
-			struct fr_override *v = realloc(o->ovr, (o->novr + 1) * sizeof(*v));
-			if (!v)
-				return 2;
-			o->ovr = v;
-			o->ovr[o->novr].key = strndup(optarg, (size_t)(eq - optarg));
-			o->ovr[o->novr].value = eq + 1;
-			o->ovr[o->novr].used = false;
-			o->novr++;
 			break;
-		}
 		case 'J':
 		case 'O':
 		case 'H':
@@ -204,24 +227,8 @@ static int parse_args(int argc, char **argv, struct opts *o, bool check)
 					argv[optind - 1]);
 				return 2;
 			}
-			if (c == 'J')
-				o->junit = optarg;
-			else if (c == 'O')
-				o->json = optarg;
-			else if (c == 'H')
-				o->html = optarg;
-			else if (c == 'k')
-				o->keep = true;
-			else {
-				char *end;
-				long n = strtol(optarg, &end, 10);
-				if (*end || n < 1 || n > 64) {
-					fprintf(stderr, "faultrun: -j '%s': expected a number "
-						"from 1 to 64\n", optarg);
-					return 2;
-				}
-				o->jobs = (int)n;
-			}
+			if (run_option(o, c, optarg) < 0)
+				return 2;
 			break;
 		case 'q':
 			o->verbosity = 0;
@@ -265,12 +272,10 @@ static void free_opts(struct opts *o)
  */
 static int load_all(struct opts *o, struct fr_scenario ***out)
 {
-	struct fr_scenario **v = calloc(o->nfiles + 1, sizeof(*v));
+	struct fr_scenario **v = fr_xcalloc(o->nfiles + 1, sizeof(*v));
 	char err[2048];
 	int status = 0;
 
-	if (!v)
-		return 2;
 	for (size_t i = 0; i < o->nfiles; i++) {
 		int ret = fr_scenario_load(o->files[i], o->ovr, o->novr, &v[i], err,
 					   sizeof(err));
@@ -460,10 +465,8 @@ static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro, bool
 			int sigfd, bool *interrupted, size_t max_jobs)
 {
 	size_t next = 0, running = 0;
-	struct pollfd *pfd = calloc(n + 1, sizeof(*pfd));
+	struct pollfd *pfd = fr_xcalloc(n + 1, sizeof(*pfd));
 
-	if (!pfd)
-		return -ENOMEM;
 	ro->tty = false;
 	while (next < n || running) {
 		while (!*interrupted && running < max_jobs && next < n) {
@@ -543,6 +546,106 @@ static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro, bool
 
 /* ---- run --------------------------------------------------------------- */
 
+/* Signals arrive on a signalfd; teardown runs from the loop. Returns it, or -1. */
+static int block_signals(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+/* Run every scenario, one after the other or -j at once. */
+static void run_all(struct job *jobs, const struct opts *o, struct fr_run_opts *ro,
+		    bool *interrupted)
+{
+	bool color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+
+	if (o->jobs > 1 && o->nfiles > 1) {
+		run_parallel(jobs, o->nfiles, ro, color, ro->signal_fd, interrupted,
+			     (size_t)o->jobs);
+		return;
+	}
+	for (size_t i = 0; i < o->nfiles && !*interrupted; i++) {
+		if (run_one(jobs[i].s, ro, color, &jobs[i].res) == -EINTR)
+			*interrupted = true;
+		jobs[i].ran = true;
+		fputs(jobs[i].res.table, stdout);
+		fflush(stdout);
+	}
+}
+
+/* The exit status of the invocation, and the summary line of several scenarios. */
+static int verdict(const struct job *jobs, size_t n, bool interrupted)
+{
+	unsigned passed = 0, failed = 0, errors = 0, notrun = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!jobs[i].ran)
+			notrun++;
+		else if (jobs[i].res.exit == 0)
+			passed++;
+		else if (jobs[i].res.exit == 1)
+			failed++;
+		else
+			errors++;
+	}
+	if (n > 1)
+		printf("%zu scenarios: %u passed, %u failed, %u could not run%s%s\n",
+		       n, passed, failed, errors,
+		       notrun ? ", not run: " : "", notrun ? "interrupted" : "");
+	if (errors || notrun || interrupted)
+		return 3;
+	return failed ? 1 : 0;
+}
+
+/* --junit, --json and --html. Returns the status, 3 when one cannot be written. */
+static int write_outputs(const struct opts *o, struct job *jobs, int status, double started)
+{
+	char *journal = NULL;
+	int ret;
+
+	if (o->junit) {
+		char *x = build_junit(jobs, o->nfiles);
+
+		ret = fr_write_file(o->junit, x, strlen(x));
+		if (ret < 0) {
+			fprintf(stderr, "faultrun: --junit '%s': %s\n", o->junit, strerror(-ret));
+			status = status ? status : 3;
+		}
+		free(x);
+	}
+	if (o->json || o->html)
+		journal = build_journal(jobs, o->nfiles, status, started);
+	if (o->json) {
+		ret = fr_write_file(o->json, journal, strlen(journal));
+		if (ret < 0) {
+			fprintf(stderr, "faultrun: --json '%s': %s\n", o->json, strerror(-ret));
+			status = status ? status : 3;
+		}
+	}
+#ifdef FR_HAVE_CMD_REPORT
+	if (o->html && journal) {
+		/* drawn from the journal in memory: no temporary file (report_html.h) */
+		struct fr_report_journal rj = { .name = o->json, .text = journal,
+						.len = strlen(journal) };
+		char err[512];
+
+		if (fr_report_html_mem(&rj, 1, o->html, err, sizeof(err)) < 0) {
+			fprintf(stderr, "faultrun: --html: %s\n", err);
+			status = status ? status : 3;
+		}
+	}
+#endif
+	free(journal);
+	return status;
+}
+
 int fr_cmd_run(int argc, char **argv)
 {
 	struct fr_scenario **v = NULL;
@@ -551,6 +654,7 @@ int fr_cmd_run(int argc, char **argv)
 	int status = parse_args(argc, argv, &o, false);
 	bool interrupted = false;
 	double started = fr_wall_now();
+
 	if (status) {
 		free_opts(&o);
 		return status;
@@ -569,16 +673,7 @@ int fr_cmd_run(int argc, char **argv)
 		free_opts(&o);
 		return status;
 	}
-
-	/* signals arrive on a signalfd; teardown runs from the loop */
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	int sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	int sigfd = block_signals();
 	if (sigfd < 0) {
 		fprintf(stderr, "faultrun: signalfd: %s\n", strerror(errno));
 		destroy_all(v, o.nfiles);
@@ -595,84 +690,14 @@ int fr_cmd_run(int argc, char **argv)
 		.progress = stderr,
 		.signal_fd = sigfd,
 	};
-	bool color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	jobs = fr_xcalloc(o.nfiles + 1, sizeof(*jobs));
 	for (size_t i = 0; i < o.nfiles; i++) {
 		jobs[i].s = v[i];
 		jobs[i].fd = -1;
 	}
-	if (o.jobs > 1 && o.nfiles > 1) {
-		run_parallel(jobs, o.nfiles, &ro, color, sigfd, &interrupted, (size_t)o.jobs);
-	} else {
-		for (size_t i = 0; i < o.nfiles && !interrupted; i++) {
-			if (run_one(v[i], &ro, color, &jobs[i].res) == -EINTR)
-				interrupted = true;
-			jobs[i].ran = true;
-			fputs(jobs[i].res.table, stdout);
-			fflush(stdout);
-		}
-	}
-
-	/* verdict of the invocation */
-	unsigned passed = 0, failed = 0, errors = 0, notrun = 0;
-	status = 0;
-	for (size_t i = 0; i < o.nfiles; i++) {
-		if (!jobs[i].ran) {
-			notrun++;
-			continue;
-		}
-		if (jobs[i].res.exit == 0)
-			passed++;
-		else if (jobs[i].res.exit == 1)
-			failed++;
-		else
-			errors++;
-	}
-	if (errors || notrun || interrupted)
-		status = 3;
-	else if (failed)
-		status = 1;
-	if (o.nfiles > 1)
-		printf("%zu scenarios: %u passed, %u failed, %u could not run%s%s\n",
-		       o.nfiles, passed, failed, errors,
-		       notrun ? ", not run: " : "", notrun ? "interrupted" : "");
-
-	if (o.junit) {
-		char *x = build_junit(jobs, o.nfiles);
-		int ret = fr_write_file(o.junit, x, strlen(x));
-		if (ret < 0) {
-			fprintf(stderr, "faultrun: --junit '%s': %s\n", o.junit,
-				strerror(-ret));
-			status = status ? status : 3;
-		}
-		free(x);
-	}
-	char *journal = NULL;
-	if (o.json || o.html) {
-		journal = build_journal(jobs, o.nfiles, status, started);
-		if (o.json) {
-			int ret = fr_write_file(o.json, journal, strlen(journal));
-			if (ret < 0) {
-				fprintf(stderr, "faultrun: --json '%s': %s\n", o.json,
-					strerror(-ret));
-				status = status ? status : 3;
-			}
-		}
-	}
-#ifdef FR_HAVE_CMD_REPORT
-	if (o.html && journal) {
-		/* drawn from the journal in memory: no temporary file (report_html.h) */
-		struct fr_report_journal rj = { .name = o.json, .text = journal,
-						.len = strlen(journal) };
-		char err[512];
-
-		if (fr_report_html_mem(&rj, 1, o.html, err, sizeof(err)) < 0) {
-			fprintf(stderr, "faultrun: --html: %s\n", err);
-			status = status ? status : 3;
-		}
-	}
-#endif
-	free(journal);
+	run_all(jobs, &o, &ro, &interrupted);
+	status = verdict(jobs, o.nfiles, interrupted);
+	status = write_outputs(&o, jobs, status, started);
 	for (size_t i = 0; i < o.nfiles; i++)
 		fr_rendered_finish(&jobs[i].res);
 	free(jobs);
