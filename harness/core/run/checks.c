@@ -29,6 +29,49 @@ bool run_status_ok(const struct fr_status_set *st, long status)
 	return false;
 }
 
+/* The method a request uses: its own, else POST with a body, else GET. */
+const char *run_http_method(const struct fr_http *h)
+{
+	return h->method.raw ? h->method.val : h->body.raw ? "POST" : "GET";
+}
+
+char **run_argv(const struct fr_cmd *cmd)
+{
+	char **argv;
+
+	if (cmd->shell) {
+		argv = fr_xcalloc(4, sizeof(char *));
+		argv[0] = "/bin/sh";
+		argv[1] = "-c";
+		argv[2] = (char *)cmd->argv[0].val;
+		return argv;
+	}
+	argv = fr_xcalloc(cmd->argc + 1, sizeof(char *));
+	for (size_t i = 0; i < cmd->argc; i++)
+		argv[i] = (char *)cmd->argv[i].val;
+	return argv;
+}
+
+const char **run_headers(const struct fr_http *h, size_t *n)
+{
+	const char **v = fr_xcalloc(h->nheaders + 1, sizeof(char *));
+
+	for (size_t i = 0; i < h->nheaders; i++) {
+		v[i] = fr_xasprintf("%s: %s", h->headers[i].key, h->headers[i].value.val);
+	}
+	*n = h->nheaders;
+	return v;
+}
+
+void run_headers_free(const char **v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free((char *)v[i]);
+	free(v);
+}
+
 static void sample_unlink(struct sample *sm)
 {
 	struct checker *ck = sm->ck;
@@ -62,6 +105,8 @@ static void sample_finish(struct sample *sm, bool ok, bool answered,
 	ck->done(ck, &smp, detail);
 }
 
+/* ---- http -------------------------------------------------------------- */
+
 static void http_sample_done(void *arg, const struct fr_http_result *res)
 {
 	struct sample *sm = arg;
@@ -80,7 +125,41 @@ static void http_sample_done(void *arg, const struct fr_http_result *res)
 		      res->status ? (int)res->status : -1, detail);
 }
 
-static void sample_timeout(struct fr_timer *t);
+static void http_init(struct checker *ck)
+{
+	const struct fr_http *h = &ck->c->http;
+
+	ck->headers = run_headers(h, &ck->nheaders);
+	if (h->body_match.raw)
+		ck->body_re_ok = regcomp(&ck->body_re, h->body_match.val,
+					 REG_EXTENDED | REG_NOSUB) == 0;
+}
+
+static void http_start(struct sample *sm)
+{
+	struct checker *ck = sm->ck;
+	const struct fr_http *h = &ck->c->http;
+
+	sm->x = fr_http_send(ck->r->http, h->method.raw ? h->method.val : NULL,
+			     h->url.val, ck->headers, ck->nheaders,
+			     h->body.raw ? h->body.val : NULL, ck->timeout,
+			     http_sample_done, sm);
+	if (!sm->x)
+		sample_finish(sm, false, false, false, -1, "cannot start an HTTP request");
+}
+
+static void http_cancel(struct sample *sm)
+{
+	if (sm->x)
+		fr_http_cancel(sm->ck->r->http, sm->x);
+}
+
+static char *http_what(const struct fr_check *c)
+{
+	return fr_xasprintf("%s %s", run_http_method(&c->http), c->http.url.val);
+}
+
+/* ---- tcp --------------------------------------------------------------- */
 
 static void tcp_close(struct sample *sm)
 {
@@ -105,7 +184,6 @@ static void tcp_writable(struct fr_watch *w, uint32_t events)
 	else
 		sample_finish(sm, true, true, false, -1, "connected");
 }
-
 
 static void tcp_start(struct sample *sm)
 {
@@ -158,6 +236,32 @@ static void tcp_start(struct sample *sm)
 	fr_watch_init(&sm->w, tcp_writable, sm);
 	fr_watch_start(r->loop, &sm->w, sm->fd, EPOLLOUT);
 	fr_timer_start(r->loop, &sm->tmo, sm->start + ck->timeout);
+}
+
+static void tcp_timeout(struct sample *sm, const char *detail)
+{
+	if (sm->fd < 0)
+		return;
+	tcp_close(sm);
+	sample_finish(sm, false, false, true, -1, detail);
+}
+
+static void tcp_cancel(struct sample *sm)
+{
+	if (sm->fd >= 0)
+		tcp_close(sm);
+}
+
+static char *tcp_what(const struct fr_check *c)
+{
+	return fr_xasprintf("connect %s", c->tcp.val);
+}
+
+/* ---- exec -------------------------------------------------------------- */
+
+static void exec_init(struct checker *ck)
+{
+	ck->argv = run_argv(&ck->c->exec.cmd);
 }
 
 static void exec_drain(struct sample *sm)
@@ -219,29 +323,6 @@ static void exec_exited(struct fr_child *c, int status)
 		      code, detail);
 }
 
-/* The method a request uses: its own, else POST with a body, else GET. */
-const char *run_http_method(const struct fr_http *h)
-{
-	return h->method.raw ? h->method.val : h->body.raw ? "POST" : "GET";
-}
-
-char **run_argv(const struct fr_cmd *cmd)
-{
-	char **argv;
-
-	if (cmd->shell) {
-		argv = fr_xcalloc(4, sizeof(char *));
-		argv[0] = "/bin/sh";
-		argv[1] = "-c";
-		argv[2] = (char *)cmd->argv[0].val;
-		return argv;
-	}
-	argv = fr_xcalloc(cmd->argc + 1, sizeof(char *));
-	for (size_t i = 0; i < cmd->argc; i++)
-		argv[i] = (char *)cmd->argv[i].val;
-	return argv;
-}
-
 static void exec_start(struct sample *sm)
 {
 	struct checker *ck = sm->ck;
@@ -272,6 +353,48 @@ static void exec_start(struct sample *sm)
 	fr_watch_init(&sm->pw, exec_readable, sm);
 	fr_watch_start(r->loop, &sm->pw, sm->pipefd, EPOLLIN);
 	fr_timer_start(r->loop, &sm->tmo, sm->start + ck->timeout);
+}
+
+static void exec_timeout(struct sample *sm, const char *detail)
+{
+	(void)detail;
+	if (sm->child.pid <= 0)
+		return;
+	sm->timed_out = true; /* exec_exited reports it */
+	fr_child_killpg(&sm->child, SIGKILL);
+}
+
+static void exec_cancel(struct sample *sm)
+{
+	struct run *r = sm->ck->r;
+
+	if (sm->child.pid > 0)
+		fr_child_abandon(r->loop, &sm->child);
+	if (sm->pipefd >= 0) {
+		fr_watch_stop(r->loop, &sm->pw);
+		close(sm->pipefd);
+	}
+}
+
+static char *exec_what(const struct fr_check *c)
+{
+	return fr_xstrdup(c->exec.cmd.argv[0].val);
+}
+
+/* ---- log --------------------------------------------------------------- */
+
+static void log_init(struct checker *ck)
+{
+	const struct fr_check *c = ck->c;
+
+	ck->log_re_ok = regcomp(&ck->log_re, c->log.pattern.val,
+				REG_EXTENDED | REG_NOSUB) == 0;
+	if (c->log.file.raw) {
+		ck->log_path = c->log.file.val;
+	} else {
+		ck->log_own = fr_xasprintf("%s/target.log", ck->r->run_dir);
+		ck->log_path = ck->log_own;
+	}
 }
 
 /*
@@ -342,6 +465,15 @@ static void log_sample(struct sample *sm)
 	free(hit);
 }
 
+static char *log_what(const struct fr_check *c)
+{
+	return fr_xasprintf("/%s/ %s in %s", c->log.pattern.val,
+			    c->log.absent ? "absent" : "seen",
+			    c->log.file.raw ? c->log.file.val : "the target's output");
+}
+
+/* ---- target ------------------------------------------------------------ */
+
 static void target_sample(struct sample *sm)
 {
 	struct checker *ck = sm->ck;
@@ -361,6 +493,13 @@ static void target_sample(struct sample *sm)
 	}
 	sample_finish(sm, ok, true, false, -1, detail);
 }
+
+static char *target_what(const struct fr_check *c)
+{
+	return fr_xstrdup(c->target == FR_TARGET_ALIVE ? "target alive" : "target ready");
+}
+
+/* ---- mysql ------------------------------------------------------------- */
 
 static void mysql_sample_done(void *arg, const struct fr_mysql_result *res)
 {
@@ -403,131 +542,6 @@ static void mysql_start(struct sample *sm)
 	}
 	fr_timer_start(r->loop, &sm->tmo, sm->start + ck->timeout);
 }
-
-
-
-/* ---- http -------------------------------------------------------------- */
-
-static void http_init(struct checker *ck)
-{
-	const struct fr_http *h = &ck->c->http;
-
-	ck->headers = run_headers(h, &ck->nheaders);
-	if (h->body_match.raw)
-		ck->body_re_ok = regcomp(&ck->body_re, h->body_match.val,
-					 REG_EXTENDED | REG_NOSUB) == 0;
-}
-
-static void http_start(struct sample *sm)
-{
-	struct checker *ck = sm->ck;
-	const struct fr_http *h = &ck->c->http;
-
-	sm->x = fr_http_send(ck->r->http, h->method.raw ? h->method.val : NULL,
-			     h->url.val, ck->headers, ck->nheaders,
-			     h->body.raw ? h->body.val : NULL, ck->timeout,
-			     http_sample_done, sm);
-	if (!sm->x)
-		sample_finish(sm, false, false, false, -1, "cannot start an HTTP request");
-}
-
-static void http_cancel(struct sample *sm)
-{
-	if (sm->x)
-		fr_http_cancel(sm->ck->r->http, sm->x);
-}
-
-static char *http_what(const struct fr_check *c)
-{
-	return fr_xasprintf("%s %s", run_http_method(&c->http), c->http.url.val);
-}
-
-/* ---- tcp (the rest above) ---------------------------------------------- */
-
-static void tcp_timeout(struct sample *sm, const char *detail)
-{
-	if (sm->fd < 0)
-		return;
-	tcp_close(sm);
-	sample_finish(sm, false, false, true, -1, detail);
-}
-
-static void tcp_cancel(struct sample *sm)
-{
-	if (sm->fd >= 0)
-		tcp_close(sm);
-}
-
-static char *tcp_what(const struct fr_check *c)
-{
-	return fr_xasprintf("connect %s", c->tcp.val);
-}
-
-/* ---- exec (the rest above) --------------------------------------------- */
-
-static void exec_init(struct checker *ck)
-{
-	ck->argv = run_argv(&ck->c->exec.cmd);
-}
-
-static void exec_timeout(struct sample *sm, const char *detail)
-{
-	(void)detail;
-	if (sm->child.pid <= 0)
-		return;
-	/* the exit handler reports it */
-	sm->timed_out = true;
-	fr_child_killpg(&sm->child, SIGKILL);
-}
-
-static void exec_cancel(struct sample *sm)
-{
-	struct run *r = sm->ck->r;
-
-	if (sm->child.pid > 0)
-		fr_child_abandon(r->loop, &sm->child);
-	if (sm->pipefd >= 0) {
-		fr_watch_stop(r->loop, &sm->pw);
-		close(sm->pipefd);
-	}
-}
-
-static char *exec_what(const struct fr_check *c)
-{
-	return fr_xstrdup(c->exec.cmd.argv[0].val);
-}
-
-/* ---- log (the rest above) ---------------------------------------------- */
-
-static void log_init(struct checker *ck)
-{
-	const struct fr_check *c = ck->c;
-
-	ck->log_re_ok = regcomp(&ck->log_re, c->log.pattern.val,
-				REG_EXTENDED | REG_NOSUB) == 0;
-	if (c->log.file.raw) {
-		ck->log_path = c->log.file.val;
-	} else {
-		ck->log_own = fr_xasprintf("%s/target.log", ck->r->run_dir);
-		ck->log_path = ck->log_own;
-	}
-}
-
-static char *log_what(const struct fr_check *c)
-{
-	return fr_xasprintf("/%s/ %s in %s", c->log.pattern.val,
-			    c->log.absent ? "absent" : "seen",
-			    c->log.file.raw ? c->log.file.val : "the target's output");
-}
-
-/* ---- target (the rest above) ------------------------------------------- */
-
-static char *target_what(const struct fr_check *c)
-{
-	return fr_xstrdup(c->target == FR_TARGET_ALIVE ? "target alive" : "target ready");
-}
-
-/* ---- mysql (the rest above) -------------------------------------------- */
 
 static void mysql_timeout(struct sample *sm, const char *detail)
 {
@@ -670,27 +684,7 @@ char *run_check_what(const struct fr_check *c)
 	return k ? k->what(c) : fr_xstrdup("?");
 }
 
-const char **run_headers(const struct fr_http *h, size_t *n)
-{
-	const char **v = fr_xcalloc(h->nheaders + 1, sizeof(char *));
-
-	for (size_t i = 0; i < h->nheaders; i++) {
-		v[i] = fr_xasprintf("%s: %s", h->headers[i].key, h->headers[i].value.val);
-	}
-	*n = h->nheaders;
-	return v;
-}
-
-void run_headers_free(const char **v, size_t n)
-{
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; i++)
-		free((char *)v[i]);
-	free(v);
-}
-
-
+/* ---- probes ------------------------------------------------------------ */
 
 static void probe_done(struct checker *ck, const struct fr_sample *smp,
 		       const char *detail)
