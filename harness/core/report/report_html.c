@@ -34,7 +34,8 @@
 /* Read one journal file ("-": stdin). */
 static int read_journal(struct journal *j, char *err, size_t errlen)
 {
-	int r = fr_json_read_file(strcmp(j->path, "-") ? j->path : "/dev/stdin", &j->owned, &j->len);
+	int r = fr_json_read_file(strcmp(j->path, "-") ? j->path : "/dev/stdin", &j->owned,
+				  &j->len);
 
 	if (r) {
 		fr_set_err(err, errlen, "%s: %s", j->path, strerror(-r));
@@ -61,9 +62,11 @@ static int check_journal(struct journal *j, char *err, size_t errlen)
 		return r;
 	}
 	fmt = html_get(&j->js, 0, "format");
-	if (fr_json_type(&j->js, 0) != FR_JSON_OBJECT || !fr_json_streq(&j->js, fmt, "faultrun-journal")) {
-		fr_set_err(err, errlen, "%s: not a faultrun journal (no \"format\": \"faultrun-journal\")",
-			j->path);
+	if (fr_json_type(&j->js, 0) != FR_JSON_OBJECT ||
+	    !fr_json_streq(&j->js, fmt, "faultrun-journal")) {
+		fr_set_err(err, errlen,
+			   "%s: not a faultrun journal (no \"format\": \"faultrun-journal\")",
+			   j->path);
 		return -EINVAL;
 	}
 	ver = html_get(&j->js, 0, "version");
@@ -71,8 +74,9 @@ static int check_journal(struct journal *j, char *err, size_t errlen)
 		size_t n = 0;
 		const char *raw = fr_json_raw(&j->js, ver, &n);
 
-		fr_set_err(err, errlen, "%s: journal version %.*s is not supported (this faultrun reads %d)",
-			j->path, raw ? (int)n : 7, raw ? raw : "missing", JOURNAL_VERSION);
+		fr_set_err(err, errlen,
+			   "%s: journal version %.*s is not supported (this faultrun reads %d)",
+			   j->path, raw ? (int)n : 7, raw ? raw : "missing", JOURNAL_VERSION);
 		return -EINVAL;
 	}
 	j->scenarios = html_get(&j->js, 0, "scenarios");
@@ -83,7 +87,8 @@ static int check_journal(struct journal *j, char *err, size_t errlen)
 	for (fr_jv sc = fr_json_first(&j->js, j->scenarios); sc != FR_JV_NONE;
 	     sc = fr_json_next(&j->js, j->scenarios, sc)) {
 		if (fr_json_type(&j->js, sc) != FR_JSON_OBJECT) {
-			fr_set_err(err, errlen, "%s: an entry of \"scenarios\" is not an object", j->path);
+			fr_set_err(err, errlen, "%s: an entry of \"scenarios\" is not an object",
+				   j->path);
 			return -EINVAL;
 		}
 	}
@@ -285,7 +290,8 @@ int fr_report_html_mem(const struct fr_report_journal *journals, size_t n, const
 		jn[i].len = journals[i].len;
 		r = -EINVAL;
 		if (!jn[i].text || jn[i].text[jn[i].len] != '\0') {
-			fr_set_err(err, errlen, "%s: journal text is not NUL-terminated", jn[i].path);
+			fr_set_err(err, errlen, "%s: journal text is not NUL-terminated",
+				   jn[i].path);
 			break;
 		}
 		r = check_journal(&jn[i], err, errlen);

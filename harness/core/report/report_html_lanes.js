@@ -1,8 +1,6 @@
 /*
  * The timeline's lanes: steps, target, faults, probes.
- *
- * Part of the report page's script: report_html_embed.py joins
- * report_html_*.js in a fixed order (see meson.build) inside one function.
+ * A part of the report's script (see report_html_base.js).
  */
 	/* the timeline's steps: inject ▼, clear ▽, other actions as small marks */
 	Timeline.prototype.drawSteps = function (l, g) {

@@ -1,8 +1,6 @@
 /*
  * The page: find the journals, draw every timeline, self-test.
- *
- * Part of the report page's script: report_html_embed.py joins
- * report_html_*.js in a fixed order (see meson.build) inside one function.
+ * A part of the report's script (see report_html_base.js).
  */
 	/* ---- the page ---- */
 

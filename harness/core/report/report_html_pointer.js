@@ -1,8 +1,6 @@
 /*
  * Assertion windows, highlighting and pointer interaction.
- *
- * Part of the report page's script: report_html_embed.py joins
- * report_html_*.js in a fixed order (see meson.build) inside one function.
+ * A part of the report's script (see report_html_base.js).
  */
 	/* each assertion with a window: a bar over the window, green held, red failed */
 	Timeline.prototype.drawAsserts = function (l, g, gt, idx) {

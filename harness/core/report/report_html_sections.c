@@ -180,7 +180,8 @@ static void count_samples(const struct fr_json *js, fr_jv probe, size_t *n, size
 
 	*n = *ok = *to = 0;
 	*max_lat = -1;
-	for (fr_jv s = fr_json_first(js, samples); s != FR_JV_NONE; s = fr_json_next(js, samples, s)) {
+	for (fr_jv s = fr_json_first(js, samples); s != FR_JV_NONE;
+	     s = fr_json_next(js, samples, s)) {
 		double l = num(js, s, "latency", -1);
 
 		(*n)++;
@@ -208,7 +209,8 @@ static void intervals(FILE *f, const struct fr_json *js, fr_jv list)
 {
 	bool first = true;
 
-	for (fr_jv iv = fr_json_first(js, list); iv != FR_JV_NONE; iv = fr_json_next(js, list, iv)) {
+	for (fr_jv iv = fr_json_first(js, list); iv != FR_JV_NONE;
+	     iv = fr_json_next(js, list, iv)) {
 		fr_jv a = fr_json_at(js, iv, 0), b = fr_json_at(js, iv, 1);
 
 		fprintf(f, "%s%.2f–%.2f s", first ? "" : ", ", fr_json_num(js, a, 0),
@@ -229,7 +231,8 @@ static void write_params(FILE *f, const struct fr_json *js, fr_jv sc, const stru
 	fputs("<div><dt>vars</dt><dd>", f);
 	if (!fr_json_len(js, vars))
 		fputs("none", f);
-	for (fr_jv k = fr_json_first_key(js, vars); k != FR_JV_NONE; k = fr_json_next_key(js, vars, k)) {
+	for (fr_jv k = fr_json_first_key(js, vars); k != FR_JV_NONE;
+	     k = fr_json_next_key(js, vars, k)) {
 		fputs("<code>", f);
 		html_jesc(f, js, k, "?");
 		fputc('=', f);
@@ -247,7 +250,8 @@ static void write_params(FILE *f, const struct fr_json *js, fr_jv sc, const stru
 		fmt_dur(b1, sizeof(b1), num(js, sc, "duration", 0)),
 		fmt_dur(b2, sizeof(b2), num(js, sc, "setup", 0)));
 	fprintf(f, "<div><dt>assertions</dt><dd>%.0f, %.0f failed</dd></div>\n",
-		num(js, summary, "assertions", (double)fr_json_len(js, html_get(js, sc, "assertions"))),
+		num(js, summary, "assertions",
+		    (double)fr_json_len(js, html_get(js, sc, "assertions"))),
 		num(js, summary, "failed", 0));
 	if (fr_json_type(js, html_get(js, sc, "run_dir")) == FR_JSON_STRING) {
 		fputs("<div><dt>run dir</dt><dd><code>", f);
@@ -276,14 +280,17 @@ static void write_assertions(FILE *f, const struct fr_json *js, fr_jv sc)
 		return;
 	}
 	fputs("<div class=\"scroll\"><table class=\"asserts\">\n<thead><tr><th>result</th>"
-	      "<th>assertion</th><th>measured</th><th>bound</th><th>window</th><th class=\"num\">line</th>"
+	      "<th>assertion</th><th>measured</th><th>bound</th><th>window</th><th"
+	      " class=\"num\">line</th>"
 	      "</tr></thead>\n<tbody>\n",
 	      f);
-	for (fr_jv a = fr_json_first(js, list); a != FR_JV_NONE; a = fr_json_next(js, list, a), i++) {
+	for (fr_jv a = fr_json_first(js, list); a != FR_JV_NONE;
+	     a = fr_json_next(js, list, a), i++) {
 		bool ok = fr_json_bool(js, html_get(js, a, "ok"), false);
 		fr_jv win = html_get(js, a, "window");
 
-		fprintf(f, "<tr class=\"%s\" data-a=\"%zu\" tabindex=\"0\">", ok ? "a-ok" : "a-fail", i);
+		fprintf(f, "<tr class=\"%s\" data-a=\"%zu\" tabindex=\"0\">",
+			ok ? "a-ok" : "a-fail", i);
 		fprintf(f, "<td class=\"res\">%s</td><td>", ok ? "✓ held" : "✗ failed");
 		html_jesc(f, js, html_get(js, a, "label"), "?");
 		if (fr_json_bool(js, html_get(js, a, "implicit"), false))
@@ -319,16 +326,19 @@ static void write_faults(FILE *f, const struct fr_json *js, fr_jv sc)
 		fputs("<p class=\"none\">The scenario defines no fault.</p>\n", f);
 		return;
 	}
-	fputs("<div class=\"scroll\"><table class=\"faults\">\n<thead><tr><th>fault</th><th>rule</th>"
+	fputs("<div class=\"scroll\"><table class=\"faults\">\n<thead><tr><th>fault</th><th>rule"
+	      "</th>"
 	      "<th>armed</th><th class=\"num\">injected</th><th class=\"num\">matched</th>"
 	      "<th>first – last</th></tr></thead>\n"
 	      "<tbody>\n",
 	      f);
-	for (fr_jv ft = fr_json_first(js, list); ft != FR_JV_NONE; ft = fr_json_next(js, list, ft)) {
+	for (fr_jv ft = fr_json_first(js, list); ft != FR_JV_NONE;
+	     ft = fr_json_next(js, list, ft)) {
 		fr_jv wins = html_get(js, ft, "windows");
 		double injected = num(js, ft, "injected", 0);
 		bool armed = fr_json_len(js, wins) > 0;
-		bool silent = armed && injected == 0 && !fr_json_bool(js, html_get(js, ft, "may_not_fire"), false);
+		bool silent = armed && injected == 0 &&
+			      !fr_json_bool(js, html_get(js, ft, "may_not_fire"), false);
 
 		fprintf(f, "<tr%s><td>", silent ? " class=\"a-fail\"" : "");
 		html_jesc(f, js, html_get(js, ft, "name"), "?");
@@ -337,7 +347,8 @@ static void write_faults(FILE *f, const struct fr_json *js, fr_jv sc)
 		fputs("</code></td><td>", f);
 		if (!armed)
 			fputs("never", f);
-		for (fr_jv w = fr_json_first(js, wins); w != FR_JV_NONE; w = fr_json_next(js, wins, w))
+		for (fr_jv w = fr_json_first(js, wins); w != FR_JV_NONE;
+		     w = fr_json_next(js, wins, w))
 			fprintf(f, "%s%.2f–%.2f s", w == fr_json_first(js, wins) ? "" : ", ",
 				num(js, w, "start", 0), num(js, w, "end", 0));
 		fprintf(f, "</td><td class=\"num\">%.0f", injected);
@@ -355,8 +366,10 @@ static void write_faults(FILE *f, const struct fr_json *js, fr_jv sc)
 	}
 	fputs("</tbody></table></div>\n", f);
 	if (num(js, inj, "dropped", 0) > 0)
-		fprintf(f, "<p class=\"note\">The shim's event ring kept the last %zu injection events; "
-			   "%.0f earlier ones were not recorded (the counts above are exact).</p>\n",
+		fprintf(f,
+			"<p class=\"note\">The shim's event ring kept the last %zu injection"
+			" events; "
+			"%.0f earlier ones were not recorded (the counts above are exact).</p>\n",
 			fr_json_len(js, html_get(js, inj, "events")), num(js, inj, "dropped", 0));
 }
 
@@ -370,9 +383,11 @@ static void write_probes(FILE *f, const struct fr_json *js, fr_jv sc)
 		fputs("<p class=\"none\">No probe.</p>\n", f);
 		return;
 	}
-	fputs("<div class=\"scroll\"><table class=\"probes\">\n<thead><tr><th>series</th><th>kind</th>"
+	fputs("<div class=\"scroll\"><table class=\"probes\">\n<thead><tr><th>series</th><th>kind"
+	      "</th>"
 	      "<th>checks</th><th class=\"num\">every</th><th class=\"num\">timeout</th>"
-	      "<th class=\"num\">samples</th><th class=\"num\">ok</th><th class=\"num\">timeouts</th>"
+	      "<th class=\"num\">samples</th><th class=\"num\">ok</th><th class=\"num\">timeouts"
+	      "</th>"
 	      "<th class=\"num\">max latency</th></tr></thead>\n<tbody>\n",
 	      f);
 	for (fr_jv p = fr_json_first(js, list); p != FR_JV_NONE; p = fr_json_next(js, list, p)) {
@@ -390,18 +405,27 @@ static void write_probes(FILE *f, const struct fr_json *js, fr_jv sc)
 		if (fr_json_type(js, lb) == FR_JSON_OBJECT) {
 			fr_jv tr = html_get(js, lb, "transitions");
 
-			fprintf(f, "<br><small>behind a load balancer (in after %.0f passes, out after %.0f "
-				   "failures)",
-				num(js, lb, "healthy_threshold", 0), num(js, lb, "unhealthy_threshold", 0));
-			for (fr_jv t = fr_json_first(js, tr); t != FR_JV_NONE; t = fr_json_next(js, tr, t))
+			fprintf(f,
+				"<br><small>behind a load balancer (in after %.0f passes, out after"
+				" %.0f "
+				"failures)",
+				num(js, lb, "healthy_threshold", 0),
+				num(js, lb, "unhealthy_threshold", 0));
+			for (fr_jv t = fr_json_first(js, tr); t != FR_JV_NONE;
+			     t = fr_json_next(js, tr, t))
 				fprintf(f, "; %s at %s",
-					fr_json_bool(js, html_get(js, t, "in"), false) ? "in" : "out",
+					fr_json_bool(js, html_get(js, t, "in"), false) ? "in"
+										       : "out",
 					fmt_t(b1, sizeof(b1), num(js, t, "t", 0)));
 			fputs("</small>", f);
 		}
 		fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>",
-			has_num(js, p, "interval") ? fmt_dur(b1, sizeof(b1), num(js, p, "interval", 0)) : "—",
-			has_num(js, p, "timeout") ? fmt_dur(b2, sizeof(b2), num(js, p, "timeout", 0)) : "—");
+			has_num(js, p, "interval")
+				? fmt_dur(b1, sizeof(b1), num(js, p, "interval", 0))
+				: "—",
+			has_num(js, p, "timeout")
+				? fmt_dur(b2, sizeof(b2), num(js, p, "timeout", 0))
+				: "—");
 		fprintf(f, "<td class=\"num\">%zu</td><td class=\"num\">", n);
 		if (n)
 			fprintf(f, "%zu (%.1f%%)", ok, 100.0 * (double)ok / (double)n);
@@ -416,7 +440,8 @@ static void write_probes(FILE *f, const struct fr_json *js, fr_jv sc)
 static void write_target(FILE *f, const struct fr_json *js, fr_jv sc)
 {
 	fr_jv tg = html_get(js, sc, "target"), cmd = html_get(js, tg, "command");
-	fr_jv rs = html_get(js, tg, "restart"), life = html_get(js, tg, "lifecycle"), out = html_get(js, tg, "output");
+	fr_jv rs = html_get(js, tg, "restart"), life = html_get(js, tg, "lifecycle"),
+	      out = html_get(js, tg, "output");
 	char b[32];
 
 	fputs("<h3>Target</h3>\n<p class=\"cmd\"><code>", f);
@@ -424,8 +449,8 @@ static void write_target(FILE *f, const struct fr_json *js, fr_jv sc)
 	fputs("</code></p>\n<p>restart policy ", f);
 	html_jesc(f, js, html_get(js, rs, "policy"), "?");
 	if (!fr_json_streq(js, html_get(js, rs, "policy"), "never"))
-		fprintf(f, " (backoff %s, limit %.0f)", fmt_dur(b, sizeof(b), num(js, rs, "backoff", 0)),
-			num(js, rs, "limit", 0));
+		fprintf(f, " (backoff %s, limit %.0f)",
+			fmt_dur(b, sizeof(b), num(js, rs, "backoff", 0)), num(js, rs, "limit", 0));
 	fprintf(f, "; %.0f start%s, %.0f restart%s, %.0f unexpected exit%s%s</p>\n",
 		num(js, tg, "starts", 0), num(js, tg, "starts", 0) == 1 ? "" : "s",
 		num(js, tg, "restarts", 0), num(js, tg, "restarts", 0) == 1 ? "" : "s",
@@ -437,16 +462,21 @@ static void write_target(FILE *f, const struct fr_json *js, fr_jv sc)
 		if (many)
 			fprintf(f, "<details><summary>lifecycle: %zu events</summary>\n",
 				fr_json_len(js, life));
-		fputs("<div class=\"scroll\"><table class=\"life\">\n<thead><tr><th class=\"num\">t</th>"
-		      "<th>event</th><th class=\"num\">pid</th><th>detail</th></tr></thead>\n<tbody>\n",
+		fputs("<div class=\"scroll\"><table class=\"life\">\n<thead><tr><th class=\"num\">t"
+		      "</th>"
+		      "<th>event</th><th class=\"num\">pid</th><th>detail</th></tr></thead>\n"
+		      "<tbody>\n",
 		      f);
-		for (fr_jv e = fr_json_first(js, life); e != FR_JV_NONE; e = fr_json_next(js, life, e)) {
+		for (fr_jv e = fr_json_first(js, life); e != FR_JV_NONE;
+		     e = fr_json_next(js, life, e)) {
 			fr_jv ev = html_get(js, e, "event"), sig = html_get(js, e, "signal");
 			bool bad = fr_json_streq(js, ev, "exit") &&
 				   !fr_json_bool(js, html_get(js, e, "expected"), true);
 
-			bad = bad || fr_json_streq(js, ev, "give-up") || fr_json_streq(js, ev, "not-ready");
-			fprintf(f, "<tr%s><td class=\"num\">%s</td><td>", bad ? " class=\"a-fail\"" : "",
+			bad = bad || fr_json_streq(js, ev, "give-up") ||
+			      fr_json_streq(js, ev, "not-ready");
+			fprintf(f, "<tr%s><td class=\"num\">%s</td><td>",
+				bad ? " class=\"a-fail\"" : "",
 				fmt_t(b, sizeof(b), num(js, e, "t", 0)));
 			html_jesc(f, js, ev, "?");
 			fputs("</td><td class=\"num\">", f);
@@ -460,8 +490,9 @@ static void write_target(FILE *f, const struct fr_json *js, fr_jv sc)
 					fputs("killed by ", f);
 					html_jesc(f, js, sig, "?");
 				}
-				fputs(fr_json_bool(js, html_get(js, e, "expected"), false) ? " (expected)"
-										      : " (unexpected)",
+				fputs(fr_json_bool(js, html_get(js, e, "expected"), false)
+					      ? " (expected)"
+					      : " (unexpected)",
 				      f);
 			} else if (fr_json_streq(js, ev, "start")) {
 				if (num(js, e, "attempt", 0) > 0) {
@@ -481,10 +512,12 @@ static void write_target(FILE *f, const struct fr_json *js, fr_jv sc)
 			fputs("</details>\n", f);
 	}
 	if (fr_json_len(js, out)) {
-		fprintf(f, "<details class=\"output\"><summary>last %zu lines of the target's output"
-			   "</summary>\n<pre>",
+		fprintf(f,
+			"<details class=\"output\"><summary>last %zu lines of the target's output"
+			"</summary>\n<pre>",
 			fr_json_len(js, out));
-		for (fr_jv l = fr_json_first(js, out); l != FR_JV_NONE; l = fr_json_next(js, out, l)) {
+		for (fr_jv l = fr_json_first(js, out); l != FR_JV_NONE;
+		     l = fr_json_next(js, out, l)) {
 			html_jesc(f, js, l, "");
 			fputc('\n', f);
 		}
@@ -524,7 +557,9 @@ void html_write_scenario(FILE *f, const struct journal *j, size_t ji, fr_jv sc, 
 	const struct fr_json *js = &j->js;
 	const char *verdict = html_verdict_of(js, sc);
 
-	fprintf(f, "<section class=\"scn\" id=\"s%zu-%zu\" data-verdict=\"%s\" data-samples=\"%zu\">\n",
+	fprintf(f,
+		"<section class=\"scn\" id=\"s%zu-%zu\" data-verdict=\"%s\""
+		" data-samples=\"%zu\">\n",
 		ji, si, verdict, count_all_samples(js, sc));
 	fputs("<h2>", f);
 	badge(f, verdict);
@@ -561,7 +596,8 @@ void html_write_overview(FILE *f, const struct journal *jn, size_t n)
 
 	fputs("<section class=\"overview\">\n<h2>Summary</h2>\n<div class=\"scroll\">"
 	      "<table class=\"summary\">\n<thead><tr><th>verdict</th><th>scenario</th>"
-	      "<th class=\"num\">failed</th><th class=\"num\">duration</th><th>file</th><th>journal</th>"
+	      "<th class=\"num\">failed</th><th class=\"num\">duration</th><th>file</th>"
+	      "<th>journal</th>"
 	      "</tr></thead>\n<tbody>\n",
 	      f);
 	for (size_t ji = 0; ji < n; ji++) {
@@ -577,8 +613,9 @@ void html_write_overview(FILE *f, const struct journal *jn, size_t n)
 			badge(f, v);
 			fprintf(f, "</td><td><a href=\"#s%zu-%zu\">", ji, si);
 			html_jesc(f, js, html_get(js, sc, "name"), "(unnamed)");
-			fprintf(f, "</a></td><td class=\"num\">%.0f of %.0f</td><td class=\"num\">%s</td>"
-				   "<td><code>",
+			fprintf(f,
+				"</a></td><td class=\"num\">%.0f of %.0f</td>"
+				"<td class=\"num\">%s</td><td><code>",
 				num(js, sum, "failed", 0), num(js, sum, "assertions", 0),
 				fmt_dur(b, sizeof(b), num(js, sc, "duration", 0)));
 			html_jesc(f, js, html_get(js, sc, "file"), "");
@@ -602,7 +639,8 @@ void html_embed_journal(FILE *f, const struct journal *j, size_t ji)
 
 	if (j->len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3; /* JSON.parse refuses a byte order mark */
-	fprintf(f, "<script type=\"application/json\" class=\"fr-journal\" data-journal=\"%zu\">", ji);
+	fprintf(f, "<script type=\"application/json\" class=\"fr-journal\" data-journal=\"%zu\">",
+		ji);
 	while (p < end) {
 		const char *lt = memchr(p, '<', (size_t)(end - p));
 		size_t n = lt ? (size_t)(lt - p) : (size_t)(end - p);

@@ -193,7 +193,8 @@ static void on_signal(struct fr_watch *w, uint32_t events)
 				snprintf(r->error, sizeof(r->error),
 					 "interrupted by %s", fr_signal_name((int)si.ssi_signo));
 			}
-			run_say(r, "interrupted by %s: stopping", fr_signal_name((int)si.ssi_signo));
+			run_say(r, "interrupted by %s: stopping",
+				fr_signal_name((int)si.ssi_signo));
 			if (r->phase < PH_DRAINING)
 				run_begin_drain(r);
 			else if (r->phase == PH_DRAINING)
