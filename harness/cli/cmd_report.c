@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "report/report_html.h"
+#include "util/xalloc.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,17 +29,13 @@ static void report_usage(FILE *out)
 
 int fr_cmd_report(int argc, char **argv)
 {
-	const char **journals = calloc((size_t)argc + 1, sizeof(*journals));
+	const char **journals = fr_xcalloc((size_t)argc + 1, sizeof(*journals));
 	const char *html = NULL;
 	bool quiet = false, opts = true;
 	size_t n = 0;
 	char err[1024];
 	int r, status = 2;
 
-	if (!journals) {
-		fputs("faultrun: out of memory\n", stderr);
-		return 3;
-	}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

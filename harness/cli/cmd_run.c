@@ -14,10 +14,15 @@
 #include "cli.h"
 #include "config.h"
 #include "io/proc.h"
+#include "record/recording.h"
+#include "report/report.h"
 #include "report/report_html.h"
 #include "run/runner.h"
 #include "scenario/scenario.h"
+#include "util/fsutil.h"
 #include "util/strbuf.h"
+#include "util/timefmt.h"
+#include "util/xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -51,7 +56,7 @@ struct opts {
 
 struct job {
 	struct fr_scenario *s;
-	struct fr_run_result res;
+	struct fr_rendered res;
 	bool ran;
 	/* -j: the worker */
 	pid_t pid;
@@ -78,18 +83,10 @@ static void run_usage(FILE *out)
 	      out);
 }
 
-static int add_file(struct opts *o, const char *path)
+static void add_file(struct opts *o, const char *path)
 {
-	char **f = realloc(o->files, (o->nfiles + 1) * sizeof(char *));
-
-	if (!f)
-		return -ENOMEM;
-	o->files = f;
-	o->files[o->nfiles] = strdup(path);
-	if (!o->files[o->nfiles])
-		return -ENOMEM;
-	o->nfiles++;
-	return 0;
+	o->files = fr_xreallocarray(o->files, o->nfiles + 1, sizeof(char *));
+	o->files[o->nfiles++] = fr_xstrdup(path);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -106,8 +103,10 @@ static int add_path(struct opts *o, const char *path)
 		fprintf(stderr, "faultrun: '%s': %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (!S_ISDIR(st.st_mode))
-		return add_file(o, path) < 0 ? -1 : 0;
+	if (!S_ISDIR(st.st_mode)) {
+		add_file(o, path);
+		return 0;
+	}
 	DIR *d = opendir(path);
 	if (!d) {
 		fprintf(stderr, "faultrun: '%s': %s\n", path, strerror(errno));
@@ -121,14 +120,10 @@ static int add_path(struct opts *o, const char *path)
 		    !((n > 4 && !strcmp(de->d_name + n - 4, ".yml")) ||
 		      (n > 5 && !strcmp(de->d_name + n - 5, ".yaml"))))
 			continue;
-		char *p = NULL;
-		if (asprintf(&p, "%s%s%s", path,
-			     path[strlen(path) - 1] == '/' ? "" : "/", de->d_name) < 0 ||
-		    add_file(o, p) < 0) {
-			free(p);
-			closedir(d);
-			return -1;
-		}
+		char *p = fr_xasprintf("%s%s%s", path,
+				       path[strlen(path) - 1] == '/' ? "" : "/", de->d_name);
+
+		add_file(o, p);
 		free(p);
 	}
 	closedir(d);
@@ -138,6 +133,52 @@ static int add_path(struct opts *o, const char *path)
 		return -1;
 	}
 	qsort(o->files + first, o->nfiles - first, sizeof(char *), cmp_str);
+	return 0;
+}
+
+/* --set KEY=VALUE. Returns 0, or -1 after saying why. */
+static int add_override(struct opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg) {
+		fprintf(stderr, "faultrun: --set '%s': expected KEY=VALUE\n", arg);
+		return -1;
+	}
+	o->ovr = fr_xreallocarray(o->ovr, o->novr + 1, sizeof(*o->ovr));
+	o->ovr[o->novr].key = fr_xstrndup(arg, (size_t)(eq - arg));
+	o->ovr[o->novr].value = eq + 1;
+	o->ovr[o->novr].used = false;
+	o->novr++;
+	return 0;
+}
+
+/* The options only a run takes. Returns 0, or -1 after saying why. */
+static int run_option(struct opts *o, int c, const char *arg)
+{
+	char *end;
+	long n;
+
+	switch (c) {
+	case 'J':
+		o->junit = arg;
+		return 0;
+	case 'O':
+		o->json = arg;
+		return 0;
+	case 'H':
+		o->html = arg;
+		return 0;
+	case 'k':
+		o->keep = true;
+		return 0;
+	}
+	n = strtol(arg, &end, 10);
+	if (*end || n < 1 || n > 64) {
+		fprintf(stderr, "faultrun: -j '%s': expected a number from 1 to 64\n", arg);
+		return -1;
+	}
+	o->jobs = (int)n;
 	return 0;
 }
 
@@ -172,23 +213,10 @@ static int parse_args(int argc, char **argv, struct opts *o, bool check)
 			continue;
 		}
 		switch (c) {
-		case 's': {
-			const char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg) {
-				fprintf(stderr, "faultrun: --set '%s': expected KEY=VALUE\n",
-					optarg);
+		case 's':
+			if (add_override(o, optarg) < 0)
 				return 2;
-			}
-			struct fr_override *v = realloc(o->ovr, (o->novr + 1) * sizeof(*v));
-			if (!v)
-				return 2;
-			o->ovr = v;
-			o->ovr[o->novr].key = strndup(optarg, (size_t)(eq - optarg));
-			o->ovr[o->novr].value = eq + 1;
-			o->ovr[o->novr].used = false;
-			o->novr++;
 			break;
-		}
 		case 'J':
 		case 'O':
 		case 'H':
@@ -199,24 +227,8 @@ static int parse_args(int argc, char **argv, struct opts *o, bool check)
 					argv[optind - 1]);
 				return 2;
 			}
-			if (c == 'J')
-				o->junit = optarg;
-			else if (c == 'O')
-				o->json = optarg;
-			else if (c == 'H')
-				o->html = optarg;
-			else if (c == 'k')
-				o->keep = true;
-			else {
-				char *end;
-				long n = strtol(optarg, &end, 10);
-				if (*end || n < 1 || n > 64) {
-					fprintf(stderr, "faultrun: -j '%s': expected a number "
-						"from 1 to 64\n", optarg);
-					return 2;
-				}
-				o->jobs = (int)n;
-			}
+			if (run_option(o, c, optarg) < 0)
+				return 2;
 			break;
 		case 'q':
 			o->verbosity = 0;
@@ -260,12 +272,10 @@ static void free_opts(struct opts *o)
  */
 static int load_all(struct opts *o, struct fr_scenario ***out)
 {
-	struct fr_scenario **v = calloc(o->nfiles + 1, sizeof(*v));
+	struct fr_scenario **v = fr_xcalloc(o->nfiles + 1, sizeof(*v));
 	char err[2048];
 	int status = 0;
 
-	if (!v)
-		return 2;
 	for (size_t i = 0; i < o->nfiles; i++) {
 		int ret = fr_scenario_load(o->files[i], o->ovr, o->novr, &v[i], err,
 					   sizeof(err));
@@ -325,112 +335,66 @@ int fr_cmd_check(int argc, char **argv)
 	return status;
 }
 
+/* ---- one scenario ----------------------------------------------------- */
+
+/*
+ * Run s, evaluate its assertions on the recording and render its reports
+ * into res. Returns what fr_run_scenario returned (-EINTR: interrupted).
+ */
+static int run_one(struct fr_scenario *s, const struct fr_run_opts *ro, bool color,
+		   struct fr_rendered *res)
+{
+	struct fr_record rec;
+	int ret = fr_run_scenario(s, ro, &rec);
+
+	if (fr_record_evaluate(&rec) < 0)
+		fr_oom();
+	fr_render(&rec, color, res);
+	fr_record_finish(&rec);
+	return ret;
+}
+
 /* ---- output files ------------------------------------------------------ */
 
-static int write_file(const char *path, const char *data, size_t len)
-{
-	char tmp[PATH_MAX];
-	int fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	for (size_t off = 0; off < len;) {
-		ssize_t n = write(fd, data + off, len - off);
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			unlink(tmp);
-			return -e;
-		}
-		off += (size_t)n;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return -e;
-	}
-	return 0;
-}
-
-static char *iso_now(double epoch)
-{
-	time_t t = (time_t)epoch;
-	struct tm tm;
-	char buf[64];
-
-	gmtime_r(&t, &tm);
-	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - n, ".%03dZ", (int)((epoch - (double)t) * 1000));
-	return strdup(buf);
-}
-
+/* The journal of the invocation: its command line is /proc/self/cmdline. */
 static char *build_journal(struct job *jobs, size_t n, int status, double started)
 {
-	struct fr_buf b = { 0 };
-	char *iso = iso_now(started);
-
-	fr_buf_printf(&b, "{\n  \"format\": \"faultrun-journal\",\n  \"version\": 1,\n"
-		      "  \"faultrun\": \"%s\",\n  \"command\": [", FR_VERSION);
+	const struct fr_rendered **v = fr_xcalloc(n + 1, sizeof(*v));
+	const char *argv[4096];
+	char buf[8192];
+	size_t nv = 0, argc = 0;
 	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+
 	if (fd >= 0) {
-		char buf[8192];
 		ssize_t len = read(fd, buf, sizeof(buf) - 1);
+
 		close(fd);
-		for (ssize_t off = 0, k = 0; len > 0 && off < len; k++) {
+		if (len > 0)
 			buf[len] = 0;
-			if (k)
-				fr_buf_puts(&b, ", ");
-			fr_buf_json_str(&b, buf + off);
+		for (ssize_t off = 0; len > 0 && off < len && argc < 4096; argc++) {
+			argv[argc] = buf + off;
 			off += (ssize_t)strlen(buf + off) + 1;
 		}
 	}
-	fr_buf_puts(&b, "],\n  \"started\": ");
-	fr_buf_json_str(&b, iso);
-	fr_buf_printf(&b, ",\n  \"exit\": %d,\n  \"scenarios\": [\n", status);
-	bool first = true;
-	for (size_t i = 0; i < n; i++) {
-		if (!jobs[i].ran || !jobs[i].res.json)
-			continue;
-		if (!first)
-			fr_buf_puts(&b, ",\n");
-		fr_buf_puts(&b, jobs[i].res.json);
-		first = false;
-	}
-	fr_buf_puts(&b, "\n  ]\n}\n");
-	free(iso);
-	return fr_buf_take(&b);
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].ran)
+			v[nv++] = &jobs[i].res;
+	char *doc = fr_report_journal(v, nv, argv, argc, status, started);
+	free(v);
+	return doc;
 }
 
 static char *build_junit(struct job *jobs, size_t n)
 {
-	struct fr_buf b = { 0 }, body = { 0 };
-	unsigned tests = 0, failures = 0, errors = 0;
-	double time = 0;
+	const struct fr_rendered **v = fr_xcalloc(n + 1, sizeof(*v));
+	size_t nv = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (!jobs[i].ran)
-			continue;
-		const struct fr_run_result *r = &jobs[i].res;
-		tests += r->assertions;
-		failures += r->failed;
-		if (r->verdict == FR_ERROR || r->verdict == FR_INTERRUPTED) {
-			errors++;
-			tests++;
-		}
-		time += r->seconds;
-		fr_buf_puts(&body, r->junit ? r->junit : "");
-	}
-	fr_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		      "<testsuites name=\"faultrun\" tests=\"%u\" failures=\"%u\" "
-		      "errors=\"%u\" time=\"%.3f\">\n", tests, failures, errors, time);
-	if (body.p)
-		fr_buf_puts(&b, body.p);
-	fr_buf_puts(&b, "</testsuites>\n");
-	fr_buf_free(&body);
-	return fr_buf_take(&b);
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].ran)
+			v[nv++] = &jobs[i].res;
+	char *doc = fr_report_junit_doc(v, nv);
+	free(v);
+	return doc;
 }
 
 /* ---- workers (-j) ------------------------------------------------------ */
@@ -442,30 +406,16 @@ struct wire {
 	uint64_t len[3];
 };
 
-static int write_all(int fd, const void *p, size_t len)
-{
-	for (size_t off = 0; off < len;) {
-		ssize_t n = write(fd, (const char *)p + off, len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		off += (size_t)n;
-	}
-	return 0;
-}
-
-static void worker(struct fr_scenario *s, struct fr_run_opts *ro, int fd,
+static void worker(struct fr_scenario *s, struct fr_run_opts *ro, bool color, int fd,
 		   pid_t parent)
 {
-	struct fr_run_result res;
+	struct fr_rendered res;
 	struct wire w;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(3);
-	fr_run_scenario(s, ro, &res);
+	run_one(s, ro, color, &res);
 	memset(&w, 0, sizeof(w));
 	w.exit = res.exit;
 	w.verdict = (int32_t)res.verdict;
@@ -475,9 +425,9 @@ static void worker(struct fr_scenario *s, struct fr_run_opts *ro, int fd,
 	w.len[0] = strlen(res.json);
 	w.len[1] = strlen(res.junit);
 	w.len[2] = strlen(res.table);
-	if (write_all(fd, &w, sizeof(w)) < 0 || write_all(fd, res.json, w.len[0]) < 0 ||
-	    write_all(fd, res.junit, w.len[1]) < 0 ||
-	    write_all(fd, res.table, w.len[2]) < 0)
+	if (fr_write_all(fd, &w, sizeof(w)) < 0 || fr_write_all(fd, res.json, w.len[0]) < 0 ||
+	    fr_write_all(fd, res.junit, w.len[1]) < 0 ||
+	    fr_write_all(fd, res.table, w.len[2]) < 0)
 		_exit(3);
 	_exit(0);
 }
@@ -497,9 +447,9 @@ static void job_parse(struct job *j)
 	j->res.failed = w.failed;
 	j->res.seconds = w.seconds;
 	const char *p = j->in.p + sizeof(w);
-	j->res.json = strndup(p, w.len[0]);
-	j->res.junit = strndup(p + w.len[0], w.len[1]);
-	j->res.table = strndup(p + w.len[0] + w.len[1], w.len[2]);
+	j->res.json = fr_xstrndup(p, w.len[0]);
+	j->res.junit = fr_xstrndup(p + w.len[0], w.len[1]);
+	j->res.table = fr_xstrndup(p + w.len[0] + w.len[1], w.len[2]);
 	j->ran = true;
 	fr_buf_free(&j->in);
 	return;
@@ -511,14 +461,12 @@ broken:
 	fr_buf_free(&j->in);
 }
 
-static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro,
+static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro, bool color,
 			int sigfd, bool *interrupted, size_t max_jobs)
 {
 	size_t next = 0, running = 0;
-	struct pollfd *pfd = calloc(n + 1, sizeof(*pfd));
+	struct pollfd *pfd = fr_xcalloc(n + 1, sizeof(*pfd));
 
-	if (!pfd)
-		return -ENOMEM;
 	ro->tty = false;
 	while (next < n || running) {
 		while (!*interrupted && running < max_jobs && next < n) {
@@ -531,7 +479,7 @@ static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro,
 			pid_t pid = fork();
 			if (pid == 0) {
 				close(p[0]);
-				worker(j->s, ro, p[1], parent);
+				worker(j->s, ro, color, p[1], parent);
 			}
 			close(p[1]);
 			if (pid < 0) {
@@ -598,6 +546,106 @@ static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro,
 
 /* ---- run --------------------------------------------------------------- */
 
+/* Signals arrive on a signalfd; teardown runs from the loop. Returns it, or -1. */
+static int block_signals(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+/* Run every scenario, one after the other or -j at once. */
+static void run_all(struct job *jobs, const struct opts *o, struct fr_run_opts *ro,
+		    bool *interrupted)
+{
+	bool color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+
+	if (o->jobs > 1 && o->nfiles > 1) {
+		run_parallel(jobs, o->nfiles, ro, color, ro->signal_fd, interrupted,
+			     (size_t)o->jobs);
+		return;
+	}
+	for (size_t i = 0; i < o->nfiles && !*interrupted; i++) {
+		if (run_one(jobs[i].s, ro, color, &jobs[i].res) == -EINTR)
+			*interrupted = true;
+		jobs[i].ran = true;
+		fputs(jobs[i].res.table, stdout);
+		fflush(stdout);
+	}
+}
+
+/* The exit status of the invocation, and the summary line of several scenarios. */
+static int verdict(const struct job *jobs, size_t n, bool interrupted)
+{
+	unsigned passed = 0, failed = 0, errors = 0, notrun = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!jobs[i].ran)
+			notrun++;
+		else if (jobs[i].res.exit == 0)
+			passed++;
+		else if (jobs[i].res.exit == 1)
+			failed++;
+		else
+			errors++;
+	}
+	if (n > 1)
+		printf("%zu scenarios: %u passed, %u failed, %u could not run%s%s\n",
+		       n, passed, failed, errors,
+		       notrun ? ", not run: " : "", notrun ? "interrupted" : "");
+	if (errors || notrun || interrupted)
+		return 3;
+	return failed ? 1 : 0;
+}
+
+/* --junit, --json and --html. Returns the status, 3 when one cannot be written. */
+static int write_outputs(const struct opts *o, struct job *jobs, int status, double started)
+{
+	char *journal = NULL;
+	int ret;
+
+	if (o->junit) {
+		char *x = build_junit(jobs, o->nfiles);
+
+		ret = fr_write_file(o->junit, x, strlen(x));
+		if (ret < 0) {
+			fprintf(stderr, "faultrun: --junit '%s': %s\n", o->junit, strerror(-ret));
+			status = status ? status : 3;
+		}
+		free(x);
+	}
+	if (o->json || o->html)
+		journal = build_journal(jobs, o->nfiles, status, started);
+	if (o->json) {
+		ret = fr_write_file(o->json, journal, strlen(journal));
+		if (ret < 0) {
+			fprintf(stderr, "faultrun: --json '%s': %s\n", o->json, strerror(-ret));
+			status = status ? status : 3;
+		}
+	}
+#ifdef FR_HAVE_CMD_REPORT
+	if (o->html && journal) {
+		/* drawn from the journal in memory: no temporary file (report_html.h) */
+		struct fr_report_journal rj = { .name = o->json, .text = journal,
+						.len = strlen(journal) };
+		char err[512];
+
+		if (fr_report_html_mem(&rj, 1, o->html, err, sizeof(err)) < 0) {
+			fprintf(stderr, "faultrun: --html: %s\n", err);
+			status = status ? status : 3;
+		}
+	}
+#endif
+	free(journal);
+	return status;
+}
+
 int fr_cmd_run(int argc, char **argv)
 {
 	struct fr_scenario **v = NULL;
@@ -605,10 +653,8 @@ int fr_cmd_run(int argc, char **argv)
 	struct job *jobs = NULL;
 	int status = parse_args(argc, argv, &o, false);
 	bool interrupted = false;
-	struct timespec ts;
+	double started = fr_wall_now();
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	double started = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	if (status) {
 		free_opts(&o);
 		return status;
@@ -627,16 +673,7 @@ int fr_cmd_run(int argc, char **argv)
 		free_opts(&o);
 		return status;
 	}
-
-	/* signals arrive on a signalfd; teardown runs from the loop */
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	int sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	int sigfd = block_signals();
 	if (sigfd < 0) {
 		fprintf(stderr, "faultrun: signalfd: %s\n", strerror(errno));
 		destroy_all(v, o.nfiles);
@@ -650,91 +687,19 @@ int fr_cmd_run(int argc, char **argv)
 		.keep = o.keep,
 		.verbosity = o.verbosity,
 		.tty = o.verbosity > 0 && isatty(STDERR_FILENO) && o.jobs == 1,
-		.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
 		.progress = stderr,
 		.signal_fd = sigfd,
 	};
-	jobs = calloc(o.nfiles + 1, sizeof(*jobs));
-	if (!jobs)
-		abort();
+	jobs = fr_xcalloc(o.nfiles + 1, sizeof(*jobs));
 	for (size_t i = 0; i < o.nfiles; i++) {
 		jobs[i].s = v[i];
 		jobs[i].fd = -1;
 	}
-	if (o.jobs > 1 && o.nfiles > 1) {
-		run_parallel(jobs, o.nfiles, &ro, sigfd, &interrupted, (size_t)o.jobs);
-	} else {
-		for (size_t i = 0; i < o.nfiles && !interrupted; i++) {
-			if (fr_run_scenario(v[i], &ro, &jobs[i].res) == -EINTR)
-				interrupted = true;
-			jobs[i].ran = true;
-			fputs(jobs[i].res.table, stdout);
-			fflush(stdout);
-		}
-	}
-
-	/* verdict of the invocation */
-	unsigned passed = 0, failed = 0, errors = 0, notrun = 0;
-	status = 0;
-	for (size_t i = 0; i < o.nfiles; i++) {
-		if (!jobs[i].ran) {
-			notrun++;
-			continue;
-		}
-		if (jobs[i].res.exit == 0)
-			passed++;
-		else if (jobs[i].res.exit == 1)
-			failed++;
-		else
-			errors++;
-	}
-	if (errors || notrun || interrupted)
-		status = 3;
-	else if (failed)
-		status = 1;
-	if (o.nfiles > 1)
-		printf("%zu scenarios: %u passed, %u failed, %u could not run%s%s\n",
-		       o.nfiles, passed, failed, errors,
-		       notrun ? ", not run: " : "", notrun ? "interrupted" : "");
-
-	if (o.junit) {
-		char *x = build_junit(jobs, o.nfiles);
-		int ret = write_file(o.junit, x, strlen(x));
-		if (ret < 0) {
-			fprintf(stderr, "faultrun: --junit '%s': %s\n", o.junit,
-				strerror(-ret));
-			status = status ? status : 3;
-		}
-		free(x);
-	}
-	char *journal = NULL;
-	if (o.json || o.html) {
-		journal = build_journal(jobs, o.nfiles, status, started);
-		if (o.json) {
-			int ret = write_file(o.json, journal, strlen(journal));
-			if (ret < 0) {
-				fprintf(stderr, "faultrun: --json '%s': %s\n", o.json,
-					strerror(-ret));
-				status = status ? status : 3;
-			}
-		}
-	}
-#ifdef FR_HAVE_CMD_REPORT
-	if (o.html && journal) {
-		/* drawn from the journal in memory: no temporary file (report_html.h) */
-		struct fr_report_journal rj = { .name = o.json, .text = journal,
-						.len = strlen(journal) };
-		char err[512];
-
-		if (fr_report_html_mem(&rj, 1, o.html, err, sizeof(err)) < 0) {
-			fprintf(stderr, "faultrun: --html: %s\n", err);
-			status = status ? status : 3;
-		}
-	}
-#endif
-	free(journal);
+	run_all(jobs, &o, &ro, &interrupted);
+	status = verdict(jobs, o.nfiles, interrupted);
+	status = write_outputs(&o, jobs, status, started);
 	for (size_t i = 0; i < o.nfiles; i++)
-		fr_run_result_free(&jobs[i].res);
+		fr_rendered_finish(&jobs[i].res);
 	free(jobs);
 	destroy_all(v, o.nfiles);
 	free_opts(&o);

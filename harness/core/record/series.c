@@ -3,21 +3,10 @@
  */
 #define _GNU_SOURCE
 #include "record/series.h"
+#include "util/xalloc.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n);
-
-	if (!q && n) {
-		fputs("faultrun: out of memory\n", stderr);
-		abort();
-	}
-	return q;
-}
 
 void fr_series_init(struct fr_series *s, const char *name, const char *kind,
 		    const char *what, uint64_t interval_ns, uint64_t timeout_ns,
@@ -59,11 +48,9 @@ static const char *intern(struct fr_series *s, const char *d)
 			return s->pool[i];
 	if (s->npool == s->cappool) {
 		s->cappool = s->cappool ? s->cappool * 2 : 16;
-		s->pool = xrealloc(s->pool, s->cappool * sizeof(*s->pool));
+		s->pool = fr_xreallocarray(s->pool, s->cappool, sizeof(*s->pool));
 	}
-	char *c = strdup(d);
-	if (!c)
-		abort();
+	char *c = fr_xstrdup(d);
 	s->pool[s->npool++] = c;
 	return c;
 }
@@ -75,7 +62,7 @@ struct fr_sample *fr_series_add(struct fr_series *s, const struct fr_sample *smp
 
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 256;
-		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+		s->v = fr_xreallocarray(s->v, s->cap, sizeof(*s->v));
 	}
 	v = &s->v[s->n++];
 	*v = *smp;
@@ -102,7 +89,7 @@ struct fr_sample *fr_series_add(struct fr_series *s, const struct fr_sample *smp
 	if (was != s->lb_in) {
 		if (s->ntrans == s->captrans) {
 			s->captrans = s->captrans ? s->captrans * 2 : 16;
-			s->trans = xrealloc(s->trans, s->captrans * sizeof(*s->trans));
+			s->trans = fr_xreallocarray(s->trans, s->captrans, sizeof(*s->trans));
 		}
 		s->trans[s->ntrans].t = smp->t + (int64_t)smp->latency;
 		s->trans[s->ntrans].in = s->lb_in;

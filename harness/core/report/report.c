@@ -1,11 +1,15 @@
 /*
- * Reports of a finished run: the JSON journal entry (docs/journal.md),
- * the JUnit <testsuite>, and the table printed at the end. All three are
- * rendered from struct fr_record, never from live state.
+ * Reports of a finished run (report.h): the JSON journal entry
+ * (docs/journal.md), the JUnit <testsuite>, and the table printed at the
+ * end. All three are rendered from the recording (recording.h), never
+ * from live state.
  */
 #define _GNU_SOURCE
-#include "run/runner.h"
+#include "report/report.h"
+#include "config.h"
 #include "util/strbuf.h"
+#include "util/timefmt.h"
+#include "util/xalloc.h"
 
 #include <faultrun/control.h>
 
@@ -13,26 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static void iso_time(char *buf, size_t len, double epoch)
-{
-	time_t t = (time_t)epoch;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%03dZ", (int)((epoch - (double)t) * 1000.0));
-}
 
 /* The first line of an error (the table shows the rest: output lines). */
 static char *first_line(const char *s)
 {
 	if (!s)
 		return NULL;
-	char *d = strndup(s, strcspn(s, "\n"));
-	if (!d)
-		abort();
+	char *d = fr_xstrndup(s, strcspn(s, "\n"));
 	size_t n = strlen(d);
 	if (n && d[n - 1] == ':')
 		d[n - 1] = 0;
@@ -339,7 +330,7 @@ char *fr_report_json(const struct fr_record *r)
 	free(err1);
 	fr_buf_puts(&b, ",\n    \"started\": ");
 	if (r->started_wall > 0) {
-		iso_time(iso, sizeof(iso), r->started_wall);
+		fr_iso_time(iso, sizeof(iso), r->started_wall);
 		fr_buf_json_str(&b, iso);
 	} else {
 		fr_buf_puts(&b, "null");
@@ -373,7 +364,7 @@ char *fr_report_junit(const struct fr_record *r)
 		errors = 1;
 		tests++;
 	}
-	iso_time(iso, sizeof(iso), r->invoked_wall);
+	fr_iso_time(iso, sizeof(iso), r->invoked_wall);
 	fr_buf_puts(&b, "  <testsuite name=\"");
 	fr_buf_xml(&b, s->name);
 	fr_buf_printf(&b, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"0\" "
@@ -524,5 +515,85 @@ char *fr_report_table(const struct fr_record *r, bool color)
 		pad(&b, v->measured, wm);
 		fr_buf_printf(&b, "  %s\n", v->bound);
 	}
+	return fr_buf_take(&b);
+}
+
+void fr_render(const struct fr_record *rec, bool color, struct fr_rendered *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->verdict = rec->verdict;
+	out->exit = fr_verdict_exit(rec->verdict);
+	out->assertions = (unsigned)rec->nverdicts;
+	out->failed = rec->failed;
+	out->seconds = rec->seconds;
+	out->json = fr_report_json(rec);
+	out->junit = fr_report_junit(rec);
+	out->table = fr_report_table(rec, color);
+}
+
+void fr_rendered_finish(struct fr_rendered *r)
+{
+	free(r->json);
+	free(r->junit);
+	free(r->table);
+	memset(r, 0, sizeof(*r));
+}
+
+char *fr_report_journal(const struct fr_rendered *const *v, size_t n,
+			const char *const *command, size_t ncommand, int exit,
+			double started)
+{
+	struct fr_buf b = { 0 };
+	char iso[64];
+	bool first = true;
+
+	fr_iso_time(iso, sizeof(iso), started);
+	fr_buf_printf(&b, "{\n  \"format\": \"faultrun-journal\",\n  \"version\": 1,\n"
+		      "  \"faultrun\": \"%s\",\n  \"command\": [", FR_VERSION);
+	for (size_t k = 0; k < ncommand; k++) {
+		if (k)
+			fr_buf_puts(&b, ", ");
+		fr_buf_json_str(&b, command[k]);
+	}
+	fr_buf_puts(&b, "],\n  \"started\": ");
+	fr_buf_json_str(&b, iso);
+	fr_buf_printf(&b, ",\n  \"exit\": %d,\n  \"scenarios\": [\n", exit);
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i]->json)
+			continue;
+		if (!first)
+			fr_buf_puts(&b, ",\n");
+		fr_buf_puts(&b, v[i]->json);
+		first = false;
+	}
+	fr_buf_puts(&b, "\n  ]\n}\n");
+	return fr_buf_take(&b);
+}
+
+char *fr_report_junit_doc(const struct fr_rendered *const *v, size_t n)
+{
+	struct fr_buf b = { 0 }, body = { 0 };
+	unsigned tests = 0, failures = 0, errors = 0;
+	double time = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct fr_rendered *r = v[i];
+
+		tests += r->assertions;
+		failures += r->failed;
+		if (r->verdict == FR_ERROR || r->verdict == FR_INTERRUPTED) {
+			errors++;
+			tests++;
+		}
+		time += r->seconds;
+		fr_buf_puts(&body, r->junit ? r->junit : "");
+	}
+	fr_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		      "<testsuites name=\"faultrun\" tests=\"%u\" failures=\"%u\" "
+		      "errors=\"%u\" time=\"%.3f\">\n", tests, failures, errors, time);
+	if (body.p)
+		fr_buf_puts(&b, body.p);
+	fr_buf_puts(&b, "</testsuites>\n");
+	fr_buf_free(&body);
 	return fr_buf_take(&b);
 }

@@ -12,192 +12,33 @@
  *     means the same) so no "</script>" or "<!--" in a string can end or
  *     confuse the script element;
  *   - the stylesheet and the timeline renderer, inline. They live in
- *     report_html.css and report_html.js and are turned into a C header
+ *     report_html.css and report_html_*.js and are turned into a C header
  *     at build time (report_html_embed.py).
  */
 #define _GNU_SOURCE
 #include "report/report_html.h"
+#include "report/report_html_internal.h"
+#include "util/err.h"
+#include "util/fsutil.h"
 #include "util/json.h"
+#include "util/xalloc.h"
 #include "report_html_assets.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define JOURNAL_VERSION 1
-
-struct journal {
-	const char *path; /* for messages */
-	const char *name; /* shown on the page, or NULL */
-	const char *text; /* text[len] == '\0' */
-	size_t len;
-	char *owned;      /* text, when read from a file */
-	struct fr_json js;
-	fr_jv scenarios;
-};
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* Text for HTML content and attribute values. */
-static void esc_n(FILE *f, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(s[i], f);
-		}
-	}
-}
-
-static void esc(FILE *f, const char *s)
-{
-	if (s)
-		esc_n(f, s, strlen(s));
-}
-
-/* A journal string, escaped; dflt (escaped too) when absent or not a string. */
-static void jesc(FILE *f, const struct fr_json *js, fr_jv v, const char *dflt)
-{
-	size_t n;
-	char *s = fr_json_strdup(js, v, &n);
-
-	if (s)
-		esc_n(f, s, n);
-	else
-		esc(f, dflt);
-	free(s);
-}
-
-/* Any scalar as text: strings decoded, numbers as written, else dflt. */
-static void jscalar(FILE *f, const struct fr_json *js, fr_jv v, const char *dflt)
-{
-	size_t n;
-	const char *raw = fr_json_raw(js, v, &n);
-
-	switch (fr_json_type(js, v)) {
-	case FR_JSON_STRING:
-		jesc(f, js, v, dflt);
-		break;
-	case FR_JSON_NUMBER:
-		esc_n(f, raw, n);
-		break;
-	case FR_JSON_TRUE:
-		fputs("true", f);
-		break;
-	case FR_JSON_FALSE:
-		fputs("false", f);
-		break;
-	default:
-		esc(f, dflt);
-	}
-}
-
-static fr_jv get(const struct fr_json *js, fr_jv obj, const char *key)
-{
-	return fr_json_get(js, obj, key);
-}
-
-static bool has_num(const struct fr_json *js, fr_jv obj, const char *key)
-{
-	return fr_json_type(js, get(js, obj, key)) == FR_JSON_NUMBER;
-}
-
-static double num(const struct fr_json *js, fr_jv obj, const char *key, double dflt)
-{
-	return fr_json_num(js, get(js, obj, key), dflt);
-}
-
-/*
- * A duration, short and readable: 180 µs, 4.2 ms, 350 ms, 2.35 s, 4 min 05 s.
- * The page's script formats the same way (fmtDur in report_html.js).
- */
-static const char *fmt_dur(char *buf, size_t n, double s)
-{
-	double a = fabs(s);
-
-	if (!isfinite(s))
-		snprintf(buf, n, "?");
-	else if (a == 0)
-		snprintf(buf, n, "0 s");
-	else if (a < 0.001)
-		snprintf(buf, n, "%.0f µs", s * 1e6);
-	else if (a < 0.01)
-		snprintf(buf, n, "%.1f ms", s * 1e3);
-	else if (a < 1)
-		snprintf(buf, n, "%.0f ms", s * 1e3);
-	else if (a < 60)
-		snprintf(buf, n, "%.2f s", s);
-	else if (a >= 1e9) /* nonsense, but no overflow in the casts below */
-		snprintf(buf, n, "%.3g s", s);
-	else
-		snprintf(buf, n, "%s%d min %02d s", s < 0 ? "-" : "", (int)(a / 60),
-			 (int)fmod(a, 60));
-	return buf;
-}
-
-/* A time on the run's axis (seconds from t = 0): "5.21 s". */
-static const char *fmt_t(char *buf, size_t n, double t)
-{
-	snprintf(buf, n, "%.2f s", t);
-	return buf;
-}
-
-static const char *verdict_word(const char *v)
-{
-	if (!strcmp(v, "pass"))
-		return "PASS";
-	if (!strcmp(v, "fail"))
-		return "FAIL";
-	if (!strcmp(v, "error"))
-		return "ERROR";
-	if (!strcmp(v, "interrupted"))
-		return "INTERRUPTED";
-	return "UNKNOWN";
-}
-
-/* The verdict as a class-safe word (pass/fail/error/interrupted/unknown). */
-static const char *verdict_of(const struct fr_json *js, fr_jv sc)
-{
-	static const char *const known[] = { "pass", "fail", "error", "interrupted" };
-	fr_jv v = get(js, sc, "verdict");
-
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (fr_json_streq(js, v, known[i]))
-			return known[i];
-	return "unknown";
-}
-
-static void badge(FILE *f, const char *verdict)
-{
-	fprintf(f, "<span class=\"verdict v-%s\">%s</span>", verdict, verdict_word(verdict));
-}
-
 /* Read one journal file ("-": stdin). */
 static int read_journal(struct journal *j, char *err, size_t errlen)
 {
-	int r = fr_json_read_file(strcmp(j->path, "-") ? j->path : "/dev/stdin", &j->owned, &j->len);
+	int r = fr_json_read_file(strcmp(j->path, "-") ? j->path : "/dev/stdin", &j->owned,
+				  &j->len);
 
 	if (r) {
-		set_err(err, errlen, "%s: %s", j->path, strerror(-r));
+		fr_set_err(err, errlen, "%s: %s", j->path, strerror(-r));
 		return r;
 	}
 	j->text = j->owned;
@@ -213,501 +54,45 @@ static int check_journal(struct journal *j, char *err, size_t errlen)
 
 	r = fr_json_parse(&j->js, j->text, j->len, &jerr);
 	if (r == -EINVAL) {
-		set_err(err, errlen, "%s:%d:%d: %s", j->path, jerr.line, jerr.col, jerr.msg);
+		fr_set_err(err, errlen, "%s:%d:%d: %s", j->path, jerr.line, jerr.col, jerr.msg);
 		return r;
 	}
 	if (r) {
-		set_err(err, errlen, "%s: %s", j->path, strerror(-r));
+		fr_set_err(err, errlen, "%s: %s", j->path, strerror(-r));
 		return r;
 	}
-	fmt = get(&j->js, 0, "format");
-	if (fr_json_type(&j->js, 0) != FR_JSON_OBJECT || !fr_json_streq(&j->js, fmt, "faultrun-journal")) {
-		set_err(err, errlen, "%s: not a faultrun journal (no \"format\": \"faultrun-journal\")",
-			j->path);
+	fmt = html_get(&j->js, 0, "format");
+	if (fr_json_type(&j->js, 0) != FR_JSON_OBJECT ||
+	    !fr_json_streq(&j->js, fmt, "faultrun-journal")) {
+		fr_set_err(err, errlen,
+			   "%s: not a faultrun journal (no \"format\": \"faultrun-journal\")",
+			   j->path);
 		return -EINVAL;
 	}
-	ver = get(&j->js, 0, "version");
+	ver = html_get(&j->js, 0, "version");
 	if (fr_json_num(&j->js, ver, -1) != JOURNAL_VERSION) {
 		size_t n = 0;
 		const char *raw = fr_json_raw(&j->js, ver, &n);
 
-		set_err(err, errlen, "%s: journal version %.*s is not supported (this faultrun reads %d)",
-			j->path, raw ? (int)n : 7, raw ? raw : "missing", JOURNAL_VERSION);
+		fr_set_err(err, errlen,
+			   "%s: journal version %.*s is not supported (this faultrun reads %d)",
+			   j->path, raw ? (int)n : 7, raw ? raw : "missing", JOURNAL_VERSION);
 		return -EINVAL;
 	}
-	j->scenarios = get(&j->js, 0, "scenarios");
+	j->scenarios = html_get(&j->js, 0, "scenarios");
 	if (fr_json_type(&j->js, j->scenarios) != FR_JSON_ARRAY) {
-		set_err(err, errlen, "%s: journal has no \"scenarios\" list", j->path);
+		fr_set_err(err, errlen, "%s: journal has no \"scenarios\" list", j->path);
 		return -EINVAL;
 	}
 	for (fr_jv sc = fr_json_first(&j->js, j->scenarios); sc != FR_JV_NONE;
 	     sc = fr_json_next(&j->js, j->scenarios, sc)) {
 		if (fr_json_type(&j->js, sc) != FR_JSON_OBJECT) {
-			set_err(err, errlen, "%s: an entry of \"scenarios\" is not an object", j->path);
+			fr_set_err(err, errlen, "%s: an entry of \"scenarios\" is not an object",
+				   j->path);
 			return -EINVAL;
 		}
 	}
 	return 0;
-}
-
-/* The basename of a path, for labels. */
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	if (!strcmp(p, "-"))
-		return "stdin";
-
-	return (s && s[1]) ? s + 1 : p;
-}
-
-/* Count samples of every series of a scenario, and those ok / timed out. */
-static void count_samples(const struct fr_json *js, fr_jv probe, size_t *n, size_t *ok, size_t *to,
-			  double *max_lat)
-{
-	fr_jv samples = get(js, probe, "samples");
-
-	*n = *ok = *to = 0;
-	*max_lat = -1;
-	for (fr_jv s = fr_json_first(js, samples); s != FR_JV_NONE; s = fr_json_next(js, samples, s)) {
-		double l = num(js, s, "latency", -1);
-
-		(*n)++;
-		if (fr_json_bool(js, get(js, s, "ok"), false))
-			(*ok)++;
-		if (fr_json_bool(js, get(js, s, "timeout"), false))
-			(*to)++;
-		if (l > *max_lat)
-			*max_lat = l;
-	}
-}
-
-static size_t count_all_samples(const struct fr_json *js, fr_jv sc)
-{
-	fr_jv probes = get(js, sc, "probes");
-	size_t total = 0;
-
-	for (fr_jv p = fr_json_first(js, probes); p != FR_JV_NONE; p = fr_json_next(js, probes, p))
-		total += fr_json_len(js, get(js, p, "samples"));
-	return total;
-}
-
-/* "2.00–8.00 s, 12.00–14.00 s" for a list of intervals [[a, b], ...]. */
-static void intervals(FILE *f, const struct fr_json *js, fr_jv list)
-{
-	bool first = true;
-
-	for (fr_jv iv = fr_json_first(js, list); iv != FR_JV_NONE; iv = fr_json_next(js, list, iv)) {
-		fr_jv a = fr_json_at(js, iv, 0), b = fr_json_at(js, iv, 1);
-
-		fprintf(f, "%s%.2f–%.2f s", first ? "" : ", ", fr_json_num(js, a, 0),
-			fr_json_num(js, b, 0));
-		first = false;
-	}
-}
-
-static void write_params(FILE *f, const struct fr_json *js, fr_jv sc, const struct journal *j)
-{
-	char b1[32], b2[32];
-	fr_jv vars = get(js, sc, "vars"), summary = get(js, sc, "summary");
-
-	fputs("<dl class=\"params\">\n", f);
-	fputs("<div><dt>file</dt><dd><code>", f);
-	jesc(f, js, get(js, sc, "file"), "?");
-	fputs("</code></dd></div>\n", f);
-	fputs("<div><dt>vars</dt><dd>", f);
-	if (!fr_json_len(js, vars))
-		fputs("none", f);
-	for (fr_jv k = fr_json_first_key(js, vars); k != FR_JV_NONE; k = fr_json_next_key(js, vars, k)) {
-		fputs("<code>", f);
-		jesc(f, js, k, "?");
-		fputc('=', f);
-		jscalar(f, js, k + 1, "");
-		fputs("</code> ", f);
-	}
-	fputs("</dd></div>\n", f);
-	fputs("<div><dt>seed</dt><dd><code>", f);
-	jscalar(f, js, get(js, sc, "seed"), "?");
-	fputs("</code></dd></div>\n", f);
-	fputs("<div><dt>started</dt><dd>", f);
-	jesc(f, js, get(js, sc, "started"), "never became ready");
-	fputs("</dd></div>\n", f);
-	fprintf(f, "<div><dt>duration</dt><dd>%s (setup %s)</dd></div>\n",
-		fmt_dur(b1, sizeof(b1), num(js, sc, "duration", 0)),
-		fmt_dur(b2, sizeof(b2), num(js, sc, "setup", 0)));
-	fprintf(f, "<div><dt>assertions</dt><dd>%.0f, %.0f failed</dd></div>\n",
-		num(js, summary, "assertions", (double)fr_json_len(js, get(js, sc, "assertions"))),
-		num(js, summary, "failed", 0));
-	if (fr_json_type(js, get(js, sc, "run_dir")) == FR_JSON_STRING) {
-		fputs("<div><dt>run dir</dt><dd><code>", f);
-		jesc(f, js, get(js, sc, "run_dir"), "");
-		fputs("</code></dd></div>\n", f);
-	}
-	if (j->name) {
-		fputs("<div><dt>journal</dt><dd><code>", f);
-		esc(f, base_name(j->name));
-		fputs("</code></dd></div>\n", f);
-	}
-	fputs("</dl>\n", f);
-}
-
-static void write_assertions(FILE *f, const struct fr_json *js, fr_jv sc)
-{
-	fr_jv list = get(js, sc, "assertions");
-	size_t i = 0, failed = 0;
-
-	for (fr_jv a = fr_json_first(js, list); a != FR_JV_NONE; a = fr_json_next(js, list, a))
-		failed += !fr_json_bool(js, get(js, a, "ok"), false);
-	fprintf(f, "<h3>Assertions <small>%zu, %zu failed</small></h3>\n", fr_json_len(js, list),
-		failed);
-	if (!fr_json_len(js, list)) {
-		fputs("<p class=\"none\">No assertion was evaluated.</p>\n", f);
-		return;
-	}
-	fputs("<div class=\"scroll\"><table class=\"asserts\">\n<thead><tr><th>result</th>"
-	      "<th>assertion</th><th>measured</th><th>bound</th><th>window</th><th class=\"num\">line</th>"
-	      "</tr></thead>\n<tbody>\n",
-	      f);
-	for (fr_jv a = fr_json_first(js, list); a != FR_JV_NONE; a = fr_json_next(js, list, a), i++) {
-		bool ok = fr_json_bool(js, get(js, a, "ok"), false);
-		fr_jv win = get(js, a, "window");
-
-		fprintf(f, "<tr class=\"%s\" data-a=\"%zu\" tabindex=\"0\">", ok ? "a-ok" : "a-fail", i);
-		fprintf(f, "<td class=\"res\">%s</td><td>", ok ? "✓ held" : "✗ failed");
-		jesc(f, js, get(js, a, "label"), "?");
-		if (fr_json_bool(js, get(js, a, "implicit"), false))
-			fputs(" <span class=\"tag\">implicit</span>", f);
-		fputs("</td><td class=\"measured\">", f);
-		jesc(f, js, get(js, a, "measured"), "?");
-		fputs("</td><td class=\"bound\">", f);
-		jesc(f, js, get(js, a, "bound"), "?");
-		fputs("</td><td class=\"win\">", f);
-		if (fr_json_type(js, win) == FR_JSON_OBJECT) {
-			jesc(f, js, get(js, win, "label"), "");
-			fputs(" <span class=\"iv\">", f);
-			intervals(f, js, get(js, win, "intervals"));
-			fputs("</span>", f);
-		} else {
-			fputs("whole run", f);
-		}
-		fputs("</td><td class=\"num\">", f);
-		if (num(js, a, "line", 0) > 0)
-			jscalar(f, js, get(js, a, "line"), "");
-		fputs("</td></tr>\n", f);
-	}
-	fputs("</tbody></table></div>\n", f);
-}
-
-static void write_faults(FILE *f, const struct fr_json *js, fr_jv sc)
-{
-	fr_jv list = get(js, sc, "faults"), inj = get(js, sc, "injections");
-	char b1[32], b2[32];
-
-	fputs("<h3>Faults</h3>\n", f);
-	if (!fr_json_len(js, list)) {
-		fputs("<p class=\"none\">The scenario defines no fault.</p>\n", f);
-		return;
-	}
-	fputs("<div class=\"scroll\"><table class=\"faults\">\n<thead><tr><th>fault</th><th>rule</th>"
-	      "<th>armed</th><th class=\"num\">injected</th><th class=\"num\">matched</th>"
-	      "<th>first – last</th></tr></thead>\n"
-	      "<tbody>\n",
-	      f);
-	for (fr_jv ft = fr_json_first(js, list); ft != FR_JV_NONE; ft = fr_json_next(js, list, ft)) {
-		fr_jv wins = get(js, ft, "windows");
-		double injected = num(js, ft, "injected", 0);
-		bool armed = fr_json_len(js, wins) > 0;
-		bool silent = armed && injected == 0 && !fr_json_bool(js, get(js, ft, "may_not_fire"), false);
-
-		fprintf(f, "<tr%s><td>", silent ? " class=\"a-fail\"" : "");
-		jesc(f, js, get(js, ft, "name"), "?");
-		fputs("</td><td><code>", f);
-		jesc(f, js, get(js, ft, "spec"), "");
-		fputs("</code></td><td>", f);
-		if (!armed)
-			fputs("never", f);
-		for (fr_jv w = fr_json_first(js, wins); w != FR_JV_NONE; w = fr_json_next(js, wins, w))
-			fprintf(f, "%s%.2f–%.2f s", w == fr_json_first(js, wins) ? "" : ", ",
-				num(js, w, "start", 0), num(js, w, "end", 0));
-		fprintf(f, "</td><td class=\"num\">%.0f", injected);
-		if (num(js, ft, "bytes", 0) > 0)
-			fprintf(f, " (%.0f bytes)", num(js, ft, "bytes", 0));
-		if (silent)
-			fputs(" — never fired", f);
-		fprintf(f, "</td><td class=\"num\">%.0f</td><td>", num(js, ft, "matched", 0));
-		if (has_num(js, ft, "first"))
-			fprintf(f, "%s – %s", fmt_t(b1, sizeof(b1), num(js, ft, "first", 0)),
-				fmt_t(b2, sizeof(b2), num(js, ft, "last", 0)));
-		else
-			fputs("—", f);
-		fputs("</td></tr>\n", f);
-	}
-	fputs("</tbody></table></div>\n", f);
-	if (num(js, inj, "dropped", 0) > 0)
-		fprintf(f, "<p class=\"note\">The shim's event ring kept the last %zu injection events; "
-			   "%.0f earlier ones were not recorded (the counts above are exact).</p>\n",
-			fr_json_len(js, get(js, inj, "events")), num(js, inj, "dropped", 0));
-}
-
-static void write_probes(FILE *f, const struct fr_json *js, fr_jv sc)
-{
-	fr_jv list = get(js, sc, "probes");
-	char b1[32], b2[32], b3[32];
-
-	fputs("<h3>Probes and load</h3>\n", f);
-	if (!fr_json_len(js, list)) {
-		fputs("<p class=\"none\">No probe.</p>\n", f);
-		return;
-	}
-	fputs("<div class=\"scroll\"><table class=\"probes\">\n<thead><tr><th>series</th><th>kind</th>"
-	      "<th>checks</th><th class=\"num\">every</th><th class=\"num\">timeout</th>"
-	      "<th class=\"num\">samples</th><th class=\"num\">ok</th><th class=\"num\">timeouts</th>"
-	      "<th class=\"num\">max latency</th></tr></thead>\n<tbody>\n",
-	      f);
-	for (fr_jv p = fr_json_first(js, list); p != FR_JV_NONE; p = fr_json_next(js, list, p)) {
-		size_t n, ok, to;
-		double max_lat;
-		fr_jv lb = get(js, p, "lb");
-
-		count_samples(js, p, &n, &ok, &to, &max_lat);
-		fputs("<tr><td>", f);
-		jesc(f, js, get(js, p, "name"), "?");
-		fputs("</td><td>", f);
-		jesc(f, js, get(js, p, "kind"), "?");
-		fputs("</td><td>", f);
-		jesc(f, js, get(js, p, "what"), "");
-		if (fr_json_type(js, lb) == FR_JSON_OBJECT) {
-			fr_jv tr = get(js, lb, "transitions");
-
-			fprintf(f, "<br><small>behind a load balancer (in after %.0f passes, out after %.0f "
-				   "failures)",
-				num(js, lb, "healthy_threshold", 0), num(js, lb, "unhealthy_threshold", 0));
-			for (fr_jv t = fr_json_first(js, tr); t != FR_JV_NONE; t = fr_json_next(js, tr, t))
-				fprintf(f, "; %s at %s",
-					fr_json_bool(js, get(js, t, "in"), false) ? "in" : "out",
-					fmt_t(b1, sizeof(b1), num(js, t, "t", 0)));
-			fputs("</small>", f);
-		}
-		fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>",
-			has_num(js, p, "interval") ? fmt_dur(b1, sizeof(b1), num(js, p, "interval", 0)) : "—",
-			has_num(js, p, "timeout") ? fmt_dur(b2, sizeof(b2), num(js, p, "timeout", 0)) : "—");
-		fprintf(f, "<td class=\"num\">%zu</td><td class=\"num\">", n);
-		if (n)
-			fprintf(f, "%zu (%.1f%%)", ok, 100.0 * (double)ok / (double)n);
-		else
-			fputs("—", f);
-		fprintf(f, "</td><td class=\"num\">%zu</td><td class=\"num\">%s</td></tr>\n", to,
-			max_lat >= 0 ? fmt_dur(b3, sizeof(b3), max_lat) : "—");
-	}
-	fputs("</tbody></table></div>\n", f);
-}
-
-static void write_target(FILE *f, const struct fr_json *js, fr_jv sc)
-{
-	fr_jv tg = get(js, sc, "target"), cmd = get(js, tg, "command");
-	fr_jv rs = get(js, tg, "restart"), life = get(js, tg, "lifecycle"), out = get(js, tg, "output");
-	char b[32];
-
-	fputs("<h3>Target</h3>\n<p class=\"cmd\"><code>", f);
-	for (fr_jv a = fr_json_first(js, cmd); a != FR_JV_NONE; a = fr_json_next(js, cmd, a)) {
-		if (a != fr_json_first(js, cmd))
-			fputc(' ', f);
-		jesc(f, js, a, "");
-	}
-	fputs("</code></p>\n<p>restart policy ", f);
-	jesc(f, js, get(js, rs, "policy"), "?");
-	if (!fr_json_streq(js, get(js, rs, "policy"), "never"))
-		fprintf(f, " (backoff %s, limit %.0f)", fmt_dur(b, sizeof(b), num(js, rs, "backoff", 0)),
-			num(js, rs, "limit", 0));
-	fprintf(f, "; %.0f start%s, %.0f restart%s, %.0f unexpected exit%s%s</p>\n",
-		num(js, tg, "starts", 0), num(js, tg, "starts", 0) == 1 ? "" : "s",
-		num(js, tg, "restarts", 0), num(js, tg, "restarts", 0) == 1 ? "" : "s",
-		num(js, tg, "exits", 0), num(js, tg, "exits", 0) == 1 ? "" : "s",
-		fr_json_bool(js, get(js, tg, "shim"), true) ? "" : "; not under the shim");
-	if (fr_json_len(js, life)) {
-		bool many = fr_json_len(js, life) > 12;
-
-		if (many)
-			fprintf(f, "<details><summary>lifecycle: %zu events</summary>\n",
-				fr_json_len(js, life));
-		fputs("<div class=\"scroll\"><table class=\"life\">\n<thead><tr><th class=\"num\">t</th>"
-		      "<th>event</th><th class=\"num\">pid</th><th>detail</th></tr></thead>\n<tbody>\n",
-		      f);
-		for (fr_jv e = fr_json_first(js, life); e != FR_JV_NONE; e = fr_json_next(js, life, e)) {
-			fr_jv ev = get(js, e, "event"), sig = get(js, e, "signal");
-			bool bad = fr_json_streq(js, ev, "exit") &&
-				   !fr_json_bool(js, get(js, e, "expected"), true);
-
-			bad = bad || fr_json_streq(js, ev, "give-up") || fr_json_streq(js, ev, "not-ready");
-			fprintf(f, "<tr%s><td class=\"num\">%s</td><td>", bad ? " class=\"a-fail\"" : "",
-				fmt_t(b, sizeof(b), num(js, e, "t", 0)));
-			jesc(f, js, ev, "?");
-			fputs("</td><td class=\"num\">", f);
-			jscalar(f, js, get(js, e, "pid"), "");
-			fputs("</td><td>", f);
-			if (fr_json_streq(js, ev, "exit")) {
-				if (has_num(js, e, "status")) {
-					fputs("status ", f);
-					jscalar(f, js, get(js, e, "status"), "");
-				} else {
-					fputs("killed by ", f);
-					jesc(f, js, sig, "?");
-				}
-				fputs(fr_json_bool(js, get(js, e, "expected"), false) ? " (expected)"
-										      : " (unexpected)",
-				      f);
-			} else if (fr_json_streq(js, ev, "start")) {
-				if (num(js, e, "attempt", 0) > 0) {
-					fputs("restart #", f);
-					jscalar(f, js, get(js, e, "attempt"), "");
-				} else {
-					fputs("first start", f);
-				}
-			} else {
-				jesc(f, js, sig, "");
-				jesc(f, js, get(js, e, "detail"), "");
-			}
-			fputs("</td></tr>\n", f);
-		}
-		fputs("</tbody></table></div>\n", f);
-		if (many)
-			fputs("</details>\n", f);
-	}
-	if (fr_json_len(js, out)) {
-		fprintf(f, "<details class=\"output\"><summary>last %zu lines of the target's output"
-			   "</summary>\n<pre>",
-			fr_json_len(js, out));
-		for (fr_jv l = fr_json_first(js, out); l != FR_JV_NONE; l = fr_json_next(js, out, l)) {
-			jesc(f, js, l, "");
-			fputc('\n', f);
-		}
-		fputs("</pre></details>\n", f);
-	}
-}
-
-static void write_steps(FILE *f, const struct fr_json *js, fr_jv sc)
-{
-	fr_jv list = get(js, sc, "timeline");
-	char b1[32], b2[32];
-
-	if (!fr_json_len(js, list))
-		return;
-	fputs("<h3>Timeline steps</h3>\n<div class=\"scroll\"><table class=\"steps\">\n<thead><tr>"
-	      "<th class=\"num\">at</th><th class=\"num\">ran at</th><th>action</th><th>detail</th>"
-	      "</tr></thead>\n<tbody>\n",
-	      f);
-	for (fr_jv s = fr_json_first(js, list); s != FR_JV_NONE; s = fr_json_next(js, list, s)) {
-		fprintf(f, "<tr><td class=\"num\">%s</td><td class=\"num\">%s</td><td>",
-			fmt_t(b1, sizeof(b1), num(js, s, "at", 0)),
-			fmt_t(b2, sizeof(b2), num(js, s, "t", 0)));
-		jesc(f, js, get(js, s, "action"), "?");
-		fputs("</td><td>", f);
-		if (fr_json_type(js, get(js, s, "fault")) == FR_JSON_STRING) {
-			jesc(f, js, get(js, s, "fault"), "");
-			fputc(' ', f);
-		}
-		jesc(f, js, get(js, s, "detail"), "");
-		fputs("</td></tr>\n", f);
-	}
-	fputs("</tbody></table></div>\n", f);
-}
-
-static void write_scenario(FILE *f, const struct journal *j, size_t ji, fr_jv sc, size_t si)
-{
-	const struct fr_json *js = &j->js;
-	const char *verdict = verdict_of(js, sc);
-
-	fprintf(f, "<section class=\"scn\" id=\"s%zu-%zu\" data-verdict=\"%s\" data-samples=\"%zu\">\n",
-		ji, si, verdict, count_all_samples(js, sc));
-	fputs("<h2>", f);
-	badge(f, verdict);
-	fputc(' ', f);
-	jesc(f, js, get(js, sc, "name"), "(unnamed)");
-	fputs("</h2>\n", f);
-	if (fr_json_type(js, get(js, sc, "description")) == FR_JSON_STRING) {
-		fputs("<p class=\"desc\">", f);
-		jesc(f, js, get(js, sc, "description"), "");
-		fputs("</p>\n", f);
-	}
-	if (fr_json_type(js, get(js, sc, "error")) == FR_JSON_STRING) {
-		fputs("<p class=\"why\">", f);
-		jesc(f, js, get(js, sc, "error"), "");
-		fputs("</p>\n", f);
-	}
-	write_params(f, js, sc, j);
-	fprintf(f, "<div class=\"tl\" data-journal=\"%zu\" data-scenario=\"%zu\">"
-		   "<p class=\"nojs\">The timeline is drawn by the page's script; the tables below "
-		   "hold what was measured.</p></div>\n",
-		ji, si);
-	write_assertions(f, js, sc);
-	write_faults(f, js, sc);
-	write_probes(f, js, sc);
-	write_target(f, js, sc);
-	write_steps(f, js, sc);
-	fputs("</section>\n", f);
-}
-
-/* The summary table at the top, for pages with more than one scenario. */
-static void write_overview(FILE *f, const struct journal *jn, size_t n)
-{
-	char b[32];
-
-	fputs("<section class=\"overview\">\n<h2>Summary</h2>\n<div class=\"scroll\">"
-	      "<table class=\"summary\">\n<thead><tr><th>verdict</th><th>scenario</th>"
-	      "<th class=\"num\">failed</th><th class=\"num\">duration</th><th>file</th><th>journal</th>"
-	      "</tr></thead>\n<tbody>\n",
-	      f);
-	for (size_t ji = 0; ji < n; ji++) {
-		const struct fr_json *js = &jn[ji].js;
-		size_t si = 0;
-
-		for (fr_jv sc = fr_json_first(js, jn[ji].scenarios); sc != FR_JV_NONE;
-		     sc = fr_json_next(js, jn[ji].scenarios, sc), si++) {
-			fr_jv sum = get(js, sc, "summary");
-			const char *v = verdict_of(js, sc);
-
-			fprintf(f, "<tr class=\"row-%s\"><td>", v);
-			badge(f, v);
-			fprintf(f, "</td><td><a href=\"#s%zu-%zu\">", ji, si);
-			jesc(f, js, get(js, sc, "name"), "(unnamed)");
-			fprintf(f, "</a></td><td class=\"num\">%.0f of %.0f</td><td class=\"num\">%s</td>"
-				   "<td><code>",
-				num(js, sum, "failed", 0), num(js, sum, "assertions", 0),
-				fmt_dur(b, sizeof(b), num(js, sc, "duration", 0)));
-			jesc(f, js, get(js, sc, "file"), "");
-			fputs("</code></td><td><code>", f);
-			esc(f, jn[ji].name ? base_name(jn[ji].name) : "");
-			fputs("</code></td></tr>\n", f);
-			if (fr_json_type(js, get(js, sc, "error")) == FR_JSON_STRING) {
-				fputs("<tr class=\"why-row\"><td></td><td colspan=\"5\">", f);
-				jesc(f, js, get(js, sc, "error"), "");
-				fputs("</td></tr>\n", f);
-			}
-		}
-	}
-	fputs("</tbody></table></div>\n</section>\n", f);
-}
-
-/* The journal inside a script element: '<' as \u003c (see the top comment). */
-static void embed_journal(FILE *f, const struct journal *j, size_t ji)
-{
-	const char *p = j->text, *end = j->text + j->len;
-
-	if (j->len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		p += 3; /* JSON.parse refuses a byte order mark */
-	fprintf(f, "<script type=\"application/json\" class=\"fr-journal\" data-journal=\"%zu\">", ji);
-	while (p < end) {
-		const char *lt = memchr(p, '<', (size_t)(end - p));
-		size_t n = lt ? (size_t)(lt - p) : (size_t)(end - p);
-
-		fwrite(p, 1, n, f);
-		p += n;
-		if (lt) {
-			fputs("\\u003c", f);
-			p++;
-		}
-	}
-	fputs("</script>\n", f);
 }
 
 static void write_page(FILE *f, const struct journal *jn, size_t n)
@@ -721,8 +106,8 @@ static void write_page(FILE *f, const struct journal *jn, size_t n)
 		for (fr_jv sc = fr_json_first(&jn[ji].js, jn[ji].scenarios); sc != FR_JV_NONE;
 		     sc = fr_json_next(&jn[ji].js, jn[ji].scenarios, sc)) {
 			total++;
-			bad += strcmp(verdict_of(&jn[ji].js, sc), "pass") != 0;
-			only = verdict_of(&jn[ji].js, sc);
+			bad += strcmp(html_verdict_of(&jn[ji].js, sc), "pass") != 0;
+			only = html_verdict_of(&jn[ji].js, sc);
 			only_sc = sc;
 			only_js = &jn[ji].js;
 		}
@@ -733,8 +118,8 @@ static void write_page(FILE *f, const struct journal *jn, size_t n)
 	      "<meta name=\"generator\" content=\"faultrun\">\n<title>",
 	      f);
 	if (total == 1) {
-		jesc(f, only_js, get(only_js, only_sc, "name"), "(unnamed)");
-		fprintf(f, " — %s — faultrun", verdict_word(only));
+		html_jesc(f, only_js, html_get(only_js, only_sc, "name"), "(unnamed)");
+		fprintf(f, " — %s — faultrun", html_verdict_word(only));
 	} else {
 		fprintf(f, "faultrun: %zu scenarios, %zu not passed", total, bad);
 	}
@@ -743,92 +128,95 @@ static void write_page(FILE *f, const struct journal *jn, size_t n)
 	fputs("</style>\n</head>\n<body>\n<header class=\"top\">\n<h1>faultrun report</h1>\n", f);
 	for (ji = 0; ji < n; ji++) {
 		const struct fr_json *js = &jn[ji].js;
-		fr_jv cmd = get(js, 0, "command");
+		fr_jv cmd = html_get(js, 0, "command");
 
 		fputs("<p class=\"run\"><code>", f);
-		for (fr_jv a = fr_json_first(js, cmd); a != FR_JV_NONE; a = fr_json_next(js, cmd, a)) {
-			if (a != fr_json_first(js, cmd))
-				fputc(' ', f);
-			jesc(f, js, a, "");
-		}
+		html_jcmd(f, js, cmd);
 		fputs("</code> <span class=\"meta\">started ", f);
-		jesc(f, js, get(js, 0, "started"), "?");
+		html_jesc(f, js, html_get(js, 0, "started"), "?");
 		fputs(", exit status ", f);
-		jscalar(f, js, get(js, 0, "exit"), "?");
+		html_jscalar(f, js, html_get(js, 0, "exit"), "?");
 		fputs(", faultrun ", f);
-		jesc(f, js, get(js, 0, "faultrun"), "?");
+		html_jesc(f, js, html_get(js, 0, "faultrun"), "?");
 		fputs("</span></p>\n", f);
 	}
 	fputs("</header>\n<main>\n", f);
 	if (total > 1)
-		write_overview(f, jn, n);
+		html_write_overview(f, jn, n);
 	if (total == 0)
 		fputs("<p class=\"none\">The journal holds no scenario.</p>\n", f);
 	for (ji = 0; ji < n; ji++) {
 		si = 0;
 		for (fr_jv sc = fr_json_first(&jn[ji].js, jn[ji].scenarios); sc != FR_JV_NONE;
 		     sc = fr_json_next(&jn[ji].js, jn[ji].scenarios, sc), si++)
-			write_scenario(f, &jn[ji], ji, sc, si);
+			html_write_scenario(f, &jn[ji], ji, sc, si);
 	}
 	fputs("</main>\n<div id=\"fr-tip\" role=\"tooltip\" hidden></div>\n"
 	      "<pre id=\"fr-errors\" hidden></pre>\n",
 	      f);
 	for (ji = 0; ji < n; ji++)
-		embed_journal(f, &jn[ji], ji);
+		html_embed_journal(f, &jn[ji], ji);
 	fputs("<script>\n", f);
 	fputs(fr_report_js, f);
 	fputs("</script>\n</body>\n</html>\n", f);
 }
 
-/*
- * Write the page for the checked journals jn[0..n) to html_path, through a
- * temporary file renamed into place ("-": stdout).
- */
-static int write_html(const struct journal *jn, size_t n, const char *html_path, char *err,
-		      size_t errlen)
+/* Write the page to f; 0 or -errno (the message names html_path). */
+static int write_page_to(FILE *f, const struct journal *jn, size_t n, const char *html_path,
+			 char *err, size_t errlen)
 {
-	char *tmp = NULL;
-	FILE *f = NULL;
-	int fd = -1, r = 0;
+	int r = 0;
 
-	if (!strcmp(html_path, "-")) {
-		f = stdout;
-	} else {
-		if (asprintf(&tmp, "%s.%ld.tmp", html_path, (long)getpid()) < 0) {
-			set_err(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (fd < 0 || !(f = fdopen(fd, "w"))) {
-			r = -errno;
-			set_err(err, errlen, "%s: %s", html_path, strerror(errno));
-			if (fd >= 0) {
-				close(fd);
-				unlink(tmp);
-			}
-			goto out;
-		}
-	}
 	errno = 0;
 	write_page(f, jn, n);
 	if (fflush(f) != 0 || ferror(f)) {
 		r = -(errno ? errno : EIO);
-		set_err(err, errlen, "%s: %s", html_path, strerror(-r));
+		fr_set_err(err, errlen, "%s: %s", html_path, strerror(-r));
 	}
-	if (f != stdout) {
-		if (fclose(f) != 0 && !r) {
-			r = -(errno ? errno : EIO);
-			set_err(err, errlen, "%s: %s", html_path, strerror(-r));
-		}
-		if (!r && rename(tmp, html_path) != 0) {
-			r = -errno;
-			set_err(err, errlen, "%s: %s", html_path, strerror(errno));
-		}
-		if (r)
-			unlink(tmp);
+	return r;
+}
+
+/*
+ * Write the page for the checked journals jn[0..n) to html_path, through a
+ * temporary file renamed into place (fsutil.h; "-": stdout).
+ */
+static int write_html(const struct journal *jn, size_t n, const char *html_path, char *err,
+		      size_t errlen)
+{
+	struct fr_atomic_file a;
+	FILE *f;
+	int fd, r;
+
+	if (!strcmp(html_path, "-"))
+		return write_page_to(stdout, jn, n, html_path, err, errlen);
+	r = fr_atomic_begin(&a, html_path);
+	if (r < 0) {
+		fr_set_err(err, errlen, "%s: %s", html_path, strerror(-r));
+		return r;
 	}
-out:
-	free(tmp);
+	/* a stream on a copy of the descriptor: fr_atomic_commit closes a.fd */
+	fd = dup(a.fd);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		r = -errno;
+		fr_set_err(err, errlen, "%s: %s", html_path, strerror(-r));
+		if (fd >= 0)
+			close(fd);
+		fr_atomic_abort(&a);
+		return r;
+	}
+	r = write_page_to(f, jn, n, html_path, err, errlen);
+	if (fclose(f) != 0 && !r) {
+		r = -(errno ? errno : EIO);
+		fr_set_err(err, errlen, "%s: %s", html_path, strerror(-r));
+	}
+	if (r) {
+		fr_atomic_abort(&a);
+		return r;
+	}
+	r = fr_atomic_commit(&a);
+	if (r < 0)
+		fr_set_err(err, errlen, "%s: %s", html_path, strerror(-r));
 	return r;
 }
 
@@ -851,15 +239,20 @@ static struct journal *begin_report(size_t n, const char *html_path, char *err, 
 		err[0] = '\0';
 	*r = -EINVAL;
 	if (!n || !html_path || !*html_path) {
-		set_err(err, errlen, "no journal or no output file given");
+		fr_set_err(err, errlen, "no journal or no output file given");
 		return NULL;
 	}
-	jn = calloc(n, sizeof(*jn));
-	if (!jn) {
-		*r = -ENOMEM;
-		set_err(err, errlen, "out of memory");
-	}
-	return jn;
+	return fr_xcalloc(n, sizeof(*jn));
+}
+
+/* Both entry points end here: the page when every journal was read (r == 0). */
+static int end_report(struct journal *jn, size_t n, int r, const char *html_path, char *err,
+		      size_t errlen)
+{
+	if (!r)
+		r = write_html(jn, n, html_path, err, errlen);
+	free_journals(jn, n);
+	return r;
 }
 
 int fr_report_html(const char *const *journal_paths, size_t n, const char *html_path, char *err,
@@ -877,12 +270,9 @@ int fr_report_html(const char *const *journal_paths, size_t n, const char *html_
 		if (!r)
 			r = check_journal(&jn[i], err, errlen);
 		if (r)
-			goto out;
+			break;
 	}
-	r = write_html(jn, n, html_path, err, errlen);
-out:
-	free_journals(jn, n);
-	return r;
+	return end_report(jn, n, r, html_path, err, errlen);
 }
 
 int fr_report_html_mem(const struct fr_report_journal *journals, size_t n, const char *html_path,
@@ -900,15 +290,13 @@ int fr_report_html_mem(const struct fr_report_journal *journals, size_t n, const
 		jn[i].len = journals[i].len;
 		r = -EINVAL;
 		if (!jn[i].text || jn[i].text[jn[i].len] != '\0') {
-			set_err(err, errlen, "%s: journal text is not NUL-terminated", jn[i].path);
-			goto out;
+			fr_set_err(err, errlen, "%s: journal text is not NUL-terminated",
+				   jn[i].path);
+			break;
 		}
 		r = check_journal(&jn[i], err, errlen);
 		if (r)
-			goto out;
+			break;
 	}
-	r = write_html(jn, n, html_path, err, errlen);
-out:
-	free_journals(jn, n);
-	return r;
+	return end_report(jn, n, r, html_path, err, errlen);
 }

@@ -1,0 +1,165 @@
+/*
+ * faultrun — the recording as the run goes: the target's lifecycle
+ * events, the timeline as it happened, and the injection events the shim
+ * writes to the control block's ring (faultrun/control.h).
+ */
+#define _GNU_SOURCE
+#include "run/run_internal.h"
+#include "util/xalloc.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ns relative to t = 0 (before t = 0: relative to it anyway, negative). */
+int64_t run_rel(struct run *r, uint64_t mono)
+{
+	uint64_t zero = r->t0 ? r->t0 : r->run_start;
+
+	return (int64_t)mono - (int64_t)zero;
+}
+
+int64_t run_rel_now(struct run *r)
+{
+	return run_rel(r, fr_loop_now(r->loop));
+}
+
+struct fr_lc_event *run_lc_add(struct run *r, const char *event, int pid)
+{
+	if (r->nlc == r->caplc) {
+		r->caplc = r->caplc ? r->caplc * 2 : 16;
+		r->lc = fr_xreallocarray(r->lc, r->caplc, sizeof(*r->lc));
+	}
+	struct fr_lc_event *e = &r->lc[r->nlc++];
+	memset(e, 0, sizeof(*e));
+	e->t = run_rel_now(r);
+	e->event = event;
+	e->pid = pid;
+	e->status = -1;
+	return e;
+}
+
+size_t run_tl_add(struct run *r, const struct fr_step *st, const char *detail)
+{
+	if (r->ntl == r->captl) {
+		r->captl = r->captl ? r->captl * 2 : 16;
+		r->tl = fr_xreallocarray(r->tl, r->captl, sizeof(*r->tl));
+	}
+	struct fr_tl_entry *e = &r->tl[r->ntl];
+	e->at = (int64_t)st->at_ns;
+	e->t = run_rel_now(r);
+	e->step = st;
+	e->detail = detail ? fr_xstrdup(detail) : NULL;
+	return r->ntl++;
+}
+
+void run_tl_detail(struct run *r, size_t idx, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[256];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	free(r->tl[idx].detail);
+	r->tl[idx].detail = fr_xstrdup(buf);
+}
+
+/*
+ * Copy new injection events out of the shim's ring. Returns how many
+ * arrived (so the caller can read again sooner when they come fast).
+ */
+unsigned run_read_events(struct run *r)
+{
+	unsigned got = 0;
+
+	if (!r->ctl)
+		return 0;
+	uint64_t head = atomic_load_explicit(&r->ctl->event_head,
+					     memory_order_acquire);
+	if (head > r->ev_next + FR_CTL_EVENTS) {
+		r->ev_dropped += head - r->ev_next - FR_CTL_EVENTS;
+		r->ev_next = head - FR_CTL_EVENTS;
+	}
+	while (r->ev_next < head) {
+		struct fr_ctl_event *ev = &r->ctl->events[r->ev_next % FR_CTL_EVENTS];
+		uint64_t seq = atomic_load_explicit(&ev->seq, memory_order_acquire);
+		if (seq != r->ev_next + 1) {
+			if (seq > r->ev_next + 1) { /* overwritten already */
+				r->ev_dropped++;
+				r->ev_next++;
+				continue;
+			}
+			break; /* still being written */
+		}
+		struct fr_inj_event e;
+		memset(&e, 0, sizeof(e));
+		e.t = run_rel(r, ev->time_ns);
+		e.pid = ev->pid;
+		e.op = ev->op;
+		e.action = ev->action;
+		e.err = ev->err;
+		memcpy(e.where, ev->where, sizeof(e.where) - 1);
+		e.fault = -1;
+		for (size_t i = 0; i < r->s->nfaults; i++)
+			if (r->slot[i] == (int)ev->rule)
+				e.fault = (int)i;
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&ev->seq, memory_order_relaxed) != seq) {
+			r->ev_dropped++;
+			r->ev_next++;
+			continue;
+		}
+		r->ev_next++;
+		got++;
+		if (r->ninj >= INJ_KEEP) { /* the counters stay exact */
+			r->ev_dropped++;
+			continue;
+		}
+		if (r->ninj == r->capinj) {
+			r->capinj = r->capinj ? r->capinj * 2 : 64;
+			r->inj = fr_xreallocarray(r->inj, r->capinj, sizeof(*r->inj));
+		}
+		r->inj[r->ninj++] = e;
+	}
+	return got;
+}
+
+/*
+ * At the end: the fault windows close at the end of the run, and each
+ * fault's counters come from its slot in the control block.
+ */
+void run_read_fault_counters(struct run *r)
+{
+	for (size_t i = 0; i < r->s->nfaults && r->ff; i++) {
+		struct fr_fault_facts *ff = &r->ff[i];
+
+		for (size_t w = 0; w < ff->nwin; w++)
+			if (ff->win[w].end == INT64_MAX || ff->win[w].end > r->end_rel)
+				ff->win[w].end = r->end_rel;
+		if (r->ctl && r->slot[i] >= 0) {
+			struct fr_ctl_slot *sl = &r->ctl->slots[r->slot[i]];
+			uint64_t fi = atomic_load(&sl->first_ns);
+			uint64_t la = atomic_load(&sl->last_ns);
+
+			ff->matched = atomic_load(&sl->matched);
+			ff->injected = atomic_load(&sl->injected);
+			ff->bytes = atomic_load(&sl->bytes);
+			ff->first = fi ? run_rel(r, fi) : INT64_MIN;
+			ff->last = la ? run_rel(r, la) : INT64_MIN;
+		} else {
+			ff->first = ff->last = INT64_MIN;
+		}
+	}
+}
+
+/*
+ * A message from io/ without the "faultrun: " some of them start with:
+ * the CLI adds it where the message reaches the user.
+ */
+const char *run_unprefix(const char *err)
+{
+	return strncmp(err, "faultrun: ", 10) == 0 ? err + 10 : err;
+}

@@ -1,0 +1,450 @@
+/*
+ * Running one scenario. See runner.h and docs/scenario-format.md.
+ *
+ * Everything happens on one event loop (loop.c): the target and every
+ * command are child processes watched through pidfds, HTTP is libcurl
+ * multi on the loop, TCP connects are non-blocking, log probes read a
+ * little of a regular file, MySQL uses MariaDB's non-blocking API. A
+ * sample that hangs only occupies its own slot until its timeout; the
+ * timeline's timers keep firing on time.
+ *
+ * Phases: SETUP (run dir, control block, services, instantiate) ->
+ * STARTING (target started, readiness polled until its deadline) ->
+ * RUNNING (t = 0: probes, load, timeline) -> DRAINING (no new samples;
+ * those in flight finish) -> STOPPING (faults disarmed, target stopped:
+ * stop signal, grace, SIGKILL of its process group) -> DONE (counters and
+ * events read, the recording handed back). A signal jumps to DRAINING (or
+ * STOPPING) at once; teardown always runs.
+ */
+#define _GNU_SOURCE
+#include "run/run_internal.h"
+#include "io/launch.h"
+#include "util/timefmt.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+void run_error(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->verdict == FR_PASS) {
+		va_start(ap, fmt);
+		vsnprintf(r->error, sizeof(r->error), fmt, ap);
+		va_end(ap);
+		r->verdict = FR_ERROR;
+	}
+	if (r->phase < PH_DRAINING)
+		run_begin_drain(r);
+}
+
+/* t = 0: the timeline, the probes and the load start. */
+void run_on_ready(struct run *r)
+{
+	uint64_t now = fr_loop_now(r->loop);
+
+	r->t0 = now;
+	r->t0_wall = fr_wall_now();
+	r->phase = PH_RUNNING;
+	r->tg.ready = true;
+	/* the start and ready events were timed against the run start */
+	for (size_t i = 0; i < r->nlc; i++)
+		r->lc[i].t -= (int64_t)(r->t0 - r->run_start);
+	if (!r->s->target.ready.present)
+		run_lc_add(r, "ready", r->tg.child.pid);
+	/* readiness is t = 0 by definition */
+	for (size_t i = r->nlc; i-- > 0;)
+		if (!strcmp(r->lc[i].event, "ready")) {
+			r->lc[i].t = 0;
+			break;
+		}
+	run_say(r, "ready after %.2fs; the timeline starts", (double)(now - r->run_start) / 1e9);
+	run_probes_start(r, now);
+	run_timeline_start(r, now);
+	fr_timer_start(r->loop, &r->end_timer, now + r->s->duration_ns);
+}
+
+static unsigned inflight(struct run *r)
+{
+	unsigned n = r->load_inflight + r->step_busy;
+
+	for (size_t i = 0; i < r->s->nprobes; i++)
+		n += r->probes[i].ck.n;
+	return n;
+}
+
+void run_maybe_drained(struct run *r)
+{
+	if (r->phase == PH_DRAINING && !inflight(r))
+		run_begin_stop(r);
+}
+
+static void drain_timeout(struct fr_timer *t)
+{
+	struct run *r = t->arg;
+
+	if (r->phase == PH_DRAINING)
+		run_begin_stop(r);
+}
+
+static uint64_t drain_wait(const struct run *r);
+
+/* No new samples; let those in flight finish (up to their timeouts). */
+void run_begin_drain(struct run *r)
+{
+	if (r->phase >= PH_DRAINING)
+		return;
+	bool started = r->phase == PH_RUNNING;
+	if (r->t0)
+		r->end_rel = run_rel_now(r);
+	r->phase = PH_DRAINING;
+	run_ready_stop(r);
+	fr_timer_stop(r->loop, &r->end_timer);
+	run_timeline_pause(r);
+	for (size_t i = 0; i < r->s->nprobes; i++)
+		fr_timer_stop(r->loop, &r->probes[i].tick);
+	if (!started || r->interrupted) {
+		run_begin_stop(r);
+		return;
+	}
+	fr_timer_start(r->loop, &r->drain_timer, fr_loop_now(r->loop) + drain_wait(r));
+	run_maybe_drained(r);
+}
+
+/* How long draining may take: the longest timeout of a sample, plus 1 s. */
+static uint64_t drain_wait(const struct run *r)
+{
+	uint64_t wait = 1000000000ull;
+	for (size_t i = 0; i < r->s->nprobes; i++)
+		if (r->s->probes[i].timeout_ns + 1000000000ull > wait)
+			wait = r->s->probes[i].timeout_ns + 1000000000ull;
+	if (r->s->load.present && r->s->load.timeout_ns + 1000000000ull > wait)
+		wait = r->s->load.timeout_ns + 1000000000ull;
+	for (size_t i = 0; i < r->s->nsteps; i++)
+		if (r->s->steps[i].kind == FR_STEP_REQUEST &&
+		    r->s->steps[i].req.timeout_ns + 1000000000ull > wait)
+			wait = r->s->steps[i].req.timeout_ns + 1000000000ull;
+	return wait > DRAIN_MAX_NS ? DRAIN_MAX_NS : wait;
+}
+
+/* Disarm every fault, cancel what is left, stop the target. */
+void run_begin_stop(struct run *r)
+{
+	struct target *tg = &r->tg;
+
+	if (r->phase >= PH_STOPPING)
+		return;
+	r->phase = PH_STOPPING;
+	fr_timer_stop(r->loop, &r->drain_timer);
+	for (size_t i = 0; i < r->s->nfaults; i++)
+		if (r->armed[i])
+			run_fault_set(r, (int)i, false);
+	for (size_t i = 0; i < r->s->nprobes; i++)
+		run_check_cancel_all(&r->probes[i].ck);
+	run_timeline_stop(r);
+	fr_timer_stop(r->loop, &tg->restart_timer);
+	if (tg->running) {
+		/* a second signal: no grace */
+		run_target_stop(r, r->signals > 1 ? 0 : r->s->target.grace_ns);
+		return;
+	}
+	run_teardown_continue(r);
+}
+
+/* The target is gone: sweep its leftovers, read the final counters. */
+void run_teardown_continue(struct run *r)
+{
+	if (r->phase == PH_DONE || r->tg.running)
+		return;
+	if (r->ctl_path[0]) {
+		/* and the orphans we adopted as a subreaper (setsid, env -i) */
+		for (int pass = 0; pass < 5 && fr_sweep_env(r->ctl_path, SIGKILL) +
+						       fr_kill_adopted();
+		     pass++) {
+			struct timespec ts = { 0, 20 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	run_read_events(r);
+	r->phase = PH_DONE;
+}
+
+static void on_signal(struct fr_watch *w, uint32_t events)
+{
+	struct run *r = w->arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(w->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		r->signals++;
+		if (!r->interrupted) {
+			r->interrupted = true;
+			if (r->verdict == FR_PASS || r->verdict == FR_FAIL) {
+				r->verdict = FR_INTERRUPTED;
+				snprintf(r->error, sizeof(r->error),
+					 "interrupted by %s", fr_signal_name((int)si.ssi_signo));
+			}
+			run_say(r, "interrupted by %s: stopping",
+				fr_signal_name((int)si.ssi_signo));
+			if (r->phase < PH_DRAINING)
+				run_begin_drain(r);
+			else if (r->phase == PH_DRAINING)
+				run_begin_stop(r);
+			else if (r->tg.running)
+				/* already stopping it: do not wait out its grace */
+				fr_timer_start(r->loop, &r->tg.grace_timer,
+					       fr_loop_now(r->loop));
+		} else if (r->tg.running) {
+			/* a second signal: no more grace */
+			fr_timer_start(r->loop, &r->tg.grace_timer, fr_loop_now(r->loop));
+		}
+	}
+}
+
+static void end_tick(struct fr_timer *t)
+{
+	struct run *r = t->arg;
+
+	if (r->phase == PH_RUNNING) {
+		run_say(r, "end");
+		run_begin_drain(r);
+	}
+}
+
+static void poll_tick(struct fr_timer *t)
+{
+	struct run *r = t->arg;
+	uint64_t now = fr_loop_now(r->loop);
+	/* the ring holds 256: when a quarter came in, look again soon */
+	uint64_t next = run_read_events(r) >= FR_CTL_EVENTS / 4 ? 10000000ull : POLL_NS;
+
+	if (r->o->tty && now - r->last_status >= POLL_NS) {
+		run_status_draw(r);
+		r->last_status = now;
+	}
+	if (r->phase < PH_DONE)
+		fr_timer_start(r->loop, &r->poll_timer, now + next);
+}
+
+/* Hand what the run recorded over to rec (the run keeps nothing of it). */
+static void build_record(struct run *r, struct fr_record *rec)
+{
+	struct fr_scenario *s = r->s;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->s = s;
+	rec->verdict = r->verdict;
+	rec->error = r->error[0] ? fr_xstrdup(r->error) : NULL;
+	rec->seed = r->seed;
+	rec->started = r->t0 != 0;
+	rec->started_wall = r->t0 ? r->t0_wall : 0;
+	rec->invoked_wall = r->invoked_wall;
+	rec->seconds = fr_wall_now() - r->invoked_wall;
+	rec->setup_ns = r->t0 ? (int64_t)(r->t0 - r->run_start) : 0;
+	rec->end_ns = r->t0 ? r->end_rel : 0;
+	rec->run_dir = r->o->keep && r->have_run_dir ? fr_xstrdup(r->run_dir) : NULL;
+	rec->cwd = r->tg.cwd ? fr_xstrdup(r->tg.cwd) : NULL;
+	rec->shim = r->tg.shim != NULL;
+	rec->series = r->series;
+	rec->nseries = r->nseries;
+	rec->facts.end = rec->end_ns;
+	rec->facts.series = r->series;
+	rec->facts.nseries = r->nseries;
+	rec->facts.faults = r->ff;
+	rec->facts.nfaults = r->ff ? s->nfaults : 0;
+	rec->facts.restarts = r->tg.restarts;
+	rec->facts.exits = r->tg.exits;
+	rec->fault_specs = r->specs;
+	rec->lc = r->lc;
+	rec->nlc = r->nlc;
+	rec->starts = r->tg.starts;
+	rec->restarts = r->tg.restarts;
+	rec->exits = r->tg.exits;
+	run_target_take_tail(r, &rec->tail, &rec->ntail);
+	rec->tl = r->tl;
+	rec->ntl = r->ntl;
+	rec->inj = r->inj;
+	rec->ninj = r->ninj;
+	rec->inj_dropped = r->ev_dropped;
+	r->series = NULL;
+	r->nseries = 0;
+	r->ff = NULL;
+	r->specs = NULL;
+	r->lc = NULL;
+	r->nlc = 0;
+	r->tl = NULL;
+	r->ntl = 0;
+	r->inj = NULL;
+	r->ninj = 0;
+}
+
+/*
+ * --keep: the run directory gets a name without '-', which the clean-up
+ * of stale run directories (fr_rundir_create) leaves alone:
+ * kept_<scenario>_<pid>_<random>.
+ */
+static void keep_run_dir(struct run *r)
+{
+	char to[PATH_MAX], *slash = strrchr(r->run_dir, '/');
+
+	if (!slash)
+		return;
+	int n = snprintf(to, sizeof(to), "%.*s/kept_%s", (int)(slash - r->run_dir),
+			 r->run_dir, slash + 1);
+	if (n < 0 || (size_t)n >= sizeof(to))
+		return;
+	for (char *p = to + (slash - r->run_dir) + 1; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	if (rename(r->run_dir, to) == 0)
+		snprintf(r->run_dir, sizeof(r->run_dir), "%s", to);
+}
+
+/* The run directory and the control block go (or stay, with --keep). */
+static void remove_run_dir(struct run *r)
+{
+	if (r->ctl_path[0] && r->ctl) {
+		fr_sweep_env(r->ctl_path, SIGKILL);
+		fr_kill_adopted();
+		fr_sentinel_run(r->ctl_path, false);
+	}
+	fr_ctl_close(r->ctl);
+	if (r->have_run_dir && !r->o->keep)
+		fr_rundir_remove(r->run_dir);
+	else if (r->have_run_dir && r->o->progress && r->o->verbosity >= 1)
+		fprintf(r->o->progress, "[%s] kept the run directory %s\n", r->s->name,
+			r->run_dir);
+}
+
+static void cleanup(struct run *r)
+{
+	const struct fr_scenario *s = r->s;
+
+	run_target_finish(r);
+	for (size_t i = 0; r->probes && i < s->nprobes; i++) {
+		fr_timer_stop(r->loop, &r->probes[i].tick);
+		run_checker_finish(&r->probes[i].ck);
+	}
+	run_timeline_finish(r);
+	fr_http_client_destroy(r->http);
+	r->http = NULL;
+	fr_watch_stop(r->loop, &r->sig_watch);
+	run_stop_services(r);
+	free(r->dbs);
+	remove_run_dir(r);
+	free(r->probes);
+	free(r->slot);
+	free(r->armed);
+	free(r->ports);
+	fr_loop_destroy(r->loop);
+}
+
+/* The loop, its timers and the arrays every phase may touch. */
+static void run_init(struct run *r)
+{
+	const struct fr_scenario *s = r->s;
+
+	r->verdict = FR_PASS;
+	r->invoked_wall = fr_wall_now();
+	r->run_start = fr_loop_now(r->loop);
+	r->http = fr_http_client_create(r->loop);
+	run_target_init(r);
+	run_timeline_init(r);
+	fr_timer_init(&r->end_timer, end_tick, r);
+	fr_timer_init(&r->drain_timer, drain_timeout, r);
+	fr_timer_init(&r->poll_timer, poll_tick, r);
+	fr_watch_init(&r->sig_watch, on_signal, r);
+	if (r->o->signal_fd >= 0)
+		fr_watch_start(r->loop, &r->sig_watch, r->o->signal_fd, EPOLLIN);
+	fr_sentinel_start();
+	r->nseries = s->nseries;
+	r->series = fr_xcalloc(s->nseries + 1, sizeof(*r->series));
+	r->probes = fr_xcalloc(s->nprobes + 1, sizeof(*r->probes));
+}
+
+/* From the target's start to the end of teardown. */
+static void run_loop(struct run *r)
+{
+	run_series_init(r);
+	run_probes_init(r);
+	run_load_init(r);
+	run_ready_init(r);
+
+	r->phase = PH_STARTING;
+	fr_timer_start(r->loop, &r->poll_timer, fr_loop_now(r->loop) + POLL_NS);
+	run_say(r, "starting %s%s", r->tg.argv[0], r->tg.shim ? " under the shim" : "");
+	run_target_start(r, false);
+	if (r->phase == PH_STARTING) {
+		if (r->s->target.ready.present)
+			run_ready_start(r);
+		else
+			run_on_ready(r);
+	}
+	while (r->phase != PH_DONE) {
+		int lret = fr_loop_step(r->loop, 250000000ull);
+
+		if (lret < 0) {
+			run_error(r, "event loop: %s", strerror(-lret));
+			break;
+		}
+	}
+}
+
+/* Everything is stopped: close what the run recorded. */
+static void run_conclude(struct run *r, struct fr_record *rec)
+{
+	run_status_clear(r);
+	run_stop_services(r);
+	if (r->o->keep && r->have_run_dir)
+		keep_run_dir(r);
+	if (!r->end_rel && r->t0)
+		r->end_rel = run_rel_now(r);
+	run_read_fault_counters(r);
+	for (size_t i = 0; i < r->nseries; i++)
+		fr_series_sort(&r->series[i]);
+	build_record(r, rec);
+}
+
+int fr_run_scenario(struct fr_scenario *s, const struct fr_run_opts *o,
+		    struct fr_record *rec)
+{
+	struct run *r;
+	int ret = 0;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->s = s;
+	r = fr_xcalloc(1, sizeof(*r));
+	r->s = s;
+	r->o = o;
+	r->loop = fr_loop_create();
+	if (!r->loop) {
+		rec->verdict = FR_ERROR;
+		rec->error = fr_xstrdup("cannot create the event loop");
+		rec->invoked_wall = fr_wall_now();
+		free(r);
+		return 0;
+	}
+	run_init(r);
+	r->phase = PH_SETUP;
+	if (run_setup(r) < 0) {
+		r->verdict = FR_ERROR;
+		r->phase = PH_DONE;
+	} else {
+		run_loop(r);
+	}
+	run_conclude(r, rec);
+	if (r->interrupted)
+		ret = -EINTR;
+	cleanup(r);
+	free(r);
+	return ret;
+}

@@ -1,0 +1,285 @@
+/*
+ * faultrun — the runner's private state (struct run) and the functions
+ * its files share. Not for use outside run/.
+ *
+ *   run.c       phases: start, t = 0, drain, stop, teardown, signals
+ *   setup.c     before the target: run dir, seed, ports, services,
+ *               control block, series, and the service/MySQL lookups
+ *   target.c    the target process: start, output tail, exit, restart
+ *               policy, readiness
+ *   checks.c    probe and readiness checks, one table row per kind
+ *   timeline.c  the timeline's steps (one table row per action), the
+ *               load, fault arming
+ *   events.c    the recording as it grows: lifecycle, timeline entries,
+ *               the shim's injection events
+ *   progress.c  progress lines and the live status line
+ */
+#ifndef FAULTRUN_RUN_INTERNAL_H
+#define FAULTRUN_RUN_INTERNAL_H
+
+#include "run/runner.h"
+
+#include "io/http.h"
+#include "io/mysqlc.h"
+#include "io/mariadb.h"
+#include "io/proc.h"
+#include "util/loop.h"
+#include "util/strbuf.h"
+
+#include <faultrun/control.h>
+
+#include <limits.h>
+#include <regex.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MAX_INFLIGHT 64
+#define TAIL_LINES 40
+#define POLL_NS 100000000ull      /* events ring and status line */
+#define DRAIN_MAX_NS 15000000000ull
+#define LOG_READ_MAX (1024 * 1024)
+#define INJ_KEEP 100000           /* injection events kept for the journal */
+
+enum phase { PH_SETUP, PH_STARTING, PH_RUNNING, PH_DRAINING, PH_STOPPING,
+	     PH_DONE };
+
+struct run;
+struct checker;
+
+/* One sample in flight. */
+struct sample {
+	struct checker *ck;
+	struct sample *prev, *next;
+	uint64_t start;
+	struct fr_http_xfer *x;
+	int fd;
+	struct fr_watch w;
+	struct fr_timer tmo;
+	struct fr_child child;
+	int pipefd;
+	struct fr_watch pw;
+	char out[256];
+	size_t outlen;
+	bool timed_out;
+	struct fr_mysql_op *my;
+};
+
+typedef void (*check_done_fn)(struct checker *ck, const struct fr_sample *smp,
+			      const char *detail);
+
+/* Runs samples of one check (a probe's, or the readiness check). */
+struct checker {
+	struct run *r;
+	const struct fr_check *c;
+	uint64_t timeout;
+	check_done_fn done;
+	void *owner;
+	struct sample *inflight;
+	unsigned n;
+	const char **headers;
+	size_t nheaders;
+	regex_t body_re, log_re;
+	bool body_re_ok, log_re_ok;
+	off_t log_off;
+	bool log_seen;
+	char *log_seen_line;
+	struct fr_buf log_partial;
+	const char *log_path;
+	char *log_own; /* log_path when we made it */
+	char **argv;
+};
+
+struct probe {
+	struct run *r;
+	const struct fr_probe *p;
+	struct checker ck;
+	struct fr_timer tick;
+	uint64_t next_at;
+	int series;
+	int state; /* -1 unknown, 0 red, 1 ok */
+};
+
+/* An HTTP request of the load or of a timeline step. */
+struct req {
+	struct run *r;
+	int series;
+	const struct fr_http *h;
+	const char **headers;
+	size_t nheaders;
+	regex_t *body_re;
+	uint64_t timeout;
+	struct step_state *st; /* timeline requests */
+};
+
+struct step_state {
+	struct run *r;
+	size_t idx;        /* into tl entries */
+	const struct fr_step *step;
+	unsigned sent, done;
+	struct fr_child child;
+	struct fr_timer tmo;
+	bool running, timed_out;
+	const char **headers;
+	size_t nheaders;
+	regex_t body_re;
+	bool body_re_ok;
+	struct fr_mysql_op *my;
+};
+
+struct target {
+	struct fr_child child;
+	int out_r, out_w, log_fd;
+	pid_t pid; /* of the current or last start */
+	struct fr_watch out_watch;
+	char *tail[TAIL_LINES];
+	size_t ntail, tail_head;
+	struct fr_buf partial;
+	bool running, ready, stopping, restart_after_stop, gave_up;
+	unsigned attempt, starts, restarts, exits;
+	struct fr_timer restart_timer, grace_timer;
+	char **argv;
+	const char **env;
+	size_t nenv;
+	const char *cwd;
+	const char *shim;
+};
+
+struct run {
+	struct fr_scenario *s;
+	const struct fr_run_opts *o;
+	struct fr_loop *loop;
+	struct fr_http_client *http;
+	enum phase phase;
+	enum fr_verdict_kind verdict;
+	char error[8192];
+	bool interrupted;
+	int signals;
+
+	char run_dir[PATH_MAX];
+	char ctl_path[PATH_MAX + 16];
+	bool have_run_dir;
+	struct fr_ctl *ctl;
+	uint64_t seed;
+	unsigned *ports;
+	struct fr_mariadb **dbs;
+
+	uint64_t run_start, t0;
+	double invoked_wall, t0_wall;
+	int64_t end_rel;
+
+	struct target tg;
+	struct checker ready_ck;
+	struct fr_timer ready_tick, ready_deadline;
+	bool ready_polling;
+	char ready_last[200];
+
+	struct probe *probes;
+	struct fr_series *series;
+	size_t nseries;
+
+	/* load */
+	struct req load_req;
+	struct fr_timer load_tick;
+	uint64_t load_next;
+	uint64_t load_period;
+	regex_t load_re;
+	bool load_re_ok;
+	unsigned load_inflight;
+
+	/* timeline */
+	size_t next_step;
+	struct fr_timer step_timer, end_timer, drain_timer, poll_timer;
+	struct step_state *steps;
+	unsigned step_busy;
+
+	/* faults */
+	int *slot;
+	bool *armed;
+	struct fr_fault_facts *ff;
+	char (*specs)[512];
+
+	/* record */
+	struct fr_lc_event *lc;
+	size_t nlc, caplc;
+	struct fr_tl_entry *tl;
+	size_t ntl, captl;
+	struct fr_inj_event *inj;
+	size_t ninj, capinj;
+	uint64_t ev_next, ev_dropped;
+
+	/* progress */
+	bool status_shown;
+	uint64_t last_status;
+	struct fr_watch sig_watch;
+};
+
+/* events.c: time and the recording */
+int64_t run_rel(struct run *r, uint64_t mono);
+int64_t run_rel_now(struct run *r);
+struct fr_lc_event *run_lc_add(struct run *r, const char *event, int pid);
+size_t run_tl_add(struct run *r, const struct fr_step *st, const char *detail);
+void run_tl_detail(struct run *r, size_t idx, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+unsigned run_read_events(struct run *r);
+void run_read_fault_counters(struct run *r);
+const char *run_unprefix(const char *err);
+
+/* progress.c */
+void run_say(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void run_status_clear(struct run *r);
+void run_status_draw(struct run *r);
+
+/* checks.c */
+bool run_status_ok(const struct fr_status_set *st, long status);
+const char *run_http_method(const struct fr_http *h);
+char **run_argv(const struct fr_cmd *cmd);
+const char **run_headers(const struct fr_http *h, size_t *n);
+void run_headers_free(const char **v, size_t n);
+void run_checker_init(struct run *r, struct checker *ck, const struct fr_check *c,
+		      uint64_t timeout, check_done_fn done, void *owner);
+void run_checker_finish(struct checker *ck);
+void run_check_sample(struct checker *ck);
+void run_check_cancel_all(struct checker *ck);
+char *run_check_what(const struct fr_check *c);
+void run_probes_init(struct run *r);
+void run_probes_start(struct run *r, uint64_t now);
+
+/* timeline.c */
+void run_timeline_init(struct run *r);
+void run_load_init(struct run *r);
+void run_timeline_pause(struct run *r);
+void run_timeline_start(struct run *r, uint64_t now);
+void run_timeline_stop(struct run *r);
+void run_timeline_finish(struct run *r);
+void run_fault_set(struct run *r, int f, bool armed);
+
+/* target.c */
+void run_target_init(struct run *r);
+int run_target_setup(struct run *r);
+void run_target_start(struct run *r, bool restart);
+void run_target_stop(struct run *r, uint64_t grace_ns);
+void run_target_finish(struct run *r);
+void run_ready_start(struct run *r);
+void run_ready_stop(struct run *r);
+void run_ready_init(struct run *r);
+void run_target_take_tail(struct run *r, char ***out, size_t *n);
+void run_tail_text(struct target *tg, char *buf, size_t len, size_t lines);
+
+/* setup.c */
+int run_setup(struct run *r);
+void run_series_init(struct run *r);
+const char *run_service_value(void *opaque, const char *svc, const char *field);
+int run_mysql_params(struct run *r, const struct fr_mysql_conn *c,
+		     struct fr_mysql_params *p);
+void run_stop_services(struct run *r);
+
+/* run.c: the phases */
+void run_error(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void run_on_ready(struct run *r);
+void run_begin_drain(struct run *r);
+void run_begin_stop(struct run *r);
+void run_maybe_drained(struct run *r);
+void run_teardown_continue(struct run *r);
+
+#endif /* FAULTRUN_RUN_INTERNAL_H */

@@ -1,0 +1,342 @@
+/*
+ * faultrun — everything before the target starts: the run directory and
+ * its control block, the seed, free ports, services (an embedded MariaDB),
+ * the scenario's placeholders, the faults and the series; and where a
+ * service or a MySQL check connects.
+ */
+#define _GNU_SOURCE
+#include "run/run_internal.h"
+#include "io/launch.h"
+#include "util/xalloc.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int free_port(unsigned *out, const unsigned *taken, size_t ntaken)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t len = sizeof(a);
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		    getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		close(fd);
+		unsigned p = ntohs(a.sin_port);
+		bool dup = false;
+		for (size_t i = 0; i < ntaken; i++)
+			dup |= taken[i] == p;
+		if (!dup) {
+			*out = p;
+			return 0;
+		}
+	}
+	return -EADDRINUSE;
+}
+
+const char *run_service_value(void *opaque, const char *svc,
+				 const char *field)
+{
+	struct run *r = opaque;
+	static __thread char num[16];
+
+	for (size_t i = 0; i < r->s->nservices; i++) {
+		const struct fr_service *sv = &r->s->services[i];
+		if (strcmp(sv->name, svc))
+			continue;
+		if (sv->external) {
+			const struct fr_str *f = !strcmp(field, "host") ? &sv->host :
+				!strcmp(field, "port") ? &sv->port :
+				!strcmp(field, "socket") ? &sv->socket :
+				!strcmp(field, "user") || !strcmp(field, "admin_user") ?
+					&sv->user :
+				!strcmp(field, "password") || !strcmp(field, "admin_password") ?
+					&sv->password :
+				!strcmp(field, "database") ? &sv->database : NULL;
+			if (f && f->raw)
+				return f->val;
+			if (!strcmp(field, "port") && sv->host.raw)
+				return "3306";
+			return NULL;
+		}
+		struct fr_mariadb *db = r->dbs ? r->dbs[i] : NULL;
+		if (!db)
+			return NULL;
+		if (!strcmp(field, "host"))
+			return fr_mariadb_host(db);
+		if (!strcmp(field, "port")) {
+			snprintf(num, sizeof(num), "%u", fr_mariadb_port(db));
+			return num;
+		}
+		if (!strcmp(field, "socket"))
+			return fr_mariadb_socket(db);
+		if (!strcmp(field, "user"))
+			return fr_mariadb_user(db);
+		if (!strcmp(field, "password"))
+			return fr_mariadb_password(db);
+		if (!strcmp(field, "database"))
+			return fr_mariadb_database(db);
+		if (!strcmp(field, "admin_user"))
+			return fr_mariadb_admin_user(db);
+		if (!strcmp(field, "admin_password"))
+			return fr_mariadb_admin_password(db);
+	}
+	return NULL;
+}
+
+/* Where a mysql probe/action connects: its service, overridden by fields. */
+int run_mysql_params(struct run *r, const struct fr_mysql_conn *c,
+			struct fr_mysql_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (c->service) {
+		p->host = run_service_value(r, c->service, "host");
+		const char *port = run_service_value(r, c->service, "port");
+		p->port = port ? (unsigned)atoi(port) : 0;
+		p->socket = run_service_value(r, c->service, "socket");
+		p->user = run_service_value(r, c->service, c->admin ? "admin_user" : "user");
+		p->password = run_service_value(r, c->service,
+					    c->admin ? "admin_password" : "password");
+		p->database = run_service_value(r, c->service, "database");
+		p->target_user = run_service_value(r, c->service, "user");
+		/* the embedded server: prefer TCP, as a target would */
+		if (p->host)
+			p->socket = NULL;
+	}
+	if (c->host.raw) {
+		p->host = c->host.val;
+		p->socket = NULL;
+	}
+	if (c->port.raw)
+		p->port = (unsigned)atoi(c->port.val);
+	if (c->socket.raw) {
+		p->socket = c->socket.val;
+		p->host = NULL;
+	}
+	if (c->user.raw)
+		p->user = c->user.val;
+	if (c->password.raw)
+		p->password = c->password.val;
+	if (c->database.raw)
+		p->database = c->database.val;
+	if (!p->target_user)
+		p->target_user = p->user;
+	p->connect_timeout_ms = (unsigned)(c->connect_timeout_ns / 1000000);
+	p->read_timeout_ms = (unsigned)(c->read_timeout_ns / 1000000);
+	p->write_timeout_ms = (unsigned)(c->write_timeout_ns / 1000000);
+	return p->host || p->socket ? 0 : -EINVAL;
+}
+
+/* The run directory, named after the scenario, and its control block's path. */
+static int make_run_dir(struct run *r)
+{
+	char tag[41];
+	size_t k = 0;
+	int ret;
+
+	/* the name is free text; the directory's tag is not */
+	for (const char *p = r->s->name; *p && k < sizeof(tag) - 1; p++)
+		tag[k++] = (isalnum((unsigned char)*p) || *p == '-' || *p == '_' ||
+			    *p == '.') ? *p : '_';
+	tag[k] = 0;
+	if (!k || tag[0] == '.')
+		snprintf(tag, sizeof(tag), "run");
+	ret = fr_rundir_create(tag, r->run_dir, sizeof(r->run_dir));
+	if (ret < 0) {
+		snprintf(r->error, sizeof(r->error), "cannot create a run directory: %s",
+			 strerror(-ret));
+		return -1;
+	}
+	r->have_run_dir = true;
+	snprintf(r->ctl_path, sizeof(r->ctl_path), "%s/ctl", r->run_dir);
+	fr_sentinel_run(r->ctl_path, true);
+	/* orphans of the run are adopted by us, not init (fr_kill_adopted) */
+	fr_subreaper_start();
+	return 0;
+}
+
+static void pick_seed(struct run *r)
+{
+	if (r->s->seed_set) {
+		r->seed = r->s->seed;
+		return;
+	}
+	if (getrandom(&r->seed, sizeof(r->seed), 0) != sizeof(r->seed))
+		r->seed = fr_now_ns() ^ ((uint64_t)getpid() << 32);
+	/* exact in a JSON number (2^53) */
+	r->seed &= (1ull << 53) - 1;
+}
+
+static int pick_ports(struct run *r)
+{
+	r->ports = fr_xcalloc(r->s->nports + 1, sizeof(unsigned));
+	for (size_t i = 0; i < r->s->nports; i++) {
+		int ret = free_port(&r->ports[i], r->ports, i);
+
+		if (ret < 0) {
+			snprintf(r->error, sizeof(r->error),
+				 "cannot find a free loopback port: %s", strerror(-ret));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The services the run provides itself (an embedded MariaDB each). */
+static int start_services(struct run *r)
+{
+	const struct fr_scenario *s = r->s;
+	char err[1024];
+
+	r->dbs = fr_xcalloc(s->nservices + 1, sizeof(*r->dbs));
+	for (size_t i = 0; i < s->nservices; i++) {
+		if (s->services[i].external)
+			continue;
+		run_say(r, "starting %s (%s)", s->services[i].name, "mariadb");
+		if (fr_mariadb_start(r->run_dir, &r->dbs[i], err, sizeof(err)) < 0) {
+			snprintf(r->error, sizeof(r->error), "service '%s': %s",
+				 s->services[i].name, run_unprefix(err));
+			return -1;
+		}
+		fr_sentinel_group(fr_mariadb_pid(r->dbs[i]), true);
+		run_say(r, "%s is up on port %u (%.2fs%s)", s->services[i].name,
+			fr_mariadb_port(r->dbs[i]), fr_mariadb_start_seconds(r->dbs[i]),
+			fr_mariadb_cache_was_cold(r->dbs[i]) ? ", first run: data "
+			"directory initialised" : "");
+	}
+	return 0;
+}
+
+/* The control block, with every fault published (disarmed). */
+static int publish_faults(struct run *r)
+{
+	const struct fr_scenario *s = r->s;
+	int ret = fr_ctl_create(r->ctl_path, r->seed, &r->ctl);
+
+	if (ret < 0) {
+		snprintf(r->error, sizeof(r->error), "cannot create '%s': %s",
+			 r->ctl_path, strerror(-ret));
+		return -1;
+	}
+	r->slot = fr_xcalloc(s->nfaults + 1, sizeof(int));
+	r->armed = fr_xcalloc(s->nfaults + 1, sizeof(bool));
+	r->ff = fr_xcalloc(s->nfaults + 1, sizeof(*r->ff));
+	r->specs = fr_xcalloc(s->nfaults + 1, sizeof(*r->specs));
+	for (size_t i = 0; i < s->nfaults; i++) {
+		fr_rule_format(&s->faults[i].rule, r->specs[i], sizeof(r->specs[i]));
+		r->slot[i] = fr_ctl_add(r->ctl, &s->faults[i].rule, false);
+		if (r->slot[i] < 0) {
+			snprintf(r->error, sizeof(r->error), "cannot publish fault '%s': %s",
+				 s->faults[i].name, strerror(-r->slot[i]));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Everything before the target starts. Returns 0, or -1 with r->error set
+ * (the run could not happen).
+ */
+int run_setup(struct run *r)
+{
+	char err[1024];
+
+	if (make_run_dir(r) < 0)
+		return -1;
+	pick_seed(r);
+	if (pick_ports(r) < 0 || start_services(r) < 0)
+		return -1;
+	struct fr_runctx ctx = {
+		.run_dir = r->run_dir,
+		.ports = r->ports,
+		.service = run_service_value,
+		.opaque = r,
+	};
+	if (fr_scenario_instantiate(r->s, &ctx, err, sizeof(err)) < 0) {
+		snprintf(r->error, sizeof(r->error), "%s", err);
+		return -1;
+	}
+	if (publish_faults(r) < 0)
+		return -1;
+	return run_target_setup(r);
+}
+
+static const char *series_kind(const struct fr_scenario *s,
+			       const struct fr_series_def *d)
+{
+	if (d->kind == FR_SERIES_LOAD)
+		return "load";
+	if (d->kind == FR_SERIES_REQUEST)
+		return "request";
+	return fr_check_kind_name(s->probes[d->index].check.kind);
+}
+
+/* What a series measures, for humans (malloc'd). */
+static char *series_what(const struct fr_scenario *s, const struct fr_series_def *d)
+{
+	if (d->kind == FR_SERIES_LOAD)
+		return fr_xasprintf("%s %s at %g/s", run_http_method(&s->load.http),
+				    s->load.http.url.val, s->load.rate);
+	if (d->kind == FR_SERIES_PROBE)
+		return run_check_what(&s->probes[d->index].check);
+	for (size_t i = 0; i < s->nsteps; i++)
+		if (s->steps[i].kind == FR_STEP_REQUEST &&
+		    s->steps[i].req.series == fr_scenario_series(s, d->name))
+			return fr_xasprintf("%s %s", run_http_method(&s->steps[i].req.http),
+					    s->steps[i].req.http.url.val);
+	return fr_xstrdup("requests");
+}
+
+/* The series of the probes, the load and the timeline's requests. */
+void run_series_init(struct run *r)
+{
+	const struct fr_scenario *s = r->s;
+
+	for (size_t i = 0; i < s->nseries; i++) {
+		const struct fr_series_def *d = &s->series[i];
+		const struct fr_probe *p = d->kind == FR_SERIES_PROBE ?
+					   &s->probes[d->index] : NULL;
+		uint64_t interval = p ? p->interval_ns :
+			d->kind == FR_SERIES_LOAD ? (uint64_t)(1e9 / s->load.rate) : 0;
+		uint64_t timeout = p ? p->timeout_ns :
+			d->kind == FR_SERIES_LOAD ? s->load.timeout_ns : 0;
+
+		if (d->kind == FR_SERIES_REQUEST)
+			for (size_t k = 0; k < s->nsteps; k++)
+				if (s->steps[k].kind == FR_STEP_REQUEST &&
+				    s->steps[k].req.series == (int)i)
+					timeout = s->steps[k].req.timeout_ns;
+		/* the series keeps "what" in the scenario's arena */
+		char *what = series_what(s, d);
+		fr_series_init(&r->series[i], d->name, series_kind(s, d),
+			       fr_arena_strdup(s->arena, what), interval, timeout,
+			       p ? &p->lb : NULL);
+		free(what);
+	}
+}
+
+void run_stop_services(struct run *r)
+{
+	for (size_t i = 0; r->dbs && i < r->s->nservices; i++)
+		if (r->dbs[i]) {
+			pid_t pg = fr_mariadb_pid(r->dbs[i]);
+			fr_mariadb_stop(r->dbs[i]);
+			fr_sentinel_group(pg, false);
+			r->dbs[i] = NULL;
+		}
+}

@@ -1,0 +1,445 @@
+/*
+ * faultrun — the target: started under the shim, its output kept (a tail
+ * for the reports, all of it in target.log), its exits answered by the
+ * restart policy, and its readiness polled after every start.
+ */
+#define _GNU_SOURCE
+#include "run/run_internal.h"
+#include "io/launch.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void tail_add(struct target *tg, const char *line)
+{
+	size_t i = (tg->tail_head + tg->ntail) % TAIL_LINES;
+
+	if (tg->ntail == TAIL_LINES) {
+		free(tg->tail[tg->tail_head]);
+		tg->tail[tg->tail_head] = NULL;
+		i = tg->tail_head;
+		tg->tail_head = (tg->tail_head + 1) % TAIL_LINES;
+	} else {
+		tg->ntail++;
+	}
+	tg->tail[i] = fr_xstrdup(line);
+	if (strlen(tg->tail[i]) > 300)
+		tg->tail[i][300] = 0;
+}
+
+static void target_output(struct fr_watch *w, uint32_t events)
+{
+	struct run *r = w->arg;
+	struct target *tg = &r->tg;
+	char buf[16384];
+	ssize_t n;
+
+	(void)events;
+	while ((n = read(tg->out_r, buf, sizeof(buf))) > 0) {
+		if (tg->log_fd >= 0 && write(tg->log_fd, buf, (size_t)n) < 0) {
+			close(tg->log_fd); /* the run directory's disk is full */
+			tg->log_fd = -1;
+		}
+		fr_buf_add(&tg->partial, buf, (size_t)n);
+		char *line = tg->partial.p, *nl;
+		while ((nl = memchr(line, '\n', tg->partial.len -
+						    (size_t)(line - tg->partial.p)))) {
+			*nl = 0;
+			tail_add(tg, line);
+			if (r->o->verbosity >= 2)
+				run_say(r, "target: %s", line);
+			line = nl + 1;
+		}
+		size_t rest = tg->partial.len - (size_t)(line - tg->partial.p);
+		if (rest > 4096) { /* a very long line: cut it */
+			tg->partial.p[4096] = 0;
+			tail_add(tg, line);
+			rest = 0;
+		}
+		memmove(tg->partial.p, line, rest);
+		tg->partial.len = rest;
+		tg->partial.p[rest] = 0;
+	}
+}
+
+/* The last lines of the target's output, for error messages. */
+void run_tail_text(struct target *tg, char *buf, size_t len, size_t lines)
+{
+	size_t off = 0, first = tg->ntail > lines ? tg->ntail - lines : 0;
+
+	buf[0] = 0;
+	for (size_t k = first; k < tg->ntail && off < len; k++) {
+		const char *l = tg->tail[(tg->tail_head + k) % TAIL_LINES];
+		off += (size_t)snprintf(buf + off, len - off, "\n    | %s", l);
+	}
+}
+
+static void target_restart_tick(struct fr_timer *t)
+{
+	struct run *r = t->arg;
+
+	if (r->phase == PH_RUNNING)
+		run_target_start(r, true);
+}
+
+static void target_grace_tick(struct fr_timer *t)
+{
+	struct run *r = t->arg;
+	struct target *tg = &r->tg;
+
+	if (!tg->running)
+		return;
+	struct fr_lc_event *e = run_lc_add(r, "stop", tg->child.pid);
+	e->signo = SIGKILL;
+	run_say(r, "the target did not stop within its grace period: SIGKILL");
+	fr_child_killpg(&tg->child, SIGKILL);
+}
+
+/* An unexpected exit while running: the restart policy decides. */
+static void restart_policy(struct run *r, int status)
+{
+	const struct fr_target *t = &r->s->target;
+	struct target *tg = &r->tg;
+	bool failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+
+	if (t->restart == FR_RESTART_NEVER ||
+	    (t->restart == FR_RESTART_ON_FAILURE && !failed))
+		return;
+	if (t->restart_limit && tg->restarts >= t->restart_limit) {
+		tg->gave_up = true;
+		run_lc_add(r, "give-up", 0);
+		run_say(r, "restart limit (%u) reached: the target stays down",
+			t->restart_limit);
+		return;
+	}
+	uint64_t delay = t->backoff_ns;
+	for (unsigned k = 0; k < tg->restarts && delay < t->max_backoff_ns; k++)
+		delay *= 2;
+	if (delay > t->max_backoff_ns)
+		delay = t->max_backoff_ns;
+	fr_timer_start(r->loop, &tg->restart_timer, fr_loop_now(r->loop) + delay);
+}
+
+static void target_exited(struct fr_child *c, int status)
+{
+	struct run *r = c->arg;
+	struct target *tg = &r->tg;
+	struct fr_lc_event *e = run_lc_add(r, "exit", 0);
+	bool expected = tg->stopping;
+	char tail[2048];
+
+	e->pid = (int)tg->pid;
+	if (WIFEXITED(status))
+		e->status = WEXITSTATUS(status);
+	else
+		e->signo = WTERMSIG(status);
+	e->expected = expected;
+	tg->running = false;
+	tg->ready = false;
+	tg->stopping = false;
+	fr_timer_stop(r->loop, &tg->grace_timer);
+	target_output(&tg->out_watch, 0);
+
+	char how[64];
+	if (WIFEXITED(status))
+		snprintf(how, sizeof(how), "status %d", WEXITSTATUS(status));
+	else
+		snprintf(how, sizeof(how), "%s", fr_signal_name(WTERMSIG(status)));
+
+	if (r->phase == PH_STARTING) {
+		run_tail_text(tg, tail, sizeof(tail), 10);
+		run_error(r, "the target exited (%s) before it was ready%s%s", how,
+			  tail[0] ? "; its last output:" : "", tail);
+		return;
+	}
+	if (r->phase >= PH_STOPPING) {
+		run_teardown_continue(r);
+		return;
+	}
+	if (expected) {
+		run_say(r, "the target stopped (%s)", how);
+		if (tg->restart_after_stop) {
+			tg->restart_after_stop = false;
+			run_target_start(r, false);
+		}
+		return;
+	}
+	tg->exits++;
+	run_say(r, "the target exited (%s)", how);
+	restart_policy(r, status);
+}
+
+void run_target_start(struct run *r, bool restart)
+{
+	struct target *tg = &r->tg;
+	char err[512];
+
+	struct fr_spawn sp = {
+		.argv = tg->argv,
+		.env = tg->env,
+		.nenv = tg->nenv,
+		.cwd = tg->cwd,
+		.out_fd = tg->out_w,
+		.shim = tg->shim,
+		.ctl_path = r->ctl_path,
+		.seed = r->seed,
+	};
+	if (fr_child_spawn(r->loop, &tg->child, &sp, target_exited, r, err,
+			   sizeof(err)) < 0) {
+		if (r->phase <= PH_STARTING) {
+			run_error(r, "%s", run_unprefix(err));
+		} else {
+			run_lc_add(r, "not-ready", 0)->detail = fr_xstrdup(run_unprefix(err));
+			run_say(r, "%s", run_unprefix(err));
+		}
+		return;
+	}
+	tg->running = true;
+	tg->ready = false;
+	tg->pid = tg->child.pid;
+	if (restart)
+		tg->restarts++;
+	struct fr_lc_event *e = run_lc_add(r, "start", tg->child.pid);
+	e->attempt = (int)tg->starts;
+	tg->starts++;
+	if (tg->starts > 1)
+		run_say(r, "the target %s (pid %d)", restart ? "restarted" : "started again",
+		    (int)tg->child.pid);
+	if (r->phase == PH_RUNNING) {
+		if (r->s->target.ready.present) {
+			run_ready_start(r);
+		} else {
+			/* without a readiness check, started is ready */
+			tg->ready = true;
+			run_lc_add(r, "ready", tg->child.pid);
+		}
+	}
+}
+
+static void ready_done(struct checker *ck, const struct fr_sample *smp,
+		       const char *detail)
+{
+	struct run *r = ck->r;
+
+	snprintf(r->ready_last, sizeof(r->ready_last), "%s", detail ? detail : "");
+	if (!r->ready_polling || !smp->ok || !r->tg.running)
+		return;
+	r->ready_polling = false;
+	fr_timer_stop(r->loop, &r->ready_tick);
+	fr_timer_stop(r->loop, &r->ready_deadline);
+	r->tg.ready = true;
+	run_lc_add(r, "ready", r->tg.child.pid);
+	if (r->phase == PH_STARTING)
+		run_on_ready(r);
+	else
+		run_say(r, "the target is ready again");
+	run_check_cancel_all(ck);
+}
+
+static void ready_tick(struct fr_timer *t)
+{
+	struct run *r = t->arg;
+
+	if (!r->ready_polling)
+		return;
+	if (!r->ready_ck.n)
+		run_check_sample(&r->ready_ck);
+	if (r->ready_polling)
+		fr_timer_start(r->loop, &r->ready_tick,
+			       fr_loop_now(r->loop) + r->s->target.ready.interval_ns);
+}
+
+static void ready_deadline(struct fr_timer *t)
+{
+	struct run *r = t->arg;
+	char d[32], tail[2048];
+
+	if (!r->ready_polling)
+		return;
+	r->ready_polling = false;
+	fr_timer_stop(r->loop, &r->ready_tick);
+	run_check_cancel_all(&r->ready_ck);
+	fr_fmt_duration(d, sizeof(d), r->s->target.ready.deadline_ns);
+	if (r->phase == PH_STARTING) {
+		run_tail_text(&r->tg, tail, sizeof(tail), 10);
+		run_error(r, "the target was not ready within %s (last check: %s)%s%s",
+			  d, r->ready_last[0] ? r->ready_last : "none finished",
+			  tail[0] ? "; its last output:" : "", tail);
+	} else {
+		struct fr_lc_event *e = run_lc_add(r, "not-ready", r->tg.child.pid);
+		char buf[300];
+		snprintf(buf, sizeof(buf), "not ready within %s: %s", d, r->ready_last);
+		e->detail = fr_xstrdup(buf);
+		run_say(r, "the restarted target was not ready within %s", d);
+	}
+}
+
+void run_ready_start(struct run *r)
+{
+	struct checker *ck = &r->ready_ck;
+
+	r->ready_polling = true;
+	r->ready_last[0] = 0;
+	run_check_cancel_all(ck);
+	if (ck->c->kind == FR_CHECK_LOG && r->phase != PH_STARTING) {
+		/* a restart: only what the new process writes counts */
+		struct stat st;
+		ck->log_seen = false;
+		ck->log_partial.len = 0;
+		if (stat(ck->log_path, &st) == 0)
+			ck->log_off = st.st_size;
+	}
+	fr_timer_start(r->loop, &r->ready_tick, fr_loop_now(r->loop));
+	fr_timer_start(r->loop, &r->ready_deadline,
+		       fr_loop_now(r->loop) + r->s->target.ready.deadline_ns);
+}
+
+/* Stop signal now, SIGKILL of its group after grace_ns (target_grace_tick). */
+void run_target_stop(struct run *r, uint64_t grace_ns)
+{
+	struct target *tg = &r->tg;
+
+	tg->stopping = true;
+	run_lc_add(r, "stop", tg->child.pid)->signo = r->s->target.stop_signal;
+	kill(tg->child.pid, r->s->target.stop_signal);
+	fr_timer_start(r->loop, &tg->grace_timer, fr_loop_now(r->loop) + grace_ns);
+}
+
+/* Stop polling readiness (draining: the target no longer needs to be ready). */
+void run_ready_stop(struct run *r)
+{
+	r->ready_polling = false;
+	fr_timer_stop(r->loop, &r->ready_tick);
+	fr_timer_stop(r->loop, &r->ready_deadline);
+	run_check_cancel_all(&r->ready_ck);
+}
+
+void run_ready_init(struct run *r)
+{
+	const struct fr_target *t = &r->s->target;
+
+	if (t->ready.present)
+		run_checker_init(r, &r->ready_ck, &t->ready.check, t->ready.timeout_ns,
+				 ready_done, r);
+}
+
+void run_target_init(struct run *r)
+{
+	r->tg.out_r = r->tg.out_w = r->tg.log_fd = -1;
+	fr_timer_init(&r->tg.restart_timer, target_restart_tick, r);
+	fr_timer_init(&r->tg.grace_timer, target_grace_tick, r);
+	fr_timer_init(&r->ready_tick, ready_tick, r);
+	fr_timer_init(&r->ready_deadline, ready_deadline, r);
+}
+
+/* The target's command, environment and directory. */
+static void target_command(struct run *r)
+{
+	const struct fr_target *t = &r->s->target;
+	struct target *tg = &r->tg;
+
+	tg->argv = run_argv(&t->command);
+	tg->nenv = t->nenv + 1;
+	tg->env = fr_xcalloc(tg->nenv + 1, sizeof(char *));
+	for (size_t i = 0; i < t->nenv; i++)
+		tg->env[i] = fr_xasprintf("%s=%s", t->env[i].key, t->env[i].value.val);
+	tg->env[t->nenv] = fr_xasprintf("FAULTRUN_RUN_DIR=%s", r->run_dir);
+	tg->cwd = t->cwd.raw ? t->cwd.val : r->run_dir;
+}
+
+/* The shim is there, and the target's program can be preloaded. */
+static int target_check_shim(struct run *r)
+{
+	struct target *tg = &r->tg;
+	char resolved[PATH_MAX], err[1024];
+	const char *shim = fr_shim_path();
+
+	if (!shim || access(shim, R_OK) < 0) {
+		snprintf(r->error, sizeof(r->error),
+			 "the shim '%s' is missing (build it, or point "
+			 "FAULTRUN_SHIM at libfaultshim.so)", shim ? shim : "?");
+		return -1;
+	}
+	tg->shim = shim;
+	if (fr_launch_check(tg->argv[0], resolved, sizeof(resolved), err, sizeof(err)) < 0) {
+		snprintf(r->error, sizeof(r->error), "%s", run_unprefix(err));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Everything the target needs before it starts: its command, the shim,
+ * the pipe its output comes through and target.log. Returns 0, or -1
+ * with r->error set.
+ */
+int run_target_setup(struct run *r)
+{
+	struct target *tg = &r->tg;
+	char path[PATH_MAX + 16];
+	int fds[2];
+
+	target_command(r);
+	if (r->s->target.shim && target_check_shim(r) < 0)
+		return -1;
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		snprintf(r->error, sizeof(r->error), "pipe: %s", strerror(errno));
+		return -1;
+	}
+	tg->out_r = fds[0];
+	tg->out_w = fds[1];
+	fcntl(tg->out_r, F_SETFL, O_NONBLOCK);
+	snprintf(path, sizeof(path), "%s/target.log", r->run_dir);
+	tg->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	fr_watch_init(&tg->out_watch, target_output, r);
+	fr_watch_start(r->loop, &tg->out_watch, tg->out_r, EPOLLIN);
+	return 0;
+}
+
+/* Hand the output's tail over (oldest first): *out is malloc'd. */
+void run_target_take_tail(struct run *r, char ***out, size_t *n)
+{
+	struct target *tg = &r->tg;
+
+	*out = fr_xcalloc(TAIL_LINES, sizeof(char *));
+	for (size_t k = 0; k < tg->ntail; k++) {
+		size_t i = (tg->tail_head + k) % TAIL_LINES;
+
+		(*out)[k] = tg->tail[i];
+		tg->tail[i] = NULL;
+	}
+	*n = tg->ntail;
+	tg->ntail = 0;
+}
+
+void run_target_finish(struct run *r)
+{
+	struct target *tg = &r->tg;
+
+	if (tg->child.pid > 0)
+		fr_child_abandon(r->loop, &tg->child);
+	run_checker_finish(&r->ready_ck);
+	fr_watch_stop(r->loop, &tg->out_watch);
+	if (tg->out_r >= 0)
+		close(tg->out_r);
+	if (tg->out_w >= 0)
+		close(tg->out_w);
+	if (tg->log_fd >= 0)
+		close(tg->log_fd);
+	for (size_t i = 0; i < TAIL_LINES; i++)
+		free(tg->tail[i]);
+	fr_buf_free(&tg->partial);
+	free(tg->argv);
+	for (size_t i = 0; tg->env && i < tg->nenv; i++)
+		free((char *)tg->env[i]);
+	free(tg->env);
+}
