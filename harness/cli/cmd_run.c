@@ -629,7 +629,6 @@ static int write_outputs(const struct opts *o, struct job *jobs, int status, dou
 			status = status ? status : 3;
 		}
 	}
-#ifdef FR_HAVE_CMD_REPORT
 	if (o->html && journal) {
 		/* drawn from the journal in memory: no temporary file (report_html.h) */
 		struct fr_report_journal rj = { .name = o->json, .text = journal,
@@ -641,7 +640,6 @@ static int write_outputs(const struct opts *o, struct job *jobs, int status, dou
 			status = status ? status : 3;
 		}
 	}
-#endif
 	free(journal);
 	return status;
 }
@@ -659,14 +657,6 @@ int fr_cmd_run(int argc, char **argv)
 		free_opts(&o);
 		return status;
 	}
-#ifndef FR_HAVE_CMD_REPORT
-	if (o.html) {
-		fprintf(stderr, "faultrun: --html: this faultrun was built without "
-			"the report command\n");
-		free_opts(&o);
-		return 2;
-	}
-#endif
 	status = load_all(&o, &v);
 	if (status) {
 		destroy_all(v, o.nfiles);
