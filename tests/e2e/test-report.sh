@@ -98,5 +98,5 @@ expect_err "bad.json:3:2" "$pass" "$work/bad.json" --html "$work/x.html"
 # an output that cannot be written: a directory; no temporary file is left
 mkdir "$work/dir.html"
 expect_err "dir.html: Is a directory" "$pass" --html "$work/dir.html"
-[ -z "$(ls "$work" | grep '\.tmp$')" ] || fail "a temporary file was left behind"
+[ -z "$(ls "$work" | grep '\.tmp')" ] || fail "a temporary file was left behind"
 echo "ok: bad input refused"
