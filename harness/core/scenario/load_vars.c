@@ -53,7 +53,8 @@ static int parse_var_map(struct loader *L, yaml_node_t *v, struct fr_var *var)
 		return ret;
 	if (!(x = scn_get(L, v, "default")))
 		return scn_fail(L, v, "var '%s' has no 'default'", var->name);
-	if ((ret = scn_expand(L, x, true, &var->def)))
+	if ((ret = scn_want_scalar(L, x, "default")) ||
+	    (ret = scn_expand(L, x, true, &var->def)))
 		return ret;
 	if ((x = scn_get(L, v, "description")) &&
 	    (ret = scn_get_string(L, x, "description", &var->description)))
