@@ -76,15 +76,13 @@ char *fr_arena_strdup(struct fr_arena *a, const char *s)
 char *fr_arena_printf(struct fr_arena *a, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	char *tmp, *p;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	tmp = fr_xvasprintf(fmt, ap);
 	va_end(ap);
-	char *p = fr_arena_alloc(a, (size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	p = fr_arena_strdup(a, tmp);
+	free(tmp);
 	return p;
 }
 
