@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "scenario/load.h"
 #include "scenario/scn_internal.h"
+#include "util/err.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -294,7 +295,13 @@ int fr_scenario_load_string(const char *name, const char *text,
 			 out, err, errlen);
 }
 
-/* The whole file into *buf (malloc'd), at most MAX_FILE_SIZE bytes. */
+/*
+ * The whole file into *buf (malloc'd), at most MAX_FILE_SIZE bytes.
+ *
+ * The messages about the file itself keep the "faultrun:" that library
+ * messages otherwise leave to the CLI (which adds it only when missing):
+ * test-scenario checks them as they are, like the --set one (load_vars.c).
+ */
 static int read_file(int fd, const char *path, unsigned char **buf, size_t *len,
 		     char *err, size_t errlen)
 {
@@ -306,10 +313,8 @@ static int read_file(int fd, const char *path, unsigned char **buf, size_t *len,
 		ssize_t n = read(fd, *buf + *len, cap - *len);
 		if (n < 0) {
 			int ret = -errno;
-			/* the CLI prints library messages as they are when they
-			 * start with "faultrun:" (test-scenario checks this one) */
-			snprintf(err, errlen, "faultrun: '%s': %s", path,
-				 strerror(errno));
+			fr_set_err(err, errlen, "faultrun: '%s': %s", path,
+				   strerror(errno));
 			return ret;
 		}
 		if (n == 0)
@@ -317,7 +322,7 @@ static int read_file(int fd, const char *path, unsigned char **buf, size_t *len,
 		*len += (size_t)n;
 		if (*len == cap) {
 			if (cap >= MAX_FILE_SIZE) {
-				snprintf(err, errlen, "faultrun: '%s': too large", path);
+				fr_set_err(err, errlen, "faultrun: '%s': too large", path);
 				return -EFBIG;
 			}
 			cap *= 2;
@@ -337,7 +342,7 @@ int fr_scenario_load(const char *path, struct fr_override *ovr, size_t novr,
 	*out = NULL;
 	if (fd < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "faultrun: '%s': %s", path, strerror(errno));
+		fr_set_err(err, errlen, "faultrun: '%s': %s", path, strerror(errno));
 		return ret;
 	}
 	ret = read_file(fd, path, &buf, &len, err, errlen);

@@ -69,7 +69,7 @@ static bool ident_char(char c)
 	       (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-/* What one placeholder expands to, appended to out. */
+/* One scalar being expanded into out. */
 struct expansion {
 	struct loader *L;
 	struct fr_mark m;   /* where the placeholder starts */
@@ -188,7 +188,8 @@ int scn_expand(struct loader *L, yaml_node_t *n, bool runtime_ok,
 	int ret = 0;
 
 	while (!ret && fr_ph_next(&p, &t)) {
-		x.m = scalar_mark_at(L, n, (size_t)(t.text - in));
+		if (t.kind == FR_PH_PLACEHOLDER || t.kind == FR_PH_UNTERMINATED)
+			x.m = scalar_mark_at(L, n, (size_t)(t.text - in));
 		switch (t.kind) {
 		case FR_PH_TEXT:
 		case FR_PH_ESCAPE:
