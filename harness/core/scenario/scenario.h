@@ -210,7 +210,7 @@ enum fr_step_kind {
 	FR_STEP_COUNT
 };
 
-/* timeline `mysql:` actions (issue 5) */
+/* timeline `mysql:` actions */
 enum fr_mysql_action_kind {
 	FR_MYSQL_SQL,   /* run statements */
 	FR_MYSQL_HOLD,  /* hold N connections open for a duration */

@@ -1,11 +1,15 @@
 /*
  * Small helpers of the scenario model: the arena every scenario object is
- * allocated from, names of enums, signal names, duration formatting.
+ * allocated from, "FILE:LINE:COL: message" errors, names of enums, signal
+ * names, duration formatting.
  */
 #define _GNU_SOURCE
 #include "scenario/scenario.h"
+#include "scenario/scn_internal.h"
+#include "util/xalloc.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,20 +28,9 @@ struct fr_arena {
 	struct arena_block *head;
 };
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (!p) {
-		fputs("faultrun: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
 struct fr_arena *fr_arena_create(void)
 {
-	return xcalloc(1, sizeof(struct fr_arena));
+	return fr_xcalloc(1, sizeof(struct fr_arena));
 }
 
 void fr_arena_destroy(struct fr_arena *a)
@@ -61,7 +54,7 @@ void *fr_arena_alloc(struct fr_arena *a, size_t size)
 		size = align;
 	if (!b || b->size - b->used < size) {
 		size_t bsize = size > ARENA_BLOCK ? size : ARENA_BLOCK;
-		b = xcalloc(1, sizeof(*b) + bsize);
+		b = fr_xcalloc(1, sizeof(*b) + bsize);
 		b->size = bsize;
 		b->next = a->head;
 		a->head = b;
@@ -83,16 +76,28 @@ char *fr_arena_strdup(struct fr_arena *a, const char *s)
 char *fr_arena_printf(struct fr_arena *a, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	char *tmp, *p;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	tmp = fr_xvasprintf(fmt, ap);
 	va_end(ap);
-	char *p = fr_arena_alloc(a, (size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	p = fr_arena_strdup(a, tmp);
+	free(tmp);
 	return p;
+}
+
+int fr_errorf(char *err, size_t errlen, struct fr_mark m, const char *fmt, ...)
+{
+	va_list ap;
+	int off;
+
+	off = snprintf(err, errlen, "%s:%d:%d: ", m.file, m.line, m.col);
+	if (off < 0 || (size_t)off >= errlen)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(err + off, errlen - (size_t)off, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
 }
 
 static const char *const check_names[FR_CHECK_COUNT] = {

@@ -1,0 +1,212 @@
+/*
+ * Load-time placeholders: ${vars.X}, ${env.X} and ${scenario_dir} are
+ * replaced as a scalar is read; the per-run ones (${run_dir}, ${port.NAME},
+ * ${services.NAME.FIELD}) are kept for fr_scenario_instantiate() once
+ * their names are checked, and so is "$${" (unescaped at instantiation).
+ * The syntax is subst.c's tokenizer, the same the run-time expansion uses.
+ */
+#define _GNU_SOURCE
+#include "scenario/load.h"
+#include "scenario/scn_internal.h"
+#include "util/strbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Column of byte `off` of a scalar, for errors inside a string: exact for
+ * single-line plain and quoted scalars, else the scalar's start.
+ */
+static struct fr_mark scalar_mark_at(struct loader *L, yaml_node_t *n,
+				     size_t off)
+{
+	struct fr_mark m = scn_mark(L, n);
+
+	if (n->type != YAML_SCALAR_NODE ||
+	    n->start_mark.line != n->end_mark.line)
+		return m;
+	if (n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+	    n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+		m.col += 1;
+	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ||
+	    n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE)
+		m.col += (int)off;
+	else if (n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE &&
+		 !memchr(scn_scalar(n), '\\', off))
+		m.col += (int)off;
+	return m;
+}
+
+static const char *var_value(struct loader *L, const char *name, size_t len)
+{
+	for (size_t i = 0; i < L->s->nvars; i++)
+		if (L->s->vars[i].value && strlen(L->s->vars[i].name) == len &&
+		    strncmp(L->s->vars[i].name, name, len) == 0)
+			return L->s->vars[i].value;
+	return NULL;
+}
+
+static void add_port(struct fr_scenario *s, const char *name, size_t len)
+{
+	for (size_t i = 0; i < s->nports; i++)
+		if (strlen(s->ports[i]) == len && strncmp(s->ports[i], name, len) == 0)
+			return;
+	if (s->nports == s->capports) {
+		size_t cap = s->capports ? s->capports * 2 : 8;
+		const char **p = fr_arena_alloc(s->arena, cap * sizeof(*p));
+		if (s->nports)
+			memcpy(p, s->ports, s->nports * sizeof(*p));
+		s->ports = p;
+		s->capports = cap;
+	}
+	s->ports[s->nports++] = fr_arena_printf(s->arena, "%.*s", (int)len, name);
+}
+
+static bool ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+/* One scalar being expanded into out. */
+struct expansion {
+	struct loader *L;
+	struct fr_mark m;   /* where the placeholder starts */
+	bool runtime_ok;
+	struct fr_buf *out;
+};
+
+static int expand_var(struct expansion *x, const char *name, size_t len)
+{
+	struct loader *L = x->L;
+	const char *rep = var_value(L, name, len), *cands[64];
+	size_t nc = 0;
+	char want[128];
+
+	if (rep) {
+		fr_buf_puts(x->out, rep);
+		return 0;
+	}
+	snprintf(want, sizeof(want), "%.*s", (int)len, name);
+	for (size_t i = 0; i < L->s->nvars && nc < 64; i++)
+		if (L->s->vars[i].value)
+			cands[nc++] = L->s->vars[i].name;
+	return fr_errorf(L->err, L->errlen, x->m, "unknown var '%s'%s", want,
+			 scn_suggest(L, fr_nearest(want, cands, nc)));
+}
+
+static int expand_env(struct expansion *x, const struct fr_ph *t,
+		      const char *name, size_t len)
+{
+	char ename[128];
+	const char *rep;
+
+	snprintf(ename, sizeof(ename), "%.*s", (int)len, name);
+	rep = getenv(ename);
+	if (rep)
+		fr_buf_puts(x->out, rep);
+	else if (t->dflt)
+		fr_buf_add(x->out, t->dflt, t->dlen);
+	else
+		return fr_errorf(x->L->err, x->L->errlen, x->m,
+				 "environment variable '%s' is not set "
+				 "(give a default: ${env.%s:-VALUE})", ename, ename);
+	return 0;
+}
+
+/* A per-run placeholder stays as written, its name checked. */
+static int keep_per_run(struct expansion *x, const struct fr_ph *t,
+			enum fr_ph_ref ref, const char *arg, size_t alen)
+{
+	struct loader *L = x->L;
+
+	if (!x->runtime_ok)
+		return fr_errorf(L->err, L->errlen, x->m,
+				 "'${%.*s}' is only known when the run starts and "
+				 "cannot be used here", (int)t->nlen, t->name);
+	if (ref == FR_PH_PORT) {
+		for (size_t i = 0; i < alen; i++)
+			if (!ident_char(arg[i]))
+				return fr_errorf(L->err, L->errlen, x->m,
+						 "bad port name in '${%.*s}' (letters, "
+						 "digits, '-' and '_')", (int)t->nlen,
+						 t->name);
+		add_port(L->s, arg, alen);
+	}
+	/* services are checked once all are known (scn_check_service_refs) */
+	fr_buf_add(x->out, t->text, t->len);
+	return 0;
+}
+
+static int unknown_placeholder(struct expansion *x, const struct fr_ph *t)
+{
+	static const char *const known[] = {
+		"vars.", "env.", "port.", "run_dir", "services.", "scenario_dir",
+	};
+	char want[128];
+
+	snprintf(want, sizeof(want), "%.*s", (int)t->nlen, t->name);
+	return fr_errorf(x->L->err, x->L->errlen, x->m,
+			 "unknown placeholder '${%s}'%s (known: ${vars.NAME}, "
+			 "${env.NAME}, ${port.NAME}, ${run_dir}, ${scenario_dir}, "
+			 "${services.NAME.FIELD})", want,
+			 scn_suggest(x->L, fr_nearest(want, known, NKEYS(known))));
+}
+
+static int expand_placeholder(struct expansion *x, const struct fr_ph *t)
+{
+	const char *arg;
+	size_t alen;
+	enum fr_ph_ref ref = fr_ph_classify(t, &arg, &alen);
+
+	switch (ref) {
+	case FR_PH_VARS:
+		return expand_var(x, arg, alen);
+	case FR_PH_ENV:
+		return expand_env(x, t, arg, alen);
+	case FR_PH_SCENARIO_DIR:
+		fr_buf_puts(x->out, x->L->s->dir);
+		return 0;
+	case FR_PH_RUN_DIR:
+	case FR_PH_PORT:
+	case FR_PH_SERVICES:
+		return keep_per_run(x, t, ref, arg, alen);
+	case FR_PH_UNKNOWN:
+		break;
+	}
+	return unknown_placeholder(x, t);
+}
+
+int scn_expand(struct loader *L, yaml_node_t *n, bool runtime_ok,
+	       const char **out)
+{
+	const char *in = scn_scalar(n), *p = in;
+	struct fr_buf buf = { 0 };
+	struct expansion x = { L, { 0 }, runtime_ok, &buf };
+	struct fr_ph t;
+	int ret = 0;
+
+	while (!ret && fr_ph_next(&p, &t)) {
+		if (t.kind == FR_PH_PLACEHOLDER || t.kind == FR_PH_UNTERMINATED)
+			x.m = scalar_mark_at(L, n, (size_t)(t.text - in));
+		switch (t.kind) {
+		case FR_PH_TEXT:
+		case FR_PH_ESCAPE:
+			fr_buf_add(&buf, t.text, t.len);
+			break;
+		case FR_PH_PLACEHOLDER:
+			ret = expand_placeholder(&x, &t);
+			break;
+		case FR_PH_UNTERMINATED:
+			ret = fr_errorf(L->err, L->errlen, x.m,
+					"unterminated placeholder '%s' (missing '}')",
+					t.text);
+			break;
+		}
+	}
+	if (!ret)
+		*out = fr_arena_strdup(L->s->arena, buf.p ? buf.p : "");
+	fr_buf_free(&buf);
+	return ret;
+}

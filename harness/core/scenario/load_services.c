@@ -1,0 +1,186 @@
+/*
+ * The `services:` section (databases the target uses: an existing server,
+ * or one faultrun starts), and the check of every ${services.NAME.FIELD}
+ * once all services are known.
+ */
+#define _GNU_SOURCE
+#include "scenario/load.h"
+#include "scenario/scn_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* A service type: one row, the runner starting what it names. */
+static const struct service_type {
+	const char *name;
+	enum fr_service_type type;
+	bool alias; /* accepted, not listed in messages */
+} service_types[] = {
+	{ "mariadb", FR_SERVICE_MARIADB, false },
+	{ "mysql", FR_SERVICE_MARIADB, true },
+};
+
+static const char *const service_keys[] = {
+	"type", "host", "port", "socket", "user", "password", "database",
+};
+
+static int parse_type(struct loader *L, yaml_node_t *v, const char *what,
+		      struct fr_service *sv)
+{
+	const char *names[NKEYS(service_types)], *listed[NKEYS(service_types)];
+	size_t nlisted = 0;
+	char known[128];
+	yaml_node_t *x;
+	const char *type;
+	int ret;
+
+	for (size_t i = 0; i < NKEYS(service_types); i++) {
+		names[i] = service_types[i].name;
+		if (!service_types[i].alias)
+			listed[nlisted++] = service_types[i].name;
+	}
+	scn_join(known, sizeof(known), listed, nlisted, ", ");
+	if (!(x = scn_get(L, v, "type")))
+		return scn_fail(L, v, "%s has no 'type' (%s)", what, known);
+	if ((ret = scn_get_string(L, x, "type", &type)))
+		return ret;
+	for (size_t i = 0; i < NKEYS(service_types); i++)
+		if (strcmp(type, service_types[i].name) == 0) {
+			sv->type = service_types[i].type;
+			return 0;
+		}
+	return scn_fail(L, x, "unknown service type '%s'%s (known: %s)", type,
+			scn_suggest(L, fr_nearest(type, names, NKEYS(names))), known);
+}
+
+static int parse_service(struct loader *L, yaml_node_t *k, yaml_node_t *v,
+			 struct fr_service *sv)
+{
+	struct fr_str *strs[] = { &sv->host, &sv->port, &sv->socket,
+				  &sv->user, &sv->password, &sv->database };
+	char what[96];
+	int ret;
+
+	if ((ret = scn_get_name(L, k, "service name", &sv->name)))
+		return ret;
+	snprintf(what, sizeof(what), "service '%s'", sv->name);
+	sv->mark = scn_mark(L, k);
+	if ((ret = scn_want_map(L, v, what)) ||
+	    (ret = scn_check_keys(L, v, service_keys, NKEYS(service_keys), what)) ||
+	    (ret = parse_type(L, v, what, sv)))
+		return ret;
+	/* service_keys after "type", in the order of strs */
+	for (size_t j = 0; j < NKEYS(strs); j++)
+		if ((ret = scn_opt_fstr(L, v, service_keys[j + 1], strs[j])))
+			return ret;
+	sv->external = sv->host.raw || sv->socket.raw;
+	if (!sv->external && (sv->port.raw || sv->user.raw ||
+			      sv->password.raw || sv->database.raw))
+		return scn_fail(L, v, "%s: 'port', 'user', 'password' and 'database' "
+				"describe an existing server; give its 'host' or "
+				"'socket' too (or none of them for an embedded one)",
+				what);
+	return 0;
+}
+
+int scn_parse_services(struct loader *L, yaml_node_t *n)
+{
+	struct fr_scenario *s = L->s;
+	int ret;
+
+	if ((ret = scn_want_named(L, n, "services")))
+		return ret;
+	s->nservices = scn_map_len(n);
+	s->services = fr_arena_alloc(s->arena, (s->nservices + 1) *
+				     sizeof(*s->services));
+	for (size_t i = 0; i < s->nservices; i++)
+		if ((ret = parse_service(L, scn_pair_key(L, n, i),
+					 scn_pair_value(L, n, i), &s->services[i])))
+			return ret;
+	return 0;
+}
+
+/* ---- ${services.NAME.FIELD} ------------------------------------------------- */
+
+static bool has_service(const struct fr_scenario *s, const char *name)
+{
+	for (size_t j = 0; j < s->nservices; j++)
+		if (strcmp(s->services[j].name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * One ${services.NAME.FIELD} (the token t): the field is what follows
+ * the first '.' after NAME, up to ":-" or the end.
+ */
+static int check_ref(struct loader *L, const struct fr_str *str,
+		     const struct fr_ph *t)
+{
+	const char *name = t->text + 11, *close = t->text + t->len - 1;
+	const char *dot = memchr(name, '.', (size_t)(close - name));
+	const char *fend = close, *colon, *cands[32];
+	int reflen = (int)t->len;
+	char svc[64], field[64];
+	size_t nc = 0;
+
+	if (!dot)
+		return fr_errorf(L->err, L->errlen, str->mark,
+				 "'%.*s' needs a field: ${services.NAME.FIELD}",
+				 reflen, t->text);
+	snprintf(svc, sizeof(svc), "%.*s", (int)(dot - name), name);
+	colon = memmem(dot + 1, (size_t)(close - dot - 1), ":-", 2);
+	if (colon)
+		fend = colon;
+	snprintf(field, sizeof(field), "%.*s", (int)(fend - dot - 1), dot + 1);
+	if (!has_service(L->s, svc)) {
+		for (size_t j = 0; j < L->s->nservices && nc < 32; j++)
+			cands[nc++] = L->s->services[j].name;
+		return fr_errorf(L->err, L->errlen, str->mark,
+				 "unknown service '%s' in '%.*s'%s", svc, reflen,
+				 t->text, scn_suggest(L, fr_nearest(svc, cands, nc)));
+	}
+	for (size_t j = 0; j < fr_service_nfields; j++)
+		if (strcmp(fr_service_fields[j], field) == 0)
+			return 0;
+	return fr_errorf(L->err, L->errlen, str->mark,
+			 "unknown service field '%s' in '%.*s'%s", field, reflen,
+			 t->text,
+			 scn_suggest(L, fr_nearest(field, fr_service_fields,
+						   fr_service_nfields)));
+}
+
+/*
+ * The placeholders of str from p on; with end, only those that start
+ * before it. A placeholder inside another one (in its default, or in the
+ * text a --set or environment value brought) is checked too.
+ */
+static int check_refs_in(struct loader *L, const struct fr_str *str,
+			 const char *p, const char *end)
+{
+	struct fr_ph t;
+	int ret;
+
+	while (fr_ph_next(&p, &t) && (!end || t.text < end)) {
+		if (t.kind != FR_PH_PLACEHOLDER)
+			continue;
+		/* "${services.}" too: it needs a field */
+		if (strncmp(t.text, "${services.", 11) == 0 &&
+		    (ret = check_ref(L, str, &t)))
+			return ret;
+		if ((ret = check_refs_in(L, str, t.text + 2, t.text + t.len - 1)))
+			return ret;
+	}
+	return 0;
+}
+
+static int check_str(struct fr_scenario *s, struct fr_str *str, void *arg)
+{
+	(void)s;
+	return check_refs_in(arg, str, str->raw, NULL);
+}
+
+int scn_check_service_refs(struct loader *L)
+{
+	return fr_scenario_visit_strs(L->s, check_str, L);
+}

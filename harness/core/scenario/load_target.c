@@ -1,0 +1,175 @@
+/*
+ * The `target:` section: the command under test, its environment, when it
+ * is ready, how it is restarted and stopped.
+ */
+#define _GNU_SOURCE
+#include "scenario/load.h"
+#include "scenario/scn_internal.h"
+
+#include <signal.h>
+#include <string.h>
+
+#define DEFAULT_READY_DEADLINE_NS 30000000000ull
+#define DEFAULT_READY_INTERVAL_NS 100000000ull
+#define DEFAULT_GRACE_NS 5000000000ull
+#define DEFAULT_BACKOFF_NS 1000000000ull
+#define DEFAULT_MAX_BACKOFF_NS 30000000000ull
+
+static const struct {
+	const char *name;
+	enum fr_restart_policy policy;
+} restart_policies[] = {
+	{ "never", FR_RESTART_NEVER },
+	{ "on-failure", FR_RESTART_ON_FAILURE },
+	{ "always", FR_RESTART_ALWAYS },
+};
+
+static int parse_ready(struct loader *L, yaml_node_t *n, struct fr_ready *r)
+{
+	static const char *const extra[] = { "deadline", "interval", "timeout" };
+	const char *keys[16];
+	size_t nkeys = scn_check_keys_with(keys, NKEYS(keys), extra, NKEYS(extra));
+	int ret;
+
+	r->present = true;
+	r->deadline_ns = DEFAULT_READY_DEADLINE_NS;
+	r->interval_ns = DEFAULT_READY_INTERVAL_NS;
+	r->timeout_ns = DEFAULT_TIMEOUT_NS;
+	if ((ret = scn_want_map(L, n, "ready")) ||
+	    (ret = scn_check_keys(L, n, keys, nkeys, "ready")) ||
+	    (ret = scn_parse_check(L, n, "ready", &r->check)))
+		return ret;
+	if (r->check.kind == FR_CHECK_TARGET)
+		return scn_fail(L, scn_get_key(L, n, "target"),
+				"a readiness check cannot be 'target' (use http, tcp, "
+				"exec, log or mysql)");
+	if ((ret = scn_opt_positive_duration(L, n, "deadline", &r->deadline_ns)) ||
+	    (ret = scn_opt_positive_duration(L, n, "interval", &r->interval_ns)))
+		return ret;
+	return scn_opt_positive_duration(L, n, "timeout", &r->timeout_ns);
+}
+
+static int parse_env(struct loader *L, yaml_node_t *x, struct fr_target *t)
+{
+	int ret;
+
+	if ((ret = scn_want_named(L, x, "env")))
+		return ret;
+	t->nenv = scn_map_len(x);
+	t->env = fr_arena_alloc(L->s->arena, (t->nenv + 1) * sizeof(*t->env));
+	for (size_t i = 0; i < t->nenv; i++) {
+		yaml_node_t *k = scn_pair_key(L, x, i);
+		t->env[i].key = fr_arena_strdup(L->s->arena, scn_scalar(k));
+		if (!*t->env[i].key || strchr(t->env[i].key, '='))
+			return scn_fail(L, k, "bad environment variable name '%s'",
+					t->env[i].key);
+		if ((ret = scn_get_fstr(L, scn_pair_value(L, x, i), "an env value",
+					&t->env[i].value)))
+			return ret;
+	}
+	return 0;
+}
+
+static int parse_policy(struct loader *L, yaml_node_t *pol, struct fr_target *t)
+{
+	const char *names[NKEYS(restart_policies)], *p;
+	int ret;
+
+	if ((ret = scn_get_string(L, pol, "restart policy", &p)))
+		return ret;
+	for (size_t i = 0; i < NKEYS(restart_policies); i++) {
+		names[i] = restart_policies[i].name;
+		if (strcmp(p, names[i]) == 0) {
+			t->restart = restart_policies[i].policy;
+			return 0;
+		}
+	}
+	return scn_fail(L, pol, "unknown restart policy '%s'%s (never, "
+			"on-failure, always)", p,
+			scn_suggest(L, fr_nearest(p, names, NKEYS(names))));
+}
+
+/* restart: POLICY, or {policy, backoff, max-backoff, limit} */
+static int parse_restart(struct loader *L, yaml_node_t *x, struct fr_target *t)
+{
+	static const char *const keys[] = { "policy", "backoff", "max-backoff",
+					    "limit" };
+	yaml_node_t *pol = x, *y;
+	unsigned long lim;
+	int ret;
+
+	if (x->type == YAML_MAPPING_NODE) {
+		if ((ret = scn_check_keys(L, x, keys, NKEYS(keys), "restart")))
+			return ret;
+		if (!(pol = scn_get(L, x, "policy")))
+			return scn_fail(L, x, "restart has no 'policy' (never, "
+					"on-failure, always)");
+	}
+	if ((ret = parse_policy(L, pol, t)) || x->type != YAML_MAPPING_NODE)
+		return ret;
+	if ((ret = scn_opt_duration(L, x, "backoff", &t->backoff_ns)) ||
+	    (ret = scn_opt_duration(L, x, "max-backoff", &t->max_backoff_ns)))
+		return ret;
+	if (t->max_backoff_ns < t->backoff_ns)
+		t->max_backoff_ns = t->backoff_ns;
+	if ((y = scn_get(L, x, "limit"))) {
+		if ((ret = scn_get_uint(L, y, "limit", 1000000, &lim)))
+			return ret;
+		t->restart_limit = (unsigned)lim;
+	}
+	return 0;
+}
+
+/* stop: {signal, grace} */
+static int parse_stop(struct loader *L, yaml_node_t *x, struct fr_target *t)
+{
+	static const char *const keys[] = { "signal", "grace" };
+	yaml_node_t *y;
+	int ret;
+
+	if ((ret = scn_want_map(L, x, "stop")) ||
+	    (ret = scn_check_keys(L, x, keys, NKEYS(keys), "stop")))
+		return ret;
+	if ((y = scn_get(L, x, "signal")) &&
+	    (ret = scn_get_signal(L, y, "stop signal", &t->stop_signal)))
+		return ret;
+	return scn_opt_duration(L, x, "grace", &t->grace_ns);
+}
+
+int scn_parse_target(struct loader *L, yaml_node_t *n)
+{
+	static const char *const keys[] = {
+		"command", "env", "cwd", "ready", "restart", "stop", "shim",
+	};
+	struct fr_target *t = &L->s->target;
+	yaml_node_t *x;
+	int ret;
+
+	t->mark = scn_mark(L, n);
+	t->stop_signal = SIGTERM;
+	t->grace_ns = DEFAULT_GRACE_NS;
+	t->backoff_ns = DEFAULT_BACKOFF_NS;
+	t->max_backoff_ns = DEFAULT_MAX_BACKOFF_NS;
+	t->shim = true;
+	if ((ret = scn_want_map(L, n, "target")) ||
+	    (ret = scn_check_keys(L, n, keys, NKEYS(keys), "target")))
+		return ret;
+	if (!(x = scn_get(L, n, "command")))
+		return scn_fail(L, n, "target has no 'command'");
+	if ((ret = scn_get_cmd(L, x, "command", &t->command)))
+		return ret;
+	if ((x = scn_get(L, n, "env")) && (ret = parse_env(L, x, t)))
+		return ret;
+	if ((ret = scn_opt_fstr(L, n, "cwd", &t->cwd)))
+		return ret;
+	if ((x = scn_get(L, n, "shim")) &&
+	    (ret = scn_get_bool(L, x, "shim", &t->shim)))
+		return ret;
+	if ((x = scn_get(L, n, "ready")) && (ret = parse_ready(L, x, &t->ready)))
+		return ret;
+	if ((x = scn_get(L, n, "restart")) && (ret = parse_restart(L, x, t)))
+		return ret;
+	if ((x = scn_get(L, n, "stop")) && (ret = parse_stop(L, x, t)))
+		return ret;
+	return 0;
+}
