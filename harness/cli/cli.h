@@ -6,9 +6,9 @@
 #ifndef FAULTRUN_CLI_H
 #define FAULTRUN_CLI_H
 
-int fr_cmd_exec(int argc, char **argv);   /* cmd_exec.c */
-int fr_cmd_ctl(int argc, char **argv);    /* cmd_ctl.c */
-int fr_cmd_run(int argc, char **argv);    /* cmd_run.c: faultrun [run] FILE|DIR... */
+int fr_cmd_exec(int argc, char **argv);	  /* cmd_exec.c */
+int fr_cmd_ctl(int argc, char **argv);	  /* cmd_ctl.c */
+int fr_cmd_run(int argc, char **argv);	  /* cmd_run.c: faultrun [run] FILE|DIR... */
 int fr_cmd_check(int argc, char **argv);  /* cmd_run.c: faultrun check FILE... */
 int fr_cmd_report(int argc, char **argv); /* cmd_report.c: faultrun report journal.json --html F */
 

@@ -80,8 +80,10 @@ static int find_run(const char *want, char *out, size_t len)
 			found_pid = pid;
 		}
 		if (count == 1 && !want)
-			fprintf(stderr, "faultrun: several runs are live; choose one "
-				"with --run PID|DIR:\n  %ld  %s\n", found_pid, found);
+			fprintf(stderr,
+				"faultrun: several runs are live; choose one "
+				"with --run PID|DIR:\n  %ld  %s\n",
+				found_pid, found);
 		if (count >= 1 && !want)
 			fprintf(stderr, "  %ld  %s\n", pid, ctl);
 		count++;
@@ -175,7 +177,8 @@ int fr_cmd_ctl(int argc, char **argv)
 	if ((ret = fr_ctl_open(path, &c)) < 0) {
 		fprintf(stderr, "faultrun: cannot use control block '%s': %s\n", path,
 			ret == -EINVAL ? "not a valid block" :
-			ret == -EPERM ? "not a private file of this user" : strerror(-ret));
+			ret == -EPERM  ? "not a private file of this user" :
+					 strerror(-ret));
 		return 3;
 	}
 	if (strcmp(verb, "list") == 0) {
@@ -191,7 +194,8 @@ int fr_cmd_ctl(int argc, char **argv)
 		} else if ((ret = fr_ctl_add(c, &r, true)) < 0) {
 			fprintf(stderr, "faultrun: ctl add '%s': %s\n", argv[i],
 				ret == -EEXIST ? "a rule with that name exists" :
-				ret == -ENOSPC ? "the rule table is full" : strerror(-ret));
+				ret == -ENOSPC ? "the rule table is full" :
+						 strerror(-ret));
 			status = 2;
 		} else {
 			printf("added and armed %s\n", r.name);

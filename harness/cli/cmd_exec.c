@@ -93,8 +93,8 @@ static int add_rule(struct exec_opts *o, const char *spec)
 	}
 	for (unsigned i = 0; i < o->nrules; i++)
 		if (strcmp(o->rules[i].name, r->name) == 0) {
-			fprintf(stderr, "faultrun: -f '%s': name '%s' is used twice\n",
-				spec, o->rules[i].name);
+			fprintf(stderr, "faultrun: -f '%s': name '%s' is used twice\n", spec,
+				o->rules[i].name);
 			return 2;
 		}
 	o->nrules++;
@@ -104,6 +104,8 @@ static int add_rule(struct exec_opts *o, const char *spec)
 /* Returns -1 to go on, else the exit status (0 after --help). */
 static int parse_args(int argc, char **argv, struct exec_opts *o)
 {
+	/* one option a line, as getopt_long(3) shows them */
+	/* clang-format off */
 	static const struct option opts[] = {
 		{ "fault", required_argument, NULL, 'f' },
 		{ "paused", no_argument, NULL, 'p' },
@@ -113,6 +115,7 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* clang-format on */
 	int c;
 
 	optind = 1;
@@ -187,9 +190,8 @@ static void signals_restore(const struct saved_signals *old)
  * signal dispositions in old), wait for it, and return its status as the
  * shell would (128+N when killed by signal N), or -1 when fork failed.
  */
-static int run_command(const struct exec_opts *o, const char *resolved,
-		       const char *shim, const char *ctlpath,
-		       const struct saved_signals *old)
+static int run_command(const struct exec_opts *o, const char *resolved, const char *shim,
+		       const char *ctlpath, const struct saved_signals *old)
 {
 	int wst, status = 0;
 	pid_t pid;
@@ -202,8 +204,7 @@ static int run_command(const struct exec_opts *o, const char *resolved,
 	if (pid == 0) {
 		signals_restore(old);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (fr_launch_setenv(shim, ctlpath, o->seed) < 0 ||
-		    setenv("_", resolved, 1) < 0)
+		if (fr_launch_setenv(shim, ctlpath, o->seed) < 0 || setenv("_", resolved, 1) < 0)
 			_exit(127);
 		execv(resolved, o->cmd);
 		dprintf(2, "faultrun: cannot run '%s': %s\n", resolved, strerror(errno));
@@ -224,8 +225,8 @@ static int run_command(const struct exec_opts *o, const char *resolved,
  * The control block in a fresh run directory, holding the rules (armed
  * unless --paused). Returns 0, or the exit status with nothing left over.
  */
-static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len,
-		     char *ctlpath, size_t ctlpath_len, struct fr_ctl **ctl)
+static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len, char *ctlpath,
+		     size_t ctlpath_len, struct fr_ctl **ctl)
 {
 	int ret = fr_rundir_create("exec", rundir, rundir_len);
 
@@ -284,8 +285,8 @@ int fr_cmd_exec(int argc, char **argv)
 	} else {
 		if (!o.quiet)
 			fr_ctl_print_counts(ctl, stderr, "faultrun: ");
-		if (o.json && fr_ctl_write_json(ctl, o.json, o.cmd, status,
-						fr_now_ns() - started) < 0) {
+		if (o.json &&
+		    fr_ctl_write_json(ctl, o.json, o.cmd, status, fr_now_ns() - started) < 0) {
 			fprintf(stderr, "faultrun: cannot write '%s': %s\n", o.json,
 				strerror(errno));
 			if (status == 0)

@@ -116,20 +116,18 @@ static int add_path(struct opts *o, const char *path)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
-		if (de->d_name[0] == '.' ||
-		    !((n > 4 && !strcmp(de->d_name + n - 4, ".yml")) ||
-		      (n > 5 && !strcmp(de->d_name + n - 5, ".yaml"))))
+		if (de->d_name[0] == '.' || !((n > 4 && !strcmp(de->d_name + n - 4, ".yml")) ||
+					      (n > 5 && !strcmp(de->d_name + n - 5, ".yaml"))))
 			continue;
-		char *p = fr_xasprintf("%s%s%s", path,
-				       path[strlen(path) - 1] == '/' ? "" : "/", de->d_name);
+		char *p = fr_xasprintf("%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/",
+				       de->d_name);
 
 		add_file(o, p);
 		free(p);
 	}
 	closedir(d);
 	if (o->nfiles == first) {
-		fprintf(stderr, "faultrun: '%s': no *.yml scenarios in this directory\n",
-			path);
+		fprintf(stderr, "faultrun: '%s': no *.yml scenarios in this directory\n", path);
 		return -1;
 	}
 	qsort(o->files + first, o->nfiles - first, sizeof(char *), cmp_str);
@@ -184,6 +182,8 @@ static int run_option(struct opts *o, int c, const char *arg)
 
 static int parse_args(int argc, char **argv, struct opts *o, bool check)
 {
+	/* one option a line, as getopt_long(3) shows them */
+	/* clang-format off */
 	static const struct option lopts[] = {
 		{ "set", required_argument, NULL, 's' },
 		{ "junit", required_argument, NULL, 'J' },
@@ -196,6 +196,7 @@ static int parse_args(int argc, char **argv, struct opts *o, bool check)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* clang-format on */
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -203,8 +204,7 @@ static int parse_args(int argc, char **argv, struct opts *o, bool check)
 	o->verbosity = 1;
 	optind = 0; /* full re-initialisation of getopt */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:s:j:kqvh", lopts, NULL)) != -1 ||
-	       optind < argc) {
+	while ((c = getopt_long(argc, argv, "+:s:j:kqvh", lopts, NULL)) != -1 || optind < argc) {
 		if (c == -1) {
 			/* a file between options: take it and go on */
 			if (add_path(o, argv[optind]) < 0)
@@ -277,20 +277,21 @@ static int load_all(struct opts *o, struct fr_scenario ***out)
 	int status = 0;
 
 	for (size_t i = 0; i < o->nfiles; i++) {
-		int ret = fr_scenario_load(o->files[i], o->ovr, o->novr, &v[i], err,
-					   sizeof(err));
+		int ret = fr_scenario_load(o->files[i], o->ovr, o->novr, &v[i], err, sizeof(err));
 		if (!ret)
 			ret = fr_scenario_check(v[i], err, sizeof(err));
 		if (ret) {
-			fprintf(stderr, "%s%s\n",
-				strncmp(err, "faultrun:", 9) ? "faultrun: " : "", err);
+			fprintf(stderr, "%s%s\n", strncmp(err, "faultrun:", 9) ? "faultrun: " : "",
+				err);
 			status = 2;
 		}
 	}
 	for (size_t k = 0; k < o->novr && !status; k++)
 		if (!o->ovr[k].used) {
-			fprintf(stderr, "faultrun: --set %s=%s: no scenario has a var "
-				"'%s'\n", o->ovr[k].key, o->ovr[k].value, o->ovr[k].key);
+			fprintf(stderr,
+				"faultrun: --set %s=%s: no scenario has a var "
+				"'%s'\n",
+				o->ovr[k].key, o->ovr[k].value, o->ovr[k].key);
 			status = 2;
 		}
 	*out = v;
@@ -406,8 +407,7 @@ struct wire {
 	uint64_t len[3];
 };
 
-static void worker(struct fr_scenario *s, struct fr_run_opts *ro, bool color, int fd,
-		   pid_t parent)
+static void worker(struct fr_scenario *s, struct fr_run_opts *ro, bool color, int fd, pid_t parent)
 {
 	struct fr_rendered res;
 	struct wire w;
@@ -426,8 +426,7 @@ static void worker(struct fr_scenario *s, struct fr_run_opts *ro, bool color, in
 	w.len[1] = strlen(res.junit);
 	w.len[2] = strlen(res.table);
 	if (fr_write_all(fd, &w, sizeof(w)) < 0 || fr_write_all(fd, res.json, w.len[0]) < 0 ||
-	    fr_write_all(fd, res.junit, w.len[1]) < 0 ||
-	    fr_write_all(fd, res.table, w.len[2]) < 0)
+	    fr_write_all(fd, res.junit, w.len[1]) < 0 || fr_write_all(fd, res.table, w.len[2]) < 0)
 		_exit(3);
 	_exit(0);
 }
@@ -454,15 +453,14 @@ static void job_parse(struct job *j)
 	fr_buf_free(&j->in);
 	return;
 broken:
-	fprintf(stderr, "faultrun: the worker of '%s' died without a result\n",
-		j->s->name);
+	fprintf(stderr, "faultrun: the worker of '%s' died without a result\n", j->s->name);
 	j->res.exit = 3;
 	j->res.verdict = FR_ERROR;
 	fr_buf_free(&j->in);
 }
 
-static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro, bool color,
-			int sigfd, bool *interrupted, size_t max_jobs)
+static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro, bool color, int sigfd,
+			bool *interrupted, size_t max_jobs)
 {
 	size_t next = 0, running = 0;
 	struct pollfd *pfd = fr_xcalloc(n + 1, sizeof(*pfd));
@@ -596,9 +594,8 @@ static int verdict(const struct job *jobs, size_t n, bool interrupted)
 			errors++;
 	}
 	if (n > 1)
-		printf("%zu scenarios: %u passed, %u failed, %u could not run%s%s\n",
-		       n, passed, failed, errors,
-		       notrun ? ", not run: " : "", notrun ? "interrupted" : "");
+		printf("%zu scenarios: %u passed, %u failed, %u could not run%s%s\n", n, passed,
+		       failed, errors, notrun ? ", not run: " : "", notrun ? "interrupted" : "");
 	if (errors || notrun || interrupted)
 		return 3;
 	return failed ? 1 : 0;
@@ -631,7 +628,8 @@ static int write_outputs(const struct opts *o, struct job *jobs, int status, dou
 	}
 	if (o->html && journal) {
 		/* drawn from the journal in memory: no temporary file (report_html.h) */
-		struct fr_report_journal rj = { .name = o->json, .text = journal,
+		struct fr_report_journal rj = { .name = o->json,
+						.text = journal,
 						.len = strlen(journal) };
 		char err[512];
 

@@ -23,14 +23,12 @@ void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out, const char *prefix)
 		if (!atomic_load(&s->ready))
 			continue;
 		fr_rule_format(&s->rule, spec, sizeof(spec));
-		fprintf(out, "%srule '%.*s' %s: matched %" PRIu64
-			", injected %" PRIu64, prefix,
+		fprintf(out, "%srule '%.*s' %s: matched %" PRIu64 ", injected %" PRIu64, prefix,
 			(int)sizeof(s->rule.name), s->rule.name,
-			atomic_load(&s->armed) ? "armed" : "disarmed",
-			atomic_load(&s->matched), atomic_load(&s->injected));
+			atomic_load(&s->armed) ? "armed" : "disarmed", atomic_load(&s->matched),
+			atomic_load(&s->injected));
 		if (s->rule.action == FR_ACT_BUDGET)
-			fprintf(out, ", bytes %" PRIu64 ", left %" PRId64,
-				atomic_load(&s->bytes),
+			fprintf(out, ", bytes %" PRIu64 ", left %" PRId64, atomic_load(&s->bytes),
 				atomic_load(&s->budget) > 0 ? atomic_load(&s->budget) : 0);
 		fprintf(out, "  [%s]\n", spec);
 	}
@@ -71,8 +69,9 @@ void fr_ctl_print_events(const struct fr_ctl *c, FILE *out)
 			(int)sizeof(c->slots[0].rule.name),
 			e.rule < FR_MAX_RULES ? c->slots[e.rule].rule.name : "?",
 			fr_op_name(e.op) ? fr_op_name(e.op) : "?",
-			e.err ? (en ? en : "?") : fr_action_name(e.action) ?
-				fr_action_name(e.action) : "?",
+			e.err			 ? (en ? en : "?") :
+			fr_action_name(e.action) ? fr_action_name(e.action) :
+						   "?",
 			e.where);
 	}
 }
@@ -92,8 +91,8 @@ static void json_string(FILE *f, const char *s, size_t max)
 	fputc('"', f);
 }
 
-int fr_ctl_write_json(const struct fr_ctl *c, const char *path, char **cmd,
-		      int status, uint64_t duration_ns)
+int fr_ctl_write_json(const struct fr_ctl *c, const char *path, char **cmd, int status,
+		      uint64_t duration_ns)
 {
 	FILE *f = fopen(path, "w");
 	unsigned n = fr_ctl_count(c);
@@ -107,7 +106,8 @@ int fr_ctl_write_json(const struct fr_ctl *c, const char *path, char **cmd,
 		fprintf(f, "%s", a == cmd ? "" : ", ");
 		json_string(f, *a, SIZE_MAX);
 	}
-	fprintf(f, "],\n  \"exit_status\": %d,\n  \"seed\": %" PRIu64
+	fprintf(f,
+		"],\n  \"exit_status\": %d,\n  \"seed\": %" PRIu64
 		",\n  \"duration_ms\": %.3f,\n  \"rules\": [",
 		status, c->seed, (double)duration_ns / 1e6);
 	for (unsigned i = 0; i < n; i++) {
@@ -118,22 +118,23 @@ int fr_ctl_write_json(const struct fr_ctl *c, const char *path, char **cmd,
 		json_string(f, s->rule.name, sizeof(s->rule.name));
 		fprintf(f, ", \"spec\": ");
 		json_string(f, spec, sizeof(spec));
-		fprintf(f, ", \"armed\": %s, \"matched\": %" PRIu64 ", \"injected\": %" PRIu64
+		fprintf(f,
+			", \"armed\": %s, \"matched\": %" PRIu64 ", \"injected\": %" PRIu64
 			", \"bytes\": %" PRIu64 "}",
-			atomic_load(&s->armed) ? "true" : "false",
-			atomic_load(&s->matched), atomic_load(&s->injected),
-			atomic_load(&s->bytes));
+			atomic_load(&s->armed) ? "true" : "false", atomic_load(&s->matched),
+			atomic_load(&s->injected), atomic_load(&s->bytes));
 	}
 	fprintf(f, "\n  ],\n  \"events_total\": %" PRIu64 ",\n  \"events\": [", head);
 	for (uint64_t k = first_event(c, head); k < head; k++) {
 		struct fr_ctl_event e;
 		if (!read_event(c, k, &e))
 			continue;
-		fprintf(f, "%s\n    {\"t_ms\": %.3f, \"pid\": %d, \"rule\": ",
-			first ? "" : ",", (double)(e.time_ns - c->created_ns) / 1e6, e.pid);
+		fprintf(f, "%s\n    {\"t_ms\": %.3f, \"pid\": %d, \"rule\": ", first ? "" : ",",
+			(double)(e.time_ns - c->created_ns) / 1e6, e.pid);
 		json_string(f, e.rule < FR_MAX_RULES ? c->slots[e.rule].rule.name : "?",
 			    FR_NAME_MAX);
-		fprintf(f, ", \"op\": \"%s\", \"errno\": ", fr_op_name(e.op) ? fr_op_name(e.op) : "?");
+		fprintf(f,
+			", \"op\": \"%s\", \"errno\": ", fr_op_name(e.op) ? fr_op_name(e.op) : "?");
 		if (e.err && fr_errno_name(e.err))
 			fprintf(f, "\"%s\"", fr_errno_name(e.err));
 		else

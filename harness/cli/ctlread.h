@@ -20,7 +20,7 @@ void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out, const char *prefix);
 void fr_ctl_print_events(const struct fr_ctl *c, FILE *out);
 
 /* exec's --json: command, status, seed, rules with counters, events. */
-int fr_ctl_write_json(const struct fr_ctl *c, const char *path, char **cmd,
-		      int status, uint64_t duration_ns);
+int fr_ctl_write_json(const struct fr_ctl *c, const char *path, char **cmd, int status,
+		      uint64_t duration_ns);
 
 #endif /* FAULTRUN_CTLREAD_H */

@@ -195,8 +195,7 @@ static void fmt_timeout(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "%llums", (unsigned long long)(ns / 1000000ull));
 }
 
-static void finish(struct fr_http_client *c, struct fr_http_xfer *x,
-		   CURLcode rc)
+static void finish(struct fr_http_client *c, struct fr_http_xfer *x, CURLcode rc)
 {
 	struct fr_http_result r;
 	long os_errno = 0;
@@ -255,9 +254,8 @@ static void check_done(struct fr_http_client *c)
 	}
 }
 
-struct fr_http_xfer *fr_http_send(struct fr_http_client *c, const char *method,
-				  const char *url, const char *const *headers,
-				  size_t nheaders, const char *body,
+struct fr_http_xfer *fr_http_send(struct fr_http_client *c, const char *method, const char *url,
+				  const char *const *headers, size_t nheaders, const char *body,
 				  uint64_t timeout_ns, fr_http_fn fn, void *arg)
 {
 	struct fr_http_xfer *x = fr_xcalloc(1, sizeof(*x));
@@ -284,7 +282,9 @@ struct fr_http_xfer *fr_http_send(struct fr_http_client *c, const char *method,
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "faultrun/" "probe");
+	curl_easy_setopt(e, CURLOPT_USERAGENT,
+			 "faultrun/"
+			 "probe");
 	if (body) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 		curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body);

@@ -17,9 +17,9 @@ struct fr_http_client;
 struct fr_http_xfer;
 
 struct fr_http_result {
-	bool answered;  /* a complete HTTP response (any status) */
-	bool timeout;   /* hit the timeout */
-	long status;    /* HTTP status, 0 when none */
+	bool answered; /* a complete HTTP response (any status) */
+	bool timeout;  /* hit the timeout */
+	long status;   /* HTTP status, 0 when none */
 	uint64_t start_ns, latency_ns;
 	char detail[160];
 	const char *body; /* the first 64 KiB of the body (NUL-terminated) */
@@ -38,9 +38,8 @@ void fr_http_client_destroy(struct fr_http_client *c);
  * Each request uses a fresh connection (like a health checker).
  * Returns the transfer (for fr_http_cancel) or NULL on failure.
  */
-struct fr_http_xfer *fr_http_send(struct fr_http_client *c, const char *method,
-				  const char *url, const char *const *headers,
-				  size_t nheaders, const char *body,
+struct fr_http_xfer *fr_http_send(struct fr_http_client *c, const char *method, const char *url,
+				  const char *const *headers, size_t nheaders, const char *body,
 				  uint64_t timeout_ns, fr_http_fn fn, void *arg);
 
 /* Abort a transfer without calling its callback. */

@@ -63,8 +63,7 @@ static int resolve(const char *cmd, char *out, size_t len)
 		struct stat st;
 
 		snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, n ? path : ".", cmd);
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(cand, X_OK) == 0) {
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
 			if (snprintf(out, len, "%s", cand) >= (int)len)
 				return -ENAMETOOLONG;
 			return 0;
@@ -126,8 +125,7 @@ static int check_file(const char *path, char *err, size_t errlen, int depth)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "cannot open '%s': %s",
-			   path, strerror(errno));
+		return fail(err, errlen, -errno, "cannot open '%s': %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return fail(err, errlen, -ENOEXEC, "'%s' is not a program", path);
@@ -135,8 +133,9 @@ static int check_file(const char *path, char *err, size_t errlen, int depth)
 	if (st.st_mode & (S_ISUID | S_ISGID)) {
 		close(fd);
 		return fail(err, errlen, -ENOTSUP,
-			   "'%s' is setuid/setgid: the dynamic loader ignores "
-			   "LD_PRELOAD for it, so no fault could be injected", path);
+			    "'%s' is setuid/setgid: the dynamic loader ignores "
+			    "LD_PRELOAD for it, so no fault could be injected",
+			    path);
 	}
 	if (st.st_size < 4) {
 		close(fd);
@@ -145,15 +144,13 @@ static int check_file(const char *path, char *err, size_t errlen, int depth)
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (m == MAP_FAILED)
-		return fail(err, errlen, -errno, "cannot read '%s': %s",
-			   path, strerror(errno));
+		return fail(err, errlen, -errno, "cannot read '%s': %s", path, strerror(errno));
 
 	if (m[0] == '#' && m[1] == '!') {
 		/* a script: check its interpreter ("#!/usr/bin/env node" too) */
 		char line[PATH_MAX], interp[PATH_MAX];
 		size_t n = 0;
-		while (n + 2 < (size_t)st.st_size && n < sizeof(line) - 1 &&
-		       m[n + 2] != '\n') {
+		while (n + 2 < (size_t)st.st_size && n < sizeof(line) - 1 && m[n + 2] != '\n') {
 			line[n] = (char)m[n + 2];
 			n++;
 		}
@@ -163,11 +160,10 @@ static int check_file(const char *path, char *err, size_t errlen, int depth)
 		if (prog && arg && strcmp(prog, "/usr/bin/env") == 0 && arg[0] != '-')
 			prog = arg;
 		if (!prog || depth > 2) {
-			ret = fail(err, errlen, -ENOEXEC,
-				  "'%s' has no usable #! line", path);
+			ret = fail(err, errlen, -ENOEXEC, "'%s' has no usable #! line", path);
 		} else if (resolve(prog, interp, sizeof(interp)) < 0) {
-			ret = fail(err, errlen, -ENOENT,
-				  "interpreter '%s' of '%s' not found", prog, path);
+			ret = fail(err, errlen, -ENOENT, "interpreter '%s' of '%s' not found", prog,
+				   path);
 		} else {
 			ret = check_file(interp, err, errlen, depth + 1);
 		}
@@ -178,18 +174,17 @@ static int check_file(const char *path, char *err, size_t errlen, int depth)
 		break;
 	case ELF_STATIC:
 		ret = fail(err, errlen, -ENOTSUP,
-			  "'%s' is statically linked: LD_PRELOAD cannot reach it",
-			  path);
+			   "'%s' is statically linked: LD_PRELOAD cannot reach it", path);
 		break;
 	case ELF_GO:
 		ret = fail(err, errlen, -ENOTSUP,
-			  "'%s' is a Go program: it makes system calls without "
-			  "libc, so the shim cannot see its I/O", path);
+			   "'%s' is a Go program: it makes system calls without "
+			   "libc, so the shim cannot see its I/O",
+			   path);
 		break;
 	case ELF_NOT_ELF:
 	case ELF_BROKEN:
-		ret = fail(err, errlen, -ENOEXEC, "'%s' is not an ELF program",
-			  path);
+		ret = fail(err, errlen, -ENOEXEC, "'%s' is not an ELF program", path);
 		break;
 	}
 out:
@@ -197,8 +192,7 @@ out:
 	return ret;
 }
 
-int fr_launch_check(const char *cmd, char *resolved, size_t rlen, char *err,
-		    size_t errlen)
+int fr_launch_check(const char *cmd, char *resolved, size_t rlen, char *err, size_t errlen)
 {
 	int ret = resolve(cmd, resolved, rlen);
 
@@ -207,8 +201,7 @@ int fr_launch_check(const char *cmd, char *resolved, size_t rlen, char *err,
 	if (ret < 0)
 		return fail(err, errlen, ret, "'%s': %s", cmd, strerror(-ret));
 	if (access(resolved, X_OK) < 0)
-		return fail(err, errlen, -EACCES, "'%s' is not executable",
-			   resolved);
+		return fail(err, errlen, -EACCES, "'%s' is not executable", resolved);
 	return check_file(resolved, err, errlen, 0);
 }
 
@@ -245,8 +238,8 @@ const char *fr_shim_path(void)
 /* Sanitizer runtimes must stay first in LD_PRELOAD or they refuse to run. */
 static bool is_sanitizer(const char *entry, size_t n)
 {
-	static const char *const names[] = { "libasan", "libtsan", "libubsan",
-					     "libclang_rt.asan", "libclang_rt.tsan" };
+	static const char *const names[] = { "libasan", "libtsan", "libubsan", "libclang_rt.asan",
+					     "libclang_rt.tsan" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (memmem(entry, n, names[i], strlen(names[i])))
 			return true;
@@ -267,8 +260,7 @@ static const char *own_sanitizer_runtime(void)
 	for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++) {
 		void *p = dlsym(RTLD_DEFAULT, inits[i]);
 
-		if (p && dladdr(p, &info) && info.dli_fname &&
-		    strstr(info.dli_fname, ".so"))
+		if (p && dladdr(p, &info) && info.dli_fname && strstr(info.dli_fname, ".so"))
 			return info.dli_fname;
 	}
 	return NULL;
@@ -284,8 +276,7 @@ int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed)
 	len = strlen(shim) + (old ? strlen(old) : 0) + (rt ? strlen(rt) : 0) + 3;
 	val = fr_xmalloc(len);
 	if (rt && (!old || !strstr(old, rt))) {
-		snprintf(val, len, "%s:%s%s%s", rt, shim, old && *old ? ":" : "",
-			 old ? old : "");
+		snprintf(val, len, "%s:%s%s%s", rt, shim, old && *old ? ":" : "", old ? old : "");
 	} else if (!old || !*old) {
 		snprintf(val, len, "%s", shim);
 	} else if (strstr(old, shim)) {
@@ -293,8 +284,7 @@ int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed)
 	} else {
 		size_t first = strcspn(old, ": ");
 		if (is_sanitizer(old, first))
-			snprintf(val, len, "%.*s:%s%s", (int)first, old, shim,
-				 old + first);
+			snprintf(val, len, "%.*s:%s%s", (int)first, old, shim, old + first);
 		else
 			snprintf(val, len, "%s:%s", shim, old);
 	}
@@ -312,8 +302,7 @@ int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed)
 	}
 	if (setenv("LD_PRELOAD", val, 1) < 0 ||
 	    (ctl_path && setenv("FAULTRUN_CTL", ctl_path, 1) < 0) ||
-	    setenv("FAULTRUN_SEED", seedbuf, 1) < 0 ||
-	    setenv("UV_USE_IO_URING", "0", 1) < 0)
+	    setenv("FAULTRUN_SEED", seedbuf, 1) < 0 || setenv("UV_USE_IO_URING", "0", 1) < 0)
 		ret = -errno;
 	free(val);
 	return ret;
@@ -338,8 +327,7 @@ int fr_rundir_base(char *out, size_t len)
 	return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)ftw;

@@ -16,8 +16,7 @@
  * -ENOTSUP when it cannot be preloaded; err holds a one-line message
  * ("'x' is statically linked: ...").
  */
-int fr_launch_check(const char *cmd, char *resolved, size_t rlen,
-		    char *err, size_t errlen);
+int fr_launch_check(const char *cmd, char *resolved, size_t rlen, char *err, size_t errlen);
 
 /*
  * The shim to preload: $FAULTRUN_SHIM, else libfaultshim.so next to the

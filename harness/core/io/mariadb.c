@@ -82,10 +82,9 @@ static int write_init_sql(const char *path, const struct fr_mariadb *db)
 		 "'@'localhost', '" TARGET_USER "'@'%%';\n"
 		 "CREATE OR REPLACE USER '" ADMIN_USER "'@'localhost' IDENTIFIED BY '%s';\n"
 		 "CREATE OR REPLACE USER '" ADMIN_USER "'@'%%' IDENTIFIED BY '%s';\n"
-		 "GRANT ALL PRIVILEGES ON *.* TO '" ADMIN_USER "'@'localhost', '"
-		 ADMIN_USER "'@'%%' WITH GRANT OPTION;\n",
-		 db->password, db->password, db->admin_password,
-		 db->admin_password);
+		 "GRANT ALL PRIVILEGES ON *.* TO '" ADMIN_USER "'@'localhost', '" ADMIN_USER
+		 "'@'%%' WITH GRANT OPTION;\n",
+		 db->password, db->password, db->admin_password, db->admin_password);
 	return fr_mdb_write_file(path, sql, 0600);
 }
 
@@ -102,8 +101,8 @@ static void db_free(struct fr_mariadb *db)
  * The server did not get ready: kill it, keep its log as
  * <run_dir>/mariadb-error.log (outside what we remove) and say why.
  */
-static void start_failed(struct fr_mariadb *db, const char *run_dir, int why,
-			 const char *tail, char *err, size_t errlen)
+static void start_failed(struct fr_mariadb *db, const char *run_dir, int why, const char *tail,
+			 char *err, size_t errlen)
 {
 	char *kept_log = fr_xasprintf("%s/mariadb-error.log", run_dir);
 
@@ -113,8 +112,8 @@ static void start_failed(struct fr_mariadb *db, const char *run_dir, int why,
 		kept_log = NULL;
 	}
 	if (why == -ECHILD)
-		fr_set_err(err, errlen, "mariadbd exited during start-up: %s (log: %s)",
-			   tail, kept_log ? kept_log : "lost");
+		fr_set_err(err, errlen, "mariadbd exited during start-up: %s (log: %s)", tail,
+			   kept_log ? kept_log : "lost");
 	else
 		fr_set_err(err, errlen, "mariadbd not ready after %.0f s (log: %s)",
 			   READY_TIMEOUT_S, kept_log ? kept_log : "lost");
@@ -125,8 +124,8 @@ static void start_failed(struct fr_mariadb *db, const char *run_dir, int why,
  * Start the server on a free port and wait until it is ready (by t0 +
  * READY_TIMEOUT_S); when it lost the race for its port, try another one.
  */
-static int start_server(struct fr_mariadb *db, const char *run_dir,
-			const char *init, double t0, char *err, size_t errlen)
+static int start_server(struct fr_mariadb *db, const char *run_dir, const char *init, double t0,
+			char *err, size_t errlen)
 {
 	char tail[512];
 	int ret;
@@ -139,8 +138,8 @@ static int start_server(struct fr_mariadb *db, const char *run_dir,
 		}
 		ret = fr_mdb_spawn(db, init);
 		if (ret < 0) {
-			fr_set_err(err, errlen, "cannot start '%s': %s",
-				   fr_mdb_server_path(), strerror(-ret));
+			fr_set_err(err, errlen, "cannot start '%s': %s", fr_mdb_server_path(),
+				   strerror(-ret));
 			return ret;
 		}
 		ret = fr_mdb_wait_ready(db, t0 + READY_TIMEOUT_S);
@@ -158,8 +157,7 @@ static int start_server(struct fr_mariadb *db, const char *run_dir,
 }
 
 /* The data and temporary directories and the --init-file with the accounts. */
-static int prepare_files(struct fr_mariadb *db, const char *init, char *err,
-			 size_t errlen)
+static int prepare_files(struct fr_mariadb *db, const char *init, char *err, size_t errlen)
 {
 	char *datadir = fr_xasprintf("%s/data", db->dir);
 	char *tmpdir = fr_xasprintf("%s/tmp", db->dir);
@@ -182,8 +180,7 @@ out:
 	return ret;
 }
 
-int fr_mariadb_start(const char *run_dir, struct fr_mariadb **out, char *err,
-		     size_t errlen)
+int fr_mariadb_start(const char *run_dir, struct fr_mariadb **out, char *err, size_t errlen)
 {
 	struct fr_mariadb *db = fr_xcalloc(1, sizeof(*db));
 	char *init = fr_xasprintf("%s/mariadb/init.sql", run_dir);

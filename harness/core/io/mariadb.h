@@ -50,8 +50,7 @@ struct fr_mariadb;
  * the error log, which is then kept as <run_dir>/mariadb-error.log; all
  * else is removed), -ENAMETOOLONG when the socket path is too long.
  */
-int fr_mariadb_start(const char *run_dir, struct fr_mariadb **out, char *err,
-		     size_t errlen);
+int fr_mariadb_start(const char *run_dir, struct fr_mariadb **out, char *err, size_t errlen);
 
 /*
  * Stop the server: SIGTERM, wait up to a grace period (10 s) for a clean

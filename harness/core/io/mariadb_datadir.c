@@ -112,8 +112,7 @@ static int copy_file_at(int sdir, int ddir, const char *name, mode_t mode)
 	in = openat(sdir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (in < 0)
 		return -errno;
-	out = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		     mode & 07777);
+	out = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 07777);
 	if (out < 0) {
 		ret = -errno;
 		goto out_close_in;
@@ -192,10 +191,8 @@ static int copy_tree_fd(int sdir, int ddir)
 				ret = -errno;
 				break;
 			}
-			s2 = openat(sdir, de->d_name,
-				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			d2 = openat(ddir, de->d_name,
-				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			s2 = openat(sdir, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			d2 = openat(ddir, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (s2 < 0 || d2 < 0)
 				ret = -errno;
 			else
@@ -348,8 +345,7 @@ static int install_db(const char *data, const char *logp, char *err, size_t errl
  * a temporary sibling and renames it into place, so a reader never sees a
  * half-made cache even if we are killed.
  */
-static int cache_fill(const char *base, const char *dir, const char *name,
-		      char *err, size_t errlen)
+static int cache_fill(const char *base, const char *dir, const char *name, char *err, size_t errlen)
 {
 	char *prefix = fr_xasprintf("%s.tmp-", name);
 	char *tmp = fr_xasprintf("%s/%s.tmp-XXXXXX", base, name);
@@ -375,8 +371,7 @@ static int cache_fill(const char *base, const char *dir, const char *name,
 	ret = fr_mdb_write_file(stampp, stamp, 0600);
 	if (ret < 0 || rename(tmp, dir) < 0) {
 		ret = ret < 0 ? ret : -errno;
-		fr_set_err(err, errlen, "cannot fill the cache '%s': %s", dir,
-			   strerror(-ret));
+		fr_set_err(err, errlen, "cannot fill the cache '%s': %s", dir, strerror(-ret));
 		goto err_rm_tmp;
 	}
 	goto out_free;
@@ -411,8 +406,8 @@ static int lock_with_deadline(int fd, int op, double timeout)
  * Copy the cached data directory for version into dest, filling the cache
  * first if needed. *cold tells whether we had to.
  */
-int fr_mdb_prepare_datadir(const char *version, const char *dest, bool *cold,
-			   char *err, size_t errlen)
+int fr_mdb_prepare_datadir(const char *version, const char *dest, bool *cold, char *err,
+			   size_t errlen)
 {
 	char *base = cache_base();
 	char *name = fr_xasprintf("mariadb-%s", version);
@@ -424,15 +419,13 @@ int fr_mdb_prepare_datadir(const char *version, const char *dest, bool *cold,
 	*cold = false;
 	ret = mkdir_p(base, 0700);
 	if (ret < 0) {
-		fr_set_err(err, errlen, "cannot create the cache '%s': %s",
-			   base, strerror(-ret));
+		fr_set_err(err, errlen, "cannot create the cache '%s': %s", base, strerror(-ret));
 		goto out_free;
 	}
 	lockfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lockfd < 0) {
 		ret = -errno;
-		fr_set_err(err, errlen, "cannot open '%s': %s", lockp,
-			   strerror(-ret));
+		fr_set_err(err, errlen, "cannot open '%s': %s", lockp, strerror(-ret));
 		goto out_free;
 	}
 	ret = lock_with_deadline(lockfd, LOCK_SH, LOCK_TIMEOUT_S);
@@ -448,14 +441,12 @@ int fr_mdb_prepare_datadir(const char *version, const char *dest, bool *cold,
 		}
 	}
 	if (ret < 0) {
-		fr_set_err(err, errlen, "cannot lock '%s': %s", lockp,
-			   strerror(-ret));
+		fr_set_err(err, errlen, "cannot lock '%s': %s", lockp, strerror(-ret));
 		goto out_close;
 	}
 	ret = copy_tree(src, dest);
 	if (ret < 0)
-		fr_set_err(err, errlen, "cannot copy '%s' to '%s': %s",
-			   src, dest, strerror(-ret));
+		fr_set_err(err, errlen, "cannot copy '%s' to '%s': %s", src, dest, strerror(-ret));
 out_close:
 	close(lockfd);
 out_free:

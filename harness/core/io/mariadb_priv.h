@@ -22,7 +22,7 @@ struct fr_mariadb {
 	pid_t pid;
 	int pidfd;
 	unsigned int port;
-	char *dir;	/* <run_dir>/mariadb */
+	char *dir; /* <run_dir>/mariadb */
 	char *sock;
 	char *log;
 	char *version;
@@ -44,8 +44,8 @@ extern const char *const fr_mdb_data_opts[];
  * Copy the cached data directory for version into dest, filling the cache
  * first if needed; *cold tells whether we had to.
  */
-int fr_mdb_prepare_datadir(const char *version, const char *dest, bool *cold,
-			   char *err, size_t errlen);
+int fr_mdb_prepare_datadir(const char *version, const char *dest, bool *cold, char *err,
+			   size_t errlen);
 /* Remove path (a file or a whole tree); no symlinks followed. */
 int fr_mdb_rm_tree(const char *path);
 /* Create or truncate path with mode and write text: 0 or -errno. */
@@ -53,7 +53,7 @@ int fr_mdb_write_file(const char *path, const char *text, mode_t mode);
 
 /* mariadb_server.c */
 
-double fr_mdb_now(void);	/* CLOCK_MONOTONIC, in seconds */
+double fr_mdb_now(void); /* CLOCK_MONOTONIC, in seconds */
 void fr_mdb_sleep(double s);
 /* $FAULTRUN_MARIADBD, else FR_MARIADBD from config.h */
 const char *fr_mdb_server_path(void);
@@ -64,11 +64,9 @@ const char *fr_mdb_install_db_path(void);
  * read into buf when buf is non-NULL). Returns its exit status (>= 0), or
  * -errno; 127 means it could not be executed.
  */
-int fr_mdb_run_helper(char *const argv[], const char *out_path, char *buf,
-		      size_t buflen);
+int fr_mdb_run_helper(char *const argv[], const char *out_path, char *buf, size_t buflen);
 /* The version mariadbd bin reports, usable as a file name. */
-int fr_mdb_server_version(const char *bin, char **version, char *err,
-			  size_t errlen);
+int fr_mdb_server_version(const char *bin, char **version, char *err, size_t errlen);
 /* The last "[ERROR]" line of a server or install log, else its last line. */
 void fr_mdb_log_tail(const char *path, char *out, size_t outlen);
 /* Fork and exec the server for db with --init-file=init_path. */

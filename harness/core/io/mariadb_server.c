@@ -43,8 +43,7 @@ double fr_mdb_now(void)
 
 void fr_mdb_sleep(double s)
 {
-	struct timespec ts = { .tv_sec = (time_t)s,
-			       .tv_nsec = (long)((s - (time_t)s) * 1e9) };
+	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (time_t)s) * 1e9) };
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -80,8 +79,8 @@ static char **clean_env(void)
 	for (size_t i = 0; i < n; i++) {
 		const char *e = environ[i];
 
-		if (!strncmp(e, "LD_PRELOAD=", 11) ||
-		    !strncmp(e, "FAULTRUN_", 9) || !strncmp(e, "FAULTSHIM_", 10))
+		if (!strncmp(e, "LD_PRELOAD=", 11) || !strncmp(e, "FAULTRUN_", 9) ||
+		    !strncmp(e, "FAULTSHIM_", 10))
 			continue;
 		env[k++] = environ[i];
 	}
@@ -123,8 +122,7 @@ static void child_reset(int out_fd)
  * we read into buf when buf is non-NULL). Returns its exit status (>= 0),
  * or -errno; 127 means it could not be executed.
  */
-int fr_mdb_run_helper(char *const argv[], const char *out_path, char *buf,
-		      size_t buflen)
+int fr_mdb_run_helper(char *const argv[], const char *out_path, char *buf, size_t buflen)
 {
 	int pipefd[2] = { -1, -1 }, out_fd = -1, status, ret;
 	char **env = clean_env();
@@ -138,8 +136,7 @@ int fr_mdb_run_helper(char *const argv[], const char *out_path, char *buf,
 		}
 		out_fd = pipefd[1];
 	} else if (out_path) {
-		out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			      0600);
+		out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (out_fd < 0) {
 			ret = -errno;
 			goto out_free_env;
@@ -195,8 +192,7 @@ out_free_env:
 }
 
 /* "mariadbd  Ver 10.11.19-MariaDB-0+deb12u1 for ..." -> "10.11.19-..." */
-int fr_mdb_server_version(const char *bin, char **version, char *err,
-			  size_t errlen)
+int fr_mdb_server_version(const char *bin, char **version, char *err, size_t errlen)
 {
 	char *argv[] = { (char *)bin, "--version", NULL };
 	char out[512], *v, *end;
@@ -204,8 +200,10 @@ int fr_mdb_server_version(const char *bin, char **version, char *err,
 
 	if (access(bin, X_OK) < 0) {
 		ret = -errno;
-		fr_set_err(err, errlen, "mariadb server '%s': %s "
-			   "(install mariadb-server)", bin, strerror(-ret));
+		fr_set_err(err, errlen,
+			   "mariadb server '%s': %s "
+			   "(install mariadb-server)",
+			   bin, strerror(-ret));
 		return ret;
 	}
 	ret = fr_mdb_run_helper(argv, NULL, out, sizeof(out));
@@ -247,8 +245,7 @@ void fr_mdb_log_tail(const char *path, char *out, size_t outlen)
 		return;
 	buf[n] = '\0';
 	/* the last error that is not the closing "[ERROR] Aborting" */
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strstr(line, "[ERROR]") && !strstr(line, "] Aborting"))
 			best = line;
 		last = line;
@@ -263,9 +260,8 @@ void fr_mdb_log_tail(const char *path, char *out, size_t outlen)
  */
 int fr_mdb_spawn(struct fr_mariadb *db, const char *init_path)
 {
-	char a_datadir[PATH_MAX + 16], a_socket[PATH_MAX + 16],
-		a_port[32], a_pid[PATH_MAX + 16], a_log[PATH_MAX + 16],
-		a_tmp[PATH_MAX + 16], a_init[PATH_MAX + 16];
+	char a_datadir[PATH_MAX + 16], a_socket[PATH_MAX + 16], a_port[32], a_pid[PATH_MAX + 16],
+		a_log[PATH_MAX + 16], a_tmp[PATH_MAX + 16], a_init[PATH_MAX + 16];
 	const char *argv[40];
 	pid_t parent = getpid(), pid;
 	int argc = 0, logfd;
@@ -352,8 +348,7 @@ bool fr_mdb_wait_exit(struct fr_mariadb *db, double timeout)
 		if (r < 0 && errno == ECHILD) {
 			/* reaped elsewhere (SIGCHLD ignored, or waitpid(-1)) */
 			if (db->pidfd >= 0) {
-				struct pollfd p = { .fd = db->pidfd,
-						    .events = POLLIN };
+				struct pollfd p = { .fd = db->pidfd, .events = POLLIN };
 
 				if (poll(&p, 1, 0) == 1)
 					return true;
@@ -393,9 +388,8 @@ static bool try_connect(const struct fr_mariadb *db, bool tcp)
 
 		mysql_options(m, MYSQL_OPT_PROTOCOL, &proto);
 	}
-	if (mysql_real_connect(m, tcp ? "127.0.0.1" : NULL, TARGET_USER,
-			       db->password, TARGET_DB, tcp ? db->port : 0,
-			       tcp ? NULL : db->sock, 0))
+	if (mysql_real_connect(m, tcp ? "127.0.0.1" : NULL, TARGET_USER, db->password, TARGET_DB,
+			       tcp ? db->port : 0, tcp ? NULL : db->sock, 0))
 		ok = mysql_query(m, "SELECT 1") == 0;
 	if (ok) {
 		MYSQL_RES *res = mysql_store_result(m);

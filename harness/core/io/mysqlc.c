@@ -55,7 +55,7 @@ struct fr_mysql_op {
 	enum opkind kind;
 	struct fr_mysql_params p;
 	char *strs[NPARAM_STRS]; /* the copies p points to */
-	char *sql;               /* the statement of query, sql, lock, kill */
+	char *sql;		 /* the statement of query, sql, lock, kill */
 	struct conn *conns;
 	size_t nconns;
 	size_t ndone, nok;
@@ -70,8 +70,8 @@ struct fr_mysql_op {
 	char *kill_user;
 	char last_err[200];
 	struct fr_timer start;
-	int depth;       /* handlers of this op on the stack */
-	bool cancelled;  /* freed when the outermost handler returns */
+	int depth;	/* handlers of this op on the stack */
+	bool cancelled; /* freed when the outermost handler returns */
 };
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
@@ -149,8 +149,9 @@ static void conn_wait(struct conn *c, int status)
 	else if (c->w.fd >= 0)
 		fr_watch_modify(l, &c->w, ev);
 	if (status & MYSQL_WAIT_TIMEOUT)
-		fr_timer_start(l, &c->t, fr_loop_now(l) +
-			       (uint64_t)mysql_get_timeout_value_ms(c->m) * 1000000ull);
+		fr_timer_start(l, &c->t,
+			       fr_loop_now(l) +
+				       (uint64_t)mysql_get_timeout_value_ms(c->m) * 1000000ull);
 	else
 		fr_timer_stop(l, &c->t);
 }
@@ -353,9 +354,8 @@ static int conn_start(struct fr_mysql_op *op, struct conn *c)
 		mysql_options(c->m, MYSQL_OPT_PROTOCOL, &proto);
 	}
 	c->state = C_CONNECT;
-	s = mysql_real_connect_start(&c->ret_m, c->m, p->host, p->user, p->password,
-				     p->database, p->port, p->host ? NULL : p->socket,
-				     CLIENT_MULTI_STATEMENTS);
+	s = mysql_real_connect_start(&c->ret_m, c->m, p->host, p->user, p->password, p->database,
+				     p->port, p->host ? NULL : p->socket, CLIENT_MULTI_STATEMENTS);
 	conn_continue(c, s);
 	return 0;
 }
@@ -446,8 +446,8 @@ static void query_done(struct fr_mysql_op *op, struct conn *c)
 			snprintf(r.detail, sizeof(r.detail), "%s",
 				 op->first ? op->first : "no rows");
 		else
-			snprintf(r.detail, sizeof(r.detail), "ok%s%s",
-				 op->first ? ": " : "", op->first ? op->first : "");
+			snprintf(r.detail, sizeof(r.detail), "ok%s%s", op->first ? ": " : "",
+				 op->first ? op->first : "");
 	}
 	conn_close(c);
 	report(op, &r);
@@ -464,11 +464,9 @@ static void hold_done(struct fr_mysql_op *op)
 	r.ok = op->nok == op->nconns;
 	r.answered = true;
 	if (r.ok)
-		snprintf(r.detail, sizeof(r.detail), "holding %zu connections",
-			 op->nok);
+		snprintf(r.detail, sizeof(r.detail), "holding %zu connections", op->nok);
 	else
-		snprintf(r.detail, sizeof(r.detail),
-			 "holding %zu of %zu connections (%s)", op->nok,
+		snprintf(r.detail, sizeof(r.detail), "holding %zu of %zu connections (%s)", op->nok,
 			 op->nconns, op->last_err);
 	for (size_t i = 0; i < op->nconns; i++)
 		if (op->conns[i].failed)
@@ -490,8 +488,7 @@ static void lock_done(struct fr_mysql_op *op, struct conn *c)
 		r.ok = r.answered = true;
 		snprintf(r.detail, sizeof(r.detail), "transaction open, not committed");
 		if (op->for_ns)
-			fr_timer_start(op->loop, &op->hold,
-				       fr_loop_now(op->loop) + op->for_ns);
+			fr_timer_start(op->loop, &op->hold, fr_loop_now(op->loop) + op->for_ns);
 	}
 	report(op, &r);
 }
@@ -523,8 +520,8 @@ static void kill_done(struct fr_mysql_op *op, struct conn *c)
 		snprintf(r.detail, sizeof(r.detail), "no connections of '%s' to kill",
 			 op->kill_user);
 	else
-		snprintf(r.detail, sizeof(r.detail), "killed %zu connection%s of '%s'",
-			 op->nids, op->nids == 1 ? "" : "s", op->kill_user);
+		snprintf(r.detail, sizeof(r.detail), "killed %zu connection%s of '%s'", op->nids,
+			 op->nids == 1 ? "" : "s", op->kill_user);
 	free_kill_statements(op, c);
 	conn_close(c);
 	report(op, &r);
@@ -557,18 +554,16 @@ static void op_conn_done(struct conn *c)
 	}
 }
 
-static struct fr_mysql_op *op_new(struct fr_loop *l,
-				  const struct fr_mysql_params *p, size_t nconns,
+static struct fr_mysql_op *op_new(struct fr_loop *l, const struct fr_mysql_params *p, size_t nconns,
 				  fr_mysql_fn fn, void *arg)
 {
 	struct fr_mysql_op *op = fr_xcalloc(1, sizeof(*op));
 	const char *const *src[NPARAM_STRS] = {
-		&p->host, &p->socket, &p->user, &p->password, &p->database,
-		&p->target_user,
+		&p->host, &p->socket, &p->user, &p->password, &p->database, &p->target_user,
 	};
 	const char **dst[NPARAM_STRS] = {
-		&op->p.host, &op->p.socket, &op->p.user, &op->p.password,
-		&op->p.database, &op->p.target_user,
+		&op->p.host,	 &op->p.socket,	  &op->p.user,
+		&op->p.password, &op->p.database, &op->p.target_user,
 	};
 
 	pthread_once(&lib_once, lib_init);
@@ -631,8 +626,7 @@ static struct fr_mysql_op *op_go(struct fr_mysql_op *op)
 	return op;
 }
 
-struct fr_mysql_op *fr_mysql_query(struct fr_loop *l,
-				   const struct fr_mysql_params *p,
+struct fr_mysql_op *fr_mysql_query(struct fr_loop *l, const struct fr_mysql_params *p,
 				   const char *sql, fr_mysql_fn fn, void *arg)
 {
 	struct fr_mysql_op *op = op_new(l, p, 1, fn, arg);
@@ -658,15 +652,14 @@ static char *kill_list_sql(const char *user)
 	}
 	esc[k] = 0;
 	sql = fr_xasprintf("SELECT ID FROM information_schema.PROCESSLIST "
-			   "WHERE USER = '%s' AND ID <> CONNECTION_ID()", esc);
+			   "WHERE USER = '%s' AND ID <> CONNECTION_ID()",
+			   esc);
 	free(esc);
 	return sql;
 }
 
-struct fr_mysql_op *fr_mysql_action(struct fr_loop *l,
-				    const struct fr_mysql_params *p,
-				    const struct fr_mysql_action *a,
-				    fr_mysql_fn fn, void *arg)
+struct fr_mysql_op *fr_mysql_action(struct fr_loop *l, const struct fr_mysql_params *p,
+				    const struct fr_mysql_action *a, fr_mysql_fn fn, void *arg)
 {
 	size_t n = a->op == FR_MYSQL_DO_HOLD ? a->connections : 1;
 	struct fr_mysql_op *op;

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 struct fr_mysql_params {
-	const char *host;     /* TCP host, or NULL to use socket */
+	const char *host; /* TCP host, or NULL to use socket */
 	unsigned port;
 	const char *socket;
 	const char *user, *password, *database;
@@ -23,11 +23,11 @@ struct fr_mysql_params {
 };
 
 struct fr_mysql_result {
-	bool ok;          /* everything succeeded */
-	bool answered;    /* the server answered (a server error counts) */
+	bool ok;       /* everything succeeded */
+	bool answered; /* the server answered (a server error counts) */
 	bool timeout;
 	const char *first_value; /* first column of the first row, or NULL */
-	unsigned held;    /* hold: connections opened */
+	unsigned held;		 /* hold: connections opened */
 	char detail[240];
 };
 
@@ -36,8 +36,7 @@ typedef void (*fr_mysql_fn)(void *arg, const struct fr_mysql_result *r);
 struct fr_mysql_op;
 
 /* Connect, run sql, report its first value, disconnect. */
-struct fr_mysql_op *fr_mysql_query(struct fr_loop *l,
-				   const struct fr_mysql_params *p,
+struct fr_mysql_op *fr_mysql_query(struct fr_loop *l, const struct fr_mysql_params *p,
 				   const char *sql, fr_mysql_fn fn, void *arg);
 
 /*
@@ -53,7 +52,7 @@ enum fr_mysql_verb {
 
 /* A timeline action. */
 struct fr_mysql_action {
-	int op;               /* enum fr_mysql_verb */
+	int op;		      /* enum fr_mysql_verb */
 	const char *sql;      /* sql / lock */
 	unsigned connections; /* hold */
 	uint64_t for_ns;      /* hold/lock: how long, 0 = until cancelled */
@@ -66,10 +65,8 @@ struct fr_mysql_action {
  * and lock then keep their connections until for_ns passes or the op is
  * cancelled.
  */
-struct fr_mysql_op *fr_mysql_action(struct fr_loop *l,
-				    const struct fr_mysql_params *p,
-				    const struct fr_mysql_action *a,
-				    fr_mysql_fn fn, void *arg);
+struct fr_mysql_op *fr_mysql_action(struct fr_loop *l, const struct fr_mysql_params *p,
+				    const struct fr_mysql_action *a, fr_mysql_fn fn, void *arg);
 
 /*
  * Close every connection and free the op; fn is not called afterwards.

@@ -119,8 +119,7 @@ static void on_pidfd(struct fr_watch *w, uint32_t events)
 	if (si.si_code == CLD_EXITED)
 		status = W_EXITCODE(si.si_status & 0xff, 0);
 	else
-		status = W_EXITCODE(0, si.si_status & 0x7f) |
-			 (si.si_code == CLD_DUMPED ? 0x80 : 0);
+		status = W_EXITCODE(0, si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
 	/* leftovers in its group go with it */
 	pid_t pgid = c->pid;
 	killpg(pgid, SIGKILL);
@@ -132,9 +131,8 @@ static void on_pidfd(struct fr_watch *w, uint32_t events)
 	c->fn(c, status);
 }
 
-int fr_child_spawn(struct fr_loop *l, struct fr_child *c,
-		   const struct fr_spawn *sp, fr_child_fn fn, void *arg,
-		   char *err, size_t errlen)
+int fr_child_spawn(struct fr_loop *l, struct fr_child *c, const struct fr_spawn *sp, fr_child_fn fn,
+		   void *arg, char *err, size_t errlen)
 {
 	struct child_fail f;
 	pid_t parent = getpid(), pid;
@@ -176,7 +174,8 @@ int fr_child_spawn(struct fr_loop *l, struct fr_child *c,
 		fr_sentinel_group(pid, false);
 		fr_set_err(err, errlen, "cannot %s '%s': %s",
 			   f.stage == 1 ? "enter the directory" :
-			   f.stage == 2 ? "run" : "set the environment of",
+			   f.stage == 2 ? "run" :
+					  "set the environment of",
 			   f.stage == 1 ? sp->cwd : sp->argv[0], strerror(f.err));
 		return -f.err;
 	}
@@ -184,8 +183,10 @@ int fr_child_spawn(struct fr_loop *l, struct fr_child *c,
 	c->pidfd = pidfd_open_(pid);
 	if (c->pidfd < 0) {
 		ret = -errno;
-		fr_set_err(err, errlen, "pidfd_open: %s (Linux 5.3 or "
-			   "later is needed)", strerror(errno));
+		fr_set_err(err, errlen,
+			   "pidfd_open: %s (Linux 5.3 or "
+			   "later is needed)",
+			   strerror(errno));
 		killpg(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		fr_sentinel_group(pid, false);
@@ -240,8 +241,7 @@ static bool environ_has(pid_t pid, const char *needle, size_t nlen)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	while (len < sizeof(buf) - 1 &&
-	       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
 		len += (size_t)n;
 	close(fd);
 	buf[len] = 0;
@@ -275,8 +275,7 @@ int fr_sweep_env(const char *ctl_path, int sig)
 		long pid = strtol(de->d_name, &end, 10);
 		if (*end || pid <= 1 || pid == self)
 			continue;
-		if (environ_has((pid_t)pid, needle, (size_t)nlen) &&
-		    kill((pid_t)pid, sig) == 0)
+		if (environ_has((pid_t)pid, needle, (size_t)nlen) && kill((pid_t)pid, sig) == 0)
 			count++;
 	}
 	closedir(d);
@@ -341,8 +340,7 @@ static size_t children_of(pid_t pid, pid_t *out, size_t max)
 
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children",
-			 (int)pid, de->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children", (int)pid, de->d_name);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;

@@ -25,7 +25,7 @@ struct fr_child;
 typedef void (*fr_child_fn)(struct fr_child *c, int status);
 
 struct fr_child {
-	pid_t pid;   /* 0 when not running */
+	pid_t pid; /* 0 when not running */
 	int pidfd;
 	struct fr_watch w;
 	struct fr_loop *loop;
@@ -34,14 +34,14 @@ struct fr_child {
 };
 
 struct fr_spawn {
-	char *const *argv;        /* argv[0] looked up on PATH */
-	const char *const *env;   /* "K=V" added to faultrun's environment */
+	char *const *argv;	/* argv[0] looked up on PATH */
+	const char *const *env; /* "K=V" added to faultrun's environment */
 	size_t nenv;
-	const char *cwd;          /* NULL: inherit */
-	int out_fd;               /* stdout+stderr go here; -1: /dev/null */
+	const char *cwd; /* NULL: inherit */
+	int out_fd;	 /* stdout+stderr go here; -1: /dev/null */
 	/* preload the shim: */
-	const char *shim;         /* NULL: no shim */
-	const char *ctl_path;     /* FAULTRUN_CTL (also set without shim) */
+	const char *shim;     /* NULL: no shim */
+	const char *ctl_path; /* FAULTRUN_CTL (also set without shim) */
 	uint64_t seed;
 };
 
@@ -51,9 +51,8 @@ struct fr_spawn {
  * one-line message in err (an exec failure is reported here: "cannot
  * run 'x': No such file or directory").
  */
-int fr_child_spawn(struct fr_loop *l, struct fr_child *c,
-		   const struct fr_spawn *sp, fr_child_fn fn, void *arg,
-		   char *err, size_t errlen);
+int fr_child_spawn(struct fr_loop *l, struct fr_child *c, const struct fr_spawn *sp, fr_child_fn fn,
+		   void *arg, char *err, size_t errlen);
 
 /* Send sig to the child's process group (and the child). */
 void fr_child_killpg(struct fr_child *c, int sig);

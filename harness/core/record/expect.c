@@ -49,8 +49,7 @@ uint64_t fr_percentile(uint64_t *vals, size_t n, double q)
 	return vals[rank - 1];
 }
 
-static int add_ival(struct fr_ival **iv, size_t *n, size_t *cap, int64_t a,
-		    int64_t b)
+static int add_ival(struct fr_ival **iv, size_t *n, size_t *cap, int64_t a, int64_t b)
 {
 	if (b <= a)
 		return 0;
@@ -68,8 +67,8 @@ static int add_ival(struct fr_ival **iv, size_t *n, size_t *cap, int64_t a,
 	return 0;
 }
 
-int fr_window_intervals(const struct fr_window *w, const struct fr_facts *f,
-			struct fr_ival **out, size_t *n)
+int fr_window_intervals(const struct fr_window *w, const struct fr_facts *f, struct fr_ival **out,
+			size_t *n)
 {
 	size_t cap = 0;
 	int ret = 0;
@@ -84,8 +83,8 @@ int fr_window_intervals(const struct fr_window *w, const struct fr_facts *f,
 		ret = add_ival(out, n, &cap, 0, end);
 		break;
 	case FR_WIN_RANGE: {
-		int64_t b = w->to_ns == UINT64_MAX || (int64_t)w->to_ns > end ?
-				    end : (int64_t)w->to_ns;
+		int64_t b = w->to_ns == UINT64_MAX || (int64_t)w->to_ns > end ? end :
+										(int64_t)w->to_ns;
 		ret = add_ival(out, n, &cap, (int64_t)w->from_ns, b);
 		break;
 	}
@@ -143,8 +142,8 @@ static void eval_availability(const struct fr_series *s, struct fr_verdict *v)
 	v->value = (double)ok / (double)total;
 	v->has_value = true;
 	v->ok = v->value + 1e-12 >= v->e->min_ratio;
-	snprintf(v->measured, sizeof(v->measured), "%.2f%% (%zu of %zu ok)",
-		 v->value * 100.0, ok, total);
+	snprintf(v->measured, sizeof(v->measured), "%.2f%% (%zu of %zu ok)", v->value * 100.0, ok,
+		 total);
 }
 
 static int eval_latency(const struct fr_series *s, struct fr_verdict *v)
@@ -174,9 +173,8 @@ static int eval_latency(const struct fr_series *s, struct fr_verdict *v)
 	v->ok = p <= e->lat[v->lat].bound_ns;
 	fmt_ns(a, sizeof(a), (int64_t)p);
 	if (unanswered)
-		snprintf(v->measured, sizeof(v->measured),
-			 "%s %s (%zu samples, %zu unanswered)", e->lat[v->lat].text, a,
-			 n, unanswered);
+		snprintf(v->measured, sizeof(v->measured), "%s %s (%zu samples, %zu unanswered)",
+			 e->lat[v->lat].text, a, n, unanswered);
 	else
 		snprintf(v->measured, sizeof(v->measured), "%s %s (%zu samples)",
 			 e->lat[v->lat].text, a, n);
@@ -189,8 +187,7 @@ static int eval_latency(const struct fr_series *s, struct fr_verdict *v)
  * consecutive ok samples; the time from the clear to when that sample was
  * answered. The worst clear counts.
  */
-static void eval_recovers(const struct fr_series *s, const struct fr_facts *f,
-			  struct fr_verdict *v)
+static void eval_recovers(const struct fr_series *s, const struct fr_facts *f, struct fr_verdict *v)
 {
 	const struct fr_expect *e = v->e;
 	const struct fr_fault_facts *ff = &f->faults[e->fault];
@@ -255,8 +252,7 @@ static void eval_recovers(const struct fr_series *s, const struct fr_facts *f,
  * started while the fault was armed; the time from the injection until
  * the last of them finished (the probe "knew"). The worst injection counts.
  */
-static void eval_detects(const struct fr_series *s, const struct fr_facts *f,
-			 struct fr_verdict *v)
+static void eval_detects(const struct fr_series *s, const struct fr_facts *f, struct fr_verdict *v)
 {
 	const struct fr_expect *e = v->e;
 	const struct fr_fault_facts *ff = &f->faults[e->fault];
@@ -332,20 +328,18 @@ static void eval_responds(const struct fr_series *s, struct fr_verdict *v)
 	v->ok = !unanswered && !slow;
 	fmt_ns(a, sizeof(a), (int64_t)max);
 	if (unanswered)
-		snprintf(v->measured, sizeof(v->measured),
-			 "max %s; %zu of %zu unanswered%s", a, unanswered, total,
-			 timeouts ? " (timed out)" : "");
+		snprintf(v->measured, sizeof(v->measured), "max %s; %zu of %zu unanswered%s", a,
+			 unanswered, total, timeouts ? " (timed out)" : "");
 	else if (slow)
-		snprintf(v->measured, sizeof(v->measured), "max %s; %zu of %zu slower",
-			 a, slow, total);
-	else
-		snprintf(v->measured, sizeof(v->measured), "max %s (%zu samples)", a,
+		snprintf(v->measured, sizeof(v->measured), "max %s; %zu of %zu slower", a, slow,
 			 total);
+	else
+		snprintf(v->measured, sizeof(v->measured), "max %s (%zu samples)", a, total);
 }
 
 /* Time the backend spent out of rotation inside the window. */
-static void eval_out_of_rotation(const struct fr_series *s,
-				 const struct fr_facts *f, struct fr_verdict *v)
+static void eval_out_of_rotation(const struct fr_series *s, const struct fr_facts *f,
+				 struct fr_verdict *v)
 {
 	int64_t total = 0;
 	unsigned outs = 0;
@@ -377,8 +371,8 @@ static void eval_out_of_rotation(const struct fr_series *s,
 	v->has_value = true;
 	v->ok = (uint64_t)total <= v->e->within_ns;
 	fmt_ns(a, sizeof(a), total);
-	snprintf(v->measured, sizeof(v->measured), "%s (taken out %u time%s)", a,
-		 outs, outs == 1 ? "" : "s");
+	snprintf(v->measured, sizeof(v->measured), "%s (taken out %u time%s)", a, outs,
+		 outs == 1 ? "" : "s");
 }
 
 static void eval_count(long count, const char *unit, struct fr_verdict *v)
@@ -388,12 +382,11 @@ static void eval_count(long count, const char *unit, struct fr_verdict *v)
 	v->value = (double)count;
 	v->has_value = true;
 	v->ok = (e->min < 0 || count >= e->min) && (e->max < 0 || count <= e->max);
-	snprintf(v->measured, sizeof(v->measured), "%ld %s%s", count, unit,
-		 count == 1 ? "" : "s");
+	snprintf(v->measured, sizeof(v->measured), "%ld %s%s", count, unit, count == 1 ? "" : "s");
 }
 
-int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e,
-		  int lat, const struct fr_facts *f, struct fr_verdict *v)
+int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e, int lat,
+		  const struct fr_facts *f, struct fr_verdict *v)
 {
 	const struct fr_series *ser = e->series >= 0 ? &f->series[e->series] : NULL;
 	int ret = 0;
@@ -405,18 +398,15 @@ int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e,
 		char b[32];
 		fr_fmt_duration(b, sizeof(b), e->lat[lat].bound_ns);
 		if (strncmp(e->label, "latency ", 8) == 0)
-			snprintf(v->label, sizeof(v->label), "%s %s", e->lat[lat].text,
-				 e->label);
+			snprintf(v->label, sizeof(v->label), "%s %s", e->lat[lat].text, e->label);
 		else
-			snprintf(v->label, sizeof(v->label), "%s %s", e->label,
-				 e->lat[lat].text);
+			snprintf(v->label, sizeof(v->label), "%s %s", e->label, e->lat[lat].text);
 		snprintf(v->bound, sizeof(v->bound), "<= %s", b);
 	} else {
 		snprintf(v->label, sizeof(v->label), "%s", e->label);
 		snprintf(v->bound, sizeof(v->bound), "%s", e->bound_text ? e->bound_text : "");
 	}
-	if (e->kind != FR_EXP_RESTARTS && e->kind != FR_EXP_EXITS &&
-	    e->kind != FR_EXP_FIRED) {
+	if (e->kind != FR_EXP_RESTARTS && e->kind != FR_EXP_EXITS && e->kind != FR_EXP_FIRED) {
 		ret = fr_window_intervals(&e->window, f, &v->iv, &v->niv);
 		if (ret)
 			return ret;
@@ -474,8 +464,8 @@ void fr_verdicts_free(struct fr_verdict *v, size_t n)
 	free(v);
 }
 
-int fr_assert_eval(const struct fr_scenario *s, const struct fr_facts *f,
-		   struct fr_verdict **out, size_t *n)
+int fr_assert_eval(const struct fr_scenario *s, const struct fr_facts *f, struct fr_verdict **out,
+		   size_t *n)
 {
 	size_t total = 0, k = 0;
 	struct fr_verdict *v;
@@ -490,8 +480,8 @@ int fr_assert_eval(const struct fr_scenario *s, const struct fr_facts *f,
 		const struct fr_expect *e = &s->expects[i];
 		unsigned parts = e->kind == FR_EXP_LATENCY ? e->nlat : 1;
 		for (unsigned j = 0; j < parts; j++) {
-			ret = fr_assert_one(s, e, e->kind == FR_EXP_LATENCY ? (int)j : -1,
-					    f, &v[k]);
+			ret = fr_assert_one(s, e, e->kind == FR_EXP_LATENCY ? (int)j : -1, f,
+					    &v[k]);
 			k++;
 			if (ret) {
 				fr_verdicts_free(v, k);

@@ -20,7 +20,7 @@ struct fr_ival {
 
 struct fr_fault_window {
 	int64_t start, end; /* end: cleared, or the end of the run */
-	bool cleared;       /* by the timeline (not by the end of the run) */
+	bool cleared;	    /* by the timeline (not by the end of the run) */
 };
 
 struct fr_fault_facts {
@@ -32,25 +32,25 @@ struct fr_fault_facts {
 
 /* Everything a run recorded that assertions look at. */
 struct fr_facts {
-	int64_t end;                 /* ns from t = 0 to the end of the run */
-	struct fr_series *series;    /* indexed like scenario->series */
+	int64_t end;		  /* ns from t = 0 to the end of the run */
+	struct fr_series *series; /* indexed like scenario->series */
 	size_t nseries;
 	struct fr_fault_facts *faults; /* indexed like scenario->faults */
 	size_t nfaults;
-	unsigned restarts;           /* by the restart policy */
-	unsigned exits;              /* unexpected exits of the target */
+	unsigned restarts; /* by the restart policy */
+	unsigned exits;	   /* unexpected exits of the target */
 };
 
 struct fr_verdict {
 	const struct fr_expect *e;
-	int lat;             /* latency: index into e->lat, else -1 */
+	int lat; /* latency: index into e->lat, else -1 */
 	char label[200];
 	char bound[64];
 	char measured[200];
-	double value;        /* ratio, seconds or count */
+	double value; /* ratio, seconds or count */
 	bool has_value;
 	bool ok;
-	struct fr_ival *iv;  /* the window judged (malloc'd), or NULL */
+	struct fr_ival *iv; /* the window judged (malloc'd), or NULL */
 	size_t niv;
 };
 
@@ -58,20 +58,20 @@ struct fr_verdict {
  * The intervals of window w in a run (malloc'd into *out, *n of them).
  * Returns 0 or -ENOMEM.
  */
-int fr_window_intervals(const struct fr_window *w, const struct fr_facts *f,
-			struct fr_ival **out, size_t *n);
+int fr_window_intervals(const struct fr_window *w, const struct fr_facts *f, struct fr_ival **out,
+			size_t *n);
 
 /*
  * Evaluate every expectation of s (latency ones give one verdict per
  * bound). The series must be sorted (fr_series_sort). *out is malloc'd;
  * free with fr_verdicts_free. Returns 0 or -ENOMEM.
  */
-int fr_assert_eval(const struct fr_scenario *s, const struct fr_facts *f,
-		   struct fr_verdict **out, size_t *n);
+int fr_assert_eval(const struct fr_scenario *s, const struct fr_facts *f, struct fr_verdict **out,
+		   size_t *n);
 
 /* Evaluate one expectation into v (v->iv malloc'd). lat: as above. */
-int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e,
-		  int lat, const struct fr_facts *f, struct fr_verdict *v);
+int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e, int lat,
+		  const struct fr_facts *f, struct fr_verdict *v);
 
 void fr_verdicts_free(struct fr_verdict *v, size_t n);
 

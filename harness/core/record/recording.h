@@ -19,7 +19,7 @@
 enum fr_verdict_kind {
 	FR_PASS,
 	FR_FAIL,
-	FR_ERROR,       /* could not run (exit 3) */
+	FR_ERROR,	/* could not run (exit 3) */
 	FR_INTERRUPTED, /* SIGINT/SIGTERM (exit 3) */
 };
 
@@ -33,11 +33,11 @@ struct fr_lc_event {
 	int64_t t;
 	const char *event; /* start, ready, not-ready, exit, signal, stop, give-up */
 	int pid;
-	int attempt;       /* start */
-	int status;        /* exit: code, or -1 */
-	int signo;         /* exit/signal/stop: signal, or 0 */
-	bool expected;     /* exit */
-	char *detail;      /* malloc'd or NULL */
+	int attempt;   /* start */
+	int status;    /* exit: code, or -1 */
+	int signo;     /* exit/signal/stop: signal, or 0 */
+	bool expected; /* exit */
+	char *detail;  /* malloc'd or NULL */
 };
 
 /* A timeline step as it happened. */
@@ -60,27 +60,27 @@ struct fr_inj_event {
 struct fr_record {
 	const struct fr_scenario *s;
 	enum fr_verdict_kind verdict;
-	char *error;             /* one line (then the target's output), or NULL */
+	char *error; /* one line (then the target's output), or NULL */
 	uint64_t seed;
-	double started_wall;     /* epoch seconds of t = 0 (0: never ready) */
-	double invoked_wall;     /* epoch seconds the run began */
-	double seconds;          /* wall time of the whole run */
-	int64_t setup_ns;        /* run start to t = 0 */
-	int64_t end_ns;          /* t = 0 to the end */
-	char *run_dir;           /* kept, or NULL */
-	char *cwd;               /* the target's, or NULL */
+	double started_wall; /* epoch seconds of t = 0 (0: never ready) */
+	double invoked_wall; /* epoch seconds the run began */
+	double seconds;	     /* wall time of the whole run */
+	int64_t setup_ns;    /* run start to t = 0 */
+	int64_t end_ns;	     /* t = 0 to the end */
+	char *run_dir;	     /* kept, or NULL */
+	char *cwd;	     /* the target's, or NULL */
 	bool shim;
-	bool started;            /* t = 0 was reached: assertions apply */
+	bool started; /* t = 0 was reached: assertions apply */
 
 	struct fr_series *series;
 	size_t nseries;
-	struct fr_facts facts;    /* its series and nseries are the above */
+	struct fr_facts facts;	  /* its series and nseries are the above */
 	char (*fault_specs)[512]; /* per fault, formatted rule */
 
 	struct fr_lc_event *lc;
 	size_t nlc;
 	unsigned starts, restarts, exits;
-	char **tail;             /* the target's last output lines */
+	char **tail; /* the target's last output lines */
 	size_t ntail;
 
 	struct fr_tl_entry *tl;

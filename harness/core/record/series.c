@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void fr_series_init(struct fr_series *s, const char *name, const char *kind,
-		    const char *what, uint64_t interval_ns, uint64_t timeout_ns,
-		    const struct fr_lb *lb)
+void fr_series_init(struct fr_series *s, const char *name, const char *kind, const char *what,
+		    uint64_t interval_ns, uint64_t timeout_ns, const struct fr_lb *lb)
 {
 	memset(s, 0, sizeof(*s));
 	s->name = name;

@@ -13,15 +13,15 @@
 #include <stdint.h>
 
 struct fr_sample {
-	int64_t t;           /* start, ns relative to t = 0 */
-	uint64_t latency;    /* ns until answered, failed or timed out */
-	const char *detail;  /* interned one-liner, or NULL */
-	int32_t status;      /* HTTP status / exit code, -1 when none */
-	uint8_t ok;          /* for lb probes: in rotation after this check */
+	int64_t t;	    /* start, ns relative to t = 0 */
+	uint64_t latency;   /* ns until answered, failed or timed out */
+	const char *detail; /* interned one-liner, or NULL */
+	int32_t status;	    /* HTTP status / exit code, -1 when none */
+	uint8_t ok;	    /* for lb probes: in rotation after this check */
 	uint8_t answered;
 	uint8_t timeout;
-	uint8_t check;       /* lb probes: the check itself passed */
-	uint8_t in;          /* lb probes: in rotation after this check */
+	uint8_t check; /* lb probes: the check itself passed */
+	uint8_t in;    /* lb probes: in rotation after this check */
 };
 
 struct fr_lb_transition {
@@ -31,11 +31,11 @@ struct fr_lb_transition {
 
 struct fr_series {
 	const char *name;
-	const char *kind;  /* http, tcp, exec, log, target, mysql, load, request */
-	const char *what;  /* for humans */
+	const char *kind;     /* http, tcp, exec, log, target, mysql, load, request */
+	const char *what;     /* for humans */
 	uint64_t interval_ns; /* 0: none */
 	uint64_t timeout_ns;
-	struct fr_lb lb;   /* lb.on for load-balancer probes */
+	struct fr_lb lb; /* lb.on for load-balancer probes */
 
 	struct fr_sample *v;
 	size_t n, cap;
@@ -51,9 +51,8 @@ struct fr_series {
 	size_t npool, cappool;
 };
 
-void fr_series_init(struct fr_series *s, const char *name, const char *kind,
-		    const char *what, uint64_t interval_ns, uint64_t timeout_ns,
-		    const struct fr_lb *lb);
+void fr_series_init(struct fr_series *s, const char *name, const char *kind, const char *what,
+		    uint64_t interval_ns, uint64_t timeout_ns, const struct fr_lb *lb);
 void fr_series_finish(struct fr_series *s);
 
 /*

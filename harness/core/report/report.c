@@ -76,8 +76,7 @@ static void json_target(struct fr_buf *b, const struct fr_record *r)
 			fr_buf_printf(b, ", \"attempt\": %d", e->attempt);
 		if (!strcmp(e->event, "exit")) {
 			if (e->status >= 0)
-				fr_buf_printf(b, ", \"status\": %d, \"signal\": null",
-					      e->status);
+				fr_buf_printf(b, ", \"status\": %d, \"signal\": null", e->status);
 			else
 				fr_buf_printf(b, ", \"status\": null, \"signal\": \"%s\"",
 					      fr_signal_name(e->signo));
@@ -92,7 +91,8 @@ static void json_target(struct fr_buf *b, const struct fr_record *r)
 		fr_buf_puts(b, "}");
 	}
 	fr_buf_printf(b, "%s],\n", r->nlc ? "\n      " : "");
-	fr_buf_printf(b, "      \"starts\": %u,\n      \"restarts\": %u,\n"
+	fr_buf_printf(b,
+		      "      \"starts\": %u,\n      \"restarts\": %u,\n"
 		      "      \"exits\": %u,\n      \"output\": [",
 		      r->starts, r->restarts, r->exits);
 	for (size_t i = 0; i < r->ntail; i++) {
@@ -108,8 +108,7 @@ static void json_faults(struct fr_buf *b, const struct fr_record *r)
 
 	fr_buf_puts(b, "    \"faults\": [");
 	for (size_t i = 0; i < s->nfaults; i++) {
-		const struct fr_fault_facts *ff = r->facts.faults ?
-			&r->facts.faults[i] : NULL;
+		const struct fr_fault_facts *ff = r->facts.faults ? &r->facts.faults[i] : NULL;
 		fr_buf_puts(b, i ? ",\n      {" : "\n      {");
 		fr_buf_puts(b, "\"name\": ");
 		fr_buf_json_str(b, s->faults[i].name);
@@ -124,7 +123,8 @@ static void json_faults(struct fr_buf *b, const struct fr_record *r)
 			json_secs(b, ff->win[w].end);
 			fr_buf_puts(b, "}");
 		}
-		fr_buf_printf(b, "], \"matched\": %llu, \"injected\": %llu, "
+		fr_buf_printf(b,
+			      "], \"matched\": %llu, \"injected\": %llu, "
 			      "\"bytes\": %llu, \"first\": ",
 			      (unsigned long long)(ff ? ff->matched : 0),
 			      (unsigned long long)(ff ? ff->injected : 0),
@@ -159,8 +159,8 @@ static void json_faults(struct fr_buf *b, const struct fr_record *r)
 		fr_buf_json_str(b, e->where);
 		fr_buf_puts(b, "}");
 	}
-	fr_buf_printf(b, "%s],\n      \"dropped\": %llu\n    },\n",
-		      r->ninj ? "\n      " : "", (unsigned long long)r->inj_dropped);
+	fr_buf_printf(b, "%s],\n      \"dropped\": %llu\n    },\n", r->ninj ? "\n      " : "",
+		      (unsigned long long)r->inj_dropped);
 }
 
 static void json_series(struct fr_buf *b, const struct fr_record *r)
@@ -184,7 +184,8 @@ static void json_series(struct fr_buf *b, const struct fr_record *r)
 		json_secs(b, (int64_t)s->timeout_ns);
 		fr_buf_puts(b, ",\n        \"lb\": ");
 		if (s->lb.on) {
-			fr_buf_printf(b, "{\"healthy_threshold\": %u, "
+			fr_buf_printf(b,
+				      "{\"healthy_threshold\": %u, "
 				      "\"unhealthy_threshold\": %u, \"initial\": \"%s\", "
 				      "\"transitions\": [",
 				      s->lb.healthy, s->lb.unhealthy,
@@ -206,10 +207,10 @@ static void json_series(struct fr_buf *b, const struct fr_record *r)
 			json_secs(b, x->t);
 			fr_buf_puts(b, ", \"latency\": ");
 			json_secs(b, (int64_t)x->latency);
-			fr_buf_printf(b, ", \"ok\": %s, \"answered\": %s, \"timeout\": %s, "
+			fr_buf_printf(b,
+				      ", \"ok\": %s, \"answered\": %s, \"timeout\": %s, "
 				      "\"status\": ",
-				      x->ok ? "true" : "false",
-				      x->answered ? "true" : "false",
+				      x->ok ? "true" : "false", x->answered ? "true" : "false",
 				      x->timeout ? "true" : "false");
 			if (x->status >= 0)
 				fr_buf_printf(b, "%d", x->status);
@@ -259,8 +260,7 @@ static void json_assertions(struct fr_buf *b, const struct fr_record *r)
 		const struct fr_expect *e = v->e;
 		failed += !v->ok;
 		fr_buf_puts(b, i ? ",\n      {" : "\n      {");
-		fr_buf_printf(b, "\"kind\": \"%s\", \"label\": ",
-			      fr_expect_kind_name(e->kind));
+		fr_buf_printf(b, "\"kind\": \"%s\", \"label\": ", fr_expect_kind_name(e->kind));
 		fr_buf_json_str(b, v->label);
 		fr_buf_puts(b, ", \"probe\": ");
 		fr_buf_json_str(b, e->series >= 0 ? r->s->series[e->series].name : NULL);
@@ -299,8 +299,8 @@ static void json_assertions(struct fr_buf *b, const struct fr_record *r)
 			      e->mark.line);
 	}
 	fr_buf_printf(b, "%s],\n", r->nverdicts ? "\n    " : "");
-	fr_buf_printf(b, "    \"summary\": {\"assertions\": %zu, \"failed\": %u}\n",
-		      r->nverdicts, failed);
+	fr_buf_printf(b, "    \"summary\": {\"assertions\": %zu, \"failed\": %u}\n", r->nverdicts,
+		      failed);
 }
 
 char *fr_report_json(const struct fr_record *r)
@@ -322,7 +322,8 @@ char *fr_report_json(const struct fr_record *r)
 		fr_buf_puts(&b, ": ");
 		fr_buf_json_str(&b, s->vars[i].value);
 	}
-	fr_buf_printf(&b, "},\n    \"seed\": %llu,\n    \"verdict\": \"%s\",\n"
+	fr_buf_printf(&b,
+		      "},\n    \"seed\": %llu,\n    \"verdict\": \"%s\",\n"
 		      "    \"error\": ",
 		      (unsigned long long)r->seed, fr_verdict_name(r->verdict));
 	char *err1 = first_line(r->error);
@@ -367,10 +368,10 @@ char *fr_report_junit(const struct fr_record *r)
 	fr_iso_time(iso, sizeof(iso), r->invoked_wall);
 	fr_buf_puts(&b, "  <testsuite name=\"");
 	fr_buf_xml(&b, s->name);
-	fr_buf_printf(&b, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"0\" "
+	fr_buf_printf(&b,
+		      "\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"0\" "
 		      "time=\"%.3f\" timestamp=\"%s\" file=\"",
-		      tests, failures, errors,
-		      (double)(r->setup_ns + r->end_ns) / 1e9, iso);
+		      tests, failures, errors, (double)(r->setup_ns + r->end_ns) / 1e9, iso);
 	fr_buf_xml(&b, s->file);
 	fr_buf_puts(&b, "\">\n    <properties>\n");
 	fr_buf_printf(&b, "      <property name=\"seed\" value=\"%llu\"/>\n",
@@ -388,9 +389,10 @@ char *fr_report_junit(const struct fr_record *r)
 	if (errors) {
 		fr_buf_puts(&b, "    <testcase classname=\"");
 		fr_buf_xml(&b, s->name);
-		fr_buf_printf(&b, "\" name=\"run\" time=\"%.3f\">\n      <error "
-			      "type=\"%s\" message=\"", (double)r->end_ns / 1e9,
-			      fr_verdict_name(r->verdict));
+		fr_buf_printf(&b,
+			      "\" name=\"run\" time=\"%.3f\">\n      <error "
+			      "type=\"%s\" message=\"",
+			      (double)r->end_ns / 1e9, fr_verdict_name(r->verdict));
 		char *err1 = first_line(r->error);
 		fr_buf_xml(&b, err1 ? err1 : "the run could not happen");
 		free(err1);
@@ -479,19 +481,18 @@ char *fr_report_table(const struct fr_record *r, bool color)
 	fr_buf_printf(&b, "%s%s%s: ", bold, r->s->name, off);
 	switch (r->verdict) {
 	case FR_PASS:
-		fr_buf_printf(&b, "%sPASS%s (%zu assertion%s held)", green, off,
-			      r->nverdicts, r->nverdicts == 1 ? "" : "s");
+		fr_buf_printf(&b, "%sPASS%s (%zu assertion%s held)", green, off, r->nverdicts,
+			      r->nverdicts == 1 ? "" : "s");
 		break;
 	case FR_FAIL:
-		fr_buf_printf(&b, "%sFAIL%s (%u of %zu assertion%s failed)", red, off,
-			      failed, r->nverdicts, r->nverdicts == 1 ? "" : "s");
+		fr_buf_printf(&b, "%sFAIL%s (%u of %zu assertion%s failed)", red, off, failed,
+			      r->nverdicts, r->nverdicts == 1 ? "" : "s");
 		break;
 	case FR_ERROR:
 		fr_buf_printf(&b, "%sERROR%s: %s", red, off, r->error ? r->error : "");
 		break;
 	case FR_INTERRUPTED:
-		fr_buf_printf(&b, "%sINTERRUPTED%s (%s)", red, off,
-			      r->error ? r->error : "");
+		fr_buf_printf(&b, "%sINTERRUPTED%s (%s)", red, off, r->error ? r->error : "");
 		break;
 	}
 	fr_buf_printf(&b, "  [%.1fs, seed %llu", (double)r->end_ns / 1e9,
@@ -508,8 +509,7 @@ char *fr_report_table(const struct fr_record *r, bool color)
 	}
 	for (size_t i = 0; i < r->nverdicts; i++) {
 		const struct fr_verdict *v = &r->verdicts[i];
-		fr_buf_printf(&b, "  %s%-4s%s  ", v->ok ? green : red, v->ok ? "ok" : "FAIL",
-			      off);
+		fr_buf_printf(&b, "  %s%-4s%s  ", v->ok ? green : red, v->ok ? "ok" : "FAIL", off);
 		pad(&b, v->label, wl);
 		fr_buf_puts(&b, "  ");
 		pad(&b, v->measured, wm);
@@ -539,17 +539,18 @@ void fr_rendered_finish(struct fr_rendered *r)
 	memset(r, 0, sizeof(*r));
 }
 
-char *fr_report_journal(const struct fr_rendered *const *v, size_t n,
-			const char *const *command, size_t ncommand, int exit,
-			double started)
+char *fr_report_journal(const struct fr_rendered *const *v, size_t n, const char *const *command,
+			size_t ncommand, int exit, double started)
 {
 	struct fr_buf b = { 0 };
 	char iso[64];
 	bool first = true;
 
 	fr_iso_time(iso, sizeof(iso), started);
-	fr_buf_printf(&b, "{\n  \"format\": \"faultrun-journal\",\n  \"version\": 1,\n"
-		      "  \"faultrun\": \"%s\",\n  \"command\": [", FR_VERSION);
+	fr_buf_printf(&b,
+		      "{\n  \"format\": \"faultrun-journal\",\n  \"version\": 1,\n"
+		      "  \"faultrun\": \"%s\",\n  \"command\": [",
+		      FR_VERSION);
 	for (size_t k = 0; k < ncommand; k++) {
 		if (k)
 			fr_buf_puts(&b, ", ");
@@ -588,9 +589,11 @@ char *fr_report_junit_doc(const struct fr_rendered *const *v, size_t n)
 		time += r->seconds;
 		fr_buf_puts(&body, r->junit ? r->junit : "");
 	}
-	fr_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	fr_buf_printf(&b,
+		      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		      "<testsuites name=\"faultrun\" tests=\"%u\" failures=\"%u\" "
-		      "errors=\"%u\" time=\"%.3f\">\n", tests, failures, errors, time);
+		      "errors=\"%u\" time=\"%.3f\">\n",
+		      tests, failures, errors, time);
 	if (body.p)
 		fr_buf_puts(&b, body.p);
 	fr_buf_puts(&b, "</testsuites>\n");

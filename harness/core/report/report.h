@@ -24,9 +24,9 @@ char *fr_report_table(const struct fr_record *r, bool color);
  */
 struct fr_rendered {
 	enum fr_verdict_kind verdict;
-	int exit;                /* 0, 1 or 3 */
+	int exit; /* 0, 1 or 3 */
 	unsigned assertions, failed;
-	double seconds;          /* wall time of the whole run */
+	double seconds; /* wall time of the whole run */
 	char *json, *junit, *table;
 };
 
@@ -39,9 +39,8 @@ void fr_rendered_finish(struct fr_rendered *r);
  * exit its status, started the epoch seconds it began; v the n results
  * (those without json are left out).
  */
-char *fr_report_journal(const struct fr_rendered *const *v, size_t n,
-			const char *const *command, size_t ncommand, int exit,
-			double started);
+char *fr_report_journal(const struct fr_rendered *const *v, size_t n, const char *const *command,
+			size_t ncommand, int exit, double started);
 
 /* The JUnit document of n results. */
 char *fr_report_junit_doc(const struct fr_rendered *const *v, size_t n);

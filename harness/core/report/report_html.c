@@ -231,7 +231,7 @@ static void free_journals(struct journal *jn, size_t n)
 
 /* Common checks and allocation of both entry points. */
 static struct journal *begin_report(size_t n, const char *html_path, char *err, size_t errlen,
-				     int *r)
+				    int *r)
 {
 	struct journal *jn;
 

@@ -18,7 +18,7 @@ struct journal {
 	const char *name; /* shown on the page, or NULL */
 	const char *text; /* text[len] == '\0' */
 	size_t len;
-	char *owned;      /* text, when read from a file */
+	char *owned; /* text, when read from a file */
 	struct fr_json js;
 	fr_jv scenarios;
 };

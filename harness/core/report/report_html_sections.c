@@ -18,12 +18,23 @@ static void esc_n(FILE *f, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		switch (s[i]) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(s[i], f);
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			fputc(s[i], f);
 		}
 	}
 }
@@ -414,18 +425,18 @@ static void write_probes(FILE *f, const struct fr_json *js, fr_jv sc)
 			for (fr_jv t = fr_json_first(js, tr); t != FR_JV_NONE;
 			     t = fr_json_next(js, tr, t))
 				fprintf(f, "; %s at %s",
-					fr_json_bool(js, html_get(js, t, "in"), false) ? "in"
-										       : "out",
+					fr_json_bool(js, html_get(js, t, "in"), false) ? "in" :
+											 "out",
 					fmt_t(b1, sizeof(b1), num(js, t, "t", 0)));
 			fputs("</small>", f);
 		}
 		fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>",
-			has_num(js, p, "interval")
-				? fmt_dur(b1, sizeof(b1), num(js, p, "interval", 0))
-				: "—",
-			has_num(js, p, "timeout")
-				? fmt_dur(b2, sizeof(b2), num(js, p, "timeout", 0))
-				: "—");
+			has_num(js, p, "interval") ?
+				fmt_dur(b1, sizeof(b1), num(js, p, "interval", 0)) :
+				"—",
+			has_num(js, p, "timeout") ?
+				fmt_dur(b2, sizeof(b2), num(js, p, "timeout", 0)) :
+				"—");
 		fprintf(f, "<td class=\"num\">%zu</td><td class=\"num\">", n);
 		if (n)
 			fprintf(f, "%zu (%.1f%%)", ok, 100.0 * (double)ok / (double)n);
@@ -490,9 +501,9 @@ static void write_target(FILE *f, const struct fr_json *js, fr_jv sc)
 					fputs("killed by ", f);
 					html_jesc(f, js, sig, "?");
 				}
-				fputs(fr_json_bool(js, html_get(js, e, "expected"), false)
-					      ? " (expected)"
-					      : " (unexpected)",
+				fputs(fr_json_bool(js, html_get(js, e, "expected"), false) ?
+					      " (expected)" :
+					      " (unexpected)",
 				      f);
 			} else if (fr_json_streq(js, ev, "start")) {
 				if (num(js, e, "attempt", 0) > 0) {
@@ -577,9 +588,10 @@ void html_write_scenario(FILE *f, const struct journal *j, size_t ji, fr_jv sc, 
 		fputs("</p>\n", f);
 	}
 	write_params(f, js, sc, j);
-	fprintf(f, "<div class=\"tl\" data-journal=\"%zu\" data-scenario=\"%zu\">"
-		   "<p class=\"nojs\">The timeline is drawn by the page's script; the tables below "
-		   "hold what was measured.</p></div>\n",
+	fprintf(f,
+		"<div class=\"tl\" data-journal=\"%zu\" data-scenario=\"%zu\">"
+		"<p class=\"nojs\">The timeline is drawn by the page's script; the tables below "
+		"hold what was measured.</p></div>\n",
 		ji, si);
 	write_assertions(f, js, sc);
 	write_faults(f, js, sc);
@@ -654,4 +666,3 @@ void html_embed_journal(FILE *f, const struct journal *j, size_t ji)
 	}
 	fputs("</script>\n", f);
 }
-

@@ -85,8 +85,8 @@ static void sample_unlink(struct sample *sm)
 	ck->n--;
 }
 
-static void sample_finish(struct sample *sm, bool ok, bool answered,
-			  bool timeout, int status, const char *detail)
+static void sample_finish(struct sample *sm, bool ok, bool answered, bool timeout, int status,
+			  const char *detail)
 {
 	struct checker *ck = sm->ck;
 	struct run *r = ck->r;
@@ -117,12 +117,12 @@ static void http_sample_done(void *arg, const struct fr_http_result *res)
 	snprintf(detail, sizeof(detail), "%s", res->detail);
 	if (ok && ck->body_re_ok && regexec(&ck->body_re, res->body, 0, NULL, 0)) {
 		ok = false;
-		snprintf(detail, sizeof(detail), "HTTP %ld, body does not match '%s'",
-			 res->status, ck->c->http.body_match.val);
+		snprintf(detail, sizeof(detail), "HTTP %ld, body does not match '%s'", res->status,
+			 ck->c->http.body_match.val);
 	}
 	sm->x = NULL;
-	sample_finish(sm, ok, res->answered, res->timeout,
-		      res->status ? (int)res->status : -1, detail);
+	sample_finish(sm, ok, res->answered, res->timeout, res->status ? (int)res->status : -1,
+		      detail);
 }
 
 static void http_init(struct checker *ck)
@@ -131,8 +131,8 @@ static void http_init(struct checker *ck)
 
 	ck->headers = run_headers(h, &ck->nheaders);
 	if (h->body_match.raw)
-		ck->body_re_ok = regcomp(&ck->body_re, h->body_match.val,
-					 REG_EXTENDED | REG_NOSUB) == 0;
+		ck->body_re_ok =
+			regcomp(&ck->body_re, h->body_match.val, REG_EXTENDED | REG_NOSUB) == 0;
 }
 
 static void http_start(struct sample *sm)
@@ -140,10 +140,9 @@ static void http_start(struct sample *sm)
 	struct checker *ck = sm->ck;
 	const struct fr_http *h = &ck->c->http;
 
-	sm->x = fr_http_send(ck->r->http, h->method.raw ? h->method.val : NULL,
-			     h->url.val, ck->headers, ck->nheaders,
-			     h->body.raw ? h->body.val : NULL, ck->timeout,
-			     http_sample_done, sm);
+	sm->x = fr_http_send(ck->r->http, h->method.raw ? h->method.val : NULL, h->url.val,
+			     ck->headers, ck->nheaders, h->body.raw ? h->body.val : NULL,
+			     ck->timeout, http_sample_done, sm);
 	if (!sm->x)
 		sample_finish(sm, false, false, false, -1, "cannot start an HTTP request");
 }
@@ -192,8 +191,8 @@ static void tcp_start(struct sample *sm)
 	const char *hp = ck->c->tcp.val;
 	const char *colon = strrchr(hp, ':');
 	char host[256], port[16];
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICSERV }, *ai = NULL;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV },
+			*ai = NULL;
 	int rc;
 
 	snprintf(host, sizeof(host), "%.*s", (int)(colon - hp), hp);
@@ -316,11 +315,9 @@ static void exec_exited(struct fr_child *c, int status)
 		snprintf(detail, sizeof(detail), "exit %d%s%.*s", code, ol ? ": " : "",
 			 (int)(ol > 120 ? 120 : ol), out);
 	} else {
-		snprintf(detail, sizeof(detail), "killed by %s",
-			 fr_signal_name(WTERMSIG(status)));
+		snprintf(detail, sizeof(detail), "killed by %s", fr_signal_name(WTERMSIG(status)));
 	}
-	sample_finish(sm, code == ck->c->exec.status, WIFEXITED(status), false,
-		      code, detail);
+	sample_finish(sm, code == ck->c->exec.status, WIFEXITED(status), false, code, detail);
 }
 
 static void exec_start(struct sample *sm)
@@ -341,8 +338,7 @@ static void exec_start(struct sample *sm)
 		.ctl_path = r->ctl_path,
 		.seed = r->seed,
 	};
-	int ret = fr_child_spawn(r->loop, &sm->child, &sp, exec_exited, sm, err,
-				 sizeof(err));
+	int ret = fr_child_spawn(r->loop, &sm->child, &sp, exec_exited, sm, err, sizeof(err));
 	close(p[1]);
 	if (ret < 0) {
 		close(p[0]);
@@ -387,8 +383,7 @@ static void log_init(struct checker *ck)
 {
 	const struct fr_check *c = ck->c;
 
-	ck->log_re_ok = regcomp(&ck->log_re, c->log.pattern.val,
-				REG_EXTENDED | REG_NOSUB) == 0;
+	ck->log_re_ok = regcomp(&ck->log_re, c->log.pattern.val, REG_EXTENDED | REG_NOSUB) == 0;
 	if (c->log.file.raw) {
 		ck->log_path = c->log.file.val;
 	} else {
@@ -431,11 +426,10 @@ static void log_sample(struct sample *sm)
 		ck->log_off += n;
 		fr_buf_add(&ck->log_partial, buf, (size_t)n);
 		char *line = ck->log_partial.p, *nl;
-		while ((nl = memchr(line, '\n', ck->log_partial.len -
-						    (size_t)(line - ck->log_partial.p)))) {
+		while ((nl = memchr(line, '\n',
+				    ck->log_partial.len - (size_t)(line - ck->log_partial.p)))) {
 			*nl = 0;
-			if (!hit && ck->log_re_ok &&
-			    regexec(&ck->log_re, line, 0, NULL, 0) == 0)
+			if (!hit && ck->log_re_ok && regexec(&ck->log_re, line, 0, NULL, 0) == 0)
 				hit = fr_xstrdup(line);
 			line = nl + 1;
 		}
@@ -467,8 +461,7 @@ static void log_sample(struct sample *sm)
 
 static char *log_what(const struct fr_check *c)
 {
-	return fr_xasprintf("/%s/ %s in %s", c->log.pattern.val,
-			    c->log.absent ? "absent" : "seen",
+	return fr_xasprintf("/%s/ %s in %s", c->log.pattern.val, c->log.absent ? "absent" : "seen",
 			    c->log.file.raw ? c->log.file.val : "the target's output");
 }
 
@@ -483,13 +476,14 @@ static void target_sample(struct sample *sm)
 
 	if (tg->running) {
 		ok = ck->c->target == FR_TARGET_ALIVE || tg->ready;
-		snprintf(detail, sizeof(detail), "%s (pid %d)",
-			 tg->ready ? "ready" : "running", (int)tg->child.pid);
+		snprintf(detail, sizeof(detail), "%s (pid %d)", tg->ready ? "ready" : "running",
+			 (int)tg->child.pid);
 	} else {
 		ok = false;
-		snprintf(detail, sizeof(detail), "%s", tg->gave_up ? "down (gave up)" :
+		snprintf(detail, sizeof(detail), "%s",
+			 tg->gave_up			    ? "down (gave up)" :
 			 fr_timer_armed(&tg->restart_timer) ? "down (restarting)" :
-			 "down");
+							      "down");
 	}
 	sample_finish(sm, ok, true, false, -1, detail);
 }
@@ -510,12 +504,10 @@ static void mysql_sample_done(void *arg, const struct fr_mysql_result *res)
 
 	snprintf(detail, sizeof(detail), "%s", res->detail);
 	if (ok && ck->c->mysql.expect.raw &&
-	    strcmp(res->first_value ? res->first_value : "NULL",
-		   ck->c->mysql.expect.val)) {
+	    strcmp(res->first_value ? res->first_value : "NULL", ck->c->mysql.expect.val)) {
 		ok = false;
 		snprintf(detail, sizeof(detail), "got '%s', expected '%s'",
-			 res->first_value ? res->first_value : "NULL",
-			 ck->c->mysql.expect.val);
+			 res->first_value ? res->first_value : "NULL", ck->c->mysql.expect.val);
 	}
 	fr_mysql_op_cancel(sm->my); /* done with it (safe inside its callback) */
 	sm->my = NULL;
@@ -534,8 +526,7 @@ static void mysql_start(struct sample *sm)
 	}
 	if (!p.read_timeout_ms || p.read_timeout_ms > ck->timeout / 1000000)
 		p.read_timeout_ms = (unsigned)(ck->timeout / 1000000);
-	sm->my = fr_mysql_query(r->loop, &p, ck->c->mysql.query.val,
-				mysql_sample_done, sm);
+	sm->my = fr_mysql_query(r->loop, &p, ck->c->mysql.query.val, mysql_sample_done, sm);
 	if (!sm->my) {
 		sample_finish(sm, false, false, false, -1, "cannot start a MySQL client");
 		return;
@@ -566,11 +557,11 @@ static char *mysql_what(const struct fr_check *c)
 /* ---- the kinds --------------------------------------------------------- */
 
 struct check_kind {
-	void (*init)(struct checker *ck);  /* prepare the checker, or NULL */
-	void (*start)(struct sample *sm);  /* start a sample; its end calls sample_finish */
+	void (*init)(struct checker *ck); /* prepare the checker, or NULL */
+	void (*start)(struct sample *sm); /* start a sample; its end calls sample_finish */
 	/* its timer fired (detail says so): end it, or NULL when never armed */
 	void (*timeout)(struct sample *sm, const char *detail);
-	void (*cancel)(struct sample *sm); /* drop it without a result, or NULL */
+	void (*cancel)(struct sample *sm);	 /* drop it without a result, or NULL */
 	char *(*what)(const struct fr_check *c); /* for humans, malloc'd */
 };
 
@@ -645,8 +636,8 @@ void run_check_cancel_all(struct checker *ck)
 	}
 }
 
-void run_checker_init(struct run *r, struct checker *ck, const struct fr_check *c,
-		      uint64_t timeout, check_done_fn done, void *owner)
+void run_checker_init(struct run *r, struct checker *ck, const struct fr_check *c, uint64_t timeout,
+		      check_done_fn done, void *owner)
 {
 	const struct check_kind *k = kind_of(c);
 
@@ -686,8 +677,7 @@ char *run_check_what(const struct fr_check *c)
 
 /* ---- probes ------------------------------------------------------------ */
 
-static void probe_done(struct checker *ck, const struct fr_sample *smp,
-		       const char *detail)
+static void probe_done(struct checker *ck, const struct fr_sample *smp, const char *detail)
 {
 	struct probe *p = ck->owner;
 	struct run *r = p->r;
@@ -700,10 +690,10 @@ static void probe_done(struct checker *ck, const struct fr_sample *smp,
 		p->state = state; /* before run_say(): it redraws the status line */
 		if (p->p->lb.on)
 			run_say(r, "%s: backend %s rotation (%s)", p->p->name,
-			    state ? "back in" : "out of", detail ? detail : "");
+				state ? "back in" : "out of", detail ? detail : "");
 		else if (was >= 0 || !state)
 			run_say(r, "%s: %s (%s)", p->p->name, state ? "ok again" : "turned red",
-			    detail ? detail : "");
+				detail ? detail : "");
 	}
 	run_maybe_drained(r);
 }
@@ -719,8 +709,7 @@ static void probe_tick(struct fr_timer *t)
 	p->next_at += p->p->interval_ns;
 	uint64_t now = fr_loop_now(r->loop);
 	if (p->next_at <= now) /* fell behind (a stopped process?): skip ahead */
-		p->next_at = now + p->p->interval_ns -
-			     (now - p->next_at) % p->p->interval_ns;
+		p->next_at = now + p->p->interval_ns - (now - p->next_at) % p->p->interval_ns;
 	fr_timer_start(r->loop, &p->tick, p->next_at);
 }
 

@@ -77,8 +77,7 @@ unsigned run_read_events(struct run *r)
 
 	if (!r->ctl)
 		return 0;
-	uint64_t head = atomic_load_explicit(&r->ctl->event_head,
-					     memory_order_acquire);
+	uint64_t head = atomic_load_explicit(&r->ctl->event_head, memory_order_acquire);
 	if (head > r->ev_next + FR_CTL_EVENTS) {
 		r->ev_dropped += head - r->ev_next - FR_CTL_EVENTS;
 		r->ev_next = head - FR_CTL_EVENTS;

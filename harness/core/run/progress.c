@@ -33,21 +33,22 @@ void run_status_draw(struct run *r)
 		fr_buf_printf(&b, "%s  starting the target (%.1fs)", r->s->name,
 			      (double)(fr_loop_now(r->loop) - r->run_start) / 1e9);
 	} else if (r->phase == PH_RUNNING || r->phase == PH_DRAINING) {
-		fr_buf_printf(&b, "%s  %5.1fs/%.0fs", r->s->name,
-			      (double)run_rel_now(r) / 1e9,
+		fr_buf_printf(&b, "%s  %5.1fs/%.0fs", r->s->name, (double)run_rel_now(r) / 1e9,
 			      (double)r->s->duration_ns / 1e9);
 		bool any = false;
 		for (size_t i = 0; i < r->s->nfaults; i++)
 			if (r->armed[i]) {
-				fr_buf_printf(&b, "%s%s", any ? "," : "  armed: ",
-					      r->s->faults[i].name);
+				fr_buf_printf(&b, "%s%s",
+					      any ? "," : "  armed: ", r->s->faults[i].name);
 				any = true;
 			}
 		for (size_t i = 0; i < r->s->nprobes; i++) {
 			struct probe *p = &r->probes[i];
 			fr_buf_printf(&b, "  %s %s", p->p->name,
-				      p->state < 0 ? "…" : p->state ? "ok" :
-				      p->p->lb.on ? "OUT" : "RED");
+				      p->state < 0 ? "…" :
+				      p->state	   ? "ok" :
+				      p->p->lb.on  ? "OUT" :
+						     "RED");
 		}
 		if (!r->tg.running)
 			fr_buf_printf(&b, "  target DOWN");

@@ -167,9 +167,8 @@ void run_teardown_continue(struct run *r)
 		return;
 	if (r->ctl_path[0]) {
 		/* and the orphans we adopted as a subreaper (setsid, env -i) */
-		for (int pass = 0; pass < 5 && fr_sweep_env(r->ctl_path, SIGKILL) +
-						       fr_kill_adopted();
-		     pass++) {
+		for (int pass = 0;
+		     pass < 5 && fr_sweep_env(r->ctl_path, SIGKILL) + fr_kill_adopted(); pass++) {
 			struct timespec ts = { 0, 20 * 1000 * 1000 };
 			nanosleep(&ts, NULL);
 		}
@@ -190,8 +189,8 @@ static void on_signal(struct fr_watch *w, uint32_t events)
 			r->interrupted = true;
 			if (r->verdict == FR_PASS || r->verdict == FR_FAIL) {
 				r->verdict = FR_INTERRUPTED;
-				snprintf(r->error, sizeof(r->error),
-					 "interrupted by %s", fr_signal_name((int)si.ssi_signo));
+				snprintf(r->error, sizeof(r->error), "interrupted by %s",
+					 fr_signal_name((int)si.ssi_signo));
 			}
 			run_say(r, "interrupted by %s: stopping",
 				fr_signal_name((int)si.ssi_signo));
@@ -201,8 +200,7 @@ static void on_signal(struct fr_watch *w, uint32_t events)
 				run_begin_stop(r);
 			else if (r->tg.running)
 				/* already stopping it: do not wait out its grace */
-				fr_timer_start(r->loop, &r->tg.grace_timer,
-					       fr_loop_now(r->loop));
+				fr_timer_start(r->loop, &r->tg.grace_timer, fr_loop_now(r->loop));
 		} else if (r->tg.running) {
 			/* a second signal: no more grace */
 			fr_timer_start(r->loop, &r->tg.grace_timer, fr_loop_now(r->loop));
@@ -298,8 +296,8 @@ static void keep_run_dir(struct run *r)
 
 	if (!slash)
 		return;
-	int n = snprintf(to, sizeof(to), "%.*s/kept_%s", (int)(slash - r->run_dir),
-			 r->run_dir, slash + 1);
+	int n = snprintf(to, sizeof(to), "%.*s/kept_%s", (int)(slash - r->run_dir), r->run_dir,
+			 slash + 1);
 	if (n < 0 || (size_t)n >= sizeof(to))
 		return;
 	for (char *p = to + (slash - r->run_dir) + 1; *p; p++)
@@ -321,8 +319,7 @@ static void remove_run_dir(struct run *r)
 	if (r->have_run_dir && !r->o->keep)
 		fr_rundir_remove(r->run_dir);
 	else if (r->have_run_dir && r->o->progress && r->o->verbosity >= 1)
-		fprintf(r->o->progress, "[%s] kept the run directory %s\n", r->s->name,
-			r->run_dir);
+		fprintf(r->o->progress, "[%s] kept the run directory %s\n", r->s->name, r->run_dir);
 }
 
 static void cleanup(struct run *r)
@@ -414,8 +411,7 @@ static void run_conclude(struct run *r, struct fr_record *rec)
 	build_record(r, rec);
 }
 
-int fr_run_scenario(struct fr_scenario *s, const struct fr_run_opts *o,
-		    struct fr_record *rec)
+int fr_run_scenario(struct fr_scenario *s, const struct fr_run_opts *o, struct fr_record *rec)
 {
 	struct run *r;
 	int ret = 0;

@@ -36,13 +36,12 @@
 
 #define MAX_INFLIGHT 64
 #define TAIL_LINES 40
-#define POLL_NS 100000000ull      /* events ring and status line */
+#define POLL_NS 100000000ull /* events ring and status line */
 #define DRAIN_MAX_NS 15000000000ull
 #define LOG_READ_MAX (1024 * 1024)
-#define INJ_KEEP 100000           /* injection events kept for the journal */
+#define INJ_KEEP 100000 /* injection events kept for the journal */
 
-enum phase { PH_SETUP, PH_STARTING, PH_RUNNING, PH_DRAINING, PH_STOPPING,
-	     PH_DONE };
+enum phase { PH_SETUP, PH_STARTING, PH_RUNNING, PH_DRAINING, PH_STOPPING, PH_DONE };
 
 struct run;
 struct checker;
@@ -65,8 +64,7 @@ struct sample {
 	struct fr_mysql_op *my;
 };
 
-typedef void (*check_done_fn)(struct checker *ck, const struct fr_sample *smp,
-			      const char *detail);
+typedef void (*check_done_fn)(struct checker *ck, const struct fr_sample *smp, const char *detail);
 
 /* Runs samples of one check (a probe's, or the readiness check). */
 struct checker {
@@ -114,7 +112,7 @@ struct req {
 
 struct step_state {
 	struct run *r;
-	size_t idx;        /* into tl entries */
+	size_t idx; /* into tl entries */
 	const struct fr_step *step;
 	unsigned sent, done;
 	struct fr_child child;
@@ -236,8 +234,8 @@ const char *run_http_method(const struct fr_http *h);
 char **run_argv(const struct fr_cmd *cmd);
 const char **run_headers(const struct fr_http *h, size_t *n);
 void run_headers_free(const char **v, size_t n);
-void run_checker_init(struct run *r, struct checker *ck, const struct fr_check *c,
-		      uint64_t timeout, check_done_fn done, void *owner);
+void run_checker_init(struct run *r, struct checker *ck, const struct fr_check *c, uint64_t timeout,
+		      check_done_fn done, void *owner);
 void run_checker_finish(struct checker *ck);
 void run_check_sample(struct checker *ck);
 void run_check_cancel_all(struct checker *ck);
@@ -270,8 +268,7 @@ void run_tail_text(struct target *tg, char *buf, size_t len, size_t lines);
 int run_setup(struct run *r);
 void run_series_init(struct run *r);
 const char *run_service_value(void *opaque, const char *svc, const char *field);
-int run_mysql_params(struct run *r, const struct fr_mysql_conn *c,
-		     struct fr_mysql_params *p);
+int run_mysql_params(struct run *r, const struct fr_mysql_conn *c, struct fr_mysql_params *p);
 void run_stop_services(struct run *r);
 
 /* run.c: the phases */

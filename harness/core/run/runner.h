@@ -15,11 +15,11 @@
 #include <stdio.h>
 
 struct fr_run_opts {
-	bool keep;        /* keep the run directory */
-	int verbosity;    /* 0 quiet, 1 normal, 2 verbose (target output) */
-	bool tty;         /* draw a live status line on `progress` */
-	FILE *progress;   /* where progress goes (stderr); NULL: nowhere */
-	int signal_fd;    /* a signalfd for SIGINT/SIGTERM/SIGHUP, or -1 */
+	bool keep;	/* keep the run directory */
+	int verbosity;	/* 0 quiet, 1 normal, 2 verbose (target output) */
+	bool tty;	/* draw a live status line on `progress` */
+	FILE *progress; /* where progress goes (stderr); NULL: nowhere */
+	int signal_fd;	/* a signalfd for SIGINT/SIGTERM/SIGHUP, or -1 */
 };
 
 /*
@@ -29,7 +29,6 @@ struct fr_run_opts {
  * (whatever the verdict), or -EINTR when a signal arrived (the recording
  * is still filled).
  */
-int fr_run_scenario(struct fr_scenario *s, const struct fr_run_opts *o,
-		    struct fr_record *rec);
+int fr_run_scenario(struct fr_scenario *s, const struct fr_run_opts *o, struct fr_record *rec);
 
 #endif /* FAULTRUN_RUNNER_H */

@@ -48,8 +48,7 @@ static int free_port(unsigned *out, const unsigned *taken, size_t ntaken)
 	return -EADDRINUSE;
 }
 
-const char *run_service_value(void *opaque, const char *svc,
-				 const char *field)
+const char *run_service_value(void *opaque, const char *svc, const char *field)
 {
 	struct run *r = opaque;
 	static __thread char num[16];
@@ -59,14 +58,16 @@ const char *run_service_value(void *opaque, const char *svc,
 		if (strcmp(sv->name, svc))
 			continue;
 		if (sv->external) {
-			const struct fr_str *f = !strcmp(field, "host") ? &sv->host :
-				!strcmp(field, "port") ? &sv->port :
+			const struct fr_str *f =
+				!strcmp(field, "host")	 ? &sv->host :
+				!strcmp(field, "port")	 ? &sv->port :
 				!strcmp(field, "socket") ? &sv->socket :
 				!strcmp(field, "user") || !strcmp(field, "admin_user") ?
-					&sv->user :
+							   &sv->user :
 				!strcmp(field, "password") || !strcmp(field, "admin_password") ?
-					&sv->password :
-				!strcmp(field, "database") ? &sv->database : NULL;
+							   &sv->password :
+				!strcmp(field, "database") ? &sv->database :
+							     NULL;
 			if (f && f->raw)
 				return f->val;
 			if (!strcmp(field, "port") && sv->host.raw)
@@ -99,8 +100,7 @@ const char *run_service_value(void *opaque, const char *svc,
 }
 
 /* Where a mysql probe/action connects: its service, overridden by fields. */
-int run_mysql_params(struct run *r, const struct fr_mysql_conn *c,
-			struct fr_mysql_params *p)
+int run_mysql_params(struct run *r, const struct fr_mysql_conn *c, struct fr_mysql_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	if (c->service) {
@@ -109,8 +109,8 @@ int run_mysql_params(struct run *r, const struct fr_mysql_conn *c,
 		p->port = port ? (unsigned)atoi(port) : 0;
 		p->socket = run_service_value(r, c->service, "socket");
 		p->user = run_service_value(r, c->service, c->admin ? "admin_user" : "user");
-		p->password = run_service_value(r, c->service,
-					    c->admin ? "admin_password" : "password");
+		p->password =
+			run_service_value(r, c->service, c->admin ? "admin_password" : "password");
 		p->database = run_service_value(r, c->service, "database");
 		p->target_user = run_service_value(r, c->service, "user");
 		/* the embedded server: prefer TCP, as a target would */
@@ -150,8 +150,9 @@ static int make_run_dir(struct run *r)
 
 	/* the name is free text; the directory's tag is not */
 	for (const char *p = r->s->name; *p && k < sizeof(tag) - 1; p++)
-		tag[k++] = (isalnum((unsigned char)*p) || *p == '-' || *p == '_' ||
-			    *p == '.') ? *p : '_';
+		tag[k++] = (isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.') ?
+				   *p :
+				   '_';
 	tag[k] = 0;
 	if (!k || tag[0] == '.')
 		snprintf(tag, sizeof(tag), "run");
@@ -188,8 +189,8 @@ static int pick_ports(struct run *r)
 		int ret = free_port(&r->ports[i], r->ports, i);
 
 		if (ret < 0) {
-			snprintf(r->error, sizeof(r->error),
-				 "cannot find a free loopback port: %s", strerror(-ret));
+			snprintf(r->error, sizeof(r->error), "cannot find a free loopback port: %s",
+				 strerror(-ret));
 			return -1;
 		}
 	}
@@ -216,7 +217,8 @@ static int start_services(struct run *r)
 		run_say(r, "%s is up on port %u (%.2fs%s)", s->services[i].name,
 			fr_mariadb_port(r->dbs[i]), fr_mariadb_start_seconds(r->dbs[i]),
 			fr_mariadb_cache_was_cold(r->dbs[i]) ? ", first run: data "
-			"directory initialised" : "");
+							       "directory initialised" :
+							       "");
 	}
 	return 0;
 }
@@ -228,8 +230,8 @@ static int publish_faults(struct run *r)
 	int ret = fr_ctl_create(r->ctl_path, r->seed, &r->ctl);
 
 	if (ret < 0) {
-		snprintf(r->error, sizeof(r->error), "cannot create '%s': %s",
-			 r->ctl_path, strerror(-ret));
+		snprintf(r->error, sizeof(r->error), "cannot create '%s': %s", r->ctl_path,
+			 strerror(-ret));
 		return -1;
 	}
 	r->slot = fr_xcalloc(s->nfaults + 1, sizeof(int));
@@ -276,8 +278,7 @@ int run_setup(struct run *r)
 	return run_target_setup(r);
 }
 
-static const char *series_kind(const struct fr_scenario *s,
-			       const struct fr_series_def *d)
+static const char *series_kind(const struct fr_scenario *s, const struct fr_series_def *d)
 {
 	if (d->kind == FR_SERIES_LOAD)
 		return "load";
@@ -309,12 +310,13 @@ void run_series_init(struct run *r)
 
 	for (size_t i = 0; i < s->nseries; i++) {
 		const struct fr_series_def *d = &s->series[i];
-		const struct fr_probe *p = d->kind == FR_SERIES_PROBE ?
-					   &s->probes[d->index] : NULL;
-		uint64_t interval = p ? p->interval_ns :
-			d->kind == FR_SERIES_LOAD ? (uint64_t)(1e9 / s->load.rate) : 0;
-		uint64_t timeout = p ? p->timeout_ns :
-			d->kind == FR_SERIES_LOAD ? s->load.timeout_ns : 0;
+		const struct fr_probe *p = d->kind == FR_SERIES_PROBE ? &s->probes[d->index] : NULL;
+		uint64_t interval = p			      ? p->interval_ns :
+				    d->kind == FR_SERIES_LOAD ? (uint64_t)(1e9 / s->load.rate) :
+								0;
+		uint64_t timeout = p			     ? p->timeout_ns :
+				   d->kind == FR_SERIES_LOAD ? s->load.timeout_ns :
+							       0;
 
 		if (d->kind == FR_SERIES_REQUEST)
 			for (size_t k = 0; k < s->nsteps; k++)

@@ -51,8 +51,8 @@ static void target_output(struct fr_watch *w, uint32_t events)
 		}
 		fr_buf_add(&tg->partial, buf, (size_t)n);
 		char *line = tg->partial.p, *nl;
-		while ((nl = memchr(line, '\n', tg->partial.len -
-						    (size_t)(line - tg->partial.p)))) {
+		while ((nl = memchr(line, '\n',
+				    tg->partial.len - (size_t)(line - tg->partial.p)))) {
 			*nl = 0;
 			tail_add(tg, line);
 			if (r->o->verbosity >= 2)
@@ -111,14 +111,12 @@ static void restart_policy(struct run *r, int status)
 	struct target *tg = &r->tg;
 	bool failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 
-	if (t->restart == FR_RESTART_NEVER ||
-	    (t->restart == FR_RESTART_ON_FAILURE && !failed))
+	if (t->restart == FR_RESTART_NEVER || (t->restart == FR_RESTART_ON_FAILURE && !failed))
 		return;
 	if (t->restart_limit && tg->restarts >= t->restart_limit) {
 		tg->gave_up = true;
 		run_lc_add(r, "give-up", 0);
-		run_say(r, "restart limit (%u) reached: the target stays down",
-			t->restart_limit);
+		run_say(r, "restart limit (%u) reached: the target stays down", t->restart_limit);
 		return;
 	}
 	uint64_t delay = t->backoff_ns;
@@ -193,8 +191,7 @@ void run_target_start(struct run *r, bool restart)
 		.ctl_path = r->ctl_path,
 		.seed = r->seed,
 	};
-	if (fr_child_spawn(r->loop, &tg->child, &sp, target_exited, r, err,
-			   sizeof(err)) < 0) {
+	if (fr_child_spawn(r->loop, &tg->child, &sp, target_exited, r, err, sizeof(err)) < 0) {
 		if (r->phase <= PH_STARTING) {
 			run_error(r, "%s", run_unprefix(err));
 		} else {
@@ -213,7 +210,7 @@ void run_target_start(struct run *r, bool restart)
 	tg->starts++;
 	if (tg->starts > 1)
 		run_say(r, "the target %s (pid %d)", restart ? "restarted" : "started again",
-		    (int)tg->child.pid);
+			(int)tg->child.pid);
 	if (r->phase == PH_RUNNING) {
 		if (r->s->target.ready.present) {
 			run_ready_start(r);
@@ -225,8 +222,7 @@ void run_target_start(struct run *r, bool restart)
 	}
 }
 
-static void ready_done(struct checker *ck, const struct fr_sample *smp,
-		       const char *detail)
+static void ready_done(struct checker *ck, const struct fr_sample *smp, const char *detail)
 {
 	struct run *r = ck->r;
 
@@ -271,8 +267,8 @@ static void ready_deadline(struct fr_timer *t)
 	fr_fmt_duration(d, sizeof(d), r->s->target.ready.deadline_ns);
 	if (r->phase == PH_STARTING) {
 		run_tail_text(&r->tg, tail, sizeof(tail), 10);
-		run_error(r, "the target was not ready within %s (last check: %s)%s%s",
-			  d, r->ready_last[0] ? r->ready_last : "none finished",
+		run_error(r, "the target was not ready within %s (last check: %s)%s%s", d,
+			  r->ready_last[0] ? r->ready_last : "none finished",
 			  tail[0] ? "; its last output:" : "", tail);
 	} else {
 		struct fr_lc_event *e = run_lc_add(r, "not-ready", r->tg.child.pid);
@@ -328,8 +324,8 @@ void run_ready_init(struct run *r)
 	const struct fr_target *t = &r->s->target;
 
 	if (t->ready.present)
-		run_checker_init(r, &r->ready_ck, &t->ready.check, t->ready.timeout_ns,
-				 ready_done, r);
+		run_checker_init(r, &r->ready_ck, &t->ready.check, t->ready.timeout_ns, ready_done,
+				 r);
 }
 
 void run_target_init(struct run *r)
@@ -366,7 +362,8 @@ static int target_check_shim(struct run *r)
 	if (!shim || access(shim, R_OK) < 0) {
 		snprintf(r->error, sizeof(r->error),
 			 "the shim '%s' is missing (build it, or point "
-			 "FAULTRUN_SHIM at libfaultshim.so)", shim ? shim : "?");
+			 "FAULTRUN_SHIM at libfaultshim.so)",
+			 shim ? shim : "?");
 		return -1;
 	}
 	tg->shim = shim;

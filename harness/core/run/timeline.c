@@ -22,9 +22,8 @@ static bool req_send(struct run *r, const struct req *q)
 	struct req *nq = fr_xcalloc(1, sizeof(*nq));
 
 	*nq = *q;
-	if (fr_http_send(r->http, h->method.raw ? h->method.val : NULL, h->url.val,
-			 nq->headers, nq->nheaders, h->body.raw ? h->body.val : NULL,
-			 nq->timeout, req_done, nq))
+	if (fr_http_send(r->http, h->method.raw ? h->method.val : NULL, h->url.val, nq->headers,
+			 nq->nheaders, h->body.raw ? h->body.val : NULL, nq->timeout, req_done, nq))
 		return true;
 	free(nq);
 	return false;
@@ -59,8 +58,7 @@ static void req_done(void *arg, const struct fr_http_result *res)
 	snprintf(detail, sizeof(detail), "%s", res->detail);
 	if (ok && q->body_re && regexec(q->body_re, res->body, 0, NULL, 0)) {
 		ok = false;
-		snprintf(detail, sizeof(detail), "HTTP %ld, body does not match",
-			 res->status);
+		snprintf(detail, sizeof(detail), "HTTP %ld, body does not match", res->status);
 	}
 	memset(&smp, 0, sizeof(smp));
 	smp.t = run_rel(r, res->start_ns);
@@ -169,12 +167,11 @@ static void step_request(struct run *r, struct step_state *st)
 	const struct fr_http *h = &step->req.http;
 
 	st->idx = run_tl_add(r, step, NULL);
-	run_tl_detail(r, st->idx, "%u x %s %s", step->req.count, run_http_method(h),
-		      h->url.val);
+	run_tl_detail(r, st->idx, "%u x %s %s", step->req.count, run_http_method(h), h->url.val);
 	st->headers = run_headers(h, &st->nheaders);
 	if (h->body_match.raw)
-		st->body_re_ok = regcomp(&st->body_re, h->body_match.val,
-					 REG_EXTENDED | REG_NOSUB) == 0;
+		st->body_re_ok =
+			regcomp(&st->body_re, h->body_match.val, REG_EXTENDED | REG_NOSUB) == 0;
 	run_say(r, "request %u x %s", step->req.count, h->url.val);
 	struct req q = {
 		.r = r,
@@ -273,8 +270,7 @@ static void step_run(struct run *r, struct step_state *st)
 
 	st->idx = run_tl_add(r, step, NULL);
 	run_say(r, "run %s", step->run.cmd.shell ? step->run.cmd.argv[0].val : argv[0]);
-	if (fr_child_spawn(r->loop, &st->child, &sp, run_step_exited, st, err,
-			   sizeof(err)) < 0) {
+	if (fr_child_spawn(r->loop, &st->child, &sp, run_step_exited, st, err, sizeof(err)) < 0) {
 		run_tl_detail(r, st->idx, "%s", run_unprefix(err));
 		run_say(r, "%s", run_unprefix(err));
 	} else {
@@ -302,8 +298,10 @@ static void mysql_step_done(void *arg, const struct fr_mysql_result *res)
 
 static const char *mysql_op_name(enum fr_mysql_action_kind op)
 {
-	return op == FR_MYSQL_HOLD ? "hold" : op == FR_MYSQL_LOCK ? "lock" :
-	       op == FR_MYSQL_KILL ? "kill" : "sql";
+	return op == FR_MYSQL_HOLD ? "hold" :
+	       op == FR_MYSQL_LOCK ? "lock" :
+	       op == FR_MYSQL_KILL ? "kill" :
+				     "sql";
 }
 
 static void step_mysql(struct run *r, struct step_state *st)
@@ -350,14 +348,10 @@ static void step_end(struct run *r, struct step_state *st)
 
 /* What each timeline action does, by its kind. */
 static void (*const step_actions[FR_STEP_COUNT])(struct run *r, struct step_state *st) = {
-	[FR_STEP_INJECT] = step_inject,
-	[FR_STEP_CLEAR] = step_clear,
-	[FR_STEP_REQUEST] = step_request,
-	[FR_STEP_SIGNAL] = step_signal,
-	[FR_STEP_RESTART] = step_restart,
-	[FR_STEP_RUN] = step_run,
-	[FR_STEP_MYSQL] = step_mysql,
-	[FR_STEP_END] = step_end,
+	[FR_STEP_INJECT] = step_inject,	  [FR_STEP_CLEAR] = step_clear,
+	[FR_STEP_REQUEST] = step_request, [FR_STEP_SIGNAL] = step_signal,
+	[FR_STEP_RESTART] = step_restart, [FR_STEP_RUN] = step_run,
+	[FR_STEP_MYSQL] = step_mysql,	  [FR_STEP_END] = step_end,
 };
 
 static void exec_step(struct run *r, size_t i)
@@ -380,8 +374,7 @@ static void step_tick(struct fr_timer *t)
 	       r->t0 + r->s->steps[r->next_step].at_ns <= now)
 		exec_step(r, r->next_step++);
 	if (r->phase == PH_RUNNING && r->next_step < r->s->nsteps)
-		fr_timer_start(r->loop, &r->step_timer,
-			       r->t0 + r->s->steps[r->next_step].at_ns);
+		fr_timer_start(r->loop, &r->step_timer, r->t0 + r->s->steps[r->next_step].at_ns);
 }
 
 /* ---- the timeline's life ----------------------------------------------- */

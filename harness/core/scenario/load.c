@@ -36,8 +36,8 @@ int fr_scenario_series(const struct fr_scenario *s, const char *name)
 	return -1;
 }
 
-int scn_add_series(struct loader *L, yaml_node_t *at, const char *name,
-		   enum fr_series_kind kind, int index)
+int scn_add_series(struct loader *L, yaml_node_t *at, const char *name, enum fr_series_kind kind,
+		   int index)
 {
 	struct fr_scenario *s = L->s;
 	int i = fr_scenario_series(s, name);
@@ -47,8 +47,8 @@ int scn_add_series(struct loader *L, yaml_node_t *at, const char *name,
 			return i; /* several request steps share a series */
 		return scn_fail(L, at, "'%s' is already the name of a %s", name,
 				s->series[i].kind == FR_SERIES_PROBE ? "probe" :
-				s->series[i].kind == FR_SERIES_LOAD ? "load" :
-								      "request series");
+				s->series[i].kind == FR_SERIES_LOAD  ? "load" :
+								       "request series");
 	}
 	/* series is sized for every probe + load + every step */
 	s->series[s->nseries].name = name;
@@ -87,8 +87,8 @@ int scn_find_series(struct loader *L, yaml_node_t *at, const char *name)
 /* ---- top level ------------------------------------------------------------ */
 
 static const char *const top_keys[] = {
-	"name", "description", "vars", "seed", "duration", "services", "target",
-	"faults", "probes", "load", "timeline", "expect",
+	"name",	  "description", "vars",   "seed", "duration", "services",
+	"target", "faults",	 "probes", "load", "timeline", "expect",
 };
 
 /* The value of key in root when it is given and not null, else NULL. */
@@ -106,8 +106,7 @@ static int parse_header(struct loader *L, yaml_node_t *root)
 	yaml_node_t *x;
 	int ret;
 
-	if ((x = scn_get(L, root, "name")) &&
-	    (ret = scn_get_string(L, x, "name", &s->name)))
+	if ((x = scn_get(L, root, "name")) && (ret = scn_get_string(L, x, "name", &s->name)))
 		return ret;
 	if ((x = scn_get(L, root, "description")) &&
 	    (ret = scn_get_string(L, x, "description", &s->description)))
@@ -146,15 +145,15 @@ static int parse_sources(struct loader *L, yaml_node_t *root)
 		if ((ret = scn_parse_probes(L, x)))
 			return ret;
 		for (size_t i = 0; i < s->nprobes; i++)
-			if ((ret = scn_add_series(L, x, s->probes[i].name,
-						  FR_SERIES_PROBE, (int)i)) < 0)
+			if ((ret = scn_add_series(L, x, s->probes[i].name, FR_SERIES_PROBE,
+						  (int)i)) < 0)
 				return ret;
 	}
 	if ((x = section(L, root, "load"))) {
 		if ((ret = scn_parse_load(L, x)))
 			return ret;
-		if ((ret = scn_add_series(L, scn_get_key(L, root, "load"), "load",
-					  FR_SERIES_LOAD, -1)) < 0)
+		if ((ret = scn_add_series(L, scn_get_key(L, root, "load"), "load", FR_SERIES_LOAD,
+					  -1)) < 0)
 			return ret;
 	}
 	return 0;
@@ -166,11 +165,11 @@ static int parse_top(struct loader *L, yaml_node_t *root)
 	int ret;
 
 	if (!root || scn_is_null(root))
-		return scn_fail(L, root, "empty scenario (expected a mapping with "
+		return scn_fail(L, root,
+				"empty scenario (expected a mapping with "
 				"name, target, probes, timeline, expect)");
 	if ((ret = scn_want_map(L, root, "a scenario")) ||
-	    (ret = scn_check_keys(L, root, top_keys, NKEYS(top_keys),
-				  "the scenario")))
+	    (ret = scn_check_keys(L, root, top_keys, NKEYS(top_keys), "the scenario")))
 		return ret;
 	if ((x = section(L, root, "vars")) && (ret = scn_parse_vars(L, x)))
 		return ret;
@@ -179,7 +178,8 @@ static int parse_top(struct loader *L, yaml_node_t *root)
 	if ((x = section(L, root, "services")) && (ret = scn_parse_services(L, x)))
 		return ret;
 	if (!(x = scn_get(L, root, "target")))
-		return scn_fail(L, root, "the scenario has no 'target' (the command "
+		return scn_fail(L, root,
+				"the scenario has no 'target' (the command "
 				"to run)");
 	if ((ret = scn_parse_target(L, x)))
 		return ret;
@@ -195,7 +195,8 @@ static int parse_top(struct loader *L, yaml_node_t *root)
 		return ret;
 	scn_add_implicit_fired(L->s);
 	if (!L->s->nexpects)
-		return scn_fail(L, root, "the scenario has no 'expect': nothing would "
+		return scn_fail(L, root,
+				"the scenario has no 'expect': nothing would "
 				"be checked");
 	return scn_check_service_refs(L);
 }
@@ -211,8 +212,7 @@ static int load_doc(struct loader *L, yaml_parser_t *parser)
 		if (parser->error == YAML_READER_ERROR)
 			m.line = m.col = 1;
 		if (parser->context)
-			return fr_errorf(L->err, L->errlen, m, "%s %s", what,
-					 parser->context);
+			return fr_errorf(L->err, L->errlen, m, "%s %s", what, parser->context);
 		return fr_errorf(L->err, L->errlen, m, "%s", what);
 	}
 	return 0;
@@ -249,8 +249,8 @@ static const char *name_of(struct fr_arena *a, const char *file)
 }
 
 static int load_text(const char *file, const unsigned char *text, size_t len,
-		     struct fr_override *ovr, size_t novr,
-		     struct fr_scenario **out, char *err, size_t errlen)
+		     struct fr_override *ovr, size_t novr, struct fr_scenario **out, char *err,
+		     size_t errlen)
 {
 	struct loader L = { .err = err, .errlen = errlen, .ovr = ovr, .novr = novr };
 	struct fr_arena *a = fr_arena_create();
@@ -287,12 +287,11 @@ static int load_text(const char *file, const unsigned char *text, size_t len,
 	return 0;
 }
 
-int fr_scenario_load_string(const char *name, const char *text,
-			    struct fr_override *ovr, size_t novr,
-			    struct fr_scenario **out, char *err, size_t errlen)
+int fr_scenario_load_string(const char *name, const char *text, struct fr_override *ovr,
+			    size_t novr, struct fr_scenario **out, char *err, size_t errlen)
 {
-	return load_text(name, (const unsigned char *)text, strlen(text), ovr, novr,
-			 out, err, errlen);
+	return load_text(name, (const unsigned char *)text, strlen(text), ovr, novr, out, err,
+			 errlen);
 }
 
 /*
@@ -302,8 +301,8 @@ int fr_scenario_load_string(const char *name, const char *text,
  * messages otherwise leave to the CLI (which adds it only when missing):
  * test-scenario checks them as they are, like the --set one (load_vars.c).
  */
-static int read_file(int fd, const char *path, unsigned char **buf, size_t *len,
-		     char *err, size_t errlen)
+static int read_file(int fd, const char *path, unsigned char **buf, size_t *len, char *err,
+		     size_t errlen)
 {
 	size_t cap = 8192;
 
@@ -313,8 +312,7 @@ static int read_file(int fd, const char *path, unsigned char **buf, size_t *len,
 		ssize_t n = read(fd, *buf + *len, cap - *len);
 		if (n < 0) {
 			int ret = -errno;
-			fr_set_err(err, errlen, "faultrun: '%s': %s", path,
-				   strerror(errno));
+			fr_set_err(err, errlen, "faultrun: '%s': %s", path, strerror(errno));
 			return ret;
 		}
 		if (n == 0)

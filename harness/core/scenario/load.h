@@ -42,8 +42,7 @@ int scn_fail(struct loader *L, const yaml_node_t *n, const char *fmt, ...)
 /* " (did you mean 'NEAR'?)", or "" when near is NULL. */
 const char *scn_suggest(struct loader *L, const char *near);
 /* items joined by ", " (the last one by last_sep) into buf, cut to fit */
-void scn_join(char *buf, size_t len, const char *const *items, size_t n,
-	      const char *last_sep);
+void scn_join(char *buf, size_t len, const char *const *items, size_t n, const char *last_sep);
 
 const char *scn_type_name(const yaml_node_t *n);
 const char *scn_scalar(const yaml_node_t *n);
@@ -61,8 +60,8 @@ yaml_node_t *scn_pair_value(struct loader *L, yaml_node_t *n, size_t i);
  * Check a mapping's keys: each a scalar, no duplicates, each one of valid
  * (NULL: any key). what names the mapping in messages ("probe 'home'").
  */
-int scn_check_keys(struct loader *L, yaml_node_t *map,
-		   const char *const *valid, size_t nvalid, const char *what);
+int scn_check_keys(struct loader *L, yaml_node_t *map, const char *const *valid, size_t nvalid,
+		   const char *what);
 /* A section of NAME: entry pairs: a mapping with scalar, distinct keys. */
 int scn_want_named(struct loader *L, yaml_node_t *n, const char *what);
 /* The value of key in map, or NULL. */
@@ -77,49 +76,36 @@ yaml_node_t *scn_get_key(struct loader *L, yaml_node_t *map, const char *key);
  * per-run placeholders after checking their names (runtime_ok false
  * refuses them: durations, numbers, names) and "$${".
  */
-int scn_expand(struct loader *L, yaml_node_t *n, bool runtime_ok,
-	       const char **out);
+int scn_expand(struct loader *L, yaml_node_t *n, bool runtime_ok, const char **out);
 
 /* ---- typed getters (load_node.c); what names the value in messages ------- */
 
 /* A plain string (vars expanded, no per-run placeholders). */
-int scn_get_string(struct loader *L, yaml_node_t *n, const char *what,
-		   const char **out);
+int scn_get_string(struct loader *L, yaml_node_t *n, const char *what, const char **out);
 /* A string that may hold per-run placeholders. */
-int scn_get_fstr(struct loader *L, yaml_node_t *n, const char *what,
-		 struct fr_str *out);
-int scn_get_duration(struct loader *L, yaml_node_t *n, const char *what,
-		     uint64_t *ns);
-int scn_get_positive_duration(struct loader *L, yaml_node_t *n,
-			      const char *what, uint64_t *ns);
-int scn_get_uint(struct loader *L, yaml_node_t *n, const char *what,
-		 unsigned long max, unsigned long *out);
+int scn_get_fstr(struct loader *L, yaml_node_t *n, const char *what, struct fr_str *out);
+int scn_get_duration(struct loader *L, yaml_node_t *n, const char *what, uint64_t *ns);
+int scn_get_positive_duration(struct loader *L, yaml_node_t *n, const char *what, uint64_t *ns);
+int scn_get_uint(struct loader *L, yaml_node_t *n, const char *what, unsigned long max,
+		 unsigned long *out);
 /* A whole number from 1 to max. */
-int scn_get_count(struct loader *L, yaml_node_t *n, const char *what,
-		  unsigned long max, unsigned *out);
-int scn_get_bool(struct loader *L, yaml_node_t *n, const char *what,
-		 bool *out);
+int scn_get_count(struct loader *L, yaml_node_t *n, const char *what, unsigned long max,
+		  unsigned *out);
+int scn_get_bool(struct loader *L, yaml_node_t *n, const char *what, bool *out);
 /* "99%", "99.5%", or a ratio "0.99". */
-int scn_get_ratio(struct loader *L, yaml_node_t *n, const char *what,
-		  double *out);
-int scn_get_signal(struct loader *L, yaml_node_t *n, const char *what,
-		   int *out);
+int scn_get_ratio(struct loader *L, yaml_node_t *n, const char *what, double *out);
+int scn_get_signal(struct loader *L, yaml_node_t *n, const char *what, int *out);
 /* A command: "string" (run with sh -c) or [argv, ...]. */
-int scn_get_cmd(struct loader *L, yaml_node_t *n, const char *what,
-		struct fr_cmd *cmd);
+int scn_get_cmd(struct loader *L, yaml_node_t *n, const char *what, struct fr_cmd *cmd);
 /* A name: letters, digits, '-' and '_', shorter than FR_NAME_MAX. */
-int scn_get_name(struct loader *L, yaml_node_t *k, const char *what,
-		 const char **out);
+int scn_get_name(struct loader *L, yaml_node_t *k, const char *what, const char **out);
 /* A POSIX extended regular expression that compiles. */
 int scn_check_regex(struct loader *L, yaml_node_t *n, const char *re);
 
 /* The same for an optional key of map (what is the key): 0 when absent. */
-int scn_opt_fstr(struct loader *L, yaml_node_t *map, const char *key,
-		 struct fr_str *out);
-int scn_opt_duration(struct loader *L, yaml_node_t *map, const char *key,
-		     uint64_t *ns);
-int scn_opt_positive_duration(struct loader *L, yaml_node_t *map,
-			      const char *key, uint64_t *ns);
+int scn_opt_fstr(struct loader *L, yaml_node_t *map, const char *key, struct fr_str *out);
+int scn_opt_duration(struct loader *L, yaml_node_t *map, const char *key, uint64_t *ns);
+int scn_opt_positive_duration(struct loader *L, yaml_node_t *map, const char *key, uint64_t *ns);
 
 /* ---- shapes several sections share --------------------------------------- */
 
@@ -127,43 +113,40 @@ int scn_opt_positive_duration(struct loader *L, yaml_node_t *map,
  * An HTTP request: a URL, or a mapping of the request keys plus the
  * caller's extra keys (checked here, read by the caller). (load_http.c)
  */
-int scn_parse_http(struct loader *L, yaml_node_t *n, const char *what,
-		   const char *const *extra, size_t nextra, struct fr_http *h);
+int scn_parse_http(struct loader *L, yaml_node_t *n, const char *what, const char *const *extra,
+		   size_t nextra, struct fr_http *h);
 
 /* The keys of a MySQL connection, and reading them. (load_probes.c) */
 extern const char *const scn_mysql_conn_keys[];
 extern const size_t scn_mysql_conn_nkeys;
-int scn_parse_mysql_conn(struct loader *L, yaml_node_t *map,
-			 struct fr_mysql_conn *c);
+int scn_parse_mysql_conn(struct loader *L, yaml_node_t *map, struct fr_mysql_conn *c);
 
 /* The probe-or-readiness check of map: exactly one kind. (load_probes.c) */
-int scn_parse_check(struct loader *L, yaml_node_t *map, const char *what,
-		    struct fr_check *c);
+int scn_parse_check(struct loader *L, yaml_node_t *map, const char *what, struct fr_check *c);
 /* The check kinds' names then extra, into keys[max]; returns the count. */
-size_t scn_check_keys_with(const char **keys, size_t max,
-			   const char *const *extra, size_t nextra);
+size_t scn_check_keys_with(const char **keys, size_t max, const char *const *extra, size_t nextra);
 
 /* Series and faults by name (load.c). */
-int scn_add_series(struct loader *L, yaml_node_t *at, const char *name,
-		   enum fr_series_kind kind, int index);
+int scn_add_series(struct loader *L, yaml_node_t *at, const char *name, enum fr_series_kind kind,
+		   int index);
 int scn_find_fault(struct loader *L, yaml_node_t *at, const char *name);
 int scn_find_series(struct loader *L, yaml_node_t *at, const char *name);
 
 /* ---- sections, read in this order by load.c ------------------------------ */
 
-int scn_parse_vars(struct loader *L, yaml_node_t *n);      /* load_vars.c */
-int scn_parse_services(struct loader *L, yaml_node_t *n);  /* load_services.c */
-int scn_parse_target(struct loader *L, yaml_node_t *n);    /* load_target.c */
-int scn_parse_faults(struct loader *L, yaml_node_t *n);    /* load_faults.c */
-int scn_parse_probes(struct loader *L, yaml_node_t *n);    /* load_probes.c */
-int scn_parse_load(struct loader *L, yaml_node_t *n);      /* load_load.c */
-int scn_parse_timeline(struct loader *L, yaml_node_t *n);  /* load_timeline.c */
+int scn_parse_vars(struct loader *L, yaml_node_t *n);	  /* load_vars.c */
+int scn_parse_services(struct loader *L, yaml_node_t *n); /* load_services.c */
+int scn_parse_target(struct loader *L, yaml_node_t *n);	  /* load_target.c */
+int scn_parse_faults(struct loader *L, yaml_node_t *n);	  /* load_faults.c */
+int scn_parse_probes(struct loader *L, yaml_node_t *n);	  /* load_probes.c */
+int scn_parse_load(struct loader *L, yaml_node_t *n);	  /* load_load.c */
+int scn_parse_timeline(struct loader *L, yaml_node_t *n); /* load_timeline.c */
 /* Replay the timeline: inject/clear in order, nothing after the end. */
 int scn_check_timeline(struct loader *L, yaml_node_t *top);
-int scn_parse_expect(struct loader *L, yaml_node_t *n);    /* load_expect.c */
+int scn_parse_expect(struct loader *L, yaml_node_t *n); /* load_expect.c */
 /* A "fired" check for every injected fault not allowed to stay silent. */
 void scn_add_implicit_fired(struct fr_scenario *s);
 /* Every ${services.NAME.FIELD} names a service and a field. */
-int scn_check_service_refs(struct loader *L);              /* load_services.c */
+int scn_check_service_refs(struct loader *L); /* load_services.c */
 
 #endif /* FAULTRUN_SCN_LOAD_H */

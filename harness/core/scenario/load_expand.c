@@ -18,13 +18,11 @@
  * Column of byte `off` of a scalar, for errors inside a string: exact for
  * single-line plain and quoted scalars, else the scalar's start.
  */
-static struct fr_mark scalar_mark_at(struct loader *L, yaml_node_t *n,
-				     size_t off)
+static struct fr_mark scalar_mark_at(struct loader *L, yaml_node_t *n, size_t off)
 {
 	struct fr_mark m = scn_mark(L, n);
 
-	if (n->type != YAML_SCALAR_NODE ||
-	    n->start_mark.line != n->end_mark.line)
+	if (n->type != YAML_SCALAR_NODE || n->start_mark.line != n->end_mark.line)
 		return m;
 	if (n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
 	    n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
@@ -65,14 +63,14 @@ static void add_port(struct fr_scenario *s, const char *name, size_t len)
 
 static bool ident_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '-';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
 }
 
 /* One scalar being expanded into out. */
 struct expansion {
 	struct loader *L;
-	struct fr_mark m;   /* where the placeholder starts */
+	struct fr_mark m; /* where the placeholder starts */
 	bool runtime_ok;
 	struct fr_buf *out;
 };
@@ -96,8 +94,7 @@ static int expand_var(struct expansion *x, const char *name, size_t len)
 			 scn_suggest(L, fr_nearest(want, cands, nc)));
 }
 
-static int expand_env(struct expansion *x, const struct fr_ph *t,
-		      const char *name, size_t len)
+static int expand_env(struct expansion *x, const struct fr_ph *t, const char *name, size_t len)
 {
 	char ename[128];
 	const char *rep;
@@ -111,27 +108,29 @@ static int expand_env(struct expansion *x, const struct fr_ph *t,
 	else
 		return fr_errorf(x->L->err, x->L->errlen, x->m,
 				 "environment variable '%s' is not set "
-				 "(give a default: ${env.%s:-VALUE})", ename, ename);
+				 "(give a default: ${env.%s:-VALUE})",
+				 ename, ename);
 	return 0;
 }
 
 /* A per-run placeholder stays as written, its name checked. */
-static int keep_per_run(struct expansion *x, const struct fr_ph *t,
-			enum fr_ph_ref ref, const char *arg, size_t alen)
+static int keep_per_run(struct expansion *x, const struct fr_ph *t, enum fr_ph_ref ref,
+			const char *arg, size_t alen)
 {
 	struct loader *L = x->L;
 
 	if (!x->runtime_ok)
 		return fr_errorf(L->err, L->errlen, x->m,
 				 "'${%.*s}' is only known when the run starts and "
-				 "cannot be used here", (int)t->nlen, t->name);
+				 "cannot be used here",
+				 (int)t->nlen, t->name);
 	if (ref == FR_PH_PORT) {
 		for (size_t i = 0; i < alen; i++)
 			if (!ident_char(arg[i]))
 				return fr_errorf(L->err, L->errlen, x->m,
 						 "bad port name in '${%.*s}' (letters, "
-						 "digits, '-' and '_')", (int)t->nlen,
-						 t->name);
+						 "digits, '-' and '_')",
+						 (int)t->nlen, t->name);
 		add_port(L->s, arg, alen);
 	}
 	/* services are checked once all are known (scn_check_service_refs) */
@@ -150,8 +149,8 @@ static int unknown_placeholder(struct expansion *x, const struct fr_ph *t)
 	return fr_errorf(x->L->err, x->L->errlen, x->m,
 			 "unknown placeholder '${%s}'%s (known: ${vars.NAME}, "
 			 "${env.NAME}, ${port.NAME}, ${run_dir}, ${scenario_dir}, "
-			 "${services.NAME.FIELD})", want,
-			 scn_suggest(x->L, fr_nearest(want, known, NKEYS(known))));
+			 "${services.NAME.FIELD})",
+			 want, scn_suggest(x->L, fr_nearest(want, known, NKEYS(known))));
 }
 
 static int expand_placeholder(struct expansion *x, const struct fr_ph *t)
@@ -178,8 +177,7 @@ static int expand_placeholder(struct expansion *x, const struct fr_ph *t)
 	return unknown_placeholder(x, t);
 }
 
-int scn_expand(struct loader *L, yaml_node_t *n, bool runtime_ok,
-	       const char **out)
+int scn_expand(struct loader *L, yaml_node_t *n, bool runtime_ok, const char **out)
 {
 	const char *in = scn_scalar(n), *p = in;
 	struct fr_buf buf = { 0 };
@@ -200,8 +198,7 @@ int scn_expand(struct loader *L, yaml_node_t *n, bool runtime_ok,
 			break;
 		case FR_PH_UNTERMINATED:
 			ret = fr_errorf(L->err, L->errlen, x.m,
-					"unterminated placeholder '%s' (missing '}')",
-					t.text);
+					"unterminated placeholder '%s' (missing '}')", t.text);
 			break;
 		}
 	}

@@ -51,10 +51,8 @@ static bool fault_cleared(const struct fr_scenario *s, int fault)
 /* {before|during|after: FAULT, skip} or {from, to} */
 static int parse_window_map(struct loader *L, yaml_node_t *n, struct fr_window *w)
 {
-	static const char *const keys[] = { "before", "during", "after",
-					    "skip", "from", "to" };
-	static const enum fr_window_kind kinds[] = { FR_WIN_BEFORE, FR_WIN_DURING,
-						     FR_WIN_AFTER };
+	static const char *const keys[] = { "before", "during", "after", "skip", "from", "to" };
+	static const enum fr_window_kind kinds[] = { FR_WIN_BEFORE, FR_WIN_DURING, FR_WIN_AFTER };
 	yaml_node_t *x, *which = NULL;
 	const char *f;
 	int ret, nk = 0;
@@ -80,8 +78,7 @@ static int parse_window_map(struct loader *L, yaml_node_t *n, struct fr_window *
 		if ((x = scn_get(L, n, "to"))) {
 			if ((ret = scn_get_string(L, x, "to", &f)))
 				return ret;
-			if (strcmp(f, "end") &&
-			    (ret = scn_get_duration(L, x, "to", &w->to_ns)))
+			if (strcmp(f, "end") && (ret = scn_get_duration(L, x, "to", &w->to_ns)))
 				return ret;
 		}
 		if (w->to_ns <= w->from_ns)
@@ -100,8 +97,7 @@ static int parse_window_map(struct loader *L, yaml_node_t *n, struct fr_window *
 }
 
 /* "whole", or "before|during|after FAULT [+SKIP]" */
-static int parse_window_string(struct loader *L, yaml_node_t *n,
-			       struct fr_window *w)
+static int parse_window_string(struct loader *L, yaml_node_t *n, struct fr_window *w)
 {
 	char kind[16], fault[128], extra[64];
 	const char *v;
@@ -114,19 +110,21 @@ static int parse_window_string(struct loader *L, yaml_node_t *n,
 		w->kind = FR_WIN_WHOLE;
 		return 0;
 	}
-	if (got < 2 || (strcmp(kind, "before") && strcmp(kind, "during") &&
-			strcmp(kind, "after")))
-		return scn_fail(L, n, "window '%s': expected 'whole', 'before FAULT', "
+	if (got < 2 || (strcmp(kind, "before") && strcmp(kind, "during") && strcmp(kind, "after")))
+		return scn_fail(L, n,
+				"window '%s': expected 'whole', 'before FAULT', "
 				"'during FAULT', 'after FAULT' (optionally '+1s' to "
-				"skip the start), or a mapping with from/to", v);
-	w->kind = kind[0] == 'b' ? FR_WIN_BEFORE :
-		  kind[0] == 'd' ? FR_WIN_DURING : FR_WIN_AFTER;
+				"skip the start), or a mapping with from/to",
+				v);
+	w->kind = kind[0] == 'b' ? FR_WIN_BEFORE : kind[0] == 'd' ? FR_WIN_DURING : FR_WIN_AFTER;
 	if ((ret = scn_find_fault(L, n, fault)) < 0)
 		return ret;
 	w->fault = ret;
 	if (got == 3 && (extra[0] != '+' || fr_parse_duration(extra + 1, &w->skip_ns)))
-		return scn_fail(L, n, "window '%s': after the fault name comes "
-				"'+DURATION' (skip the start), not '%s'", v, extra);
+		return scn_fail(L, n,
+				"window '%s': after the fault name comes "
+				"'+DURATION' (skip the start), not '%s'",
+				v, extra);
 	return 0;
 }
 
@@ -145,7 +143,8 @@ static const char *window_label(struct fr_scenario *s, const struct fr_window *w
 		}
 		return fr_arena_printf(s->arena, "%s %s%s",
 				       w->kind == FR_WIN_BEFORE ? "before" :
-				       w->kind == FR_WIN_DURING ? "during" : "after",
+				       w->kind == FR_WIN_DURING ? "during" :
+								  "after",
 				       s->faults[w->fault].name, skip);
 	case FR_WIN_RANGE:
 		fr_fmt_duration(a, sizeof(a), w->from_ns);
@@ -178,15 +177,16 @@ static int parse_window(struct loader *L, yaml_node_t *x, struct fr_expect *e)
 		return scn_fail(L, x, "fault '%s' is never injected on the timeline",
 				s->faults[w->fault].name);
 	else if (w->kind == FR_WIN_AFTER && !fault_cleared(s, w->fault))
-		return scn_fail(L, x, "fault '%s' is never cleared on the timeline, so "
-				"there is no 'after'", s->faults[w->fault].name);
+		return scn_fail(L, x,
+				"fault '%s' is never cleared on the timeline, so "
+				"there is no 'after'",
+				s->faults[w->fault].name);
 	return 0;
 }
 
 /* ---- assertion kinds ---------------------------------------------------------- */
 
-static int get_bound(struct loader *L, yaml_node_t *x, const char *what,
-		     long *out)
+static int get_bound(struct loader *L, yaml_node_t *x, const char *what, long *out)
 {
 	unsigned long u;
 	int ret = scn_get_uint(L, x, what, MAX_BOUND, &u);
@@ -197,8 +197,8 @@ static int get_bound(struct loader *L, yaml_node_t *x, const char *what,
 }
 
 /* key of it's mapping read as a duration: within, max */
-static int get_within(struct loader *L, struct item *it, const char *key,
-		      bool positive, const char *missing)
+static int get_within(struct loader *L, struct item *it, const char *key, bool positive,
+		      const char *missing)
 {
 	yaml_node_t *x = scn_get(L, it->v, key);
 	int ret;
@@ -208,8 +208,7 @@ static int get_within(struct loader *L, struct item *it, const char *key,
 	ret = positive ? scn_get_positive_duration(L, x, key, &it->e->within_ns) :
 			 scn_get_duration(L, x, key, &it->e->within_ns);
 	if (!ret)
-		it->e->bound_text = fr_arena_printf(L->s->arena, "<= %s",
-						    scn_scalar(x));
+		it->e->bound_text = fr_arena_printf(L->s->arena, "<= %s", scn_scalar(x));
 	return ret;
 }
 
@@ -219,8 +218,7 @@ static int get_fault(struct loader *L, yaml_node_t *x, struct fr_expect *e)
 	const char *f;
 	int ret;
 
-	if ((ret = scn_get_string(L, x, "fault", &f)) ||
-	    (ret = scn_find_fault(L, x, f)) < 0)
+	if ((ret = scn_get_string(L, x, "fault", &f)) || (ret = scn_find_fault(L, x, f)) < 0)
 		return ret;
 	e->fault = ret;
 	return 0;
@@ -261,7 +259,8 @@ static int parse_latency(struct loader *L, struct item *it)
 		e->nlat++;
 	}
 	if (!e->nlat)
-		return scn_fail(L, it->v, "latency needs a bound: p50, p90, p95, p99, "
+		return scn_fail(L, it->v,
+				"latency needs a bound: p50, p90, p95, p99, "
 				"p99.9 or max");
 	e->bound_text = ""; /* one bound per percentile, see lat[] */
 	return 0;
@@ -285,8 +284,10 @@ static int parse_fault_within(struct loader *L, struct item *it)
 		return scn_fail(L, x, "fault '%s' is never injected on the timeline",
 				L->s->faults[e->fault].name);
 	if (recovers && !fault_cleared(L->s, e->fault))
-		return scn_fail(L, x, "fault '%s' is never cleared on the timeline, so "
-				"it cannot recover", L->s->faults[e->fault].name);
+		return scn_fail(L, x,
+				"fault '%s' is never cleared on the timeline, so "
+				"it cannot recover",
+				L->s->faults[e->fault].name);
 	snprintf(missing, sizeof(missing), "%s needs 'within' (a duration)", name);
 	if ((ret = get_within(L, it, "within", false, missing)))
 		return ret;
@@ -296,16 +297,14 @@ static int parse_fault_within(struct loader *L, struct item *it)
 		return ret;
 	e->window.kind = recovers ? FR_WIN_AFTER : FR_WIN_DURING;
 	e->window.fault = e->fault;
-	e->window.label = fr_arena_printf(L->s->arena, "%s %s",
-					  recovers ? "after" : "during",
+	e->window.label = fr_arena_printf(L->s->arena, "%s %s", recovers ? "after" : "during",
 					  L->s->faults[e->fault].name);
 	return 0;
 }
 
 static int parse_responds(struct loader *L, struct item *it)
 {
-	return get_within(L, it, "within", true,
-			  "responds-within needs 'within' (a duration)");
+	return get_within(L, it, "within", true, "responds-within needs 'within' (a duration)");
 }
 
 static int parse_out_of_rotation(struct loader *L, struct item *it)
@@ -316,12 +315,13 @@ static int parse_out_of_rotation(struct loader *L, struct item *it)
 	if (s->probes && sd->kind == FR_SERIES_PROBE && !s->probes[sd->index].lb.on)
 		return scn_fail(L, scn_get(L, it->v, "probe"),
 				"probe '%s' has no 'lb': out-of-rotation needs a "
-				"load-balancer probe", sd->name);
+				"load-balancer probe",
+				sd->name);
 	if (sd->kind != FR_SERIES_PROBE)
-		return scn_fail(L, scn_get(L, it->v, "probe"), "out-of-rotation needs "
+		return scn_fail(L, scn_get(L, it->v, "probe"),
+				"out-of-rotation needs "
 				"a load-balancer probe");
-	return get_within(L, it, "max", false,
-			  "out-of-rotation needs 'max' (a duration)");
+	return get_within(L, it, "max", false, "out-of-rotation needs 'max' (a duration)");
 }
 
 /* restarts, exits: {min, max} */
@@ -377,8 +377,7 @@ static int parse_fired_short(struct loader *L, struct item *it)
 }
 
 static const char *const avail_keys[] = { "probe", "window", "min", "name" };
-static const char *const within_keys[] = { "probe", "fault", "within", "samples",
-					   "name" };
+static const char *const within_keys[] = { "probe", "fault", "within", "samples", "name" };
 static const char *const resp_keys[] = { "probe", "window", "within", "name" };
 static const char *const oor_keys[] = { "probe", "window", "max", "name" };
 static const char *const count_keys[] = { "min", "max", "name" };
@@ -386,21 +385,19 @@ static const char *const fired_keys[] = { "fault", "min", "max", "name" };
 
 /* In the order of enum fr_expect_kind, which is the order of messages. */
 static const struct expect_kind expect_kinds[] = {
-	{ "availability", FR_EXP_AVAILABILITY, avail_keys, NKEYS(avail_keys),
-	  parse_availability, NULL },
-	{ "latency", FR_EXP_LATENCY, latency_keys, NKEYS(latency_keys), parse_latency, NULL },
-	{ "recovers-within", FR_EXP_RECOVERS, within_keys, NKEYS(within_keys),
-	  parse_fault_within, NULL },
-	{ "detects-within", FR_EXP_DETECTS, within_keys, NKEYS(within_keys),
-	  parse_fault_within, NULL },
-	{ "responds-within", FR_EXP_RESPONDS, resp_keys, NKEYS(resp_keys), parse_responds,
+	{ "availability", FR_EXP_AVAILABILITY, avail_keys, NKEYS(avail_keys), parse_availability,
 	  NULL },
+	{ "latency", FR_EXP_LATENCY, latency_keys, NKEYS(latency_keys), parse_latency, NULL },
+	{ "recovers-within", FR_EXP_RECOVERS, within_keys, NKEYS(within_keys), parse_fault_within,
+	  NULL },
+	{ "detects-within", FR_EXP_DETECTS, within_keys, NKEYS(within_keys), parse_fault_within,
+	  NULL },
+	{ "responds-within", FR_EXP_RESPONDS, resp_keys, NKEYS(resp_keys), parse_responds, NULL },
 	{ "out-of-rotation", FR_EXP_OUT_OF_ROTATION, oor_keys, NKEYS(oor_keys),
 	  parse_out_of_rotation, NULL },
 	{ "restarts", FR_EXP_RESTARTS, count_keys, NKEYS(count_keys), parse_counts,
 	  parse_count_short },
-	{ "exits", FR_EXP_EXITS, count_keys, NKEYS(count_keys), parse_counts,
-	  parse_count_short },
+	{ "exits", FR_EXP_EXITS, count_keys, NKEYS(count_keys), parse_counts, parse_count_short },
 	{ "fired", FR_EXP_FIRED, fired_keys, NKEYS(fired_keys), parse_fired, parse_fired_short },
 };
 
@@ -416,27 +413,22 @@ static void set_label(struct fr_scenario *s, struct fr_expect *e)
 
 	switch (e->kind) {
 	case FR_EXP_AVAILABILITY:
-		e->label = fr_arena_printf(s->arena, "availability of %s %s%s", series,
-					   over, win);
+		e->label = fr_arena_printf(s->arena, "availability of %s %s%s", series, over, win);
 		break;
 	case FR_EXP_LATENCY:
-		e->label = fr_arena_printf(s->arena, "latency of %s %s%s", series,
-					   over, win);
+		e->label = fr_arena_printf(s->arena, "latency of %s %s%s", series, over, win);
 		break;
 	case FR_EXP_RECOVERS:
-		e->label = fr_arena_printf(s->arena, "%s recovers after %s", series,
-					   fault);
+		e->label = fr_arena_printf(s->arena, "%s recovers after %s", series, fault);
 		break;
 	case FR_EXP_DETECTS:
 		e->label = fr_arena_printf(s->arena, "%s detects %s", series, fault);
 		break;
 	case FR_EXP_RESPONDS:
-		e->label = fr_arena_printf(s->arena, "%s responds %s%s", series, over,
-					   win);
+		e->label = fr_arena_printf(s->arena, "%s responds %s%s", series, over, win);
 		break;
 	case FR_EXP_OUT_OF_ROTATION:
-		e->label = fr_arena_printf(s->arena, "%s out of rotation %s%s", series,
-					   over, win);
+		e->label = fr_arena_printf(s->arena, "%s out of rotation %s%s", series, over, win);
 		break;
 	case FR_EXP_RESTARTS:
 		e->label = "target restarts";
@@ -478,8 +470,7 @@ static int parse_item_map(struct loader *L, struct item *it, const char **custom
 	if ((ret = scn_want_map(L, it->v, name)) ||
 	    (ret = scn_check_keys(L, it->v, it->k->keys, it->k->nkeys, name)))
 		return ret;
-	if ((x = scn_get(L, it->v, "name")) &&
-	    (ret = scn_get_string(L, x, "name", custom)))
+	if ((x = scn_get(L, it->v, "name")) && (ret = scn_get_string(L, x, "name", custom)))
 		return ret;
 	for (size_t i = 0; i < it->k->nkeys; i++)
 		has_probe |= strcmp(it->k->keys[i], "probe") == 0;
@@ -515,7 +506,8 @@ static int find_kind(struct loader *L, yaml_node_t *n, struct item *it)
 	if (scn_map_len(n) != 1) {
 		if (scn_map_len(n) == 0)
 			return scn_fail(L, n, "an empty expectation");
-		return scn_fail(L, scn_pair_key(L, n, 1), "one expectation per list "
+		return scn_fail(L, scn_pair_key(L, n, 1),
+				"one expectation per list "
 				"item (start a new item with '-')");
 	}
 	if ((ret = scn_check_keys(L, n, names, NKEYS(names), "expect")))
@@ -543,15 +535,16 @@ static int parse_item(struct loader *L, yaml_node_t *n, struct fr_expect *e)
 	if ((ret = find_kind(L, n, &it)))
 		return ret;
 	if (it.v->type == YAML_SCALAR_NODE && !it.k->parse_short)
-		return scn_fail(L, it.v, "%s takes a mapping (probe, window, ...)",
-				it.k->name);
+		return scn_fail(L, it.v, "%s takes a mapping (probe, window, ...)", it.k->name);
 	ret = it.v->type == YAML_SCALAR_NODE ? it.k->parse_short(L, &it) :
 					       parse_item_map(L, &it, &custom);
 	if (ret)
 		return ret;
 	if (e->kind == FR_EXP_FIRED && !fault_injected(s, e->fault) && e->min > 0)
-		return scn_fail(L, it.v, "fault '%s' is never injected on the timeline, "
-				"so it cannot fire", s->faults[e->fault].name);
+		return scn_fail(L, it.v,
+				"fault '%s' is never injected on the timeline, "
+				"so it cannot fire",
+				s->faults[e->fault].name);
 	if (!e->bound_text) /* restarts, exits, fired: their count */
 		e->bound_text = count_bound_text(s, e);
 	if (custom)
@@ -571,8 +564,7 @@ int scn_parse_expect(struct loader *L, yaml_node_t *n)
 		return ret;
 	count = scn_seq_len(n);
 	/* room for the implicit "fired" checks */
-	s->expects = fr_arena_alloc(s->arena, (count + s->nfaults + 1) *
-				    sizeof(*s->expects));
+	s->expects = fr_arena_alloc(s->arena, (count + s->nfaults + 1) * sizeof(*s->expects));
 	for (size_t i = 0; i < count; i++) {
 		if ((ret = parse_item(L, scn_seq_item(L, n, i), &s->expects[s->nexpects])))
 			return ret;
@@ -584,8 +576,7 @@ int scn_parse_expect(struct loader *L, yaml_node_t *n)
 void scn_add_implicit_fired(struct fr_scenario *s)
 {
 	if (!s->expects)
-		s->expects = fr_arena_alloc(s->arena, (s->nfaults + 1) *
-					    sizeof(*s->expects));
+		s->expects = fr_arena_alloc(s->arena, (s->nfaults + 1) * sizeof(*s->expects));
 	for (size_t f = 0; f < s->nfaults; f++) {
 		bool explicit = false;
 		if (s->faults[f].may_not_fire || !fault_injected(s, (int)f))

@@ -23,8 +23,7 @@ static int get_ops(struct loader *L, yaml_node_t *fv, struct fr_kv *kv)
 		const char *o;
 		if ((ret = scn_get_string(L, scn_seq_item(L, fv, q), "an op", &o)))
 			return ret;
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s",
-					q ? "," : "", o);
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", q ? "," : "", o);
 		if (off >= sizeof(buf))
 			return scn_fail(L, fv, "too many ops");
 	}
@@ -34,8 +33,7 @@ static int get_ops(struct loader *L, yaml_node_t *fv, struct fr_kv *kv)
 }
 
 /* One FIELD: VALUE of the mapping form. */
-static int parse_field(struct loader *L, struct fr_fault *f, yaml_node_t *fk,
-		       yaml_node_t *fv)
+static int parse_field(struct loader *L, struct fr_fault *f, yaml_node_t *fk, yaml_node_t *fv)
 {
 	const char *key = scn_scalar(fk);
 	struct fr_kv *kv;
@@ -44,8 +42,7 @@ static int parse_field(struct loader *L, struct fr_fault *f, yaml_node_t *fk,
 	if (strcmp(key, "may-not-fire") == 0)
 		return scn_get_bool(L, fv, "may-not-fire", &f->may_not_fire);
 	if (strcmp(key, "name") == 0)
-		return scn_fail(L, fk, "a fault's name is its key ('%s'); remove 'name'",
-				f->name);
+		return scn_fail(L, fk, "a fault's name is its key ('%s'); remove 'name'", f->name);
 	kv = &f->fields[f->nfields++];
 	kv->key = fr_arena_strdup(L->s->arena, key);
 	if (fv->type == YAML_SEQUENCE_NODE && (!strcmp(key, "op") || !strcmp(key, "ops")))
@@ -65,11 +62,9 @@ static int parse_fields(struct loader *L, yaml_node_t *v, struct fr_fault *f)
 	snprintf(what, sizeof(what), "fault '%s'", f->name);
 	if ((ret = scn_check_keys(L, v, NULL, 0, what)))
 		return ret;
-	f->fields = fr_arena_alloc(L->s->arena, (scn_map_len(v) + 1) *
-				   sizeof(struct fr_kv));
+	f->fields = fr_arena_alloc(L->s->arena, (scn_map_len(v) + 1) * sizeof(struct fr_kv));
 	for (size_t j = 0; j < scn_map_len(v); j++)
-		if ((ret = parse_field(L, f, scn_pair_key(L, v, j),
-				       scn_pair_value(L, v, j))))
+		if ((ret = parse_field(L, f, scn_pair_key(L, v, j), scn_pair_value(L, v, j))))
 			return ret;
 	/* check field names now so 'check' reports them early */
 	for (size_t j = 0; j < f->nfields; j++) {
@@ -78,14 +73,13 @@ static int parse_fields(struct loader *L, yaml_node_t *v, struct fr_fault *f)
 		fr_rule_init(&r);
 		if (fr_rule_set(&r, f->fields[j].key, "x", e, sizeof(e)) < 0 &&
 		    strncmp(e, "unknown field", 13) == 0)
-			return fr_errorf(L->err, L->errlen, f->fields[j].value.mark,
-					 "%s: %s", what, e);
+			return fr_errorf(L->err, L->errlen, f->fields[j].value.mark, "%s: %s", what,
+					 e);
 	}
 	return 0;
 }
 
-static int parse_fault(struct loader *L, yaml_node_t *k, yaml_node_t *v,
-		       struct fr_fault *f)
+static int parse_fault(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct fr_fault *f)
 {
 	int ret;
 
@@ -95,8 +89,10 @@ static int parse_fault(struct loader *L, yaml_node_t *k, yaml_node_t *v,
 	if (v->type == YAML_SCALAR_NODE)
 		return scn_get_fstr(L, v, "fault", &f->spec);
 	if (v->type != YAML_MAPPING_NODE)
-		return scn_fail(L, v, "fault '%s' must be a SPEC string or a mapping "
-				"of fields, not %s", f->name, scn_type_name(v));
+		return scn_fail(L, v,
+				"fault '%s' must be a SPEC string or a mapping "
+				"of fields, not %s",
+				f->name, scn_type_name(v));
 	return parse_fields(L, v, f);
 }
 

@@ -24,8 +24,8 @@ static int get_status_range(struct loader *L, yaml_node_t *it, int *lo, int *hi)
 
 	if (ret)
 		return ret;
-	if (strlen(v) == 3 && v[0] >= '1' && v[0] <= '5' &&
-	    (v[1] == 'x' || v[1] == 'X') && (v[2] == 'x' || v[2] == 'X')) {
+	if (strlen(v) == 3 && v[0] >= '1' && v[0] <= '5' && (v[1] == 'x' || v[1] == 'X') &&
+	    (v[2] == 'x' || v[2] == 'X')) {
 		*lo = (v[0] - '0') * 100;
 		*hi = *lo + 99;
 	} else if (sscanf(v, "%d-%d%c", lo, hi, &extra) == 2) {
@@ -33,8 +33,10 @@ static int get_status_range(struct loader *L, yaml_node_t *it, int *lo, int *hi)
 	} else if (sscanf(v, "%d%c", lo, &c) == 1) {
 		*hi = *lo;
 	} else {
-		return scn_fail(L, it, "status '%s': expected a code (200), a class "
-				"(2xx) or a range (200-299)", v);
+		return scn_fail(L, it,
+				"status '%s': expected a code (200), a class "
+				"(2xx) or a range (200-299)",
+				v);
 	}
 	if (*lo < 100 || *hi > 599 || *lo > *hi)
 		return scn_fail(L, it, "status '%s' is not an HTTP status (100-599)", v);
@@ -47,7 +49,8 @@ static int get_status(struct loader *L, yaml_node_t *n, struct fr_status_set *st
 
 	st->n = 0;
 	if (n->type == YAML_MAPPING_NODE)
-		return scn_fail(L, n, "status must be a code (200), a class (2xx), a "
+		return scn_fail(L, n,
+				"status must be a code (200), a class (2xx), a "
 				"range (200-299) or a list of them");
 	if (count > NKEYS(st->r))
 		return scn_fail(L, n, "at most 8 statuses");
@@ -70,8 +73,7 @@ static int get_headers(struct loader *L, yaml_node_t *v, struct fr_http *h)
 	h->nheaders = scn_map_len(v);
 	h->headers = fr_arena_alloc(L->s->arena, h->nheaders * sizeof(struct fr_kv));
 	for (size_t i = 0; i < h->nheaders; i++) {
-		h->headers[i].key = fr_arena_strdup(L->s->arena,
-						    scn_scalar(scn_pair_key(L, v, i)));
+		h->headers[i].key = fr_arena_strdup(L->s->arena, scn_scalar(scn_pair_key(L, v, i)));
 		if ((ret = scn_get_fstr(L, scn_pair_value(L, v, i), "a header",
 					&h->headers[i].value)))
 			return ret;
@@ -79,8 +81,8 @@ static int get_headers(struct loader *L, yaml_node_t *v, struct fr_http *h)
 	return 0;
 }
 
-int scn_parse_http(struct loader *L, yaml_node_t *n, const char *what,
-		   const char *const *extra, size_t nextra, struct fr_http *h)
+int scn_parse_http(struct loader *L, yaml_node_t *n, const char *what, const char *const *extra,
+		   size_t nextra, struct fr_http *h)
 {
 	const char *keys[MAX_KEYS];
 	size_t nkeys = 0;

@@ -35,8 +35,10 @@ static int get_rate(struct loader *L, yaml_node_t *n, double *rate)
 		return scn_fail(L, n, "rate '%s' is above 10000/s", v);
 	return 0;
 bad:
-	return scn_fail(L, n, "rate must be requests per second ('20', '20/s', "
-			"'30/m'), not '%s'", v);
+	return scn_fail(L, n,
+			"rate must be requests per second ('20', '20/s', "
+			"'30/m'), not '%s'",
+			v);
 }
 
 int scn_parse_load(struct loader *L, yaml_node_t *n)

@@ -44,15 +44,16 @@ const char *scn_suggest(struct loader *L, const char *near)
 	return near ? fr_arena_printf(L->s->arena, " (did you mean '%s'?)", near) : "";
 }
 
-void scn_join(char *buf, size_t len, const char *const *items, size_t n,
-	      const char *last_sep)
+void scn_join(char *buf, size_t len, const char *const *items, size_t n, const char *last_sep)
 {
 	size_t off = 0;
 
 	buf[0] = 0;
 	for (size_t j = 0; j < n && off < len; j++)
 		off += (size_t)snprintf(buf + off, len - off, "%s%s",
-					!j ? "" : j + 1 < n ? ", " : last_sep,
+					!j	  ? "" :
+					j + 1 < n ? ", " :
+						    last_sep,
 					items[j]);
 }
 
@@ -88,24 +89,21 @@ bool scn_is_null(const yaml_node_t *n)
 int scn_want_map(struct loader *L, yaml_node_t *n, const char *what)
 {
 	if (n->type != YAML_MAPPING_NODE)
-		return scn_fail(L, n, "%s must be a mapping, not %s", what,
-				scn_type_name(n));
+		return scn_fail(L, n, "%s must be a mapping, not %s", what, scn_type_name(n));
 	return 0;
 }
 
 int scn_want_seq(struct loader *L, yaml_node_t *n, const char *what)
 {
 	if (n->type != YAML_SEQUENCE_NODE)
-		return scn_fail(L, n, "%s must be a list, not %s", what,
-				scn_type_name(n));
+		return scn_fail(L, n, "%s must be a list, not %s", what, scn_type_name(n));
 	return 0;
 }
 
 int scn_want_scalar(struct loader *L, yaml_node_t *n, const char *what)
 {
 	if (n->type != YAML_SCALAR_NODE)
-		return scn_fail(L, n, "%s must be a scalar, not %s", what,
-				scn_type_name(n));
+		return scn_fail(L, n, "%s must be a scalar, not %s", what, scn_type_name(n));
 	return 0;
 }
 
@@ -134,22 +132,22 @@ yaml_node_t *scn_pair_value(struct loader *L, yaml_node_t *n, size_t i)
 	return yaml_document_get_node(&L->doc, n->data.mapping.pairs.start[i].value);
 }
 
-static int unknown_key(struct loader *L, yaml_node_t *k,
-		       const char *const *valid, size_t nvalid, const char *what)
+static int unknown_key(struct loader *L, yaml_node_t *k, const char *const *valid, size_t nvalid,
+		       const char *what)
 {
 	const char *near = fr_nearest(scn_scalar(k), valid, nvalid);
 	char list[400];
 
 	if (near)
-		return scn_fail(L, k, "unknown key '%s' in %s (did you mean '%s'?)",
-				scn_scalar(k), what, near);
+		return scn_fail(L, k, "unknown key '%s' in %s (did you mean '%s'?)", scn_scalar(k),
+				what, near);
 	scn_join(list, sizeof(list), valid, nvalid, ", ");
-	return scn_fail(L, k, "unknown key '%s' in %s (expected one of: %s)",
-			scn_scalar(k), what, list);
+	return scn_fail(L, k, "unknown key '%s' in %s (expected one of: %s)", scn_scalar(k), what,
+			list);
 }
 
-int scn_check_keys(struct loader *L, yaml_node_t *map,
-		   const char *const *valid, size_t nvalid, const char *what)
+int scn_check_keys(struct loader *L, yaml_node_t *map, const char *const *valid, size_t nvalid,
+		   const char *what)
 {
 	size_t n = scn_map_len(map);
 
@@ -163,9 +161,10 @@ int scn_check_keys(struct loader *L, yaml_node_t *map,
 			yaml_node_t *k2 = scn_pair_key(L, map, j);
 			if (k2->type == YAML_SCALAR_NODE &&
 			    strcmp(scn_scalar(k2), scn_scalar(k)) == 0)
-				return scn_fail(L, k, "duplicate key '%s' in %s (first at "
-						"line %d)", scn_scalar(k), what,
-						(int)k2->start_mark.line + 1);
+				return scn_fail(L, k,
+						"duplicate key '%s' in %s (first at "
+						"line %d)",
+						scn_scalar(k), what, (int)k2->start_mark.line + 1);
 		}
 		if (!valid)
 			continue;
@@ -184,8 +183,7 @@ int scn_want_named(struct loader *L, yaml_node_t *n, const char *what)
 	return ret ? ret : scn_check_keys(L, n, NULL, 0, what);
 }
 
-static yaml_node_t *find_pair(struct loader *L, yaml_node_t *map, const char *key,
-			      bool want_key)
+static yaml_node_t *find_pair(struct loader *L, yaml_node_t *map, const char *key, bool want_key)
 {
 	size_t n = scn_map_len(map);
 
@@ -211,8 +209,7 @@ yaml_node_t *scn_get_key(struct loader *L, yaml_node_t *map, const char *key)
 
 /* ---- typed getters -------------------------------------------------------- */
 
-int scn_get_string(struct loader *L, yaml_node_t *n, const char *what,
-		   const char **out)
+int scn_get_string(struct loader *L, yaml_node_t *n, const char *what, const char **out)
 {
 	int ret = scn_want_scalar(L, n, what);
 
@@ -221,8 +218,7 @@ int scn_get_string(struct loader *L, yaml_node_t *n, const char *what,
 	return scn_expand(L, n, false, out);
 }
 
-int scn_get_fstr(struct loader *L, yaml_node_t *n, const char *what,
-		 struct fr_str *out)
+int scn_get_fstr(struct loader *L, yaml_node_t *n, const char *what, struct fr_str *out)
 {
 	int ret = scn_want_scalar(L, n, what);
 
@@ -236,8 +232,7 @@ int scn_get_fstr(struct loader *L, yaml_node_t *n, const char *what,
 	return 0;
 }
 
-int scn_get_duration(struct loader *L, yaml_node_t *n, const char *what,
-		     uint64_t *ns)
+int scn_get_duration(struct loader *L, yaml_node_t *n, const char *what, uint64_t *ns)
 {
 	const char *v;
 	int ret = scn_get_string(L, n, what, &v);
@@ -250,14 +245,17 @@ int scn_get_duration(struct loader *L, yaml_node_t *n, const char *what,
 	errno = 0;
 	double d = strtod(v, &end);
 	if (end != v && !*end && !errno && d >= 0)
-		return scn_fail(L, n, "%s '%s' needs a unit (for example '%sms' or "
-				"'%ss')", what, v, v, v);
-	return scn_fail(L, n, "%s: '%s' is not a duration (use a number and a "
-			"unit: 250ms, 2s, 1.5s, 1m)", what, v);
+		return scn_fail(L, n,
+				"%s '%s' needs a unit (for example '%sms' or "
+				"'%ss')",
+				what, v, v, v);
+	return scn_fail(L, n,
+			"%s: '%s' is not a duration (use a number and a "
+			"unit: 250ms, 2s, 1.5s, 1m)",
+			what, v);
 }
 
-int scn_get_positive_duration(struct loader *L, yaml_node_t *n,
-			      const char *what, uint64_t *ns)
+int scn_get_positive_duration(struct loader *L, yaml_node_t *n, const char *what, uint64_t *ns)
 {
 	int ret = scn_get_duration(L, n, what, ns);
 
@@ -266,8 +264,8 @@ int scn_get_positive_duration(struct loader *L, yaml_node_t *n,
 	return ret;
 }
 
-int scn_get_uint(struct loader *L, yaml_node_t *n, const char *what,
-		 unsigned long max, unsigned long *out)
+int scn_get_uint(struct loader *L, yaml_node_t *n, const char *what, unsigned long max,
+		 unsigned long *out)
 {
 	const char *v;
 	char *end;
@@ -278,14 +276,16 @@ int scn_get_uint(struct loader *L, yaml_node_t *n, const char *what,
 	errno = 0;
 	unsigned long long x = strtoull(v, &end, 10);
 	if (!*v || *end || errno || v[0] == '-' || x > max)
-		return scn_fail(L, n, "%s must be a whole number from 0 to %lu, not "
-				"'%s'", what, max, v);
+		return scn_fail(L, n,
+				"%s must be a whole number from 0 to %lu, not "
+				"'%s'",
+				what, max, v);
 	*out = (unsigned long)x;
 	return 0;
 }
 
-int scn_get_count(struct loader *L, yaml_node_t *n, const char *what,
-		  unsigned long max, unsigned *out)
+int scn_get_count(struct loader *L, yaml_node_t *n, const char *what, unsigned long max,
+		  unsigned *out)
 {
 	unsigned long u;
 	int ret = scn_get_uint(L, n, what, max, &u);
@@ -298,8 +298,7 @@ int scn_get_count(struct loader *L, yaml_node_t *n, const char *what,
 	return 0;
 }
 
-int scn_get_bool(struct loader *L, yaml_node_t *n, const char *what,
-		 bool *out)
+int scn_get_bool(struct loader *L, yaml_node_t *n, const char *what, bool *out)
 {
 	const char *v;
 	int ret = scn_get_string(L, n, what, &v);
@@ -317,8 +316,7 @@ int scn_get_bool(struct loader *L, yaml_node_t *n, const char *what,
 	return scn_fail(L, n, "%s must be true or false, not '%s'", what, v);
 }
 
-int scn_get_ratio(struct loader *L, yaml_node_t *n, const char *what,
-		  double *out)
+int scn_get_ratio(struct loader *L, yaml_node_t *n, const char *what, double *out)
 {
 	const char *v;
 	char *end;
@@ -341,15 +339,18 @@ int scn_get_ratio(struct loader *L, yaml_node_t *n, const char *what,
 		return 0;
 	}
 	if (!*end)
-		return scn_fail(L, n, "%s '%s' needs a '%%' (write '%s%%') or a ratio "
-				"from 0 to 1", what, v, v);
+		return scn_fail(L, n,
+				"%s '%s' needs a '%%' (write '%s%%') or a ratio "
+				"from 0 to 1",
+				what, v, v);
 bad:
-	return scn_fail(L, n, "%s must be a percentage (99%%, 99.9%%) or a ratio "
-			"from 0 to 1, not '%s'", what, v);
+	return scn_fail(L, n,
+			"%s must be a percentage (99%%, 99.9%%) or a ratio "
+			"from 0 to 1, not '%s'",
+			what, v);
 }
 
-int scn_get_signal(struct loader *L, yaml_node_t *n, const char *what,
-		   int *out)
+int scn_get_signal(struct loader *L, yaml_node_t *n, const char *what, int *out)
 {
 	const char *v;
 	int ret = scn_get_string(L, n, what, &v);
@@ -358,13 +359,14 @@ int scn_get_signal(struct loader *L, yaml_node_t *n, const char *what,
 		return ret;
 	*out = fr_signal_from_name(v);
 	if (!*out)
-		return scn_fail(L, n, "%s: unknown signal '%s' (SIGTERM, SIGINT, "
-				"SIGKILL, SIGHUP, SIGUSR1, ...)", what, v);
+		return scn_fail(L, n,
+				"%s: unknown signal '%s' (SIGTERM, SIGINT, "
+				"SIGKILL, SIGHUP, SIGUSR1, ...)",
+				what, v);
 	return 0;
 }
 
-int scn_get_cmd(struct loader *L, yaml_node_t *n, const char *what,
-		struct fr_cmd *cmd)
+int scn_get_cmd(struct loader *L, yaml_node_t *n, const char *what, struct fr_cmd *cmd)
 {
 	struct fr_arena *a = L->s->arena;
 	int ret;
@@ -380,15 +382,16 @@ int scn_get_cmd(struct loader *L, yaml_node_t *n, const char *what,
 		return ret;
 	}
 	if (n->type != YAML_SEQUENCE_NODE)
-		return scn_fail(L, n, "%s must be a string or a list of arguments, "
-				"not %s", what, scn_type_name(n));
+		return scn_fail(L, n,
+				"%s must be a string or a list of arguments, "
+				"not %s",
+				what, scn_type_name(n));
 	cmd->argc = scn_seq_len(n);
 	if (!cmd->argc)
 		return scn_fail(L, n, "%s is empty", what);
 	cmd->argv = fr_arena_alloc(a, cmd->argc * sizeof(struct fr_str));
 	for (size_t i = 0; i < cmd->argc; i++) {
-		ret = scn_get_fstr(L, scn_seq_item(L, n, i), "an argument",
-				   &cmd->argv[i]);
+		ret = scn_get_fstr(L, scn_seq_item(L, n, i), "an argument", &cmd->argv[i]);
 		if (ret)
 			return ret;
 	}
@@ -406,19 +409,17 @@ static bool valid_ident(const char *s)
 	return true;
 }
 
-int scn_get_name(struct loader *L, yaml_node_t *k, const char *what,
-		 const char **out)
+int scn_get_name(struct loader *L, yaml_node_t *k, const char *what, const char **out)
 {
 	int ret = scn_get_string(L, k, what, out);
 
 	if (ret)
 		return ret;
 	if (!valid_ident(*out))
-		return scn_fail(L, k, "%s '%s': use letters, digits, '-' and '_'",
-				what, *out);
+		return scn_fail(L, k, "%s '%s': use letters, digits, '-' and '_'", what, *out);
 	if (strlen(*out) >= FR_NAME_MAX)
-		return scn_fail(L, k, "%s '%s' is too long (at most %d characters)",
-				what, *out, FR_NAME_MAX - 1);
+		return scn_fail(L, k, "%s '%s' is too long (at most %d characters)", what, *out,
+				FR_NAME_MAX - 1);
 	return 0;
 }
 
@@ -436,24 +437,21 @@ int scn_check_regex(struct loader *L, yaml_node_t *n, const char *re)
 	return 0;
 }
 
-int scn_opt_fstr(struct loader *L, yaml_node_t *map, const char *key,
-		 struct fr_str *out)
+int scn_opt_fstr(struct loader *L, yaml_node_t *map, const char *key, struct fr_str *out)
 {
 	yaml_node_t *x = scn_get(L, map, key);
 
 	return x ? scn_get_fstr(L, x, key, out) : 0;
 }
 
-int scn_opt_duration(struct loader *L, yaml_node_t *map, const char *key,
-		     uint64_t *ns)
+int scn_opt_duration(struct loader *L, yaml_node_t *map, const char *key, uint64_t *ns)
 {
 	yaml_node_t *x = scn_get(L, map, key);
 
 	return x ? scn_get_duration(L, x, key, ns) : 0;
 }
 
-int scn_opt_positive_duration(struct loader *L, yaml_node_t *map,
-			      const char *key, uint64_t *ns)
+int scn_opt_positive_duration(struct loader *L, yaml_node_t *map, const char *key, uint64_t *ns)
 {
 	yaml_node_t *x = scn_get(L, map, key);
 

@@ -15,8 +15,9 @@
 /* ---- MySQL connections (also the timeline's mysql steps) ------------------ */
 
 const char *const scn_mysql_conn_keys[] = {
-	"service", "host", "port", "socket", "user", "password", "database",
-	"admin", "connect-timeout", "read-timeout", "write-timeout",
+	"service",	 "host",     "port",  "socket",		 "user",
+	"password",	 "database", "admin", "connect-timeout", "read-timeout",
+	"write-timeout",
 };
 const size_t scn_mysql_conn_nkeys = NKEYS(scn_mysql_conn_keys);
 
@@ -40,11 +41,10 @@ static int get_service_name(struct loader *L, yaml_node_t *v, const char **out)
 	return 0;
 }
 
-int scn_parse_mysql_conn(struct loader *L, yaml_node_t *map,
-			 struct fr_mysql_conn *c)
+int scn_parse_mysql_conn(struct loader *L, yaml_node_t *map, struct fr_mysql_conn *c)
 {
-	struct fr_str *strs[] = { &c->host, &c->port, &c->socket, &c->user,
-				  &c->password, &c->database };
+	struct fr_str *strs[] = { &c->host, &c->port,	  &c->socket,
+				  &c->user, &c->password, &c->database };
 	yaml_node_t *v;
 	int ret;
 
@@ -53,26 +53,22 @@ int scn_parse_mysql_conn(struct loader *L, yaml_node_t *map,
 	c->connect_timeout_ns = DEFAULT_MYSQL_TIMEOUT_NS;
 	c->read_timeout_ns = DEFAULT_MYSQL_TIMEOUT_NS;
 	c->write_timeout_ns = DEFAULT_MYSQL_TIMEOUT_NS;
-	if ((v = scn_get(L, map, "service")) &&
-	    (ret = get_service_name(L, v, &c->service)))
+	if ((v = scn_get(L, map, "service")) && (ret = get_service_name(L, v, &c->service)))
 		return ret;
 	/* scn_mysql_conn_keys after "service", in the order of strs */
 	for (size_t i = 0; i < NKEYS(strs); i++)
 		if ((ret = scn_opt_fstr(L, map, scn_mysql_conn_keys[i + 1], strs[i])))
 			return ret;
 	if (!c->service && !c->host.raw && !c->socket.raw)
-		return scn_fail(L, map, "no server: give 'service' (a database from "
+		return scn_fail(L, map,
+				"no server: give 'service' (a database from "
 				"'services') or 'host'/'socket'");
-	if ((v = scn_get(L, map, "admin")) &&
-	    (ret = scn_get_bool(L, v, "admin", &c->admin)))
+	if ((v = scn_get(L, map, "admin")) && (ret = scn_get_bool(L, v, "admin", &c->admin)))
 		return ret;
-	if ((ret = scn_opt_positive_duration(L, map, "connect-timeout",
-					     &c->connect_timeout_ns)) ||
-	    (ret = scn_opt_positive_duration(L, map, "read-timeout",
-					     &c->read_timeout_ns)))
+	if ((ret = scn_opt_positive_duration(L, map, "connect-timeout", &c->connect_timeout_ns)) ||
+	    (ret = scn_opt_positive_duration(L, map, "read-timeout", &c->read_timeout_ns)))
 		return ret;
-	return scn_opt_positive_duration(L, map, "write-timeout",
-					 &c->write_timeout_ns);
+	return scn_opt_positive_duration(L, map, "write-timeout", &c->write_timeout_ns);
 }
 
 /* ---- check kinds ------------------------------------------------------------ */
@@ -148,15 +144,16 @@ static int parse_log_check(struct loader *L, yaml_node_t *v, struct fr_check *c)
 	else if (strcmp(e, "absent") == 0)
 		c->log.absent = true;
 	else
-		return scn_fail(L, x, "log expect must be 'seen' (ok once a line "
+		return scn_fail(L, x,
+				"log expect must be 'seen' (ok once a line "
 				"matched) or 'absent' (ok while no new line matches), "
-				"not '%s'", e);
+				"not '%s'",
+				e);
 	return 0;
 }
 
 /* target: alive | ready */
-static int parse_target_check(struct loader *L, yaml_node_t *v,
-			      struct fr_check *c)
+static int parse_target_check(struct loader *L, yaml_node_t *v, struct fr_check *c)
 {
 	const char *t;
 	int ret;
@@ -168,14 +165,15 @@ static int parse_target_check(struct loader *L, yaml_node_t *v,
 	else if (strcmp(t, "ready") == 0)
 		c->target = FR_TARGET_READY;
 	else
-		return scn_fail(L, v, "target check must be 'alive' or 'ready', not "
-				"'%s'", t);
+		return scn_fail(L, v,
+				"target check must be 'alive' or 'ready', not "
+				"'%s'",
+				t);
 	return 0;
 }
 
 /* mysql: a connection, and {query, expect} */
-static int parse_mysql_check(struct loader *L, yaml_node_t *v,
-			     struct fr_check *c)
+static int parse_mysql_check(struct loader *L, yaml_node_t *v, struct fr_check *c)
 {
 	const char *keys[NKEYS(scn_mysql_conn_keys) + 2];
 	size_t nk = 0;
@@ -213,8 +211,7 @@ static const struct check_kind {
 	{ "mysql", FR_CHECK_MYSQL, parse_mysql_check },
 };
 
-size_t scn_check_keys_with(const char **keys, size_t max,
-			   const char *const *extra, size_t nextra)
+size_t scn_check_keys_with(const char **keys, size_t max, const char *const *extra, size_t nextra)
 {
 	size_t n = 0;
 
@@ -225,8 +222,7 @@ size_t scn_check_keys_with(const char **keys, size_t max,
 	return n;
 }
 
-int scn_parse_check(struct loader *L, yaml_node_t *map, const char *what,
-		    struct fr_check *c)
+int scn_parse_check(struct loader *L, yaml_node_t *map, const char *what, struct fr_check *c)
 {
 	const struct check_kind *kind = NULL;
 	yaml_node_t *found = NULL;
@@ -237,8 +233,8 @@ int scn_parse_check(struct loader *L, yaml_node_t *map, const char *what,
 			continue;
 		if (found)
 			return scn_fail(L, scn_get_key(L, map, check_kinds[i].name),
-					"%s has both '%s' and '%s': give one check",
-					what, kind->name, check_kinds[i].name);
+					"%s has both '%s' and '%s': give one check", what,
+					kind->name, check_kinds[i].name);
 		found = x;
 		kind = &check_kinds[i];
 	}
@@ -260,7 +256,9 @@ int scn_parse_check(struct loader *L, yaml_node_t *map, const char *what,
 static int parse_lb(struct loader *L, yaml_node_t *x, struct fr_lb *lb)
 {
 	static const char *const keys[] = {
-		"healthy-threshold", "unhealthy-threshold", "initial",
+		"healthy-threshold",
+		"unhealthy-threshold",
+		"initial",
 	};
 	yaml_node_t *y;
 	const char *iv;
@@ -291,8 +289,7 @@ static int parse_lb(struct loader *L, yaml_node_t *x, struct fr_lb *lb)
 	return 0;
 }
 
-static int parse_probe(struct loader *L, yaml_node_t *k, yaml_node_t *v,
-		       struct fr_probe *p)
+static int parse_probe(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct fr_probe *p)
 {
 	static const char *const extra[] = { "interval", "timeout", "lb" };
 	const char *keys[16];
@@ -307,15 +304,13 @@ static int parse_probe(struct loader *L, yaml_node_t *k, yaml_node_t *v,
 	p->mark = scn_mark(L, k);
 	p->interval_ns = DEFAULT_INTERVAL_NS;
 	p->timeout_ns = DEFAULT_TIMEOUT_NS;
-	if ((ret = scn_want_map(L, v, what)) ||
-	    (ret = scn_check_keys(L, v, keys, nkeys, what)) ||
+	if ((ret = scn_want_map(L, v, what)) || (ret = scn_check_keys(L, v, keys, nkeys, what)) ||
 	    (ret = scn_parse_check(L, v, what, &p->check)) ||
 	    (ret = scn_opt_positive_duration(L, v, "interval", &p->interval_ns)) ||
 	    (ret = scn_opt_positive_duration(L, v, "timeout", &p->timeout_ns)))
 		return ret;
 	if (p->interval_ns < 1000000)
-		return scn_fail(L, scn_get(L, v, "interval"),
-				"interval must be at least 1ms");
+		return scn_fail(L, scn_get(L, v, "interval"), "interval must be at least 1ms");
 	if ((x = scn_get(L, v, "lb")))
 		return parse_lb(L, x, &p->lb);
 	return 0;

@@ -24,8 +24,7 @@ static const char *const service_keys[] = {
 	"type", "host", "port", "socket", "user", "password", "database",
 };
 
-static int parse_type(struct loader *L, yaml_node_t *v, const char *what,
-		      struct fr_service *sv)
+static int parse_type(struct loader *L, yaml_node_t *v, const char *what, struct fr_service *sv)
 {
 	const char *names[NKEYS(service_types)], *listed[NKEYS(service_types)];
 	size_t nlisted = 0;
@@ -53,10 +52,9 @@ static int parse_type(struct loader *L, yaml_node_t *v, const char *what,
 			scn_suggest(L, fr_nearest(type, names, NKEYS(names))), known);
 }
 
-static int parse_service(struct loader *L, yaml_node_t *k, yaml_node_t *v,
-			 struct fr_service *sv)
+static int parse_service(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct fr_service *sv)
 {
-	struct fr_str *strs[] = { &sv->host, &sv->port, &sv->socket,
+	struct fr_str *strs[] = { &sv->host, &sv->port,	    &sv->socket,
 				  &sv->user, &sv->password, &sv->database };
 	char what[96];
 	int ret;
@@ -74,9 +72,9 @@ static int parse_service(struct loader *L, yaml_node_t *k, yaml_node_t *v,
 		if ((ret = scn_opt_fstr(L, v, service_keys[j + 1], strs[j])))
 			return ret;
 	sv->external = sv->host.raw || sv->socket.raw;
-	if (!sv->external && (sv->port.raw || sv->user.raw ||
-			      sv->password.raw || sv->database.raw))
-		return scn_fail(L, v, "%s: 'port', 'user', 'password' and 'database' "
+	if (!sv->external && (sv->port.raw || sv->user.raw || sv->password.raw || sv->database.raw))
+		return scn_fail(L, v,
+				"%s: 'port', 'user', 'password' and 'database' "
 				"describe an existing server; give its 'host' or "
 				"'socket' too (or none of them for an embedded one)",
 				what);
@@ -91,11 +89,10 @@ int scn_parse_services(struct loader *L, yaml_node_t *n)
 	if ((ret = scn_want_named(L, n, "services")))
 		return ret;
 	s->nservices = scn_map_len(n);
-	s->services = fr_arena_alloc(s->arena, (s->nservices + 1) *
-				     sizeof(*s->services));
+	s->services = fr_arena_alloc(s->arena, (s->nservices + 1) * sizeof(*s->services));
 	for (size_t i = 0; i < s->nservices; i++)
-		if ((ret = parse_service(L, scn_pair_key(L, n, i),
-					 scn_pair_value(L, n, i), &s->services[i])))
+		if ((ret = parse_service(L, scn_pair_key(L, n, i), scn_pair_value(L, n, i),
+					 &s->services[i])))
 			return ret;
 	return 0;
 }
@@ -114,8 +111,7 @@ static bool has_service(const struct fr_scenario *s, const char *name)
  * One ${services.NAME.FIELD} (the token t): the field is what follows
  * the first '.' after NAME, up to ":-" or the end.
  */
-static int check_ref(struct loader *L, const struct fr_str *str,
-		     const struct fr_ph *t)
+static int check_ref(struct loader *L, const struct fr_str *str, const struct fr_ph *t)
 {
 	const char *name = t->text + 11, *close = t->text + t->len - 1;
 	const char *dot = memchr(name, '.', (size_t)(close - name));
@@ -126,8 +122,7 @@ static int check_ref(struct loader *L, const struct fr_str *str,
 
 	if (!dot)
 		return fr_errorf(L->err, L->errlen, str->mark,
-				 "'%.*s' needs a field: ${services.NAME.FIELD}",
-				 reflen, t->text);
+				 "'%.*s' needs a field: ${services.NAME.FIELD}", reflen, t->text);
 	snprintf(svc, sizeof(svc), "%.*s", (int)(dot - name), name);
 	colon = memmem(dot + 1, (size_t)(close - dot - 1), ":-", 2);
 	if (colon)
@@ -136,18 +131,15 @@ static int check_ref(struct loader *L, const struct fr_str *str,
 	if (!has_service(L->s, svc)) {
 		for (size_t j = 0; j < L->s->nservices && nc < 32; j++)
 			cands[nc++] = L->s->services[j].name;
-		return fr_errorf(L->err, L->errlen, str->mark,
-				 "unknown service '%s' in '%.*s'%s", svc, reflen,
-				 t->text, scn_suggest(L, fr_nearest(svc, cands, nc)));
+		return fr_errorf(L->err, L->errlen, str->mark, "unknown service '%s' in '%.*s'%s",
+				 svc, reflen, t->text, scn_suggest(L, fr_nearest(svc, cands, nc)));
 	}
 	for (size_t j = 0; j < fr_service_nfields; j++)
 		if (strcmp(fr_service_fields[j], field) == 0)
 			return 0;
-	return fr_errorf(L->err, L->errlen, str->mark,
-			 "unknown service field '%s' in '%.*s'%s", field, reflen,
-			 t->text,
-			 scn_suggest(L, fr_nearest(field, fr_service_fields,
-						   fr_service_nfields)));
+	return fr_errorf(L->err, L->errlen, str->mark, "unknown service field '%s' in '%.*s'%s",
+			 field, reflen, t->text,
+			 scn_suggest(L, fr_nearest(field, fr_service_fields, fr_service_nfields)));
 }
 
 /*
@@ -155,8 +147,7 @@ static int check_ref(struct loader *L, const struct fr_str *str,
  * before it. A placeholder inside another one (in its default, or in the
  * text a --set or environment value brought) is checked too.
  */
-static int check_refs_in(struct loader *L, const struct fr_str *str,
-			 const char *p, const char *end)
+static int check_refs_in(struct loader *L, const struct fr_str *str, const char *p, const char *end)
 {
 	struct fr_ph t;
 	int ret;
@@ -165,8 +156,7 @@ static int check_refs_in(struct loader *L, const struct fr_str *str,
 		if (t.kind != FR_PH_PLACEHOLDER)
 			continue;
 		/* "${services.}" too: it needs a field */
-		if (strncmp(t.text, "${services.", 11) == 0 &&
-		    (ret = check_ref(L, str, &t)))
+		if (strncmp(t.text, "${services.", 11) == 0 && (ret = check_ref(L, str, &t)))
 			return ret;
 		if ((ret = check_refs_in(L, str, t.text + 2, t.text + t.len - 1)))
 			return ret;

@@ -61,8 +61,7 @@ static int parse_env(struct loader *L, yaml_node_t *x, struct fr_target *t)
 		yaml_node_t *k = scn_pair_key(L, x, i);
 		t->env[i].key = fr_arena_strdup(L->s->arena, scn_scalar(k));
 		if (!*t->env[i].key || strchr(t->env[i].key, '='))
-			return scn_fail(L, k, "bad environment variable name '%s'",
-					t->env[i].key);
+			return scn_fail(L, k, "bad environment variable name '%s'", t->env[i].key);
 		if ((ret = scn_get_fstr(L, scn_pair_value(L, x, i), "an env value",
 					&t->env[i].value)))
 			return ret;
@@ -84,16 +83,16 @@ static int parse_policy(struct loader *L, yaml_node_t *pol, struct fr_target *t)
 			return 0;
 		}
 	}
-	return scn_fail(L, pol, "unknown restart policy '%s'%s (never, "
-			"on-failure, always)", p,
-			scn_suggest(L, fr_nearest(p, names, NKEYS(names))));
+	return scn_fail(L, pol,
+			"unknown restart policy '%s'%s (never, "
+			"on-failure, always)",
+			p, scn_suggest(L, fr_nearest(p, names, NKEYS(names))));
 }
 
 /* restart: POLICY, or {policy, backoff, max-backoff, limit} */
 static int parse_restart(struct loader *L, yaml_node_t *x, struct fr_target *t)
 {
-	static const char *const keys[] = { "policy", "backoff", "max-backoff",
-					    "limit" };
+	static const char *const keys[] = { "policy", "backoff", "max-backoff", "limit" };
 	yaml_node_t *pol = x, *y;
 	unsigned long lim;
 	int ret;
@@ -102,7 +101,8 @@ static int parse_restart(struct loader *L, yaml_node_t *x, struct fr_target *t)
 		if ((ret = scn_check_keys(L, x, keys, NKEYS(keys), "restart")))
 			return ret;
 		if (!(pol = scn_get(L, x, "policy")))
-			return scn_fail(L, x, "restart has no 'policy' (never, "
+			return scn_fail(L, x,
+					"restart has no 'policy' (never, "
 					"on-failure, always)");
 	}
 	if ((ret = parse_policy(L, pol, t)) || x->type != YAML_MAPPING_NODE)
@@ -162,8 +162,7 @@ int scn_parse_target(struct loader *L, yaml_node_t *n)
 		return ret;
 	if ((ret = scn_opt_fstr(L, n, "cwd", &t->cwd)))
 		return ret;
-	if ((x = scn_get(L, n, "shim")) &&
-	    (ret = scn_get_bool(L, x, "shim", &t->shim)))
+	if ((x = scn_get(L, n, "shim")) && (ret = scn_get_bool(L, x, "shim", &t->shim)))
 		return ret;
 	if ((x = scn_get(L, n, "ready")) && (ret = parse_ready(L, x, &t->ready)))
 		return ret;

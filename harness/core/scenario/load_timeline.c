@@ -22,8 +22,7 @@ struct action {
 };
 
 /* inject: FAULT / clear: FAULT */
-static int parse_fault_step(struct loader *L, const struct action *a,
-			    struct fr_step *st)
+static int parse_fault_step(struct loader *L, const struct action *a, struct fr_step *st)
 {
 	const char *name;
 	int ret;
@@ -38,8 +37,8 @@ static int parse_fault_step(struct loader *L, const struct action *a,
 }
 
 /* {count, concurrency, timeout, name} besides the request */
-static int parse_request_opts(struct loader *L, yaml_node_t *v,
-			      struct fr_step *st, const char **name)
+static int parse_request_opts(struct loader *L, yaml_node_t *v, struct fr_step *st,
+			      const char **name)
 {
 	yaml_node_t *x;
 	unsigned long u;
@@ -61,22 +60,18 @@ static int parse_request_opts(struct loader *L, yaml_node_t *v,
 }
 
 /* request: URL, or an HTTP request and its options; samples go in a series */
-static int parse_request_step(struct loader *L, const struct action *a,
-			      struct fr_step *st)
+static int parse_request_step(struct loader *L, const struct action *a, struct fr_step *st)
 {
-	static const char *const extra[] = { "count", "concurrency", "timeout",
-					     "name" };
+	static const char *const extra[] = { "count", "concurrency", "timeout", "name" };
 	const char *name = "requests";
 	int ret;
 
 	st->req.count = 1;
 	st->req.concurrency = 0;
 	st->req.timeout_ns = DEFAULT_REQUEST_TIMEOUT_NS;
-	if ((ret = scn_parse_http(L, a->v, "request", extra, NKEYS(extra),
-				  &st->req.http)))
+	if ((ret = scn_parse_http(L, a->v, "request", extra, NKEYS(extra), &st->req.http)))
 		return ret;
-	if (a->v->type == YAML_MAPPING_NODE &&
-	    (ret = parse_request_opts(L, a->v, st, &name)))
+	if (a->v->type == YAML_MAPPING_NODE && (ret = parse_request_opts(L, a->v, st, &name)))
 		return ret;
 	if (!st->req.concurrency || st->req.concurrency > st->req.count)
 		st->req.concurrency = st->req.count;
@@ -87,14 +82,12 @@ static int parse_request_step(struct loader *L, const struct action *a,
 	return 0;
 }
 
-static int parse_signal_step(struct loader *L, const struct action *a,
-			     struct fr_step *st)
+static int parse_signal_step(struct loader *L, const struct action *a, struct fr_step *st)
 {
 	return scn_get_signal(L, a->v, "signal", &st->signo);
 }
 
-static int parse_restart_step(struct loader *L, const struct action *a,
-			      struct fr_step *st)
+static int parse_restart_step(struct loader *L, const struct action *a, struct fr_step *st)
 {
 	const char *v;
 	int ret;
@@ -108,8 +101,7 @@ static int parse_restart_step(struct loader *L, const struct action *a,
 }
 
 /* run: COMMAND, or {command, timeout} */
-static int parse_run_step(struct loader *L, const struct action *a,
-			  struct fr_step *st)
+static int parse_run_step(struct loader *L, const struct action *a, struct fr_step *st)
 {
 	static const char *const keys[] = { "command", "timeout" };
 	yaml_node_t *v = a->v, *x;
@@ -169,8 +161,7 @@ static const struct mysql_op {
 	{ "kill", FR_MYSQL_KILL, parse_mysql_kill, false },
 };
 
-static int parse_mysql_step(struct loader *L, const struct action *a,
-			    struct fr_step *st)
+static int parse_mysql_step(struct loader *L, const struct action *a, struct fr_step *st)
 {
 	const char *keys[NKEYS(mysql_ops) + 16], *names[NKEYS(mysql_ops)];
 	const struct mysql_op *op = NULL;
@@ -201,8 +192,10 @@ static int parse_mysql_step(struct loader *L, const struct action *a,
 	}
 	scn_join(list, sizeof(list), names, NKEYS(names), ", ");
 	if (nops != 1)
-		return scn_fail(L, nops ? which : v, "a mysql step needs exactly one "
-				"of %s", list);
+		return scn_fail(L, nops ? which : v,
+				"a mysql step needs exactly one "
+				"of %s",
+				list);
 	if (!(x = scn_get(L, v, "for")))
 		return 0;
 	if (!op->timed)
@@ -210,8 +203,7 @@ static int parse_mysql_step(struct loader *L, const struct action *a,
 	return scn_get_positive_duration(L, x, "for", &st->mysql.for_ns);
 }
 
-static int parse_end_step(struct loader *L, const struct action *a,
-			  struct fr_step *st)
+static int parse_end_step(struct loader *L, const struct action *a, struct fr_step *st)
 {
 	bool b;
 	int ret;
@@ -243,8 +235,8 @@ static const struct step_kind {
 };
 
 /* The one action of step n. */
-static int find_action(struct loader *L, yaml_node_t *n,
-		       const struct step_kind **kind, struct action *a)
+static int find_action(struct loader *L, yaml_node_t *n, const struct step_kind **kind,
+		       struct action *a)
 {
 	const char *names[NKEYS(step_kinds)];
 	char list[128];
@@ -258,7 +250,8 @@ static int find_action(struct loader *L, yaml_node_t *n,
 		if (*kind)
 			return scn_fail(L, scn_get_key(L, n, step_kinds[i].name),
 					"a timeline step does one thing: it has both "
-					"'%s' and '%s'", a->name, step_kinds[i].name);
+					"'%s' and '%s'",
+					a->name, step_kinds[i].name);
 		*kind = &step_kinds[i];
 		a->v = y;
 		a->name = step_kinds[i].name;
@@ -285,7 +278,8 @@ static int parse_step(struct loader *L, yaml_node_t *n, struct fr_step *st)
 	    (ret = scn_check_keys(L, n, keys, NKEYS(keys), "a timeline step")))
 		return ret;
 	if (!(x = scn_get(L, n, "at")))
-		return scn_fail(L, n, "a timeline step needs 'at' (a time from the "
+		return scn_fail(L, n,
+				"a timeline step needs 'at' (a time from the "
 				"start of the run, like 5s)");
 	if ((ret = scn_get_duration(L, x, "at", &st->at_ns)) ||
 	    (ret = find_action(L, n, &kind, &a)))
@@ -345,7 +339,8 @@ static int check_end(struct loader *L, const struct fr_step *st, bool *has_end)
 		fr_fmt_duration(d, sizeof(d), s->duration_ns);
 		return fr_errorf(L->err, L->errlen, st->mark,
 				 "this step is at or after the end of the run "
-				 "(duration %s)", d);
+				 "(duration %s)",
+				 d);
 	}
 	return 0;
 }
@@ -365,19 +360,20 @@ int scn_check_timeline(struct loader *L, yaml_node_t *top)
 		if (st->kind == FR_STEP_INJECT) {
 			if (armed[st->fault])
 				return fr_errorf(L->err, L->errlen, st->mark,
-						 "fault '%s' is already injected here",
-						 name);
+						 "fault '%s' is already injected here", name);
 			armed[st->fault] = true;
 		} else if (st->kind == FR_STEP_CLEAR) {
 			if (!armed[st->fault])
 				return fr_errorf(L->err, L->errlen, st->mark,
 						 "fault '%s' is not injected here, "
-						 "nothing to clear", name);
+						 "nothing to clear",
+						 name);
 			armed[st->fault] = false;
 		}
 	}
 	if (!s->duration_ns)
-		return scn_fail(L, top, "the run has no end: add 'duration: 30s' or a "
+		return scn_fail(L, top,
+				"the run has no end: add 'duration: 30s' or a "
 				"timeline step with 'end: true'");
 	return 0;
 }

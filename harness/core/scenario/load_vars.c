@@ -21,8 +21,7 @@ static bool is_choice(const struct fr_var *var, const char *v)
 	return ok;
 }
 
-static int parse_choices(struct loader *L, yaml_node_t *v, yaml_node_t *x,
-			 struct fr_var *var)
+static int parse_choices(struct loader *L, yaml_node_t *v, yaml_node_t *x, struct fr_var *var)
 {
 	int ret;
 
@@ -31,8 +30,7 @@ static int parse_choices(struct loader *L, yaml_node_t *v, yaml_node_t *x,
 	var->nchoices = scn_seq_len(x);
 	var->choices = fr_arena_alloc(L->s->arena, (var->nchoices + 1) * sizeof(char *));
 	for (size_t j = 0; j < var->nchoices; j++)
-		if ((ret = scn_get_string(L, scn_seq_item(L, x, j), "a choice",
-					  &var->choices[j])))
+		if ((ret = scn_get_string(L, scn_seq_item(L, x, j), "a choice", &var->choices[j])))
 			return ret;
 	if (!is_choice(var, var->def))
 		return scn_fail(L, scn_get(L, v, "default"),
@@ -53,8 +51,7 @@ static int parse_var_map(struct loader *L, yaml_node_t *v, struct fr_var *var)
 		return ret;
 	if (!(x = scn_get(L, v, "default")))
 		return scn_fail(L, v, "var '%s' has no 'default'", var->name);
-	if ((ret = scn_want_scalar(L, x, "default")) ||
-	    (ret = scn_expand(L, x, true, &var->def)))
+	if ((ret = scn_want_scalar(L, x, "default")) || (ret = scn_expand(L, x, true, &var->def)))
 		return ret;
 	if ((x = scn_get(L, v, "description")) &&
 	    (ret = scn_get_string(L, x, "description", &var->description)))
@@ -84,16 +81,14 @@ static int apply_overrides(struct loader *L, struct fr_var *var)
 		return 0;
 	scn_join(list, sizeof(list), var->choices, var->nchoices, ", ");
 	/* "faultrun:" kept: test-scenario checks the message as it is */
-	fr_set_err(L->err, L->errlen,
-		   "faultrun: --set %s=%s: expected one of %s%s (%s:%d:%d)",
+	fr_set_err(L->err, L->errlen, "faultrun: --set %s=%s: expected one of %s%s (%s:%d:%d)",
 		   var->name, var->value, list,
-		   scn_suggest(L, fr_nearest(var->value, var->choices, var->nchoices)),
-		   L->file, var->mark.line, var->mark.col);
+		   scn_suggest(L, fr_nearest(var->value, var->choices, var->nchoices)), L->file,
+		   var->mark.line, var->mark.col);
 	return -EINVAL;
 }
 
-static int parse_var(struct loader *L, yaml_node_t *k, yaml_node_t *v,
-		     struct fr_var *var)
+static int parse_var(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct fr_var *var)
 {
 	int ret;
 
@@ -105,8 +100,10 @@ static int parse_var(struct loader *L, yaml_node_t *k, yaml_node_t *v,
 	else if (v->type == YAML_SCALAR_NODE)
 		ret = scn_expand(L, v, true, &var->def);
 	else
-		ret = scn_fail(L, v, "var '%s' must be a value or a mapping with "
-			       "'default', not %s", var->name, scn_type_name(v));
+		ret = scn_fail(L, v,
+			       "var '%s' must be a value or a mapping with "
+			       "'default', not %s",
+			       var->name, scn_type_name(v));
 	return ret ? ret : apply_overrides(L, var);
 }
 

@@ -101,16 +101,14 @@ int fr_errorf(char *err, size_t errlen, struct fr_mark m, const char *fmt, ...)
 }
 
 static const char *const check_names[FR_CHECK_COUNT] = {
-	[FR_CHECK_HTTP] = "http",   [FR_CHECK_TCP] = "tcp",
-	[FR_CHECK_EXEC] = "exec",   [FR_CHECK_LOG] = "log",
-	[FR_CHECK_TARGET] = "target", [FR_CHECK_MYSQL] = "mysql",
+	[FR_CHECK_HTTP] = "http", [FR_CHECK_TCP] = "tcp",	[FR_CHECK_EXEC] = "exec",
+	[FR_CHECK_LOG] = "log",	  [FR_CHECK_TARGET] = "target", [FR_CHECK_MYSQL] = "mysql",
 };
 
 static const char *const step_names[FR_STEP_COUNT] = {
-	[FR_STEP_INJECT] = "inject",   [FR_STEP_CLEAR] = "clear",
-	[FR_STEP_REQUEST] = "request", [FR_STEP_SIGNAL] = "signal",
-	[FR_STEP_RESTART] = "restart", [FR_STEP_RUN] = "run",
-	[FR_STEP_MYSQL] = "mysql",     [FR_STEP_END] = "end",
+	[FR_STEP_INJECT] = "inject", [FR_STEP_CLEAR] = "clear",	    [FR_STEP_REQUEST] = "request",
+	[FR_STEP_SIGNAL] = "signal", [FR_STEP_RESTART] = "restart", [FR_STEP_RUN] = "run",
+	[FR_STEP_MYSQL] = "mysql",   [FR_STEP_END] = "end",
 };
 
 static const char *const expect_names[FR_EXP_COUNT] = {
@@ -157,16 +155,14 @@ static const struct {
 	int signo;
 	const char *name;
 } signals[] = {
-	{ SIGHUP, "HUP" },   { SIGINT, "INT" },   { SIGQUIT, "QUIT" },
-	{ SIGILL, "ILL" },   { SIGTRAP, "TRAP" }, { SIGABRT, "ABRT" },
-	{ SIGBUS, "BUS" },   { SIGFPE, "FPE" },   { SIGKILL, "KILL" },
-	{ SIGUSR1, "USR1" }, { SIGSEGV, "SEGV" }, { SIGUSR2, "USR2" },
-	{ SIGPIPE, "PIPE" }, { SIGALRM, "ALRM" }, { SIGTERM, "TERM" },
-	{ SIGCHLD, "CHLD" }, { SIGCONT, "CONT" }, { SIGSTOP, "STOP" },
-	{ SIGTSTP, "TSTP" }, { SIGTTIN, "TTIN" }, { SIGTTOU, "TTOU" },
-	{ SIGURG, "URG" },   { SIGXCPU, "XCPU" }, { SIGXFSZ, "XFSZ" },
-	{ SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" }, { SIGWINCH, "WINCH" },
-	{ SIGIO, "IO" },     { SIGPWR, "PWR" },   { SIGSYS, "SYS" },
+	{ SIGHUP, "HUP" },	 { SIGINT, "INT" },   { SIGQUIT, "QUIT" },   { SIGILL, "ILL" },
+	{ SIGTRAP, "TRAP" },	 { SIGABRT, "ABRT" }, { SIGBUS, "BUS" },     { SIGFPE, "FPE" },
+	{ SIGKILL, "KILL" },	 { SIGUSR1, "USR1" }, { SIGSEGV, "SEGV" },   { SIGUSR2, "USR2" },
+	{ SIGPIPE, "PIPE" },	 { SIGALRM, "ALRM" }, { SIGTERM, "TERM" },   { SIGCHLD, "CHLD" },
+	{ SIGCONT, "CONT" },	 { SIGSTOP, "STOP" }, { SIGTSTP, "TSTP" },   { SIGTTIN, "TTIN" },
+	{ SIGTTOU, "TTOU" },	 { SIGURG, "URG" },   { SIGXCPU, "XCPU" },   { SIGXFSZ, "XFSZ" },
+	{ SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" }, { SIGWINCH, "WINCH" }, { SIGIO, "IO" },
+	{ SIGPWR, "PWR" },	 { SIGSYS, "SYS" },
 };
 
 int fr_signal_from_name(const char *name)

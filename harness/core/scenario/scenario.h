@@ -144,11 +144,7 @@ struct fr_ready {
 	uint64_t timeout_ns;
 };
 
-enum fr_restart_policy {
-	FR_RESTART_NEVER,
-	FR_RESTART_ON_FAILURE,
-	FR_RESTART_ALWAYS
-};
+enum fr_restart_policy { FR_RESTART_NEVER, FR_RESTART_ON_FAILURE, FR_RESTART_ALWAYS };
 
 struct fr_target {
 	struct fr_mark mark;
@@ -158,9 +154,9 @@ struct fr_target {
 	struct fr_str cwd; /* raw NULL: the run directory */
 	struct fr_ready ready;
 	enum fr_restart_policy restart;
-	uint64_t backoff_ns;     /* first restart delay, doubled each time */
+	uint64_t backoff_ns; /* first restart delay, doubled each time */
 	uint64_t max_backoff_ns;
-	unsigned restart_limit;  /* 0: no limit */
+	unsigned restart_limit; /* 0: no limit */
 	int stop_signal;
 	uint64_t grace_ns;
 	bool shim; /* run under the preload shim (default true) */
@@ -212,10 +208,10 @@ enum fr_step_kind {
 
 /* timeline `mysql:` actions */
 enum fr_mysql_action_kind {
-	FR_MYSQL_SQL,   /* run statements */
-	FR_MYSQL_HOLD,  /* hold N connections open for a duration */
-	FR_MYSQL_LOCK,  /* begin, run SQL (locking rows), never commit, for a duration */
-	FR_MYSQL_KILL,  /* kill the connections of a user (default: the target's) */
+	FR_MYSQL_SQL,  /* run statements */
+	FR_MYSQL_HOLD, /* hold N connections open for a duration */
+	FR_MYSQL_LOCK, /* begin, run SQL (locking rows), never commit, for a duration */
+	FR_MYSQL_KILL, /* kill the connections of a user (default: the target's) */
 };
 
 struct fr_step {
@@ -245,13 +241,7 @@ struct fr_step {
 	} mysql;
 };
 
-enum fr_window_kind {
-	FR_WIN_WHOLE,
-	FR_WIN_BEFORE,
-	FR_WIN_DURING,
-	FR_WIN_AFTER,
-	FR_WIN_RANGE
-};
+enum fr_window_kind { FR_WIN_WHOLE, FR_WIN_BEFORE, FR_WIN_DURING, FR_WIN_AFTER, FR_WIN_RANGE };
 
 /*
  * A time window. before/during/after refer to a fault's armed intervals;
@@ -287,18 +277,18 @@ struct fr_expect {
 	int series; /* index into series names, -1 when none */
 	int fault;  /* -1 when none */
 	struct fr_window window;
-	double min_ratio;     /* availability */
+	double min_ratio; /* availability */
 	struct {
-		double q;     /* 0.5, 0.99; 1.0 = max */
+		double q; /* 0.5, 0.99; 1.0 = max */
 		uint64_t bound_ns;
 		const char *text; /* "p99" */
 	} lat[FR_LAT_MAX];
 	unsigned nlat;
-	uint64_t within_ns;   /* recovers/detects/responds/out-of-rotation */
-	unsigned stable;      /* recovers: consecutive ok samples; detects: failures */
-	long min, max;        /* restarts/exits/fired; -1 = no bound */
+	uint64_t within_ns;	/* recovers/detects/responds/out-of-rotation */
+	unsigned stable;	/* recovers: consecutive ok samples; detects: failures */
+	long min, max;		/* restarts/exits/fired; -1 = no bound */
 	const char *bound_text; /* as written, for reports */
-	const char *label;      /* "availability of home during log-full" */
+	const char *label;	/* "availability of home during log-full" */
 };
 
 struct fr_var {
@@ -371,9 +361,8 @@ int fr_scenario_load(const char *path, struct fr_override *ovr, size_t novr,
 		     struct fr_scenario **out, char *err, size_t errlen);
 
 /* Same, from a buffer (for tests); name is used in messages. */
-int fr_scenario_load_string(const char *name, const char *text,
-			    struct fr_override *ovr, size_t novr,
-			    struct fr_scenario **out, char *err, size_t errlen);
+int fr_scenario_load_string(const char *name, const char *text, struct fr_override *ovr,
+			    size_t novr, struct fr_scenario **out, char *err, size_t errlen);
 
 void fr_scenario_destroy(struct fr_scenario *s);
 
@@ -399,8 +388,8 @@ extern const size_t fr_service_nfields;
  * (names set, fr_rule_finish applied). Returns 0 or -EINVAL with
  * "FILE:LINE:COL: message". May be called again for another run.
  */
-int fr_scenario_instantiate(struct fr_scenario *s, const struct fr_runctx *ctx,
-			    char *err, size_t errlen);
+int fr_scenario_instantiate(struct fr_scenario *s, const struct fr_runctx *ctx, char *err,
+			    size_t errlen);
 
 /*
  * Instantiate with stand-in values (for `faultrun check`): a fake run

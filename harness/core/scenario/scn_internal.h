@@ -29,7 +29,7 @@ int fr_scenario_visit_strs(struct fr_scenario *s, fr_str_fn fn, void *arg);
  */
 enum fr_ph_kind {
 	FR_PH_TEXT,
-	FR_PH_ESCAPE,       /* "$${" */
+	FR_PH_ESCAPE,	    /* "$${" */
 	FR_PH_PLACEHOLDER,  /* "${...}" */
 	FR_PH_UNTERMINATED, /* "${" with no '}' after it: the rest of the string */
 };
@@ -51,20 +51,19 @@ bool fr_ph_next(const char **p, struct fr_ph *tok);
 /* What a placeholder's NAME refers to. */
 enum fr_ph_ref {
 	FR_PH_UNKNOWN,
-	FR_PH_VARS,         /* vars.X: load time */
-	FR_PH_ENV,          /* env.X: load time */
+	FR_PH_VARS,	    /* vars.X: load time */
+	FR_PH_ENV,	    /* env.X: load time */
 	FR_PH_SCENARIO_DIR, /* load time */
-	FR_PH_RUN_DIR,      /* per run */
-	FR_PH_PORT,         /* port.NAME: per run */
-	FR_PH_SERVICES,     /* services.NAME.FIELD: per run */
+	FR_PH_RUN_DIR,	    /* per run */
+	FR_PH_PORT,	    /* port.NAME: per run */
+	FR_PH_SERVICES,	    /* services.NAME.FIELD: per run */
 };
 
 /*
  * Classify a placeholder; *arg and *alen: the NAME after the prefix ("X" of
  * "vars.X"), empty for run_dir and scenario_dir.
  */
-enum fr_ph_ref fr_ph_classify(const struct fr_ph *tok, const char **arg,
-			      size_t *alen);
+enum fr_ph_ref fr_ph_classify(const struct fr_ph *tok, const char **arg, size_t *alen);
 
 static inline bool fr_ph_per_run(enum fr_ph_ref r)
 {

@@ -23,8 +23,7 @@
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *const fr_service_fields[] = {
-	"host", "port", "socket", "user", "password", "database",
-	"admin_user", "admin_password",
+	"host", "port", "socket", "user", "password", "database", "admin_user", "admin_password",
 };
 const size_t fr_service_nfields = NELEMS(fr_service_fields);
 
@@ -98,8 +97,7 @@ static const struct {
 	{ "services.", true, FR_PH_SERVICES },
 };
 
-enum fr_ph_ref fr_ph_classify(const struct fr_ph *t, const char **arg,
-			      size_t *alen)
+enum fr_ph_ref fr_ph_classify(const struct fr_ph *t, const char **arg, size_t *alen)
 {
 	for (size_t i = 0; i < NELEMS(ph_refs); i++) {
 		size_t len = strlen(ph_refs[i].name);
@@ -118,9 +116,8 @@ enum fr_ph_ref fr_ph_classify(const struct fr_ph *t, const char **arg,
 
 /* ---- run-time expansion --------------------------------------------------- */
 
-static const char *port_value(const struct fr_scenario *s,
-			      const struct fr_runctx *ctx, const char *name,
-			      size_t len, char *buf, size_t buflen)
+static const char *port_value(const struct fr_scenario *s, const struct fr_runctx *ctx,
+			      const char *name, size_t len, char *buf, size_t buflen)
 {
 	for (size_t i = 0; i < s->nports; i++)
 		if (strlen(s->ports[i]) == len && strncmp(s->ports[i], name, len) == 0) {
@@ -132,8 +129,8 @@ static const char *port_value(const struct fr_scenario *s,
 
 /* ${services.NAME.FIELD}: *rep is NULL when the service has no such value. */
 static int service_value(const struct fr_runctx *ctx, const struct fr_str *str,
-			 const struct fr_ph *t, const char *arg, size_t alen,
-			 const char **rep, char *err, size_t errlen)
+			 const struct fr_ph *t, const char *arg, size_t alen, const char **rep,
+			 char *err, size_t errlen)
 {
 	const char *dot = memchr(arg, '.', alen);
 	char svc[64], field[64];
@@ -153,8 +150,8 @@ static int service_value(const struct fr_runctx *ctx, const struct fr_str *str,
 }
 
 static int expand_placeholder(struct fr_scenario *s, const struct fr_runctx *ctx,
-			      const struct fr_str *str, const struct fr_ph *t,
-			      struct fr_buf *b, char *err, size_t errlen)
+			      const struct fr_str *str, const struct fr_ph *t, struct fr_buf *b,
+			      char *err, size_t errlen)
 {
 	const char *arg, *rep = NULL;
 	char port[32];
@@ -181,13 +178,13 @@ static int expand_placeholder(struct fr_scenario *s, const struct fr_runctx *ctx
 	else if (t->dflt)
 		fr_buf_add(b, t->dflt, t->dlen);
 	else
-		return fr_errorf(err, errlen, str->mark, "cannot expand '%.*s'",
-				 (int)t->len, t->text);
+		return fr_errorf(err, errlen, str->mark, "cannot expand '%.*s'", (int)t->len,
+				 t->text);
 	return 0;
 }
 
-static int expand_run(struct fr_scenario *s, const struct fr_runctx *ctx,
-		      struct fr_str *str, char *err, size_t errlen)
+static int expand_run(struct fr_scenario *s, const struct fr_runctx *ctx, struct fr_str *str,
+		      char *err, size_t errlen)
 {
 	struct fr_buf b = { 0 };
 	const char *p = str->raw;
@@ -212,8 +209,7 @@ static int expand_run(struct fr_scenario *s, const struct fr_runctx *ctx,
 		case FR_PH_UNTERMINATED:
 			/* only a --set or environment value can bring one here */
 			ret = fr_errorf(err, errlen, str->mark,
-					"unterminated placeholder '%s' (missing '}')",
-					t.text);
+					"unterminated placeholder '%s' (missing '}')", t.text);
 			break;
 		}
 	}
@@ -239,28 +235,25 @@ static int inst_one(struct fr_scenario *s, struct fr_str *str, void *arg)
 }
 
 /* The one-line form: "write errno=ENOSPC path=...". */
-static int rule_from_spec(struct fr_fault *f, unsigned idx, char *err,
-			  size_t errlen)
+static int rule_from_spec(struct fr_fault *f, unsigned idx, char *err, size_t errlen)
 {
 	char msg[256];
 	int ret = fr_spec_parse(f->spec.val, &f->rule, idx, msg, sizeof(msg));
 
 	if (ret < 0)
-		return fr_errorf(err, errlen, f->spec.mark, "fault '%s': %s", f->name,
-				 msg);
-	if (f->rule.name[0] && strcmp(f->rule.name, f->name) &&
-	    strncmp(f->rule.name, "rule", 4))
+		return fr_errorf(err, errlen, f->spec.mark, "fault '%s': %s", f->name, msg);
+	if (f->rule.name[0] && strcmp(f->rule.name, f->name) && strncmp(f->rule.name, "rule", 4))
 		return fr_errorf(err, errlen, f->spec.mark,
 				 "fault '%s': its name is its key; remove "
-				 "'name=%s'", f->name, f->rule.name);
+				 "'name=%s'",
+				 f->name, f->rule.name);
 	memset(f->rule.name, 0, sizeof(f->rule.name));
 	snprintf(f->rule.name, sizeof(f->rule.name), "%s", f->name);
 	return 0;
 }
 
 /* The mapping form: one field per key, in order. */
-static int rule_from_fields(struct fr_fault *f, unsigned idx, char *err,
-			    size_t errlen)
+static int rule_from_fields(struct fr_fault *f, unsigned idx, char *err, size_t errlen)
 {
 	char msg[256];
 	int ret = fr_rule_set(&f->rule, "name", f->name, msg, sizeof(msg));
@@ -268,11 +261,11 @@ static int rule_from_fields(struct fr_fault *f, unsigned idx, char *err,
 	if (ret < 0)
 		return fr_errorf(err, errlen, f->mark, "fault '%s': %s", f->name, msg);
 	for (size_t i = 0; i < f->nfields; i++) {
-		ret = fr_rule_set(&f->rule, f->fields[i].key, f->fields[i].value.val,
-				  msg, sizeof(msg));
+		ret = fr_rule_set(&f->rule, f->fields[i].key, f->fields[i].value.val, msg,
+				  sizeof(msg));
 		if (ret < 0)
-			return fr_errorf(err, errlen, f->fields[i].value.mark,
-					 "fault '%s': %s", f->name, msg);
+			return fr_errorf(err, errlen, f->fields[i].value.mark, "fault '%s': %s",
+					 f->name, msg);
 	}
 	ret = fr_rule_finish(&f->rule, idx, msg, sizeof(msg));
 	if (ret < 0)
@@ -280,8 +273,8 @@ static int rule_from_fields(struct fr_fault *f, unsigned idx, char *err,
 	return 0;
 }
 
-int fr_scenario_instantiate(struct fr_scenario *s, const struct fr_runctx *ctx,
-			    char *err, size_t errlen)
+int fr_scenario_instantiate(struct fr_scenario *s, const struct fr_runctx *ctx, char *err,
+			    size_t errlen)
 {
 	struct inst_arg a = { ctx, err, errlen };
 	int ret;
@@ -300,8 +293,7 @@ int fr_scenario_instantiate(struct fr_scenario *s, const struct fr_runctx *ctx,
 	return 0;
 }
 
-static const char *check_service(void *opaque, const char *svc,
-				 const char *field)
+static const char *check_service(void *opaque, const char *svc, const char *field)
 {
 	(void)opaque;
 	(void)svc;

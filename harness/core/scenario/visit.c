@@ -8,8 +8,8 @@
 
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
-static int visit_list(struct fr_scenario *s, struct fr_str *const *strs, size_t n,
-		      fr_str_fn fn, void *arg)
+static int visit_list(struct fr_scenario *s, struct fr_str *const *strs, size_t n, fr_str_fn fn,
+		      void *arg)
 {
 	for (size_t i = 0; i < n; i++) {
 		int ret = strs[i]->raw ? fn(s, strs[i], arg) : 0;
@@ -20,14 +20,12 @@ static int visit_list(struct fr_scenario *s, struct fr_str *const *strs, size_t 
 	return 0;
 }
 
-static int visit_one(struct fr_scenario *s, struct fr_str *str, fr_str_fn fn,
-		     void *arg)
+static int visit_one(struct fr_scenario *s, struct fr_str *str, fr_str_fn fn, void *arg)
 {
 	return visit_list(s, &str, 1, fn, arg);
 }
 
-static int visit_kvs(struct fr_scenario *s, struct fr_kv *kv, size_t n,
-		     fr_str_fn fn, void *arg)
+static int visit_kvs(struct fr_scenario *s, struct fr_kv *kv, size_t n, fr_str_fn fn, void *arg)
 {
 	for (size_t i = 0; i < n; i++) {
 		int ret = visit_one(s, &kv[i].value, fn, arg);
@@ -38,8 +36,7 @@ static int visit_kvs(struct fr_scenario *s, struct fr_kv *kv, size_t n,
 	return 0;
 }
 
-static int visit_http(struct fr_scenario *s, struct fr_http *h, fr_str_fn fn,
-		      void *arg)
+static int visit_http(struct fr_scenario *s, struct fr_http *h, fr_str_fn fn, void *arg)
 {
 	struct fr_str *strs[] = { &h->url, &h->method, &h->body, &h->body_match };
 	int ret = visit_list(s, strs, NELEMS(strs), fn, arg);
@@ -47,8 +44,7 @@ static int visit_http(struct fr_scenario *s, struct fr_http *h, fr_str_fn fn,
 	return ret ? ret : visit_kvs(s, h->headers, h->nheaders, fn, arg);
 }
 
-static int visit_cmd(struct fr_scenario *s, struct fr_cmd *c, fr_str_fn fn,
-		     void *arg)
+static int visit_cmd(struct fr_scenario *s, struct fr_cmd *c, fr_str_fn fn, void *arg)
 {
 	for (size_t i = 0; i < c->argc; i++) {
 		int ret = visit_one(s, &c->argv[i], fn, arg);
@@ -59,17 +55,15 @@ static int visit_cmd(struct fr_scenario *s, struct fr_cmd *c, fr_str_fn fn,
 	return 0;
 }
 
-static int visit_conn(struct fr_scenario *s, struct fr_mysql_conn *c,
-		      fr_str_fn fn, void *arg)
+static int visit_conn(struct fr_scenario *s, struct fr_mysql_conn *c, fr_str_fn fn, void *arg)
 {
-	struct fr_str *strs[] = { &c->host, &c->port, &c->socket, &c->user,
-				  &c->password, &c->database };
+	struct fr_str *strs[] = { &c->host, &c->port,	  &c->socket,
+				  &c->user, &c->password, &c->database };
 
 	return visit_list(s, strs, NELEMS(strs), fn, arg);
 }
 
-static int visit_check(struct fr_scenario *s, struct fr_check *c, fr_str_fn fn,
-		       void *arg)
+static int visit_check(struct fr_scenario *s, struct fr_check *c, fr_str_fn fn, void *arg)
 {
 	struct fr_str *log[] = { &c->log.file, &c->log.pattern };
 	struct fr_str *mysql[] = { &c->mysql.query, &c->mysql.expect };
@@ -92,8 +86,7 @@ static int visit_check(struct fr_scenario *s, struct fr_check *c, fr_str_fn fn,
 	}
 }
 
-static int visit_step(struct fr_scenario *s, struct fr_step *st, fr_str_fn fn,
-		      void *arg)
+static int visit_step(struct fr_scenario *s, struct fr_step *st, fr_str_fn fn, void *arg)
 {
 	struct fr_str *mysql[] = { &st->mysql.sql, &st->mysql.kill_user };
 	int ret;
@@ -115,7 +108,7 @@ static int visit_services(struct fr_scenario *s, fr_str_fn fn, void *arg)
 {
 	for (size_t i = 0; i < s->nservices; i++) {
 		struct fr_service *sv = &s->services[i];
-		struct fr_str *strs[] = { &sv->host, &sv->port, &sv->socket,
+		struct fr_str *strs[] = { &sv->host, &sv->port,	    &sv->socket,
 					  &sv->user, &sv->password, &sv->database };
 		int ret = visit_list(s, strs, NELEMS(strs), fn, arg);
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 struct fr_atomic_file {
-	int fd;     /* write here */
+	int fd;	    /* write here */
 	char *tmp;  /* the temporary's path */
 	char *path; /* the destination */
 };

@@ -19,7 +19,7 @@
 
 struct parser {
 	struct fr_json *js;
-	const char *p;   /* the next byte */
+	const char *p;	 /* the next byte */
 	const char *end; /* text + len */
 	struct fr_json_err *err;
 	const char *err_at;
@@ -101,22 +101,31 @@ static int parse_string(struct parser *ps)
 			return 0;
 		}
 		if (c < 0x20)
-			return fail(ps, ps->p, c == '\n' ? "newline inside a string (missing '\"'?)"
-							 : "control character inside a string");
+			return fail(ps, ps->p,
+				    c == '\n' ? "newline inside a string (missing '\"'?)" :
+						"control character inside a string");
 		if (c == '\\') {
 			const char *esc = ps->p++;
 
 			if (ps->p >= ps->end)
 				break;
 			switch (*ps->p) {
-			case '"': case '\\': case '/': case 'b':
-			case 'f': case 'n': case 'r': case 't':
+			case '"':
+			case '\\':
+			case '/':
+			case 'b':
+			case 'f':
+			case 'n':
+			case 'r':
+			case 't':
 				ps->p++;
 				continue;
 			case 'u':
 				for (int i = 1; i <= 4; i++)
 					if (ps->p + i >= ps->end || hexval(ps->p[i]) < 0)
-						return fail(ps, esc, "bad \\u escape (4 hex digits expected)");
+						return fail(
+							ps, esc,
+							"bad \\u escape (4 hex digits expected)");
 				ps->p += 5;
 				continue;
 			default:
@@ -219,8 +228,9 @@ static int parse_container(struct parser *ps, bool object)
 			if (ps->p >= ps->end)
 				return fail(ps, open, "unterminated object (missing '}')");
 			if (*ps->p != '"')
-				return fail(ps, ps->p, *ps->p == '}' ? "trailing ',' in an object"
-							     : "expected a string (a member's name)");
+				return fail(ps, ps->p,
+					    *ps->p == '}' ? "trailing ',' in an object" :
+							    "expected a string (a member's name)");
 			r = parse_string(ps);
 			if (r)
 				return r;
@@ -247,8 +257,9 @@ static int parse_container(struct parser *ps, bool object)
 			break;
 		}
 		if (ps->p >= ps->end)
-			return fail(ps, open, object ? "unterminated object (missing '}')"
-						     : "unterminated array (missing ']')");
+			return fail(ps, open,
+				    object ? "unterminated object (missing '}')" :
+					     "unterminated array (missing ']')");
 		return fail(ps, ps->p, object ? "expected ',' or '}'" : "expected ',' or ']'");
 	}
 done:
@@ -422,7 +433,8 @@ fr_jv fr_json_next_key(const struct fr_json *js, fr_jv obj, fr_jv key)
 
 fr_jv fr_json_get(const struct fr_json *js, fr_jv obj, const char *key)
 {
-	for (fr_jv k = fr_json_first_key(js, obj); k != FR_JV_NONE; k = fr_json_next_key(js, obj, k))
+	for (fr_jv k = fr_json_first_key(js, obj); k != FR_JV_NONE;
+	     k = fr_json_next_key(js, obj, k))
 		if (fr_json_streq(js, k, key))
 			return k + 1;
 	return FR_JV_NONE;
@@ -519,7 +531,8 @@ static size_t put_utf8(char *out, uint32_t cp)
 
 static uint32_t hex4(const char *p)
 {
-	return (uint32_t)(hexval(p[0]) << 12 | hexval(p[1]) << 8 | hexval(p[2]) << 4 | hexval(p[3]));
+	return (uint32_t)(hexval(p[0]) << 12 | hexval(p[1]) << 8 | hexval(p[2]) << 4 |
+			  hexval(p[3]));
 }
 
 /*
@@ -540,11 +553,21 @@ static size_t decode(const char *s, size_t len, char *out)
 
 		i += 2;
 		switch (c) {
-		case 'b': out[o++] = '\b'; break;
-		case 'f': out[o++] = '\f'; break;
-		case 'n': out[o++] = '\n'; break;
-		case 'r': out[o++] = '\r'; break;
-		case 't': out[o++] = '\t'; break;
+		case 'b':
+			out[o++] = '\b';
+			break;
+		case 'f':
+			out[o++] = '\f';
+			break;
+		case 'n':
+			out[o++] = '\n';
+			break;
+		case 'r':
+			out[o++] = '\r';
+			break;
+		case 't':
+			out[o++] = '\t';
+			break;
 		case 'u': {
 			uint32_t cp = hex4(s + i);
 

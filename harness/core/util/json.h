@@ -40,9 +40,9 @@ typedef uint32_t fr_jv;
 #define FR_JV_NONE UINT32_MAX
 
 struct fr_json_tok {
-	uint32_t start; /* first byte (strings: after the opening quote) */
-	uint32_t len;   /* bytes (strings: up to the closing quote) */
-	uint32_t next;  /* index of the token after this value's subtree */
+	uint32_t start;	 /* first byte (strings: after the opening quote) */
+	uint32_t len;	 /* bytes (strings: up to the closing quote) */
+	uint32_t next;	 /* index of the token after this value's subtree */
 	uint32_t n : 28; /* arrays: items; objects: members */
 	uint32_t type : 4;
 };
@@ -86,7 +86,7 @@ fr_jv fr_json_get(const struct fr_json *js, fr_jv obj, const char *key);
 /* Arrays: the number of items, the i-th item (linear time), iteration. */
 size_t fr_json_len(const struct fr_json *js, fr_jv v);
 fr_jv fr_json_at(const struct fr_json *js, fr_jv arr, size_t i);
-fr_jv fr_json_first(const struct fr_json *js, fr_jv arr);    /* first item, or NONE */
+fr_jv fr_json_first(const struct fr_json *js, fr_jv arr);	     /* first item, or NONE */
 fr_jv fr_json_next(const struct fr_json *js, fr_jv arr, fr_jv item); /* following item */
 
 /*

@@ -62,8 +62,7 @@ void fr_watch_init(struct fr_watch *w, fr_watch_fn fn, void *arg)
 	w->arg = arg;
 }
 
-int fr_watch_start(struct fr_loop *l, struct fr_watch *w, int fd,
-		   uint32_t events)
+int fr_watch_start(struct fr_loop *l, struct fr_watch *w, int fd, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = w };
 

@@ -20,7 +20,7 @@ struct fr_watch;
 typedef void (*fr_watch_fn)(struct fr_watch *w, uint32_t events);
 
 struct fr_watch {
-	int fd;          /* -1 when not started */
+	int fd;		 /* -1 when not started */
 	uint32_t events; /* EPOLLIN / EPOLLOUT */
 	fr_watch_fn fn;
 	void *arg;
@@ -30,8 +30,8 @@ struct fr_timer;
 typedef void (*fr_timer_fn)(struct fr_timer *t);
 
 struct fr_timer {
-	uint64_t when;   /* CLOCK_MONOTONIC ns */
-	int prio;        /* among timers due at the same time, lower first */
+	uint64_t when;	 /* CLOCK_MONOTONIC ns */
+	int prio;	 /* among timers due at the same time, lower first */
 	size_t heap_idx; /* SIZE_MAX when not armed */
 	fr_timer_fn fn;
 	void *arg;
@@ -44,8 +44,7 @@ void fr_loop_destroy(struct fr_loop *l);
 uint64_t fr_loop_now(struct fr_loop *l);
 
 void fr_watch_init(struct fr_watch *w, fr_watch_fn fn, void *arg);
-int fr_watch_start(struct fr_loop *l, struct fr_watch *w, int fd,
-		   uint32_t events);
+int fr_watch_start(struct fr_loop *l, struct fr_watch *w, int fd, uint32_t events);
 int fr_watch_modify(struct fr_loop *l, struct fr_watch *w, uint32_t events);
 /* Stop watching (does not close the fd). No-op when not started. */
 void fr_watch_stop(struct fr_loop *l, struct fr_watch *w);

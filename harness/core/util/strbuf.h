@@ -8,12 +8,11 @@
 #include <stddef.h>
 
 struct fr_buf {
-	char *p;   /* NUL-terminated, or NULL while empty */
+	char *p; /* NUL-terminated, or NULL while empty */
 	size_t len, cap;
 };
 
-void fr_buf_printf(struct fr_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void fr_buf_printf(struct fr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void fr_buf_add(struct fr_buf *b, const char *s, size_t n);
 void fr_buf_puts(struct fr_buf *b, const char *s);
 /* A JSON string literal with quotes; NULL gives null. */
