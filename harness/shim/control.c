@@ -63,7 +63,7 @@ static __attribute__((noinline)) void proc_resolve(struct fr_ctl *c,
 
 	if (prctl(PR_GET_NAME, comm) != 0)
 		comm[0] = '\0';
-	n = syscall(SYS_readlink, "/proc/self/exe", exe, sizeof(exe) - 1);
+	n = fr_syscall(SYS_readlink, "/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
 	while (missing) {
 		unsigned i = (unsigned)__builtin_ctzll(missing);
@@ -462,7 +462,7 @@ int shim_stall_wait(unsigned idx, uint64_t deadline_ns)
 			tp = &ts;
 		}
 		/* shared futex (no FUTEX_PRIVATE_FLAG): the block is MAP_SHARED */
-		if (syscall(SYS_futex, &c->generation, FUTEX_WAIT, g, tp, NULL,
+		if (fr_syscall(SYS_futex, &c->generation, FUTEX_WAIT, g, tp, NULL,
 			    0) < 0 &&
 		    errno == EINTR) {
 			ret = -EINTR;

@@ -141,6 +141,31 @@ void shim_fd_copy(int from, int to)
 	atomic_store_explicit(&dst->known, known, memory_order_release);
 }
 
+void shim_fd_received(const struct msghdr *msg)
+{
+	struct cmsghdr *cm;
+
+	if (!msg || !msg->msg_control ||
+	    msg->msg_controllen < sizeof(struct cmsghdr))
+		return;
+	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
+		const unsigned char *data = CMSG_DATA(cm);
+		size_t n;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+		    cm->cmsg_len < CMSG_LEN(0))
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			/* the data need not be aligned for an int */
+			memcpy(&fd, data + i * sizeof(int), sizeof(int));
+			shim_fd_forget(fd);
+		}
+	}
+}
+
 /* "/proc/self/fd/" followed by fd in decimal, without snprintf. */
 static void proc_fd_name(int fd, char buf[32])
 {
@@ -169,7 +194,7 @@ int shim_fd_path(int fd, char *out, size_t len)
 	if (fd < 0 || len < 2)
 		return -EBADF;
 	proc_fd_name(fd, name);
-	n = syscall(SYS_readlink, name, out, len - 1);
+	n = fr_syscall(SYS_readlink, name, out, len - 1);
 	if (n < 0)
 		return -errno;
 	if ((size_t)n >= len - 1)
@@ -226,7 +251,7 @@ char *shim_abspath(int dirfd, const char *path, char *out, size_t len)
 	pl = strlen(path);
 	if (path[0] != '/') {
 		if (dirfd == AT_FDCWD) {
-			if (syscall(SYS_getcwd, out, len) < 0)
+			if (fr_syscall(SYS_getcwd, out, len) < 0)
 				return NULL;
 		} else if (shim_fd_path(dirfd, out, len) < 0 ||
 			   out[0] != '/') {
@@ -388,7 +413,7 @@ static void sock_addrs(int fd, struct shim_fd *e, char *unix_path,
 
 	unix_path[0] = '\0';
 	sl = sizeof(ss);
-	if (syscall(SYS_getpeername, fd, &ss, &sl) == 0) {
+	if (fr_syscall(SYS_getpeername, fd, &ss, &sl) == 0) {
 		if (!(info & SHIM_FD_HAVE_PEER) &&
 		    take_addr((struct sockaddr *)&ss, sl, &e->peer_family,
 			      &e->peer_port, e->peer_addr))
@@ -405,7 +430,7 @@ static void sock_addrs(int fd, struct shim_fd *e, char *unix_path,
 		}
 	}
 	sl = sizeof(ss);
-	if (syscall(SYS_getsockname, fd, &ss, &sl) == 0) {
+	if (fr_syscall(SYS_getsockname, fd, &ss, &sl) == 0) {
 		if (!(info & SHIM_FD_HAVE_LOCAL) &&
 		    take_addr((struct sockaddr *)&ss, sl, &e->local_family,
 			      &e->local_port, e->local_addr))

@@ -57,8 +57,10 @@
  * 4. New fds: call shim_fd_opened(fd) (cheap: forgets a stale entry) or,
  *    when the peer is known, shim_fd_set_peer()/shim_fd_set_local();
  *    closes and dups already keep the table true (wrap_fd.c).
- * 5. Call libc only through SHIM_REAL(name) or raw syscall(2) from any
- *    shim code (tests/shim/test-shim-static.sh fails otherwise), add the
+ * 5. Call libc only through SHIM_REAL(name), or make a system call with
+ *    fr_syscall() (harness/fault/raw_syscall.h: the instruction itself;
+ *    syscall() is one of our own wrappers), from any shim code
+ *    (tests/shim/test-shim-static.sh fails otherwise), add the
  *    source to shim_sources in meson.build and cases to
  *    tests/shim/test-shim-<family>.c.
  */
@@ -90,10 +92,16 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <sys/select.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/timerfd.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -104,6 +112,7 @@
 #define SHIM_TLS __thread __attribute__((tls_model("initial-exec")))
 
 #include "glibc_private.h"
+#include "../fault/raw_syscall.h"
 
 /*
  * The real functions, one union per wrapped.def entry: `fn` has the
@@ -350,6 +359,13 @@ void shim_fd_forget(int fd);
 void shim_fd_forget_range(unsigned first, unsigned last);
 /* fd `to` is now a duplicate of `from`. */
 void shim_fd_copy(int from, int to);
+
+/*
+ * fds arrived in msg's SCM_RIGHTS control messages (recvmsg(2), unix(7)):
+ * new fds on numbers that may have been closed unseen, so forget them.
+ * errno kept.
+ */
+void shim_fd_received(const struct msghdr *msg);
 
 /* Whether any fd entry exists (closes and dups must then update it). */
 static inline bool shim_fd_table_used(void)

@@ -2,7 +2,8 @@
  * The fd family: opens, read/write and their vector, positional, 64-bit and
  * _FORTIFY_SOURCE variants, fsync, ftruncate, fallocate, the in-kernel
  * copies (copy_file_range, sendfile, splice) and the calls that keep the
- * fd table true (close, close_range, closefrom, dup*, fcntl F_DUPFD, pipe).
+ * fd table true (close, close_range, closefrom, dup*, fcntl F_DUPFD, pipe,
+ * and every other call that returns a new fd). syscall() is wrap_sys.c.
  *
  * Most bodies are generated from wrapped.def by the SHIM_GEN_<SHAPE>
  * macros below; the generators rely on the parameter names wrapped.def
@@ -196,9 +197,9 @@ static size_t xfer_bound(int fd_in, long long in_off, size_t n)
 	struct stat st;
 	int saved = errno;
 
-	if (syscall(SYS_fstat, fd_in, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (fr_syscall(SYS_fstat, fd_in, &st) == 0 && S_ISREG(st.st_mode)) {
 		if (in_off < 0)
-			in_off = syscall(SYS_lseek, fd_in, 0L, SEEK_CUR);
+			in_off = fr_syscall(SYS_lseek, fd_in, 0L, SEEK_CUR);
 		if (in_off >= 0)
 			n = in_off >= st.st_size ? 0 :
 			    (unsigned long long)(st.st_size - in_off) < n ?
@@ -372,6 +373,20 @@ void closefrom(int lowfd)
 			shim_fd_opened(fds[1]);                            \
 		}                                                          \
 		return r;                                                  \
+	}
+
+/*
+ * eventfd, timerfd_create, signalfd, epoll_create*, inotify_init*,
+ * memfd_create, pidfd_open, pidfd_getfd: a new fd, whose number may be
+ * one the shim never saw closed (a raw close, one inside another library):
+ * whatever the table knew about that number is forgotten.
+ */
+#define SHIM_GEN_NEWFD(name, ret, params, args, op, fail)                  \
+	ret name params                                                    \
+	{                                                                  \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_##fail(ENOSYS);                   \
+		return shim_fd_opened(SHIM_REAL(name) args);               \
 	}
 
 /* Generate the bodies of the fd family. */
