@@ -163,13 +163,37 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v,
 }
 
 /*
+ * The identity check before an injection on an fd (shim_fd_confirm): done
+ * at most once per call, and not at all when the fd's entry was resolved
+ * in this very call or the call names no fd. `stale` tells the caller to
+ * resolve the fd again and decide anew.
+ */
+struct confirm {
+	int fd;      /* -1: nothing to confirm */
+	bool stale;
+};
+
+static bool confirmed(struct confirm *cf)
+{
+	if (cf->fd < 0)
+		return true;
+	if (!shim_fd_confirm(cf->fd)) {
+		cf->stale = true;
+		return false;
+	}
+	cf->fd = -1; /* confirmed for the rest of this call */
+	return true;
+}
+
+/*
  * A budget rule for a call moving `want` bytes. Returns true when the call
  * is injected (v says how: a short crossing write, or ENOSPC); false when
  * the rule lets it pass (the bytes fit: v keeps them to settle later; or
  * the rule did not fire).
  */
 static bool decide_budget(struct fr_ctl *c, unsigned i, enum fr_op op,
-			  size_t want, unsigned flags, struct shim_verdict *v)
+			  size_t want, unsigned flags, struct confirm *cf,
+			  struct shim_verdict *v)
 {
 	struct fr_ctl_slot *s = &c->slots[i];
 	uint64_t got;
@@ -185,7 +209,8 @@ static bool decide_budget(struct fr_ctl *c, unsigned i, enum fr_op op,
 		v->taken = got;
 		return false;
 	}
-	if (!fr_ctl_fire(c, i)) {
+	/* the budget is spent: an injection, for the object the fd still is? */
+	if (!confirmed(cf) || !fr_ctl_fire(c, i)) {
 		budget_give_back(c, (int)i, got);
 		return false;
 	}
@@ -208,7 +233,7 @@ static bool decide_budget(struct fr_ctl *c, unsigned i, enum fr_op op,
 static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
 				uint64_t cand, size_t want, unsigned flags,
 				const char *fn, int fd, const char *where,
-				struct shim_verdict *v)
+				struct confirm *cf, struct shim_verdict *v)
 {
 	v->op = op;
 	cand = proc_filter(c, cand);
@@ -219,11 +244,18 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
 		cand &= cand - 1;
 		if (!fr_ctl_armed(c, i))
 			continue; /* disarmed since the mask was read */
-		switch (r->action) {
-		case FR_ACT_BUDGET:
-			if (!decide_budget(c, i, op, want, flags, v))
+		if (r->action == FR_ACT_BUDGET) {
+			if (!decide_budget(c, i, op, want, flags, cf, v)) {
+				if (cf->stale)
+					goto out_stale;
 				continue;
+			}
 			goto out_inject;
+		}
+		/* the rule is about to count this call: is the fd what it was? */
+		if (!confirmed(cf))
+			goto out_stale;
+		switch (r->action) {
 		case FR_ACT_ERRNO:
 			if (r->err <= 0 || !fr_ctl_fire(c, i))
 				continue;
@@ -290,6 +322,13 @@ out_inject:
 	}
 	record(c, v, fn, fd, where);
 	return v->what;
+
+out_stale:
+	/* a stale entry decided nothing: return what a budget gave */
+	if (v->taken)
+		budget_give_back(c, v->budget_rule, v->taken);
+	shim_verdict_init(v, op);
+	return SHIM_PASS;
 }
 
 void shim_verdict_init(struct shim_verdict *v, enum fr_op op)
@@ -313,10 +352,12 @@ enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op,
 	enum shim_outcome o;
 	int saved = errno;
 
+	struct confirm cf = { -1, false };
+
 	shim_verdict_init(v, op);
 	if (!c || !cand || shim_depth > 0)
 		return SHIM_PASS;
-	o = decide(c, op, cand, want, flags, fn, -1, where, v);
+	o = decide(c, op, cand, want, flags, fn, -1, where, &cf, v);
 	errno = saved;
 	return o;
 }
@@ -329,9 +370,12 @@ enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
 	enum fr_op alt = op == FR_OP_WRITE ? FR_OP_SEND :
 			 op == FR_OP_READ  ? FR_OP_RECV :
 					     op;
+	enum fr_op asked = op;
 	uint64_t om, am, m;
 	enum shim_fd_kind kind;
 	enum shim_outcome o = SHIM_PASS;
+	struct confirm cf;
+	bool fresh = false;
 	int saved;
 
 	shim_verdict_init(v, op);
@@ -342,8 +386,10 @@ enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
 	if (!(om | am))
 		return SHIM_PASS;
 	saved = errno;
-	m = shim_fd_match(fd, om | am, &kind);
+again:
+	m = shim_fd_match(fd, om | am, &kind, &fresh);
 	v->kind = kind;
+	op = asked;
 	if (kind == SHIM_FD_SOCKET && alt != op) {
 		op = alt;
 		m &= am;
@@ -351,10 +397,19 @@ enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
 		m &= om;
 	}
 	/* a socket already stalled or delayed: that episode, counted once */
-	if (kind == SHIM_FD_SOCKET && shim_sock_episode(fd, op, want, v))
+	if (kind == SHIM_FD_SOCKET && shim_sock_episode(fd, op, want, v)) {
 		o = v->what;
-	else if (m)
-		o = decide(c, op, m, want, flags, fn, fd, NULL, v);
+	} else if (m) {
+		/* the entry read now is the fd's: nothing to confirm */
+		cf.fd = fresh ? -1 : fd;
+		cf.stale = false;
+		o = decide(c, op, m, want, flags, fn, fd, NULL, &cf, v);
+		if (cf.stale) {
+			/* forgotten: resolve it afresh (fresh is now set) */
+			fresh = true;
+			goto again;
+		}
+	}
 	v->kind = kind;
 	errno = saved;
 	return o;
@@ -406,9 +461,12 @@ enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
 	m = match_path(c, cand, dirfd1, path1, abs, sizeof(abs));
 	if (path2)
 		m |= match_path(c, cand, dirfd2, path2, abs2, sizeof(abs2));
-	if (m)
+	if (m) {
+		struct confirm cf = { -1, false };
+
 		o = decide(c, op, m, 0, SHIM_NOBUDGET, fn, -1,
-			   abs[0] ? abs : path1, v);
+			   abs[0] ? abs : path1, &cf, v);
+	}
 	errno = saved;
 	return o;
 }

@@ -304,6 +304,7 @@ enum shim_fd_kind {
 #define SHIM_FD_KIND_MASK 0xfu
 #define SHIM_FD_HAVE_PEER 0x10u  /* peer_* are set */
 #define SHIM_FD_HAVE_LOCAL 0x20u /* local_* are set */
+#define SHIM_FD_HAVE_ID 0x40u    /* ino32 (and file_dev/file_ino) are set */
 
 /*
  * What the shim knows about one fd: which rules' selectors it matches.
@@ -311,18 +312,34 @@ enum shim_fd_kind {
  * `match` the subset whose fd selectors (path, or peer for a socket) match.
  * Rules are immutable once published, so a bit, once known, stays true
  * until the fd is closed or replaced. One cache line.
+ *
+ * The entry also remembers what it was recorded for (fstat's inode, and
+ * for a file its device: the identity), so that before a rule injects on
+ * the fd the shim can confirm it is still the same object, should it have
+ * been closed and its number reused where no wrapper saw it (a raw system
+ * call instruction, io_uring). A file needs no addresses and a socket no
+ * device (every socket is on sockfs, whose inode numbers, like pipefs's
+ * and the anon inode's, are 32-bit: get_next_ino()), so they share space.
  */
 struct shim_fd {
 	_Atomic uint64_t known;
 	_Atomic uint64_t match;
 	_Atomic uint32_t info; /* enum shim_fd_kind | SHIM_FD_HAVE_* */
-	uint16_t peer_family;  /* AF_INET, AF_INET6, AF_UNIX */
-	uint16_t peer_port;    /* host order */
-	uint16_t local_family;
-	uint16_t local_port;   /* host order */
-	uint32_t reserved;
-	uint8_t peer_addr[16];
-	uint8_t local_addr[16];
+	uint32_t ino32;        /* st_ino's low 32 bits (SHIM_FD_HAVE_ID) */
+	union {
+		struct {               /* SHIM_FD_FILE */
+			uint64_t file_dev;
+			uint64_t file_ino;
+		};
+		struct {               /* SHIM_FD_SOCKET */
+			uint16_t peer_family; /* AF_INET, AF_INET6, AF_UNIX */
+			uint16_t peer_port;   /* host order */
+			uint16_t local_family;
+			uint16_t local_port;  /* host order */
+			uint8_t peer_addr[16];
+			uint8_t local_addr[16];
+		};
+	};
 };
 
 /* Set once any fd entry exists: closes/dups need not touch the table before. */
@@ -394,9 +411,20 @@ void shim_fd_record_open(int fd, int dirfd, const char *path);
 /*
  * The subset of `want` (slot mask) whose fd selectors match fd, resolving
  * unknown bits once (readlink of /proc/self/fd/N, or the peer recorded for
- * a socket / getpeername). *kind receives the fd's kind.
+ * a socket / getpeername). *kind receives the fd's kind. *fresh (may be
+ * NULL) is set when the entry was resolved now, its identity just read.
  */
-uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind);
+uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind,
+		       bool *fresh);
+
+/*
+ * Whether fd is still the object its entry was recorded for (one fstat:
+ * the kind, the inode, a file's device). If not, the entry is forgotten
+ * and false returned: the caller resolves it again and decides anew.
+ * Called only where a rule is about to inject on fd, never on the fast
+ * paths. errno kept.
+ */
+bool shim_fd_confirm(int fd);
 
 /* Record a socket's peer (connect/accept) or local address (accept/bind). */
 void shim_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len);

@@ -29,6 +29,14 @@
 
 #include <cmocka.h>
 
+/*
+ * A system call the shim cannot see (the instruction, not libc's
+ * syscall(), which the shim wraps): what a static program or io_uring
+ * does behind every wrapper.
+ */
+#include "../fault/raw_syscall.h"
+#define unseen_syscall fr_syscall
+
 static char buf4k[4096];
 
 static int wopen(const char *rel)
@@ -264,14 +272,85 @@ static void test_proc_selector(void **state)
 static void test_unseen_fd_resolved_lazily(void **state)
 {
 	int slot = st_rule("write errno=EIO path=%D/act/a/raw");
-	int fd = (int)syscall(SYS_openat, AT_FDCWD, st_path("act/a/raw"),
-			      O_WRONLY | O_CREAT, 0600);
+	int fd = (int)unseen_syscall(SYS_openat, AT_FDCWD, st_path("act/a/raw"),
+				     O_WRONLY | O_CREAT, 0600);
 
 	(void)state;
 	st_arm(slot);
 	assert_int_equal(write(fd, "x", 1), -1);
 	assert_int_equal(errno, EIO);
 	close(fd);
+	st_disarm(slot);
+}
+
+/* A log file faulted by the rule, then closed where the shim cannot see. */
+static int stale_log(void)
+{
+	int fd = wopen("act/a/stale");
+
+	errno = 0;
+	assert_int_equal(write(fd, "x", 1), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(unseen_syscall(SYS_close, fd), 0);
+	return fd;
+}
+
+/*
+ * Defence in depth: a file closed and its number reused where no wrapper
+ * sees either (raw system call instructions) leaves a stale entry. Before
+ * the path rule injects, the shim confirms the fd's identity with fstat and
+ * finds a socket, an eventfd, a pipe or another file: a path rule never
+ * touches a socket, pipe or eventfd, nor a file it does not select.
+ */
+static void test_stale_entry_confirmed(void **state)
+{
+	int slot = st_rule("write errno=ENOSPC path=%D/act/a/stale");
+	int fd, nfd, sv[2], p[2];
+	uint64_t one = 1;
+
+	(void)state;
+	st_arm(slot);
+
+	fd = stale_log();
+	assert_int_equal(unseen_syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(sv[0], fd);
+	assert_int_equal(write(sv[0], "x", 1), 1);
+	unseen_syscall(SYS_close, sv[0]);
+	unseen_syscall(SYS_close, sv[1]);
+
+	fd = stale_log();
+	nfd = (int)unseen_syscall(SYS_eventfd2, 0, 0);
+	assert_int_equal(nfd, fd);
+	assert_int_equal(write(nfd, &one, sizeof(one)), sizeof(one));
+	unseen_syscall(SYS_close, nfd);
+
+	/* a pipe's read end: the kernel's EBADF, not the rule's ENOSPC */
+	fd = stale_log();
+	assert_int_equal(unseen_syscall(SYS_pipe2, p, 0), 0);
+	assert_int_equal(p[0], fd);
+	errno = 0;
+	assert_int_equal(write(p[0], "x", 1), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	unseen_syscall(SYS_close, p[0]);
+	unseen_syscall(SYS_close, p[1]);
+
+	fd = stale_log();
+	nfd = (int)unseen_syscall(SYS_openat, AT_FDCWD, st_path("act/b/other"),
+				  O_WRONLY | O_CREAT, 0600);
+	assert_int_equal(nfd, fd);
+	assert_int_equal(write(nfd, "x", 1), 1);
+	unseen_syscall(SYS_close, nfd);
+
+	/* and the same file reopened unseen is still faulted */
+	fd = stale_log();
+	nfd = (int)unseen_syscall(SYS_openat, AT_FDCWD, st_path("act/a/stale"),
+				  O_WRONLY, 0);
+	assert_int_equal(nfd, fd);
+	errno = 0;
+	assert_int_equal(write(nfd, "x", 1), -1);
+	assert_int_equal(errno, ENOSPC);
+	unseen_syscall(SYS_close, nfd);
 	st_disarm(slot);
 }
 
@@ -401,6 +480,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_probability, setup_dirs),
 		cmocka_unit_test_setup(test_proc_selector, setup_dirs),
 		cmocka_unit_test_setup(test_unseen_fd_resolved_lazily, setup_dirs),
+		cmocka_unit_test_setup(test_stale_entry_confirmed, setup_dirs),
 		cmocka_unit_test_setup(test_inherited_stdout, setup_dirs),
 		cmocka_unit_test_setup(test_path_as_opened, setup_dirs),
 		cmocka_unit_test_setup(test_relative_paths, setup_dirs),
