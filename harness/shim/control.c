@@ -440,10 +440,31 @@ static __attribute__((noinline)) uint64_t match_path(struct fr_ctl *c,
 	return m;
 }
 
-enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
-				    const char *path1, int dirfd2,
-				    const char *path2, const char *fn,
-				    struct shim_verdict *v)
+/* The slots of cand whose mode= admits an open for writing (or not). */
+static uint64_t mode_filter(struct fr_ctl *c, uint64_t cand, bool writes)
+{
+	uint32_t want = writes ? FR_MODE_WRITE : FR_MODE_READ;
+	uint64_t out = 0;
+
+	while (cand) {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
+		uint32_t mode = c->slots[i].rule.open_mode;
+
+		cand &= cand - 1;
+		if (mode == FR_MODE_ANY || mode == want)
+			out |= 1ull << i;
+	}
+	return out;
+}
+
+/*
+ * The calls naming paths: op's armed rules, or for an open those whose
+ * mode= admits it (writes: -1 for calls that are not opens).
+ */
+static enum shim_outcome decide_paths(enum fr_op op, int writes, int dirfd1,
+				      const char *path1, int dirfd2,
+				      const char *path2, const char *fn,
+				      struct shim_verdict *v)
 {
 	struct fr_ctl *c = shim_ctl;
 	char abs[PATH_MAX], abs2[PATH_MAX];
@@ -455,6 +476,8 @@ enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
 	if (!c || shim_depth > 0 || !path1)
 		return SHIM_PASS;
 	cand = shim_armed_rules(c, op);
+	if (cand && writes >= 0)
+		cand = mode_filter(c, cand, writes);
 	if (!cand)
 		return SHIM_PASS;
 	saved = errno;
@@ -471,10 +494,25 @@ enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
 	return o;
 }
 
+enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
+				    const char *path1, int dirfd2,
+				    const char *path2, const char *fn,
+				    struct shim_verdict *v)
+{
+	return decide_paths(op, -1, dirfd1, path1, dirfd2, path2, fn, v);
+}
+
 enum shim_outcome shim_decide_path(enum fr_op op, int dirfd, const char *path,
 				   const char *fn, struct shim_verdict *v)
 {
-	return shim_decide_path2(op, dirfd, path, AT_FDCWD, NULL, fn, v);
+	return decide_paths(op, -1, dirfd, path, AT_FDCWD, NULL, fn, v);
+}
+
+enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes,
+				   const char *fn, struct shim_verdict *v)
+{
+	return decide_paths(FR_OP_OPEN, writes, dirfd, path, AT_FDCWD, NULL,
+			    fn, v);
 }
 
 void shim_sleep_ns(uint64_t ns)

@@ -523,6 +523,34 @@ enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
 /* Decide a call naming a path (open, mkdir, unlink, truncate...). */
 enum shim_outcome shim_decide_path(enum fr_op op, int dirfd, const char *path,
 				   const char *fn, struct shim_verdict *v);
+/*
+ * Decide an open of path: as shim_decide_path, skipping the rules whose
+ * mode= is the other access mode (writes: shim_open_writes()).
+ */
+enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes,
+				   const char *fn, struct shim_verdict *v);
+
+/*
+ * Whether open flags open for writing, as mode=write means it: O_WRONLY,
+ * O_RDWR, or O_CREAT/O_TRUNC (which change the file even with O_RDONLY);
+ * O_TMPFILE requires a writable access mode.
+ */
+static inline bool shim_open_writes(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
+}
+
+/* The same for an fopen() mode: "r" reads, "r+", "w", "a" (and "x") write. */
+static inline bool shim_fopen_writes(const char *mode)
+{
+	if (!mode || mode[0] != 'r')
+		return true;
+	for (const char *m = mode + 1; *m && *m != ','; m++)
+		if (*m == '+')
+			return true;
+	return false;
+}
+
 /* Decide a call naming two paths (rename): a rule matching either applies. */
 enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
 				    const char *path1, int dirfd2,

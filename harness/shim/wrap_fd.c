@@ -121,7 +121,7 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 		va_end(ap);                                                \
 	}
 
-#define SHIM_OPEN_BODY(name, ret, params, args, at, getmode)               \
+#define SHIM_OPEN_BODY(name, ret, params, args, at, getmode, writes)       \
 	ret name params                                                    \
 	{                                                                  \
 		struct shim_verdict v;                                     \
@@ -131,7 +131,7 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 			return SHIM_FAIL_M1(ENOSYS);                       \
 		if (likely(!shim_armed(SHIM_OPS_OPEN)))                    \
 			return shim_fd_opened(SHIM_REAL(name) args);       \
-		shim_decide_path(FR_OP_OPEN, at, path, #name, &v);         \
+		shim_decide_open(at, path, writes, #name, &v);             \
 		if (shim_gate(&v, SHIM_FAILS_PATH))                        \
 			return SHIM_FAIL_M1(v.err);                        \
 		fd = SHIM_REAL(name) args;                                 \
@@ -140,13 +140,19 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 	}
 
 #define SHIM_GEN_OPEN_VA(name, ret, params, args, op, fail)                \
-	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, SHIM_VA_MODE)
+	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, SHIM_VA_MODE,    \
+		       shim_open_writes(flags))
 #define SHIM_GEN_OPENAT_VA(name, ret, params, args, op, fail)              \
-	SHIM_OPEN_BODY(name, ret, params, args, dirfd, SHIM_VA_MODE)
+	SHIM_OPEN_BODY(name, ret, params, args, dirfd, SHIM_VA_MODE,       \
+		       shim_open_writes(flags))
 #define SHIM_GEN_OPEN_FIX(name, ret, params, args, op, fail)               \
-	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, )
+	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, ,                \
+		       shim_open_writes(flags))
 #define SHIM_GEN_OPENAT_FIX(name, ret, params, args, op, fail)             \
-	SHIM_OPEN_BODY(name, ret, params, args, dirfd, )
+	SHIM_OPEN_BODY(name, ret, params, args, dirfd, , shim_open_writes(flags))
+/* creat and the mkstemp family: always a new file, opened for writing */
+#define SHIM_GEN_OPEN_NEW(name, ret, params, args, op, fail)               \
+	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, , true)
 
 static size_t iov_total(const struct iovec *iov, int cnt)
 {

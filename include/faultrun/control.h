@@ -26,7 +26,12 @@
 #include <stdint.h>
 
 #define FR_CTL_MAGIC 0x314b4c424c544346ULL /* "FCTLBLK1" little-endian */
-#define FR_CTL_VERSION 1u
+/*
+ * Bumped whenever a reader would misread the block: 2 gave struct fr_rule
+ * its open_mode (a shim of version 1 would fault every open of a mode=
+ * rule's files, reads included).
+ */
+#define FR_CTL_VERSION 2u
 #define FR_CTL_EVENTS 256u
 #define FR_CTL_WHERE_MAX 96
 #define FR_CTL_ENV "FAULTRUN_CTL"   /* path of the block */

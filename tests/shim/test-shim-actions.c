@@ -354,6 +354,75 @@ static void test_stale_entry_confirmed(void **state)
 	st_disarm(slot);
 }
 
+/* Whether an open of path with flags failed with EACCES (closing it if not). */
+static bool open_refused(const char *path, int flags)
+{
+	int fd;
+
+	errno = 0;
+	fd = open(path, flags, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	assert_int_equal(errno, EACCES);
+	return true;
+}
+
+static bool fopen_refused(const char *path, const char *mode)
+{
+	FILE *f;
+
+	errno = 0;
+	f = fopen(path, mode);
+	if (f) {
+		fclose(f);
+		return false;
+	}
+	assert_int_equal(errno, EACCES);
+	return true;
+}
+
+/*
+ * mode=write: an unwritable state file, which the program can still read;
+ * mode=read the opposite.
+ */
+static void test_open_mode(void **state)
+{
+	int wr = st_rule("open errno=EACCES mode=write path=%D/act/a/state.json");
+	int rd = st_rule("open errno=EACCES mode=read path=%D/act/a/state.json");
+	const char *p = st_path("act/a/state.json");
+
+	(void)state;
+	assert_int_equal(st_write_file(p, "{}\n"), 0);
+	st_arm(wr);
+	assert_false(open_refused(p, O_RDONLY));
+	assert_false(fopen_refused(p, "r"));
+	assert_false(fopen_refused(p, "re"));
+	assert_true(open_refused(p, O_WRONLY));
+	assert_true(open_refused(p, O_RDWR));
+	assert_true(open_refused(p, O_RDONLY | O_TRUNC));
+	assert_true(open_refused(p, O_RDONLY | O_CREAT));
+	assert_true(fopen_refused(p, "r+"));
+	assert_true(fopen_refused(p, "w"));
+	assert_true(fopen_refused(p, "a"));
+	errno = 0;
+	assert_int_equal(creat(p, 0600), -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(st_injected(wr), 8);
+	st_disarm(wr);
+
+	st_arm(rd);
+	assert_true(open_refused(p, O_RDONLY));
+	assert_true(fopen_refused(p, "r"));
+	assert_false(open_refused(p, O_WRONLY));
+	assert_false(open_refused(p, O_RDONLY | O_CREAT));
+	assert_false(fopen_refused(p, "r+"));
+	assert_false(fopen_refused(p, "a"));
+	st_disarm(rd);
+	assert_false(open_refused(p, O_RDONLY));
+}
+
 /* A shell's stdout redirected to a file is an inherited, unseen fd. */
 static void test_inherited_stdout(void **state)
 {
@@ -481,6 +550,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_proc_selector, setup_dirs),
 		cmocka_unit_test_setup(test_unseen_fd_resolved_lazily, setup_dirs),
 		cmocka_unit_test_setup(test_stale_entry_confirmed, setup_dirs),
+		cmocka_unit_test_setup(test_open_mode, setup_dirs),
 		cmocka_unit_test_setup(test_inherited_stdout, setup_dirs),
 		cmocka_unit_test_setup(test_path_as_opened, setup_dirs),
 		cmocka_unit_test_setup(test_relative_paths, setup_dirs),
