@@ -20,6 +20,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/*
+ * A close no wrapper sees at all, not even syscall(): the instruction
+ * itself, as a static binary, Go's runtime or io_uring's IORING_OP_CLOSE
+ * would close.
+ */
+#include "../../harness/fault/raw_syscall.h"
+
 static const char *logdir;
 static int failures;
 static int seq;
@@ -140,6 +147,18 @@ int main(int argc, char **argv)
 	other = pass_fd(sv, p[1]);
 	expect_number(other, fd, "SCM_RIGHTS reuses the closed log's number");
 	expect_clean(other, "y", 1, "a pipe received by SCM_RIGHTS on a log's number is not faulted");
+	close(other);
+	close(p[0]);
+	close(p[1]);
+
+	/* 3b. the same after a close no wrapper saw, not even syscall() */
+	if (pipe(p) < 0)
+		return 2;
+	fd = open_log(0);
+	fr_syscall(SYS_close, fd);
+	other = pass_fd(sv, p[1]);
+	expect_number(other, fd, "SCM_RIGHTS reuses the number of a log closed unseen");
+	expect_clean(other, "y", 1, "a pipe received by SCM_RIGHTS on a log's number closed unseen is not faulted");
 	close(other);
 	close(p[0]);
 	close(p[1]);
