@@ -157,6 +157,22 @@ bool fr_ctl_fire(struct fr_ctl *c, unsigned idx)
 	return true;
 }
 
+void fr_ctl_unfire(struct fr_ctl *c, unsigned idx)
+{
+	struct fr_ctl_slot *s;
+
+	if (idx >= FR_MAX_RULES)
+		return;
+	s = &c->slots[idx];
+	atomic_fetch_sub_explicit(&s->matched, 1, memory_order_relaxed);
+	if (atomic_fetch_sub_explicit(&s->injected, 1, memory_order_relaxed) ==
+	    1) {
+		/* it was the only injection: no time of one either */
+		atomic_store_explicit(&s->first_ns, 0, memory_order_relaxed);
+		atomic_store_explicit(&s->last_ns, 0, memory_order_relaxed);
+	}
+}
+
 uint64_t fr_ctl_budget_take(struct fr_ctl *c, unsigned idx, uint64_t want)
 {
 	struct fr_ctl_slot *s;

@@ -164,9 +164,12 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v,
 
 /*
  * The identity check before an injection on an fd (shim_fd_confirm): done
- * at most once per call, and not at all when the fd's entry was resolved
- * in this very call or the call names no fd. `stale` tells the caller to
- * resolve the fd again and decide anew.
+ * only once a rule has decided to inject (a stall: just before, as its
+ * first injection opens its window), at most once per call, and not at
+ * all when the fd's entry was resolved in this very call or the call
+ * names no fd. Calls that merely match (after=, probability=, a budget
+ * that still fits) pay nothing. `stale` tells the caller to resolve the fd
+ * again and decide anew; the injection is taken back (fr_ctl_unfire).
  */
 struct confirm {
 	int fd;      /* -1: nothing to confirm */
@@ -192,8 +195,7 @@ static bool confirmed(struct confirm *cf)
  * the rule did not fire).
  */
 static bool decide_budget(struct fr_ctl *c, unsigned i, enum fr_op op,
-			  size_t want, unsigned flags, struct confirm *cf,
-			  struct shim_verdict *v)
+			  size_t want, unsigned flags, struct shim_verdict *v)
 {
 	struct fr_ctl_slot *s = &c->slots[i];
 	uint64_t got;
@@ -209,8 +211,7 @@ static bool decide_budget(struct fr_ctl *c, unsigned i, enum fr_op op,
 		v->taken = got;
 		return false;
 	}
-	/* the budget is spent: an injection, for the object the fd still is? */
-	if (!confirmed(cf) || !fr_ctl_fire(c, i)) {
+	if (!fr_ctl_fire(c, i)) {
 		budget_give_back(c, (int)i, got);
 		return false;
 	}
@@ -244,18 +245,11 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
 		cand &= cand - 1;
 		if (!fr_ctl_armed(c, i))
 			continue; /* disarmed since the mask was read */
-		if (r->action == FR_ACT_BUDGET) {
-			if (!decide_budget(c, i, op, want, flags, cf, v)) {
-				if (cf->stale)
-					goto out_stale;
-				continue;
-			}
-			goto out_inject;
-		}
-		/* the rule is about to count this call: is the fd what it was? */
-		if (!confirmed(cf))
-			goto out_stale;
 		switch (r->action) {
+		case FR_ACT_BUDGET:
+			if (!decide_budget(c, i, op, want, flags, v))
+				continue;
+			goto out_inject;
 		case FR_ACT_ERRNO:
 			if (r->err <= 0 || !fr_ctl_fire(c, i))
 				continue;
@@ -277,7 +271,12 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
 			v->ns = r->amount;
 			break;
 		case FR_ACT_STALL:
-			/* sockets: stall=DURATION is a window (stall.c) */
+			/*
+			 * sockets: stall=DURATION is a window (stall.c) that
+			 * its first injection opens, so confirm before
+			 */
+			if (!confirmed(cf))
+				goto out_stale;
 			if (!shim_stall_fire(c, i, op))
 				continue;
 			v->what = SHIM_STALL;
@@ -308,6 +307,11 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
 	return v->what;
 
 out_inject:
+	/* an injection on an fd: still the object its entry was made for? */
+	if (!confirmed(cf)) {
+		fr_ctl_unfire(c, v->rule);
+		goto out_stale;
+	}
 	/* a failing call moves nothing: return what an earlier budget gave */
 	if (v->what != SHIM_LIMIT && v->what != SHIM_DELAY &&
 	    v->what != SHIM_STALL && v->taken) {

@@ -112,6 +112,14 @@ struct fr_ctl *fr_ctl_attach(const char *path);
 bool fr_ctl_fire(struct fr_ctl *c, unsigned idx);
 
 /*
+ * Take back the match and injection fr_ctl_fire() just counted for idx:
+ * the shim found the call was not what the rule selects after all (an fd
+ * number reused where it could not see, shim_fd_confirm). The same call,
+ * decided again, then gets the same after=/probability= turn.
+ */
+void fr_ctl_unfire(struct fr_ctl *c, unsigned idx);
+
+/*
  * For FR_ACT_BUDGET: take up to `want` bytes from the rule's budget.
  * Returns how many may be written (0 = the disk is full).
  */
