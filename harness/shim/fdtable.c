@@ -10,7 +10,12 @@
  * syscall. Rules never change once published, so a result stays valid
  * until the fd is closed or replaced: close/close_range/closefrom/dup2/
  * dup3/fclose/freopen forget or copy entries (wrap_fd.c, wrap_stdio.c),
- * and every call we see returning a new fd forgets any stale entry.
+ * syscall() does the same for raw closes, dups and opens (wrap_sys.c:
+ * libuv closes with syscall(SYS_close)), every call we see returning a new
+ * fd forgets any stale entry, and so does every fd received by SCM_RIGHTS
+ * (shim_fd_received). What none of them sees (the system call instruction,
+ * io_uring) is caught by the identity each entry keeps: before a rule
+ * injects, shim_fd_confirm() checks it with one fstat.
  *
  * Layout: a static array of chunk pointers, each chunk 1024 entries of one
  * cache line, mapped with mmap (async-signal-safe, unlike malloc) on first
