@@ -30,7 +30,7 @@
 #include <sys/syscall.h>
 
 /* Calls whose result is a new fd (when >= 0). */
-static bool returns_fd(long nr)
+static inline bool returns_fd(long nr)
 {
 	switch (nr) {
 	case SYS_socket:
@@ -69,6 +69,43 @@ static bool returns_fd(long nr)
 		return true;
 	default:
 		return false;
+	}
+}
+
+/*
+ * Whether track() has anything to do after system call nr: a quick test
+ * (GCC makes a bit test of it) so that the calls programs make most often
+ * through syscall() (futex, getrandom, gettid...) skip even errno's save.
+ */
+static inline bool tracked(long nr)
+{
+	switch (nr) {
+	case SYS_close:
+	case SYS_close_range:
+	case SYS_dup:
+#ifdef SYS_dup2
+	case SYS_dup2:
+#endif
+	case SYS_dup3:
+	case SYS_fcntl:
+#ifdef SYS_open
+	case SYS_open:
+#endif
+#ifdef SYS_creat
+	case SYS_creat:
+#endif
+	case SYS_openat:
+	case SYS_openat2:
+#ifdef SYS_pipe
+	case SYS_pipe:
+#endif
+	case SYS_pipe2:
+	case SYS_socketpair:
+	case SYS_recvmsg:
+	case SYS_recvmmsg:
+		return true;
+	default:
+		return returns_fd(nr);
 	}
 }
 
@@ -165,6 +202,7 @@ long syscall(long number, ...)
 	if (likely(!shim_fd_table_used()) &&
 	    likely(!shim_armed(SHIM_OPS_FDOPS)))
 		return r;
-	track(number, r, a);
+	if (tracked(number))
+		track(number, r, a);
 	return r;
 }
