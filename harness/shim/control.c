@@ -231,6 +231,24 @@ static bool decide_budget(struct fr_ctl *c, unsigned i, enum fr_op op,
 	return true;
 }
 
+/* The bytes an injecting verdict keeps of what earlier budgets gave. */
+static void settle_injection(struct fr_ctl *c, size_t want,
+			     struct shim_verdict *v)
+{
+	/* a failing call moves nothing: return what an earlier budget gave */
+	if (v->what != SHIM_LIMIT && v->what != SHIM_DELAY &&
+	    v->what != SHIM_STALL && v->taken) {
+		budget_give_back(c, v->budget_rule, v->taken);
+		v->taken = 0;
+		v->budget_rule = -1;
+	} else if (v->what == SHIM_DELAY || v->what == SHIM_STALL) {
+		v->allow = want;
+	} else if (v->what == SHIM_LIMIT && v->taken > v->allow) {
+		budget_give_back(c, v->budget_rule, v->taken - v->allow);
+		v->taken = v->allow;
+	}
+}
+
 static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
 				uint64_t cand, size_t want, unsigned flags,
 				const char *fn, int fd, const char *where,
@@ -312,18 +330,7 @@ out_inject:
 		fr_ctl_unfire(c, v->rule);
 		goto out_stale;
 	}
-	/* a failing call moves nothing: return what an earlier budget gave */
-	if (v->what != SHIM_LIMIT && v->what != SHIM_DELAY &&
-	    v->what != SHIM_STALL && v->taken) {
-		budget_give_back(c, v->budget_rule, v->taken);
-		v->taken = 0;
-		v->budget_rule = -1;
-	} else if (v->what == SHIM_DELAY || v->what == SHIM_STALL) {
-		v->allow = want;
-	} else if (v->what == SHIM_LIMIT && v->taken > v->allow) {
-		budget_give_back(c, v->budget_rule, v->taken - v->allow);
-		v->taken = v->allow;
-	}
+	settle_injection(c, want, v);
 	record(c, v, fn, fd, where);
 	return v->what;
 
