@@ -26,7 +26,6 @@
  */
 #include "shim.h"
 
-#include <linux/close_range.h>
 #include <sys/syscall.h>
 
 /* Calls whose result is a new fd (when >= 0). */
