@@ -474,17 +474,22 @@ static bool same_object(const struct shim_fd *e, const struct stat *st)
 		return true;
 	if (e->ino32 != (uint32_t)st->st_ino)
 		return false;
-	return kind != SHIM_FD_FILE ||
+	return kind == SHIM_FD_SOCKET ||
 	       (e->file_dev == (uint64_t)st->st_dev &&
 		e->file_ino == (uint64_t)st->st_ino);
 }
 
-/* Record st as the identity of e, whose kind is known. */
+/*
+ * Record st as the identity of e, whose kind is known: the inode, and but
+ * for a socket (whose entry holds addresses there) the device too.
+ */
 static void id_store(struct shim_fd *e, const struct stat *st,
 		     enum shim_fd_kind kind)
 {
+	if (kind == SHIM_FD_UNKNOWN)
+		return;
 	e->ino32 = (uint32_t)st->st_ino;
-	if (kind == SHIM_FD_FILE) {
+	if (kind != SHIM_FD_SOCKET) {
 		e->file_dev = (uint64_t)st->st_dev;
 		e->file_ino = (uint64_t)st->st_ino;
 	}

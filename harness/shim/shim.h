@@ -304,7 +304,7 @@ enum shim_fd_kind {
 #define SHIM_FD_KIND_MASK 0xfu
 #define SHIM_FD_HAVE_PEER 0x10u  /* peer_* are set */
 #define SHIM_FD_HAVE_LOCAL 0x20u /* local_* are set */
-#define SHIM_FD_HAVE_ID 0x40u    /* ino32 (and file_dev/file_ino) are set */
+#define SHIM_FD_HAVE_ID 0x40u    /* ino32 (and but for a socket file_*) set */
 
 /*
  * What the shim knows about one fd: which rules' selectors it matches.
@@ -313,8 +313,8 @@ enum shim_fd_kind {
  * Rules are immutable once published, so a bit, once known, stays true
  * until the fd is closed or replaced. One cache line.
  *
- * The entry also remembers what it was recorded for (fstat's inode, and
- * for a file its device: the identity), so that before a rule injects on
+ * The entry also remembers what it was recorded for (fstat's inode and,
+ * but for a socket, device: the identity), so that before a rule injects on
  * the fd the shim can confirm it is still the same object, should it have
  * been closed and its number reused where no wrapper saw it (a raw system
  * call instruction, io_uring). A file needs no addresses and a socket no
@@ -327,7 +327,7 @@ struct shim_fd {
 	_Atomic uint32_t info; /* enum shim_fd_kind | SHIM_FD_HAVE_* */
 	uint32_t ino32;        /* st_ino's low 32 bits (SHIM_FD_HAVE_ID) */
 	union {
-		struct {               /* SHIM_FD_FILE */
+		struct {               /* SHIM_FD_FILE, SHIM_FD_OTHER */
 			uint64_t file_dev;
 			uint64_t file_ino;
 		};
