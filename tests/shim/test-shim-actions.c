@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -357,6 +358,50 @@ static void test_stale_entry_confirmed(void **state)
 	st_disarm(slot);
 }
 
+/*
+ * syscall() keeps the fd table true and nothing else: every call's result
+ * and errno are the kernel's, all six arguments arrive, and a write made
+ * through it is never faulted, even on a file the armed rule selects.
+ */
+static void test_syscall_transparent(void **state)
+{
+	int slot = st_rule("write,open errno=EIO path=%D/act/a/sys*");
+	const char *p = st_path("act/a/sys");
+	char *m;
+	long fd;
+
+	(void)state;
+	st_arm(slot);
+	errno = 0;
+	assert_int_equal(syscall(SYS_close, -1), -1);
+	assert_int_equal(errno, EBADF);
+	errno = 0;
+	assert_int_equal(syscall(SYS_openat, AT_FDCWD, st_path("act/a/nope/x"),
+				 O_RDONLY, 0), -1);
+	assert_int_equal(errno, ENOENT);
+	errno = 1234;
+	assert_int_equal(syscall(SYS_getpid), getpid());
+	assert_int_equal(errno, 1234);
+	/* six arguments: mmap(addr, len, prot, flags, fd, off) */
+	m = (char *)syscall(SYS_mmap, NULL, 4096L, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1L, 0L);
+	assert_true(m != MAP_FAILED);
+	m[0] = 'x';
+	assert_int_equal(syscall(SYS_munmap, m, 4096L), 0);
+	assert_int_equal(errno, 1234);
+	/* no injection through syscall(): the open and the write go through */
+	fd = syscall(SYS_openat, AT_FDCWD, p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(syscall(SYS_write, fd, "abc", 3L), 3);
+	/* but the open was recorded: write() on the fd is faulted */
+	errno = 0;
+	assert_int_equal(write((int)fd, "x", 1), -1);
+	assert_int_equal(errno, EIO);
+	assert_int_equal(syscall(SYS_close, fd), 0);
+	assert_int_equal(st_injected(slot), 1);
+	st_disarm(slot);
+}
+
 /* Whether an open of path with flags failed with EACCES (closing it if not). */
 static bool open_refused(const char *path, int flags)
 {
@@ -554,6 +599,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_unseen_fd_resolved_lazily, setup_dirs),
 		cmocka_unit_test_setup(test_stale_entry_confirmed, setup_dirs),
 		cmocka_unit_test_setup(test_open_mode, setup_dirs),
+		cmocka_unit_test_setup(test_syscall_transparent, setup_dirs),
 		cmocka_unit_test_setup(test_inherited_stdout, setup_dirs),
 		cmocka_unit_test_setup(test_path_as_opened, setup_dirs),
 		cmocka_unit_test_setup(test_relative_paths, setup_dirs),
