@@ -54,9 +54,12 @@
  *    SHIM_DELAY/SHIM_STALL. Then SHIM_LIMIT -> real call with v.allow
  *    bytes, and shim_settle() with what it moved. Sockets use
  *    shim_sock_apply() first (O_NONBLOCK, SO_*TIMEO, reset).
- * 4. New fds: call shim_fd_opened(fd) (cheap: forgets a stale entry) or,
- *    when the peer is known, shim_fd_set_peer()/shim_fd_set_local();
- *    closes and dups already keep the table true (wrap_fd.c).
+ * 4. New fds: call shim_fd_opened(fd) (cheap: forgets a stale entry; a
+ *    row whose only job is that takes the shape NEWFD) or, when the peer
+ *    is known, shim_fd_set_peer()/shim_fd_set_local(); fds received in a
+ *    msghdr go to shim_fd_received(). Closes, dups and syscall() already
+ *    keep the table true (wrap_fd.c, wrap_sys.c), and an injection on an
+ *    fd confirms its identity first (shim_fd_confirm, in control.c).
  * 5. Call libc only through SHIM_REAL(name), or make a system call with
  *    fr_syscall() (harness/fault/raw_syscall.h: the instruction itself;
  *    syscall() is one of our own wrappers), from any shim code
