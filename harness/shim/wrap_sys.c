@@ -187,21 +187,28 @@ static __attribute__((noinline)) void track(long nr, long r, const long *a)
 long syscall(long number, ...)
 {
 	va_list ap;
-	long a[6], r;
+	long a0, a1, a2, a3, a4, a5, r;
 
 	va_start(ap, number);
-	for (int i = 0; i < 6; i++)
-		a[i] = va_arg(ap, long);
+	a0 = va_arg(ap, long);
+	a1 = va_arg(ap, long);
+	a2 = va_arg(ap, long);
+	a3 = va_arg(ap, long);
+	a4 = va_arg(ap, long);
+	a5 = va_arg(ap, long);
 	va_end(ap);
 	/* before binding the kernel still answers: no ENOSYS here */
 	if (unlikely(!SHIM_BOUND(syscall)))
-		return fr_syscall6(number, a[0], a[1], a[2], a[3], a[4], a[5]);
-	r = SHIM_REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+		return fr_syscall6(number, a0, a1, a2, a3, a4, a5);
+	r = SHIM_REAL(syscall)(number, a0, a1, a2, a3, a4, a5);
 	/* no entry to keep true, and no open to record */
 	if (likely(!shim_fd_table_used()) &&
 	    likely(!shim_armed(SHIM_OPS_FDOPS)))
 		return r;
-	if (tracked(number))
+	if (tracked(number)) {
+		long a[6] = { a0, a1, a2, a3, a4, a5 };
+
 		track(number, r, a);
+	}
 	return r;
 }
