@@ -384,13 +384,20 @@ static void set_addr(int fd, const struct sockaddr *sa, socklen_t len,
 	atomic_store_explicit(&e->match, 0, memory_order_relaxed);
 	if (take_addr(sa, len, peer ? &e->peer_family : &e->local_family,
 		      peer ? &e->peer_port : &e->local_port,
-		      peer ? e->peer_addr : e->local_addr))
-		atomic_store_explicit(&e->info,
-				      SHIM_FD_SOCKET | have |
-				      (atomic_load_explicit(&e->info,
-							    memory_order_relaxed) &
-				       other),
-				      memory_order_release);
+		      peer ? e->peer_addr : e->local_addr)) {
+		uint32_t info = SHIM_FD_SOCKET | have |
+				(atomic_load_explicit(&e->info,
+						      memory_order_relaxed) &
+				 other);
+		struct stat st;
+
+		/* the socket's identity, for shim_fd_confirm() */
+		if (fr_syscall(SYS_fstat, fd, &st) == 0) {
+			e->ino32 = (uint32_t)st.st_ino;
+			info |= SHIM_FD_HAVE_ID;
+		}
+		atomic_store_explicit(&e->info, info, memory_order_release);
+	}
 }
 
 void shim_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len)

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -359,6 +361,47 @@ static void test_stale_entry_confirmed(void **state)
 }
 
 /*
+ * The same for a socket rule: a connected socket's entry (its peer taken
+ * at connect) left behind by a close no wrapper saw is not the unix socket
+ * that reuses the number.
+ */
+static void test_stale_socket_confirmed(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), c, sv[2], slot;
+	char spec[128];
+
+	(void)state;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(spec, sizeof(spec), "send errno=ECONNRESET port=%u",
+		 ntohs(sa.sin_port));
+	slot = st_rule(spec);
+	st_arm(slot);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	errno = 0;
+	assert_int_equal(send(c, "x", 1, 0), -1);
+	assert_int_equal(errno, ECONNRESET);
+	close(c);
+	/* closed unseen before any call on it: only connect's record exists */
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(unseen_syscall(SYS_close, c), 0);
+	assert_int_equal(unseen_syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(sv[0], c);
+	assert_int_equal(send(sv[0], "x", 1, 0), 1);
+	assert_int_equal(st_injected(slot), 1);
+	unseen_syscall(SYS_close, sv[0]);
+	unseen_syscall(SYS_close, sv[1]);
+	close(lfd);
+	st_disarm(slot);
+}
+
+/*
  * syscall() keeps the fd table true and nothing else: every call's result
  * and errno are the kernel's, all six arguments arrive, and a write made
  * through it is never faulted, even on a file the armed rule selects.
@@ -598,6 +641,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_proc_selector, setup_dirs),
 		cmocka_unit_test_setup(test_unseen_fd_resolved_lazily, setup_dirs),
 		cmocka_unit_test_setup(test_stale_entry_confirmed, setup_dirs),
+		cmocka_unit_test_setup(test_stale_socket_confirmed, setup_dirs),
 		cmocka_unit_test_setup(test_open_mode, setup_dirs),
 		cmocka_unit_test_setup(test_syscall_transparent, setup_dirs),
 		cmocka_unit_test_setup(test_inherited_stdout, setup_dirs),
