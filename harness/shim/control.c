@@ -409,6 +409,12 @@ again:
 	}
 	/* a socket already stalled or delayed: that episode, counted once */
 	if (kind == SHIM_FD_SOCKET && shim_sock_episode(fd, op, want, v)) {
+		/* held on a number reused unseen? forgetting ends the episode */
+		if (!fresh && !shim_fd_confirm(fd)) {
+			shim_verdict_init(v, asked);
+			fresh = true;
+			goto again;
+		}
 		o = v->what;
 	} else if (m) {
 		/* the entry read now is the fd's: nothing to confirm */

@@ -402,6 +402,42 @@ static void test_stale_socket_confirmed(void **state)
 }
 
 /*
+ * A stall episode belongs to its socket: closed where no wrapper saw, the
+ * socket that reuses its number is not held.
+ */
+static void test_stale_episode_confirmed(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), c, sv[2], slot;
+	char spec[128], b[4];
+
+	(void)state;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(spec, sizeof(spec), "recv stall port=%u", ntohs(sa.sin_port));
+	slot = st_rule(spec);
+	st_arm(slot);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	errno = 0;
+	assert_int_equal(recv(c, b, sizeof(b), MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN); /* held: the episode began */
+	assert_int_equal(unseen_syscall(SYS_close, c), 0);
+	assert_int_equal(unseen_syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(sv[0], c);
+	assert_int_equal(write(sv[1], "ok", 2), 2);
+	assert_int_equal(recv(sv[0], b, sizeof(b), MSG_DONTWAIT), 2);
+	assert_int_equal(st_injected(slot), 1);
+	unseen_syscall(SYS_close, sv[0]);
+	unseen_syscall(SYS_close, sv[1]);
+	close(lfd);
+	st_disarm(slot);
+}
+
+/*
  * syscall() keeps the fd table true and nothing else: every call's result
  * and errno are the kernel's, all six arguments arrive, and a write made
  * through it is never faulted, even on a file the armed rule selects.
@@ -642,6 +678,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_unseen_fd_resolved_lazily, setup_dirs),
 		cmocka_unit_test_setup(test_stale_entry_confirmed, setup_dirs),
 		cmocka_unit_test_setup(test_stale_socket_confirmed, setup_dirs),
+		cmocka_unit_test_setup(test_stale_episode_confirmed, setup_dirs),
 		cmocka_unit_test_setup(test_open_mode, setup_dirs),
 		cmocka_unit_test_setup(test_syscall_transparent, setup_dirs),
 		cmocka_unit_test_setup(test_inherited_stdout, setup_dirs),
