@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <faultrun/control.h>
 #include "ctl_internal.h"
+#include "raw_syscall.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,13 +58,13 @@ struct fr_ctl *fr_ctl_map(const char *path, int *errp)
 	long fd;
 	void *mem;
 
-	fd = syscall(SYS_openat, AT_FDCWD, path,
+	fd = fr_syscall(SYS_openat, AT_FDCWD, path,
 		     O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		*errp = errno;
 		return NULL;
 	}
-	if (syscall(SYS_fstat, fd, &st) < 0) {
+	if (fr_syscall(SYS_fstat, fd, &st) < 0) {
 		*errp = errno;
 		goto out_close;
 	}
@@ -82,7 +83,7 @@ struct fr_ctl *fr_ctl_map(const char *path, int *errp)
 		*errp = errno;
 		goto out_close;
 	}
-	syscall(SYS_close, fd);
+	fr_syscall(SYS_close, fd);
 	if (!fr_ctl_validate(mem, sizeof(struct fr_ctl))) {
 		munmap(mem, sizeof(struct fr_ctl));
 		*errp = EINVAL;
@@ -91,7 +92,7 @@ struct fr_ctl *fr_ctl_map(const char *path, int *errp)
 	return mem;
 
 out_close:
-	syscall(SYS_close, fd);
+	fr_syscall(SYS_close, fd);
 	return NULL;
 }
 
@@ -156,6 +157,22 @@ bool fr_ctl_fire(struct fr_ctl *c, unsigned idx)
 	return true;
 }
 
+void fr_ctl_unfire(struct fr_ctl *c, unsigned idx)
+{
+	struct fr_ctl_slot *s;
+
+	if (idx >= FR_MAX_RULES)
+		return;
+	s = &c->slots[idx];
+	atomic_fetch_sub_explicit(&s->matched, 1, memory_order_relaxed);
+	if (atomic_fetch_sub_explicit(&s->injected, 1, memory_order_relaxed) ==
+	    1) {
+		/* it was the only injection: no time of one either */
+		atomic_store_explicit(&s->first_ns, 0, memory_order_relaxed);
+		atomic_store_explicit(&s->last_ns, 0, memory_order_relaxed);
+	}
+}
+
 uint64_t fr_ctl_budget_take(struct fr_ctl *c, unsigned idx, uint64_t want)
 {
 	struct fr_ctl_slot *s;
@@ -200,7 +217,7 @@ void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err,
 		return;
 	atomic_thread_fence(memory_order_release);
 	e->time_ns = fr_now_ns();
-	e->pid = (int32_t)syscall(SYS_getpid);
+	e->pid = (int32_t)fr_syscall(SYS_getpid);
 	e->rule = (uint16_t)idx;
 	e->op = (uint8_t)op;
 	e->action = idx < FR_MAX_RULES ? (uint8_t)c->slots[idx].rule.action : 0;

@@ -274,6 +274,9 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 	if (r->unix_path[0])
 		ret |= append(buf, len, &off, " unix=%.*s",
 			      (int)sizeof(r->unix_path), r->unix_path);
+	if (r->open_mode)
+		ret |= append(buf, len, &off, " mode=%s",
+			      r->open_mode == FR_MODE_READ ? "read" : "write");
 	if (r->proc[0])
 		ret |= append(buf, len, &off, " proc=%.*s", (int)sizeof(r->proc), r->proc);
 	if (r->flags & FR_RULE_HOST) {

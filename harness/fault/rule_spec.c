@@ -43,7 +43,7 @@ static const uint32_t action_ops[FR_ACT_COUNT] = {
 static const char *const rule_keys[] = {
 	"name", "op",	"ops",	   "action", "errno", "short",	     "budget",
 	"delay", "stall", "reset",  "refuse", "path",  "proc", "probability",
-	"after", "times", "port",   "host",   "unix",  "lport",
+	"after", "times", "port",   "host",   "unix",  "lport", "mode",
 };
 #define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
 
@@ -377,8 +377,8 @@ static int set_host(struct fr_rule *r, const char *value, char *err,
 
 /*
  * The selector and counting fields (name, op, path, unix, proc,
- * probability, after, times, port, lport, host). Returns 1 when key is not
- * one of them.
+ * probability, after, times, port, lport, host, mode). Returns 1 when key
+ * is not one of them.
  */
 static int set_selector_field(struct fr_rule *r, const char *key,
 			      const char *value, char *err, size_t errlen)
@@ -426,6 +426,16 @@ static int set_selector_field(struct fr_rule *r, const char *key,
 		return parse_port(key, value, &r->lport, err, errlen);
 	if (strcmp(key, "host") == 0)
 		return set_host(r, value, err, errlen);
+	if (strcmp(key, "mode") == 0) {
+		if (strcmp(value, "read") == 0)
+			r->open_mode = FR_MODE_READ;
+		else if (strcmp(value, "write") == 0)
+			r->open_mode = FR_MODE_WRITE;
+		else
+			return fail(err, errlen,
+				    "'mode=%s': expected read or write", value);
+		return 0;
+	}
 	return 1;
 }
 
@@ -479,6 +489,11 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 		return fail(err, errlen,
 			    "host=, port=, lport= and unix= select sockets; "
 			    "this rule has no socket operation");
+	if (r->open_mode && !(r->ops & FR_OPBIT(FR_OP_OPEN)))
+		return fail(err, errlen,
+			    "'mode=%s' selects opens by access mode; "
+			    "this rule has no open operation",
+			    r->open_mode == FR_MODE_READ ? "read" : "write");
 	if (!r->name[0])
 		snprintf(r->name, sizeof(r->name), "rule%u", index);
 	return 0;

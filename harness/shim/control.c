@@ -63,7 +63,7 @@ static __attribute__((noinline)) void proc_resolve(struct fr_ctl *c,
 
 	if (prctl(PR_GET_NAME, comm) != 0)
 		comm[0] = '\0';
-	n = syscall(SYS_readlink, "/proc/self/exe", exe, sizeof(exe) - 1);
+	n = fr_syscall(SYS_readlink, "/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
 	while (missing) {
 		unsigned i = (unsigned)__builtin_ctzll(missing);
@@ -163,6 +163,32 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v,
 }
 
 /*
+ * The identity check before an injection on an fd (shim_fd_confirm): done
+ * only once a rule has decided to inject (a stall: just before, as its
+ * first injection opens its window), at most once per call, and not at
+ * all when the fd's entry was resolved in this very call or the call
+ * names no fd. Calls that merely match (after=, probability=, a budget
+ * that still fits) pay nothing. `stale` tells the caller to resolve the fd
+ * again and decide anew; the injection is taken back (fr_ctl_unfire).
+ */
+struct confirm {
+	int fd;      /* -1: nothing to confirm */
+	bool stale;
+};
+
+static bool confirmed(struct confirm *cf)
+{
+	if (cf->fd < 0)
+		return true;
+	if (!shim_fd_confirm(cf->fd)) {
+		cf->stale = true;
+		return false;
+	}
+	cf->fd = -1; /* confirmed for the rest of this call */
+	return true;
+}
+
+/*
  * A budget rule for a call moving `want` bytes. Returns true when the call
  * is injected (v says how: a short crossing write, or ENOSPC); false when
  * the rule lets it pass (the bytes fit: v keeps them to settle later; or
@@ -205,10 +231,28 @@ static bool decide_budget(struct fr_ctl *c, unsigned i, enum fr_op op,
 	return true;
 }
 
+/* The bytes an injecting verdict keeps of what earlier budgets gave. */
+static void settle_injection(struct fr_ctl *c, size_t want,
+			     struct shim_verdict *v)
+{
+	/* a failing call moves nothing: return what an earlier budget gave */
+	if (v->what != SHIM_LIMIT && v->what != SHIM_DELAY &&
+	    v->what != SHIM_STALL && v->taken) {
+		budget_give_back(c, v->budget_rule, v->taken);
+		v->taken = 0;
+		v->budget_rule = -1;
+	} else if (v->what == SHIM_DELAY || v->what == SHIM_STALL) {
+		v->allow = want;
+	} else if (v->what == SHIM_LIMIT && v->taken > v->allow) {
+		budget_give_back(c, v->budget_rule, v->taken - v->allow);
+		v->taken = v->allow;
+	}
+}
+
 static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
 				uint64_t cand, size_t want, unsigned flags,
 				const char *fn, int fd, const char *where,
-				struct shim_verdict *v)
+				struct confirm *cf, struct shim_verdict *v)
 {
 	v->op = op;
 	cand = proc_filter(c, cand);
@@ -245,7 +289,12 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
 			v->ns = r->amount;
 			break;
 		case FR_ACT_STALL:
-			/* sockets: stall=DURATION is a window (stall.c) */
+			/*
+			 * sockets: stall=DURATION is a window (stall.c) that
+			 * its first injection opens, so confirm before
+			 */
+			if (!confirmed(cf))
+				goto out_stale;
 			if (!shim_stall_fire(c, i, op))
 				continue;
 			v->what = SHIM_STALL;
@@ -276,20 +325,21 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
 	return v->what;
 
 out_inject:
-	/* a failing call moves nothing: return what an earlier budget gave */
-	if (v->what != SHIM_LIMIT && v->what != SHIM_DELAY &&
-	    v->what != SHIM_STALL && v->taken) {
-		budget_give_back(c, v->budget_rule, v->taken);
-		v->taken = 0;
-		v->budget_rule = -1;
-	} else if (v->what == SHIM_DELAY || v->what == SHIM_STALL) {
-		v->allow = want;
-	} else if (v->what == SHIM_LIMIT && v->taken > v->allow) {
-		budget_give_back(c, v->budget_rule, v->taken - v->allow);
-		v->taken = v->allow;
+	/* an injection on an fd: still the object its entry was made for? */
+	if (!confirmed(cf)) {
+		fr_ctl_unfire(c, v->rule);
+		goto out_stale;
 	}
+	settle_injection(c, want, v);
 	record(c, v, fn, fd, where);
 	return v->what;
+
+out_stale:
+	/* a stale entry decided nothing: return what a budget gave */
+	if (v->taken)
+		budget_give_back(c, v->budget_rule, v->taken);
+	shim_verdict_init(v, op);
+	return SHIM_PASS;
 }
 
 void shim_verdict_init(struct shim_verdict *v, enum fr_op op)
@@ -313,10 +363,12 @@ enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op,
 	enum shim_outcome o;
 	int saved = errno;
 
+	struct confirm cf = { -1, false };
+
 	shim_verdict_init(v, op);
 	if (!c || !cand || shim_depth > 0)
 		return SHIM_PASS;
-	o = decide(c, op, cand, want, flags, fn, -1, where, v);
+	o = decide(c, op, cand, want, flags, fn, -1, where, &cf, v);
 	errno = saved;
 	return o;
 }
@@ -329,9 +381,12 @@ enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
 	enum fr_op alt = op == FR_OP_WRITE ? FR_OP_SEND :
 			 op == FR_OP_READ  ? FR_OP_RECV :
 					     op;
+	enum fr_op asked = op;
 	uint64_t om, am, m;
 	enum shim_fd_kind kind;
 	enum shim_outcome o = SHIM_PASS;
+	struct confirm cf;
+	bool fresh = false;
 	int saved;
 
 	shim_verdict_init(v, op);
@@ -342,8 +397,10 @@ enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
 	if (!(om | am))
 		return SHIM_PASS;
 	saved = errno;
-	m = shim_fd_match(fd, om | am, &kind);
+again:
+	m = shim_fd_match(fd, om | am, &kind, &fresh);
 	v->kind = kind;
+	op = asked;
 	if (kind == SHIM_FD_SOCKET && alt != op) {
 		op = alt;
 		m &= am;
@@ -351,10 +408,25 @@ enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
 		m &= om;
 	}
 	/* a socket already stalled or delayed: that episode, counted once */
-	if (kind == SHIM_FD_SOCKET && shim_sock_episode(fd, op, want, v))
+	if (kind == SHIM_FD_SOCKET && shim_sock_episode(fd, op, want, v)) {
+		/* held on a number reused unseen? forgetting ends the episode */
+		if (!fresh && !shim_fd_confirm(fd)) {
+			shim_verdict_init(v, asked);
+			fresh = true;
+			goto again;
+		}
 		o = v->what;
-	else if (m)
-		o = decide(c, op, m, want, flags, fn, fd, NULL, v);
+	} else if (m) {
+		/* the entry read now is the fd's: nothing to confirm */
+		cf.fd = fresh ? -1 : fd;
+		cf.stale = false;
+		o = decide(c, op, m, want, flags, fn, fd, NULL, &cf, v);
+		if (cf.stale) {
+			/* forgotten: resolve it afresh (fresh is now set) */
+			fresh = true;
+			goto again;
+		}
+	}
 	v->kind = kind;
 	errno = saved;
 	return o;
@@ -385,10 +457,31 @@ static __attribute__((noinline)) uint64_t match_path(struct fr_ctl *c,
 	return m;
 }
 
-enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
-				    const char *path1, int dirfd2,
-				    const char *path2, const char *fn,
-				    struct shim_verdict *v)
+/* The slots of cand whose mode= admits an open for writing (or not). */
+static uint64_t mode_filter(struct fr_ctl *c, uint64_t cand, bool writes)
+{
+	uint32_t want = writes ? FR_MODE_WRITE : FR_MODE_READ;
+	uint64_t out = 0;
+
+	while (cand) {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
+		uint32_t mode = c->slots[i].rule.open_mode;
+
+		cand &= cand - 1;
+		if (mode == FR_MODE_ANY || mode == want)
+			out |= 1ull << i;
+	}
+	return out;
+}
+
+/*
+ * The calls naming paths: op's armed rules, or for an open those whose
+ * mode= admits it (writes: -1 for calls that are not opens).
+ */
+static enum shim_outcome decide_paths(enum fr_op op, int writes, int dirfd1,
+				      const char *path1, int dirfd2,
+				      const char *path2, const char *fn,
+				      struct shim_verdict *v)
 {
 	struct fr_ctl *c = shim_ctl;
 	char abs[PATH_MAX], abs2[PATH_MAX];
@@ -400,23 +493,43 @@ enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
 	if (!c || shim_depth > 0 || !path1)
 		return SHIM_PASS;
 	cand = shim_armed_rules(c, op);
+	if (cand && writes >= 0)
+		cand = mode_filter(c, cand, writes);
 	if (!cand)
 		return SHIM_PASS;
 	saved = errno;
 	m = match_path(c, cand, dirfd1, path1, abs, sizeof(abs));
 	if (path2)
 		m |= match_path(c, cand, dirfd2, path2, abs2, sizeof(abs2));
-	if (m)
+	if (m) {
+		struct confirm cf = { -1, false };
+
 		o = decide(c, op, m, 0, SHIM_NOBUDGET, fn, -1,
-			   abs[0] ? abs : path1, v);
+			   abs[0] ? abs : path1, &cf, v);
+	}
 	errno = saved;
 	return o;
+}
+
+enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
+				    const char *path1, int dirfd2,
+				    const char *path2, const char *fn,
+				    struct shim_verdict *v)
+{
+	return decide_paths(op, -1, dirfd1, path1, dirfd2, path2, fn, v);
 }
 
 enum shim_outcome shim_decide_path(enum fr_op op, int dirfd, const char *path,
 				   const char *fn, struct shim_verdict *v)
 {
-	return shim_decide_path2(op, dirfd, path, AT_FDCWD, NULL, fn, v);
+	return decide_paths(op, -1, dirfd, path, AT_FDCWD, NULL, fn, v);
+}
+
+enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes,
+				   const char *fn, struct shim_verdict *v)
+{
+	return decide_paths(FR_OP_OPEN, writes, dirfd, path, AT_FDCWD, NULL,
+			    fn, v);
 }
 
 void shim_sleep_ns(uint64_t ns)
@@ -462,7 +575,7 @@ int shim_stall_wait(unsigned idx, uint64_t deadline_ns)
 			tp = &ts;
 		}
 		/* shared futex (no FUTEX_PRIVATE_FLAG): the block is MAP_SHARED */
-		if (syscall(SYS_futex, &c->generation, FUTEX_WAIT, g, tp, NULL,
+		if (fr_syscall(SYS_futex, &c->generation, FUTEX_WAIT, g, tp, NULL,
 			    0) < 0 &&
 		    errno == EINTR) {
 			ret = -EINTR;

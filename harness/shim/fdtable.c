@@ -10,7 +10,12 @@
  * syscall. Rules never change once published, so a result stays valid
  * until the fd is closed or replaced: close/close_range/closefrom/dup2/
  * dup3/fclose/freopen forget or copy entries (wrap_fd.c, wrap_stdio.c),
- * and every call we see returning a new fd forgets any stale entry.
+ * syscall() does the same for raw closes, dups and opens (wrap_sys.c:
+ * libuv closes with syscall(SYS_close)), every call we see returning a new
+ * fd forgets any stale entry, and so does every fd received by SCM_RIGHTS
+ * (shim_fd_received). What none of them sees (the system call instruction,
+ * io_uring) is caught by the identity each entry keeps: before a rule
+ * injects, shim_fd_confirm() checks it with one fstat.
  *
  * Layout: a static array of chunk pointers, each chunk 1024 entries of one
  * cache line, mapped with mmap (async-signal-safe, unlike malloc) on first
@@ -25,6 +30,7 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -123,12 +129,10 @@ void shim_fd_copy(int from, int to)
 	if (!dst)
 		return;
 	entry_clear(dst);
-	dst->peer_family = src->peer_family;
-	dst->peer_port = src->peer_port;
-	dst->local_family = src->local_family;
-	dst->local_port = src->local_port;
-	memcpy(dst->peer_addr, src->peer_addr, sizeof(dst->peer_addr));
-	memcpy(dst->local_addr, src->local_addr, sizeof(dst->local_addr));
+	/* the same object: its identity and its addresses (or file's id) */
+	dst->ino32 = src->ino32;
+	memcpy(&dst->file_dev, &src->file_dev,
+	       sizeof(*dst) - offsetof(struct shim_fd, file_dev));
 	known = atomic_load_explicit(&src->known, memory_order_acquire);
 	atomic_store_explicit(&dst->info,
 			      atomic_load_explicit(&src->info,
@@ -139,6 +143,31 @@ void shim_fd_copy(int from, int to)
 						   memory_order_relaxed),
 			      memory_order_relaxed);
 	atomic_store_explicit(&dst->known, known, memory_order_release);
+}
+
+void shim_fd_received(const struct msghdr *msg)
+{
+	struct cmsghdr *cm;
+
+	if (!msg || !msg->msg_control ||
+	    msg->msg_controllen < sizeof(struct cmsghdr))
+		return;
+	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
+		const unsigned char *data = CMSG_DATA(cm);
+		size_t n;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+		    cm->cmsg_len < CMSG_LEN(0))
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			/* the data need not be aligned for an int */
+			memcpy(&fd, data + i * sizeof(int), sizeof(int));
+			shim_fd_forget(fd);
+		}
+	}
 }
 
 /* "/proc/self/fd/" followed by fd in decimal, without snprintf. */
@@ -169,7 +198,7 @@ int shim_fd_path(int fd, char *out, size_t len)
 	if (fd < 0 || len < 2)
 		return -EBADF;
 	proc_fd_name(fd, name);
-	n = syscall(SYS_readlink, name, out, len - 1);
+	n = fr_syscall(SYS_readlink, name, out, len - 1);
 	if (n < 0)
 		return -errno;
 	if ((size_t)n >= len - 1)
@@ -226,7 +255,7 @@ char *shim_abspath(int dirfd, const char *path, char *out, size_t len)
 	pl = strlen(path);
 	if (path[0] != '/') {
 		if (dirfd == AT_FDCWD) {
-			if (syscall(SYS_getcwd, out, len) < 0)
+			if (fr_syscall(SYS_getcwd, out, len) < 0)
 				return NULL;
 		} else if (shim_fd_path(dirfd, out, len) < 0 ||
 			   out[0] != '/') {
@@ -355,13 +384,20 @@ static void set_addr(int fd, const struct sockaddr *sa, socklen_t len,
 	atomic_store_explicit(&e->match, 0, memory_order_relaxed);
 	if (take_addr(sa, len, peer ? &e->peer_family : &e->local_family,
 		      peer ? &e->peer_port : &e->local_port,
-		      peer ? e->peer_addr : e->local_addr))
-		atomic_store_explicit(&e->info,
-				      SHIM_FD_SOCKET | have |
-				      (atomic_load_explicit(&e->info,
-							    memory_order_relaxed) &
-				       other),
-				      memory_order_release);
+		      peer ? e->peer_addr : e->local_addr)) {
+		uint32_t info = SHIM_FD_SOCKET | have |
+				(atomic_load_explicit(&e->info,
+						      memory_order_relaxed) &
+				 other);
+		struct stat st;
+
+		/* the socket's identity, for shim_fd_confirm() */
+		if (fr_syscall(SYS_fstat, fd, &st) == 0) {
+			e->ino32 = (uint32_t)st.st_ino;
+			info |= SHIM_FD_HAVE_ID;
+		}
+		atomic_store_explicit(&e->info, info, memory_order_release);
+	}
 }
 
 void shim_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len)
@@ -388,7 +424,7 @@ static void sock_addrs(int fd, struct shim_fd *e, char *unix_path,
 
 	unix_path[0] = '\0';
 	sl = sizeof(ss);
-	if (syscall(SYS_getpeername, fd, &ss, &sl) == 0) {
+	if (fr_syscall(SYS_getpeername, fd, &ss, &sl) == 0) {
 		if (!(info & SHIM_FD_HAVE_PEER) &&
 		    take_addr((struct sockaddr *)&ss, sl, &e->peer_family,
 			      &e->peer_port, e->peer_addr))
@@ -405,7 +441,7 @@ static void sock_addrs(int fd, struct shim_fd *e, char *unix_path,
 		}
 	}
 	sl = sizeof(ss);
-	if (syscall(SYS_getsockname, fd, &ss, &sl) == 0) {
+	if (fr_syscall(SYS_getsockname, fd, &ss, &sl) == 0) {
 		if (!(info & SHIM_FD_HAVE_LOCAL) &&
 		    take_addr((struct sockaddr *)&ss, sl, &e->local_family,
 			      &e->local_port, e->local_addr))
@@ -426,21 +462,96 @@ static void sock_addrs(int fd, struct shim_fd *e, char *unix_path,
 }
 
 /*
+ * Whether st (fstat of the fd now) is the object entry e was recorded
+ * for: the same kind (a socket is a socket), and once the identity is
+ * recorded, the same inode (and device, for a file). An anon inode
+ * (eventfd, epoll, timerfd...) is one inode shared by all of them, so
+ * among those only the kind tells; no path or socket rule selects them.
+ */
+static bool same_object(const struct shim_fd *e, const struct stat *st)
+{
+	uint32_t info = atomic_load_explicit(&e->info, memory_order_acquire);
+	enum shim_fd_kind kind = info & SHIM_FD_KIND_MASK;
+
+	if (kind == SHIM_FD_UNKNOWN)
+		return true; /* nothing recorded that could differ */
+	if ((kind == SHIM_FD_SOCKET) != !!S_ISSOCK(st->st_mode))
+		return false;
+	if (!(info & SHIM_FD_HAVE_ID))
+		return true;
+	if (e->ino32 != (uint32_t)st->st_ino)
+		return false;
+	return kind == SHIM_FD_SOCKET ||
+	       (e->file_dev == (uint64_t)st->st_dev &&
+		e->file_ino == (uint64_t)st->st_ino);
+}
+
+/*
+ * Record st as the identity of e, whose kind is known: the inode, and but
+ * for a socket (whose entry holds addresses there) the device too.
+ */
+static void id_store(struct shim_fd *e, const struct stat *st,
+		     enum shim_fd_kind kind)
+{
+	if (kind == SHIM_FD_UNKNOWN)
+		return;
+	e->ino32 = (uint32_t)st->st_ino;
+	if (kind != SHIM_FD_SOCKET) {
+		e->file_dev = (uint64_t)st->st_dev;
+		e->file_ino = (uint64_t)st->st_ino;
+	}
+	atomic_fetch_or_explicit(&e->info, SHIM_FD_HAVE_ID,
+				 memory_order_release);
+}
+
+bool shim_fd_confirm(int fd)
+{
+	struct shim_fd *e = shim_fd_peek(fd);
+	struct stat st;
+	int saved = errno;
+	bool same;
+
+	if (!e)
+		return true; /* beyond the table: resolved on every call */
+	same = fr_syscall(SYS_fstat, fd, &st) == 0 && same_object(e, &st);
+	if (!same) {
+		shim_fd_forget(fd);
+	} else if (!(atomic_load_explicit(&e->info, memory_order_acquire) &
+		     SHIM_FD_HAVE_ID)) {
+		/* recorded without one (a socket at connect): take it now */
+		id_store(e, &st, atomic_load_explicit(&e->info,
+						      memory_order_relaxed) &
+				      SHIM_FD_KIND_MASK);
+	}
+	errno = saved;
+	return same;
+}
+
+/*
  * Evaluate the slots in `missing` for fd (entry e, which may be a scratch
  * entry for fds beyond the table). Returns the matching subset and marks
  * the evaluated slots known. Kept out of line: it needs PATH_MAX of stack,
  * which the already-known path must not pay for.
  */
 static __attribute__((noinline)) uint64_t resolve(int fd, struct shim_fd *e,
-						  uint64_t missing)
+						  uint64_t want)
 {
 	struct fr_ctl *c = shim_ctl;
 	char path[PATH_MAX];
-	uint32_t info = atomic_load_explicit(&e->info, memory_order_acquire);
-	enum shim_fd_kind kind = info & SHIM_FD_KIND_MASK;
-	uint64_t known = 0, match = 0;
+	struct stat st;
+	uint32_t info;
+	enum shim_fd_kind kind;
+	uint64_t known = 0, match = 0, missing;
 	int r;
 
+	if (fr_syscall(SYS_fstat, fd, &st) < 0)
+		return 0; /* not open: decide nothing, cache nothing */
+	/* the number was reused where no wrapper saw it: start over */
+	if (!same_object(e, &st))
+		entry_clear(e);
+	missing = want & ~atomic_load_explicit(&e->known, memory_order_acquire);
+	info = atomic_load_explicit(&e->info, memory_order_acquire);
+	kind = info & SHIM_FD_KIND_MASK;
 	path[0] = '\0';
 	if (kind == SHIM_FD_UNKNOWN || kind == SHIM_FD_FILE) {
 		r = shim_fd_path(fd, path, sizeof(path));
@@ -458,6 +569,9 @@ static __attribute__((noinline)) uint64_t resolve(int fd, struct shim_fd *e,
 	}
 	if (kind == SHIM_FD_SOCKET)
 		sock_addrs(fd, e, path, sizeof(path));
+	if (!(atomic_load_explicit(&e->info, memory_order_acquire) &
+	      SHIM_FD_HAVE_ID))
+		id_store(e, &st, kind);
 	while (missing) {
 		unsigned i = (unsigned)__builtin_ctzll(missing);
 		const struct fr_rule *rule = &c->slots[i].rule;
@@ -489,7 +603,8 @@ static __attribute__((noinline)) uint64_t resolve(int fd, struct shim_fd *e,
 	return match;
 }
 
-uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind)
+uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind,
+		       bool *fresh)
 {
 	struct shim_fd *e = shim_fd_get(fd, true), scratch;
 	uint64_t missing, match;
@@ -504,8 +619,11 @@ uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind)
 		return match & want;
 	}
 	missing = want & ~atomic_load_explicit(&e->known, memory_order_acquire);
-	if (unlikely(missing))
-		resolve(fd, e, missing);
+	if (unlikely(missing)) {
+		resolve(fd, e, want);
+		if (fresh)
+			*fresh = true;
+	}
 	*kind = atomic_load_explicit(&e->info, memory_order_relaxed) &
 		SHIM_FD_KIND_MASK;
 	return atomic_load_explicit(&e->match, memory_order_acquire) & want;
@@ -516,6 +634,7 @@ void shim_fd_record_open(int fd, int dirfd, const char *path)
 	struct fr_ctl *c = shim_ctl;
 	struct shim_fd *e;
 	char abs[PATH_MAX], real[PATH_MAX];
+	struct stat st;
 	bool have_abs, have_real;
 	uint64_t known = 0, match = 0;
 	unsigned n;
@@ -548,7 +667,16 @@ void shim_fd_record_open(int fd, int dirfd, const char *path)
 		    (!have_abs && !have_real && shim_rule_match_file(rule, NULL)))
 			match |= 1ull << i;
 	}
-	atomic_store_explicit(&e->info, SHIM_FD_FILE, memory_order_relaxed);
+	if (fr_syscall(SYS_fstat, fd, &st) == 0) {
+		e->ino32 = (uint32_t)st.st_ino;
+		e->file_dev = (uint64_t)st.st_dev;
+		e->file_ino = (uint64_t)st.st_ino;
+		atomic_store_explicit(&e->info, SHIM_FD_FILE | SHIM_FD_HAVE_ID,
+				      memory_order_relaxed);
+	} else {
+		atomic_store_explicit(&e->info, SHIM_FD_FILE,
+				      memory_order_relaxed);
+	}
 	atomic_store_explicit(&e->match, match, memory_order_release);
 	atomic_store_explicit(&e->known, known, memory_order_release);
 	errno = saved;

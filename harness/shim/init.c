@@ -32,7 +32,7 @@ void shim_log(const char *fmt, ...)
 	va_list ap;
 
 	n = snprintf(buf, sizeof(buf), "faultshim[%ld]: ",
-		     (long)syscall(SYS_getpid));
+		     (long)fr_syscall(SYS_getpid));
 	if (n < 0)
 		n = 0;
 	va_start(ap, fmt);
@@ -43,7 +43,7 @@ void shim_log(const char *fmt, ...)
 	if ((size_t)n > sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
-	syscall(SYS_write, STDERR_FILENO, buf, (size_t)n);
+	fr_syscall(SYS_write, STDERR_FILENO, buf, (size_t)n);
 	errno = saved;
 }
 

@@ -90,7 +90,7 @@ static inline void shim_drain(int efd)
 	uint64_t v;
 	int saved = errno;
 
-	syscall(SYS_read, efd, &v, sizeof(v));
+	fr_syscall(SYS_read, efd, &v, sizeof(v));
 	errno = saved;
 }
 

@@ -34,9 +34,9 @@ static void die_self_bound(const char *name)
 	static const char post[] = "\") returned the shim itself\n";
 
 	/* raw syscalls: our own write() is what may be unbound here */
-	syscall(SYS_write, STDERR_FILENO, pre, sizeof(pre) - 1);
-	syscall(SYS_write, STDERR_FILENO, name, strlen(name));
-	syscall(SYS_write, STDERR_FILENO, post, sizeof(post) - 1);
+	fr_syscall(SYS_write, STDERR_FILENO, pre, sizeof(pre) - 1);
+	fr_syscall(SYS_write, STDERR_FILENO, name, strlen(name));
+	fr_syscall(SYS_write, STDERR_FILENO, post, sizeof(post) - 1);
 	abort();
 }
 

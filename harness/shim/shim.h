@@ -54,11 +54,16 @@
  *    SHIM_DELAY/SHIM_STALL. Then SHIM_LIMIT -> real call with v.allow
  *    bytes, and shim_settle() with what it moved. Sockets use
  *    shim_sock_apply() first (O_NONBLOCK, SO_*TIMEO, reset).
- * 4. New fds: call shim_fd_opened(fd) (cheap: forgets a stale entry) or,
- *    when the peer is known, shim_fd_set_peer()/shim_fd_set_local();
- *    closes and dups already keep the table true (wrap_fd.c).
- * 5. Call libc only through SHIM_REAL(name) or raw syscall(2) from any
- *    shim code (tests/shim/test-shim-static.sh fails otherwise), add the
+ * 4. New fds: call shim_fd_opened(fd) (cheap: forgets a stale entry; a
+ *    row whose only job is that takes the shape NEWFD) or, when the peer
+ *    is known, shim_fd_set_peer()/shim_fd_set_local(); fds received in a
+ *    msghdr go to shim_fd_received(). Closes, dups and syscall() already
+ *    keep the table true (wrap_fd.c, wrap_sys.c), and an injection on an
+ *    fd confirms its identity first (shim_fd_confirm, in control.c).
+ * 5. Call libc only through SHIM_REAL(name), or make a system call with
+ *    fr_syscall() (harness/fault/raw_syscall.h: the instruction itself;
+ *    syscall() is one of our own wrappers), from any shim code
+ *    (tests/shim/test-shim-static.sh fails otherwise), add the
  *    source to shim_sources in meson.build and cases to
  *    tests/shim/test-shim-<family>.c.
  */
@@ -90,10 +95,16 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <sys/select.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/timerfd.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -104,6 +115,7 @@
 #define SHIM_TLS __thread __attribute__((tls_model("initial-exec")))
 
 #include "glibc_private.h"
+#include "../fault/raw_syscall.h"
 
 /*
  * The real functions, one union per wrapped.def entry: `fn` has the
@@ -295,6 +307,7 @@ enum shim_fd_kind {
 #define SHIM_FD_KIND_MASK 0xfu
 #define SHIM_FD_HAVE_PEER 0x10u  /* peer_* are set */
 #define SHIM_FD_HAVE_LOCAL 0x20u /* local_* are set */
+#define SHIM_FD_HAVE_ID 0x40u    /* ino32 (and but for a socket file_*) set */
 
 /*
  * What the shim knows about one fd: which rules' selectors it matches.
@@ -302,18 +315,34 @@ enum shim_fd_kind {
  * `match` the subset whose fd selectors (path, or peer for a socket) match.
  * Rules are immutable once published, so a bit, once known, stays true
  * until the fd is closed or replaced. One cache line.
+ *
+ * The entry also remembers what it was recorded for (fstat's inode and,
+ * but for a socket, device: the identity), so that before a rule injects on
+ * the fd the shim can confirm it is still the same object, should it have
+ * been closed and its number reused where no wrapper saw it (a raw system
+ * call instruction, io_uring). A file needs no addresses and a socket no
+ * device (every socket is on sockfs, whose inode numbers, like pipefs's
+ * and the anon inode's, are 32-bit: get_next_ino()), so they share space.
  */
 struct shim_fd {
 	_Atomic uint64_t known;
 	_Atomic uint64_t match;
 	_Atomic uint32_t info; /* enum shim_fd_kind | SHIM_FD_HAVE_* */
-	uint16_t peer_family;  /* AF_INET, AF_INET6, AF_UNIX */
-	uint16_t peer_port;    /* host order */
-	uint16_t local_family;
-	uint16_t local_port;   /* host order */
-	uint32_t reserved;
-	uint8_t peer_addr[16];
-	uint8_t local_addr[16];
+	uint32_t ino32;        /* st_ino's low 32 bits (SHIM_FD_HAVE_ID) */
+	union {
+		struct {               /* SHIM_FD_FILE, SHIM_FD_OTHER */
+			uint64_t file_dev;
+			uint64_t file_ino;
+		};
+		struct {               /* SHIM_FD_SOCKET */
+			uint16_t peer_family; /* AF_INET, AF_INET6, AF_UNIX */
+			uint16_t peer_port;   /* host order */
+			uint16_t local_family;
+			uint16_t local_port;  /* host order */
+			uint8_t peer_addr[16];
+			uint8_t local_addr[16];
+		};
+	};
 };
 
 /* Set once any fd entry exists: closes/dups need not touch the table before. */
@@ -351,6 +380,13 @@ void shim_fd_forget_range(unsigned first, unsigned last);
 /* fd `to` is now a duplicate of `from`. */
 void shim_fd_copy(int from, int to);
 
+/*
+ * fds arrived in msg's SCM_RIGHTS control messages (recvmsg(2), unix(7)):
+ * new fds on numbers that may have been closed unseen, so forget them.
+ * errno kept.
+ */
+void shim_fd_received(const struct msghdr *msg);
+
 /* Whether any fd entry exists (closes and dups must then update it). */
 static inline bool shim_fd_table_used(void)
 {
@@ -378,9 +414,20 @@ void shim_fd_record_open(int fd, int dirfd, const char *path);
 /*
  * The subset of `want` (slot mask) whose fd selectors match fd, resolving
  * unknown bits once (readlink of /proc/self/fd/N, or the peer recorded for
- * a socket / getpeername). *kind receives the fd's kind.
+ * a socket / getpeername). *kind receives the fd's kind. *fresh (may be
+ * NULL) is set when the entry was resolved now, its identity just read.
  */
-uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind);
+uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind,
+		       bool *fresh);
+
+/*
+ * Whether fd is still the object its entry was recorded for (one fstat:
+ * the kind, the inode, a file's device). If not, the entry is forgotten
+ * and false returned: the caller resolves it again and decides anew.
+ * Called only where a rule is about to inject on fd, never on the fast
+ * paths. errno kept.
+ */
+bool shim_fd_confirm(int fd);
 
 /* Record a socket's peer (connect/accept) or local address (accept/bind). */
 void shim_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len);
@@ -479,6 +526,34 @@ enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
 /* Decide a call naming a path (open, mkdir, unlink, truncate...). */
 enum shim_outcome shim_decide_path(enum fr_op op, int dirfd, const char *path,
 				   const char *fn, struct shim_verdict *v);
+/*
+ * Decide an open of path: as shim_decide_path, skipping the rules whose
+ * mode= is the other access mode (writes: shim_open_writes()).
+ */
+enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes,
+				   const char *fn, struct shim_verdict *v);
+
+/*
+ * Whether open flags open for writing, as mode=write means it: O_WRONLY,
+ * O_RDWR, or O_CREAT/O_TRUNC (which change the file even with O_RDONLY);
+ * O_TMPFILE requires a writable access mode.
+ */
+static inline bool shim_open_writes(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
+}
+
+/* The same for an fopen() mode: "r" reads, "r+", "w", "a" (and "x") write. */
+static inline bool shim_fopen_writes(const char *mode)
+{
+	if (!mode || mode[0] != 'r')
+		return true;
+	for (const char *m = mode + 1; *m && *m != ','; m++)
+		if (*m == '+')
+			return true;
+	return false;
+}
+
 /* Decide a call naming two paths (rename): a rule matching either applies. */
 enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
 				    const char *path1, int dirfd2,

@@ -158,11 +158,11 @@ void shim_sock_where(int fd, char *out, size_t n)
 	int saved = errno;
 
 	out[0] = '\0';
-	if (syscall(SYS_getpeername, fd, &ss, &sl) == 0)
+	if (fr_syscall(SYS_getpeername, fd, &ss, &sl) == 0)
 		shim_sock_fmt((struct sockaddr *)&ss, sl, out, n);
 	sl = sizeof(ss);
 	if ((!out[0] || !strcmp(out, "unix:")) &&
-	    syscall(SYS_getsockname, fd, &ss, &sl) == 0)
+	    fr_syscall(SYS_getsockname, fd, &ss, &sl) == 0)
 		shim_sock_fmt((struct sockaddr *)&ss, sl, out, n);
 	errno = saved;
 }
@@ -413,10 +413,10 @@ static int futex_wait(_Atomic uint32_t *word, uint32_t val, uint64_t deadline)
 	if (deadline) {
 		ts.tv_sec = (time_t)(deadline / 1000000000ull);
 		ts.tv_nsec = (long)(deadline % 1000000000ull);
-		r = (int)syscall(SYS_futex, word, FUTEX_WAIT_BITSET, val, &ts,
+		r = (int)fr_syscall(SYS_futex, word, FUTEX_WAIT_BITSET, val, &ts,
 				 NULL, FUTEX_BITSET_MATCH_ANY);
 	} else {
-		r = (int)syscall(SYS_futex, word, FUTEX_WAIT, val, NULL, NULL,
+		r = (int)fr_syscall(SYS_futex, word, FUTEX_WAIT, val, NULL, NULL,
 				 0);
 	}
 	err = r < 0 ? errno : 0;
@@ -477,7 +477,7 @@ static _Atomic int wake_lock; /* pid creating the thread, 0 = free */
 
 static int self_pid(void)
 {
-	return (int)syscall(SYS_getpid);
+	return (int)fr_syscall(SYS_getpid);
 }
 
 static void wake_all(int pid)
@@ -493,7 +493,7 @@ static void wake_all(int pid)
 			    &wake_slots[i], &v, v | WAKE_BUSY,
 			    memory_order_acq_rel, memory_order_relaxed))
 			continue;
-		syscall(SYS_write, (int)(v & 0x7fffffffu) - 1, &one,
+		fr_syscall(SYS_write, (int)(v & 0x7fffffffu) - 1, &one,
 			sizeof(one));
 		atomic_store_explicit(&wake_slots[i], v, memory_order_release);
 	}
@@ -522,7 +522,7 @@ static void *wake_main(void *arg)
 			last = g;
 			wake_all(pid);
 		}
-		syscall(SYS_futex, &c->generation, FUTEX_WAIT, g, NULL, NULL,
+		fr_syscall(SYS_futex, &c->generation, FUTEX_WAIT, g, NULL, NULL,
 			0);
 	}
 	return NULL;
@@ -578,7 +578,7 @@ int shim_wake_begin(int *slot)
 	*slot = -1;
 	if (!c)
 		return -1;
-	efd = syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK);
+	efd = fr_syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (efd < 0)
 		goto out_fail;
 	for (unsigned i = 0; i < WAKE_SLOTS; i++) {
@@ -599,7 +599,7 @@ int shim_wake_begin(int *slot)
 		if (*slot >= 0)
 			atomic_store_explicit(&wake_slots[*slot], 0,
 					      memory_order_release);
-		syscall(SYS_close, (int)efd);
+		fr_syscall(SYS_close, (int)efd);
 		goto out_fail;
 	}
 	errno = saved;
@@ -633,6 +633,6 @@ void shim_wake_end(int efd, int slot)
 				break;
 		}
 	}
-	syscall(SYS_close, efd);
+	fr_syscall(SYS_close, efd);
 	errno = saved;
 }

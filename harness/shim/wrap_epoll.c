@@ -49,7 +49,7 @@ static void strip_lock_take(sigset_t *old)
 	sigset_t all;
 
 	sigfillset(&all);
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, old, _NSIG / 8);
+	fr_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, old, _NSIG / 8);
 	while (atomic_exchange_explicit(&strip_lock, 1, memory_order_acquire))
 		sched_yield();
 }
@@ -57,7 +57,7 @@ static void strip_lock_take(sigset_t *old)
 static void strip_lock_drop(const sigset_t *old)
 {
 	atomic_store_explicit(&strip_lock, 0, memory_order_release);
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, _NSIG / 8);
+	fr_syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, _NSIG / 8);
 }
 
 static struct strip *strip_find(int epfd, int tfd)
@@ -79,7 +79,7 @@ static int epoll_mod(int epfd, int tfd, uint32_t events, uint64_t data)
 {
 	struct epoll_event ev = { .events = events, .data.u64 = data };
 
-	return (int)syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_MOD, tfd, &ev);
+	return (int)fr_syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_MOD, tfd, &ev);
 }
 
 /* The sockets of one epoll set the shim cares about in this wait. */
@@ -203,12 +203,12 @@ static bool reconcile(struct fr_ctl *c, int epfd, const struct hold_rules *hr,
 
 	memset(vw, 0, sizeof(*vw));
 	snprintf(name, sizeof(name), "/proc/self/fdinfo/%d", epfd);
-	fd = syscall(SYS_openat, AT_FDCWD, name, O_RDONLY | O_CLOEXEC);
+	fd = fr_syscall(SYS_openat, AT_FDCWD, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	strip_lock_take(&old);
 	for (;;) {
-		long r = syscall(SYS_read, fd, buf + have, 4096 - have);
+		long r = fr_syscall(SYS_read, fd, buf + have, 4096 - have);
 		char *line = buf, *nl;
 
 		if (r <= 0)
@@ -231,7 +231,7 @@ static bool reconcile(struct fr_ctl *c, int epfd, const struct hold_rules *hr,
 		if (have >= 4096)
 			have = 0; /* a line that long is not a registration */
 	}
-	syscall(SYS_close, fd);
+	fr_syscall(SYS_close, fd);
 	/* what the program took out of the set is no longer ours to restore */
 	for (unsigned i = 0; i < STRIPS; i++)
 		if (strips[i].used && strips[i].epfd == epfd && !vw->seen[i])

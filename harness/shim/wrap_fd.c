@@ -2,7 +2,8 @@
  * The fd family: opens, read/write and their vector, positional, 64-bit and
  * _FORTIFY_SOURCE variants, fsync, ftruncate, fallocate, the in-kernel
  * copies (copy_file_range, sendfile, splice) and the calls that keep the
- * fd table true (close, close_range, closefrom, dup*, fcntl F_DUPFD, pipe).
+ * fd table true (close, close_range, closefrom, dup*, fcntl F_DUPFD, pipe,
+ * and every other call that returns a new fd). syscall() is wrap_sys.c.
  *
  * Most bodies are generated from wrapped.def by the SHIM_GEN_<SHAPE>
  * macros below; the generators rely on the parameter names wrapped.def
@@ -120,7 +121,7 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 		va_end(ap);                                                \
 	}
 
-#define SHIM_OPEN_BODY(name, ret, params, args, at, getmode)               \
+#define SHIM_OPEN_BODY(name, ret, params, args, at, getmode, writes)       \
 	ret name params                                                    \
 	{                                                                  \
 		struct shim_verdict v;                                     \
@@ -130,7 +131,7 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 			return SHIM_FAIL_M1(ENOSYS);                       \
 		if (likely(!shim_armed(SHIM_OPS_OPEN)))                    \
 			return shim_fd_opened(SHIM_REAL(name) args);       \
-		shim_decide_path(FR_OP_OPEN, at, path, #name, &v);         \
+		shim_decide_open(at, path, writes, #name, &v);             \
 		if (shim_gate(&v, SHIM_FAILS_PATH))                        \
 			return SHIM_FAIL_M1(v.err);                        \
 		fd = SHIM_REAL(name) args;                                 \
@@ -139,13 +140,19 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 	}
 
 #define SHIM_GEN_OPEN_VA(name, ret, params, args, op, fail)                \
-	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, SHIM_VA_MODE)
+	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, SHIM_VA_MODE,    \
+		       shim_open_writes(flags))
 #define SHIM_GEN_OPENAT_VA(name, ret, params, args, op, fail)              \
-	SHIM_OPEN_BODY(name, ret, params, args, dirfd, SHIM_VA_MODE)
+	SHIM_OPEN_BODY(name, ret, params, args, dirfd, SHIM_VA_MODE,       \
+		       shim_open_writes(flags))
 #define SHIM_GEN_OPEN_FIX(name, ret, params, args, op, fail)               \
-	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, )
+	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, ,                \
+		       shim_open_writes(flags))
 #define SHIM_GEN_OPENAT_FIX(name, ret, params, args, op, fail)             \
-	SHIM_OPEN_BODY(name, ret, params, args, dirfd, )
+	SHIM_OPEN_BODY(name, ret, params, args, dirfd, , shim_open_writes(flags))
+/* creat and the mkstemp family: always a new file, opened for writing */
+#define SHIM_GEN_OPEN_NEW(name, ret, params, args, op, fail)               \
+	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, , true)
 
 static size_t iov_total(const struct iovec *iov, int cnt)
 {
@@ -196,9 +203,9 @@ static size_t xfer_bound(int fd_in, long long in_off, size_t n)
 	struct stat st;
 	int saved = errno;
 
-	if (syscall(SYS_fstat, fd_in, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (fr_syscall(SYS_fstat, fd_in, &st) == 0 && S_ISREG(st.st_mode)) {
 		if (in_off < 0)
-			in_off = syscall(SYS_lseek, fd_in, 0L, SEEK_CUR);
+			in_off = fr_syscall(SYS_lseek, fd_in, 0L, SEEK_CUR);
 		if (in_off >= 0)
 			n = in_off >= st.st_size ? 0 :
 			    (unsigned long long)(st.st_size - in_off) < n ?
@@ -372,6 +379,20 @@ void closefrom(int lowfd)
 			shim_fd_opened(fds[1]);                            \
 		}                                                          \
 		return r;                                                  \
+	}
+
+/*
+ * eventfd, timerfd_create, signalfd, epoll_create*, inotify_init*,
+ * memfd_create, pidfd_open, pidfd_getfd: a new fd, whose number may be
+ * one the shim never saw closed (a raw close, one inside another library):
+ * whatever the table knew about that number is forgotten.
+ */
+#define SHIM_GEN_NEWFD(name, ret, params, args, op, fail)                  \
+	ret name params                                                    \
+	{                                                                  \
+		if (unlikely(!SHIM_BOUND(name)))                           \
+			return SHIM_FAIL_##fail(ENOSYS);                   \
+		return shim_fd_opened(SHIM_REAL(name) args);               \
 	}
 
 /* Generate the bodies of the fd family. */

@@ -57,6 +57,13 @@ static bool begin(struct fr_ctl *c, int fd, enum fr_op op, uint64_t cand,
 		return true;
 	if (!cand)
 		return false;
+	/*
+	 * Still the socket the rules were matched for? If its number was
+	 * reused unseen the entry is forgotten and nothing held now; the
+	 * next readiness call resolves it afresh.
+	 */
+	if (!shim_fd_confirm(fd))
+		return false;
 	shim_sock_where(fd, where, sizeof(where));
 	switch (shim_decide_mask(c, op, cand, 0, SHIM_NOBUDGET, "poll",
 				 where[0] ? where : NULL, &v)) {
@@ -96,7 +103,7 @@ void shim_hold_compute(struct fr_ctl *c, int fd, short events, uint64_t now,
 	h->in_op = FR_OP_RECV;
 	if (fd < 0 || !hr->any || !(events & (SHIM_POLL_IN | SHIM_POLL_OUT)))
 		return;
-	matched = shim_fd_match(fd, hr->any, &kind);
+	matched = shim_fd_match(fd, hr->any, &kind, NULL);
 	if (kind != SHIM_FD_SOCKET)
 		return;
 	if (events & SHIM_POLL_IN) {

@@ -28,7 +28,7 @@
 bool shim_fd_nonblock(int fd)
 {
 	int saved = errno;
-	long fl = syscall(SYS_fcntl, fd, F_GETFL);
+	long fl = fr_syscall(SYS_fcntl, fd, F_GETFL);
 
 	errno = saved;
 	return fl >= 0 && (fl & O_NONBLOCK);
@@ -38,7 +38,7 @@ bool shim_sock_listening(int fd)
 {
 	int saved = errno, on = 0;
 	socklen_t l = sizeof(on);
-	long r = syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN, &on,
+	long r = fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN, &on,
 			 &l);
 
 	errno = saved;
@@ -52,7 +52,7 @@ uint64_t shim_sock_timeo(int fd, enum fr_op op, uint64_t now)
 	int saved = errno;
 	int opt = op == FR_OP_RECV || op == FR_OP_ACCEPT ? SO_RCVTIMEO :
 							   SO_SNDTIMEO;
-	long r = syscall(SYS_getsockopt, fd, SOL_SOCKET, opt, &tv, &l);
+	long r = fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, opt, &tv, &l);
 
 	errno = saved;
 	if (r < 0 || (tv.tv_sec <= 0 && tv.tv_usec <= 0))
@@ -129,17 +129,17 @@ static void sock_reset(int fd)
 	int saved = errno, domain = 0, type = 0, e = 0;
 	socklen_t l = sizeof(domain);
 
-	syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &domain, &l);
+	fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &domain, &l);
 	l = sizeof(type);
-	syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &l);
+	fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &l);
 	if ((domain == AF_INET || domain == AF_INET6) && type == SOCK_STREAM) {
 		struct sockaddr sa = { .sa_family = AF_UNSPEC };
 
-		syscall(SYS_connect, fd, &sa, sizeof(sa));
+		fr_syscall(SYS_connect, fd, &sa, sizeof(sa));
 		l = sizeof(e);
-		syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_ERROR, &e, &l);
+		fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_ERROR, &e, &l);
 	}
-	syscall(SYS_shutdown, fd, SHUT_RDWR);
+	fr_syscall(SYS_shutdown, fd, SHUT_RDWR);
 	shim_sock_forget(fd);
 	errno = saved;
 }
@@ -150,7 +150,7 @@ static void sock_abort(int fd)
 	struct linger lg = { 1, 0 };
 	int saved = errno;
 
-	syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	fr_syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	SHIM_REAL(close)(fd);
 	shim_fd_forget(fd);
 	errno = saved;
@@ -239,15 +239,15 @@ static void record_peer(int fd, const struct sockaddr *sa, socklen_t len)
 /* connect() with O_NONBLOCK set for the one call (SO_SNDTIMEO expired). */
 static int connect_nonblock(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	long fl = syscall(SYS_fcntl, fd, F_GETFL);
+	long fl = fr_syscall(SYS_fcntl, fd, F_GETFL);
 	int r, err;
 
 	if (fl < 0)
 		return -1;
-	syscall(SYS_fcntl, fd, F_SETFL, fl | O_NONBLOCK);
+	fr_syscall(SYS_fcntl, fd, F_SETFL, fl | O_NONBLOCK);
 	r = SHIM_REAL(connect)(fd, sa, len);
 	err = errno;
-	syscall(SYS_fcntl, fd, F_SETFL, fl);
+	fr_syscall(SYS_fcntl, fd, F_SETFL, fl);
 	errno = err;
 	return r;
 }
@@ -401,7 +401,7 @@ slow_accept(int fd, struct sockaddr *addr, socklen_t *alen, int flags,
 	shim_sock_forget(nfd);
 	shim_fd_set_peer(nfd, (struct sockaddr *)&ss, sl);
 	sl = sizeof(ss);
-	if (syscall(SYS_getsockname, nfd, &ss, &sl) == 0)
+	if (fr_syscall(SYS_getsockname, nfd, &ss, &sl) == 0)
 		shim_fd_set_local(nfd, (struct sockaddr *)&ss, sl);
 	shim_sock_changed();
 	errno = e;
@@ -520,8 +520,7 @@ static void msg_cut(const struct msghdr *msg, struct msghdr *out,
 		}                                                          \
 		shim_settle(&v, r);                                        \
 		return r;                                                  \
-	}                                                                  \
-	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
+	}
 
 /* what recvmsg() writes back into the caller's header */
 #define SOCK_RECVMSG_BACK                                                  \
@@ -532,9 +531,8 @@ static void msg_cut(const struct msghdr *msg, struct msghdr *out,
 	} while (0)
 
 #define SHIM_GEN_SOCK_MSG_SEND(name, ret, params, args, op, fail)          \
-	SHIM_SOCK_MSG(name, ret, params, args, op, fail, (void)0)
-#define SHIM_GEN_SOCK_MSG_RECV(name, ret, params, args, op, fail)          \
-	SHIM_SOCK_MSG(name, ret, params, args, op, fail, SOCK_RECVMSG_BACK)
+	SHIM_SOCK_MSG(name, ret, params, args, op, fail, (void)0)          \
+	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /*
  * sendmmsg/recvmmsg: decided once for the call; `short` moves only the
@@ -576,6 +574,51 @@ slow_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 		vlen = 1;
 	r = SHIM_REAL(recvmmsg)(fd, vec, vlen, flags, tmo);
 	shim_settle(&v, r > 0 ? (ssize_t)total : r);
+	return r;
+}
+
+SHIM_SOCK_MSG(recvmsg, ssize_t, (int fd, struct msghdr *msg, int flags),
+	      (fd, msg, flags), RECV, M1, SOCK_RECVMSG_BACK)
+
+/*
+ * recvmsg and recvmmsg are written whole: besides deciding, they may
+ * receive fds (SCM_RIGHTS, unix(7)), which the kernel installs on the
+ * lowest free numbers, numbers the program may have closed behind the
+ * shim's back (libuv closes with a raw syscall; Node's cluster module
+ * hands connections to its workers this way). Whatever the table knew
+ * about those numbers is forgotten, on the fast path too.
+ */
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	ssize_t r;
+
+	if (unlikely(!SHIM_BOUND(recvmsg)))
+		return SHIM_FAIL_M1(ENOSYS);
+	if (likely(!shim_armed(SHIM_OPS_RECV)) ||
+	    shim_fd_quick_pass(FR_OP_RECV, fd))
+		r = SHIM_REAL(recvmsg)(fd, msg, flags);
+	else
+		r = slow_recvmsg(fd, msg, flags);
+	if (r >= 0 && unlikely(shim_fd_table_used()))
+		shim_fd_received(msg);
+	return r;
+}
+
+int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+	     struct timespec *tmo)
+{
+	int r;
+
+	if (unlikely(!SHIM_BOUND(recvmmsg)))
+		return SHIM_FAIL_M1(ENOSYS);
+	if (likely(!shim_armed(SHIM_OPS_RECV)) ||
+	    shim_fd_quick_pass(FR_OP_RECV, fd))
+		r = SHIM_REAL(recvmmsg)(fd, vec, vlen, flags, tmo);
+	else
+		r = slow_recvmmsg(fd, vec, vlen, flags, tmo);
+	if (r > 0 && unlikely(shim_fd_table_used()))
+		for (int i = 0; i < r; i++)
+			shim_fd_received(&vec[i].msg_hdr);
 	return r;
 }
 

@@ -114,7 +114,8 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
 				shim_fd_opened(stream_fd(r));              \
 			return r;                                          \
 		}                                                          \
-		shim_decide_path(FR_OP_OPEN, AT_FDCWD, path, #name, &v);   \
+		shim_decide_open(AT_FDCWD, path, shim_fopen_writes(mode),  \
+				 #name, &v);                               \
 		if (shim_gate(&v, SHIM_FAILS_PATH))                        \
 			return SHIM_FAIL_NULLP(v.err);                     \
 		r = SHIM_REAL(name)(path, mode);                           \
@@ -144,7 +145,8 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
 			}                                                  \
 			return r;                                          \
 		}                                                          \
-		shim_decide_path(FR_OP_OPEN, AT_FDCWD, path, #name, &v);   \
+		shim_decide_open(AT_FDCWD, path, shim_fopen_writes(mode),  \
+				 #name, &v);                               \
 		if (shim_gate(&v, SHIM_FAILS_PATH)) {                      \
 			err = v.err;                                       \
 			SHIM_REAL(fclose)(f);                              \

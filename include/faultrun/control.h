@@ -26,7 +26,12 @@
 #include <stdint.h>
 
 #define FR_CTL_MAGIC 0x314b4c424c544346ULL /* "FCTLBLK1" little-endian */
-#define FR_CTL_VERSION 1u
+/*
+ * Bumped whenever a reader would misread the block: 2 gave struct fr_rule
+ * its open_mode (a shim of version 1 would fault every open of a mode=
+ * rule's files, reads included).
+ */
+#define FR_CTL_VERSION 2u
 #define FR_CTL_EVENTS 256u
 #define FR_CTL_WHERE_MAX 96
 #define FR_CTL_ENV "FAULTRUN_CTL"   /* path of the block */
@@ -105,6 +110,14 @@ struct fr_ctl *fr_ctl_attach(const char *path);
  * true when this call must be injected (and counts the injection).
  */
 bool fr_ctl_fire(struct fr_ctl *c, unsigned idx);
+
+/*
+ * Take back the match and injection fr_ctl_fire() just counted for idx:
+ * the shim found the call was not what the rule selects after all (an fd
+ * number reused where it could not see, shim_fd_confirm). The same call,
+ * decided again, then gets the same after=/probability= turn.
+ */
+void fr_ctl_unfire(struct fr_ctl *c, unsigned idx);
 
 /*
  * For FR_ACT_BUDGET: take up to `want` bytes from the rule's budget.

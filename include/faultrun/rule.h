@@ -65,6 +65,11 @@ enum fr_action {
 	FR_ACT_COUNT
 };
 
+/* rule.open_mode: which opens an `open` rule selects (mode=) */
+#define FR_MODE_ANY 0u
+#define FR_MODE_READ 1u  /* O_RDONLY without O_CREAT/O_TRUNC; fopen "r" */
+#define FR_MODE_WRITE 2u /* O_WRONLY, O_RDWR, O_CREAT or O_TRUNC; "w" "a" "r+" */
+
 /* rule.flags */
 #define FR_RULE_PROB 0x1u   /* prob_threshold applies */
 #define FR_RULE_HOST 0x2u   /* host/host_family apply */
@@ -92,7 +97,8 @@ struct fr_rule {
 	uint16_t host_family;  /* AF_INET / AF_INET6 when FR_RULE_HOST */
 	uint16_t port;         /* peer port */
 	uint16_t lport;        /* local port (accepted sockets) */
-	uint16_t reserved[3];
+	uint16_t open_mode;    /* FR_MODE_*: opens for reading or writing */
+	uint16_t reserved[2];
 };
 
 /* The name of an operation ("write"), or NULL. */

@@ -19,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -28,6 +31,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+/*
+ * A system call the shim cannot see (the instruction, not libc's
+ * syscall(), which the shim wraps): what a static program or io_uring
+ * does behind every wrapper.
+ */
+#include "../fault/raw_syscall.h"
+#define unseen_syscall fr_syscall
 
 static char buf4k[4096];
 
@@ -264,8 +275,8 @@ static void test_proc_selector(void **state)
 static void test_unseen_fd_resolved_lazily(void **state)
 {
 	int slot = st_rule("write errno=EIO path=%D/act/a/raw");
-	int fd = (int)syscall(SYS_openat, AT_FDCWD, st_path("act/a/raw"),
-			      O_WRONLY | O_CREAT, 0600);
+	int fd = (int)unseen_syscall(SYS_openat, AT_FDCWD, st_path("act/a/raw"),
+				     O_WRONLY | O_CREAT, 0600);
 
 	(void)state;
 	st_arm(slot);
@@ -273,6 +284,270 @@ static void test_unseen_fd_resolved_lazily(void **state)
 	assert_int_equal(errno, EIO);
 	close(fd);
 	st_disarm(slot);
+}
+
+/* A log file faulted by the rule, then closed where the shim cannot see. */
+static int stale_log(void)
+{
+	int fd = wopen("act/a/stale");
+
+	errno = 0;
+	assert_int_equal(write(fd, "x", 1), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(unseen_syscall(SYS_close, fd), 0);
+	return fd;
+}
+
+/*
+ * Defence in depth: a file closed and its number reused where no wrapper
+ * sees either (raw system call instructions) leaves a stale entry. Before
+ * the path rule injects, the shim confirms the fd's identity with fstat and
+ * finds a socket, an eventfd, a pipe or another file: a path rule never
+ * touches a socket, pipe or eventfd, nor a file it does not select.
+ */
+static void test_stale_entry_confirmed(void **state)
+{
+	int slot = st_rule("write errno=ENOSPC path=%D/act/a/stale");
+	int fd, nfd, sv[2], p[2];
+	uint64_t one = 1;
+
+	(void)state;
+	st_arm(slot);
+
+	fd = stale_log();
+	assert_int_equal(unseen_syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(sv[0], fd);
+	assert_int_equal(write(sv[0], "x", 1), 1);
+	unseen_syscall(SYS_close, sv[0]);
+	unseen_syscall(SYS_close, sv[1]);
+
+	fd = stale_log();
+	nfd = (int)unseen_syscall(SYS_eventfd2, 0, 0);
+	assert_int_equal(nfd, fd);
+	assert_int_equal(write(nfd, &one, sizeof(one)), sizeof(one));
+	unseen_syscall(SYS_close, nfd);
+
+	/* a pipe's read end: the kernel's EBADF, not the rule's ENOSPC */
+	fd = stale_log();
+	assert_int_equal(unseen_syscall(SYS_pipe2, p, 0), 0);
+	assert_int_equal(p[0], fd);
+	errno = 0;
+	assert_int_equal(write(p[0], "x", 1), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	unseen_syscall(SYS_close, p[0]);
+	unseen_syscall(SYS_close, p[1]);
+
+	fd = stale_log();
+	nfd = (int)unseen_syscall(SYS_openat, AT_FDCWD, st_path("act/b/other"),
+				  O_WRONLY | O_CREAT, 0600);
+	assert_int_equal(nfd, fd);
+	assert_int_equal(write(nfd, "x", 1), 1);
+	unseen_syscall(SYS_close, nfd);
+
+	/* and the same file reopened unseen is still faulted */
+	fd = stale_log();
+	nfd = (int)unseen_syscall(SYS_openat, AT_FDCWD, st_path("act/a/stale"),
+				  O_WRONLY, 0);
+	assert_int_equal(nfd, fd);
+	errno = 0;
+	assert_int_equal(write(nfd, "x", 1), -1);
+	assert_int_equal(errno, ENOSPC);
+	unseen_syscall(SYS_close, nfd);
+	/* the stale decisions were taken back: only the real faults count */
+	assert_int_equal(st_injected(slot), 6);
+	assert_int_equal(st_matched(slot), 6);
+	st_disarm(slot);
+}
+
+/*
+ * The same for a socket rule: a connected socket's entry (its peer taken
+ * at connect) left behind by a close no wrapper saw is not the unix socket
+ * that reuses the number.
+ */
+static void test_stale_socket_confirmed(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), c, sv[2], slot;
+	char spec[128];
+
+	(void)state;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(spec, sizeof(spec), "send errno=ECONNRESET port=%u",
+		 ntohs(sa.sin_port));
+	slot = st_rule(spec);
+	st_arm(slot);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	errno = 0;
+	assert_int_equal(send(c, "x", 1, 0), -1);
+	assert_int_equal(errno, ECONNRESET);
+	close(c);
+	/* closed unseen before any call on it: only connect's record exists */
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(unseen_syscall(SYS_close, c), 0);
+	assert_int_equal(unseen_syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(sv[0], c);
+	assert_int_equal(send(sv[0], "x", 1, 0), 1);
+	assert_int_equal(st_injected(slot), 1);
+	unseen_syscall(SYS_close, sv[0]);
+	unseen_syscall(SYS_close, sv[1]);
+	close(lfd);
+	st_disarm(slot);
+}
+
+/*
+ * A stall episode belongs to its socket: closed where no wrapper saw, the
+ * socket that reuses its number is not held.
+ */
+static void test_stale_episode_confirmed(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), c, sv[2], slot;
+	char spec[128], b[4];
+
+	(void)state;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(spec, sizeof(spec), "recv stall port=%u", ntohs(sa.sin_port));
+	slot = st_rule(spec);
+	st_arm(slot);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	errno = 0;
+	assert_int_equal(recv(c, b, sizeof(b), MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN); /* held: the episode began */
+	assert_int_equal(unseen_syscall(SYS_close, c), 0);
+	assert_int_equal(unseen_syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(sv[0], c);
+	assert_int_equal(write(sv[1], "ok", 2), 2);
+	assert_int_equal(recv(sv[0], b, sizeof(b), MSG_DONTWAIT), 2);
+	assert_int_equal(st_injected(slot), 1);
+	unseen_syscall(SYS_close, sv[0]);
+	unseen_syscall(SYS_close, sv[1]);
+	close(lfd);
+	st_disarm(slot);
+}
+
+/*
+ * syscall() keeps the fd table true and nothing else: every call's result
+ * and errno are the kernel's, all six arguments arrive, and a write made
+ * through it is never faulted, even on a file the armed rule selects.
+ */
+static void test_syscall_transparent(void **state)
+{
+	int slot = st_rule("write,open errno=EIO path=%D/act/a/sys*");
+	const char *p = st_path("act/a/sys");
+	char *m;
+	long fd;
+
+	(void)state;
+	st_arm(slot);
+	errno = 0;
+	assert_int_equal(syscall(SYS_close, -1), -1);
+	assert_int_equal(errno, EBADF);
+	errno = 0;
+	assert_int_equal(syscall(SYS_openat, AT_FDCWD, st_path("act/a/nope/x"),
+				 O_RDONLY, 0), -1);
+	assert_int_equal(errno, ENOENT);
+	errno = 1234;
+	assert_int_equal(syscall(SYS_getpid), getpid());
+	assert_int_equal(errno, 1234);
+	/* six arguments: mmap(addr, len, prot, flags, fd, off) */
+	m = (char *)syscall(SYS_mmap, NULL, 4096L, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1L, 0L);
+	assert_true(m != MAP_FAILED);
+	m[0] = 'x';
+	assert_int_equal(syscall(SYS_munmap, m, 4096L), 0);
+	assert_int_equal(errno, 1234);
+	/* no injection through syscall(): the open and the write go through */
+	fd = syscall(SYS_openat, AT_FDCWD, p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(syscall(SYS_write, fd, "abc", 3L), 3);
+	/* but the open was recorded: write() on the fd is faulted */
+	errno = 0;
+	assert_int_equal(write((int)fd, "x", 1), -1);
+	assert_int_equal(errno, EIO);
+	assert_int_equal(syscall(SYS_close, fd), 0);
+	assert_int_equal(st_injected(slot), 1);
+	st_disarm(slot);
+}
+
+/* Whether an open of path with flags failed with EACCES (closing it if not). */
+static bool open_refused(const char *path, int flags)
+{
+	int fd;
+
+	errno = 0;
+	fd = open(path, flags, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	assert_int_equal(errno, EACCES);
+	return true;
+}
+
+static bool fopen_refused(const char *path, const char *mode)
+{
+	FILE *f;
+
+	errno = 0;
+	f = fopen(path, mode);
+	if (f) {
+		fclose(f);
+		return false;
+	}
+	assert_int_equal(errno, EACCES);
+	return true;
+}
+
+/*
+ * mode=write: an unwritable state file, which the program can still read;
+ * mode=read the opposite.
+ */
+static void test_open_mode(void **state)
+{
+	int wr = st_rule("open errno=EACCES mode=write path=%D/act/a/state.json");
+	int rd = st_rule("open errno=EACCES mode=read path=%D/act/a/state.json");
+	const char *p = st_path("act/a/state.json");
+
+	(void)state;
+	assert_int_equal(st_write_file(p, "{}\n"), 0);
+	st_arm(wr);
+	assert_false(open_refused(p, O_RDONLY));
+	assert_false(fopen_refused(p, "r"));
+	assert_false(fopen_refused(p, "re"));
+	assert_true(open_refused(p, O_WRONLY));
+	assert_true(open_refused(p, O_RDWR));
+	assert_true(open_refused(p, O_RDONLY | O_TRUNC));
+	assert_true(open_refused(p, O_RDONLY | O_CREAT));
+	assert_true(fopen_refused(p, "r+"));
+	assert_true(fopen_refused(p, "w"));
+	assert_true(fopen_refused(p, "a"));
+	errno = 0;
+	assert_int_equal(creat(p, 0600), -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(st_injected(wr), 8);
+	st_disarm(wr);
+
+	st_arm(rd);
+	assert_true(open_refused(p, O_RDONLY));
+	assert_true(fopen_refused(p, "r"));
+	assert_false(open_refused(p, O_WRONLY));
+	assert_false(open_refused(p, O_RDONLY | O_CREAT));
+	assert_false(fopen_refused(p, "r+"));
+	assert_false(fopen_refused(p, "a"));
+	st_disarm(rd);
+	assert_false(open_refused(p, O_RDONLY));
 }
 
 /* A shell's stdout redirected to a file is an inherited, unseen fd. */
@@ -401,6 +676,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_probability, setup_dirs),
 		cmocka_unit_test_setup(test_proc_selector, setup_dirs),
 		cmocka_unit_test_setup(test_unseen_fd_resolved_lazily, setup_dirs),
+		cmocka_unit_test_setup(test_stale_entry_confirmed, setup_dirs),
+		cmocka_unit_test_setup(test_stale_socket_confirmed, setup_dirs),
+		cmocka_unit_test_setup(test_stale_episode_confirmed, setup_dirs),
+		cmocka_unit_test_setup(test_open_mode, setup_dirs),
+		cmocka_unit_test_setup(test_syscall_transparent, setup_dirs),
 		cmocka_unit_test_setup(test_inherited_stdout, setup_dirs),
 		cmocka_unit_test_setup(test_path_as_opened, setup_dirs),
 		cmocka_unit_test_setup(test_relative_paths, setup_dirs),

@@ -10,10 +10,25 @@
 #define _GNU_SOURCE
 #include "fncase.h"
 
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <sys/sendfile.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
+
+/*
+ * A system call the shim cannot see: the instruction itself, not libc's
+ * syscall() (which the shim wraps). What a static program, Go, or io_uring
+ * does behind every wrapper.
+ */
+#include "../fault/raw_syscall.h"
+#define unseen_syscall fr_syscall
 
 static int ok_fd(int fd)
 {
@@ -267,11 +282,11 @@ static int table_pair(ssize_t w1, ssize_t w2, const char *what)
  */
 static int unseen_fd(int at)
 {
-	int m = (int)syscall(SYS_memfd_create, "st", 0);
+	int m = (int)unseen_syscall(SYS_memfd_create, "st", 0);
 
 	if (at >= 0 && m != at) {
-		syscall(SYS_dup3, m, at, 0);
-		syscall(SYS_close, m);
+		unseen_syscall(SYS_dup3, m, at, 0);
+		unseen_syscall(SYS_close, m);
 		m = at;
 	}
 	return m;
@@ -286,7 +301,7 @@ CASE(close)
 		return -1;
 	m = unseen_fd(fd);
 	w2 = write(m, "x", 1);
-	syscall(SYS_close, m);
+	unseen_syscall(SYS_close, m);
 	return table_pair(w1, w2, "close");
 }
 
@@ -299,7 +314,7 @@ CASE(close_range)
 		return -1;
 	m = unseen_fd(fd);
 	w2 = write(m, "x", 1);
-	syscall(SYS_close, m);
+	unseen_syscall(SYS_close, m);
 	return table_pair(w1, w2, "close_range");
 }
 
@@ -308,13 +323,13 @@ CASE(closefrom)
 	int fd = open(p, O_WRONLY), m;
 	ssize_t w1, w2;
 
-	syscall(SYS_dup3, fd, 900, 0); /* unseen: resolved lazily */
+	unseen_syscall(SYS_dup3, fd, 900, 0); /* unseen: resolved lazily */
 	close(fd);
 	w1 = write(900, "x", 1);
 	CALLV(closefrom(900));
 	m = unseen_fd(900);
 	w2 = write(m, "x", 1);
-	syscall(SYS_close, m);
+	unseen_syscall(SYS_close, m);
 	return table_pair(w1, w2, "closefrom");
 }
 
@@ -355,8 +370,8 @@ static int pipe_case(const char *p, bool two)
 	ssize_t w1 = write(a, "x", 1), w2;
 
 	write(b, "x", 1);
-	syscall(SYS_close, a);
-	syscall(SYS_close, b);
+	unseen_syscall(SYS_close, a);
+	unseen_syscall(SYS_close, b);
 	r = two ? CALL(pipe2(fds, O_CLOEXEC)) : CALL(pipe(fds));
 	if (r != 0)
 		return -1;
@@ -370,6 +385,93 @@ static int pipe_case(const char *p, bool two)
 
 CASE(pipe) { return pipe_case(p, false); }
 CASE(pipe2) { return pipe_case(p, true); }
+
+/*
+ * Calls that return a new fd: the number of a file closed unseen comes
+ * back as something else, which a path rule must not touch. Its write
+ * (8 bytes, what an eventfd takes) goes through, or fails as the kernel
+ * fails it for that kind of fd (EINVAL), never with the rule's ENOSPC.
+ */
+static int newfd_case(const char *p, int (*make)(void))
+{
+	int fd = open(p, O_WRONLY), nfd;
+	uint64_t one = 1;
+	ssize_t w1 = write(fd, "x", 1), w2;
+
+	unseen_syscall(SYS_close, fd);
+	nfd = make();
+	if (nfd < 0)
+		return -1;
+	errno = 0;
+	w2 = write(nfd, &one, sizeof(one));
+	close(nfd);
+	if (nfd != fd)
+		return WRONG("the new fd is %d, not the closed %d", nfd, fd);
+	if (w1 != (st_expect_fault ? -1 : 1))
+		return WRONG("write on the file returned %zd", w1);
+	if (w2 < 0 && errno == ENOSPC)
+		return WRONG("the new fd inherited the file's fault");
+	return 0;
+}
+
+static int mk_eventfd(void) { return CALL(eventfd(0, 0)); }
+static int mk_timerfd(void) { return CALL(timerfd_create(CLOCK_MONOTONIC, 0)); }
+static int mk_epoll(void) { return CALL(epoll_create(1)); }
+static int mk_epoll1(void) { return CALL(epoll_create1(EPOLL_CLOEXEC)); }
+static int mk_inotify(void) { return CALL(inotify_init()); }
+static int mk_inotify1(void) { return CALL(inotify_init1(IN_CLOEXEC)); }
+static int mk_memfd(void) { return CALL(memfd_create("st", 0)); }
+static int mk_pidfd(void) { return CALL(pidfd_open(getpid(), 0)); }
+
+static int mk_signalfd(void)
+{
+	sigset_t m;
+
+	sigemptyset(&m);
+	sigaddset(&m, SIGUSR2);
+	return CALL(signalfd(-1, &m, 0));
+}
+
+CASE(eventfd) { return newfd_case(p, mk_eventfd); }
+CASE(timerfd_create) { return newfd_case(p, mk_timerfd); }
+CASE(signalfd) { return newfd_case(p, mk_signalfd); }
+CASE(epoll_create) { return newfd_case(p, mk_epoll); }
+CASE(epoll_create1) { return newfd_case(p, mk_epoll1); }
+CASE(inotify_init) { return newfd_case(p, mk_inotify); }
+CASE(inotify_init1) { return newfd_case(p, mk_inotify1); }
+CASE(memfd_create) { return newfd_case(p, mk_memfd); }
+CASE(pidfd_open) { return newfd_case(p, mk_pidfd); }
+
+/* pidfd_getfd(2): a copy of our own eventfd lands on the file's number */
+static int getfd_pidfd = -1, getfd_src = -1;
+static int mk_getfd(void) { return CALL(pidfd_getfd(getfd_pidfd, getfd_src, 0)); }
+
+CASE(pidfd_getfd)
+{
+	getfd_pidfd = pidfd_open(getpid(), 0);
+	getfd_src = eventfd(0, 0);
+	if (getfd_pidfd < 0 || getfd_src < 0)
+		return WRONG("pidfd_open/eventfd: %s", strerror(errno));
+	return newfd_case(p, mk_getfd);
+}
+
+/*
+ * syscall(): a file closed with syscall(SYS_close) (libuv's
+ * uv__close_nocancel) is forgotten, so an fd the shim never saw created
+ * on its number writes freely.
+ */
+CASE(syscall)
+{
+	int fd = open(p, O_WRONLY), m;
+	ssize_t w1 = write(fd, "x", 1), w2;
+
+	if (CALL(syscall(SYS_close, fd)) != 0)
+		return -1;
+	m = unseen_fd(fd);
+	w2 = write(m, "x", 1);
+	unseen_syscall(SYS_close, m);
+	return table_pair(w1, w2, "syscall(SYS_close)");
+}
 
 #define WRAP(name, ret, params, args, op, shape, fail, errnos)
 #define WRAP_FD(name, ret, params, args, op, shape, fail, errnos)          \

@@ -102,6 +102,31 @@ static void test_after_and_times(void **state)
 	assert_true(atomic_load(&f->c->slots[i].first_ns) > 0);
 }
 
+/* A fire taken back leaves the counters, and the next turn, as before. */
+static void test_unfire(void **state)
+{
+	struct fixture *f = *state;
+	int i = add(f->c, "name=u write errno=EIO times=1", true);
+	assert_true(fr_ctl_fire(f->c, i));
+	fr_ctl_unfire(f->c, i);
+	assert_int_equal(atomic_load(&f->c->slots[i].matched), 0);
+	assert_int_equal(atomic_load(&f->c->slots[i].injected), 0);
+	assert_int_equal(atomic_load(&f->c->slots[i].first_ns), 0);
+	/* times=1 is not spent by the injection taken back */
+	assert_true(fr_ctl_fire(f->c, i));
+	assert_false(fr_ctl_fire(f->c, i));
+	assert_int_equal(atomic_load(&f->c->slots[i].injected), 1);
+}
+
+/* mode= is stored with the rule, as every selector */
+static void test_open_mode_published(void **state)
+{
+	struct fixture *f = *state;
+	int i = add(f->c, "name=m open errno=EACCES mode=write path=/s/*.json", true);
+	assert_int_equal(f->c->slots[i].rule.open_mode, FR_MODE_WRITE);
+	assert_int_equal(f->c->version, FR_CTL_VERSION);
+}
+
 static void test_probability_is_reproducible(void **state)
 {
 	struct fixture *f = *state;
@@ -201,6 +226,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_masks_follow_arming, setup_block, teardown_block),
 		cmocka_unit_test_setup_teardown(test_budget_rule_arms_statfs, setup_block, teardown_block),
 		cmocka_unit_test_setup_teardown(test_after_and_times, setup_block, teardown_block),
+		cmocka_unit_test_setup_teardown(test_unfire, setup_block, teardown_block),
+		cmocka_unit_test_setup_teardown(test_open_mode_published, setup_block, teardown_block),
 		cmocka_unit_test_setup_teardown(test_probability_is_reproducible, setup_block, teardown_block),
 		cmocka_unit_test_setup_teardown(test_events_ring, setup_block, teardown_block),
 		cmocka_unit_test_setup_teardown(test_attach_checks_the_file, setup_block, teardown_block),

@@ -70,6 +70,24 @@ static void test_socket_fields(void **state)
 	assert_int_equal(r.lport, 8080);
 }
 
+/* mode= selects opens for reading or for writing */
+static void test_open_mode(void **state)
+{
+	struct fr_rule r = parse_ok("open errno=EACCES mode=write path=**/state.json");
+	assert_int_equal(r.open_mode, FR_MODE_WRITE);
+	r = parse_ok("mode=read open errno=EIO");
+	assert_int_equal(r.open_mode, FR_MODE_READ);
+	r = parse_ok("open,write errno=EIO mode=write");
+	assert_int_equal(r.open_mode, FR_MODE_WRITE);
+	r = parse_ok("open errno=EACCES path=/x");
+	assert_int_equal(r.open_mode, FR_MODE_ANY);
+	parse_bad("write errno=EIO mode=write", "'mode=write' selects opens by access mode; "
+		  "this rule has no open operation");
+	parse_bad("read errno=EIO mode=read", "'mode=read' selects opens");
+	parse_bad("open errno=EACCES mode=rw", "'mode=rw': expected read or write");
+	parse_bad("open errno=EACCES mod=read", "unknown field 'mod' (did you mean 'mode'?)");
+}
+
 static void test_any_order_and_families(void **state)
 {
 	struct fr_rule r = parse_ok("path=/x/** errno=EIO io/*");
@@ -131,6 +149,8 @@ static void test_format_round_trips(void **state)
 		"name=db recv stall port=3306 host=127.0.0.1",
 		"name=b write budget=4096 path=/data/**",
 		"name=s send delay=250ms unix=/run/x.sock proc=node",
+		"name=ro open errno=EACCES path=**/state.json mode=write",
+		"name=wo open,read errno=EIO mode=read",
 	};
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		char buf[512];
@@ -156,6 +176,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_issue_examples),
 		cmocka_unit_test(test_socket_fields),
+		cmocka_unit_test(test_open_mode),
 		cmocka_unit_test(test_any_order_and_families),
 		cmocka_unit_test(test_bad_specs_name_the_field),
 		cmocka_unit_test(test_sizes_and_durations),
