@@ -169,12 +169,18 @@ void fr_attach_collect(struct fr_attach *a, const struct fr_ctl *c)
 		p = add(a, e->pid);
 		if (!p)
 			return;
-		/* entries are in claim order: a later exec of the same pid wins */
+		/*
+		 * A refusal of this pid came from an image it exec'd after it
+		 * attached (an attach cannot follow a refusal without another
+		 * exec): the refusal stands. Otherwise entries are in claim
+		 * order, and a later exec of the same pid wins.
+		 */
+		if (p->refused)
+			continue;
 		p->ppid = e->ppid;
 		p->uid = e->uid;
 		memcpy(p->exe, e->exe, sizeof(p->exe));
 		p->exe[sizeof(p->exe) - 1] = '\0';
-		p->refused = false;
 	}
 }
 

@@ -234,6 +234,7 @@ static int publish_faults(struct run *r)
 			 strerror(-ret));
 		return -1;
 	}
+	run_attach_start(r);
 	r->slot = fr_xcalloc(s->nfaults + 1, sizeof(int));
 	r->armed = fr_xcalloc(s->nfaults + 1, sizeof(bool));
 	r->ff = fr_xcalloc(s->nfaults + 1, sizeof(*r->ff));

@@ -265,6 +265,7 @@ enum fr_expect_kind {
 	FR_EXP_RESTARTS,
 	FR_EXP_EXITS,
 	FR_EXP_FIRED,
+	FR_EXP_ATTACHED, /* never written: added by fr_record_evaluate when it fails */
 	FR_EXP_COUNT
 };
 
