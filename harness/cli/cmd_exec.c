@@ -282,9 +282,15 @@ static int report_run(const struct exec_opts *o, const struct fr_ctl *ctl, int r
 
 		if (!atomic_load(&sl->ready) || atomic_load(&sl->injected))
 			continue;
-		fr_attach_explain(&a, atomic_load(&sl->matched), buf, sizeof(buf));
-		fprintf(stderr, "faultrun: rule '%.*s' never fired: %s\n", (int)sizeof(sl->rule.name),
-			sl->rule.name, buf);
+		if (!atomic_load(&sl->arm_count))
+			snprintf(buf, sizeof(buf),
+				 "it was never armed (--paused: faultrun ctl arm NAME)");
+		else
+			fr_attach_explain(&a, atomic_load(&sl->matched), buf, sizeof(buf));
+		/* -q with --may-not-fire: expected, and asked to be quiet about it */
+		if (!o->quiet || !o->may_not_fire)
+			fprintf(stderr, "faultrun: rule '%.*s' never fired: %s\n",
+				(int)sizeof(sl->rule.name), sl->rule.name, buf);
 		silent++;
 	}
 	if (silent && !o->may_not_fire) {
