@@ -65,7 +65,8 @@ duration: 1500ms
 expect:
   - availability: {probe: alive, min: 90%}
 YML
-"$FAULTRUN" "$D/refuse.yml" -q --junit "$D/r.xml" --json "$D/r.json" >"$D/out" 2>"$D/err"
+"$FAULTRUN" "$D/refuse.yml" -q --junit "$D/r.xml" --json "$D/r.json" --html "$D/r.html" \
+	>"$D/out" 2>"$D/err"
 rc=$?
 check "exit 1" test "$rc" = 1
 check "the table names the refusing process and why" \
@@ -76,4 +77,6 @@ import json, sys
 s = json.load(open(sys.argv[1]))["scenarios"][0]
 a = [x for x in s["assertions"] if x["kind"] == "attached"]
 sys.exit(0 if s["processes"]["refused"] >= 1 and a and not a[0]["ok"] else 1)' "$D/r.json"
+check "HTML: the refusal beside the scenario's parameters" \
+	grep -qE "<dt>shim</dt><dd>.*refused.*uid 65534\): " "$D/r.html"
 finish
