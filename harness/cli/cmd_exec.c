@@ -40,8 +40,8 @@ static void on_signal(int sig)
 
 static void exec_usage(void)
 {
-	fputs("usage: faultrun exec [-f SPEC]... [--paused] [--may-not-fire] [--seed N] "
-	      "[--json FILE] [-q] -- CMD [ARGS]\n"
+	fputs("usage: faultrun exec [-f SPEC]... [--paused] [--may-not-fire] [--user NAME] "
+	      "[--seed N] [--json FILE] [-q] -- CMD [ARGS]\n"
 	      "  SPEC: operations, an action and selectors, e.g.\n"
 	      "    'write errno=ENOSPC path=/var/log/app/**'  'open errno=EACCES path=**/dump.pm2'\n"
 	      "    'write budget=10MiB path=/data/**'  'recv stall port=3306'\n"
@@ -76,6 +76,8 @@ struct exec_opts {
 	unsigned nrules;
 	bool paused, quiet, have_seed, may_not_fire;
 	const char *json;
+	struct fr_user user; /* --user, when have_user */
+	bool have_user;
 	uint64_t seed;
 	char **cmd;
 };
@@ -113,6 +115,7 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 		{ "fault", required_argument, NULL, 'f' },
 		{ "paused", no_argument, NULL, 'p' },
 		{ "may-not-fire", no_argument, NULL, 'm' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "json", required_argument, NULL, 'J' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -135,6 +138,16 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 		case 'm':
 			o->may_not_fire = true;
 			break;
+		case 'u': {
+			char err[300];
+
+			if (fr_user_lookup(optarg, &o->user, err, sizeof(err)) < 0) {
+				fprintf(stderr, "faultrun: --%s\n", err);
+				return 2;
+			}
+			o->have_user = true;
+			break;
+		}
 		case 's':
 			if (parse_seed(optarg, &o->seed) < 0) {
 				fprintf(stderr, "faultrun: --seed '%s': expected a whole number\n",
@@ -213,6 +226,11 @@ static int run_command(const struct exec_opts *o, const char *resolved, const ch
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (fr_launch_setenv(shim, ctlpath, o->seed) < 0 || setenv("_", resolved, 1) < 0)
 			_exit(127);
+		if (o->have_user && fr_user_become(&o->user) < 0) {
+			dprintf(2, "faultrun: cannot become user '%s': %s\n", o->user.name,
+				strerror(errno));
+			_exit(127);
+		}
 		execv(resolved, o->cmd);
 		dprintf(2, "faultrun: cannot run '%s': %s\n", resolved, strerror(errno));
 		_exit(127);
@@ -235,7 +253,8 @@ static int run_command(const struct exec_opts *o, const char *resolved, const ch
 static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len, char *ctlpath,
 		     size_t ctlpath_len, struct fr_ctl **ctl)
 {
-	int ret = fr_rundir_create("exec", rundir, rundir_len);
+	const struct fr_user *u = o->have_user ? &o->user : NULL;
+	int ret = fr_rundir_create_for("exec", u, rundir, rundir_len);
 
 	if (ret < 0) {
 		fprintf(stderr, "faultrun: cannot create a run directory: %s\n", strerror(-ret));
@@ -245,6 +264,15 @@ static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len,
 	ret = fr_ctl_create(ctlpath, o->seed, ctl);
 	if (ret < 0) {
 		fprintf(stderr, "faultrun: cannot create '%s': %s\n", ctlpath, strerror(-ret));
+		fr_rundir_remove(rundir);
+		return 3;
+	}
+	/* the target's user maps the block: it must be theirs (fr_ctl_attach) */
+	ret = fr_user_give(u, ctlpath);
+	if (ret < 0) {
+		fprintf(stderr, "faultrun: cannot give '%s' to user '%s': %s\n", ctlpath,
+			u->name, strerror(-ret));
+		fr_ctl_close(*ctl);
 		fr_rundir_remove(rundir);
 		return 3;
 	}

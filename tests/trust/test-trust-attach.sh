@@ -77,6 +77,35 @@ import json, sys
 s = json.load(open(sys.argv[1]))["scenarios"][0]
 a = [x for x in s["assertions"] if x["kind"] == "attached"]
 sys.exit(0 if s["processes"]["refused"] >= 1 and a and not a[0]["ok"] else 1)' "$D/r.json"
+note "exec --user: a target run as nobody gets its ENOSPC"
+"$FAULTRUN" exec --user nobody --json "$D/u.json" -f "write errno=ENOSPC path=$D/logs/**" -- \
+	bash -c "id -u; echo x >> $D/logs/u" >"$D/out" 2>"$D/err"
+rc=$?
+check "it ran as nobody" grep -qx 65534 "$D/out"
+check "its write failed with ENOSPC" err_has "No space left on device"
+check "journal: injected, only on the rule's path, no refusal" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+ok = j["rules"][0]["injected"] >= 1 and all(e["where"].startswith(sys.argv[2]) for e in j["events"])
+sys.exit(0 if ok and all(p["attached"] and p["uid"] == 65534 for p in j["processes"]) else 1)' \
+	"$D/u.json" "$D/logs/"
+
+note "target.user: a scenario's target runs as nobody and gets its faults"
+sed -e 's/^  command: \[setpriv, [^]]*sh, -c,$/  user: nobody\n  command: [sh, -c,/' "$D/refuse.yml" >"$D/user.yml"
+"$FAULTRUN" "$D/user.yml" -q --json "$D/u2.json" >"$D/out" 2>"$D/err"
+rc=$?
+check "exit 0: the fault fired, every process attached" test "$rc" = 0
+check "journal: the target's processes ran as nobody" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["scenarios"][0]
+p = s["processes"]
+sys.exit(0 if p["refused"] == 0 and p["attached"] > 0 and all(x["uid"] == 65534 for x in p["list"]) else 1)' "$D/u2.json"
+sed -e 's/user: nobody/user: no-such-user-here/' "$D/user.yml" >"$D/bad.yml"
+"$FAULTRUN" check "$D/bad.yml" >"$D/out" 2>"$D/err"
+rc=$?
+check "an unknown user: exit 2 at its line and column" \
+	sh -c "[ $rc = 2 ] && grep -q 'bad.yml:3:9: target.user .no-such-user-here.: no such user' '$D/err'"
+
 check "HTML: the refusal beside the scenario's parameters" \
 	grep -qE "<dt>shim</dt><dd>.*refused.*uid 65534\): " "$D/r.html"
 finish

@@ -211,6 +211,8 @@ struct run {
 	bool status_shown;
 	uint64_t last_status;
 	struct fr_watch sig_watch;
+	struct fr_user user; /* target.user, when have_user */
+	bool have_user;
 	/* where the shim reached: the block's table, and refusals on report_fd */
 	int report_fd;
 	struct fr_watch report_watch;

@@ -152,6 +152,7 @@ struct fr_target {
 	struct fr_kv *env;
 	size_t nenv;
 	struct fr_str cwd; /* raw NULL: the run directory */
+	struct fr_str user; /* raw NULL: faultrun's own user */
 	struct fr_ready ready;
 	enum fr_restart_policy restart;
 	uint64_t backoff_ns; /* first restart delay, doubled each time */
