@@ -6,6 +6,13 @@
 #ifndef FAULTRUN_CLI_H
 #define FAULTRUN_CLI_H
 
+/*
+ * faultrun exec: a rule never fired (the command's own status otherwise).
+ * Chosen outside what commands commonly return: 1-2, sysexits' 64-78,
+ * 124-127 (timeout(1), shells) and 128+N (signals).
+ */
+#define FR_EXIT_NOT_FIRED 90
+
 int fr_cmd_exec(int argc, char **argv);	  /* cmd_exec.c */
 int fr_cmd_ctl(int argc, char **argv);	  /* cmd_ctl.c */
 int fr_cmd_run(int argc, char **argv);	  /* cmd_run.c: faultrun [run] FILE|DIR... */

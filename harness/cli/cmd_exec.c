@@ -4,11 +4,14 @@
  * Runs one program under the shim, for reproducing an incident by hand.
  * The rules go into a control block in a private run directory, so
  * `faultrun ctl` can arm, disarm and add rules from another terminal
- * while CMD runs. Exits with CMD's status (128+N when killed by signal N).
+ * while CMD runs. Exits with CMD's status (128+N when killed by signal N),
+ * or FR_EXIT_NOT_FIRED when a rule never fired (unless --may-not-fire):
+ * a run that injected nothing proves nothing, and says why.
  */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "ctlread.h"
+#include "attach.h"
 #include "io/launch.h"
 
 #include <faultrun/control.h>
@@ -37,8 +40,8 @@ static void on_signal(int sig)
 
 static void exec_usage(void)
 {
-	fputs("usage: faultrun exec [-f SPEC]... [--paused] [--seed N] [--json FILE] [-q] "
-	      "-- CMD [ARGS]\n"
+	fputs("usage: faultrun exec [-f SPEC]... [--paused] [--may-not-fire] [--user NAME] "
+	      "[--seed N] [--json FILE] [-q] -- CMD [ARGS]\n"
 	      "  SPEC: operations, an action and selectors, e.g.\n"
 	      "    'write errno=ENOSPC path=/var/log/app/**'  'open errno=EACCES path=**/dump.pm2'\n"
 	      "    'write budget=10MiB path=/data/**'  'recv stall port=3306'\n"
@@ -71,8 +74,10 @@ static uint64_t random_seed(void)
 struct exec_opts {
 	struct fr_rule rules[FR_MAX_RULES];
 	unsigned nrules;
-	bool paused, quiet, have_seed;
+	bool paused, quiet, have_seed, may_not_fire;
 	const char *json;
+	struct fr_user user; /* --user, when have_user */
+	bool have_user;
 	uint64_t seed;
 	char **cmd;
 };
@@ -109,6 +114,8 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 	static const struct option opts[] = {
 		{ "fault", required_argument, NULL, 'f' },
 		{ "paused", no_argument, NULL, 'p' },
+		{ "may-not-fire", no_argument, NULL, 'm' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "json", required_argument, NULL, 'J' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -128,6 +135,19 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 		case 'p':
 			o->paused = true;
 			break;
+		case 'm':
+			o->may_not_fire = true;
+			break;
+		case 'u': {
+			char err[300];
+
+			if (fr_user_lookup(optarg, &o->user, err, sizeof(err)) < 0) {
+				fprintf(stderr, "faultrun: --%s\n", err);
+				return 2;
+			}
+			o->have_user = true;
+			break;
+		}
 		case 's':
 			if (parse_seed(optarg, &o->seed) < 0) {
 				fprintf(stderr, "faultrun: --seed '%s': expected a whole number\n",
@@ -206,6 +226,11 @@ static int run_command(const struct exec_opts *o, const char *resolved, const ch
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (fr_launch_setenv(shim, ctlpath, o->seed) < 0 || setenv("_", resolved, 1) < 0)
 			_exit(127);
+		if (o->have_user && fr_user_become(&o->user) < 0) {
+			dprintf(2, "faultrun: cannot become user '%s': %s\n", o->user.name,
+				strerror(errno));
+			_exit(127);
+		}
 		execv(resolved, o->cmd);
 		dprintf(2, "faultrun: cannot run '%s': %s\n", resolved, strerror(errno));
 		_exit(127);
@@ -228,7 +253,8 @@ static int run_command(const struct exec_opts *o, const char *resolved, const ch
 static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len, char *ctlpath,
 		     size_t ctlpath_len, struct fr_ctl **ctl)
 {
-	int ret = fr_rundir_create("exec", rundir, rundir_len);
+	const struct fr_user *u = o->have_user ? &o->user : NULL;
+	int ret = fr_rundir_create_for("exec", u, rundir, rundir_len);
 
 	if (ret < 0) {
 		fprintf(stderr, "faultrun: cannot create a run directory: %s\n", strerror(-ret));
@@ -241,9 +267,74 @@ static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len,
 		fr_rundir_remove(rundir);
 		return 3;
 	}
+	/* the target's user maps the block: it must be theirs (fr_ctl_attach) */
+	ret = fr_user_give(u, ctlpath);
+	if (ret < 0) {
+		fprintf(stderr, "faultrun: cannot give '%s' to user '%s': %s\n", ctlpath,
+			u->name, strerror(-ret));
+		fr_ctl_close(*ctl);
+		fr_rundir_remove(rundir);
+		return 3;
+	}
 	for (unsigned i = 0; i < o->nrules; i++)
 		fr_ctl_add(*ctl, &o->rules[i], !o->paused);
 	return 0;
+}
+
+/*
+ * After the command: where the shim reached, every refusal, and every
+ * rule that never fired, with why. Returns the exit status.
+ */
+static int report_run(const struct exec_opts *o, const struct fr_ctl *ctl, int rfd, int status,
+		      uint64_t duration_ns)
+{
+	struct fr_attach a = { 0 };
+	unsigned n = fr_ctl_count(ctl), silent = 0;
+	char buf[1024];
+
+	fr_attach_collect(&a, ctl);
+	if (rfd >= 0)
+		fr_attach_drain(&a, rfd);
+	if (!o->quiet) {
+		fr_ctl_print_counts(ctl, stderr, "faultrun: ");
+		fr_attach_describe(&a, buf, sizeof(buf));
+		fprintf(stderr, "faultrun: the shim was in %s\n", buf);
+	}
+	for (size_t i = 0; i < a.n; i++)
+		if (a.v[i].refused) {
+			fr_attach_refusal_text(&a.v[i], buf, sizeof(buf));
+			fprintf(stderr, "faultrun: %s\n", buf);
+		}
+	for (unsigned i = 0; i < n; i++) {
+		const struct fr_ctl_slot *sl = &ctl->slots[i];
+
+		if (!atomic_load(&sl->ready) || atomic_load(&sl->injected))
+			continue;
+		if (!atomic_load(&sl->arm_count))
+			snprintf(buf, sizeof(buf),
+				 "it was never armed (--paused: faultrun ctl arm NAME)");
+		else
+			fr_attach_explain(&a, atomic_load(&sl->matched), buf, sizeof(buf));
+		/* -q with --may-not-fire: expected, and asked to be quiet about it */
+		if (!o->quiet || !o->may_not_fire)
+			fprintf(stderr, "faultrun: rule '%.*s' never fired: %s\n",
+				(int)sizeof(sl->rule.name), sl->rule.name, buf);
+		silent++;
+	}
+	if (silent && !o->may_not_fire) {
+		fprintf(stderr,
+			"faultrun: exit %d: %u rule%s never fired (--may-not-fire if that is "
+			"expected; the command exited %d)\n",
+			FR_EXIT_NOT_FIRED, silent, silent == 1 ? "" : "s", status);
+		status = FR_EXIT_NOT_FIRED;
+	}
+	if (o->json && fr_ctl_write_json(ctl, &a, o->json, o->cmd, status, duration_ns) < 0) {
+		fprintf(stderr, "faultrun: cannot write '%s': %s\n", o->json, strerror(errno));
+		if (status == 0)
+			status = 3;
+	}
+	fr_attach_finish(&a);
+	return status;
 }
 
 int fr_cmd_exec(int argc, char **argv)
@@ -277,22 +368,20 @@ int fr_cmd_exec(int argc, char **argv)
 		fprintf(stderr, "faultrun: seed %llu%s\n", (unsigned long long)o.seed,
 			o.paused ? " (rules loaded disarmed: faultrun ctl arm NAME)" : "");
 
+	/* refusals reach us on a socket named after the block (control.h) */
+	int rfd = fr_attach_listen(ctlpath);
+	if (rfd < 0)
+		fprintf(stderr, "faultrun: cannot listen for processes that refuse the block: %s\n",
+			strerror(-rfd));
 	signals_divert(&old);
 	uint64_t started = fr_now_ns();
 	status = run_command(&o, resolved, shim, ctlpath, &old);
-	if (status < 0) {
+	if (status < 0)
 		status = 3;
-	} else {
-		if (!o.quiet)
-			fr_ctl_print_counts(ctl, stderr, "faultrun: ");
-		if (o.json &&
-		    fr_ctl_write_json(ctl, o.json, o.cmd, status, fr_now_ns() - started) < 0) {
-			fprintf(stderr, "faultrun: cannot write '%s': %s\n", o.json,
-				strerror(errno));
-			if (status == 0)
-				status = 3;
-		}
-	}
+	else
+		status = report_run(&o, ctl, rfd, status, fr_now_ns() - started);
+	if (rfd >= 0)
+		close(rfd);
 	signals_restore(&old);
 	fr_ctl_close(ctl);
 	fr_rundir_remove(rundir);

@@ -91,8 +91,28 @@ static void json_string(FILE *f, const char *s, size_t max)
 	fputc('"', f);
 }
 
-int fr_ctl_write_json(const struct fr_ctl *c, const char *path, char **cmd, int status,
-		      uint64_t duration_ns)
+/* "processes": [{pid, ppid, uid, exe, attached, why}], and how many were not listed */
+static void json_processes(FILE *f, const struct fr_attach *a)
+{
+	fprintf(f, ",\n  \"processes_unlisted\": %u,\n  \"processes\": [", a->unlisted);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct fr_proc_info *p = &a->v[i];
+
+		fprintf(f, "%s\n    {\"pid\": %d, \"ppid\": %d, \"uid\": %u, \"exe\": ", i ? "," : "",
+			p->pid, p->ppid, p->uid);
+		json_string(f, p->exe, sizeof(p->exe));
+		fprintf(f, ", \"attached\": %s, \"why\": ", p->refused ? "false" : "true");
+		if (p->refused)
+			json_string(f, p->why, sizeof(p->why));
+		else
+			fputs("null", f);
+		fputc('}', f);
+	}
+	fprintf(f, "\n  ]");
+}
+
+int fr_ctl_write_json(const struct fr_ctl *c, const struct fr_attach *a, const char *path,
+		      char **cmd, int status, uint64_t duration_ns)
 {
 	FILE *f = fopen(path, "w");
 	unsigned n = fr_ctl_count(c);
@@ -102,9 +122,9 @@ int fr_ctl_write_json(const struct fr_ctl *c, const char *path, char **cmd, int 
 	if (!f)
 		return -errno;
 	fprintf(f, "{\n  \"command\": [");
-	for (char **a = cmd; *a; a++) {
-		fprintf(f, "%s", a == cmd ? "" : ", ");
-		json_string(f, *a, SIZE_MAX);
+	for (char **w = cmd; *w; w++) {
+		fprintf(f, "%s", w == cmd ? "" : ", ");
+		json_string(f, *w, SIZE_MAX);
 	}
 	fprintf(f,
 		"],\n  \"exit_status\": %d,\n  \"seed\": %" PRIu64
@@ -145,7 +165,10 @@ int fr_ctl_write_json(const struct fr_ctl *c, const char *path, char **cmd, int 
 		fputc('}', f);
 		first = false;
 	}
-	fprintf(f, "\n  ]\n}\n");
+	fprintf(f, "\n  ]");
+	if (a)
+		json_processes(f, a);
+	fprintf(f, "\n}\n");
 	if (fclose(f) != 0)
 		return -errno;
 	return 0;

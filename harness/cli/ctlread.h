@@ -6,6 +6,7 @@
 #define FAULTRUN_CTLREAD_H
 
 #include <faultrun/control.h>
+#include "attach.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -19,8 +20,11 @@ void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out, const char *prefix);
 /* The events still in the ring, oldest first, one line each. */
 void fr_ctl_print_events(const struct fr_ctl *c, FILE *out);
 
-/* exec's --json: command, status, seed, rules with counters, events. */
-int fr_ctl_write_json(const struct fr_ctl *c, const char *path, char **cmd, int status,
-		      uint64_t duration_ns);
+/*
+ * exec's --json: command, status, seed, rules with counters, events, and
+ * the processes the shim reached or that refused it (a; may be NULL).
+ */
+int fr_ctl_write_json(const struct fr_ctl *c, const struct fr_attach *a, const char *path,
+		      char **cmd, int status, uint64_t duration_ns);
 
 #endif /* FAULTRUN_CTLREAD_H */

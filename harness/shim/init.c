@@ -60,20 +60,40 @@ static void atfork_prepare(void)
 	shim_init();
 }
 
+/* the image's name, as listed in the block, for forks of this process */
+static char self_exe[FR_CTL_EXE_MAX];
+
+/*
+ * fork's child is a process of the run too: list it (it shares the
+ * mapping, and its image, so it needs nothing else). Atomics and raw
+ * syscalls only: a child of a multi-threaded parent may only call
+ * async-signal-safe functions (fork(2)).
+ */
+static void atfork_child(void)
+{
+	if (shim_ctl)
+		fr_ctl_register(shim_ctl, FR_PROC_FORKED, self_exe);
+}
+
 static void attach(void)
 {
 	const char *path = getenv(FR_CTL_ENV);
 	struct fr_ctl *c;
+	int err = 0;
 
 	if (!path || !*path)
 		return;
-	c = fr_ctl_attach(path);
+	c = fr_ctl_join(path, &err);
 	if (!c) {
-		SHIM_DEBUG("cannot use control block \"%s\": injection off",
-			   path);
+		/* never silent: faultrun hears why this process gets no faults */
+		fr_ctl_report_refusal(path, err);
+		SHIM_DEBUG("cannot use control block \"%s\" (%s): injection off", path,
+			   strerror(err));
 		return;
 	}
 	shim_ctl = c;
+	fr_ctl_self_exe(self_exe);
+	fr_ctl_register(c, FR_PROC_ATTACHED, self_exe);
 	__atomic_store_n(&shim_armed_word, &c->armed_ops, __ATOMIC_RELEASE);
 	SHIM_DEBUG("attached \"%s\" (%u rules)", path, fr_ctl_count(c));
 }
@@ -85,7 +105,7 @@ static void init_once(void)
 	shim_debug = dbg && *dbg && strcmp(dbg, "0") != 0;
 	shim_resolve_all();
 	attach();
-	pthread_atfork(atfork_prepare, NULL, NULL);
+	pthread_atfork(atfork_prepare, NULL, atfork_child);
 }
 
 void shim_init(void)

@@ -29,11 +29,13 @@
 /*
  * Bumped whenever a reader would misread the block: 2 gave struct fr_rule
  * its open_mode (a shim of version 1 would fault every open of a mode=
- * rule's files, reads included).
+ * rule's files, reads included) and the block its process table.
  */
 #define FR_CTL_VERSION 2u
 #define FR_CTL_EVENTS 256u
 #define FR_CTL_WHERE_MAX 96
+#define FR_CTL_PROCS 1024u  /* processes the block can list */
+#define FR_CTL_EXE_MAX 48   /* an executable's name, truncated */
 #define FR_CTL_ENV "FAULTRUN_CTL"   /* path of the block */
 #define FR_SEED_ENV "FAULTRUN_SEED" /* informational; the block holds the seed */
 
@@ -64,6 +66,26 @@ struct fr_ctl_event {
 	char where[FR_CTL_WHERE_MAX]; /* path or peer, truncated */
 };
 
+/*
+ * A process that attached the block (it loaded the shim and mapped it).
+ * `state` is written last (0 = empty): a reader takes the entry only when
+ * it is FR_PROC_ATTACHED. An exec'd image registers again under its pid.
+ */
+enum fr_proc_state {
+	FR_PROC_EMPTY = 0,
+	FR_PROC_BUSY = 1,     /* claimed, being filled */
+	FR_PROC_ATTACHED = 2, /* mapped the block after exec (or at start) */
+	FR_PROC_FORKED = 3,   /* a fork of an attached process, same image */
+};
+
+struct fr_ctl_proc {
+	_Atomic uint32_t state; /* enum fr_proc_state */
+	int32_t pid, ppid;
+	uint32_t uid;
+	uint64_t time_ns;	    /* CLOCK_MONOTONIC when it attached */
+	char exe[FR_CTL_EXE_MAX]; /* basename of /proc/self/exe */
+};
+
 struct fr_ctl {
 	uint64_t magic;
 	uint32_t version;
@@ -82,10 +104,12 @@ struct fr_ctl {
 	_Atomic uint64_t armed_rules[FR_OP_COUNT]; /* per op: armed slot mask */
 	_Atomic uint64_t event_head; /* events ever written */
 	_Atomic uint32_t disabled;   /* set by a writer to switch everything off */
-	uint32_t reserved[15];
+	_Atomic uint32_t nprocs;     /* process entries ever claimed (may pass FR_CTL_PROCS) */
+	uint32_t reserved[14];
 
 	struct fr_ctl_slot slots[FR_MAX_RULES];
 	struct fr_ctl_event events[FR_CTL_EVENTS];
+	struct fr_ctl_proc procs[FR_CTL_PROCS];
 };
 
 /*
@@ -128,6 +152,58 @@ uint64_t fr_ctl_budget_take(struct fr_ctl *c, unsigned idx, uint64_t want);
 /* Record an injection in the ring. `where` may be NULL. */
 void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err,
 		  const char *where);
+
+/*
+ * List the calling process in the block's process table (state is
+ * FR_PROC_ATTACHED or FR_PROC_FORKED; exe may be NULL: read from
+ * /proc/self/exe). Past FR_CTL_PROCS entries only nprocs grows.
+ */
+void fr_ctl_register(struct fr_ctl *c, enum fr_proc_state state, const char *exe);
+
+/* The basename of /proc/self/exe into out[FR_CTL_EXE_MAX] ("?" when unknown). */
+void fr_ctl_self_exe(char *out);
+
+/*
+ * Why a process could not use the block at path: map() failed with err.
+ * Fills why[len] with one line ("owned by uid 0, not by uid 65534", ...)
+ * and returns a FR_REFUSED_* code. Raw syscalls only.
+ */
+enum fr_refusal {
+	FR_REFUSED_MISSING = 1,	 /* no such file */
+	FR_REFUSED_UNREADABLE,	 /* permission denied opening it */
+	FR_REFUSED_FOREIGN,	 /* owned by another user, or open to others */
+	FR_REFUSED_INVALID,	 /* not a block this build can use */
+	FR_REFUSED_OTHER,	 /* anything else (errno in the report) */
+};
+enum fr_refusal fr_ctl_refusal(const char *path, int err, char *why, size_t len);
+
+/*
+ * A process that could not use the block tells faultrun so, once, with a
+ * datagram to an abstract unix socket named after the block's path
+ * (fr_ctl_report_name): the kernel attaches the sender's pid and uid
+ * (SCM_CREDENTIALS, unix(7)), so a refusal cannot be told in another
+ * process's name. Best effort: a process in another network namespace
+ * cannot reach it. No fd stays open.
+ */
+#define FR_REPORT_MAGIC 0x46525246u /* "FRRF" */
+struct fr_ctl_report {
+	uint32_t magic;
+	uint32_t refusal; /* enum fr_refusal */
+	int32_t err;	  /* the errno that map() failed with */
+	int32_t ppid;
+	char exe[FR_CTL_EXE_MAX];
+	char why[128];
+};
+void fr_ctl_report_refusal(const char *path, int err);
+
+/*
+ * Map the block at path as fr_ctl_attach does, and say why not: NULL with
+ * the errno value in *err.
+ */
+struct fr_ctl *fr_ctl_join(const char *path, int *err);
+
+/* The abstract socket name for the block at path, NUL-terminated, into name[len] (>= 32). */
+void fr_ctl_report_name(const char *path, char *name, size_t len);
 
 /* Whether slot idx is published and armed (acquire). */
 bool fr_ctl_armed(const struct fr_ctl *c, unsigned idx);

@@ -29,8 +29,8 @@ modes=(plain nothing elsewhere)
 prefix() {
 	case $1 in
 	plain) ;;
-	nothing) echo "$FR exec -q --paused -f send,recv@stall@port=1 --" ;;
-	elsewhere) echo "$FR exec -q -f send,recv@stall@port=1 --" ;;
+	nothing) echo "$FR exec -q --paused --may-not-fire -f send,recv@stall@port=1 --" ;;
+	elsewhere) echo "$FR exec -q --may-not-fire -f send,recv@stall@port=1 --" ;;
 	esac
 }
 run() {

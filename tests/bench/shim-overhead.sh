@@ -28,9 +28,9 @@ command -v fiu-run >/dev/null && modes+=(fiu)
 prefix() {
 	case $1 in
 	plain) ;;
-	paused) echo "$FR exec -q --paused -f write@errno=EIO@path=/nonexistent/** --" ;;
-	elsewhere) echo "$FR exec -q -f write@errno=EIO@path=/nonexistent/** --" ;;
-	prob0) echo "$FR exec -q -f write@errno=EIO@probability=0@path=/dev/null --" ;;
+	paused) echo "$FR exec -q --paused --may-not-fire -f write@errno=EIO@path=/nonexistent/** --" ;;
+	elsewhere) echo "$FR exec -q --may-not-fire -f write@errno=EIO@path=/nonexistent/** --" ;;
+	prob0) echo "$FR exec -q --may-not-fire -f write@errno=EIO@probability=0@path=/dev/null --" ;;
 	fiu) echo "fiu-run -x" ;;
 	esac
 }

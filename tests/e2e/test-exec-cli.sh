@@ -62,7 +62,7 @@ check "another seed, other decisions" [ "$a" != "$c" ]
 check "probability 0.5 fails some and passes some" sh -c "echo '$a' | grep -q 0 && echo '$a' | grep -q 1"
 
 # --- --paused loads rules disarmed; --json has the counts
-"$FAULTRUN" exec --paused --json "$D/j.json" -f "name=d write errno=ENOSPC path=$D/**" -- \
+"$FAULTRUN" exec --paused --may-not-fire --json "$D/j.json" -f "name=d write errno=ENOSPC path=$D/**" -- \
 	sh -c "echo hi > '$D/f1'" 2>"$D/err"; rc=$?
 check "paused rule does not fire" sh -c "[ $rc = 0 ] && grep -q hi '$D/f1'"
 check "json: rule disarmed, nothing injected" python3 -c "

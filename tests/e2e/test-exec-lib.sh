@@ -29,8 +29,15 @@ fr() {
 		shift
 	done
 	shift
-	"$FAULTRUN" exec -q "${args[@]}" -- "$@" >"$D/out" 2>"$D/err"
+	"$FAULTRUN" exec -q ${FR_MAY_NOT_FIRE:+--may-not-fire} "${args[@]}" -- "$@" \
+		>"$D/out" 2>"$D/err"
 	rc=$?
+}
+
+# fr_control SPEC... -- CMD...: the same, for a control run whose rule is
+# not meant to fire (exec would exit 90 otherwise)
+fr_control() {
+	FR_MAY_NOT_FIRE=1 fr "$@"
 }
 
 out_has() { grep -q -- "$1" "$D/out"; }

@@ -195,7 +195,7 @@ static void faultrun_side(struct fr_ctl *c, bool writers, uint64_t cand)
 
 	fr_ctl_print_counts(c, devnull, "");
 	fr_ctl_print_events(c, devnull);
-	fr_ctl_write_json(c, "/dev/null", argv, 0, 1);
+	fr_ctl_write_json(c, NULL, "/dev/null", argv, 0, 1);
 	if (!writers)
 		return;
 	fr_ctl_set_armed(c, (unsigned)(cand % 70), cand & 2);

@@ -17,7 +17,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -383,6 +385,96 @@ static void reclaim_stale(const char *base)
 		}
 	}
 	closedir(d);
+}
+
+int fr_user_lookup(const char *name, struct fr_user *u, char *err, size_t errlen)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096], *end;
+	long id = strtol(name, &end, 10);
+	int n = (int)(sizeof(u->groups) / sizeof(u->groups[0]));
+
+	memset(u, 0, sizeof(*u));
+	if (*name && !*end && id >= 0)
+		getpwuid_r((uid_t)id, &pw, buf, sizeof(buf), &res);
+	else
+		getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+	if (!res) {
+		fr_set_err(err, errlen, "user '%s': no such user", name);
+		return -ENOENT;
+	}
+	if (pw.pw_uid != geteuid() && geteuid() != 0) {
+		fr_set_err(err, errlen, "user '%s': running a target as another user needs root",
+			   name);
+		return -EPERM;
+	}
+	snprintf(u->name, sizeof(u->name), "%s", pw.pw_name);
+	snprintf(u->home, sizeof(u->home), "%s", pw.pw_dir ? pw.pw_dir : "/");
+	u->uid = pw.pw_uid;
+	u->gid = pw.pw_gid;
+	if (getgrouplist(pw.pw_name, pw.pw_gid, u->groups, &n) < 0) {
+		/* more than we keep: its primary group is enough to run it */
+		u->groups[0] = pw.pw_gid;
+		n = 1;
+	}
+	u->ngroups = n;
+	return 0;
+}
+
+int fr_user_give(const struct fr_user *u, const char *path)
+{
+	if (!u || u->uid == geteuid())
+		return 0;
+	return lchown(path, u->uid, u->gid) < 0 ? -errno : 0;
+}
+
+int fr_user_become(const struct fr_user *u)
+{
+	if (setgroups((size_t)u->ngroups, u->groups) < 0 || setgid(u->gid) < 0 ||
+	    setuid(u->uid) < 0)
+		return -errno;
+	if (setenv("HOME", u->home, 1) < 0 || setenv("USER", u->name, 1) < 0 ||
+	    setenv("LOGNAME", u->name, 1) < 0)
+		return -errno;
+	return 0;
+}
+
+/* u's own base, /tmp/faultrun-<uid>: u's, 0700, a directory, never a link */
+static int user_base(const struct fr_user *u, char *out, size_t len)
+{
+	struct stat st;
+
+	snprintf(out, len, "/tmp/faultrun-%u", (unsigned)u->uid);
+	if (mkdir(out, 0700) == 0 && lchown(out, u->uid, u->gid) < 0)
+		return -errno;
+	if (lstat(out, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != u->uid || (st.st_mode & 077))
+		return -EPERM;
+	return 0;
+}
+
+int fr_rundir_create_for(const char *tag, const struct fr_user *u, char *out, size_t len)
+{
+	char base[PATH_MAX];
+	int ret;
+
+	if (!u || u->uid == geteuid())
+		return fr_rundir_create(tag, out, len);
+	ret = user_base(u, base, sizeof(base));
+	if (ret < 0)
+		return ret;
+	reclaim_stale(base);
+	if (snprintf(out, len, "%s/%s-%d-XXXXXX", base, tag, (int)getpid()) >= (int)len)
+		return -ENAMETOOLONG;
+	if (!mkdtemp(out))
+		return -errno;
+	if (lchown(out, u->uid, u->gid) < 0) {
+		ret = -errno;
+		rmdir(out);
+		return ret;
+	}
+	return 0;
 }
 
 int fr_rundir_create(const char *tag, char *out, size_t len)

@@ -6,6 +6,7 @@
 #define FAULTRUN_LAUNCH_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 /*
@@ -39,6 +40,43 @@ int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed);
  * Stale run directories whose owning pid is dead are removed first.
  */
 int fr_rundir_create(const char *tag, char *out, size_t len);
+
+/*
+ * A target that runs as another user (target.user, exec --user): who it
+ * is, resolved once in faultrun, so the child needs no name service
+ * between fork and exec.
+ */
+struct fr_user {
+	char name[64];
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[64];
+	int ngroups;
+	char home[256];
+};
+
+/*
+ * Look name up (a user name or a numeric uid). Running as another user
+ * needs root: -EPERM with a message otherwise, unless name is our own
+ * user. Returns 0, or -errno with one line in err.
+ */
+int fr_user_lookup(const char *name, struct fr_user *u, char *err, size_t errlen);
+
+/*
+ * A run directory that user u can use and nobody else but us: in u's own
+ * base (/tmp/faultrun-<uid>, made u's, 0700, when missing), owned by u,
+ * 0700. u NULL: fr_rundir_create. Returns 0 or -errno.
+ */
+int fr_rundir_create_for(const char *tag, const struct fr_user *u, char *out, size_t len);
+
+/* Give path to u (lchown): the control block, for u's processes to map it. */
+int fr_user_give(const struct fr_user *u, const char *path);
+
+/*
+ * In a child between fork and exec: take u's groups, gid and uid, and
+ * HOME, USER and LOGNAME. Returns 0 or -errno.
+ */
+int fr_user_become(const struct fr_user *u);
 
 /* Remove a run directory and everything in it (no symlinks followed). */
 int fr_rundir_remove(const char *dir);

@@ -35,7 +35,7 @@ static int pidfd_open_(pid_t pid)
 
 /* What a child that failed before exec tells its parent. */
 struct child_fail {
-	int stage; /* 1 chdir, 2 exec, 3 environment */
+	int stage; /* 1 chdir, 2 exec, 3 environment, 4 user */
 	int err;
 };
 
@@ -85,6 +85,14 @@ static void child_setup(const struct fr_spawn *sp, pid_t parent, int errfd)
 	} else if (sp->ctl_path) {
 		/* marks the process as the run's, for the sweep; no shim */
 		setenv(FR_CTL_ENV, sp->ctl_path, 1);
+	}
+	if (sp->user) {
+		int ret = fr_user_become(sp->user);
+		if (ret < 0) {
+			f.stage = 4;
+			f.err = -ret;
+			goto fail;
+		}
 	}
 	if (sp->cwd && chdir(sp->cwd) < 0) {
 		f.stage = 1;
@@ -175,6 +183,7 @@ int fr_child_spawn(struct fr_loop *l, struct fr_child *c, const struct fr_spawn 
 		fr_set_err(err, errlen, "cannot %s '%s': %s",
 			   f.stage == 1 ? "enter the directory" :
 			   f.stage == 2 ? "run" :
+			   f.stage == 4 ? "become the user of" :
 					  "set the environment of",
 			   f.stage == 1 ? sp->cwd : sp->argv[0], strerror(f.err));
 		return -f.err;

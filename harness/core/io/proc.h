@@ -13,6 +13,7 @@
 #ifndef FAULTRUN_PROC_H
 #define FAULTRUN_PROC_H
 
+#include "io/launch.h"
 #include "util/loop.h"
 
 #include <stdbool.h>
@@ -43,6 +44,7 @@ struct fr_spawn {
 	const char *shim;     /* NULL: no shim */
 	const char *ctl_path; /* FAULTRUN_CTL (also set without shim) */
 	uint64_t seed;
+	const struct fr_user *user; /* run as this user (io/launch.h); NULL: as we are */
 };
 
 /*

@@ -439,13 +439,20 @@ int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e, int la
 	case FR_EXP_FIRED: {
 		const struct fr_fault_facts *ff = &f->faults[e->fault];
 		eval_count((long)ff->injected, "injection", v);
-		if (!ff->injected && !ff->matched)
+		if (!ff->injected && f->attach) {
+			/* say why from where the shim reached, not only that nothing matched */
+			char why[sizeof(v->measured) - 16];
+
+			fr_attach_explain(f->attach, ff->matched, why, sizeof(why));
+			snprintf(v->measured, sizeof(v->measured), "0 injections: %s", why);
+		} else if (!ff->injected && !ff->matched) {
 			snprintf(v->measured, sizeof(v->measured),
 				 "0 injections: no call matched the fault");
-		else if (!ff->injected)
+		} else if (!ff->injected) {
 			snprintf(v->measured, sizeof(v->measured),
 				 "0 injections (%llu calls matched)",
 				 (unsigned long long)ff->matched);
+		}
 		break;
 	}
 	default:

@@ -8,6 +8,7 @@
 
 #include "scenario/scenario.h"
 #include "record/series.h"
+#include "attach.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,6 +40,7 @@ struct fr_facts {
 	size_t nfaults;
 	unsigned restarts; /* by the restart policy */
 	unsigned exits;	   /* unexpected exits of the target */
+	const struct fr_attach *attach; /* where the shim reached, or NULL */
 };
 
 struct fr_verdict {

@@ -4,6 +4,8 @@
  */
 #include "record/recording.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +29,54 @@ int fr_verdict_exit(enum fr_verdict_kind v)
 	return v == FR_PASS ? 0 : v == FR_FAIL ? 1 : 3;
 }
 
+/*
+ * Never silent: a run whose faults could not land everywhere fails. When
+ * a process of the run refused the control block, or the target's tree
+ * never attached it at all, a failed "attached" verdict is added (one that
+ * holds is not listed: every scenario would carry it). Returns 0 or -ENOMEM.
+ */
+static int check_attached(struct fr_record *rec)
+{
+	static const struct fr_expect attached = {
+		.kind = FR_EXP_ATTACHED, .series = -1, .fault = -1, .implicit = true,
+	};
+	const struct fr_attach *a = &rec->attach;
+	const struct fr_proc_info *first = NULL;
+	struct fr_verdict *v;
+
+	if (!rec->shim || !rec->s->nfaults)
+		return 0;
+	for (size_t i = 0; i < a->n && !first; i++)
+		if (a->v[i].refused)
+			first = &a->v[i];
+	if (!first && fr_attach_count(a, false))
+		return 0;
+	v = reallocarray(rec->verdicts, rec->nverdicts + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	rec->verdicts = v;
+	v = &v[rec->nverdicts++];
+	memset(v, 0, sizeof(*v));
+	v->e = &attached;
+	v->lat = -1;
+	snprintf(v->label, sizeof(v->label), "the shim reached every process");
+	snprintf(v->bound, sizeof(v->bound), "no refusal");
+	if (first) {
+		size_t refused = fr_attach_count(a, true);
+
+		fr_attach_refusal_text(first, v->measured, sizeof(v->measured));
+		if (refused > 1) {
+			size_t off = strlen(v->measured);
+
+			snprintf(v->measured + off, sizeof(v->measured) - off, " (and %zu more)",
+				 refused - 1);
+		}
+	} else {
+		snprintf(v->measured, sizeof(v->measured), "no process attached the control block");
+	}
+	return 0;
+}
+
 int fr_record_evaluate(struct fr_record *rec)
 {
 	int ret;
@@ -34,6 +84,9 @@ int fr_record_evaluate(struct fr_record *rec)
 	if (!rec->started || rec->verdict == FR_ERROR)
 		return 0;
 	ret = fr_assert_eval(rec->s, &rec->facts, &rec->verdicts, &rec->nverdicts);
+	if (ret < 0)
+		return ret;
+	ret = check_attached(rec);
 	if (ret < 0)
 		return ret;
 	rec->failed = 0;
@@ -63,6 +116,7 @@ void fr_record_finish(struct fr_record *rec)
 		free(rec->tl[i].detail);
 	free(rec->tl);
 	free(rec->inj);
+	fr_attach_finish(&rec->attach);
 	fr_verdicts_free(rec->verdicts, rec->nverdicts);
 	free(rec->error);
 	free(rec->run_dir);

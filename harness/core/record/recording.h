@@ -88,6 +88,7 @@ struct fr_record {
 	struct fr_inj_event *inj;
 	size_t ninj;
 	uint64_t inj_dropped;
+	struct fr_attach attach; /* processes the shim reached or that refused it */
 
 	/* filled by fr_record_evaluate */
 	struct fr_verdict *verdicts;

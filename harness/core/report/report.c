@@ -163,6 +163,32 @@ static void json_faults(struct fr_buf *b, const struct fr_record *r)
 		      (unsigned long long)r->inj_dropped);
 }
 
+/* where the shim reached: "processes": {attached, refused, unlisted, list} */
+static void json_processes(struct fr_buf *b, const struct fr_record *r)
+{
+	const struct fr_attach *a = &r->attach;
+	char who[256];
+
+	fr_attach_describe(a, who, sizeof(who));
+	fr_buf_printf(b,
+		      "    \"processes\": {\"attached\": %zu, \"refused\": %zu, "
+		      "\"unlisted\": %u, \"summary\": ",
+		      fr_attach_count(a, false), fr_attach_count(a, true), a->unlisted);
+	fr_buf_json_str(b, r->shim ? who : NULL);
+	fr_buf_puts(b, ", \"list\": [");
+	for (size_t i = 0; i < a->n; i++) {
+		const struct fr_proc_info *p = &a->v[i];
+
+		fr_buf_printf(b, "%s{\"pid\": %d, \"ppid\": %d, \"uid\": %u, \"exe\": ",
+			      i ? ",\n        " : "\n        ", p->pid, p->ppid, p->uid);
+		fr_buf_json_str(b, p->exe);
+		fr_buf_printf(b, ", \"attached\": %s, \"why\": ", p->refused ? "false" : "true");
+		fr_buf_json_str(b, p->refused ? p->why : NULL);
+		fr_buf_puts(b, "}");
+	}
+	fr_buf_printf(b, "%s]},\n", a->n ? "\n      " : "");
+}
+
 static void json_series(struct fr_buf *b, const struct fr_record *r)
 {
 	fr_buf_puts(b, "    \"probes\": [");
@@ -345,6 +371,7 @@ char *fr_report_json(const struct fr_record *r)
 	fr_buf_puts(&b, ",\n");
 	json_target(&b, r);
 	json_faults(&b, r);
+	json_processes(&b, r);
 	json_series(&b, r);
 	json_timeline(&b, r);
 	json_assertions(&b, r);
@@ -384,6 +411,15 @@ char *fr_report_junit(const struct fr_record *r)
 		fr_buf_puts(&b, "\" value=\"");
 		fr_buf_xml(&b, s->vars[i].value);
 		fr_buf_puts(&b, "\"/>\n");
+	}
+	if (r->shim) {
+		char who[256];
+
+		fr_attach_describe(&r->attach, who, sizeof(who));
+		fr_buf_puts(&b, "      <property name=\"shim.processes\" value=\"");
+		fr_buf_xml(&b, who);
+		fr_buf_printf(&b, "\"/>\n      <property name=\"shim.refused\" value=\"%zu\"/>\n",
+			      fr_attach_count(&r->attach, true));
 	}
 	fr_buf_puts(&b, "    </properties>\n");
 	if (errors) {

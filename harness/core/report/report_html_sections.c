@@ -230,6 +230,31 @@ static void intervals(FILE *f, const struct fr_json *js, fr_jv list)
 	}
 }
 
+/* where the shim reached, and the first refusals (journals since "processes") */
+static void write_processes(FILE *f, const struct fr_json *js, fr_jv pr)
+{
+	fr_jv list = html_get(js, pr, "list");
+	unsigned shown = 0;
+
+	if (fr_json_type(js, html_get(js, pr, "summary")) != FR_JSON_STRING)
+		return;
+	fputs("<div><dt>shim</dt><dd>", f);
+	html_jesc(f, js, html_get(js, pr, "summary"), "");
+	if (num(js, pr, "refused", 0) > 0)
+		fprintf(f, "; <strong>%.0f refused</strong>", num(js, pr, "refused", 0));
+	for (fr_jv p = fr_json_first(js, list); p != FR_JV_NONE && shown < 3;
+	     p = fr_json_next(js, list, p)) {
+		if (fr_json_bool(js, html_get(js, p, "attached"), true))
+			continue;
+		fprintf(f, "<br>process %.0f (", num(js, p, "pid", 0));
+		html_jesc(f, js, html_get(js, p, "exe"), "?");
+		fprintf(f, ", uid %.0f): ", num(js, p, "uid", 0));
+		html_jesc(f, js, html_get(js, p, "why"), "");
+		shown++;
+	}
+	fputs("</dd></div>\n", f);
+}
+
 static void write_params(FILE *f, const struct fr_json *js, fr_jv sc, const struct journal *j)
 {
 	char b1[32], b2[32];
@@ -264,6 +289,7 @@ static void write_params(FILE *f, const struct fr_json *js, fr_jv sc, const stru
 		num(js, summary, "assertions",
 		    (double)fr_json_len(js, html_get(js, sc, "assertions"))),
 		num(js, summary, "failed", 0));
+	write_processes(f, js, html_get(js, sc, "processes"));
 	if (fr_json_type(js, html_get(js, sc, "run_dir")) == FR_JSON_STRING) {
 		fputs("<div><dt>run dir</dt><dd><code>", f);
 		html_jesc(f, js, html_get(js, sc, "run_dir"), "");

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 /* ns relative to t = 0 (before t = 0: relative to it anyway, negative). */
 int64_t run_rel(struct run *r, uint64_t mono)
@@ -152,6 +154,43 @@ void run_read_fault_counters(struct run *r)
 			ff->first = ff->last = INT64_MIN;
 		}
 	}
+}
+
+static void report_readable(struct fr_watch *w, uint32_t events)
+{
+	struct run *r = w->arg;
+
+	fr_attach_drain(&r->attach, r->report_fd);
+}
+
+/*
+ * Processes that cannot use the block say why on a socket named after it
+ * (fr_ctl_report_refusal); drained as they come, so a burst of refusals
+ * does not fill the socket's buffer.
+ */
+void run_attach_start(struct run *r)
+{
+	r->report_fd = fr_attach_listen(r->ctl_path);
+	if (r->report_fd < 0) {
+		run_say(r, "cannot listen for processes that refuse the control block: %s",
+			strerror(-r->report_fd));
+		return;
+	}
+	fr_watch_init(&r->report_watch, report_readable, r);
+	fr_watch_start(r->loop, &r->report_watch, r->report_fd, EPOLLIN);
+}
+
+/* At the end: the last refusals, and every process listed in the block. */
+void run_attach_collect(struct run *r)
+{
+	if (r->report_fd >= 0) {
+		fr_attach_drain(&r->attach, r->report_fd);
+		fr_watch_stop(r->loop, &r->report_watch);
+		close(r->report_fd);
+		r->report_fd = -1;
+	}
+	if (r->ctl)
+		fr_attach_collect(&r->attach, r->ctl);
 }
 
 /*

@@ -273,6 +273,9 @@ static void build_record(struct run *r, struct fr_record *rec)
 	rec->inj = r->inj;
 	rec->ninj = r->ninj;
 	rec->inj_dropped = r->ev_dropped;
+	rec->attach = r->attach;
+	rec->facts.attach = &rec->attach;
+	memset(&r->attach, 0, sizeof(r->attach));
 	r->series = NULL;
 	r->nseries = 0;
 	r->ff = NULL;
@@ -335,6 +338,11 @@ static void cleanup(struct run *r)
 	fr_http_client_destroy(r->http);
 	r->http = NULL;
 	fr_watch_stop(r->loop, &r->sig_watch);
+	if (r->report_fd >= 0) {
+		fr_watch_stop(r->loop, &r->report_watch);
+		close(r->report_fd);
+	}
+	fr_attach_finish(&r->attach);
 	run_stop_services(r);
 	free(r->dbs);
 	remove_run_dir(r);
@@ -351,6 +359,7 @@ static void run_init(struct run *r)
 	const struct fr_scenario *s = r->s;
 
 	r->verdict = FR_PASS;
+	r->report_fd = -1;
 	r->invoked_wall = fr_wall_now();
 	r->run_start = fr_loop_now(r->loop);
 	r->http = fr_http_client_create(r->loop);
@@ -406,6 +415,7 @@ static void run_conclude(struct run *r, struct fr_record *rec)
 	if (!r->end_rel && r->t0)
 		r->end_rel = run_rel_now(r);
 	run_read_fault_counters(r);
+	run_attach_collect(r);
 	for (size_t i = 0; i < r->nseries; i++)
 		fr_series_sort(&r->series[i]);
 	build_record(r, rec);

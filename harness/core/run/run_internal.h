@@ -27,6 +27,7 @@
 #include "util/strbuf.h"
 
 #include <faultrun/control.h>
+#include "attach.h"
 
 #include <limits.h>
 #include <regex.h>
@@ -210,6 +211,12 @@ struct run {
 	bool status_shown;
 	uint64_t last_status;
 	struct fr_watch sig_watch;
+	struct fr_user user; /* target.user, when have_user */
+	bool have_user;
+	/* where the shim reached: the block's table, and refusals on report_fd */
+	int report_fd;
+	struct fr_watch report_watch;
+	struct fr_attach attach;
 };
 
 /* events.c: time and the recording */
@@ -221,6 +228,9 @@ void run_tl_detail(struct run *r, size_t idx, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 unsigned run_read_events(struct run *r);
 void run_read_fault_counters(struct run *r);
+/* Take refusals of the block as they arrive, and the block's table at the end (events.c). */
+void run_attach_start(struct run *r);
+void run_attach_collect(struct run *r);
 const char *run_unprefix(const char *err);
 
 /* progress.c */

@@ -156,7 +156,19 @@ static int make_run_dir(struct run *r)
 	tag[k] = 0;
 	if (!k || tag[0] == '.')
 		snprintf(tag, sizeof(tag), "run");
-	ret = fr_rundir_create(tag, r->run_dir, sizeof(r->run_dir));
+	if (r->s->target.user.raw) {
+		char err[300];
+
+		ret = fr_user_lookup(r->s->target.user.raw, &r->user, err, sizeof(err));
+		if (ret < 0) {
+			snprintf(r->error, sizeof(r->error), "target.%s", err);
+			return -1;
+		}
+		r->have_user = true;
+	}
+	/* a target that runs as another user gets a run directory it can use */
+	ret = fr_rundir_create_for(tag, r->have_user ? &r->user : NULL, r->run_dir,
+				   sizeof(r->run_dir));
 	if (ret < 0) {
 		snprintf(r->error, sizeof(r->error), "cannot create a run directory: %s",
 			 strerror(-ret));
@@ -234,6 +246,13 @@ static int publish_faults(struct run *r)
 			 strerror(-ret));
 		return -1;
 	}
+	ret = r->have_user ? fr_user_give(&r->user, r->ctl_path) : 0;
+	if (ret < 0) {
+		snprintf(r->error, sizeof(r->error), "cannot give '%s' to user '%s': %s",
+			 r->ctl_path, r->user.name, strerror(-ret));
+		return -1;
+	}
+	run_attach_start(r);
 	r->slot = fr_xcalloc(s->nfaults + 1, sizeof(int));
 	r->armed = fr_xcalloc(s->nfaults + 1, sizeof(bool));
 	r->ff = fr_xcalloc(s->nfaults + 1, sizeof(*r->ff));

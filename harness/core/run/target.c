@@ -190,6 +190,7 @@ void run_target_start(struct run *r, bool restart)
 		.shim = tg->shim,
 		.ctl_path = r->ctl_path,
 		.seed = r->seed,
+		.user = r->have_user ? &r->user : NULL,
 	};
 	if (fr_child_spawn(r->loop, &tg->child, &sp, target_exited, r, err, sizeof(err)) < 0) {
 		if (r->phase <= PH_STARTING) {

@@ -6,7 +6,10 @@
 #include "scenario/load.h"
 #include "scenario/scn_internal.h"
 
+#include <errno.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_READY_DEADLINE_NS 30000000000ull
@@ -136,10 +139,32 @@ static int parse_stop(struct loader *L, yaml_node_t *x, struct fr_target *t)
 	return scn_opt_duration(L, x, "grace", &t->grace_ns);
 }
 
+/*
+ * user: NAME or a numeric uid, the user the target runs as. vars and env
+ * placeholders only (the run directory is made for that user, before any
+ * run-time value exists), and the user must exist here and now: a typo is
+ * an error at its line, not a run that cannot start.
+ */
+static int parse_user(struct loader *L, yaml_node_t *x, struct fr_str *out)
+{
+	int ret = scn_want_scalar(L, x, "user");
+	char *end;
+
+	if (ret || (ret = scn_expand(L, x, false, &out->raw)))
+		return ret;
+	out->val = out->raw;
+	out->mark = scn_mark(L, x);
+	errno = 0;
+	long id = strtol(out->raw, &end, 10);
+	if (*out->raw && !*end && !errno && id >= 0 ? getpwuid((uid_t)id) : getpwnam(out->raw))
+		return 0;
+	return scn_fail(L, x, "target.user '%s': no such user", out->raw);
+}
+
 int scn_parse_target(struct loader *L, yaml_node_t *n)
 {
 	static const char *const keys[] = {
-		"command", "env", "cwd", "ready", "restart", "stop", "shim",
+		"command", "env", "cwd", "ready", "restart", "stop", "shim", "user",
 	};
 	struct fr_target *t = &L->s->target;
 	yaml_node_t *x;
@@ -161,6 +186,8 @@ int scn_parse_target(struct loader *L, yaml_node_t *n)
 	if ((x = scn_get(L, n, "env")) && (ret = parse_env(L, x, t)))
 		return ret;
 	if ((ret = scn_opt_fstr(L, n, "cwd", &t->cwd)))
+		return ret;
+	if ((x = scn_get(L, n, "user")) && (ret = parse_user(L, x, &t->user)))
 		return ret;
 	if ((x = scn_get(L, n, "shim")) && (ret = scn_get_bool(L, x, "shim", &t->shim)))
 		return ret;

@@ -121,6 +121,7 @@ static const char *const expect_names[FR_EXP_COUNT] = {
 	[FR_EXP_RESTARTS] = "restarts",
 	[FR_EXP_EXITS] = "exits",
 	[FR_EXP_FIRED] = "fired",
+	[FR_EXP_ATTACHED] = "attached",
 };
 
 const char *fr_check_kind_name(enum fr_check_kind k)

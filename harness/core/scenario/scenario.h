@@ -152,6 +152,7 @@ struct fr_target {
 	struct fr_kv *env;
 	size_t nenv;
 	struct fr_str cwd; /* raw NULL: the run directory */
+	struct fr_str user; /* raw NULL: faultrun's own user */
 	struct fr_ready ready;
 	enum fr_restart_policy restart;
 	uint64_t backoff_ns; /* first restart delay, doubled each time */
@@ -265,6 +266,7 @@ enum fr_expect_kind {
 	FR_EXP_RESTARTS,
 	FR_EXP_EXITS,
 	FR_EXP_FIRED,
+	FR_EXP_ATTACHED, /* never written: added by fr_record_evaluate when it fails */
 	FR_EXP_COUNT
 };
 

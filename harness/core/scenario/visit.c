@@ -125,7 +125,7 @@ static int visit_target(struct fr_scenario *s, fr_str_fn fn, void *arg)
 
 	if ((ret = visit_cmd(s, &t->command, fn, arg)) ||
 	    (ret = visit_kvs(s, t->env, t->nenv, fn, arg)) ||
-	    (ret = visit_one(s, &t->cwd, fn, arg)))
+	    (ret = visit_one(s, &t->cwd, fn, arg)) || (ret = visit_one(s, &t->user, fn, arg)))
 		return ret;
 	return t->ready.present ? visit_check(s, &t->ready.check, fn, arg) : 0;
 }
