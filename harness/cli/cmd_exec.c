@@ -270,8 +270,8 @@ static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len,
 	/* the target's user maps the block: it must be theirs (fr_ctl_attach) */
 	ret = fr_user_give(u, ctlpath);
 	if (ret < 0) {
-		fprintf(stderr, "faultrun: cannot give '%s' to user '%s': %s\n", ctlpath,
-			u->name, strerror(-ret));
+		fprintf(stderr, "faultrun: cannot give '%s' to user '%s': %s\n", ctlpath, u->name,
+			strerror(-ret));
 		fr_ctl_close(*ctl);
 		fr_rundir_remove(rundir);
 		return 3;

@@ -98,7 +98,8 @@ static void json_processes(FILE *f, const struct fr_attach *a)
 	for (size_t i = 0; i < a->n; i++) {
 		const struct fr_proc_info *p = &a->v[i];
 
-		fprintf(f, "%s\n    {\"pid\": %d, \"ppid\": %d, \"uid\": %u, \"exe\": ", i ? "," : "",
+		fprintf(f,
+			"%s\n    {\"pid\": %d, \"ppid\": %d, \"uid\": %u, \"exe\": ", i ? "," : "",
 			p->pid, p->ppid, p->uid);
 		json_string(f, p->exe, sizeof(p->exe));
 		fprintf(f, ", \"attached\": %s, \"why\": ", p->refused ? "false" : "true");

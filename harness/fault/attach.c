@@ -120,7 +120,9 @@ int fr_attach_drain(struct fr_attach *a, int fd)
 			char buf[CMSG_SPACE(sizeof(struct ucred))];
 		} u;
 		struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = u.buf,
 				     .msg_controllen = sizeof(u.buf) };
 		struct ucred cr = { 0 };
 		struct cmsghdr *cm;
@@ -128,7 +130,8 @@ int fr_attach_drain(struct fr_attach *a, int fd)
 
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? taken : -errno;
-		if (mh.msg_flags & MSG_TRUNC || n != (ssize_t)sizeof(m) || m.magic != FR_REPORT_MAGIC)
+		if (mh.msg_flags & MSG_TRUNC || n != (ssize_t)sizeof(m) ||
+		    m.magic != FR_REPORT_MAGIC)
 			continue;
 		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
 			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
@@ -240,8 +243,8 @@ void fr_attach_describe(const struct fr_attach *a, char *buf, size_t len)
 
 void fr_attach_refusal_text(const struct fr_proc_info *p, char *buf, size_t len)
 {
-	snprintf(buf, len, "process %d (%s, uid %u) refused the control block: %s", p->pid,
-		 p->exe, p->uid, p->why);
+	snprintf(buf, len, "process %d (%s, uid %u) refused the control block: %s", p->pid, p->exe,
+		 p->uid, p->why);
 }
 
 void fr_attach_explain(const struct fr_attach *a, uint64_t matched, char *buf, size_t len)

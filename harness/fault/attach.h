@@ -25,7 +25,7 @@ struct fr_proc_info {
 struct fr_attach {
 	struct fr_proc_info *v; /* one per pid: attached ones, then refusals */
 	size_t n, cap;
-	unsigned unlisted; /* attached past the block's table (FR_CTL_PROCS) */
+	unsigned unlisted;     /* attached past the block's table (FR_CTL_PROCS) */
 	unsigned reports_lost; /* refusals the socket could not hold */
 };
 

@@ -47,8 +47,8 @@ bool fr_ctl_validate(const void *mem, size_t size)
 	if (!mem || size < sizeof(struct fr_ctl))
 		return false;
 	return c->magic == FR_CTL_MAGIC && c->version == FR_CTL_VERSION &&
-	       c->size == sizeof(struct fr_ctl) &&
-	       c->max_rules == FR_MAX_RULES && c->max_events == FR_CTL_EVENTS;
+	       c->size == sizeof(struct fr_ctl) && c->max_rules == FR_MAX_RULES &&
+	       c->max_events == FR_CTL_EVENTS;
 }
 
 /* See ctl_internal.h. */
@@ -58,8 +58,7 @@ struct fr_ctl *fr_ctl_map(const char *path, int *errp)
 	long fd;
 	void *mem;
 
-	fd = fr_syscall(SYS_openat, AT_FDCWD, path,
-		     O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	fd = fr_syscall(SYS_openat, AT_FDCWD, path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		*errp = errno;
 		return NULL;
@@ -68,8 +67,7 @@ struct fr_ctl *fr_ctl_map(const char *path, int *errp)
 		*errp = errno;
 		goto out_close;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077)) {
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
 		*errp = EPERM;
 		goto out_close;
 	}
@@ -77,8 +75,7 @@ struct fr_ctl *fr_ctl_map(const char *path, int *errp)
 		*errp = EINVAL;
 		goto out_close;
 	}
-	mem = mmap(NULL, sizeof(struct fr_ctl), PROT_READ | PROT_WRITE,
-		   MAP_SHARED, (int)fd, 0);
+	mem = mmap(NULL, sizeof(struct fr_ctl), PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
 	if (mem == MAP_FAILED) {
 		*errp = errno;
 		goto out_close;
@@ -146,12 +143,10 @@ bool fr_ctl_fire(struct fr_ctl *c, unsigned idx)
 		if (s->rule.times && inj >= s->rule.times)
 			return false;
 	} while (!atomic_compare_exchange_weak_explicit(
-		&s->injected, &inj, inj + 1, memory_order_relaxed,
-		memory_order_relaxed));
+		&s->injected, &inj, inj + 1, memory_order_relaxed, memory_order_relaxed));
 
 	uint64_t now = fr_now_ns(), zero = 0;
-	atomic_compare_exchange_strong_explicit(&s->first_ns, &zero, now,
-						memory_order_relaxed,
+	atomic_compare_exchange_strong_explicit(&s->first_ns, &zero, now, memory_order_relaxed,
 						memory_order_relaxed);
 	atomic_store_explicit(&s->last_ns, now, memory_order_relaxed);
 	return true;
@@ -165,8 +160,7 @@ void fr_ctl_unfire(struct fr_ctl *c, unsigned idx)
 		return;
 	s = &c->slots[idx];
 	atomic_fetch_sub_explicit(&s->matched, 1, memory_order_relaxed);
-	if (atomic_fetch_sub_explicit(&s->injected, 1, memory_order_relaxed) ==
-	    1) {
+	if (atomic_fetch_sub_explicit(&s->injected, 1, memory_order_relaxed) == 1) {
 		/* it was the only injection: no time of one either */
 		atomic_store_explicit(&s->first_ns, 0, memory_order_relaxed);
 		atomic_store_explicit(&s->last_ns, 0, memory_order_relaxed);
@@ -187,17 +181,14 @@ uint64_t fr_ctl_budget_take(struct fr_ctl *c, unsigned idx, uint64_t want)
 			return 0;
 		give = (uint64_t)left < want ? left : (int64_t)want;
 	} while (!atomic_compare_exchange_weak_explicit(
-		&s->budget, &left, left - give, memory_order_relaxed,
-		memory_order_relaxed));
+		&s->budget, &left, left - give, memory_order_relaxed, memory_order_relaxed));
 	atomic_fetch_add_explicit(&s->bytes, (uint64_t)give, memory_order_relaxed);
 	return (uint64_t)give;
 }
 
-void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err,
-		  const char *where)
+void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err, const char *where)
 {
-	uint64_t n = atomic_fetch_add_explicit(&c->event_head, 1,
-					       memory_order_relaxed);
+	uint64_t n = atomic_fetch_add_explicit(&c->event_head, 1, memory_order_relaxed);
 	struct fr_ctl_event *e = &c->events[n % FR_CTL_EVENTS];
 	uint64_t cur = atomic_load_explicit(&e->seq, memory_order_relaxed);
 	size_t i = 0;
@@ -210,10 +201,8 @@ void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err,
 	 * recent-history sample, the counters stay exact.
 	 */
 	if (cur == FR_CTL_EVENT_BUSY ||
-	    !atomic_compare_exchange_strong_explicit(&e->seq, &cur,
-						     FR_CTL_EVENT_BUSY,
-						     memory_order_acquire,
-						     memory_order_relaxed))
+	    !atomic_compare_exchange_strong_explicit(&e->seq, &cur, FR_CTL_EVENT_BUSY,
+						     memory_order_acquire, memory_order_relaxed))
 		return;
 	atomic_thread_fence(memory_order_release);
 	e->time_ns = fr_now_ns();

@@ -29,8 +29,7 @@ int fr_ctl_create(const char *path, uint64_t seed, struct fr_ctl **out)
 		ret = -errno;
 		goto err_unlink;
 	}
-	c = mmap(NULL, sizeof(struct fr_ctl), PROT_READ | PROT_WRITE,
-		 MAP_SHARED, fd, 0);
+	c = mmap(NULL, sizeof(struct fr_ctl), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (c == MAP_FAILED) {
 		ret = -errno;
 		goto err_unlink;
@@ -125,8 +124,7 @@ static void recompute(struct fr_ctl *c)
 					      memory_order_release);
 		atomic_store_explicit(&c->armed_ops, ops, memory_order_release);
 	} while (!atomic_compare_exchange_strong_explicit(
-		&c->generation, &g, g + 1, memory_order_acq_rel,
-		memory_order_acquire));
+		&c->generation, &g, g + 1, memory_order_acq_rel, memory_order_acquire));
 	/* release every stalled call so it re-reads its rule */
 	syscall(SYS_futex, &c->generation, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
@@ -164,8 +162,7 @@ int fr_ctl_set_armed(struct fr_ctl *c, unsigned idx, bool armed)
 		return -ENOENT;
 	if (armed && !atomic_load_explicit(&s->armed, memory_order_relaxed)) {
 		/* a new full disk each time the fault goes in */
-		atomic_store_explicit(&s->budget, (int64_t)s->rule.amount,
-				      memory_order_relaxed);
+		atomic_store_explicit(&s->budget, (int64_t)s->rule.amount, memory_order_relaxed);
 		atomic_fetch_add_explicit(&s->arm_count, 1, memory_order_relaxed);
 	}
 	atomic_store_explicit(&s->armed, armed ? 1 : 0, memory_order_release);

@@ -138,7 +138,7 @@ void fr_ctl_report_refusal(const char *path, int err)
 	if (fd < 0)
 		return;
 	fr_syscall(SYS_sendto, fd, &m, sizeof(m), MSG_NOSIGNAL, &sa,
-		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + nl));
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + nl));
 	fr_syscall(SYS_close, fd);
 }
 

@@ -28,8 +28,7 @@ struct glob_state {
 };
 
 /* Match a [class] at p against c; sets *next past the class. */
-static bool match_class(const char *p, const char *pend, char c,
-			const char **next)
+static bool match_class(const char *p, const char *pend, char c, const char **next)
 {
 	bool negate = false, found = false;
 	const char *open = p;
@@ -71,8 +70,7 @@ static bool match_from(struct glob_state *st, const char *p, const char *s)
 				p++;
 			if (dbl) {
 				/* "**" then "/": may also match zero segments */
-				if (p < st->pend && *p == '/' &&
-				    match_from(st, p + 1, s))
+				if (p < st->pend && *p == '/' && match_from(st, p + 1, s))
 					return true;
 				for (const char *t = s;; t++) {
 					if (match_from(st, p, t))

@@ -18,8 +18,7 @@
 #include <errno.h>
 
 #if defined(__x86_64__)
-static inline long fr_syscall_raw(long n, long a, long b, long c, long d,
-				  long e, long f)
+static inline long fr_syscall_raw(long n, long a, long b, long c, long d, long e, long f)
 {
 	register long r10 __asm__("r10") = d;
 	register long r8 __asm__("r8") = e;
@@ -29,14 +28,12 @@ static inline long fr_syscall_raw(long n, long a, long b, long c, long d,
 	/* the kernel clobbers rcx (return address) and r11 (flags) */
 	__asm__ volatile("syscall"
 			 : "=a"(ret)
-			 : "0"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
-			   "r"(r9)
+			 : "0"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
 #elif defined(__aarch64__)
-static inline long fr_syscall_raw(long n, long a, long b, long c, long d,
-				  long e, long f)
+static inline long fr_syscall_raw(long n, long a, long b, long c, long d, long e, long f)
 {
 	register long x8 __asm__("x8") = n;
 	register long x0 __asm__("x0") = a;
@@ -57,8 +54,7 @@ static inline long fr_syscall_raw(long n, long a, long b, long c, long d,
 #endif
 
 /* syscall(2)'s convention on top of fr_syscall_raw(). */
-static inline long fr_syscall6(long n, long a, long b, long c, long d, long e,
-			       long f)
+static inline long fr_syscall6(long n, long a, long b, long c, long d, long e, long f)
 {
 	long r = fr_syscall_raw(n, a, b, c, d, e, f);
 
@@ -69,9 +65,8 @@ static inline long fr_syscall6(long n, long a, long b, long c, long d, long e,
 	return r;
 }
 
-#define FR_SYSCALL_PICK(n, a, b, c, d, e, f, ...)                          \
-	fr_syscall6((long)(n), (long)(a), (long)(b), (long)(c), (long)(d), \
-		    (long)(e), (long)(f))
+#define FR_SYSCALL_PICK(n, a, b, c, d, e, f, ...) \
+	fr_syscall6((long)(n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 /* fr_syscall(SYS_close, fd): missing arguments are passed as 0. */
 #define fr_syscall(...) FR_SYSCALL_PICK(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
 

@@ -38,31 +38,30 @@ static const struct {
 };
 
 static const char *const action_names[FR_ACT_COUNT] = {
-	[FR_ACT_NONE] = "none",	    [FR_ACT_ERRNO] = "errno",
-	[FR_ACT_SHORT] = "short",   [FR_ACT_BUDGET] = "budget",
-	[FR_ACT_DELAY] = "delay",   [FR_ACT_STALL] = "stall",
+	[FR_ACT_NONE] = "none",	    [FR_ACT_ERRNO] = "errno",	[FR_ACT_SHORT] = "short",
+	[FR_ACT_BUDGET] = "budget", [FR_ACT_DELAY] = "delay",	[FR_ACT_STALL] = "stall",
 	[FR_ACT_RESET] = "reset",   [FR_ACT_REFUSE] = "refuse",
 };
 
-#define E(x) { x, #x }
+#define E(x)          \
+	{             \
+		x, #x \
+	}
 static const struct {
 	int err;
 	const char *name;
 } errno_names[] = {
-	E(EPERM),	 E(ENOENT),	  E(EINTR),	  E(EIO),
-	E(ENXIO),	 E(EBADF),	  E(EAGAIN),	  E(ENOMEM),
-	E(EACCES),	 E(EFAULT),	  E(EBUSY),	  E(EEXIST),
-	E(EXDEV),	 E(ENODEV),	  E(ENOTDIR),	  E(EISDIR),
-	E(EINVAL),	 E(ENFILE),	  E(EMFILE),	  E(ETXTBSY),
-	E(EFBIG),	 E(ENOSPC),	  E(ESPIPE),	  E(EROFS),
-	E(EMLINK),	 E(EPIPE),	  E(ENAMETOOLONG), E(ENOSYS),
-	E(ENOTEMPTY),	 E(ELOOP),	  E(EOVERFLOW),	  E(ENOTSOCK),
-	E(EDESTADDRREQ), E(EMSGSIZE),	  E(EPROTOTYPE),  E(EOPNOTSUPP),
-	E(EAFNOSUPPORT), E(EADDRINUSE),	  E(EADDRNOTAVAIL), E(ENETDOWN),
-	E(ENETUNREACH),	 E(ECONNABORTED), E(ECONNRESET),  E(ENOBUFS),
-	E(EISCONN),	 E(ENOTCONN),	  E(ETIMEDOUT),	  E(ECONNREFUSED),
-	E(EHOSTUNREACH), E(EALREADY),	  E(EINPROGRESS), E(EDQUOT),
-	E(EPROTO),	 E(ENOLCK),
+	E(EPERM),	E(ENOENT),	 E(EINTR),	  E(EIO),	    E(ENXIO),
+	E(EBADF),	E(EAGAIN),	 E(ENOMEM),	  E(EACCES),	    E(EFAULT),
+	E(EBUSY),	E(EEXIST),	 E(EXDEV),	  E(ENODEV),	    E(ENOTDIR),
+	E(EISDIR),	E(EINVAL),	 E(ENFILE),	  E(EMFILE),	    E(ETXTBSY),
+	E(EFBIG),	E(ENOSPC),	 E(ESPIPE),	  E(EROFS),	    E(EMLINK),
+	E(EPIPE),	E(ENAMETOOLONG), E(ENOSYS),	  E(ENOTEMPTY),	    E(ELOOP),
+	E(EOVERFLOW),	E(ENOTSOCK),	 E(EDESTADDRREQ), E(EMSGSIZE),	    E(EPROTOTYPE),
+	E(EOPNOTSUPP),	E(EAFNOSUPPORT), E(EADDRINUSE),	  E(EADDRNOTAVAIL), E(ENETDOWN),
+	E(ENETUNREACH), E(ECONNABORTED), E(ECONNRESET),	  E(ENOBUFS),	    E(EISCONN),
+	E(ENOTCONN),	E(ETIMEDOUT),	 E(ECONNREFUSED), E(EHOSTUNREACH),  E(EALREADY),
+	E(EINPROGRESS), E(EDQUOT),	 E(EPROTO),	  E(ENOLCK),
 };
 #undef E
 
@@ -71,64 +70,47 @@ static const struct {
  * pages (open(2), write(2), fsync(2), connect(2), recv(2), ...). EINTR and
  * EIO are allowed everywhere a real device or signal can produce them.
  */
-static const int valid_open[] = {
-	EACCES, EBUSY, EDQUOT, EEXIST, EFBIG, EINTR, EINVAL, EIO, EISDIR,
-	ELOOP, EMFILE, ENAMETOOLONG, ENFILE, ENODEV, ENOENT, ENOMEM, ENOSPC,
-	ENOTDIR, ENXIO, EOVERFLOW, EPERM, EROFS, ETXTBSY, EAGAIN, 0
-};
-static const int valid_read[] = {
-	EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIO, EISDIR, ENOMEM, 0
-};
-static const int valid_write[] = {
-	EAGAIN, EBADF, EDESTADDRREQ, EDQUOT, EFAULT, EFBIG, EINTR, EINVAL,
-	EIO, ENOSPC, EPERM, EPIPE, ENOMEM, 0
-};
-static const int valid_fsync[] = {
-	EBADF, EINTR, EIO, EROFS, EINVAL, ENOSPC, EDQUOT, 0
-};
-static const int valid_truncate[] = {
-	EACCES, EBADF, EFAULT, EFBIG, EINTR, EINVAL, EIO, EISDIR, ELOOP,
-	ENAMETOOLONG, ENOENT, ENOTDIR, EPERM, EROFS, ETXTBSY, ENOSPC, EDQUOT, 0
-};
-static const int valid_allocate[] = {
-	EBADF, EFBIG, EINTR, EINVAL, EIO, ENODEV, ENOSPC, ENOSYS, EOPNOTSUPP,
-	EPERM, ESPIPE, ETXTBSY, EDQUOT, 0
-};
-static const int valid_rename[] = {
-	EACCES, EBUSY, EDQUOT, EFAULT, EINVAL, EISDIR, ELOOP, EMLINK,
-	ENAMETOOLONG, ENOENT, ENOMEM, ENOSPC, ENOTDIR, ENOTEMPTY, EEXIST,
-	EPERM, EROFS, EXDEV, EIO, 0
-};
-static const int valid_unlink[] = {
-	EACCES, EBUSY, EFAULT, EIO, EISDIR, ELOOP, ENAMETOOLONG, ENOENT,
-	ENOMEM, ENOTDIR, EPERM, EROFS, ENOTEMPTY, 0
-};
-static const int valid_mkdir[] = {
-	EACCES, EDQUOT, EEXIST, EFAULT, EINVAL, ELOOP, EMLINK, ENAMETOOLONG,
-	ENOENT, ENOMEM, ENOSPC, ENOTDIR, EPERM, EROFS, EIO, 0
-};
+static const int valid_open[] = { EACCES, EBUSY,   EDQUOT, EEXIST,  EFBIG,	  EINTR,     EINVAL,
+				  EIO,	  EISDIR,  ELOOP,  EMFILE,  ENAMETOOLONG, ENFILE,    ENODEV,
+				  ENOENT, ENOMEM,  ENOSPC, ENOTDIR, ENXIO,	  EOVERFLOW, EPERM,
+				  EROFS,  ETXTBSY, EAGAIN, 0 };
+static const int valid_read[] = { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIO, EISDIR, ENOMEM, 0 };
+static const int valid_write[] = { EAGAIN, EBADF, EDESTADDRREQ, EDQUOT, EFAULT, EFBIG,	EINTR,
+				   EINVAL, EIO,	  ENOSPC,	EPERM,	EPIPE,	ENOMEM, 0 };
+static const int valid_fsync[] = { EBADF, EINTR, EIO, EROFS, EINVAL, ENOSPC, EDQUOT, 0 };
+static const int valid_truncate[] = { EACCES, EBADF,  EFAULT,  EFBIG,	     EINTR,  EINVAL,
+				      EIO,    EISDIR, ELOOP,   ENAMETOOLONG, ENOENT, ENOTDIR,
+				      EPERM,  EROFS,  ETXTBSY, ENOSPC,	     EDQUOT, 0 };
+static const int valid_allocate[] = { EBADF,  EFBIG,	  EINTR, EINVAL, EIO,	  ENODEV, ENOSPC,
+				      ENOSYS, EOPNOTSUPP, EPERM, ESPIPE, ETXTBSY, EDQUOT, 0 };
+static const int valid_rename[] = { EACCES, EBUSY,  EDQUOT,  EFAULT,	   EINVAL,
+				    EISDIR, ELOOP,  EMLINK,  ENAMETOOLONG, ENOENT,
+				    ENOMEM, ENOSPC, ENOTDIR, ENOTEMPTY,	   EEXIST,
+				    EPERM,  EROFS,  EXDEV,   EIO,	   0 };
+static const int valid_unlink[] = { EACCES, EBUSY,  EFAULT,  EIO,   EISDIR, ELOOP,     ENAMETOOLONG,
+				    ENOENT, ENOMEM, ENOTDIR, EPERM, EROFS,  ENOTEMPTY, 0 };
+static const int valid_mkdir[] = { EACCES, EDQUOT,	 EEXIST, EFAULT, EINVAL, ELOOP,
+				   EMLINK, ENAMETOOLONG, ENOENT, ENOMEM, ENOSPC, ENOTDIR,
+				   EPERM,  EROFS,	 EIO,	 0 };
 static const int valid_connect[] = {
-	EACCES, EPERM, EADDRINUSE, EADDRNOTAVAIL, EAFNOSUPPORT, EAGAIN,
-	EALREADY, EBADF, ECONNREFUSED, EFAULT, EINPROGRESS, EINTR, EISCONN,
-	ENETUNREACH, ENOTSOCK, EPROTOTYPE, ETIMEDOUT, EHOSTUNREACH,
-	ECONNRESET, ENETDOWN, ENOBUFS, 0
+	EACCES,	  EPERM,	EADDRINUSE, EADDRNOTAVAIL, EAFNOSUPPORT, EAGAIN,   EALREADY,
+	EBADF,	  ECONNREFUSED, EFAULT,	    EINPROGRESS,   EINTR,	 EISCONN,  ENETUNREACH,
+	ENOTSOCK, EPROTOTYPE,	ETIMEDOUT,  EHOSTUNREACH,  ECONNRESET,	 ENETDOWN, ENOBUFS,
+	0
 };
-static const int valid_accept[] = {
-	EAGAIN, EBADF, ECONNABORTED, EFAULT, EINTR, EINVAL, EMFILE, ENFILE,
-	ENOBUFS, ENOMEM, ENOTSOCK, EOPNOTSUPP, EPROTO, EPERM, ENETDOWN,
-	EHOSTUNREACH, ENETUNREACH, ETIMEDOUT, 0
-};
-static const int valid_send[] = {
-	EACCES, EAGAIN, EBADF, ECONNRESET, EDESTADDRREQ, EFAULT, EINTR,
-	EINVAL, EISCONN, EMSGSIZE, ENOBUFS, ENOMEM, ENOTCONN, ENOTSOCK,
-	EOPNOTSUPP, EPIPE, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, ENETDOWN,
-	EIO, 0
-};
-static const int valid_recv[] = {
-	EAGAIN, EBADF, ECONNREFUSED, EFAULT, EINTR, EINVAL, ENOMEM, ENOTCONN,
-	ENOTSOCK, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, ENETDOWN,
-	EIO, 0
-};
+static const int valid_accept[] = { EAGAIN,	  EBADF,       ECONNABORTED, EFAULT,  EINTR,
+				    EINVAL,	  EMFILE,      ENFILE,	     ENOBUFS, ENOMEM,
+				    ENOTSOCK,	  EOPNOTSUPP,  EPROTO,	     EPERM,   ENETDOWN,
+				    EHOSTUNREACH, ENETUNREACH, ETIMEDOUT,    0 };
+static const int valid_send[] = { EACCES,  EAGAIN,    EBADF,	    ECONNRESET,	 EDESTADDRREQ,
+				  EFAULT,  EINTR,     EINVAL,	    EISCONN,	 EMSGSIZE,
+				  ENOBUFS, ENOMEM,    ENOTCONN,	    ENOTSOCK,	 EOPNOTSUPP,
+				  EPIPE,   ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, ENETDOWN,
+				  EIO,	   0 };
+static const int valid_recv[] = { EAGAIN,      EBADF,	   ECONNREFUSED, EFAULT,
+				  EINTR,       EINVAL,	   ENOMEM,	 ENOTCONN,
+				  ENOTSOCK,    ECONNRESET, ETIMEDOUT,	 EHOSTUNREACH,
+				  ENETUNREACH, ENETDOWN,   EIO,		 0 };
 
 static const int *const valid_errnos[FR_OP_COUNT] = {
 	[FR_OP_OPEN] = valid_open,	   [FR_OP_READ] = valid_read,
@@ -251,8 +233,7 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 			      fr_errno_name(r->err) ? fr_errno_name(r->err) : "?");
 		break;
 	case FR_ACT_BUDGET:
-		ret |= append(buf, len, &off, " budget=%llu",
-			      (unsigned long long)r->amount);
+		ret |= append(buf, len, &off, " budget=%llu", (unsigned long long)r->amount);
 		break;
 	case FR_ACT_DELAY:
 	case FR_ACT_STALL:
@@ -261,8 +242,7 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 			break;
 		}
 		format_duration(tmp, sizeof(tmp), r->amount);
-		ret |= append(buf, len, &off, " %s=%s",
-			      action_names[r->action], tmp);
+		ret |= append(buf, len, &off, " %s=%s", action_names[r->action], tmp);
 		break;
 	default:
 		if (r->action < FR_ACT_COUNT)
@@ -272,8 +252,8 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 	if (r->path[0])
 		ret |= append(buf, len, &off, " path=%.*s", (int)sizeof(r->path), r->path);
 	if (r->unix_path[0])
-		ret |= append(buf, len, &off, " unix=%.*s",
-			      (int)sizeof(r->unix_path), r->unix_path);
+		ret |= append(buf, len, &off, " unix=%.*s", (int)sizeof(r->unix_path),
+			      r->unix_path);
 	if (r->open_mode)
 		ret |= append(buf, len, &off, " mode=%s",
 			      r->open_mode == FR_MODE_READ ? "read" : "write");
@@ -281,8 +261,8 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 		ret |= append(buf, len, &off, " proc=%.*s", (int)sizeof(r->proc), r->proc);
 	if (r->flags & FR_RULE_HOST) {
 		char a[INET6_ADDRSTRLEN];
-		if (inet_ntop(r->host_family == AF_INET6 ? AF_INET6 : AF_INET,
-			      r->host, a, sizeof(a)))
+		if (inet_ntop(r->host_family == AF_INET6 ? AF_INET6 : AF_INET, r->host, a,
+			      sizeof(a)))
 			ret |= append(buf, len, &off, " host=%s", a);
 	}
 	if (r->port)

@@ -25,25 +25,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 /* Operations each action makes sense for. */
 static const uint32_t action_ops[FR_ACT_COUNT] = {
 	[FR_ACT_ERRNO] = FR_OPS_IO | FR_OPS_NET,
-	[FR_ACT_SHORT] = FR_OPBIT(FR_OP_READ) | FR_OPBIT(FR_OP_WRITE) |
-			 FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
+	[FR_ACT_SHORT] = FR_OPBIT(FR_OP_READ) | FR_OPBIT(FR_OP_WRITE) | FR_OPBIT(FR_OP_SEND) |
+			 FR_OPBIT(FR_OP_RECV),
 	[FR_ACT_BUDGET] = FR_OPBIT(FR_OP_WRITE) | FR_OPBIT(FR_OP_ALLOCATE),
 	[FR_ACT_DELAY] = FR_OPS_IO | FR_OPS_NET,
 	[FR_ACT_STALL] = FR_OPS_NET,
-	[FR_ACT_RESET] = FR_OPBIT(FR_OP_CONNECT) | FR_OPBIT(FR_OP_SEND) |
-			 FR_OPBIT(FR_OP_RECV),
+	[FR_ACT_RESET] = FR_OPBIT(FR_OP_CONNECT) | FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
 	[FR_ACT_REFUSE] = FR_OPBIT(FR_OP_CONNECT),
 };
 
 /* Every key a SPEC or a scenario fault mapping may use. */
 static const char *const rule_keys[] = {
-	"name", "op",	"ops",	   "action", "errno", "short",	     "budget",
-	"delay", "stall", "reset",  "refuse", "path",  "proc", "probability",
-	"after", "times", "port",   "host",   "unix",  "lport", "mode",
+	"name",	 "op",	  "ops",   "action", "errno", "short", "budget",
+	"delay", "stall", "reset", "refuse", "path",  "proc",  "probability",
+	"after", "times", "port",  "host",   "unix",  "lport", "mode",
 };
 #define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
 
@@ -69,8 +69,7 @@ struct unit {
 };
 
 /* A number followed by one of the units (exactly); the value times its unit. */
-static int parse_with_unit(const char *s, const struct unit *units, size_t n,
-			   double *out)
+static int parse_with_unit(const char *s, const struct unit *units, size_t n, double *out)
 {
 	const char *end;
 	double v;
@@ -89,10 +88,18 @@ static int parse_with_unit(const char *s, const struct unit *units, size_t n,
 int fr_parse_size(const char *s, uint64_t *out)
 {
 	static const struct unit units[] = {
-		{ "", 1 },	       { "B", 1 },	     { "k", 1024.0 },
-		{ "K", 1024.0 },       { "KiB", 1024.0 },    { "KB", 1e3 },
-		{ "M", 1048576.0 },    { "MiB", 1048576.0 }, { "MB", 1e6 },
-		{ "G", 1073741824.0 }, { "GiB", 1073741824.0 }, { "GB", 1e9 },
+		{ "", 1 },
+		{ "B", 1 },
+		{ "k", 1024.0 },
+		{ "K", 1024.0 },
+		{ "KiB", 1024.0 },
+		{ "KB", 1e3 },
+		{ "M", 1048576.0 },
+		{ "MiB", 1048576.0 },
+		{ "MB", 1e6 },
+		{ "G", 1073741824.0 },
+		{ "GiB", 1073741824.0 },
+		{ "GB", 1e9 },
 		{ "TiB", 1099511627776.0 },
 	};
 	double b;
@@ -107,21 +114,18 @@ int fr_parse_size(const char *s, uint64_t *out)
 int fr_parse_duration(const char *s, uint64_t *out_ns)
 {
 	static const struct unit units[] = {
-		{ "ns", 1 },	    { "us", 1e3 },   { "ms", 1e6 },
-		{ "s", 1e9 },	    { "m", 60e9 },   { "min", 60e9 },
-		{ "h", 3600e9 },
+		{ "ns", 1 },   { "us", 1e3 },	{ "ms", 1e6 },	 { "s", 1e9 },
+		{ "m", 60e9 }, { "min", 60e9 }, { "h", 3600e9 },
 	};
 	double ns;
 
-	if (parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), &ns) < 0 ||
-	    ns >= 9.2e18)
+	if (parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), &ns) < 0 || ns >= 9.2e18)
 		return -EINVAL;
 	*out_ns = (uint64_t)llround(ns);
 	return 0;
 }
 
-static int fail(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int fail(char *err, size_t len, const char *fmt, ...)
 {
@@ -160,8 +164,7 @@ static uint32_t parse_ops(const char *list, char *bad, size_t badlen)
 		else if (strcmp(word, "net/*") == 0 || strcmp(word, "net") == 0)
 			bit = FR_OPS_NET;
 		for (unsigned op = 0; !bit && op < FR_OP_STATFS; op++)
-			if (strcmp(word, fr_op_name(op)) == 0 ||
-			    strcmp(word, fr_op_path(op)) == 0)
+			if (strcmp(word, fr_op_name(op)) == 0 || strcmp(word, fr_op_path(op)) == 0)
 				bit = FR_OPBIT(op);
 		if (!bit) {
 			snprintf(bad, badlen, "%s", word);
@@ -175,8 +178,7 @@ static uint32_t parse_ops(const char *list, char *bad, size_t badlen)
 	return mask;
 }
 
-static int set_action(struct fr_rule *r, enum fr_action act, char *err,
-		      size_t errlen)
+static int set_action(struct fr_rule *r, enum fr_action act, char *err, size_t errlen)
 {
 	if (r->action != FR_ACT_NONE && r->action != (uint32_t)act)
 		return fail(err, errlen, "two actions given: '%s' and '%s'",
@@ -185,23 +187,22 @@ static int set_action(struct fr_rule *r, enum fr_action act, char *err,
 	return 0;
 }
 
-static int copy_field(char *dst, size_t size, const char *key,
-		      const char *value, char *err, size_t errlen)
+static int copy_field(char *dst, size_t size, const char *key, const char *value, char *err,
+		      size_t errlen)
 {
 	size_t n = strlen(value);
 
 	if (n == 0)
 		return fail(err, errlen, "'%s' needs a value", key);
 	if (n >= size)
-		return fail(err, errlen, "'%s' is too long (at most %zu characters)",
-			    key, size - 1);
+		return fail(err, errlen, "'%s' is too long (at most %zu characters)", key,
+			    size - 1);
 	memset(dst, 0, size);
 	memcpy(dst, value, n);
 	return 0;
 }
 
-static int parse_count(const char *key, const char *value, uint64_t *out,
-		       char *err, size_t errlen)
+static int parse_count(const char *key, const char *value, uint64_t *out, char *err, size_t errlen)
 {
 	char *end;
 
@@ -215,14 +216,12 @@ static int parse_count(const char *key, const char *value, uint64_t *out,
 	return 0;
 }
 
-static int parse_port(const char *key, const char *value, uint16_t *out,
-		      char *err, size_t errlen)
+static int parse_port(const char *key, const char *value, uint16_t *out, char *err, size_t errlen)
 {
 	uint64_t v;
 
 	if (parse_count(key, value, &v, err, errlen) < 0 || v == 0 || v > 65535)
-		return fail(err, errlen, "'%s=%s': expected a port from 1 to 65535",
-			    key, value);
+		return fail(err, errlen, "'%s=%s': expected a port from 1 to 65535", key, value);
 	*out = (uint16_t)v;
 	return 0;
 }
@@ -233,13 +232,12 @@ static bool is_true(const char *v)
 }
 
 /* A bare word: an action without value, or operations. */
-static int set_word(struct fr_rule *r, const char *key, char *err,
-		    size_t errlen)
+static int set_word(struct fr_rule *r, const char *key, char *err, size_t errlen)
 {
 	char bad[64];
 
-	if (strcmp(key, "short") == 0 || strcmp(key, "stall") == 0 ||
-	    strcmp(key, "reset") == 0 || strcmp(key, "refuse") == 0)
+	if (strcmp(key, "short") == 0 || strcmp(key, "stall") == 0 || strcmp(key, "reset") == 0 ||
+	    strcmp(key, "refuse") == 0)
 		return fr_rule_set(r, key, "true", err, errlen);
 	uint32_t ops = parse_ops(key, bad, sizeof(bad));
 	if (!ops) {
@@ -252,10 +250,8 @@ static int set_word(struct fr_rule *r, const char *key, char *err,
 		names[n++] = "reset";
 		names[n++] = "refuse";
 		const char *near = fr_nearest(bad, names, n);
-		return fail(err, errlen,
-			    "unknown operation or action '%s'%s%s%s", bad,
-			    near ? " (did you mean '" : "",
-			    near ? near : "", near ? "'?)" : "");
+		return fail(err, errlen, "unknown operation or action '%s'%s%s%s", bad,
+			    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
 	}
 	r->ops |= ops;
 	return 0;
@@ -265,16 +261,16 @@ static int set_word(struct fr_rule *r, const char *key, char *err,
  * The action fields (action, errno, short, reset, refuse, stall, delay,
  * budget). Returns 1 when key is not one of them.
  */
-static int set_action_field(struct fr_rule *r, const char *key,
-			    const char *value, char *err, size_t errlen)
+static int set_action_field(struct fr_rule *r, const char *key, const char *value, char *err,
+			    size_t errlen)
 {
 	int ret;
 
 	if (strcmp(key, "action") == 0) {
 		/* action: short | stall | reset | refuse (others take a value) */
 		for (unsigned a = FR_ACT_SHORT; a < FR_ACT_COUNT; a++)
-			if (strcmp(value, fr_action_name(a)) == 0 &&
-			    a != FR_ACT_BUDGET && a != FR_ACT_DELAY)
+			if (strcmp(value, fr_action_name(a)) == 0 && a != FR_ACT_BUDGET &&
+			    a != FR_ACT_DELAY)
 				return fr_rule_set(r, value, NULL, err, errlen);
 		return fail(err, errlen,
 			    "'action=%s': expected short, stall, reset or refuse "
@@ -290,12 +286,12 @@ static int set_action_field(struct fr_rule *r, const char *key,
 		r->err = e;
 		return 0;
 	}
-	if (strcmp(key, "short") == 0 || strcmp(key, "reset") == 0 ||
-	    strcmp(key, "refuse") == 0) {
+	if (strcmp(key, "short") == 0 || strcmp(key, "reset") == 0 || strcmp(key, "refuse") == 0) {
 		if (!is_true(value))
 			return fail(err, errlen, "'%s' takes no value", key);
 		enum fr_action a = key[0] == 's' ? FR_ACT_SHORT :
-				   key[2] == 's' ? FR_ACT_RESET : FR_ACT_REFUSE;
+				   key[2] == 's' ? FR_ACT_RESET :
+						   FR_ACT_REFUSE;
 		return set_action(r, a, err, errlen);
 	}
 	if (strcmp(key, "stall") == 0) {
@@ -334,14 +330,12 @@ static int set_action_field(struct fr_rule *r, const char *key,
 	return 1;
 }
 
-static int set_probability(struct fr_rule *r, const char *value, char *err,
-			   size_t errlen)
+static int set_probability(struct fr_rule *r, const char *value, char *err, size_t errlen)
 {
 	const char *end;
 	double p;
 	if (parse_number(value, &p, &end) < 0 || *end || p > 1.0)
-		return fail(err, errlen,
-			    "'probability=%s': expected a number from 0 to 1", value);
+		return fail(err, errlen, "'probability=%s': expected a number from 0 to 1", value);
 	r->probability = p;
 	if (p >= 1.0) {
 		r->flags &= ~FR_RULE_PROB;
@@ -352,8 +346,7 @@ static int set_probability(struct fr_rule *r, const char *value, char *err,
 	return 0;
 }
 
-static int set_host(struct fr_rule *r, const char *value, char *err,
-		    size_t errlen)
+static int set_host(struct fr_rule *r, const char *value, char *err, size_t errlen)
 {
 	const char *v = value;
 	char buf[INET6_ADDRSTRLEN + 2];
@@ -369,8 +362,7 @@ static int set_host(struct fr_rule *r, const char *value, char *err,
 	else if (inet_pton(AF_INET6, v, r->host) == 1)
 		r->host_family = AF_INET6;
 	else
-		return fail(err, errlen,
-			    "'host=%s': expected an IPv4 or IPv6 address", value);
+		return fail(err, errlen, "'host=%s': expected an IPv4 or IPv6 address", value);
 	r->flags |= FR_RULE_HOST;
 	return 0;
 }
@@ -380,8 +372,8 @@ static int set_host(struct fr_rule *r, const char *value, char *err,
  * probability, after, times, port, lport, host, mode). Returns 1 when key
  * is not one of them.
  */
-static int set_selector_field(struct fr_rule *r, const char *key,
-			      const char *value, char *err, size_t errlen)
+static int set_selector_field(struct fr_rule *r, const char *key, const char *value, char *err,
+			      size_t errlen)
 {
 	char bad[64];
 	int ret;
@@ -389,23 +381,22 @@ static int set_selector_field(struct fr_rule *r, const char *key,
 	if (strcmp(key, "name") == 0) {
 		for (const char *p = value; *p; p++)
 			if (isspace((unsigned char)*p) || *p == '=')
-				return fail(err, errlen,
-					    "'name=%s': a name has no spaces or '='", value);
+				return fail(err, errlen, "'name=%s': a name has no spaces or '='",
+					    value);
 		return copy_field(r->name, sizeof(r->name), key, value, err, errlen);
 	}
 	if (strcmp(key, "op") == 0 || strcmp(key, "ops") == 0) {
 		uint32_t ops = parse_ops(value, bad, sizeof(bad));
 		if (!ops)
-			return fail(err, errlen, "'%s=%s': unknown operation '%s'",
-				    key, value, bad);
+			return fail(err, errlen, "'%s=%s': unknown operation '%s'", key, value,
+				    bad);
 		r->ops |= ops;
 		return 0;
 	}
 	if (strcmp(key, "path") == 0)
 		return copy_field(r->path, sizeof(r->path), key, value, err, errlen);
 	if (strcmp(key, "unix") == 0)
-		return copy_field(r->unix_path, sizeof(r->unix_path), key, value,
-				  err, errlen);
+		return copy_field(r->unix_path, sizeof(r->unix_path), key, value, err, errlen);
 	if (strcmp(key, "proc") == 0)
 		return copy_field(r->proc, sizeof(r->proc), key, value, err, errlen);
 	if (strcmp(key, "probability") == 0)
@@ -416,7 +407,8 @@ static int set_selector_field(struct fr_rule *r, const char *key,
 		if ((ret = parse_count(key, value, &r->times, err, errlen)) < 0)
 			return ret;
 		if (r->times == 0)
-			return fail(err, errlen, "'times=0' would never inject; "
+			return fail(err, errlen,
+				    "'times=0' would never inject; "
 				    "leave it out for no limit");
 		return 0;
 	}
@@ -432,15 +424,13 @@ static int set_selector_field(struct fr_rule *r, const char *key,
 		else if (strcmp(value, "write") == 0)
 			r->open_mode = FR_MODE_WRITE;
 		else
-			return fail(err, errlen,
-				    "'mode=%s': expected read or write", value);
+			return fail(err, errlen, "'mode=%s': expected read or write", value);
 		return 0;
 	}
 	return 1;
 }
 
-int fr_rule_set(struct fr_rule *r, const char *key, const char *value,
-		char *err, size_t errlen)
+int fr_rule_set(struct fr_rule *r, const char *key, const char *value, char *err, size_t errlen)
 {
 	int ret;
 
@@ -454,9 +444,55 @@ int fr_rule_set(struct fr_rule *r, const char *key, const char *value,
 		return ret;
 
 	const char *near = fr_nearest(key, rule_keys, N_RULE_KEYS);
-	return fail(err, errlen, "unknown field '%s'%s%s%s", key,
-		    near ? " (did you mean '" : "", near ? near : "",
-		    near ? "'?)" : "");
+	return fail(err, errlen, "unknown field '%s'%s%s%s", key, near ? " (did you mean '" : "",
+		    near ? near : "", near ? "'?)" : "");
+}
+
+/*
+ * A relative path= glob ("logs/" + "**", "./app.log") would never match: the
+ * shim matches absolute paths. It means "under the directory I am in", so
+ * it is made absolute against faultrun's working directory here, at parse
+ * time (docs/faults.md). A glob that starts with '*' ("**" + "/x.log",
+ * "*.log") already says where it may match and is left alone. "." and ".."
+ * segments of the result are resolved textually.
+ */
+static int absolute_glob(struct fr_rule *r, char *err, size_t errlen)
+{
+	char cwd[PATH_MAX], out[sizeof(r->path)];
+	size_t n;
+
+	if (!r->path[0] || r->path[0] == '/' || r->path[0] == '*')
+		return 0;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return fail(err, errlen,
+			    "'path=%s' is relative and the working directory is unknown", r->path);
+	n = strlen(cwd);
+	if (n + 1 >= sizeof(out))
+		return fail(err, errlen, "'path=%s' is too long once made absolute", r->path);
+	memcpy(out, cwd, n + 1);
+	for (const char *p = r->path; *p;) {
+		size_t len = strcspn(p, "/");
+
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			n = n > 1 ? n - 1 : 1;
+			out[n] = '\0';
+		} else if (len && !(len == 1 && p[0] == '.')) {
+			if (n + (n > 1) + len + 1 > sizeof(out))
+				return fail(err, errlen, "'path=%s' is too long once made absolute",
+					    r->path);
+			if (n > 1)
+				out[n++] = '/';
+			memcpy(out + n, p, len);
+			n += len;
+			out[n] = '\0';
+		}
+		p += len;
+		p += *p == '/';
+	}
+	memcpy(r->path, out, n + 1);
+	return 0;
 }
 
 int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
@@ -479,8 +515,7 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 	}
 	if (r->action == FR_ACT_ERRNO && !fr_errno_valid(r->ops, r->err, &bad))
 		return fail(err, errlen, "'errno=%s': %s() never fails with %s",
-			    fr_errno_name(r->err), fr_op_name(bad),
-			    fr_errno_name(r->err));
+			    fr_errno_name(r->err), fr_op_name(bad), fr_errno_name(r->err));
 	if (r->path[0] && !(r->ops & FR_OPS_IO))
 		return fail(err, errlen,
 			    "'path=' selects files; for sockets use host=, port= or unix=");
@@ -489,6 +524,8 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 		return fail(err, errlen,
 			    "host=, port=, lport= and unix= select sockets; "
 			    "this rule has no socket operation");
+	if (absolute_glob(r, err, errlen) < 0)
+		return -EINVAL;
 	if (r->open_mode && !(r->ops & FR_OPBIT(FR_OP_OPEN)))
 		return fail(err, errlen,
 			    "'mode=%s' selects opens by access mode; "
@@ -499,8 +536,7 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 	return 0;
 }
 
-int fr_spec_parse(const char *spec, struct fr_rule *r, unsigned index,
-		  char *err, size_t errlen)
+int fr_spec_parse(const char *spec, struct fr_rule *r, unsigned index, char *err, size_t errlen)
 {
 	char word[FR_GLOB_MAX + 32];
 	const char *p = spec;
@@ -536,4 +572,3 @@ int fr_spec_parse(const char *spec, struct fr_rule *r, unsigned index,
 	}
 	return fr_rule_finish(r, index, err, errlen);
 }
-

@@ -28,8 +28,7 @@
 
 uint64_t shim_armed_rules(struct fr_ctl *c, enum fr_op op)
 {
-	uint64_t m = atomic_load_explicit(&c->armed_rules[op],
-					  memory_order_acquire);
+	uint64_t m = atomic_load_explicit(&c->armed_rules[op], memory_order_acquire);
 	unsigned n = fr_ctl_count(c);
 
 	if (n < 64)
@@ -53,8 +52,7 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-static __attribute__((noinline)) void proc_resolve(struct fr_ctl *c,
-						   uint64_t missing)
+static __attribute__((noinline)) void proc_resolve(struct fr_ctl *c, uint64_t missing)
 {
 	char comm[17] = "", exe[PATH_MAX] = "";
 	const char *argv0 = program_invocation_short_name;
@@ -70,15 +68,12 @@ static __attribute__((noinline)) void proc_resolve(struct fr_ctl *c,
 		const struct fr_rule *r = &c->slots[i].rule;
 
 		missing &= missing - 1;
-		if (!atomic_load_explicit(&c->slots[i].ready,
-					  memory_order_acquire))
+		if (!atomic_load_explicit(&c->slots[i].ready, memory_order_acquire))
 			continue;
 		known |= 1ull << i;
-		if (!r->proc[0] ||
-		    (argv0 && fr_glob_match(r->proc, sizeof(r->proc), argv0)) ||
+		if (!r->proc[0] || (argv0 && fr_glob_match(r->proc, sizeof(r->proc), argv0)) ||
 		    (comm[0] && fr_glob_match(r->proc, sizeof(r->proc), comm)) ||
-		    (exe[0] && fr_glob_match(r->proc, sizeof(r->proc),
-					     base_name(exe))))
+		    (exe[0] && fr_glob_match(r->proc, sizeof(r->proc), base_name(exe))))
 			match |= 1ull << i;
 	}
 	atomic_fetch_or_explicit(&proc_match, match, memory_order_release);
@@ -87,8 +82,7 @@ static __attribute__((noinline)) void proc_resolve(struct fr_ctl *c,
 
 static uint64_t proc_filter(struct fr_ctl *c, uint64_t cand)
 {
-	uint64_t missing = cand & ~atomic_load_explicit(&proc_known,
-							memory_order_acquire);
+	uint64_t missing = cand & ~atomic_load_explicit(&proc_known, memory_order_acquire);
 
 	if (unlikely(missing))
 		proc_resolve(c, missing);
@@ -100,10 +94,8 @@ static void budget_give_back(struct fr_ctl *c, int idx, size_t bytes)
 {
 	if (idx < 0 || idx >= FR_MAX_RULES || !bytes)
 		return;
-	atomic_fetch_add_explicit(&c->slots[idx].budget, (int64_t)bytes,
-				  memory_order_relaxed);
-	atomic_fetch_sub_explicit(&c->slots[idx].bytes, (uint64_t)bytes,
-				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&c->slots[idx].budget, (int64_t)bytes, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&c->slots[idx].bytes, (uint64_t)bytes, memory_order_relaxed);
 }
 
 void shim_settle(const struct shim_verdict *v, ssize_t done)
@@ -135,14 +127,12 @@ static const char *outcome_name(const struct shim_verdict *v)
 }
 
 /* Counters are done; write the event and the debug line. */
-static void record(struct fr_ctl *c, const struct shim_verdict *v,
-		   const char *fn, int fd, const char *where)
+static void record(struct fr_ctl *c, const struct shim_verdict *v, const char *fn, int fd,
+		   const char *where)
 {
 	char buf[FR_CTL_WHERE_MAX];
-	int err = v->what == SHIM_FAIL || v->what == SHIM_RESET ||
-			  v->what == SHIM_REFUSE ?
-			  v->err :
-			  0;
+	int err = v->what == SHIM_FAIL || v->what == SHIM_RESET || v->what == SHIM_REFUSE ? v->err :
+											    0;
 
 	if (!where && fd >= 0) {
 		int r = shim_fd_path(fd, buf, sizeof(buf));
@@ -156,9 +146,8 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v,
 			where = "(long path)";
 	}
 	fr_ctl_event(c, v->rule, v->op, err, where);
-	SHIM_DEBUG("%s(%s%s): rule \"%.*s\": %s%s%s", fn,
-		   where ? where : "fd", "", (int)sizeof(c->slots[0].rule.name),
-		   c->slots[v->rule].rule.name, outcome_name(v),
+	SHIM_DEBUG("%s(%s%s): rule \"%.*s\": %s%s%s", fn, where ? where : "fd", "",
+		   (int)sizeof(c->slots[0].rule.name), c->slots[v->rule].rule.name, outcome_name(v),
 		   err ? " " : "", err ? strerrorname_np(err) : "");
 }
 
@@ -172,7 +161,7 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v,
  * again and decide anew; the injection is taken back (fr_ctl_unfire).
  */
 struct confirm {
-	int fd;      /* -1: nothing to confirm */
+	int fd; /* -1: nothing to confirm */
 	bool stale;
 };
 
@@ -194,8 +183,8 @@ static bool confirmed(struct confirm *cf)
  * the rule lets it pass (the bytes fit: v keeps them to settle later; or
  * the rule did not fire).
  */
-static bool decide_budget(struct fr_ctl *c, unsigned i, enum fr_op op,
-			  size_t want, unsigned flags, struct shim_verdict *v)
+static bool decide_budget(struct fr_ctl *c, unsigned i, enum fr_op op, size_t want, unsigned flags,
+			  struct shim_verdict *v)
 {
 	struct fr_ctl_slot *s = &c->slots[i];
 	uint64_t got;
@@ -232,12 +221,10 @@ static bool decide_budget(struct fr_ctl *c, unsigned i, enum fr_op op,
 }
 
 /* The bytes an injecting verdict keeps of what earlier budgets gave. */
-static void settle_injection(struct fr_ctl *c, size_t want,
-			     struct shim_verdict *v)
+static void settle_injection(struct fr_ctl *c, size_t want, struct shim_verdict *v)
 {
 	/* a failing call moves nothing: return what an earlier budget gave */
-	if (v->what != SHIM_LIMIT && v->what != SHIM_DELAY &&
-	    v->what != SHIM_STALL && v->taken) {
+	if (v->what != SHIM_LIMIT && v->what != SHIM_DELAY && v->what != SHIM_STALL && v->taken) {
 		budget_give_back(c, v->budget_rule, v->taken);
 		v->taken = 0;
 		v->budget_rule = -1;
@@ -249,9 +236,8 @@ static void settle_injection(struct fr_ctl *c, size_t want,
 	}
 }
 
-static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
-				uint64_t cand, size_t want, unsigned flags,
-				const char *fn, int fd, const char *where,
+static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, size_t want,
+				unsigned flags, const char *fn, int fd, const char *where,
 				struct confirm *cf, struct shim_verdict *v)
 {
 	v->op = op;
@@ -275,8 +261,7 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op,
 			v->err = r->err;
 			break;
 		case FR_ACT_SHORT:
-			if ((flags & SHIM_NOBUDGET) || want < 2 ||
-			    !fr_ctl_fire(c, i))
+			if ((flags & SHIM_NOBUDGET) || want < 2 || !fr_ctl_fire(c, i))
 				continue;
 			v->what = SHIM_LIMIT;
 			v->allow = want / 2;
@@ -355,9 +340,8 @@ void shim_verdict_init(struct shim_verdict *v, enum fr_op op)
 	v->kind = SHIM_FD_UNKNOWN;
 }
 
-enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op,
-				   uint64_t cand, size_t want, unsigned flags,
-				   const char *fn, const char *where,
+enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op, uint64_t cand, size_t want,
+				   unsigned flags, const char *fn, const char *where,
 				   struct shim_verdict *v)
 {
 	enum shim_outcome o;
@@ -373,14 +357,11 @@ enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op,
 	return o;
 }
 
-enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
-				 const char *fn, unsigned flags,
+enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want, const char *fn, unsigned flags,
 				 struct shim_verdict *v)
 {
 	struct fr_ctl *c = shim_ctl;
-	enum fr_op alt = op == FR_OP_WRITE ? FR_OP_SEND :
-			 op == FR_OP_READ  ? FR_OP_RECV :
-					     op;
+	enum fr_op alt = op == FR_OP_WRITE ? FR_OP_SEND : op == FR_OP_READ ? FR_OP_RECV : op;
 	enum fr_op asked = op;
 	uint64_t om, am, m;
 	enum shim_fd_kind kind;
@@ -433,10 +414,8 @@ again:
 }
 
 /* The subset of cand whose path glob matches path (made absolute). */
-static __attribute__((noinline)) uint64_t match_path(struct fr_ctl *c,
-						     uint64_t cand, int dirfd,
-						     const char *path,
-						     char *abs, size_t len)
+static __attribute__((noinline)) uint64_t match_path(struct fr_ctl *c, uint64_t cand, int dirfd,
+						     const char *path, char *abs, size_t len)
 {
 	uint64_t m = 0;
 
@@ -478,9 +457,8 @@ static uint64_t mode_filter(struct fr_ctl *c, uint64_t cand, bool writes)
  * The calls naming paths: op's armed rules, or for an open those whose
  * mode= admits it (writes: -1 for calls that are not opens).
  */
-static enum shim_outcome decide_paths(enum fr_op op, int writes, int dirfd1,
-				      const char *path1, int dirfd2,
-				      const char *path2, const char *fn,
+static enum shim_outcome decide_paths(enum fr_op op, int writes, int dirfd1, const char *path1,
+				      int dirfd2, const char *path2, const char *fn,
 				      struct shim_verdict *v)
 {
 	struct fr_ctl *c = shim_ctl;
@@ -504,32 +482,28 @@ static enum shim_outcome decide_paths(enum fr_op op, int writes, int dirfd1,
 	if (m) {
 		struct confirm cf = { -1, false };
 
-		o = decide(c, op, m, 0, SHIM_NOBUDGET, fn, -1,
-			   abs[0] ? abs : path1, &cf, v);
+		o = decide(c, op, m, 0, SHIM_NOBUDGET, fn, -1, abs[0] ? abs : path1, &cf, v);
 	}
 	errno = saved;
 	return o;
 }
 
-enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
-				    const char *path1, int dirfd2,
-				    const char *path2, const char *fn,
-				    struct shim_verdict *v)
+enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1, const char *path1, int dirfd2,
+				    const char *path2, const char *fn, struct shim_verdict *v)
 {
 	return decide_paths(op, -1, dirfd1, path1, dirfd2, path2, fn, v);
 }
 
-enum shim_outcome shim_decide_path(enum fr_op op, int dirfd, const char *path,
-				   const char *fn, struct shim_verdict *v)
+enum shim_outcome shim_decide_path(enum fr_op op, int dirfd, const char *path, const char *fn,
+				   struct shim_verdict *v)
 {
 	return decide_paths(op, -1, dirfd, path, AT_FDCWD, NULL, fn, v);
 }
 
-enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes,
-				   const char *fn, struct shim_verdict *v)
+enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes, const char *fn,
+				   struct shim_verdict *v)
 {
-	return decide_paths(FR_OP_OPEN, writes, dirfd, path, AT_FDCWD, NULL,
-			    fn, v);
+	return decide_paths(FR_OP_OPEN, writes, dirfd, path, AT_FDCWD, NULL, fn, v);
 }
 
 void shim_sleep_ns(uint64_t ns)
@@ -542,8 +516,7 @@ void shim_sleep_ns(uint64_t ns)
 	ts.tv_sec += (time_t)(ns / 1000000000ull);
 	ts.tv_nsec = (long)(ns % 1000000000ull);
 	/* absolute deadline: a signal does not restart the whole delay */
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-	       EINTR)
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
 	errno = saved;
 }
@@ -556,8 +529,7 @@ int shim_stall_wait(unsigned idx, uint64_t deadline_ns)
 	if (!c)
 		return 0;
 	for (;;) {
-		uint32_t g = atomic_load_explicit(&c->generation,
-						  memory_order_acquire);
+		uint32_t g = atomic_load_explicit(&c->generation, memory_order_acquire);
 		struct timespec ts, *tp = NULL;
 
 		if (!fr_ctl_armed(c, idx) ||
@@ -575,8 +547,7 @@ int shim_stall_wait(unsigned idx, uint64_t deadline_ns)
 			tp = &ts;
 		}
 		/* shared futex (no FUTEX_PRIVATE_FLAG): the block is MAP_SHARED */
-		if (fr_syscall(SYS_futex, &c->generation, FUTEX_WAIT, g, tp, NULL,
-			    0) < 0 &&
+		if (fr_syscall(SYS_futex, &c->generation, FUTEX_WAIT, g, tp, NULL, 0) < 0 &&
 		    errno == EINTR) {
 			ret = -EINTR;
 			break;

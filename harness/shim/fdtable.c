@@ -59,14 +59,13 @@ struct shim_fd *shim_fd_get(int fd, bool create)
 	if (!create)
 		return NULL;
 	saved = errno;
-	ch = mmap(NULL, CHUNK_FDS * sizeof(struct shim_fd),
-		  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ch = mmap(NULL, CHUNK_FDS * sizeof(struct shim_fd), PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (ch == MAP_FAILED) {
 		errno = saved;
 		return NULL;
 	}
-	if (!atomic_compare_exchange_strong_explicit(&chunks[ci], &expect, ch,
-						     memory_order_acq_rel,
+	if (!atomic_compare_exchange_strong_explicit(&chunks[ci], &expect, ch, memory_order_acq_rel,
 						     memory_order_acquire)) {
 		munmap(ch, CHUNK_FDS * sizeof(struct shim_fd));
 		ch = expect;
@@ -100,8 +99,7 @@ void shim_fd_forget_range(unsigned first, unsigned last)
 		last = SHIM_FD_MAX - 1;
 	/* whole chunks at a time, skipping the ones never mapped */
 	for (ci = first >> CHUNK_SHIFT; first <= last && ci < NCHUNKS; ci++) {
-		struct shim_fd *ch = atomic_load_explicit(&chunks[ci],
-							  memory_order_acquire);
+		struct shim_fd *ch = atomic_load_explicit(&chunks[ci], memory_order_acquire);
 		unsigned end = (ci + 1) * CHUNK_FDS - 1;
 
 		if (end > last)
@@ -131,16 +129,11 @@ void shim_fd_copy(int from, int to)
 	entry_clear(dst);
 	/* the same object: its identity and its addresses (or file's id) */
 	dst->ino32 = src->ino32;
-	memcpy(&dst->file_dev, &src->file_dev,
-	       sizeof(*dst) - offsetof(struct shim_fd, file_dev));
+	memcpy(&dst->file_dev, &src->file_dev, sizeof(*dst) - offsetof(struct shim_fd, file_dev));
 	known = atomic_load_explicit(&src->known, memory_order_acquire);
-	atomic_store_explicit(&dst->info,
-			      atomic_load_explicit(&src->info,
-						   memory_order_relaxed),
+	atomic_store_explicit(&dst->info, atomic_load_explicit(&src->info, memory_order_relaxed),
 			      memory_order_relaxed);
-	atomic_store_explicit(&dst->match,
-			      atomic_load_explicit(&src->match,
-						   memory_order_relaxed),
+	atomic_store_explicit(&dst->match, atomic_load_explicit(&src->match, memory_order_relaxed),
 			      memory_order_relaxed);
 	atomic_store_explicit(&dst->known, known, memory_order_release);
 }
@@ -149,8 +142,7 @@ void shim_fd_received(const struct msghdr *msg)
 {
 	struct cmsghdr *cm;
 
-	if (!msg || !msg->msg_control ||
-	    msg->msg_controllen < sizeof(struct cmsghdr))
+	if (!msg || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
 		return;
 	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
 		const unsigned char *data = CMSG_DATA(cm);
@@ -204,8 +196,7 @@ int shim_fd_path(int fd, char *out, size_t len)
 	if ((size_t)n >= len - 1)
 		return -ENAMETOOLONG;
 	out[n] = '\0';
-	if ((size_t)n > dl && out[0] == '/' &&
-	    memcmp(out + n - dl, deleted, dl) == 0)
+	if ((size_t)n > dl && out[0] == '/' && memcmp(out + n - dl, deleted, dl) == 0)
 		out[n - dl] = '\0';
 	return 0;
 }
@@ -257,8 +248,7 @@ char *shim_abspath(int dirfd, const char *path, char *out, size_t len)
 		if (dirfd == AT_FDCWD) {
 			if (fr_syscall(SYS_getcwd, out, len) < 0)
 				return NULL;
-		} else if (shim_fd_path(dirfd, out, len) < 0 ||
-			   out[0] != '/') {
+		} else if (shim_fd_path(dirfd, out, len) < 0 || out[0] != '/') {
 			return NULL;
 		}
 		bl = strlen(out);
@@ -276,8 +266,7 @@ char *shim_abspath(int dirfd, const char *path, char *out, size_t len)
 /* Whether rule r has selectors that only a socket can meet. */
 static bool has_sock_selectors(const struct fr_rule *r)
 {
-	return r->unix_path[0] || (r->flags & FR_RULE_HOST) || r->port ||
-	       r->lport;
+	return r->unix_path[0] || (r->flags & FR_RULE_HOST) || r->port || r->lport;
 }
 
 bool shim_rule_match_file(const struct fr_rule *r, const char *path)
@@ -290,49 +279,40 @@ bool shim_rule_match_file(const struct fr_rule *r, const char *path)
 }
 
 /* Whether address family/bytes (16 bytes, IPv4 in the first 4) is host. */
-static bool host_equal(const struct fr_rule *r, uint16_t family,
-		       const uint8_t *addr)
+static bool host_equal(const struct fr_rule *r, uint16_t family, const uint8_t *addr)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0,
-					    0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 	if (family == r->host_family)
-		return memcmp(addr, r->host,
-			      family == AF_INET ? 4 : 16) == 0;
+		return memcmp(addr, r->host, family == AF_INET ? 4 : 16) == 0;
 	/* an IPv4 rule also matches ::ffff:a.b.c.d on a dual-stack socket */
 	if (family == AF_INET6 && r->host_family == AF_INET)
-		return memcmp(addr, mapped, 12) == 0 &&
-		       memcmp(addr + 12, r->host, 4) == 0;
+		return memcmp(addr, mapped, 12) == 0 && memcmp(addr + 12, r->host, 4) == 0;
 	return false;
 }
 
-bool shim_rule_match_sock(const struct fr_rule *r, const struct shim_fd *e,
-			  const char *unix_path)
+bool shim_rule_match_sock(const struct fr_rule *r, const struct shim_fd *e, const char *unix_path)
 {
 	uint32_t info = atomic_load_explicit(&e->info, memory_order_relaxed);
 	bool peer = info & SHIM_FD_HAVE_PEER, local = info & SHIM_FD_HAVE_LOCAL;
 
 	if (r->path[0])
 		return false;
-	if ((r->flags & FR_RULE_HOST) &&
-	    !(peer && host_equal(r, e->peer_family, e->peer_addr)))
+	if ((r->flags & FR_RULE_HOST) && !(peer && host_equal(r, e->peer_family, e->peer_addr)))
 		return false;
-	if (r->port && !(peer && e->peer_family != AF_UNIX &&
-			 e->peer_port == r->port))
+	if (r->port && !(peer && e->peer_family != AF_UNIX && e->peer_port == r->port))
 		return false;
-	if (r->lport && !(local && e->local_family != AF_UNIX &&
-			  e->local_port == r->lport))
+	if (r->lport && !(local && e->local_family != AF_UNIX && e->local_port == r->lport))
 		return false;
 	if (r->unix_path[0] &&
-	    !(unix_path && fr_glob_match(r->unix_path, sizeof(r->unix_path),
-					 unix_path)))
+	    !(unix_path && fr_glob_match(r->unix_path, sizeof(r->unix_path), unix_path)))
 		return false;
 	return true;
 }
 
 /* Store an address into (family, port, addr); false if not IP/unix. */
-static bool take_addr(const struct sockaddr *sa, socklen_t len,
-		      uint16_t *family, uint16_t *port, uint8_t *addr)
+static bool take_addr(const struct sockaddr *sa, socklen_t len, uint16_t *family, uint16_t *port,
+		      uint8_t *addr)
 {
 	if (!sa || len < sizeof(sa_family_t))
 		return false;
@@ -371,8 +351,7 @@ static bool take_addr(const struct sockaddr *sa, socklen_t len,
  * SHIM_FD_HAVE_LOCAL), keeping the other. A new address: every rule must
  * be matched again.
  */
-static void set_addr(int fd, const struct sockaddr *sa, socklen_t len,
-		     uint32_t have)
+static void set_addr(int fd, const struct sockaddr *sa, socklen_t len, uint32_t have)
 {
 	struct shim_fd *e = shim_fd_get(fd, true);
 	bool peer = have == SHIM_FD_HAVE_PEER;
@@ -383,12 +362,9 @@ static void set_addr(int fd, const struct sockaddr *sa, socklen_t len,
 	atomic_store_explicit(&e->known, 0, memory_order_release);
 	atomic_store_explicit(&e->match, 0, memory_order_relaxed);
 	if (take_addr(sa, len, peer ? &e->peer_family : &e->local_family,
-		      peer ? &e->peer_port : &e->local_port,
-		      peer ? e->peer_addr : e->local_addr)) {
+		      peer ? &e->peer_port : &e->local_port, peer ? e->peer_addr : e->local_addr)) {
 		uint32_t info = SHIM_FD_SOCKET | have |
-				(atomic_load_explicit(&e->info,
-						      memory_order_relaxed) &
-				 other);
+				(atomic_load_explicit(&e->info, memory_order_relaxed) & other);
 		struct stat st;
 
 		/* the socket's identity, for shim_fd_confirm() */
@@ -415,8 +391,7 @@ void shim_fd_set_local(int fd, const struct sockaddr *sa, socklen_t len)
  * kernel once. unix_path receives the peer's (or, on the accepting side,
  * our own) socket path, if any.
  */
-static void sock_addrs(int fd, struct shim_fd *e, char *unix_path,
-		       size_t len)
+static void sock_addrs(int fd, struct shim_fd *e, char *unix_path, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -426,14 +401,13 @@ static void sock_addrs(int fd, struct shim_fd *e, char *unix_path,
 	sl = sizeof(ss);
 	if (fr_syscall(SYS_getpeername, fd, &ss, &sl) == 0) {
 		if (!(info & SHIM_FD_HAVE_PEER) &&
-		    take_addr((struct sockaddr *)&ss, sl, &e->peer_family,
-			      &e->peer_port, e->peer_addr))
+		    take_addr((struct sockaddr *)&ss, sl, &e->peer_family, &e->peer_port,
+			      e->peer_addr))
 			info |= SHIM_FD_HAVE_PEER;
 		if (ss.ss_family == AF_UNIX && sl > sizeof(sa_family_t)) {
 			const struct sockaddr_un *un = (void *)&ss;
-			size_t pl = strnlen(un->sun_path,
-					    sl - offsetof(struct sockaddr_un,
-							  sun_path));
+			size_t pl =
+				strnlen(un->sun_path, sl - offsetof(struct sockaddr_un, sun_path));
 			if (pl && pl < len) {
 				memcpy(unix_path, un->sun_path, pl);
 				unix_path[pl] = '\0';
@@ -443,15 +417,13 @@ static void sock_addrs(int fd, struct shim_fd *e, char *unix_path,
 	sl = sizeof(ss);
 	if (fr_syscall(SYS_getsockname, fd, &ss, &sl) == 0) {
 		if (!(info & SHIM_FD_HAVE_LOCAL) &&
-		    take_addr((struct sockaddr *)&ss, sl, &e->local_family,
-			      &e->local_port, e->local_addr))
+		    take_addr((struct sockaddr *)&ss, sl, &e->local_family, &e->local_port,
+			      e->local_addr))
 			info |= SHIM_FD_HAVE_LOCAL;
-		if (!unix_path[0] && ss.ss_family == AF_UNIX &&
-		    sl > sizeof(sa_family_t)) {
+		if (!unix_path[0] && ss.ss_family == AF_UNIX && sl > sizeof(sa_family_t)) {
 			const struct sockaddr_un *un = (void *)&ss;
-			size_t pl = strnlen(un->sun_path,
-					    sl - offsetof(struct sockaddr_un,
-							  sun_path));
+			size_t pl =
+				strnlen(un->sun_path, sl - offsetof(struct sockaddr_un, sun_path));
 			if (pl && pl < len) {
 				memcpy(unix_path, un->sun_path, pl);
 				unix_path[pl] = '\0';
@@ -482,16 +454,14 @@ static bool same_object(const struct shim_fd *e, const struct stat *st)
 	if (e->ino32 != (uint32_t)st->st_ino)
 		return false;
 	return kind == SHIM_FD_SOCKET ||
-	       (e->file_dev == (uint64_t)st->st_dev &&
-		e->file_ino == (uint64_t)st->st_ino);
+	       (e->file_dev == (uint64_t)st->st_dev && e->file_ino == (uint64_t)st->st_ino);
 }
 
 /*
  * Record st as the identity of e, whose kind is known: the inode, and but
  * for a socket (whose entry holds addresses there) the device too.
  */
-static void id_store(struct shim_fd *e, const struct stat *st,
-		     enum shim_fd_kind kind)
+static void id_store(struct shim_fd *e, const struct stat *st, enum shim_fd_kind kind)
 {
 	if (kind == SHIM_FD_UNKNOWN)
 		return;
@@ -500,8 +470,7 @@ static void id_store(struct shim_fd *e, const struct stat *st,
 		e->file_dev = (uint64_t)st->st_dev;
 		e->file_ino = (uint64_t)st->st_ino;
 	}
-	atomic_fetch_or_explicit(&e->info, SHIM_FD_HAVE_ID,
-				 memory_order_release);
+	atomic_fetch_or_explicit(&e->info, SHIM_FD_HAVE_ID, memory_order_release);
 }
 
 bool shim_fd_confirm(int fd)
@@ -516,12 +485,10 @@ bool shim_fd_confirm(int fd)
 	same = fr_syscall(SYS_fstat, fd, &st) == 0 && same_object(e, &st);
 	if (!same) {
 		shim_fd_forget(fd);
-	} else if (!(atomic_load_explicit(&e->info, memory_order_acquire) &
-		     SHIM_FD_HAVE_ID)) {
+	} else if (!(atomic_load_explicit(&e->info, memory_order_acquire) & SHIM_FD_HAVE_ID)) {
 		/* recorded without one (a socket at connect): take it now */
-		id_store(e, &st, atomic_load_explicit(&e->info,
-						      memory_order_relaxed) &
-				      SHIM_FD_KIND_MASK);
+		id_store(e, &st,
+			 atomic_load_explicit(&e->info, memory_order_relaxed) & SHIM_FD_KIND_MASK);
 	}
 	errno = saved;
 	return same;
@@ -533,8 +500,7 @@ bool shim_fd_confirm(int fd)
  * the evaluated slots known. Kept out of line: it needs PATH_MAX of stack,
  * which the already-known path must not pay for.
  */
-static __attribute__((noinline)) uint64_t resolve(int fd, struct shim_fd *e,
-						  uint64_t want)
+static __attribute__((noinline)) uint64_t resolve(int fd, struct shim_fd *e, uint64_t want)
 {
 	struct fr_ctl *c = shim_ctl;
 	char path[PATH_MAX];
@@ -569,8 +535,7 @@ static __attribute__((noinline)) uint64_t resolve(int fd, struct shim_fd *e,
 	}
 	if (kind == SHIM_FD_SOCKET)
 		sock_addrs(fd, e, path, sizeof(path));
-	if (!(atomic_load_explicit(&e->info, memory_order_acquire) &
-	      SHIM_FD_HAVE_ID))
+	if (!(atomic_load_explicit(&e->info, memory_order_acquire) & SHIM_FD_HAVE_ID))
 		id_store(e, &st, kind);
 	while (missing) {
 		unsigned i = (unsigned)__builtin_ctzll(missing);
@@ -578,16 +543,14 @@ static __attribute__((noinline)) uint64_t resolve(int fd, struct shim_fd *e,
 		bool m;
 
 		missing &= missing - 1;
-		if (!atomic_load_explicit(&c->slots[i].ready,
-					  memory_order_acquire))
+		if (!atomic_load_explicit(&c->slots[i].ready, memory_order_acquire))
 			continue;
 		switch (kind) {
 		case SHIM_FD_FILE:
 			m = shim_rule_match_file(rule, path);
 			break;
 		case SHIM_FD_SOCKET:
-			m = shim_rule_match_sock(rule, e,
-						 path[0] ? path : NULL);
+			m = shim_rule_match_sock(rule, e, path[0] ? path : NULL);
 			break;
 		default:
 			/* a pipe or eventfd meets only rules without fd selectors */
@@ -603,8 +566,7 @@ static __attribute__((noinline)) uint64_t resolve(int fd, struct shim_fd *e,
 	return match;
 }
 
-uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind,
-		       bool *fresh)
+uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind, bool *fresh)
 {
 	struct shim_fd *e = shim_fd_get(fd, true), scratch;
 	uint64_t missing, match;
@@ -613,8 +575,7 @@ uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind,
 		/* beyond the table (or no memory): resolve without caching */
 		memset(&scratch, 0, sizeof(scratch));
 		match = resolve(fd, &scratch, want);
-		*kind = atomic_load_explicit(&scratch.info,
-					     memory_order_relaxed) &
+		*kind = atomic_load_explicit(&scratch.info, memory_order_relaxed) &
 			SHIM_FD_KIND_MASK;
 		return match & want;
 	}
@@ -624,8 +585,7 @@ uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind,
 		if (fresh)
 			*fresh = true;
 	}
-	*kind = atomic_load_explicit(&e->info, memory_order_relaxed) &
-		SHIM_FD_KIND_MASK;
+	*kind = atomic_load_explicit(&e->info, memory_order_relaxed) & SHIM_FD_KIND_MASK;
 	return atomic_load_explicit(&e->match, memory_order_acquire) & want;
 }
 
@@ -652,14 +612,12 @@ void shim_fd_record_open(int fd, int dirfd, const char *path)
 	saved = errno;
 	entry_clear(e);
 	have_abs = shim_abspath(dirfd, path, abs, sizeof(abs)) != NULL;
-	have_real = shim_fd_path(fd, real, sizeof(real)) == 0 &&
-		    real[0] == '/';
+	have_real = shim_fd_path(fd, real, sizeof(real)) == 0 && real[0] == '/';
 	n = fr_ctl_count(c);
 	for (unsigned i = 0; i < n; i++) {
 		const struct fr_rule *rule = &c->slots[i].rule;
 
-		if (!atomic_load_explicit(&c->slots[i].ready,
-					  memory_order_acquire))
+		if (!atomic_load_explicit(&c->slots[i].ready, memory_order_acquire))
 			continue;
 		known |= 1ull << i;
 		if ((have_abs && shim_rule_match_file(rule, abs)) ||
@@ -674,8 +632,7 @@ void shim_fd_record_open(int fd, int dirfd, const char *path)
 		atomic_store_explicit(&e->info, SHIM_FD_FILE | SHIM_FD_HAVE_ID,
 				      memory_order_relaxed);
 	} else {
-		atomic_store_explicit(&e->info, SHIM_FD_FILE,
-				      memory_order_relaxed);
+		atomic_store_explicit(&e->info, SHIM_FD_FILE, memory_order_relaxed);
 	}
 	atomic_store_explicit(&e->match, match, memory_order_release);
 	atomic_store_explicit(&e->known, known, memory_order_release);

@@ -31,8 +31,7 @@ void shim_log(const char *fmt, ...)
 	int saved = errno, n, m;
 	va_list ap;
 
-	n = snprintf(buf, sizeof(buf), "faultshim[%ld]: ",
-		     (long)fr_syscall(SYS_getpid));
+	n = snprintf(buf, sizeof(buf), "faultshim[%ld]: ", (long)fr_syscall(SYS_getpid));
 	if (n < 0)
 		n = 0;
 	va_start(ap, fmt);

@@ -32,10 +32,10 @@ static inline bool shim_hold_load(struct fr_ctl *c, struct hold_rules *hr)
 
 /* What to do about one fd in one wait. */
 struct fd_hold {
-	short hide;         /* poll bits hidden now */
-	bool stall;         /* a stall hides something: wake on disarm */
-	uint8_t in_op;      /* RECV or ACCEPT */
-	uint64_t until;     /* when a hold may end by itself, 0 = never */
+	short hide;	    /* poll bits hidden now */
+	bool stall;	    /* a stall hides something: wake on disarm */
+	uint8_t in_op;	    /* RECV or ACCEPT */
+	uint64_t until;	    /* when a hold may end by itself, 0 = never */
 	uint64_t delay_in;  /* certain delay rules to begin once readable */
 	uint64_t delay_out; /* ... once writable */
 };
@@ -52,8 +52,8 @@ void shim_hold_compute(struct fr_ctl *c, int fd, short events, uint64_t now,
  * fd turned ready in a direction a certain delay rule covers: begin its
  * episode and tell whether the readiness must now be hidden.
  */
-bool shim_hold_delay_ready(struct fr_ctl *c, int fd, enum fr_op op,
-			   uint64_t rules, uint64_t now, uint64_t *until);
+bool shim_hold_delay_ready(struct fr_ctl *c, int fd, enum fr_op op, uint64_t rules, uint64_t now,
+			   uint64_t *until);
 
 /* Timeouts: ns from now (-1 = infinite) to a relative timespec, or NULL. */
 static inline struct timespec *shim_rel_ts(int64_t ns, struct timespec *ts)
@@ -74,8 +74,7 @@ static inline int64_t shim_ns_left(uint64_t deadline, uint64_t now)
 }
 
 /* How long the next real wait may last: the caller's, a hold's end, a slice. */
-static inline int64_t shim_hold_wait_ns(uint64_t deadline, uint64_t until,
-					bool slice, uint64_t now)
+static inline int64_t shim_hold_wait_ns(uint64_t deadline, uint64_t until, bool slice, uint64_t now)
 {
 	int64_t w = shim_ns_left(shim_min_deadline(deadline, until), now);
 

@@ -21,8 +21,7 @@ static const struct {
 	const char *name;
 	void **slot;
 } bindings[] = {
-#define WRAP(name, ret, params, args, op, shape, fail, errnos)             \
-	{ #name, &shim_real.name.obj },
+#define WRAP(name, ret, params, args, op, shape, fail, errnos) { #name, &shim_real.name.obj },
 #include "wrapped.def"
 #undef WRAP
 };

@@ -122,10 +122,10 @@
  * entry's exact type, `obj` is what dlsym returns.
  */
 struct shim_real_table {
-#define WRAP(name, ret, params, args, op, shape, fail, errnos)             \
-	union {                                                            \
-		ret(*fn) params;                                           \
-		void *obj;                                                 \
+#define WRAP(name, ret, params, args, op, shape, fail, errnos) \
+	union {                                                \
+		ret(*fn) params;                               \
+		void *obj;                                     \
 	} name;
 #include "wrapped.def"
 #undef WRAP
@@ -133,8 +133,7 @@ struct shim_real_table {
 extern struct shim_real_table shim_real;
 
 /* Every wrapped symbol is exported: redeclare it with default visibility. */
-#define WRAP(name, ret, params, args, op, shape, fail, errnos)             \
-	SHIM_EXPORT ret name params;
+#define WRAP(name, ret, params, args, op, shape, fail, errnos) SHIM_EXPORT ret name params;
 #include "wrapped.def"
 #undef WRAP
 
@@ -186,8 +185,7 @@ static inline bool shim_bound(void *const *slot)
  */
 static inline bool shim_armed(uint32_t bits)
 {
-	return atomic_load_explicit(shim_armed_word, memory_order_relaxed) &
-	       bits;
+	return atomic_load_explicit(shim_armed_word, memory_order_relaxed) & bits;
 }
 
 /*
@@ -207,13 +205,12 @@ static inline bool shim_armed(uint32_t bits)
 #define SHIM_OPS_UNLINK SHIM_B(UNLINK)
 #define SHIM_OPS_MKDIR SHIM_B(MKDIR)
 #define SHIM_OPS_STATFS SHIM_B(STATFS)
-#define SHIM_OPS_FDOPS                                                     \
-	(SHIM_OPS_WRITE | SHIM_OPS_READ | SHIM_OPS_FSYNC |                 \
-	 SHIM_OPS_TRUNCATE | SHIM_OPS_ALLOCATE | SHIM_OPS_STATFS)
+#define SHIM_OPS_FDOPS                                                                             \
+	(SHIM_OPS_WRITE | SHIM_OPS_READ | SHIM_OPS_FSYNC | SHIM_OPS_TRUNCATE | SHIM_OPS_ALLOCATE | \
+	 SHIM_OPS_STATFS)
 #define SHIM_OPS_OPEN (SHIM_B(OPEN) | SHIM_OPS_FDOPS)
 /* the socket operations: connect, accept and poll-family slow paths */
-#define SHIM_OPS_NET                                                       \
-	(SHIM_B(CONNECT) | SHIM_B(ACCEPT) | SHIM_B(SEND) | SHIM_B(RECV))
+#define SHIM_OPS_NET (SHIM_B(CONNECT) | SHIM_B(ACCEPT) | SHIM_B(SEND) | SHIM_B(RECV))
 
 /*
  * The one fast path, generated for every wrapped.def row whose decision is
@@ -226,22 +223,22 @@ static inline bool shim_armed(uint32_t bits)
  * stack frame (docs/performance.md). slow_<name> decides completely, so
  * unbound_<name> may call it whatever is armed.
  */
-#define SHIM_GEN_FAST(name, ret, params, args, fail, armed, pass)          \
-	static __attribute__((noinline, cold)) ret unbound_##name params   \
-	{                                                                  \
-		if (!shim_bound(&shim_real.name.obj))                      \
-			return SHIM_FAIL_##fail(ENOSYS);                   \
-		return slow_##name args;                                   \
-	}                                                                  \
-	ret name params                                                    \
-	{                                                                  \
-		if (unlikely(!shim_real.name.fn))                          \
-			return unbound_##name args;                        \
-		if (likely(!(armed)))                                      \
-			return SHIM_REAL(name) args;                       \
-		if (pass)                                                  \
-			return SHIM_REAL(name) args;                       \
-		return slow_##name args;                                   \
+#define SHIM_GEN_FAST(name, ret, params, args, fail, armed, pass)        \
+	static __attribute__((noinline, cold)) ret unbound_##name params \
+	{                                                                \
+		if (!shim_bound(&shim_real.name.obj))                    \
+			return SHIM_FAIL_##fail(ENOSYS);                 \
+		return slow_##name args;                                 \
+	}                                                                \
+	ret name params                                                  \
+	{                                                                \
+		if (unlikely(!shim_real.name.fn))                        \
+			return unbound_##name args;                      \
+		if (likely(!(armed)))                                    \
+			return SHIM_REAL(name) args;                     \
+		if (pass)                                                \
+			return SHIM_REAL(name) args;                     \
+		return slow_##name args;                                 \
 	}
 
 /*
@@ -250,24 +247,22 @@ static inline bool shim_armed(uint32_t bits)
  * table's quick check. Also the shape FD_FAST in wrapped.def: the
  * exported function is generated, slow_<name> written by hand.
  */
-#define SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)                \
-	SHIM_GEN_FAST(name, ret, params, args, fail,                       \
-		      shim_armed(SHIM_OPS_##op),                           \
+#define SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)                     \
+	SHIM_GEN_FAST(name, ret, params, args, fail, shim_armed(SHIM_OPS_##op), \
 		      shim_fd_quick_pass(FR_OP_##op, fd))
 
 /* Rows whose whole body is written by hand generate nothing. */
 #define SHIM_GEN_MANUAL(name, ret, params, args, op, fail)
 
 /* The declaration of a slow path (generated or hand-written). */
-#define SHIM_SLOW(name, ret, params)                                       \
-	static __attribute__((noinline)) ret slow_##name params
+#define SHIM_SLOW(name, ret, params) static __attribute__((noinline)) ret slow_##name params
 
 /* Write a "faultshim[pid]: ..." line to stderr when FAULTSHIM_DEBUG is set. */
 void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-#define SHIM_DEBUG(...)                                                    \
-	do {                                                               \
-		if (unlikely(shim_debug))                                  \
-			shim_log(__VA_ARGS__);                             \
+#define SHIM_DEBUG(...)                        \
+	do {                                   \
+		if (unlikely(shim_debug))      \
+			shim_log(__VA_ARGS__); \
 	} while (0)
 
 /* ---- resolve.c ------------------------------------------------------- */
@@ -298,16 +293,16 @@ static inline void shim_guard_leave(void)
 
 enum shim_fd_kind {
 	SHIM_FD_UNKNOWN = 0, /* never resolved */
-	SHIM_FD_FILE,        /* has a path (regular file, directory, device) */
+	SHIM_FD_FILE,	     /* has a path (regular file, directory, device) */
 	SHIM_FD_SOCKET,
-	SHIM_FD_OTHER,       /* pipe, eventfd, ...: no path, no peer */
+	SHIM_FD_OTHER, /* pipe, eventfd, ...: no path, no peer */
 };
 
 /* shim_fd.info bits above the kind */
 #define SHIM_FD_KIND_MASK 0xfu
-#define SHIM_FD_HAVE_PEER 0x10u  /* peer_* are set */
+#define SHIM_FD_HAVE_PEER 0x10u	 /* peer_* are set */
 #define SHIM_FD_HAVE_LOCAL 0x20u /* local_* are set */
-#define SHIM_FD_HAVE_ID 0x40u    /* ino32 (and but for a socket file_*) set */
+#define SHIM_FD_HAVE_ID 0x40u	 /* ino32 (and but for a socket file_*) set */
 
 /*
  * What the shim knows about one fd: which rules' selectors it matches.
@@ -328,17 +323,17 @@ struct shim_fd {
 	_Atomic uint64_t known;
 	_Atomic uint64_t match;
 	_Atomic uint32_t info; /* enum shim_fd_kind | SHIM_FD_HAVE_* */
-	uint32_t ino32;        /* st_ino's low 32 bits (SHIM_FD_HAVE_ID) */
+	uint32_t ino32;	       /* st_ino's low 32 bits (SHIM_FD_HAVE_ID) */
 	union {
-		struct {               /* SHIM_FD_FILE, SHIM_FD_OTHER */
+		struct { /* SHIM_FD_FILE, SHIM_FD_OTHER */
 			uint64_t file_dev;
 			uint64_t file_ino;
 		};
-		struct {               /* SHIM_FD_SOCKET */
+		struct {		      /* SHIM_FD_SOCKET */
 			uint16_t peer_family; /* AF_INET, AF_INET6, AF_UNIX */
 			uint16_t peer_port;   /* host order */
 			uint16_t local_family;
-			uint16_t local_port;  /* host order */
+			uint16_t local_port; /* host order */
 			uint8_t peer_addr[16];
 			uint8_t local_addr[16];
 		};
@@ -363,8 +358,7 @@ static inline struct shim_fd *shim_fd_peek(int fd)
 
 	if (u >= SHIM_FD_MAX)
 		return NULL;
-	ch = atomic_load_explicit(&shim_fd_chunks[u >> SHIM_FD_CHUNK_SHIFT],
-				  memory_order_acquire);
+	ch = atomic_load_explicit(&shim_fd_chunks[u >> SHIM_FD_CHUNK_SHIFT], memory_order_acquire);
 	return ch ? &ch[u & (SHIM_FD_CHUNK - 1)] : NULL;
 }
 
@@ -396,8 +390,7 @@ static inline bool shim_fd_table_used(void)
 /* Cheap hook for every call that returns a new fd. */
 static inline int shim_fd_opened(int fd)
 {
-	if (unlikely(atomic_load_explicit(&shim_fd_used,
-					  memory_order_relaxed)) && fd >= 0)
+	if (unlikely(atomic_load_explicit(&shim_fd_used, memory_order_relaxed)) && fd >= 0)
 		shim_fd_forget(fd);
 	return fd;
 }
@@ -417,8 +410,7 @@ void shim_fd_record_open(int fd, int dirfd, const char *path);
  * a socket / getpeername). *kind receives the fd's kind. *fresh (may be
  * NULL) is set when the entry was resolved now, its identity just read.
  */
-uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind,
-		       bool *fresh);
+uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind, bool *fresh);
 
 /*
  * Whether fd is still the object its entry was recorded for (one fstat:
@@ -438,8 +430,7 @@ void shim_fd_set_local(int fd, const struct sockaddr *sa, socklen_t len);
  * (files) or this entry's addresses (sockets).
  */
 bool shim_rule_match_file(const struct fr_rule *r, const char *path);
-bool shim_rule_match_sock(const struct fr_rule *r, const struct shim_fd *e,
-			  const char *unix_path);
+bool shim_rule_match_sock(const struct fr_rule *r, const struct shim_fd *e, const char *unix_path);
 
 /*
  * Make path (relative to dirfd, AT_FDCWD for the cwd) absolute and
@@ -455,9 +446,7 @@ int shim_fd_path(int fd, char *out, size_t len);
  * The armed rules of an fd operation as the fd table sees them: op's own
  * and, for read/write, those of recv/send (the same call on a socket).
  */
-#define SHIM_ALT_OP(op)                                                    \
-	((op) == FR_OP_WRITE ? FR_OP_SEND :                                \
-	 (op) == FR_OP_READ  ? FR_OP_RECV : (op))
+#define SHIM_ALT_OP(op) ((op) == FR_OP_WRITE ? FR_OP_SEND : (op) == FR_OP_READ ? FR_OP_RECV : (op))
 
 /*
  * The common case of "a rule is armed, but for another file": fd's entry
@@ -465,8 +454,7 @@ int shim_fd_path(int fd, char *out, size_t len);
  * call needs no decision at all: no errno save, no counters, no syscall.
  * A lookup and two mask tests; false means "decide".
  */
-static inline __attribute__((always_inline)) bool
-shim_fd_quick_pass(enum fr_op op, int fd)
+static inline __attribute__((always_inline)) bool shim_fd_quick_pass(enum fr_op op, int fd)
 {
 	struct fr_ctl *c = shim_ctl;
 	struct shim_fd *e = shim_fd_peek(fd);
@@ -499,13 +487,13 @@ enum shim_outcome {
 /* What the decision logic says about one call. */
 struct shim_verdict {
 	enum shim_outcome what;
-	enum fr_op op;  /* the operation decided (a socket write is SEND) */
-	int err;        /* SHIM_FAIL: the errno; SHIM_LIMIT: errno for stdio */
-	unsigned rule;  /* slot index */
-	uint64_t ns;    /* delay or stall duration (0 = until cleared) */
-	size_t allow;   /* SHIM_LIMIT: bytes this call may move */
-	size_t taken;   /* budget bytes taken for this call (settled later) */
-	int budget_rule; /* slot the bytes were taken from, -1 for none */
+	enum fr_op op;		/* the operation decided (a socket write is SEND) */
+	int err;		/* SHIM_FAIL: the errno; SHIM_LIMIT: errno for stdio */
+	unsigned rule;		/* slot index */
+	uint64_t ns;		/* delay or stall duration (0 = until cleared) */
+	size_t allow;		/* SHIM_LIMIT: bytes this call may move */
+	size_t taken;		/* budget bytes taken for this call (settled later) */
+	int budget_rule;	/* slot the bytes were taken from, -1 for none */
 	enum shim_fd_kind kind; /* fd calls: the fd's kind */
 };
 
@@ -520,18 +508,17 @@ void shim_verdict_init(struct shim_verdict *v, enum fr_op op);
  * READ/WRITE on a socket become RECV/SEND. Records the injection (counters,
  * event, debug log). errno is left as it was. `fn` is the entry point.
  */
-enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want,
-				 const char *fn, unsigned flags,
+enum shim_outcome shim_decide_fd(enum fr_op op, int fd, size_t want, const char *fn, unsigned flags,
 				 struct shim_verdict *v);
 /* Decide a call naming a path (open, mkdir, unlink, truncate...). */
-enum shim_outcome shim_decide_path(enum fr_op op, int dirfd, const char *path,
-				   const char *fn, struct shim_verdict *v);
+enum shim_outcome shim_decide_path(enum fr_op op, int dirfd, const char *path, const char *fn,
+				   struct shim_verdict *v);
 /*
  * Decide an open of path: as shim_decide_path, skipping the rules whose
  * mode= is the other access mode (writes: shim_open_writes()).
  */
-enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes,
-				   const char *fn, struct shim_verdict *v);
+enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes, const char *fn,
+				   struct shim_verdict *v);
 
 /*
  * Whether open flags open for writing, as mode=write means it: O_WRONLY,
@@ -555,10 +542,8 @@ static inline bool shim_fopen_writes(const char *mode)
 }
 
 /* Decide a call naming two paths (rename): a rule matching either applies. */
-enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
-				    const char *path1, int dirfd2,
-				    const char *path2, const char *fn,
-				    struct shim_verdict *v);
+enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1, const char *path1, int dirfd2,
+				    const char *path2, const char *fn, struct shim_verdict *v);
 
 /*
  * The core, for families that match their own way: `cand` are the armed
@@ -566,9 +551,8 @@ enum shim_outcome shim_decide_path2(enum fr_op op, int dirfd1,
  * checks proc=, applies after/probability/times and budgets, and records.
  * `where` names the object for the event ring and the debug log.
  */
-enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op,
-				   uint64_t cand, size_t want, unsigned flags,
-				   const char *fn, const char *where,
+enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op, uint64_t cand, size_t want,
+				   unsigned flags, const char *fn, const char *where,
 				   struct shim_verdict *v);
 
 /* Slots in armed_rules[op] bounded by the published slot count. */
@@ -590,8 +574,7 @@ int shim_wait(const struct shim_verdict *v);
 
 /* Outcomes that fail a call before it is made (masks for shim_gate). */
 #define SHIM_FAILS_PATH (1u << SHIM_FAIL)
-#define SHIM_FAILS_ALL                                                     \
-	((1u << SHIM_FAIL) | (1u << SHIM_RESET) | (1u << SHIM_REFUSE))
+#define SHIM_FAILS_ALL ((1u << SHIM_FAIL) | (1u << SHIM_RESET) | (1u << SHIM_REFUSE))
 
 /*
  * The verdict switch every wrapper shares, before its real call: true when
@@ -641,8 +624,7 @@ int shim_sock_apply(int fd, bool dontwait, struct shim_verdict *v);
  * (SHIM_STALL or SHIM_DELAY, its rule, allow = want) without deciding or
  * counting again, and return true. One relaxed load when none exists.
  */
-bool shim_sock_episode(int fd, enum fr_op op, size_t want,
-		       struct shim_verdict *v);
+bool shim_sock_episode(int fd, enum fr_op op, size_t want, struct shim_verdict *v);
 
 /* "host:port", "[v6]:port" or "unix:path" naming fd's peer (events). */
 void shim_sock_where(int fd, char *out, size_t n);

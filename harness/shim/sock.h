@@ -77,10 +77,10 @@ uint64_t shim_stall_window_end(struct fr_ctl *c, unsigned i);
 /* ---- stall.c: episodes ---------------------------------------------- */
 
 struct shim_ep {
-	unsigned rule;   /* slot */
+	unsigned rule;	 /* slot */
 	uint32_t action; /* FR_ACT_STALL or FR_ACT_DELAY */
-	uint64_t tag;    /* shim_arm_tag() when it began */
-	uint64_t until;  /* delay: when the call may go; stall: window end; 0 */
+	uint64_t tag;	 /* shim_arm_tag() when it began */
+	uint64_t until;	 /* delay: when the call may go; stall: window end; 0 */
 };
 
 /*
@@ -95,8 +95,8 @@ bool shim_ep_get(int fd, enum fr_op op, struct shim_ep *ep);
  * decision). Returns it in *ep (an existing live one wins a race), or
  * false when the table is full (callers then hold by the rule alone).
  */
-bool shim_ep_begin(int fd, enum fr_op op, unsigned rule, uint32_t action,
-		   uint64_t until, struct shim_ep *ep);
+bool shim_ep_begin(int fd, enum fr_op op, unsigned rule, uint32_t action, uint64_t until,
+		   struct shim_ep *ep);
 
 /* The delayed call went through, or the episode is over: remove it. */
 void shim_ep_end(int fd, enum fr_op op);
@@ -123,8 +123,7 @@ uint32_t shim_sock_changes(void);
  * when `timeo` expired first, -EINTR when a signal interrupted it and the
  * kernel would not have restarted the call. errno kept.
  */
-int shim_hold_block(struct fr_ctl *c, unsigned rule, uint64_t tag,
-		    uint64_t until, uint64_t timeo);
+int shim_hold_block(struct fr_ctl *c, unsigned rule, uint64_t tag, uint64_t until, uint64_t timeo);
 
 /*
  * A poll-family call that waits while hiding a stalled socket registers a
@@ -150,8 +149,7 @@ uint64_t shim_sock_timeo(int fd, enum fr_op op, uint64_t now);
 bool shim_fd_nonblock(int fd);
 
 /* "host:port", "[v6]:port" or "unix:path" for an address. */
-void shim_sock_fmt(const struct sockaddr *sa, socklen_t len, char *out,
-		   size_t n);
+void shim_sock_fmt(const struct sockaddr *sa, socklen_t len, char *out, size_t n);
 
 /* Whether fd is a listening socket. */
 bool shim_sock_listening(int fd);

@@ -47,24 +47,20 @@ bool shim_rule_certain(struct fr_ctl *c, unsigned i)
 
 	if (s->rule.flags & FR_RULE_PROB)
 		return false;
-	if (atomic_load_explicit(&s->matched, memory_order_relaxed) <
-	    s->rule.after)
+	if (atomic_load_explicit(&s->matched, memory_order_relaxed) < s->rule.after)
 		return false;
-	return !times || atomic_load_explicit(&s->injected,
-					      memory_order_relaxed) < times;
+	return !times || atomic_load_explicit(&s->injected, memory_order_relaxed) < times;
 }
 
 uint64_t shim_arm_tag(struct fr_ctl *c, unsigned i)
 {
-	return atomic_load_explicit(&c->slots[i].arm_count,
-				    memory_order_acquire);
+	return atomic_load_explicit(&c->slots[i].arm_count, memory_order_acquire);
 }
 
 /* A rule, in the arming `tag`, is still in force. */
 static bool rule_live(struct fr_ctl *c, unsigned i, uint64_t tag)
 {
-	return i < FR_MAX_RULES && fr_ctl_armed(c, i) &&
-	       shim_arm_tag(c, i) == tag &&
+	return i < FR_MAX_RULES && fr_ctl_armed(c, i) && shim_arm_tag(c, i) == tag &&
 	       !atomic_load_explicit(&c->disabled, memory_order_relaxed);
 }
 
@@ -87,11 +83,9 @@ uint64_t shim_stall_window_end(struct fr_ctl *c, unsigned i)
 		return 0;
 	len = c->slots[i].rule.amount;
 	if (!len ||
-	    atomic_load_explicit(&windows[i].tag, memory_order_acquire) !=
-		    shim_arm_tag(c, i))
+	    atomic_load_explicit(&windows[i].tag, memory_order_acquire) != shim_arm_tag(c, i))
 		return 0;
-	return atomic_load_explicit(&windows[i].start, memory_order_relaxed) +
-	       len;
+	return atomic_load_explicit(&windows[i].start, memory_order_relaxed) + len;
 }
 
 bool shim_stall_fire(struct fr_ctl *c, unsigned i, enum fr_op op)
@@ -110,10 +104,8 @@ bool shim_stall_fire(struct fr_ctl *c, unsigned i, enum fr_op op)
 		return false;
 	tag = shim_arm_tag(c, i);
 	if (atomic_load_explicit(&windows[i].tag, memory_order_acquire) != tag) {
-		atomic_store_explicit(&windows[i].start, fr_now_ns(),
-				      memory_order_relaxed);
-		atomic_store_explicit(&windows[i].tag, tag,
-				      memory_order_release);
+		atomic_store_explicit(&windows[i].start, fr_now_ns(), memory_order_relaxed);
+		atomic_store_explicit(&windows[i].tag, tag, memory_order_release);
 	}
 	return true;
 }
@@ -121,8 +113,7 @@ bool shim_stall_fire(struct fr_ctl *c, unsigned i, enum fr_op op)
 /* ---- naming sockets (the event ring) ------------------------------------ */
 
 /* "host:port", "[v6]:port" or "unix:path" for the event ring. */
-void shim_sock_fmt(const struct sockaddr *sa, socklen_t len, char *out,
-		     size_t n)
+void shim_sock_fmt(const struct sockaddr *sa, socklen_t len, char *out, size_t n)
 {
 	char a[INET6_ADDRSTRLEN];
 
@@ -134,8 +125,7 @@ void shim_sock_fmt(const struct sockaddr *sa, socklen_t len, char *out,
 
 		if (inet_ntop(AF_INET, &in->sin_addr, a, sizeof(a)))
 			snprintf(out, n, "%s:%u", a, ntohs(in->sin_port));
-	} else if (sa->sa_family == AF_INET6 &&
-		   len >= sizeof(struct sockaddr_in6)) {
+	} else if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *in6 = (const void *)sa;
 
 		if (inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a)))
@@ -146,8 +136,7 @@ void shim_sock_fmt(const struct sockaddr *sa, socklen_t len, char *out,
 
 		if (pl > sizeof(un->sun_path))
 			pl = sizeof(un->sun_path);
-		snprintf(out, n, "unix:%.*s", (int)strnlen(un->sun_path, pl),
-			 un->sun_path);
+		snprintf(out, n, "unix:%.*s", (int)strnlen(un->sun_path, pl), un->sun_path);
 	}
 }
 
@@ -161,8 +150,7 @@ void shim_sock_where(int fd, char *out, size_t n)
 	if (fr_syscall(SYS_getpeername, fd, &ss, &sl) == 0)
 		shim_sock_fmt((struct sockaddr *)&ss, sl, out, n);
 	sl = sizeof(ss);
-	if ((!out[0] || !strcmp(out, "unix:")) &&
-	    fr_syscall(SYS_getsockname, fd, &ss, &sl) == 0)
+	if ((!out[0] || !strcmp(out, "unix:")) && fr_syscall(SYS_getsockname, fd, &ss, &sl) == 0)
 		shim_sock_fmt((struct sockaddr *)&ss, sl, out, n);
 	errno = saved;
 }
@@ -204,8 +192,7 @@ uint32_t shim_sock_changes(void)
 
 static uint64_t ep_key(int fd, enum fr_op op)
 {
-	return ((uint64_t)(unsigned)fd + 1) << 2 |
-	       (uint64_t)(op - FR_OP_CONNECT);
+	return ((uint64_t)(unsigned)fd + 1) << 2 | (uint64_t)(op - FR_OP_CONNECT);
 }
 
 /* Read entry e if it holds key; false if it does not (or changed meanwhile). */
@@ -223,15 +210,13 @@ static bool ep_read(struct ep_entry *e, uint64_t key, struct shim_ep *out)
 
 static void ep_remove(struct ep_entry *e, uint64_t key)
 {
-	if (atomic_compare_exchange_strong_explicit(&e->key, &key, 0,
-						    memory_order_acq_rel,
+	if (atomic_compare_exchange_strong_explicit(&e->key, &key, 0, memory_order_acq_rel,
 						    memory_order_relaxed))
 		atomic_fetch_sub_explicit(&ep_used, 1, memory_order_relaxed);
 }
 
 /* The episode's rule is still in force (its direction may be due). */
-static bool ep_alive(struct fr_ctl *c, const struct shim_ep *ep,
-		     uint64_t now)
+static bool ep_alive(struct fr_ctl *c, const struct shim_ep *ep, uint64_t now)
 {
 	if (!rule_live(c, ep->rule, ep->tag))
 		return false;
@@ -265,8 +250,8 @@ bool shim_ep_get(int fd, enum fr_op op, struct shim_ep *ep)
 	return false;
 }
 
-bool shim_ep_begin(int fd, enum fr_op op, unsigned rule, uint32_t action,
-		   uint64_t until, struct shim_ep *ep)
+bool shim_ep_begin(int fd, enum fr_op op, unsigned rule, uint32_t action, uint64_t until,
+		   struct shim_ep *ep)
 {
 	struct fr_ctl *c = shim_ctl;
 	struct ep_entry *set;
@@ -284,13 +269,11 @@ bool shim_ep_begin(int fd, enum fr_op op, unsigned rule, uint32_t action,
 		struct shim_ep old;
 
 		/* a dead episode of another fd makes room */
-		if (k > EP_FILLING && ep_read(e, k, &old) &&
-		    !ep_alive(c, &old, now))
+		if (k > EP_FILLING && ep_read(e, k, &old) && !ep_alive(c, &old, now))
 			ep_remove(e, k);
 		k = 0;
 		if (!atomic_compare_exchange_strong_explicit(
-			    &e->key, &k, EP_FILLING, memory_order_acq_rel,
-			    memory_order_relaxed))
+			    &e->key, &k, EP_FILLING, memory_order_acq_rel, memory_order_relaxed))
 			continue;
 		atomic_fetch_add_explicit(&ep_used, 1, memory_order_relaxed);
 		ep->rule = rule;
@@ -346,8 +329,7 @@ void shim_sock_forget_range(unsigned first, unsigned last)
 	for (unsigned s = 0; s < EP_SETS; s++)
 		for (unsigned w = 0; w < EP_WAYS; w++) {
 			struct ep_entry *e = &eps[s][w];
-			uint64_t k = atomic_load_explicit(&e->key,
-							  memory_order_acquire);
+			uint64_t k = atomic_load_explicit(&e->key, memory_order_acquire);
 			uint64_t fd = (k >> 2) - 1;
 
 			if (k > EP_FILLING && fd >= first && fd <= last)
@@ -355,8 +337,7 @@ void shim_sock_forget_range(unsigned first, unsigned last)
 		}
 }
 
-bool shim_sock_episode(int fd, enum fr_op op, size_t want,
-		       struct shim_verdict *v)
+bool shim_sock_episode(int fd, enum fr_op op, size_t want, struct shim_verdict *v)
 {
 	struct shim_ep ep;
 
@@ -383,8 +364,7 @@ static bool handlers_restart(void)
 	for (int sig = 1; sig < NSIG; sig++) {
 		struct sigaction sa;
 
-		if (sig == SIGKILL || sig == SIGSTOP ||
-		    sigaction(sig, NULL, &sa) != 0)
+		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) != 0)
 			continue; /* glibc's internal signals give EINVAL */
 		if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
 			continue;
@@ -413,26 +393,23 @@ static int futex_wait(_Atomic uint32_t *word, uint32_t val, uint64_t deadline)
 	if (deadline) {
 		ts.tv_sec = (time_t)(deadline / 1000000000ull);
 		ts.tv_nsec = (long)(deadline % 1000000000ull);
-		r = (int)fr_syscall(SYS_futex, word, FUTEX_WAIT_BITSET, val, &ts,
-				 NULL, FUTEX_BITSET_MATCH_ANY);
+		r = (int)fr_syscall(SYS_futex, word, FUTEX_WAIT_BITSET, val, &ts, NULL,
+				    FUTEX_BITSET_MATCH_ANY);
 	} else {
-		r = (int)fr_syscall(SYS_futex, word, FUTEX_WAIT, val, NULL, NULL,
-				 0);
+		r = (int)fr_syscall(SYS_futex, word, FUTEX_WAIT, val, NULL, NULL, 0);
 	}
 	err = r < 0 ? errno : 0;
 	pthread_setcanceltype(old, NULL);
 	return -err;
 }
 
-int shim_hold_block(struct fr_ctl *c, unsigned rule, uint64_t tag,
-		    uint64_t until, uint64_t timeo)
+int shim_hold_block(struct fr_ctl *c, unsigned rule, uint64_t tag, uint64_t until, uint64_t timeo)
 {
 	int saved = errno, ret;
 
 	pthread_testcancel();
 	for (;;) {
-		uint32_t g = atomic_load_explicit(&c->generation,
-						  memory_order_acquire);
+		uint32_t g = atomic_load_explicit(&c->generation, memory_order_acquire);
 		uint64_t now, dl;
 
 		if (!rule_live(c, rule, tag)) {
@@ -485,16 +462,14 @@ static void wake_all(int pid)
 	static const uint64_t one = 1;
 
 	for (unsigned i = 0; i < WAKE_SLOTS; i++) {
-		uint64_t v = atomic_load_explicit(&wake_slots[i],
-						  memory_order_acquire);
+		uint64_t v = atomic_load_explicit(&wake_slots[i], memory_order_acquire);
 
 		if (!v || (v & WAKE_BUSY) || (int)(v >> 32) != pid ||
-		    !atomic_compare_exchange_strong_explicit(
-			    &wake_slots[i], &v, v | WAKE_BUSY,
-			    memory_order_acq_rel, memory_order_relaxed))
+		    !atomic_compare_exchange_strong_explicit(&wake_slots[i], &v, v | WAKE_BUSY,
+							     memory_order_acq_rel,
+							     memory_order_relaxed))
 			continue;
-		fr_syscall(SYS_write, (int)(v & 0x7fffffffu) - 1, &one,
-			sizeof(one));
+		fr_syscall(SYS_write, (int)(v & 0x7fffffffu) - 1, &one, sizeof(one));
 		atomic_store_explicit(&wake_slots[i], v, memory_order_release);
 	}
 }
@@ -515,15 +490,13 @@ static void *wake_main(void *arg)
 	/* the first round always wakes: a change may predate our start */
 	last = ~atomic_load_explicit(&c->generation, memory_order_acquire);
 	for (;;) {
-		uint32_t g = atomic_load_explicit(&c->generation,
-						  memory_order_acquire);
+		uint32_t g = atomic_load_explicit(&c->generation, memory_order_acquire);
 
 		if (g != last) {
 			last = g;
 			wake_all(pid);
 		}
-		fr_syscall(SYS_futex, &c->generation, FUTEX_WAIT, g, NULL, NULL,
-			0);
+		fr_syscall(SYS_futex, &c->generation, FUTEX_WAIT, g, NULL, NULL, 0);
 	}
 	return NULL;
 }
@@ -545,8 +518,7 @@ static bool wake_thread(struct fr_ctl *c, int pid)
 		/* held by the parent at fork time: it is ours to take now */
 		expect = locker;
 	}
-	if (!atomic_compare_exchange_strong_explicit(&wake_lock, &expect, pid,
-						     memory_order_acq_rel,
+	if (!atomic_compare_exchange_strong_explicit(&wake_lock, &expect, pid, memory_order_acq_rel,
 						     memory_order_relaxed))
 		return false;
 	if (atomic_load_explicit(&wake_pid, memory_order_acquire) == pid) {
@@ -582,23 +554,20 @@ int shim_wake_begin(int *slot)
 	if (efd < 0)
 		goto out_fail;
 	for (unsigned i = 0; i < WAKE_SLOTS; i++) {
-		uint64_t v = atomic_load_explicit(&wake_slots[i],
-						  memory_order_acquire);
+		uint64_t v = atomic_load_explicit(&wake_slots[i], memory_order_acquire);
 		uint64_t mine = (uint64_t)pid << 32 | (uint64_t)(efd + 1);
 
 		/* free, or left behind by the process we were forked from */
 		if ((v && (int)(v >> 32) == pid) ||
 		    !atomic_compare_exchange_strong_explicit(
-			    &wake_slots[i], &v, mine, memory_order_acq_rel,
-			    memory_order_relaxed))
+			    &wake_slots[i], &v, mine, memory_order_acq_rel, memory_order_relaxed))
 			continue;
 		*slot = (int)i;
 		break;
 	}
 	if (*slot < 0 || !wake_thread(c, pid)) {
 		if (*slot >= 0)
-			atomic_store_explicit(&wake_slots[*slot], 0,
-					      memory_order_release);
+			atomic_store_explicit(&wake_slots[*slot], 0, memory_order_release);
 		fr_syscall(SYS_close, (int)efd);
 		goto out_fail;
 	}
@@ -619,17 +588,15 @@ void shim_wake_end(int efd, int slot)
 		return;
 	if (slot >= 0 && (unsigned)slot < WAKE_SLOTS) {
 		for (;;) {
-			uint64_t v = atomic_load_explicit(&wake_slots[slot],
-							  memory_order_acquire);
+			uint64_t v = atomic_load_explicit(&wake_slots[slot], memory_order_acquire);
 
 			if (v & WAKE_BUSY) {
 				sched_yield(); /* the wake thread is writing */
 				continue;
 			}
-			if (atomic_compare_exchange_weak_explicit(
-				    &wake_slots[slot], &v, 0,
-				    memory_order_acq_rel,
-				    memory_order_relaxed))
+			if (atomic_compare_exchange_weak_explicit(&wake_slots[slot], &v, 0,
+								  memory_order_acq_rel,
+								  memory_order_relaxed))
 				break;
 		}
 	}

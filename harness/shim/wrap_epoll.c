@@ -63,8 +63,7 @@ static void strip_lock_drop(const sigset_t *old)
 static struct strip *strip_find(int epfd, int tfd)
 {
 	for (unsigned i = 0; i < STRIPS; i++)
-		if (strips[i].used && strips[i].epfd == epfd &&
-		    strips[i].tfd == tfd)
+		if (strips[i].used && strips[i].epfd == epfd && strips[i].tfd == tfd)
 			return &strips[i];
 	return NULL;
 }
@@ -96,15 +95,14 @@ struct ep_map {
 struct ep_view {
 	struct ep_map map[EP_MAP];
 	unsigned n;
-	bool stall;    /* a stall is hidden: wake on disarm */
+	bool stall; /* a stall is hidden: wake on disarm */
 	uint64_t until;
 	bool seen[STRIPS]; /* strips of this epfd still registered */
 };
 
 /* One registration of the set: bring it in line with the holds. */
-static void reconcile_one(struct fr_ctl *c, int epfd, int tfd, uint32_t ev,
-			  uint64_t data, uint64_t ino,
-			  const struct hold_rules *hr, uint64_t now,
+static void reconcile_one(struct fr_ctl *c, int epfd, int tfd, uint32_t ev, uint64_t data,
+			  uint64_t ino, const struct hold_rules *hr, uint64_t now,
 			  struct ep_view *vw)
 {
 	struct strip *s = strip_find(epfd, tfd);
@@ -139,8 +137,7 @@ static void reconcile_one(struct fr_ctl *c, int epfd, int tfd, uint32_t ev,
 				return;
 			}
 			s->used = true;
-			atomic_fetch_add_explicit(&strip_count, 1,
-						  memory_order_relaxed);
+			atomic_fetch_add_explicit(&strip_count, 1, memory_order_relaxed);
 			vw->seen[s - strips] = true;
 		}
 		s->epfd = epfd;
@@ -168,8 +165,7 @@ static void reconcile_one(struct fr_ctl *c, int epfd, int tfd, uint32_t ev,
 }
 
 /* Parse "tfd: N events: X data: X  pos:N ino:X sdev:X". */
-static bool parse_tfd(const char *l, int *tfd, uint32_t *ev, uint64_t *data,
-		      uint64_t *ino)
+static bool parse_tfd(const char *l, int *tfd, uint32_t *ev, uint64_t *data, uint64_t *ino)
 {
 	char *end;
 	const char *p;
@@ -192,8 +188,7 @@ static bool parse_tfd(const char *l, int *tfd, uint32_t *ev, uint64_t *data,
  * false when the list cannot be read (no /proc): the call then goes to the
  * kernel as it is.
  */
-static bool reconcile(struct fr_ctl *c, int epfd, const struct hold_rules *hr,
-		      struct ep_view *vw)
+static bool reconcile(struct fr_ctl *c, int epfd, const struct hold_rules *hr, struct ep_view *vw)
 {
 	char name[40], buf[4096 + 128];
 	size_t have = 0;
@@ -222,8 +217,7 @@ static bool reconcile(struct fr_ctl *c, int epfd, const struct hold_rules *hr,
 
 			*nl = '\0';
 			if (parse_tfd(line, &tfd, &ev, &data, &ino))
-				reconcile_one(c, epfd, tfd, ev, data, ino, hr,
-					      now, vw);
+				reconcile_one(c, epfd, tfd, ev, data, ino, hr, now, vw);
 			line = nl + 1;
 		}
 		have = (size_t)(buf + have - line);
@@ -246,8 +240,8 @@ static bool reconcile(struct fr_ctl *c, int epfd, const struct hold_rules *hr,
  * which begins its episode. Returns the events left; *again when an
  * episode began (the set must be brought in line before waiting again).
  */
-static int filter(struct fr_ctl *c, struct epoll_event *evs, int n,
-		  const struct ep_view *vw, uint64_t *until, bool *again)
+static int filter(struct fr_ctl *c, struct epoll_event *evs, int n, const struct ep_view *vw,
+		  uint64_t *until, bool *again)
 {
 	uint64_t now = fr_now_ns();
 	int k = 0;
@@ -262,21 +256,19 @@ static int filter(struct fr_ctl *c, struct epoll_event *evs, int n,
 				continue;
 			e &= ~(uint32_t)(unsigned short)m->hide;
 			if ((e & SHIM_POLL_IN) &&
-			    shim_hold_delay_ready(c, m->tfd, m->in_op, m->delay_in, now,
-					until)) {
+			    shim_hold_delay_ready(c, m->tfd, m->in_op, m->delay_in, now, until)) {
 				e &= ~(uint32_t)SHIM_POLL_IN;
 				*again = true;
 			}
 			if ((e & SHIM_POLL_OUT) &&
-			    shim_hold_delay_ready(c, m->tfd, FR_OP_SEND, m->delay_out,
-					now, until)) {
+			    shim_hold_delay_ready(c, m->tfd, FR_OP_SEND, m->delay_out, now,
+						  until)) {
 				e &= ~(uint32_t)SHIM_POLL_OUT;
 				*again = true;
 			}
 			break;
 		}
-		if (e & ~(uint32_t)(EPOLLET | EPOLLONESHOT | EPOLLWAKEUP |
-				    EPOLLEXCLUSIVE)) {
+		if (e & ~(uint32_t)(EPOLLET | EPOLLONESHOT | EPOLLWAKEUP | EPOLLEXCLUSIVE)) {
 			evs[k] = evs[i];
 			evs[k++].events = e;
 		}
@@ -306,8 +298,7 @@ static uint64_t clean_key(struct fr_ctl *c, int epfd)
 	uint64_t k = atomic_load_explicit(&c->generation, memory_order_acquire);
 
 	k = k * 0x9e3779b97f4a7c15ull ^
-	    atomic_load_explicit(&ctl_seq[(unsigned)epfd % CTL_SEQS],
-				 memory_order_acquire);
+	    atomic_load_explicit(&ctl_seq[(unsigned)epfd % CTL_SEQS], memory_order_acquire);
 	k = k * 0x9e3779b97f4a7c15ull ^ shim_sock_changes();
 	k ^= k >> 29;
 	return (uint64_t)(unsigned)epfd << 32 | (k & 0xffffffffu);
@@ -321,8 +312,7 @@ static bool set_is_clean(int epfd, uint64_t key)
 
 static void set_clean(int epfd, uint64_t key)
 {
-	atomic_store_explicit(&clean_sets[(unsigned)epfd % CLEAN_SETS], key,
-			      memory_order_release);
+	atomic_store_explicit(&clean_sets[(unsigned)epfd % CLEAN_SETS], key, memory_order_release);
 }
 
 /*
@@ -340,8 +330,7 @@ struct ep_view_cache {
 
 static struct ep_view_cache views[VIEW_CACHE];
 
-static bool view_get(int epfd, uint64_t key, uint64_t now,
-		     struct ep_view *vw)
+static bool view_get(int epfd, uint64_t key, uint64_t now, struct ep_view *vw)
 {
 	struct ep_view_cache *v = &views[(unsigned)epfd % VIEW_CACHE];
 	bool hit;
@@ -385,20 +374,18 @@ static int to_ms(int64_t ns)
 	return (int)((ns + NS_PER_MS - 1) / NS_PER_MS);
 }
 
-static int hold_epoll(int epfd, struct epoll_event *evs, int max,
-		      int64_t timeout_ns, const sigset_t *mask)
+static int hold_epoll(int epfd, struct epoll_event *evs, int max, int64_t timeout_ns,
+		      const sigset_t *mask)
 {
 	struct fr_ctl *c = shim_ctl;
 	struct hold_rules hr;
 	struct ep_view vw;
 	struct timespec ts;
-	uint64_t deadline = timeout_ns < 0 ? 0 :
-					     fr_now_ns() + (uint64_t)timeout_ns;
+	uint64_t deadline = timeout_ns < 0 ? 0 : fr_now_ns() + (uint64_t)timeout_ns;
 	int efd = -1, slot = -1, ret, saved;
 
 	if (max <= 0 || !c)
-		return SHIM_REAL(epoll_pwait)(epfd, evs, max, to_ms(timeout_ns),
-					      mask);
+		return SHIM_REAL(epoll_pwait)(epfd, evs, max, to_ms(timeout_ns), mask);
 	for (;;) {
 		uint64_t until, now, key = clean_key(c, epfd);
 		bool again = false;
@@ -414,16 +401,14 @@ static int hold_epoll(int epfd, struct epoll_event *evs, int max,
 		}
 		if (known) {
 			ret = SHIM_REAL(epoll_pwait)(
-				epfd, evs, max,
-				to_ms(shim_ns_left(deadline, fr_now_ns())), mask);
+				epfd, evs, max, to_ms(shim_ns_left(deadline, fr_now_ns())), mask);
 			break;
 		}
 		if (!vw.n && !holds_in(epfd)) {
 			/* no socket here to hold: remember, and go */
 			set_clean(epfd, key);
 			ret = SHIM_REAL(epoll_pwait)(
-				epfd, evs, max,
-				to_ms(shim_ns_left(deadline, fr_now_ns())), mask);
+				epfd, evs, max, to_ms(shim_ns_left(deadline, fr_now_ns())), mask);
 			break;
 		}
 		view_put(epfd, key, &vw);
@@ -432,26 +417,22 @@ static int hold_epoll(int epfd, struct epoll_event *evs, int max,
 		if (vw.stall && efd < 0 && timeout_ns != 0)
 			efd = shim_wake_begin(&slot);
 		if (efd >= 0) {
-			struct pollfd p[2] = { { epfd, POLLIN, 0 },
-					       { efd, POLLIN, 0 } };
+			struct pollfd p[2] = { { epfd, POLLIN, 0 }, { efd, POLLIN, 0 } };
 
-			n = SHIM_REAL(ppoll)(p, 2,
-					     shim_rel_ts(shim_hold_wait_ns(deadline, until,
-							    false, now),
-						    &ts),
-					     mask);
+			n = SHIM_REAL(ppoll)(
+				p, 2,
+				shim_rel_ts(shim_hold_wait_ns(deadline, until, false, now), &ts),
+				mask);
 			if (n > 0 && p[1].revents)
 				shim_drain(efd);
 			if (n > 0 && p[0].revents)
-				n = SHIM_REAL(epoll_pwait)(epfd, evs, max, 0,
-							   NULL);
+				n = SHIM_REAL(epoll_pwait)(epfd, evs, max, 0, NULL);
 			else if (n > 0)
 				n = 0;
 		} else {
 			n = SHIM_REAL(epoll_pwait)(
 				epfd, evs, max,
-				to_ms(shim_hold_wait_ns(deadline, until, vw.stall, now)),
-				mask);
+				to_ms(shim_hold_wait_ns(deadline, until, vw.stall, now)), mask);
 		}
 		if (n < 0) {
 			ret = -1;
@@ -480,39 +461,36 @@ static int hold_epoll(int epfd, struct epoll_event *evs, int max,
 /* epoll needs the slow path also to put back what it changed. */
 static inline bool epoll_armed(void)
 {
-	return shim_armed(SHIM_OPS_NET) ||
-	       atomic_load_explicit(&strip_count, memory_order_relaxed);
+	return shim_armed(SHIM_OPS_NET) || atomic_load_explicit(&strip_count, memory_order_relaxed);
 }
 
 static __attribute__((noinline, cold)) int
-slow_epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout,
-		 const sigset_t *mask)
+slow_epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout, const sigset_t *mask)
 {
-	return hold_epoll(epfd, evs, max,
-			  timeout < 0 ? -1 : timeout * NS_PER_MS, mask);
+	return hold_epoll(epfd, evs, max, timeout < 0 ? -1 : timeout * NS_PER_MS, mask);
 }
 
 /* epoll_ctl only counts changes to a set (see clean_key) */
-static __attribute__((noinline, cold)) int
-slow_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+static __attribute__((noinline, cold)) int slow_epoll_ctl(int epfd, int op, int fd,
+							  struct epoll_event *ev)
 {
 	int r = SHIM_REAL(epoll_ctl)(epfd, op, fd, ev);
 
 	if (epfd >= 0)
-		atomic_fetch_add_explicit(&ctl_seq[(unsigned)epfd % CTL_SEQS],
-					  1, memory_order_release);
+		atomic_fetch_add_explicit(&ctl_seq[(unsigned)epfd % CTL_SEQS], 1,
+					  memory_order_release);
 	return r;
 }
 
-static __attribute__((noinline, cold)) int
-slow_epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
+static __attribute__((noinline, cold)) int slow_epoll_wait(int epfd, struct epoll_event *evs,
+							   int max, int timeout)
 {
 	return slow_epoll_pwait(epfd, evs, max, timeout, NULL);
 }
 
-static __attribute__((noinline, cold)) int
-slow_epoll_pwait2(int epfd, struct epoll_event *evs, int max,
-	    const struct timespec *tmo, const sigset_t *mask)
+static __attribute__((noinline, cold)) int slow_epoll_pwait2(int epfd, struct epoll_event *evs,
+							     int max, const struct timespec *tmo,
+							     const sigset_t *mask)
 {
 	int64_t ns = shim_ts_ns(tmo);
 
@@ -522,11 +500,11 @@ slow_epoll_pwait2(int epfd, struct epoll_event *evs, int max,
 }
 
 /* Generate the exported functions (hot path) of the epoll rows. */
-#define SHIM_GEN_EPOLL_FAST(name, ret, params, args, op, fail)             \
+#define SHIM_GEN_EPOLL_FAST(name, ret, params, args, op, fail) \
 	SHIM_GEN_FAST(name, ret, params, args, fail, epoll_armed(), false)
 #define SHIM_GEN_POLL_FAST(name, ret, params, args, op, fail)
 #define WRAP(name, ret, params, args, op, shape, fail, errnos)
-#define WRAP_POLL(name, ret, params, args, op, shape, fail, errnos)        \
+#define WRAP_POLL(name, ret, params, args, op, shape, fail, errnos) \
 	SHIM_GEN_##shape(name, ret, params, args, op, fail)
 #include "wrapped.def"
 #undef WRAP_POLL

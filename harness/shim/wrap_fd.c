@@ -18,8 +18,7 @@
 #include <sys/syscall.h>
 
 static size_t iov_total(const struct iovec *iov, int cnt);
-static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
-		   struct iovec *cut);
+static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec *cut);
 
 /* At most this many iovecs are rewritten for a short vector write. */
 #define SHIM_IOV_CUT 64
@@ -32,78 +31,77 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
  * the call to v.allow bytes. On a socket, read() and write() get recv/send
  * semantics first (O_NONBLOCK, SO_*TIMEO, reset).
  */
-#define SHIM_FD_APPLY(name, ret, args, fail, shorten)                      \
-	{                                                                  \
-		ret r;                                                     \
-		if (v.kind == SHIM_FD_SOCKET && v.what != SHIM_PASS) {     \
-			int e = shim_sock_apply(fd, false, &v);            \
-			if (e < 0)                                         \
-				return SHIM_FAIL_##fail(-e);               \
-		}                                                          \
-		if (v.what == SHIM_PASS)                                   \
-			return SHIM_REAL(name) args;                       \
-		if (v.what == SHIM_RESET)                                  \
-			shutdown(fd, SHUT_RDWR);                           \
-		if (shim_gate(&v, SHIM_FAILS_ALL))                         \
-			return SHIM_FAIL_##fail(v.err);                    \
-		shorten;                                                   \
-		r = SHIM_REAL(name) args;                                  \
-		shim_settle(&v, r);                                        \
-		return r;                                                  \
+#define SHIM_FD_APPLY(name, ret, args, fail, shorten)                  \
+	{                                                              \
+		ret r;                                                 \
+		if (v.kind == SHIM_FD_SOCKET && v.what != SHIM_PASS) { \
+			int e = shim_sock_apply(fd, false, &v);        \
+			if (e < 0)                                     \
+				return SHIM_FAIL_##fail(-e);           \
+		}                                                      \
+		if (v.what == SHIM_PASS)                               \
+			return SHIM_REAL(name) args;                   \
+		if (v.what == SHIM_RESET)                              \
+			shutdown(fd, SHUT_RDWR);                       \
+		if (shim_gate(&v, SHIM_FAILS_ALL))                     \
+			return SHIM_FAIL_##fail(v.err);                \
+		shorten;                                               \
+		r = SHIM_REAL(name) args;                              \
+		shim_settle(&v, r);                                    \
+		return r;                                              \
 	}
 
 /* write(fd, buf, n, ...), read(fd, buf, n, ...) and friends */
-#define SHIM_GEN_FD_BUF(name, ret, params, args, op, fail)                 \
-	SHIM_SLOW(name, ret, params)                                       \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		shim_decide_fd(FR_OP_##op, fd, n, #name, 0, &v);           \
-		SHIM_FD_APPLY(name, ret, args, fail, n = v.allow)          \
-	}                                                                  \
+#define SHIM_GEN_FD_BUF(name, ret, params, args, op, fail)        \
+	SHIM_SLOW(name, ret, params)                              \
+	{                                                         \
+		struct shim_verdict v;                            \
+		shim_decide_fd(FR_OP_##op, fd, n, #name, 0, &v);  \
+		SHIM_FD_APPLY(name, ret, args, fail, n = v.allow) \
+	}                                                         \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /* writev(fd, iov, cnt, ...), readv(...): a short write cuts the vector */
-#define SHIM_GEN_FD_IOV(name, ret, params, args, op, fail)                 \
-	SHIM_SLOW(name, ret, params)                                       \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		struct iovec cut[SHIM_IOV_CUT];                            \
-		size_t total = iov_total(iov, cnt);                        \
-		shim_decide_fd(FR_OP_##op, fd, total, #name, 0, &v);       \
-		SHIM_FD_APPLY(name, ret, args, fail, if (v.allow < total) { \
-			cnt = iov_cut(iov, cnt, v.allow, cut);             \
-			iov = cut;                                         \
-		})                                                         \
-	}                                                                  \
+#define SHIM_GEN_FD_IOV(name, ret, params, args, op, fail)             \
+	SHIM_SLOW(name, ret, params)                                   \
+	{                                                              \
+		struct shim_verdict v;                                 \
+		struct iovec cut[SHIM_IOV_CUT];                        \
+		size_t total = iov_total(iov, cnt);                    \
+		shim_decide_fd(FR_OP_##op, fd, total, #name, 0, &v);   \
+		SHIM_FD_APPLY(                                         \
+			name, ret, args, fail, if (v.allow < total) {  \
+				cnt = iov_cut(iov, cnt, v.allow, cut); \
+				iov = cut;                             \
+			})                                             \
+	}                                                              \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /* fsync(fd), ftruncate(fd, len)...: no bytes, so no short or budget */
-#define SHIM_GEN_FD_PLAIN(name, ret, params, args, op, fail)               \
-	SHIM_SLOW(name, ret, params)                                       \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		shim_decide_fd(FR_OP_##op, fd, 0, #name, SHIM_NOBUDGET,    \
-			       &v);                                        \
-		if (shim_gate(&v, SHIM_FAILS_ALL))                         \
-			return SHIM_FAIL_##fail(v.err);                    \
-		return SHIM_REAL(name) args;                               \
-	}                                                                  \
+#define SHIM_GEN_FD_PLAIN(name, ret, params, args, op, fail)                 \
+	SHIM_SLOW(name, ret, params)                                         \
+	{                                                                    \
+		struct shim_verdict v;                                       \
+		shim_decide_fd(FR_OP_##op, fd, 0, #name, SHIM_NOBUDGET, &v); \
+		if (shim_gate(&v, SHIM_FAILS_ALL))                           \
+			return SHIM_FAIL_##fail(v.err);                      \
+		return SHIM_REAL(name) args;                                 \
+	}                                                                    \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /* fallocate(fd, mode, off, len), posix_fallocate: all of len or ENOSPC */
-#define SHIM_GEN_FD_ALLOC(name, ret, params, args, op, fail)               \
-	SHIM_SLOW(name, ret, params)                                       \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		ret r;                                                     \
-		shim_decide_fd(FR_OP_##op, fd, len > 0 ? (size_t)len : 0,  \
-			       #name, 0, &v);                              \
-		if (shim_gate(&v, SHIM_FAILS_ALL))                         \
-			return SHIM_FAIL_##fail(v.err);                    \
-		r = SHIM_REAL(name) args;                                  \
-		shim_settle(&v, r == 0 ? (ssize_t)v.taken : -1);           \
-		return r;                                                  \
-	}                                                                  \
+#define SHIM_GEN_FD_ALLOC(name, ret, params, args, op, fail)                             \
+	SHIM_SLOW(name, ret, params)                                                     \
+	{                                                                                \
+		struct shim_verdict v;                                                   \
+		ret r;                                                                   \
+		shim_decide_fd(FR_OP_##op, fd, len > 0 ? (size_t)len : 0, #name, 0, &v); \
+		if (shim_gate(&v, SHIM_FAILS_ALL))                                       \
+			return SHIM_FAIL_##fail(v.err);                                  \
+		r = SHIM_REAL(name) args;                                                \
+		shim_settle(&v, r == 0 ? (ssize_t)v.taken : -1);                         \
+		return r;                                                                \
+	}                                                                                \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /*
@@ -112,46 +110,43 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
  * __OPEN_NEEDS_MODE). The opened fd's path is recorded while any fd
  * operation is armed; otherwise a stale entry for the number is dropped.
  */
-#define SHIM_VA_MODE                                                       \
-	int mode = 0;                                                      \
-	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {       \
-		va_list ap;                                                \
-		va_start(ap, flags);                                       \
-		mode = va_arg(ap, int);                                    \
-		va_end(ap);                                                \
+#define SHIM_VA_MODE                                                 \
+	int mode = 0;                                                \
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) { \
+		va_list ap;                                          \
+		va_start(ap, flags);                                 \
+		mode = va_arg(ap, int);                              \
+		va_end(ap);                                          \
 	}
 
-#define SHIM_OPEN_BODY(name, ret, params, args, at, getmode, writes)       \
-	ret name params                                                    \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		int fd;                                                    \
-		getmode;                                                   \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_M1(ENOSYS);                       \
-		if (likely(!shim_armed(SHIM_OPS_OPEN)))                    \
-			return shim_fd_opened(SHIM_REAL(name) args);       \
-		shim_decide_open(at, path, writes, #name, &v);             \
-		if (shim_gate(&v, SHIM_FAILS_PATH))                        \
-			return SHIM_FAIL_M1(v.err);                        \
-		fd = SHIM_REAL(name) args;                                 \
-		shim_fd_record_open(fd, at, path);                         \
-		return fd;                                                 \
+#define SHIM_OPEN_BODY(name, ret, params, args, at, getmode, writes) \
+	ret name params                                              \
+	{                                                            \
+		struct shim_verdict v;                               \
+		int fd;                                              \
+		getmode;                                             \
+		if (unlikely(!SHIM_BOUND(name)))                     \
+			return SHIM_FAIL_M1(ENOSYS);                 \
+		if (likely(!shim_armed(SHIM_OPS_OPEN)))              \
+			return shim_fd_opened(SHIM_REAL(name) args); \
+		shim_decide_open(at, path, writes, #name, &v);       \
+		if (shim_gate(&v, SHIM_FAILS_PATH))                  \
+			return SHIM_FAIL_M1(v.err);                  \
+		fd = SHIM_REAL(name) args;                           \
+		shim_fd_record_open(fd, at, path);                   \
+		return fd;                                           \
 	}
 
-#define SHIM_GEN_OPEN_VA(name, ret, params, args, op, fail)                \
-	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, SHIM_VA_MODE,    \
-		       shim_open_writes(flags))
-#define SHIM_GEN_OPENAT_VA(name, ret, params, args, op, fail)              \
-	SHIM_OPEN_BODY(name, ret, params, args, dirfd, SHIM_VA_MODE,       \
-		       shim_open_writes(flags))
-#define SHIM_GEN_OPEN_FIX(name, ret, params, args, op, fail)               \
-	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, ,                \
-		       shim_open_writes(flags))
-#define SHIM_GEN_OPENAT_FIX(name, ret, params, args, op, fail)             \
+#define SHIM_GEN_OPEN_VA(name, ret, params, args, op, fail) \
+	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, SHIM_VA_MODE, shim_open_writes(flags))
+#define SHIM_GEN_OPENAT_VA(name, ret, params, args, op, fail) \
+	SHIM_OPEN_BODY(name, ret, params, args, dirfd, SHIM_VA_MODE, shim_open_writes(flags))
+#define SHIM_GEN_OPEN_FIX(name, ret, params, args, op, fail) \
+	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, , shim_open_writes(flags))
+#define SHIM_GEN_OPENAT_FIX(name, ret, params, args, op, fail) \
 	SHIM_OPEN_BODY(name, ret, params, args, dirfd, , shim_open_writes(flags))
 /* creat and the mkstemp family: always a new file, opened for writing */
-#define SHIM_GEN_OPEN_NEW(name, ret, params, args, op, fail)               \
+#define SHIM_GEN_OPEN_NEW(name, ret, params, args, op, fail) \
 	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, , true)
 
 static size_t iov_total(const struct iovec *iov, int cnt)
@@ -171,8 +166,7 @@ static size_t iov_total(const struct iovec *iov, int cnt)
  * length. More than SHIM_IOV_CUT entries are cut at SHIM_IOV_CUT (fewer
  * bytes move; the budget is settled with what really moved).
  */
-static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
-		   struct iovec *cut)
+static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec *cut)
 {
 	int k = 0;
 
@@ -185,7 +179,6 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow,
 	}
 	return k;
 }
-
 
 /* ---- in-kernel copies ---------------------------------------------- */
 
@@ -209,7 +202,8 @@ static size_t xfer_bound(int fd_in, long long in_off, size_t n)
 		if (in_off >= 0)
 			n = in_off >= st.st_size ? 0 :
 			    (unsigned long long)(st.st_size - in_off) < n ?
-			    (size_t)(st.st_size - in_off) : n;
+						   (size_t)(st.st_size - in_off) :
+						   n;
 	}
 	errno = saved;
 	return n;
@@ -220,8 +214,8 @@ static size_t xfer_bound(int fd_in, long long in_off, size_t n)
  * fd_in) for `want` bytes. Returns -1 with errno set when the copy must
  * fail, else 0 with *n possibly cut by a short or budget rule.
  */
-static int xfer_side(enum fr_op op, int fd, size_t want, size_t *n,
-		     const char *fn, struct shim_verdict *v)
+static int xfer_side(enum fr_op op, int fd, size_t want, size_t *n, const char *fn,
+		     struct shim_verdict *v)
 {
 	int ret;
 
@@ -247,16 +241,15 @@ static int xfer_side(enum fr_op op, int fd, size_t want, size_t *n,
  * either may shorten the transfer. Returns -1 with errno set when the
  * call must fail, else 0 with *n possibly reduced and w to settle.
  */
-static int xfer_decide(int fd_out, int fd_in, long long in_off, size_t *n,
-		       const char *fn, struct shim_verdict *w)
+static int xfer_decide(int fd_out, int fd_in, long long in_off, size_t *n, const char *fn,
+		       struct shim_verdict *w)
 {
 	struct shim_verdict rd;
 	size_t want = xfer_bound(fd_in, in_off, *n);
 
 	if (xfer_side(FR_OP_WRITE, fd_out, want, n, fn, w) < 0)
 		return -1;
-	if (xfer_side(FR_OP_READ, fd_in, want < *n ? want : *n, n, fn,
-		      &rd) < 0) {
+	if (xfer_side(FR_OP_READ, fd_in, want < *n ? want : *n, n, fn, &rd) < 0) {
 		int err = errno;
 
 		shim_settle(w, -1);
@@ -270,26 +263,23 @@ static int xfer_decide(int fd_out, int fd_in, long long in_off, size_t *n,
  * The in-kernel copies: every row has fd (written), fd_in (read), off_in
  * (NULL: fd_in's position) and n.
  */
-#define SHIM_GEN_XFER(name, ret, params, args, op, fail)                   \
-	ret name params                                                    \
-	{                                                                  \
-		struct shim_verdict w;                                     \
-		ret r;                                                     \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_##fail(ENOSYS);                   \
-		if (likely(!shim_armed(SHIM_OPS_WRITE | SHIM_OPS_READ)))   \
-			return SHIM_REAL(name) args;                       \
-		if (xfer_decide(fd, fd_in,                                 \
-				off_in ? (long long)*off_in : -1, &n,      \
-				#name, &w) < 0)                            \
-			return -1; /* errno set; every row is M1 */        \
-		r = SHIM_REAL(name) args;                                  \
-		shim_settle(&w, r);                                        \
-		return r;                                                  \
+#define SHIM_GEN_XFER(name, ret, params, args, op, fail)                                         \
+	ret name params                                                                          \
+	{                                                                                        \
+		struct shim_verdict w;                                                           \
+		ret r;                                                                           \
+		if (unlikely(!SHIM_BOUND(name)))                                                 \
+			return SHIM_FAIL_##fail(ENOSYS);                                         \
+		if (likely(!shim_armed(SHIM_OPS_WRITE | SHIM_OPS_READ)))                         \
+			return SHIM_REAL(name) args;                                             \
+		if (xfer_decide(fd, fd_in, off_in ? (long long)*off_in : -1, &n, #name, &w) < 0) \
+			return -1; /* errno set; every row is M1 */                              \
+		r = SHIM_REAL(name) args;                                                        \
+		shim_settle(&w, r);                                                              \
+		return r;                                                                        \
 	}
 
 /* ---- keeping the fd table true -------------------------------------- */
-
 
 /*
  * close: forget after the real close, so that a concurrent resolve of the
@@ -331,16 +321,16 @@ void closefrom(int lowfd)
 }
 
 /* dup(fd), dup2, dup3: the new fd is what fd is */
-#define SHIM_GEN_DUP(name, ret, params, args, op, fail)                    \
-	ret name params                                                    \
-	{                                                                  \
-		int r;                                                     \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_##fail(ENOSYS);                   \
-		r = SHIM_REAL(name) args;                                  \
-		if (r >= 0 && unlikely(shim_fd_table_used()))              \
-			shim_fd_copy(fd, r);                               \
-		return r;                                                  \
+#define SHIM_GEN_DUP(name, ret, params, args, op, fail)       \
+	ret name params                                       \
+	{                                                     \
+		int r;                                        \
+		if (unlikely(!SHIM_BOUND(name)))              \
+			return SHIM_FAIL_##fail(ENOSYS);      \
+		r = SHIM_REAL(name) args;                     \
+		if (r >= 0 && unlikely(shim_fd_table_used())) \
+			shim_fd_copy(fd, r);                  \
+		return r;                                     \
 	}
 
 /*
@@ -348,37 +338,37 @@ void closefrom(int lowfd)
  * a pointer depending on cmd; like glibc's own wrapper, pass it on as a
  * pointer-sized value.
  */
-#define SHIM_GEN_FCNTL(name, ret, params, args, op, fail)                  \
-	ret name params                                                    \
-	{                                                                  \
-		va_list ap;                                                \
-		void *arg;                                                 \
-		int r;                                                     \
-		va_start(ap, cmd);                                         \
-		arg = va_arg(ap, void *);                                  \
-		va_end(ap);                                                \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_##fail(ENOSYS);                   \
-		r = SHIM_REAL(name) args;                                  \
+#define SHIM_GEN_FCNTL(name, ret, params, args, op, fail)                   \
+	ret name params                                                     \
+	{                                                                   \
+		va_list ap;                                                 \
+		void *arg;                                                  \
+		int r;                                                      \
+		va_start(ap, cmd);                                          \
+		arg = va_arg(ap, void *);                                   \
+		va_end(ap);                                                 \
+		if (unlikely(!SHIM_BOUND(name)))                            \
+			return SHIM_FAIL_##fail(ENOSYS);                    \
+		r = SHIM_REAL(name) args;                                   \
 		if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && \
-		    unlikely(shim_fd_table_used()))                        \
-			shim_fd_copy(fd, r);                               \
-		return r;                                                  \
+		    unlikely(shim_fd_table_used()))                         \
+			shim_fd_copy(fd, r);                                \
+		return r;                                                   \
 	}
 
 /* pipe(fds), pipe2: two new fds */
-#define SHIM_GEN_PIPE(name, ret, params, args, op, fail)                   \
-	ret name params                                                    \
-	{                                                                  \
-		int r;                                                     \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_##fail(ENOSYS);                   \
-		r = SHIM_REAL(name) args;                                  \
-		if (r == 0) {                                              \
-			shim_fd_opened(fds[0]);                            \
-			shim_fd_opened(fds[1]);                            \
-		}                                                          \
-		return r;                                                  \
+#define SHIM_GEN_PIPE(name, ret, params, args, op, fail) \
+	ret name params                                  \
+	{                                                \
+		int r;                                   \
+		if (unlikely(!SHIM_BOUND(name)))         \
+			return SHIM_FAIL_##fail(ENOSYS); \
+		r = SHIM_REAL(name) args;                \
+		if (r == 0) {                            \
+			shim_fd_opened(fds[0]);          \
+			shim_fd_opened(fds[1]);          \
+		}                                        \
+		return r;                                \
 	}
 
 /*
@@ -387,17 +377,17 @@ void closefrom(int lowfd)
  * one the shim never saw closed (a raw close, one inside another library):
  * whatever the table knew about that number is forgotten.
  */
-#define SHIM_GEN_NEWFD(name, ret, params, args, op, fail)                  \
-	ret name params                                                    \
-	{                                                                  \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_##fail(ENOSYS);                   \
-		return shim_fd_opened(SHIM_REAL(name) args);               \
+#define SHIM_GEN_NEWFD(name, ret, params, args, op, fail)    \
+	ret name params                                      \
+	{                                                    \
+		if (unlikely(!SHIM_BOUND(name)))             \
+			return SHIM_FAIL_##fail(ENOSYS);     \
+		return shim_fd_opened(SHIM_REAL(name) args); \
 	}
 
 /* Generate the bodies of the fd family. */
 #define WRAP(name, ret, params, args, op, shape, fail, errnos)
-#define WRAP_FD(name, ret, params, args, op, shape, fail, errnos)          \
+#define WRAP_FD(name, ret, params, args, op, shape, fail, errnos) \
 	SHIM_GEN_##shape(name, ret, params, args, op, fail)
 #include "wrapped.def"
 #undef WRAP_FD

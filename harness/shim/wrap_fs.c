@@ -19,34 +19,32 @@
 #include <limits.h>
 #include <string.h>
 
-#define SHIM_PATH_BODY(name, ret, params, args, op, fail, decide)          \
-	ret name params                                                    \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_##fail(ENOSYS);                   \
-		if (likely(!shim_armed(SHIM_OPS_##op)))                    \
-			return SHIM_REAL(name) args;                       \
-		decide;                                                    \
-		if (shim_gate(&v, SHIM_FAILS_PATH))                        \
-			return SHIM_FAIL_##fail(v.err);                    \
-		return SHIM_REAL(name) args;                               \
+#define SHIM_PATH_BODY(name, ret, params, args, op, fail, decide) \
+	ret name params                                           \
+	{                                                         \
+		struct shim_verdict v;                            \
+		if (unlikely(!SHIM_BOUND(name)))                  \
+			return SHIM_FAIL_##fail(ENOSYS);          \
+		if (likely(!shim_armed(SHIM_OPS_##op)))           \
+			return SHIM_REAL(name) args;              \
+		decide;                                           \
+		if (shim_gate(&v, SHIM_FAILS_PATH))               \
+			return SHIM_FAIL_##fail(v.err);           \
+		return SHIM_REAL(name) args;                      \
 	}
 
-#define SHIM_GEN_PATH(name, ret, params, args, op, fail)                   \
-	SHIM_PATH_BODY(name, ret, params, args, op, fail,                  \
+#define SHIM_GEN_PATH(name, ret, params, args, op, fail)  \
+	SHIM_PATH_BODY(name, ret, params, args, op, fail, \
 		       shim_decide_path(FR_OP_##op, AT_FDCWD, path, #name, &v))
-#define SHIM_GEN_PATHAT(name, ret, params, args, op, fail)                 \
-	SHIM_PATH_BODY(name, ret, params, args, op, fail,                  \
+#define SHIM_GEN_PATHAT(name, ret, params, args, op, fail) \
+	SHIM_PATH_BODY(name, ret, params, args, op, fail,  \
 		       shim_decide_path(FR_OP_##op, dirfd, path, #name, &v))
-#define SHIM_GEN_RENAME(name, ret, params, args, op, fail)                 \
-	SHIM_PATH_BODY(name, ret, params, args, op, fail,                  \
-		       shim_decide_path2(FR_OP_##op, AT_FDCWD, path,       \
-					 AT_FDCWD, path2, #name, &v))
-#define SHIM_GEN_RENAMEAT(name, ret, params, args, op, fail)               \
-	SHIM_PATH_BODY(name, ret, params, args, op, fail,                  \
-		       shim_decide_path2(FR_OP_##op, dirfd, path, dirfd2,  \
-					 path2, #name, &v))
+#define SHIM_GEN_RENAME(name, ret, params, args, op, fail) \
+	SHIM_PATH_BODY(name, ret, params, args, op, fail,  \
+		       shim_decide_path2(FR_OP_##op, AT_FDCWD, path, AT_FDCWD, path2, #name, &v))
+#define SHIM_GEN_RENAMEAT(name, ret, params, args, op, fail) \
+	SHIM_PATH_BODY(name, ret, params, args, op, fail,    \
+		       shim_decide_path2(FR_OP_##op, dirfd, path, dirfd2, path2, #name, &v))
 
 /*
  * The least budget left among the armed budget rules matching abs (a path
@@ -75,11 +73,9 @@ static bool budget_left(const char *abs, uint64_t *left)
 
 		cand &= cand - 1;
 		if (r->action != FR_ACT_BUDGET || !fr_ctl_armed(c, i) ||
-		    !(shim_rule_match_file(r, abs) ||
-		      shim_rule_match_file(r, probe)))
+		    !(shim_rule_match_file(r, abs) || shim_rule_match_file(r, probe)))
 			continue;
-		b = atomic_load_explicit(&c->slots[i].budget,
-					 memory_order_relaxed);
+		b = atomic_load_explicit(&c->slots[i].budget, memory_order_relaxed);
 		if (b < 0)
 			b = 0;
 		if (!found || (uint64_t)b < *left)
@@ -108,41 +104,41 @@ static bool space_left(int fd, const char *path, uint64_t *left)
 }
 
 /* Lower free and available blocks to what `left` bytes make. */
-#define SHIM_CLAMP_SPACE(buf, left)                                        \
-	do {                                                               \
-		uint64_t unit_ = (buf)->f_frsize ? (uint64_t)(buf)->f_frsize \
-						 : (uint64_t)(buf)->f_bsize; \
-		uint64_t blocks_ = unit_ ? (left) / unit_ : 0;             \
-		if (blocks_ < (uint64_t)(buf)->f_bavail)                   \
-			(buf)->f_bavail = blocks_;                         \
-		if (blocks_ < (uint64_t)(buf)->f_bfree)                    \
-			(buf)->f_bfree = blocks_;                          \
+#define SHIM_CLAMP_SPACE(buf, left)                                            \
+	do {                                                                   \
+		uint64_t unit_ = (buf)->f_frsize ? (uint64_t)(buf)->f_frsize : \
+						   (uint64_t)(buf)->f_bsize;   \
+		uint64_t blocks_ = unit_ ? (left) / unit_ : 0;                 \
+		if (blocks_ < (uint64_t)(buf)->f_bavail)                       \
+			(buf)->f_bavail = blocks_;                             \
+		if (blocks_ < (uint64_t)(buf)->f_bfree)                        \
+			(buf)->f_bfree = blocks_;                              \
 	} while (0)
 
-#define SHIM_SPACE_BODY(name, ret, params, args, fail, fdx, pathx)         \
-	ret name params                                                    \
-	{                                                                  \
-		uint64_t left;                                             \
-		int r;                                                     \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_##fail(ENOSYS);                   \
-		if (likely(!shim_armed(SHIM_OPS_STATFS)))                  \
-			return SHIM_REAL(name) args;                       \
-		r = SHIM_REAL(name) args;                                  \
-		if (r == 0 && space_left(fdx, pathx, &left))               \
-			SHIM_CLAMP_SPACE(buf, left);                       \
-		return r;                                                  \
+#define SHIM_SPACE_BODY(name, ret, params, args, fail, fdx, pathx) \
+	ret name params                                            \
+	{                                                          \
+		uint64_t left;                                     \
+		int r;                                             \
+		if (unlikely(!SHIM_BOUND(name)))                   \
+			return SHIM_FAIL_##fail(ENOSYS);           \
+		if (likely(!shim_armed(SHIM_OPS_STATFS)))          \
+			return SHIM_REAL(name) args;               \
+		r = SHIM_REAL(name) args;                          \
+		if (r == 0 && space_left(fdx, pathx, &left))       \
+			SHIM_CLAMP_SPACE(buf, left);               \
+		return r;                                          \
 	}
 
-#define SHIM_GEN_STATVFS_PATH(name, ret, params, args, op, fail)           \
+#define SHIM_GEN_STATVFS_PATH(name, ret, params, args, op, fail) \
 	SHIM_SPACE_BODY(name, ret, params, args, fail, -1, path)
-#define SHIM_GEN_STATVFS_FD(name, ret, params, args, op, fail)             \
+#define SHIM_GEN_STATVFS_FD(name, ret, params, args, op, fail) \
 	SHIM_SPACE_BODY(name, ret, params, args, fail, fd, NULL)
 #define SHIM_GEN_STATFS_PATH SHIM_GEN_STATVFS_PATH
 #define SHIM_GEN_STATFS_FD SHIM_GEN_STATVFS_FD
 
 #define WRAP(name, ret, params, args, op, shape, fail, errnos)
-#define WRAP_FS(name, ret, params, args, op, shape, fail, errnos)          \
+#define WRAP_FS(name, ret, params, args, op, shape, fail, errnos) \
 	SHIM_GEN_##shape(name, ret, params, args, op, fail)
 #include "wrapped.def"
 #undef WRAP_FS

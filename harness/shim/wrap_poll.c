@@ -34,8 +34,7 @@ static uint64_t certain(struct fr_ctl *c, uint64_t cand, uint32_t action)
 		unsigned i = (unsigned)__builtin_ctzll(cand);
 
 		cand &= cand - 1;
-		if (c->slots[i].rule.action == action &&
-		    shim_rule_certain(c, i))
+		if (c->slots[i].rule.action == action && shim_rule_certain(c, i))
 			out |= 1ull << i;
 	}
 	return out;
@@ -46,8 +45,7 @@ static uint64_t certain(struct fr_ctl *c, uint64_t cand, uint32_t action)
  * like the call it stands for (proc=, counters, event). Returns whether
  * one began (or was already live) into *ep.
  */
-static bool begin(struct fr_ctl *c, int fd, enum fr_op op, uint64_t cand,
-		  struct shim_ep *ep)
+static bool begin(struct fr_ctl *c, int fd, enum fr_op op, uint64_t cand, struct shim_ep *ep)
 {
 	struct shim_verdict v;
 	char where[FR_CTL_WHERE_MAX];
@@ -65,22 +63,21 @@ static bool begin(struct fr_ctl *c, int fd, enum fr_op op, uint64_t cand,
 	if (!shim_fd_confirm(fd))
 		return false;
 	shim_sock_where(fd, where, sizeof(where));
-	switch (shim_decide_mask(c, op, cand, 0, SHIM_NOBUDGET, "poll",
-				 where[0] ? where : NULL, &v)) {
+	switch (shim_decide_mask(c, op, cand, 0, SHIM_NOBUDGET, "poll", where[0] ? where : NULL,
+				 &v)) {
 	case SHIM_STALL:
 		until = shim_stall_window_end(c, v.rule);
 		return shim_ep_begin(fd, op, v.rule, FR_ACT_STALL, until, ep);
 	case SHIM_DELAY:
-		return shim_ep_begin(fd, op, v.rule, FR_ACT_DELAY,
-				     fr_now_ns() + v.ns, ep);
+		return shim_ep_begin(fd, op, v.rule, FR_ACT_DELAY, fr_now_ns() + v.ns, ep);
 	default:
 		return false;
 	}
 }
 
 /* Apply a live episode to h for the poll bits `bits`. */
-static void hold_ep(struct fr_ctl *c, const struct shim_ep *ep, short bits,
-		    uint64_t now, struct fd_hold *h)
+static void hold_ep(struct fr_ctl *c, const struct shim_ep *ep, short bits, uint64_t now,
+		    struct fd_hold *h)
 {
 	if (!shim_ep_holds(c, ep, now))
 		return;
@@ -109,8 +106,7 @@ void shim_hold_compute(struct fr_ctl *c, int fd, short events, uint64_t now,
 	if (events & SHIM_POLL_IN) {
 		in_rules = matched & (hr->m[FR_OP_RECV - FR_OP_CONNECT] |
 				      hr->m[FR_OP_ACCEPT - FR_OP_CONNECT]);
-		if ((in_rules || shim_ep_get(fd, FR_OP_ACCEPT, &ep)) &&
-		    shim_sock_listening(fd))
+		if ((in_rules || shim_ep_get(fd, FR_OP_ACCEPT, &ep)) && shim_sock_listening(fd))
 			in_op = FR_OP_ACCEPT;
 		h->in_op = (uint8_t)in_op;
 		in_rules = matched & hr->m[in_op - FR_OP_CONNECT];
@@ -131,8 +127,7 @@ void shim_hold_compute(struct fr_ctl *c, int fd, short events, uint64_t now,
 				shim_ep_end(fd, FR_OP_CONNECT);
 		}
 		if (shim_ep_get(fd, FR_OP_SEND, &ep) ||
-		    begin(c, fd, FR_OP_SEND,
-			  certain(c, out_rules, FR_ACT_STALL), &ep))
+		    begin(c, fd, FR_OP_SEND, certain(c, out_rules, FR_ACT_STALL), &ep))
 			hold_ep(c, &ep, SHIM_POLL_OUT, now, h);
 		else
 			h->delay_out = certain(c, out_rules, FR_ACT_DELAY);
@@ -140,13 +135,12 @@ void shim_hold_compute(struct fr_ctl *c, int fd, short events, uint64_t now,
 }
 
 /* See readiness.h. */
-bool shim_hold_delay_ready(struct fr_ctl *c, int fd, enum fr_op op,
-			   uint64_t rules, uint64_t now, uint64_t *until)
+bool shim_hold_delay_ready(struct fr_ctl *c, int fd, enum fr_op op, uint64_t rules, uint64_t now,
+			   uint64_t *until)
 {
 	struct shim_ep ep;
 
-	if (!rules || !begin(c, fd, op, rules, &ep) ||
-	    !shim_ep_holds(c, &ep, now))
+	if (!rules || !begin(c, fd, op, rules, &ep) || !shim_ep_holds(c, &ep, now))
 		return false;
 	*until = shim_min_deadline(*until, ep.until);
 	return true;
@@ -164,8 +158,7 @@ struct aux {
  * The poll of a program while a hold rule is armed. timeout_ns < 0 waits
  * for ever. Returns what poll() would, with revents filled in.
  */
-static int hold_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
-		     const sigset_t *mask)
+static int hold_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sigset_t *mask)
 {
 	struct fr_ctl *c = shim_ctl;
 	struct hold_rules hr;
@@ -183,11 +176,10 @@ static int hold_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
 		void *mem;
 
 		map_len = (n + 1) * (sizeof(*cp) + sizeof(*ax));
-		mem = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		mem = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			   0);
 		if (mem == MAP_FAILED)
-			return SHIM_REAL(ppoll)(fds, n,
-						shim_rel_ts(timeout_ns, &ts), mask);
+			return SHIM_REAL(ppoll)(fds, n, shim_rel_ts(timeout_ns, &ts), mask);
 		cp = mem;
 		ax = (struct aux *)(cp + n + 1);
 	}
@@ -219,11 +211,10 @@ static int hold_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
 			cp[n].revents = 0;
 			nw = n + 1;
 		}
-		r = SHIM_REAL(ppoll)(cp, nw,
-				     shim_rel_ts(shim_hold_wait_ns(deadline, until,
-						    stall && efd < 0, now),
-					    &ts),
-				     mask);
+		r = SHIM_REAL(ppoll)(
+			cp, nw,
+			shim_rel_ts(shim_hold_wait_ns(deadline, until, stall && efd < 0, now), &ts),
+			mask);
 		if (r < 0)
 			break;
 		now = fr_now_ns();
@@ -231,14 +222,14 @@ static int hold_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
 			short rev = cp[i].revents;
 
 			if ((rev & SHIM_POLL_IN) &&
-			    shim_hold_delay_ready(c, fds[i].fd, ax[i].in_op,
-					ax[i].delay_in, now, &until)) {
+			    shim_hold_delay_ready(c, fds[i].fd, ax[i].in_op, ax[i].delay_in, now,
+						  &until)) {
 				rev &= (short)~SHIM_POLL_IN;
 				hidden = true;
 			}
 			if ((rev & SHIM_POLL_OUT) &&
-			    shim_hold_delay_ready(c, fds[i].fd, FR_OP_SEND,
-					ax[i].delay_out, now, &until)) {
+			    shim_hold_delay_ready(c, fds[i].fd, FR_OP_SEND, ax[i].delay_out, now,
+						  &until)) {
 				rev &= (short)~SHIM_POLL_OUT;
 				hidden = true;
 			}
@@ -248,8 +239,7 @@ static int hold_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
 		}
 		if (efd >= 0 && cp[n].revents)
 			shim_drain(efd);
-		if (count || !hidden || (deadline && now >= deadline) ||
-		    timeout_ns == 0) {
+		if (count || !hidden || (deadline && now >= deadline) || timeout_ns == 0) {
 			/* nothing was held back: the real answer stands */
 			ret = count;
 			break;
@@ -272,14 +262,13 @@ static inline bool poll_armed(void)
 	return shim_armed(SHIM_OPS_NET);
 }
 
-static __attribute__((noinline, cold)) int slow_poll(struct pollfd *fds,
-						     nfds_t n, int timeout)
+static __attribute__((noinline, cold)) int slow_poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	return hold_poll(fds, n, timeout < 0 ? -1 : timeout * NS_PER_MS, NULL);
 }
 
-static __attribute__((noinline, cold)) int
-slow___poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+static __attribute__((noinline, cold)) int slow___poll_chk(struct pollfd *fds, nfds_t n,
+							   int timeout, size_t fdslen)
 {
 	/* an overflowing set goes to libc, which aborts as it should */
 	if (fdslen / sizeof(*fds) < n)
@@ -288,8 +277,7 @@ slow___poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
 }
 
 static __attribute__((noinline, cold)) int
-slow_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
-	   const sigset_t *mask)
+slow_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, const sigset_t *mask)
 {
 	int64_t ns = shim_ts_ns(tmo);
 
@@ -298,9 +286,9 @@ slow_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 	return hold_poll(fds, n, ns, mask);
 }
 
-static __attribute__((noinline, cold)) int
-slow___ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
-		 const sigset_t *mask, size_t fdslen)
+static __attribute__((noinline, cold)) int slow___ppoll_chk(struct pollfd *fds, nfds_t n,
+							    const struct timespec *tmo,
+							    const sigset_t *mask, size_t fdslen)
 {
 	if (fdslen / sizeof(*fds) < n)
 		return SHIM_REAL(__ppoll_chk)(fds, n, tmo, mask, fdslen);
@@ -317,8 +305,8 @@ slow___ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
  * from revents as the kernel's select does (a hang-up is readable, an
  * error both; an fd that is not open fails the call with EBADF).
  */
-static int hold_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
-		       int64_t timeout_ns, const sigset_t *mask)
+static int hold_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, int64_t timeout_ns,
+		       const sigset_t *mask)
 {
 	struct pollfd sp[STACK_FDS], *p = sp;
 	size_t map_len = 0;
@@ -331,8 +319,7 @@ static int hold_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 			n++;
 	if (n > STACK_FDS) {
 		map_len = n * sizeof(*p);
-		p = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		p = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED) {
 			errno = ENOMEM;
 			return -1;
@@ -374,8 +361,7 @@ static int hold_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 				FD_CLR(fd, wr);
 			if (ex && (ev & POLLPRI) && !(rev & POLLPRI))
 				FD_CLR(fd, ex);
-			count += (rd && FD_ISSET(fd, rd)) +
-				 (wr && FD_ISSET(fd, wr)) +
+			count += (rd && FD_ISSET(fd, rd)) + (wr && FD_ISSET(fd, wr)) +
 				 (ex && FD_ISSET(fd, ex));
 		}
 		ret = count;
@@ -388,19 +374,17 @@ out:
 	return ret;
 }
 
-static __attribute__((noinline, cold)) int
-slow_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
+static __attribute__((noinline, cold)) int slow_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
+						       struct timeval *tv)
 {
 	uint64_t start = fr_now_ns();
 	int64_t ns = -1;
 	int r;
 
-	if (nfds < 0 || nfds > FD_SETSIZE ||
-	    (tv && (tv->tv_sec < 0 || tv->tv_usec < 0)))
+	if (nfds < 0 || nfds > FD_SETSIZE || (tv && (tv->tv_sec < 0 || tv->tv_usec < 0)))
 		return SHIM_REAL(select)(nfds, rd, wr, ex, tv);
 	if (tv)
-		ns = (int64_t)tv->tv_sec * NS_PER_S +
-		     (int64_t)tv->tv_usec * 1000;
+		ns = (int64_t)tv->tv_sec * NS_PER_S + (int64_t)tv->tv_usec * 1000;
 	r = hold_select(nfds, rd, wr, ex, ns, NULL);
 	if (tv && r >= 0) {
 		/* Linux's select leaves the time not slept in *tv */
@@ -414,9 +398,9 @@ slow_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 	return r;
 }
 
-static __attribute__((noinline, cold)) int
-slow_pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
-	     const struct timespec *tmo, const sigset_t *mask)
+static __attribute__((noinline, cold)) int slow_pselect(int nfds, fd_set *rd, fd_set *wr,
+							fd_set *ex, const struct timespec *tmo,
+							const sigset_t *mask)
 {
 	int64_t ns = shim_ts_ns(tmo);
 
@@ -426,11 +410,11 @@ slow_pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 }
 
 /* Generate the exported functions (hot path) of the poll and select rows. */
-#define SHIM_GEN_POLL_FAST(name, ret, params, args, op, fail)              \
+#define SHIM_GEN_POLL_FAST(name, ret, params, args, op, fail) \
 	SHIM_GEN_FAST(name, ret, params, args, fail, poll_armed(), false)
 #define SHIM_GEN_EPOLL_FAST(name, ret, params, args, op, fail)
 #define WRAP(name, ret, params, args, op, shape, fail, errnos)
-#define WRAP_POLL(name, ret, params, args, op, shape, fail, errnos)        \
+#define WRAP_POLL(name, ret, params, args, op, shape, fail, errnos) \
 	SHIM_GEN_##shape(name, ret, params, args, op, fail)
 #include "wrapped.def"
 #undef WRAP_POLL

@@ -38,8 +38,7 @@ bool shim_sock_listening(int fd)
 {
 	int saved = errno, on = 0;
 	socklen_t l = sizeof(on);
-	long r = fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN, &on,
-			 &l);
+	long r = fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &l);
 
 	errno = saved;
 	return r == 0 && on;
@@ -50,23 +49,21 @@ uint64_t shim_sock_timeo(int fd, enum fr_op op, uint64_t now)
 	struct timeval tv = { 0, 0 };
 	socklen_t l = sizeof(tv);
 	int saved = errno;
-	int opt = op == FR_OP_RECV || op == FR_OP_ACCEPT ? SO_RCVTIMEO :
-							   SO_SNDTIMEO;
+	int opt = op == FR_OP_RECV || op == FR_OP_ACCEPT ? SO_RCVTIMEO : SO_SNDTIMEO;
 	long r = fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, opt, &tv, &l);
 
 	errno = saved;
 	if (r < 0 || (tv.tv_sec <= 0 && tv.tv_usec <= 0))
 		return 0;
-	return now + (uint64_t)tv.tv_sec * 1000000000ull +
-	       (uint64_t)tv.tv_usec * 1000ull;
+	return now + (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000ull;
 }
 
 /*
  * The subset of cand (connect rules) whose selectors match the address a
  * program connects to: host=, port= and unix= against the address itself.
  */
-static uint64_t match_addr(struct fr_ctl *c, uint64_t cand,
-			   const struct sockaddr *sa, socklen_t len)
+static uint64_t match_addr(struct fr_ctl *c, uint64_t cand, const struct sockaddr *sa,
+			   socklen_t len)
 {
 	struct shim_fd e;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
@@ -81,8 +78,7 @@ static uint64_t match_addr(struct fr_ctl *c, uint64_t cand,
 
 		memcpy(e.peer_addr, &in->sin_addr, 4);
 		e.peer_port = ntohs(in->sin_port);
-	} else if (sa->sa_family == AF_INET6 &&
-		   len >= sizeof(struct sockaddr_in6)) {
+	} else if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *in6 = (const void *)sa;
 
 		memcpy(e.peer_addr, &in6->sin6_addr, 16);
@@ -102,14 +98,12 @@ static uint64_t match_addr(struct fr_ctl *c, uint64_t cand,
 		return 0;
 	}
 	e.peer_family = sa->sa_family;
-	atomic_store_explicit(&e.info, SHIM_FD_SOCKET | SHIM_FD_HAVE_PEER,
-			      memory_order_relaxed);
+	atomic_store_explicit(&e.info, SHIM_FD_SOCKET | SHIM_FD_HAVE_PEER, memory_order_relaxed);
 	while (cand) {
 		unsigned i = (unsigned)__builtin_ctzll(cand);
 
 		cand &= cand - 1;
-		if (atomic_load_explicit(&c->slots[i].ready,
-					 memory_order_acquire) &&
+		if (atomic_load_explicit(&c->slots[i].ready, memory_order_acquire) &&
 		    shim_rule_match_sock(&c->slots[i].rule, &e, unix_path))
 			m |= 1ull << i;
 	}
@@ -161,8 +155,8 @@ static void sock_abort(int fd)
  * (begun here if this call is the first), wait if the call may block, or
  * give EAGAIN. Returns 0 when the call may go on, or -errno.
  */
-static int hold(int fd, enum fr_op op, bool dontwait, uint32_t action,
-		unsigned rule, uint64_t delay_ns)
+static int hold(int fd, enum fr_op op, bool dontwait, uint32_t action, unsigned rule,
+		uint64_t delay_ns)
 {
 	struct fr_ctl *c = shim_ctl;
 	uint64_t now = fr_now_ns();
@@ -172,9 +166,8 @@ static int hold(int fd, enum fr_op op, bool dontwait, uint32_t action,
 	if (!c)
 		return 0;
 	if (!shim_ep_get(fd, op, &ep)) {
-		uint64_t until = action == FR_ACT_DELAY ?
-					 now + delay_ns :
-					 shim_stall_window_end(c, rule);
+		uint64_t until = action == FR_ACT_DELAY ? now + delay_ns :
+							  shim_stall_window_end(c, rule);
 
 		if (!shim_ep_begin(fd, op, rule, action, until, &ep)) {
 			/* table full: hold by the rule alone */
@@ -191,8 +184,7 @@ static int hold(int fd, enum fr_op op, bool dontwait, uint32_t action,
 	}
 	if (dontwait || shim_fd_nonblock(fd))
 		return -EAGAIN;
-	r = shim_hold_block(c, ep.rule, ep.tag, ep.until,
-			    shim_sock_timeo(fd, op, now));
+	r = shim_hold_block(c, ep.rule, ep.tag, ep.until, shim_sock_timeo(fd, op, now));
 	if (r == 0)
 		shim_ep_end(fd, op);
 	return r;
@@ -212,8 +204,7 @@ int shim_sock_apply(int fd, bool dontwait, struct shim_verdict *v)
 		return -ECONNRESET;
 	case SHIM_STALL:
 	case SHIM_DELAY:
-		r = hold(fd, v->op, dontwait,
-			 v->what == SHIM_DELAY ? FR_ACT_DELAY : FR_ACT_STALL,
+		r = hold(fd, v->op, dontwait, v->what == SHIM_DELAY ? FR_ACT_DELAY : FR_ACT_STALL,
 			 v->rule, v->ns);
 		if (r == 0)
 			v->what = SHIM_PASS;
@@ -269,8 +260,7 @@ static int connect_held(int fd, const struct sockaddr *sa, socklen_t len,
 	struct shim_ep ep;
 	int r;
 
-	until = action == FR_ACT_DELAY ? now + v->ns :
-					 shim_stall_window_end(c, v->rule);
+	until = action == FR_ACT_DELAY ? now + v->ns : shim_stall_window_end(c, v->rule);
 	if (!shim_fd_nonblock(fd)) {
 		r = shim_hold_block(c, v->rule, shim_arm_tag(c, v->rule), until,
 				    shim_sock_timeo(fd, FR_OP_CONNECT, now));
@@ -297,8 +287,8 @@ static int connect_held(int fd, const struct sockaddr *sa, socklen_t len,
 	return -1;
 }
 
-static __attribute__((noinline, cold)) int
-slow_connect(int fd, const struct sockaddr *sa, socklen_t len)
+static __attribute__((noinline, cold)) int slow_connect(int fd, const struct sockaddr *sa,
+							socklen_t len)
 {
 	struct fr_ctl *c = shim_ctl;
 	struct shim_verdict v;
@@ -313,16 +303,15 @@ slow_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		uint64_t m;
 
 		/* a second connect while one is held: still in progress */
-		if (shim_ep_get(fd, FR_OP_CONNECT, &ep) &&
-		    shim_ep_holds(c, &ep, fr_now_ns())) {
+		if (shim_ep_get(fd, FR_OP_CONNECT, &ep) && shim_ep_holds(c, &ep, fr_now_ns())) {
 			errno = EALREADY;
 			return -1;
 		}
 		m = match_addr(c, cand, sa, len);
 		if (m) {
 			shim_sock_fmt(sa, len, where, sizeof(where));
-			shim_decide_mask(c, FR_OP_CONNECT, m, 0, SHIM_NOBUDGET,
-					 "connect", where, &v);
+			shim_decide_mask(c, FR_OP_CONNECT, m, 0, SHIM_NOBUDGET, "connect", where,
+					 &v);
 		}
 	}
 	switch (v.what) {
@@ -364,8 +353,7 @@ int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
  * aborts it (the client sees ECONNRESET, the program ECONNABORTED).
  */
 static __attribute__((noinline, cold)) int
-slow_accept(int fd, struct sockaddr *addr, socklen_t *alen, int flags,
-	    bool four, const char *fn)
+slow_accept(int fd, struct sockaddr *addr, socklen_t *alen, int flags, bool four, const char *fn)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -433,8 +421,8 @@ int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen, int flags)
  * 0 when the real call goes ahead (*n possibly cut by `short`), or -1
  * with errno set.
  */
-static int io_decide(enum fr_op op, int fd, size_t *n, int flags,
-		     const char *fn, struct shim_verdict *v)
+static int io_decide(enum fr_op op, int fd, size_t *n, int flags, const char *fn,
+		     struct shim_verdict *v)
 {
 	int e;
 
@@ -462,14 +450,12 @@ static size_t iov_sum(const struct iovec *iov, size_t cnt)
 
 /* The first `allow` bytes of msg's vector, in cut (at most 64 entries). */
 #define SOCK_IOV_CUT 64
-static void msg_cut(const struct msghdr *msg, struct msghdr *out,
-		    struct iovec *cut, size_t allow)
+static void msg_cut(const struct msghdr *msg, struct msghdr *out, struct iovec *cut, size_t allow)
 {
 	size_t k = 0;
 
 	*out = *msg;
-	for (size_t i = 0; i < msg->msg_iovlen && allow && k < SOCK_IOV_CUT;
-	     i++) {
+	for (size_t i = 0; i < msg->msg_iovlen && allow && k < SOCK_IOV_CUT; i++) {
 		cut[k] = msg->msg_iov[i];
 		if (cut[k].iov_len > allow)
 			cut[k].iov_len = allow;
@@ -481,69 +467,68 @@ static void msg_cut(const struct msghdr *msg, struct msghdr *out,
 }
 
 /* send(fd, buf, n, flags, ...) and recv(...) shaped calls */
-#define SHIM_GEN_SOCK_BUF(name, ret, params, args, op, fail)               \
-	SHIM_SLOW(name, ret, params)                                       \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		ret r;                                                     \
-		if (io_decide(FR_OP_##op, fd, &n, flags, #name, &v) < 0)    \
-			return -1;                                         \
-		r = SHIM_REAL(name) args;                                  \
-		shim_settle(&v, r);                                        \
-		return r;                                                  \
-	}                                                                  \
+#define SHIM_GEN_SOCK_BUF(name, ret, params, args, op, fail)             \
+	SHIM_SLOW(name, ret, params)                                     \
+	{                                                                \
+		struct shim_verdict v;                                   \
+		ret r;                                                   \
+		if (io_decide(FR_OP_##op, fd, &n, flags, #name, &v) < 0) \
+			return -1;                                       \
+		r = SHIM_REAL(name) args;                                \
+		shim_settle(&v, r);                                      \
+		return r;                                                \
+	}                                                                \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /*
  * sendmsg/recvmsg: `short` cuts the vector; MSG_ERRQUEUE is not the peer.
  * `copyback` gives the caller's header what recvmsg wrote into the copy.
  */
-#define SHIM_SOCK_MSG(name, ret, params, args, op, fail, copyback)         \
-	SHIM_SLOW(name, ret, params)                                       \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		struct iovec cut[SOCK_IOV_CUT];                            \
-		struct msghdr m2;                                          \
-		size_t total, n;                                           \
-		ret r;                                                     \
-		if (!msg || (flags & MSG_ERRQUEUE))                        \
-			return SHIM_REAL(name) args;                       \
-		total = n = iov_sum(msg->msg_iov, msg->msg_iovlen);        \
-		if (io_decide(FR_OP_##op, fd, &n, flags, #name, &v) < 0)    \
-			return -1;                                         \
-		if (n < total) {                                           \
-			msg_cut(msg, &m2, cut, n);                         \
-			r = SHIM_REAL(name)(fd, &m2, flags);               \
-			copyback;                                          \
-		} else {                                                   \
-			r = SHIM_REAL(name) args;                          \
-		}                                                          \
-		shim_settle(&v, r);                                        \
-		return r;                                                  \
+#define SHIM_SOCK_MSG(name, ret, params, args, op, fail, copyback)       \
+	SHIM_SLOW(name, ret, params)                                     \
+	{                                                                \
+		struct shim_verdict v;                                   \
+		struct iovec cut[SOCK_IOV_CUT];                          \
+		struct msghdr m2;                                        \
+		size_t total, n;                                         \
+		ret r;                                                   \
+		if (!msg || (flags & MSG_ERRQUEUE))                      \
+			return SHIM_REAL(name) args;                     \
+		total = n = iov_sum(msg->msg_iov, msg->msg_iovlen);      \
+		if (io_decide(FR_OP_##op, fd, &n, flags, #name, &v) < 0) \
+			return -1;                                       \
+		if (n < total) {                                         \
+			msg_cut(msg, &m2, cut, n);                       \
+			r = SHIM_REAL(name)(fd, &m2, flags);             \
+			copyback;                                        \
+		} else {                                                 \
+			r = SHIM_REAL(name) args;                        \
+		}                                                        \
+		shim_settle(&v, r);                                      \
+		return r;                                                \
 	}
 
 /* what recvmsg() writes back into the caller's header */
-#define SOCK_RECVMSG_BACK                                                  \
-	do {                                                               \
-		msg->msg_namelen = m2.msg_namelen;                         \
-		msg->msg_controllen = m2.msg_controllen;                   \
-		msg->msg_flags = m2.msg_flags;                             \
+#define SOCK_RECVMSG_BACK                                \
+	do {                                             \
+		msg->msg_namelen = m2.msg_namelen;       \
+		msg->msg_controllen = m2.msg_controllen; \
+		msg->msg_flags = m2.msg_flags;           \
 	} while (0)
 
-#define SHIM_GEN_SOCK_MSG_SEND(name, ret, params, args, op, fail)          \
-	SHIM_SOCK_MSG(name, ret, params, args, op, fail, (void)0)          \
+#define SHIM_GEN_SOCK_MSG_SEND(name, ret, params, args, op, fail) \
+	SHIM_SOCK_MSG(name, ret, params, args, op, fail, (void)0) \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /*
  * sendmmsg/recvmmsg: decided once for the call; `short` moves only the
  * first message.
  */
-static __attribute__((noinline, cold)) int
-slow_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+static __attribute__((noinline, cold)) int slow_sendmmsg(int fd, struct mmsghdr *vec,
+							 unsigned int vlen, int flags)
 {
 	struct shim_verdict v;
-	size_t n = vlen && vec ? iov_sum(vec[0].msg_hdr.msg_iov,
-					 vec[0].msg_hdr.msg_iovlen) : 0;
+	size_t n = vlen && vec ? iov_sum(vec[0].msg_hdr.msg_iov, vec[0].msg_hdr.msg_iovlen) : 0;
 	size_t total = n;
 	int r;
 
@@ -557,12 +542,10 @@ slow_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 }
 
 static __attribute__((noinline, cold)) int
-slow_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
-	      struct timespec *tmo)
+slow_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct timespec *tmo)
 {
 	struct shim_verdict v;
-	size_t n = vlen && vec ? iov_sum(vec[0].msg_hdr.msg_iov,
-					 vec[0].msg_hdr.msg_iovlen) : 0;
+	size_t n = vlen && vec ? iov_sum(vec[0].msg_hdr.msg_iov, vec[0].msg_hdr.msg_iovlen) : 0;
 	size_t total = n;
 	int r;
 
@@ -577,8 +560,8 @@ slow_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	return r;
 }
 
-SHIM_SOCK_MSG(recvmsg, ssize_t, (int fd, struct msghdr *msg, int flags),
-	      (fd, msg, flags), RECV, M1, SOCK_RECVMSG_BACK)
+SHIM_SOCK_MSG(recvmsg, ssize_t, (int fd, struct msghdr *msg, int flags), (fd, msg, flags), RECV, M1,
+	      SOCK_RECVMSG_BACK)
 
 /*
  * recvmsg and recvmmsg are written whole: besides deciding, they may
@@ -594,8 +577,7 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 
 	if (unlikely(!SHIM_BOUND(recvmsg)))
 		return SHIM_FAIL_M1(ENOSYS);
-	if (likely(!shim_armed(SHIM_OPS_RECV)) ||
-	    shim_fd_quick_pass(FR_OP_RECV, fd))
+	if (likely(!shim_armed(SHIM_OPS_RECV)) || shim_fd_quick_pass(FR_OP_RECV, fd))
 		r = SHIM_REAL(recvmsg)(fd, msg, flags);
 	else
 		r = slow_recvmsg(fd, msg, flags);
@@ -604,15 +586,13 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	return r;
 }
 
-int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
-	     struct timespec *tmo)
+int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct timespec *tmo)
 {
 	int r;
 
 	if (unlikely(!SHIM_BOUND(recvmmsg)))
 		return SHIM_FAIL_M1(ENOSYS);
-	if (likely(!shim_armed(SHIM_OPS_RECV)) ||
-	    shim_fd_quick_pass(FR_OP_RECV, fd))
+	if (likely(!shim_armed(SHIM_OPS_RECV)) || shim_fd_quick_pass(FR_OP_RECV, fd))
 		r = SHIM_REAL(recvmmsg)(fd, vec, vlen, flags, tmo);
 	else
 		r = slow_recvmmsg(fd, vec, vlen, flags, tmo);
@@ -647,7 +627,7 @@ int socketpair(int domain, int type, int protocol, int fds[2])
 
 /* Generate the bodies of the socket family. */
 #define WRAP(name, ret, params, args, op, shape, fail, errnos)
-#define WRAP_SOCK(name, ret, params, args, op, shape, fail, errnos)        \
+#define WRAP_SOCK(name, ret, params, args, op, shape, fail, errnos) \
 	SHIM_GEN_##shape(name, ret, params, args, op, fail)
 #include "wrapped.def"
 #undef WRAP_SOCK

@@ -27,7 +27,6 @@
 #include <stdio_ext.h>
 #include <string.h>
 
-
 /* fileno() without touching errno (a memory stream has no fd: -1). */
 static int stream_fd(FILE *f)
 {
@@ -55,9 +54,8 @@ static size_t limit_write(FILE *f, int fd, const void *data, size_t allow)
  * v->allow bytes of data were written (*moved). Otherwise the caller makes
  * its real call and settles v with the bytes it moved.
  */
-static bool wgate(FILE *f, int fd, const void *data, size_t len,
-		  const char *fn, unsigned flags, struct shim_verdict *v,
-		  size_t *moved)
+static bool wgate(FILE *f, int fd, const void *data, size_t len, const char *fn, unsigned flags,
+		  struct shim_verdict *v, size_t *moved)
 {
 	*moved = 0;
 	if (f)
@@ -102,98 +100,96 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
 
 /* ---- opens ------------------------------------------------------------ */
 
-#define SHIM_FOPEN_BODY(name)                                              \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		FILE *r;                                                   \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_NULLP(ENOSYS);                    \
-		if (likely(!shim_armed(SHIM_OPS_OPEN))) {                  \
-			r = SHIM_REAL(name)(path, mode);                   \
-			if (r)                                             \
-				shim_fd_opened(stream_fd(r));              \
-			return r;                                          \
-		}                                                          \
-		shim_decide_open(AT_FDCWD, path, shim_fopen_writes(mode),  \
-				 #name, &v);                               \
-		if (shim_gate(&v, SHIM_FAILS_PATH))                        \
-			return SHIM_FAIL_NULLP(v.err);                     \
-		r = SHIM_REAL(name)(path, mode);                           \
-		if (r)                                                     \
-			shim_fd_record_open(stream_fd(r), AT_FDCWD, path); \
-		return r;                                                  \
+#define SHIM_FOPEN_BODY(name)                                                         \
+	{                                                                             \
+		struct shim_verdict v;                                                \
+		FILE *r;                                                              \
+		if (unlikely(!SHIM_BOUND(name)))                                      \
+			return SHIM_FAIL_NULLP(ENOSYS);                               \
+		if (likely(!shim_armed(SHIM_OPS_OPEN))) {                             \
+			r = SHIM_REAL(name)(path, mode);                              \
+			if (r)                                                        \
+				shim_fd_opened(stream_fd(r));                         \
+			return r;                                                     \
+		}                                                                     \
+		shim_decide_open(AT_FDCWD, path, shim_fopen_writes(mode), #name, &v); \
+		if (shim_gate(&v, SHIM_FAILS_PATH))                                   \
+			return SHIM_FAIL_NULLP(v.err);                                \
+		r = SHIM_REAL(name)(path, mode);                                      \
+		if (r)                                                                \
+			shim_fd_record_open(stream_fd(r), AT_FDCWD, path);            \
+		return r;                                                             \
 	}
 
 /*
  * freopen: when the new open fails, the real call has already closed the
  * old stream's file and returns NULL; an injected failure does the same.
  */
-#define SHIM_FREOPEN_BODY(name)                                            \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		int oldfd, err;                                            \
-		FILE *r;                                                   \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_NULLP(ENOSYS);                    \
-		oldfd = stream_fd(f);                                      \
-		if (likely(!shim_armed(SHIM_OPS_OPEN)) || !path) {         \
-			r = SHIM_REAL(name)(path, mode, f);                \
-			if (unlikely(shim_fd_table_used()) && path) {              \
-				shim_fd_forget(oldfd);                     \
-				if (r)                                     \
-					shim_fd_opened(stream_fd(r));      \
-			}                                                  \
-			return r;                                          \
-		}                                                          \
-		shim_decide_open(AT_FDCWD, path, shim_fopen_writes(mode),  \
-				 #name, &v);                               \
-		if (shim_gate(&v, SHIM_FAILS_PATH)) {                      \
-			err = v.err;                                       \
-			SHIM_REAL(fclose)(f);                              \
-			shim_fd_forget(oldfd);                             \
-			errno = err;                                       \
-			return NULL;                                       \
-		}                                                          \
-		r = SHIM_REAL(name)(path, mode, f);                        \
-		shim_fd_forget(oldfd);                                     \
-		if (r)                                                     \
-			shim_fd_record_open(stream_fd(r), AT_FDCWD, path); \
-		return r;                                                  \
+#define SHIM_FREOPEN_BODY(name)                                                       \
+	{                                                                             \
+		struct shim_verdict v;                                                \
+		int oldfd, err;                                                       \
+		FILE *r;                                                              \
+		if (unlikely(!SHIM_BOUND(name)))                                      \
+			return SHIM_FAIL_NULLP(ENOSYS);                               \
+		oldfd = stream_fd(f);                                                 \
+		if (likely(!shim_armed(SHIM_OPS_OPEN)) || !path) {                    \
+			r = SHIM_REAL(name)(path, mode, f);                           \
+			if (unlikely(shim_fd_table_used()) && path) {                 \
+				shim_fd_forget(oldfd);                                \
+				if (r)                                                \
+					shim_fd_opened(stream_fd(r));                 \
+			}                                                             \
+			return r;                                                     \
+		}                                                                     \
+		shim_decide_open(AT_FDCWD, path, shim_fopen_writes(mode), #name, &v); \
+		if (shim_gate(&v, SHIM_FAILS_PATH)) {                                 \
+			err = v.err;                                                  \
+			SHIM_REAL(fclose)(f);                                         \
+			shim_fd_forget(oldfd);                                        \
+			errno = err;                                                  \
+			return NULL;                                                  \
+		}                                                                     \
+		r = SHIM_REAL(name)(path, mode, f);                                   \
+		shim_fd_forget(oldfd);                                                \
+		if (r)                                                                \
+			shim_fd_record_open(stream_fd(r), AT_FDCWD, path);            \
+		return r;                                                             \
 	}
 
 /* ---- writes ----------------------------------------------------------- */
 
-#define SHIM_FWRITE_BODY(name)                                             \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		size_t len, moved, r;                                      \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_ZERO(ENOSYS);                     \
-		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !size || !n)    \
-			return SHIM_REAL(name)(buf, size, n, f);           \
-		len = n > SIZE_MAX / size ? SIZE_MAX : size * n;           \
-		if (wgate(f, -1, buf, len, #name, 0, &v, &moved))          \
-			return moved / size;                               \
-		r = SHIM_REAL(name)(buf, size, n, f);                      \
-		shim_settle(&v, (ssize_t)(r * size));                      \
-		return r;                                                  \
+#define SHIM_FWRITE_BODY(name)                                          \
+	{                                                               \
+		struct shim_verdict v;                                  \
+		size_t len, moved, r;                                   \
+		if (unlikely(!SHIM_BOUND(name)))                        \
+			return SHIM_FAIL_ZERO(ENOSYS);                  \
+		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !size || !n) \
+			return SHIM_REAL(name)(buf, size, n, f);        \
+		len = n > SIZE_MAX / size ? SIZE_MAX : size * n;        \
+		if (wgate(f, -1, buf, len, #name, 0, &v, &moved))       \
+			return moved / size;                            \
+		r = SHIM_REAL(name)(buf, size, n, f);                   \
+		shim_settle(&v, (ssize_t)(r * size));                   \
+		return r;                                               \
 	}
 
-#define SHIM_FPUTS_BODY(name)                                              \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		size_t len, moved;                                         \
-		int r;                                                     \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_EOFV(ENOSYS);                     \
-		if (likely(!shim_armed(SHIM_OPS_WRITE)))                   \
-			return SHIM_REAL(name)(s, f);                      \
-		len = strlen(s);                                           \
-		if (wgate(f, -1, s, len, #name, 0, &v, &moved))            \
-			return EOF;                                        \
-		r = SHIM_REAL(name)(s, f);                                 \
-		shim_settle(&v, r == EOF ? -1 : (ssize_t)len);             \
-		return r;                                                  \
+#define SHIM_FPUTS_BODY(name)                                   \
+	{                                                       \
+		struct shim_verdict v;                          \
+		size_t len, moved;                              \
+		int r;                                          \
+		if (unlikely(!SHIM_BOUND(name)))                \
+			return SHIM_FAIL_EOFV(ENOSYS);          \
+		if (likely(!shim_armed(SHIM_OPS_WRITE)))        \
+			return SHIM_REAL(name)(s, f);           \
+		len = strlen(s);                                \
+		if (wgate(f, -1, s, len, #name, 0, &v, &moved)) \
+			return EOF;                             \
+		r = SHIM_REAL(name)(s, f);                      \
+		shim_settle(&v, r == EOF ? -1 : (ssize_t)len);  \
+		return r;                                       \
 	}
 
 int puts(const char *s)
@@ -215,20 +211,20 @@ int puts(const char *s)
 }
 
 /* One character to a stream: (c, f) or, for putchar, (c) to stdout. */
-#define SHIM_PUTC_BODY(name, stream, args)                                 \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		size_t moved;                                              \
-		int r;                                                     \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_EOFV(ENOSYS);                     \
-		if (likely(!shim_armed(SHIM_OPS_WRITE)))                   \
-			return SHIM_REAL(name) args;                       \
-		if (wgate(stream, -1, NULL, 1, #name, 0, &v, &moved))      \
-			return EOF;                                        \
-		r = SHIM_REAL(name) args;                                  \
-		shim_settle(&v, r == EOF ? -1 : 1);                        \
-		return r;                                                  \
+#define SHIM_PUTC_BODY(name, stream, args)                            \
+	{                                                             \
+		struct shim_verdict v;                                \
+		size_t moved;                                         \
+		int r;                                                \
+		if (unlikely(!SHIM_BOUND(name)))                      \
+			return SHIM_FAIL_EOFV(ENOSYS);                \
+		if (likely(!shim_armed(SHIM_OPS_WRITE)))              \
+			return SHIM_REAL(name) args;                  \
+		if (wgate(stream, -1, NULL, 1, #name, 0, &v, &moved)) \
+			return EOF;                                   \
+		r = SHIM_REAL(name) args;                             \
+		shim_settle(&v, r == EOF ? -1 : 1);                   \
+		return r;                                             \
 	}
 
 /*
@@ -238,8 +234,7 @@ int puts(const char *s)
  * which are passed through to their real __v*_chk counterpart. f NULL
  * means dprintf to fd.
  */
-static int vprintf_slow(FILE *f, int fd, int flag, const char *fmt,
-			va_list ap, const char *fn)
+static int vprintf_slow(FILE *f, int fd, int flag, const char *fmt, va_list ap, const char *fn)
 {
 	struct shim_verdict v;
 	char small[512], *buf = small;
@@ -291,10 +286,9 @@ out_real:
  * Varargs entry points format through their v* counterpart (a variadic
  * call cannot be forwarded): printf(...) is vfprintf(stdout, ...).
  */
-#define SHIM_VPRINTF(real, realargs, f, fd, flag, fn)                      \
-	(likely(!shim_armed(SHIM_OPS_WRITE)) ?                             \
-		 SHIM_REAL(real) realargs :                                \
-		 vprintf_slow(f, fd, flag, fmt, ap, fn))
+#define SHIM_VPRINTF(real, realargs, f, fd, flag, fn)                     \
+	(likely(!shim_armed(SHIM_OPS_WRITE)) ? SHIM_REAL(real) realargs : \
+					       vprintf_slow(f, fd, flag, fmt, ap, fn))
 
 int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
@@ -314,16 +308,14 @@ int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
 {
 	if (unlikely(!SHIM_BOUND(__vfprintf_chk)))
 		return SHIM_FAIL_M1(ENOSYS);
-	return SHIM_VPRINTF(__vfprintf_chk, (f, flag, fmt, ap), f, -1, flag,
-			    "__vfprintf_chk");
+	return SHIM_VPRINTF(__vfprintf_chk, (f, flag, fmt, ap), f, -1, flag, "__vfprintf_chk");
 }
 
 int __vprintf_chk(int flag, const char *fmt, va_list ap)
 {
 	if (unlikely(!SHIM_BOUND(__vprintf_chk)))
 		return SHIM_FAIL_M1(ENOSYS);
-	return SHIM_VPRINTF(__vprintf_chk, (flag, fmt, ap), stdout, -1, flag,
-			    "__vprintf_chk");
+	return SHIM_VPRINTF(__vprintf_chk, (flag, fmt, ap), stdout, -1, flag, "__vprintf_chk");
 }
 
 int vdprintf(int fd, const char *fmt, va_list ap)
@@ -337,62 +329,57 @@ int __vdprintf_chk(int fd, int flag, const char *fmt, va_list ap)
 {
 	if (unlikely(!SHIM_BOUND(__vdprintf_chk)))
 		return SHIM_FAIL_M1(ENOSYS);
-	return SHIM_VPRINTF(__vdprintf_chk, (fd, flag, fmt, ap), NULL, fd,
-			    flag, "__vdprintf_chk");
+	return SHIM_VPRINTF(__vdprintf_chk, (fd, flag, fmt, ap), NULL, fd, flag, "__vdprintf_chk");
 }
 
-#define SHIM_VARARGS_BODY(bind, real, realargs, f, fd, flag, fn)          \
-	{                                                                  \
-		va_list ap;                                                \
-		int r;                                                     \
-		if (unlikely(!SHIM_BOUND(bind)))                           \
-			return SHIM_FAIL_M1(ENOSYS);                       \
-		va_start(ap, fmt);                                         \
-		r = SHIM_VPRINTF(real, realargs, f, fd, flag, fn);         \
-		va_end(ap);                                                \
-		return r;                                                  \
+#define SHIM_VARARGS_BODY(bind, real, realargs, f, fd, flag, fn)   \
+	{                                                          \
+		va_list ap;                                        \
+		int r;                                             \
+		if (unlikely(!SHIM_BOUND(bind)))                   \
+			return SHIM_FAIL_M1(ENOSYS);               \
+		va_start(ap, fmt);                                 \
+		r = SHIM_VPRINTF(real, realargs, f, fd, flag, fn); \
+		va_end(ap);                                        \
+		return r;                                          \
 	}
 
-int fprintf(FILE *f, const char *fmt, ...)
-	SHIM_VARARGS_BODY(vfprintf, vfprintf, (f, fmt, ap), f, -1, -1,
-			  "fprintf")
-int printf(const char *fmt, ...)
-	SHIM_VARARGS_BODY(vfprintf, vfprintf, (stdout, fmt, ap), stdout, -1,
-			  -1, "printf")
-int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
-	SHIM_VARARGS_BODY(__vfprintf_chk, __vfprintf_chk, (f, flag, fmt, ap),
-			  f, -1, flag, "__fprintf_chk")
-int __printf_chk(int flag, const char *fmt, ...)
-	SHIM_VARARGS_BODY(__vfprintf_chk, __vfprintf_chk,
-			  (stdout, flag, fmt, ap), stdout, -1, flag,
-			  "__printf_chk")
-int dprintf(int fd, const char *fmt, ...)
-	SHIM_VARARGS_BODY(vdprintf, vdprintf, (fd, fmt, ap), NULL, fd, -1,
-			  "dprintf")
-int __dprintf_chk(int fd, int flag, const char *fmt, ...)
-	SHIM_VARARGS_BODY(__vdprintf_chk, __vdprintf_chk, (fd, flag, fmt, ap),
-			  NULL, fd, flag, "__dprintf_chk")
+int fprintf(FILE *f, const char *fmt,
+	    ...) SHIM_VARARGS_BODY(vfprintf, vfprintf, (f, fmt, ap), f, -1, -1,
+				   "fprintf") int printf(const char *fmt, ...)
+	SHIM_VARARGS_BODY(vfprintf, vfprintf, (stdout, fmt, ap), stdout, -1, -1,
+			  "printf") int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
+		SHIM_VARARGS_BODY(__vfprintf_chk, __vfprintf_chk, (f, flag, fmt, ap), f, -1, flag,
+				  "__fprintf_chk") int __printf_chk(int flag, const char *fmt, ...)
+			SHIM_VARARGS_BODY(__vfprintf_chk, __vfprintf_chk, (stdout, flag, fmt, ap),
+					  stdout, -1, flag,
+					  "__printf_chk") int dprintf(int fd, const char *fmt, ...)
+				SHIM_VARARGS_BODY(vdprintf, vdprintf, (fd, fmt, ap), NULL, fd, -1,
+						  "dprintf") int __dprintf_chk(int fd, int flag,
+									       const char *fmt, ...)
+					SHIM_VARARGS_BODY(__vdprintf_chk, __vdprintf_chk,
+							  (fd, flag, fmt, ap), NULL, fd, flag,
+							  "__dprintf_chk")
 
 /*
  * fflush/fclose write what the buffer holds: an errno rule fails them
  * when there is something to write; budgets were charged at the write.
  */
-#define SHIM_FFLUSH_BODY(name)                                             \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		size_t pending, moved;                                     \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_EOFV(ENOSYS);                     \
-		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !f)             \
-			return SHIM_REAL(name)(f);                         \
-		pending = __fpending(f);                                   \
-		if (pending && wgate(f, -1, NULL, pending, #name,          \
-				     SHIM_NOBUDGET, &v, &moved))           \
-			return EOF;                                        \
-		return SHIM_REAL(name)(f);                                 \
+#define SHIM_FFLUSH_BODY(name)                                                                \
+	{                                                                                     \
+		struct shim_verdict v;                                                        \
+		size_t pending, moved;                                                        \
+		if (unlikely(!SHIM_BOUND(name)))                                              \
+			return SHIM_FAIL_EOFV(ENOSYS);                                        \
+		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !f)                                \
+			return SHIM_REAL(name)(f);                                            \
+		pending = __fpending(f);                                                      \
+		if (pending && wgate(f, -1, NULL, pending, #name, SHIM_NOBUDGET, &v, &moved)) \
+			return EOF;                                                           \
+		return SHIM_REAL(name)(f);                                                    \
 	}
 
-int fclose(FILE *f)
+						int fclose(FILE *f)
 {
 	struct shim_verdict v;
 	size_t pending, moved;
@@ -411,8 +398,7 @@ int fclose(FILE *f)
 	}
 	fd = stream_fd(f);
 	pending = __fpending(f);
-	if (pending && wgate(f, -1, NULL, pending, "fclose", SHIM_NOBUDGET, &v,
-			     &moved)) {
+	if (pending && wgate(f, -1, NULL, pending, "fclose", SHIM_NOBUDGET, &v, &moved)) {
 		err = errno;
 		__fpurge(f);
 		SHIM_REAL(fclose)(f);
@@ -428,33 +414,33 @@ int fclose(FILE *f)
 /* ---- reads ------------------------------------------------------------ */
 
 /* fread-like: a short read reads fewer (at least one) items. */
-#define SHIM_FREAD_BODY(name, args)                                        \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		size_t len;                                                \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_ZERO(ENOSYS);                     \
-		if (likely(!shim_armed(SHIM_OPS_READ)) || !size || !n)     \
-			return SHIM_REAL(name) args;                       \
-		len = n > SIZE_MAX / size ? SIZE_MAX : size * n;           \
-		if (rgate(f, len, #name, &v))                              \
-			return 0;                                          \
-		if (v.what == SHIM_LIMIT)                                  \
-			n = v.allow / size ? v.allow / size : 1;           \
-		return SHIM_REAL(name) args;                               \
+#define SHIM_FREAD_BODY(name, args)                                    \
+	{                                                              \
+		struct shim_verdict v;                                 \
+		size_t len;                                            \
+		if (unlikely(!SHIM_BOUND(name)))                       \
+			return SHIM_FAIL_ZERO(ENOSYS);                 \
+		if (likely(!shim_armed(SHIM_OPS_READ)) || !size || !n) \
+			return SHIM_REAL(name) args;                   \
+		len = n > SIZE_MAX / size ? SIZE_MAX : size * n;       \
+		if (rgate(f, len, #name, &v))                          \
+			return 0;                                      \
+		if (v.what == SHIM_LIMIT)                              \
+			n = v.allow / size ? v.allow / size : 1;       \
+		return SHIM_REAL(name) args;                           \
 	}
 
 /* Other reads: fail or pass (a short read has no meaning for them). */
-#define SHIM_READ_BODY(name, stream, want, args, failv)                    \
-	{                                                                  \
-		struct shim_verdict v;                                     \
-		if (unlikely(!SHIM_BOUND(name)))                           \
-			return SHIM_FAIL_##failv(ENOSYS);                  \
-		if (likely(!shim_armed(SHIM_OPS_READ)))                    \
-			return SHIM_REAL(name) args;                       \
-		if (rgate(stream, want, #name, &v))                        \
-			return SHIM_FAIL_##failv(v.err);                   \
-		return SHIM_REAL(name) args;                               \
+#define SHIM_READ_BODY(name, stream, want, args, failv)   \
+	{                                                 \
+		struct shim_verdict v;                    \
+		if (unlikely(!SHIM_BOUND(name)))          \
+			return SHIM_FAIL_##failv(ENOSYS); \
+		if (likely(!shim_armed(SHIM_OPS_READ)))   \
+			return SHIM_REAL(name) args;      \
+		if (rgate(stream, want, #name, &v))       \
+			return SHIM_FAIL_##failv(v.err);  \
+		return SHIM_REAL(name) args;              \
 	}
 
 /*
@@ -464,31 +450,25 @@ int fclose(FILE *f)
  * are what the inline putc_unlocked/getc_unlocked call on a full or empty
  * buffer. puts, fclose and the printf family are written whole above.
  */
-#define SHIM_GEN_FOPEN(name, ret, params, args, op, fail)                  \
-	ret name params SHIM_FOPEN_BODY(name)
-#define SHIM_GEN_FREOPEN(name, ret, params, args, op, fail)                \
-	ret name params SHIM_FREOPEN_BODY(name)
-#define SHIM_GEN_FWRITE(name, ret, params, args, op, fail)                 \
-	ret name params SHIM_FWRITE_BODY(name)
-#define SHIM_GEN_FPUTS(name, ret, params, args, op, fail)                  \
-	ret name params SHIM_FPUTS_BODY(name)
-#define SHIM_GEN_PUTC(name, ret, params, args, op, fail)                   \
+#define SHIM_GEN_FOPEN(name, ret, params, args, op, fail) ret name params SHIM_FOPEN_BODY(name)
+#define SHIM_GEN_FREOPEN(name, ret, params, args, op, fail) ret name params SHIM_FREOPEN_BODY(name)
+#define SHIM_GEN_FWRITE(name, ret, params, args, op, fail) ret name params SHIM_FWRITE_BODY(name)
+#define SHIM_GEN_FPUTS(name, ret, params, args, op, fail) ret name params SHIM_FPUTS_BODY(name)
+#define SHIM_GEN_PUTC(name, ret, params, args, op, fail) \
 	ret name params SHIM_PUTC_BODY(name, f, args)
-#define SHIM_GEN_PUTCHAR(name, ret, params, args, op, fail)                \
+#define SHIM_GEN_PUTCHAR(name, ret, params, args, op, fail) \
 	ret name params SHIM_PUTC_BODY(name, stdout, args)
-#define SHIM_GEN_FFLUSH(name, ret, params, args, op, fail)                 \
-	ret name params SHIM_FFLUSH_BODY(name)
-#define SHIM_GEN_FREAD(name, ret, params, args, op, fail)                  \
+#define SHIM_GEN_FFLUSH(name, ret, params, args, op, fail) ret name params SHIM_FFLUSH_BODY(name)
+#define SHIM_GEN_FREAD(name, ret, params, args, op, fail) \
 	ret name params SHIM_FREAD_BODY(name, args)
-#define SHIM_GEN_FGETS(name, ret, params, args, op, fail)                  \
-	ret name params                                                    \
-	SHIM_READ_BODY(name, f, n > 1 ? (size_t)n - 1 : 0, args, fail)
-#define SHIM_GEN_GETC(name, ret, params, args, op, fail)                   \
+#define SHIM_GEN_FGETS(name, ret, params, args, op, fail) \
+	ret name params SHIM_READ_BODY(name, f, n > 1 ? (size_t)n - 1 : 0, args, fail)
+#define SHIM_GEN_GETC(name, ret, params, args, op, fail) \
 	ret name params SHIM_READ_BODY(name, f, 1, args, fail)
-#define SHIM_GEN_GETCHAR(name, ret, params, args, op, fail)                \
+#define SHIM_GEN_GETCHAR(name, ret, params, args, op, fail) \
 	ret name params SHIM_READ_BODY(name, stdin, 1, args, fail)
 #define WRAP(name, ret, params, args, op, shape, fail, errnos)
-#define WRAP_STDIO(name, ret, params, args, op, shape, fail, errnos)       \
+#define WRAP_STDIO(name, ret, params, args, op, shape, fail, errnos) \
 	SHIM_GEN_##shape(name, ret, params, args, op, fail)
 #include "wrapped.def"
 #undef WRAP_STDIO

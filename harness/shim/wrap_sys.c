@@ -144,14 +144,12 @@ static __attribute__((noinline)) void track(long nr, long r, const long *a)
 	case SYS_creat:
 #endif
 		if (r >= 0)
-			shim_fd_record_open((int)r, AT_FDCWD,
-					    (const char *)a[0]);
+			shim_fd_record_open((int)r, AT_FDCWD, (const char *)a[0]);
 		break;
 	case SYS_openat:
 	case SYS_openat2:
 		if (r >= 0)
-			shim_fd_record_open((int)r, (int)a[0],
-					    (const char *)a[1]);
+			shim_fd_record_open((int)r, (int)a[0], (const char *)a[1]);
 		break;
 #ifdef SYS_pipe
 	case SYS_pipe:
@@ -202,8 +200,7 @@ long syscall(long number, ...)
 		return fr_syscall6(number, a0, a1, a2, a3, a4, a5);
 	r = SHIM_REAL(syscall)(number, a0, a1, a2, a3, a4, a5);
 	/* no entry to keep true, and no open to record */
-	if (likely(!shim_fd_table_used()) &&
-	    likely(!shim_armed(SHIM_OPS_FDOPS)))
+	if (likely(!shim_fd_table_used()) && likely(!shim_armed(SHIM_OPS_FDOPS)))
 		return r;
 	if (tracked(number)) {
 		long a[6] = { a0, a1, a2, a3, a4, a5 };

@@ -34,22 +34,22 @@
 #define FR_CTL_VERSION 2u
 #define FR_CTL_EVENTS 256u
 #define FR_CTL_WHERE_MAX 96
-#define FR_CTL_PROCS 1024u  /* processes the block can list */
-#define FR_CTL_EXE_MAX 48   /* an executable's name, truncated */
+#define FR_CTL_PROCS 1024u	    /* processes the block can list */
+#define FR_CTL_EXE_MAX 48	    /* an executable's name, truncated */
 #define FR_CTL_ENV "FAULTRUN_CTL"   /* path of the block */
 #define FR_SEED_ENV "FAULTRUN_SEED" /* informational; the block holds the seed */
 
 /* A rule slot. `rule` never changes once `ready` is 1. */
 struct fr_ctl_slot {
 	struct fr_rule rule;
-	_Atomic uint32_t ready;    /* 1 once `rule` is fully written */
-	_Atomic uint32_t armed;    /* 1 while the rule is in force */
-	_Atomic uint64_t matched;  /* calls that met every selector */
-	_Atomic uint64_t injected; /* calls that were made to fail/stall */
-	_Atomic uint64_t bytes;    /* bytes through matching writes/sends */
-	_Atomic int64_t budget;    /* FR_ACT_BUDGET: bytes left */
-	_Atomic uint64_t first_ns; /* CLOCK_MONOTONIC of the first injection */
-	_Atomic uint64_t last_ns;  /* ... and of the last one */
+	_Atomic uint32_t ready;	    /* 1 once `rule` is fully written */
+	_Atomic uint32_t armed;	    /* 1 while the rule is in force */
+	_Atomic uint64_t matched;   /* calls that met every selector */
+	_Atomic uint64_t injected;  /* calls that were made to fail/stall */
+	_Atomic uint64_t bytes;	    /* bytes through matching writes/sends */
+	_Atomic int64_t budget;	    /* FR_ACT_BUDGET: bytes left */
+	_Atomic uint64_t first_ns;  /* CLOCK_MONOTONIC of the first injection */
+	_Atomic uint64_t last_ns;   /* ... and of the last one */
 	_Atomic uint64_t arm_count; /* times armed, for the probability hash */
 };
 
@@ -58,10 +58,10 @@ struct fr_ctl_event {
 	_Atomic uint64_t seq; /* event number + 1 */
 	uint64_t time_ns;     /* CLOCK_MONOTONIC */
 	int32_t pid;
-	uint16_t rule;        /* slot index */
-	uint8_t op;           /* enum fr_op */
-	uint8_t action;       /* enum fr_action */
-	int32_t err;          /* errno given, 0 for short/budget/delay/stall */
+	uint16_t rule;	/* slot index */
+	uint8_t op;	/* enum fr_op */
+	uint8_t action; /* enum fr_action */
+	int32_t err;	/* errno given, 0 for short/budget/delay/stall */
 	uint32_t reserved;
 	char where[FR_CTL_WHERE_MAX]; /* path or peer, truncated */
 };
@@ -82,29 +82,29 @@ struct fr_ctl_proc {
 	_Atomic uint32_t state; /* enum fr_proc_state */
 	int32_t pid, ppid;
 	uint32_t uid;
-	uint64_t time_ns;	    /* CLOCK_MONOTONIC when it attached */
+	uint64_t time_ns;	  /* CLOCK_MONOTONIC when it attached */
 	char exe[FR_CTL_EXE_MAX]; /* basename of /proc/self/exe */
 };
 
 struct fr_ctl {
 	uint64_t magic;
 	uint32_t version;
-	uint32_t size;       /* sizeof(struct fr_ctl) */
+	uint32_t size;	     /* sizeof(struct fr_ctl) */
 	uint32_t max_rules;  /* FR_MAX_RULES */
 	uint32_t max_events; /* FR_CTL_EVENTS */
 	uint32_t owner_uid;
 	uint32_t creator_pid;
-	uint64_t seed;       /* probability decisions derive from it */
+	uint64_t seed;	     /* probability decisions derive from it */
 	uint64_t created_ns; /* CLOCK_MONOTONIC at creation */
 
-	_Atomic uint32_t nslots;     /* slots reserved (clamp to max_rules!) */
-	_Atomic uint32_t rules_gen;  /* bumped when a rule is published */
-	_Atomic uint32_t generation; /* futex word: bumped on every arm/disarm */
-	_Atomic uint32_t armed_ops;  /* FR_OPBIT mask: THE hot-path word */
+	_Atomic uint32_t nslots;		   /* slots reserved (clamp to max_rules!) */
+	_Atomic uint32_t rules_gen;		   /* bumped when a rule is published */
+	_Atomic uint32_t generation;		   /* futex word: bumped on every arm/disarm */
+	_Atomic uint32_t armed_ops;		   /* FR_OPBIT mask: THE hot-path word */
 	_Atomic uint64_t armed_rules[FR_OP_COUNT]; /* per op: armed slot mask */
-	_Atomic uint64_t event_head; /* events ever written */
-	_Atomic uint32_t disabled;   /* set by a writer to switch everything off */
-	_Atomic uint32_t nprocs;     /* process entries ever claimed (may pass FR_CTL_PROCS) */
+	_Atomic uint64_t event_head;		   /* events ever written */
+	_Atomic uint32_t disabled;		   /* set by a writer to switch everything off */
+	_Atomic uint32_t nprocs; /* process entries ever claimed (may pass FR_CTL_PROCS) */
 	uint32_t reserved[14];
 
 	struct fr_ctl_slot slots[FR_MAX_RULES];
@@ -150,8 +150,7 @@ void fr_ctl_unfire(struct fr_ctl *c, unsigned idx);
 uint64_t fr_ctl_budget_take(struct fr_ctl *c, unsigned idx, uint64_t want);
 
 /* Record an injection in the ring. `where` may be NULL. */
-void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err,
-		  const char *where);
+void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err, const char *where);
 
 /*
  * List the calling process in the block's process table (state is
@@ -169,11 +168,11 @@ void fr_ctl_self_exe(char *out);
  * and returns a FR_REFUSED_* code. Raw syscalls only.
  */
 enum fr_refusal {
-	FR_REFUSED_MISSING = 1,	 /* no such file */
-	FR_REFUSED_UNREADABLE,	 /* permission denied opening it */
-	FR_REFUSED_FOREIGN,	 /* owned by another user, or open to others */
-	FR_REFUSED_INVALID,	 /* not a block this build can use */
-	FR_REFUSED_OTHER,	 /* anything else (errno in the report) */
+	FR_REFUSED_MISSING = 1, /* no such file */
+	FR_REFUSED_UNREADABLE,	/* permission denied opening it */
+	FR_REFUSED_FOREIGN,	/* owned by another user, or open to others */
+	FR_REFUSED_INVALID,	/* not a block this build can use */
+	FR_REFUSED_OTHER,	/* anything else (errno in the report) */
 };
 enum fr_refusal fr_ctl_refusal(const char *path, int err, char *why, size_t len);
 

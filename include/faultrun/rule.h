@@ -44,14 +44,13 @@ enum fr_op {
 };
 
 #define FR_OPBIT(op) (1u << (op))
-#define FR_OPS_IO                                                          \
-	(FR_OPBIT(FR_OP_OPEN) | FR_OPBIT(FR_OP_READ) | FR_OPBIT(FR_OP_WRITE) | \
-	 FR_OPBIT(FR_OP_FSYNC) | FR_OPBIT(FR_OP_TRUNCATE) |                    \
-	 FR_OPBIT(FR_OP_ALLOCATE) | FR_OPBIT(FR_OP_RENAME) |                   \
-	 FR_OPBIT(FR_OP_UNLINK) | FR_OPBIT(FR_OP_MKDIR))
-#define FR_OPS_NET                                                   \
-	(FR_OPBIT(FR_OP_CONNECT) | FR_OPBIT(FR_OP_ACCEPT) |           \
-	 FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV))
+#define FR_OPS_IO                                                                      \
+	(FR_OPBIT(FR_OP_OPEN) | FR_OPBIT(FR_OP_READ) | FR_OPBIT(FR_OP_WRITE) |         \
+	 FR_OPBIT(FR_OP_FSYNC) | FR_OPBIT(FR_OP_TRUNCATE) | FR_OPBIT(FR_OP_ALLOCATE) | \
+	 FR_OPBIT(FR_OP_RENAME) | FR_OPBIT(FR_OP_UNLINK) | FR_OPBIT(FR_OP_MKDIR))
+#define FR_OPS_NET                                                                 \
+	(FR_OPBIT(FR_OP_CONNECT) | FR_OPBIT(FR_OP_ACCEPT) | FR_OPBIT(FR_OP_SEND) | \
+	 FR_OPBIT(FR_OP_RECV))
 
 enum fr_action {
 	FR_ACT_NONE = 0,
@@ -67,7 +66,7 @@ enum fr_action {
 
 /* rule.open_mode: which opens an `open` rule selects (mode=) */
 #define FR_MODE_ANY 0u
-#define FR_MODE_READ 1u  /* O_RDONLY without O_CREAT/O_TRUNC; fopen "r" */
+#define FR_MODE_READ 1u	 /* O_RDONLY without O_CREAT/O_TRUNC; fopen "r" */
 #define FR_MODE_WRITE 2u /* O_WRONLY, O_RDWR, O_CREAT or O_TRUNC; "w" "a" "r+" */
 
 /* rule.flags */
@@ -81,23 +80,23 @@ enum fr_action {
  */
 struct fr_rule {
 	char name[FR_NAME_MAX];
-	uint32_t ops;          /* FR_OPBIT mask */
-	uint32_t action;       /* enum fr_action */
-	int32_t err;           /* errno for FR_ACT_ERRNO */
-	uint32_t flags;        /* FR_RULE_* */
-	uint64_t amount;       /* budget: bytes; delay/stall: ns (stall 0 = until cleared) */
-	uint64_t after;        /* the first N matching calls pass */
-	uint64_t times;        /* inject at most N times, 0 = no limit */
-	uint64_t prob_threshold; /* inject when hash < threshold (FR_RULE_PROB) */
-	double probability;    /* as written, for reports */
-	char path[FR_GLOB_MAX];  /* file path glob */
+	uint32_t ops;		     /* FR_OPBIT mask */
+	uint32_t action;	     /* enum fr_action */
+	int32_t err;		     /* errno for FR_ACT_ERRNO */
+	uint32_t flags;		     /* FR_RULE_* */
+	uint64_t amount;	     /* budget: bytes; delay/stall: ns (stall 0 = until cleared) */
+	uint64_t after;		     /* the first N matching calls pass */
+	uint64_t times;		     /* inject at most N times, 0 = no limit */
+	uint64_t prob_threshold;     /* inject when hash < threshold (FR_RULE_PROB) */
+	double probability;	     /* as written, for reports */
+	char path[FR_GLOB_MAX];	     /* file path glob */
 	char unix_path[FR_GLOB_MAX]; /* unix socket path glob */
-	char proc[FR_PROC_MAX];  /* process name glob */
-	uint8_t host[16];      /* IPv4 (first 4 bytes) or IPv6 address */
-	uint16_t host_family;  /* AF_INET / AF_INET6 when FR_RULE_HOST */
-	uint16_t port;         /* peer port */
-	uint16_t lport;        /* local port (accepted sockets) */
-	uint16_t open_mode;    /* FR_MODE_*: opens for reading or writing */
+	char proc[FR_PROC_MAX];	     /* process name glob */
+	uint8_t host[16];	     /* IPv4 (first 4 bytes) or IPv6 address */
+	uint16_t host_family;	     /* AF_INET / AF_INET6 when FR_RULE_HOST */
+	uint16_t port;		     /* peer port */
+	uint16_t lport;		     /* local port (accepted sockets) */
+	uint16_t open_mode;	     /* FR_MODE_*: opens for reading or writing */
 	uint16_t reserved[2];
 };
 
@@ -131,8 +130,7 @@ void fr_rule_init(struct fr_rule *r);
  * "reset", "refuse") when value is NULL, else key=value. On error returns
  * -EINVAL and writes a one-line message (no prefix) into err.
  */
-int fr_rule_set(struct fr_rule *r, const char *key, const char *value,
-		char *err, size_t errlen);
+int fr_rule_set(struct fr_rule *r, const char *key, const char *value, char *err, size_t errlen);
 
 /*
  * Check a rule once all fields are set: an operation and an action are
@@ -145,8 +143,7 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen);
  * Parse a whole one-line SPEC ("write errno=ENOSPC path=/var/log/app/..."), see docs/faults.md.
  * Returns 0, or -EINVAL with a message naming the bad field in err.
  */
-int fr_spec_parse(const char *spec, struct fr_rule *r, unsigned index,
-		  char *err, size_t errlen);
+int fr_spec_parse(const char *spec, struct fr_rule *r, unsigned index, char *err, size_t errlen);
 
 /* Write a rule back as a SPEC line (for ctl list and reports). */
 int fr_rule_format(const struct fr_rule *r, char *buf, size_t len);

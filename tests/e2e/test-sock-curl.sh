@@ -17,7 +17,7 @@ start_server
 url="http://127.0.0.1:$PORT/"
 
 note "control: a rule for another port changes nothing"
-fr "recv stall port=$OTHER" -- curl -s --max-time 5 "$url"
+fr_control "recv stall port=$OTHER" -- curl -s --max-time 5 "$url"
 check "curl succeeds" succeeded
 check "and gets the reply" out_has "^ok"
 

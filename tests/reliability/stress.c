@@ -531,6 +531,8 @@ static int driver(int secs)
 	argv[argc++] = "exec";
 	argv[argc++] = "-q";
 	argv[argc++] = "--paused";
+	/* rule a is armed elsewhere on purpose: it must never fire */
+	argv[argc++] = "--may-not-fire";
 	for (unsigned i = 0; i < NRULES; i++) {
 		snprintf(specs[i], sizeof(specs[i]), rules[i], dir);
 		argv[argc++] = "-f";

@@ -49,6 +49,13 @@ rc=$?
 check "exit 90 without it" test "$rc" = 90
 check "and says that no call met the rule" err_has "no call met the rule"
 
+note "exec: a relative path= glob is resolved against the working directory"
+(cd "$D" && "$FAULTRUN" exec -f "write errno=ENOSPC path=logs/**" -- \
+	bash -c "echo x > logs/rel") >"$D/out" 2>"$D/err"
+rc=$?
+check "it fired: bash's write failed (exit 1)" test "$rc" = 1
+check "the rule shows the absolute glob" err_has "path=$D/logs/\*\*"
+
 note "a scenario whose target refuses the block fails, naming the process"
 cat >"$D/refuse.yml" <<YML
 name: refuse

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <faultrun/rule.h>
 
@@ -161,6 +162,34 @@ static void test_format_round_trips(void **state)
 	}
 }
 
+/* a relative path= glob is made absolute against the working directory */
+static void test_relative_glob(void **state)
+{
+	char old[4096];
+	struct fr_rule r;
+
+	(void)state;
+	assert_non_null(getcwd(old, sizeof(old)));
+	assert_int_equal(chdir("/var/tmp"), 0);
+	r = parse_ok("write errno=ENOSPC path=logs/**");
+	assert_string_equal(r.path, "/var/tmp/logs/**");
+	r = parse_ok("write errno=ENOSPC path=./app.log");
+	assert_string_equal(r.path, "/var/tmp/app.log");
+	r = parse_ok("write errno=ENOSPC path=../log/*.log");
+	assert_string_equal(r.path, "/var/log/*.log");
+	r = parse_ok("write errno=ENOSPC path=../../../x");
+	assert_string_equal(r.path, "/x");
+	/* absolute, or starting with a wildcard: as written */
+	r = parse_ok("write errno=ENOSPC path=/srv/./a");
+	assert_string_equal(r.path, "/srv/./a");
+	r = parse_ok("open errno=EACCES path=**/state.json");
+	assert_string_equal(r.path, "**/state.json");
+	assert_int_equal(chdir("/"), 0);
+	r = parse_ok("write errno=ENOSPC path=logs/**");
+	assert_string_equal(r.path, "/logs/**");
+	assert_int_equal(chdir(old), 0);
+}
+
 static void test_errno_names(void **state)
 {
 	assert_int_equal(fr_errno_from_name("ENOSPC"), ENOSPC);
@@ -182,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_sizes_and_durations),
 		cmocka_unit_test(test_format_round_trips),
 		cmocka_unit_test(test_errno_names),
+		cmocka_unit_test(test_relative_glob),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -268,8 +268,32 @@ static const char *own_sanitizer_runtime(void)
 	return NULL;
 }
 
+int fr_launch_set_underscore(const char *argv0)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (strchr(argv0, '/') || !path)
+		return setenv("_", argv0, 1) < 0 ? -errno : 0;
+	for (const char *p = path;; p += strcspn(p, ":") + 1) {
+		size_t n = strcspn(p, ":");
+		int len = snprintf(buf, sizeof(buf), "%.*s%s%s", (int)n, p, n ? "/" : "", argv0);
+
+		if (len > 0 && (size_t)len < sizeof(buf) && access(buf, X_OK) == 0)
+			return setenv("_", buf, 1) < 0 ? -errno : 0;
+		if (!p[n])
+			break;
+	}
+	return setenv("_", argv0, 1) < 0 ? -errno : 0;
+}
+
 int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed)
 {
+	static const char *const own[] = { "FAULTRUN_SHIM", "FAULTRUN_TARGETS", "FAULTRUN_MARIADBD",
+					   "FAULTRUN_MARIADB_INSTALL_DB" };
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		unsetenv(own[i]);
 	const char *old = getenv("LD_PRELOAD"), *rt = own_sanitizer_runtime();
 	char seedbuf[32];
 	char *val;

@@ -30,9 +30,20 @@ const char *fr_shim_path(void);
  * child after fork, or before exec): LD_PRELOAD with the shim prepended
  * (after libasan/libtsan if those are first already), FAULTRUN_CTL,
  * FAULTRUN_SEED, UV_USE_IO_URING=0 (libuv would bypass libc file I/O).
+ * faultrun's own settings (FAULTRUN_SHIM, FAULTRUN_TARGETS,
+ * FAULTRUN_MARIADBD, FAULTRUN_MARIADB_INSTALL_DB) are removed: they are
+ * for faultrun, and a target must see what a shell would give it.
  * Returns 0 or -errno.
  */
 int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed);
+
+/*
+ * Set "_" to the program that argv0 names, as a shell does before it
+ * execs a command (found on PATH when argv0 has no '/'): some supervisors
+ * re-run themselves through "$_" (PM2's recovery runs `node $_ update`).
+ * Call in the child just before exec. Returns 0 or -errno.
+ */
+int fr_launch_set_underscore(const char *argv0);
 
 /*
  * Create a private run directory (0700) under $XDG_RUNTIME_DIR or /tmp,

@@ -99,6 +99,7 @@ static void child_setup(const struct fr_spawn *sp, pid_t parent, int errfd)
 		f.err = errno;
 		goto fail;
 	}
+	fr_launch_set_underscore(sp->argv[0]);
 	execvp(sp->argv[0], sp->argv);
 	f.stage = 2;
 	f.err = errno;

@@ -38,8 +38,8 @@ struct fr_facts {
 	size_t nseries;
 	struct fr_fault_facts *faults; /* indexed like scenario->faults */
 	size_t nfaults;
-	unsigned restarts; /* by the restart policy */
-	unsigned exits;	   /* unexpected exits of the target */
+	unsigned restarts;		/* by the restart policy */
+	unsigned exits;			/* unexpected exits of the target */
 	const struct fr_attach *attach; /* where the shim reached, or NULL */
 };
 

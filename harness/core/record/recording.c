@@ -38,7 +38,10 @@ int fr_verdict_exit(enum fr_verdict_kind v)
 static int check_attached(struct fr_record *rec)
 {
 	static const struct fr_expect attached = {
-		.kind = FR_EXP_ATTACHED, .series = -1, .fault = -1, .implicit = true,
+		.kind = FR_EXP_ATTACHED,
+		.series = -1,
+		.fault = -1,
+		.implicit = true,
 	};
 	const struct fr_attach *a = &rec->attach;
 	const struct fr_proc_info *first = NULL;

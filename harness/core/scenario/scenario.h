@@ -151,7 +151,7 @@ struct fr_target {
 	struct fr_cmd command;
 	struct fr_kv *env;
 	size_t nenv;
-	struct fr_str cwd; /* raw NULL: the run directory */
+	struct fr_str cwd;  /* raw NULL: the run directory */
 	struct fr_str user; /* raw NULL: faultrun's own user */
 	struct fr_ready ready;
 	enum fr_restart_policy restart;
