@@ -97,6 +97,22 @@ ok = j["rules"][0]["injected"] >= 1 and all(e["where"].startswith(sys.argv[2]) f
 sys.exit(0 if ok and all(p["attached"] and p["uid"] == 65534 for p in j["processes"]) else 1)' \
 	"$D/u.json" "$D/logs/"
 
+note "a target that drops privileges itself (fork, then setuid) keeps its faults"
+"$FAULTRUN" exec -q -f "write errno=ENOSPC path=$D/logs/**" -- /usr/bin/python3 -c '
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.setgid(65534); os.setuid(65534)
+    try:
+        with open(sys.argv[1], "w") as f: f.write("x")
+        print("worker wrote")
+    except OSError as e:
+        print("worker errno", e.errno)
+    os._exit(0)
+os.waitpid(pid, 0)' "$D/logs/drop" >"$D/out" 2>"$D/err"
+rc=$?
+check "the worker, now uid 65534, gets ENOSPC" out_has "worker errno 28"
+
 note "target.user: a scenario's target runs as nobody and gets its faults"
 sed -e 's/^  command: \[setpriv, [^]]*sh, -c,$/  user: nobody\n  command: [sh, -c,/' "$D/refuse.yml" >"$D/user.yml"
 "$FAULTRUN" "$D/user.yml" -q --json "$D/u2.json" >"$D/out" 2>"$D/err"
