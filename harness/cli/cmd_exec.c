@@ -10,9 +10,11 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "config.h"
 #include "ctlread.h"
 #include "attach.h"
 #include "io/launch.h"
+#include "util/timefmt.h"
 
 #include <faultrun/control.h>
 
@@ -211,7 +213,7 @@ static void signals_restore(const struct saved_signals *old)
  * shell would (128+N when killed by signal N), or -1 when fork failed.
  */
 static int run_command(const struct exec_opts *o, const char *resolved, const char *shim,
-		       const char *ctlpath, const struct saved_signals *old)
+		       const char *ctlpath, const struct saved_signals *old, int *child)
 {
 	int wst, status = 0;
 	pid_t pid;
@@ -235,6 +237,7 @@ static int run_command(const struct exec_opts *o, const char *resolved, const ch
 		dprintf(2, "faultrun: cannot run '%s': %s\n", resolved, strerror(errno));
 		_exit(127);
 	}
+	*child = (int)pid;
 	forward_to = pid;
 	while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
 		;
@@ -285,9 +288,10 @@ static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len,
  * After the command: where the shim reached, every refusal, and every
  * rule that never fired, with why. Returns the exit status.
  */
-static int report_run(const struct exec_opts *o, const struct fr_ctl *ctl, int rfd, int status,
-		      uint64_t duration_ns)
+static int report_run(const struct exec_opts *o, const struct fr_ctl *ctl, int rfd,
+		      struct fr_exec_record *x)
 {
+	int status = x->command_status;
 	struct fr_attach a = { 0 };
 	unsigned n = fr_ctl_count(ctl), silent = 0;
 	char buf[1024];
@@ -328,8 +332,11 @@ static int report_run(const struct exec_opts *o, const struct fr_ctl *ctl, int r
 			FR_EXIT_NOT_FIRED, silent, silent == 1 ? "" : "s", status);
 		status = FR_EXIT_NOT_FIRED;
 	}
-	if (o->json && fr_ctl_write_json(ctl, &a, o->json, o->cmd, status, duration_ns) < 0) {
-		fprintf(stderr, "faultrun: cannot write '%s': %s\n", o->json, strerror(errno));
+	x->status = status;
+	x->attach = &a;
+	int ret = o->json ? fr_exec_write_json(ctl, x, o->json) : 0;
+	if (ret < 0) {
+		fprintf(stderr, "faultrun: cannot write '%s': %s\n", o->json, strerror(-ret));
 		if (status == 0)
 			status = 3;
 	}
@@ -374,12 +381,22 @@ int fr_cmd_exec(int argc, char **argv)
 		fprintf(stderr, "faultrun: cannot listen for processes that refuse the block: %s\n",
 			strerror(-rfd));
 	signals_divert(&old);
-	uint64_t started = fr_now_ns();
-	status = run_command(&o, resolved, shim, ctlpath, &old);
-	if (status < 0)
+	struct fr_exec_record x = {
+		.version = FR_VERSION,
+		.cmd = o.cmd,
+		.started_ns = fr_now_ns(),
+		.started_wall = fr_wall_now(),
+		.paused = o.paused,
+		.may_not_fire = o.may_not_fire,
+	};
+	status = run_command(&o, resolved, shim, ctlpath, &old, &x.pid);
+	if (status < 0) {
 		status = 3;
-	else
-		status = report_run(&o, ctl, rfd, status, fr_now_ns() - started);
+	} else {
+		x.command_status = status;
+		x.duration_ns = fr_now_ns() - x.started_ns;
+		status = report_run(&o, ctl, rfd, &x);
+	}
 	if (rfd >= 0)
 		close(rfd);
 	signals_restore(&old);

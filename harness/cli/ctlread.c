@@ -6,10 +6,15 @@
  */
 #define _GNU_SOURCE
 #include "ctlread.h"
+#include "cli.h"
+#include "util/fsutil.h"
+#include "util/strbuf.h"
+#include "util/timefmt.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out, const char *prefix)
@@ -76,101 +81,249 @@ void fr_ctl_print_events(const struct fr_ctl *c, FILE *out)
 	}
 }
 
-static void json_string(FILE *f, const char *s, size_t max)
+/* seconds from t = 0 (the command's start), as the journal writes times */
+static void secs(struct fr_buf *b, const struct fr_exec_record *x, uint64_t mono_ns)
 {
-	fputc('"', f);
-	for (size_t i = 0; i < max && s[i]; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
+	fr_buf_printf(b, "%.6f", ((double)mono_ns - (double)x->started_ns) / 1e9);
 }
 
-/* "processes": [{pid, ppid, uid, exe, attached, why}], and how many were not listed */
-static void json_processes(FILE *f, const struct fr_attach *a)
+static void json_rules(struct fr_buf *b, const struct fr_ctl *c)
 {
-	fprintf(f, ",\n  \"processes_unlisted\": %u,\n  \"processes\": [", a->unlisted);
-	for (size_t i = 0; i < a->n; i++) {
-		const struct fr_proc_info *p = &a->v[i];
-
-		fprintf(f,
-			"%s\n    {\"pid\": %d, \"ppid\": %d, \"uid\": %u, \"exe\": ", i ? "," : "",
-			p->pid, p->ppid, p->uid);
-		json_string(f, p->exe, sizeof(p->exe));
-		fprintf(f, ", \"attached\": %s, \"why\": ", p->refused ? "false" : "true");
-		if (p->refused)
-			json_string(f, p->why, sizeof(p->why));
-		else
-			fputs("null", f);
-		fputc('}', f);
-	}
-	fprintf(f, "\n  ]");
-}
-
-int fr_ctl_write_json(const struct fr_ctl *c, const struct fr_attach *a, const char *path,
-		      char **cmd, int status, uint64_t duration_ns)
-{
-	FILE *f = fopen(path, "w");
 	unsigned n = fr_ctl_count(c);
-	uint64_t head = atomic_load(&c->event_head);
-	bool first = true;
 
-	if (!f)
-		return -errno;
-	fprintf(f, "{\n  \"command\": [");
-	for (char **w = cmd; *w; w++) {
-		fprintf(f, "%s", w == cmd ? "" : ", ");
-		json_string(f, *w, SIZE_MAX);
-	}
-	fprintf(f,
-		"],\n  \"exit_status\": %d,\n  \"seed\": %" PRIu64
-		",\n  \"duration_ms\": %.3f,\n  \"rules\": [",
-		status, c->seed, (double)duration_ns / 1e6);
+	fr_buf_puts(b, "  \"rules\": [");
 	for (unsigned i = 0; i < n; i++) {
 		const struct fr_ctl_slot *s = &c->slots[i];
 		char spec[600];
+
 		fr_rule_format(&s->rule, spec, sizeof(spec));
-		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
-		json_string(f, s->rule.name, sizeof(s->rule.name));
-		fprintf(f, ", \"spec\": ");
-		json_string(f, spec, sizeof(spec));
-		fprintf(f,
-			", \"armed\": %s, \"matched\": %" PRIu64 ", \"injected\": %" PRIu64
-			", \"bytes\": %" PRIu64 "}",
-			atomic_load(&s->armed) ? "true" : "false", atomic_load(&s->matched),
-			atomic_load(&s->injected), atomic_load(&s->bytes));
+		fr_buf_puts(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
+		fr_buf_json_str(b, s->rule.name);
+		fr_buf_puts(b, ", \"spec\": ");
+		fr_buf_json_str(b, spec);
+		fr_buf_printf(b,
+			      ", \"armed\": %s, \"matched\": %" PRIu64 ", \"injected\": %" PRIu64
+			      ", \"bytes\": %" PRIu64 "}",
+			      atomic_load(&s->armed) ? "true" : "false", atomic_load(&s->matched),
+			      atomic_load(&s->injected), atomic_load(&s->bytes));
 	}
-	fprintf(f, "\n  ],\n  \"events_total\": %" PRIu64 ",\n  \"events\": [", head);
+	fr_buf_puts(b, "\n  ],\n");
+}
+
+/* the events as exec has always written them, and as a journal's injections */
+static void json_events(struct fr_buf *b, const struct fr_ctl *c, const struct fr_exec_record *x,
+			bool journal)
+{
+	uint64_t head = atomic_load(&c->event_head);
+	bool first = true;
+
 	for (uint64_t k = first_event(c, head); k < head; k++) {
 		struct fr_ctl_event e;
+		const char *errname;
+
 		if (!read_event(c, k, &e))
 			continue;
-		fprintf(f, "%s\n    {\"t_ms\": %.3f, \"pid\": %d, \"rule\": ", first ? "" : ",",
-			(double)(e.time_ns - c->created_ns) / 1e6, e.pid);
-		json_string(f, e.rule < FR_MAX_RULES ? c->slots[e.rule].rule.name : "?",
-			    FR_NAME_MAX);
-		fprintf(f,
-			", \"op\": \"%s\", \"errno\": ", fr_op_name(e.op) ? fr_op_name(e.op) : "?");
-		if (e.err && fr_errno_name(e.err))
-			fprintf(f, "\"%s\"", fr_errno_name(e.err));
-		else
-			fprintf(f, "null");
-		fprintf(f, ", \"action\": \"%s\", \"where\": ",
-			fr_action_name(e.action) ? fr_action_name(e.action) : "?");
-		json_string(f, e.where, sizeof(e.where));
-		fputc('}', f);
+		errname = e.err ? fr_errno_name(e.err) : NULL;
+		fr_buf_puts(b, first ? "\n" : ",\n");
+		if (journal) {
+			fr_buf_puts(b, "        {\"t\": ");
+			secs(b, x, e.time_ns);
+			fr_buf_puts(b, ", \"fault\": ");
+		} else {
+			fr_buf_printf(b, "    {\"t_ms\": %.3f, \"pid\": %d, \"rule\": ",
+				      (double)(e.time_ns - c->created_ns) / 1e6, e.pid);
+		}
+		fr_buf_json_str(b, e.rule < FR_MAX_RULES ? c->slots[e.rule].rule.name : NULL);
+		if (journal)
+			fr_buf_printf(b, ", \"pid\": %d", e.pid);
+		fr_buf_puts(b, ", \"op\": ");
+		fr_buf_json_str(b, fr_op_name(e.op) ? fr_op_name(e.op) : "?");
+		fr_buf_puts(b, ", \"errno\": ");
+		fr_buf_json_str(b, errname);
+		fr_buf_puts(b, ", \"action\": ");
+		fr_buf_json_str(b, fr_action_name(e.action) ? fr_action_name(e.action) : "?");
+		fr_buf_puts(b, ", \"where\": ");
+		fr_buf_json_str(b, e.where);
+		fr_buf_puts(b, "}");
 		first = false;
 	}
-	fprintf(f, "\n  ]");
-	if (a)
-		json_processes(f, a);
-	fprintf(f, "\n}\n");
-	if (fclose(f) != 0)
-		return -errno;
-	return 0;
+}
+
+static void json_process_list(struct fr_buf *b, const struct fr_attach *a, const char *indent)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		const struct fr_proc_info *p = &a->v[i];
+
+		fr_buf_printf(b, "%s\n%s{\"pid\": %d, \"ppid\": %d, \"uid\": %u, \"exe\": ",
+			      i ? "," : "", indent, p->pid, p->ppid, p->uid);
+		fr_buf_json_str(b, p->exe);
+		fr_buf_printf(b, ", \"attached\": %s, \"why\": ", p->refused ? "false" : "true");
+		fr_buf_json_str(b, p->refused ? p->why : NULL);
+		fr_buf_puts(b, "}");
+	}
+}
+
+/* one "fired" assertion per rule (unless --may-not-fire), as a scenario has */
+static unsigned json_assertions(struct fr_buf *b, const struct fr_ctl *c,
+				const struct fr_exec_record *x)
+{
+	unsigned n = fr_ctl_count(c), k = 0, failed = 0;
+
+	fr_buf_puts(b, "    \"assertions\": [");
+	for (unsigned i = 0; i < n && !x->may_not_fire; i++) {
+		const struct fr_ctl_slot *s = &c->slots[i];
+		uint64_t inj = atomic_load(&s->injected);
+		char label[128], measured[600];
+
+		snprintf(label, sizeof(label), "fault %s fired", s->rule.name);
+		if (inj)
+			snprintf(measured, sizeof(measured), "%" PRIu64 " injection%s", inj,
+				 inj == 1 ? "" : "s");
+		else if (x->attach)
+			fr_attach_explain(x->attach, atomic_load(&s->matched), measured,
+					  sizeof(measured));
+		else
+			snprintf(measured, sizeof(measured), "0 injections");
+		fr_buf_puts(b, k++ ? ",\n      {" : "\n      {");
+		fr_buf_puts(b, "\"kind\": \"fired\", \"label\": ");
+		fr_buf_json_str(b, label);
+		fr_buf_puts(b, ", \"probe\": null, \"fault\": ");
+		fr_buf_json_str(b, s->rule.name);
+		fr_buf_puts(b, ", \"window\": null, \"bound\": \">= 1\", \"measured\": ");
+		fr_buf_json_str(b, measured);
+		fr_buf_printf(b,
+			      ", \"value\": %" PRIu64
+			      ", \"ok\": %s, \"implicit\": true, \"line\": 0}",
+			      inj, inj ? "true" : "false");
+		failed += !inj;
+	}
+	fr_buf_printf(b, "%s],\n    \"summary\": {\"assertions\": %u, \"failed\": %u}\n",
+		      k ? "\n    " : "", k, failed);
+	return failed;
+}
+
+/* the run as one scenario of a faultrun journal: `faultrun report` draws it */
+static void json_scenario(struct fr_buf *b, const struct fr_ctl *c, const struct fr_exec_record *x)
+{
+	unsigned n = fr_ctl_count(c);
+	char iso[64], who[256];
+	uint64_t end = x->started_ns + x->duration_ns;
+
+	fr_iso_time(iso, sizeof(iso), x->started_wall);
+	fr_buf_puts(b, "  \"scenarios\": [\n  {\n    \"name\": ");
+	fr_buf_json_str(b, x->cmd[0]);
+	fr_buf_puts(b, ",\n    \"description\": \"faultrun exec\",\n    \"file\": null,\n"
+		       "    \"vars\": {},\n");
+	fr_buf_printf(b,
+		      "    \"seed\": %" PRIu64
+		      ",\n    \"verdict\": \"%s\",\n    \"error\": null,\n",
+		      c->seed, x->status == FR_EXIT_NOT_FIRED ? "fail" : "pass");
+	fr_buf_puts(b, "    \"started\": ");
+	fr_buf_json_str(b, iso);
+	fr_buf_printf(b, ",\n    \"setup\": 0,\n    \"duration\": %.6f,\n    \"run_dir\": null,\n",
+		      (double)x->duration_ns / 1e9);
+	fr_buf_puts(b, "    \"target\": {\"command\": [");
+	for (char **w = x->cmd; *w; w++) {
+		fr_buf_puts(b, w == x->cmd ? "" : ", ");
+		fr_buf_json_str(b, *w);
+	}
+	fr_buf_printf(b,
+		      "], \"cwd\": null, \"shim\": true, \"restart\": {\"policy\": \"never\"},\n"
+		      "      \"lifecycle\": [{\"t\": 0, \"event\": \"start\", \"pid\": %d, "
+		      "\"attempt\": 0}, {\"t\": 0, \"event\": \"ready\", \"pid\": %d},\n"
+		      "        {\"t\": %.6f, \"event\": \"exit\", \"pid\": %d, \"status\": %d, "
+		      "\"signal\": null, \"expected\": true}],\n"
+		      "      \"starts\": 1, \"restarts\": 0, \"exits\": 0, \"output\": []},\n",
+		      x->pid, x->pid, (double)x->duration_ns / 1e9, x->pid, x->command_status);
+	fr_buf_puts(b, "    \"faults\": [");
+	for (unsigned i = 0; i < n; i++) {
+		const struct fr_ctl_slot *s = &c->slots[i];
+		uint64_t fi = atomic_load(&s->first_ns), la = atomic_load(&s->last_ns);
+		char spec[600];
+
+		fr_rule_format(&s->rule, spec, sizeof(spec));
+		fr_buf_puts(b, i ? ",\n      {\"name\": " : "\n      {\"name\": ");
+		fr_buf_json_str(b, s->rule.name);
+		fr_buf_puts(b, ", \"spec\": ");
+		fr_buf_json_str(b, spec);
+		/* armed from the start: the whole run; armed later by ctl: not known */
+		fr_buf_printf(b, ", \"may_not_fire\": %s, \"windows\": [",
+			      x->may_not_fire ? "true" : "false");
+		if (!x->paused) {
+			fr_buf_puts(b, "{\"start\": 0, \"end\": ");
+			secs(b, x, end);
+			fr_buf_puts(b, "}");
+		}
+		fr_buf_printf(b,
+			      "], \"matched\": %" PRIu64 ", \"injected\": %" PRIu64
+			      ", \"bytes\": %" PRIu64 ", \"first\": ",
+			      atomic_load(&s->matched), atomic_load(&s->injected),
+			      atomic_load(&s->bytes));
+		if (fi)
+			secs(b, x, fi);
+		else
+			fr_buf_puts(b, "null");
+		fr_buf_puts(b, ", \"last\": ");
+		if (la)
+			secs(b, x, la);
+		else
+			fr_buf_puts(b, "null");
+		fr_buf_puts(b, "}");
+	}
+	fr_buf_printf(b, "%s],\n", n ? "\n    " : "");
+	fr_attach_describe(x->attach, who, sizeof(who));
+	fr_buf_printf(b,
+		      "    \"processes\": {\"attached\": %zu, \"refused\": %zu, \"unlisted\": %u, "
+		      "\"summary\": ",
+		      fr_attach_count(x->attach, false), fr_attach_count(x->attach, true),
+		      x->attach->unlisted);
+	fr_buf_json_str(b, who);
+	fr_buf_puts(b, ", \"list\": [");
+	json_process_list(b, x->attach, "        ");
+	fr_buf_puts(b, "]},\n    \"injections\": {\n      \"events\": [");
+	json_events(b, c, x, true);
+	fr_buf_printf(b, "],\n      \"dropped\": %" PRIu64 "\n    },\n",
+		      atomic_load(&c->event_head) > FR_CTL_EVENTS ?
+			      atomic_load(&c->event_head) - FR_CTL_EVENTS :
+			      0);
+	fr_buf_puts(b, "    \"probes\": [],\n    \"timeline\": [],\n");
+	json_assertions(b, c, x);
+	fr_buf_puts(b, "  }\n  ]\n");
+}
+
+int fr_exec_write_json(const struct fr_ctl *c, const struct fr_exec_record *x, const char *path)
+{
+	struct fr_buf b = { 0 };
+	char iso[64];
+	int ret;
+
+	fr_iso_time(iso, sizeof(iso), x->started_wall);
+	fr_buf_printf(&b,
+		      "{\n  \"format\": \"faultrun-journal\",\n  \"version\": 1,\n"
+		      "  \"faultrun\": \"%s\",\n  \"command\": [",
+		      x->version ? x->version : "?");
+	for (char **w = x->cmd; *w; w++) {
+		fr_buf_puts(&b, w == x->cmd ? "" : ", ");
+		fr_buf_json_str(&b, *w);
+	}
+	fr_buf_puts(&b, "],\n  \"started\": ");
+	fr_buf_json_str(&b, iso);
+	fr_buf_printf(&b,
+		      ",\n  \"exit\": %d,\n  \"exit_status\": %d,\n  \"seed\": %" PRIu64
+		      ",\n  \"duration_ms\": %.3f,\n",
+		      x->status, x->status, c->seed, (double)x->duration_ns / 1e6);
+	json_rules(&b, c);
+	fr_buf_printf(&b, "  \"events_total\": %" PRIu64 ",\n  \"events\": [",
+		      atomic_load(&c->event_head));
+	json_events(&b, c, x, false);
+	fr_buf_printf(&b, "\n  ],\n  \"processes_unlisted\": %u,\n  \"processes\": [",
+		      x->attach->unlisted);
+	json_process_list(&b, x->attach, "    ");
+	fr_buf_puts(&b, "\n  ],\n");
+	json_scenario(&b, c, x);
+	fr_buf_puts(&b, "}\n");
+	char *text = fr_buf_take(&b);
+	ret = fr_write_file(path, text, strlen(text));
+	free(text);
+	return ret;
 }

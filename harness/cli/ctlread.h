@@ -8,6 +8,7 @@
 #include <faultrun/control.h>
 #include "attach.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -20,11 +21,26 @@ void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out, const char *prefix);
 /* The events still in the ring, oldest first, one line each. */
 void fr_ctl_print_events(const struct fr_ctl *c, FILE *out);
 
+/* What exec knows of its run, for its --json journal. */
+struct fr_exec_record {
+	const char *version; /* faultrun's */
+	char **cmd;
+	int pid;	      /* the command's */
+	int command_status;   /* as the shell would report it */
+	int status;	      /* faultrun exec's own exit status */
+	uint64_t started_ns;  /* CLOCK_MONOTONIC when the command started */
+	uint64_t duration_ns; /* until it exited */
+	double started_wall;  /* epoch seconds of the start */
+	bool paused, may_not_fire;
+	const struct fr_attach *attach;
+};
+
 /*
- * exec's --json: command, status, seed, rules with counters, events, and
- * the processes the shim reached or that refused it (a; may be NULL).
+ * exec's --json: a faultrun journal (docs/journal.md) with the run as its
+ * one scenario, so `faultrun report` draws it, plus exec's own summary at
+ * the top level (command, exit_status, seed, rules with counters, events,
+ * processes). Written atomically. Returns 0 or -errno.
  */
-int fr_ctl_write_json(const struct fr_ctl *c, const struct fr_attach *a, const char *path,
-		      char **cmd, int status, uint64_t duration_ns);
+int fr_exec_write_json(const struct fr_ctl *c, const struct fr_exec_record *x, const char *path);
 
 #endif /* FAULTRUN_CTLREAD_H */

@@ -22,15 +22,17 @@ flags="-g -O1 -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra
 -I$root/include -I$root/harness/fault"
 # the shim's own flags (harness/shim/meson.build)
 shimflags="-U_FILE_OFFSET_BITS -U_TIME_BITS -U_FORTIFY_SOURCE -fno-builtin
--I$root/harness/shim -I$root/harness/cli"
+-I$root/harness/shim -I$root/harness/cli -I$root/harness/core"
 
 common="$root/harness/fault/rule.c $root/harness/fault/rule_spec.c
 $root/harness/fault/glob.c $root/harness/fault/ctl.c
-$root/harness/fault/ctl_admin.c"
+$root/harness/fault/ctl_procs.c $root/harness/fault/ctl_admin.c
+$root/harness/fault/attach.c"
 # the scenario loader and the building blocks it may use
 scenario="$(echo "$root"/harness/core/scenario/*.c "$root"/harness/core/util/*.c)"
 # every shim source but the wrappers (they would interpose the fuzzer itself)
-shim="$root/harness/cli/ctlread.c"
+# (and exec's journal writer, with the building blocks it uses)
+shim="$root/harness/cli/ctlread.c $(echo "$root"/harness/core/util/*.c)"
 for f in "$root"/harness/shim/*.c; do
 	case ${f##*/} in
 	wrap_*) ;;

@@ -195,7 +195,10 @@ static void faultrun_side(struct fr_ctl *c, bool writers, uint64_t cand)
 
 	fr_ctl_print_counts(c, devnull, "");
 	fr_ctl_print_events(c, devnull);
-	fr_ctl_write_json(c, NULL, "/dev/null", argv, 0, 1);
+	struct fr_attach none = { 0 };
+	struct fr_exec_record x = { .cmd = argv, .attach = &none };
+
+	fr_exec_write_json(c, &x, "/dev/null");
 	if (!writers)
 		return;
 	fr_ctl_set_armed(c, (unsigned)(cand % 70), cand & 2);

@@ -23,6 +23,9 @@ j = json.load(open(sys.argv[1]))
 p = j["processes"]
 sys.exit(0 if len(p) == 3 and all(x["attached"] for x in p) else 1)' "$D/j.json"
 
+check "faultrun report draws exec's journal" sh -c \
+	"'$FAULTRUN' report -q '$D/j.json' --html '$D/j.html' && grep -q 'fault rule0 fired' '$D/j.html'"
+
 note "exec: a target that runs as another user refuses the block, and says why"
 "$FAULTRUN" exec --json "$D/n.json" -f "write errno=ENOSPC path=$D/logs/**" -- \
 	"${as_nobody[@]}" bash -c "echo x >> $D/logs/b" >"$D/out" 2>"$D/err"
@@ -38,6 +41,8 @@ j = json.load(open(sys.argv[1]))
 r = [x for x in j["processes"] if not x["attached"]]
 sys.exit(0 if r and r[0]["uid"] == 65534 and r[0]["why"] else 1)' "$D/n.json"
 check "the write went through: nothing was injected" test -s "$D/logs/b"
+check "its journal draws a failed run naming the refusal" sh -c \
+	"'$FAULTRUN' report -q '$D/n.json' --html '$D/n.html' && grep -q 'uid 65534' '$D/n.html'"
 
 note "exec: --may-not-fire keeps the command's status"
 "$FAULTRUN" exec -q --may-not-fire -f "write errno=ENOSPC path=$D/nowhere/**" -- true \

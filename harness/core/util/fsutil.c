@@ -12,13 +12,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int fr_atomic_begin(struct fr_atomic_file *a, const char *path)
 {
+	struct stat st;
+
+	/*
+	 * /dev/stdout, /dev/null, /dev/fd/3, /proc/self/fd/1: written
+	 * straight. A temporary renamed over one of them would replace the
+	 * device node or the link itself (as root, for everyone).
+	 */
 	a->fd = -1;
 	a->tmp = NULL;
 	a->path = NULL;
+	if ((!strncmp(path, "/dev/", 5) || !strncmp(path, "/proc/", 6)) && stat(path, &st) == 0 &&
+	    !S_ISDIR(st.st_mode)) {
+		a->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (a->fd < 0)
+			return -errno;
+		a->path = fr_xstrdup(path);
+		return 0;
+	}
 	/*
 	 * O_EXCL|O_NOFOLLOW: another user who can write the destination
 	 * directory cannot make us follow a planted link (open(2), "O_EXCL").
@@ -66,7 +82,7 @@ int fr_atomic_commit(struct fr_atomic_file *a)
 	if (close(a->fd) < 0 && !r)
 		r = -errno;
 	a->fd = -1;
-	if (!r && rename(a->tmp, a->path) < 0)
+	if (!r && a->tmp && rename(a->tmp, a->path) < 0)
 		r = -errno;
 	if (r) {
 		fr_atomic_abort(a);

@@ -12,13 +12,15 @@
 
 struct fr_atomic_file {
 	int fd;	    /* write here */
-	char *tmp;  /* the temporary's path */
+	char *tmp;  /* the temporary's path; NULL when writing straight to a device */
 	char *path; /* the destination */
 };
 
 /*
  * Create the temporary for path (mode 0666 less the umask). Returns 0, or
- * -errno with nothing created.
+ * -errno with nothing created. A destination under /dev or /proc
+ * (/dev/stdout, /dev/null, /dev/fd/3) is opened and written straight:
+ * renaming over it would replace the device node or the link.
  */
 int fr_atomic_begin(struct fr_atomic_file *a, const char *path);
 /*
