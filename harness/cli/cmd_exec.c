@@ -312,6 +312,8 @@ static int report_run(const struct exec_opts *o, const struct fr_ctl *ctl, int r
 	for (unsigned i = 0; i < n; i++) {
 		const struct fr_ctl_slot *sl = &ctl->slots[i];
 
+		bool may = o->may_not_fire || (sl->rule.flags & FR_RULE_MAY_NOT_FIRE);
+
 		if (!atomic_load(&sl->ready) || atomic_load(&sl->injected))
 			continue;
 		if (!atomic_load(&sl->arm_count))
@@ -320,12 +322,12 @@ static int report_run(const struct exec_opts *o, const struct fr_ctl *ctl, int r
 		else
 			fr_attach_explain(&a, atomic_load(&sl->matched), buf, sizeof(buf));
 		/* -q with --may-not-fire: expected, and asked to be quiet about it */
-		if (!o->quiet || !o->may_not_fire)
+		if (!o->quiet || !may)
 			fprintf(stderr, "faultrun: rule '%.*s' never fired: %s\n",
 				(int)sizeof(sl->rule.name), sl->rule.name, buf);
-		silent++;
+		silent += !may;
 	}
-	if (silent && !o->may_not_fire) {
+	if (silent) {
 		fprintf(stderr,
 			"faultrun: exit %d: %u rule%s never fired (--may-not-fire if that is "
 			"expected; the command exited %d)\n",

@@ -172,6 +172,9 @@ static unsigned json_assertions(struct fr_buf *b, const struct fr_ctl *c,
 	fr_buf_puts(b, "    \"assertions\": [");
 	for (unsigned i = 0; i < n && !x->may_not_fire; i++) {
 		const struct fr_ctl_slot *s = &c->slots[i];
+
+		if (s->rule.flags & FR_RULE_MAY_NOT_FIRE)
+			continue;
 		uint64_t inj = atomic_load(&s->injected);
 		char label[128], measured[600];
 

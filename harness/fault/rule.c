@@ -280,6 +280,8 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 	}
 	if (r->after)
 		ret |= append(buf, len, &off, " after=%llu", (unsigned long long)r->after);
+	if (r->flags & FR_RULE_MAY_NOT_FIRE)
+		ret |= append(buf, len, &off, " may-not-fire");
 	if (r->times)
 		ret |= append(buf, len, &off, " times=%llu", (unsigned long long)r->times);
 	return ret ? -ENOSPC : 0;

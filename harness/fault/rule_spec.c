@@ -41,9 +41,9 @@ static const uint32_t action_ops[FR_ACT_COUNT] = {
 
 /* Every key a SPEC or a scenario fault mapping may use. */
 static const char *const rule_keys[] = {
-	"name",	 "op",	  "ops",   "action", "errno", "short", "budget",
-	"delay", "stall", "reset", "refuse", "path",  "proc",  "probability",
-	"after", "times", "port",  "host",   "unix",  "lport", "mode",
+	"name",	 "op",	  "ops",    "action", "errno", "short",	       "budget", "delay",
+	"stall", "reset", "refuse", "path",   "proc",  "probability",  "after",	 "times",
+	"port",	 "host",  "unix",   "lport",  "mode",  "may-not-fire",
 };
 #define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
 
@@ -237,11 +237,11 @@ static int set_word(struct fr_rule *r, const char *key, char *err, size_t errlen
 	char bad[64];
 
 	if (strcmp(key, "short") == 0 || strcmp(key, "stall") == 0 || strcmp(key, "reset") == 0 ||
-	    strcmp(key, "refuse") == 0)
+	    strcmp(key, "refuse") == 0 || strcmp(key, "may-not-fire") == 0)
 		return fr_rule_set(r, key, "true", err, errlen);
 	uint32_t ops = parse_ops(key, bad, sizeof(bad));
 	if (!ops) {
-		const char *names[FR_OP_STATFS + 4];
+		const char *names[FR_OP_STATFS + 5];
 		size_t n = 0;
 		for (unsigned op = 0; op < FR_OP_STATFS; op++)
 			names[n++] = fr_op_name(op);
@@ -249,6 +249,7 @@ static int set_word(struct fr_rule *r, const char *key, char *err, size_t errlen
 		names[n++] = "stall";
 		names[n++] = "reset";
 		names[n++] = "refuse";
+		names[n++] = "may-not-fire";
 		const char *near = fr_nearest(bad, names, n);
 		return fail(err, errlen, "unknown operation or action '%s'%s%s%s", bad,
 			    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
@@ -418,6 +419,16 @@ static int set_selector_field(struct fr_rule *r, const char *key, const char *va
 		return parse_port(key, value, &r->lport, err, errlen);
 	if (strcmp(key, "host") == 0)
 		return set_host(r, value, err, errlen);
+	if (strcmp(key, "may-not-fire") == 0) {
+		if (strcmp(value, "true") == 0)
+			r->flags |= FR_RULE_MAY_NOT_FIRE;
+		else if (strcmp(value, "false") == 0)
+			r->flags &= ~FR_RULE_MAY_NOT_FIRE;
+		else
+			return fail(err, errlen, "'may-not-fire=%s': expected true or false",
+				    value);
+		return 0;
+	}
 	if (strcmp(key, "mode") == 0) {
 		if (strcmp(value, "read") == 0)
 			r->open_mode = FR_MODE_READ;

@@ -70,9 +70,10 @@ enum fr_action {
 #define FR_MODE_WRITE 2u /* O_WRONLY, O_RDWR, O_CREAT or O_TRUNC; "w" "a" "r+" */
 
 /* rule.flags */
-#define FR_RULE_PROB 0x1u   /* prob_threshold applies */
-#define FR_RULE_HOST 0x2u   /* host/host_family apply */
-#define FR_RULE_PAUSED 0x4u /* loaded disarmed */
+#define FR_RULE_PROB 0x1u	  /* prob_threshold applies */
+#define FR_RULE_HOST 0x2u	  /* host/host_family apply */
+#define FR_RULE_PAUSED 0x4u	  /* loaded disarmed */
+#define FR_RULE_MAY_NOT_FIRE 0x8u /* a run in which it never fires still proves something */
 
 /*
  * One rule. Zero means "any" for every selector. Strings are NUL-padded

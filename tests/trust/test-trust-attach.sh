@@ -53,6 +53,10 @@ check "exit 0 with --may-not-fire" test "$rc" = 0
 rc=$?
 check "exit 90 without it" test "$rc" = 90
 check "and says that no call met the rule" err_has "no call met the rule"
+"$FAULTRUN" exec -q -f "write errno=ENOSPC path=$D/nowhere/** may-not-fire" -- true \
+	>"$D/out" 2>"$D/err"
+rc=$?
+check "the rule's own may-not-fire: exit 0" test "$rc" = 0
 
 note "exec: a relative path= glob is resolved against the working directory"
 (cd "$D" && "$FAULTRUN" exec -f "write errno=ENOSPC path=logs/**" -- \

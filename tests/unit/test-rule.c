@@ -152,6 +152,7 @@ static void test_format_round_trips(void **state)
 		"name=s send delay=250ms unix=/run/x.sock proc=node",
 		"name=ro open errno=EACCES path=**/state.json mode=write",
 		"name=wo open,read errno=EIO mode=read",
+		"name=q write errno=EIO path=/q/** may-not-fire",
 	};
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		char buf[512];
@@ -188,6 +189,9 @@ static void test_relative_glob(void **state)
 	r = parse_ok("write errno=ENOSPC path=logs/**");
 	assert_string_equal(r.path, "/logs/**");
 	assert_int_equal(chdir(old), 0);
+	r = parse_ok("write errno=EIO path=/q/** may-not-fire");
+	assert_true(r.flags & FR_RULE_MAY_NOT_FIRE);
+	parse_bad("write errno=EIO may-not-fire=maybe", "expected true or false");
 }
 
 static void test_errno_names(void **state)

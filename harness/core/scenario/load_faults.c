@@ -79,6 +79,26 @@ static int parse_fields(struct loader *L, yaml_node_t *v, struct fr_fault *f)
 	return 0;
 }
 
+/*
+ * A SPEC that says may-not-fire needs no implicit "fired" check, and that
+ * check is added at load time, before the SPEC is parsed for the run:
+ * look for the word now.
+ */
+static bool spec_may_not_fire(const char *spec)
+{
+	for (const char *p = spec; *p;) {
+		size_t n;
+
+		p += strspn(p, " \t\n");
+		n = strcspn(p, " \t\n");
+		if ((n == 12 && !strncmp(p, "may-not-fire", 12)) ||
+		    (n == 17 && !strncmp(p, "may-not-fire=true", 17)))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 static int parse_fault(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct fr_fault *f)
 {
 	int ret;
@@ -86,8 +106,12 @@ static int parse_fault(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct 
 	if ((ret = scn_get_name(L, k, "fault name", &f->name)))
 		return ret;
 	f->mark = scn_mark(L, v);
-	if (v->type == YAML_SCALAR_NODE)
-		return scn_get_fstr(L, v, "fault", &f->spec);
+	if (v->type == YAML_SCALAR_NODE) {
+		ret = scn_get_fstr(L, v, "fault", &f->spec);
+		if (!ret && spec_may_not_fire(f->spec.raw))
+			f->may_not_fire = true;
+		return ret;
+	}
 	if (v->type != YAML_MAPPING_NODE)
 		return scn_fail(L, v,
 				"fault '%s' must be a SPEC string or a mapping "
