@@ -329,8 +329,8 @@ static int report_run(const struct exec_opts *o, const struct fr_ctl *ctl, int r
 	}
 	if (silent) {
 		fprintf(stderr,
-			"faultrun: exit %d: %u rule%s never fired (--may-not-fire, or the rule's may-not-fire, if that is "
-			"expected; the command exited %d)\n",
+			"faultrun: exit %d: %u rule%s never fired (--may-not-fire, or the rule's "
+			"may-not-fire, if that is expected; the command exited %d)\n",
 			FR_EXIT_NOT_FIRED, silent, silent == 1 ? "" : "s", status);
 		status = FR_EXIT_NOT_FIRED;
 	}
