@@ -41,6 +41,22 @@
 
 _Static_assert(sizeof(struct shim_fd) == 64, "one cache line per fd");
 
+/*
+ * An entry's identity is written by the thread that (re)records the fd and
+ * read by any thread about to inject on it: relaxed atomics, since a torn
+ * or stale identity only ever reads as "changed", which re-resolves.
+ */
+static inline void id_set32(struct shim_fd *e, uint32_t ino)
+{
+	__atomic_store_n(&e->ino32, ino, __ATOMIC_RELAXED);
+}
+
+static inline void id_set_file(struct shim_fd *e, const struct stat *st)
+{
+	__atomic_store_n(&e->file_dev, (uint64_t)st->st_dev, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->file_ino, (uint64_t)st->st_ino, __ATOMIC_RELAXED);
+}
+
 struct shim_fd *_Atomic shim_fd_chunks[SHIM_FD_NCHUNKS];
 #define chunks shim_fd_chunks
 _Atomic int shim_fd_used;
@@ -369,7 +385,7 @@ static void set_addr(int fd, const struct sockaddr *sa, socklen_t len, uint32_t 
 
 		/* the socket's identity, for shim_fd_confirm() */
 		if (fr_syscall(SYS_fstat, fd, &st) == 0) {
-			e->ino32 = (uint32_t)st.st_ino;
+			id_set32(e, (uint32_t)st.st_ino);
 			info |= SHIM_FD_HAVE_ID;
 		}
 		atomic_store_explicit(&e->info, info, memory_order_release);
@@ -451,10 +467,11 @@ static bool same_object(const struct shim_fd *e, const struct stat *st)
 		return false;
 	if (!(info & SHIM_FD_HAVE_ID))
 		return true;
-	if (e->ino32 != (uint32_t)st->st_ino)
+	if (__atomic_load_n(&e->ino32, __ATOMIC_RELAXED) != (uint32_t)st->st_ino)
 		return false;
 	return kind == SHIM_FD_SOCKET ||
-	       (e->file_dev == (uint64_t)st->st_dev && e->file_ino == (uint64_t)st->st_ino);
+	       (__atomic_load_n(&e->file_dev, __ATOMIC_RELAXED) == (uint64_t)st->st_dev &&
+		__atomic_load_n(&e->file_ino, __ATOMIC_RELAXED) == (uint64_t)st->st_ino);
 }
 
 /*
@@ -465,11 +482,9 @@ static void id_store(struct shim_fd *e, const struct stat *st, enum shim_fd_kind
 {
 	if (kind == SHIM_FD_UNKNOWN)
 		return;
-	e->ino32 = (uint32_t)st->st_ino;
-	if (kind != SHIM_FD_SOCKET) {
-		e->file_dev = (uint64_t)st->st_dev;
-		e->file_ino = (uint64_t)st->st_ino;
-	}
+	id_set32(e, (uint32_t)st->st_ino);
+	if (kind != SHIM_FD_SOCKET)
+		id_set_file(e, st);
 	atomic_fetch_or_explicit(&e->info, SHIM_FD_HAVE_ID, memory_order_release);
 }
 
@@ -626,9 +641,8 @@ void shim_fd_record_open(int fd, int dirfd, const char *path)
 			match |= 1ull << i;
 	}
 	if (fr_syscall(SYS_fstat, fd, &st) == 0) {
-		e->ino32 = (uint32_t)st.st_ino;
-		e->file_dev = (uint64_t)st.st_dev;
-		e->file_ino = (uint64_t)st.st_ino;
+		id_set32(e, (uint32_t)st.st_ino);
+		id_set_file(e, &st);
 		atomic_store_explicit(&e->info, SHIM_FD_FILE | SHIM_FD_HAVE_ID,
 				      memory_order_relaxed);
 	} else {
