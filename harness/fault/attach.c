@@ -167,6 +167,21 @@ void fr_attach_collect(struct fr_attach *a, const struct fr_ctl *c)
 						   memory_order_acquire);
 		struct fr_proc_info *p;
 
+		if (st == FR_PROC_LEFT) {
+			p = add(a, e->pid);
+			if (!p)
+				return;
+			p->ppid = e->ppid;
+			p->uid = e->uid;
+			memcpy(p->exe, e->exe, sizeof(p->exe));
+			p->exe[sizeof(p->exe) - 1] = '\0';
+			p->refused = true;
+			p->refusal = FR_REFUSED_LEFT;
+			snprintf(p->why, sizeof(p->why),
+				 "started with an environment that drops the run (no FAULTRUN_CTL, "
+				 "or no shim in LD_PRELOAD): it gets no faults");
+			continue;
+		}
 		if (st != FR_PROC_ATTACHED && st != FR_PROC_FORKED)
 			continue;
 		p = add(a, e->pid);
@@ -243,6 +258,11 @@ void fr_attach_describe(const struct fr_attach *a, char *buf, size_t len)
 
 void fr_attach_refusal_text(const struct fr_proc_info *p, char *buf, size_t len)
 {
+	if (p->refusal == FR_REFUSED_LEFT) {
+		snprintf(buf, len, "process %d (%s, uid %u) left the run: %s", p->pid, p->exe,
+			 p->uid, p->why);
+		return;
+	}
 	snprintf(buf, len, "process %d (%s, uid %u) refused the control block: %s", p->pid, p->exe,
 		 p->uid, p->why);
 }

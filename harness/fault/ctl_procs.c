@@ -61,6 +61,34 @@ void fr_ctl_register(struct fr_ctl *c, enum fr_proc_state state, const char *exe
 	atomic_store_explicit(&p->state, state, memory_order_release);
 }
 
+int fr_ctl_register_left(struct fr_ctl *c, int pid, const char *path)
+{
+	uint32_t n = atomic_fetch_add_explicit(&c->nprocs, 1, memory_order_relaxed);
+	const char *base = strrchr(path, '/');
+	int32_t me = (int32_t)fr_syscall(SYS_getpid);
+	struct fr_ctl_proc *p;
+
+	if (n >= FR_CTL_PROCS)
+		return -1;
+	p = &c->procs[n];
+	atomic_store_explicit(&p->state, FR_PROC_BUSY, memory_order_relaxed);
+	p->pid = pid;
+	/* an exec keeps our pid and parent; a spawned child's parent is us */
+	p->ppid = pid == me ? (int32_t)fr_syscall(SYS_getppid) : me;
+	p->uid = (uint32_t)fr_syscall(SYS_geteuid);
+	p->time_ns = fr_now_ns();
+	strncpy(p->exe, base ? base + 1 : path, FR_CTL_EXE_MAX - 1);
+	p->exe[FR_CTL_EXE_MAX - 1] = '\0';
+	atomic_store_explicit(&p->state, FR_PROC_LEFT, memory_order_release);
+	return (int)n;
+}
+
+void fr_ctl_unregister(struct fr_ctl *c, int idx)
+{
+	if (idx >= 0 && (unsigned)idx < FR_CTL_PROCS)
+		atomic_store_explicit(&c->procs[idx].state, FR_PROC_EMPTY, memory_order_release);
+}
+
 enum fr_refusal fr_ctl_refusal(const char *path, int err, char *why, size_t len)
 {
 	struct stat st;

@@ -13,11 +13,13 @@
  */
 #include "shim.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/syscall.h>
 
 struct fr_ctl *shim_ctl;
+char shim_ctl_path[PATH_MAX];
 static _Atomic uint32_t armed_none;
 _Atomic uint32_t *shim_armed_word = &armed_none;
 bool shim_debug;
@@ -91,6 +93,8 @@ static void attach(void)
 		return;
 	}
 	shim_ctl = c;
+	/* exec's wrappers compare an environment's FAULTRUN_CTL with it */
+	strncpy(shim_ctl_path, path, sizeof(shim_ctl_path) - 1);
 	fr_ctl_self_exe(self_exe);
 	fr_ctl_register(c, FR_PROC_ATTACHED, self_exe);
 	__atomic_store_n(&shim_armed_word, &c->armed_ops, __ATOMIC_RELEASE);

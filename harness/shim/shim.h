@@ -94,6 +94,7 @@
 #include <stdlib.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -164,6 +165,8 @@ extern struct shim_real_table shim_real;
 /* Idempotent: binds the real functions and attaches the control block. */
 void shim_init(void);
 /* The attached block, or NULL (no FAULTRUN_CTL, bad block: injection off). */
+/* FAULTRUN_CTL as this process attached it ("" when it did not) */
+extern char shim_ctl_path[];
 extern struct fr_ctl *shim_ctl;
 /* &shim_ctl->armed_ops once attached, else a word that stays zero. */
 extern _Atomic uint32_t *shim_armed_word;

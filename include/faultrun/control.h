@@ -76,6 +76,7 @@ enum fr_proc_state {
 	FR_PROC_BUSY = 1,     /* claimed, being filled */
 	FR_PROC_ATTACHED = 2, /* mapped the block after exec (or at start) */
 	FR_PROC_FORKED = 3,   /* a fork of an attached process, same image */
+	FR_PROC_LEFT = 4,     /* exec'd or spawned `exe` with an environment that drops the run */
 };
 
 struct fr_ctl_proc {
@@ -159,6 +160,17 @@ void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err, const 
  */
 void fr_ctl_register(struct fr_ctl *c, enum fr_proc_state state, const char *exe);
 
+/*
+ * An attached process is about to exec (pid: itself) or has spawned (pid:
+ * the child) the program `path` with an environment that keeps neither
+ * FAULTRUN_CTL nor the shim in LD_PRELOAD: that process and its children
+ * leave the run. Lists it as FR_PROC_LEFT and returns its entry's index
+ * (or -1 when the table is full), for fr_ctl_unregister when the exec
+ * failed after all.
+ */
+int fr_ctl_register_left(struct fr_ctl *c, int pid, const char *path);
+void fr_ctl_unregister(struct fr_ctl *c, int idx);
+
 /* The basename of /proc/self/exe into out[FR_CTL_EXE_MAX] ("?" when unknown). */
 void fr_ctl_self_exe(char *out);
 
@@ -173,6 +185,7 @@ enum fr_refusal {
 	FR_REFUSED_FOREIGN,	/* owned by another user, or open to others */
 	FR_REFUSED_INVALID,	/* not a block this build can use */
 	FR_REFUSED_OTHER,	/* anything else (errno in the report) */
+	FR_REFUSED_LEFT,	/* started with an environment that drops the run */
 };
 enum fr_refusal fr_ctl_refusal(const char *path, int err, char *why, size_t len);
 

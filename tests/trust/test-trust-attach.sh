@@ -93,6 +93,14 @@ import json, sys
 s = json.load(open(sys.argv[1]))["scenarios"][0]
 a = [x for x in s["assertions"] if x["kind"] == "attached"]
 sys.exit(0 if s["processes"]["refused"] >= 1 and a and not a[0]["ok"] else 1)' "$D/r.json"
+note "a process started with a cleared environment leaves the run, and exec says so"
+"$FAULTRUN" exec -f "write errno=ENOSPC path=$D/logs/**" -- \
+	bash -c "echo x > $D/logs/e; env -i /bin/true; exit 0" >"$D/out" 2>"$D/err"
+rc=$?
+check "the rule fired: exit 0 (the command's)" test "$rc" = 0
+check "names the process that left the run" \
+	grep -qE "process [0-9]+ \(true, uid [0-9]+\) left the run: started with an environment that drops the run" "$D/err"
+
 note "exec --user: a target run as nobody gets its ENOSPC"
 "$FAULTRUN" exec --user nobody --json "$D/u.json" -f "write errno=ENOSPC path=$D/logs/**" -- \
 	bash -c "id -u; echo x >> $D/logs/u" >"$D/out" 2>"$D/err"
@@ -137,6 +145,27 @@ sed -e 's/user: nobody/user: no-such-user-here/' "$D/user.yml" >"$D/bad.yml"
 rc=$?
 check "an unknown user: exit 2 at its line and column" \
 	sh -c "[ $rc = 2 ] && grep -q 'bad.yml:3:9: target.user .no-such-user-here.: no such user' '$D/err'"
+
+note "a scenario whose target starts a process with a cleared environment fails, naming it"
+cat >"$D/left.yml" <<YML
+name: left
+target:
+  command: [sh, -c, "env -i /bin/sleep 30 & while :; do echo x >> $D/logs/l; sleep 0.1; done"]
+faults:
+  full: "write errno=ENOSPC path=$D/logs/**"
+probes:
+  alive: {exec: {command: "true"}, interval: 200ms}
+timeline:
+  - {at: 300ms, inject: full}
+duration: 1500ms
+expect:
+  - availability: {probe: alive, min: 90%}
+YML
+"$FAULTRUN" "$D/left.yml" -q >"$D/out" 2>"$D/err"
+rc=$?
+check "exit 1" test "$rc" = 1
+check "the table names the process that left the run" \
+	grep -qE "FAIL +the shim reached every process +process [0-9]+ \(sleep, uid [0-9]+\) left the run" "$D/out"
 
 check "HTML: the refusal beside the scenario's parameters" \
 	grep -qE "<dt>shim</dt><dd>.*refused.*uid 65534\): " "$D/r.html"
