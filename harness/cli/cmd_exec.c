@@ -266,7 +266,8 @@ static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len,
 	snprintf(ctlpath, ctlpath_len, "%s/ctl", rundir);
 	ret = fr_ctl_create(ctlpath, o->seed, ctl);
 	if (ret < 0) {
-		fprintf(stderr, "faultrun: cannot create '%s': %s\n", ctlpath, strerror(-ret));
+		fprintf(stderr, "faultrun: cannot create the control block '%s': %s\n", ctlpath,
+			strerror(-ret));
 		fr_rundir_remove(rundir);
 		return 3;
 	}

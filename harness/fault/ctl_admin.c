@@ -25,8 +25,16 @@ int fr_ctl_create(const char *path, uint64_t seed, struct fr_ctl **out)
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, sizeof(struct fr_ctl)) < 0) {
-		ret = -errno;
+	/*
+	 * Allocate every page now: a sparse file mapped shared gets its pages
+	 * on first touch, and on a full file system (the run directory is
+	 * often on the very disk an incident fills) that touch is a SIGBUS in
+	 * the target or in faultrun (mmap(2), "SIGBUS"). posix_fallocate(3)
+	 * fails with ENOSPC instead, before anything maps the block.
+	 */
+	ret = posix_fallocate(fd, 0, sizeof(struct fr_ctl));
+	if (ret) {
+		ret = -ret;
 		goto err_unlink;
 	}
 	c = mmap(NULL, sizeof(struct fr_ctl), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

@@ -242,8 +242,8 @@ static int publish_faults(struct run *r)
 	int ret = fr_ctl_create(r->ctl_path, r->seed, &r->ctl);
 
 	if (ret < 0) {
-		snprintf(r->error, sizeof(r->error), "cannot create '%s': %s", r->ctl_path,
-			 strerror(-ret));
+		snprintf(r->error, sizeof(r->error), "cannot create the control block '%s': %s",
+			 r->ctl_path, strerror(-ret));
 		return -1;
 	}
 	ret = r->have_user ? fr_user_give(&r->user, r->ctl_path) : 0;

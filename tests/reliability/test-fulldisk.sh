@@ -1,0 +1,62 @@
+#!/bin/bash
+# The control block on a full disk: the run directory is often on the very
+# file system an incident fills. The block's pages are allocated when it is
+# created, so a full file system is a clear error before the run ("cannot
+# create the control block ...: No space left on device", exit 3), and a
+# target that fills the file system during the run takes no SIGBUS from
+# the block, nor does faultrun. Real small tmpfs mounts; needs root (skip
+# otherwise).
+. "$(dirname "$0")/../e2e/test-exec-lib.sh"
+[ "$(id -u)" = 0 ] || { note "needs root to mount a tmpfs: skip"; exit 77; }
+M=$(mktemp -d "${TMPDIR:-/tmp}/faultrun-full-XXXXXX")
+if ! mount -t tmpfs -o size=1m,mode=0700 tmpfs "$M" 2>/dev/null; then
+	rmdir "$M"
+	note "cannot mount a tmpfs here: skip"
+	exit 77
+fi
+trap 'umount "$M"; rmdir "$M"; rm -rf "$D"' EXIT
+mkdir -p "$D/logs"
+fill() { dd if=/dev/zero of="$M/fill" bs=4k 2>/dev/null; sync; }
+
+note "a file system that is already full: a clear error, exit 3"
+fill
+XDG_RUNTIME_DIR=$M "$FAULTRUN" exec -q -f "write errno=EIO path=$D/logs/**" -- true \
+	>"$D/out" 2>"$D/err"
+rc=$?
+check "exit 3" test "$rc" = 3
+check "says there is no space" err_has "No space left on device"
+check "names what it could not create" grep -qE "cannot create (the control block|a run directory)" "$D/err"
+rm -f "$M/fill"
+
+note "exec: the target fills the run directory's file system, then meets its fault"
+XDG_RUNTIME_DIR=$M "$FAULTRUN" exec -f "write errno=ENOSPC path=$D/logs/**" -- \
+	bash -c "dd if=/dev/zero of=$M/fill bs=4k 2>/dev/null; for i in \$(seq 300); do echo x >> $D/logs/a; done 2>/dev/null; exit 0" \
+	>"$D/out" 2>"$D/err"
+rc=$?
+check "the target and faultrun end normally (exit 0, no SIGBUS)" test "$rc" = 0
+check "and the faults were counted" grep -qE "injected [0-9]{3}" "$D/err"
+rm -f "$M/fill"
+
+note "a scenario whose target fills the run directory's file system"
+cat >"$D/fill.yml" <<YML
+name: fill
+target:
+  command: [bash, -c, "dd if=/dev/zero of=$M/fill bs=4k 2>/dev/null; while :; do echo x >> $D/logs/s 2>/dev/null; sleep 0.01; done"]
+faults:
+  full: "write errno=ENOSPC path=$D/logs/**"
+probes:
+  alive: {exec: {command: "true"}, interval: 200ms}
+timeline:
+  - {at: 200ms, inject: full}
+duration: 1500ms
+expect:
+  - availability: {probe: alive, min: 90%}
+YML
+XDG_RUNTIME_DIR=$M "$FAULTRUN" "$D/fill.yml" -q --json "$D/fill.json" >"$D/out" 2>"$D/err"
+rc=$?
+check "the run ends with its verdict (exit 0), not a signal" test "$rc" = 0
+check "its journal counts the injections" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["scenarios"][0]
+sys.exit(0 if s["faults"][0]["injected"] > 0 else 1)' "$D/fill.json"
+finish
