@@ -431,6 +431,18 @@ static void worker(struct fr_scenario *s, struct fr_run_opts *ro, bool color, in
 	_exit(0);
 }
 
+/* the first error writing a table to stdout (a full disk, a closed pipe) */
+static int stdout_err;
+
+/* Print a scenario's table as soon as it is there, and remember a failure. */
+static void put_table(const char *table)
+{
+	if (fputs(table, stdout) == EOF || fflush(stdout) != 0) {
+		if (!stdout_err)
+			stdout_err = errno ? errno : EIO;
+	}
+}
+
 static void job_parse(struct job *j)
 {
 	struct wire w;
@@ -532,10 +544,8 @@ static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro, bool
 			j->pid = 0;
 			running--;
 			job_parse(j);
-			if (j->res.table) {
-				fputs(j->res.table, stdout);
-				fflush(stdout);
-			}
+			if (j->res.table)
+				put_table(j->res.table);
 		}
 	}
 	free(pfd);
@@ -573,8 +583,7 @@ static void run_all(struct job *jobs, const struct opts *o, struct fr_run_opts *
 		if (run_one(jobs[i].s, ro, color, &jobs[i].res) == -EINTR)
 			*interrupted = true;
 		jobs[i].ran = true;
-		fputs(jobs[i].res.table, stdout);
-		fflush(stdout);
+		put_table(jobs[i].res.table);
 	}
 }
 
@@ -686,6 +695,12 @@ int fr_cmd_run(int argc, char **argv)
 	run_all(jobs, &o, &ro, &interrupted);
 	status = verdict(jobs, o.nfiles, interrupted);
 	status = write_outputs(&o, jobs, status, started);
+	/* the table is the result too: one that could not be written is an error */
+	if (stdout_err || fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "faultrun: cannot write the result table to stdout: %s\n",
+			strerror(stdout_err ? stdout_err : EIO));
+		status = status ? status : 3;
+	}
 	for (size_t i = 0; i < o.nfiles; i++)
 		fr_rendered_finish(&jobs[i].res);
 	free(jobs);

@@ -4,8 +4,9 @@
 # created, so a full file system is a clear error before the run ("cannot
 # create the control block ...: No space left on device", exit 3), and a
 # target that fills the file system during the run takes no SIGBUS from
-# the block, nor does faultrun. Real small tmpfs mounts; needs root (skip
-# otherwise).
+# the block, nor does faultrun. Reports that cannot be written are errors
+# that name the file, and never leave a truncated file in place of the old
+# one. Real small tmpfs mounts; needs root (skip otherwise).
 . "$(dirname "$0")/../e2e/test-exec-lib.sh"
 [ "$(id -u)" = 0 ] || { note "needs root to mount a tmpfs: skip"; exit 77; }
 M=$(mktemp -d "${TMPDIR:-/tmp}/faultrun-full-XXXXXX")
@@ -59,4 +60,40 @@ check "its journal counts the injections" python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))["scenarios"][0]
 sys.exit(0 if s["faults"][0]["injected"] > 0 else 1)' "$D/fill.json"
+note "reports on a full disk: an error naming the file, the old file kept"
+rm -f "$M/fill"
+cat >"$D/tiny.yml" <<YML
+name: tiny
+target: {command: [sleep, "30"], shim: false}
+duration: 200ms
+expect: [{exits: 0}]
+YML
+mkdir "$M/out"
+for f in json junit html; do echo "old $f" >"$M/out/r.$f"; done
+fill
+"$FAULTRUN" "$D/tiny.yml" -q --json "$M/out/r.json" --junit "$M/out/r.junit" \
+	--html "$M/out/r.html" >"$D/out" 2>"$D/err"
+rc=$?
+check "exit 3" test "$rc" = 3
+for f in json junit html; do
+	check "--$f: the error names the file" grep -q "$M/out/r.$f.*No space left on device" "$D/err"
+	check "--$f: the old file is intact" grep -qx "old $f" "$M/out/r.$f"
+done
+check "no temporary is left behind" sh -c "! ls '$M/out' | grep -q tmp"
+rm -f "$M/fill"
+
+note "the result table on a full stdout is an error too"
+"$FAULTRUN" "$D/tiny.yml" -q >/dev/full 2>"$D/err"
+rc=$?
+check "exit 3" test "$rc" = 3
+check "says so" err_has "cannot write the result table to stdout: No space left on device"
+
+note "a report whose name is a symbolic link replaces the link, never its target"
+echo precious >"$D/precious"
+ln -s "$D/precious" "$D/link.json"
+"$FAULTRUN" "$D/tiny.yml" -q --json "$D/link.json" >"$D/out" 2>"$D/err"
+rc=$?
+check "exit 0" test "$rc" = 0
+check "the link's target is untouched" grep -qx precious "$D/precious"
+check "the journal is where the link was" sh -c "[ ! -L '$D/link.json' ] && grep -q faultrun-journal '$D/link.json'"
 finish
