@@ -34,9 +34,30 @@
 /* Read one journal file ("-": stdin). */
 static int read_journal(struct journal *j, char *err, size_t errlen)
 {
-	int r = fr_json_read_file(strcmp(j->path, "-") ? j->path : "/dev/stdin", &j->owned,
-				  &j->len);
+	int r;
 
+	/* a named journal must be a file: a FIFO would hang, a directory is none */
+	if (strcmp(j->path, "-") != 0) {
+		const char *kind;
+		int fd = fr_open_regular(j->path, &kind);
+
+		if (fd < 0) {
+			if (kind)
+				fr_set_err(err, errlen, "%s: not a regular file (%s)", j->path, kind);
+			else
+				fr_set_err(err, errlen, "%s: %s", j->path, strerror(-fd));
+			return fd;
+		}
+		r = fr_json_read_fd(fd, &j->owned, &j->len);
+		close(fd);
+	} else {
+		r = fr_json_read_file("/dev/stdin", &j->owned, &j->len);
+	}
+	if (r == -EFBIG) {
+		fr_set_err(err, errlen, "%s: too large (a journal may hold %d MiB)", j->path,
+			   FR_JSON_MAX_FILE >> 20);
+		return r;
+	}
 	if (r) {
 		fr_set_err(err, errlen, "%s: %s", j->path, strerror(-r));
 		return r;

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "scenario/load.h"
+#include "util/fsutil.h"
 #include "scenario/scn_internal.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -332,16 +333,20 @@ static int read_file(int fd, const char *path, unsigned char **buf, size_t *len,
 int fr_scenario_load(const char *path, struct fr_override *ovr, size_t novr,
 		     struct fr_scenario **out, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	const char *kind;
+	int fd = fr_open_regular(path, &kind);
 	unsigned char *buf;
 	size_t len;
 	int ret;
 
 	*out = NULL;
 	if (fd < 0) {
-		ret = -errno;
-		fr_set_err(err, errlen, "faultrun: '%s': %s", path, strerror(errno));
-		return ret;
+		if (kind)
+			fr_set_err(err, errlen, "faultrun: '%s': not a regular file (%s)", path,
+				   kind);
+		else
+			fr_set_err(err, errlen, "faultrun: '%s': %s", path, strerror(-fd));
+		return fd;
 	}
 	ret = read_file(fd, path, &buf, &len, err, errlen);
 	close(fd);

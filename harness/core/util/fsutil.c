@@ -94,6 +94,38 @@ int fr_atomic_commit(struct fr_atomic_file *a)
 	return 0;
 }
 
+static const char *kind_of(mode_t m)
+{
+	return S_ISDIR(m)  ? "a directory" :
+	       S_ISFIFO(m) ? "a FIFO" :
+	       S_ISCHR(m)  ? "a character device" :
+	       S_ISBLK(m)  ? "a block device" :
+	       S_ISSOCK(m) ? "a socket" :
+			     "not a file";
+}
+
+int fr_open_regular(const char *path, const char **kind)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), e;
+
+	*kind = NULL;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		*kind = kind_of(st.st_mode);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
 int fr_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;

@@ -32,6 +32,16 @@ int fr_atomic_commit(struct fr_atomic_file *a);
 /* Close and remove the temporary; a no-op after commit. */
 void fr_atomic_abort(struct fr_atomic_file *a);
 
+/*
+ * Open path for reading if it is a regular file: a FIFO would block the
+ * open (or the read) forever, a directory or a device is no input file.
+ * Opened non-blocking, checked with fstat, then made blocking again, so
+ * nothing swapped in between can hang us. Returns the fd, or -errno; when
+ * the file is of another kind, -EINVAL (-EISDIR) and *kind says which ("a
+ * FIFO"), else *kind is NULL.
+ */
+int fr_open_regular(const char *path, const char **kind);
+
 /* Write len bytes to fd, retrying short writes and EINTR: 0 or -errno. */
 int fr_write_all(int fd, const void *data, size_t len);
 

@@ -348,34 +348,31 @@ void fr_json_finish(struct fr_json *js)
 	js->ntok = js->cap = 0;
 }
 
-int fr_json_read_file(const char *path, char **text, size_t *len)
+int fr_json_read_fd(int fd, char **text, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t cap = 0, n = 0;
 	char *buf = NULL;
 	struct stat st;
-	int r = 0;
 
-	if (fd < 0)
+	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto out_close;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		r = -EISDIR;
-		goto out_close;
-	}
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
 	/* the size is a hint: pipes and /proc files say 0 */
 	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
 	for (;;) {
 		if (n + 1 >= cap || !buf) {
 			size_t ncap = buf ? cap * 2 : cap;
-			char *nb = realloc(buf, ncap);
+			char *nb;
 
+			if (n >= FR_JSON_MAX_FILE) {
+				free(buf);
+				return -EFBIG;
+			}
+			nb = realloc(buf, ncap);
 			if (!nb) {
-				r = -ENOMEM;
-				goto out_free;
+				free(buf);
+				return -ENOMEM;
 			}
 			buf = nb;
 			cap = ncap;
@@ -385,8 +382,9 @@ int fr_json_read_file(const char *path, char **text, size_t *len)
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
-			r = -errno;
-			goto out_free;
+			int r = -errno;
+			free(buf);
+			return r;
 		}
 		if (got == 0)
 			break;
@@ -395,10 +393,16 @@ int fr_json_read_file(const char *path, char **text, size_t *len)
 	buf[n] = '\0';
 	*text = buf;
 	*len = n;
-	goto out_close;
-out_free:
-	free(buf);
-out_close:
+	return 0;
+}
+
+int fr_json_read_file(const char *path, char **text, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = fr_json_read_fd(fd, text, len);
 	close(fd);
 	return r;
 }

@@ -78,6 +78,13 @@ void fr_json_finish(struct fr_json *js);
  */
 int fr_json_read_file(const char *path, char **text, size_t *len);
 
+/* The same from an open fd (not closed). */
+int fr_json_read_fd(int fd, char **text, size_t *len);
+
+/* The largest JSON file read (-EFBIG past it): a journal of a long run
+ * with many probes is a few MiB. */
+#define FR_JSON_MAX_FILE (256u << 20)
+
 enum fr_json_type fr_json_type(const struct fr_json *js, fr_jv v);
 
 /* The member of object obj named key (the first one if repeated), or FR_JV_NONE. */
