@@ -43,7 +43,8 @@ static int read_journal(struct journal *j, char *err, size_t errlen)
 
 		if (fd < 0) {
 			if (kind)
-				fr_set_err(err, errlen, "%s: not a regular file (%s)", j->path, kind);
+				fr_set_err(err, errlen, "%s: not a regular file (%s)", j->path,
+					   kind);
 			else
 				fr_set_err(err, errlen, "%s: %s", j->path, strerror(-fd));
 			return fd;
