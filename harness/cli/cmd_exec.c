@@ -233,6 +233,7 @@ static int run_command(const struct exec_opts *o, const char *resolved, const ch
 				strerror(errno));
 			_exit(127);
 		}
+		fr_launch_close_fds();
 		execv(resolved, o->cmd);
 		dprintf(2, "faultrun: cannot run '%s': %s\n", resolved, strerror(errno));
 		_exit(127);

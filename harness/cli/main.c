@@ -8,6 +8,7 @@
  *	faultrun report JOURNAL --html FILE
  */
 #include "cli.h"
+#include "io/launch.h"
 #include "config.h"
 
 #include <limits.h>
@@ -60,6 +61,8 @@ static void export_targets_dir(void)
 
 int main(int argc, char **argv)
 {
+	/* before any library opens one of its own (io/launch.h) */
+	fr_launch_note_fds();
 	export_targets_dir();
 	if (argc < 2) {
 		usage(stderr);

@@ -3,7 +3,8 @@
 # program being run (PM2's recovery re-runs itself through $_), and
 # faultrun's own settings do not leak into it; only what the shim needs
 # (FAULTRUN_CTL, LD_PRELOAD) and the documented FAULTRUN_SEED and
-# FAULTRUN_RUN_DIR are there.
+# FAULTRUN_RUN_DIR are there; and no descriptor of faultrun's (libcurl's
+# wake-up socketpair, its event loop...) reaches the target.
 . "$(dirname "$0")/../e2e/test-exec-lib.sh"
 # the system's python3 under env(1), which passes "_" through untouched:
 # the "_" it sees is the one faultrun set for env, found on PATH (a
@@ -40,4 +41,25 @@ check "_ is the program's path, FAULTRUN_* only CTL, RUN_DIR and SEED" python3 -
 import json, sys
 j = json.loads(sys.argv[1])
 sys.exit(0 if j["_"] == sys.argv[2] and j["own"] == ["FAULTRUN_CTL", "FAULTRUN_RUN_DIR", "FAULTRUN_SEED"] else 1)' "$line" "$ENV"
+note "no descriptor of faultrun's reaches a target"
+fds='import os, sys, time; l = sorted(os.listdir("/proc/self/fd"), key=int); open(sys.argv[1], "w").write(" ".join(l)); time.sleep(30)'
+"$PY" -c "${fds%; time.sleep(30)}" "$D/plain.fds" &
+wait $!
+cat >"$D/fds.yml" <<YML
+name: fds
+target:
+  command: ['$PY', -c, '$fds', '$D/target.fds']
+  ready: {exec: "test -s '$D/target.fds'", deadline: 10s}
+probes:
+  web: {http: "http://127.0.0.1:9/", interval: 100ms}
+duration: 300ms
+expect: [{exits: 0}]
+YML
+"$FAULTRUN" "$D/fds.yml" -q >"$D/out" 2>"$D/err"
+rc=$?
+check "the scenario ran (exit 0)" test "$rc" = 0
+check "its target has the descriptors a plain run has ($(cat "$D/plain.fds"))" \
+	sh -c "[ \"\$(cat '$D/target.fds')\" = \"\$(cat '$D/plain.fds')\" ]"
+"$FAULTRUN" exec -q -- "$PY" -c "${fds%; time.sleep(30)}" "$D/exec.fds" >"$D/out" 2>"$D/err"
+check "so does a command under exec" sh -c "[ \"\$(cat '$D/exec.fds')\" = \"\$(cat '$D/plain.fds')\" ]"
 finish

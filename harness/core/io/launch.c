@@ -268,6 +268,44 @@ static const char *own_sanitizer_runtime(void)
 	return NULL;
 }
 
+/* what faultrun was started with and passes on (see launch.h); 0..2 always */
+static int passed_fds[64];
+static size_t npassed;
+
+void fr_launch_note_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) && npassed < sizeof(passed_fds) / sizeof(passed_fds[0])) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+		int flags;
+
+		if (*end || end == de->d_name || fd <= 2 || fd == dirfd(d))
+			continue;
+		flags = fcntl((int)fd, F_GETFD);
+		if (flags >= 0 && !(flags & FD_CLOEXEC))
+			passed_fds[npassed++] = (int)fd;
+	}
+	closedir(d);
+}
+
+void fr_launch_close_fds(void)
+{
+	if (close_range(3, ~0u, CLOSE_RANGE_CLOEXEC) < 0) {
+		/* kernels before 5.11: one by one, as far as the limit goes */
+		long max = sysconf(_SC_OPEN_MAX);
+
+		for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+			fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	}
+	for (size_t i = 0; i < npassed; i++)
+		fcntl(passed_fds[i], F_SETFD, 0);
+}
+
 int fr_launch_set_underscore(const char *argv0)
 {
 	const char *path = getenv("PATH");

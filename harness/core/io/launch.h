@@ -38,6 +38,18 @@ const char *fr_shim_path(void);
 int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed);
 
 /*
+ * faultrun's own descriptors must not reach a target, a probe or a run
+ * step: libraries open some without O_CLOEXEC (libcurl's wake-up
+ * socketpair, for one). fr_launch_note_fds(), first thing in main(), notes
+ * the descriptors faultrun was started with that a child would inherit
+ * (a shell passes those on, and so do we); fr_launch_close_fds(), in a
+ * child between fork and exec, marks every other descriptor above 2
+ * close-on-exec (close_range(2) CLOSE_RANGE_CLOEXEC).
+ */
+void fr_launch_note_fds(void);
+void fr_launch_close_fds(void);
+
+/*
  * Set "_" to the program that argv0 names, as a shell does before it
  * execs a command (found on PATH when argv0 has no '/'): some supervisors
  * re-run themselves through "$_" (PM2's recovery runs `node $_ update`).

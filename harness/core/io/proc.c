@@ -100,6 +100,7 @@ static void child_setup(const struct fr_spawn *sp, pid_t parent, int errfd)
 		goto fail;
 	}
 	fr_launch_set_underscore(sp->argv[0]);
+	fr_launch_close_fds();
 	execvp(sp->argv[0], sp->argv);
 	f.stage = 2;
 	f.err = errno;
