@@ -62,6 +62,7 @@ struct job {
 	pid_t pid;
 	int fd;
 	struct fr_buf in;
+	double started; /* when its worker was started */
 };
 
 static void run_usage(FILE *out)
@@ -443,6 +444,31 @@ static void put_table(const char *table)
 	}
 }
 
+/*
+ * A worker that died before it sent its result: the scenario is an error
+ * in every report (table, JUnit, journal), saying how the worker ended.
+ */
+static void job_lost(struct job *j, bool color, int wstatus, double started)
+{
+	struct fr_record rec = { .s = j->s, .verdict = FR_ERROR };
+	char how[64];
+
+	if (WIFSIGNALED(wstatus))
+		snprintf(how, sizeof(how), "was killed by %s", fr_signal_name(WTERMSIG(wstatus)));
+	else if (WIFEXITED(wstatus))
+		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(wstatus));
+	else
+		snprintf(how, sizeof(how), "was lost");
+	rec.error = fr_xasprintf("the worker process that ran it %s before it reported", how);
+	rec.invoked_wall = started;
+	rec.seconds = fr_wall_now() - started;
+	fprintf(stderr, "faultrun: '%s': %s\n", j->s->name, rec.error);
+	fr_rendered_finish(&j->res);
+	fr_render(&rec, color, &j->res);
+	fr_record_finish(&rec);
+	j->ran = true;
+}
+
 static void job_parse(struct job *j)
 {
 	struct wire w;
@@ -465,7 +491,6 @@ static void job_parse(struct job *j)
 	fr_buf_free(&j->in);
 	return;
 broken:
-	fprintf(stderr, "faultrun: the worker of '%s' died without a result\n", j->s->name);
 	j->res.exit = 3;
 	j->res.verdict = FR_ERROR;
 	fr_buf_free(&j->in);
@@ -497,6 +522,7 @@ static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro, bool
 				break;
 			}
 			j->pid = pid;
+			j->started = fr_wall_now();
 			j->fd = p[0];
 			running++;
 		}
@@ -538,12 +564,16 @@ static int run_parallel(struct job *jobs, size_t n, struct fr_run_opts *ro, bool
 			}
 			if (got < 0 && errno == EINTR)
 				continue;
+			int wst = 0;
+
 			close(j->fd);
 			j->fd = -1;
-			waitpid(j->pid, NULL, 0);
+			waitpid(j->pid, &wst, 0);
 			j->pid = 0;
 			running--;
 			job_parse(j);
+			if (!j->ran)
+				job_lost(j, color, wst, j->started);
 			if (j->res.table)
 				put_table(j->res.table);
 		}

@@ -375,4 +375,27 @@ check "says which program" contains "$WORK/out" \
 	"nopath: ERROR: 'faultrun-no-such-program-on-path': no such program"
 check "and still writes the JUnit file" contains "$WORK/np.xml" '<testsuite name="nopath"'
 
+# -j: a worker that dies before it reports is an error in every report
+for n in 1 2; do
+	cat >"$WORK/w$n.yml" <<YML
+name: w$n
+target: {command: [sleep, "4$n"], shim: false}
+duration: 3s
+expect: [{exits: 0}]
+YML
+done
+"$FAULTRUN" -j 2 "$WORK/w1.yml" "$WORK/w2.yml" -q --json "$WORK/w.json" --junit "$WORK/w.xml" \
+	>"$WORK/out" 2>"$WORK/err" &
+fr=$!
+for _ in $(seq 50); do pgrep -fx "sleep 41" >/dev/null && break; sleep 0.1; done
+kill -KILL "$(ps -o ppid= -p "$(pgrep -fx "sleep 41")" | tr -d ' ')"
+wait "$fr"
+check "exit 3" test $? = 3
+check "the table says which and why" contains "$WORK/out" \
+	"w1: ERROR: the worker process that ran it was killed by SIGKILL before it reported"
+check "the other scenario still ran" contains "$WORK/out" "w2: PASS"
+check "journal: an error entry with the reason" json "$WORK/w.json" \
+	'[x for x in j["scenarios"] if x["name"] == "w1" and x["verdict"] == "error" and "SIGKILL" in x["error"]]'
+check "JUnit: an error testcase" contains "$WORK/w.xml" 'killed by SIGKILL before it reported'
+
 finish
