@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/json.h"
+#include "util/strbuf.h"
 
 static int parse(struct fr_json *js, const char *text, struct fr_json_err *err)
 {
@@ -222,6 +223,56 @@ static void test_read_file(void **state)
 	assert_int_equal(fr_json_read_file("/tmp", &text, &len), -EISDIR);
 }
 
+/* what the journal writer makes of foreign bytes: valid JSON, always */
+static char *json_of(const char *in)
+{
+	struct fr_buf b = { 0 };
+
+	fr_buf_json_str(&b, in);
+	return fr_buf_take(&b);
+}
+
+static void test_foreign_bytes_json(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain", "\"plain\"" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"" },
+		{ "bad \xff byte", "\"bad \xef\xbf\xbd byte\"" },
+		{ "cut \xe2\x82", "\"cut \xef\xbf\xbd\xef\xbf\xbd\"" },
+		{ "overlong \xc0\xaf", "\"overlong \xef\xbf\xbd\xef\xbf\xbd\"" },
+		{ "surrogate \xed\xa0\x80", "\"surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+		{ "past \xf4\x90\x80\x80", "\"past \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+		{ "ctl \x01\x1b\x7f", "\"ctl \\u0001\\u001b\\u007f\"" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = json_of(cases[i].in);
+		struct fr_json js;
+		struct fr_json_err e;
+
+		assert_string_equal(got, cases[i].out);
+		/* and our own strict reader takes it back */
+		assert_int_equal(fr_json_parse(&js, got, strlen(got), &e), 0);
+		fr_json_finish(&js);
+		free(got);
+	}
+}
+
+static void test_foreign_bytes_xml(void **state)
+{
+	struct fr_buf b = { 0 };
+	char *got;
+
+	(void)state;
+	fr_buf_xml(&b, "<a> \x01 \xff \xef\xbf\xbe caf\xc3\xa9 & \"q\"");
+	got = fr_buf_take(&b);
+	assert_string_equal(got, "&lt;a&gt; ? \xef\xbf\xbd ? caf\xc3\xa9 &amp; &quot;q&quot;");
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +285,8 @@ int main(void)
 		cmocka_unit_test(test_errors_name_line_and_column),
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_foreign_bytes_json),
+		cmocka_unit_test(test_foreign_bytes_xml),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

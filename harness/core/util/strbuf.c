@@ -52,6 +52,41 @@ void fr_buf_printf(struct fr_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/*
+ * The length of the valid UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), or 0 when p does not
+ * start one. Target output and other foreign bytes are copied only as
+ * whole valid sequences, so a journal is always valid JSON and a JUnit
+ * file well-formed XML.
+ */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned c = p[0], n, min;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000;
+	else
+		return 0;
+	unsigned cp = c & (0x7f >> n);
+	for (unsigned i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* U+FFFD REPLACEMENT CHARACTER, for a byte that starts no valid sequence */
+static const char replacement[] = "\xef\xbf\xbd";
+
 void fr_buf_json_str(struct fr_buf *b, const char *s)
 {
 	if (!s) {
@@ -77,10 +112,17 @@ void fr_buf_json_str(struct fr_buf *b, const char *s)
 			fr_buf_add(b, "\\t", 2);
 			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
+			if (*p < 0x20 || *p == 0x7f) {
 				fr_buf_printf(b, "\\u%04x", *p);
-			else
-				fr_buf_add(b, (const char *)p, 1);
+			} else {
+				size_t n = utf8_len(p);
+
+				if (n)
+					fr_buf_add(b, (const char *)p, n);
+				else
+					fr_buf_add(b, replacement, 3);
+				p += n ? n - 1 : 0;
+			}
 		}
 	}
 	fr_buf_add(b, "\"", 1);
@@ -126,11 +168,20 @@ void fr_buf_xml(struct fr_buf *b, const char *s)
 			fr_buf_puts(b, "&apos;");
 			break;
 		default:
-			/* XML 1.0 forbids most control characters */
-			if (*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r')
+			/* XML 1.0 forbids most control characters, and U+FFFE/U+FFFF */
+			if (*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r') {
 				fr_buf_puts(b, "?");
-			else
-				fr_buf_add(b, (const char *)p, 1);
+			} else {
+				size_t n = utf8_len(p);
+
+				if (n == 3 && p[0] == 0xef && p[1] == 0xbf && p[2] >= 0xbe)
+					fr_buf_puts(b, "?");
+				else if (n)
+					fr_buf_add(b, (const char *)p, n);
+				else
+					fr_buf_add(b, replacement, 3);
+				p += n ? n - 1 : 0;
+			}
 		}
 	}
 }
