@@ -261,7 +261,8 @@ static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len,
 	int ret = fr_rundir_create_for("exec", u, rundir, rundir_len);
 
 	if (ret < 0) {
-		fprintf(stderr, "faultrun: cannot create a run directory: %s\n", strerror(-ret));
+		fprintf(stderr, "faultrun: cannot create a run directory: %s\n",
+			fr_rundir_why(ret));
 		return 3;
 	}
 	snprintf(ctlpath, ctlpath_len, "%s/ctl", rundir);

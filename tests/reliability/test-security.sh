@@ -195,13 +195,21 @@ mkdir -m 700 "$W/elsewhere"
 ln -s "$W/elsewhere" "$base"
 check "faultrun exec refuses a base directory that is a symlink" \
 	not_ok "$FAULTRUN" exec -q -- true
+"$FAULTRUN" exec -q -- true 2>"$W/err"
+check "... and names it and why" \
+	grep -qF "cannot create a run directory: '$base' is a symbolic link" "$W/err"
 rm "$base"
 mkdir -m 755 "$base"
 check "... one open to others (0755)" not_ok "$FAULTRUN" exec -q -- true
+"$FAULTRUN" exec -q -- true 2>"$W/err"
+check "... and names it and why" grep -qF "'$base' is open to other users (mode 755)" "$W/err"
 if [ ${#as_nobody[@]} -gt 0 ]; then
 	chmod 700 "$base"
 	chown nobody "$base"
 	check "... one owned by someone else" not_ok "$FAULTRUN" exec -q -- true
+	"$FAULTRUN" exec -q -- true 2>"$W/err"
+	check "... and names it and whose it is" \
+		grep -qF "'$base' belongs to uid $(id -u nobody), not to uid $(id -u)" "$W/err"
 fi
 rm -rf "$base"
 "$FAULTRUN" exec -q -- true

@@ -372,23 +372,63 @@ int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed)
 	return ret;
 }
 
+/* why the last run directory could not be made, naming the directory */
+static char rundir_why[PATH_MAX + 160];
+
+const char *fr_rundir_why(int err)
+{
+	return rundir_why[0] ? rundir_why : strerror(-err);
+}
+
+/*
+ * dir must be a directory owned by uid and closed to everyone else: a
+ * symlink or someone else's directory planted in /tmp could hand our
+ * control blocks to another user. Returns 0, or -errno with why set.
+ */
+static int private_dir(const char *dir, uid_t uid)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0) {
+		int e = errno;
+
+		snprintf(rundir_why, sizeof(rundir_why), "'%s': %s", dir, strerror(e));
+		return -e;
+	}
+	if (S_ISLNK(st.st_mode))
+		snprintf(rundir_why, sizeof(rundir_why),
+			 "'%s' is a symbolic link: refused, it could point anywhere", dir);
+	else if (!S_ISDIR(st.st_mode))
+		snprintf(rundir_why, sizeof(rundir_why), "'%s' is not a directory", dir);
+	else if (st.st_uid != uid)
+		snprintf(rundir_why, sizeof(rundir_why),
+			 "'%s' belongs to uid %u, not to uid %u: refused", dir, (unsigned)st.st_uid,
+			 (unsigned)uid);
+	else if (st.st_mode & 077)
+		snprintf(rundir_why, sizeof(rundir_why),
+			 "'%s' is open to other users (mode %03o): refused; make it 0700", dir,
+			 (unsigned)(st.st_mode & 0777));
+	else
+		return 0;
+	return -EPERM;
+}
+
 int fr_rundir_base(char *out, size_t len)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	struct stat st;
 
+	rundir_why[0] = '\0';
 	if (xdg && *xdg && access(xdg, W_OK) == 0)
 		snprintf(out, len, "%s/faultrun", xdg);
 	else
 		snprintf(out, len, "/tmp/faultrun-%u", (unsigned)geteuid());
-	if (mkdir(out, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	/* someone else's directory, or a symlink planted in /tmp: refuse */
-	if (lstat(out, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
-		return -EPERM;
-	return 0;
+	if (mkdir(out, 0700) < 0 && errno != EEXIST) {
+		int e = errno;
+
+		snprintf(rundir_why, sizeof(rundir_why), "'%s': %s", out, strerror(e));
+		return -e;
+	}
+	return private_dir(out, geteuid());
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -504,16 +544,15 @@ int fr_user_become(const struct fr_user *u)
 /* u's own base, /tmp/faultrun-<uid>: u's, 0700, a directory, never a link */
 static int user_base(const struct fr_user *u, char *out, size_t len)
 {
-	struct stat st;
-
+	rundir_why[0] = '\0';
 	snprintf(out, len, "/tmp/faultrun-%u", (unsigned)u->uid);
-	if (mkdir(out, 0700) == 0 && lchown(out, u->uid, u->gid) < 0)
-		return -errno;
-	if (lstat(out, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != u->uid || (st.st_mode & 077))
-		return -EPERM;
-	return 0;
+	if (mkdir(out, 0700) == 0 && lchown(out, u->uid, u->gid) < 0) {
+		int e = errno;
+
+		snprintf(rundir_why, sizeof(rundir_why), "'%s': %s", out, strerror(e));
+		return -e;
+	}
+	return private_dir(out, u->uid);
 }
 
 int fr_rundir_create_for(const char *tag, const struct fr_user *u, char *out, size_t len)

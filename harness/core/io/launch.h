@@ -62,6 +62,13 @@ int fr_launch_set_underscore(const char *argv0);
  * named faultrun-<uid>/<tag>-<pid>-XXXXXX, and write its path to out.
  * Stale run directories whose owning pid is dead are removed first.
  */
+/*
+ * Why the last fr_rundir_create{,_for} failed, naming the directory ("'...'
+ * is open to other users (mode 755): refused; make it 0700"); strerror(-err)
+ * when nothing more is known.
+ */
+const char *fr_rundir_why(int err);
+
 int fr_rundir_create(const char *tag, char *out, size_t len);
 
 /*

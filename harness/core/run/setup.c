@@ -171,7 +171,7 @@ static int make_run_dir(struct run *r)
 				   sizeof(r->run_dir));
 	if (ret < 0) {
 		snprintf(r->error, sizeof(r->error), "cannot create a run directory: %s",
-			 strerror(-ret));
+			 fr_rundir_why(ret));
 		return -1;
 	}
 	r->have_run_dir = true;
