@@ -269,12 +269,15 @@ static void free_opts(struct opts *o)
 
 /*
  * Load (and check with stand-in values) every scenario. Prints every
- * error; returns 0 or 2.
+ * error; returns 0 or 2. A file that did not load is NULL in *out; when
+ * the command line itself is refused (a --set no scenario has), every
+ * file is dropped: none was accepted with what was asked.
  */
 static int load_all(struct opts *o, struct fr_scenario ***out)
 {
 	struct fr_scenario **v = fr_xcalloc(o->nfiles + 1, sizeof(*v));
 	char err[2048];
+	bool sets_refused = false;
 	int status = 0;
 
 	for (size_t i = 0; i < o->nfiles; i++) {
@@ -294,7 +297,14 @@ static int load_all(struct opts *o, struct fr_scenario ***out)
 				"'%s'\n",
 				o->ovr[k].key, o->ovr[k].value, o->ovr[k].key);
 			status = 2;
+			sets_refused = true;
 		}
+	if (status && sets_refused) {
+		for (size_t i = 0; i < o->nfiles; i++) {
+			fr_scenario_destroy(v[i]);
+			v[i] = NULL;
+		}
+	}
 	*out = v;
 	return status;
 }

@@ -71,7 +71,7 @@ struct fr_ctl *fr_ctl_map(const char *path, int *errp)
 		*errp = EPERM;
 		goto out_close;
 	}
-	if ((size_t)st.st_size < sizeof(struct fr_ctl)) {
+	if ((size_t)st.st_size != sizeof(struct fr_ctl)) {
 		*errp = EINVAL;
 		goto out_close;
 	}

@@ -210,6 +210,12 @@ static void test_attach_checks_the_file(void **state)
 	assert_null(fr_ctl_attach(bad));
 	assert_false(fr_ctl_validate(copy, sizeof(*copy)));
 	copy->version = FR_CTL_VERSION;
+	/* valid contents but a longer file: the size must be exact */
+	fd = open(bad, O_WRONLY | O_TRUNC);
+	assert_true(write(fd, copy, sizeof(*copy)) == (ssize_t)sizeof(*copy));
+	assert_true(write(fd, "x", 1) == 1);
+	close(fd);
+	assert_null(fr_ctl_attach(bad));
 	assert_true(fr_ctl_validate(copy, sizeof(*copy)));
 	assert_false(fr_ctl_validate(copy, sizeof(*copy) - 1));
 	free(copy);
