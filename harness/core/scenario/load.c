@@ -204,18 +204,77 @@ static int parse_top(struct loader *L, yaml_node_t *root)
 
 /* ---- the document ----------------------------------------------------------- */
 
+/*
+ * How deep collections may nest. A scenario needs about six levels. libyaml's
+ * scanner checks every open flow level for a stale simple key at each token,
+ * so "[[[[...]]]]" costs the square of its depth: a 6 MB line of brackets kept
+ * yaml_parser_load busy for minutes. Walking the events first and stopping at
+ * this depth bounds the work to the file's size times this constant.
+ */
+#define MAX_DEPTH 64
+
+static int yaml_fail(struct loader *L, yaml_parser_t *parser)
+{
+	struct fr_mark m = { L->file, (int)parser->problem_mark.line + 1,
+			     (int)parser->problem_mark.column + 1 };
+	const char *what = parser->problem ? parser->problem : "bad YAML";
+
+	if (parser->error == YAML_MEMORY_ERROR)
+		fr_oom();
+	if (parser->error == YAML_READER_ERROR)
+		m.line = m.col = 1;
+	if (parser->context)
+		return fr_errorf(L->err, L->errlen, m, "%s %s", what, parser->context);
+	return fr_errorf(L->err, L->errlen, m, "%s", what);
+}
+
+static int check_depth(struct loader *L, const unsigned char *text, size_t len)
+{
+	yaml_parser_t parser;
+	int depth = 0, ret = 0;
+	bool done = false;
+
+	if (!yaml_parser_initialize(&parser))
+		fr_oom();
+	yaml_parser_set_input_string(&parser, text, len);
+	while (!done && !ret) {
+		yaml_event_t ev;
+
+		if (!yaml_parser_parse(&parser, &ev)) {
+			ret = yaml_fail(L, &parser);
+			break;
+		}
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > MAX_DEPTH) {
+				struct fr_mark m = { L->file, (int)ev.start_mark.line + 1,
+						     (int)ev.start_mark.column + 1 };
+				ret = fr_errorf(L->err, L->errlen, m,
+						"lists and mappings nest deeper than %d levels",
+						MAX_DEPTH);
+			}
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return ret;
+}
+
 static int load_doc(struct loader *L, yaml_parser_t *parser)
 {
-	if (!yaml_parser_load(parser, &L->doc)) {
-		struct fr_mark m = { L->file, (int)parser->problem_mark.line + 1,
-				     (int)parser->problem_mark.column + 1 };
-		const char *what = parser->problem ? parser->problem : "bad YAML";
-		if (parser->error == YAML_READER_ERROR)
-			m.line = m.col = 1;
-		if (parser->context)
-			return fr_errorf(L->err, L->errlen, m, "%s %s", what, parser->context);
-		return fr_errorf(L->err, L->errlen, m, "%s", what);
-	}
+	if (!yaml_parser_load(parser, &L->doc))
+		return yaml_fail(L, parser);
 	return 0;
 }
 
@@ -265,6 +324,11 @@ static int load_text(const char *file, const unsigned char *text, size_t len,
 	s->dir = dir_of(a, file);
 	L.file = s->file;
 	L.s = s;
+	ret = check_depth(&L, text, len);
+	if (ret) {
+		fr_arena_destroy(a);
+		return ret;
+	}
 	if (!yaml_parser_initialize(&parser))
 		fr_oom();
 	yaml_parser_set_input_string(&parser, text, len);
