@@ -34,6 +34,10 @@
  * goes silent while the point is on), switched on through libfiu's remote
  * control when FAULTRUN_FIU_FIFO names a FIFO basename
  * (<basename>-<pid>.in/.out; fiu-ctrl -f <basename> -c "enable name=pool/query" <pid>).
+ *
+ * The database password never comes on the command line, which every
+ * local user can read (ps): it is read from --db-password-file, else from
+ * the environment ($DB_PASSWORD), which only the same user can read.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -69,6 +73,7 @@ static struct {
 	unsigned long db_port;
 	const char *db_user;
 	const char *db_password;
+	const char *db_password_file;
 	const char *db_name;
 	unsigned long acquire_timeout_ms;
 	unsigned long db_timeout_s;
@@ -457,7 +462,8 @@ static void usage(FILE *f)
 		"  --db-host HOST            (default 127.0.0.1)\n"
 		"  --db-port N               (default 3306)\n"
 		"  --db-user USER            (default app)\n"
-		"  --db-password PASSWORD    (default empty)\n"
+		"  --db-password-file FILE   the password (its first line); "
+		"else $DB_PASSWORD, else empty\n"
 		"  --db-name NAME            (default app)\n"
 		"fixed only:\n"
 		"  --acquire-timeout MS      wait for a connection (default 1000)\n"
@@ -467,6 +473,32 @@ static void usage(FILE *f)
 		"this long, 0: never (default 3000)\n"
 		"env FAULTRUN_FIU_FIFO=BASENAME  libfiu remote control "
 		"(points pool/acquire, pool/query)\n");
+}
+
+/* The password: the first line of --db-password-file, else $DB_PASSWORD. */
+static bool read_password(void)
+{
+	static char buf[512];
+	const char *env = getenv("DB_PASSWORD");
+	FILE *f;
+
+	if (!opt.db_password_file) {
+		if (env)
+			opt.db_password = env;
+		return true;
+	}
+	f = fopen(opt.db_password_file, "re");
+	if (!f) {
+		fprintf(stderr, PROG ": cannot read '%s': %s\n",
+			opt.db_password_file, strerror(errno));
+		return false;
+	}
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	opt.db_password = buf;
+	return true;
 }
 
 static bool parse_args(int argc, char **argv)
@@ -479,7 +511,7 @@ static bool parse_args(int argc, char **argv)
 		{ "db-host", required_argument, NULL, 'H' },
 		{ "db-port", required_argument, NULL, 'P' },
 		{ "db-user", required_argument, NULL, 'u' },
-		{ "db-password", required_argument, NULL, 'w' },
+		{ "db-password-file", required_argument, NULL, 'w' },
 		{ "db-name", required_argument, NULL, 'd' },
 		{ "acquire-timeout", required_argument, NULL, 'a' },
 		{ "db-timeout", required_argument, NULL, 't' },
@@ -524,7 +556,7 @@ static bool parse_args(int argc, char **argv)
 			opt.db_user = optarg;
 			break;
 		case 'w':
-			opt.db_password = optarg;
+			opt.db_password_file = optarg;
 			break;
 		case 'd':
 			opt.db_name = optarg;
@@ -558,7 +590,7 @@ static bool parse_args(int argc, char **argv)
 		usage(stderr);
 		return false;
 	}
-	return true;
+	return read_password();
 }
 
 int main(int argc, char **argv)

@@ -62,7 +62,8 @@ static double now(void)
 /* ---- the client (under the shim) --------------------------------------- */
 
 /*
- * --client MODE tcp|unix HOST PORT SOCKET USER PASSWORD DB
+ * --client MODE tcp|unix HOST PORT SOCKET USER - DB, the password in
+ * $TEST_DB_PASSWORD (never on a command line, where any user could read it).
  * MODE timeout: read timeout 2 s; wait: no timeouts.
  * Protocol on stdout/stdin: "ready" -> (test arms) "go" -> the query's
  * outcome "result <value> <end time>" or "error <errno> <elapsed>" ->
@@ -80,7 +81,8 @@ static MYSQL *client_connect(char **a, bool timeouts)
 		mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t);
 		mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &t);
 	}
-	if (!mysql_real_connect(m, tcp ? a[2] : NULL, a[5], a[6], a[7],
+	if (!mysql_real_connect(m, tcp ? a[2] : NULL, a[5],
+				getenv("TEST_DB_PASSWORD"), a[7],
 				tcp ? (unsigned)atoi(a[3]) : 0,
 				tcp ? NULL : a[4], 0)) {
 		printf("connect-error %u %s\n", mysql_errno(m), mysql_error(m));
@@ -177,7 +179,7 @@ static void start_client(struct child *ch, struct fr_mariadb *db,
 			 const char *mode, const char *via)
 {
 	char port[16], *argv[12], env_ctl[PATH_MAX + 32];
-	char env_pre[2 * PATH_MAX + 16];
+	char env_pre[2 * PATH_MAX + 16], env_pw[64];
 	const char *rt = sanitizer_runtime();
 	int to[2], from[2];
 
@@ -185,6 +187,8 @@ static void start_client(struct child *ch, struct fr_mariadb *db,
 	snprintf(env_ctl, sizeof(env_ctl), "%s=%s", FR_CTL_ENV, ctl_path);
 	snprintf(env_pre, sizeof(env_pre), "LD_PRELOAD=%s%s%s", rt ? rt : "",
 		 rt ? ":" : "", shim);
+	snprintf(env_pw, sizeof(env_pw), "TEST_DB_PASSWORD=%s",
+		 fr_mariadb_password(db));
 	if (pipe(to) < 0 || pipe(from) < 0)
 		exit(1);
 	fflush(NULL);
@@ -196,6 +200,7 @@ static void start_client(struct child *ch, struct fr_mariadb *db,
 		close(from[0]);
 		putenv(env_ctl);
 		putenv(env_pre);
+		putenv(env_pw);
 		argv[0] = "test-sock-mariadb";
 		argv[1] = "--client";
 		argv[2] = (char *)mode;
@@ -204,7 +209,7 @@ static void start_client(struct child *ch, struct fr_mariadb *db,
 		argv[5] = port;
 		argv[6] = (char *)fr_mariadb_socket(db);
 		argv[7] = (char *)fr_mariadb_user(db);
-		argv[8] = (char *)fr_mariadb_password(db);
+		argv[8] = "-"; /* the password: $TEST_DB_PASSWORD */
 		argv[9] = (char *)fr_mariadb_database(db);
 		argv[10] = NULL;
 		execv("/proc/self/exe", argv);

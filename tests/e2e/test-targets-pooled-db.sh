@@ -37,15 +37,17 @@ wait_for 60 test -f "$run/db.env" || { echo "# database did not start"; exit 1; 
 note "mariadb up in ${DB_START_SECONDS}s on port $DB_PORT"
 
 POOL=3
-# start VARIANT [extra args...]: starts pooled-db, sets url and pid
+# start VARIANT [extra args...]: starts pooled-db, sets url and pid; the
+# password in its environment ($PW_ENV if set), never on its command line
 start() {
 	local variant=$1
 	shift
 	port=$(free_port)
 	url=http://127.0.0.1:$port
-	FAULTRUN_FIU_FIFO=$run/fiu "$pooled" --variant "$variant" --port "$port" \
+	DB_PASSWORD=${PW_ENV:-$DB_PASSWORD} FAULTRUN_FIU_FIFO=$run/fiu "$pooled" \
+		--variant "$variant" --port "$port" \
 		--pool $POOL --db-host "$DB_HOST" --db-port "$DB_PORT" \
-		--db-user "$DB_USER" --db-password "$DB_PASSWORD" \
+		--db-user "$DB_USER" \
 		--db-name "$DB_NAME" "$@" 2>>"$run/pooled-$variant.log" &
 	pid=$!
 	track "$pid"
@@ -113,8 +115,10 @@ check "fixed: exit status 3 (let it crash), got $status" [ "$status" = 3 ]
 grep -q "pool exhausted for" "$run/pooled-fixed.log" ||
 	fail "fixed: the exit is explained on stderr"
 # a restart (what its supervisor does) is healthy again: the server rolled
-# back the leaked transactions when the connections closed
-start fixed
+# back the leaked transactions when the connections closed. This time the
+# password comes from the server's password file (it wins over the
+# environment, wrong on purpose).
+PW_ENV=wrong start fixed --db-password-file "$DB_PASSWORD_FILE"
 check "fixed: healthy after a restart" code_is "$url/health" 5 200
 check "fixed: / after a restart" code_is "$url/" 5 200
 stop_tracked

@@ -8,7 +8,8 @@
  *     <run_dir>/mariadb/data, filling the cache first if needed
  *     (mariadb_datadir.c);
  *  3. pick a free loopback port (bind port 0), write an --init-file that
- *     creates the target's user and database with fresh random passwords;
+ *     leaves only the target's account and faultrun's, with fresh random
+ *     passwords, and the target's password file;
  *  4. start mariadbd and wait until it answers on the socket and over TCP
  *     (mariadb_server.c); a server that dies on the way is reported with
  *     the last error line of its log, and a lost race for the port is
@@ -70,28 +71,64 @@ static int pick_port(unsigned int *port)
 	return ret;
 }
 
+/*
+ * The accounts, written to the --init-file that the server runs before it
+ * accepts its first connection (mysqld --init-file, in the MariaDB
+ * Knowledge Base's "mariadbd Options"): so no connection ever sees the
+ * cached data directory's accounts.
+ *
+ * First every account and grant but mariadb.sys goes: root (unix_socket),
+ * the user who ran mariadb-install-db, anonymous accounts, the `test`
+ * database's grants, whatever an older cache holds. mariadb.sys is locked
+ * (it cannot log in) and must stay: it is the definer of the system views
+ * such as mysql.user. Then the target's account and faultrun's, each for
+ * 'localhost' (the unix socket) and '127.0.0.1' (TCP: with
+ * --skip-name-resolve a TCP client is matched by its address only), never
+ * '%'. One statement per line: that is how the server reads the file.
+ * Needs MariaDB 10.4 or later (mysql.global_priv).
+ */
+#define NOT_SYS " WHERE NOT (User = 'mariadb.sys' AND Host = 'localhost')"
+
+static const char strip_sql[] = "DELETE FROM mysql.global_priv" NOT_SYS ";\n"
+				"DELETE FROM mysql.db" NOT_SYS ";\n"
+				"DELETE FROM mysql.tables_priv" NOT_SYS ";\n"
+				"DELETE FROM mysql.columns_priv" NOT_SYS ";\n"
+				"DELETE FROM mysql.procs_priv" NOT_SYS ";\n"
+				"DELETE FROM mysql.proxies_priv;\n"
+				"DELETE FROM mysql.roles_mapping;\n"
+				"FLUSH PRIVILEGES;\n"
+				"CREATE DATABASE IF NOT EXISTS `" TARGET_DB "`;\n";
+
 static int write_init_sql(const char *path, const struct fr_mariadb *db)
 {
-	char sql[2048];
+	static const char *const hosts[] = { "localhost", "127.0.0.1" };
+	const struct {
+		const char *user, *password, *on, *with;
+	} accounts[] = {
+		{ TARGET_USER, db->password, "`" TARGET_DB "`.*", "" },
+		{ ADMIN_USER, db->admin_password, "*.*", " WITH GRANT OPTION" },
+	};
+	char sql[4096];
+	size_t n = 0;
 
-	snprintf(sql, sizeof(sql),
-		 "CREATE DATABASE IF NOT EXISTS `" TARGET_DB "`;\n"
-		 "CREATE OR REPLACE USER '" TARGET_USER "'@'localhost' IDENTIFIED BY '%s';\n"
-		 "CREATE OR REPLACE USER '" TARGET_USER "'@'%%' IDENTIFIED BY '%s';\n"
-		 "GRANT ALL PRIVILEGES ON `" TARGET_DB "`.* TO '" TARGET_USER
-		 "'@'localhost', '" TARGET_USER "'@'%%';\n"
-		 "CREATE OR REPLACE USER '" ADMIN_USER "'@'localhost' IDENTIFIED BY '%s';\n"
-		 "CREATE OR REPLACE USER '" ADMIN_USER "'@'%%' IDENTIFIED BY '%s';\n"
-		 "GRANT ALL PRIVILEGES ON *.* TO '" ADMIN_USER "'@'localhost', '" ADMIN_USER
-		 "'@'%%' WITH GRANT OPTION;\n",
-		 db->password, db->password, db->admin_password, db->admin_password);
-	return fr_mdb_write_file(path, sql, 0600);
+	n += snprintf(sql, sizeof(sql), "%s", strip_sql);
+	for (size_t i = 0; i < 2; i++)
+		for (size_t h = 0; h < 2 && n < sizeof(sql); h++)
+			n += snprintf(sql + n, sizeof(sql) - n,
+				      "CREATE USER '%s'@'%s' IDENTIFIED BY '%s';\n"
+				      "GRANT ALL PRIVILEGES ON %s TO '%s'@'%s'%s;\n",
+				      accounts[i].user, hosts[h], accounts[i].password,
+				      accounts[i].on, accounts[i].user, hosts[h], accounts[i].with);
+	if (n >= sizeof(sql))
+		return -ENOBUFS;
+	return fr_mdb_write_file(path, sql, 0600, -1, -1);
 }
 
 static void db_free(struct fr_mariadb *db)
 {
 	free(db->dir);
 	free(db->sock);
+	free(db->pwfile);
 	free(db->log);
 	free(db->version);
 	free(db);
@@ -156,11 +193,17 @@ static int start_server(struct fr_mariadb *db, const char *run_dir, const char *
 	}
 }
 
-/* The data and temporary directories and the --init-file with the accounts. */
+/*
+ * The data and temporary directories, the --init-file with the accounts,
+ * and the target's password file: 0600, its user's (the run directory's
+ * owner), in a directory nobody else can enter.
+ */
 static int prepare_files(struct fr_mariadb *db, const char *init, char *err, size_t errlen)
 {
 	char *datadir = fr_xasprintf("%s/data", db->dir);
 	char *tmpdir = fr_xasprintf("%s/tmp", db->dir);
+	bool theirs = db->owner != geteuid();
+	const char *what = init;
 	int ret;
 
 	ret = fr_mdb_prepare_datadir(db->version, datadir, &db->cold, err, errlen);
@@ -168,16 +211,50 @@ static int prepare_files(struct fr_mariadb *db, const char *init, char *err, siz
 		goto out;
 	if (mkdir(tmpdir, 0700) < 0) {
 		ret = -errno;
+		fr_set_err(err, errlen, "cannot create '%s': %s", tmpdir, strerror(-ret));
 		goto out;
 	}
 	if ((ret = random_hex(db->password, sizeof(db->password))) < 0 ||
 	    (ret = random_hex(db->admin_password, sizeof(db->admin_password))) < 0 ||
 	    (ret = write_init_sql(init, db)) < 0)
-		fr_set_err(err, errlen, "cannot write '%s': %s", init, strerror(-ret));
+		goto err_write;
+	what = db->pwfile;
+	ret = fr_mdb_write_file(db->pwfile, db->password, 0600, theirs ? db->owner : (uid_t)-1,
+				db->group);
+	if (ret == 0)
+		goto out;
+err_write:
+	fr_set_err(err, errlen, "cannot write '%s': %s", what, strerror(-ret));
 out:
 	free(datadir);
 	free(tmpdir);
 	return ret;
+}
+
+/*
+ * <run_dir>/mariadb: ours, 0700; 0711 when the run directory is another
+ * user's (a target that runs as that user): it may then pass through to
+ * the socket and its password file, and list or read nothing else. Others
+ * cannot reach it at all: the run directory is 0700.
+ */
+static int make_dir(struct fr_mariadb *db, const char *run_dir, char *err, size_t errlen)
+{
+	struct stat st;
+	int ret;
+
+	if (stat(run_dir, &st) < 0) {
+		ret = -errno;
+		fr_set_err(err, errlen, "cannot use '%s': %s", run_dir, strerror(-ret));
+		return ret;
+	}
+	db->owner = st.st_uid;
+	db->group = st.st_gid;
+	if (mkdir(db->dir, 0700) < 0 || (db->owner != geteuid() && chmod(db->dir, 0711) < 0)) {
+		ret = -errno;
+		fr_set_err(err, errlen, "cannot create '%s': %s", db->dir, strerror(-ret));
+		return ret;
+	}
+	return 0;
 }
 
 int fr_mariadb_start(const char *run_dir, struct fr_mariadb **out, char *err, size_t errlen)
@@ -192,6 +269,7 @@ int fr_mariadb_start(const char *run_dir, struct fr_mariadb **out, char *err, si
 	db->pidfd = -1;
 	db->dir = fr_xasprintf("%s/mariadb", run_dir);
 	db->sock = fr_xasprintf("%s/mariadb/sock", run_dir);
+	db->pwfile = fr_xasprintf("%s/mariadb/password", run_dir);
 	db->log = fr_xasprintf("%s/mariadb/error.log", run_dir);
 	if (strlen(db->sock) >= sizeof(sun.sun_path)) {
 		ret = -ENAMETOOLONG;
@@ -202,19 +280,17 @@ int fr_mariadb_start(const char *run_dir, struct fr_mariadb **out, char *err, si
 	ret = fr_mdb_server_version(fr_mdb_server_path(), &db->version, err, errlen);
 	if (ret < 0)
 		goto err_free;
-	if (mkdir(db->dir, 0700) < 0) {
-		ret = -errno;
-		fr_set_err(err, errlen, "cannot create '%s': %s", db->dir, strerror(-ret));
+	ret = make_dir(db, run_dir, err, errlen);
+	if (ret < 0)
 		goto err_free;
-	}
 	ret = prepare_files(db, init, err, errlen);
 	if (ret == 0)
 		ret = start_server(db, run_dir, init, t0, err, errlen);
+	unlink(init); /* it holds the passwords */
 	if (ret < 0) {
 		fr_mdb_rm_tree(db->dir);
 		goto err_free;
 	}
-	unlink(init); /* it holds the passwords */
 	free(init);
 	db->start_seconds = fr_mdb_now() - t0;
 	*out = db;
@@ -273,6 +349,11 @@ const char *fr_mariadb_user(const struct fr_mariadb *db)
 const char *fr_mariadb_password(const struct fr_mariadb *db)
 {
 	return db->password;
+}
+
+const char *fr_mariadb_password_file(const struct fr_mariadb *db)
+{
+	return db->pwfile;
 }
 
 const char *fr_mariadb_database(const struct fr_mariadb *db)

@@ -2,16 +2,28 @@
  * faultrun — the embedded MariaDB server of a run.
  *
  * When a scenario asks for a database and names no server, faultrun starts
- * Debian's mariadbd for the run: a private copy of a cached, initialised
- * data directory, a free loopback TCP port and a unix socket inside the run
- * directory, and a user and database for the target. The server is tied to
- * faultrun's life (PR_SET_PDEATHSIG) and removed with the run.
+ * Debian's mariadbd (MariaDB 10.4 or later) for the run: a private copy of a
+ * cached, initialised data directory, a free TCP port on 127.0.0.1 only and
+ * a unix socket inside the run directory, and a user and database for the
+ * target. The server is tied to faultrun's life (PR_SET_PDEATHSIG) and
+ * removed with the run.
+ *
+ * Nobody else gets in: the server has two accounts, the target's and
+ * faultrun's, each for the socket ('localhost') and 127.0.0.1 only, with
+ * passwords drawn from getrandom(2) for each run that are never put on a
+ * command line (the server reads them from an --init-file, 0600, removed
+ * once it is up). No root, no anonymous account, no `test` database. The
+ * socket is inside the run directory (0700), so only its owner reaches it.
  *
  * Files, all under <run_dir>/mariadb/ (removed by fr_mariadb_stop()):
  *	data/		the data directory (copied or reflinked from the cache)
  *	sock		the unix socket
+ *	password	the target's password (0600), for the target to read
  *	error.log	the server's error log
  *	tmp/, pid, init.sql
+ * <run_dir>/mariadb is 0700, or 0711 when run_dir belongs to another user
+ * than ours (the user a target runs as): that user may then reach the
+ * socket, and the password file is given to it.
  *
  * The cache is ${XDG_CACHE_HOME:-$HOME/.cache}/faultrun/mariadb-<version>/,
  * filled once by mariadb-install-db and shared by concurrent runs (flock).
@@ -66,10 +78,13 @@ const char *fr_mariadb_socket(const struct fr_mariadb *db);
 
 /*
  * The target's account: all privileges on fr_mariadb_database() only.
- * The password is random per run.
+ * The password is random per run; hand it to the target in its
+ * environment or through fr_mariadb_password_file() (the password alone,
+ * no newline), never on a command line: any local user can read those.
  */
 const char *fr_mariadb_user(const struct fr_mariadb *db);
 const char *fr_mariadb_password(const struct fr_mariadb *db);
+const char *fr_mariadb_password_file(const struct fr_mariadb *db);
 const char *fr_mariadb_database(const struct fr_mariadb *db);
 
 /*

@@ -273,16 +273,21 @@ static bool stamp_ok(const char *dir)
 	return !strcmp(buf, want);
 }
 
-int fr_mdb_write_file(const char *path, const char *text, mode_t mode)
+int fr_mdb_write_file(const char *path, const char *text, mode_t mode, uid_t uid, gid_t gid)
 {
 	int fd, ret;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* a new file, never one planted before us nor a symlink's target */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	ret = fr_write_all(fd, text, strlen(text));
+	if (!ret && uid != (uid_t)-1 && fchown(fd, uid, gid) < 0)
+		ret = -errno;
 	if (close(fd) < 0 && !ret)
 		ret = -errno;
+	if (ret)
+		unlink(path);
 	return ret;
 }
 
@@ -368,7 +373,7 @@ static int cache_fill(const char *base, const char *dir, const char *name, char 
 	unlink(logp);
 
 	stamp_text(stamp, sizeof(stamp));
-	ret = fr_mdb_write_file(stampp, stamp, 0600);
+	ret = fr_mdb_write_file(stampp, stamp, 0600, -1, -1);
 	if (ret < 0 || rename(tmp, dir) < 0) {
 		ret = ret < 0 ? ret : -errno;
 		fr_set_err(err, errlen, "cannot fill the cache '%s': %s", dir, strerror(-ret));

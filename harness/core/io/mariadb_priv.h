@@ -24,10 +24,13 @@ struct fr_mariadb {
 	unsigned int port;
 	char *dir; /* <run_dir>/mariadb */
 	char *sock;
+	char *pwfile; /* the target's password, for the target */
 	char *log;
 	char *version;
 	char password[33];
 	char admin_password[33];
+	uid_t owner; /* of the run directory: the target's user */
+	gid_t group;
 	double start_seconds;
 	bool cold;
 };
@@ -48,8 +51,12 @@ int fr_mdb_prepare_datadir(const char *version, const char *dest, bool *cold, ch
 			   size_t errlen);
 /* Remove path (a file or a whole tree); no symlinks followed. */
 int fr_mdb_rm_tree(const char *path);
-/* Create or truncate path with mode and write text: 0 or -errno. */
-int fr_mdb_write_file(const char *path, const char *text, mode_t mode);
+/*
+ * Create path (it must not exist; a symlink is not followed) with mode,
+ * write text, and give it to uid:gid unless uid is -1. 0, or -errno with
+ * nothing left behind.
+ */
+int fr_mdb_write_file(const char *path, const char *text, mode_t mode, uid_t uid, gid_t gid);
 
 /* mariadb_server.c */
 

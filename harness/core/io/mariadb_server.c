@@ -261,7 +261,8 @@ void fr_mdb_log_tail(const char *path, char *out, size_t outlen)
 int fr_mdb_spawn(struct fr_mariadb *db, const char *init_path)
 {
 	char a_datadir[PATH_MAX + 16], a_socket[PATH_MAX + 16], a_port[32], a_pid[PATH_MAX + 16],
-		a_log[PATH_MAX + 16], a_tmp[PATH_MAX + 16], a_init[PATH_MAX + 16];
+		a_log[PATH_MAX + 16], a_tmp[PATH_MAX + 16], a_init[PATH_MAX + 16],
+		a_files[PATH_MAX + 32];
 	const char *argv[40];
 	pid_t parent = getpid(), pid;
 	int argc = 0, logfd;
@@ -274,6 +275,7 @@ int fr_mdb_spawn(struct fr_mariadb *db, const char *init_path)
 	snprintf(a_log, sizeof(a_log), "--log-error=%s", db->log);
 	snprintf(a_tmp, sizeof(a_tmp), "--tmpdir=%s/tmp", db->dir);
 	snprintf(a_init, sizeof(a_init), "--init-file=%s", init_path);
+	snprintf(a_files, sizeof(a_files), "--secure-file-priv=%s/tmp", db->dir);
 
 	argv[argc++] = fr_mdb_server_path();
 	argv[argc++] = "--no-defaults"; /* must come first */
@@ -285,6 +287,11 @@ int fr_mdb_spawn(struct fr_mariadb *db, const char *init_path)
 	argv[argc++] = a_log;
 	argv[argc++] = a_tmp;
 	argv[argc++] = a_init;
+	/*
+	 * The server may run as root: LOAD DATA INFILE, SELECT ... INTO
+	 * OUTFILE and LOAD_FILE() reach only its own tmp/, not the machine.
+	 */
+	argv[argc++] = a_files;
 	argv[argc++] = "--skip-name-resolve";
 	argv[argc++] = "--skip-log-bin";
 	argv[argc++] = "--character-set-server=utf8mb4";

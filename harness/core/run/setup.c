@@ -89,6 +89,8 @@ const char *run_service_value(void *opaque, const char *svc, const char *field)
 			return fr_mariadb_user(db);
 		if (!strcmp(field, "password"))
 			return fr_mariadb_password(db);
+		if (!strcmp(field, "password_file"))
+			return fr_mariadb_password_file(db);
 		if (!strcmp(field, "database"))
 			return fr_mariadb_database(db);
 		if (!strcmp(field, "admin_user"))

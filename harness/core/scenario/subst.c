@@ -23,7 +23,8 @@
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *const fr_service_fields[] = {
-	"host", "port", "socket", "user", "password", "database", "admin_user", "admin_password",
+	"host",		 "port",     "socket",	   "user",	     "password",
+	"password_file", "database", "admin_user", "admin_password",
 };
 const size_t fr_service_nfields = NELEMS(fr_service_fields);
 
