@@ -35,8 +35,16 @@ void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out, const char *prefix)
 		if (s->rule.action == FR_ACT_BUDGET)
 			fprintf(out, ", bytes %" PRIu64 ", left %" PRId64, atomic_load(&s->bytes),
 				atomic_load(&s->budget) > 0 ? atomic_load(&s->budget) : 0);
+		if (s->rule.action == FR_ACT_DISK)
+			fprintf(out, ", size %" PRIu64 ", free %" PRId64, atomic_load(&s->capacity),
+				atomic_load(&s->budget) > 0 ? atomic_load(&s->budget) : 0);
 		fprintf(out, "  [%s]\n", spec);
 	}
+	if (atomic_load(&c->files_overflow))
+		fprintf(out,
+			"%sdisk: %" PRIu32 " files were not charged: more than %u at once "
+			"(FR_CTL_FILES)\n",
+			prefix, atomic_load(&c->files_overflow), FR_CTL_FILES);
 }
 
 /* Copy event n out of the ring if it is still there and complete. */

@@ -115,7 +115,7 @@ static void recompute(struct fr_ctl *c)
 			    !atomic_load_explicit(&s->armed, memory_order_relaxed))
 				continue;
 			uint32_t r_ops = s->rule.ops;
-			if (s->rule.action == FR_ACT_BUDGET)
+			if (s->rule.action == FR_ACT_BUDGET || s->rule.action == FR_ACT_DISK)
 				r_ops |= FR_OPBIT(FR_OP_STATFS);
 			for (unsigned op = 0; op < FR_OP_COUNT; op++)
 				if (r_ops & FR_OPBIT(op))
@@ -150,6 +150,8 @@ int fr_ctl_add(struct fr_ctl *c, const struct fr_rule *r, bool armed)
 	s = &c->slots[idx];
 	s->rule = *r;
 	atomic_store_explicit(&s->budget, (int64_t)r->amount, memory_order_relaxed);
+	if (armed && r->action == FR_ACT_DISK)
+		fr_disk_arm(c, idx, NULL, 0);
 	atomic_store_explicit(&s->armed, armed ? 1 : 0, memory_order_relaxed);
 	if (armed)
 		atomic_store_explicit(&s->arm_count, 1, memory_order_relaxed);
@@ -171,6 +173,9 @@ int fr_ctl_set_armed(struct fr_ctl *c, unsigned idx, bool armed)
 	if (armed && !atomic_load_explicit(&s->armed, memory_order_relaxed)) {
 		/* a new full disk each time the fault goes in */
 		atomic_store_explicit(&s->budget, (int64_t)s->rule.amount, memory_order_relaxed);
+		/* a disk starts from what its tree holds now */
+		if (s->rule.action == FR_ACT_DISK)
+			fr_disk_arm(c, idx, NULL, 0);
 		atomic_fetch_add_explicit(&s->arm_count, 1, memory_order_relaxed);
 	}
 	atomic_store_explicit(&s->armed, armed ? 1 : 0, memory_order_release);

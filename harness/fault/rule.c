@@ -34,13 +34,14 @@ static const struct {
 	[FR_OP_ACCEPT] = { "accept", "net/accept" },
 	[FR_OP_SEND] = { "send", "net/send" },
 	[FR_OP_RECV] = { "recv", "net/recv" },
+	[FR_OP_LINK] = { "link", "io/link" },
 	[FR_OP_STATFS] = { "statfs", "io/statfs" },
 };
 
 static const char *const action_names[FR_ACT_COUNT] = {
 	[FR_ACT_NONE] = "none",	    [FR_ACT_ERRNO] = "errno",	[FR_ACT_SHORT] = "short",
 	[FR_ACT_BUDGET] = "budget", [FR_ACT_DELAY] = "delay",	[FR_ACT_STALL] = "stall",
-	[FR_ACT_RESET] = "reset",   [FR_ACT_REFUSE] = "refuse",
+	[FR_ACT_RESET] = "reset",   [FR_ACT_REFUSE] = "refuse", [FR_ACT_DISK] = "disk",
 };
 
 #define E(x)          \
@@ -92,6 +93,10 @@ static const int valid_unlink[] = { EACCES, EBUSY,  EFAULT,  EIO,   EISDIR, ELOO
 static const int valid_mkdir[] = { EACCES, EDQUOT,	 EEXIST, EFAULT, EINVAL, ELOOP,
 				   EMLINK, ENAMETOOLONG, ENOENT, ENOMEM, ENOSPC, ENOTDIR,
 				   EPERM,  EROFS,	 EIO,	 0 };
+/* link(2), symlink(2) */
+static const int valid_link[] = { EACCES, EDQUOT,	EEXIST, EFAULT, EIO,	ELOOP,
+				  EMLINK, ENAMETOOLONG, ENOENT, ENOMEM, ENOSPC, ENOTDIR,
+				  EPERM,  EROFS,	EXDEV,	0 };
 static const int valid_connect[] = {
 	EACCES,	  EPERM,	EADDRINUSE, EADDRNOTAVAIL, EAFNOSUPPORT, EAGAIN,   EALREADY,
 	EBADF,	  ECONNREFUSED, EFAULT,	    EINPROGRESS,   EINTR,	 EISCONN,  ENETUNREACH,
@@ -119,7 +124,7 @@ static const int *const valid_errnos[FR_OP_COUNT] = {
 	[FR_OP_RENAME] = valid_rename,	   [FR_OP_UNLINK] = valid_unlink,
 	[FR_OP_MKDIR] = valid_mkdir,	   [FR_OP_CONNECT] = valid_connect,
 	[FR_OP_ACCEPT] = valid_accept,	   [FR_OP_SEND] = valid_send,
-	[FR_OP_RECV] = valid_recv,
+	[FR_OP_RECV] = valid_recv,	   [FR_OP_LINK] = valid_link,
 };
 
 const char *fr_op_name(enum fr_op op)
@@ -234,6 +239,16 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 		break;
 	case FR_ACT_BUDGET:
 		ret |= append(buf, len, &off, " budget=%llu", (unsigned long long)r->amount);
+		break;
+	case FR_ACT_DISK:
+		/* "disk", not its operations: they are implied (and parsed back so) */
+		off = 0;
+		ret |= append(buf, len, &off, "name=%.*s disk %s=%llu", (int)sizeof(r->name),
+			      r->name, r->flags & FR_RULE_DISK_SIZE ? "size" : "free",
+			      (unsigned long long)r->amount);
+		if (r->block_shift)
+			ret |= append(buf, len, &off, " block=%llu",
+				      (unsigned long long)fr_disk_block(r));
 		break;
 	case FR_ACT_DELAY:
 	case FR_ACT_STALL:

@@ -37,13 +37,15 @@ static const uint32_t action_ops[FR_ACT_COUNT] = {
 	[FR_ACT_STALL] = FR_OPS_NET,
 	[FR_ACT_RESET] = FR_OPBIT(FR_OP_CONNECT) | FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
 	[FR_ACT_REFUSE] = FR_OPBIT(FR_OP_CONNECT),
+	[FR_ACT_DISK] = FR_OPS_DISK,
 };
 
 /* Every key a SPEC or a scenario fault mapping may use. */
 static const char *const rule_keys[] = {
-	"name",	 "op",	  "ops",    "action", "errno", "short",	       "budget", "delay",
-	"stall", "reset", "refuse", "path",   "proc",  "probability",  "after",	 "times",
-	"port",	 "host",  "unix",   "lport",  "mode",  "may-not-fire",
+	"name",		"op",	 "ops",	  "action", "errno", "short", "budget",
+	"delay",	"stall", "reset", "refuse", "path",  "proc",  "probability",
+	"after",	"times", "port",  "host",   "unix",  "lport", "mode",
+	"may-not-fire", "disk",	 "free",  "size",   "block",
 };
 #define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
 
@@ -239,6 +241,8 @@ static int set_word(struct fr_rule *r, const char *key, char *err, size_t errlen
 	if (strcmp(key, "short") == 0 || strcmp(key, "stall") == 0 || strcmp(key, "reset") == 0 ||
 	    strcmp(key, "refuse") == 0 || strcmp(key, "may-not-fire") == 0)
 		return fr_rule_set(r, key, "true", err, errlen);
+	if (strcmp(key, "disk") == 0)
+		return set_action(r, FR_ACT_DISK, err, errlen);
 	uint32_t ops = parse_ops(key, bad, sizeof(bad));
 	if (!ops) {
 		const char *names[FR_OP_STATFS + 5];
@@ -250,6 +254,7 @@ static int set_word(struct fr_rule *r, const char *key, char *err, size_t errlen
 		names[n++] = "reset";
 		names[n++] = "refuse";
 		names[n++] = "may-not-fire";
+		names[n++] = "disk";
 		const char *near = fr_nearest(bad, names, n);
 		return fail(err, errlen, "unknown operation or action '%s'%s%s%s", bad,
 			    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
@@ -441,6 +446,67 @@ static int set_selector_field(struct fr_rule *r, const char *key, const char *va
 	return 1;
 }
 
+/*
+ * The disk fields: disk (as key: disk=true), free=SIZE or size=SIZE (the
+ * free space when armed, or the whole file system), block=SIZE (a power
+ * of two). Returns 1 when key is not one of them.
+ */
+static int set_disk_field(struct fr_rule *r, const char *key, const char *value, char *err,
+			  size_t errlen)
+{
+	uint64_t v;
+	int ret;
+
+	if (strcmp(key, "disk") == 0) {
+		if (!is_true(value))
+			return fail(err, errlen, "'disk' takes no value (disk free=64KiB)");
+		return set_action(r, FR_ACT_DISK, err, errlen);
+	}
+	if (strcmp(key, "free") && strcmp(key, "size") && strcmp(key, "block"))
+		return 1;
+	if (fr_parse_size(value, &v) < 0 || v > INT64_MAX)
+		return fail(err, errlen, "'%s=%s': expected a size (512, 64KiB, 10MiB, 1GiB)", key,
+			    value);
+	if (key[0] == 'b') {
+		unsigned sh = v ? (unsigned)__builtin_ctzll(v) : 0;
+		if (!v || (v & (v - 1)) || sh < FR_DISK_BLOCK_MIN_SHIFT ||
+		    sh > FR_DISK_BLOCK_MAX_SHIFT)
+			return fail(err, errlen,
+				    "'block=%s': expected a power of two from 512 to 1MiB", value);
+		r->block_shift = (uint16_t)sh;
+		return 0;
+	}
+	if ((ret = set_action(r, FR_ACT_DISK, err, errlen)) < 0)
+		return ret;
+	if (r->amount || (r->flags & FR_RULE_DISK_SIZE))
+		return fail(err, errlen, "'%s=': give the disk free= or size=, once", key);
+	r->amount = v;
+	if (key[0] == 's')
+		r->flags |= FR_RULE_DISK_SIZE;
+	return 0;
+}
+
+/*
+ * A disk rule watches its own operations (FR_OPS_DISK) over path=, and
+ * takes none of the selectors that count calls: it is a file system, not
+ * an injection. Returns 0, or -EINVAL with a message.
+ */
+static int finish_disk(struct fr_rule *r, char *err, size_t errlen)
+{
+	if (r->ops)
+		return fail(err, errlen,
+			    "'disk' watches writes, truncates, allocations, renames, unlinks "
+			    "and links itself: give no operation");
+	if (!r->path[0])
+		return fail(err, errlen, "'disk' needs path= (the tree it holds: /var/log/app/**)");
+	if (r->after || r->times || (r->flags & FR_RULE_PROB) || r->open_mode)
+		return fail(err, errlen,
+			    "'disk' takes no after=, times=, probability= or mode=: "
+			    "it fails calls when it is full");
+	r->ops = FR_OPS_DISK;
+	return 0;
+}
+
 int fr_rule_set(struct fr_rule *r, const char *key, const char *value, char *err, size_t errlen)
 {
 	int ret;
@@ -451,6 +517,10 @@ int fr_rule_set(struct fr_rule *r, const char *key, const char *value, char *err
 	if (ret <= 0)
 		return ret;
 	ret = set_selector_field(r, key, value, err, errlen);
+	if (ret <= 0)
+		return ret;
+
+	ret = set_disk_field(r, key, value, err, errlen);
 	if (ret <= 0)
 		return ret;
 
@@ -510,6 +580,8 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 {
 	enum fr_op bad;
 
+	if (r->action == FR_ACT_DISK && finish_disk(r, err, errlen) < 0)
+		return -EINVAL;
 	if (!r->ops)
 		return fail(err, errlen,
 			    "no operation given (open, read, write, fsync, truncate, "

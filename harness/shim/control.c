@@ -102,6 +102,12 @@ void shim_settle(const struct shim_verdict *v, ssize_t done)
 {
 	size_t used = done > 0 ? (size_t)done : 0;
 
+	if (v->disk.file >= 0 && shim_ctl) {
+		int saved = errno;
+
+		fr_disk_settle(shim_ctl, (unsigned)v->disk_rule, &v->disk, done);
+		errno = saved;
+	}
 	if (v->taken > used && shim_ctl)
 		budget_give_back(shim_ctl, v->budget_rule, v->taken - used);
 }
@@ -254,6 +260,14 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 			if (!decide_budget(c, i, op, want, flags, v))
 				continue;
 			goto out_inject;
+		case FR_ACT_DISK:
+			/* in its tree: the wrapper charges or frees (disk.c) */
+			if (v->disk_rule < 0) {
+				v->disk_rule = (int)i;
+				atomic_fetch_add_explicit(&c->slots[i].matched, 1,
+							  memory_order_relaxed);
+			}
+			continue;
 		case FR_ACT_ERRNO:
 			if (r->err <= 0 || !fr_ctl_fire(c, i))
 				continue;
@@ -303,7 +317,7 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 		v->rule = i;
 		goto out_inject;
 	}
-	if (v->budget_rule >= 0) {
+	if (v->budget_rule >= 0 || v->disk_rule >= 0) {
 		v->what = SHIM_COUNT;
 		v->allow = want;
 	}
@@ -338,6 +352,9 @@ void shim_verdict_init(struct shim_verdict *v, enum fr_op op)
 	v->taken = 0;
 	v->budget_rule = -1;
 	v->kind = SHIM_FD_UNKNOWN;
+	v->disk_rule = -1;
+	v->disk.file = -1;
+	v->disk.charge = 0;
 }
 
 enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op, uint64_t cand, size_t want,

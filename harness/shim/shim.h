@@ -207,6 +207,7 @@ static inline bool shim_armed(uint32_t bits)
 #define SHIM_OPS_RENAME SHIM_B(RENAME)
 #define SHIM_OPS_UNLINK SHIM_B(UNLINK)
 #define SHIM_OPS_MKDIR SHIM_B(MKDIR)
+#define SHIM_OPS_LINK SHIM_B(LINK)
 #define SHIM_OPS_STATFS SHIM_B(STATFS)
 #define SHIM_OPS_FDOPS                                                                             \
 	(SHIM_OPS_WRITE | SHIM_OPS_READ | SHIM_OPS_FSYNC | SHIM_OPS_TRUNCATE | SHIM_OPS_ALLOCATE | \
@@ -490,14 +491,16 @@ enum shim_outcome {
 /* What the decision logic says about one call. */
 struct shim_verdict {
 	enum shim_outcome what;
-	enum fr_op op;		/* the operation decided (a socket write is SEND) */
-	int err;		/* SHIM_FAIL: the errno; SHIM_LIMIT: errno for stdio */
-	unsigned rule;		/* slot index */
-	uint64_t ns;		/* delay or stall duration (0 = until cleared) */
-	size_t allow;		/* SHIM_LIMIT: bytes this call may move */
-	size_t taken;		/* budget bytes taken for this call (settled later) */
-	int budget_rule;	/* slot the bytes were taken from, -1 for none */
-	enum shim_fd_kind kind; /* fd calls: the fd's kind */
+	enum fr_op op;		  /* the operation decided (a socket write is SEND) */
+	int err;		  /* SHIM_FAIL: the errno; SHIM_LIMIT: errno for stdio */
+	unsigned rule;		  /* slot index */
+	uint64_t ns;		  /* delay or stall duration (0 = until cleared) */
+	size_t allow;		  /* SHIM_LIMIT: bytes this call may move */
+	size_t taken;		  /* budget bytes taken for this call (settled later) */
+	int budget_rule;	  /* slot the bytes were taken from, -1 for none */
+	enum shim_fd_kind kind;	  /* fd calls: the fd's kind */
+	int disk_rule;		  /* the disk rule whose tree the call is in, -1 for none */
+	struct fr_disk_take disk; /* what the disk charged for this call (disk.c) */
 };
 
 /* A verdict that says SHIM_PASS. */
@@ -607,6 +610,50 @@ void shim_sleep_ns(uint64_t ns);
 
 /* Give the real stdio error indicator to f, as a failed write/read would. */
 void shim_stdio_set_error(FILE *f);
+
+/* ---- disk.c: the disk model's side of each call ------------------------- */
+
+/*
+ * A symbolic link target this long needs a block of its own on tmpfs
+ * (shorter ones live in the inode). Measured: tests/disk/measure-full.sh.
+ */
+#define SHIM_SYMLINK_INLINE 128
+
+/*
+ * A write of n bytes at off (-1: the fd's position, or its end with
+ * O_APPEND) on a file in v->disk_rule's tree: charges the blocks it adds.
+ * Returns 0 with v->allow lowered to what fits (SHIM_LIMIT), or -ENOSPC
+ * (recorded as an injection). shim_settle() gives back what the real call
+ * did not use. errno kept.
+ */
+int shim_disk_write(int fd, long long off, size_t n, const char *fn, struct shim_verdict *v);
+/* fallocate/posix_fallocate of [off, off + len): all of it or -ENOSPC. */
+int shim_disk_alloc(int fd, int mode, long long off, long long len, const char *fn,
+		    struct shim_verdict *v);
+
+/*
+ * Calls that shrink or remove files: `shim_disk_before` notes the file a
+ * call may cut or unlink (dirfd/path, or fd when path is NULL; nofollow
+ * for unlink and rename), `shim_disk_after` applies it once the real call
+ * succeeded: cut to len (truncate, O_TRUNC), or its link removed.
+ */
+struct shim_disk_file {
+	int rule, file;
+	bool last_link; /* a regular file's last link */
+	bool symblock;	/* a symbolic link with a block of its own */
+};
+void shim_disk_before(const struct shim_verdict *v, int fd, int dirfd, const char *path,
+		      bool nofollow, struct shim_disk_file *df);
+void shim_disk_cut(const struct shim_disk_file *df, long long len);
+void shim_disk_unlinked(const struct shim_disk_file *df);
+/* symlink with a target that needs a block of its own: 0 or -ENOSPC. */
+int shim_disk_symlink(const char *target, const char *fn, struct shim_verdict *v);
+/*
+ * The disk whose tree holds abs (a path, or a directory over its files):
+ * fills *cap and *freeb (bytes) and *bs, freeing removed files nobody
+ * holds first. Returns false when no armed disk rule matches.
+ */
+bool shim_disk_space(const char *abs, uint64_t *cap, uint64_t *freeb, uint64_t *bs);
 
 /* ---- wrap_sock.c, stall.c: sockets (see sock.h) -------------------------- */
 

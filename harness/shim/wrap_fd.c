@@ -27,42 +27,56 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
  * The tail of a generated fd slow path (it returns): apply a verdict to a
  * call moving n bytes. A failure (or a reset) gives the errno; LIMIT/COUNT
  * (and a delay or stall, after waiting) call the real function with n =
- * v.allow and settle the budget with what it really moved. `shorten` cuts
- * the call to v.allow bytes. On a socket, read() and write() get recv/send
+ * v.allow and settle the budget with what it really moved. A write to a
+ * file in a disk rule's tree is charged first (woff: where it writes, -1
+ * for the fd's position) and may become short or fail. `shorten` cuts the
+ * call to v.allow bytes. On a socket, read() and write() get recv/send
  * semantics first (O_NONBLOCK, SO_*TIMEO, reset).
  */
-#define SHIM_FD_APPLY(name, ret, args, fail, shorten)                  \
-	{                                                              \
-		ret r;                                                 \
-		if (v.kind == SHIM_FD_SOCKET && v.what != SHIM_PASS) { \
-			int e = shim_sock_apply(fd, false, &v);        \
-			if (e < 0)                                     \
-				return SHIM_FAIL_##fail(-e);           \
-		}                                                      \
-		if (v.what == SHIM_PASS)                               \
-			return SHIM_REAL(name) args;                   \
-		if (v.what == SHIM_RESET)                              \
-			shutdown(fd, SHUT_RDWR);                       \
-		if (shim_gate(&v, SHIM_FAILS_ALL))                     \
-			return SHIM_FAIL_##fail(v.err);                \
-		shorten;                                               \
-		r = SHIM_REAL(name) args;                              \
-		shim_settle(&v, r);                                    \
-		return r;                                              \
+#define SHIM_FD_APPLY(name, ret, args, fail, shorten, woff)                                \
+	{                                                                                  \
+		ret r;                                                                     \
+		if (v.kind == SHIM_FD_SOCKET && v.what != SHIM_PASS) {                     \
+			int e = shim_sock_apply(fd, false, &v);                            \
+			if (e < 0)                                                         \
+				return SHIM_FAIL_##fail(-e);                               \
+		}                                                                          \
+		if (v.what == SHIM_PASS)                                                   \
+			return SHIM_REAL(name) args;                                       \
+		if (v.what == SHIM_RESET)                                                  \
+			shutdown(fd, SHUT_RDWR);                                           \
+		if (shim_gate(&v, SHIM_FAILS_ALL))                                         \
+			return SHIM_FAIL_##fail(v.err);                                    \
+		if (v.disk_rule >= 0 && shim_disk_write(fd, woff, v.allow, #name, &v) < 0) \
+			return SHIM_FAIL_##fail(ENOSPC);                                   \
+		shorten;                                                                   \
+		r = SHIM_REAL(name) args;                                                  \
+		shim_settle(&v, r);                                                        \
+		return r;                                                                  \
 	}
 
 /* write(fd, buf, n, ...), read(fd, buf, n, ...) and friends */
-#define SHIM_GEN_FD_BUF(name, ret, params, args, op, fail)        \
-	SHIM_SLOW(name, ret, params)                              \
-	{                                                         \
-		struct shim_verdict v;                            \
-		shim_decide_fd(FR_OP_##op, fd, n, #name, 0, &v);  \
-		SHIM_FD_APPLY(name, ret, args, fail, n = v.allow) \
-	}                                                         \
+#define SHIM_GEN_FD_BUF(name, ret, params, args, op, fail)            \
+	SHIM_SLOW(name, ret, params)                                  \
+	{                                                             \
+		struct shim_verdict v;                                \
+		shim_decide_fd(FR_OP_##op, fd, n, #name, 0, &v);      \
+		SHIM_FD_APPLY(name, ret, args, fail, n = v.allow, -1) \
+	}                                                             \
+	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
+
+/* pwrite(fd, buf, n, off, ...): the same, written at off */
+#define SHIM_GEN_FD_PBUF(name, ret, params, args, op, fail)                       \
+	SHIM_SLOW(name, ret, params)                                              \
+	{                                                                         \
+		struct shim_verdict v;                                            \
+		shim_decide_fd(FR_OP_##op, fd, n, #name, 0, &v);                  \
+		SHIM_FD_APPLY(name, ret, args, fail, n = v.allow, (long long)off) \
+	}                                                                         \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /* writev(fd, iov, cnt, ...), readv(...): a short write cuts the vector */
-#define SHIM_GEN_FD_IOV(name, ret, params, args, op, fail)             \
+#define SHIM_IOV_SLOW(name, ret, params, args, op, fail, woff)         \
 	SHIM_SLOW(name, ret, params)                                   \
 	{                                                              \
 		struct shim_verdict v;                                 \
@@ -70,11 +84,19 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
 		size_t total = iov_total(iov, cnt);                    \
 		shim_decide_fd(FR_OP_##op, fd, total, #name, 0, &v);   \
 		SHIM_FD_APPLY(                                         \
-			name, ret, args, fail, if (v.allow < total) {  \
+			name, ret, args, fail,                         \
+			if (v.allow < total) {                         \
 				cnt = iov_cut(iov, cnt, v.allow, cut); \
 				iov = cut;                             \
-			})                                             \
-	}                                                              \
+			},                                             \
+			woff)                                          \
+	}
+#define SHIM_GEN_FD_IOV(name, ret, params, args, op, fail)   \
+	SHIM_IOV_SLOW(name, ret, params, args, op, fail, -1) \
+	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
+/* pwritev(fd, iov, cnt, off, ...) */
+#define SHIM_GEN_FD_PIOV(name, ret, params, args, op, fail)              \
+	SHIM_IOV_SLOW(name, ret, params, args, op, fail, (long long)off) \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /* fsync(fd), ftruncate(fd, len)...: no bytes, so no short or budget */
@@ -89,19 +111,53 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
 	}                                                                    \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
-/* fallocate(fd, mode, off, len), posix_fallocate: all of len or ENOSPC */
-#define SHIM_GEN_FD_ALLOC(name, ret, params, args, op, fail)                             \
-	SHIM_SLOW(name, ret, params)                                                     \
-	{                                                                                \
-		struct shim_verdict v;                                                   \
-		ret r;                                                                   \
-		shim_decide_fd(FR_OP_##op, fd, len > 0 ? (size_t)len : 0, #name, 0, &v); \
-		if (shim_gate(&v, SHIM_FAILS_ALL))                                       \
-			return SHIM_FAIL_##fail(v.err);                                  \
-		r = SHIM_REAL(name) args;                                                \
-		shim_settle(&v, r == 0 ? (ssize_t)v.taken : -1);                         \
-		return r;                                                                \
-	}                                                                                \
+/*
+ * ftruncate(fd, len): a file in a disk rule's tree cut shorter frees its
+ * blocks past len; made longer, it takes nothing (sparse, as on tmpfs)
+ */
+#define SHIM_GEN_FD_TRUNC(name, ret, params, args, op, fail)                 \
+	SHIM_SLOW(name, ret, params)                                         \
+	{                                                                    \
+		struct shim_verdict v;                                       \
+		struct shim_disk_file df;                                    \
+		ret r;                                                       \
+		shim_decide_fd(FR_OP_##op, fd, 0, #name, SHIM_NOBUDGET, &v); \
+		if (shim_gate(&v, SHIM_FAILS_ALL))                           \
+			return SHIM_FAIL_##fail(v.err);                      \
+		shim_disk_before(&v, fd, -1, NULL, false, &df);              \
+		r = SHIM_REAL(name) args;                                    \
+		if (r == 0)                                                  \
+			shim_disk_cut(&df, (long long)len);                  \
+		return r;                                                    \
+	}                                                                    \
+	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
+
+/* the fallocate mode of each row (posix_fallocate allocates, mode 0) */
+#define SHIM_ALLOC_MODE_fallocate mode
+#define SHIM_ALLOC_MODE_fallocate64 mode
+#define SHIM_ALLOC_MODE_posix_fallocate 0
+#define SHIM_ALLOC_MODE_posix_fallocate64 0
+
+/*
+ * fallocate(fd, mode, off, len), posix_fallocate: all of len or ENOSPC,
+ * from a budget or from a disk rule's free space
+ */
+#define SHIM_GEN_FD_ALLOC(name, ret, params, args, op, fail)                                       \
+	SHIM_SLOW(name, ret, params)                                                               \
+	{                                                                                          \
+		struct shim_verdict v;                                                             \
+		ret r;                                                                             \
+		shim_decide_fd(FR_OP_##op, fd, len > 0 ? (size_t)len : 0, #name, 0, &v);           \
+		if (shim_gate(&v, SHIM_FAILS_ALL))                                                 \
+			return SHIM_FAIL_##fail(v.err);                                            \
+		if (v.disk_rule >= 0 &&                                                            \
+		    shim_disk_alloc(fd, SHIM_ALLOC_MODE_##name, off, len, #name, &v) < 0)          \
+			return SHIM_FAIL_##fail(ENOSPC);                                           \
+		r = SHIM_REAL(name) args;                                                          \
+		shim_settle(&v,                                                                    \
+			    r == 0 ? (ssize_t)(len > (off_t)v.taken ? len : (off_t)v.taken) : -1); \
+		return r;                                                                          \
+	}                                                                                          \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /*
@@ -119,35 +175,46 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
 		va_end(ap);                                          \
 	}
 
-#define SHIM_OPEN_BODY(name, ret, params, args, at, getmode, writes) \
-	ret name params                                              \
-	{                                                            \
-		struct shim_verdict v;                               \
-		int fd;                                              \
-		getmode;                                             \
-		if (unlikely(!SHIM_BOUND(name)))                     \
-			return SHIM_FAIL_M1(ENOSYS);                 \
-		if (likely(!shim_armed(SHIM_OPS_OPEN)))              \
-			return shim_fd_opened(SHIM_REAL(name) args); \
-		shim_decide_open(at, path, writes, #name, &v);       \
-		if (shim_gate(&v, SHIM_FAILS_PATH))                  \
-			return SHIM_FAIL_M1(v.err);                  \
-		fd = SHIM_REAL(name) args;                           \
-		shim_fd_record_open(fd, at, path);                   \
-		return fd;                                           \
+#define SHIM_OPEN_BODY(name, ret, params, args, at, getmode, writes, trunc) \
+	ret name params                                                     \
+	{                                                                   \
+		struct shim_verdict v;                                      \
+		struct shim_disk_file df = { -1, -1, false, false };        \
+		int fd;                                                     \
+		getmode;                                                    \
+		if (unlikely(!SHIM_BOUND(name)))                            \
+			return SHIM_FAIL_M1(ENOSYS);                        \
+		if (likely(!shim_armed(SHIM_OPS_OPEN)))                     \
+			return shim_fd_opened(SHIM_REAL(name) args);        \
+		shim_decide_open(at, path, writes, #name, &v);              \
+		if (shim_gate(&v, SHIM_FAILS_PATH))                         \
+			return SHIM_FAIL_M1(v.err);                         \
+		if (trunc)                                                  \
+			shim_disk_before(&v, -1, at, path, false, &df);     \
+		fd = SHIM_REAL(name) args;                                  \
+		if (fd >= 0)                                                \
+			shim_disk_cut(&df, 0);                              \
+		shim_fd_record_open(fd, at, path);                          \
+		return fd;                                                  \
 	}
 
-#define SHIM_GEN_OPEN_VA(name, ret, params, args, op, fail) \
-	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, SHIM_VA_MODE, shim_open_writes(flags))
-#define SHIM_GEN_OPENAT_VA(name, ret, params, args, op, fail) \
-	SHIM_OPEN_BODY(name, ret, params, args, dirfd, SHIM_VA_MODE, shim_open_writes(flags))
+#define SHIM_GEN_OPEN_VA(name, ret, params, args, op, fail)                                      \
+	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, SHIM_VA_MODE, shim_open_writes(flags), \
+		       flags &O_TRUNC)
+#define SHIM_GEN_OPENAT_VA(name, ret, params, args, op, fail)                                 \
+	SHIM_OPEN_BODY(name, ret, params, args, dirfd, SHIM_VA_MODE, shim_open_writes(flags), \
+		       flags &O_TRUNC)
 #define SHIM_GEN_OPEN_FIX(name, ret, params, args, op, fail) \
-	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, , shim_open_writes(flags))
+	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, , shim_open_writes(flags), flags &O_TRUNC)
 #define SHIM_GEN_OPENAT_FIX(name, ret, params, args, op, fail) \
-	SHIM_OPEN_BODY(name, ret, params, args, dirfd, , shim_open_writes(flags))
-/* creat and the mkstemp family: always a new file, opened for writing */
+	SHIM_OPEN_BODY(name, ret, params, args, dirfd, , shim_open_writes(flags), flags &O_TRUNC)
+/*
+ * creat and the mkstemp family: a file opened for writing; creat (the
+ * rows whose name starts with 'c') truncates an existing one, mkstemp's
+ * files are new
+ */
 #define SHIM_GEN_OPEN_NEW(name, ret, params, args, op, fail) \
-	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, , true)
+	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, , true, #name[0] == 'c')
 
 static size_t iov_total(const struct iovec *iov, int cnt)
 {
@@ -259,9 +326,16 @@ static int xfer_decide(int fd_out, int fd_in, long long in_off, size_t *n, const
 	return 0;
 }
 
+/* where each copy writes: off_out, or -1 for fd's position */
+#define SHIM_XFER_OFF_copy_file_range (off_out ? (long long)*off_out : -1)
+#define SHIM_XFER_OFF_splice (off_out ? (long long)*off_out : -1)
+#define SHIM_XFER_OFF_sendfile -1
+#define SHIM_XFER_OFF_sendfile64 -1
+
 /*
  * The in-kernel copies: every row has fd (written), fd_in (read), off_in
- * (NULL: fd_in's position) and n.
+ * (NULL: fd_in's position) and n. A copy into a disk rule's tree is
+ * charged as a write.
  */
 #define SHIM_GEN_XFER(name, ret, params, args, op, fail)                                         \
 	ret name params                                                                          \
@@ -274,6 +348,14 @@ static int xfer_decide(int fd_out, int fd_in, long long in_off, size_t *n, const
 			return SHIM_REAL(name) args;                                             \
 		if (xfer_decide(fd, fd_in, off_in ? (long long)*off_in : -1, &n, #name, &w) < 0) \
 			return -1; /* errno set; every row is M1 */                              \
+		if (w.disk_rule >= 0) {                                                          \
+			if (shim_disk_write(fd, SHIM_XFER_OFF_##name, n, #name, &w) < 0) {       \
+				shim_settle(&w, -1);                                             \
+				return SHIM_FAIL_M1(ENOSPC);                                     \
+			}                                                                        \
+			if (w.what == SHIM_LIMIT)                                                \
+				n = w.allow;                                                     \
+		}                                                                                \
 		r = SHIM_REAL(name) args;                                                        \
 		shim_settle(&w, r);                                                              \
 		return r;                                                                        \

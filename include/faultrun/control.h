@@ -31,11 +31,12 @@
  * its open_mode (a shim of version 1 would fault every open of a mode=
  * rule's files, reads included) and the block its process table.
  */
-#define FR_CTL_VERSION 2u
+#define FR_CTL_VERSION 3u
 #define FR_CTL_EVENTS 256u
 #define FR_CTL_WHERE_MAX 96
 #define FR_CTL_PROCS 1024u	    /* processes the block can list */
 #define FR_CTL_EXE_MAX 48	    /* an executable's name, truncated */
+#define FR_CTL_FILES 4096u	    /* files the disk rules can follow at once */
 #define FR_CTL_ENV "FAULTRUN_CTL"   /* path of the block */
 #define FR_SEED_ENV "FAULTRUN_SEED" /* informational; the block holds the seed */
 
@@ -51,6 +52,28 @@ struct fr_ctl_slot {
 	_Atomic uint64_t first_ns;  /* CLOCK_MONOTONIC of the first injection */
 	_Atomic uint64_t last_ns;   /* ... and of the last one */
 	_Atomic uint64_t arm_count; /* times armed, for the probability hash */
+	_Atomic uint64_t capacity;  /* FR_ACT_DISK: the file system's size (free: `budget`) */
+};
+
+/*
+ * A file a disk rule follows, keyed by (dev, ino): `alloc` is the end of
+ * what the model holds for it (its allocated prefix, in bytes; charged
+ * block-rounded). Entries are claimed and given back under `files_lock`
+ * (rarely: a file's first write, its removal); a file's charge is
+ * atomics only. `key` 0 means never used: lookups stop there.
+ */
+enum fr_file_state {
+	FR_FILE_DEAD = 0, /* free for reuse (key kept, so chains stay whole) */
+	FR_FILE_LIVE = 1,
+	FR_FILE_ORPHAN = 2, /* its last link is gone; still charged while open */
+};
+
+struct fr_ctl_file {
+	_Atomic uint64_t key;	/* a hash of (dev, ino), never 0 once used */
+	_Atomic uint64_t alloc; /* bytes */
+	_Atomic uint64_t dev, ino;
+	_Atomic uint32_t state; /* enum fr_file_state */
+	_Atomic uint32_t rule;	/* the disk rule's slot */
 };
 
 /* One injection, as the shim saw it. `seq` is written last (0 = empty). */
@@ -105,12 +128,15 @@ struct fr_ctl {
 	_Atomic uint64_t armed_rules[FR_OP_COUNT]; /* per op: armed slot mask */
 	_Atomic uint64_t event_head;		   /* events ever written */
 	_Atomic uint32_t disabled;		   /* set by a writer to switch everything off */
-	_Atomic uint32_t nprocs; /* process entries ever claimed (may pass FR_CTL_PROCS) */
-	uint32_t reserved[14];
+	_Atomic uint32_t nprocs;	 /* process entries ever claimed (may pass FR_CTL_PROCS) */
+	_Atomic uint32_t files_lock;	 /* tid claiming or freeing a file entry, 0 = none */
+	_Atomic uint32_t files_overflow; /* files a disk rule could not follow (table full) */
+	uint32_t reserved[12];
 
 	struct fr_ctl_slot slots[FR_MAX_RULES];
 	struct fr_ctl_event events[FR_CTL_EVENTS];
 	struct fr_ctl_proc procs[FR_CTL_PROCS];
+	struct fr_ctl_file files[FR_CTL_FILES];
 };
 
 /*
@@ -217,6 +243,47 @@ struct fr_ctl *fr_ctl_join(const char *path, int *err);
 /* The abstract socket name for the block at path, NUL-terminated, into name[len] (>= 32). */
 void fr_ctl_report_name(const char *path, char *name, size_t len);
 
+/*
+ * The disk model (harness/fault/disk.c), reader side: every function is
+ * async-signal-safe, allocation-free and lock-free but for claiming and
+ * freeing a file entry (a few stores under files_lock, signals blocked).
+ * `rule` is a disk rule's slot; `file` an index into files[].
+ */
+
+/* The entry of (dev, ino) for rule, claimed with alloc = size if new; -1 when the table is full. */
+int fr_disk_file(struct fr_ctl *c, unsigned rule, uint64_t dev, uint64_t ino, uint64_t size);
+
+/*
+ * A write of [start, end) to file (append: at the model's end of the file,
+ * `start` is then its size as fstat saw it): charges the blocks it adds
+ * past the file's allocated prefix. Returns how many of the end - start
+ * bytes fit (all, a short count, or 0 for ENOSPC) and fills *tk for
+ * fr_disk_settle. `fallocate` calls want all or nothing.
+ */
+struct fr_disk_take {
+	int file;	 /* -1: nothing charged */
+	uint64_t start;	 /* where the call writes */
+	uint64_t old;	 /* alloc before */
+	uint64_t end;	 /* alloc after */
+	uint64_t charge; /* bytes taken from the rule's free space */
+};
+uint64_t fr_disk_grow(struct fr_ctl *c, unsigned rule, int file, uint64_t start, uint64_t len,
+		      bool append, bool all, struct fr_disk_take *tk);
+/* The call moved `done` bytes (< 0: failed): give back what it did not use. */
+void fr_disk_settle(struct fr_ctl *c, unsigned rule, const struct fr_disk_take *tk, int64_t done);
+/* file was cut to len bytes: free the blocks past it. */
+void fr_disk_shrink(struct fr_ctl *c, unsigned rule, int file, uint64_t len);
+/*
+ * The file's last link is gone: free its blocks once no process of the
+ * run holds it open (now, or at a later fr_disk_reclaim).
+ */
+void fr_disk_release(struct fr_ctl *c, unsigned rule, int file);
+/* Free the blocks of rule's removed files that no process holds open any more. */
+void fr_disk_reclaim(struct fr_ctl *c, unsigned rule);
+/* Take or give back whole blocks of free space (symlinks); 0 or -ENOSPC. */
+int fr_disk_take_blocks(struct fr_ctl *c, unsigned rule, uint64_t bytes);
+void fr_disk_give(struct fr_ctl *c, unsigned rule, uint64_t bytes);
+
 /* Whether slot idx is published and armed (acquire). */
 bool fr_ctl_armed(const struct fr_ctl *c, unsigned idx);
 
@@ -257,5 +324,19 @@ int fr_ctl_find(const struct fr_ctl *c, const char *name);
  * after= and times= count from the first arming. Returns 0 or -ENOENT.
  */
 int fr_ctl_set_armed(struct fr_ctl *c, unsigned idx, bool armed);
+
+/*
+ * Disk rules (harness/fault/disk_admin.c). Arming one measures the files
+ * already under its path (their block-rounded sizes are used space), sets
+ * its capacity (size=, or used + free=) and forgets the files it followed
+ * before. Returns 0 or -errno (err filled).
+ */
+int fr_disk_arm(struct fr_ctl *c, unsigned idx, char *err, size_t errlen);
+/*
+ * Change a disk's free space while it runs: by delta bytes (relative), or
+ * to delta bytes (absolute); the capacity follows. Returns 0, -ENOENT (no
+ * such slot) or -EINVAL (not a disk rule).
+ */
+int fr_disk_set_free(struct fr_ctl *c, unsigned idx, int64_t delta, bool absolute);
 
 #endif /* FAULTRUN_CONTROL_H */

@@ -38,7 +38,8 @@ enum fr_op {
 	FR_OP_ACCEPT,
 	FR_OP_SEND,
 	FR_OP_RECV,
-	/* internal: set while a budget rule is armed, so statvfs looks */
+	FR_OP_LINK, /* link, linkat, symlink, symlinkat */
+	/* internal: set while a budget or disk rule is armed, so statvfs looks */
 	FR_OP_STATFS,
 	FR_OP_COUNT
 };
@@ -47,7 +48,8 @@ enum fr_op {
 #define FR_OPS_IO                                                                      \
 	(FR_OPBIT(FR_OP_OPEN) | FR_OPBIT(FR_OP_READ) | FR_OPBIT(FR_OP_WRITE) |         \
 	 FR_OPBIT(FR_OP_FSYNC) | FR_OPBIT(FR_OP_TRUNCATE) | FR_OPBIT(FR_OP_ALLOCATE) | \
-	 FR_OPBIT(FR_OP_RENAME) | FR_OPBIT(FR_OP_UNLINK) | FR_OPBIT(FR_OP_MKDIR))
+	 FR_OPBIT(FR_OP_RENAME) | FR_OPBIT(FR_OP_UNLINK) | FR_OPBIT(FR_OP_MKDIR) |     \
+	 FR_OPBIT(FR_OP_LINK))
 #define FR_OPS_NET                                                                 \
 	(FR_OPBIT(FR_OP_CONNECT) | FR_OPBIT(FR_OP_ACCEPT) | FR_OPBIT(FR_OP_SEND) | \
 	 FR_OPBIT(FR_OP_RECV))
@@ -61,6 +63,7 @@ enum fr_action {
 	FR_ACT_STALL,  /* peer silent until cleared or rule.amount ns (0 = until cleared) */
 	FR_ACT_RESET,  /* ECONNRESET, socket unusable afterwards */
 	FR_ACT_REFUSE, /* connect: ECONNREFUSED */
+	FR_ACT_DISK,   /* a file system of rule.amount bytes over rule.path (docs/faults.md) */
 	FR_ACT_COUNT
 };
 
@@ -74,6 +77,21 @@ enum fr_action {
 #define FR_RULE_HOST 0x2u	  /* host/host_family apply */
 #define FR_RULE_PAUSED 0x4u	  /* loaded disarmed */
 #define FR_RULE_MAY_NOT_FIRE 0x8u /* a run in which it never fires still proves something */
+#define FR_RULE_DISK_SIZE 0x10u	  /* disk: amount is the whole size (size=), not the free space */
+
+/*
+ * The operations a disk rule watches: what grows, shrinks or removes files
+ * (write, truncate, allocate; open with O_TRUNC; unlink, rename over) and
+ * what may need a block of its own (symlink), and the free-space reports.
+ */
+#define FR_OPS_DISK                                                                   \
+	(FR_OPBIT(FR_OP_OPEN) | FR_OPBIT(FR_OP_WRITE) | FR_OPBIT(FR_OP_TRUNCATE) |    \
+	 FR_OPBIT(FR_OP_ALLOCATE) | FR_OPBIT(FR_OP_RENAME) | FR_OPBIT(FR_OP_UNLINK) | \
+	 FR_OPBIT(FR_OP_LINK) | FR_OPBIT(FR_OP_STATFS))
+/* disk: the default block (tmpfs's page) and the range block= accepts */
+#define FR_DISK_BLOCK_SHIFT 12
+#define FR_DISK_BLOCK_MIN_SHIFT 9
+#define FR_DISK_BLOCK_MAX_SHIFT 20
 
 /*
  * One rule. Zero means "any" for every selector. Strings are NUL-padded
@@ -81,13 +99,13 @@ enum fr_action {
  */
 struct fr_rule {
 	char name[FR_NAME_MAX];
-	uint32_t ops;		     /* FR_OPBIT mask */
-	uint32_t action;	     /* enum fr_action */
-	int32_t err;		     /* errno for FR_ACT_ERRNO */
-	uint32_t flags;		     /* FR_RULE_* */
-	uint64_t amount;	     /* budget: bytes; delay/stall: ns (stall 0 = until cleared) */
-	uint64_t after;		     /* the first N matching calls pass */
-	uint64_t times;		     /* inject at most N times, 0 = no limit */
+	uint32_t ops;	 /* FR_OPBIT mask */
+	uint32_t action; /* enum fr_action */
+	int32_t err;	 /* errno for FR_ACT_ERRNO */
+	uint32_t flags;	 /* FR_RULE_* */
+	uint64_t amount; /* budget, disk: bytes; delay/stall: ns (stall 0 = until cleared) */
+	uint64_t after;	 /* the first N matching calls pass */
+	uint64_t times;	 /* inject at most N times, 0 = no limit */
 	uint64_t prob_threshold;     /* inject when hash < threshold (FR_RULE_PROB) */
 	double probability;	     /* as written, for reports */
 	char path[FR_GLOB_MAX];	     /* file path glob */
@@ -98,7 +116,8 @@ struct fr_rule {
 	uint16_t port;		     /* peer port */
 	uint16_t lport;		     /* local port (accepted sockets) */
 	uint16_t open_mode;	     /* FR_MODE_*: opens for reading or writing */
-	uint16_t reserved[2];
+	uint16_t block_shift;	     /* disk: log2 of the block size (0: FR_DISK_BLOCK_SHIFT) */
+	uint16_t reserved;
 };
 
 /* The name of an operation ("write"), or NULL. */
@@ -121,6 +140,9 @@ bool fr_errno_valid(uint32_t ops, int err, enum fr_op *bad_op);
  */
 int fr_parse_size(const char *s, uint64_t *out);
 int fr_parse_duration(const char *s, uint64_t *out_ns);
+
+/* The block size of a disk rule, in bytes (harness/fault/disk.c). */
+uint64_t fr_disk_block(const struct fr_rule *r);
 
 /* Reset a rule to "no selectors, no action". */
 void fr_rule_init(struct fr_rule *r);

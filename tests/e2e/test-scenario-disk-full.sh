@@ -2,12 +2,13 @@
 # scenarios/disk-full.yml (incident 000) through faultrun against the
 # supervised-log target: the fixed supervisor passes; the buggy one fails
 # because the site is down while the log disk is full and does not come
-# back after it (the incident), in both disk modes (full, budget).
+# back after it (the incident), in every disk mode (the disk model, full,
+# budget).
 . "$(dirname "$0")/test-scenario-lib.sh"
 
 N=7 # assertions: 5 written + fired log-*, fired state-ro
 
-for disk in full budget; do
+for disk in model full budget; do
 	f=log-$disk
 
 	run_scenario "fixed-$disk" disk-full.yml --set disk=$disk

@@ -75,6 +75,34 @@ CASE(mkdtemp)
 	return is_dir(t) ? 0 : WRONG("no directory %s", t);
 }
 
+/* link and symlink: a new entry beside p, the rule decided on the new name */
+#define LINKED (exists(with(p, ".l")) && exists(p))
+
+CASE(link) { int r = CALL(link(p, with(p, ".l"))); return zero_then(r, LINKED, "not linked"); }
+CASE(symlink) { int r = CALL(symlink(p, with(p, ".l"))); return zero_then(r, LINKED, "no symbolic link"); }
+
+CASE(linkat)
+{
+	AT;
+	int r;
+
+	snprintf(b2, sizeof(b2), "%s.l", base_of(p));
+	r = CALL(linkat(d, b, d, b2, 0));
+	close(d);
+	return zero_then(r, LINKED, "not linked");
+}
+
+CASE(symlinkat)
+{
+	AT;
+	int r;
+
+	snprintf(b2, sizeof(b2), "%s.l", base_of(p));
+	r = CALL(symlinkat(b, d, b2));
+	close(d);
+	return zero_then(r, LINKED, "no symbolic link");
+}
+
 /*
  * Free space: under the armed "write budget=1MiB" rule a matching path
  * reports at most 1 MiB available; otherwise the real (larger) figure.

@@ -55,6 +55,34 @@ static void test_issue_examples(void **state)
 	assert_true(r.prob_threshold > 0 && r.prob_threshold < (1ull << 58));
 }
 
+/* disk: a file system over a tree; its operations are implied */
+static void test_disk_spec(void **state)
+{
+	struct fr_rule r = parse_ok("disk free=64KiB path=/var/log/app/**");
+
+	(void)state;
+	assert_int_equal(r.action, FR_ACT_DISK);
+	assert_int_equal(r.ops, FR_OPS_DISK);
+	assert_int_equal(r.amount, 64 * 1024);
+	assert_false(r.flags & FR_RULE_DISK_SIZE);
+	assert_int_equal(fr_disk_block(&r), 4096);
+	r = parse_ok("name=logs disk size=1MiB block=512 path=/l/**");
+	assert_true(r.flags & FR_RULE_DISK_SIZE);
+	assert_int_equal(fr_disk_block(&r), 512);
+	r = parse_ok("disk free=0 path=/l/**");
+	assert_int_equal(r.amount, 0);
+	parse_bad("disk free=64KiB", "'disk' needs path=");
+	parse_bad("write disk free=1k path=/l/**", "give no operation");
+	parse_bad("disk free=1k size=2k path=/l/**", "free= or size=, once");
+	parse_bad("disk free=1k block=3000 path=/l/**", "'block=3000': expected a power of two");
+	parse_bad("disk free=lots path=/l/**", "'free=lots': expected a size");
+	parse_bad("disk free=1k times=3 path=/l/**", "takes no after=, times=");
+	parse_bad("write errno=ENOSPC disk path=/l/**", "two actions given");
+	parse_bad("dsk free=1k path=/l/**", "did you mean 'disk'");
+	r = parse_ok("link errno=ENOSPC path=/l/**");
+	assert_int_equal(r.ops, FR_OPBIT(FR_OP_LINK));
+}
+
 static void test_socket_fields(void **state)
 {
 	struct fr_rule r = parse_ok("recv stall port=3306 host=127.0.0.1");
@@ -153,6 +181,8 @@ static void test_format_round_trips(void **state)
 		"name=ro open errno=EACCES path=**/state.json mode=write",
 		"name=wo open,read errno=EIO mode=read",
 		"name=q write errno=EIO path=/q/** may-not-fire",
+		"name=d disk free=65536 path=/var/log/**",
+		"name=e disk size=1048576 block=512 path=/e/**",
 	};
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		char buf[512];
@@ -208,6 +238,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_issue_examples),
+		cmocka_unit_test(test_disk_spec),
 		cmocka_unit_test(test_socket_fields),
 		cmocka_unit_test(test_open_mode),
 		cmocka_unit_test(test_any_order_and_families),

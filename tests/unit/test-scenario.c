@@ -218,7 +218,7 @@ static const struct bad_case bad_cases[] = {
 	  "timeline:\n"
 	  "  - {at: 1s}\n"
 	  "expect: [{exits: 0}]\n",
-	  "t.yml:4:5: a timeline step needs an action: inject, clear, request, signal, restart, run, mysql or end" },
+	  "t.yml:4:5: a timeline step needs an action: inject, clear, request, signal, restart, run, mysql, disk or end" },
 	{ "clear-first",
 	  "target: {command: \"true\"}\n"
 	  "duration: 5s\n"
@@ -408,6 +408,32 @@ static const struct bad_case bad_cases[] = {
 	  "    mysql: {service: db, hold: 10, sql: \"SELECT 1\"}\n"
 	  "expect: [{exits: 0}]\n",
 	  "t.yml:6:32: a mysql step needs exactly one of sql, hold, lock, kill" },
+	{ "disk-step-not-disk",
+	  "target: {command: \"true\"}\n"
+	  "faults: {f: \"write errno=EIO path=/x/**\"}\n"
+	  "timeline:\n"
+	  "  - {at: 1s, inject: f}\n"
+	  "  - {at: 2s, disk: {fault: f, free: +1MiB}}\n"
+	  "  - {at: 3s, end: true}\n"
+	  "expect: [{exits: 0}]\n",
+	  "t.yml:5:28: fault 'f' is not a disk fault (disk free=SIZE path=...)" },
+	{ "disk-step-size",
+	  "target: {command: \"true\"}\n"
+	  "faults: {d: {disk: true, free: 64KiB, path: /x/**}}\n"
+	  "timeline:\n"
+	  "  - {at: 1s, inject: d}\n"
+	  "  - {at: 2s, disk: {fault: d, free: lots}}\n"
+	  "  - {at: 3s, end: true}\n"
+	  "expect: [{exits: 0}]\n",
+	  "t.yml:5:37: free: expected a size (1MiB to set it), or +SIZE/-SIZE to change it, not 'lots'" },
+	{ "disk-step-disarmed",
+	  "target: {command: \"true\"}\n"
+	  "faults: {d: \"disk free=64KiB path=/x/**\"}\n"
+	  "timeline:\n"
+	  "  - {at: 2s, disk: {fault: d, free: +1MiB}}\n"
+	  "  - {at: 3s, end: true}\n"
+	  "expect: [{exits: 0}]\n",
+	  "t.yml:4:14: disk fault 'd' is not injected here; inject it first" },
 	{ "count-minmax",
 	  "target: {command: \"true\"}\n"
 	  "duration: 5s\n"

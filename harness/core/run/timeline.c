@@ -161,6 +161,32 @@ static void step_clear(struct run *r, struct step_state *st)
 	run_say(r, "clear %s", r->s->faults[st->step->fault].name);
 }
 
+/* disk: {fault, free}: "someone deleted old logs" (or filled the disk) */
+static void step_disk(struct run *r, struct step_state *st)
+{
+	const struct fr_step *step = st->step;
+	int f = step->fault;
+	char size[32];
+	size_t idx;
+
+	if (r->slot[f] >= 0)
+		fr_disk_set_free(r->ctl, (unsigned)r->slot[f], step->disk.free,
+				 step->disk.absolute);
+	idx = run_tl_add(r, step, NULL);
+	snprintf(size, sizeof(size), "%lld",
+		 (long long)(step->disk.free < 0 ? -step->disk.free : step->disk.free));
+	run_tl_detail(r, idx, "%s free %s%s bytes", r->s->faults[f].name,
+		      step->disk.absolute ? "to " :
+		      step->disk.free < 0 ? "-" :
+					    "+",
+		      size);
+	run_say(r, "disk %s: free %s%s bytes", r->s->faults[f].name,
+		step->disk.absolute ? "" :
+		step->disk.free < 0 ? "-" :
+				      "+",
+		size);
+}
+
 static void step_request(struct run *r, struct step_state *st)
 {
 	const struct fr_step *step = st->step;
@@ -352,6 +378,7 @@ static void (*const step_actions[FR_STEP_COUNT])(struct run *r, struct step_stat
 	[FR_STEP_REQUEST] = step_request, [FR_STEP_SIGNAL] = step_signal,
 	[FR_STEP_RESTART] = step_restart, [FR_STEP_RUN] = step_run,
 	[FR_STEP_MYSQL] = step_mysql,	  [FR_STEP_END] = step_end,
+	[FR_STEP_DISK] = step_disk,
 };
 
 static void exec_step(struct run *r, size_t i)

@@ -216,6 +216,59 @@ static int parse_end_step(struct loader *L, const struct action *a, struct fr_st
 	return 0;
 }
 
+/* Whether fault f is a disk fault: the word in its SPEC, or the field. */
+static bool is_disk_fault(const struct fr_fault *f)
+{
+	const char *p = f->spec.raw;
+
+	for (size_t i = 0; i < f->nfields; i++)
+		if (!strcmp(f->fields[i].key, "disk"))
+			return true;
+	while (p && *p) {
+		size_t n;
+
+		p += strspn(p, " \t\n");
+		n = strcspn(p, " \t\n");
+		if (n == 4 && !strncmp(p, "disk", 4))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* disk: {fault: NAME, free: +1MiB | -1MiB | 1MiB} */
+static int parse_disk_step(struct loader *L, const struct action *a, struct fr_step *st)
+{
+	static const char *const keys[] = { "fault", "free" };
+	yaml_node_t *x;
+	const char *v;
+	uint64_t bytes;
+	int ret;
+
+	if ((ret = scn_want_map(L, a->v, "disk")) ||
+	    (ret = scn_check_keys(L, a->v, keys, NKEYS(keys), "disk")))
+		return ret;
+	if (!(x = scn_get(L, a->v, "fault")))
+		return scn_fail(L, a->v, "disk needs 'fault' (the disk fault it changes)");
+	if ((ret = parse_fault_step(L, &(struct action){ x, "fault" }, st)))
+		return ret;
+	if (!is_disk_fault(&L->s->faults[st->fault]))
+		return scn_fail(L, x, "fault '%s' is not a disk fault (disk free=SIZE path=...)",
+				L->s->faults[st->fault].name);
+	if (!(x = scn_get(L, a->v, "free")))
+		return scn_fail(L, a->v, "disk needs 'free' (+1MiB frees 1 MiB, 0 fills it)");
+	if ((ret = scn_get_string(L, x, "free", &v)))
+		return ret;
+	st->disk.absolute = v[0] != '+' && v[0] != '-';
+	if (fr_parse_size(v + !st->disk.absolute, &bytes) < 0 || bytes > INT64_MAX)
+		return scn_fail(L, x,
+				"free: expected a size (1MiB to set it), or +SIZE/-SIZE "
+				"to change it, not '%s'",
+				v);
+	st->disk.free = v[0] == '-' ? -(int64_t)bytes : (int64_t)bytes;
+	return 0;
+}
+
 /* ---- steps ------------------------------------------------------------------- */
 
 /* In the order of enum fr_step_kind, which is the order of messages. */
@@ -231,6 +284,7 @@ static const struct step_kind {
 	{ "restart", FR_STEP_RESTART, parse_restart_step },
 	{ "run", FR_STEP_RUN, parse_run_step },
 	{ "mysql", FR_STEP_MYSQL, parse_mysql_step },
+	{ "disk", FR_STEP_DISK, parse_disk_step },
 	{ "end", FR_STEP_END, parse_end_step },
 };
 
@@ -369,6 +423,12 @@ int scn_check_timeline(struct loader *L, yaml_node_t *top)
 						 "nothing to clear",
 						 name);
 			armed[st->fault] = false;
+		} else if (st->kind == FR_STEP_DISK && !armed[st->fault]) {
+			/* arming measures the disk afresh: a change before it is lost */
+			return fr_errorf(L->err, L->errlen, st->mark,
+					 "disk fault '%s' is not injected here; "
+					 "inject it first",
+					 name);
 		}
 	}
 	if (!s->duration_ns)

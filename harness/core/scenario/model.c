@@ -108,7 +108,7 @@ static const char *const check_names[FR_CHECK_COUNT] = {
 static const char *const step_names[FR_STEP_COUNT] = {
 	[FR_STEP_INJECT] = "inject", [FR_STEP_CLEAR] = "clear",	    [FR_STEP_REQUEST] = "request",
 	[FR_STEP_SIGNAL] = "signal", [FR_STEP_RESTART] = "restart", [FR_STEP_RUN] = "run",
-	[FR_STEP_MYSQL] = "mysql",   [FR_STEP_END] = "end",
+	[FR_STEP_MYSQL] = "mysql",   [FR_STEP_END] = "end",	    [FR_STEP_DISK] = "disk",
 };
 
 static const char *const expect_names[FR_EXP_COUNT] = {

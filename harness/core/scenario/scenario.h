@@ -203,6 +203,7 @@ enum fr_step_kind {
 	FR_STEP_RESTART,
 	FR_STEP_RUN,
 	FR_STEP_MYSQL,
+	FR_STEP_DISK, /* change a disk fault's free space */
 	FR_STEP_END,
 	FR_STEP_COUNT
 };
@@ -240,6 +241,10 @@ struct fr_step {
 		uint64_t for_ns; /* 0: until the end of the run */
 		struct fr_str kill_user;
 	} mysql;
+	struct {
+		int64_t free;  /* bytes: the change (+/-), or the free space */
+		bool absolute; /* free: 1MiB (to), not +1MiB (by) */
+	} disk;
 };
 
 enum fr_window_kind { FR_WIN_WHOLE, FR_WIN_BEFORE, FR_WIN_DURING, FR_WIN_AFTER, FR_WIN_RANGE };

@@ -1,0 +1,228 @@
+/*
+ * The disk model's side of each call (docs/faults.md, "disk"): the
+ * wrappers of writes, truncates, allocations, opens with O_TRUNC, unlinks,
+ * renames and symlinks call here when the decision found the call in an
+ * armed disk rule's tree (v->disk_rule); the accounting itself is
+ * harness/fault/disk.c, in the control block, shared by the run.
+ *
+ * Only reached on a slow path (a disk rule armed and the file in its
+ * tree). Raw system calls only (fstat, fcntl, lseek), errno kept.
+ */
+#include "shim.h"
+
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+/* An injection: counted (fired), in the event ring, in the debug log. */
+static void disk_inject(struct shim_verdict *v, int fd, const char *where, const char *fn)
+{
+	struct fr_ctl *c = shim_ctl;
+	char buf[FR_CTL_WHERE_MAX];
+
+	if (!where && fd >= 0 && shim_fd_path(fd, buf, sizeof(buf)) == 0)
+		where = buf;
+	fr_ctl_fire(c, (unsigned)v->disk_rule);
+	fr_ctl_event(c, (unsigned)v->disk_rule, v->op, v->what == SHIM_FAIL ? ENOSPC : 0, where);
+	SHIM_DEBUG("%s(%s): disk \"%.*s\": %s", fn, where ? where : "fd",
+		   (int)sizeof(c->slots[0].rule.name), c->slots[v->disk_rule].rule.name,
+		   v->what == SHIM_FAIL ? "ENOSPC" : "short");
+}
+
+/* fd's file entry and where a write without offset lands; false: not a regular file. */
+static bool disk_where(int fd, long long off, bool *append, uint64_t *start, int *file,
+		       unsigned rule)
+{
+	struct stat st;
+	long fl;
+
+	if (fr_syscall(SYS_fstat, fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	*append = false;
+	/* O_APPEND writes at the end, even pwrite's (pwrite(2), BUGS) */
+	if ((fl = fr_syscall(SYS_fcntl, fd, F_GETFL)) >= 0 && (fl & O_APPEND)) {
+		*append = true;
+		*start = (uint64_t)st.st_size;
+	} else if (off >= 0) {
+		*start = (uint64_t)off;
+	} else {
+		long long pos = fr_syscall(SYS_lseek, fd, 0L, SEEK_CUR);
+
+		if (pos < 0)
+			return false;
+		*start = (uint64_t)pos;
+	}
+	*file = fr_disk_file(shim_ctl, rule, (uint64_t)st.st_dev, (uint64_t)st.st_ino,
+			     (uint64_t)st.st_size);
+	return true;
+}
+
+/*
+ * Charge len bytes at start; when they do not fit, free what removed
+ * files nobody holds any more occupy, and try once more.
+ */
+static uint64_t disk_grow(unsigned rule, int file, uint64_t start, uint64_t len, bool append,
+			  bool all, struct fr_disk_take *tk)
+{
+	uint64_t fit = fr_disk_grow(shim_ctl, rule, file, start, len, append, all, tk);
+
+	if (fit < len) {
+		fr_disk_settle(shim_ctl, rule, tk, 0);
+		fr_disk_reclaim(shim_ctl, rule);
+		fit = fr_disk_grow(shim_ctl, rule, file, start, len, append, all, tk);
+	}
+	return fit;
+}
+
+int shim_disk_write(int fd, long long off, size_t n, const char *fn, struct shim_verdict *v)
+{
+	unsigned rule = (unsigned)v->disk_rule;
+	uint64_t start, fit;
+	bool append;
+	int file, saved = errno;
+
+	if (!shim_ctl || v->disk_rule < 0 || !n ||
+	    !disk_where(fd, off, &append, &start, &file, rule))
+		goto out;
+	fit = disk_grow(rule, file, start, n < v->allow ? n : v->allow, append, false, &v->disk);
+	if (fit == 0) {
+		v->what = SHIM_FAIL;
+		v->err = ENOSPC;
+		disk_inject(v, fd, NULL, fn);
+		errno = saved;
+		return -ENOSPC;
+	}
+	if (fit < v->allow) {
+		/* as the kernel does: short up to the last free block */
+		v->what = SHIM_LIMIT;
+		v->allow = (size_t)fit;
+		disk_inject(v, fd, NULL, fn);
+	}
+out:
+	errno = saved;
+	return 0;
+}
+
+int shim_disk_alloc(int fd, int mode, long long off, long long len, const char *fn,
+		    struct shim_verdict *v)
+{
+	unsigned rule = (unsigned)v->disk_rule;
+	uint64_t start;
+	bool append;
+	int file, saved = errno;
+
+	/* punching or zeroing ranges is not followed (docs/faults.md) */
+	if (!shim_ctl || v->disk_rule < 0 || len <= 0 || off < 0 || (mode & ~FALLOC_FL_KEEP_SIZE) ||
+	    !disk_where(fd, off, &append, &start, &file, rule))
+		goto out;
+	if (disk_grow(rule, file, start, (uint64_t)len, false, true, &v->disk) == 0) {
+		v->what = SHIM_FAIL;
+		v->err = ENOSPC;
+		disk_inject(v, fd, NULL, fn);
+		errno = saved;
+		return -ENOSPC;
+	}
+out:
+	errno = saved;
+	return 0;
+}
+
+void shim_disk_before(const struct shim_verdict *v, int fd, int dirfd, const char *path,
+		      bool nofollow, struct shim_disk_file *df)
+{
+	struct stat st;
+	long r;
+	int saved = errno;
+
+	df->rule = -1;
+	df->file = -1;
+	df->last_link = false;
+	df->symblock = false;
+	if (!shim_ctl || v->disk_rule < 0)
+		return;
+	if (path)
+		r = fr_syscall(SYS_newfstatat, dirfd, path, &st,
+			       nofollow ? AT_SYMLINK_NOFOLLOW : 0);
+	else
+		r = fr_syscall(SYS_fstat, fd, &st);
+	if (r == 0 && S_ISREG(st.st_mode)) {
+		df->rule = v->disk_rule;
+		df->file = fr_disk_file(shim_ctl, (unsigned)v->disk_rule, (uint64_t)st.st_dev,
+					(uint64_t)st.st_ino, (uint64_t)st.st_size);
+		df->last_link = st.st_nlink <= 1;
+	} else if (r == 0 && S_ISLNK(st.st_mode) && st.st_size >= SHIM_SYMLINK_INLINE) {
+		/* a long symbolic link's own block */
+		df->rule = v->disk_rule;
+		df->symblock = st.st_nlink <= 1;
+	}
+	errno = saved;
+}
+
+void shim_disk_cut(const struct shim_disk_file *df, long long len)
+{
+	if (df->rule >= 0 && df->file >= 0 && len >= 0)
+		fr_disk_shrink(shim_ctl, (unsigned)df->rule, df->file, (uint64_t)len);
+}
+
+void shim_disk_unlinked(const struct shim_disk_file *df)
+{
+	int saved = errno;
+
+	if (df->rule >= 0 && df->last_link)
+		fr_disk_release(shim_ctl, (unsigned)df->rule, df->file);
+	else if (df->rule >= 0 && df->symblock)
+		fr_disk_give(shim_ctl, (unsigned)df->rule,
+			     fr_disk_block(&shim_ctl->slots[df->rule].rule));
+	errno = saved;
+}
+
+int shim_disk_symlink(const char *target, const char *fn, struct shim_verdict *v)
+{
+	unsigned rule = (unsigned)v->disk_rule;
+
+	if (!shim_ctl || v->disk_rule < 0 || !target || strlen(target) < SHIM_SYMLINK_INLINE)
+		return 0;
+	if (fr_disk_take_blocks(shim_ctl, rule, fr_disk_block(&shim_ctl->slots[rule].rule)) == 0)
+		return 0;
+	fr_disk_reclaim(shim_ctl, rule);
+	if (fr_disk_take_blocks(shim_ctl, rule, fr_disk_block(&shim_ctl->slots[rule].rule)) == 0)
+		return 0;
+	v->what = SHIM_FAIL;
+	v->err = ENOSPC;
+	disk_inject(v, -1, target, fn);
+	return -ENOSPC;
+}
+
+bool shim_disk_space(const char *abs, uint64_t *cap, uint64_t *freeb, uint64_t *bs)
+{
+	struct fr_ctl *c = shim_ctl;
+	char probe[PATH_MAX + 4];
+	uint64_t cand;
+	size_t l = strlen(abs);
+
+	if (!c || l >= PATH_MAX)
+		return false;
+	memcpy(probe, abs, l);
+	if (l && probe[l - 1] == '/')
+		l--;
+	memcpy(probe + l, "/x", 3);
+	cand = shim_armed_rules(c, FR_OP_STATFS);
+	while (cand) {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
+		const struct fr_rule *r = &c->slots[i].rule;
+		int64_t f;
+
+		cand &= cand - 1;
+		if (r->action != FR_ACT_DISK || !fr_ctl_armed(c, i) ||
+		    !(shim_rule_match_file(r, abs) || shim_rule_match_file(r, probe)))
+			continue;
+		fr_disk_reclaim(c, i);
+		f = atomic_load_explicit(&c->slots[i].budget, memory_order_relaxed);
+		*freeb = f > 0 ? (uint64_t)f : 0;
+		*cap = atomic_load_explicit(&c->slots[i].capacity, memory_order_relaxed);
+		*bs = fr_disk_block(r);
+		return true;
+	}
+	return false;
+}
