@@ -555,6 +555,15 @@ static int user_base(const struct fr_user *u, char *out, size_t len)
 	return private_dir(out, u->uid);
 }
 
+/* A new tag-PID-XXXXXX in base, after reclaiming what dead runs left */
+static int mkdtemp_in(const char *base, const char *tag, char *out, size_t len)
+{
+	reclaim_stale(base);
+	if (snprintf(out, len, "%s/%s-%d-XXXXXX", base, tag, (int)getpid()) >= (int)len)
+		return -ENAMETOOLONG;
+	return mkdtemp(out) ? 0 : -errno;
+}
+
 int fr_rundir_create_for(const char *tag, const struct fr_user *u, char *out, size_t len)
 {
 	char base[PATH_MAX];
@@ -563,19 +572,13 @@ int fr_rundir_create_for(const char *tag, const struct fr_user *u, char *out, si
 	if (!u || u->uid == geteuid())
 		return fr_rundir_create(tag, out, len);
 	ret = user_base(u, base, sizeof(base));
-	if (ret < 0)
-		return ret;
-	reclaim_stale(base);
-	if (snprintf(out, len, "%s/%s-%d-XXXXXX", base, tag, (int)getpid()) >= (int)len)
-		return -ENAMETOOLONG;
-	if (!mkdtemp(out))
-		return -errno;
-	if (lchown(out, u->uid, u->gid) < 0) {
+	if (!ret)
+		ret = mkdtemp_in(base, tag, out, len);
+	if (!ret && lchown(out, u->uid, u->gid) < 0) {
 		ret = -errno;
 		rmdir(out);
-		return ret;
 	}
-	return 0;
+	return ret;
 }
 
 int fr_rundir_create(const char *tag, char *out, size_t len)
@@ -583,12 +586,5 @@ int fr_rundir_create(const char *tag, char *out, size_t len)
 	char base[PATH_MAX];
 	int ret = fr_rundir_base(base, sizeof(base));
 
-	if (ret < 0)
-		return ret;
-	reclaim_stale(base);
-	if (snprintf(out, len, "%s/%s-%d-XXXXXX", base, tag, (int)getpid()) >= (int)len)
-		return -ENAMETOOLONG;
-	if (!mkdtemp(out))
-		return -errno;
-	return 0;
+	return ret < 0 ? ret : mkdtemp_in(base, tag, out, len);
 }
