@@ -207,6 +207,9 @@ static int parse_top(struct loader *L, yaml_node_t *root)
 static int load_doc(struct loader *L, yaml_parser_t *parser)
 {
 	if (!yaml_parser_load(parser, &L->doc)) {
+		/* libyaml's own allocation failed: no "bad YAML" at some line */
+		if (parser->error == YAML_MEMORY_ERROR)
+			fr_oom();
 		struct fr_mark m = { L->file, (int)parser->problem_mark.line + 1,
 				     (int)parser->problem_mark.column + 1 };
 		const char *what = parser->problem ? parser->problem : "bad YAML";
