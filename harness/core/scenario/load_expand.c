@@ -9,16 +9,13 @@
 #include "scenario/load.h"
 #include "scenario/scn_internal.h"
 #include "util/strbuf.h"
+#include "util/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * Column of byte `off` of a scalar, for errors inside a string: exact for
- * single-line plain and quoted scalars, else the scalar's start.
- */
-static struct fr_mark scalar_mark_at(struct loader *L, yaml_node_t *n, size_t off)
+struct fr_mark scn_mark_at(struct loader *L, yaml_node_t *n, size_t off)
 {
 	struct fr_mark m = scn_mark(L, n);
 
@@ -36,12 +33,13 @@ static struct fr_mark scalar_mark_at(struct loader *L, yaml_node_t *n, size_t of
 	return m;
 }
 
-static const char *var_value(struct loader *L, const char *name, size_t len)
+/* The var called name, whether or not it has its value yet, or NULL. */
+static struct fr_var *find_var(struct loader *L, const char *name, size_t len)
 {
 	for (size_t i = 0; i < L->s->nvars; i++)
-		if (L->s->vars[i].value && strlen(L->s->vars[i].name) == len &&
+		if (L->s->vars[i].name && strlen(L->s->vars[i].name) == len &&
 		    strncmp(L->s->vars[i].name, name, len) == 0)
-			return L->s->vars[i].value;
+			return &L->s->vars[i];
 	return NULL;
 }
 
@@ -73,19 +71,67 @@ struct expansion {
 	struct fr_mark m; /* where the placeholder starts */
 	bool runtime_ok;
 	struct fr_buf *out;
+	unsigned depth; /* of the var being defined: 1 + the deepest it uses */
 };
 
-static int expand_var(struct expansion *x, const char *name, size_t len)
+/*
+ * Add what placeholder t stands for, refusing a value that outgrows the
+ * limits: a few vars that each use the one before twice double at every
+ * step, and 30 of them would need gigabytes. what names it ("var 'b'").
+ */
+static int add_bounded(struct expansion *x, const struct fr_ph *t, const char *what,
+		       const char *rep, size_t n)
 {
 	struct loader *L = x->L;
-	const char *rep = var_value(L, name, len), *cands[64];
+
+	if (x->out->len + n > FR_EXPAND_MAX)
+		return fr_errorf(L->err, L->errlen, x->m,
+				 "'%.*s' (%s) makes this value longer than %d MiB, "
+				 "the limit of one expanded value",
+				 (int)t->len, t->text, what, FR_EXPAND_MAX >> 20);
+	if (L->expanded + x->out->len + n > FR_EXPAND_TOTAL)
+		return fr_errorf(L->err, L->errlen, x->m,
+				 "'%.*s' (%s) makes the scenario's values longer than "
+				 "%d MiB in all, the limit of expanded values",
+				 (int)t->len, t->text, what, FR_EXPAND_TOTAL >> 20);
+	fr_buf_add(x->out, rep, n);
+	return 0;
+}
+
+/* A var with no value yet: this very one, or one further down. */
+static int var_not_yet(struct expansion *x, const struct fr_var *v)
+{
+	struct loader *L = x->L;
+
+	if (v == L->defining)
+		return fr_errorf(L->err, L->errlen, x->m, "var '%s' refers to itself", v->name);
+	return fr_errorf(L->err, L->errlen, x->m,
+			 "var '%s' is defined further down (line %d): a var may "
+			 "use only the vars above it",
+			 v->name, v->mark.line);
+}
+
+static int expand_var(struct expansion *x, const struct fr_ph *t, const char *name, size_t len)
+{
+	struct loader *L = x->L;
+	const struct fr_var *v = find_var(L, name, len);
+	const char *cands[64];
 	size_t nc = 0;
 	char want[128];
 
-	if (rep) {
-		fr_buf_puts(x->out, rep);
-		return 0;
+	if (v && v->value) {
+		snprintf(want, sizeof(want), "var '%s'", v->name);
+		if (L->defining && v->depth + 1 > x->depth)
+			x->depth = v->depth + 1;
+		if (x->depth > FR_VAR_DEPTH_MAX)
+			return fr_errorf(L->err, L->errlen, x->m,
+					 "var '%s' uses var '%s', which nests vars %u deep "
+					 "(at most %d)",
+					 L->defining->name, v->name, x->depth, FR_VAR_DEPTH_MAX);
+		return add_bounded(x, t, want, v->value, strlen(v->value));
 	}
+	if (v)
+		return var_not_yet(x, v);
 	snprintf(want, sizeof(want), "%.*s", (int)len, name);
 	for (size_t i = 0; i < L->s->nvars && nc < 64; i++)
 		if (L->s->vars[i].value)
@@ -102,15 +148,13 @@ static int expand_env(struct expansion *x, const struct fr_ph *t, const char *na
 	snprintf(ename, sizeof(ename), "%.*s", (int)len, name);
 	rep = getenv(ename);
 	if (rep)
-		fr_buf_puts(x->out, rep);
-	else if (t->dflt)
-		fr_buf_add(x->out, t->dflt, t->dlen);
-	else
-		return fr_errorf(x->L->err, x->L->errlen, x->m,
-				 "environment variable '%s' is not set "
-				 "(give a default: ${env.%s:-VALUE})",
-				 ename, ename);
-	return 0;
+		return add_bounded(x, t, "the environment", rep, strlen(rep));
+	if (t->dflt)
+		return add_bounded(x, t, "its default", t->dflt, t->dlen);
+	return fr_errorf(x->L->err, x->L->errlen, x->m,
+			 "environment variable '%s' is not set "
+			 "(give a default: ${env.%s:-VALUE})",
+			 ename, ename);
 }
 
 /* A per-run placeholder stays as written, its name checked. */
@@ -161,12 +205,12 @@ static int expand_placeholder(struct expansion *x, const struct fr_ph *t)
 
 	switch (ref) {
 	case FR_PH_VARS:
-		return expand_var(x, arg, alen);
+		return expand_var(x, t, arg, alen);
 	case FR_PH_ENV:
 		return expand_env(x, t, arg, alen);
 	case FR_PH_SCENARIO_DIR:
-		fr_buf_puts(x->out, x->L->s->dir);
-		return 0;
+		return add_bounded(x, t, "the scenario's directory", x->L->s->dir,
+				   strlen(x->L->s->dir));
 	case FR_PH_RUN_DIR:
 	case FR_PH_PORT:
 	case FR_PH_SERVICES:
@@ -177,17 +221,21 @@ static int expand_placeholder(struct expansion *x, const struct fr_ph *t)
 	return unknown_placeholder(x, t);
 }
 
-int scn_expand(struct loader *L, yaml_node_t *n, bool runtime_ok, const char **out)
+int scn_expand_part(struct loader *L, yaml_node_t *n, size_t off, size_t len, bool runtime_ok,
+		    const char **out)
 {
-	const char *in = scn_scalar(n), *p = in;
+	const char *whole = scn_scalar(n);
+	/* the tokenizer reads up to a NUL: a part needs its own copy */
+	char *part = off || whole[len] ? fr_xstrndup(whole + off, len) : NULL;
+	const char *in = part ? part : whole, *p = in;
 	struct fr_buf buf = { 0 };
-	struct expansion x = { L, { 0 }, runtime_ok, &buf };
+	struct expansion x = { L, { 0 }, runtime_ok, &buf, 0 };
 	struct fr_ph t;
 	int ret = 0;
 
 	while (!ret && fr_ph_next(&p, &t)) {
 		if (t.kind == FR_PH_PLACEHOLDER || t.kind == FR_PH_UNTERMINATED)
-			x.m = scalar_mark_at(L, n, (size_t)(t.text - in));
+			x.m = scn_mark_at(L, n, off + (size_t)(t.text - in));
 		switch (t.kind) {
 		case FR_PH_TEXT:
 		case FR_PH_ESCAPE:
@@ -202,8 +250,18 @@ int scn_expand(struct loader *L, yaml_node_t *n, bool runtime_ok, const char **o
 			break;
 		}
 	}
-	if (!ret)
+	if (!ret) {
 		*out = fr_arena_strdup(L->s->arena, buf.p ? buf.p : "");
+		L->expanded += buf.len;
+		if (L->defining && x.depth > L->defining->depth)
+			L->defining->depth = x.depth;
+	}
 	fr_buf_free(&buf);
+	free(part);
 	return ret;
+}
+
+int scn_expand(struct loader *L, yaml_node_t *n, bool runtime_ok, const char **out)
+{
+	return scn_expand_part(L, n, 0, strlen(scn_scalar(n)), runtime_ok, out);
 }
