@@ -7,7 +7,7 @@
  * - a placeholder fills one field of a fault, never adds fields: a value
  *   holding " times=1 path=/etc/passwd" stays inside its field, whether it
  *   comes from a var, --set, the environment, the run directory or a
- *   service;
+ *   service; a --set or environment value is never read for placeholders;
  * - a fault field given twice, stall=0s, nan%, hex and overflowing
  *   numbers, ports outside 1..65535 and NUL characters are errors.
  */
@@ -264,9 +264,10 @@ static void test_placeholders_fill_fields(void **state)
 			       "  c: \"write errno=EIO path=${env.FR_TEST_EVIL}\"\n"
 			       "  d: \"write errno=EIO path=${run_dir}/logs/**\"\n"
 			       "  e: \"recv stall unix=${services.db.socket}\"\n"
-			       "  f: \"write ${vars.none} errno=EIO may-not-fire\"\n";
+			       "  f: \"write ${vars.none} errno=EIO may-not-fire\"\n"
+			       "  g: \"write errno=EIO path=/${env.FR_TEST_DOLLAR}\"\n";
 	const char *evil = "/tmp/x times=1 path=/etc/passwd";
-	struct fr_override ovr[] = { { "p", evil, false } };
+	struct fr_override ovr[] = { { "p", evil, false }, { "q", "/${run_dir}/q ${x", false } };
 	unsigned ports[1] = { 0 };
 	struct fr_runctx ctx = { evil, ports, evil_service, NULL };
 	struct fr_scenario *s;
@@ -274,13 +275,15 @@ static void test_placeholders_fill_fields(void **state)
 
 	(void)state;
 	setenv("FR_TEST_EVIL", evil, 1);
-	if (fr_scenario_load_string("t.yml", y, ovr, 1, &s, err, sizeof(err)))
+	setenv("FR_TEST_DOLLAR", "$${run_dir}", 1);
+	if (fr_scenario_load_string("t.yml", y, ovr, 2, &s, err, sizeof(err)))
 		fail_msg("%s", err);
 	if (fr_scenario_instantiate(s, &ctx, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_string_equal(s->faults[0].rule.path, evil);
 	assert_int_equal(s->faults[0].rule.times, 0);
-	assert_string_equal(s->faults[1].rule.path, "/tmp/q");
+	/* a --set value is taken literally, never read for placeholders */
+	assert_string_equal(s->faults[1].rule.path, "/${run_dir}/q ${x");
 	assert_string_equal(s->faults[2].rule.path, evil);
 	assert_int_equal(s->faults[2].rule.times, 0);
 	assert_string_equal(s->faults[3].rule.path, "/tmp/x times=1 path=/etc/passwd/logs/**");
@@ -291,8 +294,11 @@ static void test_placeholders_fill_fields(void **state)
 	assert_int_equal(s->faults[5].rule.ops, FR_OPBIT(FR_OP_WRITE));
 	assert_true(s->faults[5].may_not_fire);
 	assert_true(s->faults[5].rule.flags & FR_RULE_MAY_NOT_FIRE);
+	/* so is the environment's */
+	assert_string_equal(s->faults[6].rule.path, "/$${run_dir}");
 	fr_scenario_destroy(s);
 	unsetenv("FR_TEST_EVIL");
+	unsetenv("FR_TEST_DOLLAR");
 }
 
 /* Operations add up, in either form; name= may repeat the fault's name. */

@@ -78,11 +78,32 @@ struct expansion {
  * Add what placeholder t stands for, refusing a value that outgrows the
  * limits: a few vars that each use the one before twice double at every
  * step, and 30 of them would need gigabytes. what names it ("var 'b'").
+ *
+ * A literal value (a --set, the environment, a directory) is put in as
+ * it is: its "${" become "$${", which instantiation turns back into "${",
+ * so it is never read for placeholders a second time.
  */
 static int add_bounded(struct expansion *x, const struct fr_ph *t, const char *what,
-		       const char *rep, size_t n)
+		       const char *rep, size_t n, bool literal)
 {
 	struct loader *L = x->L;
+
+	if (literal && memmem(rep, n, "${", 2)) {
+		struct fr_buf esc = { 0 };
+		const char *open;
+		int ret;
+
+		while ((open = memmem(rep, n, "${", 2))) {
+			fr_buf_add(&esc, rep, (size_t)(open - rep));
+			fr_buf_add(&esc, "$${", 3);
+			n -= (size_t)(open + 2 - rep);
+			rep = open + 2;
+		}
+		fr_buf_add(&esc, rep, n);
+		ret = add_bounded(x, t, what, esc.p, esc.len, false);
+		fr_buf_free(&esc);
+		return ret;
+	}
 
 	if (x->out->len + n > FR_EXPAND_MAX)
 		return fr_errorf(L->err, L->errlen, x->m,
@@ -128,7 +149,7 @@ static int expand_var(struct expansion *x, const struct fr_ph *t, const char *na
 					 "var '%s' uses var '%s', which nests vars %u deep "
 					 "(at most %d)",
 					 L->defining->name, v->name, x->depth, FR_VAR_DEPTH_MAX);
-		return add_bounded(x, t, want, v->value, strlen(v->value));
+		return add_bounded(x, t, want, v->value, strlen(v->value), v->set);
 	}
 	if (v)
 		return var_not_yet(x, v);
@@ -148,9 +169,9 @@ static int expand_env(struct expansion *x, const struct fr_ph *t, const char *na
 	snprintf(ename, sizeof(ename), "%.*s", (int)len, name);
 	rep = getenv(ename);
 	if (rep)
-		return add_bounded(x, t, "the environment", rep, strlen(rep));
+		return add_bounded(x, t, "the environment", rep, strlen(rep), true);
 	if (t->dflt)
-		return add_bounded(x, t, "its default", t->dflt, t->dlen);
+		return add_bounded(x, t, "its default", t->dflt, t->dlen, true);
 	return fr_errorf(x->L->err, x->L->errlen, x->m,
 			 "environment variable '%s' is not set "
 			 "(give a default: ${env.%s:-VALUE})",
@@ -210,7 +231,7 @@ static int expand_placeholder(struct expansion *x, const struct fr_ph *t)
 		return expand_env(x, t, arg, alen);
 	case FR_PH_SCENARIO_DIR:
 		return add_bounded(x, t, "the scenario's directory", x->L->s->dir,
-				   strlen(x->L->s->dir));
+				   strlen(x->L->s->dir), true);
 	case FR_PH_RUN_DIR:
 	case FR_PH_PORT:
 	case FR_PH_SERVICES:

@@ -77,6 +77,7 @@ static int apply_overrides(struct loader *L, struct fr_var *var)
 		L->ovr[j].used = true;
 		var->value = fr_arena_strdup(L->s->arena, L->ovr[j].value);
 		var->depth = 0; /* a --set value is taken as it is */
+		var->set = true;
 	}
 	if (!var->nchoices || var->value == var->def || is_choice(var, var->value))
 		return 0;

@@ -308,6 +308,7 @@ struct fr_var {
 	const char *description;
 	struct fr_mark mark;
 	unsigned depth; /* 0: its value uses no var; else 1 + the deepest it uses */
+	bool set;	/* value is a --set, taken literally (no placeholders) */
 };
 
 /* A series is what samples are recorded into: a probe, load, requests. */

@@ -207,7 +207,7 @@ static int expand_run(struct fr_scenario *s, const struct fr_runctx *ctx, struct
 			ret = expand_placeholder(s, ctx, str, &t, &b, err, errlen);
 			break;
 		case FR_PH_UNTERMINATED:
-			/* only a --set or environment value can bring one here */
+			/* the loader refuses them, and escapes literal values */
 			ret = fr_errorf(err, errlen, str->mark,
 					"unterminated placeholder '%s' (missing '}')", t.text);
 			break;
