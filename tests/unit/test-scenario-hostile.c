@@ -43,6 +43,9 @@ static const struct bad_case bad_cases[] = {
 	  "t.yml:2:8: var 'a' refers to itself" },
 	{ "var-mapping-uses-itself", "vars:\n  a: {default: \"${vars.a}\"}\n" HEAD,
 	  "t.yml:2:17: var 'a' refers to itself" },
+	{ "per-run-var-in-a-name", "vars:\n  r: ${run_dir}/x\nname: \"n-${vars.r}\"\n" HEAD,
+	  "t.yml:3:10: var 'r' holds '${run_dir}', which is only known when the run starts "
+	  "and cannot be used here" },
 	/* a placeholder fills a field, never adds one */
 	{ "bare-word-with-spaces",
 	  "vars: {ops: \"write errno=EIO\"}\n" HEAD "faults:\n  f: \"${vars.ops} path=/x\"\n",
@@ -301,6 +304,25 @@ static void test_placeholders_fill_fields(void **state)
 	unsetenv("FR_TEST_DOLLAR");
 }
 
+/*
+ * A string the loader finishes (a description, a name) gets "${" for
+ * "$${", and a --set value exactly as given.
+ */
+static void test_final_strings(void **state)
+{
+	static const char *y = "vars: {d: x}\n"
+			       "description: \"${vars.d} $${y}\"\n" HEAD;
+	struct fr_override ovr[] = { { "d", "a ${b} $${c}", false } };
+	struct fr_scenario *s;
+	char err[1024];
+
+	(void)state;
+	if (fr_scenario_load_string("t.yml", y, ovr, 1, &s, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_string_equal(s->description, "a ${b} $${c} ${y}");
+	fr_scenario_destroy(s);
+}
+
 /* Operations add up, in either form; name= may repeat the fault's name. */
 static void test_operations_add_up(void **state)
 {
@@ -333,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_expansion_total_bound),
 		cmocka_unit_test(test_expansion_depth_bound),
 		cmocka_unit_test(test_placeholders_fill_fields),
+		cmocka_unit_test(test_final_strings),
 		cmocka_unit_test(test_operations_add_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

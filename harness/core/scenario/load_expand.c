@@ -80,15 +80,16 @@ struct expansion {
  * step, and 30 of them would need gigabytes. what names it ("var 'b'").
  *
  * A literal value (a --set, the environment, a directory) is put in as
- * it is: its "${" become "$${", which instantiation turns back into "${",
- * so it is never read for placeholders a second time.
+ * it is: in a string that instantiation will fill, its "${" become "$${",
+ * which instantiation turns back into "${", so it is never read for
+ * placeholders a second time.
  */
 static int add_bounded(struct expansion *x, const struct fr_ph *t, const char *what,
 		       const char *rep, size_t n, bool literal)
 {
 	struct loader *L = x->L;
 
-	if (literal && memmem(rep, n, "${", 2)) {
+	if (literal && x->runtime_ok && memmem(rep, n, "${", 2)) {
 		struct fr_buf esc = { 0 };
 		const char *open;
 		int ret;
@@ -117,6 +118,37 @@ static int add_bounded(struct expansion *x, const struct fr_ph *t, const char *w
 				 (int)t->len, t->text, what, FR_EXPAND_TOTAL >> 20);
 	fr_buf_add(x->out, rep, n);
 	return 0;
+}
+
+/*
+ * A var's own value (placeholder syntax: "$${" for "${", per-run ones
+ * kept) into a string that is final at load (a name, a duration): "$${"
+ * becomes "${", and a per-run placeholder cannot be filled.
+ */
+static int add_final(struct expansion *x, const struct fr_ph *t, const struct fr_var *v)
+{
+	struct fr_buf out = { 0 };
+	const char *p = v->value;
+	struct fr_ph tok;
+	char what[128];
+	int ret = 0;
+
+	while (!ret && fr_ph_next(&p, &tok)) {
+		if (tok.kind == FR_PH_TEXT)
+			fr_buf_add(&out, tok.text, tok.len);
+		else if (tok.kind == FR_PH_ESCAPE)
+			fr_buf_add(&out, "${", 2);
+		else
+			ret = fr_errorf(x->L->err, x->L->errlen, x->m,
+					"var '%s' holds '%.*s', which is only known when the "
+					"run starts and cannot be used here",
+					v->name, (int)tok.len, tok.text);
+	}
+	snprintf(what, sizeof(what), "var '%s'", v->name);
+	if (!ret)
+		ret = add_bounded(x, t, what, out.p ? out.p : "", out.len, false);
+	fr_buf_free(&out);
+	return ret;
 }
 
 /* A var with no value yet: this very one, or one further down. */
@@ -149,7 +181,9 @@ static int expand_var(struct expansion *x, const struct fr_ph *t, const char *na
 					 "var '%s' uses var '%s', which nests vars %u deep "
 					 "(at most %d)",
 					 L->defining->name, v->name, x->depth, FR_VAR_DEPTH_MAX);
-		return add_bounded(x, t, want, v->value, strlen(v->value), v->set);
+		if (v->set || x->runtime_ok)
+			return add_bounded(x, t, want, v->value, strlen(v->value), v->set);
+		return add_final(x, t, v);
 	}
 	if (v)
 		return var_not_yet(x, v);
@@ -259,8 +293,11 @@ int scn_expand_part(struct loader *L, yaml_node_t *n, size_t off, size_t len, bo
 			x.m = scn_mark_at(L, n, off + (size_t)(t.text - in));
 		switch (t.kind) {
 		case FR_PH_TEXT:
-		case FR_PH_ESCAPE:
 			fr_buf_add(&buf, t.text, t.len);
+			break;
+		case FR_PH_ESCAPE:
+			/* kept for instantiation to undo, or final now */
+			fr_buf_add(&buf, runtime_ok ? "$${" : "${", runtime_ok ? 3 : 2);
 			break;
 		case FR_PH_PLACEHOLDER:
 			ret = expand_placeholder(&x, &t);
