@@ -274,7 +274,7 @@ static void test_placeholders_fill_fields(void **state)
 	unsigned ports[1] = { 0 };
 	struct fr_runctx ctx = { evil, ports, evil_service, NULL };
 	struct fr_scenario *s;
-	char err[1024];
+	char err[1024], line[512];
 
 	(void)state;
 	setenv("FR_TEST_EVIL", evil, 1);
@@ -285,6 +285,10 @@ static void test_placeholders_fill_fields(void **state)
 		fail_msg("%s", err);
 	assert_string_equal(s->faults[0].rule.path, evil);
 	assert_int_equal(s->faults[0].rule.times, 0);
+	/* and reads as one field where rules are shown (ctl list, reports) */
+	assert_int_equal(fr_rule_format(&s->faults[0].rule, line, sizeof(line)), 0);
+	assert_string_equal(line, "name=a write errno=EIO "
+				  "path=\"/tmp/x times=1 path=/etc/passwd\"");
 	/* a --set value is taken literally, never read for placeholders */
 	assert_string_equal(s->faults[1].rule.path, "/${run_dir}/q ${x");
 	assert_string_equal(s->faults[2].rule.path, evil);
