@@ -175,17 +175,24 @@ static size_t star_run_end(const char *pat, size_t n, size_t i)
  * the token after the slash. Those are always further right, so one pass
  * in increasing order closes the set.
  */
-static void nfa_close(uint64_t *set, const char *pat, size_t n)
+static void nfa_close(uint64_t *set, size_t nw, const char *pat, size_t n)
 {
-	for (size_t st = 0; st < 2 * n; st++) {
-		size_t i = st / 2, j;
+	for (size_t w = 0; w < nw; w++) {
+		uint64_t done = 0, bits;
 
-		if (!nfa_has(set, st) || pat[i] != '*')
-			continue;
-		j = star_run_end(pat, n, i);
-		nfa_put(set, 2 * j);
-		if (!(st & 1) && j - i >= 2 && j < n && pat[j] == '/')
-			nfa_put(set, 2 * (j + 1));
+		/* bits may be added to this very word: read it again each time */
+		while ((bits = set[w] & ~done)) {
+			size_t st = w * 64 + (size_t)__builtin_ctzll(bits);
+			size_t i = st / 2, j;
+
+			done |= bits & -bits;
+			if (i >= n || pat[i] != '*')
+				continue;
+			j = star_run_end(pat, n, i);
+			nfa_put(set, 2 * j);
+			if (!(st & 1) && j - i >= 2 && j < n && pat[j] == '/')
+				nfa_put(set, 2 * (j + 1));
+		}
 	}
 }
 
@@ -216,14 +223,15 @@ static size_t nfa_step(const char *pat, size_t n, size_t i, char c)
 static bool match_nfa(const char *pat, size_t n, const char *s)
 {
 	uint64_t cur[NFA_WORDS] = { 0 }, nxt[NFA_WORDS];
+	size_t nw = 2 * n / 64 + 1; /* the words states 0 .. 2n live in */
 
 	nfa_put(cur, 0);
-	nfa_close(cur, pat, n);
+	nfa_close(cur, nw, pat, n);
 	for (; *s; s++) {
 		bool any = false;
 
-		memset(nxt, 0, sizeof(nxt));
-		for (size_t w = 0; w < NFA_WORDS; w++)
+		memset(nxt, 0, nw * sizeof(nxt[0]));
+		for (size_t w = 0; w < nw; w++)
 			for (uint64_t bits = cur[w]; bits; bits &= bits - 1) {
 				size_t st = w * 64 + (size_t)__builtin_ctzll(bits);
 				size_t to = st < 2 * n ? nfa_step(pat, n, st / 2, *s) : (size_t)-1;
@@ -235,8 +243,8 @@ static bool match_nfa(const char *pat, size_t n, const char *s)
 			}
 		if (!any)
 			return false;
-		nfa_close(nxt, pat, n);
-		memcpy(cur, nxt, sizeof(cur));
+		nfa_close(nxt, nw, pat, n);
+		memcpy(cur, nxt, nw * sizeof(cur[0]));
 	}
 	return nfa_has(cur, 2 * n);
 }
