@@ -223,6 +223,8 @@ static int no_nul(struct loader *L)
 
 static int load_doc(struct loader *L, yaml_parser_t *parser)
 {
+	int ret;
+
 	if (!yaml_parser_load(parser, &L->doc)) {
 		/* libyaml's own allocation failed: no "bad YAML" at some line */
 		if (parser->error == YAML_MEMORY_ERROR)
@@ -236,7 +238,10 @@ static int load_doc(struct loader *L, yaml_parser_t *parser)
 			return fr_errorf(L->err, L->errlen, m, "%s %s", what, parser->context);
 		return fr_errorf(L->err, L->errlen, m, "%s", what);
 	}
-	return no_nul(L);
+	ret = no_nul(L);
+	if (ret)
+		yaml_document_delete(&L->doc);
+	return ret;
 }
 
 /* The directory of file, absolute when it exists: ${scenario_dir}. */
