@@ -215,6 +215,39 @@ static void format_duration(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "%lluns", (unsigned long long)ns);
 }
 
+/*
+ * " KEY=VALUE" for a string field (at most max bytes, maybe without NUL).
+ * A value that a scenario's placeholder filled may hold spaces, so such a
+ * value is quoted ('"' and '\\' escaped, control characters as \xNN):
+ * "path=/x times=1" must not read as two fields in `ctl list` or a
+ * report. A value without spaces, all a SPEC can hold, stays as it is, so
+ * that fr_spec_parse() reads the line back.
+ */
+static int append_str(char *buf, size_t len, size_t *off, const char *key, const char *v,
+		      size_t max)
+{
+	size_t n = strnlen(v, max);
+	bool plain = true;
+	int ret;
+
+	for (size_t i = 0; i < n && plain; i++)
+		plain = !isspace((unsigned char)v[i]);
+	if (plain)
+		return append(buf, len, off, " %s=%.*s", key, (int)n, v);
+	ret = append(buf, len, off, " %s=\"", key);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '"' || c == '\\')
+			ret |= append(buf, len, off, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			ret |= append(buf, len, off, "\\x%02x", c);
+		else
+			ret |= append(buf, len, off, "%c", c);
+	}
+	return ret | append(buf, len, off, "\"");
+}
+
 int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -265,15 +298,14 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 		break;
 	}
 	if (r->path[0])
-		ret |= append(buf, len, &off, " path=%.*s", (int)sizeof(r->path), r->path);
+		ret |= append_str(buf, len, &off, "path", r->path, sizeof(r->path));
 	if (r->unix_path[0])
-		ret |= append(buf, len, &off, " unix=%.*s", (int)sizeof(r->unix_path),
-			      r->unix_path);
+		ret |= append_str(buf, len, &off, "unix", r->unix_path, sizeof(r->unix_path));
 	if (r->open_mode)
 		ret |= append(buf, len, &off, " mode=%s",
 			      r->open_mode == FR_MODE_READ ? "read" : "write");
 	if (r->proc[0])
-		ret |= append(buf, len, &off, " proc=%.*s", (int)sizeof(r->proc), r->proc);
+		ret |= append_str(buf, len, &off, "proc", r->proc, sizeof(r->proc));
 	if (r->flags & FR_RULE_HOST) {
 		char a[INET6_ADDRSTRLEN];
 		if (inet_ntop(r->host_family == AF_INET6 ? AF_INET6 : AF_INET, r->host, a,

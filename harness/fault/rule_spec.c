@@ -60,6 +60,9 @@ static int parse_number(const char *s, double *out, const char **end)
 	double v = strtod(s, &e);
 	if (errno || e == s || !isfinite(v) || v < 0)
 		return -EINVAL;
+	/* decimal only: strtod also reads "0x1p4" */
+	if (strspn(s, "0123456789.eE+-") < (size_t)(e - s))
+		return -EINVAL;
 	*out = v;
 	*end = e;
 	return 0;
@@ -306,6 +309,12 @@ static int set_action_field(struct fr_rule *r, const char *key, const char *valu
 			return fail(err, errlen,
 				    "'stall=%s': expected a duration with a unit (ms, s, m)",
 				    value);
+		/* the rule stores "until cleared" as 0: a zero window must not become it */
+		if (!is_true(value) && ns == 0)
+			return fail(err, errlen,
+				    "'stall=%s' would never stall; write 'stall' alone to "
+				    "stall until the rule is cleared",
+				    value);
 		if ((ret = set_action(r, FR_ACT_STALL, err, errlen)) < 0)
 			return ret;
 		r->amount = ns;
@@ -530,6 +539,45 @@ int fr_rule_set(struct fr_rule *r, const char *key, const char *value, char *err
 }
 
 /*
+ * Which field key=value (or a bare word) sets, as an index into
+ * rule_keys, for telling a field given twice; -1 for the operations,
+ * which add up ("write fsync" is "write,fsync"), and for what
+ * fr_rule_set() will refuse anyway.
+ */
+static int field_id(const char *key, const char *value)
+{
+	if (strcmp(key, "action") == 0 && value) {
+		key = value;
+		value = NULL;
+	}
+	if (!strcmp(key, "op") || !strcmp(key, "ops"))
+		return -1;
+	if (!value && strcmp(key, "short") && strcmp(key, "stall") && strcmp(key, "reset") &&
+	    strcmp(key, "refuse") && strcmp(key, "may-not-fire"))
+		return -1;
+	for (size_t i = 0; i < N_RULE_KEYS; i++)
+		if (strcmp(key, rule_keys[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int fr_rule_set_once(struct fr_rule *r, uint64_t *seen, const char *key, const char *value,
+		     char *err, size_t errlen)
+{
+	int id = field_id(key, value);
+
+	if (id >= 0 && id < 64) {
+		if (*seen & (uint64_t)1 << id)
+			return fail(err, errlen,
+				    "'%s' is given twice (each field once; only operations "
+				    "may repeat)",
+				    rule_keys[id]);
+		*seen |= (uint64_t)1 << id;
+	}
+	return fr_rule_set(r, key, value, err, errlen);
+}
+
+/*
  * A relative path= glob ("logs/" + "**", "./app.log") would never match: the
  * shim matches absolute paths. It means "under the directory I am in", so
  * it is made absolute against faultrun's working directory here, at parse
@@ -623,6 +671,7 @@ int fr_spec_parse(const char *spec, struct fr_rule *r, unsigned index, char *err
 {
 	char word[FR_GLOB_MAX + 32];
 	const char *p = spec;
+	uint64_t seen = 0;
 	int ret;
 
 	fr_rule_init(r);
@@ -646,9 +695,9 @@ int fr_spec_parse(const char *spec, struct fr_rule *r, unsigned index, char *err
 			*eq = '\0';
 			if (!word[0])
 				return fail(err, errlen, "'=%s': field name missing", eq + 1);
-			ret = fr_rule_set(r, word, eq + 1, err, errlen);
+			ret = fr_rule_set_once(r, &seen, word, eq + 1, err, errlen);
 		} else {
-			ret = fr_rule_set(r, word, NULL, err, errlen);
+			ret = fr_rule_set_once(r, &seen, word, NULL, err, errlen);
 		}
 		if (ret < 0)
 			return ret;

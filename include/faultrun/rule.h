@@ -156,6 +156,15 @@ void fr_rule_init(struct fr_rule *r);
 int fr_rule_set(struct fr_rule *r, const char *key, const char *value, char *err, size_t errlen);
 
 /*
+ * fr_rule_set(), refusing a field given twice ("errno=EIO errno=ENOSPC",
+ * "stall action=stall"), which would otherwise quietly keep the last one.
+ * *seen records the fields set so far (0 for a new rule). Operations are
+ * the exception: they add up ("write fsync" is "write,fsync").
+ */
+int fr_rule_set_once(struct fr_rule *r, uint64_t *seen, const char *key, const char *value,
+		     char *err, size_t errlen);
+
+/*
  * Check a rule once all fields are set: an operation and an action are
  * given, the action fits the operations, the errno is one they can return.
  * Gives an unnamed rule the name "rule<index>".

@@ -1,8 +1,9 @@
 /*
  * Fuzz target: the path glob matcher (fr_glob_match), which the shim runs
  * inside the target's open() and, lazily, its write(), possibly in a
- * signal handler. It must terminate quickly on any pattern (a step bound
- * stops backtracking), never read past the pattern's bound (the control
+ * signal handler. It must terminate quickly on any pattern (past a step
+ * bound it stops backtracking and follows every state of the pattern at
+ * once), never read past the pattern's bound (the control
  * block holds patterns that may fill their array with no NUL), and agree
  * with plain string comparison for a pattern without metacharacters.
  *

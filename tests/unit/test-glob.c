@@ -8,6 +8,18 @@
 
 #include <faultrun/rule.h>
 
+/*
+ * The same matcher with no backtracking budget at all, so that every
+ * answer comes from its fallback (the set-of-positions simulation): the
+ * two must agree on every pattern.
+ */
+bool nfa_glob_match(const char *pattern, size_t plen, const char *str);
+#define fr_glob_match nfa_glob_match
+#define GLOB_STEP_LIMIT 0
+#include "../../harness/fault/glob.c"
+#undef fr_glob_match
+#undef GLOB_STEP_LIMIT
+
 static bool m(const char *p, const char *s)
 {
 	return fr_glob_match(p, strlen(p), s);
@@ -74,6 +86,67 @@ static void test_hostile_pattern_terminates(void **state)
 	assert_false(fr_glob_match(pat, strlen(pat), str));
 }
 
+/*
+ * A pattern that matches, but only after the backtracker has exhausted a
+ * few million ways to fail in the first segment: past the step bound the
+ * answer must still be "matches", never a silent "no".
+ */
+static void test_past_the_step_bound_still_matches(void **state)
+{
+	const char *pat = "/**/a*a*a*a*a*a*a*a*a*a*b";
+	char str[128] = "/";
+
+	(void)state;
+	for (int i = 0; i < 30; i++)
+		strcat(str, "a");
+	strcat(str, "/aaaaaaaaaab");
+	assert_true(fr_glob_match(pat, strlen(pat), str));
+	str[strlen(str) - 1] = 'c';
+	assert_false(fr_glob_match(pat, strlen(pat), str));
+	/* the same shape within one segment: '*' never crosses the '/' */
+	assert_false(fr_glob_match("/a*a*a*a*a*a*a*a*a*a*b", 22,
+				   "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/aaaaaaaaaab"));
+}
+
+/* Small deterministic generator (xorshift), for the agreement test. */
+static uint32_t rnd(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+static void random_text(uint32_t *x, const char *alphabet, char *out, size_t max)
+{
+	size_t n = rnd(x) % max, k = strlen(alphabet);
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = alphabet[rnd(x) % k];
+	out[n] = '\0';
+}
+
+/* The fallback gives the backtracker's answer on 200,000 random pairs. */
+static void test_fallback_agrees(void **state)
+{
+	uint32_t x = 2463534242u;
+	char pat[24], str[24];
+
+	(void)state;
+	for (int i = 0; i < 200000; i++) {
+		random_text(&x, "ab/*?[]!-\\", pat, sizeof(pat));
+		random_text(&x, "ab/[]-*\\", str, sizeof(str));
+		bool want = fr_glob_match(pat, strlen(pat), str);
+		if (nfa_glob_match(pat, strlen(pat), str) != want)
+			fail_msg("'%s' vs '%s': backtracking says %d", pat, str, want);
+	}
+	/* and on the documented examples */
+	assert_true(nfa_glob_match("/a/**/b", 7, "/a/b"));
+	assert_true(nfa_glob_match("**/dump.pm2", 11, "/root/.pm2/dump.pm2"));
+	assert_false(nfa_glob_match("/var/log/*.log", 14, "/var/log/a/out.log"));
+	assert_true(nfa_glob_match("/a[", 3, "/a["));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -83,6 +156,8 @@ int main(void)
 		cmocka_unit_test(test_question_and_class),
 		cmocka_unit_test(test_bounded_pattern),
 		cmocka_unit_test(test_hostile_pattern_terminates),
+		cmocka_unit_test(test_past_the_step_bound_still_matches),
+		cmocka_unit_test(test_fallback_agrees),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -224,6 +224,61 @@ static void test_relative_glob(void **state)
 	parse_bad("write errno=EIO may-not-fire=maybe", "expected true or false");
 }
 
+/* a field given twice is an error naming it; operations add up */
+static void test_repeated_fields(void **state)
+{
+	struct fr_rule r;
+
+	(void)state;
+	parse_bad("write errno=EIO errno=ENOSPC", "'errno' is given twice");
+	parse_bad("write errno=EIO path=/a path=/b", "'path' is given twice");
+	parse_bad("write errno=EIO times=1 times=2", "'times' is given twice");
+	parse_bad("write errno=EIO after=0 after=0", "'after' is given twice");
+	parse_bad("recv stall action=stall", "'stall' is given twice");
+	parse_bad("recv stall=1s stall", "'stall' is given twice");
+	parse_bad("write errno=EIO probability=1 probability=1", "'probability' is given twice");
+	parse_bad("name=a name=a write errno=EIO", "'name' is given twice");
+	parse_bad("write errno=EIO may-not-fire may-not-fire=false",
+		  "'may-not-fire' is given twice");
+	r = parse_ok("write fsync op=open ops=truncate errno=EIO");
+	assert_int_equal(r.ops, FR_OPBIT(FR_OP_WRITE) | FR_OPBIT(FR_OP_FSYNC) |
+					FR_OPBIT(FR_OP_OPEN) | FR_OPBIT(FR_OP_TRUNCATE));
+}
+
+/* stall=0s is no stall at all, not "until cleared" (that is a bare stall) */
+static void test_stall_zero(void **state)
+{
+	struct fr_rule r;
+
+	(void)state;
+	parse_bad("recv stall=0s", "'stall=0s' would never stall; write 'stall' alone");
+	parse_bad("recv stall=0.1ns", "'stall=0.1ns' would never stall");
+	r = parse_ok("recv stall");
+	assert_int_equal(r.action, FR_ACT_STALL);
+	assert_int_equal(r.amount, 0);
+	r = parse_ok("recv stall=2s");
+	assert_int_equal(r.amount, 2000000000ull);
+}
+
+/* numbers are decimal: no hex floats, no nan, no inf */
+static void test_numbers_are_decimal(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(fr_parse_size("0x10", &v), -EINVAL);
+	assert_int_equal(fr_parse_duration("0x1p4s", &v), -EINVAL);
+	assert_int_equal(fr_parse_duration("nans", &v), -EINVAL);
+	assert_int_equal(fr_parse_duration("infs", &v), -EINVAL);
+	assert_int_equal(fr_parse_duration("1e30s", &v), -EINVAL);
+	assert_int_equal(fr_parse_duration("1.5e3ms", &v), 0);
+	assert_int_equal(v, 1500000000ull);
+	parse_bad("write errno=EIO probability=nan", "'probability=nan'");
+	parse_bad("write errno=EIO probability=0x0.1", "'probability=0x0.1'");
+	parse_bad("recv stall port=0", "'port=0': expected a port from 1 to 65535");
+	parse_bad("recv stall port=99999", "'port=99999'");
+}
+
 static void test_errno_names(void **state)
 {
 	assert_int_equal(fr_errno_from_name("ENOSPC"), ENOSPC);
@@ -247,6 +302,9 @@ int main(void)
 		cmocka_unit_test(test_format_round_trips),
 		cmocka_unit_test(test_errno_names),
 		cmocka_unit_test(test_relative_glob),
+		cmocka_unit_test(test_repeated_fields),
+		cmocka_unit_test(test_stall_zero),
+		cmocka_unit_test(test_numbers_are_decimal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -166,7 +166,7 @@ static const struct bad_case bad_cases[] = {
 	  "expect: [{exits: 0}]\n"
 	  "faults:\n"
 	  "  f: \"write errno=ENOSPC pth=/x\"\n",
-	  "t.yml:5:6: fault 'f': unknown field 'pth' (did you mean 'path'?)" },
+	  "t.yml:5:26: fault 'f': unknown field 'pth' (did you mean 'path'?)" },
 	{ "fault-errno-op",
 	  "target: {command: \"true\"}\n"
 	  "duration: 5s\n"

@@ -271,11 +271,33 @@ static int check_depth(struct loader *L, const unsigned char *text, size_t len)
 	return ret;
 }
 
+/*
+ * YAML's "\0" puts a NUL inside a scalar, where every C string after it
+ * would silently end: "a\0b" would become the name "a", a path would lose
+ * its tail. No name, path, argument or field can hold one: refuse it.
+ */
+static int no_nul(struct loader *L)
+{
+	for (yaml_node_t *n = L->doc.nodes.start; n < L->doc.nodes.top; n++)
+		if (n->type == YAML_SCALAR_NODE &&
+		    memchr(n->data.scalar.value, '\0', n->data.scalar.length))
+			return scn_fail(L, n,
+					"a NUL character (\"\\0\") in '%s...': no name, "
+					"path, argument or value can hold one",
+					scn_scalar(n));
+	return 0;
+}
+
 static int load_doc(struct loader *L, yaml_parser_t *parser)
 {
+	int ret;
+
 	if (!yaml_parser_load(parser, &L->doc))
 		return yaml_fail(L, parser);
-	return 0;
+	ret = no_nul(L);
+	if (ret)
+		yaml_document_delete(&L->doc);
+	return ret;
 }
 
 /* The directory of file, absolute when it exists: ${scenario_dir}. */

@@ -23,6 +23,15 @@
 #define DEFAULT_INTERVAL_NS 500000000ull
 #define DEFAULT_TIMEOUT_NS 1000000000ull
 
+/*
+ * The limits of load-time expansion (docs/scenario-format.md): vars that
+ * each use the one before twice double at every step, so without them a
+ * few lines could ask for gigabytes. The file itself is at most 16 MiB.
+ */
+#define FR_EXPAND_MAX (1 << 20)	   /* one value after expansion */
+#define FR_EXPAND_TOTAL (64 << 20) /* all of a scenario's values */
+#define FR_VAR_DEPTH_MAX 16	   /* a var using a var using a var ... */
+
 struct loader {
 	struct fr_scenario *s;
 	yaml_document_t doc;
@@ -31,6 +40,8 @@ struct loader {
 	size_t errlen;
 	struct fr_override *ovr;
 	size_t novr;
+	struct fr_var *defining; /* the var whose value is being read */
+	size_t expanded;	 /* bytes of expanded values so far */
 };
 
 /* ---- nodes (load_node.c) -------------------------------------------------- */
@@ -77,6 +88,14 @@ yaml_node_t *scn_get_key(struct loader *L, yaml_node_t *map, const char *key);
  * refuses them: durations, numbers, names) and "$${".
  */
 int scn_expand(struct loader *L, yaml_node_t *n, bool runtime_ok, const char **out);
+/* The same for len bytes of n's scalar from byte off (a field of a SPEC). */
+int scn_expand_part(struct loader *L, yaml_node_t *n, size_t off, size_t len, bool runtime_ok,
+		    const char **out);
+/*
+ * Where byte off of scalar n is, for errors inside a string: exact for
+ * single-line plain and quoted scalars, else the scalar's start.
+ */
+struct fr_mark scn_mark_at(struct loader *L, yaml_node_t *n, size_t off);
 
 /* ---- typed getters (load_node.c); what names the value in messages ------- */
 
@@ -92,6 +111,11 @@ int scn_get_uint(struct loader *L, yaml_node_t *n, const char *what, unsigned lo
 int scn_get_count(struct loader *L, yaml_node_t *n, const char *what, unsigned long max,
 		  unsigned *out);
 int scn_get_bool(struct loader *L, yaml_node_t *n, const char *what, bool *out);
+/*
+ * Whether [v, end) is a plain decimal number ("20", "0.5", "99.9"): what
+ * strtod() read, refused when it was "nan", "inf", hex or an exponent.
+ */
+bool scn_decimal(const char *v, const char *end);
 /* "99%", "99.5%", or a ratio "0.99". */
 int scn_get_ratio(struct loader *L, yaml_node_t *n, const char *what, double *out);
 int scn_get_signal(struct loader *L, yaml_node_t *n, const char *what, int *out);

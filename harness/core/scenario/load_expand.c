@@ -9,16 +9,13 @@
 #include "scenario/load.h"
 #include "scenario/scn_internal.h"
 #include "util/strbuf.h"
+#include "util/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * Column of byte `off` of a scalar, for errors inside a string: exact for
- * single-line plain and quoted scalars, else the scalar's start.
- */
-static struct fr_mark scalar_mark_at(struct loader *L, yaml_node_t *n, size_t off)
+struct fr_mark scn_mark_at(struct loader *L, yaml_node_t *n, size_t off)
 {
 	struct fr_mark m = scn_mark(L, n);
 
@@ -36,12 +33,13 @@ static struct fr_mark scalar_mark_at(struct loader *L, yaml_node_t *n, size_t of
 	return m;
 }
 
-static const char *var_value(struct loader *L, const char *name, size_t len)
+/* The var called name, whether or not it has its value yet, or NULL. */
+static struct fr_var *find_var(struct loader *L, const char *name, size_t len)
 {
 	for (size_t i = 0; i < L->s->nvars; i++)
-		if (L->s->vars[i].value && strlen(L->s->vars[i].name) == len &&
+		if (L->s->vars[i].name && strlen(L->s->vars[i].name) == len &&
 		    strncmp(L->s->vars[i].name, name, len) == 0)
-			return L->s->vars[i].value;
+			return &L->s->vars[i];
 	return NULL;
 }
 
@@ -73,19 +71,122 @@ struct expansion {
 	struct fr_mark m; /* where the placeholder starts */
 	bool runtime_ok;
 	struct fr_buf *out;
+	unsigned depth; /* of the var being defined: 1 + the deepest it uses */
 };
 
-static int expand_var(struct expansion *x, const char *name, size_t len)
+/*
+ * Add what placeholder t stands for, refusing a value that outgrows the
+ * limits: a few vars that each use the one before twice double at every
+ * step, and 30 of them would need gigabytes. what names it ("var 'b'").
+ *
+ * A literal value (a --set, the environment, a directory) is put in as
+ * it is: in a string that instantiation will fill, its "${" become "$${",
+ * which instantiation turns back into "${", so it is never read for
+ * placeholders a second time.
+ */
+static int add_bounded(struct expansion *x, const struct fr_ph *t, const char *what,
+		       const char *rep, size_t n, bool literal)
 {
 	struct loader *L = x->L;
-	const char *rep = var_value(L, name, len), *cands[64];
+
+	if (literal && x->runtime_ok && memmem(rep, n, "${", 2)) {
+		struct fr_buf esc = { 0 };
+		const char *open;
+		int ret;
+
+		while ((open = memmem(rep, n, "${", 2))) {
+			fr_buf_add(&esc, rep, (size_t)(open - rep));
+			fr_buf_add(&esc, "$${", 3);
+			n -= (size_t)(open + 2 - rep);
+			rep = open + 2;
+		}
+		fr_buf_add(&esc, rep, n);
+		ret = add_bounded(x, t, what, esc.p, esc.len, false);
+		fr_buf_free(&esc);
+		return ret;
+	}
+
+	if (x->out->len + n > FR_EXPAND_MAX)
+		return fr_errorf(L->err, L->errlen, x->m,
+				 "'%.*s' (%s) makes this value longer than %d MiB, "
+				 "the limit of one expanded value",
+				 (int)t->len, t->text, what, FR_EXPAND_MAX >> 20);
+	if (L->expanded + x->out->len + n > FR_EXPAND_TOTAL)
+		return fr_errorf(L->err, L->errlen, x->m,
+				 "'%.*s' (%s) makes the scenario's values longer than "
+				 "%d MiB in all, the limit of expanded values",
+				 (int)t->len, t->text, what, FR_EXPAND_TOTAL >> 20);
+	fr_buf_add(x->out, rep, n);
+	return 0;
+}
+
+/*
+ * A var's own value (placeholder syntax: "$${" for "${", per-run ones
+ * kept) into a string that is final at load (a name, a duration): "$${"
+ * becomes "${", and a per-run placeholder cannot be filled.
+ */
+static int add_final(struct expansion *x, const struct fr_ph *t, const struct fr_var *v)
+{
+	struct fr_buf out = { 0 };
+	const char *p = v->value;
+	struct fr_ph tok;
+	char what[128];
+	int ret = 0;
+
+	while (!ret && fr_ph_next(&p, &tok)) {
+		if (tok.kind == FR_PH_TEXT)
+			fr_buf_add(&out, tok.text, tok.len);
+		else if (tok.kind == FR_PH_ESCAPE)
+			fr_buf_add(&out, "${", 2);
+		else
+			ret = fr_errorf(x->L->err, x->L->errlen, x->m,
+					"var '%s' holds '%.*s', which is only known when the "
+					"run starts and cannot be used here",
+					v->name, (int)tok.len, tok.text);
+	}
+	snprintf(what, sizeof(what), "var '%s'", v->name);
+	if (!ret)
+		ret = add_bounded(x, t, what, out.p ? out.p : "", out.len, false);
+	fr_buf_free(&out);
+	return ret;
+}
+
+/* A var with no value yet: this very one, or one further down. */
+static int var_not_yet(struct expansion *x, const struct fr_var *v)
+{
+	struct loader *L = x->L;
+
+	if (v == L->defining)
+		return fr_errorf(L->err, L->errlen, x->m, "var '%s' refers to itself", v->name);
+	return fr_errorf(L->err, L->errlen, x->m,
+			 "var '%s' is defined further down (line %d): a var may "
+			 "use only the vars above it",
+			 v->name, v->mark.line);
+}
+
+static int expand_var(struct expansion *x, const struct fr_ph *t, const char *name, size_t len)
+{
+	struct loader *L = x->L;
+	const struct fr_var *v = find_var(L, name, len);
+	const char *cands[64];
 	size_t nc = 0;
 	char want[128];
 
-	if (rep) {
-		fr_buf_puts(x->out, rep);
-		return 0;
+	if (v && v->value) {
+		snprintf(want, sizeof(want), "var '%s'", v->name);
+		if (L->defining && v->depth + 1 > x->depth)
+			x->depth = v->depth + 1;
+		if (x->depth > FR_VAR_DEPTH_MAX)
+			return fr_errorf(L->err, L->errlen, x->m,
+					 "var '%s' uses var '%s', which nests vars %u deep "
+					 "(at most %d)",
+					 L->defining->name, v->name, x->depth, FR_VAR_DEPTH_MAX);
+		if (v->set || x->runtime_ok)
+			return add_bounded(x, t, want, v->value, strlen(v->value), v->set);
+		return add_final(x, t, v);
 	}
+	if (v)
+		return var_not_yet(x, v);
 	snprintf(want, sizeof(want), "%.*s", (int)len, name);
 	for (size_t i = 0; i < L->s->nvars && nc < 64; i++)
 		if (L->s->vars[i].value)
@@ -102,15 +203,13 @@ static int expand_env(struct expansion *x, const struct fr_ph *t, const char *na
 	snprintf(ename, sizeof(ename), "%.*s", (int)len, name);
 	rep = getenv(ename);
 	if (rep)
-		fr_buf_puts(x->out, rep);
-	else if (t->dflt)
-		fr_buf_add(x->out, t->dflt, t->dlen);
-	else
-		return fr_errorf(x->L->err, x->L->errlen, x->m,
-				 "environment variable '%s' is not set "
-				 "(give a default: ${env.%s:-VALUE})",
-				 ename, ename);
-	return 0;
+		return add_bounded(x, t, "the environment", rep, strlen(rep), true);
+	if (t->dflt)
+		return add_bounded(x, t, "its default", t->dflt, t->dlen, true);
+	return fr_errorf(x->L->err, x->L->errlen, x->m,
+			 "environment variable '%s' is not set "
+			 "(give a default: ${env.%s:-VALUE})",
+			 ename, ename);
 }
 
 /* A per-run placeholder stays as written, its name checked. */
@@ -161,12 +260,12 @@ static int expand_placeholder(struct expansion *x, const struct fr_ph *t)
 
 	switch (ref) {
 	case FR_PH_VARS:
-		return expand_var(x, arg, alen);
+		return expand_var(x, t, arg, alen);
 	case FR_PH_ENV:
 		return expand_env(x, t, arg, alen);
 	case FR_PH_SCENARIO_DIR:
-		fr_buf_puts(x->out, x->L->s->dir);
-		return 0;
+		return add_bounded(x, t, "the scenario's directory", x->L->s->dir,
+				   strlen(x->L->s->dir), true);
 	case FR_PH_RUN_DIR:
 	case FR_PH_PORT:
 	case FR_PH_SERVICES:
@@ -177,21 +276,28 @@ static int expand_placeholder(struct expansion *x, const struct fr_ph *t)
 	return unknown_placeholder(x, t);
 }
 
-int scn_expand(struct loader *L, yaml_node_t *n, bool runtime_ok, const char **out)
+int scn_expand_part(struct loader *L, yaml_node_t *n, size_t off, size_t len, bool runtime_ok,
+		    const char **out)
 {
-	const char *in = scn_scalar(n), *p = in;
+	const char *whole = scn_scalar(n);
+	/* the tokenizer reads up to a NUL: a part needs its own copy */
+	char *part = off || whole[len] ? fr_xstrndup(whole + off, len) : NULL;
+	const char *in = part ? part : whole, *p = in;
 	struct fr_buf buf = { 0 };
-	struct expansion x = { L, { 0 }, runtime_ok, &buf };
+	struct expansion x = { L, { 0 }, runtime_ok, &buf, 0 };
 	struct fr_ph t;
 	int ret = 0;
 
 	while (!ret && fr_ph_next(&p, &t)) {
 		if (t.kind == FR_PH_PLACEHOLDER || t.kind == FR_PH_UNTERMINATED)
-			x.m = scalar_mark_at(L, n, (size_t)(t.text - in));
+			x.m = scn_mark_at(L, n, off + (size_t)(t.text - in));
 		switch (t.kind) {
 		case FR_PH_TEXT:
-		case FR_PH_ESCAPE:
 			fr_buf_add(&buf, t.text, t.len);
+			break;
+		case FR_PH_ESCAPE:
+			/* kept for instantiation to undo, or final now */
+			fr_buf_add(&buf, runtime_ok ? "$${" : "${", runtime_ok ? 3 : 2);
 			break;
 		case FR_PH_PLACEHOLDER:
 			ret = expand_placeholder(&x, &t);
@@ -202,8 +308,18 @@ int scn_expand(struct loader *L, yaml_node_t *n, bool runtime_ok, const char **o
 			break;
 		}
 	}
-	if (!ret)
+	if (!ret) {
 		*out = fr_arena_strdup(L->s->arena, buf.p ? buf.p : "");
+		L->expanded += buf.len;
+		if (L->defining && x.depth > L->defining->depth)
+			L->defining->depth = x.depth;
+	}
 	fr_buf_free(&buf);
+	free(part);
 	return ret;
+}
+
+int scn_expand(struct loader *L, yaml_node_t *n, bool runtime_ok, const char **out)
+{
+	return scn_expand_part(L, n, 0, strlen(scn_scalar(n)), runtime_ok, out);
 }

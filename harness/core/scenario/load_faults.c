@@ -1,13 +1,17 @@
 /*
  * The `faults:` section: NAME: "SPEC" (the one-line rule syntax of
- * faultrun(1)), or NAME: {FIELD: VALUE, ...}. The rules themselves are
- * parsed at instantiation (subst.c), when ${run_dir} is known; here only
- * the field names are checked, so `faultrun check` reports them early.
+ * faultrun(1)), or NAME: {FIELD: VALUE, ...}. Both become a list of
+ * fields here, the SPEC cut into words before any placeholder is filled;
+ * the rules themselves are made at instantiation (subst.c), when
+ * ${run_dir} is known. Field names are checked now, so `faultrun check`
+ * reports them early.
  */
 #define _GNU_SOURCE
 #include "scenario/load.h"
 #include "scenario/scn_internal.h"
 
+#include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,6 +58,24 @@ static int parse_field(struct loader *L, struct fr_fault *f, yaml_node_t *fk, ya
 	return 0;
 }
 
+/* Field names are checked at load, so 'check' reports them early. */
+static int check_field_names(struct loader *L, struct fr_fault *f)
+{
+	for (size_t j = 0; j < f->nfields; j++) {
+		struct fr_rule r;
+		char e[256];
+
+		if (!f->fields[j].value.raw)
+			continue; /* a bare word: read at instantiation */
+		fr_rule_init(&r);
+		if (fr_rule_set(&r, f->fields[j].key, "x", e, sizeof(e)) < 0 &&
+		    strncmp(e, "unknown field", 13) == 0)
+			return fr_errorf(L->err, L->errlen, f->fields[j].value.mark,
+					 "fault '%s': %s", f->name, e);
+	}
+	return 0;
+}
+
 static int parse_fields(struct loader *L, yaml_node_t *v, struct fr_fault *f)
 {
 	char what[96];
@@ -66,37 +88,148 @@ static int parse_fields(struct loader *L, yaml_node_t *v, struct fr_fault *f)
 	for (size_t j = 0; j < scn_map_len(v); j++)
 		if ((ret = parse_field(L, f, scn_pair_key(L, v, j), scn_pair_value(L, v, j))))
 			return ret;
-	/* check field names now so 'check' reports them early */
-	for (size_t j = 0; j < f->nfields; j++) {
-		struct fr_rule r;
-		char e[256];
-		fr_rule_init(&r);
-		if (fr_rule_set(&r, f->fields[j].key, "x", e, sizeof(e)) < 0 &&
-		    strncmp(e, "unknown field", 13) == 0)
-			return fr_errorf(L->err, L->errlen, f->fields[j].value.mark, "%s: %s", what,
-					 e);
+	return check_field_names(L, f);
+}
+
+/* A word of a SPEC: bytes [start, end) of the scalar, '=' at eq. */
+struct spec_word {
+	size_t start, end, eq; /* eq: SIZE_MAX for a bare word */
+	bool ph_in_key;	       /* a placeholder before the '=' */
+};
+
+/*
+ * Cut the next word off the SPEC at *pos, as fr_spec_parse() would, but
+ * reading placeholders whole: "${env.X:-a b}" is part of one word, and
+ * only a '=' written in the SPEC itself ends a field's name.
+ */
+static bool next_word(const char *in, size_t *pos, struct spec_word *w)
+{
+	const char *p = in + *pos;
+	bool ph = false;
+	struct fr_ph t;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!*p)
+		return false;
+	w->start = (size_t)(p - in);
+	w->eq = SIZE_MAX;
+	w->ph_in_key = false;
+	while (fr_ph_next(&p, &t)) {
+		if (t.kind != FR_PH_TEXT) {
+			ph |= t.kind != FR_PH_ESCAPE;
+			continue;
+		}
+		for (size_t i = 0; i < t.len; i++) {
+			size_t at = (size_t)(t.text + i - in);
+
+			if (isspace((unsigned char)t.text[i])) {
+				*pos = w->end = at;
+				return true;
+			}
+			if (t.text[i] == '=' && w->eq == SIZE_MAX) {
+				w->eq = at;
+				w->ph_in_key = ph;
+			}
+		}
 	}
-	return 0;
+	*pos = w->end = strlen(in);
+	return true;
 }
 
 /*
- * A SPEC that says may-not-fire needs no implicit "fired" check, and that
- * check is added at load time, before the SPEC is parsed for the run:
- * look for the word now.
+ * A bare word (operations, or an action without value) after its
+ * placeholders were filled; returns 1, or 0 when it is empty. A value
+ * with spaces or '=' would be fields of its own, which a placeholder must
+ * never add.
  */
-static bool spec_may_not_fire(const char *spec)
+static int spec_bare_word(struct loader *L, yaml_node_t *v, struct fr_fault *f,
+			  const struct spec_word *w, struct fr_kv *kv)
 {
-	for (const char *p = spec; *p;) {
-		size_t n;
+	const char *word;
+	int ret = scn_expand_part(L, v, w->start, w->end - w->start, false, &word);
 
-		p += strspn(p, " \t\n");
-		n = strcspn(p, " \t\n");
-		if ((n == 12 && !strncmp(p, "may-not-fire", 12)) ||
-		    (n == 17 && !strncmp(p, "may-not-fire=true", 17)))
-			return true;
-		p += n;
+	if (ret)
+		return ret;
+	if (strpbrk(word, " \t\n\v\f\r="))
+		return fr_errorf(L->err, L->errlen, scn_mark_at(L, v, w->start),
+				 "fault '%s': '%.*s' is one word of the SPEC, but its "
+				 "value '%s' holds spaces or '=': a placeholder fills one "
+				 "field's value and never adds fields (write the fields "
+				 "in the SPEC, or use the mapping form)",
+				 f->name, (int)(w->end - w->start), scn_scalar(v) + w->start, word);
+	if (!strcmp(word, "may-not-fire"))
+		f->may_not_fire = true;
+	kv->key = word;
+	kv->value.mark = scn_mark_at(L, v, w->start);
+	return *word != '\0'; /* a word that expanded to nothing is no word */
+}
+
+/*
+ * KEY=VALUE: the key as written, the value with its placeholders filled
+ * (per-run ones at instantiation), whatever they hold. name= may only
+ * repeat the fault's own name: the key is the name. Returns 1.
+ */
+static int spec_field(struct loader *L, yaml_node_t *v, struct fr_fault *f,
+		      const struct spec_word *w, struct fr_kv *kv)
+{
+	const char *in = scn_scalar(v);
+	struct fr_mark m = scn_mark_at(L, v, w->start);
+	int ret;
+
+	if (w->ph_in_key)
+		return fr_errorf(L->err, L->errlen, m,
+				 "fault '%s': a field's name cannot come from a placeholder "
+				 "('%.*s')",
+				 f->name, (int)(w->end - w->start), in + w->start);
+	if (w->eq == w->start)
+		return fr_errorf(L->err, L->errlen, m, "fault '%s': '%.*s': field name missing",
+				 f->name, (int)(w->end - w->start), in + w->start);
+	kv->key = fr_arena_printf(L->s->arena, "%.*s", (int)(w->eq - w->start), in + w->start);
+	ret = scn_expand_part(L, v, w->eq + 1, w->end - w->eq - 1, true, &kv->value.raw);
+	if (ret)
+		return ret;
+	kv->value.val = kv->value.raw;
+	kv->value.mark = m;
+	if (!strcmp(kv->key, "may-not-fire") && !strcmp(kv->value.raw, "true"))
+		f->may_not_fire = true;
+	if (!strcmp(kv->key, "name") && strcmp(kv->value.raw, f->name))
+		return fr_errorf(L->err, L->errlen, m,
+				 "fault '%s': its name is its key; remove 'name=%s'", f->name,
+				 kv->value.raw);
+	return 1;
+}
+
+/*
+ * The one-line form, cut into fields before any placeholder is filled,
+ * then read like the mapping form: pasting values into the SPEC and
+ * parsing the result would let a value such as "x times=1 path=/etc"
+ * (a --set, an environment variable, a service's socket) add fields.
+ */
+static int parse_spec(struct loader *L, yaml_node_t *v, struct fr_fault *f)
+{
+	const char *in = scn_scalar(v);
+	struct spec_word w;
+	size_t pos = 0, n = 0;
+	int ret;
+
+	if ((ret = scn_want_scalar(L, v, "fault")))
+		return ret;
+	f->spec.raw = f->spec.val = fr_arena_strdup(L->s->arena, in);
+	f->spec.mark = scn_mark(L, v);
+	while (next_word(in, &pos, &w))
+		n++;
+	f->fields = fr_arena_alloc(L->s->arena, (n + 1) * sizeof(struct fr_kv));
+	for (pos = 0; next_word(in, &pos, &w);) {
+		struct fr_kv *kv = &f->fields[f->nfields];
+
+		ret = w.eq == SIZE_MAX ? spec_bare_word(L, v, f, &w, kv) :
+					 spec_field(L, v, f, &w, kv);
+		if (ret < 0)
+			return ret;
+		f->nfields += (size_t)ret;
 	}
-	return false;
+	return check_field_names(L, f);
 }
 
 static int parse_fault(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct fr_fault *f)
@@ -106,12 +239,8 @@ static int parse_fault(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct 
 	if ((ret = scn_get_name(L, k, "fault name", &f->name)))
 		return ret;
 	f->mark = scn_mark(L, v);
-	if (v->type == YAML_SCALAR_NODE) {
-		ret = scn_get_fstr(L, v, "fault", &f->spec);
-		if (!ret && spec_may_not_fire(f->spec.raw))
-			f->may_not_fire = true;
-		return ret;
-	}
+	if (v->type == YAML_SCALAR_NODE)
+		return parse_spec(L, v, f);
 	if (v->type != YAML_MAPPING_NODE)
 		return scn_fail(L, v,
 				"fault '%s' must be a SPEC string or a mapping "

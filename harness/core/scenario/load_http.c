@@ -15,22 +15,39 @@ static const char *const http_keys[] = {
 	"url", "method", "headers", "body", "status", "body-match",
 };
 
+/*
+ * Up to 6 decimal digits at *p (sscanf's %d would wrap 4294967496 around
+ * to 200, and read " +200" too).
+ */
+static bool read_code(const char **p, int *out)
+{
+	const char *s = *p;
+
+	*out = 0;
+	while (*s >= '0' && *s <= '9' && s - *p < 6)
+		*out = *out * 10 + (*s++ - '0');
+	if (s == *p || (*s >= '0' && *s <= '9'))
+		return false;
+	*p = s;
+	return true;
+}
+
 /* One accepted status: a code (200), a class (2xx) or a range (200-299). */
 static int get_status_range(struct loader *L, yaml_node_t *it, int *lo, int *hi)
 {
-	const char *v;
-	char c, extra;
+	const char *v, *q;
 	int ret = scn_get_string(L, it, "status", &v);
 
 	if (ret)
 		return ret;
+	q = v;
 	if (strlen(v) == 3 && v[0] >= '1' && v[0] <= '5' && (v[1] == 'x' || v[1] == 'X') &&
 	    (v[2] == 'x' || v[2] == 'X')) {
 		*lo = (v[0] - '0') * 100;
 		*hi = *lo + 99;
-	} else if (sscanf(v, "%d-%d%c", lo, hi, &extra) == 2) {
+	} else if (read_code(&q, lo) && *q == '-' && (q++, read_code(&q, hi)) && !*q) {
 		;
-	} else if (sscanf(v, "%d%c", lo, &c) == 1) {
+	} else if ((q = v, read_code(&q, lo)) && !*q) {
 		*hi = *lo;
 	} else {
 		return scn_fail(L, it,

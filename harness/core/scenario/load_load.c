@@ -23,7 +23,7 @@ static int get_rate(struct loader *L, yaml_node_t *n, double *rate)
 		return ret;
 	errno = 0;
 	double d = strtod(v, &end);
-	if (end == v || errno || d <= 0)
+	if (!scn_decimal(v, end) || errno || d <= 0)
 		goto bad;
 	if (!*end || !strcmp(end, "/s"))
 		*rate = d;

@@ -358,6 +358,17 @@ int scn_get_bool(struct loader *L, yaml_node_t *n, const char *what, bool *out)
 	return scn_fail(L, n, "%s must be true or false, not '%s'", what, v);
 }
 
+bool scn_decimal(const char *v, const char *end)
+{
+	size_t digits = 0;
+
+	if (end == v || strspn(v, "0123456789.") != (size_t)(end - v))
+		return false;
+	for (const char *p = v; p < end; p++)
+		digits += *p != '.';
+	return digits > 0;
+}
+
 int scn_get_ratio(struct loader *L, yaml_node_t *n, const char *what, double *out)
 {
 	const char *v;
@@ -368,7 +379,7 @@ int scn_get_ratio(struct loader *L, yaml_node_t *n, const char *what, double *ou
 		return ret;
 	errno = 0;
 	double d = strtod(v, &end);
-	if (end == v || errno || d < 0)
+	if (!scn_decimal(v, end) || errno || d < 0)
 		goto bad;
 	if (*end == '%' && !end[1]) {
 		if (d > 100)

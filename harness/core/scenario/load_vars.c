@@ -76,6 +76,8 @@ static int apply_overrides(struct loader *L, struct fr_var *var)
 			continue;
 		L->ovr[j].used = true;
 		var->value = fr_arena_strdup(L->s->arena, L->ovr[j].value);
+		var->depth = 0; /* a --set value is taken as it is */
+		var->set = true;
 	}
 	if (!var->nchoices || var->value == var->def || is_choice(var, var->value))
 		return 0;
@@ -88,13 +90,12 @@ static int apply_overrides(struct loader *L, struct fr_var *var)
 	return -EINVAL;
 }
 
-static int parse_var(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct fr_var *var)
+/* The value of var (its name is known already). */
+static int parse_var(struct loader *L, yaml_node_t *v, struct fr_var *var)
 {
 	int ret;
 
-	if ((ret = scn_get_name(L, k, "var name", &var->name)))
-		return ret;
-	var->mark = scn_mark(L, v);
+	L->defining = var;
 	if (v->type == YAML_MAPPING_NODE)
 		ret = parse_var_map(L, v, var);
 	else if (v->type == YAML_SCALAR_NODE)
@@ -104,6 +105,7 @@ static int parse_var(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct fr
 			       "var '%s' must be a value or a mapping with "
 			       "'default', not %s",
 			       var->name, scn_type_name(v));
+	L->defining = NULL;
 	return ret ? ret : apply_overrides(L, var);
 }
 
@@ -116,9 +118,14 @@ int scn_parse_vars(struct loader *L, yaml_node_t *n)
 		return ret;
 	s->nvars = scn_map_len(n);
 	s->vars = fr_arena_alloc(s->arena, (s->nvars + 1) * sizeof(*s->vars));
+	/* every name first, so a var used before its line is told apart from a typo */
+	for (size_t i = 0; i < s->nvars; i++) {
+		if ((ret = scn_get_name(L, scn_pair_key(L, n, i), "var name", &s->vars[i].name)))
+			return ret;
+		s->vars[i].mark = scn_mark(L, scn_pair_value(L, n, i));
+	}
 	for (size_t i = 0; i < s->nvars; i++)
-		if ((ret = parse_var(L, scn_pair_key(L, n, i), scn_pair_value(L, n, i),
-				     &s->vars[i])))
+		if ((ret = parse_var(L, scn_pair_value(L, n, i), &s->vars[i])))
 			return ret;
 	return 0;
 }

@@ -166,7 +166,13 @@ struct fr_target {
 struct fr_fault {
 	const char *name;
 	struct fr_mark mark;
-	/* one-line form: spec; mapping form: fields (key, value) in order */
+	/*
+	 * The one-line form's SPEC as written (raw NULL for the mapping form).
+	 * Both forms' fields are in fields, in order: the mapping's keys, or
+	 * the SPEC's words, cut before any placeholder was filled so that a
+	 * value can never add a field; a bare word ("write", "stall") has
+	 * value.raw NULL.
+	 */
 	struct fr_str spec;
 	struct fr_kv *fields;
 	size_t nfields;
@@ -306,6 +312,8 @@ struct fr_var {
 	size_t nchoices;
 	const char *description;
 	struct fr_mark mark;
+	unsigned depth; /* 0: its value uses no var; else 1 + the deepest it uses */
+	bool set;	/* value is a --set, taken literally (no placeholders) */
 };
 
 /* A series is what samples are recorded into: a probe, load, requests. */

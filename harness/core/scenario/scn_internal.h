@@ -23,6 +23,13 @@ typedef int (*fr_str_fn)(struct fr_scenario *s, struct fr_str *str, void *arg);
 int fr_scenario_visit_strs(struct fr_scenario *s, fr_str_fn fn, void *arg);
 
 /*
+ * Every port of an instantiated scenario (a service's, a MySQL
+ * connection's, a tcp check's, an HTTP URL's) is from 1 to 65535; else
+ * -EINVAL and "FILE:LINE:COL: message". (values.c)
+ */
+int fr_scenario_check_ports(const struct fr_scenario *s, char *err, size_t errlen);
+
+/*
  * The placeholder syntax, one tokenizer for the load-time and the run-time
  * expansion (subst.c): "${NAME}" or "${NAME:-DEFAULT}", which ends at the
  * first '}'; "$${", a literal "${"; anything else is literal text.

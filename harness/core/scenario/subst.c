@@ -208,7 +208,7 @@ static int expand_run(struct fr_scenario *s, const struct fr_runctx *ctx, struct
 			ret = expand_placeholder(s, ctx, str, &t, &b, err, errlen);
 			break;
 		case FR_PH_UNTERMINATED:
-			/* only a --set or environment value can bring one here */
+			/* the loader refuses them, and escapes literal values */
 			ret = fr_errorf(err, errlen, str->mark,
 					"unterminated placeholder '%s' (missing '}')", t.text);
 			break;
@@ -235,38 +235,27 @@ static int inst_one(struct fr_scenario *s, struct fr_str *str, void *arg)
 	return expand_run(s, a->ctx, str, a->err, a->errlen);
 }
 
-/* The one-line form: "write errno=ENOSPC path=...". */
-static int rule_from_spec(struct fr_fault *f, unsigned idx, char *err, size_t errlen)
-{
-	char msg[256];
-	int ret = fr_spec_parse(f->spec.val, &f->rule, idx, msg, sizeof(msg));
-
-	if (ret < 0)
-		return fr_errorf(err, errlen, f->spec.mark, "fault '%s': %s", f->name, msg);
-	if (f->rule.name[0] && strcmp(f->rule.name, f->name) && strncmp(f->rule.name, "rule", 4))
-		return fr_errorf(err, errlen, f->spec.mark,
-				 "fault '%s': its name is its key; remove "
-				 "'name=%s'",
-				 f->name, f->rule.name);
-	memset(f->rule.name, 0, sizeof(f->rule.name));
-	snprintf(f->rule.name, sizeof(f->rule.name), "%s", f->name);
-	return 0;
-}
-
-/* The mapping form: one field per key, in order. */
+/*
+ * A fault's fields, in order: the mapping's keys, or the words of its SPEC
+ * (cut at load, before any placeholder was filled: a value never becomes
+ * fields). A bare word has no value. A field given twice is an error.
+ */
 static int rule_from_fields(struct fr_fault *f, unsigned idx, char *err, size_t errlen)
 {
 	char msg[256];
+	uint64_t seen = 0;
 	int ret = fr_rule_set(&f->rule, "name", f->name, msg, sizeof(msg));
 
 	if (ret < 0)
 		return fr_errorf(err, errlen, f->mark, "fault '%s': %s", f->name, msg);
 	for (size_t i = 0; i < f->nfields; i++) {
-		ret = fr_rule_set(&f->rule, f->fields[i].key, f->fields[i].value.val, msg,
-				  sizeof(msg));
+		const struct fr_kv *kv = &f->fields[i];
+
+		ret = fr_rule_set_once(&f->rule, &seen, kv->key,
+				       kv->value.raw ? kv->value.val : NULL, msg, sizeof(msg));
 		if (ret < 0)
-			return fr_errorf(err, errlen, f->fields[i].value.mark, "fault '%s': %s",
-					 f->name, msg);
+			return fr_errorf(err, errlen, kv->value.mark, "fault '%s': %s", f->name,
+					 msg);
 	}
 	ret = fr_rule_finish(&f->rule, idx, msg, sizeof(msg));
 	if (ret < 0)
@@ -280,14 +269,14 @@ int fr_scenario_instantiate(struct fr_scenario *s, const struct fr_runctx *ctx, 
 	struct inst_arg a = { ctx, err, errlen };
 	int ret;
 
-	if ((ret = fr_scenario_visit_strs(s, inst_one, &a)))
+	if ((ret = fr_scenario_visit_strs(s, inst_one, &a)) ||
+	    (ret = fr_scenario_check_ports(s, err, errlen)))
 		return ret;
 	for (size_t i = 0; i < s->nfaults; i++) {
 		struct fr_fault *f = &s->faults[i];
 
 		fr_rule_init(&f->rule);
-		ret = f->spec.raw ? rule_from_spec(f, (unsigned)i, err, errlen) :
-				    rule_from_fields(f, (unsigned)i, err, errlen);
+		ret = rule_from_fields(f, (unsigned)i, err, errlen);
 		if (ret)
 			return ret;
 	}

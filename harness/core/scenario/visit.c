@@ -139,8 +139,8 @@ int fr_scenario_visit_strs(struct fr_scenario *s, fr_str_fn fn, void *arg)
 	for (size_t i = 0; i < s->nfaults; i++) {
 		struct fr_fault *f = &s->faults[i];
 
-		if ((ret = visit_one(s, &f->spec, fn, arg)) ||
-		    (ret = visit_kvs(s, f->fields, f->nfields, fn, arg)))
+		/* a SPEC's placeholders are in its fields (load_faults.c) */
+		if ((ret = visit_kvs(s, f->fields, f->nfields, fn, arg)))
 			return ret;
 	}
 	for (size_t i = 0; i < s->nprobes; i++)

@@ -5,22 +5,68 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-void fr_oom(void)
+/* Append s to buf at *off, cut to fit. */
+static void put(char *buf, size_t len, size_t *off, const char *s)
 {
-	/* no stdio: it may itself need memory */
-	static const char msg[] = ": out of memory\n";
-	const char *name = program_invocation_short_name;
+	while (*s && *off + 1 < len)
+		buf[(*off)++] = *s++;
+	buf[*off] = '\0';
+}
 
-	if (write(STDERR_FILENO, name, strlen(name)) < 0 ||
-	    write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+/* Append v in decimal: no stdio, which may itself need memory. */
+static void put_num(char *buf, size_t len, size_t *off, size_t v)
+{
+	char d[24];
+	size_t i = sizeof(d) - 1;
+
+	d[i] = '\0';
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(buf, len, off, d + i);
+}
+
+/*
+ * "PROGRAM: out of memory (allocating N bytes)" (or "N x SIZE bytes" for
+ * an array, nothing when the size is unknown), then exit 3. _exit, not
+ * exit or abort: exit's handlers and stdio may need the memory there is
+ * none of, and this may run in a child between fork and exec; abort would
+ * dump core and end with a signal, where faultrun's documented status for
+ * "the run could not happen" is 3.
+ */
+static __attribute__((noreturn)) void oom(size_t n, size_t size, bool known)
+{
+	char msg[160];
+	size_t off = 0;
+
+	put(msg, sizeof(msg), &off, program_invocation_short_name);
+	put(msg, sizeof(msg), &off, ": out of memory");
+	if (known) {
+		put(msg, sizeof(msg), &off, " (allocating ");
+		put_num(msg, sizeof(msg), &off, n);
+		if (size != 1) {
+			put(msg, sizeof(msg), &off, " x ");
+			put_num(msg, sizeof(msg), &off, size);
+		}
+		put(msg, sizeof(msg), &off, " bytes)");
+	}
+	put(msg, sizeof(msg), &off, "\n");
+	if (write(STDERR_FILENO, msg, off) < 0) {
 		/* nothing left to tell anyone */
 	}
-	abort();
+	_exit(FR_EXIT_OOM);
+}
+
+void fr_oom(void)
+{
+	oom(0, 0, false);
 }
 
 void *fr_xmalloc(size_t n)
@@ -28,7 +74,7 @@ void *fr_xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (!p)
-		fr_oom();
+		oom(n, 1, true);
 	return p;
 }
 
@@ -37,7 +83,7 @@ void *fr_xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (!p)
-		fr_oom();
+		oom(n, size, true);
 	return p;
 }
 
@@ -46,7 +92,7 @@ void *fr_xreallocarray(void *p, size_t n, size_t size)
 	void *q = reallocarray(p, n ? n : 1, size ? size : 1);
 
 	if (!q)
-		fr_oom();
+		oom(n, size, true);
 	return q;
 }
 
@@ -63,7 +109,7 @@ char *fr_xstrdup(const char *s)
 		return NULL;
 	d = strdup(s);
 	if (!d)
-		fr_oom();
+		oom(strlen(s) + 1, 1, true);
 	return d;
 }
 
@@ -75,7 +121,7 @@ char *fr_xstrndup(const char *s, size_t n)
 		return NULL;
 	d = strndup(s, n);
 	if (!d)
-		fr_oom();
+		oom(strnlen(s, n) + 1, 1, true);
 	return d;
 }
 

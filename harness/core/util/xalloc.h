@@ -1,8 +1,10 @@
 /*
  * faultrun — allocation that cannot fail. faultrun has one policy for
- * running out of memory: say so on stderr, naming the program, and abort
- * (a half-built recording or report is worse than none). Every allocation
- * in harness/core and harness/cli goes through these; the shim never
+ * running out of memory: say so on stderr, naming the program and the
+ * size it asked for ("faultrun: out of memory (allocating 4096 bytes)"),
+ * and exit with status 3, "the run could not happen" (a half-built
+ * recording or report is worse than none). Every allocation in
+ * harness/core and harness/cli goes through these; the shim never
  * allocates on its decision path and does not use them.
  */
 #ifndef FAULTRUN_UTIL_XALLOC_H
@@ -11,7 +13,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-/* Print "<program>: out of memory" and abort. */
+/* faultrun's exit status when it runs out of memory */
+#define FR_EXIT_OOM 3
+
+/*
+ * Print "<program>: out of memory" and exit FR_EXIT_OOM (the x-functions
+ * add "(allocating N bytes)").
+ */
 __attribute__((noreturn)) void fr_oom(void);
 
 void *fr_xmalloc(size_t n);
