@@ -4,7 +4,8 @@
 # far above the expected time): a mapping of 250,000 keys (duplicate keys
 # are looked for), hundreds of thousands of list items, brackets nested a
 # million deep (libyaml's scanner is quadratic in flow depth), indentation
-# nested thousands deep; and a file over the documented 16 MiB limit is
+# nested thousands deep, YAML aliases repeating a 1 MB value 2,000 times
+# (2 GB of values from a 2 MB file); and a file over the documented 16 MiB limit is
 # refused without being read whole.
 . "$(dirname "$0")/../e2e/test-exec-lib.sh"
 
@@ -52,6 +53,11 @@ gen "$D/block.yml" 'f.write(hdr + "vars:\n")
 for i in range(3000):
     f.write(" " * (2 + i) + f"k{i}:\n")'
 bounded "indentation 3,000 deep" 2 "block.yml:[0-9]*:[0-9]*: lists and mappings nest deeper than 64 levels" "$D/block.yml"
+
+gen "$D/alias.yml" 'big = "q" * 1_000_000
+f.write("name: big\nduration: 1s\nvars:\n  x: &s \"" + big + "\"\n")
+f.write("target:\n  command: [" + ",".join(["*s"] * 2000) + "]\n")'
+bounded "2,000 aliases of a 1 MB string" 2 "alias.yml:4:6: the scenario's values add up to more than 64 MiB" "$D/alias.yml"
 
 gen "$D/huge.yml" 'f.write(hdr + "# " + "c" * (17 << 20) + "\n")'
 bounded "a file over 16 MiB" 2 "huge.yml" "$D/huge.yml"

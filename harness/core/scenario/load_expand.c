@@ -308,6 +308,16 @@ int scn_expand_part(struct loader *L, yaml_node_t *n, size_t off, size_t len, bo
 			break;
 		}
 	}
+	/*
+	 * Text without placeholders counts too: YAML aliases (*name) repeat a
+	 * node without copying it in the file, so 2,000 aliases of a 1 MB
+	 * string in a 2 MB file would otherwise make 2 GB of values.
+	 */
+	if (!ret && L->expanded + buf.len > FR_EXPAND_TOTAL)
+		ret = scn_fail(L, n,
+			       "the scenario's values add up to more than %d MiB, the limit "
+			       "of expanded values (a YAML alias repeats its whole value)",
+			       FR_EXPAND_TOTAL >> 20);
 	if (!ret) {
 		*out = fr_arena_strdup(L->s->arena, buf.p ? buf.p : "");
 		L->expanded += buf.len;
