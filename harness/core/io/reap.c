@@ -337,8 +337,7 @@ static int make_parts(char *why, size_t whylen)
 	}
 	int ret = try_join(cur.procs[FR_REAP_RUN]);
 	if (ret < 0) {
-		snprintf(why, whylen, "cannot move a process into %s: %s", cur.dir,
-			 strerror(-ret));
+		snprintf(why, whylen, "cannot move a process into %s: %s", cur.dir, strerror(-ret));
 		return -1;
 	}
 	return 0;
