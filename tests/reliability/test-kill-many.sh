@@ -2,8 +2,8 @@
 # SIGKILL of faultrun leaves nothing, whatever the number of processes: a
 # target starts 2,000 daemons that each left for their own session and
 # cleared their environment (setsid env -i: in no group of the run, no
-# FAULTRUN_CTL), orphaned (adopted by faultrun as a subreaper). faultrun is
-# SIGKILLed; within 30 s none of them may be left. Also a process outside
+# FAULTRUN_CTL), orphaned (adopted by faultrun as a subreaper), or spread
+# over ten parents that stay. faultrun is SIGKILLed; within 30 s none of them may be left. Also a process outside
 # faultrun's tree whose environment holds the run's FAULTRUN_CTL behind
 # 1 MiB of other variables: the sweep reads environments whole, so it goes
 # too. Both ways faultrun keeps track (docs/reliability.md): a cgroup (as
@@ -64,31 +64,52 @@ print(bad)
 PY
 }
 
-cat >"$W/many.yml" <<YML
-name: kill-many
+# orphans: a subshell starts them and exits, so faultrun (a subreaper)
+# adopts them all: one parent of 2,000 (the old sentinel kept 256).
+# tree: ten subshells start a tenth each and stay: 2,000 in a tree (the
+# old sentinel kept 900 in all).
+cat >"$W/orphans.sh" <<SH
+(
+  i=0
+  while [ \$i -lt $N ]; do
+    setsid env -i sleep 1000.$tok &
+    i=\$((i + 1))
+  done
+)
+exec sleep 1001.$tok
+SH
+cat >"$W/tree.sh" <<SH
+for k in 0 1 2 3 4 5 6 7 8 9; do
+  (
+    i=0
+    while [ \$i -lt $((N / 10)) ]; do
+      setsid env -i sleep 1000.$tok &
+      i=\$((i + 1))
+    done
+    wait
+  ) &
+done
+exec sleep 1001.$tok
+SH
+for shape in orphans tree; do
+	cat >"$W/$shape.yml" <<YML
+name: kill-many-$shape
 target:
-  command: |
-    (
-      i=0
-      while [ \$i -lt $N ]; do
-        setsid env -i sleep 1000.$tok &
-        i=\$((i + 1))
-      done
-    )
-    exec sleep 1001.$tok
+  command: [sh, "$W/$shape.sh"]
 faults:
   f: "write errno=EIO path=\${run_dir}/nowhere/**"
 duration: 300s
 expect: [{fired: {fault: f, min: 0}}]
 YML
+done
 
-# kill_many MODE: MODE is cgroup, freeze (a cgroup without cgroup.kill,
-# as before Linux 5.14) or subreaper
+# kill_many MODE SHAPE: MODE is cgroup, freeze (a cgroup without
+# cgroup.kill, as before Linux 5.14) or subreaper; SHAPE orphans or tree
 kill_many() {
-	local mode=$1 pid sentry ctl big env_pid left
-	note "$mode: $N daemons, then SIGKILL"
+	local mode=$1 shape=$2 pid sentry ctl big env_pid left
+	note "$mode: $N daemons ($shape), then SIGKILL"
 	FAULTRUN_REAP=$([ "$mode" = cgroup ] || echo "$mode") \
-		"$FAULTRUN" "$W/many.yml" -v >"$W/out" 2>"$W/err" &
+		"$FAULTRUN" "$W/$shape.yml" -v >"$W/out" 2>"$W/err" &
 	pid=$!
 	if ! check "$mode: all $N daemons are up" \
 		wait_for 120 eval '[ "$(count "sleep 1000.$tok")" -ge "$N" ]'; then
@@ -146,10 +167,12 @@ kill_many() {
 }
 
 if [ "$(id -u)" = 0 ] && can_cgroup; then
-	kill_many cgroup
-	kill_many freeze
+	kill_many cgroup orphans
+	kill_many freeze orphans
 else
 	note "not root, or no writable cgroup2 hierarchy: the cgroup way is skipped"
 fi
-kill_many subreaper
+# the shape matters only where processes are followed through /proc
+kill_many subreaper orphans
+kill_many subreaper tree
 finish
