@@ -3,10 +3,10 @@
 # target starts 2,000 daemons that each left for their own session and
 # cleared their environment (setsid env -i: in no group of the run, no
 # FAULTRUN_CTL), orphaned (adopted by faultrun as a subreaper), or spread
-# over ten parents that stay. faultrun is SIGKILLed; within 30 s none of them may be left. Also a process outside
-# faultrun's tree whose environment holds the run's FAULTRUN_CTL behind
-# 1 MiB of other variables: the sweep reads environments whole, so it goes
-# too. Both ways faultrun keeps track (docs/reliability.md): a cgroup (as
+# over ten parents that stay. faultrun is SIGKILLed; within 30 s none of
+# them may be left. Also a process outside faultrun's tree whose
+# environment holds the run's FAULTRUN_CTL behind 1 MiB of other
+# variables: the sweep reads environments whole, so it goes too. Both ways faultrun keeps track (docs/reliability.md): a cgroup (as
 # root with a writable cgroup2 hierarchy; skipped otherwise), also as on
 # a kernel without cgroup.kill (FAULTRUN_REAP=freeze), and the subreaper
 # with the sentinel (FAULTRUN_REAP=subreaper).
