@@ -117,8 +117,13 @@ kill_many() {
 		sed 's/^/#   /' "$W/err" | tail -5
 	fi
 	case $mode in
-	cgroup | freeze) check "$mode: faultrun says it keeps the run in a cgroup" \
-		grep -q "processes of the run: in the cgroup " "$W/err" ;;
+	cgroup | freeze)
+		check "$mode: faultrun says it keeps the run in a cgroup" \
+			grep -q "processes of the run: in the cgroup " "$W/err"
+		check "$mode: a daemon is in the run part of faultrun's cgroup" \
+			grep -q "^0::.*/faultrun\.$pid\.[0-9a-f]*/run\$" \
+			"/proc/$(pgrep -f "sleep 1000.$tok" | head -1)/cgroup"
+		;;
 	subreaper) check "$mode: faultrun says it keeps the run as a subreaper" \
 		grep -q "processes of the run: as a subreaper" "$W/err" ;;
 	esac
