@@ -7,7 +7,9 @@
 # for its own session (setsid), a daemon that also cleared its
 # environment (setsid env -i: no FAULTRUN_CTL to find it by), an orphan
 # of a double fork, and faultrun's sentinel. The run directory must be
-# gone, or (SIGKILL) removed by the next faultrun of the same user.
+# gone, or (SIGKILL) removed by the next faultrun of the same user. Each
+# case runs twice: as faultrun chooses (a cgroup as root), and with
+# FAULTRUN_REAP=subreaper (the subreaper and the sentinel).
 # With mariadbd installed, one more SIGKILL run holds an embedded MariaDB.
 . "$(dirname "$0")/lib.sh"
 skip_unless python3
@@ -147,11 +149,15 @@ kill_run() {
 	fi
 }
 
+# each on both ways faultrun keeps the run's processes (docs/reliability.md):
+# its cgroup where it can make one, and the subreaper with the sentinel
 for moment in before-ready fault teardown; do
 	scenario "$moment"
-	for sig in INT TERM KILL; do
-		note "$sig $moment"
-		kill_run "$moment" "$sig"
+	for reap in auto subreaper; do
+		for sig in INT TERM KILL; do
+			note "$sig $moment ($reap)"
+			FAULTRUN_REAP=$reap kill_run "$moment" "$sig"
+		done
 	done
 done
 if [ -x /usr/sbin/mariadbd ]; then

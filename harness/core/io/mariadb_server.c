@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "io/mariadb_priv.h"
+#include "io/reap.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -99,6 +100,7 @@ static void child_reset(int out_fd)
 	sigset_t none;
 	int nullfd;
 
+	fr_reap_join(FR_REAP_SERVICE); /* the run's cgroup, if any (io/reap.h) */
 	for (int sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &dfl, NULL);
 	sigemptyset(&none);

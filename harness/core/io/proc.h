@@ -3,17 +3,15 @@
  * commands. Each child runs in its own process group, dies with faultrun
  * (PR_SET_PDEATHSIG), and is watched through a pidfd in the event loop.
  *
- * Nothing may survive faultrun, even when faultrun is SIGKILLed: a
- * sentinel process (fr_sentinel_start) holds the read end of a pipe;
- * faultrun tells it every process group and run it starts, and when the
- * pipe closes without an "all clear" (faultrun died), the sentinel kills
- * those groups and every process whose environment carries the run's
- * FAULTRUN_CTL (descendants that left the group with setsid/setpgid).
+ * Nothing may survive faultrun, even when faultrun is SIGKILLed: each
+ * child also joins the run's cgroup, and the sentinel kills what is left
+ * of a dead faultrun's runs (io/reap.h).
  */
 #ifndef FAULTRUN_PROC_H
 #define FAULTRUN_PROC_H
 
 #include "io/launch.h"
+#include "io/reap.h"
 #include "util/loop.h"
 
 #include <stdbool.h>
@@ -67,31 +65,5 @@ void fr_child_abandon(struct fr_loop *l, struct fr_child *c);
  * FAULTRUN_CTL=ctl_path (except ourselves). Returns how many were signalled.
  */
 int fr_sweep_env(const char *ctl_path, int sig);
-
-/*
- * Become a child subreaper (PR_SET_CHILD_SUBREAPER): orphans of the run's
- * processes (a daemon that double-forked, left the session and cleared
- * its environment) are adopted by us instead of init, so they stay in
- * our tree for fr_kill_adopted and for the sentinel. Returns 0 or -errno.
- */
-int fr_subreaper_start(void);
-
-/*
- * SIGKILL and reap every child of this process that it did not start
- * itself (not a group given to fr_sentinel_group, not the sentinel):
- * orphans we adopted as a subreaper. Returns how many were killed.
- */
-int fr_kill_adopted(void);
-
-/*
- * Start the sentinel (once per process). Returns 0 or -errno. Besides
- * the groups and runs it is told about, it follows every descendant of
- * this process by pidfd and kills them all if we die.
- */
-int fr_sentinel_start(void);
-/* Tell it a process group to kill if we die (+) or that it is gone (-). */
-void fr_sentinel_group(pid_t pgid, bool add);
-/* Tell it a run's control-block path to sweep if we die (+) or not (-). */
-void fr_sentinel_run(const char *ctl_path, bool add);
 
 #endif /* FAULTRUN_PROC_H */

@@ -165,14 +165,8 @@ void run_teardown_continue(struct run *r)
 {
 	if (r->phase == PH_DONE || r->tg.running)
 		return;
-	if (r->ctl_path[0]) {
-		/* and the orphans we adopted as a subreaper (setsid, env -i) */
-		for (int pass = 0;
-		     pass < 5 && fr_sweep_env(r->ctl_path, SIGKILL) + fr_kill_adopted(); pass++) {
-			struct timespec ts = { 0, 20 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
-	}
+	/* everything it started too, but the services (io/reap.h) */
+	fr_reap_stop();
 	run_read_events(r);
 	r->phase = PH_DONE;
 }
@@ -313,11 +307,7 @@ static void keep_run_dir(struct run *r)
 /* The run directory and the control block go (or stay, with --keep). */
 static void remove_run_dir(struct run *r)
 {
-	if (r->ctl_path[0] && r->ctl) {
-		fr_sweep_env(r->ctl_path, SIGKILL);
-		fr_kill_adopted();
-		fr_sentinel_run(r->ctl_path, false);
-	}
+	fr_reap_end();
 	fr_ctl_close(r->ctl);
 	if (r->have_run_dir && !r->o->keep)
 		fr_rundir_remove(r->run_dir);

@@ -178,9 +178,10 @@ static int make_run_dir(struct run *r)
 	}
 	r->have_run_dir = true;
 	snprintf(r->ctl_path, sizeof(r->ctl_path), "%s/ctl", r->run_dir);
-	fr_sentinel_run(r->ctl_path, true);
-	/* orphans of the run are adopted by us, not init (fr_kill_adopted) */
-	fr_subreaper_start();
+	/* every process of the run is kept in hand from here on (io/reap.h) */
+	char how[PATH_MAX + 256];
+	fr_reap_begin(r->ctl_path, how, sizeof(how));
+	run_say(r, "processes of the run: %s", how);
 	return 0;
 }
 
