@@ -15,7 +15,7 @@ ENV=$(command -v env)
 show='import os, json; print(json.dumps({"_": os.environ.get("_"), "own": sorted(k for k in os.environ if k.startswith("FAULTRUN_"))}))'
 
 note "faultrun exec"
-FAULTRUN_TARGETS=/x FAULTRUN_MARIADBD=/y "$FAULTRUN" exec -q -- env "$PY" -c "$show" \
+FAULTRUN_TARGETS=/x FAULTRUN_MARIADBD=/y FAULTRUN_REAP=subreaper "$FAULTRUN" exec -q -- env "$PY" -c "$show" \
 	>"$D/out" 2>"$D/err"
 rc=$?
 check "exit 0" test "$rc" = 0
@@ -33,7 +33,7 @@ target:
 duration: 300ms
 expect: [{exits: 0}]
 YML
-FAULTRUN_TARGETS=/x FAULTRUN_MARIADBD=/y "$FAULTRUN" "$D/env.yml" -q -v >"$D/out" 2>"$D/err"
+FAULTRUN_TARGETS=/x FAULTRUN_MARIADBD=/y FAULTRUN_REAP=subreaper "$FAULTRUN" "$D/env.yml" -q -v >"$D/out" 2>"$D/err"
 rc=$?
 check "exit 0" test "$rc" = 0
 line=$(grep -o '{"_".*}' "$D/err" | head -1)

@@ -328,7 +328,7 @@ int fr_launch_set_underscore(const char *argv0)
 int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed)
 {
 	static const char *const own[] = { "FAULTRUN_SHIM", "FAULTRUN_TARGETS", "FAULTRUN_MARIADBD",
-					   "FAULTRUN_MARIADB_INSTALL_DB" };
+					   "FAULTRUN_MARIADB_INSTALL_DB", "FAULTRUN_REAP" };
 
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
 		unsetenv(own[i]);
