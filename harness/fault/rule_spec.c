@@ -248,7 +248,7 @@ static int set_word(struct fr_rule *r, const char *key, char *err, size_t errlen
 		return set_action(r, FR_ACT_DISK, err, errlen);
 	uint32_t ops = parse_ops(key, bad, sizeof(bad));
 	if (!ops) {
-		const char *names[FR_OP_STATFS + 5];
+		const char *names[FR_OP_STATFS + 6]; /* the operations, then the six words above */
 		size_t n = 0;
 		for (unsigned op = 0; op < FR_OP_STATFS; op++)
 			names[n++] = fr_op_name(op);
