@@ -255,6 +255,8 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 		cand &= cand - 1;
 		if (!fr_ctl_armed(c, i))
 			continue; /* disarmed since the mask was read */
+		if ((flags & SHIM_DISK_ONLY) && r->action != FR_ACT_DISK)
+			continue;
 		switch (r->action) {
 		case FR_ACT_BUDGET:
 			if (!decide_budget(c, i, op, want, flags, v))
@@ -355,6 +357,8 @@ void shim_verdict_init(struct shim_verdict *v, enum fr_op op)
 	v->disk_rule = -1;
 	v->disk.file = -1;
 	v->disk.charge = 0;
+	v->stream_file = -1;
+	v->stream_size = 0;
 }
 
 enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op, uint64_t cand, size_t want,

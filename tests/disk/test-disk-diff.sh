@@ -7,11 +7,9 @@
 # Tolerance: none. tmpfs charges whole pages for file data and nothing for
 # inodes or directory entries, which is what the model charges
 # (docs/faults.md, "disk"), so bytes, lines and error counts must be equal.
-# Not here yet: sqlite3 (rollback journal and WAL, with a reader) and a C
-# program mixing overwrites, ftruncate, fallocate, unlink and rename.
 set -u
-: "${FAULTRUN:?}" "${FAULTRUN_SHIM:?}"
-export FAULTRUN_SHIM
+: "${FAULTRUN:?}" "${FAULTRUN_SHIM:?}" "${DISK_STDIO:?}"
+export FAULTRUN_SHIM DISK_STDIO
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP not root"; exit 77; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 export HERE
@@ -59,6 +57,17 @@ same "cat >>"
 both refill 'dd if=/dev/zero of=$D/a bs=4096 count=100 2>/dev/null; rm $D/a;
 	dd if=/dev/zero of=$D/b bs=4096 count=100 2>/dev/null; echo "bytes $(stat -c %s $D/b)"'
 same "fill, unlink, fill again"
+
+# C programs logging through stdio (workload-stdio.c): fprintf + fflush per
+# line, a full buffer written by the fprintf that overflows it and the
+# rest at fclose, fputs/fputc/big fwrites/line-buffered/unbuffered
+# streams, fopen "w" truncating a full file, and what exit() flushes
+for mode in line buffer mixed refill; do
+	both "stdio-$mode" '"$DISK_STDIO" '"$mode"' $D'
+	same "stdio $mode"
+done
+both stdio-exit 'e=$("$DISK_STDIO" exit 2>&1 >$D/out); echo "$e bytes $(stat -c %s $D/out)"'
+same "stdio exit"
 
 # Python logging.FileHandler: records until the disk is full
 both python 'python3 "$HERE/workload-logging.py" $D'
