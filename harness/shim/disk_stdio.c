@@ -229,21 +229,13 @@ void shim_disk_stream_after(int fd, const struct shim_verdict *v)
 {
 	struct fr_disk_take tk;
 	struct stat st;
-	uint64_t from, size;
 	int saved = errno;
 
-	if (!shim_ctl || v->stream_file < 0 || v->disk_rule < 0 ||
-	    fr_syscall(SYS_fstat, fd, &st) < 0)
-		goto out;
-	size = (uint64_t)st.st_size;
-	from = atomic_load_explicit(&shim_ctl->files[v->stream_file].alloc, memory_order_acquire);
-	/* only what this call added: below the size before is a hole, not data */
-	if (from < v->stream_size)
-		from = v->stream_size;
-	if (size > from)
-		fr_disk_grow(shim_ctl, (unsigned)v->disk_rule, v->stream_file, from, size - from,
-			     false, false, &tk);
-out:
+	/* what the call added past the size before: blocks the file does not hold yet */
+	if (shim_ctl && v->stream_file >= 0 && v->disk_rule >= 0 &&
+	    fr_syscall(SYS_fstat, fd, &st) == 0 && (uint64_t)st.st_size > v->stream_size)
+		fr_disk_grow(shim_ctl, (unsigned)v->disk_rule, v->stream_file, v->stream_size,
+			     (uint64_t)st.st_size - v->stream_size, false, false, &tk);
 	errno = saved;
 }
 

@@ -8,8 +8,8 @@
 # inodes or directory entries, which is what the model charges
 # (docs/faults.md, "disk"), so bytes, lines and error counts must be equal.
 set -u
-: "${FAULTRUN:?}" "${FAULTRUN_SHIM:?}" "${DISK_STDIO:?}"
-export FAULTRUN_SHIM DISK_STDIO
+: "${FAULTRUN:?}" "${FAULTRUN_SHIM:?}" "${DISK_STDIO:?}" "${DISK_MIX:?}"
+export FAULTRUN_SHIM DISK_STDIO DISK_MIX
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP not root"; exit 77; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 export HERE
@@ -57,6 +57,13 @@ same "cat >>"
 both refill 'dd if=/dev/zero of=$D/a bs=4096 count=100 2>/dev/null; rm $D/a;
 	dd if=/dev/zero of=$D/b bs=4096 count=100 2>/dev/null; echo "bytes $(stat -c %s $D/b)"'
 same "fill, unlink, fill again"
+
+# a C program mixing overwrites, appends, writes into holes, ftruncate down
+# and up, fallocate, posix_fallocate, unlink of an open file, rename over a
+# file, O_TRUNC (workload-mix.c): every step's result and statvfs's free
+# space, line by line
+both mix '"$DISK_MIX" $D | tr -s " " | tr "\n" ";"'
+same "C program: overwrites, truncates, fallocate, unlink, rename"
 
 # C programs logging through stdio (workload-stdio.c): fprintf + fflush per
 # line, a full buffer written by the fprintf that overflows it and the

@@ -5,7 +5,7 @@
  * tmpfs answers (tests/disk/measured.txt): the blocks a write adds are
  * charged, overwrites are free, a crossing write is short then ENOSPC,
  * truncate/unlink/rename over free, an unlinked file still open keeps its
- * blocks, statvfs reports the disk; that the accounting is exact with
+ * blocks, statvfs reports the disk, holes take space only when written; that the accounting is exact with
  * two processes and several threads appending to one file at once; and
  * that stdio streams are charged when libc writes their buffers (fflush,
  * a full buffer, fclose, exit) and fail there, and fopen "w" frees.
@@ -300,6 +300,46 @@ static void test_concurrent_appends_exact(void **state)
 }
 
 /*
+ * Holes: a write past the end takes the blocks it touches, not the ones
+ * it skips; a later write into the hole takes its block then, as on
+ * tmpfs. More holes than an entry has ranges for: the blocks between the
+ * closest two count as held, never charged, so freeing the file gives
+ * back exactly what it took.
+ */
+static void test_holes(void **state)
+{
+	int fd;
+
+	(void)state;
+	disk(NULL);
+	fd = wopen("sparse", 0);
+	assert_int_equal(pwrite(fd, buf, 100, 40000), 100);
+	assert_int_equal(avail(), 60 * KIB);
+	assert_int_equal(pwrite(fd, buf, 100, 0), 100);
+	assert_int_equal(avail(), 56 * KIB);
+	assert_int_equal(pwrite(fd, buf, 100, 8192), 100);
+	assert_int_equal(avail(), 52 * KIB);
+	/* allocated past the end, then all of it: only what is missing */
+	assert_int_equal(fallocate(fd, FALLOC_FL_KEEP_SIZE, 48 * KIB, 4 * KIB), 0);
+	assert_int_equal(avail(), 48 * KIB);
+	assert_int_equal(posix_fallocate(fd, 0, 68 * KIB), ENOSPC);
+	assert_int_equal(avail(), 48 * KIB);
+	assert_int_equal(ftruncate(fd, 20000), 0);
+	assert_int_equal(avail(), 56 * KIB);
+	close(fd);
+	assert_int_equal(unlink(f("sparse")), 0);
+	assert_int_equal(avail(), 64 * KIB);
+	/* six separate blocks */
+	fd = wopen("dots", 0);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(pwrite(fd, buf, 1, i * 2 * BLK), 1);
+	assert_int_equal(avail(), 40 * KIB);
+	close(fd);
+	assert_int_equal(unlink(f("dots")), 0);
+	assert_int_equal(avail(), 64 * KIB);
+}
+
+/*
  * stdio: a stream's bytes are charged when libc writes them, and fail
  * there, as on a full tmpfs (tests/disk/test-disk-diff.sh "stdio"): an
  * fprintf into the buffer succeeds, its fflush is short then fails.
@@ -422,6 +462,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_creation_at_zero_free),
 		cmocka_unit_test(test_existing_files_count),
 		cmocka_unit_test(test_concurrent_appends_exact),
+		cmocka_unit_test(test_holes),
 		cmocka_unit_test(test_stdio_fails_at_flush),
 		cmocka_unit_test(test_stdio_fails_when_buffer_fills),
 		cmocka_unit_test(test_fopen_w_frees),
