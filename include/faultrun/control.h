@@ -29,7 +29,8 @@
 /*
  * Bumped whenever a reader would misread the block: 2 gave struct fr_rule
  * its open_mode (a shim of version 1 would fault every open of a mode=
- * rule's files, reads included) and the block its process table.
+ * rule's files, reads included) and the block its process table; 3 the
+ * disk model (a slot's capacity, the file table).
  */
 #define FR_CTL_VERSION 3u
 #define FR_CTL_EVENTS 256u
