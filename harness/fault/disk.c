@@ -433,11 +433,29 @@ uint64_t fr_disk_grow(struct fr_ctl *c, unsigned rule, int file, uint64_t start,
 		return len;
 	bs = fr_disk_block(&c->slots[rule].rule);
 	f = &c->files[file];
-	/* an overwrite of blocks the file holds, which moves no end: no lock */
+	/*
+	 * Blocks the file holds (an overwrite, or an append within its last
+	 * block): no lock, and at most the end moves, by compare-and-swap.
+	 * A locked change that stores its copy of the end over this one
+	 * loses it; an O_APPEND write then lands at the size fstat saw.
+	 */
 	if (ranges_peek(f, &r)) {
 		s = append && r.end > start ? r.end : start;
-		if (!missing(&r, s / bs, blocks(s + len, bs)) && (all || s + len <= r.end))
+		if (!missing(&r, s / bs, blocks(s + len, bs))) {
+			uint64_t e = r.end;
+
+			while (!all && s + len > e &&
+			       !atomic_compare_exchange_weak_explicit(&f->end, &e, s + len,
+								      memory_order_relaxed,
+								      memory_order_relaxed))
+				;
+			tk->file = file;
+			tk->lockfree = true;
+			tk->start = s;
+			tk->fit = len;
+			tk->end = e;
 			return len;
+		}
 	}
 	ranges_lock(f, &r, &old);
 	take_note(tk, &r);
@@ -464,6 +482,7 @@ uint64_t fr_disk_grow(struct fr_ctl *c, unsigned rule, int file, uint64_t start,
 		r.end = s + fit;
 	tk->seq = ranges_unlock(f, &r, true, &old);
 	tk->file = file;
+	tk->lockfree = false;
 	tk->start = s;
 	tk->fit = fit;
 	tk->charge = got * bs;
@@ -482,6 +501,16 @@ void fr_disk_settle(struct fr_ctl *c, unsigned rule, const struct fr_disk_take *
 	    real >= tk->fit)
 		return;
 	f = &c->files[tk->file];
+	if (tk->lockfree) {
+		/* nothing was charged: the end goes back if nothing moved it since */
+		uint64_t e = tk->start + tk->fit, back_to = tk->start + real;
+
+		if (tk->end > back_to)
+			back_to = tk->end;
+		if (e > back_to)
+			atomic_compare_exchange_strong(&f->end, &e, back_to);
+		return;
+	}
 	word_lock(&f->lock, &old);
 	/* undo only while nothing changed the file since (else keep the charge) */
 	if (atomic_load_explicit(&f->seq, memory_order_relaxed) != tk->seq) {

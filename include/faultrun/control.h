@@ -288,6 +288,7 @@ struct fr_disk_take {
 	uint64_t fit;	 /* bytes it may write */
 	uint64_t charge; /* bytes taken from the rule's free space */
 	bool all;
+	bool lockfree; /* blocks it held: only the end moved (from `end`) */
 	/* the file's ranges before, to undo the change */
 	uint32_t next;
 	uint64_t ghost, end;
