@@ -76,12 +76,15 @@ static size_t past_newline(const struct iovec *iov, int cnt)
 	return at;
 }
 
-/* f's buffer size, or the one its first write allocates (_IO_file_doallocate). */
+/*
+ * f's buffer size, or the one its first write allocates
+ * (_IO_file_doallocate; st NULL only when f has its buffer).
+ */
 static size_t buf_size(FILE *f, const struct stat *st)
 {
 	size_t b = __fbufsize(f);
 
-	if (b)
+	if (b || !st)
 		return b;
 	if (f->_flags & IO_UNBUFFERED)
 		return 1;
@@ -187,8 +190,15 @@ bool shim_disk_stream(FILE *f, int fd, const struct iovec *iov, int cnt, const c
 
 	*accepted = 0;
 	/* a wide stream keeps its bytes elsewhere (fwprintf is not wrapped) */
-	if (!shim_ctl || v->disk_rule < 0 || !f || f->_mode > 0 ||
-	    !shim_disk_where(fd, -1, &append, &start, &file, rule, &st))
+	if (!shim_ctl || v->disk_rule < 0 || !f || f->_mode > 0)
+		goto out_real;
+	/*
+	 * Bytes that only go into an allocated buffer (the common case, a
+	 * line of a log) cost no system call: glibc writes nothing then.
+	 */
+	if (__fbufsize(f) && !predict(f, NULL, iov, cnt, len).out)
+		goto out_real;
+	if (!shim_disk_where(fd, -1, &append, &start, &file, rule, &st))
 		goto out_real;
 	v->stream_file = file;
 	v->stream_size = (uint64_t)st.st_size;
@@ -239,15 +249,21 @@ void shim_disk_stream_after(int fd, const struct shim_verdict *v)
 	errno = saved;
 }
 
-/* glibc's list of open streams (libio/genops.c), the one its exit flush walks */
+/*
+ * glibc's list of open streams and its lock (libio/genops.c), which its
+ * exit flush walks and takes
+ */
 extern FILE *_IO_list_all;
+extern void _IO_list_lock(void);
+extern void _IO_list_unlock(void);
 
 /*
  * At exit (destructors run before libc's final flush, _IO_cleanup, in
  * exit(3)'s order): a stream with bytes for a disk's file writes them
  * through the model, so that they are charged, or dropped when they do
  * not fit, as the real flush would drop them. Like glibc's own exit
- * flush, it takes no lock. Only disk rules are asked.
+ * flush, it holds the list's lock and not the streams'. Only disk rules
+ * are asked.
  */
 __attribute__((destructor)) static void flush_at_exit(void)
 {
@@ -256,6 +272,7 @@ __attribute__((destructor)) static void flush_at_exit(void)
 
 	if (!shim_ctl || !shim_armed(SHIM_B(WRITE)))
 		return;
+	_IO_list_lock();
 	for (FILE *f = _IO_list_all; f; f = f->_chain) {
 		int fd = f->_fileno;
 		size_t pend = f->_mode > 0 ? 0 : __fpending(f);
@@ -266,4 +283,5 @@ __attribute__((destructor)) static void flush_at_exit(void)
 		if (v.disk_rule >= 0 && v.what == SHIM_COUNT)
 			shim_disk_stream(f, fd, NULL, 0, "exit", &v, &acc);
 	}
+	_IO_list_unlock();
 }
