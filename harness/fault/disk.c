@@ -11,11 +11,13 @@
  * does not fit is short up to the last free block, then ENOSPC; a file
  * that lost its last link keeps its blocks while a process holds it open.
  *
- * Each file is followed by one entry: `alloc`, the end of its allocated
- * prefix. A write past it charges the blocks it adds, one CAS on the
- * rule's free space (slot->budget) and one on alloc. Holes are not
- * followed: a write far past the end charges only the blocks it touches,
- * and the hole counts as allocated from then on (docs/faults.md).
+ * Each file is followed by one entry: the blocks it holds, as a few
+ * ranges of block numbers. A write charges the blocks it covers that the
+ * file does not hold yet (a CAS on the rule's free space, slot->budget),
+ * so appends, writes into holes and fallocate take space and overwrites
+ * do not. A file's ranges change under its own lock (a few stores, signals
+ * blocked); an overwrite of blocks it holds reads them without the lock
+ * (a sequence lock, control.h) and takes nothing.
  */
 #define _GNU_SOURCE
 #include <faultrun/control.h>
@@ -92,14 +94,13 @@ int fr_disk_take_blocks(struct fr_ctl *c, unsigned rule, uint64_t bytes)
 /* ---- the file table -------------------------------------------------- */
 
 /*
- * files_lock: claiming and freeing entries is serialised so that a key is
- * never in the table twice (two processes' first writes to one new file).
- * It is held for a few stores, never across a system call, with every
- * signal blocked, so a handler cannot deadlock on its own thread. A holder
- * that died with it (killed in those few instructions) is detected and the
- * lock taken over.
+ * The block's locks (files_lock, a file's lock): a word holding the tid
+ * of the thread inside, 0 when free. Held for a few stores, never across
+ * a system call, with every signal blocked, so a handler cannot deadlock
+ * on its own thread. A holder that died with it (killed in those few
+ * instructions) is detected and the lock taken over.
  */
-static void files_lock(struct fr_ctl *c, sigset_t *old)
+static void word_lock(_Atomic uint32_t *w, sigset_t *old)
 {
 	sigset_t all;
 	uint32_t tid = (uint32_t)fr_syscall(SYS_gettid), cur;
@@ -109,23 +110,37 @@ static void files_lock(struct fr_ctl *c, sigset_t *old)
 	fr_syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, old, sizeof(long));
 	for (;;) {
 		cur = 0;
-		if (atomic_compare_exchange_weak_explicit(
-			    &c->files_lock, &cur, tid, memory_order_acquire, memory_order_relaxed))
+		if (atomic_compare_exchange_weak_explicit(w, &cur, tid, memory_order_acquire,
+							  memory_order_relaxed))
 			return;
 		if (++spins % (1u << 16) == 0) {
 			/* the holder's thread is gone: it died holding the lock */
 			if (cur && fr_syscall(SYS_kill, (long)cur, 0L) < 0 && errno == ESRCH)
-				atomic_compare_exchange_strong(&c->files_lock, &cur, 0);
+				atomic_compare_exchange_strong(w, &cur, 0);
 			else
 				fr_syscall(SYS_sched_yield);
 		}
 	}
 }
 
+static void word_unlock(_Atomic uint32_t *w, const sigset_t *old)
+{
+	atomic_store_explicit(w, 0, memory_order_release);
+	fr_syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, sizeof(long));
+}
+
+/*
+ * files_lock: claiming and freeing entries is serialised so that a key is
+ * never in the table twice (two processes' first writes to one new file).
+ */
+static void files_lock(struct fr_ctl *c, sigset_t *old)
+{
+	word_lock(&c->files_lock, old);
+}
+
 static void files_unlock(struct fr_ctl *c, const sigset_t *old)
 {
-	atomic_store_explicit(&c->files_lock, 0, memory_order_release);
-	fr_syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, sizeof(long));
+	word_unlock(&c->files_lock, old);
 }
 
 static bool is_file(const struct fr_ctl_file *f, uint64_t key, uint64_t dev, uint64_t ino)
@@ -174,10 +189,19 @@ int fr_disk_file(struct fr_ctl *c, unsigned rule, uint64_t dev, uint64_t ino, ui
 	}
 	if (i < 0 && free_at >= 0) {
 		struct fr_ctl_file *f = &c->files[free_at];
+		uint64_t bs = fr_disk_block(&c->slots[rule].rule);
+		uint32_t seq = atomic_load_explicit(&f->seq, memory_order_relaxed);
 
 		atomic_store_explicit(&f->dev, dev, memory_order_relaxed);
 		atomic_store_explicit(&f->ino, ino, memory_order_relaxed);
-		atomic_store_explicit(&f->alloc, size, memory_order_relaxed);
+		/* what it holds already: its size, as the arming measured it */
+		atomic_store_explicit(&f->next, size ? 1 : 0, memory_order_relaxed);
+		atomic_store_explicit(&f->ext[0].first, 0, memory_order_relaxed);
+		atomic_store_explicit(&f->ext[0].last, blocks(size, bs), memory_order_relaxed);
+		atomic_store_explicit(&f->ghost, 0, memory_order_relaxed);
+		atomic_store_explicit(&f->end, size, memory_order_relaxed);
+		atomic_store_explicit(&f->lock, 0, memory_order_relaxed);
+		atomic_store_explicit(&f->seq, (seq + 1) & ~1u, memory_order_relaxed);
 		atomic_store_explicit(&f->rule, rule, memory_order_relaxed);
 		atomic_store_explicit(&f->key, key, memory_order_release);
 		atomic_store_explicit(&f->state, FR_FILE_LIVE, memory_order_release);
@@ -189,75 +213,326 @@ int fr_disk_file(struct fr_ctl *c, unsigned rule, uint64_t dev, uint64_t ino, ui
 	return i;
 }
 
+/* ---- a file's ranges ------------------------------------------------- */
+
+/*
+ * A file's ranges in plain memory: copied out of its entry, changed, and
+ * stored back under its lock. One range more than an entry holds, for
+ * the moment between adding one and merging.
+ */
+struct ranges {
+	unsigned n;
+	uint64_t ghost, end;
+	uint64_t first[FR_FILE_EXTENTS + 1], last[FR_FILE_EXTENTS + 1];
+};
+
+static void ranges_load(const struct fr_ctl_file *f, struct ranges *r)
+{
+	r->n = atomic_load_explicit(&f->next, memory_order_relaxed);
+	/* the block is shared with the target: never trust a count */
+	if (r->n > FR_FILE_EXTENTS)
+		r->n = FR_FILE_EXTENTS;
+	r->ghost = atomic_load_explicit(&f->ghost, memory_order_relaxed);
+	r->end = atomic_load_explicit(&f->end, memory_order_relaxed);
+	for (unsigned i = 0; i < r->n; i++) {
+		r->first[i] = atomic_load_explicit(&f->ext[i].first, memory_order_relaxed);
+		r->last[i] = atomic_load_explicit(&f->ext[i].last, memory_order_relaxed);
+	}
+}
+
+static void ranges_store(struct fr_ctl_file *f, const struct ranges *r)
+{
+	atomic_store_explicit(&f->next, r->n, memory_order_relaxed);
+	atomic_store_explicit(&f->ghost, r->ghost, memory_order_relaxed);
+	atomic_store_explicit(&f->end, r->end, memory_order_relaxed);
+	for (unsigned i = 0; i < r->n; i++) {
+		atomic_store_explicit(&f->ext[i].first, r->first[i], memory_order_relaxed);
+		atomic_store_explicit(&f->ext[i].last, r->last[i], memory_order_relaxed);
+	}
+}
+
+/* A consistent copy without the lock; false while a change is under way. */
+static bool ranges_peek(const struct fr_ctl_file *f, struct ranges *r)
+{
+	uint32_t s1 = atomic_load_explicit(&f->seq, memory_order_acquire);
+
+	if (s1 & 1)
+		return false;
+	ranges_load(f, r);
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&f->seq, memory_order_relaxed) == s1;
+}
+
+static void ranges_lock(struct fr_ctl_file *f, struct ranges *r, sigset_t *old)
+{
+	word_lock(&f->lock, old);
+	ranges_load(f, r);
+}
+
+/*
+ * Store r (when changed: seq odd while the stores are under way) and
+ * unlock; returns the file's seq. A seq left odd by a holder that died
+ * is made even again.
+ */
+static uint32_t ranges_unlock(struct fr_ctl_file *f, const struct ranges *r, bool changed,
+			      const sigset_t *old)
+{
+	uint32_t s = atomic_load_explicit(&f->seq, memory_order_relaxed) & ~1u;
+
+	if (changed) {
+		atomic_store_explicit(&f->seq, s + 1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_release);
+		ranges_store(f, r);
+		s += 2;
+		atomic_store_explicit(&f->seq, s, memory_order_release);
+	}
+	word_unlock(&f->lock, old);
+	return s;
+}
+
+/* How many blocks of [b0, b1) r does not hold. */
+static uint64_t missing(const struct ranges *r, uint64_t b0, uint64_t b1)
+{
+	uint64_t n = b1 > b0 ? b1 - b0 : 0;
+
+	for (unsigned i = 0; i < r->n; i++) {
+		uint64_t lo = r->first[i] > b0 ? r->first[i] : b0;
+		uint64_t hi = r->last[i] < b1 ? r->last[i] : b1;
+
+		if (hi > lo)
+			n -= hi - lo;
+	}
+	return n;
+}
+
+/* The block number of the k-th (from 0) block from b0 on that r does not hold. */
+static uint64_t nth_missing(const struct ranges *r, uint64_t b0, uint64_t k)
+{
+	uint64_t pos = b0;
+
+	for (unsigned i = 0; i < r->n; i++) {
+		if (r->last[i] <= pos)
+			continue;
+		if (r->first[i] > pos) {
+			if (k < r->first[i] - pos)
+				return pos + k;
+			k -= r->first[i] - pos;
+		}
+		pos = r->last[i];
+	}
+	return pos + k;
+}
+
+/*
+ * Add blocks [b0, b1): ranges stay sorted and apart. Past
+ * FR_FILE_EXTENTS ranges, the two closest merge and the blocks between
+ * them, held but never charged, go to ghost.
+ */
+static void hold(struct ranges *r, uint64_t b0, uint64_t b1)
+{
+	unsigned i, j, k;
+
+	if (b1 <= b0)
+		return;
+	for (i = r->n; i > 0 && r->first[i - 1] > b0; i--) {
+		r->first[i] = r->first[i - 1];
+		r->last[i] = r->last[i - 1];
+	}
+	r->first[i] = b0;
+	r->last[i] = b1;
+	r->n++;
+	/* merge ranges that overlap or touch */
+	for (i = 0, j = 1; j < r->n; j++) {
+		if (r->first[j] <= r->last[i]) {
+			if (r->last[j] > r->last[i])
+				r->last[i] = r->last[j];
+		} else {
+			i++;
+			r->first[i] = r->first[j];
+			r->last[i] = r->last[j];
+		}
+	}
+	r->n = i + 1;
+	if (r->n <= FR_FILE_EXTENTS)
+		return;
+	for (k = 0, i = 1; i + 1 < r->n; i++)
+		if (r->first[i + 1] - r->last[i] < r->first[k + 1] - r->last[k])
+			k = i;
+	r->ghost += r->first[k + 1] - r->last[k];
+	r->last[k] = r->last[k + 1];
+	for (i = k + 1; i + 1 < r->n; i++) {
+		r->first[i] = r->first[i + 1];
+		r->last[i] = r->last[i + 1];
+	}
+	r->n--;
+}
+
+/* Let go of every block from b on; returns how many of them were charged. */
+static uint64_t drop_from(struct ranges *r, uint64_t b)
+{
+	uint64_t gone = 0, g;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->n; i++) {
+		if (r->first[i] >= b) {
+			gone += r->last[i] - r->first[i];
+			continue;
+		}
+		if (r->last[i] > b) {
+			gone += r->last[i] - b;
+			r->last[i] = b;
+		}
+		n = i + 1;
+	}
+	r->n = n;
+	/* ghost blocks were never charged: where they were is not known */
+	g = gone < r->ghost ? gone : r->ghost;
+	r->ghost = n ? r->ghost - g : 0;
+	return gone - g;
+}
+
+/* A removed file lets go of everything: the charged blocks it held. */
+static uint64_t drop_all(struct fr_ctl_file *f)
+{
+	struct ranges r;
+	sigset_t old;
+	uint64_t n;
+
+	ranges_lock(f, &r, &old);
+	n = drop_from(&r, 0);
+	r.end = 0;
+	ranges_unlock(f, &r, true, &old);
+	return n;
+}
+
 /* ---- charging -------------------------------------------------------- */
+
+/* The file's ranges before a change, kept in tk to undo it. */
+static void take_note(struct fr_disk_take *tk, const struct ranges *r)
+{
+	tk->next = r->n;
+	tk->ghost = r->ghost;
+	tk->end = r->end;
+	for (unsigned i = 0; i < r->n; i++) {
+		tk->first[i] = r->first[i];
+		tk->last[i] = r->last[i];
+	}
+}
 
 uint64_t fr_disk_grow(struct fr_ctl *c, unsigned rule, int file, uint64_t start, uint64_t len,
 		      bool append, bool all, struct fr_disk_take *tk)
 {
-	uint64_t bs = fr_disk_block(&c->slots[rule].rule);
+	uint64_t bs, s, b0, b1, need, got = 0, fit = len;
 	struct fr_ctl_file *f;
+	struct ranges r;
+	sigset_t old;
 
 	tk->file = -1;
 	tk->charge = 0;
-	if (file < 0 || (unsigned)file >= FR_CTL_FILES)
+	if (file < 0 || (unsigned)file >= FR_CTL_FILES || rule >= FR_MAX_RULES || !len)
 		return len;
+	bs = fr_disk_block(&c->slots[rule].rule);
 	f = &c->files[file];
-	for (;;) {
-		uint64_t a = atomic_load_explicit(&f->alloc, memory_order_acquire);
-		uint64_t s = append && a > start ? a : start, end = s + len;
-		uint64_t first = s / bs > blocks(a, bs) ? s / bs : blocks(a, bs);
-		uint64_t need = blocks(end, bs) > first ? (blocks(end, bs) - first) * bs : 0;
-		uint64_t got = 0, fit = len, new_end;
+	/*
+	 * Blocks the file holds (an overwrite, or an append within its last
+	 * block): no lock, and at most the end moves, by compare-and-swap.
+	 * A locked change that stores its copy of the end over this one
+	 * loses it; an O_APPEND write then lands at the size fstat saw.
+	 */
+	if (ranges_peek(f, &r)) {
+		s = append && r.end > start ? r.end : start;
+		if (!missing(&r, s / bs, blocks(s + len, bs))) {
+			uint64_t e = r.end;
 
-		if (end <= a)
-			return len; /* an overwrite: nothing to charge */
-		if (need && (got = take(c, rule, need, bs, all)) < need) {
-			/* what fits: up to the end of the last block it got */
-			uint64_t lim = (first * bs) + got;
-
-			fit = lim > s ? lim - s : 0;
-			if (!fit || all) {
-				fr_disk_give(c, rule, got);
-				atomic_fetch_sub_explicit(&c->slots[rule].bytes, got,
-							  memory_order_relaxed);
-				return 0;
-			}
-		}
-		new_end = s + fit > a ? s + fit : a;
-		if (atomic_compare_exchange_strong_explicit(
-			    &f->alloc, &a, new_end, memory_order_acq_rel, memory_order_acquire)) {
+			while (!all && s + len > e &&
+			       !atomic_compare_exchange_weak_explicit(&f->end, &e, s + len,
+								      memory_order_relaxed,
+								      memory_order_relaxed))
+				;
 			tk->file = file;
+			tk->lockfree = true;
 			tk->start = s;
-			tk->old = a;
-			tk->end = new_end;
-			tk->charge = got;
-			return fit;
+			tk->fit = len;
+			tk->end = e;
+			return len;
 		}
-		/* another write moved the end meanwhile: start over */
-		fr_disk_give(c, rule, got);
-		atomic_fetch_sub_explicit(&c->slots[rule].bytes, got, memory_order_relaxed);
 	}
+	ranges_lock(f, &r, &old);
+	take_note(tk, &r);
+	s = append && r.end > start ? r.end : start;
+	b0 = s / bs;
+	b1 = blocks(s + len, bs);
+	need = missing(&r, b0, b1);
+	if (need && (got = take(c, rule, need * bs, bs, all) / bs) < need) {
+		/* what fits: up to the first block it did not get */
+		uint64_t lim = nth_missing(&r, b0, got) * bs;
+
+		fit = lim > s ? lim - s : 0;
+		if (!fit || all) {
+			fr_disk_give(c, rule, got * bs);
+			atomic_fetch_sub_explicit(&c->slots[rule].bytes, got * bs,
+						  memory_order_relaxed);
+			ranges_unlock(f, &r, false, &old);
+			return 0;
+		}
+		b1 = lim / bs;
+	}
+	hold(&r, b0, b1);
+	if (!all && s + fit > r.end)
+		r.end = s + fit;
+	tk->seq = ranges_unlock(f, &r, true, &old);
+	tk->file = file;
+	tk->lockfree = false;
+	tk->start = s;
+	tk->fit = fit;
+	tk->charge = got * bs;
+	tk->all = all;
+	return fit;
 }
 
 void fr_disk_settle(struct fr_ctl *c, unsigned rule, const struct fr_disk_take *tk, int64_t done)
 {
-	uint64_t bs, real, back, expect;
+	uint64_t real = done > 0 ? (uint64_t)done : 0, bs, keep = 0, back;
+	struct fr_ctl_file *f;
+	struct ranges r;
+	sigset_t old;
 
-	if (tk->file < 0 || rule >= FR_MAX_RULES)
+	if (tk->file < 0 || (unsigned)tk->file >= FR_CTL_FILES || rule >= FR_MAX_RULES ||
+	    real >= tk->fit)
 		return;
-	real = tk->start + (done > 0 ? (uint64_t)done : 0);
-	if (real >= tk->end)
+	f = &c->files[tk->file];
+	if (tk->lockfree) {
+		/* nothing was charged: the end goes back if nothing moved it since */
+		uint64_t e = tk->start + tk->fit, back_to = tk->start + real;
+
+		if (tk->end > back_to)
+			back_to = tk->end;
+		if (e > back_to)
+			atomic_compare_exchange_strong(&f->end, &e, back_to);
 		return;
-	if (real < tk->old)
-		real = tk->old;
-	/* give back only while nothing moved the end since (else keep the charge) */
-	expect = tk->end;
-	if (!atomic_compare_exchange_strong(&c->files[tk->file].alloc, &expect, real))
+	}
+	word_lock(&f->lock, &old);
+	/* undo only while nothing changed the file since (else keep the charge) */
+	if (atomic_load_explicit(&f->seq, memory_order_relaxed) != tk->seq) {
+		word_unlock(&f->lock, &old);
 		return;
+	}
 	bs = fr_disk_block(&c->slots[rule].rule);
-	back = (blocks(tk->end, bs) - blocks(real, bs)) * bs;
-	if (back > tk->charge)
-		back = tk->charge;
+	r.n = tk->next;
+	r.ghost = tk->ghost;
+	r.end = tk->end;
+	for (unsigned i = 0; i < r.n && i < FR_FILE_EXTENTS; i++) {
+		r.first[i] = tk->first[i];
+		r.last[i] = tk->last[i];
+	}
+	if (real) {
+		keep = missing(&r, tk->start / bs, blocks(tk->start + real, bs));
+		hold(&r, tk->start / bs, blocks(tk->start + real, bs));
+		if (!tk->all && tk->start + real > r.end)
+			r.end = tk->start + real;
+	}
+	ranges_unlock(f, &r, true, &old);
+	back = tk->charge > keep * bs ? tk->charge - keep * bs : 0;
 	fr_disk_give(c, rule, back);
 	atomic_fetch_sub_explicit(&c->slots[rule].bytes, back, memory_order_relaxed);
 }
@@ -265,19 +540,23 @@ void fr_disk_settle(struct fr_ctl *c, unsigned rule, const struct fr_disk_take *
 void fr_disk_shrink(struct fr_ctl *c, unsigned rule, int file, uint64_t len)
 {
 	struct fr_ctl_file *f;
-	uint64_t bs, a;
+	struct ranges r;
+	sigset_t old;
+	uint64_t bs, freed;
 
 	if (file < 0 || (unsigned)file >= FR_CTL_FILES || rule >= FR_MAX_RULES)
 		return;
 	f = &c->files[file];
 	bs = fr_disk_block(&c->slots[rule].rule);
-	a = atomic_load_explicit(&f->alloc, memory_order_acquire);
-	do {
-		if (len >= a)
-			return;
-	} while (!atomic_compare_exchange_weak_explicit(&f->alloc, &a, len, memory_order_acq_rel,
-							memory_order_acquire));
-	fr_disk_give(c, rule, (blocks(a, bs) - blocks(len, bs)) * bs);
+	/* nothing held past len (ftruncate up): no lock */
+	if (ranges_peek(f, &r) && r.end <= len && (!r.n || r.last[r.n - 1] <= blocks(len, bs)))
+		return;
+	ranges_lock(f, &r, &old);
+	freed = drop_from(&r, blocks(len, bs));
+	if (r.end > len)
+		r.end = len;
+	ranges_unlock(f, &r, true, &old);
+	fr_disk_give(c, rule, freed * bs);
 }
 
 /* ---- removed files --------------------------------------------------- */
@@ -345,7 +624,7 @@ static bool run_holds(struct fr_ctl *c, uint64_t dev, uint64_t ino)
 static void reclaim_one(struct fr_ctl *c, unsigned rule, int file)
 {
 	struct fr_ctl_file *f = &c->files[file];
-	uint64_t bs = fr_disk_block(&c->slots[rule].rule), a;
+	uint64_t bs = fr_disk_block(&c->slots[rule].rule);
 	uint32_t st = FR_FILE_ORPHAN;
 	sigset_t old;
 	bool freed;
@@ -354,10 +633,9 @@ static void reclaim_one(struct fr_ctl *c, unsigned rule, int file)
 		return;
 	files_lock(c, &old);
 	freed = atomic_compare_exchange_strong(&f->state, &st, FR_FILE_DEAD);
-	a = freed ? atomic_exchange(&f->alloc, 0) : 0;
 	files_unlock(c, &old);
 	if (freed)
-		fr_disk_give(c, rule, blocks(a, bs) * bs);
+		fr_disk_give(c, rule, drop_all(f) * bs);
 }
 
 void fr_disk_release(struct fr_ctl *c, unsigned rule, int file)

@@ -242,11 +242,28 @@ static void settle_injection(struct fr_ctl *c, size_t want, struct shim_verdict 
 	}
 }
 
+/* The disk rules among cand (SHIM_DISK_ONLY: stdio's flush at exit). */
+static __attribute__((noinline, cold)) uint64_t disk_only(struct fr_ctl *c, uint64_t cand)
+{
+	uint64_t m = 0;
+
+	while (cand) {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
+
+		cand &= cand - 1;
+		if (c->slots[i].rule.action == FR_ACT_DISK)
+			m |= 1ull << i;
+	}
+	return m;
+}
+
 static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, size_t want,
 				unsigned flags, const char *fn, int fd, const char *where,
 				struct confirm *cf, struct shim_verdict *v)
 {
 	v->op = op;
+	if (unlikely(flags & SHIM_DISK_ONLY))
+		cand = disk_only(c, cand);
 	cand = proc_filter(c, cand);
 	while (cand) {
 		unsigned i = (unsigned)__builtin_ctzll(cand);
@@ -355,6 +372,7 @@ void shim_verdict_init(struct shim_verdict *v, enum fr_op op)
 	v->disk_rule = -1;
 	v->disk.file = -1;
 	v->disk.charge = 0;
+	v->stream_file = -1; /* stream_size is read only when this is set */
 }
 
 enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op, uint64_t cand, size_t want,

@@ -15,8 +15,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-/* An injection: counted (fired), in the event ring, in the debug log. */
-static void disk_inject(struct shim_verdict *v, int fd, const char *where, const char *fn)
+void shim_disk_inject(struct shim_verdict *v, int fd, const char *where, const char *fn)
 {
 	struct fr_ctl *c = shim_ctl;
 	char buf[FR_CTL_WHERE_MAX];
@@ -30,20 +29,21 @@ static void disk_inject(struct shim_verdict *v, int fd, const char *where, const
 		   v->what == SHIM_FAIL ? "ENOSPC" : "short");
 }
 
-/* fd's file entry and where a write without offset lands; false: not a regular file. */
-static bool disk_where(int fd, long long off, bool *append, uint64_t *start, int *file,
-		       unsigned rule)
+bool shim_disk_where(int fd, long long off, bool *append, uint64_t *start, int *file, unsigned rule,
+		     struct stat *st)
 {
-	struct stat st;
+	struct stat own;
 	long fl;
 
-	if (fr_syscall(SYS_fstat, fd, &st) < 0 || !S_ISREG(st.st_mode))
+	if (!st)
+		st = &own;
+	if (fr_syscall(SYS_fstat, fd, st) < 0 || !S_ISREG(st->st_mode))
 		return false;
 	*append = false;
 	/* O_APPEND writes at the end, even pwrite's (pwrite(2), BUGS) */
 	if ((fl = fr_syscall(SYS_fcntl, fd, F_GETFL)) >= 0 && (fl & O_APPEND)) {
 		*append = true;
-		*start = (uint64_t)st.st_size;
+		*start = (uint64_t)st->st_size;
 	} else if (off >= 0) {
 		*start = (uint64_t)off;
 	} else {
@@ -53,8 +53,8 @@ static bool disk_where(int fd, long long off, bool *append, uint64_t *start, int
 			return false;
 		*start = (uint64_t)pos;
 	}
-	*file = fr_disk_file(shim_ctl, rule, (uint64_t)st.st_dev, (uint64_t)st.st_ino,
-			     (uint64_t)st.st_size);
+	*file = fr_disk_file(shim_ctl, rule, (uint64_t)st->st_dev, (uint64_t)st->st_ino,
+			     (uint64_t)st->st_size);
 	return true;
 }
 
@@ -62,8 +62,8 @@ static bool disk_where(int fd, long long off, bool *append, uint64_t *start, int
  * Charge len bytes at start; when they do not fit, free what removed
  * files nobody holds any more occupy, and try once more.
  */
-static uint64_t disk_grow(unsigned rule, int file, uint64_t start, uint64_t len, bool append,
-			  bool all, struct fr_disk_take *tk)
+uint64_t shim_disk_grow(unsigned rule, int file, uint64_t start, uint64_t len, bool append,
+			bool all, struct fr_disk_take *tk)
 {
 	uint64_t fit = fr_disk_grow(shim_ctl, rule, file, start, len, append, all, tk);
 
@@ -83,13 +83,14 @@ int shim_disk_write(int fd, long long off, size_t n, const char *fn, struct shim
 	int file, saved = errno;
 
 	if (!shim_ctl || v->disk_rule < 0 || !n ||
-	    !disk_where(fd, off, &append, &start, &file, rule))
+	    !shim_disk_where(fd, off, &append, &start, &file, rule, NULL))
 		goto out;
-	fit = disk_grow(rule, file, start, n < v->allow ? n : v->allow, append, false, &v->disk);
+	fit = shim_disk_grow(rule, file, start, n < v->allow ? n : v->allow, append, false,
+			     &v->disk);
 	if (fit == 0) {
 		v->what = SHIM_FAIL;
 		v->err = ENOSPC;
-		disk_inject(v, fd, NULL, fn);
+		shim_disk_inject(v, fd, NULL, fn);
 		errno = saved;
 		return -ENOSPC;
 	}
@@ -97,7 +98,7 @@ int shim_disk_write(int fd, long long off, size_t n, const char *fn, struct shim
 		/* as the kernel does: short up to the last free block */
 		v->what = SHIM_LIMIT;
 		v->allow = (size_t)fit;
-		disk_inject(v, fd, NULL, fn);
+		shim_disk_inject(v, fd, NULL, fn);
 	}
 out:
 	errno = saved;
@@ -114,12 +115,12 @@ int shim_disk_alloc(int fd, int mode, long long off, long long len, const char *
 
 	/* punching or zeroing ranges is not followed (docs/faults.md) */
 	if (!shim_ctl || v->disk_rule < 0 || len <= 0 || off < 0 || (mode & ~FALLOC_FL_KEEP_SIZE) ||
-	    !disk_where(fd, off, &append, &start, &file, rule))
+	    !shim_disk_where(fd, off, &append, &start, &file, rule, NULL))
 		goto out;
-	if (disk_grow(rule, file, start, (uint64_t)len, false, true, &v->disk) == 0) {
+	if (shim_disk_grow(rule, file, start, (uint64_t)len, false, true, &v->disk) == 0) {
 		v->what = SHIM_FAIL;
 		v->err = ENOSPC;
-		disk_inject(v, fd, NULL, fn);
+		shim_disk_inject(v, fd, NULL, fn);
 		errno = saved;
 		return -ENOSPC;
 	}
@@ -139,7 +140,7 @@ void shim_disk_before(const struct shim_verdict *v, int fd, int dirfd, const cha
 	df->file = -1;
 	df->last_link = false;
 	df->symblock = false;
-	if (!shim_ctl || v->disk_rule < 0)
+	if (!shim_ctl || v->disk_rule < 0 || (!path && fd < 0))
 		return;
 	if (path)
 		r = fr_syscall(SYS_newfstatat, dirfd, path, &st,
@@ -190,7 +191,7 @@ int shim_disk_symlink(const char *target, const char *fn, struct shim_verdict *v
 		return 0;
 	v->what = SHIM_FAIL;
 	v->err = ENOSPC;
-	disk_inject(v, -1, target, fn);
+	shim_disk_inject(v, -1, target, fn);
 	return -ENOSPC;
 }
 

@@ -501,13 +501,16 @@ struct shim_verdict {
 	enum shim_fd_kind kind;	  /* fd calls: the fd's kind */
 	int disk_rule;		  /* the disk rule whose tree the call is in, -1 for none */
 	struct fr_disk_take disk; /* what the disk charged for this call (disk.c) */
+	int stream_file;	  /* stdio: the file's disk entry, -1 for none (disk_stdio.c) */
+	uint64_t stream_size;	  /* stdio: the file's size before the call */
 };
 
 /* A verdict that says SHIM_PASS. */
 void shim_verdict_init(struct shim_verdict *v, enum fr_op op);
 
 /* Flags for the decision functions. */
-#define SHIM_NOBUDGET 0x1u /* budget rules do not apply (fflush, fclose) */
+#define SHIM_NOBUDGET 0x1u  /* budget rules do not apply (fflush, fclose) */
+#define SHIM_DISK_ONLY 0x2u /* only disk rules apply (stdio's flush at exit) */
 
 /*
  * Decide an fd call of operation op that would move `want` bytes.
@@ -646,6 +649,38 @@ void shim_disk_before(const struct shim_verdict *v, int fd, int dirfd, const cha
 		      bool nofollow, struct shim_disk_file *df);
 void shim_disk_cut(const struct shim_disk_file *df, long long len);
 void shim_disk_unlinked(const struct shim_disk_file *df);
+/* An injection of the disk rule: counted, in the event ring and the debug log. */
+void shim_disk_inject(struct shim_verdict *v, int fd, const char *where, const char *fn);
+/*
+ * Where a write to fd at off (-1: its position) lands, and the file's
+ * entry in rule's table (*file, -1 when the table is full); *st (may be
+ * NULL) receives fstat's answer. false: not a regular file.
+ */
+struct stat;
+bool shim_disk_where(int fd, long long off, bool *append, uint64_t *start, int *file, unsigned rule,
+		     struct stat *st);
+/*
+ * fr_disk_grow, and once more after freeing what removed files nobody
+ * holds any more occupied when it does not fit: how many of len fit.
+ */
+uint64_t shim_disk_grow(unsigned rule, int file, uint64_t start, uint64_t len, bool append,
+			bool all, struct fr_disk_take *tk);
+
+/*
+ * disk_stdio.c: a stdio call on stream f (fd its file, in v->disk_rule's
+ * tree) about to hand it the bytes of iov[0..cnt) (none, iov NULL: a
+ * flush, fflush or fclose). Charges what the call will make libc write to
+ * the file, as its buffering decides. Returns false: make the real call
+ * (then shim_disk_stream_after). Returns true when that does not fit: as
+ * libc does when its write fails, the shim wrote what fits, emptied the
+ * buffer and set the error indicator and errno (ENOSPC); *accepted is the
+ * count of iov's bytes libc's own write path returns then (-1: EOF).
+ */
+bool shim_disk_stream(FILE *f, int fd, const struct iovec *iov, int cnt, const char *fn,
+		      struct shim_verdict *v, long *accepted);
+/* After the real call: charge what the file grew by beyond the charge. */
+void shim_disk_stream_after(int fd, const struct shim_verdict *v);
+
 /* symlink with a target that needs a block of its own: 0 or -ENOSPC. */
 int shim_disk_symlink(const char *target, const char *fn, struct shim_verdict *v);
 /*

@@ -21,6 +21,10 @@
  * do fail under an errno rule when they have data to write; fclose then
  * discards it, closes the fd and frees the stream, as glibc does when its
  * final flush fails).
+ *
+ * A disk rule is not a byte counter: a stream on a file in its tree is
+ * charged what each call makes libc write out of its buffer, and fails
+ * where a real full disk fails it (disk_stdio.c).
  */
 #include "shim.h"
 
@@ -36,27 +40,43 @@ static int stream_fd(FILE *f)
 	return fd;
 }
 
-/* The first `allow` bytes of a short write, to stream f or (f NULL) fd. */
-static size_t limit_write(FILE *f, int fd, const void *data, size_t allow)
+/* The first `allow` bytes of iov[0..cnt), to stream f or (f NULL) fd. */
+static size_t limit_write(FILE *f, int fd, const struct iovec *iov, int cnt, size_t allow)
 {
-	ssize_t w;
+	size_t done = 0;
 
-	if (f)
-		return SHIM_REAL(fwrite)(data, 1, allow, f);
-	w = SHIM_REAL(write)(fd, data, allow);
-	return w > 0 ? (size_t)w : 0;
+	for (int i = 0; i < cnt && done < allow; i++) {
+		size_t n = iov[i].iov_len < allow - done ? iov[i].iov_len : allow - done, w;
+		ssize_t r;
+
+		if (f) {
+			w = SHIM_REAL(fwrite)(iov[i].iov_base, 1, n, f);
+		} else {
+			r = SHIM_REAL(write)(fd, iov[i].iov_base, n);
+			w = r > 0 ? (size_t)r : 0;
+		}
+		done += w;
+		if (w < n)
+			break;
+	}
+	return done;
 }
 
 /*
- * Decide a write of len bytes to stream f (or, f NULL, to fd, for
- * dprintf). Returns true when the call was handled as a failure: errno
- * and the error indicator are set and, for a short write, the first
- * v->allow bytes of data were written (*moved). Otherwise the caller makes
- * its real call and settles v with the bytes it moved.
+ * Decide a write of the len bytes of iov[0..cnt) to stream f (or, f NULL,
+ * to fd, for dprintf); iov NULL is a flush of len buffered bytes. Returns
+ * true when the call was handled as a failure: errno and the error
+ * indicator are set and, for a short write, the first bytes were written
+ * (*moved: how many of iov's the call reports taken). Otherwise the caller
+ * makes its real call and calls wsettle() with the bytes it moved. A
+ * stream on a file in a disk rule's tree is charged what the call makes
+ * libc write (disk_stdio.c).
  */
-static bool wgate(FILE *f, int fd, const void *data, size_t len, const char *fn, unsigned flags,
-		  struct shim_verdict *v, size_t *moved)
+static bool wgate(FILE *f, int fd, const struct iovec *iov, int cnt, size_t len, const char *fn,
+		  unsigned flags, struct shim_verdict *v, size_t *moved)
 {
+	long acc;
+
 	*moved = 0;
 	if (f)
 		fd = stream_fd(f);
@@ -65,9 +85,18 @@ static bool wgate(FILE *f, int fd, const void *data, size_t len, const char *fn,
 		return false;
 	}
 	shim_decide_fd(FR_OP_WRITE, fd, len, fn, flags, v);
+	if (v->disk_rule >= 0 && v->what == SHIM_COUNT) {
+		if (f && shim_disk_stream(f, fd, iov, cnt, fn, v, &acc)) {
+			*moved = acc < 0 ? len : (size_t)acc;
+			return true;
+		}
+		/* dprintf: a plain write to fd (short, or ENOSPC into v) */
+		if (!f)
+			shim_disk_write(fd, -1, len, fn, v);
+	}
 	if (v->what == SHIM_LIMIT) {
-		if (data && v->allow)
-			*moved = limit_write(f, fd, data, v->allow);
+		if (iov && v->allow)
+			*moved = limit_write(f, fd, iov, cnt, v->allow);
 		shim_settle(v, (ssize_t)*moved);
 	} else if (!shim_gate(v, SHIM_FAILS_ALL)) {
 		return false;
@@ -76,6 +105,21 @@ static bool wgate(FILE *f, int fd, const void *data, size_t len, const char *fn,
 	errno = v->err;
 	return true;
 }
+
+/* After the real call: settle a budget, and what a disk's file grew by. */
+static void wsettle(FILE *f, const struct shim_verdict *v, ssize_t done)
+{
+	shim_settle(v, done);
+	if (unlikely(v->stream_file >= 0))
+		shim_disk_stream_after(stream_fd(f), v);
+}
+
+/* One buffer as an iovec (the stdio calls hand a stream one piece). */
+#define SHIM_IOV1(data, len)                                 \
+	(struct iovec)                                       \
+	{                                                    \
+		.iov_base = (void *)(data), .iov_len = (len) \
+	}
 
 /*
  * Decide a read of len bytes from f. Returns true when the call must fail
@@ -100,61 +144,75 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
 
 /* ---- opens ------------------------------------------------------------ */
 
-#define SHIM_FOPEN_BODY(name)                                                         \
-	{                                                                             \
-		struct shim_verdict v;                                                \
-		FILE *r;                                                              \
-		if (unlikely(!SHIM_BOUND(name)))                                      \
-			return SHIM_FAIL_NULLP(ENOSYS);                               \
-		if (likely(!shim_armed(SHIM_OPS_OPEN))) {                             \
-			r = SHIM_REAL(name)(path, mode);                              \
-			if (r)                                                        \
-				shim_fd_opened(stream_fd(r));                         \
-			return r;                                                     \
-		}                                                                     \
-		shim_decide_open(AT_FDCWD, path, shim_fopen_writes(mode), #name, &v); \
-		if (shim_gate(&v, SHIM_FAILS_PATH))                                   \
-			return SHIM_FAIL_NULLP(v.err);                                \
-		r = SHIM_REAL(name)(path, mode);                                      \
-		if (r)                                                                \
-			shim_fd_record_open(stream_fd(r), AT_FDCWD, path);            \
-		return r;                                                             \
+/*
+ * An fopen mode that truncates ("w", "w+"): the path, whose file a disk
+ * rule then frees as for open(O_TRUNC); otherwise NULL (nothing to note).
+ */
+#define SHIM_FOPEN_TRUNC(mode) ((mode) && (mode)[0] == 'w' ? path : NULL)
+
+#define SHIM_FOPEN_BODY(name)                                                           \
+	{                                                                               \
+		struct shim_verdict v;                                                  \
+		struct shim_disk_file df;                                               \
+		FILE *r;                                                                \
+		if (unlikely(!SHIM_BOUND(name)))                                        \
+			return SHIM_FAIL_NULLP(ENOSYS);                                 \
+		if (likely(!shim_armed(SHIM_OPS_OPEN))) {                               \
+			r = SHIM_REAL(name)(path, mode);                                \
+			if (r)                                                          \
+				shim_fd_opened(stream_fd(r));                           \
+			return r;                                                       \
+		}                                                                       \
+		shim_decide_open(AT_FDCWD, path, shim_fopen_writes(mode), #name, &v);   \
+		if (shim_gate(&v, SHIM_FAILS_PATH))                                     \
+			return SHIM_FAIL_NULLP(v.err);                                  \
+		shim_disk_before(&v, -1, AT_FDCWD, SHIM_FOPEN_TRUNC(mode), false, &df); \
+		r = SHIM_REAL(name)(path, mode);                                        \
+		if (r) {                                                                \
+			shim_disk_cut(&df, 0);                                          \
+			shim_fd_record_open(stream_fd(r), AT_FDCWD, path);              \
+		}                                                                       \
+		return r;                                                               \
 	}
 
 /*
  * freopen: when the new open fails, the real call has already closed the
  * old stream's file and returns NULL; an injected failure does the same.
  */
-#define SHIM_FREOPEN_BODY(name)                                                       \
-	{                                                                             \
-		struct shim_verdict v;                                                \
-		int oldfd, err;                                                       \
-		FILE *r;                                                              \
-		if (unlikely(!SHIM_BOUND(name)))                                      \
-			return SHIM_FAIL_NULLP(ENOSYS);                               \
-		oldfd = stream_fd(f);                                                 \
-		if (likely(!shim_armed(SHIM_OPS_OPEN)) || !path) {                    \
-			r = SHIM_REAL(name)(path, mode, f);                           \
-			if (unlikely(shim_fd_table_used()) && path) {                 \
-				shim_fd_forget(oldfd);                                \
-				if (r)                                                \
-					shim_fd_opened(stream_fd(r));                 \
-			}                                                             \
-			return r;                                                     \
-		}                                                                     \
-		shim_decide_open(AT_FDCWD, path, shim_fopen_writes(mode), #name, &v); \
-		if (shim_gate(&v, SHIM_FAILS_PATH)) {                                 \
-			err = v.err;                                                  \
-			SHIM_REAL(fclose)(f);                                         \
-			shim_fd_forget(oldfd);                                        \
-			errno = err;                                                  \
-			return NULL;                                                  \
-		}                                                                     \
-		r = SHIM_REAL(name)(path, mode, f);                                   \
-		shim_fd_forget(oldfd);                                                \
-		if (r)                                                                \
-			shim_fd_record_open(stream_fd(r), AT_FDCWD, path);            \
-		return r;                                                             \
+#define SHIM_FREOPEN_BODY(name)                                                         \
+	{                                                                               \
+		struct shim_verdict v;                                                  \
+		struct shim_disk_file df;                                               \
+		int oldfd, err;                                                         \
+		FILE *r;                                                                \
+		if (unlikely(!SHIM_BOUND(name)))                                        \
+			return SHIM_FAIL_NULLP(ENOSYS);                                 \
+		oldfd = stream_fd(f);                                                   \
+		if (likely(!shim_armed(SHIM_OPS_OPEN)) || !path) {                      \
+			r = SHIM_REAL(name)(path, mode, f);                             \
+			if (unlikely(shim_fd_table_used()) && path) {                   \
+				shim_fd_forget(oldfd);                                  \
+				if (r)                                                  \
+					shim_fd_opened(stream_fd(r));                   \
+			}                                                               \
+			return r;                                                       \
+		}                                                                       \
+		shim_decide_open(AT_FDCWD, path, shim_fopen_writes(mode), #name, &v);   \
+		if (shim_gate(&v, SHIM_FAILS_PATH)) {                                   \
+			err = v.err;                                                    \
+			SHIM_REAL(fclose)(f);                                           \
+			shim_fd_forget(oldfd);                                          \
+			errno = err;                                                    \
+			return NULL;                                                    \
+		}                                                                       \
+		shim_disk_before(&v, -1, AT_FDCWD, SHIM_FOPEN_TRUNC(mode), false, &df); \
+		r = SHIM_REAL(name)(path, mode, f);                                     \
+		shim_fd_forget(oldfd);                                                  \
+		if (r) {                                                                \
+			shim_disk_cut(&df, 0);                                          \
+			shim_fd_record_open(stream_fd(r), AT_FDCWD, path);              \
+		}                                                                       \
+		return r;                                                               \
 	}
 
 /* ---- writes ----------------------------------------------------------- */
@@ -162,39 +220,44 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
 #define SHIM_FWRITE_BODY(name)                                          \
 	{                                                               \
 		struct shim_verdict v;                                  \
+		struct iovec iov;                                       \
 		size_t len, moved, r;                                   \
 		if (unlikely(!SHIM_BOUND(name)))                        \
 			return SHIM_FAIL_ZERO(ENOSYS);                  \
 		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !size || !n) \
 			return SHIM_REAL(name)(buf, size, n, f);        \
 		len = n > SIZE_MAX / size ? SIZE_MAX : size * n;        \
-		if (wgate(f, -1, buf, len, #name, 0, &v, &moved))       \
+		iov = SHIM_IOV1(buf, len);                              \
+		if (wgate(f, -1, &iov, 1, len, #name, 0, &v, &moved))   \
 			return moved / size;                            \
 		r = SHIM_REAL(name)(buf, size, n, f);                   \
-		shim_settle(&v, (ssize_t)(r * size));                   \
+		wsettle(f, &v, (ssize_t)(r * size));                    \
 		return r;                                               \
 	}
 
-#define SHIM_FPUTS_BODY(name)                                   \
-	{                                                       \
-		struct shim_verdict v;                          \
-		size_t len, moved;                              \
-		int r;                                          \
-		if (unlikely(!SHIM_BOUND(name)))                \
-			return SHIM_FAIL_EOFV(ENOSYS);          \
-		if (likely(!shim_armed(SHIM_OPS_WRITE)))        \
-			return SHIM_REAL(name)(s, f);           \
-		len = strlen(s);                                \
-		if (wgate(f, -1, s, len, #name, 0, &v, &moved)) \
-			return EOF;                             \
-		r = SHIM_REAL(name)(s, f);                      \
-		shim_settle(&v, r == EOF ? -1 : (ssize_t)len);  \
-		return r;                                       \
+#define SHIM_FPUTS_BODY(name)                                         \
+	{                                                             \
+		struct shim_verdict v;                                \
+		struct iovec iov;                                     \
+		size_t len, moved;                                    \
+		int r;                                                \
+		if (unlikely(!SHIM_BOUND(name)))                      \
+			return SHIM_FAIL_EOFV(ENOSYS);                \
+		if (likely(!shim_armed(SHIM_OPS_WRITE)))              \
+			return SHIM_REAL(name)(s, f);                 \
+		len = strlen(s);                                      \
+		iov = SHIM_IOV1(s, len);                              \
+		if (wgate(f, -1, &iov, 1, len, #name, 0, &v, &moved)) \
+			return EOF;                                   \
+		r = SHIM_REAL(name)(s, f);                            \
+		wsettle(f, &v, r == EOF ? -1 : (ssize_t)len);         \
+		return r;                                             \
 	}
 
 int puts(const char *s)
 {
 	struct shim_verdict v;
+	struct iovec iov[2];
 	size_t len, moved;
 	int r;
 
@@ -202,29 +265,44 @@ int puts(const char *s)
 		return SHIM_FAIL_EOFV(ENOSYS);
 	if (likely(!shim_armed(SHIM_OPS_WRITE)))
 		return SHIM_REAL(puts)(s);
-	len = strlen(s) + 1; /* and the newline */
-	if (wgate(stdout, -1, s, len, "puts", 0, &v, &moved))
+	len = strlen(s);
+	iov[0] = SHIM_IOV1(s, len);
+	iov[1] = SHIM_IOV1("\n", 1);
+	if (wgate(stdout, -1, iov, 2, len + 1, "puts", 0, &v, &moved))
 		return EOF;
 	r = SHIM_REAL(puts)(s);
-	shim_settle(&v, r == EOF ? -1 : (ssize_t)len);
+	wsettle(stdout, &v, r == EOF ? -1 : (ssize_t)len + 1);
 	return r;
 }
 
+/* putc's gate: one character, or (c EOF: __overflow) a flush of the buffer. */
+static bool cgate(FILE *f, int c, const char *fn, struct shim_verdict *v)
+{
+	unsigned char ch = (unsigned char)c;
+	struct iovec iov = SHIM_IOV1(&ch, 1);
+	size_t moved, pend;
+
+	if (c != EOF)
+		return wgate(f, -1, &iov, 1, 1, fn, 0, v, &moved);
+	pend = f ? __fpending(f) : 0;
+	shim_verdict_init(v, FR_OP_WRITE);
+	return pend && wgate(f, -1, NULL, 0, pend, fn, SHIM_NOBUDGET, v, &moved);
+}
+
 /* One character to a stream: (c, f) or, for putchar, (c) to stdout. */
-#define SHIM_PUTC_BODY(name, stream, args)                            \
-	{                                                             \
-		struct shim_verdict v;                                \
-		size_t moved;                                         \
-		int r;                                                \
-		if (unlikely(!SHIM_BOUND(name)))                      \
-			return SHIM_FAIL_EOFV(ENOSYS);                \
-		if (likely(!shim_armed(SHIM_OPS_WRITE)))              \
-			return SHIM_REAL(name) args;                  \
-		if (wgate(stream, -1, NULL, 1, #name, 0, &v, &moved)) \
-			return EOF;                                   \
-		r = SHIM_REAL(name) args;                             \
-		shim_settle(&v, r == EOF ? -1 : 1);                   \
-		return r;                                             \
+#define SHIM_PUTC_BODY(name, stream, args)               \
+	{                                                \
+		struct shim_verdict v;                   \
+		int r;                                   \
+		if (unlikely(!SHIM_BOUND(name)))         \
+			return SHIM_FAIL_EOFV(ENOSYS);   \
+		if (likely(!shim_armed(SHIM_OPS_WRITE))) \
+			return SHIM_REAL(name) args;     \
+		if (cgate(stream, c, #name, &v))         \
+			return EOF;                      \
+		r = SHIM_REAL(name) args;                \
+		wsettle(stream, &v, r == EOF ? -1 : 1);  \
+		return r;                                \
 	}
 
 /*
@@ -238,6 +316,7 @@ static int vprintf_slow(FILE *f, int fd, int flag, const char *fmt, va_list ap, 
 {
 	struct shim_verdict v;
 	char small[512], *buf = small;
+	struct iovec iov;
 	size_t moved;
 	va_list aq;
 	int len, r;
@@ -255,7 +334,8 @@ static int vprintf_slow(FILE *f, int fd, int flag, const char *fmt, va_list ap, 
 	va_copy(aq, ap);
 	vsnprintf(buf, (size_t)len + 1, fmt, aq);
 	va_end(aq);
-	if (wgate(f, fd, buf, (size_t)len, fn, 0, &v, &moved)) {
+	iov = SHIM_IOV1(buf, (size_t)len);
+	if (wgate(f, fd, &iov, 1, (size_t)len, fn, 0, &v, &moved)) {
 		int err = errno;
 
 		if (buf != small)
@@ -271,7 +351,7 @@ static int vprintf_slow(FILE *f, int fd, int flag, const char *fmt, va_list ap, 
 	else
 		r = flag >= 0 ? SHIM_REAL(__vdprintf_chk)(fd, flag, fmt, ap) :
 				SHIM_REAL(vdprintf)(fd, fmt, ap);
-	shim_settle(&v, r);
+	wsettle(f, &v, r);
 	return r;
 
 out_real:
@@ -365,18 +445,18 @@ int fprintf(FILE *f, const char *fmt,
  * fflush/fclose write what the buffer holds: an errno rule fails them
  * when there is something to write; budgets were charged at the write.
  */
-#define SHIM_FFLUSH_BODY(name)                                                                \
-	{                                                                                     \
-		struct shim_verdict v;                                                        \
-		size_t pending, moved;                                                        \
-		if (unlikely(!SHIM_BOUND(name)))                                              \
-			return SHIM_FAIL_EOFV(ENOSYS);                                        \
-		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !f)                                \
-			return SHIM_REAL(name)(f);                                            \
-		pending = __fpending(f);                                                      \
-		if (pending && wgate(f, -1, NULL, pending, #name, SHIM_NOBUDGET, &v, &moved)) \
-			return EOF;                                                           \
-		return SHIM_REAL(name)(f);                                                    \
+#define SHIM_FFLUSH_BODY(name)                                                                   \
+	{                                                                                        \
+		struct shim_verdict v;                                                           \
+		size_t pending, moved;                                                           \
+		if (unlikely(!SHIM_BOUND(name)))                                                 \
+			return SHIM_FAIL_EOFV(ENOSYS);                                           \
+		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !f)                                   \
+			return SHIM_REAL(name)(f);                                               \
+		pending = __fpending(f);                                                         \
+		if (pending && wgate(f, -1, NULL, 0, pending, #name, SHIM_NOBUDGET, &v, &moved)) \
+			return EOF;                                                              \
+		return SHIM_REAL(name)(f);                                                       \
 	}
 
 						int fclose(FILE *f)
@@ -398,7 +478,7 @@ int fprintf(FILE *f, const char *fmt,
 	}
 	fd = stream_fd(f);
 	pending = __fpending(f);
-	if (pending && wgate(f, -1, NULL, pending, "fclose", SHIM_NOBUDGET, &v, &moved)) {
+	if (pending && wgate(f, -1, NULL, 0, pending, "fclose", SHIM_NOBUDGET, &v, &moved)) {
 		err = errno;
 		__fpurge(f);
 		SHIM_REAL(fclose)(f);

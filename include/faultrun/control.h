@@ -29,7 +29,8 @@
 /*
  * Bumped whenever a reader would misread the block: 2 gave struct fr_rule
  * its open_mode (a shim of version 1 would fault every open of a mode=
- * rule's files, reads included) and the block its process table.
+ * rule's files, reads included) and the block its process table; 3 the
+ * disk model (a slot's capacity, the file table).
  */
 #define FR_CTL_VERSION 3u
 #define FR_CTL_EVENTS 256u
@@ -56,11 +57,20 @@ struct fr_ctl_slot {
 };
 
 /*
- * A file a disk rule follows, keyed by (dev, ino): `alloc` is the end of
- * what the model holds for it (its allocated prefix, in bytes; charged
- * block-rounded). Entries are claimed and given back under `files_lock`
- * (rarely: a file's first write, its removal); a file's charge is
- * atomics only. `key` 0 means never used: lookups stop there.
+ * A file a disk rule follows, keyed by (dev, ino): the blocks the model
+ * holds for it, as up to FR_FILE_EXTENTS sorted, disjoint ranges of block
+ * numbers (a file with holes, or allocated past its end, has several).
+ * Past that many, the two closest ranges merge and the blocks between
+ * them, never charged, are counted in `ghost` so that freeing the file
+ * never gives back more than it took. `end` is where the model puts an
+ * O_APPEND write (the end of the data the run wrote).
+ *
+ * Entries are claimed and given back under `files_lock` (rarely: a
+ * file's first write, its removal). A file's ranges change under its own
+ * `lock` (the tid holding it, 0 = none), with `seq` odd while they do: a
+ * reader copies them without the lock and keeps the copy if `seq` was
+ * even and unchanged (a sequence lock). `key` 0 means never used: lookups
+ * stop there.
  */
 enum fr_file_state {
 	FR_FILE_DEAD = 0, /* free for reuse (key kept, so chains stay whole) */
@@ -68,12 +78,22 @@ enum fr_file_state {
 	FR_FILE_ORPHAN = 2, /* its last link is gone; still charged while open */
 };
 
+#define FR_FILE_EXTENTS 4
+
 struct fr_ctl_file {
-	_Atomic uint64_t key;	/* a hash of (dev, ino), never 0 once used */
-	_Atomic uint64_t alloc; /* bytes */
+	_Atomic uint64_t key; /* a hash of (dev, ino), never 0 once used */
 	_Atomic uint64_t dev, ino;
 	_Atomic uint32_t state; /* enum fr_file_state */
 	_Atomic uint32_t rule;	/* the disk rule's slot */
+	_Atomic uint32_t lock;	/* tid changing the ranges, 0 = none */
+	_Atomic uint32_t seq;	/* odd while they change */
+	_Atomic uint32_t next;	/* ranges in use */
+	uint32_t reserved;
+	_Atomic uint64_t ghost; /* blocks inside the ranges never charged */
+	_Atomic uint64_t end;	/* bytes: where an O_APPEND write lands at least */
+	struct {
+		_Atomic uint64_t first, last; /* blocks [first, last) */
+	} ext[FR_FILE_EXTENTS];
 };
 
 /* One injection, as the shim saw it. `seq` is written last (0 = empty). */
@@ -254,18 +274,25 @@ void fr_ctl_report_name(const char *path, char *name, size_t len);
 int fr_disk_file(struct fr_ctl *c, unsigned rule, uint64_t dev, uint64_t ino, uint64_t size);
 
 /*
- * A write of [start, end) to file (append: at the model's end of the file,
- * `start` is then its size as fstat saw it): charges the blocks it adds
- * past the file's allocated prefix. Returns how many of the end - start
- * bytes fit (all, a short count, or 0 for ENOSPC) and fills *tk for
- * fr_disk_settle. `fallocate` calls want all or nothing.
+ * A write of len bytes at start to file (append: at the model's end of
+ * the file, `start` is then its size as fstat saw it): charges the blocks
+ * it covers that the file does not hold yet. Returns how many of the len
+ * bytes fit (all, a short count up to the last block it got, or 0 for
+ * ENOSPC) and fills *tk for fr_disk_settle. `all`: fallocate, which wants
+ * all or nothing and moves no end.
  */
 struct fr_disk_take {
-	int file;	 /* -1: nothing charged */
+	int file;	 /* -1: nothing changed */
+	uint32_t seq;	 /* the file's seq after the change */
 	uint64_t start;	 /* where the call writes */
-	uint64_t old;	 /* alloc before */
-	uint64_t end;	 /* alloc after */
+	uint64_t fit;	 /* bytes it may write */
 	uint64_t charge; /* bytes taken from the rule's free space */
+	bool all;
+	bool lockfree; /* blocks it held: only the end moved (from `end`) */
+	/* the file's ranges before, to undo the change */
+	uint32_t next;
+	uint64_t ghost, end;
+	uint64_t first[FR_FILE_EXTENTS], last[FR_FILE_EXTENTS];
 };
 uint64_t fr_disk_grow(struct fr_ctl *c, unsigned rule, int file, uint64_t start, uint64_t len,
 		      bool append, bool all, struct fr_disk_take *tk);

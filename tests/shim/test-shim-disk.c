@@ -5,8 +5,10 @@
  * tmpfs answers (tests/disk/measured.txt): the blocks a write adds are
  * charged, overwrites are free, a crossing write is short then ENOSPC,
  * truncate/unlink/rename over free, an unlinked file still open keeps its
- * blocks, statvfs reports the disk; and that the accounting is exact with
- * two processes and several threads appending to one file at once.
+ * blocks, statvfs reports the disk, holes take space only when written; that the accounting is exact with
+ * two processes and several threads appending to one file at once; and
+ * that stdio streams are charged when libc writes their buffers (fflush,
+ * a full buffer, fclose, exit) and fail there, and fopen "w" frees.
  */
 #define _GNU_SOURCE
 #include "shimtest.h"
@@ -297,6 +299,157 @@ static void test_concurrent_appends_exact(void **state)
 	close(fd);
 }
 
+/*
+ * Holes: a write past the end takes the blocks it touches, not the ones
+ * it skips; a later write into the hole takes its block then, as on
+ * tmpfs. More holes than an entry has ranges for: the blocks between the
+ * closest two count as held, never charged, so freeing the file gives
+ * back exactly what it took.
+ */
+static void test_holes(void **state)
+{
+	int fd;
+
+	(void)state;
+	disk(NULL);
+	fd = wopen("sparse", 0);
+	assert_int_equal(pwrite(fd, buf, 100, 40000), 100);
+	assert_int_equal(avail(), 60 * KIB);
+	assert_int_equal(pwrite(fd, buf, 100, 0), 100);
+	assert_int_equal(avail(), 56 * KIB);
+	assert_int_equal(pwrite(fd, buf, 100, 8192), 100);
+	assert_int_equal(avail(), 52 * KIB);
+	/* allocated past the end, then all of it: only what is missing */
+	assert_int_equal(fallocate(fd, FALLOC_FL_KEEP_SIZE, 48 * KIB, 4 * KIB), 0);
+	assert_int_equal(avail(), 48 * KIB);
+	assert_int_equal(posix_fallocate(fd, 0, 68 * KIB), ENOSPC);
+	assert_int_equal(avail(), 48 * KIB);
+	assert_int_equal(ftruncate(fd, 20000), 0);
+	assert_int_equal(avail(), 56 * KIB);
+	close(fd);
+	assert_int_equal(unlink(f("sparse")), 0);
+	assert_int_equal(avail(), 64 * KIB);
+	/* six separate blocks */
+	fd = wopen("dots", 0);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(pwrite(fd, buf, 1, i * 2 * BLK), 1);
+	assert_int_equal(avail(), 40 * KIB);
+	close(fd);
+	assert_int_equal(unlink(f("dots")), 0);
+	assert_int_equal(avail(), 64 * KIB);
+}
+
+/*
+ * stdio: a stream's bytes are charged when libc writes them, and fail
+ * there, as on a full tmpfs (tests/disk/test-disk-diff.sh "stdio"): an
+ * fprintf into the buffer succeeds, its fflush is short then fails.
+ */
+static void test_stdio_fails_at_flush(void **state)
+{
+	FILE *s;
+	int fails = 0;
+
+	(void)state;
+	disk(NULL);
+	s = fopen(f("log"), "a");
+	assert_non_null(s);
+	for (int i = 0; i < 70; i++) {
+		assert_int_equal(fprintf(s, "%.*s\n", 999, buf), 1000);
+		if (fflush(s) != 0) {
+			assert_int_equal(errno, ENOSPC);
+			assert_true(ferror(s));
+			clearerr(s);
+			fails++;
+		}
+	}
+	/* 65 lines fit, the 66th in part (its flush fails), then none */
+	assert_int_equal(fails, 5);
+	assert_int_equal(fclose(s), 0);
+	assert_int_equal(st_file_size(f("log")), 64 * KIB);
+	assert_int_equal(avail(), 0);
+	assert_true(st_injected(slot) >= 5);
+}
+
+/* A fully buffered stream writes when its buffer overflows: that call fails. */
+static void test_stdio_fails_when_buffer_fills(void **state)
+{
+	FILE *s;
+	size_t r;
+	int i;
+
+	(void)state;
+	disk(NULL);
+	s = fopen(f("b"), "w");
+	assert_non_null(s);
+	setvbuf(s, NULL, _IOFBF, BLK);
+	/* libc writes whole buffers: the 17th (from 64 KiB on) does not fit */
+	for (i = 0; i < 100 && (r = fwrite(buf, 1, 1000, s)) == 1000; i++)
+		;
+	assert_int_equal(i, 69);
+	/* 69000 bytes handed: 632 more fill the buffer, whose write fails */
+	assert_int_equal(r, 632);
+	assert_int_equal(errno, ENOSPC);
+	assert_true(ferror(s));
+	assert_int_equal(st_file_size(f("b")), 64 * KIB);
+	/* the buffer was dropped with the failed write: nothing left to fail */
+	assert_int_equal(fclose(s), 0);
+	assert_int_equal(st_file_size(f("b")), 64 * KIB);
+}
+
+/* fopen "w" truncates: it frees the file's blocks as open(O_TRUNC) does. */
+static void test_fopen_w_frees(void **state)
+{
+	FILE *s;
+	int fd, err;
+
+	(void)state;
+	disk(NULL);
+	fd = wopen("t", 0);
+	assert_int_equal(w(fd, 32 * KIB, &err), 32 * KIB);
+	close(fd);
+	assert_int_equal(avail(), 32 * KIB);
+	s = fopen(f("t"), "w");
+	assert_non_null(s);
+	assert_int_equal(avail(), 64 * KIB);
+	assert_int_equal(fclose(s), 0);
+}
+
+/*
+ * exit() flushes what streams still hold through libc itself: the shim
+ * charges it first, or drops it when it does not fit, as the real flush
+ * would (and as there, the program never hears of it).
+ */
+static void exit_writer(const char *name, long n)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		FILE *s = fopen(f(name), "w");
+
+		setvbuf(s, NULL, _IOFBF, BLK);
+		fwrite(buf, 1, (size_t)n, s);
+		exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_stdio_exit_flush(void **state)
+{
+	(void)state;
+	disk("free=8KiB");
+	/* 3000 bytes stay in the buffer until exit: charged then */
+	exit_writer("a", 3000);
+	assert_int_equal(st_file_size(f("a")), 3000);
+	assert_int_equal(avail(), 4 * KIB);
+	/* 6000 bytes: a block written directly, 1904 left for exit, which do not fit */
+	exit_writer("b", 6000);
+	assert_int_equal(st_file_size(f("b")), 4 * KIB);
+	assert_int_equal(avail(), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +462,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_creation_at_zero_free),
 		cmocka_unit_test(test_existing_files_count),
 		cmocka_unit_test(test_concurrent_appends_exact),
+		cmocka_unit_test(test_holes),
+		cmocka_unit_test(test_stdio_fails_at_flush),
+		cmocka_unit_test(test_stdio_fails_when_buffer_fills),
+		cmocka_unit_test(test_fopen_w_frees),
+		cmocka_unit_test(test_stdio_exit_flush),
 	};
 
 	st_init(argc, argv);
