@@ -431,10 +431,15 @@ int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e, int la
 		eval_out_of_rotation(ser, f, v);
 		break;
 	case FR_EXP_RESTARTS:
-		eval_count(f->restarts, "restart", v);
+		eval_count(e->service && (size_t)e->service < f->nprocs ?
+				   f->proc_restarts[e->service] :
+				   f->restarts,
+			   "restart", v);
 		break;
 	case FR_EXP_EXITS:
-		eval_count(f->exits, "exit", v);
+		eval_count(e->service && (size_t)e->service < f->nprocs ? f->proc_exits[e->service] :
+									  f->exits,
+			   "exit", v);
 		break;
 	case FR_EXP_FIRED: {
 		const struct fr_fault_facts *ff = &f->faults[e->fault];

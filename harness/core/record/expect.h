@@ -40,6 +40,9 @@ struct fr_facts {
 	size_t nfaults;
 	unsigned restarts;		/* by the restart policy */
 	unsigned exits;			/* unexpected exits of the target */
+	const unsigned *proc_restarts;	/* per proc number (0: the target), or NULL */
+	const unsigned *proc_exits;
+	size_t nprocs;
 	const struct fr_attach *attach; /* where the shim reached, or NULL */
 };
 

@@ -120,6 +120,15 @@ void fr_record_finish(struct fr_record *rec)
 	free(rec->tl);
 	free(rec->inj);
 	fr_attach_finish(&rec->attach);
+	for (size_t i = 0; i < rec->nsvcs; i++) {
+		fr_attach_finish(&rec->svcs[i].attach);
+		for (size_t k = 0; k < rec->svcs[i].ntail; k++)
+			free(rec->svcs[i].tail[k]);
+		free(rec->svcs[i].tail);
+	}
+	free(rec->svcs);
+	free(rec->proc_restarts);
+	free(rec->proc_exits);
 	fr_verdicts_free(rec->verdicts, rec->nverdicts);
 	free(rec->error);
 	free(rec->run_dir);
