@@ -437,8 +437,9 @@ int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e, int la
 			   "restart", v);
 		break;
 	case FR_EXP_EXITS:
-		eval_count(e->service && (size_t)e->service < f->nprocs ? f->proc_exits[e->service] :
-									  f->exits,
+		eval_count(e->service && (size_t)e->service < f->nprocs ?
+				   f->proc_exits[e->service] :
+				   f->exits,
 			   "exit", v);
 		break;
 	case FR_EXP_FIRED: {

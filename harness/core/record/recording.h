@@ -32,7 +32,7 @@ int fr_verdict_exit(enum fr_verdict_kind v);
 struct fr_lc_event {
 	int64_t t;
 	const char *service; /* NULL: the target; else a service's name (the scenario's) */
-	const char *event; /* start, ready, not-ready, exit, signal, stop, give-up */
+	const char *event;   /* start, ready, not-ready, exit, signal, stop, give-up */
 	int pid;
 	int attempt;   /* start */
 	int status;    /* exit: code, or -1 */
@@ -61,7 +61,7 @@ struct fr_inj_event {
 
 /* A process service as the run saw it (indexed like the scenario's services). */
 struct fr_svc_rec {
-	const char *name; /* NULL: not a process service */
+	const char *name;  /* NULL: not a process service */
 	bool shim, faults; /* under the shim; some fault is in it */
 	unsigned starts, restarts, exits;
 	struct fr_attach attach;

@@ -388,9 +388,9 @@ static void log_init(struct checker *ck)
 		ck->log_path = c->log.file.val;
 	} else {
 		/* a readiness check of a service reads that service's own log */
-		ck->log_own = fr_xasprintf("%s/%s.log", ck->r->run_dir,
-					   ck->unit && ck->unit->service ? ck->unit->service :
-									   "target");
+		ck->log_own =
+			fr_xasprintf("%s/%s.log", ck->r->run_dir,
+				     ck->unit && ck->unit->service ? ck->unit->service : "target");
 		ck->log_path = ck->log_own;
 	}
 }

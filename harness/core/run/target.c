@@ -170,14 +170,16 @@ static void target_exited(struct fr_child *c, int status)
 	else
 		snprintf(how, sizeof(how), "%s", fr_signal_name(WTERMSIG(status)));
 
+	if (left[0] && r->phase < PH_STOPPING) {
+		/* a daemon nobody declared: what runs now is no longer watched */
+		run_error(r, "%s", left);
+		return;
+	}
 	if (r->phase == PH_STARTING) {
 		run_tail_text(tg, tail, sizeof(tail), 10);
-		if (left[0])
-			run_error(r, "%s", left);
-		else
-			run_error(r, "%s exited (%s) before %s ready%s%s", tg->what, how,
-				  tg->ready || tg->proc ? "the run was" : "it was",
-				  tail[0] ? "; its last output:" : "", tail);
+		run_error(r, "%s exited (%s) before %s ready%s%s", tg->what, how,
+			  tg->ready || tg->proc ? "the run was" : "it was",
+			  tail[0] ? "; its last output:" : "", tail);
 		return;
 	}
 	if (r->phase >= PH_STOPPING) {
@@ -441,8 +443,7 @@ int run_target_setup(struct target *tg)
 	tg->out_w = fds[1];
 	fcntl(tg->out_r, F_SETFL, O_NONBLOCK);
 	/* a service's log is named after it (a name is [A-Za-z0-9_.-]) */
-	snprintf(path, sizeof(path), "%s/%s.log", r->run_dir,
-		 tg->service ? tg->service : "target");
+	snprintf(path, sizeof(path), "%s/%s.log", r->run_dir, tg->service ? tg->service : "target");
 	tg->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	fr_watch_init(&tg->out_watch, target_output, tg);
 	fr_watch_start(r->loop, &tg->out_watch, tg->out_r, EPOLLIN);

@@ -55,8 +55,8 @@ static int add_in(struct loader *L, struct fr_fault *f, struct fr_mark m, const 
 				 f->name, name);
 	for (size_t i = 0; i < f->nin; i++)
 		if (f->in[i] == svc)
-			return fr_errorf(L->err, L->errlen, m, "fault '%s': '%s' is named twice in 'in'",
-					 f->name, name);
+			return fr_errorf(L->err, L->errlen, m,
+					 "fault '%s': '%s' is named twice in 'in'", f->name, name);
 	f->in[f->nin++] = svc;
 	return 0;
 }

@@ -71,8 +71,9 @@ static int parse_service(struct loader *L, yaml_node_t *k, yaml_node_t *v, struc
 		static const char *const extra[] = { "type", "depends-on" };
 
 		if (strcmp(sv->name, "target") == 0)
-			return scn_fail(L, k, "'target' names the target; call the service "
-					      "something else");
+			return scn_fail(L, k,
+					"'target' names the target; call the service "
+					"something else");
 		return scn_parse_proc(L, v, sv->name, what, extra, NKEYS(extra), &sv->proc);
 	}
 	if ((ret = scn_check_keys(L, v, service_keys, NKEYS(service_keys), what)))
@@ -118,8 +119,10 @@ static int parse_deps(struct loader *L, yaml_node_t *v, size_t self)
 				cands[nc++] = L->s->services[j].name;
 		}
 		if (found < 0)
-			return scn_fail(L, y, "service '%s' depends on '%s', which is not a service%s",
-					sv->name, name, scn_suggest(L, fr_nearest(name, cands, nc)));
+			return scn_fail(L, y,
+					"service '%s' depends on '%s', which is not a service%s",
+					sv->name, name,
+					scn_suggest(L, fr_nearest(name, cands, nc)));
 		if ((size_t)found == self)
 			return scn_fail(L, y, "service '%s' depends on itself", sv->name);
 		sv->deps[sv->ndeps++] = found;

@@ -190,7 +190,7 @@ int scn_parse_proc(struct loader *L, yaml_node_t *n, const char *name, const cha
 		   const char *const *extra, size_t nextra, struct fr_target *t)
 {
 	static const char *const base[] = {
-		"command", "env",  "cwd",  "ready",   "restart",
+		"command", "env",  "cwd",  "ready",  "restart",
 		"stop",	   "shim", "user", "daemon", "pidfile",
 	};
 	const char *keys[NKEYS(base) + 4];
@@ -257,10 +257,10 @@ int scn_find_proc_at(struct loader *L, struct fr_mark at, const char *name, int 
 		if (strcmp(sv->name, name) == 0) {
 			if (sv->type != FR_SERVICE_PROCESS)
 				return fr_errorf(L->err, L->errlen, at,
-						"service '%s' is not a process faultrun runs "
-						"(type: process); name the target or a process "
-						"service",
-						name);
+						 "service '%s' is not a process faultrun runs "
+						 "(type: process); name the target or a process "
+						 "service",
+						 name);
 			*out = (int)i + 1;
 			return 0;
 		}

@@ -112,7 +112,7 @@ struct fr_check {
 		bool absent; /* ok when no new line matches (else: once seen) */
 	} log;
 	enum fr_target_state target;
-	int service; /* target: what it looks at (a proc number, see fr_fault.in) */
+	int service;		  /* target: what it looks at (a proc number, see fr_fault.in) */
 	const char *service_name; /* its name, NULL for the target */
 	struct {
 		struct fr_mysql_conn conn;
@@ -312,9 +312,9 @@ struct fr_expect {
 	enum fr_expect_kind kind;
 	struct fr_mark mark;
 	bool implicit;
-	int series; /* index into series names, -1 when none */
-	int fault;  /* -1 when none */
-	int service;  /* restarts/exits: the proc counted (0: the target) */
+	int series;  /* index into series names, -1 when none */
+	int fault;   /* -1 when none */
+	int service; /* restarts/exits: the proc counted (0: the target) */
 	struct fr_window window;
 	double min_ratio; /* availability */
 	struct {

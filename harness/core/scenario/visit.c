@@ -110,7 +110,9 @@ static int visit_services(struct fr_scenario *s, fr_str_fn fn, void *arg)
 		struct fr_service *sv = &s->services[i];
 		struct fr_str *strs[] = { &sv->host, &sv->port,	    &sv->socket,
 					  &sv->user, &sv->password, &sv->database };
-		int ret = sv->type == FR_SERVICE_PROCESS ? 0 : visit_list(s, strs, NELEMS(strs), fn, arg);
+		int ret = sv->type == FR_SERVICE_PROCESS ?
+				  0 :
+				  visit_list(s, strs, NELEMS(strs), fn, arg);
 
 		if (ret)
 			return ret;
