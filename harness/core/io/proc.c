@@ -138,9 +138,11 @@ static void on_pidfd(struct fr_watch *w, uint32_t events)
 		status = W_EXITCODE(si.si_status & 0xff, 0);
 	else
 		status = W_EXITCODE(0, si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
-	/* leftovers in its group go with it */
+	/* leftovers in its group go with it (unless it is a daemon's command) */
 	pid_t pgid = c->pid;
-	killpg(pgid, SIGKILL);
+	c->group_left = killpg(pgid, 0) == 0;
+	if (!c->keep_group)
+		killpg(pgid, SIGKILL);
 	fr_sentinel_group(pgid, false);
 	c->pid = 0;
 	fr_watch_stop(c->loop, w);
@@ -161,6 +163,7 @@ int fr_child_spawn(struct fr_loop *l, struct fr_child *c, const struct fr_spawn 
 	c->loop = l;
 	c->fn = fn;
 	c->arg = arg;
+	c->keep_group = c->group_left = false;
 	fr_watch_init(&c->w, on_pidfd, c);
 	if (pipe2(ep, O_CLOEXEC) < 0) {
 		ret = -errno;
@@ -220,6 +223,32 @@ int fr_child_spawn(struct fr_loop *l, struct fr_child *c, const struct fr_spawn 
 		fr_child_abandon(l, c);
 		return ret;
 	}
+	return 0;
+}
+
+int fr_child_adopt(struct fr_loop *l, struct fr_child *c, pid_t pid, fr_child_fn fn, void *arg)
+{
+	int ret;
+
+	c->pid = 0;
+	c->loop = l;
+	c->fn = fn;
+	c->arg = arg;
+	c->keep_group = c->group_left = false;
+	fr_watch_init(&c->w, on_pidfd, c);
+	c->pidfd = pidfd_open_(pid);
+	if (c->pidfd < 0)
+		return -errno;
+	fcntl(c->pidfd, F_SETFD, FD_CLOEXEC);
+	ret = fr_watch_start(l, &c->w, c->pidfd, EPOLLIN);
+	if (ret < 0) {
+		close(c->pidfd);
+		c->pidfd = -1;
+		return ret;
+	}
+	c->pid = pid;
+	/* ours now: fr_kill_adopted spares it, the sentinel kills its group if we die */
+	fr_sentinel_group(pid, true);
 	return 0;
 }
 

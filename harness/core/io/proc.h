@@ -30,6 +30,12 @@ struct fr_child {
 	struct fr_loop *loop;
 	fr_child_fn fn;
 	void *arg;
+	/*
+	 * keep_group: its exit does not take its process group with it (a
+	 * daemon's command); group_left: when it exited, processes of its
+	 * group were still running.
+	 */
+	bool keep_group, group_left;
 };
 
 struct fr_spawn {
@@ -53,6 +59,14 @@ struct fr_spawn {
  */
 int fr_child_spawn(struct fr_loop *l, struct fr_child *c, const struct fr_spawn *sp, fr_child_fn fn,
 		   void *arg, char *err, size_t errlen);
+
+/*
+ * Watch pid, a process this one did not start (a daemon's main process,
+ * adopted as a subreaper, or named by a pidfile), as a child: fn runs
+ * once when it exits. Its exit status is known only when it is our child
+ * (adopted); otherwise fn gets a plain exit 0. Returns 0 or -errno.
+ */
+int fr_child_adopt(struct fr_loop *l, struct fr_child *c, pid_t pid, fr_child_fn fn, void *arg);
 
 /* Send sig to the child's process group (and the child). */
 void fr_child_killpg(struct fr_child *c, int sig);

@@ -81,6 +81,13 @@ int fr_subreaper_start(void);
 int fr_kill_adopted(void);
 
 /*
+ * The live children of this process that it did not start itself
+ * (adopted orphans, as fr_kill_adopted sees them), up to max into out;
+ * adopted zombies are reaped on the way. Returns how many there are.
+ */
+size_t fr_adopted(pid_t *out, size_t max);
+
+/*
  * Start the sentinel (once per process; -j workers share their parent's).
  * Returns 0 or -errno. When the pipe from faultrun closes (faultrun died)
  * it kills the cgroups, groups and runs it was told about, and, while a

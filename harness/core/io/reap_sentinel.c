@@ -177,6 +177,26 @@ int fr_kill_adopted(void)
 	return count;
 }
 
+size_t fr_adopted(pid_t *out, size_t max)
+{
+	struct pids kids = { 0 };
+	size_t n = 0;
+
+	children_of(getpid(), &kids);
+	for (size_t i = 0; i < kids.n; i++) {
+		if (is_known(kids.v[i]))
+			continue;
+		/* an orphan that already exited: reap it, it runs nothing */
+		if (waitpid(kids.v[i], NULL, WNOHANG) == kids.v[i])
+			continue;
+		if (n < max)
+			out[n] = kids.v[i];
+		n++;
+	}
+	pids_free(&kids);
+	return n;
+}
+
 /* ---- the sentinel: following faultrun's descendants ------------------- */
 
 /*

@@ -431,15 +431,27 @@ int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e, int la
 		eval_out_of_rotation(ser, f, v);
 		break;
 	case FR_EXP_RESTARTS:
-		eval_count(f->restarts, "restart", v);
+		eval_count(e->service && (size_t)e->service < f->nprocs ?
+				   f->proc_restarts[e->service] :
+				   f->restarts,
+			   "restart", v);
 		break;
 	case FR_EXP_EXITS:
-		eval_count(f->exits, "exit", v);
+		eval_count(e->service && (size_t)e->service < f->nprocs ?
+				   f->proc_exits[e->service] :
+				   f->exits,
+			   "exit", v);
 		break;
 	case FR_EXP_FIRED: {
 		const struct fr_fault_facts *ff = &f->faults[e->fault];
+		const struct fr_fault *ft = &s->faults[e->fault];
+		bool in_target = !ft->nin; /* a model made without the loader */
+
+		/* f->attach is the target's block: it explains only a fault in the target */
+		for (size_t k = 0; k < ft->nin; k++)
+			in_target |= ft->in[k] == 0;
 		eval_count((long)ff->injected, "injection", v);
-		if (!ff->injected && f->attach) {
+		if (!ff->injected && f->attach && in_target) {
 			/* say why from where the shim reached, not only that nothing matched */
 			char why[sizeof(v->measured) - 16];
 

@@ -38,8 +38,11 @@ struct fr_facts {
 	size_t nseries;
 	struct fr_fault_facts *faults; /* indexed like scenario->faults */
 	size_t nfaults;
-	unsigned restarts;		/* by the restart policy */
-	unsigned exits;			/* unexpected exits of the target */
+	unsigned restarts;	       /* by the restart policy */
+	unsigned exits;		       /* unexpected exits of the target */
+	const unsigned *proc_restarts; /* per proc number (0: the target), or NULL */
+	const unsigned *proc_exits;
+	size_t nprocs;
 	const struct fr_attach *attach; /* where the shim reached, or NULL */
 };
 

@@ -31,11 +31,12 @@ int fr_verdict_exit(enum fr_verdict_kind v)
 
 /*
  * Never silent: a run whose faults could not land everywhere fails. When
- * a process of the run refused the control block, or the target's tree
- * never attached it at all, a failed "attached" verdict is added (one that
+ * a process refused a control block (the target's, or that of a service
+ * some fault is in), or no process ever attached it, a failed "attached"
+ * verdict is added (one that
  * holds is not listed: every scenario would carry it). Returns 0 or -ENOMEM.
  */
-static int check_attached(struct fr_record *rec)
+static int check_attached(struct fr_record *rec, const struct fr_attach *a, const char *service)
 {
 	static const struct fr_expect attached = {
 		.kind = FR_EXP_ATTACHED,
@@ -43,12 +44,9 @@ static int check_attached(struct fr_record *rec)
 		.fault = -1,
 		.implicit = true,
 	};
-	const struct fr_attach *a = &rec->attach;
 	const struct fr_proc_info *first = NULL;
 	struct fr_verdict *v;
 
-	if (!rec->shim || !rec->s->nfaults)
-		return 0;
 	for (size_t i = 0; i < a->n && !first; i++)
 		if (a->v[i].refused)
 			first = &a->v[i];
@@ -62,7 +60,11 @@ static int check_attached(struct fr_record *rec)
 	memset(v, 0, sizeof(*v));
 	v->e = &attached;
 	v->lat = -1;
-	snprintf(v->label, sizeof(v->label), "the shim reached every process");
+	if (service)
+		snprintf(v->label, sizeof(v->label), "the shim reached every process of %s",
+			 service);
+	else
+		snprintf(v->label, sizeof(v->label), "the shim reached every process");
 	snprintf(v->bound, sizeof(v->bound), "no refusal");
 	if (first) {
 		size_t refused = fr_attach_count(a, true);
@@ -89,7 +91,11 @@ int fr_record_evaluate(struct fr_record *rec)
 	ret = fr_assert_eval(rec->s, &rec->facts, &rec->verdicts, &rec->nverdicts);
 	if (ret < 0)
 		return ret;
-	ret = check_attached(rec);
+	/* the target's block: as before services existed; each service's with a fault in it */
+	ret = rec->shim && rec->s->nfaults ? check_attached(rec, &rec->attach, NULL) : 0;
+	for (size_t i = 0; !ret && i < rec->nsvcs; i++)
+		if (rec->svcs[i].name && rec->svcs[i].shim && rec->svcs[i].faults)
+			ret = check_attached(rec, &rec->svcs[i].attach, rec->svcs[i].name);
 	if (ret < 0)
 		return ret;
 	rec->failed = 0;
@@ -120,6 +126,15 @@ void fr_record_finish(struct fr_record *rec)
 	free(rec->tl);
 	free(rec->inj);
 	fr_attach_finish(&rec->attach);
+	for (size_t i = 0; i < rec->nsvcs; i++) {
+		fr_attach_finish(&rec->svcs[i].attach);
+		for (size_t k = 0; k < rec->svcs[i].ntail; k++)
+			free(rec->svcs[i].tail[k]);
+		free(rec->svcs[i].tail);
+	}
+	free(rec->svcs);
+	free(rec->proc_restarts);
+	free(rec->proc_exits);
 	fr_verdicts_free(rec->verdicts, rec->nverdicts);
 	free(rec->error);
 	free(rec->run_dir);

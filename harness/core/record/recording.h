@@ -28,10 +28,11 @@ const char *fr_verdict_name(enum fr_verdict_kind v);
 /* The exit status a verdict stands for: 0, 1 or 3. */
 int fr_verdict_exit(enum fr_verdict_kind v);
 
-/* An event in the target's life. */
+/* An event in the life of the target or of a process service. */
 struct fr_lc_event {
 	int64_t t;
-	const char *event; /* start, ready, not-ready, exit, signal, stop, give-up */
+	const char *service; /* NULL: the target; else a service's name (the scenario's) */
+	const char *event;   /* start, ready, not-ready, exit, signal, stop, give-up */
 	int pid;
 	int attempt;   /* start */
 	int status;    /* exit: code, or -1 */
@@ -55,6 +56,17 @@ struct fr_inj_event {
 	uint8_t op, action;
 	int err;
 	char where[96];
+	const char *service; /* the block it came from: NULL the target's, else a service's */
+};
+
+/* A process service as the run saw it (indexed like the scenario's services). */
+struct fr_svc_rec {
+	const char *name;  /* NULL: not a process service */
+	bool shim, faults; /* under the shim; some fault is in it */
+	unsigned starts, restarts, exits;
+	struct fr_attach attach;
+	char **tail;
+	size_t ntail;
 };
 
 struct fr_record {
@@ -89,6 +101,9 @@ struct fr_record {
 	size_t ninj;
 	uint64_t inj_dropped;
 	struct fr_attach attach; /* processes the shim reached or that refused it */
+	struct fr_svc_rec *svcs; /* nservices of them */
+	size_t nsvcs;
+	unsigned *proc_restarts, *proc_exits; /* per proc number (0: the target) */
 
 	/* filled by fr_record_evaluate */
 	struct fr_verdict *verdicts;

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "report/report.h"
+#include "report/report_services.h"
 #include "config.h"
 #include "util/strbuf.h"
 #include "util/timefmt.h"
@@ -37,60 +38,21 @@ static void json_secs(struct fr_buf *b, int64_t ns)
 	fr_buf_json_secs(b, (double)ns);
 }
 
-static void json_cmd(struct fr_buf *b, const struct fr_cmd *c)
-{
-	fr_buf_puts(b, "[");
-	if (c->shell) {
-		fr_buf_puts(b, "\"/bin/sh\", \"-c\", ");
-		fr_buf_json_str(b, c->argv[0].val);
-	} else {
-		for (size_t i = 0; i < c->argc; i++) {
-			if (i)
-				fr_buf_puts(b, ", ");
-			fr_buf_json_str(b, c->argv[i].val);
-		}
-	}
-	fr_buf_puts(b, "]");
-}
-
 static void json_target(struct fr_buf *b, const struct fr_record *r)
 {
 	const struct fr_target *t = &r->s->target;
 
 	fr_buf_puts(b, "    \"target\": {\n      \"command\": ");
-	json_cmd(b, &t->command);
+	fr_json_cmd(b, &t->command);
 	fr_buf_puts(b, ",\n      \"cwd\": ");
 	fr_buf_json_str(b, r->cwd);
 	fr_buf_printf(b, ",\n      \"shim\": %s,\n", r->shim ? "true" : "false");
 	fr_buf_printf(b, "      \"restart\": {\"policy\": \"%s\", \"backoff\": ",
 		      fr_restart_name(t->restart));
 	json_secs(b, (int64_t)t->backoff_ns);
-	fr_buf_printf(b, ", \"limit\": %u},\n      \"lifecycle\": [", t->restart_limit);
-	for (size_t i = 0; i < r->nlc; i++) {
-		const struct fr_lc_event *e = &r->lc[i];
-		fr_buf_puts(b, i ? ",\n        {" : "\n        {");
-		fr_buf_puts(b, "\"t\": ");
-		json_secs(b, e->t);
-		fr_buf_printf(b, ", \"event\": \"%s\", \"pid\": %d", e->event, e->pid);
-		if (!strcmp(e->event, "start"))
-			fr_buf_printf(b, ", \"attempt\": %d", e->attempt);
-		if (!strcmp(e->event, "exit")) {
-			if (e->status >= 0)
-				fr_buf_printf(b, ", \"status\": %d, \"signal\": null", e->status);
-			else
-				fr_buf_printf(b, ", \"status\": null, \"signal\": \"%s\"",
-					      fr_signal_name(e->signo));
-			fr_buf_printf(b, ", \"expected\": %s", e->expected ? "true" : "false");
-		}
-		if (!strcmp(e->event, "signal") || !strcmp(e->event, "stop"))
-			fr_buf_printf(b, ", \"signal\": \"%s\"", fr_signal_name(e->signo));
-		if (e->detail) {
-			fr_buf_puts(b, ", \"detail\": ");
-			fr_buf_json_str(b, e->detail);
-		}
-		fr_buf_puts(b, "}");
-	}
-	fr_buf_printf(b, "%s],\n", r->nlc ? "\n      " : "");
+	fr_buf_printf(b, ", \"limit\": %u},\n      \"lifecycle\": ", t->restart_limit);
+	fr_json_lifecycle(b, r, NULL);
+	fr_buf_puts(b, ",\n");
 	fr_buf_printf(b,
 		      "      \"starts\": %u,\n      \"restarts\": %u,\n"
 		      "      \"exits\": %u,\n      \"output\": [",
@@ -114,7 +76,14 @@ static void json_faults(struct fr_buf *b, const struct fr_record *r)
 		fr_buf_json_str(b, s->faults[i].name);
 		fr_buf_puts(b, ", \"spec\": ");
 		fr_buf_json_str(b, r->fault_specs ? r->fault_specs[i] : "");
-		fr_buf_printf(b, ", \"may_not_fire\": %s, \"windows\": [",
+		fr_buf_puts(b, ", \"in\": [");
+		for (size_t k = 0; k < s->faults[i].nin; k++) {
+			int p = s->faults[i].in[k];
+
+			fr_buf_puts(b, k ? ", " : "");
+			fr_buf_json_str(b, p ? s->services[p - 1].name : "target");
+		}
+		fr_buf_printf(b, "], \"may_not_fire\": %s, \"windows\": [",
 			      s->faults[i].may_not_fire ? "true" : "false");
 		for (size_t w = 0; ff && w < ff->nwin; w++) {
 			fr_buf_puts(b, w ? ", {\"start\": " : "{\"start\": ");
@@ -149,6 +118,10 @@ static void json_faults(struct fr_buf *b, const struct fr_record *r)
 		json_secs(b, e->t);
 		fr_buf_puts(b, ", \"fault\": ");
 		fr_buf_json_str(b, e->fault >= 0 ? s->faults[e->fault].name : NULL);
+		if (e->service) {
+			fr_buf_puts(b, ", \"service\": ");
+			fr_buf_json_str(b, e->service);
+		}
 		fr_buf_printf(b, ", \"pid\": %d, \"op\": ", e->pid);
 		fr_buf_json_str(b, fr_op_name((enum fr_op)e->op));
 		fr_buf_puts(b, ", \"action\": ");
@@ -370,6 +343,7 @@ char *fr_report_json(const struct fr_record *r)
 	fr_buf_json_str(&b, r->run_dir);
 	fr_buf_puts(&b, ",\n");
 	json_target(&b, r);
+	fr_json_services(&b, r);
 	json_faults(&b, r);
 	json_processes(&b, r);
 	json_series(&b, r);
@@ -551,6 +525,7 @@ char *fr_report_table(const struct fr_record *r, bool color)
 		pad(&b, v->measured, wm);
 		fr_buf_printf(&b, "  %s\n", v->bound);
 	}
+	fr_table_services(&b, r, red, off);
 	return fr_buf_take(&b);
 }
 

@@ -387,7 +387,10 @@ static void log_init(struct checker *ck)
 	if (c->log.file.raw) {
 		ck->log_path = c->log.file.val;
 	} else {
-		ck->log_own = fr_xasprintf("%s/target.log", ck->r->run_dir);
+		/* a readiness check of a service reads that service's own log */
+		ck->log_own =
+			fr_xasprintf("%s/%s.log", ck->r->run_dir,
+				     ck->unit && ck->unit->service ? ck->unit->service : "target");
 		ck->log_path = ck->log_own;
 	}
 }
@@ -470,7 +473,7 @@ static char *log_what(const struct fr_check *c)
 static void target_sample(struct sample *sm)
 {
 	struct checker *ck = sm->ck;
-	struct target *tg = &ck->r->tg;
+	struct target *tg = run_proc(ck->r, ck->c->service);
 	char detail[96];
 	bool ok;
 
@@ -490,7 +493,11 @@ static void target_sample(struct sample *sm)
 
 static char *target_what(const struct fr_check *c)
 {
-	return fr_xstrdup(c->target == FR_TARGET_ALIVE ? "target alive" : "target ready");
+	const char *what = c->target == FR_TARGET_ALIVE ? "alive" : "ready";
+
+	if (c->service_name)
+		return fr_xasprintf("service %s %s", c->service_name, what);
+	return fr_xasprintf("target %s", what);
 }
 
 /* ---- mysql ------------------------------------------------------------- */
@@ -637,11 +644,12 @@ void run_check_cancel_all(struct checker *ck)
 }
 
 void run_checker_init(struct run *r, struct checker *ck, const struct fr_check *c, uint64_t timeout,
-		      check_done_fn done, void *owner)
+		      check_done_fn done, void *owner, struct target *unit)
 {
 	const struct check_kind *k = kind_of(c);
 
 	memset(ck, 0, sizeof(*ck));
+	ck->unit = unit;
 	ck->r = r;
 	ck->c = c;
 	ck->timeout = timeout;
@@ -728,7 +736,7 @@ void run_probes_init(struct run *r)
 		/* a fault injected or cleared at the same instant goes first */
 		p->tick.prio = 1;
 		run_checker_init(r, &p->ck, &s->probes[i].check, s->probes[i].timeout_ns,
-				 probe_done, p);
+				 probe_done, p, NULL);
 	}
 }
 

@@ -69,28 +69,25 @@ void run_tl_detail(struct run *r, size_t idx, const char *fmt, ...)
 	r->tl[idx].detail = fr_xstrdup(buf);
 }
 
-/*
- * Copy new injection events out of the shim's ring. Returns how many
- * arrived (so the caller can read again sooner when they come fast).
- */
-unsigned run_read_events(struct run *r)
+/* New injection events of one unit's block. */
+static unsigned read_unit_events(struct run *r, struct target *tg)
 {
 	unsigned got = 0;
 
-	if (!r->ctl)
+	if (!tg->ctl)
 		return 0;
-	uint64_t head = atomic_load_explicit(&r->ctl->event_head, memory_order_acquire);
-	if (head > r->ev_next + FR_CTL_EVENTS) {
-		r->ev_dropped += head - r->ev_next - FR_CTL_EVENTS;
-		r->ev_next = head - FR_CTL_EVENTS;
+	uint64_t head = atomic_load_explicit(&tg->ctl->event_head, memory_order_acquire);
+	if (head > tg->ev_next + FR_CTL_EVENTS) {
+		r->ev_dropped += head - tg->ev_next - FR_CTL_EVENTS;
+		tg->ev_next = head - FR_CTL_EVENTS;
 	}
-	while (r->ev_next < head) {
-		struct fr_ctl_event *ev = &r->ctl->events[r->ev_next % FR_CTL_EVENTS];
+	while (tg->ev_next < head) {
+		struct fr_ctl_event *ev = &tg->ctl->events[tg->ev_next % FR_CTL_EVENTS];
 		uint64_t seq = atomic_load_explicit(&ev->seq, memory_order_acquire);
-		if (seq != r->ev_next + 1) {
-			if (seq > r->ev_next + 1) { /* overwritten already */
+		if (seq != tg->ev_next + 1) {
+			if (seq > tg->ev_next + 1) { /* overwritten already */
 				r->ev_dropped++;
-				r->ev_next++;
+				tg->ev_next++;
 				continue;
 			}
 			break; /* still being written */
@@ -102,18 +99,19 @@ unsigned run_read_events(struct run *r)
 		e.op = ev->op;
 		e.action = ev->action;
 		e.err = ev->err;
+		e.service = tg->service;
 		memcpy(e.where, ev->where, sizeof(e.where) - 1);
 		e.fault = -1;
 		for (size_t i = 0; i < r->s->nfaults; i++)
-			if (r->slot[i] == (int)ev->rule)
+			if (tg->slot[i] == (int)ev->rule)
 				e.fault = (int)i;
 		atomic_thread_fence(memory_order_acquire);
 		if (atomic_load_explicit(&ev->seq, memory_order_relaxed) != seq) {
 			r->ev_dropped++;
-			r->ev_next++;
+			tg->ev_next++;
 			continue;
 		}
-		r->ev_next++;
+		tg->ev_next++;
 		got++;
 		if (r->ninj >= INJ_KEEP) { /* the counters stay exact */
 			r->ev_dropped++;
@@ -128,69 +126,104 @@ unsigned run_read_events(struct run *r)
 	return got;
 }
 
+/* The units that have a control block, one after the other (NULL at the end). */
+static struct target *next_block(struct run *r, int *p)
+{
+	while (*p <= (int)r->s->nservices) {
+		struct target *tg = run_proc(r, (*p)++);
+
+		if (tg->ctl)
+			return tg;
+	}
+	return NULL;
+}
+
+/*
+ * Copy new injection events out of the shims' rings. Returns how many
+ * arrived (so the caller can read again sooner when they come fast).
+ */
+unsigned run_read_events(struct run *r)
+{
+	unsigned got = 0;
+	struct target *tg;
+	int p = 0;
+
+	while ((tg = next_block(r, &p)))
+		got += read_unit_events(r, tg);
+	return got;
+}
+
 /*
  * At the end: the fault windows close at the end of the run, and each
- * fault's counters come from its slot in the control block.
+ * fault's counters are the sum of its slots in the blocks of its units.
  */
 void run_read_fault_counters(struct run *r)
 {
 	for (size_t i = 0; i < r->s->nfaults && r->ff; i++) {
 		struct fr_fault_facts *ff = &r->ff[i];
+		struct target *tg;
+		int p = 0;
 
 		for (size_t w = 0; w < ff->nwin; w++)
 			if (ff->win[w].end == INT64_MAX || ff->win[w].end > r->end_rel)
 				ff->win[w].end = r->end_rel;
-		if (r->ctl && r->slot[i] >= 0) {
-			struct fr_ctl_slot *sl = &r->ctl->slots[r->slot[i]];
+		ff->first = ff->last = INT64_MIN;
+		while ((tg = next_block(r, &p))) {
+			if (tg->slot[i] < 0)
+				continue;
+			struct fr_ctl_slot *sl = &tg->ctl->slots[tg->slot[i]];
 			uint64_t fi = atomic_load(&sl->first_ns);
 			uint64_t la = atomic_load(&sl->last_ns);
 
-			ff->matched = atomic_load(&sl->matched);
-			ff->injected = atomic_load(&sl->injected);
-			ff->bytes = atomic_load(&sl->bytes);
-			ff->first = fi ? run_rel(r, fi) : INT64_MIN;
-			ff->last = la ? run_rel(r, la) : INT64_MIN;
-		} else {
-			ff->first = ff->last = INT64_MIN;
+			ff->matched += atomic_load(&sl->matched);
+			ff->injected += atomic_load(&sl->injected);
+			ff->bytes += atomic_load(&sl->bytes);
+			if (fi && (ff->first == INT64_MIN || run_rel(r, fi) < ff->first))
+				ff->first = run_rel(r, fi);
+			if (la && run_rel(r, la) > ff->last)
+				ff->last = run_rel(r, la);
 		}
 	}
 }
 
 static void report_readable(struct fr_watch *w, uint32_t events)
 {
-	struct run *r = w->arg;
+	struct target *tg = w->arg;
 
-	fr_attach_drain(&r->attach, r->report_fd);
+	(void)events;
+	fr_attach_drain(&tg->attach, tg->report_fd);
 }
 
 /*
- * Processes that cannot use the block say why on a socket named after it
+ * Processes that cannot use a block say why on a socket named after it
  * (fr_ctl_report_refusal); drained as they come, so a burst of refusals
  * does not fill the socket's buffer.
  */
-void run_attach_start(struct run *r)
+void run_attach_start(struct target *tg)
 {
-	r->report_fd = fr_attach_listen(r->ctl_path);
-	if (r->report_fd < 0) {
+	struct run *r = tg->r;
+
+	tg->report_fd = fr_attach_listen(tg->ctl_path);
+	if (tg->report_fd < 0) {
 		run_say(r, "cannot listen for processes that refuse the control block: %s",
-			strerror(-r->report_fd));
+			strerror(-tg->report_fd));
 		return;
 	}
-	fr_watch_init(&r->report_watch, report_readable, r);
-	fr_watch_start(r->loop, &r->report_watch, r->report_fd, EPOLLIN);
+	fr_watch_init(&tg->report_watch, report_readable, tg);
+	fr_watch_start(r->loop, &tg->report_watch, tg->report_fd, EPOLLIN);
 }
 
 /* At the end: the last refusals, and every process listed in the block. */
-void run_attach_collect(struct run *r)
+void run_attach_collect(struct target *tg)
 {
-	if (r->report_fd >= 0) {
-		fr_attach_drain(&r->attach, r->report_fd);
-		fr_watch_stop(r->loop, &r->report_watch);
-		close(r->report_fd);
-		r->report_fd = -1;
+	if (tg->report_fd >= 0) {
+		fr_attach_drain(&tg->attach, tg->report_fd);
+		fr_watch_stop(tg->r->loop, &tg->report_watch);
+		close(tg->report_fd);
+		tg->report_fd = -1;
 	}
-	if (r->ctl)
-		fr_attach_collect(&r->attach, r->ctl);
+	if (tg->ctl)
+		fr_attach_collect(&tg->attach, tg->ctl);
 }
 
 /*

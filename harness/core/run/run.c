@@ -56,14 +56,15 @@ void run_on_ready(struct run *r)
 	r->t0_wall = fr_wall_now();
 	r->phase = PH_RUNNING;
 	r->tg.ready = true;
+	r->starting = r->s->nstart;
 	/* the start and ready events were timed against the run start */
 	for (size_t i = 0; i < r->nlc; i++)
 		r->lc[i].t -= (int64_t)(r->t0 - r->run_start);
 	if (!r->s->target.ready.present)
 		run_lc_add(r, "ready", r->tg.child.pid);
-	/* readiness is t = 0 by definition */
+	/* the target's readiness is t = 0 by definition */
 	for (size_t i = r->nlc; i-- > 0;)
-		if (!strcmp(r->lc[i].event, "ready")) {
+		if (!strcmp(r->lc[i].event, "ready") && !r->lc[i].service) {
 			r->lc[i].t = 0;
 			break;
 		}
@@ -107,11 +108,20 @@ void run_begin_drain(struct run *r)
 	if (r->t0)
 		r->end_rel = run_rel_now(r);
 	r->phase = PH_DRAINING;
-	run_ready_stop(r);
+	for (int p = 0; p <= (int)r->s->nservices; p++)
+		if (run_proc(r, p)->r)
+			run_ready_stop(run_proc(r, p));
 	fr_timer_stop(r->loop, &r->end_timer);
 	run_timeline_pause(r);
-	for (size_t i = 0; i < r->s->nprobes; i++)
+	/*
+	 * Probes stop now: a sample still in flight at the end is not
+	 * waited for (a hung service would hold the end up by the probe's
+	 * timeout) and not recorded, since it measured nothing yet.
+	 */
+	for (size_t i = 0; i < r->s->nprobes; i++) {
 		fr_timer_stop(r->loop, &r->probes[i].tick);
+		run_check_cancel_all(&r->probes[i].ck);
+	}
 	if (!started || r->interrupted) {
 		run_begin_stop(r);
 		return;
@@ -154,19 +164,28 @@ void run_begin_stop(struct run *r)
 	fr_timer_stop(r->loop, &tg->restart_timer);
 	if (tg->running) {
 		/* a second signal: no grace */
-		run_target_stop(r, r->signals > 1 ? 0 : r->s->target.grace_ns);
+		run_target_stop(tg, r->signals > 1 ? 0 : r->s->target.grace_ns);
 		return;
 	}
 	run_teardown_continue(r);
 }
 
-/* The target is gone: sweep its leftovers, read the final counters. */
+/*
+ * The target is gone: stop the process services in reverse start order,
+ * one at a time; then sweep the leftovers, read the final counters.
+ */
 void run_teardown_continue(struct run *r)
 {
-	if (r->phase == PH_DONE || r->tg.running)
+	if (r->phase == PH_DONE || r->tg.running || run_stop_next_service(r))
 		return;
-	/* everything it started too, but the services (io/reap.h) */
+	/* everything they started too, but the embedded databases (io/reap.h) */
 	fr_reap_stop();
+	for (size_t k = 0; k < r->s->nstart; k++) {
+		struct target *tg = run_proc(r, r->s->start_order[k] + 1);
+
+		if (tg->ctl)
+			fr_sweep_env(tg->ctl_path, SIGKILL);
+	}
 	run_read_events(r);
 	r->phase = PH_DONE;
 }
@@ -192,12 +211,12 @@ static void on_signal(struct fr_watch *w, uint32_t events)
 				run_begin_drain(r);
 			else if (r->phase == PH_DRAINING)
 				run_begin_stop(r);
-			else if (r->tg.running)
-				/* already stopping it: do not wait out its grace */
-				fr_timer_start(r->loop, &r->tg.grace_timer, fr_loop_now(r->loop));
-		} else if (r->tg.running) {
+			else
+				/* already stopping: do not wait out a grace period */
+				run_units_hurry(r);
+		} else {
 			/* a second signal: no more grace */
-			fr_timer_start(r->loop, &r->tg.grace_timer, fr_loop_now(r->loop));
+			run_units_hurry(r);
 		}
 	}
 }
@@ -225,6 +244,40 @@ static void poll_tick(struct fr_timer *t)
 	}
 	if (r->phase < PH_DONE)
 		fr_timer_start(r->loop, &r->poll_timer, now + next);
+}
+
+/* Each process service's counts, where the shim reached, its output. */
+static void build_services(struct run *r, struct fr_record *rec)
+{
+	const struct fr_scenario *s = r->s;
+
+	rec->nsvcs = s->nservices;
+	rec->svcs = fr_xcalloc(s->nservices + 1, sizeof(*rec->svcs));
+	rec->proc_restarts = fr_xcalloc(s->nservices + 1, sizeof(unsigned));
+	rec->proc_exits = fr_xcalloc(s->nservices + 1, sizeof(unsigned));
+	rec->proc_restarts[0] = r->tg.restarts;
+	rec->proc_exits[0] = r->tg.exits;
+	for (size_t i = 0; i < s->nservices; i++) {
+		struct target *tg = &r->svc[i];
+		struct fr_svc_rec *sv = &rec->svcs[i];
+
+		if (s->services[i].type != FR_SERVICE_PROCESS)
+			continue;
+		sv->name = s->services[i].name;
+		sv->shim = tg->shim != NULL;
+		for (size_t f = 0; tg->slot && f < s->nfaults; f++)
+			sv->faults |= tg->slot[f] >= 0;
+		sv->starts = tg->starts;
+		sv->restarts = rec->proc_restarts[i + 1] = tg->restarts;
+		sv->exits = rec->proc_exits[i + 1] = tg->exits;
+		sv->attach = tg->attach;
+		memset(&tg->attach, 0, sizeof(tg->attach));
+		if (tg->r)
+			run_target_take_tail(tg, &sv->tail, &sv->ntail);
+	}
+	rec->facts.proc_restarts = rec->proc_restarts;
+	rec->facts.proc_exits = rec->proc_exits;
+	rec->facts.nprocs = s->nservices + 1;
 }
 
 /* Hand what the run recorded over to rec (the run keeps nothing of it). */
@@ -261,15 +314,16 @@ static void build_record(struct run *r, struct fr_record *rec)
 	rec->starts = r->tg.starts;
 	rec->restarts = r->tg.restarts;
 	rec->exits = r->tg.exits;
-	run_target_take_tail(r, &rec->tail, &rec->ntail);
+	run_target_take_tail(&r->tg, &rec->tail, &rec->ntail);
 	rec->tl = r->tl;
 	rec->ntl = r->ntl;
 	rec->inj = r->inj;
 	rec->ninj = r->ninj;
 	rec->inj_dropped = r->ev_dropped;
-	rec->attach = r->attach;
+	rec->attach = r->tg.attach;
 	rec->facts.attach = &rec->attach;
-	memset(&r->attach, 0, sizeof(r->attach));
+	memset(&r->tg.attach, 0, sizeof(r->tg.attach));
+	build_services(r, rec);
 	r->series = NULL;
 	r->nseries = 0;
 	r->ff = NULL;
@@ -308,7 +362,14 @@ static void keep_run_dir(struct run *r)
 static void remove_run_dir(struct run *r)
 {
 	fr_reap_end();
-	fr_ctl_close(r->ctl);
+	for (size_t k = 0; k < r->s->nstart; k++) {
+		struct target *tg = run_proc(r, r->s->start_order[k] + 1);
+
+		if (tg->ctl)
+			fr_sentinel_run(tg->ctl_path, false);
+	}
+	for (int p = 0; p <= (int)r->s->nservices; p++)
+		run_target_finish(run_proc(r, p));
 	if (r->have_run_dir && !r->o->keep)
 		fr_rundir_remove(r->run_dir);
 	else if (r->have_run_dir && r->o->progress && r->o->verbosity >= 1)
@@ -319,7 +380,6 @@ static void cleanup(struct run *r)
 {
 	const struct fr_scenario *s = r->s;
 
-	run_target_finish(r);
 	for (size_t i = 0; r->probes && i < s->nprobes; i++) {
 		fr_timer_stop(r->loop, &r->probes[i].tick);
 		run_checker_finish(&r->probes[i].ck);
@@ -328,16 +388,11 @@ static void cleanup(struct run *r)
 	fr_http_client_destroy(r->http);
 	r->http = NULL;
 	fr_watch_stop(r->loop, &r->sig_watch);
-	if (r->report_fd >= 0) {
-		fr_watch_stop(r->loop, &r->report_watch);
-		close(r->report_fd);
-	}
-	fr_attach_finish(&r->attach);
 	run_stop_services(r);
 	free(r->dbs);
 	remove_run_dir(r);
 	free(r->probes);
-	free(r->slot);
+	free(r->svc);
 	free(r->armed);
 	free(r->ports);
 	fr_loop_destroy(r->loop);
@@ -349,11 +404,14 @@ static void run_init(struct run *r)
 	const struct fr_scenario *s = r->s;
 
 	r->verdict = FR_PASS;
-	r->report_fd = -1;
 	r->invoked_wall = fr_wall_now();
 	r->run_start = fr_loop_now(r->loop);
 	r->http = fr_http_client_create(r->loop);
-	run_target_init(r);
+	r->svc = fr_xcalloc(s->nservices + 1, sizeof(*r->svc));
+	run_target_init(r, &r->tg, 0);
+	for (size_t i = 0; i < s->nservices; i++)
+		if (s->services[i].type == FR_SERVICE_PROCESS)
+			run_target_init(r, &r->svc[i], (int)i + 1);
 	run_timeline_init(r);
 	fr_timer_init(&r->end_timer, end_tick, r);
 	fr_timer_init(&r->drain_timer, drain_timeout, r);
@@ -373,18 +431,14 @@ static void run_loop(struct run *r)
 	run_series_init(r);
 	run_probes_init(r);
 	run_load_init(r);
-	run_ready_init(r);
+	for (int p = 0; p <= (int)r->s->nservices; p++)
+		if (run_proc(r, p)->r)
+			run_ready_init(run_proc(r, p));
 
 	r->phase = PH_STARTING;
 	fr_timer_start(r->loop, &r->poll_timer, fr_loop_now(r->loop) + POLL_NS);
-	run_say(r, "starting %s%s", r->tg.argv[0], r->tg.shim ? " under the shim" : "");
-	run_target_start(r, false);
-	if (r->phase == PH_STARTING) {
-		if (r->s->target.ready.present)
-			run_ready_start(r);
-		else
-			run_on_ready(r);
-	}
+	/* the services in depends-on order, each once the one before is ready; the target last */
+	run_start_next(r);
 	while (r->phase != PH_DONE) {
 		int lret = fr_loop_step(r->loop, 250000000ull);
 
@@ -405,7 +459,9 @@ static void run_conclude(struct run *r, struct fr_record *rec)
 	if (!r->end_rel && r->t0)
 		r->end_rel = run_rel_now(r);
 	run_read_fault_counters(r);
-	run_attach_collect(r);
+	for (int p = 0; p <= (int)r->s->nservices; p++)
+		if (run_proc(r, p)->r)
+			run_attach_collect(run_proc(r, p));
 	for (size_t i = 0; i < r->nseries; i++)
 		fr_series_sort(&r->series[i]);
 	build_record(r, rec);

@@ -87,6 +87,7 @@ struct checker {
 	const char *log_path;
 	char *log_own; /* log_path when we made it */
 	char **argv;
+	struct target *unit; /* a readiness checker: whose; NULL for probes */
 };
 
 struct probe {
@@ -126,7 +127,18 @@ struct step_state {
 	struct fr_mysql_op *my;
 };
 
+/*
+ * A process faultrun runs and watches (a "unit"): the target, or a
+ * `type: process` service. Each has its own output log, readiness,
+ * restart policy and, under the shim, its own control block, so that a
+ * fault reaches only the processes of the units it names.
+ */
 struct target {
+	struct run *r;
+	const struct fr_target *cfg;
+	int proc;	     /* 0: the target, 1 + i: services[i] */
+	const char *what;    /* "the target", "service 'lb'" */
+	const char *service; /* NULL for the target: its lifecycle events' service */
 	struct fr_child child;
 	int out_r, out_w, log_fd;
 	pid_t pid; /* of the current or last start */
@@ -135,6 +147,7 @@ struct target {
 	size_t ntail, tail_head;
 	struct fr_buf partial;
 	bool running, ready, stopping, restart_after_stop, gave_up;
+	bool launching; /* a daemon's command runs; its main process is not known yet */
 	unsigned attempt, starts, restarts, exits;
 	struct fr_timer restart_timer, grace_timer;
 	char **argv;
@@ -142,6 +155,21 @@ struct target {
 	size_t nenv;
 	const char *cwd;
 	const char *shim;
+	struct fr_user user;
+	bool have_user;
+	/* readiness */
+	struct checker ready_ck;
+	struct fr_timer ready_tick, ready_deadline;
+	bool ready_polling;
+	char ready_last[200];
+	/* its control block: NULL without the shim */
+	char ctl_path[PATH_MAX + 80];
+	struct fr_ctl *ctl;
+	int *slot; /* per fault: its slot in this block, or -1 */
+	uint64_t ev_next;
+	int report_fd;
+	struct fr_watch report_watch;
+	struct fr_attach attach;
 };
 
 struct run {
@@ -156,9 +184,8 @@ struct run {
 	int signals;
 
 	char run_dir[PATH_MAX];
-	char ctl_path[PATH_MAX + 16];
+	char ctl_path[PATH_MAX + 16]; /* the target's block: FAULTRUN_CTL of probes and steps */
 	bool have_run_dir;
-	struct fr_ctl *ctl;
 	uint64_t seed;
 	unsigned *ports;
 	struct fr_mariadb **dbs;
@@ -168,10 +195,8 @@ struct run {
 	int64_t end_rel;
 
 	struct target tg;
-	struct checker ready_ck;
-	struct fr_timer ready_tick, ready_deadline;
-	bool ready_polling;
-	char ready_last[200];
+	struct target *svc; /* per service (only process ones are used) */
+	size_t starting;    /* services started so far, in s->start_order */
 
 	struct probe *probes;
 	struct fr_series *series;
@@ -193,7 +218,6 @@ struct run {
 	unsigned step_busy;
 
 	/* faults */
-	int *slot;
 	bool *armed;
 	struct fr_fault_facts *ff;
 	char (*specs)[512];
@@ -205,18 +229,12 @@ struct run {
 	size_t ntl, captl;
 	struct fr_inj_event *inj;
 	size_t ninj, capinj;
-	uint64_t ev_next, ev_dropped;
+	uint64_t ev_dropped;
 
 	/* progress */
 	bool status_shown;
 	uint64_t last_status;
 	struct fr_watch sig_watch;
-	struct fr_user user; /* target.user, when have_user */
-	bool have_user;
-	/* where the shim reached: the block's table, and refusals on report_fd */
-	int report_fd;
-	struct fr_watch report_watch;
-	struct fr_attach attach;
 };
 
 /* events.c: time and the recording */
@@ -228,9 +246,9 @@ void run_tl_detail(struct run *r, size_t idx, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 unsigned run_read_events(struct run *r);
 void run_read_fault_counters(struct run *r);
-/* Take refusals of the block as they arrive, and the block's table at the end (events.c). */
-void run_attach_start(struct run *r);
-void run_attach_collect(struct run *r);
+/* Take refusals of a block as they arrive, and the block's table at the end (events.c). */
+void run_attach_start(struct target *tg);
+void run_attach_collect(struct target *tg);
 const char *run_unprefix(const char *err);
 
 /* progress.c */
@@ -245,7 +263,7 @@ char **run_argv(const struct fr_cmd *cmd);
 const char **run_headers(const struct fr_http *h, size_t *n);
 void run_headers_free(const char **v, size_t n);
 void run_checker_init(struct run *r, struct checker *ck, const struct fr_check *c, uint64_t timeout,
-		      check_done_fn done, void *owner);
+		      check_done_fn done, void *owner, struct target *unit);
 void run_checker_finish(struct checker *ck);
 void run_check_sample(struct checker *ck);
 void run_check_cancel_all(struct checker *ck);
@@ -262,17 +280,25 @@ void run_timeline_stop(struct run *r);
 void run_timeline_finish(struct run *r);
 void run_fault_set(struct run *r, int f, bool armed);
 
-/* target.c */
-void run_target_init(struct run *r);
-int run_target_setup(struct run *r);
-void run_target_start(struct run *r, bool restart);
-void run_target_stop(struct run *r, uint64_t grace_ns);
-void run_target_finish(struct run *r);
-void run_ready_start(struct run *r);
-void run_ready_stop(struct run *r);
-void run_ready_init(struct run *r);
-void run_target_take_tail(struct run *r, char ***out, size_t *n);
+/* target.c: every unit (the target and the process services) */
+struct target *run_proc(struct run *r, int proc);
+void run_target_init(struct run *r, struct target *tg, int proc);
+int run_target_setup(struct target *tg);
+void run_target_start(struct target *tg, bool restart);
+void run_target_stop(struct target *tg, uint64_t grace_ns);
+void run_target_finish(struct target *tg);
+void run_ready_start(struct target *tg);
+void run_ready_stop(struct target *tg);
+void run_ready_init(struct target *tg);
+void run_target_take_tail(struct target *tg, char ***out, size_t *n);
 void run_tail_text(struct target *tg, char *buf, size_t len, size_t lines);
+/* starting.c: start order, the next unit, teardown order, daemons */
+void run_start_next(struct run *r);
+void run_unit_started(struct target *tg);
+bool run_stop_next_service(struct run *r);
+void run_units_hurry(struct run *r);
+void run_daemon_launched(struct target *tg, int status);
+void run_undeclared_daemon(struct target *tg, char *buf, size_t len);
 
 /* setup.c */
 int run_setup(struct run *r);

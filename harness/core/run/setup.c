@@ -1,6 +1,6 @@
 /*
  * faultrun — everything before the target starts: the run directory and
- * its control block, the seed, free ports, services (an embedded MariaDB),
+ * the control blocks, the seed, free ports, services (an embedded MariaDB),
  * the scenario's placeholders, the faults and the series; and where a
  * service or a MySQL check connects.
  */
@@ -161,15 +161,15 @@ static int make_run_dir(struct run *r)
 	if (r->s->target.user.raw) {
 		char err[300];
 
-		ret = fr_user_lookup(r->s->target.user.raw, &r->user, err, sizeof(err));
+		ret = fr_user_lookup(r->s->target.user.raw, &r->tg.user, err, sizeof(err));
 		if (ret < 0) {
 			snprintf(r->error, sizeof(r->error), "target.%s", err);
 			return -1;
 		}
-		r->have_user = true;
+		r->tg.have_user = true;
 	}
 	/* a target that runs as another user gets a run directory it can use */
-	ret = fr_rundir_create_for(tag, r->have_user ? &r->user : NULL, r->run_dir,
+	ret = fr_rundir_create_for(tag, r->tg.have_user ? &r->tg.user : NULL, r->run_dir,
 				   sizeof(r->run_dir));
 	if (ret < 0) {
 		snprintf(r->error, sizeof(r->error), "cannot create a run directory: %s",
@@ -220,7 +220,7 @@ static int start_services(struct run *r)
 
 	r->dbs = fr_xcalloc(s->nservices + 1, sizeof(*r->dbs));
 	for (size_t i = 0; i < s->nservices; i++) {
-		if (s->services[i].external)
+		if (s->services[i].external || s->services[i].type != FR_SERVICE_MARIADB)
 			continue;
 		run_say(r, "starting %s (%s)", s->services[i].name, "mariadb");
 		if (fr_mariadb_start(r->run_dir, &r->dbs[i], err, sizeof(err)) < 0) {
@@ -238,36 +238,96 @@ static int start_services(struct run *r)
 	return 0;
 }
 
-/* The control block, with every fault published (disarmed). */
-static int publish_faults(struct run *r)
+/* Is fault f in the unit tg? */
+static bool fault_in(const struct fr_fault *f, const struct target *tg)
 {
-	const struct fr_scenario *s = r->s;
-	int ret = fr_ctl_create(r->ctl_path, r->seed, &r->ctl);
+	for (size_t k = 0; k < f->nin; k++)
+		if (f->in[k] == tg->proc)
+			return true;
+	return false;
+}
 
+/*
+ * A unit's control block, with the faults that name it published
+ * (disarmed): the target's is the run's ctl, a service's ctl.NAME. One
+ * block per unit keeps a rule out of every other unit's processes.
+ */
+static int publish_faults(struct target *tg)
+{
+	struct run *r = tg->r;
+	const struct fr_scenario *s = r->s;
+	int ret;
+
+	if (tg->proc)
+		snprintf(tg->ctl_path, sizeof(tg->ctl_path), "%s/ctl.%s", r->run_dir, tg->service);
+	else
+		snprintf(tg->ctl_path, sizeof(tg->ctl_path), "%s", r->ctl_path);
+	ret = fr_ctl_create(tg->ctl_path, r->seed, &tg->ctl);
 	if (ret < 0) {
 		snprintf(r->error, sizeof(r->error), "cannot create the control block '%s': %s",
-			 r->ctl_path, strerror(-ret));
+			 tg->ctl_path, strerror(-ret));
 		return -1;
 	}
-	ret = r->have_user ? fr_user_give(&r->user, r->ctl_path) : 0;
+	ret = tg->have_user ? fr_user_give(&tg->user, tg->ctl_path) : 0;
 	if (ret < 0) {
 		snprintf(r->error, sizeof(r->error), "cannot give '%s' to user '%s': %s",
-			 r->ctl_path, r->user.name, strerror(-ret));
+			 tg->ctl_path, tg->user.name, strerror(-ret));
 		return -1;
 	}
-	run_attach_start(r);
-	r->slot = fr_xcalloc(s->nfaults + 1, sizeof(int));
+	/* if faultrun dies, the sentinel sweeps this block's processes too */
+	if (tg->proc)
+		fr_sentinel_run(tg->ctl_path, true);
+	run_attach_start(tg);
+	tg->slot = fr_xcalloc(s->nfaults + 1, sizeof(int));
+	for (size_t i = 0; i < s->nfaults; i++) {
+		tg->slot[i] = -1;
+		if (!fault_in(&s->faults[i], tg))
+			continue;
+		tg->slot[i] = fr_ctl_add(tg->ctl, &s->faults[i].rule, false);
+		if (tg->slot[i] < 0) {
+			snprintf(r->error, sizeof(r->error), "cannot publish fault '%s': %s",
+				 s->faults[i].name, strerror(-tg->slot[i]));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A process service's user, looked up now (the target's was, for the run directory). */
+static int unit_user(struct target *tg)
+{
+	char err[300];
+
+	if (!tg->proc || !tg->cfg->user.raw)
+		return 0;
+	if (fr_user_lookup(tg->cfg->user.raw, &tg->user, err, sizeof(err)) < 0) {
+		snprintf(tg->r->error, sizeof(tg->r->error), "services.%s.%s", tg->service, err);
+		return -1;
+	}
+	tg->have_user = true;
+	return 0;
+}
+
+/* Every unit: its command, output, log and (under the shim) its block. */
+static int setup_units(struct run *r)
+{
+	const struct fr_scenario *s = r->s;
+
 	r->armed = fr_xcalloc(s->nfaults + 1, sizeof(bool));
 	r->ff = fr_xcalloc(s->nfaults + 1, sizeof(*r->ff));
 	r->specs = fr_xcalloc(s->nfaults + 1, sizeof(*r->specs));
-	for (size_t i = 0; i < s->nfaults; i++) {
+	for (size_t i = 0; i < s->nfaults; i++)
 		fr_rule_format(&s->faults[i].rule, r->specs[i], sizeof(r->specs[i]));
-		r->slot[i] = fr_ctl_add(r->ctl, &s->faults[i].rule, false);
-		if (r->slot[i] < 0) {
-			snprintf(r->error, sizeof(r->error), "cannot publish fault '%s': %s",
-				 s->faults[i].name, strerror(-r->slot[i]));
+	for (int p = 0; p <= (int)s->nservices; p++) {
+		struct target *tg = run_proc(r, p);
+
+		if (p && s->services[p - 1].type != FR_SERVICE_PROCESS)
+			continue;
+		if (unit_user(tg) < 0 || run_target_setup(tg) < 0)
 			return -1;
-		}
+		/* the target always has one: FAULTRUN_CTL of probes and steps */
+		if ((tg->shim || !p) && publish_faults(tg) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -295,9 +355,7 @@ int run_setup(struct run *r)
 		snprintf(r->error, sizeof(r->error), "%s", err);
 		return -1;
 	}
-	if (publish_faults(r) < 0)
-		return -1;
-	return run_target_setup(r);
+	return setup_units(r);
 }
 
 static const char *series_kind(const struct fr_scenario *s, const struct fr_series_def *d)

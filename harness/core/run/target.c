@@ -1,7 +1,8 @@
 /*
- * faultrun — the target: started under the shim, its output kept (a tail
- * for the reports, all of it in target.log), its exits answered by the
- * restart policy, and its readiness polled after every start.
+ * faultrun — the units: the target and the process services, each started
+ * (under the shim unless told not to), its output kept (a tail for the
+ * reports, all of it in target.log or NAME.log), its exits answered by
+ * its restart policy, and its readiness polled after every start.
  */
 #define _GNU_SOURCE
 #include "run/run_internal.h"
@@ -36,10 +37,15 @@ static void tail_add(struct target *tg, const char *line)
 		tg->tail[i][300] = 0;
 }
 
+struct target *run_proc(struct run *r, int proc)
+{
+	return proc > 0 ? &r->svc[proc - 1] : &r->tg;
+}
+
 static void target_output(struct fr_watch *w, uint32_t events)
 {
-	struct run *r = w->arg;
-	struct target *tg = &r->tg;
+	struct target *tg = w->arg;
+	struct run *r = tg->r;
 	char buf[16384];
 	ssize_t n;
 
@@ -56,7 +62,7 @@ static void target_output(struct fr_watch *w, uint32_t events)
 			*nl = 0;
 			tail_add(tg, line);
 			if (r->o->verbosity >= 2)
-				run_say(r, "target: %s", line);
+				run_say(r, "%s: %s", tg->service ? tg->service : "target", line);
 			line = nl + 1;
 		}
 		size_t rest = tg->partial.len - (size_t)(line - tg->partial.p);
@@ -85,38 +91,39 @@ void run_tail_text(struct target *tg, char *buf, size_t len, size_t lines)
 
 static void target_restart_tick(struct fr_timer *t)
 {
-	struct run *r = t->arg;
+	struct target *tg = t->arg;
 
-	if (r->phase == PH_RUNNING)
-		run_target_start(r, true);
+	if (tg->r->phase == PH_RUNNING)
+		run_target_start(tg, true);
 }
 
 static void target_grace_tick(struct fr_timer *t)
 {
-	struct run *r = t->arg;
-	struct target *tg = &r->tg;
+	struct target *tg = t->arg;
+	struct run *r = tg->r;
 
 	if (!tg->running)
 		return;
 	struct fr_lc_event *e = run_lc_add(r, "stop", tg->child.pid);
+	e->service = tg->service;
 	e->signo = SIGKILL;
-	run_say(r, "the target did not stop within its grace period: SIGKILL");
+	run_say(r, "%s did not stop within its grace period: SIGKILL", tg->what);
 	fr_child_killpg(&tg->child, SIGKILL);
 }
 
 /* An unexpected exit while running: the restart policy decides. */
-static void restart_policy(struct run *r, int status)
+static void restart_policy(struct target *tg, int status)
 {
-	const struct fr_target *t = &r->s->target;
-	struct target *tg = &r->tg;
+	const struct fr_target *t = tg->cfg;
+	struct run *r = tg->r;
 	bool failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 
 	if (t->restart == FR_RESTART_NEVER || (t->restart == FR_RESTART_ON_FAILURE && !failed))
 		return;
 	if (t->restart_limit && tg->restarts >= t->restart_limit) {
 		tg->gave_up = true;
-		run_lc_add(r, "give-up", 0);
-		run_say(r, "restart limit (%u) reached: the target stays down", t->restart_limit);
+		run_lc_add(r, "give-up", 0)->service = tg->service;
+		run_say(r, "restart limit (%u) reached: %s stays down", t->restart_limit, tg->what);
 		return;
 	}
 	uint64_t delay = t->backoff_ns;
@@ -129,12 +136,17 @@ static void restart_policy(struct run *r, int status)
 
 static void target_exited(struct fr_child *c, int status)
 {
-	struct run *r = c->arg;
-	struct target *tg = &r->tg;
-	struct fr_lc_event *e = run_lc_add(r, "exit", 0);
+	struct target *tg = c->arg;
+	struct run *r = tg->r;
 	bool expected = tg->stopping;
-	char tail[2048];
+	char tail[2048], how[64], left[600];
 
+	if (tg->launching) {
+		run_daemon_launched(tg, status);
+		return;
+	}
+	struct fr_lc_event *e = run_lc_add(r, "exit", 0);
+	e->service = tg->service;
 	e->pid = (int)tg->pid;
 	if (WIFEXITED(status))
 		e->status = WEXITSTATUS(status);
@@ -145,17 +157,28 @@ static void target_exited(struct fr_child *c, int status)
 	tg->ready = false;
 	tg->stopping = false;
 	fr_timer_stop(r->loop, &tg->grace_timer);
+	run_ready_stop(tg);
 	target_output(&tg->out_watch, 0);
+	left[0] = 0;
+	if (!expected && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		run_undeclared_daemon(tg, left, sizeof(left));
+	if (left[0])
+		e->detail = fr_xstrdup(left);
 
-	char how[64];
 	if (WIFEXITED(status))
 		snprintf(how, sizeof(how), "status %d", WEXITSTATUS(status));
 	else
 		snprintf(how, sizeof(how), "%s", fr_signal_name(WTERMSIG(status)));
 
+	if (left[0] && r->phase < PH_STOPPING) {
+		/* a daemon nobody declared: what runs now is no longer watched */
+		run_error(r, "%s", left);
+		return;
+	}
 	if (r->phase == PH_STARTING) {
 		run_tail_text(tg, tail, sizeof(tail), 10);
-		run_error(r, "the target exited (%s) before it was ready%s%s", how,
+		run_error(r, "%s exited (%s) before %s ready%s%s", tg->what, how,
+			  tg->ready || tg->proc ? "the run was" : "it was",
 			  tail[0] ? "; its last output:" : "", tail);
 		return;
 	}
@@ -164,21 +187,21 @@ static void target_exited(struct fr_child *c, int status)
 		return;
 	}
 	if (expected) {
-		run_say(r, "the target stopped (%s)", how);
+		run_say(r, "%s stopped (%s)", tg->what, how);
 		if (tg->restart_after_stop) {
 			tg->restart_after_stop = false;
-			run_target_start(r, false);
+			run_target_start(tg, false);
 		}
 		return;
 	}
 	tg->exits++;
-	run_say(r, "the target exited (%s)", how);
-	restart_policy(r, status);
+	run_say(r, "%s exited (%s)%s%s", tg->what, how, left[0] ? ": " : "", left);
+	restart_policy(tg, status);
 }
 
-void run_target_start(struct run *r, bool restart)
+void run_target_start(struct target *tg, bool restart)
 {
-	struct target *tg = &r->tg;
+	struct run *r = tg->r;
 	char err[512];
 
 	struct fr_spawn sp = {
@@ -188,15 +211,18 @@ void run_target_start(struct run *r, bool restart)
 		.cwd = tg->cwd,
 		.out_fd = tg->out_w,
 		.shim = tg->shim,
-		.ctl_path = r->ctl_path,
+		/* without a block of its own: the run's, for the sweep (io/proc.h) */
+		.ctl_path = tg->ctl ? tg->ctl_path : r->ctl_path,
 		.seed = r->seed,
-		.user = r->have_user ? &r->user : NULL,
+		.user = tg->have_user ? &tg->user : NULL,
 	};
-	if (fr_child_spawn(r->loop, &tg->child, &sp, target_exited, r, err, sizeof(err)) < 0) {
+	if (fr_child_spawn(r->loop, &tg->child, &sp, target_exited, tg, err, sizeof(err)) < 0) {
 		if (r->phase <= PH_STARTING) {
 			run_error(r, "%s", run_unprefix(err));
 		} else {
-			run_lc_add(r, "not-ready", 0)->detail = fr_xstrdup(run_unprefix(err));
+			struct fr_lc_event *e = run_lc_add(r, "not-ready", 0);
+			e->service = tg->service;
+			e->detail = fr_xstrdup(run_unprefix(err));
 			run_say(r, "%s", run_unprefix(err));
 		}
 		return;
@@ -204,88 +230,98 @@ void run_target_start(struct run *r, bool restart)
 	tg->running = true;
 	tg->ready = false;
 	tg->pid = tg->child.pid;
+	tg->launching = tg->cfg->daemon;
+	/* a daemon's command leaves its process behind: its group must outlive it */
+	tg->child.keep_group = tg->cfg->daemon;
 	if (restart)
 		tg->restarts++;
 	struct fr_lc_event *e = run_lc_add(r, "start", tg->child.pid);
+	e->service = tg->service;
 	e->attempt = (int)tg->starts;
 	tg->starts++;
 	if (tg->starts > 1)
-		run_say(r, "the target %s (pid %d)", restart ? "restarted" : "started again",
+		run_say(r, "%s %s (pid %d)", tg->what, restart ? "restarted" : "started again",
 			(int)tg->child.pid);
-	if (r->phase == PH_RUNNING) {
-		if (r->s->target.ready.present) {
-			run_ready_start(r);
-		} else {
-			/* without a readiness check, started is ready */
-			tg->ready = true;
-			run_lc_add(r, "ready", tg->child.pid);
-		}
-	}
+	if (!tg->launching)
+		run_unit_started(tg);
 }
 
 static void ready_done(struct checker *ck, const struct fr_sample *smp, const char *detail)
 {
-	struct run *r = ck->r;
+	struct target *tg = ck->owner;
+	struct run *r = tg->r;
 
-	snprintf(r->ready_last, sizeof(r->ready_last), "%s", detail ? detail : "");
-	if (!r->ready_polling || !smp->ok || !r->tg.running)
+	snprintf(tg->ready_last, sizeof(tg->ready_last), "%s", detail ? detail : "");
+	if (!tg->ready_polling || !smp->ok || !tg->running)
 		return;
-	r->ready_polling = false;
-	fr_timer_stop(r->loop, &r->ready_tick);
-	fr_timer_stop(r->loop, &r->ready_deadline);
-	r->tg.ready = true;
-	run_lc_add(r, "ready", r->tg.child.pid);
-	if (r->phase == PH_STARTING)
+	tg->ready_polling = false;
+	fr_timer_stop(r->loop, &tg->ready_tick);
+	fr_timer_stop(r->loop, &tg->ready_deadline);
+	tg->ready = true;
+	run_lc_add(r, "ready", tg->child.pid)->service = tg->service;
+	if (r->phase == PH_STARTING && !tg->proc) {
 		run_on_ready(r);
-	else
-		run_say(r, "the target is ready again");
+	} else if (r->phase == PH_STARTING) {
+		run_say(r, "%s is ready", tg->what);
+		r->starting++;
+		run_start_next(r);
+	} else {
+		run_say(r, "%s is ready again", tg->what);
+	}
 	run_check_cancel_all(ck);
 }
 
 static void ready_tick(struct fr_timer *t)
 {
-	struct run *r = t->arg;
+	struct target *tg = t->arg;
+	struct run *r = tg->r;
 
-	if (!r->ready_polling)
+	if (!tg->ready_polling)
 		return;
-	if (!r->ready_ck.n)
-		run_check_sample(&r->ready_ck);
-	if (r->ready_polling)
-		fr_timer_start(r->loop, &r->ready_tick,
-			       fr_loop_now(r->loop) + r->s->target.ready.interval_ns);
+	if (!tg->ready_ck.n)
+		run_check_sample(&tg->ready_ck);
+	if (tg->ready_polling)
+		fr_timer_start(r->loop, &tg->ready_tick,
+			       fr_loop_now(r->loop) + tg->cfg->ready.interval_ns);
 }
 
 static void ready_deadline(struct fr_timer *t)
 {
-	struct run *r = t->arg;
+	struct target *tg = t->arg;
+	struct run *r = tg->r;
 	char d[32], tail[2048];
 
-	if (!r->ready_polling)
+	if (!tg->ready_polling)
 		return;
-	r->ready_polling = false;
-	fr_timer_stop(r->loop, &r->ready_tick);
-	run_check_cancel_all(&r->ready_ck);
-	fr_fmt_duration(d, sizeof(d), r->s->target.ready.deadline_ns);
+	tg->ready_polling = false;
+	fr_timer_stop(r->loop, &tg->ready_tick);
+	run_check_cancel_all(&tg->ready_ck);
+	fr_fmt_duration(d, sizeof(d), tg->cfg->ready.deadline_ns);
 	if (r->phase == PH_STARTING) {
-		run_tail_text(&r->tg, tail, sizeof(tail), 10);
-		run_error(r, "the target was not ready within %s (last check: %s)%s%s", d,
-			  r->ready_last[0] ? r->ready_last : "none finished",
+		run_tail_text(tg, tail, sizeof(tail), 10);
+		run_error(r, "%s was not ready within %s (last check: %s)%s%s", tg->what, d,
+			  tg->ready_last[0] ? tg->ready_last : "none finished",
 			  tail[0] ? "; its last output:" : "", tail);
 	} else {
-		struct fr_lc_event *e = run_lc_add(r, "not-ready", r->tg.child.pid);
+		struct fr_lc_event *e = run_lc_add(r, "not-ready", tg->child.pid);
 		char buf[300];
-		snprintf(buf, sizeof(buf), "not ready within %s: %s", d, r->ready_last);
+		e->service = tg->service;
+		snprintf(buf, sizeof(buf), "not ready within %s: %s", d, tg->ready_last);
 		e->detail = fr_xstrdup(buf);
-		run_say(r, "the restarted target was not ready within %s", d);
+		if (tg->proc)
+			run_say(r, "%s, restarted, was not ready within %s", tg->what, d);
+		else
+			run_say(r, "the restarted target was not ready within %s", d);
 	}
 }
 
-void run_ready_start(struct run *r)
+void run_ready_start(struct target *tg)
 {
-	struct checker *ck = &r->ready_ck;
+	struct run *r = tg->r;
+	struct checker *ck = &tg->ready_ck;
 
-	r->ready_polling = true;
-	r->ready_last[0] = 0;
+	tg->ready_polling = true;
+	tg->ready_last[0] = 0;
 	run_check_cancel_all(ck);
 	if (ck->c->kind == FR_CHECK_LOG && r->phase != PH_STARTING) {
 		/* a restart: only what the new process writes counts */
@@ -295,54 +331,64 @@ void run_ready_start(struct run *r)
 		if (stat(ck->log_path, &st) == 0)
 			ck->log_off = st.st_size;
 	}
-	fr_timer_start(r->loop, &r->ready_tick, fr_loop_now(r->loop));
-	fr_timer_start(r->loop, &r->ready_deadline,
-		       fr_loop_now(r->loop) + r->s->target.ready.deadline_ns);
+	fr_timer_start(r->loop, &tg->ready_tick, fr_loop_now(r->loop));
+	fr_timer_start(r->loop, &tg->ready_deadline,
+		       fr_loop_now(r->loop) + tg->cfg->ready.deadline_ns);
 }
 
 /* Stop signal now, SIGKILL of its group after grace_ns (target_grace_tick). */
-void run_target_stop(struct run *r, uint64_t grace_ns)
+void run_target_stop(struct target *tg, uint64_t grace_ns)
 {
-	struct target *tg = &r->tg;
+	struct run *r = tg->r;
+	struct fr_lc_event *e = run_lc_add(r, "stop", tg->child.pid);
 
+	e->service = tg->service;
+	e->signo = tg->cfg->stop_signal;
 	tg->stopping = true;
-	run_lc_add(r, "stop", tg->child.pid)->signo = r->s->target.stop_signal;
-	kill(tg->child.pid, r->s->target.stop_signal);
+	kill(tg->child.pid, tg->cfg->stop_signal);
 	fr_timer_start(r->loop, &tg->grace_timer, fr_loop_now(r->loop) + grace_ns);
 }
 
 /* Stop polling readiness (draining: the target no longer needs to be ready). */
-void run_ready_stop(struct run *r)
+void run_ready_stop(struct target *tg)
 {
-	r->ready_polling = false;
-	fr_timer_stop(r->loop, &r->ready_tick);
-	fr_timer_stop(r->loop, &r->ready_deadline);
-	run_check_cancel_all(&r->ready_ck);
+	tg->ready_polling = false;
+	fr_timer_stop(tg->r->loop, &tg->ready_tick);
+	fr_timer_stop(tg->r->loop, &tg->ready_deadline);
+	run_check_cancel_all(&tg->ready_ck);
 }
 
-void run_ready_init(struct run *r)
+void run_ready_init(struct target *tg)
 {
-	const struct fr_target *t = &r->s->target;
+	const struct fr_target *t = tg->cfg;
 
-	if (t->ready.present)
-		run_checker_init(r, &r->ready_ck, &t->ready.check, t->ready.timeout_ns, ready_done,
-				 r);
+	if (t->ready.present) {
+		run_checker_init(tg->r, &tg->ready_ck, &t->ready.check, t->ready.timeout_ns,
+				 ready_done, tg, tg);
+	}
 }
 
-void run_target_init(struct run *r)
+void run_target_init(struct run *r, struct target *tg, int proc)
 {
-	r->tg.out_r = r->tg.out_w = r->tg.log_fd = -1;
-	fr_timer_init(&r->tg.restart_timer, target_restart_tick, r);
-	fr_timer_init(&r->tg.grace_timer, target_grace_tick, r);
-	fr_timer_init(&r->ready_tick, ready_tick, r);
-	fr_timer_init(&r->ready_deadline, ready_deadline, r);
+	const struct fr_scenario *s = r->s;
+
+	tg->r = r;
+	tg->proc = proc;
+	tg->cfg = proc ? &s->services[proc - 1].proc : &s->target;
+	tg->service = proc ? s->services[proc - 1].name : NULL;
+	tg->what = proc ? fr_arena_printf(s->arena, "service '%s'", tg->service) : "the target";
+	tg->out_r = tg->out_w = tg->log_fd = tg->report_fd = -1;
+	fr_timer_init(&tg->restart_timer, target_restart_tick, tg);
+	fr_timer_init(&tg->grace_timer, target_grace_tick, tg);
+	fr_timer_init(&tg->ready_tick, ready_tick, tg);
+	fr_timer_init(&tg->ready_deadline, ready_deadline, tg);
 }
 
 /* The target's command, environment and directory. */
-static void target_command(struct run *r)
+static void target_command(struct target *tg)
 {
-	const struct fr_target *t = &r->s->target;
-	struct target *tg = &r->tg;
+	const struct fr_target *t = tg->cfg;
+	struct run *r = tg->r;
 
 	tg->argv = run_argv(&t->command);
 	tg->nenv = t->nenv + 1;
@@ -354,9 +400,9 @@ static void target_command(struct run *r)
 }
 
 /* The shim is there, and the target's program can be preloaded. */
-static int target_check_shim(struct run *r)
+static int target_check_shim(struct target *tg)
 {
-	struct target *tg = &r->tg;
+	struct run *r = tg->r;
 	char resolved[PATH_MAX], err[1024];
 	const char *shim = fr_shim_path();
 
@@ -380,14 +426,14 @@ static int target_check_shim(struct run *r)
  * the pipe its output comes through and target.log. Returns 0, or -1
  * with r->error set.
  */
-int run_target_setup(struct run *r)
+int run_target_setup(struct target *tg)
 {
-	struct target *tg = &r->tg;
-	char path[PATH_MAX + 16];
+	struct run *r = tg->r;
+	char path[PATH_MAX + 80];
 	int fds[2];
 
-	target_command(r);
-	if (r->s->target.shim && target_check_shim(r) < 0)
+	target_command(tg);
+	if (tg->cfg->shim && target_check_shim(tg) < 0)
 		return -1;
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		snprintf(r->error, sizeof(r->error), "pipe: %s", strerror(errno));
@@ -396,18 +442,17 @@ int run_target_setup(struct run *r)
 	tg->out_r = fds[0];
 	tg->out_w = fds[1];
 	fcntl(tg->out_r, F_SETFL, O_NONBLOCK);
-	snprintf(path, sizeof(path), "%s/target.log", r->run_dir);
+	/* a service's log is named after it (a name is [A-Za-z0-9_.-]) */
+	snprintf(path, sizeof(path), "%s/%s.log", r->run_dir, tg->service ? tg->service : "target");
 	tg->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	fr_watch_init(&tg->out_watch, target_output, r);
+	fr_watch_init(&tg->out_watch, target_output, tg);
 	fr_watch_start(r->loop, &tg->out_watch, tg->out_r, EPOLLIN);
 	return 0;
 }
 
 /* Hand the output's tail over (oldest first): *out is malloc'd. */
-void run_target_take_tail(struct run *r, char ***out, size_t *n)
+void run_target_take_tail(struct target *tg, char ***out, size_t *n)
 {
-	struct target *tg = &r->tg;
-
 	*out = fr_xcalloc(TAIL_LINES, sizeof(char *));
 	for (size_t k = 0; k < tg->ntail; k++) {
 		size_t i = (tg->tail_head + k) % TAIL_LINES;
@@ -419,13 +464,15 @@ void run_target_take_tail(struct run *r, char ***out, size_t *n)
 	tg->ntail = 0;
 }
 
-void run_target_finish(struct run *r)
+void run_target_finish(struct target *tg)
 {
-	struct target *tg = &r->tg;
+	struct run *r = tg->r;
 
+	if (!r)
+		return; /* never initialised */
 	if (tg->child.pid > 0)
 		fr_child_abandon(r->loop, &tg->child);
-	run_checker_finish(&r->ready_ck);
+	run_checker_finish(&tg->ready_ck);
 	fr_watch_stop(r->loop, &tg->out_watch);
 	if (tg->out_r >= 0)
 		close(tg->out_r);
@@ -440,4 +487,14 @@ void run_target_finish(struct run *r)
 	for (size_t i = 0; tg->env && i < tg->nenv; i++)
 		free((char *)tg->env[i]);
 	free(tg->env);
+	if (tg->report_fd >= 0) {
+		fr_watch_stop(r->loop, &tg->report_watch);
+		close(tg->report_fd);
+		tg->report_fd = -1;
+	}
+	fr_attach_finish(&tg->attach);
+	fr_ctl_close(tg->ctl);
+	tg->ctl = NULL;
+	free(tg->slot);
+	tg->slot = NULL;
 }

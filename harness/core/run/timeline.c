@@ -128,8 +128,13 @@ void run_fault_set(struct run *r, int f, bool armed)
 
 	if (r->armed[f] == armed)
 		return;
-	if (r->slot[f] >= 0)
-		fr_ctl_set_armed(r->ctl, (unsigned)r->slot[f], armed);
+	/* in the block of every unit the fault names */
+	for (int p = 0; p <= (int)r->s->nservices; p++) {
+		struct target *tg = run_proc(r, p);
+
+		if (tg->ctl && tg->slot[f] >= 0)
+			fr_ctl_set_armed(tg->ctl, (unsigned)tg->slot[f], armed);
+	}
 	r->armed[f] = armed;
 	if (armed) {
 		ff->win = fr_xreallocarray(ff->win, ff->nwin + 1, sizeof(*ff->win));
@@ -169,9 +174,13 @@ static void step_disk(struct run *r, struct step_state *st)
 	char size[32];
 	size_t idx;
 
-	if (r->slot[f] >= 0)
-		fr_disk_set_free(r->ctl, (unsigned)r->slot[f], step->disk.free,
-				 step->disk.absolute);
+	for (int p = 0; p <= (int)r->s->nservices; p++) {
+		struct target *tg = run_proc(r, p);
+
+		if (tg->ctl && tg->slot[f] >= 0)
+			fr_disk_set_free(tg->ctl, (unsigned)tg->slot[f], step->disk.free,
+					 step->disk.absolute);
+	}
 	idx = run_tl_add(r, step, NULL);
 	snprintf(size, sizeof(size), "%lld",
 		 (long long)(step->disk.free < 0 ? -step->disk.free : step->disk.free));
@@ -221,32 +230,35 @@ static void step_request(struct run *r, struct step_state *st)
 
 static void step_signal(struct run *r, struct step_state *st)
 {
-	struct target *tg = &r->tg;
+	struct target *tg = run_proc(r, st->step->service);
 	int signo = st->step->signo;
 
 	st->idx = run_tl_add(r, st->step, NULL);
-	if (!tg->running) {
-		run_tl_detail(r, st->idx, "the target is not running");
+	if (!tg->running || tg->launching) {
+		run_tl_detail(r, st->idx, "%s is not running", tg->what);
 		return;
 	}
-	run_lc_add(r, "signal", tg->child.pid)->signo = signo;
+	struct fr_lc_event *e = run_lc_add(r, "signal", tg->child.pid);
+	e->service = tg->service;
+	e->signo = signo;
 	kill(tg->child.pid, signo);
-	run_tl_detail(r, st->idx, "%s to pid %d", fr_signal_name(signo), (int)tg->child.pid);
-	run_say(r, "signal %s to the target", fr_signal_name(signo));
+	run_tl_detail(r, st->idx, "%s to pid %d%s%s", fr_signal_name(signo), (int)tg->child.pid,
+		      tg->service ? " of " : "", tg->service ? tg->service : "");
+	run_say(r, "signal %s to %s", fr_signal_name(signo), tg->what);
 }
 
 static void step_restart(struct run *r, struct step_state *st)
 {
-	struct target *tg = &r->tg;
+	struct target *tg = run_proc(r, st->step->service);
 
 	st->idx = run_tl_add(r, st->step, NULL);
-	run_say(r, "restart the target");
+	run_say(r, "restart %s", tg->what);
 	if (tg->running) {
 		tg->restart_after_stop = true;
-		run_target_stop(r, r->s->target.grace_ns);
+		run_target_stop(tg, tg->cfg->grace_ns);
 	} else {
 		fr_timer_stop(r->loop, &tg->restart_timer);
-		run_target_start(r, false);
+		run_target_start(tg, false);
 	}
 }
 

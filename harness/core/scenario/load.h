@@ -161,6 +161,11 @@ int scn_find_series(struct loader *L, yaml_node_t *at, const char *name);
 int scn_parse_vars(struct loader *L, yaml_node_t *n);	  /* load_vars.c */
 int scn_parse_services(struct loader *L, yaml_node_t *n); /* load_services.c */
 int scn_parse_target(struct loader *L, yaml_node_t *n);	  /* load_target.c */
+int scn_parse_proc(struct loader *L, yaml_node_t *n, const char *name, const char *what,
+		   const char *const *extra, size_t nextra, struct fr_target *t);
+int scn_find_proc(struct loader *L, yaml_node_t *at, const char *name, int *out);
+int scn_find_proc_at(struct loader *L, struct fr_mark at, const char *name, int *out);
+int scn_opt_proc(struct loader *L, yaml_node_t *map, int *out);
 int scn_parse_faults(struct loader *L, yaml_node_t *n);	  /* load_faults.c */
 int scn_parse_probes(struct loader *L, yaml_node_t *n);	  /* load_probes.c */
 int scn_parse_load(struct loader *L, yaml_node_t *n);	  /* load_load.c */

@@ -324,13 +324,15 @@ static int parse_out_of_rotation(struct loader *L, struct item *it)
 	return get_within(L, it, "max", false, "out-of-rotation needs 'max' (a duration)");
 }
 
-/* restarts, exits: {min, max} */
+/* restarts, exits: {min, max, service} */
 static int parse_counts(struct loader *L, struct item *it)
 {
 	struct fr_expect *e = it->e;
 	yaml_node_t *x;
 	int ret;
 
+	if (e->kind != FR_EXP_FIRED && (ret = scn_opt_proc(L, it->v, &e->service)))
+		return ret;
 	if ((x = scn_get(L, it->v, "min")) && (ret = get_bound(L, x, "min", &e->min)))
 		return ret;
 	if ((x = scn_get(L, it->v, "max")) && (ret = get_bound(L, x, "max", &e->max)))
@@ -380,7 +382,7 @@ static const char *const avail_keys[] = { "probe", "window", "min", "name" };
 static const char *const within_keys[] = { "probe", "fault", "within", "samples", "name" };
 static const char *const resp_keys[] = { "probe", "window", "within", "name" };
 static const char *const oor_keys[] = { "probe", "window", "max", "name" };
-static const char *const count_keys[] = { "min", "max", "name" };
+static const char *const count_keys[] = { "min", "max", "name", "service" };
 static const char *const fired_keys[] = { "fault", "min", "max", "name" };
 
 /* In the order of enum fr_expect_kind, which is the order of messages. */
@@ -431,10 +433,14 @@ static void set_label(struct fr_scenario *s, struct fr_expect *e)
 		e->label = fr_arena_printf(s->arena, "%s out of rotation %s%s", series, over, win);
 		break;
 	case FR_EXP_RESTARTS:
-		e->label = "target restarts";
+		e->label = e->service ? fr_arena_printf(s->arena, "service %s restarts",
+							s->services[e->service - 1].name) :
+					"target restarts";
 		break;
 	case FR_EXP_EXITS:
-		e->label = "target exits";
+		e->label = e->service ? fr_arena_printf(s->arena, "service %s exits",
+							s->services[e->service - 1].name) :
+					"target exits";
 		break;
 	case FR_EXP_FIRED:
 		e->label = fr_arena_printf(s->arena, "fault %s fired", fault);

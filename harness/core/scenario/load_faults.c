@@ -36,6 +36,73 @@ static int get_ops(struct loader *L, yaml_node_t *fv, struct fr_kv *kv)
 	return 0;
 }
 
+/*
+ * One name of `in:`: a process that runs under the shim. Each service
+ * has its own control block, so naming one that runs without the shim
+ * would be a fault that can never fire.
+ */
+static int add_in(struct loader *L, struct fr_fault *f, struct fr_mark m, const char *name)
+{
+	int svc, ret;
+
+	if ((ret = scn_find_proc_at(L, m, name, &svc)))
+		return ret;
+	const struct fr_target *t = svc ? &L->s->services[svc - 1].proc : &L->s->target;
+	if (!t->shim)
+		return fr_errorf(L->err, L->errlen, m,
+				 "fault '%s' is in '%s', which runs without the shim "
+				 "(shim: false): it could never fire",
+				 f->name, name);
+	for (size_t i = 0; i < f->nin; i++)
+		if (f->in[i] == svc)
+			return fr_errorf(L->err, L->errlen, m,
+					 "fault '%s': '%s' is named twice in 'in'", f->name, name);
+	f->in[f->nin++] = svc;
+	return 0;
+}
+
+/* in: NAME or [NAME...] (the mapping form) */
+static int parse_in(struct loader *L, struct fr_fault *f, yaml_node_t *v)
+{
+	size_t n = v->type == YAML_SEQUENCE_NODE ? scn_seq_len(v) : 1;
+	int ret;
+
+	if (!n)
+		return scn_fail(L, v, "fault '%s': 'in' names no service", f->name);
+	f->in = fr_arena_alloc(L->s->arena, (n + 1) * sizeof(int));
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *y = v->type == YAML_SEQUENCE_NODE ? scn_seq_item(L, v, i) : v;
+		const char *name;
+
+		if ((ret = scn_get_string(L, y, "in", &name)) ||
+		    (ret = add_in(L, f, scn_mark(L, y), name)))
+			return ret;
+	}
+	return 0;
+}
+
+/* in=NAME,NAME (the SPEC form) */
+static int spec_in(struct loader *L, struct fr_fault *f, struct fr_mark m, const char *list)
+{
+	size_t n = 1;
+	int ret;
+
+	for (const char *p = list; *p; p++)
+		n += *p == ',';
+	f->in = fr_arena_alloc(L->s->arena, (n + 1) * sizeof(int));
+	for (const char *p = list;;) {
+		const char *end = strchr(p, ',');
+		char *name = fr_arena_printf(L->s->arena, "%.*s",
+					     (int)(end ? (size_t)(end - p) : strlen(p)), p);
+
+		if ((ret = add_in(L, f, m, name)))
+			return ret;
+		if (!end)
+			return 0;
+		p = end + 1;
+	}
+}
+
 /* One FIELD: VALUE of the mapping form. */
 static int parse_field(struct loader *L, struct fr_fault *f, yaml_node_t *fk, yaml_node_t *fv)
 {
@@ -45,6 +112,8 @@ static int parse_field(struct loader *L, struct fr_fault *f, yaml_node_t *fk, ya
 
 	if (strcmp(key, "may-not-fire") == 0)
 		return scn_get_bool(L, fv, "may-not-fire", &f->may_not_fire);
+	if (strcmp(key, "in") == 0)
+		return parse_in(L, f, fv);
 	if (strcmp(key, "name") == 0)
 		return scn_fail(L, fk, "a fault's name is its key ('%s'); remove 'name'", f->name);
 	kv = &f->fields[f->nfields++];
@@ -186,9 +255,14 @@ static int spec_field(struct loader *L, yaml_node_t *v, struct fr_fault *f,
 		return fr_errorf(L->err, L->errlen, m, "fault '%s': '%.*s': field name missing",
 				 f->name, (int)(w->end - w->start), in + w->start);
 	kv->key = fr_arena_printf(L->s->arena, "%.*s", (int)(w->eq - w->start), in + w->start);
-	ret = scn_expand_part(L, v, w->eq + 1, w->end - w->eq - 1, true, &kv->value.raw);
+	ret = scn_expand_part(L, v, w->eq + 1, w->end - w->eq - 1, !!strcmp(kv->key, "in"),
+			      &kv->value.raw);
 	if (ret)
 		return ret;
+	if (strcmp(kv->key, "in") == 0) {
+		ret = spec_in(L, f, m, kv->value.raw);
+		return ret ? ret : 0; /* not a field of the rule */
+	}
 	kv->value.val = kv->value.raw;
 	kv->value.mark = m;
 	if (!strcmp(kv->key, "may-not-fire") && !strcmp(kv->value.raw, "true"))
@@ -240,13 +314,20 @@ static int parse_fault(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct 
 		return ret;
 	f->mark = scn_mark(L, v);
 	if (v->type == YAML_SCALAR_NODE)
-		return parse_spec(L, v, f);
-	if (v->type != YAML_MAPPING_NODE)
+		ret = parse_spec(L, v, f);
+	else if (v->type != YAML_MAPPING_NODE)
 		return scn_fail(L, v,
 				"fault '%s' must be a SPEC string or a mapping "
 				"of fields, not %s",
 				f->name, scn_type_name(v));
-	return parse_fields(L, v, f);
+	else
+		ret = parse_fields(L, v, f);
+	if (!ret && !f->nin) {
+		/* by default a fault is the target's */
+		f->in = fr_arena_alloc(L->s->arena, sizeof(int));
+		f->nin = 1;
+	}
+	return ret;
 }
 
 int scn_parse_faults(struct loader *L, yaml_node_t *n)

@@ -291,7 +291,7 @@ static int parse_lb(struct loader *L, yaml_node_t *x, struct fr_lb *lb)
 
 static int parse_probe(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct fr_probe *p)
 {
-	static const char *const extra[] = { "interval", "timeout", "lb" };
+	static const char *const extra[] = { "interval", "timeout", "lb", "service" };
 	const char *keys[16];
 	size_t nkeys = scn_check_keys_with(keys, NKEYS(keys), extra, NKEYS(extra));
 	yaml_node_t *x;
@@ -311,6 +311,15 @@ static int parse_probe(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct 
 		return ret;
 	if (p->interval_ns < 1000000)
 		return scn_fail(L, scn_get(L, v, "interval"), "interval must be at least 1ms");
+	if ((x = scn_get(L, v, "service")) && p->check.kind != FR_CHECK_TARGET)
+		return scn_fail(L, x,
+				"'service' names what a 'target' check looks at; "
+				"this probe checks %s",
+				fr_check_kind_name(p->check.kind));
+	if ((ret = scn_opt_proc(L, v, &p->check.service)))
+		return ret;
+	if (p->check.service)
+		p->check.service_name = L->s->services[p->check.service - 1].name;
 	if ((x = scn_get(L, v, "lb")))
 		return parse_lb(L, x, &p->lb);
 	return 0;

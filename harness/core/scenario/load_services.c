@@ -1,6 +1,7 @@
 /*
- * The `services:` section (databases the target uses: an existing server,
- * or one faultrun starts), and the check of every ${services.NAME.FIELD}
+ * The `services:` section (processes faultrun runs beside the target, and
+ * databases: an existing server, or one faultrun starts), their start
+ * order (depends-on), and the check of every ${services.NAME.FIELD}
  * once all services are known.
  */
 #define _GNU_SOURCE
@@ -16,6 +17,7 @@ static const struct service_type {
 	enum fr_service_type type;
 	bool alias; /* accepted, not listed in messages */
 } service_types[] = {
+	{ "process", FR_SERVICE_PROCESS, false },
 	{ "mariadb", FR_SERVICE_MARIADB, false },
 	{ "mysql", FR_SERVICE_MARIADB, true },
 };
@@ -63,9 +65,18 @@ static int parse_service(struct loader *L, yaml_node_t *k, yaml_node_t *v, struc
 		return ret;
 	snprintf(what, sizeof(what), "service '%s'", sv->name);
 	sv->mark = scn_mark(L, k);
-	if ((ret = scn_want_map(L, v, what)) ||
-	    (ret = scn_check_keys(L, v, service_keys, NKEYS(service_keys), what)) ||
-	    (ret = parse_type(L, v, what, sv)))
+	if ((ret = scn_want_map(L, v, what)) || (ret = parse_type(L, v, what, sv)))
+		return ret;
+	if (sv->type == FR_SERVICE_PROCESS) {
+		static const char *const extra[] = { "type", "depends-on" };
+
+		if (strcmp(sv->name, "target") == 0)
+			return scn_fail(L, k,
+					"'target' names the target; call the service "
+					"something else");
+		return scn_parse_proc(L, v, sv->name, what, extra, NKEYS(extra), &sv->proc);
+	}
+	if ((ret = scn_check_keys(L, v, service_keys, NKEYS(service_keys), what)))
 		return ret;
 	/* service_keys after "type", in the order of strs */
 	for (size_t j = 0; j < NKEYS(strs); j++)
@@ -81,18 +92,93 @@ static int parse_service(struct loader *L, yaml_node_t *k, yaml_node_t *v, struc
 	return 0;
 }
 
+/* depends-on: NAME or [NAME...]: services of this scenario, not itself */
+static int parse_deps(struct loader *L, yaml_node_t *v, size_t self)
+{
+	struct fr_service *sv = &L->s->services[self];
+	yaml_node_t *x = scn_get(L, v, "depends-on");
+	size_t n;
+	int ret;
+
+	if (!x)
+		return 0;
+	n = x->type == YAML_SEQUENCE_NODE ? scn_seq_len(x) : 1;
+	sv->deps = fr_arena_alloc(L->s->arena, (n + 1) * sizeof(int));
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *y = x->type == YAML_SEQUENCE_NODE ? scn_seq_item(L, x, i) : x;
+		const char *name, *cands[64];
+		size_t nc = 0;
+		int found = -1;
+
+		if ((ret = scn_get_string(L, y, "depends-on", &name)))
+			return ret;
+		for (size_t j = 0; j < L->s->nservices; j++) {
+			if (strcmp(L->s->services[j].name, name) == 0)
+				found = (int)j;
+			if (j != self && nc < NKEYS(cands))
+				cands[nc++] = L->s->services[j].name;
+		}
+		if (found < 0)
+			return scn_fail(L, y,
+					"service '%s' depends on '%s', which is not a service%s",
+					sv->name, name,
+					scn_suggest(L, fr_nearest(name, cands, nc)));
+		if ((size_t)found == self)
+			return scn_fail(L, y, "service '%s' depends on itself", sv->name);
+		sv->deps[sv->ndeps++] = found;
+	}
+	return 0;
+}
+
+/*
+ * The start order: a service after every service it depends on, else in
+ * the order of the file (a depth-first walk). A cycle is an error at the
+ * depends-on that closes it. state: 0 new, 1 on the walk, 2 placed.
+ */
+static int place(struct loader *L, yaml_node_t *n, size_t i, char *state)
+{
+	struct fr_scenario *s = L->s;
+	int ret;
+
+	if (state[i] == 2)
+		return 0;
+	if (state[i] == 1) {
+		yaml_node_t *v = scn_pair_value(L, n, i);
+		return scn_fail(L, scn_get(L, v, "depends-on"),
+				"services depend on each other in a cycle through '%s'",
+				s->services[i].name);
+	}
+	state[i] = 1;
+	for (size_t d = 0; d < s->services[i].ndeps; d++)
+		if ((ret = place(L, n, (size_t)s->services[i].deps[d], state)))
+			return ret;
+	state[i] = 2;
+	if (s->services[i].type == FR_SERVICE_PROCESS)
+		s->start_order[s->nstart++] = (int)i;
+	return 0;
+}
+
 int scn_parse_services(struct loader *L, yaml_node_t *n)
 {
 	struct fr_scenario *s = L->s;
+	char *state;
 	int ret;
 
 	if ((ret = scn_want_named(L, n, "services")))
 		return ret;
 	s->nservices = scn_map_len(n);
 	s->services = fr_arena_alloc(s->arena, (s->nservices + 1) * sizeof(*s->services));
+	s->start_order = fr_arena_alloc(s->arena, (s->nservices + 1) * sizeof(int));
+	state = fr_arena_alloc(s->arena, s->nservices + 1);
 	for (size_t i = 0; i < s->nservices; i++)
 		if ((ret = parse_service(L, scn_pair_key(L, n, i), scn_pair_value(L, n, i),
 					 &s->services[i])))
+			return ret;
+	for (size_t i = 0; i < s->nservices; i++)
+		if ((ret = parse_deps(L, scn_pair_value(L, n, i), i)))
+			return ret;
+	for (size_t i = 0; i < s->nservices; i++)
+		if ((ret = place(L, n, i, state)))
 			return ret;
 	return 0;
 }

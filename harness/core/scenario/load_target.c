@@ -1,6 +1,7 @@
 /*
- * The `target:` section: the command under test, its environment, when it
- * is ready, how it is restarted and stopped.
+ * The `target:` section and `type: process` services: a command, its
+ * environment, when it is ready, how it is restarted and stopped, whether
+ * it daemonizes; and the names `service:` and `in:` give.
  */
 #define _GNU_SOURCE
 #include "scenario/load.h"
@@ -145,7 +146,7 @@ static int parse_stop(struct loader *L, yaml_node_t *x, struct fr_target *t)
  * run-time value exists), and the user must exist here and now: a typo is
  * an error at its line, not a run that cannot start.
  */
-static int parse_user(struct loader *L, yaml_node_t *x, struct fr_str *out)
+static int parse_user(struct loader *L, yaml_node_t *x, const char *what, struct fr_str *out)
 {
 	int ret = scn_want_scalar(L, x, "user");
 	char *end;
@@ -158,36 +159,67 @@ static int parse_user(struct loader *L, yaml_node_t *x, struct fr_str *out)
 	long id = strtol(out->raw, &end, 10);
 	if (*out->raw && !*end && !errno && id >= 0 ? getpwuid((uid_t)id) : getpwnam(out->raw))
 		return 0;
-	return scn_fail(L, x, "target.user '%s': no such user", out->raw);
+	return scn_fail(L, x, "%s.user '%s': no such user", what, out->raw);
 }
 
-int scn_parse_target(struct loader *L, yaml_node_t *n)
+/* daemon: BOOL, pidfile: PATH (a daemon's main process) */
+static int parse_daemon(struct loader *L, yaml_node_t *n, struct fr_target *t)
 {
-	static const char *const keys[] = {
-		"command", "env", "cwd", "ready", "restart", "stop", "shim", "user",
-	};
-	struct fr_target *t = &L->s->target;
 	yaml_node_t *x;
 	int ret;
 
+	if ((x = scn_get(L, n, "daemon")) && (ret = scn_get_bool(L, x, "daemon", &t->daemon)))
+		return ret;
+	if ((ret = scn_opt_fstr(L, n, "pidfile", &t->pidfile)))
+		return ret;
+	if (t->pidfile.raw)
+		t->daemon = true;
+	if (t->daemon && t->restart != FR_RESTART_NEVER)
+		return scn_fail(L, scn_get_key(L, n, "restart"),
+				"%s is a daemon: faultrun does not restart it (its command "
+				"exits once the daemon runs); remove 'restart'",
+				t->name);
+	return 0;
+}
+
+/*
+ * A process faultrun runs: the target, or a `type: process` service.
+ * extra: the keys the caller reads itself ("type", "depends-on").
+ */
+int scn_parse_proc(struct loader *L, yaml_node_t *n, const char *name, const char *what,
+		   const char *const *extra, size_t nextra, struct fr_target *t)
+{
+	static const char *const base[] = {
+		"command", "env",  "cwd",  "ready",  "restart",
+		"stop",	   "shim", "user", "daemon", "pidfile",
+	};
+	const char *keys[NKEYS(base) + 4];
+	size_t nkeys = 0;
+	yaml_node_t *x;
+	int ret;
+
+	for (size_t i = 0; i < NKEYS(base); i++)
+		keys[nkeys++] = base[i];
+	for (size_t i = 0; i < nextra && nkeys < NKEYS(keys); i++)
+		keys[nkeys++] = extra[i];
+	t->name = name;
 	t->mark = scn_mark(L, n);
 	t->stop_signal = SIGTERM;
 	t->grace_ns = DEFAULT_GRACE_NS;
 	t->backoff_ns = DEFAULT_BACKOFF_NS;
 	t->max_backoff_ns = DEFAULT_MAX_BACKOFF_NS;
 	t->shim = true;
-	if ((ret = scn_want_map(L, n, "target")) ||
-	    (ret = scn_check_keys(L, n, keys, NKEYS(keys), "target")))
+	if ((ret = scn_want_map(L, n, what)) || (ret = scn_check_keys(L, n, keys, nkeys, what)))
 		return ret;
 	if (!(x = scn_get(L, n, "command")))
-		return scn_fail(L, n, "target has no 'command'");
+		return scn_fail(L, n, "%s has no 'command'", what);
 	if ((ret = scn_get_cmd(L, x, "command", &t->command)))
 		return ret;
 	if ((x = scn_get(L, n, "env")) && (ret = parse_env(L, x, t)))
 		return ret;
 	if ((ret = scn_opt_fstr(L, n, "cwd", &t->cwd)))
 		return ret;
-	if ((x = scn_get(L, n, "user")) && (ret = parse_user(L, x, &t->user)))
+	if ((x = scn_get(L, n, "user")) && (ret = parse_user(L, x, what, &t->user)))
 		return ret;
 	if ((x = scn_get(L, n, "shim")) && (ret = scn_get_bool(L, x, "shim", &t->shim)))
 		return ret;
@@ -197,5 +229,64 @@ int scn_parse_target(struct loader *L, yaml_node_t *n)
 		return ret;
 	if ((x = scn_get(L, n, "stop")) && (ret = parse_stop(L, x, t)))
 		return ret;
-	return 0;
+	return parse_daemon(L, n, t);
+}
+
+int scn_parse_target(struct loader *L, yaml_node_t *n)
+{
+	return scn_parse_proc(L, n, "target", "target", NULL, 0, &L->s->target);
+}
+
+/*
+ * NAME in `service:`, `in:`: the target ("target"), or a service of type
+ * process. *out: its proc number (fr_fault.in): 0 for the target, 1 + its
+ * index for a service. Returns 0 or -EINVAL.
+ */
+int scn_find_proc_at(struct loader *L, struct fr_mark at, const char *name, int *out)
+{
+	const char *cands[65] = { "target" };
+	size_t nc = 1;
+
+	if (strcmp(name, "target") == 0) {
+		*out = 0;
+		return 0;
+	}
+	for (size_t i = 0; i < L->s->nservices; i++) {
+		const struct fr_service *sv = &L->s->services[i];
+
+		if (strcmp(sv->name, name) == 0) {
+			if (sv->type != FR_SERVICE_PROCESS)
+				return fr_errorf(L->err, L->errlen, at,
+						 "service '%s' is not a process faultrun runs "
+						 "(type: process); name the target or a process "
+						 "service",
+						 name);
+			*out = (int)i + 1;
+			return 0;
+		}
+		if (sv->type == FR_SERVICE_PROCESS && nc < NKEYS(cands))
+			cands[nc++] = sv->name;
+	}
+	return fr_errorf(L->err, L->errlen, at, "unknown service '%s'%s", name,
+			 scn_suggest(L, fr_nearest(name, cands, nc)));
+}
+
+int scn_find_proc(struct loader *L, yaml_node_t *at, const char *name, int *out)
+{
+	return scn_find_proc_at(L, scn_mark(L, at), name, out);
+}
+
+/* service: NAME, an optional key of map (absent: the target). */
+int scn_opt_proc(struct loader *L, yaml_node_t *map, int *out)
+{
+	yaml_node_t *x = map->type == YAML_MAPPING_NODE ? scn_get(L, map, "service") : NULL;
+	const char *name;
+	int ret;
+
+	*out = 0;
+	if (!x)
+		return 0;
+	if ((ret = scn_get_string(L, x, "service", &name)))
+		return ret;
+	return scn_find_proc(L, x, name, out);
 }

@@ -82,22 +82,35 @@ static int parse_request_step(struct loader *L, const struct action *a, struct f
 	return 0;
 }
 
+/* signal: SIG, or {signal: SIG, service: NAME} */
 static int parse_signal_step(struct loader *L, const struct action *a, struct fr_step *st)
 {
-	return scn_get_signal(L, a->v, "signal", &st->signo);
+	static const char *const keys[] = { "signal", "service" };
+	yaml_node_t *x;
+	int ret;
+
+	if (a->v->type != YAML_MAPPING_NODE)
+		return scn_get_signal(L, a->v, "signal", &st->signo);
+	if ((ret = scn_check_keys(L, a->v, keys, NKEYS(keys), "signal")))
+		return ret;
+	if (!(x = scn_get(L, a->v, "signal")))
+		return scn_fail(L, a->v, "signal has no 'signal' (TERM, KILL, HUP, ...)");
+	if ((ret = scn_get_signal(L, x, "signal", &st->signo)))
+		return ret;
+	return scn_opt_proc(L, a->v, &st->service);
 }
 
+/* restart: target, or NAME (a process service) */
 static int parse_restart_step(struct loader *L, const struct action *a, struct fr_step *st)
 {
 	const char *v;
 	int ret;
 
-	(void)st;
 	if ((ret = scn_get_string(L, a->v, "restart", &v)))
 		return ret;
-	if (strcmp(v, "target") && strcmp(v, "true"))
-		return scn_fail(L, a->v, "restart takes 'target', not '%s'", v);
-	return 0;
+	if (strcmp(v, "true") == 0)
+		return 0;
+	return scn_find_proc(L, a->v, v, &st->service);
 }
 
 /* run: COMMAND, or {command, timeout} */

@@ -112,6 +112,8 @@ struct fr_check {
 		bool absent; /* ok when no new line matches (else: once seen) */
 	} log;
 	enum fr_target_state target;
+	int service;		  /* target: what it looks at (a proc number, see fr_fault.in) */
+	const char *service_name; /* its name, NULL for the target */
 	struct {
 		struct fr_mysql_conn conn;
 		struct fr_str query;
@@ -146,7 +148,12 @@ struct fr_ready {
 
 enum fr_restart_policy { FR_RESTART_NEVER, FR_RESTART_ON_FAILURE, FR_RESTART_ALWAYS };
 
+/*
+ * A process faultrun runs and watches: the target, or a `type: process`
+ * service (fr_service.proc). name is "target" for the target.
+ */
 struct fr_target {
+	const char *name;
 	struct fr_mark mark;
 	struct fr_cmd command;
 	struct fr_kv *env;
@@ -161,6 +168,13 @@ struct fr_target {
 	int stop_signal;
 	uint64_t grace_ns;
 	bool shim; /* run under the preload shim (default true) */
+	/*
+	 * The command exits after starting the real process, which is then
+	 * tracked as the main process: the one pidfile names (read once the
+	 * command exited 0), or the one process it left behind.
+	 */
+	bool daemon;
+	struct fr_str pidfile; /* raw NULL: none */
 };
 
 struct fr_fault {
@@ -178,9 +192,15 @@ struct fr_fault {
 	size_t nfields;
 	bool may_not_fire;
 	struct fr_rule rule; /* after fr_scenario_instantiate() */
+	/*
+	 * in: the processes it applies to, as proc numbers: 0 is the target,
+	 * 1 + i the process service services[i] (zeroed means the target)
+	 */
+	int *in;
+	size_t nin;
 };
 
-enum fr_service_type { FR_SERVICE_MARIADB };
+enum fr_service_type { FR_SERVICE_MARIADB, FR_SERVICE_PROCESS };
 
 struct fr_service {
 	const char *name;
@@ -189,6 +209,10 @@ struct fr_service {
 	/* external server: host given; else an embedded one is started */
 	struct fr_str host, port, socket, user, password, database;
 	bool external;
+	/* type: process */
+	struct fr_target proc;
+	int *deps; /* depends-on: service indexes */
+	size_t ndeps;
 };
 
 /* Background HTTP load at a steady rate. */
@@ -235,6 +259,7 @@ struct fr_step {
 		int series; /* index into the scenario's series names */
 	} req;
 	int signo;
+	int service; /* signal/restart: the proc acted on (0: the target) */
 	struct {
 		struct fr_cmd cmd;
 		uint64_t timeout_ns;
@@ -287,8 +312,9 @@ struct fr_expect {
 	enum fr_expect_kind kind;
 	struct fr_mark mark;
 	bool implicit;
-	int series; /* index into series names, -1 when none */
-	int fault;  /* -1 when none */
+	int series;  /* index into series names, -1 when none */
+	int fault;   /* -1 when none */
+	int service; /* restarts/exits: the proc counted (0: the target) */
 	struct fr_window window;
 	double min_ratio; /* availability */
 	struct {
@@ -339,6 +365,9 @@ struct fr_scenario {
 	size_t nvars;
 	struct fr_service *services;
 	size_t nservices;
+	/* the process services in start order (depends-on first); stopped in reverse */
+	int *start_order;
+	size_t nstart;
 	struct fr_target target;
 	struct fr_fault *faults;
 	size_t nfaults;

@@ -110,7 +110,9 @@ static int visit_services(struct fr_scenario *s, fr_str_fn fn, void *arg)
 		struct fr_service *sv = &s->services[i];
 		struct fr_str *strs[] = { &sv->host, &sv->port,	    &sv->socket,
 					  &sv->user, &sv->password, &sv->database };
-		int ret = visit_list(s, strs, NELEMS(strs), fn, arg);
+		int ret = sv->type == FR_SERVICE_PROCESS ?
+				  0 :
+				  visit_list(s, strs, NELEMS(strs), fn, arg);
 
 		if (ret)
 			return ret;
@@ -118,14 +120,14 @@ static int visit_services(struct fr_scenario *s, fr_str_fn fn, void *arg)
 	return 0;
 }
 
-static int visit_target(struct fr_scenario *s, fr_str_fn fn, void *arg)
+static int visit_proc(struct fr_scenario *s, struct fr_target *t, fr_str_fn fn, void *arg)
 {
-	struct fr_target *t = &s->target;
 	int ret;
 
 	if ((ret = visit_cmd(s, &t->command, fn, arg)) ||
 	    (ret = visit_kvs(s, t->env, t->nenv, fn, arg)) ||
-	    (ret = visit_one(s, &t->cwd, fn, arg)) || (ret = visit_one(s, &t->user, fn, arg)))
+	    (ret = visit_one(s, &t->cwd, fn, arg)) || (ret = visit_one(s, &t->user, fn, arg)) ||
+	    (ret = visit_one(s, &t->pidfile, fn, arg)))
 		return ret;
 	return t->ready.present ? visit_check(s, &t->ready.check, fn, arg) : 0;
 }
@@ -134,7 +136,14 @@ int fr_scenario_visit_strs(struct fr_scenario *s, fr_str_fn fn, void *arg)
 {
 	int ret;
 
-	if ((ret = visit_services(s, fn, arg)) || (ret = visit_target(s, fn, arg)))
+	if ((ret = visit_services(s, fn, arg)))
+		return ret;
+	/* process services in file order, then the target */
+	for (size_t i = 0; i < s->nservices; i++)
+		if (s->services[i].type == FR_SERVICE_PROCESS &&
+		    (ret = visit_proc(s, &s->services[i].proc, fn, arg)))
+			return ret;
+	if ((ret = visit_proc(s, &s->target, fn, arg)))
 		return ret;
 	for (size_t i = 0; i < s->nfaults; i++) {
 		struct fr_fault *f = &s->faults[i];
