@@ -195,7 +195,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "lb-tool: %s\n", err);
 			return 1;
 		}
-		return print_stat(b.p);
+		int ret = print_stat(b.p);
+
+		fr_buf_free(&b);
+		return ret;
 	}
 	if (!strcmp(argv[1], "parse")) {
 		FILE *f = fopen(argv[2], "re");
@@ -207,7 +210,10 @@ int main(int argc, char **argv)
 		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 			fr_buf_add(&b, buf, n);
 		fclose(f);
-		return print_stat(b.p);
+		int ret = print_stat(b.p);
+
+		fr_buf_free(&b);
+		return ret;
 	}
 	if (!strcmp(argv[1], "watch") && argc == 5)
 		return cmd_watch(argv[2], num(argv[3]), num(argv[4]));
