@@ -5,7 +5,9 @@
 # `in: [a]` fires in a's processes only (b serves the same files, under
 # the shim, untouched); `shim: false` keeps LD_PRELOAD out of a service;
 # signal and restart act on the service they name; the crash is recorded
-# and asserted on. Then the loader's errors for depends-on.
+# and asserted on. b's availability is asserted before its restart only:
+# how long python3 takes to come back is the machine's, not faultrun's
+# (under ASan it took 600 ms). Then the loader's errors for depends-on.
 . "$(dirname "$0")/test-run-lib.sh"
 
 mkdir -p "$WORK/www"
@@ -48,7 +50,7 @@ timeline:
   - {at: 1200ms, restart: b}
 duration: 2500ms
 expect:
-  - availability: {probe: pb, min: 80%}
+  - availability: {probe: pb, window: {from: 0s, to: 1s}, min: 100%}
   - availability: {probe: pt, min: 100%}
   - exits: {service: crashy, min: 1}
   - exits: {service: lb, min: 1}
@@ -95,7 +97,7 @@ check "the assertions name the services" contains "$WORK/out" "service crashy ex
 check "every service's processes are gone" test -z "$(procs_with_cmd "$WORK/www")"
 
 note "a fault in b, asserted never to fire, fails the run"
-sed -e 's/in: \[a\]/in: [b]/' -e 's/min: 80%/min: 100%/' "$WORK/svc.yml" >"$WORK/svc-b.yml"
+sed -e 's/in: \[a\]/in: [b]/' "$WORK/svc.yml" >"$WORK/svc-b.yml"
 expect_status 1 "b's users see the fault now" timeout 60 "$FAULTRUN" "$WORK/svc-b.yml" \
 	>"$WORK/out" 2>"$WORK/err"
 
