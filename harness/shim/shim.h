@@ -684,6 +684,12 @@ void shim_disk_stream_after(int fd, const struct shim_verdict *v);
 /* symlink with a target that needs a block of its own: 0 or -ENOSPC. */
 int shim_disk_symlink(const char *target, const char *fn, struct shim_verdict *v);
 /*
+ * The armed statfs rules of one action whose path matches abs, as a file
+ * or as a directory over its files ("abs/x"), as a mask of slots; 0 for a
+ * path of PATH_MAX or more.
+ */
+uint64_t shim_statfs_rules(const char *abs, enum fr_action action);
+/*
  * The disk whose tree holds abs (a path, or a directory over its files):
  * fills *cap and *freeb (bytes) and *bs, freeing removed files nobody
  * holds first. Returns false when no armed disk rule matches.

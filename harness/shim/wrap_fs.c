@@ -120,28 +120,14 @@
 static bool budget_left(const char *abs, uint64_t *left)
 {
 	struct fr_ctl *c = shim_ctl;
-	char probe[PATH_MAX + 4];
-	uint64_t cand;
+	uint64_t hit = shim_statfs_rules(abs, FR_ACT_BUDGET);
 	bool found = false;
-	size_t l = strlen(abs);
 
-	if (!c)
-		return false;
-	memcpy(probe, abs, l);
-	if (l && probe[l - 1] == '/')
-		l--;
-	memcpy(probe + l, "/x", 3);
-	cand = shim_armed_rules(c, FR_OP_STATFS);
-	while (cand) {
-		unsigned i = (unsigned)__builtin_ctzll(cand);
-		const struct fr_rule *r = &c->slots[i].rule;
-		int64_t b;
+	while (hit) {
+		unsigned i = (unsigned)__builtin_ctzll(hit);
+		int64_t b = atomic_load_explicit(&c->slots[i].budget, memory_order_relaxed);
 
-		cand &= cand - 1;
-		if (r->action != FR_ACT_BUDGET || !fr_ctl_armed(c, i) ||
-		    !(shim_rule_match_file(r, abs) || shim_rule_match_file(r, probe)))
-			continue;
-		b = atomic_load_explicit(&c->slots[i].budget, memory_order_relaxed);
+		hit &= hit - 1;
 		if (b < 0)
 			b = 0;
 		if (!found || (uint64_t)b < *left)
