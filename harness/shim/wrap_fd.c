@@ -55,24 +55,22 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
 		return r;                                                                  \
 	}
 
-/* write(fd, buf, n, ...), read(fd, buf, n, ...) and friends */
-#define SHIM_GEN_FD_BUF(name, ret, params, args, op, fail)            \
-	SHIM_SLOW(name, ret, params)                                  \
-	{                                                             \
-		struct shim_verdict v;                                \
-		shim_decide_fd(FR_OP_##op, fd, n, #name, 0, &v);      \
-		SHIM_FD_APPLY(name, ret, args, fail, n = v.allow, -1) \
-	}                                                             \
+/*
+ * write(fd, buf, n, ...), read(fd, buf, n, ...) and friends; pwrite(fd,
+ * buf, n, off, ...) writes at off
+ */
+#define SHIM_BUF_SLOW(name, ret, params, args, op, fail, woff)          \
+	SHIM_SLOW(name, ret, params)                                    \
+	{                                                               \
+		struct shim_verdict v;                                  \
+		shim_decide_fd(FR_OP_##op, fd, n, #name, 0, &v);        \
+		SHIM_FD_APPLY(name, ret, args, fail, n = v.allow, woff) \
+	}
+#define SHIM_GEN_FD_BUF(name, ret, params, args, op, fail)   \
+	SHIM_BUF_SLOW(name, ret, params, args, op, fail, -1) \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
-
-/* pwrite(fd, buf, n, off, ...): the same, written at off */
-#define SHIM_GEN_FD_PBUF(name, ret, params, args, op, fail)                       \
-	SHIM_SLOW(name, ret, params)                                              \
-	{                                                                         \
-		struct shim_verdict v;                                            \
-		shim_decide_fd(FR_OP_##op, fd, n, #name, 0, &v);                  \
-		SHIM_FD_APPLY(name, ret, args, fail, n = v.allow, (long long)off) \
-	}                                                                         \
+#define SHIM_GEN_FD_PBUF(name, ret, params, args, op, fail)              \
+	SHIM_BUF_SLOW(name, ret, params, args, op, fail, (long long)off) \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /* writev(fd, iov, cnt, ...), readv(...): a short write cuts the vector */
@@ -99,37 +97,37 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
 	SHIM_IOV_SLOW(name, ret, params, args, op, fail, (long long)off) \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
-/* fsync(fd), ftruncate(fd, len)...: no bytes, so no short or budget */
-#define SHIM_GEN_FD_PLAIN(name, ret, params, args, op, fail)                 \
+/*
+ * Calls that move no bytes, so no short or budget: `before` runs once the
+ * call is let through, `after` with its result r.
+ */
+#define SHIM_NOBYTES_SLOW(name, ret, params, args, op, fail, before, after)  \
 	SHIM_SLOW(name, ret, params)                                         \
 	{                                                                    \
 		struct shim_verdict v;                                       \
+		ret r;                                                       \
 		shim_decide_fd(FR_OP_##op, fd, 0, #name, SHIM_NOBUDGET, &v); \
 		if (shim_gate(&v, SHIM_FAILS_ALL))                           \
 			return SHIM_FAIL_##fail(v.err);                      \
-		return SHIM_REAL(name) args;                                 \
-	}                                                                    \
+		before;                                                      \
+		r = SHIM_REAL(name) args;                                    \
+		after;                                                       \
+		return r;                                                    \
+	}
+
+/* fsync(fd), fdatasync(fd)... */
+#define SHIM_GEN_FD_PLAIN(name, ret, params, args, op, fail)                   \
+	SHIM_NOBYTES_SLOW(name, ret, params, args, op, fail, (void)0, (void)0) \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /*
  * ftruncate(fd, len): a file in a disk rule's tree cut shorter frees its
  * blocks past len; made longer, it takes nothing (sparse, as on tmpfs)
  */
-#define SHIM_GEN_FD_TRUNC(name, ret, params, args, op, fail)                 \
-	SHIM_SLOW(name, ret, params)                                         \
-	{                                                                    \
-		struct shim_verdict v;                                       \
-		struct shim_disk_file df;                                    \
-		ret r;                                                       \
-		shim_decide_fd(FR_OP_##op, fd, 0, #name, SHIM_NOBUDGET, &v); \
-		if (shim_gate(&v, SHIM_FAILS_ALL))                           \
-			return SHIM_FAIL_##fail(v.err);                      \
-		shim_disk_before(&v, fd, -1, NULL, false, &df);              \
-		r = SHIM_REAL(name) args;                                    \
-		if (r == 0)                                                  \
-			shim_disk_cut(&df, (long long)len);                  \
-		return r;                                                    \
-	}                                                                    \
+#define SHIM_GEN_FD_TRUNC(name, ret, params, args, op, fail)                           \
+	SHIM_NOBYTES_SLOW(name, ret, params, args, op, fail, struct shim_disk_file df; \
+			  shim_disk_before(&v, fd, -1, NULL, false, &df),              \
+			  if (r == 0) shim_disk_cut(&df, (long long)len))              \
 	SHIM_GEN_FD_FAST(name, ret, params, args, op, fail)
 
 /* the fallocate mode of each row (posix_fallocate allocates, mode 0) */
