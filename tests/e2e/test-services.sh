@@ -136,5 +136,11 @@ bad "in: a service without the shim" "which runs without the shim" \
 faults:
   f: write errno=EIO in=x
 $head"
+bad "a disk in two services" "fault 'd' is a disk in 2 services" \
+	"services:
+  x: {type: process, command: [true]}
+faults:
+  d: {disk: true, free: 1MiB, path: /tmp/x/**, in: [x, target]}
+$head"
 
 [ "$fails" = 0 ]

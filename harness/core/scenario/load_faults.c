@@ -306,6 +306,26 @@ static int parse_spec(struct loader *L, yaml_node_t *v, struct fr_fault *f)
 	return check_field_names(L, f);
 }
 
+/* Whether fault f is a disk fault: the word in its SPEC, or the field. */
+bool scn_fault_is_disk(const struct fr_fault *f)
+{
+	const char *p = f->spec.raw;
+
+	for (size_t i = 0; i < f->nfields; i++)
+		if (!strcmp(f->fields[i].key, "disk"))
+			return true;
+	while (p && *p) {
+		size_t n;
+
+		p += strspn(p, " \t\n");
+		n = strcspn(p, " \t\n");
+		if (n == 4 && !strncmp(p, "disk", 4))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 static int parse_fault(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct fr_fault *f)
 {
 	int ret;
@@ -327,6 +347,16 @@ static int parse_fault(struct loader *L, yaml_node_t *k, yaml_node_t *v, struct 
 		f->in = fr_arena_alloc(L->s->arena, sizeof(int));
 		f->nin = 1;
 	}
+	/*
+	 * A disk's accounting (its free space, each file's blocks) lives in
+	 * the control block, one per service: a disk in two services would be
+	 * two disks that each think they hold all the space.
+	 */
+	if (!ret && f->nin > 1 && scn_fault_is_disk(f))
+		return fr_errorf(L->err, L->errlen, f->mark,
+				 "fault '%s' is a disk in %zu services: each would count "
+				 "the same space on its own; put it in one service",
+				 f->name, f->nin);
 	return ret;
 }
 

@@ -229,26 +229,6 @@ static int parse_end_step(struct loader *L, const struct action *a, struct fr_st
 	return 0;
 }
 
-/* Whether fault f is a disk fault: the word in its SPEC, or the field. */
-static bool is_disk_fault(const struct fr_fault *f)
-{
-	const char *p = f->spec.raw;
-
-	for (size_t i = 0; i < f->nfields; i++)
-		if (!strcmp(f->fields[i].key, "disk"))
-			return true;
-	while (p && *p) {
-		size_t n;
-
-		p += strspn(p, " \t\n");
-		n = strcspn(p, " \t\n");
-		if (n == 4 && !strncmp(p, "disk", 4))
-			return true;
-		p += n;
-	}
-	return false;
-}
-
 /* disk: {fault: NAME, free: +1MiB | -1MiB | 1MiB} */
 static int parse_disk_step(struct loader *L, const struct action *a, struct fr_step *st)
 {
@@ -265,7 +245,7 @@ static int parse_disk_step(struct loader *L, const struct action *a, struct fr_s
 		return scn_fail(L, a->v, "disk needs 'fault' (the disk fault it changes)");
 	if ((ret = parse_fault_step(L, &(struct action){ x, "fault" }, st)))
 		return ret;
-	if (!is_disk_fault(&L->s->faults[st->fault]))
+	if (!scn_fault_is_disk(&L->s->faults[st->fault]))
 		return scn_fail(L, x, "fault '%s' is not a disk fault (disk free=SIZE path=...)",
 				L->s->faults[st->fault].name);
 	if (!(x = scn_get(L, a->v, "free")))

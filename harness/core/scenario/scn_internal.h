@@ -77,4 +77,7 @@ static inline bool fr_ph_per_run(enum fr_ph_ref r)
 	return r == FR_PH_RUN_DIR || r == FR_PH_PORT || r == FR_PH_SERVICES;
 }
 
+/* Whether fault f is a disk fault: the word in its SPEC, or the field. */
+bool scn_fault_is_disk(const struct fr_fault *f);
+
 #endif /* FAULTRUN_SCN_INTERNAL_H */
