@@ -6,11 +6,16 @@
  *	faultrun exec -f SPEC -- CMD   run one program under the shim
  *	faultrun ctl [list|arm|disarm|add|events]   steer a running exec/run
  *	faultrun report JOURNAL --html FILE
+ *
+ * exec and ctl run here; run, check and report are the scenario runner's
+ * (main_run.c, a program of its own that this one execs), which links the
+ * client libraries exec and ctl have no use for (meson.build).
  */
 #include "cli.h"
 #include "io/launch.h"
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +64,48 @@ static void export_targets_dir(void)
 	setenv("FAULTRUN_TARGETS", found, 0);
 }
 
+/*
+ * The runner: beside this program in the build tree (and wherever both
+ * were copied together), else where it is installed. $FAULTRUN_RUNNER
+ * overrides both.
+ */
+static const char *runner_path(char *buf, size_t len)
+{
+	const char *env = getenv("FAULTRUN_RUNNER");
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			if (snprintf(buf, len, "%s/faultrun-run", exe) < (int)len &&
+			    access(buf, X_OK) == 0)
+				return buf;
+		}
+	}
+	return FR_RUNNER_PATH;
+}
+
+/*
+ * Become the runner: the same process (its pid, its descriptors, its
+ * place in the caller's job), argv as given. Returns only on failure.
+ */
+static int exec_runner(char **argv)
+{
+	char buf[PATH_MAX + 16];
+	const char *path = runner_path(buf, sizeof(buf));
+
+	execv(path, argv);
+	fprintf(stderr, "faultrun: cannot start the scenario runner %s: %s\n", path,
+		strerror(errno));
+	return 3;
+}
+
 int main(int argc, char **argv)
 {
 	/* before any library opens one of its own (io/launch.h) */
@@ -81,12 +128,6 @@ int main(int argc, char **argv)
 		return fr_cmd_exec(argc - 1, argv + 1);
 	if (strcmp(cmd, "ctl") == 0)
 		return fr_cmd_ctl(argc - 1, argv + 1);
-	if (strcmp(cmd, "check") == 0)
-		return fr_cmd_check(argc - 1, argv + 1);
-	if (strcmp(cmd, "run") == 0)
-		return fr_cmd_run(argc - 1, argv + 1);
-	if (strcmp(cmd, "report") == 0)
-		return fr_cmd_report(argc - 1, argv + 1);
-	/* faultrun FILE... is faultrun run FILE... */
-	return fr_cmd_run(argc, argv);
+	/* run, check, report, and faultrun FILE... (faultrun run FILE...) */
+	return exec_runner(argv);
 }

@@ -108,4 +108,16 @@ wait "$P"
 check "ctl --run of a dead pid: exit 3" [ "$rc" = 3 ]
 "$FAULTRUN" ctl frobnicate 2>"$D/err"; rc=$?
 check "ctl unknown verb: exit 2" [ "$rc" = 2 ]
+
+# --- exec and ctl load only what they use: the scenario runner, with the
+# client libraries, is a program of its own that faultrun execs
+ldd "$FAULTRUN" >"$D/ldd" 2>&1
+check "faultrun itself links no libcurl, MariaDB client or libyaml" \
+	sh -c "! grep -Eq 'libcurl|libmariadb|libmysqlclient|libyaml' '$D/ldd'"
+printf 'name: x\ntarget: {command: [true]}\nduration: 1s\nexpect: [{exits: 0}]\n' >"$D/x.yml"
+FAULTRUN_RUNNER=$D/no-runner "$FAULTRUN" check "$D/x.yml" 2>"$D/err"; rc=$?
+check "a missing runner: exit 3, naming it" sh -c "[ $rc = 3 ] &&
+	grep -qx 'faultrun: cannot start the scenario runner $D/no-runner: No such file or directory' '$D/err'"
+"$FAULTRUN" check "$D/x.yml" >"$D/out" 2>&1; rc=$?
+check "faultrun check goes through the runner" sh -c "[ $rc = 0 ] || { cat '$D/out'; false; }"
 finish
