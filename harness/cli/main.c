@@ -13,6 +13,7 @@
  */
 #include "cli.h"
 #include "io/launch.h"
+#include "util/fsutil.h"
 #include "config.h"
 
 #include <errno.h>
@@ -44,22 +45,15 @@ static void usage(FILE *out)
  */
 static void export_targets_dir(void)
 {
-	char exe[PATH_MAX], dir[PATH_MAX + 32], *slash;
+	char exe[PATH_MAX], dir[PATH_MAX + 32];
 	const char *found = FR_TARGETS_DIR;
-	ssize_t n;
 
 	if (getenv("FAULTRUN_TARGETS"))
 		return;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(dir, sizeof(dir), "%s/../../scenarios/targets", exe);
-			if (access(dir, X_OK) == 0 && realpath(dir, exe))
-				found = exe;
-		}
+	if (fr_self_dir(exe, sizeof(exe)) == 0) {
+		snprintf(dir, sizeof(dir), "%s/../../scenarios/targets", exe);
+		if (access(dir, X_OK) == 0 && realpath(dir, exe))
+			found = exe;
 	}
 	setenv("FAULTRUN_TARGETS", found, 0);
 }
@@ -72,22 +66,13 @@ static void export_targets_dir(void)
 static const char *runner_path(char *buf, size_t len)
 {
 	const char *env = getenv("FAULTRUN_RUNNER");
-	char exe[PATH_MAX], *slash;
-	ssize_t n;
+	char exe[PATH_MAX];
 
 	if (env && *env)
 		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			if (snprintf(buf, len, "%s/faultrun-run", exe) < (int)len &&
-			    access(buf, X_OK) == 0)
-				return buf;
-		}
-	}
+	if (fr_self_dir(exe, sizeof(exe)) == 0 &&
+	    snprintf(buf, len, "%s/faultrun-run", exe) < (int)len && access(buf, X_OK) == 0)
+		return buf;
 	return FR_RUNNER_PATH;
 }
 

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "io/launch.h"
+#include "util/fsutil.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 #include "config.h"
@@ -212,26 +213,21 @@ const char *fr_shim_path(void)
 	static char path[PATH_MAX];
 	const char *env = getenv("FAULTRUN_SHIM");
 	char exe[PATH_MAX];
-	ssize_t n;
 
 	if (env && *env)
 		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			/* build tree: <build>/harness/cli/faultrun */
-			int n2 = snprintf(path, sizeof(path), "%s/../shim/libfaultshim.so", exe);
-			if (n2 > 0 && (size_t)n2 < sizeof(path) && access(path, R_OK) == 0) {
-				char *real = realpath(path, NULL);
-				if (real) {
-					snprintf(path, sizeof(path), "%s", real);
-					free(real);
-				}
-				return path;
+	if (fr_self_dir(exe, sizeof(exe)) == 0) {
+		/* build tree: <build>/harness/cli/faultrun */
+		int n = snprintf(path, sizeof(path), "%s/../shim/libfaultshim.so", exe);
+
+		if (n > 0 && (size_t)n < sizeof(path) && access(path, R_OK) == 0) {
+			char *real = realpath(path, NULL);
+
+			if (real) {
+				snprintf(path, sizeof(path), "%s", real);
+				free(real);
 			}
+			return path;
 		}
 	}
 	return FR_SHIM_PATH;

@@ -160,3 +160,23 @@ int fr_write_file(const char *path, const void *data, size_t len)
 	}
 	return fr_atomic_commit(&a);
 }
+
+int fr_self_dir(char *out, size_t len)
+{
+	ssize_t n;
+	char *slash;
+
+	if (len < 2)
+		return -ENAMETOOLONG;
+	n = readlink("/proc/self/exe", out, len - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= len - 1)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	slash = strrchr(out, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	return 0;
+}

@@ -48,4 +48,11 @@ int fr_write_all(int fd, const void *data, size_t len);
 /* Replace path's contents with data[0..len) as above: 0 or -errno. */
 int fr_write_file(const char *path, const void *data, size_t len);
 
+/*
+ * The directory of this program's executable (/proc/self/exe without its
+ * last component), to find what was built or installed beside it.
+ * Returns 0, or -errno (-ENAMETOOLONG when it does not fit in len).
+ */
+int fr_self_dir(char *out, size_t len);
+
 #endif /* FAULTRUN_UTIL_FSUTIL_H */
