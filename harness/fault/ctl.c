@@ -188,6 +188,12 @@ uint64_t fr_ctl_budget_take(struct fr_ctl *c, unsigned idx, uint64_t want)
 
 void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err, const char *where)
 {
+	fr_ctl_event_pid(c, (int)fr_syscall(SYS_getpid), idx, op, err, where);
+}
+
+void fr_ctl_event_pid(struct fr_ctl *c, int pid, unsigned idx, enum fr_op op, int err,
+		      const char *where)
+{
 	uint64_t n = atomic_fetch_add_explicit(&c->event_head, 1, memory_order_relaxed);
 	struct fr_ctl_event *e = &c->events[n % FR_CTL_EVENTS];
 	uint64_t cur = atomic_load_explicit(&e->seq, memory_order_relaxed);
@@ -206,7 +212,7 @@ void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err, const 
 		return;
 	atomic_thread_fence(memory_order_release);
 	e->time_ns = fr_now_ns();
-	e->pid = (int32_t)fr_syscall(SYS_getpid);
+	e->pid = (int32_t)pid;
 	e->rule = (uint16_t)idx;
 	e->op = (uint8_t)op;
 	e->action = idx < FR_MAX_RULES ? (uint8_t)c->slots[idx].rule.action : 0;

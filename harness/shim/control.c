@@ -140,7 +140,10 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v, const char *f
 	int err = v->what == SHIM_FAIL || v->what == SHIM_RESET || v->what == SHIM_REFUSE ? v->err :
 											    0;
 
-	if (!where && fd >= 0) {
+	if (!where && fd >= 0 && shim_fd_where_get(fd, buf, sizeof(buf))) {
+		where = buf;
+	} else if (!where && fd >= 0) {
+		uint32_t info = shim_fd_where_begin(fd);
 		int r = shim_fd_path(fd, buf, sizeof(buf));
 
 		/* a socket is named by its peer ("127.0.0.1:3306") */
@@ -150,8 +153,9 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v, const char *f
 			where = buf;
 		else if (r == -ENAMETOOLONG)
 			where = "(long path)";
+		shim_fd_where_put(fd, info, where);
 	}
-	fr_ctl_event(c, v->rule, v->op, err, where);
+	fr_ctl_event_pid(c, shim_self_pid(), v->rule, v->op, err, where);
 	SHIM_DEBUG("%s(%s%s): rule \"%.*s\": %s%s%s", fn, where ? where : "fd", "",
 		   (int)sizeof(c->slots[0].rule.name), c->slots[v->rule].rule.name, outcome_name(v),
 		   err ? " " : "", err ? strerrorname_np(err) : "");

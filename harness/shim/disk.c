@@ -23,7 +23,8 @@ void shim_disk_inject(struct shim_verdict *v, int fd, const char *where, const c
 	if (!where && fd >= 0 && shim_fd_path(fd, buf, sizeof(buf)) == 0)
 		where = buf;
 	fr_ctl_fire(c, (unsigned)v->disk_rule);
-	fr_ctl_event(c, (unsigned)v->disk_rule, v->op, v->what == SHIM_FAIL ? ENOSPC : 0, where);
+	fr_ctl_event_pid(c, shim_self_pid(), (unsigned)v->disk_rule, v->op,
+			 v->what == SHIM_FAIL ? ENOSPC : 0, where);
 	SHIM_DEBUG("%s(%s): disk \"%.*s\": %s", fn, where ? where : "fd",
 		   (int)sizeof(c->slots[0].rule.name), c->slots[v->disk_rule].rule.name,
 		   v->what == SHIM_FAIL ? "ENOSPC" : "short");

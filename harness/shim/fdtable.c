@@ -147,7 +147,10 @@ void shim_fd_copy(int from, int to)
 	dst->ino32 = src->ino32;
 	memcpy(&dst->file_dev, &src->file_dev, sizeof(*dst) - offsetof(struct shim_fd, file_dev));
 	known = atomic_load_explicit(&src->known, memory_order_acquire);
-	atomic_store_explicit(&dst->info, atomic_load_explicit(&src->info, memory_order_relaxed),
+	/* the name is in src's side-table slot, not dst's (fdwhere.c) */
+	atomic_store_explicit(&dst->info,
+			      atomic_load_explicit(&src->info, memory_order_relaxed) &
+				      ~SHIM_FD_HAVE_WHERE,
 			      memory_order_relaxed);
 	atomic_store_explicit(&dst->match, atomic_load_explicit(&src->match, memory_order_relaxed),
 			      memory_order_relaxed);

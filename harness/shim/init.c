@@ -70,10 +70,21 @@ static char self_exe[FR_CTL_EXE_MAX];
  * syscalls only: a child of a multi-threaded parent may only call
  * async-signal-safe functions (fork(2)).
  */
-static void atfork_child(void)
+_Atomic int shim_pid;
+
+void shim_forked(void)
 {
+	int saved = errno;
+
+	atomic_store_explicit(&shim_pid, (int)fr_syscall(SYS_getpid), memory_order_relaxed);
 	if (shim_ctl)
 		fr_ctl_register(shim_ctl, FR_PROC_FORKED, self_exe);
+	errno = saved;
+}
+
+static void atfork_child(void)
+{
+	shim_forked();
 }
 
 static void attach(void)

@@ -100,6 +100,7 @@
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -172,6 +173,28 @@ extern struct fr_ctl *shim_ctl;
 extern _Atomic uint32_t *shim_armed_word;
 /* FAULTSHIM_DEBUG is set. */
 extern bool shim_debug;
+
+/*
+ * This process's pid, for the events it records, without a getpid() per
+ * injection: 0 until first asked, set anew in every child a fork makes
+ * (shim_forked: fork's atfork handler, _Fork, and fork-like system calls
+ * made through syscall()). A child that shares our memory (vfork, clone
+ * with CLONE_VM) must not touch it: it only execs or exits, and would
+ * otherwise rename its parent.
+ */
+extern _Atomic int shim_pid;
+static inline int shim_self_pid(void)
+{
+	int p = atomic_load_explicit(&shim_pid, memory_order_relaxed);
+
+	if (__builtin_expect(!p, 0)) {
+		p = (int)fr_syscall(SYS_getpid);
+		atomic_store_explicit(&shim_pid, p, memory_order_relaxed);
+	}
+	return p;
+}
+/* In a new child process (not one sharing our memory): its pid, its entry in the block. */
+void shim_forked(void);
 
 /* See SHIM_BOUND. */
 static inline bool shim_bound(void *const *slot)
@@ -307,6 +330,7 @@ enum shim_fd_kind {
 #define SHIM_FD_HAVE_PEER 0x10u	 /* peer_* are set */
 #define SHIM_FD_HAVE_LOCAL 0x20u /* local_* are set */
 #define SHIM_FD_HAVE_ID 0x40u	 /* ino32 (and but for a socket file_*) set */
+#define SHIM_FD_HAVE_WHERE 0x80u /* its name is in the side table (fdwhere.c) */
 
 /*
  * What the shim knows about one fd: which rules' selectors it matches.
@@ -445,6 +469,17 @@ char *shim_abspath(int dirfd, const char *path, char *out, size_t len);
 
 /* readlink(/proc/self/fd/N) into out, " (deleted)" stripped; 0 or -errno. */
 int shim_fd_path(int fd, char *out, size_t len);
+
+/*
+ * fdwhere.c: the name an injection on fd reported, kept for the next one.
+ * shim_fd_where_get() copies it (truncated to len) and returns true when
+ * it is known; otherwise take shim_fd_where_begin(fd) before looking the
+ * name up and hand it to shim_fd_where_put(), which keeps the name only if
+ * the fd's entry did not change in between.
+ */
+bool shim_fd_where_get(int fd, char *out, size_t len);
+uint32_t shim_fd_where_begin(int fd);
+void shim_fd_where_put(int fd, uint32_t info, const char *where);
 
 /*
  * The armed rules of an fd operation as the fd table sees them: op's own

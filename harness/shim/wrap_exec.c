@@ -58,7 +58,7 @@ static void stayed(int idx)
 
 static int self_pid(void)
 {
-	return (int)fr_syscall(SYS_getpid);
+	return shim_self_pid();
 }
 
 int execve(const char *path, char *const argv[], char *const envp[])
@@ -195,6 +195,22 @@ int execlp(const char *file, const char *arg, ...)
 	idx = leaving(file, environ, self_pid());
 	r = SHIM_REAL(execvp)(file, argv);
 	stayed(idx);
+	return r;
+}
+
+/*
+ * _Fork(3) (glibc 2.34): a fork that runs no atfork handlers, so its child
+ * would be neither listed in the block nor know its own pid.
+ */
+pid_t _Fork(void)
+{
+	pid_t r;
+
+	if (unlikely(!SHIM_BOUND(_Fork)))
+		return SHIM_FAIL_M1(ENOSYS);
+	r = SHIM_REAL(_Fork)();
+	if (r == 0)
+		shim_forked();
 	return r;
 }
 

@@ -26,6 +26,7 @@
  */
 #include "shim.h"
 
+#include <sched.h>
 #include <sys/syscall.h>
 
 /* Calls whose result is a new fd (when >= 0). */
@@ -105,6 +106,30 @@ static inline bool tracked(long nr)
 		return true;
 	default:
 		return returns_fd(nr);
+	}
+}
+
+/*
+ * Whether system call nr (first argument a0), having returned 0, is the
+ * child of a new process with memory of its own: fork, or clone/clone3
+ * without CLONE_VM (clone(2); clone3 takes a struct clone_args whose
+ * first field is the flags). vfork and CLONE_VM children share ours.
+ */
+static inline bool forked(long nr, long a0)
+{
+	switch (nr) {
+#ifdef SYS_fork
+	case SYS_fork:
+		return true;
+#endif
+	case SYS_clone:
+		return !(a0 & CLONE_VM);
+#ifdef SYS_clone3
+	case SYS_clone3:
+		return a0 && !(*(const uint64_t *)a0 & CLONE_VM);
+#endif
+	default:
+		return false;
 	}
 }
 
@@ -199,6 +224,8 @@ long syscall(long number, ...)
 	if (unlikely(!SHIM_BOUND(syscall)))
 		return fr_syscall6(number, a0, a1, a2, a3, a4, a5);
 	r = SHIM_REAL(syscall)(number, a0, a1, a2, a3, a4, a5);
+	if (unlikely(r == 0) && forked(number, a0))
+		shim_forked();
 	/* no entry to keep true, and no open to record */
 	if (likely(!shim_fd_table_used()) && likely(!shim_armed(SHIM_OPS_FDOPS)))
 		return r;

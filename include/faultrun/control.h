@@ -198,6 +198,9 @@ uint64_t fr_ctl_budget_take(struct fr_ctl *c, unsigned idx, uint64_t want);
 
 /* Record an injection in the ring. `where` may be NULL. */
 void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err, const char *where);
+/* The same, by process pid (the shim knows its own without a system call). */
+void fr_ctl_event_pid(struct fr_ctl *c, int pid, unsigned idx, enum fr_op op, int err,
+		      const char *where);
 
 /*
  * List the calling process in the block's process table (state is

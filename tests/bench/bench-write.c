@@ -1,7 +1,10 @@
 /*
  * Per-call cost of write(): N one-byte writes to PATH (default /dev/null).
  *
- *   bench-write N [PATH]
+ *   bench-write N [PATH [fail]]
+ *
+ * With "fail" every write is expected to fail (an injected EIO): the cost
+ * of an injected call.
  *
  * Prints "ns_per_call=X rss_kib=Y": the mean over the timed loop (after a
  * warm-up of N/10 calls that also lets the shim resolve the fd once) and
@@ -34,6 +37,7 @@ int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
 	const char *path = argc > 2 ? argv[2] : "/dev/null";
+	ssize_t want = argc > 3 && strcmp(argv[3], "fail") == 0 ? -1 : 1;
 	struct timespec t0, t1;
 	char c = 'x';
 	int fd = open(path, O_WRONLY);
@@ -44,11 +48,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (long i = 0; i < n / 10; i++)
-		if (write(fd, &c, 1) != 1)
+		if (write(fd, &c, 1) != want)
 			return 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < n; i++)
-		if (write(fd, &c, 1) != 1)
+		if (write(fd, &c, 1) != want)
 			return 1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ns = (double)(t1.tv_sec - t0.tv_sec) * 1e9 +

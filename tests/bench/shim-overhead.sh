@@ -8,7 +8,8 @@
 # with a rule armed for another path; with a matching rule of probability 0
 # (decided every call, never injected); with a disk rule armed for another
 # tree; libfiu's `fiu-run -x` (its POSIX preload, nothing enabled) for
-# comparison. Then the same one-byte writes appending to a regular file:
+# comparison; every write injected (EIO, the cost of an injected call).
+# Then the same one-byte writes appending to a regular file:
 # plain, and under a 1 GiB disk rule over it (each write charged).
 # ns: median of RUNS runs of N calls each (modes interleaved, so drift
 # hits all alike). instructions: valgrind --tool=callgrind, the difference
@@ -25,7 +26,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 modes=(plain paused elsewhere prob0 diskelse)
 command -v fiu-run >/dev/null && modes+=(fiu)
-modes+=(file disk)
+modes+=(inject file disk)
 mkdir "$tmp/disk"
 
 # prefix MODE: the command words that run a program in that mode
@@ -37,6 +38,7 @@ prefix() {
 	prob0) echo "$FR exec -q --may-not-fire -f write@errno=EIO@probability=0@path=/dev/null --" ;;
 	diskelse) echo "$FR exec -q --may-not-fire -f disk@size=1GiB@path=/nonexistent/** --" ;;
 	fiu) echo "fiu-run -x" ;;
+	inject) echo "$FR exec -q -f write@errno=EIO@path=/dev/null --" ;;
 	file) ;;
 	disk) echo "$FR exec -q --may-not-fire -f disk@size=1GiB@path=$tmp/disk/** --" ;;
 	esac
@@ -48,6 +50,11 @@ target() {
 	file | disk) : >"$tmp/disk/f" && echo "$tmp/disk/f" ;;
 	*) echo /dev/null ;;
 	esac
+}
+
+# what bench-write expects of each write: "fail" where every one is injected
+expect() {
+	[ "$1" = inject ] && echo fail
 }
 
 # run MODE CMD...: the prefix's words ('@' stands for a space inside a SPEC)
@@ -62,7 +69,7 @@ run() {
 
 for ((i = 0; i < RUNS; i++)); do
 	for m in "${modes[@]}"; do
-		run "$m" "$BW" "$N" "$(target "$m")" >>"$tmp/$m.runs" ||
+		run "$m" "$BW" "$N" "$(target "$m")" $(expect "$m") >>"$tmp/$m.runs" ||
 			{ echo "bench: $m failed" >&2; exit 1; }
 	done
 done
@@ -73,9 +80,9 @@ instr() {
 	local m=$1 a b
 	command -v valgrind >/dev/null || { echo "-"; return; }
 	run "$m" valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$m.1" "$BW" "$M" \
-		"$(target "$m")" >/dev/null 2>&1
+		"$(target "$m")" $(expect "$m") >/dev/null 2>&1
 	run "$m" valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$m.2" "$BW" $((2 * M)) \
-		"$(target "$m")" >/dev/null 2>&1
+		"$(target "$m")" $(expect "$m") >/dev/null 2>&1
 	a=$(awk '/^(summary|totals):/ { print $2; exit }' "$tmp/cg.$m.1")
 	b=$(awk '/^(summary|totals):/ { print $2; exit }' "$tmp/cg.$m.2")
 	echo $(((b - a) / M))

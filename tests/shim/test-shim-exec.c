@@ -203,6 +203,40 @@ CASE(posix_spawnp)
 	return spawn_case(true);
 }
 
+/* Whether the block lists pid as a fork of an attached process. */
+static bool listed_forked(pid_t pid)
+{
+	uint32_t n = atomic_load(&st_ctl->nprocs);
+
+	for (uint32_t i = 0; i < n && i < FR_CTL_PROCS; i++) {
+		const struct fr_ctl_proc *p = &st_ctl->procs[i];
+
+		if (atomic_load(&((struct fr_ctl_proc *)p)->state) == FR_PROC_FORKED &&
+		    p->pid == pid)
+			return true;
+	}
+	return false;
+}
+
+/* _Fork runs no atfork handler: the wrapper lists the child itself */
+CASE(_Fork)
+{
+	int status = -1;
+	pid_t pid;
+
+	(void)p;
+	pid = CALL(_Fork());
+	if (pid < 0)
+		return WRONG("_Fork: %s", strerror(errno));
+	if (pid == 0)
+		_exit(0);
+	if (waitpid(pid, &status, 0) != pid || status != 0)
+		return WRONG("the child of _Fork did not exit 0");
+	if (!listed_forked(pid))
+		return WRONG("the child of _Fork is not listed in the block");
+	return 0;
+}
+
 #define WRAP(name, ret, params, args, op, shape, fail, errnos)
 #define WRAP_EXEC(name, ret, params, args, op, shape, fail, errnos) \
 	{ #name, ST_OP_##op, errnos, case_##name },

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -289,6 +290,130 @@ static void test_fork_exec_grandchild(void **state)
 	st_disarm(slot);
 }
 
+/* ---- each process's events carry its own pid ---------------------------- */
+
+/* Whether the event ring holds an injection of rule slot by pid. */
+static bool event_by(int slot, pid_t pid)
+{
+	uint64_t head = atomic_load(&st_ctl->event_head);
+
+	for (uint64_t n = head > FR_CTL_EVENTS ? head - FR_CTL_EVENTS : 0; n < head; n++) {
+		const struct fr_ctl_event *e = &st_ctl->events[n % FR_CTL_EVENTS];
+
+		if (atomic_load(&((struct fr_ctl_event *)e)->seq) == n + 1 && e->rule == slot &&
+		    e->pid == pid)
+			return true;
+	}
+	return false;
+}
+
+/* In a child: one injected write, then exit 0 if it was injected. */
+static void child_writes(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+	_exit(fd >= 0 && write(fd, "x", 1) < 0 && errno == EIO ? 0 : 1);
+}
+
+/*
+ * The shim knows its pid without a system call per injection; a child
+ * made by fork, by _Fork (no atfork handler) or by syscall(SYS_fork) must
+ * still record its own, even after its parent injected (and so knew its
+ * pid) before forking.
+ */
+static void test_fork_event_pid(void **state)
+{
+	int slot = st_rule("write errno=EIO path=%D/proc/match/**");
+	char path[PATH_MAX];
+	pid_t kids[3];
+	int fd, status;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s", st_path("proc/match/pids"));
+	st_arm(slot);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	assert_true(fd >= 0);
+	assert_true(write(fd, "x", 1) < 0 && errno == EIO);
+	close(fd);
+	assert_true(event_by(slot, getpid()));
+	fflush(NULL);
+	for (int k = 0; k < 3; k++) {
+		pid_t pid = k == 0 ? fork() : k == 1 ? _Fork() : (pid_t)syscall(SYS_fork);
+
+		assert_true(pid >= 0);
+		if (pid == 0)
+			child_writes(path);
+		kids[k] = pid;
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	st_disarm(slot);
+	for (int k = 0; k < 3; k++)
+		if (!event_by(slot, kids[k]))
+			fail_msg("no event under the pid of the child made by %s",
+				 k == 0 ? "fork" : k == 1 ? "_Fork" : "syscall(SYS_fork)");
+}
+
+/* The `where` of the newest event in the ring ("" when there is none). */
+static const char *last_where(void)
+{
+	static char buf[FR_CTL_WHERE_MAX];
+	uint64_t head = atomic_load(&st_ctl->event_head);
+	const struct fr_ctl_event *e = &st_ctl->events[(head - 1) % FR_CTL_EVENTS];
+
+	buf[0] = '\0';
+	if (head && atomic_load(&((struct fr_ctl_event *)e)->seq) == head)
+		snprintf(buf, sizeof(buf), "%.*s", (int)sizeof(e->where), e->where);
+	return buf;
+}
+
+/* Inject on fd; the event names want. */
+static void inject_names(int fd, const char *want)
+{
+	assert_true(write(fd, "x", 1) < 0 && errno == EIO);
+	if (strcmp(last_where(), want) != 0)
+		fail_msg("the event names \"%s\", want \"%s\"", last_where(), want);
+}
+
+/*
+ * An fd's name is kept after its first injection (no readlink per
+ * injection), and never outlives the fd: a number reused by another open,
+ * or by dup2 of another file, is named anew.
+ */
+static void test_event_where(void **state)
+{
+	int slot = st_rule("write errno=EIO path=%D/proc/match/**");
+	char a[PATH_MAX], b[PATH_MAX];
+	int fa, fb, n;
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s", st_path("proc/match/a"));
+	snprintf(b, sizeof(b), "%s", st_path("proc/match/b"));
+	st_arm(slot);
+	fa = open(a, O_WRONLY | O_CREAT, 0600);
+	assert_true(fa >= 0);
+	inject_names(fa, a);
+	inject_names(fa, a); /* from the kept name */
+	close(fa);
+	n = open(b, O_WRONLY | O_CREAT, 0600);
+	assert_int_equal(n, fa); /* the same number, another file */
+	inject_names(n, b);
+	fa = open(a, O_WRONLY);
+	assert_true(fa >= 0);
+	inject_names(fa, a);
+	fb = n;
+	assert_int_equal(dup2(fa, fb), fb); /* fb now is a */
+	inject_names(fb, a);
+	close(fa);
+	fa = open(b, O_WRONLY);
+	inject_names(fa, b);
+	assert_int_equal(syscall(SYS_dup3, fa, fb, 0), fb); /* raw: fb now is b */
+	inject_names(fb, b);
+	close(fa);
+	close(fb);
+	st_disarm(slot);
+}
+
 /* ---- another library's constructor ------------------------------------ */
 
 static void test_library_constructor(void **state)
@@ -491,6 +616,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_write_in_signal_handler, setup_dirs),
 		cmocka_unit_test_setup(test_fork_in_signal_handler, setup_dirs),
 		cmocka_unit_test_setup(test_fork_exec_grandchild, setup_dirs),
+		cmocka_unit_test_setup(test_fork_event_pid, setup_dirs),
+		cmocka_unit_test_setup(test_event_where, setup_dirs),
 		cmocka_unit_test_setup(test_library_constructor, setup_dirs),
 		cmocka_unit_test_setup(test_fortified_target, setup_dirs),
 		cmocka_unit_test_setup(test_bad_blocks, setup_dirs),
