@@ -23,7 +23,7 @@ struct lb_unit {
 	bool polling;
 	bool waiting; /* for readiness */
 	struct fr_timer deadline;
-	char last[400]; /* why it is not ready yet */
+	char last[400];		  /* why it is not ready yet */
 	char sock[PATH_MAX + 80]; /* fr_haproxy_conf_check refuses one too long for sun_path */
 	char cfg[PATH_MAX + 80];
 	const char *argv[5];

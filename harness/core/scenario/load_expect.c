@@ -484,8 +484,8 @@ static void set_label(struct fr_scenario *s, struct fr_expect *e)
 	case FR_EXP_OUT_OF_ROTATION:
 		if (e->lb_backend)
 			e->label = fr_arena_printf(s->arena, "%s out of rotation in %s %s%s",
-						   e->lb_backend,
-						   s->services[e->lb_service].name, over, win);
+						   e->lb_backend, s->services[e->lb_service].name,
+						   over, win);
 		else
 			e->label = fr_arena_printf(s->arena, "%s out of rotation %s%s", series,
 						   over, win);

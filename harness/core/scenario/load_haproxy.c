@@ -22,7 +22,7 @@ _Static_assert(FR_NAME_MAX <= 64, "service names must fit HAProxy's server names
 #define LB_READY_BASE_NS 10000000000ull
 
 static const char *const lb_keys[] = {
-	"type",	    "port",	"backends",    "check",	    "no-backend-status",
+	"type",	    "port",	  "backends",	  "check", "no-backend-status",
 	"timeouts", "depends-on", "ready-within", "shim",
 };
 static const char *const check_keys[] = { "path", "interval", "timeout", "rise", "fall" };
@@ -135,8 +135,7 @@ int scn_parse_haproxy(struct loader *L, yaml_node_t *v, const char *what, struct
 	if ((ret = scn_get_fstr(L, x, "port", &sv->port)))
 		return ret;
 	if (!(x = scn_get(L, v, "backends")))
-		return scn_fail(L, v, "%s needs 'backends' (the target or process services)",
-				what);
+		return scn_fail(L, v, "%s needs 'backends' (the target or process services)", what);
 	if ((ret = scn_want_seq(L, x, "backends")))
 		return ret;
 	if (!(lb->nbackends = scn_seq_len(x)))
@@ -144,7 +143,8 @@ int scn_parse_haproxy(struct loader *L, yaml_node_t *v, const char *what, struct
 	lb->backends = fr_arena_alloc(L->s->arena, lb->nbackends * sizeof(*lb->backends));
 	if ((x = scn_get(L, v, "check")) && (ret = parse_check(L, x, lb)))
 		return ret;
-	if ((x = scn_get(L, v, "no-backend-status")) && (ret = parse_status(L, x, &lb->down_status)))
+	if ((x = scn_get(L, v, "no-backend-status")) &&
+	    (ret = parse_status(L, x, &lb->down_status)))
 		return ret;
 	if ((x = scn_get(L, v, "timeouts")) && (ret = parse_timeouts(L, x, lb)))
 		return ret;
@@ -169,8 +169,9 @@ static int parse_backend(struct loader *L, yaml_node_t *y, struct fr_lb_backend 
 		if ((ret = scn_check_keys(L, y, backend_keys, NKEYS(backend_keys), "a backend")))
 			return ret;
 		if (!(nx = scn_get(L, y, "service")))
-			return scn_fail(L, y, "a backend needs 'service' (a process service or "
-					      "target)");
+			return scn_fail(L, y,
+					"a backend needs 'service' (a process service or "
+					"target)");
 		if ((ret = scn_opt_fstr(L, y, "port", &b->port)))
 			return ret;
 	}

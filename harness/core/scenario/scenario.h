@@ -210,8 +210,8 @@ static inline bool fr_service_is_unit(enum fr_service_type t)
 
 /* One server behind a `type: haproxy` service. */
 struct fr_lb_backend {
-	const char *name; /* the service's name, or "target"; its server name in HAProxy */
-	int proc;	  /* 0: the target, 1 + i: services[i] */
+	const char *name;   /* the service's name, or "target"; its server name in HAProxy */
+	int proc;	    /* 0: the target, 1 + i: services[i] */
 	struct fr_str port; /* written, or ${port.NAME} */
 	struct fr_mark mark;
 };
@@ -238,7 +238,7 @@ struct fr_service {
 	/* type: process, and haproxy (its command made by the runner) */
 	struct fr_target proc;
 	struct fr_haproxy_svc lb; /* type: haproxy */
-	int *deps; /* depends-on: service indexes */
+	int *deps;		  /* depends-on: service indexes */
 	size_t ndeps;
 	/* depends-on: target (or the target is a backend): starts once the target is ready */
 	bool after_target;
@@ -352,9 +352,9 @@ struct fr_expect {
 		const char *text; /* "p99" */
 	} lat[FR_LAT_MAX];
 	unsigned nlat;
-	uint64_t within_ns;	/* recovers/detects/responds/out-of-rotation */
-	unsigned stable;	/* recovers: consecutive ok samples; detects: failures */
-	long min, max;		/* restarts/exits/fired; -1 = no bound */
+	uint64_t within_ns; /* recovers/detects/responds/out-of-rotation */
+	unsigned stable;    /* recovers: consecutive ok samples; detects: failures */
+	long min, max;	    /* restarts/exits/fired; -1 = no bound */
 	/* out-of-rotation in a haproxy service's view: its index and the backend */
 	int lb_service; /* -1: a probe's lb */
 	const char *lb_backend;
