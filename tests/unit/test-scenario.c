@@ -367,7 +367,7 @@ static const struct bad_case bad_cases[] = {
 	  "duration: 5s\n"
 	  "expect: [{exits: 0}]\n"
 	  "services: {db: {type: postgres}}\n",
-	  "t.yml:4:23: unknown service type 'postgres' (known: process, mariadb)" },
+	  "t.yml:4:23: unknown service type 'postgres' (known: process, mariadb, haproxy)" },
 	{ "request-count",
 	  "target: {command: \"true\"}\n"
 	  "duration: 5s\n"

@@ -634,6 +634,8 @@ static void poll_fail(struct fr_haproxy_poller *p, const char *why)
 /* End the query in progress; the next one starts interval after the last start. */
 static void query_end(struct fr_haproxy_poller *p)
 {
+	if (!p->loop) /* a callback stopped the poller */
+		return;
 	if (p->fd >= 0) {
 		fr_watch_stop(p->loop, &p->watch);
 		close(p->fd);
@@ -657,9 +659,15 @@ static void query_done(struct fr_haproxy_poller *p)
 		p->fn_err(p->arg, NULL);
 	p->failing = false;
 	fr_haproxy_diff(p->rows, p->nrows, rows, n, fr_loop_now(p->loop), p->fn, p->arg);
+	if (!p->loop) { /* fn stopped the poller */
+		free(rows);
+		return;
+	}
 	free(p->rows);
 	p->rows = rows;
 	p->nrows = n;
+	if (p->fn_poll)
+		p->fn_poll(p->arg, rows, n);
 }
 
 static const char stat_cmd[] = "show stat -1 6 -1\n"; /* backends and servers */

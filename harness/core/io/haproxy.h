@@ -174,6 +174,11 @@ struct fr_haproxy_poller {
 	fr_haproxy_change_fn fn;
 	void (*fn_err)(void *arg, const char *why);
 	void *arg;
+	/*
+	 * Optional, set after fr_haproxy_poller_start: called after every
+	 * poll that answered (after the changes), with all the rows.
+	 */
+	void (*fn_poll)(void *arg, const struct fr_haproxy_server *rows, size_t n);
 	/* state */
 	struct fr_timer timer;
 	struct fr_watch watch;
@@ -194,7 +199,7 @@ struct fr_haproxy_poller {
 int fr_haproxy_poller_start(struct fr_haproxy_poller *p, struct fr_loop *l, const char *sock,
 			    uint64_t interval_ns, fr_haproxy_change_fn fn,
 			    void (*fn_err)(void *arg, const char *why), void *arg);
-/* Stop, close the connection in progress, free the rows. Idempotent. */
+/* Stop, close the connection in progress, free the rows. Idempotent; fn and fn_poll may call it. */
 void fr_haproxy_poller_stop(struct fr_haproxy_poller *p);
 
 #endif /* FAULTRUN_IO_HAPROXY_H */

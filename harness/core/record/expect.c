@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "record/expect.h"
+#include "record/recording.h"
 
 #include <errno.h>
 #include <math.h>
@@ -375,6 +376,56 @@ static void eval_out_of_rotation(const struct fr_series *s, const struct fr_fact
 		 outs == 1 ? "" : "s");
 }
 
+/* The part of [x, y) inside [a, b). */
+static int64_t overlap(int64_t x, int64_t y, int64_t a, int64_t b)
+{
+	x = x > a ? x : a;
+	y = y < b ? y : b;
+	return y > x ? y - x : 0;
+}
+
+/*
+ * out-of-rotation {service, backend}: the time HAProxy had the backend in
+ * a state other than UP inside the window, from its "lb" events (before
+ * the first one its state is unknown: not UP).
+ */
+static void eval_lb_rotation(const struct fr_scenario *s, const struct fr_facts *f,
+			     struct fr_verdict *v)
+{
+	const char *svc = s->services[v->e->lb_service].name, *be = v->e->lb_backend;
+	int64_t total = 0;
+	unsigned outs = 0;
+	char a[32];
+
+	for (size_t k = 0; k < v->niv; k++) {
+		int64_t a0 = v->iv[k].a, b0 = v->iv[k].b < f->end ? v->iv[k].b : f->end;
+		int64_t since = INT64_MIN;
+		bool in = false;
+
+		for (size_t i = 0; i < f->nlc; i++) {
+			const struct fr_lc_event *ev = &f->lc[i];
+
+			if (strcmp(ev->event, "lb") || !ev->service || strcmp(ev->service, svc) ||
+			    !ev->server || strcmp(ev->server, be))
+				continue;
+			if (!in)
+				total += overlap(since, ev->t, a0, b0);
+			in = !strcmp(ev->state, "UP");
+			since = ev->t;
+			if (!in && since >= a0 && since < b0)
+				outs++;
+		}
+		if (!in)
+			total += overlap(since, INT64_MAX, a0, b0);
+	}
+	v->value = (double)total / 1e9;
+	v->has_value = true;
+	v->ok = (uint64_t)total <= v->e->within_ns;
+	fmt_ns(a, sizeof(a), total);
+	snprintf(v->measured, sizeof(v->measured), "%s (taken out %u time%s)", a, outs,
+		 outs == 1 ? "" : "s");
+}
+
 static void eval_count(long count, const char *unit, struct fr_verdict *v)
 {
 	const struct fr_expect *e = v->e;
@@ -428,7 +479,10 @@ int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e, int la
 		eval_responds(ser, v);
 		break;
 	case FR_EXP_OUT_OF_ROTATION:
-		eval_out_of_rotation(ser, f, v);
+		if (e->lb_backend)
+			eval_lb_rotation(s, f, v);
+		else
+			eval_out_of_rotation(ser, f, v);
 		break;
 	case FR_EXP_RESTARTS:
 		eval_count(e->service && (size_t)e->service < f->nprocs ?

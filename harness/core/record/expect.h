@@ -31,6 +31,8 @@ struct fr_fault_facts {
 	int64_t first, last; /* first/last injection, INT64_MIN when none */
 };
 
+struct fr_lc_event;
+
 /* Everything a run recorded that assertions look at. */
 struct fr_facts {
 	int64_t end;		  /* ns from t = 0 to the end of the run */
@@ -44,6 +46,9 @@ struct fr_facts {
 	const unsigned *proc_exits;
 	size_t nprocs;
 	const struct fr_attach *attach; /* where the shim reached, or NULL */
+	/* the lifecycle events: a haproxy service's view of its backends ("lb") */
+	const struct fr_lc_event *lc;
+	size_t nlc;
 };
 
 struct fr_verdict {

@@ -32,13 +32,16 @@ int fr_verdict_exit(enum fr_verdict_kind v);
 struct fr_lc_event {
 	int64_t t;
 	const char *service; /* NULL: the target; else a service's name (the scenario's) */
-	const char *event;   /* start, ready, not-ready, exit, signal, stop, give-up */
+	/* start, ready, not-ready, exit, signal, stop, give-up, daemon, lb, lb-lost */
+	const char *event;
 	int pid;
 	int attempt;   /* start */
 	int status;    /* exit: code, or -1 */
 	int signo;     /* exit/signal/stop: signal, or 0 */
 	bool expected; /* exit */
 	char *detail;  /* malloc'd or NULL */
+	/* lb (a haproxy service's view of a backend): its name, the states (static) */
+	const char *server, *state, *before;
 };
 
 /* A timeline step as it happened. */

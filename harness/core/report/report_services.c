@@ -30,6 +30,24 @@ void fr_json_cmd(struct fr_buf *b, const struct fr_cmd *c)
 	fr_buf_puts(b, "]");
 }
 
+/* A haproxy service's view (docs/journal.md): lb and lb-lost have no pid. */
+static bool json_lb_event(struct fr_buf *b, const struct fr_lc_event *e)
+{
+	if (!strcmp(e->event, "lb")) {
+		fr_buf_puts(b, ", \"event\": \"lb\", \"server\": ");
+		fr_buf_json_str(b, e->server);
+		fr_buf_printf(b, ", \"state\": \"%s\", \"before\": \"%s\", \"detail\": ", e->state,
+			      e->before);
+	} else if (!strcmp(e->event, "lb-lost")) {
+		fr_buf_puts(b, ", \"event\": \"lb-lost\", \"detail\": ");
+	} else {
+		return false;
+	}
+	fr_buf_json_str(b, e->detail);
+	fr_buf_puts(b, "}");
+	return true;
+}
+
 static bool same_unit(const char *a, const char *b)
 {
 	return a == b || (a && b && !strcmp(a, b));
@@ -48,6 +66,8 @@ void fr_json_lifecycle(struct fr_buf *b, const struct fr_record *r, const char *
 		fr_buf_puts(b, n++ ? ",\n        {" : "\n        {");
 		fr_buf_puts(b, "\"t\": ");
 		json_secs(b, e->t);
+		if (json_lb_event(b, e))
+			continue;
 		fr_buf_printf(b, ", \"event\": \"%s\", \"pid\": %d", e->event, e->pid);
 		if (!strcmp(e->event, "start"))
 			fr_buf_printf(b, ", \"attempt\": %d", e->attempt);
@@ -94,8 +114,21 @@ void fr_json_services(struct fr_buf *b, const struct fr_record *r)
 			continue;
 		fr_buf_puts(b, n++ ? ",\n      {\"name\": " : "\n      {\"name\": ");
 		fr_buf_json_str(b, sv->name);
-		fr_buf_puts(b, ", \"type\": \"process\", \"command\": ");
-		fr_json_cmd(b, &s->services[i].proc.command);
+		if (s->services[i].type == FR_SERVICE_HAPROXY) {
+			const struct fr_haproxy_svc *lb = &s->services[i].lb;
+
+			fr_buf_puts(b, ", \"type\": \"haproxy\", \"port\": ");
+			fr_buf_puts(b, s->services[i].port.val ? s->services[i].port.val : "null");
+			fr_buf_puts(b, ", \"backends\": [");
+			for (size_t k = 0; k < lb->nbackends; k++) {
+				fr_buf_puts(b, k ? ", " : "");
+				fr_buf_json_str(b, lb->backends[k].name);
+			}
+			fr_buf_puts(b, "]");
+		} else {
+			fr_buf_puts(b, ", \"type\": \"process\", \"command\": ");
+			fr_json_cmd(b, &s->services[i].proc.command);
+		}
 		fr_buf_printf(b,
 			      ", \"shim\": %s, \"daemon\": %s, \"starts\": %u, \"restarts\": %u, "
 			      "\"exits\": %u,\n       \"lifecycle\": ",

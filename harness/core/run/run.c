@@ -56,18 +56,12 @@ void run_on_ready(struct run *r)
 	r->t0_wall = fr_wall_now();
 	r->phase = PH_RUNNING;
 	r->tg.ready = true;
-	r->starting = r->s->nstart;
 	/* the start and ready events were timed against the run start */
 	for (size_t i = 0; i < r->nlc; i++)
 		r->lc[i].t -= (int64_t)(r->t0 - r->run_start);
-	if (!r->s->target.ready.present)
-		run_lc_add(r, "ready", r->tg.child.pid);
-	/* the target's readiness is t = 0 by definition */
-	for (size_t i = r->nlc; i-- > 0;)
-		if (!strcmp(r->lc[i].event, "ready") && !r->lc[i].service) {
-			r->lc[i].t = 0;
-			break;
-		}
+	/* the last unit's readiness is t = 0 by definition */
+	if (r->nlc && !strcmp(r->lc[r->nlc - 1].event, "ready"))
+		r->lc[r->nlc - 1].t = 0;
 	run_say(r, "ready after %.2fs; the timeline starts", (double)(now - r->run_start) / 1e9);
 	run_probes_start(r, now);
 	run_timeline_start(r, now);
@@ -146,11 +140,9 @@ static uint64_t drain_wait(const struct run *r)
 	return wait > DRAIN_MAX_NS ? DRAIN_MAX_NS : wait;
 }
 
-/* Disarm every fault, cancel what is left, stop the target. */
+/* Disarm every fault, cancel what is left, stop the units. */
 void run_begin_stop(struct run *r)
 {
-	struct target *tg = &r->tg;
-
 	if (r->phase >= PH_STOPPING)
 		return;
 	r->phase = PH_STOPPING;
@@ -161,22 +153,19 @@ void run_begin_stop(struct run *r)
 	for (size_t i = 0; i < r->s->nprobes; i++)
 		run_check_cancel_all(&r->probes[i].ck);
 	run_timeline_stop(r);
-	fr_timer_stop(r->loop, &tg->restart_timer);
-	if (tg->running) {
-		/* a second signal: no grace */
-		run_target_stop(tg, r->signals > 1 ? 0 : r->s->target.grace_ns);
-		return;
-	}
+	/* HAProxy's view of the units while they stop is no news */
+	for (size_t k = 0; k < r->s->nstart; k++)
+		run_lb_stop(run_proc(r, r->s->start_order[k] + 1));
 	run_teardown_continue(r);
 }
 
 /*
- * The target is gone: stop the process services in reverse start order,
- * one at a time; then sweep the leftovers, read the final counters.
+ * Stop the units in reverse start order, one at a time; then sweep the
+ * leftovers, read the final counters.
  */
 void run_teardown_continue(struct run *r)
 {
-	if (r->phase == PH_DONE || r->tg.running || run_stop_next_service(r))
+	if (r->phase == PH_DONE || run_stop_next_unit(r))
 		return;
 	/* everything they started too, but the embedded databases (io/reap.h) */
 	fr_reap_stop();
@@ -261,7 +250,7 @@ static void build_services(struct run *r, struct fr_record *rec)
 		struct target *tg = &r->svc[i];
 		struct fr_svc_rec *sv = &rec->svcs[i];
 
-		if (s->services[i].type != FR_SERVICE_PROCESS)
+		if (!fr_service_is_unit(s->services[i].type))
 			continue;
 		sv->name = s->services[i].name;
 		sv->shim = tg->shim != NULL;
@@ -311,6 +300,8 @@ static void build_record(struct run *r, struct fr_record *rec)
 	rec->fault_specs = r->specs;
 	rec->lc = r->lc;
 	rec->nlc = r->nlc;
+	rec->facts.lc = rec->lc;
+	rec->facts.nlc = rec->nlc;
 	rec->starts = r->tg.starts;
 	rec->restarts = r->tg.restarts;
 	rec->exits = r->tg.exits;
@@ -410,7 +401,7 @@ static void run_init(struct run *r)
 	r->svc = fr_xcalloc(s->nservices + 1, sizeof(*r->svc));
 	run_target_init(r, &r->tg, 0);
 	for (size_t i = 0; i < s->nservices; i++)
-		if (s->services[i].type == FR_SERVICE_PROCESS)
+		if (fr_service_is_unit(s->services[i].type))
 			run_target_init(r, &r->svc[i], (int)i + 1);
 	run_timeline_init(r);
 	fr_timer_init(&r->end_timer, end_tick, r);

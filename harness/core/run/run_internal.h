@@ -13,6 +13,7 @@
  *   events.c    the recording as it grows: lifecycle, timeline entries,
  *               the shim's injection events
  *   progress.c  progress lines and the live status line
+ *   lb.c        a haproxy service: its configuration, readiness, view
  */
 #ifndef FAULTRUN_RUN_INTERNAL_H
 #define FAULTRUN_RUN_INTERNAL_H
@@ -46,6 +47,7 @@ enum phase { PH_SETUP, PH_STARTING, PH_RUNNING, PH_DRAINING, PH_STOPPING, PH_DON
 
 struct run;
 struct checker;
+struct lb_unit; /* lb.c: a haproxy service's view and readiness */
 
 /* One sample in flight. */
 struct sample {
@@ -170,6 +172,7 @@ struct target {
 	int report_fd;
 	struct fr_watch report_watch;
 	struct fr_attach attach;
+	struct lb_unit *lb; /* a haproxy service, else NULL */
 };
 
 struct run {
@@ -295,10 +298,18 @@ void run_tail_text(struct target *tg, char *buf, size_t len, size_t lines);
 /* starting.c: start order, the next unit, teardown order, daemons */
 void run_start_next(struct run *r);
 void run_unit_started(struct target *tg);
-bool run_stop_next_service(struct run *r);
+void run_unit_ready(struct target *tg);
+bool run_stop_next_unit(struct run *r);
 void run_units_hurry(struct run *r);
 void run_daemon_launched(struct target *tg, int status);
 void run_undeclared_daemon(struct target *tg, char *buf, size_t len);
+
+/* lb.c: a `type: haproxy` unit */
+int run_lb_setup(struct target *tg);
+void run_lb_started(struct target *tg);
+void run_lb_ready_stop(struct target *tg);
+void run_lb_stop(struct target *tg);
+void run_lb_finish(struct target *tg);
 
 /* setup.c */
 int run_setup(struct run *r);

@@ -57,6 +57,10 @@ const char *run_service_value(void *opaque, const char *svc, const char *field)
 		const struct fr_service *sv = &r->s->services[i];
 		if (strcmp(sv->name, svc))
 			continue;
+		if (sv->type == FR_SERVICE_HAPROXY) /* where users connect */
+			return !strcmp(field, "host") ? "127.0.0.1" :
+			       !strcmp(field, "port") ? sv->port.val :
+							NULL;
 		if (sv->external) {
 			const struct fr_str *f =
 				!strcmp(field, "host")	 ? &sv->host :
@@ -321,8 +325,10 @@ static int setup_units(struct run *r)
 	for (int p = 0; p <= (int)s->nservices; p++) {
 		struct target *tg = run_proc(r, p);
 
-		if (p && s->services[p - 1].type != FR_SERVICE_PROCESS)
+		if (p && !fr_service_is_unit(s->services[p - 1].type))
 			continue;
+		if (p && s->services[p - 1].type == FR_SERVICE_HAPROXY && run_lb_setup(tg) < 0)
+			return -1;
 		if (unit_user(tg) < 0 || run_target_setup(tg) < 0)
 			return -1;
 		/* the target always has one: FAULTRUN_CTL of probes and steps */

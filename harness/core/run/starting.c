@@ -25,53 +25,69 @@ void run_unit_started(struct target *tg)
 
 	if (r->phase != PH_STARTING && r->phase != PH_RUNNING)
 		return;
+	if (tg->lb) {
+		run_lb_started(tg);
+		return;
+	}
 	if (tg->cfg->ready.present) {
 		run_ready_start(tg);
 		return;
 	}
 	/* without a readiness check, started is ready */
-	if (r->phase == PH_STARTING && !tg->proc) {
-		run_on_ready(r);
-		return;
-	}
-	tg->ready = true;
-	run_lc_add(r, "ready", tg->child.pid)->service = tg->service;
-	if (r->phase == PH_STARTING) {
-		r->starting++;
-		run_start_next(r);
-	}
+	run_unit_ready(tg);
 }
 
-/* The next service in start order, or the target when all are ready. */
-void run_start_next(struct run *r)
+/* Ready (its check passed, or it has none): the next unit, or t = 0 after the last. */
+void run_unit_ready(struct target *tg)
 {
-	const struct fr_scenario *s = r->s;
+	struct run *r = tg->r;
+	bool checked = tg->cfg->ready.present || tg->lb;
 
-	if (r->phase != PH_STARTING)
-		return;
-	if (r->starting < s->nstart) {
-		struct target *tg = run_proc(r, s->start_order[r->starting] + 1);
-
-		run_say(r, "starting service %s: %s%s", tg->service, tg->argv[0],
-			tg->shim ? " under the shim" : "");
-		run_target_start(tg, false);
+	tg->ready = true;
+	run_lc_add(r, "ready", tg->child.pid)->service = tg->service;
+	if (r->phase != PH_STARTING) {
+		if (checked)
+			run_say(r, "%s is ready again", tg->what);
 		return;
 	}
-	run_say(r, "starting %s%s", r->tg.argv[0], r->tg.shim ? " under the shim" : "");
-	run_target_start(&r->tg, false);
+	if (checked && (tg->proc || r->s->nbefore < r->s->nstart))
+		run_say(r, "%s is ready", tg->what);
+	r->starting++;
+	run_start_next(r);
 }
 
 /*
- * Teardown, once the target is gone: stop the last started service that
- * still runs. Returns true while one is running (its exit comes back to
- * run_teardown_continue), false when all are down.
+ * The next unit in start order: the services before the target, the
+ * target, the services after it (those in front of it: a haproxy
+ * service); t = 0 once the last is ready.
  */
-bool run_stop_next_service(struct run *r)
+void run_start_next(struct run *r)
 {
 	const struct fr_scenario *s = r->s;
+	struct target *tg;
 
-	for (size_t k = s->nstart; k-- > 0;) {
-		struct target *tg = run_proc(r, s->start_order[k] + 1);
+	if (r->phase != PH_STARTING)
+		return;
+	if (r->starting > s->nstart) {
+		run_on_ready(r);
+		return;
+	}
+	if (r->starting == s->nbefore) {
+		run_say(r, "starting %s%s", r->tg.argv[0], r->tg.shim ? " under the shim" : "");
+		run_target_start(&r->tg, false);
+		return;
+	}
+	tg = run_proc(r, s->start_order[r->starting - (r->starting > s->nbefore)] + 1);
+	run_say(r, "starting service %s: %s%s", tg->service, tg->argv[0],
+		tg->shim ? " under the shim" : "");
+	run_target_start(tg, false);
+}
+
+/* Stop the last unit of start_order[from, to) that still runs: true while one does. */
+static bool stop_last_of(struct run *r, size_t from, size_t to)
+{
+	for (size_t k = to; k-- > from;) {
+		struct target *tg = run_proc(r, r->s->start_order[k] + 1);
 
 		fr_timer_stop(r->loop, &tg->restart_timer);
 		run_ready_stop(tg);
@@ -82,6 +98,28 @@ bool run_stop_next_service(struct run *r)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * Teardown: stop the last started unit that still runs, in reverse start
+ * order (the services after the target, the target, those before it).
+ * Returns true while one is running (its exit comes back to
+ * run_teardown_continue), false when all are down.
+ */
+bool run_stop_next_unit(struct run *r)
+{
+	struct target *tg = &r->tg;
+
+	if (stop_last_of(r, r->s->nbefore, r->s->nstart))
+		return true;
+	fr_timer_stop(r->loop, &tg->restart_timer);
+	if (tg->running) {
+		/* a second signal: no grace */
+		if (!tg->stopping)
+			run_target_stop(tg, r->signals > 1 ? 0 : tg->cfg->grace_ns);
+		return true;
+	}
+	return stop_last_of(r, 0, r->s->nbefore);
 }
 
 /* A signal during teardown: no more grace for whatever is stopping. */

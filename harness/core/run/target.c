@@ -257,18 +257,8 @@ static void ready_done(struct checker *ck, const struct fr_sample *smp, const ch
 	tg->ready_polling = false;
 	fr_timer_stop(r->loop, &tg->ready_tick);
 	fr_timer_stop(r->loop, &tg->ready_deadline);
-	tg->ready = true;
-	run_lc_add(r, "ready", tg->child.pid)->service = tg->service;
-	if (r->phase == PH_STARTING && !tg->proc) {
-		run_on_ready(r);
-	} else if (r->phase == PH_STARTING) {
-		run_say(r, "%s is ready", tg->what);
-		r->starting++;
-		run_start_next(r);
-	} else {
-		run_say(r, "%s is ready again", tg->what);
-	}
 	run_check_cancel_all(ck);
+	run_unit_ready(tg);
 }
 
 static void ready_tick(struct fr_timer *t)
@@ -345,6 +335,7 @@ void run_target_stop(struct target *tg, uint64_t grace_ns)
 	e->service = tg->service;
 	e->signo = tg->cfg->stop_signal;
 	tg->stopping = true;
+	run_lb_stop(tg); /* its view while it stops is no news */
 	kill(tg->child.pid, tg->cfg->stop_signal);
 	fr_timer_start(r->loop, &tg->grace_timer, fr_loop_now(r->loop) + grace_ns);
 }
@@ -356,6 +347,7 @@ void run_ready_stop(struct target *tg)
 	fr_timer_stop(tg->r->loop, &tg->ready_tick);
 	fr_timer_stop(tg->r->loop, &tg->ready_deadline);
 	run_check_cancel_all(&tg->ready_ck);
+	run_lb_ready_stop(tg);
 }
 
 void run_ready_init(struct target *tg)
@@ -390,7 +382,8 @@ static void target_command(struct target *tg)
 	const struct fr_target *t = tg->cfg;
 	struct run *r = tg->r;
 
-	tg->argv = run_argv(&t->command);
+	if (!tg->argv) /* a haproxy service's is made by run_lb_setup */
+		tg->argv = run_argv(&t->command);
 	tg->nenv = t->nenv + 1;
 	tg->env = fr_xcalloc(tg->nenv + 1, sizeof(char *));
 	for (size_t i = 0; i < t->nenv; i++)
@@ -483,6 +476,7 @@ void run_target_finish(struct target *tg)
 	for (size_t i = 0; i < TAIL_LINES; i++)
 		free(tg->tail[i]);
 	fr_buf_free(&tg->partial);
+	run_lb_finish(tg);
 	free(tg->argv);
 	for (size_t i = 0; tg->env && i < tg->nenv; i++)
 		free((char *)tg->env[i]);

@@ -161,6 +161,11 @@ int scn_find_series(struct loader *L, yaml_node_t *at, const char *name);
 int scn_parse_vars(struct loader *L, yaml_node_t *n);	  /* load_vars.c */
 int scn_parse_services(struct loader *L, yaml_node_t *n); /* load_services.c */
 int scn_parse_target(struct loader *L, yaml_node_t *n);	  /* load_target.c */
+/* load_haproxy.c: a `type: haproxy` service, then its backends once all services are known */
+int scn_parse_haproxy(struct loader *L, yaml_node_t *v, const char *what, struct fr_service *sv);
+int scn_haproxy_resolve(struct loader *L, yaml_node_t *v, size_t self);
+/* Register ${port.NAME} as a port the run picks (load_expand.c). */
+void scn_add_port(struct fr_scenario *s, const char *name);
 int scn_parse_proc(struct loader *L, yaml_node_t *n, const char *name, const char *what,
 		   const char *const *extra, size_t nextra, struct fr_target *t);
 int scn_find_proc(struct loader *L, yaml_node_t *at, const char *name, int *out);

@@ -59,6 +59,11 @@ static void add_port(struct fr_scenario *s, const char *name, size_t len)
 	s->ports[s->nports++] = fr_arena_printf(s->arena, "%.*s", (int)len, name);
 }
 
+void scn_add_port(struct fr_scenario *s, const char *name)
+{
+	add_port(s, name, strlen(name));
+}
+
 static bool ident_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

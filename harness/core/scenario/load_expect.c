@@ -307,9 +307,61 @@ static int parse_responds(struct loader *L, struct item *it)
 	return get_within(L, it, "within", true, "responds-within needs 'within' (a duration)");
 }
 
+/* out-of-rotation {service: LB, backend: NAME}: HAProxy's own view */
+static int parse_lb_rotation(struct loader *L, struct item *it, yaml_node_t *sx)
+{
+	const struct fr_scenario *s = L->s;
+	yaml_node_t *bx = scn_get(L, it->v, "backend");
+	const struct fr_service *sv = NULL;
+	const char *name, *backend, *cands[64];
+	size_t nc = 0;
+	int ret;
+
+	if (scn_get(L, it->v, "probe"))
+		return scn_fail(L, scn_get(L, it->v, "probe"),
+				"out-of-rotation takes 'probe' (a load-balancer probe) or "
+				"'service' and 'backend' (a haproxy service), not both");
+	if ((ret = scn_get_string(L, sx, "service", &name)))
+		return ret;
+	for (size_t i = 0; i < s->nservices; i++) {
+		if (!strcmp(s->services[i].name, name)) {
+			sv = &s->services[i];
+			it->e->lb_service = (int)i;
+		}
+		if (s->services[i].type == FR_SERVICE_HAPROXY && nc < NKEYS(cands))
+			cands[nc++] = s->services[i].name;
+	}
+	if (!sv || sv->type != FR_SERVICE_HAPROXY)
+		return scn_fail(L, sx, "'%s' is not a haproxy service%s", name,
+				scn_suggest(L, fr_nearest(name, cands, nc)));
+	if (!bx)
+		return scn_fail(L, it->v, "out-of-rotation with 'service' needs 'backend'");
+	if ((ret = scn_get_string(L, bx, "backend", &backend)))
+		return ret;
+	nc = 0;
+	for (size_t i = 0; i < sv->lb.nbackends; i++) {
+		if (!strcmp(sv->lb.backends[i].name, backend))
+			it->e->lb_backend = sv->lb.backends[i].name;
+		if (nc < NKEYS(cands))
+			cands[nc++] = sv->lb.backends[i].name;
+	}
+	if (!it->e->lb_backend)
+		return scn_fail(L, bx, "'%s' is not a backend of '%s'%s", backend, name,
+				scn_suggest(L, fr_nearest(backend, cands, nc)));
+	return get_within(L, it, "max", false, "out-of-rotation needs 'max' (a duration)");
+}
+
 static int parse_out_of_rotation(struct loader *L, struct item *it)
 {
 	const struct fr_scenario *s = L->s;
+	yaml_node_t *sx = scn_get(L, it->v, "service");
+
+	if (sx)
+		return parse_lb_rotation(L, it, sx);
+	if (scn_get(L, it->v, "backend"))
+		return scn_fail(L, scn_get_key(L, it->v, "backend"),
+				"'backend' goes with 'service' (a haproxy service)");
+
 	const struct fr_series_def *sd = &s->series[it->e->series];
 
 	if (s->probes && sd->kind == FR_SERIES_PROBE && !s->probes[sd->index].lb.on)
@@ -381,7 +433,7 @@ static int parse_fired_short(struct loader *L, struct item *it)
 static const char *const avail_keys[] = { "probe", "window", "min", "name" };
 static const char *const within_keys[] = { "probe", "fault", "within", "samples", "name" };
 static const char *const resp_keys[] = { "probe", "window", "within", "name" };
-static const char *const oor_keys[] = { "probe", "window", "max", "name" };
+static const char *const oor_keys[] = { "probe", "service", "backend", "window", "max", "name" };
 static const char *const count_keys[] = { "min", "max", "name", "service" };
 static const char *const fired_keys[] = { "fault", "min", "max", "name" };
 
@@ -430,7 +482,13 @@ static void set_label(struct fr_scenario *s, struct fr_expect *e)
 		e->label = fr_arena_printf(s->arena, "%s responds %s%s", series, over, win);
 		break;
 	case FR_EXP_OUT_OF_ROTATION:
-		e->label = fr_arena_printf(s->arena, "%s out of rotation %s%s", series, over, win);
+		if (e->lb_backend)
+			e->label = fr_arena_printf(s->arena, "%s out of rotation in %s %s%s",
+						   e->lb_backend, s->services[e->lb_service].name,
+						   over, win);
+		else
+			e->label = fr_arena_printf(s->arena, "%s out of rotation %s%s", series,
+						   over, win);
 		break;
 	case FR_EXP_RESTARTS:
 		e->label = e->service ? fr_arena_printf(s->arena, "service %s restarts",
@@ -480,6 +538,9 @@ static int parse_item_map(struct loader *L, struct item *it, const char **custom
 		return ret;
 	for (size_t i = 0; i < it->k->nkeys; i++)
 		has_probe |= strcmp(it->k->keys[i], "probe") == 0;
+	/* out-of-rotation names a probe, or a haproxy service and its backend */
+	if (it->k->kind == FR_EXP_OUT_OF_ROTATION && scn_get(L, it->v, "service"))
+		has_probe = false;
 	if (has_probe) {
 		if (!(x = scn_get(L, it->v, "probe")))
 			return scn_fail(L, it->v, "%s needs 'probe'", name);
@@ -537,6 +598,7 @@ static int parse_item(struct loader *L, yaml_node_t *n, struct fr_expect *e)
 
 	e->series = -1;
 	e->fault = -1;
+	e->lb_service = -1;
 	e->min = e->max = -1;
 	if ((ret = find_kind(L, n, &it)))
 		return ret;
@@ -597,6 +659,7 @@ void scn_add_implicit_fired(struct fr_scenario *s)
 		e->kind = FR_EXP_FIRED;
 		e->implicit = true;
 		e->series = -1;
+		e->lb_service = -1;
 		e->fault = (int)f;
 		e->min = 1;
 		e->max = -1;

@@ -48,6 +48,12 @@ static int add_in(struct loader *L, struct fr_fault *f, struct fr_mark m, const 
 	if ((ret = scn_find_proc_at(L, m, name, &svc)))
 		return ret;
 	const struct fr_target *t = svc ? &L->s->services[svc - 1].proc : &L->s->target;
+	if (svc && L->s->services[svc - 1].type == FR_SERVICE_HAPROXY)
+		return fr_errorf(L->err, L->errlen, m,
+				 "fault '%s' is in '%s', a haproxy service: HAProxy is the "
+				 "observer and never runs under the shim; put the fault in a "
+				 "service behind it",
+				 f->name, name);
 	if (!t->shim)
 		return fr_errorf(L->err, L->errlen, m,
 				 "fault '%s' is in '%s', which runs without the shim "

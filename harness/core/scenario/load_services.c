@@ -19,6 +19,7 @@ static const struct service_type {
 } service_types[] = {
 	{ "process", FR_SERVICE_PROCESS, false },
 	{ "mariadb", FR_SERVICE_MARIADB, false },
+	{ "haproxy", FR_SERVICE_HAPROXY, false },
 	{ "mysql", FR_SERVICE_MARIADB, true },
 };
 
@@ -67,15 +68,15 @@ static int parse_service(struct loader *L, yaml_node_t *k, yaml_node_t *v, struc
 	sv->mark = scn_mark(L, k);
 	if ((ret = scn_want_map(L, v, what)) || (ret = parse_type(L, v, what, sv)))
 		return ret;
+	if (fr_service_is_unit(sv->type) && strcmp(sv->name, "target") == 0)
+		return scn_fail(L, k, "'target' names the target; call the service something else");
 	if (sv->type == FR_SERVICE_PROCESS) {
 		static const char *const extra[] = { "type", "depends-on" };
 
-		if (strcmp(sv->name, "target") == 0)
-			return scn_fail(L, k,
-					"'target' names the target; call the service "
-					"something else");
 		return scn_parse_proc(L, v, sv->name, what, extra, NKEYS(extra), &sv->proc);
 	}
+	if (sv->type == FR_SERVICE_HAPROXY)
+		return scn_parse_haproxy(L, v, what, sv);
 	if ((ret = scn_check_keys(L, v, service_keys, NKEYS(service_keys), what)))
 		return ret;
 	/* service_keys after "type", in the order of strs */
@@ -92,26 +93,31 @@ static int parse_service(struct loader *L, yaml_node_t *k, yaml_node_t *v, struc
 	return 0;
 }
 
-/* depends-on: NAME or [NAME...]: services of this scenario, not itself */
+/*
+ * depends-on: NAME or [NAME...]: services of this scenario, not itself,
+ * or the target (then it starts once the target is ready). A haproxy
+ * service depends on its backends too.
+ */
 static int parse_deps(struct loader *L, yaml_node_t *v, size_t self)
 {
 	struct fr_service *sv = &L->s->services[self];
 	yaml_node_t *x = scn_get(L, v, "depends-on");
-	size_t n;
+	size_t n = x ? (x->type == YAML_SEQUENCE_NODE ? scn_seq_len(x) : 1) : 0;
 	int ret;
 
-	if (!x)
-		return 0;
-	n = x->type == YAML_SEQUENCE_NODE ? scn_seq_len(x) : 1;
-	sv->deps = fr_arena_alloc(L->s->arena, (n + 1) * sizeof(int));
+	sv->deps = fr_arena_alloc(L->s->arena, (n + sv->lb.nbackends + 1) * sizeof(int));
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *y = x->type == YAML_SEQUENCE_NODE ? scn_seq_item(L, x, i) : x;
-		const char *name, *cands[64];
-		size_t nc = 0;
+		const char *name, *cands[65] = { "target" };
+		size_t nc = 1;
 		int found = -1;
 
 		if ((ret = scn_get_string(L, y, "depends-on", &name)))
 			return ret;
+		if (!strcmp(name, "target") && fr_service_is_unit(sv->type)) {
+			sv->after_target = true;
+			continue;
+		}
 		for (size_t j = 0; j < L->s->nservices; j++) {
 			if (strcmp(L->s->services[j].name, name) == 0)
 				found = (int)j;
@@ -127,7 +133,7 @@ static int parse_deps(struct loader *L, yaml_node_t *v, size_t self)
 			return scn_fail(L, y, "service '%s' depends on itself", sv->name);
 		sv->deps[sv->ndeps++] = found;
 	}
-	return 0;
+	return sv->type == FR_SERVICE_HAPROXY ? scn_haproxy_resolve(L, v, self) : 0;
 }
 
 /*
@@ -153,9 +159,31 @@ static int place(struct loader *L, yaml_node_t *n, size_t i, char *state)
 		if ((ret = place(L, n, (size_t)s->services[i].deps[d], state)))
 			return ret;
 	state[i] = 2;
-	if (s->services[i].type == FR_SERVICE_PROCESS)
+	for (size_t d = 0; d < s->services[i].ndeps; d++)
+		s->services[i].after_target |= s->services[s->services[i].deps[d]].after_target;
+	if (fr_service_is_unit(s->services[i].type))
 		s->start_order[s->nstart++] = (int)i;
 	return 0;
+}
+
+/*
+ * Those that start after the target go last, keeping their order. A
+ * service that depends on one after the target is after the target too
+ * (place()), so the split order is still a depends-on order.
+ */
+static void split_order(struct fr_scenario *s)
+{
+	int *tmp = fr_arena_alloc(s->arena, (s->nstart + 1) * sizeof(int));
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->nstart; i++)
+		if (!s->services[s->start_order[i]].after_target)
+			tmp[k++] = s->start_order[i];
+	s->nbefore = k;
+	for (size_t i = 0; i < s->nstart; i++)
+		if (s->services[s->start_order[i]].after_target)
+			tmp[k++] = s->start_order[i];
+	memcpy(s->start_order, tmp, s->nstart * sizeof(int));
 }
 
 int scn_parse_services(struct loader *L, yaml_node_t *n)
@@ -180,6 +208,7 @@ int scn_parse_services(struct loader *L, yaml_node_t *n)
 	for (size_t i = 0; i < s->nservices; i++)
 		if ((ret = place(L, n, i, state)))
 			return ret;
+	split_order(s);
 	return 0;
 }
 

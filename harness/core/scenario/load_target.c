@@ -239,7 +239,7 @@ int scn_parse_target(struct loader *L, yaml_node_t *n)
 
 /*
  * NAME in `service:`, `in:`: the target ("target"), or a service of type
- * process. *out: its proc number (fr_fault.in): 0 for the target, 1 + its
+ * process or haproxy. *out: its proc number (fr_fault.in): 0 for the target, 1 + its
  * index for a service. Returns 0 or -EINVAL.
  */
 int scn_find_proc_at(struct loader *L, struct fr_mark at, const char *name, int *out)
@@ -255,7 +255,7 @@ int scn_find_proc_at(struct loader *L, struct fr_mark at, const char *name, int 
 		const struct fr_service *sv = &L->s->services[i];
 
 		if (strcmp(sv->name, name) == 0) {
-			if (sv->type != FR_SERVICE_PROCESS)
+			if (!fr_service_is_unit(sv->type))
 				return fr_errorf(L->err, L->errlen, at,
 						 "service '%s' is not a process faultrun runs "
 						 "(type: process); name the target or a process "
@@ -264,7 +264,7 @@ int scn_find_proc_at(struct loader *L, struct fr_mark at, const char *name, int 
 			*out = (int)i + 1;
 			return 0;
 		}
-		if (sv->type == FR_SERVICE_PROCESS && nc < NKEYS(cands))
+		if (fr_service_is_unit(sv->type) && nc < NKEYS(cands))
 			cands[nc++] = sv->name;
 	}
 	return fr_errorf(L->err, L->errlen, at, "unknown service '%s'%s", name,

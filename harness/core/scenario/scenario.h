@@ -200,7 +200,33 @@ struct fr_fault {
 	size_t nin;
 };
 
-enum fr_service_type { FR_SERVICE_MARIADB, FR_SERVICE_PROCESS };
+enum fr_service_type { FR_SERVICE_MARIADB, FR_SERVICE_PROCESS, FR_SERVICE_HAPROXY };
+
+/* Services faultrun runs and watches as units (struct fr_service.proc). */
+static inline bool fr_service_is_unit(enum fr_service_type t)
+{
+	return t == FR_SERVICE_PROCESS || t == FR_SERVICE_HAPROXY;
+}
+
+/* One server behind a `type: haproxy` service. */
+struct fr_lb_backend {
+	const char *name;   /* the service's name, or "target"; its server name in HAProxy */
+	int proc;	    /* 0: the target, 1 + i: services[i] */
+	struct fr_str port; /* written, or ${port.NAME} */
+	struct fr_mark mark;
+};
+
+/* A real HAProxy in front of units (docs/haproxy.md); its port is fr_service.port. */
+struct fr_haproxy_svc {
+	struct fr_lb_backend *backends;
+	size_t nbackends;
+	const char *check_path; /* NULL: a TCP check */
+	uint64_t check_interval_ns, check_timeout_ns;
+	unsigned rise, fall;
+	int down_status; /* 502 or 503 */
+	uint64_t connect_timeout_ns, server_timeout_ns, client_timeout_ns;
+	uint64_t ready_deadline_ns; /* every backend UP in HAProxy's view within this */
+};
 
 struct fr_service {
 	const char *name;
@@ -209,10 +235,13 @@ struct fr_service {
 	/* external server: host given; else an embedded one is started */
 	struct fr_str host, port, socket, user, password, database;
 	bool external;
-	/* type: process */
+	/* type: process, and haproxy (its command made by the runner) */
 	struct fr_target proc;
-	int *deps; /* depends-on: service indexes */
+	struct fr_haproxy_svc lb; /* type: haproxy */
+	int *deps;		  /* depends-on: service indexes */
 	size_t ndeps;
+	/* depends-on: target (or the target is a backend): starts once the target is ready */
+	bool after_target;
 };
 
 /* Background HTTP load at a steady rate. */
@@ -323,9 +352,12 @@ struct fr_expect {
 		const char *text; /* "p99" */
 	} lat[FR_LAT_MAX];
 	unsigned nlat;
-	uint64_t within_ns;	/* recovers/detects/responds/out-of-rotation */
-	unsigned stable;	/* recovers: consecutive ok samples; detects: failures */
-	long min, max;		/* restarts/exits/fired; -1 = no bound */
+	uint64_t within_ns; /* recovers/detects/responds/out-of-rotation */
+	unsigned stable;    /* recovers: consecutive ok samples; detects: failures */
+	long min, max;	    /* restarts/exits/fired; -1 = no bound */
+	/* out-of-rotation in a haproxy service's view: its index and the backend */
+	int lb_service; /* -1: a probe's lb */
+	const char *lb_backend;
 	const char *bound_text; /* as written, for reports */
 	const char *label;	/* "availability of home during log-full" */
 };
@@ -365,9 +397,12 @@ struct fr_scenario {
 	size_t nvars;
 	struct fr_service *services;
 	size_t nservices;
-	/* the process services in start order (depends-on first); stopped in reverse */
+	/*
+	 * The units in start order (depends-on first); stopped in reverse.
+	 * The first nbefore start before the target, the others after it.
+	 */
 	int *start_order;
-	size_t nstart;
+	size_t nstart, nbefore;
 	struct fr_target target;
 	struct fr_fault *faults;
 	size_t nfaults;

@@ -96,9 +96,14 @@ int fr_scenario_check_ports(const struct fr_scenario *s, char *err, size_t errle
 {
 	int ret;
 
-	for (size_t i = 0; i < s->nservices; i++)
+	for (size_t i = 0; i < s->nservices; i++) {
 		if ((ret = check_port(&s->services[i].port, "port", err, errlen)))
 			return ret;
+		for (size_t b = 0; b < s->services[i].lb.nbackends; b++)
+			if ((ret = check_port(&s->services[i].lb.backends[b].port, "port", err,
+					      errlen)))
+				return ret;
+	}
 	if (s->target.ready.present && (ret = check_check(&s->target.ready.check, err, errlen)))
 		return ret;
 	for (size_t i = 0; i < s->nprobes; i++)

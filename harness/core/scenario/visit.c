@@ -114,6 +114,8 @@ static int visit_services(struct fr_scenario *s, fr_str_fn fn, void *arg)
 				  0 :
 				  visit_list(s, strs, NELEMS(strs), fn, arg);
 
+		for (size_t b = 0; !ret && b < sv->lb.nbackends; b++)
+			ret = visit_one(s, &sv->lb.backends[b].port, fn, arg);
 		if (ret)
 			return ret;
 	}
