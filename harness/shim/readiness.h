@@ -20,6 +20,21 @@ struct hold_rules {
 	uint64_t any;
 };
 
+/*
+ * The armed rules of the socket operations a wait can hold (connect,
+ * accept, send, recv), of any action: what a socket must match for a wait
+ * on it to be worth deciding. 0 without a block. Bits of slots beyond the
+ * published count are never set (a slot is armed once it is published).
+ */
+static inline uint64_t shim_sock_armed_any(struct fr_ctl *c)
+{
+	if (!c)
+		return 0;
+	return atomic_load_explicit(&c->armed_rules[FR_OP_CONNECT], memory_order_acquire) |
+	       atomic_load_explicit(&c->armed_rules[FR_OP_ACCEPT], memory_order_acquire) |
+	       atomic_load_explicit(&c->armed_rules[FR_OP_SEND], memory_order_acquire) |
+	       atomic_load_explicit(&c->armed_rules[FR_OP_RECV], memory_order_acquire);
+}
 static inline bool shim_hold_load(struct fr_ctl *c, struct hold_rules *hr)
 {
 	hr->any = 0;

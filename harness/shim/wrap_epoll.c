@@ -464,9 +464,23 @@ static inline bool epoll_armed(void)
 	return shim_armed(SHIM_OPS_NET) || atomic_load_explicit(&strip_count, memory_order_relaxed);
 }
 
+/*
+ * A set known to hold no socket a rule could stall (the common case of a
+ * socket rule armed for another port): the program's own call, with no
+ * clock read and its timeout untouched.
+ */
+static inline bool known_clean(int epfd)
+{
+	struct fr_ctl *c = shim_ctl;
+
+	return c && epfd >= 0 && set_is_clean(epfd, clean_key(c, epfd));
+}
+
 static __attribute__((noinline, cold)) int
 slow_epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout, const sigset_t *mask)
 {
+	if (known_clean(epfd))
+		return SHIM_REAL(epoll_pwait)(epfd, evs, max, timeout, mask);
 	return hold_epoll(epfd, evs, max, timeout < 0 ? -1 : timeout * NS_PER_MS, mask);
 }
 
@@ -494,7 +508,7 @@ static __attribute__((noinline, cold)) int slow_epoll_pwait2(int epfd, struct ep
 {
 	int64_t ns = shim_ts_ns(tmo);
 
-	if (ns == -2)
+	if (ns == -2 || known_clean(epfd))
 		return SHIM_REAL(epoll_pwait2)(epfd, evs, max, tmo, mask);
 	return hold_epoll(epfd, evs, max, ns, mask);
 }

@@ -262,8 +262,41 @@ static inline bool poll_armed(void)
 	return shim_armed(SHIM_OPS_NET);
 }
 
+/*
+ * Whether no fd of the set is a socket that an armed hold rule matches:
+ * then nothing can be held and the call is the program's own, made as it
+ * asked. The fd table answers from what it recorded when each fd was
+ * opened, connected or first met (fdtable.c), so a rule armed for another
+ * port costs a lookup per fd and no system call.
+ */
+static bool none_held(const struct pollfd *fds, nfds_t n)
+{
+	uint64_t any = shim_sock_armed_any(shim_ctl);
+
+	/* any armed socket rule, whatever its action: a superset, one load each */
+	if (!any)
+		return true;
+	for (nfds_t i = 0; i < n; i++) {
+		int fd = fds[i].fd;
+		struct shim_fd *e;
+		enum shim_fd_kind kind;
+
+		if (fd < 0 || !(fds[i].events & (SHIM_POLL_IN | SHIM_POLL_OUT)))
+			continue;
+		/* the entry knows every such rule and matches none (shim_fd_quick_pass) */
+		e = shim_fd_peek(fd);
+		if (e && !(any & ~atomic_load_explicit(&e->known, memory_order_acquire)) &&
+		    !(any & atomic_load_explicit(&e->match, memory_order_acquire)))
+			continue;
+		if (shim_fd_match(fd, any, &kind, NULL) && kind == SHIM_FD_SOCKET)
+			return false;
+	}
+	return true;
+}
 static __attribute__((noinline, cold)) int slow_poll(struct pollfd *fds, nfds_t n, int timeout)
 {
+	if (none_held(fds, n))
+		return SHIM_REAL(poll)(fds, n, timeout);
 	return hold_poll(fds, n, timeout < 0 ? -1 : timeout * NS_PER_MS, NULL);
 }
 
@@ -281,7 +314,7 @@ slow_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, const sigse
 {
 	int64_t ns = shim_ts_ns(tmo);
 
-	if (ns == -2)
+	if (ns == -2 || none_held(fds, n))
 		return SHIM_REAL(ppoll)(fds, n, tmo, mask);
 	return hold_poll(fds, n, ns, mask);
 }

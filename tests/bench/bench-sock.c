@@ -6,6 +6,10 @@
  *	N rounds of send(c, 1 byte) + recv(s, 1 byte) on a loopback TCP
  *	pair; prints "ns_per_call=X" (per send or recv). Run it plain and
  *	under `faultrun exec` for the shim's cost per call.
+ *   bench-sock poll N, bench-sock epoll N
+ *	N calls of poll() (epoll_wait()) with a zero timeout on a loopback
+ *	TCP socket that has a byte to read: the readiness calls' cost per
+ *	call; prints "ns_per_call=X".
  *   bench-sock release SHIM ROUNDS
  *	The time from a disarm to the return of the call it stalled, for a
  *	blocking recv(), a poll() and an epoll_wait() waiting on the stalled
@@ -89,6 +93,38 @@ static int io(long n)
 		if (send(c, &b, 1, 0) != 1 || recv(s, &b, 1, 0) != 1)
 			die("io");
 	printf("ns_per_call=%.1f\n", (now() - t0) * 1e9 / (double)(2 * n));
+	return 0;
+}
+
+/* poll or epoll_wait, n times, on a socket with a byte to read */
+static int readiness(long n, bool use_epoll)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int c, s, port, ep = -1;
+	double t0;
+
+	tcp_pair(&c, &s, &port);
+	if (send(c, "x", 1, 0) != 1)
+		die("send");
+	if (use_epoll) {
+		ep = epoll_create1(0);
+		ev.data.fd = s;
+		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev) < 0)
+			die("epoll");
+	}
+	for (long k = 0; k < 2; k++) {
+		/* the first pass warms up (the shim resolves the fds once) */
+		long rounds = k ? n : n / 10 + 1;
+
+		t0 = now();
+		for (long i = 0; i < rounds; i++) {
+			struct pollfd p = { s, POLLIN, 0 };
+
+			if ((use_epoll ? epoll_wait(ep, &ev, 1, 0) : poll(&p, 1, 0)) != 1)
+				die("not ready");
+		}
+	}
+	printf("ns_per_call=%.1f\n", (now() - t0) * 1e9 / (double)n);
 	return 0;
 }
 
@@ -327,6 +363,8 @@ int main(int argc, char **argv)
 	if (argc >= 6 && !strcmp(argv[1], "--child"))
 		return child(argv[2], atoi(argv[3]), atoi(argv[4]),
 			     atoi(argv[5]));
+	if (argc >= 3 && (!strcmp(argv[1], "poll") || !strcmp(argv[1], "epoll")))
+		return readiness(atol(argv[2]), !strcmp(argv[1], "epoll"));
 	if (argc >= 3 && !strcmp(argv[1], "io"))
 		return io(atol(argv[2]));
 	if (argc >= 4 && !strcmp(argv[1], "release"))
