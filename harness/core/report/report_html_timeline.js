@@ -154,7 +154,7 @@
 		/* the services, in the order they started; each like the target, plus its backends */
 		servicesInOrder(sc).forEach(function (sv) {
 			var be = lbBackends(sv);
-			lane('service', 'service · ' + sv.name, (sv.type || 'process') + ' · ' + unitCounts(sv) +
+			lane('service', 'service · ' + sv.name + ' (' + (sv.type || 'process') + ')', unitCounts(sv) +
 			     (sv.shim === false ? ' · not under the shim' : ''),
 			     36 + (be.length ? be.length * LB_ROW + 4 : 0), { svc: sv, name: String(sv.name), backends: be });
 		});
