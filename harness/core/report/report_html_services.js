@@ -54,18 +54,14 @@
 		return /^UP\b/.test(s) || s === 'NOCHECK' ? 'in' : 'out';
 	}
 
-	/* a service: its processes like the target's, then its backends' rows */
-	Timeline.prototype.drawService = function (l, g, gt, narrow) {
-		var sv = l.svc, life = arr(sv.lifecycle), be = l.backends, X = this.X, L = this.L;
-		var t0 = (this.view || this.full)[0], t1 = (this.view || this.full)[1];
-		this.drawTarget(l, g, gt, life);
-		if (!be.length)
-			return 0;
-		var rowTop = l.body + 38, rows = {}, segs = [], marks = [], lost = [];
-		el(g, 'line', { class: 'sep', x1: L, x2: L + this.PW, y1: rowTop - 2, y2: rowTop - 2 });
-		be.forEach(function (name, k) {
-			rows[name] = { name: name, cy: rowTop + k * LB_ROW + 8, state: null, since: 0, detail: null, label: -1e9 };
-		});
+	/*
+	 * Each backend's state over time from a load balancer's lifecycle: spans
+	 * (segs) from one lb event to the next change of that backend, an lb-lost
+	 * (every backend unknown), or the balancer's exit. Before a backend's first
+	 * event it was in that event's "before" state since haproxy started.
+	 */
+	function lbStates(life, be, rows, end) {
+		var segs = [], marks = [], lost = [];
 		function close(r, t) {
 			if (r.state !== null && t > r.since)
 				segs.push({ r: r, a: r.since, b: t, state: r.state, detail: r.detail });
@@ -102,8 +98,24 @@
 				up = null;
 			}
 		});
-		var end = Math.max(this.full[1], t1);
 		be.forEach(function (n) { close(rows[n], end); });
+		return { segs: segs, marks: marks, lost: lost };
+	}
+
+	/* a service: its processes like the target's, then its backends' rows */
+	Timeline.prototype.drawService = function (l, g, gt, narrow) {
+		var sv = l.svc, life = arr(sv.lifecycle), be = l.backends, X = this.X, L = this.L;
+		var t0 = (this.view || this.full)[0], t1 = (this.view || this.full)[1];
+		this.drawTarget(l, g, gt, life);
+		if (!be.length)
+			return 0;
+		var rowTop = l.body + 38, rows = {};
+		el(g, 'line', { class: 'sep', x1: L, x2: L + this.PW, y1: rowTop - 2, y2: rowTop - 2 });
+		be.forEach(function (name, k) {
+			rows[name] = { name: name, cy: rowTop + k * LB_ROW + 8, state: null, since: 0, detail: null, label: -1e9 };
+		});
+		var st = lbStates(life, be, rows, Math.max(this.full[1], t1));
+		var segs = st.segs, marks = st.marks, lost = st.lost;
 
 		segs.forEach(function (sg) {
 			var a = Math.max(sg.a, t0), b = Math.min(sg.b, t1), c = lbClass(sg.state);
