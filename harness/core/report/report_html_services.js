@@ -173,8 +173,8 @@
 		labels.forEach(function (lb) {
 			if (lb.x < lb.r.label)
 				return;
-			el(gt, 'text', { x: lb.x, y: lb.r.cy + 3.5, class: lb.cls, 'font-size': '9.5px', 'data-backend': lb.r.name, 'data-t': lb.t }, lb.text);
-			lb.r.label = lb.x + lb.text.length * 5.8 + 4;
+			var t = el(gt, 'text', { x: lb.x, y: lb.r.cy + 3.5, class: lb.cls, 'font-size': '9.5px', 'data-backend': lb.r.name, 'data-t': lb.t }, lb.text);
+			lb.r.label = lb.x + (t.getComputedTextLength ? t.getComputedTextLength() : lb.text.length * 7) + 4;
 		});
 		/* the backends' names in the gutter; in full on hover */
 		be.forEach(function (n) {
