@@ -232,9 +232,9 @@ void html_write_services(FILE *f, const struct fr_json *js, fr_jv sc)
 	size_t n = 0, len = fr_json_len(js, list);
 	struct svc_order *o;
 
-	if (!len || !(o = calloc(len, sizeof(*o))))
+	if (fr_json_type(js, list) != FR_JSON_ARRAY || !len || !(o = calloc(len, sizeof(*o))))
 		return;
-	for (fr_jv sv = fr_json_first(js, list); sv != FR_JV_NONE;
+	for (fr_jv sv = fr_json_first(js, list); sv != FR_JV_NONE && n < len;
 	     sv = fr_json_next(js, list, sv)) {
 		fr_jv first = fr_json_first(js, html_get(js, sv, "lifecycle"));
 
