@@ -5,7 +5,8 @@
       the page drawn from these journals (in this order) holds what they
       measured: a section per scenario with its verdict, parameters, every
       assertion (result, measured value, bound, window), every fault (windows,
-      counters), every series (samples, ok, timeouts), the lifecycle; a summary
+      counters), every series (samples, ok, timeouts), the target's lifecycle,
+      every service in start order (counts, lifecycle, output); a summary
       when there are several scenarios; the journals embedded intact with no
       raw '<'; nothing loaded from outside the page.
   test-report-lib.py dom DOM.html JOURNAL.json...
