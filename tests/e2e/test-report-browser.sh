@@ -1,7 +1,8 @@
 #!/bin/sh
 # faultrun report in a real browser: headless Chromium opens the pages drawn
-# from the passing, the failing and a multi-scenario journal, at desktop and
-# phone width. The page must render without a script error, draw every
+# from the passing, the failing, a multi-scenario journal and one with
+# services (a crash, an HAProxy's backends going out of rotation), at desktop
+# and phone width. The page must render without a script error, draw every
 # sample, fault window and assertion window, pass its own interaction
 # self-test (page.html#selftest: hover, highlight, zoom), fit a phone's
 # width, print to PDF, and screenshot as a non-blank picture holding the
@@ -57,8 +58,9 @@ chrome() {
 "$FAULTRUN" report -q "$FIXTURES/journal-fail.json" --html "$out/report-failing.html"
 "$FAULTRUN" report -q "$FIXTURES/journal-multi.json" "$FIXTURES/journal-fail.json" \
 	--html "$out/report-multi.html"
+"$FAULTRUN" report -q "$FIXTURES/journal-services.json" --html "$out/report-services.html"
 
-for pg in passing failing multi; do
+for pg in passing failing multi services; do
 	for size in 1280,1000 390,844; do
 		tag=$pg-${size%%,*}
 		chrome "$size" --dump-dom "file://$out/report-$pg.html#selftest" > "$work/$tag.dom" ||
@@ -75,10 +77,19 @@ lib=$(dirname "$0")/test-report-lib.py
 P=$FIXTURES/journal-pass.json
 F=$FIXTURES/journal-fail.json
 M=$FIXTURES/journal-multi.json
+S=$FIXTURES/journal-services.json
 for w in 1280 390; do
 	python3 "$lib" dom "$work/passing-$w.dom" "$P" || fail "report-passing.html at $w px"
 	python3 "$lib" dom "$work/failing-$w.dom" "$F" || fail "report-failing.html at $w px"
 	python3 "$lib" dom "$work/multi-$w.dom" "$M" "$F" || fail "report-multi.html at $w px"
+	python3 "$lib" dom "$work/services-$w.dom" "$S" || fail "report-services.html at $w px"
+	# HAProxy's view, as the journal says: target out 4.1-10.2 s, app2 out 6.3-7.4 s,
+	# both unknown while the stats socket was lost (12-13 s), app2 in MAINT after
+	python3 "$lib" span "$work/services-$w.dom" lb target DOWN 4.1 10.2 &&
+		python3 "$lib" span "$work/services-$w.dom" lb app2 DOWN 6.3 7.4 &&
+		python3 "$lib" span "$work/services-$w.dom" lb target LOST 12 13 &&
+		python3 "$lib" span "$work/services-$w.dom" lb app2 MAINT 13 15.03 ||
+		fail "report-services.html at $w px: the load balancer's backends"
 done
 # screenshots: real pictures; the failing run's holds every outcome colour, the
 # passing run's no red (the multi page opens on a summary and a run that never
@@ -89,7 +100,9 @@ python3 "$lib" png "$out/report-failing-1280.png" 1280 ok,err,down,to || fail "s
 python3 "$lib" png "$out/report-failing-390.png" 390 ok || fail "screenshot"
 python3 "$lib" png "$out/report-multi-1280.png" 1280 || fail "screenshot"
 python3 "$lib" png "$out/report-multi-390.png" 390 || fail "screenshot"
-for pg in passing failing multi; do
+python3 "$lib" png "$out/report-services-1280.png" 1280 ok,down || fail "screenshot"
+python3 "$lib" png "$out/report-services-390.png" 390 ok || fail "screenshot"
+for pg in passing failing multi services; do
 	python3 "$lib" pdf "$work/$pg.pdf" || fail "printing report-$pg.html"
 done
-echo "ok: 3 pages rendered, self-tested, screenshot and printed; see $out"
+echo "ok: 4 pages rendered, self-tested, screenshot and printed; see $out"

@@ -5,13 +5,20 @@
       the page drawn from these journals (in this order) holds what they
       measured: a section per scenario with its verdict, parameters, every
       assertion (result, measured value, bound, window), every fault (windows,
-      counters), every series (samples, ok, timeouts), the lifecycle; a summary
+      counters), every series (samples, ok, timeouts), the target's lifecycle,
+      every service in start order (counts, lifecycle, output); a summary
       when there are several scenarios; the journals embedded intact with no
       raw '<'; nothing loaded from outside the page.
   test-report-lib.py dom DOM.html JOURNAL.json...
       the DOM Chromium dumped after opening PAGE.html#selftest: rendered
       without script error, the self-test passed, and every sample, fault
       window, assertion window and injection event was drawn.
+      Each service has its lane, in start order, titled with its name and
+      type; its exits are drawn (unexpected ones in the bad colour); a load
+      balancer's backends are drawn in rotation, out or unknown from each lb
+      or lb-lost event to the next change.
+  test-report-lib.py span DOM.html SERVICE BACKEND STATE T0 T1
+      SERVICE's backend BACKEND is drawn in STATE exactly from T0 to T1.
   test-report-lib.py png SHOT.png WIDTH [ok,down,err,to]
       a screenshot WIDTH pixels wide that is not blank, holding at least 50
       pixels of each named outcome colour (and no more than 50 of red when
@@ -238,6 +245,68 @@ def section(name, p, sid, sc):
             d = ('status %d' % e['status']) if e.get('status') is not None else 'killed by %s' % e.get('signal')
             d += ' (expected)' if e.get('expected') else ' (unexpected)'
             check(r[3] == d, '%s: exit row %s, want "%s"' % (name, r, d))
+    services(name, sec, sc)
+
+
+def start_order(sc):
+    """The scenario's services in the order they started (first event), as the page shows them."""
+    svcs = [sv for sv in sc.get('services') or [] if isinstance(sv, dict)]
+    inf = float('inf')
+    return [sv for _, _, sv in sorted(
+        ((sv['lifecycle'][0]['t'] if sv.get('lifecycle') else inf), i, sv) for i, sv in enumerate(svcs))]
+
+
+def lb_out(state):
+    """HAProxy's server state: UP and NOCHECK are in rotation, the others out."""
+    return not (str(state).startswith('UP') or state == 'NOCHECK')
+
+
+def life_detail(e):
+    """The detail cell the page writes for a lifecycle event (exit and lb ones)."""
+    if e['event'] == 'exit':
+        d = ('status %d' % e['status']) if e.get('status') is not None else 'killed by %s' % e.get('signal')
+        return d + (' (expected)' if e.get('expected') else ' (unexpected)')
+    if e['event'] == 'lb':
+        return ws('%s: %s → %s (%s): %s' % (e['server'], e.get('before'), e['state'],
+                                           'out of rotation' if lb_out(e['state']) else 'in rotation',
+                                           e.get('detail') or ''))
+    return None
+
+
+def services(name, sec, sc):
+    """Each service: its section in start order, its counts, lifecycle and output."""
+    divs = list(sec.all('div', cls='svc'))
+    want = start_order(sc)
+    got = [d.attrs.get('data-service') for d in divs]
+    check(got == [sv['name'] for sv in want], '%s: services %s, want %s in start order' % (
+        name, got, [sv['name'] for sv in want]))
+    for d, sv in zip(divs, want):
+        where = '%s: service %s' % (name, sv['name'])
+        h3 = ws(d.one('h3').text())
+        check(h3 == 'Service %s %s' % (ws(sv['name']), sv.get('type', 'process')), '%s: heading "%s"' % (where, h3))
+        counts = '%d start%s, %d restart%s, %d unexpected exit%s' % (
+            sv['starts'], '' if sv['starts'] == 1 else 's', sv['restarts'], '' if sv['restarts'] == 1 else 's',
+            sv['exits'], '' if sv['exits'] == 1 else 's')
+        check(counts in ws(d.text()), '%s: "%s" not shown' % (where, counts))
+        for b in sv.get('backends') or []:
+            check(b in [ws(c.text()) for c in d.all('code')], '%s: backend %s not listed' % (where, b))
+        t = d.one('table', cls='life')
+        rows = t.rows() if t else []
+        check(len(rows) == len(sv['lifecycle']), '%s: %d lifecycle rows, want %d' % (where, len(rows), len(sv['lifecycle'])))
+        for tr, e in zip((tr for tr in t.all('tr') if next(tr.all('td'), None)) if t else [], sv['lifecycle']):
+            r = [ws(td.text()) for td in tr.all('td')]
+            check(r[0] == fmt_t(e['t']) and r[1] == e['event'], '%s: lifecycle row %s' % (where, r))
+            if life_detail(e) is not None:
+                check(r[3] == life_detail(e), '%s: row "%s", want "%s"' % (where, r[3], life_detail(e)))
+            bad = ((e['event'] == 'exit' and not e.get('expected')) or e['event'] in ('lb-lost', 'give-up', 'not-ready')
+                   or (e['event'] == 'lb' and lb_out(e['state'])))
+            check((tr.attrs.get('class') == 'a-fail') == bad, '%s: row %s marked %s' % (where, r, tr.attrs.get('class')))
+        out = d.one('details', cls='output')
+        if sv.get('output'):
+            text = out.one('pre').text() if out else ''
+            check(text == ''.join(line + '\n' for line in sv['output']), '%s: output not shown as it was' % where)
+        else:
+            check(out is None, '%s: an output section without output' % where)
 
 
 def cmd_page(page, jpaths):
@@ -285,6 +354,10 @@ def cmd_dom(dom_path, jpaths):
     check(err is not None and 'hidden' in err.group(1) and not err.group(2).strip(),
           '%s: script errors: %s' % (name, err.group(2) if err else 'no #fr-errors'))
     tls = [attrs(t) for t in re.findall(r'<div class="tl"[^>]*>', dom)]
+    p = Parser()
+    p.feed(dom)
+    for tl, (sid, ji, sc) in zip(p.root.all('div', cls='tl'), scenarios_of(journals)):
+        drawn_services('%s: %s' % (name, sc['name']), tl, sc)
     scs = scenarios_of(journals)
     check(len(tls) == len(scs), '%s: %d timelines, want %d' % (name, len(tls), len(scs)))
     check(dom.count('<svg') >= len(scs), '%s: %d svg drawings' % (name, dom.count('<svg')))
@@ -297,6 +370,70 @@ def cmd_dom(dom_path, jpaths):
         for key, want in (('samples', n), ('windows', wins), ('assertions', asserts), ('injections', events)):
             got = t.get('data-drawn-' + key)
             check(got == str(want), '%s: %s %s drawn, want %d' % (where, got, key, want))
+
+
+def lb_class(state):
+    return 'unknown' if state in ('LOST', 'UNKNOWN') else 'out' if lb_out(state) else 'in'
+
+
+def drawn_services(where, tl, sc):
+    """The lanes of the services in a drawn timeline (a Node of the dumped DOM)."""
+    groups = {}
+    for g in tl.all('g'):
+        if g.attrs.get('data-lane') == 'service':
+            groups.setdefault(g.attrs.get('data-name'), []).append(g)
+    want = start_order(sc)
+    got = list(groups)  # the plot groups come first, in lane order
+    check(got == [sv['name'] for sv in want], '%s: service lanes %s, want %s (start order)' % (
+        where, got, [sv['name'] for sv in want]))
+    check(tl.attrs.get('data-drawn-services') == str(len(want)),
+          '%s: %s services drawn' % (where, tl.attrs.get('data-drawn-services')))
+    for sv in want:
+        gs = groups.get(sv['name'], [])
+        if len(gs) != 2:
+            problems.append('%s: service %s has %d lane groups' % (where, sv['name'], len(gs)))
+            continue
+        plot, text = gs
+        lw = '%s: service %s' % (where, sv['name'])
+        title = ws(text.one('text').text()) if text.one('text') else ''
+        label = 'service · %s (%s)' % (sv['name'], sv.get('type', 'process'))
+        check(title.startswith(label), '%s: lane title "%s", want "%s"' % (lw, title, label))
+        # every exit marked, in the bad colour when the run did not ask for it
+        marks = dict((float(r.attrs['data-t']), r.attrs.get('class')) for r in plot.all('rect', data_event='exit'))
+        for e in sv['lifecycle']:
+            if e['event'] != 'exit':
+                continue
+            cls = [c for t, c in marks.items() if abs(t - e['t']) < 1e-9]
+            want_cls = 'ev-exit' if e.get('expected') else 'ev-bad'
+            check(cls == [want_cls], '%s: the exit at %s drawn as %s, want %s' % (lw, e['t'], cls, want_cls))
+        # a load balancer: each backend's state from each lb event to the next change
+        spans = [(l.attrs.get('data-backend'), l.attrs.get('data-state'), float(l.attrs['data-t0']),
+                  float(l.attrs['data-t1']), l.attrs.get('class')) for l in plot.all('line') if 'data-t0' in l.attrs]
+        life = sv['lifecycle']
+        for i, e in enumerate(life):
+            if e['event'] not in ('lb', 'lb-lost'):
+                continue
+            for b in [e['server']] if e['event'] == 'lb' else sv.get('backends') or []:
+                state = e['state'] if e['event'] == 'lb' else 'LOST'
+                ends = [x['t'] for x in life[i + 1:] if x['t'] > e['t'] and (
+                    x['event'] in ('lb-lost', 'exit') or (x['event'] == 'lb' and x['server'] == b))]
+                got = [s for s in spans if s[0] == b and abs(s[2] - e['t']) < 1e-9]
+                ok = (len(got) == 1 and got[0][1] == state and got[0][4] == 'rot-' + lb_class(state)
+                      and (abs(got[0][3] - ends[0]) < 1e-9 if ends else got[0][3] >= sc['duration']))
+                check(ok, '%s: backend %s %s from %s: drawn %s, want until %s' % (
+                    lw, b, state, e['t'], got, ends[0] if ends else 'the end'))
+
+
+def cmd_span(dom_path, service, backend, state, t0, t1):
+    """One backend span drawn exactly over [t0, t1] (the first timeline of the page)."""
+    with open(dom_path, 'rb') as f:
+        p = Parser()
+        p.feed(f.read().decode('utf-8', 'replace'))
+    lines = [l for g in p.root.all('g', data_lane='service', data_name=service) for l in g.all('line')
+             if l.attrs.get('data-backend') == backend and l.attrs.get('data-state') == state]
+    got = [(float(l.attrs['data-t0']), float(l.attrs['data-t1'])) for l in lines]
+    check(len(got) == 1 and abs(got[0][0] - float(t0)) < 1e-9 and abs(got[0][1] - float(t1)) < 1e-9,
+          '%s: %s\'s backend %s %s drawn over %s, want [%s, %s]' % (dom_path, service, backend, state, got, t0, t1))
 
 
 # ---------------------------------------------------------------- pictures
@@ -388,6 +525,8 @@ def main():
         cmd_page(args[0], args[1:])
     elif cmd == 'dom':
         cmd_dom(args[0], args[1:])
+    elif cmd == 'span':
+        cmd_span(*args)
     elif cmd == 'png':
         cmd_png(*args)
     elif cmd == 'pdf':

@@ -1,7 +1,7 @@
 #!/bin/sh
 # faultrun report: the HTML page drawn from recorded journals holds what was
 # measured (verdict, assertions with measured values and bounds, fault
-# windows, samples, lifecycle), embeds the journals intact and safely, needs
+# windows, samples, the target's and services' lifecycles), embeds the journals intact and safely, needs
 # no network, and bad input gets one clear line and exit 2.
 #
 # env: FAULTRUN (the binary), FIXTURES (tests/e2e/fixtures), REPORT_OUT
@@ -23,6 +23,7 @@ fail() {
 pass=$FIXTURES/journal-pass.json
 failj=$FIXTURES/journal-fail.json
 multi=$FIXTURES/journal-multi.json
+svcs=$FIXTURES/journal-services.json
 
 # --- pages from the passing, the failing, and several journals ---
 "$FAULTRUN" report -q "$pass" --html "$out/report-passing.html" || fail "report of a passing run"
@@ -30,6 +31,7 @@ multi=$FIXTURES/journal-multi.json
 "$FAULTRUN" report -q --html "$out/report-multi.html" "$multi" "$pass" || fail "report of two journals"
 "$FAULTRUN" report -q "$failj" --html "$work/again.html"
 cmp -s "$out/report-failing.html" "$work/again.html" || fail "the same journal gives a different page"
+"$FAULTRUN" report -q "$svcs" --html "$out/report-services.html" || fail "report of a run with services"
 "$FAULTRUN" report -q "$failj" --html - > "$work/stdout.html"
 cmp -s "$out/report-failing.html" "$work/stdout.html" || fail "--html - differs from the file"
 "$FAULTRUN" report -q - --html "$work/stdin.html" < "$failj"
@@ -40,6 +42,7 @@ lib=$(dirname "$0")/test-report-lib.py
 python3 "$lib" page "$out/report-passing.html" "$pass" || fail "report-passing.html"
 python3 "$lib" page "$out/report-failing.html" "$failj" || fail "report-failing.html"
 python3 "$lib" page "$out/report-multi.html" "$multi" "$pass" || fail "report-multi.html"
+python3 "$lib" page "$out/report-services.html" "$svcs" || fail "report-services.html"
 
 # the failing run's page says what failed, in words a person reads
 python3 - "$out/report-failing.html" <<'EOF' || fail "report-failing.html"
@@ -49,6 +52,22 @@ missing = [w for w in (
     'FAIL disk-full', '✗ failed home recovers within 2s after log-full is cleared 3.39s <= 2s',
     'log-full write errno=ENOSPC', '2.00–8.00 s', '1873', 'exit 4243 status 1 (unexpected)',
     'restart #1', 'behind a load balancer', 'out at 4.00 s', '1617 earlier ones were not recorded')
+    if w not in text]
+if missing:
+    sys.exit('FAIL: not in the page: %s' % missing)
+EOF
+# the services' sections: in start order, a crash, HAProxy's view of its backends
+python3 - "$out/report-services.html" <<'EOF' || fail "report-services.html"
+import html, re, sys
+text = ' '.join(html.unescape(re.sub(r'<[^>]+>', ' ', open(sys.argv[1], encoding='utf-8').read())).split())
+order = [text.find('Service %s' % n) for n in ('db process', 'app2 process', 'lb haproxy')]
+if -1 in order or order != sorted(order):
+    sys.exit('FAIL: the services are not shown in start order: %s' % order)
+missing = [w for w in (
+    '6.00 s exit 5002 status 1 (unexpected)', 'restart #1', 'backends target , app2',
+    'target: UP → DOWN (out of rotation): Layer7 wrong status (L7STS/500)',
+    'lb-lost stats socket did not answer', "last 4 lines of app2 's output",
+    'RuntimeError: <b>pool</b> exhausted & gone')
     if w not in text]
 if missing:
     sys.exit('FAIL: not in the page: %s' % missing)

@@ -1,5 +1,5 @@
 /*
- * The timeline's lanes: steps, target, faults, probes.
+ * The timeline's lanes: steps, target, faults, probes (services: report_html_services.js).
  * A part of the report's script (see report_html_base.js).
  */
 	/* the timeline's steps: inject ▼, clear ▽, other actions as small marks */
@@ -44,6 +44,8 @@
 				cur = { pid: e.pid, start: num(e.t, 0), ready: null, end: null, attempt: num(e.attempt, 0) };
 			} else if (e.event === 'ready' && cur && cur.ready === null) {
 				cur.ready = num(e.t, 0);
+			} else if (e.event === 'daemon' && cur) {
+				cur.pid = e.pid; /* the daemon's main process, no longer its launcher */
 			} else if (e.event === 'exit' && cur) {
 				cur.end = num(e.t, 0);
 				cur.exit = e;
@@ -73,7 +75,7 @@
 			if (e.event === 'exit') {
 				bad = !e.expected;
 				label = e.signal ? e.signal : 'exit ' + e.status;
-				el(g, 'rect', { x: x - 1.5, y: top - 4, width: 3, height: bh + 8, class: bad ? 'ev-bad' : '', fill: bad ? null : '#868e96' });
+				el(g, 'rect', { x: x - 1.5, y: top - 4, width: 3, height: bh + 8, class: bad ? 'ev-bad' : 'ev-exit', 'data-event': 'exit', 'data-t': e.t });
 				if (!bad)
 					label = null;
 			} else if (e.event === 'start' && num(e.attempt, 0) > 0) {

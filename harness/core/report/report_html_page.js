@@ -83,6 +83,16 @@
 				if (!tip.hidden)
 					bad.push(name + ': the tooltip stays after the pointer moved away');
 			}
+			/* a load balancer's backend transition shows HAProxy's reason */
+			t.lanes.forEach(function (l) {
+				var it = l.kind === 'service' && l.items.filter(function (x) { return x.lb && x.lb.detail; })[0];
+				if (!it)
+					return;
+				pointer(t, 'pointermove', it.x, it.y);
+				if (tip.hidden || tip.textContent.indexOf(it.lb.detail) < 0)
+					bad.push(name + ': hovering ' + l.name + '\'s ' + it.lb.event + ' at ' + fmtT(it.lb.t) + ' shows "' + tip.textContent + '"');
+				pointer(t, 'pointermove', -100, -100);
+			});
 			Array.prototype.forEach.call(t.rows, function (tr) {
 				var i = Number(tr.getAttribute('data-a'));
 				tr.dispatchEvent(new MouseEvent('mouseenter'));

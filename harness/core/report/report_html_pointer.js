@@ -52,13 +52,16 @@
 		var a = arr(this.sc.assertions)[i];
 		if (!a)
 			return;
+		/* exits and restarts of a service: its label is "service NAME ..." */
+		var unit = typeof a.service === 'string' ? a.service :
+			   (/^service (\S+) /.exec(String(a.label)) || [])[1];
 		var lanes = this.lanes.filter(function (l) {
 			if (a.probe && l.kind === 'probe')
 				return l.probe.name === a.probe;
 			if (!a.probe && a.fault && l.kind === 'fault' && !a.window)
 				return l.fault.name === a.fault;
-			if ((a.kind === 'restarts' || a.kind === 'exits') && l.kind === 'target')
-				return true;
+			if (a.kind === 'restarts' || a.kind === 'exits')
+				return unit ? l.kind === 'service' && l.name === unit : l.kind === 'target';
 			return false;
 		});
 		var t0 = (this.view || this.full)[0], t1 = (this.view || this.full)[1];

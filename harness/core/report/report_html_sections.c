@@ -1,7 +1,7 @@
 /*
  * faultrun — the HTML report's static part (report_html.h): per scenario
- * its verdict, parameters and tables (assertions, faults, probes, target
- * lifecycle, timeline steps), the overview of several scenarios, and each
+ * its verdict, parameters and tables (assertions, faults, probes, timeline
+ * steps; the target and services: report_html_units.c), the overview of several scenarios, and each
  * journal embedded for the script. Everything here reads the journal.
  */
 #define _GNU_SOURCE
@@ -111,7 +111,7 @@ static double num(const struct fr_json *js, fr_jv obj, const char *key, double d
  * A duration, short and readable: 180 µs, 4.2 ms, 350 ms, 2.35 s, 4 min 05 s.
  * The page's script formats the same way (fmtDur in report_html_base.js).
  */
-static const char *fmt_dur(char *buf, size_t n, double s)
+const char *html_fmt_dur(char *buf, size_t n, double s)
 {
 	double a = fabs(s);
 
@@ -136,7 +136,7 @@ static const char *fmt_dur(char *buf, size_t n, double s)
 }
 
 /* A time on the run's axis (seconds from t = 0): "5.21 s". */
-static const char *fmt_t(char *buf, size_t n, double t)
+const char *html_fmt_t(char *buf, size_t n, double t)
 {
 	snprintf(buf, n, "%.2f s", t);
 	return buf;
@@ -283,8 +283,8 @@ static void write_params(FILE *f, const struct fr_json *js, fr_jv sc, const stru
 	html_jesc(f, js, html_get(js, sc, "started"), "never became ready");
 	fputs("</dd></div>\n", f);
 	fprintf(f, "<div><dt>duration</dt><dd>%s (setup %s)</dd></div>\n",
-		fmt_dur(b1, sizeof(b1), num(js, sc, "duration", 0)),
-		fmt_dur(b2, sizeof(b2), num(js, sc, "setup", 0)));
+		html_fmt_dur(b1, sizeof(b1), num(js, sc, "duration", 0)),
+		html_fmt_dur(b2, sizeof(b2), num(js, sc, "setup", 0)));
 	fprintf(f, "<div><dt>assertions</dt><dd>%.0f, %.0f failed</dd></div>\n",
 		num(js, summary, "assertions",
 		    (double)fr_json_len(js, html_get(js, sc, "assertions"))),
@@ -395,8 +395,8 @@ static void write_faults(FILE *f, const struct fr_json *js, fr_jv sc)
 			fputs(" — never fired", f);
 		fprintf(f, "</td><td class=\"num\">%.0f</td><td>", num(js, ft, "matched", 0));
 		if (has_num(js, ft, "first"))
-			fprintf(f, "%s – %s", fmt_t(b1, sizeof(b1), num(js, ft, "first", 0)),
-				fmt_t(b2, sizeof(b2), num(js, ft, "last", 0)));
+			fprintf(f, "%s – %s", html_fmt_t(b1, sizeof(b1), num(js, ft, "first", 0)),
+				html_fmt_t(b2, sizeof(b2), num(js, ft, "last", 0)));
 		else
 			fputs("—", f);
 		fputs("</td></tr>\n", f);
@@ -453,15 +453,15 @@ static void write_probes(FILE *f, const struct fr_json *js, fr_jv sc)
 				fprintf(f, "; %s at %s",
 					fr_json_bool(js, html_get(js, t, "in"), false) ? "in" :
 											 "out",
-					fmt_t(b1, sizeof(b1), num(js, t, "t", 0)));
+					html_fmt_t(b1, sizeof(b1), num(js, t, "t", 0)));
 			fputs("</small>", f);
 		}
 		fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>",
 			has_num(js, p, "interval") ?
-				fmt_dur(b1, sizeof(b1), num(js, p, "interval", 0)) :
+				html_fmt_dur(b1, sizeof(b1), num(js, p, "interval", 0)) :
 				"—",
 			has_num(js, p, "timeout") ?
-				fmt_dur(b2, sizeof(b2), num(js, p, "timeout", 0)) :
+				html_fmt_dur(b2, sizeof(b2), num(js, p, "timeout", 0)) :
 				"—");
 		fprintf(f, "<td class=\"num\">%zu</td><td class=\"num\">", n);
 		if (n)
@@ -469,97 +469,9 @@ static void write_probes(FILE *f, const struct fr_json *js, fr_jv sc)
 		else
 			fputs("—", f);
 		fprintf(f, "</td><td class=\"num\">%zu</td><td class=\"num\">%s</td></tr>\n", to,
-			max_lat >= 0 ? fmt_dur(b3, sizeof(b3), max_lat) : "—");
+			max_lat >= 0 ? html_fmt_dur(b3, sizeof(b3), max_lat) : "—");
 	}
 	fputs("</tbody></table></div>\n", f);
-}
-
-static void write_target(FILE *f, const struct fr_json *js, fr_jv sc)
-{
-	fr_jv tg = html_get(js, sc, "target"), cmd = html_get(js, tg, "command");
-	fr_jv rs = html_get(js, tg, "restart"), life = html_get(js, tg, "lifecycle"),
-	      out = html_get(js, tg, "output");
-	char b[32];
-
-	fputs("<h3>Target</h3>\n<p class=\"cmd\"><code>", f);
-	html_jcmd(f, js, cmd);
-	fputs("</code></p>\n<p>restart policy ", f);
-	html_jesc(f, js, html_get(js, rs, "policy"), "?");
-	if (!fr_json_streq(js, html_get(js, rs, "policy"), "never"))
-		fprintf(f, " (backoff %s, limit %.0f)",
-			fmt_dur(b, sizeof(b), num(js, rs, "backoff", 0)), num(js, rs, "limit", 0));
-	fprintf(f, "; %.0f start%s, %.0f restart%s, %.0f unexpected exit%s%s</p>\n",
-		num(js, tg, "starts", 0), num(js, tg, "starts", 0) == 1 ? "" : "s",
-		num(js, tg, "restarts", 0), num(js, tg, "restarts", 0) == 1 ? "" : "s",
-		num(js, tg, "exits", 0), num(js, tg, "exits", 0) == 1 ? "" : "s",
-		fr_json_bool(js, html_get(js, tg, "shim"), true) ? "" : "; not under the shim");
-	if (fr_json_len(js, life)) {
-		bool many = fr_json_len(js, life) > 12;
-
-		if (many)
-			fprintf(f, "<details><summary>lifecycle: %zu events</summary>\n",
-				fr_json_len(js, life));
-		fputs("<div class=\"scroll\"><table class=\"life\">\n<thead><tr><th class=\"num\">t"
-		      "</th>"
-		      "<th>event</th><th class=\"num\">pid</th><th>detail</th></tr></thead>\n"
-		      "<tbody>\n",
-		      f);
-		for (fr_jv e = fr_json_first(js, life); e != FR_JV_NONE;
-		     e = fr_json_next(js, life, e)) {
-			fr_jv ev = html_get(js, e, "event"), sig = html_get(js, e, "signal");
-			bool bad = fr_json_streq(js, ev, "exit") &&
-				   !fr_json_bool(js, html_get(js, e, "expected"), true);
-
-			bad = bad || fr_json_streq(js, ev, "give-up") ||
-			      fr_json_streq(js, ev, "not-ready");
-			fprintf(f, "<tr%s><td class=\"num\">%s</td><td>",
-				bad ? " class=\"a-fail\"" : "",
-				fmt_t(b, sizeof(b), num(js, e, "t", 0)));
-			html_jesc(f, js, ev, "?");
-			fputs("</td><td class=\"num\">", f);
-			html_jscalar(f, js, html_get(js, e, "pid"), "");
-			fputs("</td><td>", f);
-			if (fr_json_streq(js, ev, "exit")) {
-				if (has_num(js, e, "status")) {
-					fputs("status ", f);
-					html_jscalar(f, js, html_get(js, e, "status"), "");
-				} else {
-					fputs("killed by ", f);
-					html_jesc(f, js, sig, "?");
-				}
-				fputs(fr_json_bool(js, html_get(js, e, "expected"), false) ?
-					      " (expected)" :
-					      " (unexpected)",
-				      f);
-			} else if (fr_json_streq(js, ev, "start")) {
-				if (num(js, e, "attempt", 0) > 0) {
-					fputs("restart #", f);
-					html_jscalar(f, js, html_get(js, e, "attempt"), "");
-				} else {
-					fputs("first start", f);
-				}
-			} else {
-				html_jesc(f, js, sig, "");
-				html_jesc(f, js, html_get(js, e, "detail"), "");
-			}
-			fputs("</td></tr>\n", f);
-		}
-		fputs("</tbody></table></div>\n", f);
-		if (many)
-			fputs("</details>\n", f);
-	}
-	if (fr_json_len(js, out)) {
-		fprintf(f,
-			"<details class=\"output\"><summary>last %zu lines of the target's output"
-			"</summary>\n<pre>",
-			fr_json_len(js, out));
-		for (fr_jv l = fr_json_first(js, out); l != FR_JV_NONE;
-		     l = fr_json_next(js, out, l)) {
-			html_jesc(f, js, l, "");
-			fputc('\n', f);
-		}
-		fputs("</pre></details>\n", f);
-	}
 }
 
 static void write_steps(FILE *f, const struct fr_json *js, fr_jv sc)
@@ -575,8 +487,8 @@ static void write_steps(FILE *f, const struct fr_json *js, fr_jv sc)
 	      f);
 	for (fr_jv s = fr_json_first(js, list); s != FR_JV_NONE; s = fr_json_next(js, list, s)) {
 		fprintf(f, "<tr><td class=\"num\">%s</td><td class=\"num\">%s</td><td>",
-			fmt_t(b1, sizeof(b1), num(js, s, "at", 0)),
-			fmt_t(b2, sizeof(b2), num(js, s, "t", 0)));
+			html_fmt_t(b1, sizeof(b1), num(js, s, "at", 0)),
+			html_fmt_t(b2, sizeof(b2), num(js, s, "t", 0)));
 		html_jesc(f, js, html_get(js, s, "action"), "?");
 		fputs("</td><td>", f);
 		if (fr_json_type(js, html_get(js, s, "fault")) == FR_JSON_STRING) {
@@ -622,7 +534,8 @@ void html_write_scenario(FILE *f, const struct journal *j, size_t ji, fr_jv sc, 
 	write_assertions(f, js, sc);
 	write_faults(f, js, sc);
 	write_probes(f, js, sc);
-	write_target(f, js, sc);
+	html_write_target(f, js, sc);
+	html_write_services(f, js, sc);
 	write_steps(f, js, sc);
 	fputs("</section>\n", f);
 }
@@ -655,7 +568,7 @@ void html_write_overview(FILE *f, const struct journal *jn, size_t n)
 				"</a></td><td class=\"num\">%.0f of %.0f</td>"
 				"<td class=\"num\">%s</td><td><code>",
 				num(js, sum, "failed", 0), num(js, sum, "assertions", 0),
-				fmt_dur(b, sizeof(b), num(js, sc, "duration", 0)));
+				html_fmt_dur(b, sizeof(b), num(js, sc, "duration", 0)));
 			html_jesc(f, js, html_get(js, sc, "file"), "");
 			fputs("</code></td><td><code>", f);
 			esc(f, jn[ji].name ? base_name(jn[ji].name) : "");

@@ -53,6 +53,9 @@
 			}
 		}
 		arr(sc.target && sc.target.lifecycle).forEach(function (e) { see(e.t); });
+		arr(sc.services).forEach(function (sv) {
+			arr(sv && sv.lifecycle).forEach(function (e) { see(e.t); });
+		});
 		arr(sc.probes).forEach(function (p) {
 			arr(p.samples).forEach(function (s) {
 				see(s.t);

@@ -58,7 +58,7 @@
 		var X = function (t) { return L + (t - t0) / (t1 - t0) * PW; };
 		var T = function (x) { return t0 + (x - L) / PW * (t1 - t0); };
 		var inView = function (a, b) { return b >= t0 && a <= t1; };
-		var stats = { samples: 0, windows: 0, assertions: 0, lanes: 0, injections: 0 };
+		var stats = { samples: 0, windows: 0, assertions: 0, lanes: 0, injections: 0, services: 0, backends: 0 };
 
 		this.width = W;
 		this.lanes = [];
@@ -150,17 +150,21 @@
 		if (arr(sc.timeline).length)
 			lane('steps', 'timeline', arr(sc.timeline).length + (arr(sc.timeline).length === 1 ? ' step' : ' steps'), 14);
 		var life = arr(sc.target && sc.target.lifecycle);
-		var tg = sc.target || {};
-		lane('target', 'target', (num(tg.starts, 0)) + ' start' + (tg.starts === 1 ? '' : 's') +
-		     ', ' + num(tg.restarts, 0) + ' restart' + (tg.restarts === 1 ? '' : 's') +
-		     ', ' + num(tg.exits, 0) + ' unexpected exit' + (tg.exits === 1 ? '' : 's'), 36);
+		lane('target', 'target', unitCounts(sc.target || {}), 36, { name: 'target' });
+		/* the services, in the order they started; each like the target, plus its backends */
+		servicesInOrder(sc).forEach(function (sv) {
+			var be = lbBackends(sv);
+			lane('service', 'service · ' + sv.name + ' (' + (sv.type || 'process') + ')', unitCounts(sv) +
+			     (sv.shim === false ? ' · not under the shim' : ''),
+			     36 + (be.length ? be.length * LB_ROW + 4 : 0), { svc: sv, name: String(sv.name), backends: be });
+		});
 		arr(sc.faults).forEach(function (f) {
 			if (!arr(f.windows).length && !num(f.injected, 0))
 				return;
 			var sub = num(f.injected, 0) + ' injected of ' + num(f.matched, 0) + ' matched';
 			if (arr(f.windows).length && !num(f.injected, 0))
 				sub += f.may_not_fire ? ' (allowed not to fire)' : ' — never fired';
-			lane('fault', 'faults · ' + f.name, sub + ' · ' + (f.spec || ''), 24, { fault: f });
+			lane('fault', 'faults · ' + f.name, sub + ' · ' + (f.spec || ''), 24, { fault: f, name: f.name });
 		});
 		arr(sc.probes).forEach(function (p) {
 			var n = arr(p.samples).length, ok = 0, to = 0;
@@ -175,7 +179,7 @@
 				  (to ? ' · ' + to + ' timeout' + (to === 1 ? '' : 's') : '');
 			var isLb = p.lb && typeof p.lb === 'object';
 			var h = p.kind === 'request' && n < 50 ? 56 : 74;
-			lane('probe', p.name, sub, h + (isLb ? 10 : 0), { probe: p, lb: isLb ? p.lb : null });
+			lane('probe', p.name, sub, h + (isLb ? 10 : 0), { probe: p, lb: isLb ? p.lb : null, name: p.name });
 		});
 		var winAsserts = [];
 		arr(sc.assertions).forEach(function (a, i) {
@@ -259,9 +263,16 @@
 			stats.windows++;
 		});
 
+		/* each lane's drawing in a group of its own, named for the tests and tools */
+		lanes.forEach(function (l) {
+			var tag = { 'data-lane': l.kind, 'data-name': l.name };
+			l.gp = el(gPlot, 'g', tag);
+			l.gt = el(gText, 'g', tag);
+		});
+
 		/* lane titles */
 		lanes.forEach(function (l) {
-			var t = el(gText, 'text', { x: L, y: l.y + 11 });
+			var t = el(l.gt, 'text', { x: L, y: l.y + 11 });
 			var ts = el(t, 'tspan', { class: 'lane-title' }, clip(l.title, 60));
 			fit(ts, PW * 0.6);
 			var tw = ts.getComputedTextLength ? ts.getComputedTextLength() : l.title.length * 6.5;
@@ -272,15 +283,19 @@
 
 		lanes.forEach(function (l) {
 			if (l.kind === 'steps')
-				self.drawSteps(l, gPlot);
+				self.drawSteps(l, l.gp);
 			else if (l.kind === 'target')
-				self.drawTarget(l, gPlot, gText, life);
+				self.drawTarget(l, l.gp, l.gt, life);
+			else if (l.kind === 'service') {
+				stats.services++;
+				stats.backends += self.drawService(l, l.gp, l.gt, narrow);
+			}
 			else if (l.kind === 'fault')
-				stats.injections += self.drawFault(l, gPlot, gText);
+				stats.injections += self.drawFault(l, l.gp, l.gt);
 			else if (l.kind === 'probe')
-				stats.samples += self.drawProbe(l, gPlot, gText, narrow);
+				stats.samples += self.drawProbe(l, l.gp, l.gt, narrow);
 			else if (l.kind === 'asserts')
-				stats.assertions += self.drawAsserts(l, gPlot, gText, winAsserts);
+				stats.assertions += self.drawAsserts(l, l.gp, l.gt, winAsserts);
 			l.items.sort(function (a, b) { return a.x - b.x; });
 		});
 
@@ -295,5 +310,7 @@
 		d.setAttribute('data-drawn-assertions', stats.assertions);
 		d.setAttribute('data-drawn-injections', stats.injections);
 		d.setAttribute('data-drawn-lanes', stats.lanes);
+		d.setAttribute('data-drawn-services', stats.services);
+		d.setAttribute('data-drawn-backends', stats.backends);
 	};
 
