@@ -117,6 +117,9 @@ check "show stat on a stopped HAProxy fails within its timeout" \
 check "the poller reports the socket silent" wait_for 10 watched "no answer in"
 kill -CONT "$hap"
 check "the poller sees it answer again" wait_for 10 watched "answers again"
+# after a loss every backend's state is reported afresh, from unknown
+check "... and reports b1's state again, from unknown" wait_for 10 \
+	sh -c "sed -n '/answers again/,\$p' '$run/watch.log' | grep -q 'web_backends/b1 unknown -> DOWN'"
 
 # ---- SIGUSR1 stops it (soft stop), exit 0 ----------------------------------
 kill -USR1 "$hap"

@@ -629,6 +629,14 @@ static void poll_fail(struct fr_haproxy_poller *p, const char *why)
 	if (!p->failing && p->fn_err)
 		p->fn_err(p->arg, why);
 	p->failing = true;
+	/*
+	 * What was seen before the loss says nothing of now: once HAProxy
+	 * answers again, every row is reported afresh (before: unknown), so a
+	 * reader of the changes knows each backend's state again.
+	 */
+	free(p->rows);
+	p->rows = NULL;
+	p->nrows = 0;
 }
 
 /* End the query in progress; the next one starts interval after the last start. */
