@@ -338,13 +338,25 @@ static void eval_responds(const struct fr_series *s, struct fr_verdict *v)
 		snprintf(v->measured, sizeof(v->measured), "max %s (%zu samples)", a, total);
 }
 
+/* An out-of-rotation verdict: `total` ns out, taken out `outs` times. */
+static void rotation_verdict(struct fr_verdict *v, int64_t total, unsigned outs)
+{
+	char a[32];
+
+	v->value = (double)total / 1e9;
+	v->has_value = true;
+	v->ok = (uint64_t)total <= v->e->within_ns;
+	fmt_ns(a, sizeof(a), total);
+	snprintf(v->measured, sizeof(v->measured), "%s (taken out %u time%s)", a, outs,
+		 outs == 1 ? "" : "s");
+}
+
 /* Time the backend spent out of rotation inside the window. */
 static void eval_out_of_rotation(const struct fr_series *s, const struct fr_facts *f,
 				 struct fr_verdict *v)
 {
 	int64_t total = 0;
 	unsigned outs = 0;
-	char a[32];
 
 	for (size_t k = 0; k < v->niv; k++) {
 		int64_t a0 = v->iv[k].a, b0 = v->iv[k].b;
@@ -368,12 +380,7 @@ static void eval_out_of_rotation(const struct fr_series *s, const struct fr_fact
 			}
 		}
 	}
-	v->value = (double)total / 1e9;
-	v->has_value = true;
-	v->ok = (uint64_t)total <= v->e->within_ns;
-	fmt_ns(a, sizeof(a), total);
-	snprintf(v->measured, sizeof(v->measured), "%s (taken out %u time%s)", a, outs,
-		 outs == 1 ? "" : "s");
+	rotation_verdict(v, total, outs);
 }
 
 /* The part of [x, y) inside [a, b). */
@@ -395,7 +402,6 @@ static void eval_lb_rotation(const struct fr_scenario *s, const struct fr_facts 
 	const char *svc = s->services[v->e->lb_service].name, *be = v->e->lb_backend;
 	int64_t total = 0;
 	unsigned outs = 0;
-	char a[32];
 
 	for (size_t k = 0; k < v->niv; k++) {
 		int64_t a0 = v->iv[k].a, b0 = v->iv[k].b < f->end ? v->iv[k].b : f->end;
@@ -418,12 +424,7 @@ static void eval_lb_rotation(const struct fr_scenario *s, const struct fr_facts 
 		if (!in)
 			total += overlap(since, INT64_MAX, a0, b0);
 	}
-	v->value = (double)total / 1e9;
-	v->has_value = true;
-	v->ok = (uint64_t)total <= v->e->within_ns;
-	fmt_ns(a, sizeof(a), total);
-	snprintf(v->measured, sizeof(v->measured), "%s (taken out %u time%s)", a, outs,
-		 outs == 1 ? "" : "s");
+	rotation_verdict(v, total, outs);
 }
 
 static void eval_count(long count, const char *unit, struct fr_verdict *v)
