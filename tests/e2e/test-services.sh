@@ -4,6 +4,8 @@
 # crashes: they start in depends-on order and stop in reverse; a fault
 # `in: [a]` fires in a's processes only (b serves the same files, under
 # the shim, untouched); `shim: false` keeps LD_PRELOAD out of a service;
+# crashy crashes when the timeline tells it to (a crash timed by its own
+# sleep raced a slow start under ASan);
 # signal and restart act on the service they name; the crash is recorded
 # and asserted on. b's availability is asserted before its restart only:
 # how long python3 takes to come back is the machine's, not faultrun's
@@ -33,7 +35,7 @@ services:
   crashy:
     type: process
     shim: false
-    command: "echo crashy >> $WORK/order; sleep 1.5; exit 7"
+    command: "echo crashy >> $WORK/order; trap 'exit 7' USR1; while :; do sleep 0.05; done"
 target:
   command: "echo target >> $WORK/order; exec python3 -m http.server --bind 127.0.0.1 \${port.t} --directory $WORK/www"
   ready: {http: "http://127.0.0.1:\${port.t}/", deadline: 10s}
@@ -48,6 +50,7 @@ timeline:
   - {at: 300ms, inject: a-eacces}
   - {at: 1s, signal: {signal: KILL, service: lb}}
   - {at: 1200ms, restart: b}
+  - {at: 1500ms, signal: {signal: USR1, service: crashy}}
 duration: 2500ms
 expect:
   - availability: {probe: pb, window: {from: 0s, to: 1s}, min: 100%}
