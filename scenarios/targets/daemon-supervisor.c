@@ -6,7 +6,8 @@
  * the background and runs the app. This does the same, the classic way
  * (daemon(7), "SysV daemons"): fork, setsid, fork again so the daemon is
  * no session leader and can never take a terminal, chdir /, stdin from
- * /dev/null, stdout and stderr to --log; it writes --pidfile, and the
+ * /dev/null, stdout and stderr to --log (its directory created if
+ * missing, as PM2 creates ~/.pm2/logs); it writes --pidfile, and the
  * command that started it exits 0 only once the pidfile is written and the
  * app started (1 with the reason when the daemon could not start).
  *
@@ -304,6 +305,25 @@ static void report(int fd, const char *msg)
 		return; /* the starter is gone: nobody to tell */
 }
 
+/*
+ * The log's directory, like ~/.pm2/logs, which PM2 creates: one level, it
+ * may exist; a failure shows when the log is opened.
+ */
+static void make_log_dir(void)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (!opt.log[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s", opt.log);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		mkdir(dir, 0755);
+	}
+}
+
 /* In the daemon: pidfile, standard fds, signals, the app. */
 static int daemon_main(int ready_fd)
 {
@@ -319,6 +339,7 @@ static int daemon_main(int ready_fd)
 		return 1;
 	}
 	close(fd);
+	make_log_dir();
 	fd = open(opt.log[0] ? opt.log : "/dev/null", O_WRONLY | O_APPEND | O_CREAT, 0644);
 	if (fd < 0) {
 		snprintf(msg, sizeof(msg), "cannot open the log '%s': %s", opt.log,
