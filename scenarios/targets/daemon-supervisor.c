@@ -426,6 +426,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	opt.app_argv = argv + optind;
-	tc_say_prefix(PROG);
+	tc_say_prefix(PROG); /* the daemon's messages: on its stderr, the --log file */
 	return daemonize();
 }
