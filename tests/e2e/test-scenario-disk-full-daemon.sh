@@ -44,15 +44,26 @@ for p in s["processes"]["list"]:
 PY
 }
 
-gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+# still_runs PID MARKER: the pid runs (not a zombie) and is still the run's
+# (the marker in its command line or environment: pids are reused fast on a
+# busy machine, pid_max may be 32768)
+still_runs() {
+	kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null &&
+		cat "/proc/$1/cmdline" "/proc/$1/environ" 2>/dev/null | grep -qaF -- "$2"
+}
 
 none_left_of() { # none_left_of TAG: no process the shim was in still runs
-	local pid exe left=
-	while read -r pid exe; do
-		gone "$pid" || left="$left $pid($exe)"
-	done < <(pids_of "$1")
-	[ -z "$left" ] || note "$1: still running:$left"
-	[ -z "$left" ]
+	local pid exe left= i
+	for i in $(seq 1 40); do
+		left=
+		while read -r pid exe; do
+			still_runs "$pid" "$WORK/$1.rt" && left="$left $pid($exe)"
+		done < <(pids_of "$1")
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	note "$1: still running:$left"
+	return 1
 }
 
 # The run directory, kept (--keep) under the run's private runtime dir.
