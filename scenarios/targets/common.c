@@ -67,15 +67,26 @@ void tc_say_prefix(const char *prefix)
 	say_prefix = prefix;
 }
 
+/*
+ * One line, one write: stderr is unbuffered, so printing the prefix, the
+ * message and the newline apart would be three write(2)s, which an app
+ * appending to the same file (the daemon's --log) could come between, and
+ * which a disk fault would charge one by one.
+ */
 void tc_say(const char *fmt, ...)
 {
+	char line[2048];
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "%s: ", say_prefix);
+	n = snprintf(line, sizeof(line) / 2, "%s: ", say_prefix);
+	if (n < 0 || (size_t)n >= sizeof(line) / 2)
+		n = strlen(line); /* a prefix cut at half the line */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	strcat(line, "\n");
+	fputs(line, stderr);
 	fflush(stderr);
 }
 

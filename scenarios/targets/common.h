@@ -38,9 +38,9 @@ bool tc_parse_uint(const char *prog, const char *flag, const char *s, unsigned l
 double tc_now(void);
 
 /*
- * "<prefix>: message\n" on stderr, flushed at once (stderr may be a file
- * that a disk fault fills). The prefix is set once, before the first
- * message, by tc_say_prefix.
+ * "<prefix>: message\n" on stderr in one write (cut at 2 KiB), flushed at
+ * once (stderr may be a file that a disk fault fills). The prefix is set
+ * once, before the first message, by tc_say_prefix.
  */
 void tc_say_prefix(const char *prefix);
 void tc_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
