@@ -6,7 +6,8 @@
  * the background and runs the app. This does the same, the classic way
  * (daemon(7), "SysV daemons"): fork, setsid, fork again so the daemon is
  * no session leader and can never take a terminal, chdir /, stdin from
- * /dev/null, stdout and stderr to --log; it writes --pidfile, and the
+ * /dev/null, stdout and stderr to --log (its directory created if
+ * missing, as PM2 creates ~/.pm2/logs); it writes --pidfile, and the
  * command that started it exits 0 only once the pidfile is written and the
  * app started (1 with the reason when the daemon could not start).
  *
@@ -37,7 +38,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,89 +47,41 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "target-http.h"
+#include "common.h"
 
 #define PROG "daemon-supervisor"
-#define STOP_GRACE_S 3.0
-
-enum variant { BUGGY, FIXED };
 
 static struct {
-	enum variant variant;
+	enum tc_variant variant;
 	char pidfile[PATH_MAX], state_path[PATH_MAX], log[PATH_MAX];
-	const char *name;
-	unsigned long restart_delay_ms, save_every_ms;
+	unsigned long save_every_ms;
 	char **app_argv;
-} opt = { .variant = FIXED, .name = "app", .restart_delay_ms = 200, .save_every_ms = 1000 };
+} opt = { .variant = TC_FIXED, .save_every_ms = 1000 };
 
-enum app_status { ONLINE, WAITING, RESURRECTING, ERRORED, STOPPING };
-
-static const char *const status_name[] = {
-	[ONLINE] = "online",   [WAITING] = "waiting restart", [RESURRECTING] = "stopping",
-	[ERRORED] = "errored", [STOPPING] = "stopping",
-};
-
-static struct {
-	pid_t pid;
-	enum app_status status;
-	unsigned int restarts;
-	double restart_at, stop_deadline;
-} app;
+static struct tc_app app = { .name = "app", .restart_delay_ms = 200 };
 
 static struct {
 	double next_save;
 	unsigned int failures;
 } state;
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* The daemon's messages, on its stderr: the --log file. */
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", PROG);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fflush(stderr);
-}
-
 /* The state file, like dump.pm2. Returns 0 or -errno. */
 static int save_state(void)
 {
 	char buf[1024];
-	int fd, n, ret = 0;
+	int n;
 
 	n = snprintf(buf, sizeof(buf),
 		     "{\"supervisor\": %d, \"apps\": [{\"name\": \"%s\", \"pid\": %d, "
 		     "\"status\": \"%s\", \"restarts\": %u}]}\n",
-		     (int)getpid(), opt.name, (int)app.pid, status_name[app.status], app.restarts);
-	fd = open(opt.state_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, n) != n)
-		ret = errno ? -errno : -EIO;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	return ret;
+		     (int)getpid(), app.name, (int)app.pid, tc_app_status_name(app.status),
+		     app.restarts);
+	return tc_write_file(opt.state_path, buf, n, 0600);
 }
 
 static void resurrect(void)
 {
-	int ret = save_state();
-
-	if (ret < 0) {
-		say("resurrect failed: cannot save the process list to '%s': %s; "
-		    "app '%s' is not restarted",
-		    opt.state_path, strerror(-ret), opt.name);
-		app.status = ERRORED;
-		return;
-	}
-	say("resurrecting app '%s'", opt.name);
-	app.status = WAITING;
-	app.restart_at = th_now() + opt.restart_delay_ms / 1000.0;
+	tc_app_resurrect(&app, opt.state_path, save_state());
 }
 
 /* Save now (a change, or the period came). */
@@ -137,97 +89,68 @@ static void save(void)
 {
 	int ret = save_state();
 
-	state.next_save = th_now() + opt.save_every_ms / 1000.0;
+	state.next_save = tc_now() + opt.save_every_ms / 1000.0;
 	if (ret == 0) {
 		if (state.failures)
-			say("state saved to '%s' after %u failed attempts", opt.state_path,
-			    state.failures);
+			tc_say("state saved to '%s' after %u failed attempts", opt.state_path,
+			       state.failures);
 		state.failures = 0;
 		return;
 	}
-	if (!state.failures++ && opt.variant == FIXED)
-		say("cannot save state to '%s': %s (retrying every %lu ms; app "
-		    "'%s' keeps running)",
-		    opt.state_path, strerror(-ret), opt.save_every_ms, opt.name);
-	if (opt.variant == FIXED)
+	if (!state.failures++ && opt.variant == TC_FIXED)
+		tc_say("cannot save state to '%s': %s (retrying every %lu ms; app "
+		       "'%s' keeps running)",
+		       opt.state_path, strerror(-ret), opt.save_every_ms, app.name);
+	if (opt.variant == TC_FIXED)
 		return;
-	if (app.status == RESURRECTING || app.status == ERRORED)
+	if (app.status == TC_APP_RESURRECTING || app.status == TC_APP_ERRORED)
 		return;
 	/* PM2's "global error caught", then its resurrection */
-	say("uncaught exception: Error: cannot save state to '%s': %s", opt.state_path,
-	    strerror(-ret));
-	if (app.pid > 0) {
-		say("stopping app '%s' (pid %d) to resurrect it", opt.name, (int)app.pid);
-		app.status = RESURRECTING;
-		kill(app.pid, SIGTERM);
-	} else {
+	tc_say("uncaught exception: Error: cannot save state to '%s': %s", opt.state_path,
+	       strerror(-ret));
+	if (!tc_app_stop_to_resurrect(&app))
 		resurrect();
-	}
 }
 
 static void spawn_app(void)
 {
-	char restarts[16];
-	pid_t pid;
-
-	snprintf(restarts, sizeof(restarts), "%u", app.restarts);
-	setenv("SUPERVISED_LOG_RESTARTS", restarts, 1);
-	pid = fork();
-	if (pid < 0) {
-		say("fork: %s", strerror(errno));
-		exit(1);
-	}
-	if (pid == 0) {
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+	if (tc_app_fork(&app) == 0) {
 		execvp(opt.app_argv[0], opt.app_argv);
-		say("cannot run '%s': %s", opt.app_argv[0], strerror(errno));
+		tc_say("cannot run '%s': %s", opt.app_argv[0], strerror(errno));
 		_exit(127);
 	}
-	app.pid = pid;
-	app.status = ONLINE;
-	say("app '%s' started (pid %d, restarts %u)", opt.name, (int)pid, app.restarts);
 	save();
 }
 
 static void stop_and_exit(void)
 {
 	unlink(opt.pidfile);
-	say("stopped");
+	tc_say("stopped");
 	exit(0);
 }
 
 static void app_exited(int wstatus)
 {
-	if (WIFEXITED(wstatus))
-		say("app '%s' (pid %d) exited with status %d", opt.name, (int)app.pid,
-		    WEXITSTATUS(wstatus));
-	else
-		say("app '%s' (pid %d) killed by signal %d", opt.name, (int)app.pid,
-		    WTERMSIG(wstatus));
-	app.pid = 0;
+	tc_app_exited(&app, wstatus);
 	switch (app.status) {
-	case STOPPING:
+	case TC_APP_STOPPING:
 		stop_and_exit();
 		return;
-	case RESURRECTING:
+	case TC_APP_RESURRECTING:
 		resurrect();
 		return;
-	case ERRORED:
+	case TC_APP_ERRORED:
 		return;
 	default:
 		break;
 	}
-	if (opt.variant == BUGGY && state.failures) {
+	if (opt.variant == TC_BUGGY && state.failures) {
 		/* the restart goes through the resurrection, which saves first */
 		resurrect();
 		return;
 	}
-	say("restarting app '%s' in %lu ms", opt.name, opt.restart_delay_ms);
-	app.status = WAITING;
-	app.restart_at = th_now() + opt.restart_delay_ms / 1000.0;
+	tc_say("restarting app '%s' in %lu ms", app.name, app.restart_delay_ms);
+	tc_app_restart_later(&app);
 	save();
 }
 
@@ -235,48 +158,24 @@ static void on_signal(int sfd)
 {
 	struct signalfd_siginfo si;
 	int wstatus;
-	pid_t pid;
 
 	if (read(sfd, &si, sizeof(si)) != sizeof(si))
 		return;
 	if (si.ssi_signo != SIGCHLD) {
 		if (app.pid <= 0)
 			stop_and_exit();
-		say("stopping app '%s' (signal %u)", opt.name, si.ssi_signo);
-		app.status = STOPPING;
-		app.stop_deadline = th_now() + STOP_GRACE_S;
-		kill(app.pid, SIGTERM);
+		tc_app_stop(&app, si.ssi_signo);
 		return;
 	}
-	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
-		if (pid == app.pid)
-			app_exited(wstatus);
-}
-
-static int timeout_ms(void)
-{
-	double now = th_now(), next = state.next_save;
-
-	if (app.status == WAITING && app.restart_at < next)
-		next = app.restart_at;
-	if (app.status == STOPPING && app.stop_deadline < next)
-		next = app.stop_deadline;
-	return next <= now ? 0 : (int)((next - now) * 1000) + 1;
+	if (tc_app_reap(&app, &wstatus))
+		app_exited(wstatus);
 }
 
 static void on_timer(void)
 {
-	double now = th_now();
-
-	if (app.status == WAITING && now >= app.restart_at) {
-		app.restarts++;
+	if (tc_app_tick(&app))
 		spawn_app();
-	}
-	if (app.status == STOPPING && now >= app.stop_deadline) {
-		kill(app.pid, SIGKILL);
-		app.stop_deadline = now + STOP_GRACE_S;
-	}
-	if (now >= state.next_save)
+	if (tc_now() >= state.next_save)
 		save();
 }
 
@@ -285,8 +184,8 @@ static int supervise(int sfd)
 	for (;;) {
 		struct pollfd p = { .fd = sfd, .events = POLLIN };
 
-		if (poll(&p, 1, timeout_ms()) < 0 && errno != EINTR) {
-			say("poll: %s", strerror(errno));
+		if (poll(&p, 1, tc_app_timeout_ms(&app, state.next_save)) < 0 && errno != EINTR) {
+			tc_say("poll: %s", strerror(errno));
 			return 1;
 		}
 		if (p.revents)
@@ -304,21 +203,40 @@ static void report(int fd, const char *msg)
 		return; /* the starter is gone: nobody to tell */
 }
 
+/*
+ * The log's directory, like ~/.pm2/logs, which PM2 creates: one level, it
+ * may exist; a failure shows when the log is opened.
+ */
+static void make_log_dir(void)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (!opt.log[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s", opt.log);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		mkdir(dir, 0755);
+	}
+}
+
 /* In the daemon: pidfile, standard fds, signals, the app. */
 static int daemon_main(int ready_fd)
 {
-	char msg[PATH_MAX + 128];
-	sigset_t mask;
-	int fd, sfd;
+	char msg[PATH_MAX + 128], pid[32];
+	int fd, sfd, ret;
 
-	fd = open(opt.pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || dprintf(fd, "%d\n", (int)getpid()) < 0) {
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	ret = tc_write_file(opt.pidfile, pid, strlen(pid), 0644);
+	if (ret < 0) {
 		snprintf(msg, sizeof(msg), "cannot write the pidfile '%s': %s", opt.pidfile,
-			 strerror(errno));
+			 strerror(-ret));
 		report(ready_fd, msg);
 		return 1;
 	}
-	close(fd);
+	make_log_dir();
 	fd = open(opt.log[0] ? opt.log : "/dev/null", O_WRONLY | O_APPEND | O_CREAT, 0644);
 	if (fd < 0) {
 		snprintf(msg, sizeof(msg), "cannot open the log '%s': %s", opt.log,
@@ -332,19 +250,13 @@ static int daemon_main(int ready_fd)
 	if (fd > STDERR_FILENO)
 		close(fd);
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	sfd = tc_supervisor_signals();
 	if (sfd < 0) {
 		report(ready_fd, "signalfd failed");
 		return 1;
 	}
-	say("daemon %d, variant %s, state in '%s'", (int)getpid(),
-	    opt.variant == BUGGY ? "buggy" : "fixed", opt.state_path);
+	tc_say("daemon %d, variant %s, state in '%s'", (int)getpid(), tc_variant_name(opt.variant),
+	       opt.state_path);
 	spawn_app();
 	report(ready_fd, "");
 	close(ready_fd);
@@ -469,14 +381,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
-			if (strcmp(optarg, "buggy") && strcmp(optarg, "fixed")) {
-				fprintf(stderr,
-					PROG
-					": invalid value '%s' for --variant (expected buggy or fixed)\n",
-					optarg);
+			if (!tc_parse_variant(PROG, optarg, &opt.variant))
 				return 2;
-			}
-			opt.variant = strcmp(optarg, "buggy") ? FIXED : BUGGY;
 			break;
 		case 'p':
 			if (!absolute(opt.pidfile, "--pidfile", optarg))
@@ -491,15 +397,15 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case 'n':
-			opt.name = optarg;
+			app.name = optarg;
 			break;
 		case 'r':
-			if (!th_parse_uint(PROG, "--restart-delay", optarg, 0, 600000,
-					   &opt.restart_delay_ms))
+			if (!tc_parse_uint(PROG, "--restart-delay", optarg, 0, 600000,
+					   &app.restart_delay_ms))
 				return 2;
 			break;
 		case 'e':
-			if (!th_parse_uint(PROG, "--save-every", optarg, 10, 3600000,
+			if (!tc_parse_uint(PROG, "--save-every", optarg, 10, 3600000,
 					   &opt.save_every_ms))
 				return 2;
 			break;
@@ -520,5 +426,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	opt.app_argv = argv + optind;
+	tc_say_prefix(PROG); /* the daemon's messages: on its stderr, the --log file */
 	return daemonize();
 }

@@ -57,15 +57,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "target-http.h"
 
 #define PROG "pooled-db"
 #define EXIT_EXHAUSTED 3
 
-enum variant { BUGGY, FIXED };
-
 static struct {
-	enum variant variant;
+	enum tc_variant variant;
 	unsigned long port;
 	unsigned long pool_size;
 	const char *db_socket;
@@ -79,7 +78,7 @@ static struct {
 	unsigned long db_timeout_s;
 	unsigned long exhausted_exit_ms;
 } opt = {
-	.variant = FIXED,
+	.variant = TC_FIXED,
 	.pool_size = 4,
 	.db_host = "127.0.0.1",
 	.db_port = 3306,
@@ -144,7 +143,7 @@ static MYSQL *db_connect(char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (opt.variant == FIXED) {
+	if (opt.variant == TC_FIXED) {
 		mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
 		mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t);
 		mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &t);
@@ -202,7 +201,7 @@ static struct conn *acquire(char *err, size_t errlen)
 	while ((i = free_slot()) < 0) {
 		pool.starved = true;
 		pool.waiting++;
-		if (opt.variant == BUGGY) {
+		if (opt.variant == TC_BUGGY) {
 			pthread_cond_wait(&pool.freed, &pool.lock);
 		} else if (pthread_cond_timedwait(&pool.freed, &pool.lock,
 						  &deadline) == ETIMEDOUT) {
@@ -242,14 +241,14 @@ static struct conn *acquire(char *err, size_t errlen)
  */
 static int query_fault(void)
 {
-	double deadline = opt.variant == FIXED ?
-				  th_now() + opt.db_timeout_s : INFINITY;
+	double deadline = opt.variant == TC_FIXED ?
+				  tc_now() + opt.db_timeout_s : INFINITY;
 	struct timespec tick = { 0, 50 * 1000 * 1000 };
 	bool stalled = false;
 
 	fiu_do_on("pool/query", stalled = true);
 	while (stalled && fiu_fail("pool/query")) {
-		if (th_now() >= deadline)
+		if (tc_now() >= deadline)
 			return -ETIMEDOUT;
 		nanosleep(&tick, NULL);
 	}
@@ -345,7 +344,7 @@ static void *watchdog(void *arg)
 		nanosleep(&tick, NULL);
 		pthread_mutex_lock(&pool.lock);
 		bool exhausted = pool.in_use == opt.pool_size || pool.starved;
-		double now = th_now();
+		double now = tc_now();
 
 		if (!exhausted) {
 			pool.exhausted_since = 0;
@@ -412,7 +411,7 @@ static enum MHD_Result stats(struct MHD_Connection *conn)
 		 "\"leaked\": %u, \"waiting\": %u, \"opens\": %lu, "
 		 "\"broken\": %lu, "
 		 "\"acquire_timeouts\": %lu, \"query_errors\": %lu}\n",
-		 opt.variant == BUGGY ? "buggy" : "fixed", opt.pool_size,
+		 tc_variant_name(opt.variant), opt.pool_size,
 		 pool.in_use, pool.leaked, pool.waiting, pool.opens, pool.broken,
 		 pool.acquire_timeouts, pool.query_errors);
 	pthread_mutex_unlock(&pool.lock);
@@ -524,20 +523,16 @@ static bool parse_args(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
-			if (!strcmp(optarg, "buggy") || !strcmp(optarg, "fixed")) {
-				opt.variant = *optarg == 'b' ? BUGGY : FIXED;
-				break;
-			}
-			fprintf(stderr, PROG ": invalid value '%s' for "
-				"--variant (expected buggy or fixed)\n", optarg);
-			return false;
+			if (!tc_parse_variant(PROG, optarg, &opt.variant))
+				return false;
+			break;
 		case 'p':
-			if (!th_parse_uint(PROG, "--port", optarg, 1, 65535,
+			if (!tc_parse_uint(PROG, "--port", optarg, 1, 65535,
 					   &opt.port))
 				return false;
 			break;
 		case 'n':
-			if (!th_parse_uint(PROG, "--pool", optarg, 1, 1000,
+			if (!tc_parse_uint(PROG, "--pool", optarg, 1, 1000,
 					   &opt.pool_size))
 				return false;
 			break;
@@ -548,7 +543,7 @@ static bool parse_args(int argc, char **argv)
 			opt.db_host = optarg;
 			break;
 		case 'P':
-			if (!th_parse_uint(PROG, "--db-port", optarg, 1, 65535,
+			if (!tc_parse_uint(PROG, "--db-port", optarg, 1, 65535,
 					   &opt.db_port))
 				return false;
 			break;
@@ -562,17 +557,17 @@ static bool parse_args(int argc, char **argv)
 			opt.db_name = optarg;
 			break;
 		case 'a':
-			if (!th_parse_uint(PROG, "--acquire-timeout", optarg, 1,
+			if (!tc_parse_uint(PROG, "--acquire-timeout", optarg, 1,
 					   3600000, &opt.acquire_timeout_ms))
 				return false;
 			break;
 		case 't':
-			if (!th_parse_uint(PROG, "--db-timeout", optarg, 1, 3600,
+			if (!tc_parse_uint(PROG, "--db-timeout", optarg, 1, 3600,
 					   &opt.db_timeout_s))
 				return false;
 			break;
 		case 'x':
-			if (!th_parse_uint(PROG, "--exhausted-exit", optarg, 0,
+			if (!tc_parse_uint(PROG, "--exhausted-exit", optarg, 0,
 					   3600000, &opt.exhausted_exit_ms))
 				return false;
 			break;
@@ -640,14 +635,14 @@ int main(int argc, char **argv)
 		     NULL);
 	if (!d)
 		return 1;
-	if (opt.variant == FIXED && opt.exhausted_exit_ms &&
+	if (opt.variant == TC_FIXED && opt.exhausted_exit_ms &&
 	    pthread_create(&wd, NULL, watchdog, NULL) != 0) {
 		fprintf(stderr, PROG ": cannot start the watchdog\n");
 		return 1;
 	}
 	fprintf(stderr, PROG ": listening on 127.0.0.1:%lu (variant %s, pool "
 		"%lu, database %s)\n", opt.port,
-		opt.variant == BUGGY ? "buggy" : "fixed", opt.pool_size,
+		tc_variant_name(opt.variant), opt.pool_size,
 		opt.db_socket ? opt.db_socket : opt.db_host);
 	sigwait(&mask, &sig);
 	/* hung request threads cannot be joined: leave without them */

@@ -46,42 +46,24 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "target-http.h"
 
 #define PROG "supervised-log"
 #define STATE_RETRY_S 1.0
 #define REOPEN_EVERY_S 1.0
-#define STOP_GRACE_S 3.0
-
-enum variant { BUGGY, FIXED };
 
 static struct {
-	enum variant variant;
+	enum tc_variant variant;
 	unsigned long port;
 	const char *log_dir;
 	const char *state_path;
 	const char *name;
-	unsigned long restart_delay_ms;
 	char self[PATH_MAX];
-} opt = { .variant = FIXED, .name = "web", .restart_delay_ms = 200 };
-
-enum app_status {
-	APP_ONLINE,
-	APP_WAITING,	  /* exited; restart at restart_at */
-	APP_RESURRECTING, /* buggy: stopped after a fatal error */
-	APP_ERRORED,	  /* buggy: resurrect failed, never restarted */
-	APP_STOPPING,	  /* the supervisor is shutting down */
-};
-
-static const char *const status_name[] = {
-	[APP_ONLINE] = "online",	   [APP_WAITING] = "waiting restart",
-	[APP_RESURRECTING] = "stopping", [APP_ERRORED] = "errored",
-	[APP_STOPPING] = "stopping",
-};
+} opt = { .variant = TC_FIXED, .name = "web" };
 
 /* One output stream of the app: its pipe and its log file. */
 struct stream {
@@ -94,16 +76,11 @@ struct stream {
 	double next_open;	/* fixed: when to retry a failed open */
 };
 
-static struct {
-	pid_t pid;
-	enum app_status status;
-	unsigned int restarts;
-	double restart_at;
-	double stop_deadline;
-	struct stream out[2];
-} app = {
-	.out = { { .file = "out.log", .pipe_fd = -1, .log_fd = -1 },
-		 { .file = "err.log", .pipe_fd = -1, .log_fd = -1 } },
+/* the app (its name is --name, in opt and here) and its two streams */
+static struct tc_app app = { .restart_delay_ms = 200 };
+static struct stream out[2] = {
+	{ .file = "out.log", .pipe_fd = -1, .log_fd = -1 },
+	{ .file = "err.log", .pipe_fd = -1, .log_fd = -1 },
 };
 
 static struct {
@@ -112,20 +89,6 @@ static struct {
 	unsigned int failures;
 } state;
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* The supervisor's own messages, on its stderr (not in the log dir). */
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("supervisor: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /*
  * Rewrite the state file, like PM2's dump.pm2: the list of apps.
  * Returns 0 or -errno.
@@ -133,23 +96,16 @@ static void say(const char *fmt, ...)
 static int save_state(void)
 {
 	char buf[2048];
-	int fd, n, ret = 0;
+	int n;
 
 	n = snprintf(buf, sizeof(buf),
 		     "{\"apps\": [{\"name\": \"%s\", \"pid\": %d, \"port\": %lu, "
 		     "\"status\": \"%s\", \"restarts\": %u, "
 		     "\"out_log\": \"%s\", \"err_log\": \"%s\"}]}\n",
-		     opt.name, (int)app.pid, opt.port, status_name[app.status],
-		     app.restarts, app.out[0].path, app.out[1].path);
-	fd = open(opt.state_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		  0600);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, n) != n)
-		ret = errno ? -errno : -EIO;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	return ret;
+		     opt.name, (int)app.pid, opt.port,
+		     tc_app_status_name(app.status), app.restarts, out[0].path,
+		     out[1].path);
+	return tc_write_file(opt.state_path, buf, n, 0600);
 }
 
 /* Save on a change. Buggy: report and forget. Fixed: retry until it works. */
@@ -159,36 +115,31 @@ static void state_changed(void)
 
 	if (ret == 0) {
 		if (state.failures)
-			say("state saved to '%s' after %u failed attempts",
-			    opt.state_path, state.failures);
+			tc_say("state saved to '%s' after %u failed attempts",
+			       opt.state_path, state.failures);
 		state.dirty = false;
 		state.failures = 0;
 		return;
 	}
-	if (opt.variant == BUGGY) {
-		say("cannot save state to '%s': %s", opt.state_path,
-		    strerror(-ret));
+	if (opt.variant == TC_BUGGY) {
+		tc_say("cannot save state to '%s': %s", opt.state_path,
+		       strerror(-ret));
 		return;
 	}
 	if (!state.failures++)
-		say("cannot save state to '%s': %s (retrying every %.0f s)",
-		    opt.state_path, strerror(-ret), STATE_RETRY_S);
+		tc_say("cannot save state to '%s': %s (retrying every %.0f s)",
+		       opt.state_path, strerror(-ret), STATE_RETRY_S);
 	state.dirty = true;
-	state.retry_at = th_now() + STATE_RETRY_S;
+	state.retry_at = tc_now() + STATE_RETRY_S;
 }
 
-static void stop_app(int sig)
-{
-	if (app.pid > 0)
-		kill(app.pid, sig);
-}
 
 static void close_logs(void)
 {
 	for (int i = 0; i < 2; i++) {
-		if (app.out[i].log_fd >= 0)
-			close(app.out[i].log_fd);
-		app.out[i].log_fd = -1;
+		if (out[i].log_fd >= 0)
+			close(out[i].log_fd);
+		out[i].log_fd = -1;
 	}
 }
 
@@ -198,18 +149,7 @@ static void close_logs(void)
  */
 static void resurrect(void)
 {
-	int ret = save_state();
-
-	if (ret < 0) {
-		say("resurrect failed: cannot save the process list to '%s': "
-		    "%s; app '%s' is not restarted", opt.state_path,
-		    strerror(-ret), opt.name);
-		app.status = APP_ERRORED;
-		return;
-	}
-	say("resurrecting app '%s' in %lu ms", opt.name, opt.restart_delay_ms);
-	app.status = APP_WAITING;
-	app.restart_at = th_now() + opt.restart_delay_ms / 1000.0;
+	tc_app_resurrect(&app, opt.state_path, save_state());
 }
 
 /*
@@ -218,17 +158,11 @@ static void resurrect(void)
  */
 static void fatal_log_error(struct stream *s, const char *op, int err)
 {
-	say("uncaught exception: Error: Callback was already called. "
-	    "(%s '%s': %s)", op, s->path, strerror(err));
+	tc_say("uncaught exception: Error: Callback was already called. "
+	       "(%s '%s': %s)", op, s->path, strerror(err));
 	close_logs();
-	if (app.pid > 0) {
-		say("stopping app '%s' (pid %d) to resurrect it", opt.name,
-		    (int)app.pid);
-		app.status = APP_RESURRECTING;
-		stop_app(SIGTERM);
-	} else {
+	if (!tc_app_stop_to_resurrect(&app))
 		resurrect();
-	}
 }
 
 /* Open a log file, like createWriteStream(file, {flags: 'a'}). */
@@ -243,8 +177,8 @@ static int open_log(struct stream *s)
 static void log_trouble(struct stream *s, const char *op, int err, size_t lost)
 {
 	if (!s->failing)
-		say("cannot %s '%s': %s; dropping the app's output until it "
-		    "can", op, s->path, strerror(err));
+		tc_say("cannot %s '%s': %s; dropping the app's output until it "
+		       "can", op, s->path, strerror(err));
 	s->failing = true;
 	s->dropped += lost;
 }
@@ -254,19 +188,19 @@ static void log_write(struct stream *s, const char *buf, size_t len)
 {
 	size_t off = 0;
 
-	if (app.status != APP_ONLINE)
+	if (app.status != TC_APP_ONLINE)
 		return; /* buggy, after the fatal error: nobody listens */
 	if (s->log_fd < 0) {
 		int ret;
 
 		/* only the fixed variant gets here: buggy died on open */
-		if (th_now() < s->next_open) {
+		if (tc_now() < s->next_open) {
 			s->dropped += len;
 			return;
 		}
 		ret = open_log(s);
 		if (ret < 0) {
-			s->next_open = th_now() + REOPEN_EVERY_S;
+			s->next_open = tc_now() + REOPEN_EVERY_S;
 			log_trouble(s, "open", -ret, len);
 			return;
 		}
@@ -277,7 +211,7 @@ static void log_write(struct stream *s, const char *buf, size_t len)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			if (opt.variant == BUGGY) {
+			if (opt.variant == TC_BUGGY) {
 				fatal_log_error(s, "write", errno);
 				return;
 			}
@@ -287,8 +221,8 @@ static void log_write(struct stream *s, const char *buf, size_t len)
 		off += w;
 	}
 	if (s->failing) {
-		say("writing to '%s' again (%llu bytes dropped)", s->path,
-		    s->dropped);
+		tc_say("writing to '%s' again (%llu bytes dropped)", s->path,
+		       s->dropped);
 		s->failing = false;
 		s->dropped = 0;
 	}
@@ -297,50 +231,37 @@ static void log_write(struct stream *s, const char *buf, size_t len)
 static void spawn_app(void)
 {
 	int pipes[2][2];
-	char port[16], restarts[16];
-	pid_t pid;
+	char port[16];
 
 	for (int i = 0; i < 2; i++) {
-		struct stream *s = &app.out[i];
+		struct stream *s = &out[i];
 		int ret;
 
 		if (s->log_fd >= 0)
 			continue;
 		ret = open_log(s);
-		if (ret < 0 && opt.variant == BUGGY) {
+		if (ret < 0 && opt.variant == TC_BUGGY) {
 			fatal_log_error(s, "open", -ret);
 			return;
 		}
 		if (ret < 0) {
-			s->next_open = th_now() + REOPEN_EVERY_S;
+			s->next_open = tc_now() + REOPEN_EVERY_S;
 			log_trouble(s, "open", -ret, 0);
 		}
 	}
 	for (int i = 0; i < 2; i++) {
-		if (app.out[i].pipe_fd >= 0) /* held open by a grandchild */
-			close(app.out[i].pipe_fd);
-		app.out[i].pipe_fd = -1;
+		if (out[i].pipe_fd >= 0) /* held open by a grandchild */
+			close(out[i].pipe_fd);
+		out[i].pipe_fd = -1;
 	}
 	if (pipe2(pipes[0], O_CLOEXEC) < 0 || pipe2(pipes[1], O_CLOEXEC) < 0) {
-		say("pipe: %s", strerror(errno));
+		tc_say("pipe: %s", strerror(errno));
 		exit(1);
 	}
 	snprintf(port, sizeof(port), "%lu", opt.port);
-	snprintf(restarts, sizeof(restarts), "%u", app.restarts);
-	setenv("SUPERVISED_LOG_RESTARTS", restarts, 1);
-
-	pid = fork();
-	if (pid < 0) {
-		say("fork: %s", strerror(errno));
-		exit(1);
-	}
-	if (pid == 0) {
-		sigset_t none;
-
+	if (tc_app_fork(&app) == 0) {
 		/* the app must not outlive us, even if we are SIGKILLed */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
 		dup2(pipes[0][1], STDOUT_FILENO);
 		dup2(pipes[1][1], STDERR_FILENO);
 		execl(opt.self, opt.self, "app", "--port", port, "--name",
@@ -350,12 +271,8 @@ static void spawn_app(void)
 	for (int i = 0; i < 2; i++) {
 		close(pipes[i][1]);
 		fcntl(pipes[i][0], F_SETFL, O_NONBLOCK);
-		app.out[i].pipe_fd = pipes[i][0];
+		out[i].pipe_fd = pipes[i][0];
 	}
-	app.pid = pid;
-	app.status = APP_ONLINE;
-	say("app '%s' started (pid %d, restarts %u)", opt.name, (int)pid,
-	    app.restarts);
 	state_changed();
 }
 
@@ -384,31 +301,24 @@ static bool drain(struct stream *s)
 static void app_exited(int wstatus)
 {
 	for (int i = 0; i < 2; i++)
-		if (app.out[i].pipe_fd >= 0)
-			drain(&app.out[i]);
-	if (WIFEXITED(wstatus))
-		say("app '%s' (pid %d) exited with status %d", opt.name,
-		    (int)app.pid, WEXITSTATUS(wstatus));
-	else
-		say("app '%s' (pid %d) killed by signal %d", opt.name,
-		    (int)app.pid, WTERMSIG(wstatus));
-	app.pid = 0;
+		if (out[i].pipe_fd >= 0)
+			drain(&out[i]);
+	tc_app_exited(&app, wstatus);
 
 	switch (app.status) {
-	case APP_STOPPING:
+	case TC_APP_STOPPING:
 		exit(0);
-	case APP_RESURRECTING:
+	case TC_APP_RESURRECTING:
 		resurrect();
 		return;
-	case APP_ERRORED:
+	case TC_APP_ERRORED:
 		return;
 	default:
-		say("restarting app '%s' in %lu ms", opt.name,
-		    opt.restart_delay_ms);
+		tc_say("restarting app '%s' in %lu ms", opt.name,
+		       app.restart_delay_ms);
 		break;
 	}
-	app.status = APP_WAITING;
-	app.restart_at = th_now() + opt.restart_delay_ms / 1000.0;
+	tc_app_restart_later(&app);
 	state_changed();
 }
 
@@ -416,88 +326,64 @@ static void on_signal(int sfd)
 {
 	struct signalfd_siginfo si;
 	int wstatus;
-	pid_t pid;
 
 	if (read(sfd, &si, sizeof(si)) != sizeof(si))
 		return;
 	if (si.ssi_signo != SIGCHLD) {
 		if (app.pid <= 0)
 			exit(0);
-		say("stopping app '%s' (signal %u)", opt.name, si.ssi_signo);
-		app.status = APP_STOPPING;
-		app.stop_deadline = th_now() + STOP_GRACE_S;
-		stop_app(SIGTERM);
+		tc_app_stop(&app, si.ssi_signo);
 		return;
 	}
-	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
-		if (pid == app.pid)
-			app_exited(wstatus);
+	if (tc_app_reap(&app, &wstatus))
+		app_exited(wstatus);
 }
 
 static int timeout_ms(void)
 {
-	double now = th_now(), next = now + 1.0;
+	double next = tc_now() + 1.0;
 
-	if (app.status == APP_WAITING && app.restart_at < next)
-		next = app.restart_at;
-	if (app.status == APP_STOPPING && app.stop_deadline < next)
-		next = app.stop_deadline;
 	if (state.dirty && state.retry_at < next)
 		next = state.retry_at;
-	return next <= now ? 0 : (int)((next - now) * 1000) + 1;
+	return tc_app_timeout_ms(&app, next);
 }
 
 static void on_timer(void)
 {
-	double now = th_now();
-
-	if (app.status == APP_WAITING && now >= app.restart_at) {
-		app.restarts++;
+	if (tc_app_tick(&app))
 		spawn_app();
-	}
-	if (app.status == APP_STOPPING && now >= app.stop_deadline) {
-		stop_app(SIGKILL);
-		app.stop_deadline = now + STOP_GRACE_S;
-	}
-	if (state.dirty && now >= state.retry_at)
+	if (state.dirty && tc_now() >= state.retry_at)
 		state_changed();
 }
 
 static int supervisor_main(void)
 {
-	sigset_t mask;
 	int sfd;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	sfd = tc_supervisor_signals();
 	if (sfd < 0) {
-		say("signalfd: %s", strerror(errno));
+		tc_say("signalfd: %s", strerror(errno));
 		return 1;
 	}
-	say("variant %s, logs in '%s', state in '%s'",
-	    opt.variant == BUGGY ? "buggy" : "fixed", opt.log_dir,
-	    opt.state_path);
+	tc_say("variant %s, logs in '%s', state in '%s'",
+	       tc_variant_name(opt.variant), opt.log_dir,
+	       opt.state_path);
 	spawn_app();
 
 	for (;;) {
 		struct pollfd p[3] = {
 			{ .fd = sfd, .events = POLLIN },
-			{ .fd = app.out[0].pipe_fd, .events = POLLIN },
-			{ .fd = app.out[1].pipe_fd, .events = POLLIN },
+			{ .fd = out[0].pipe_fd, .events = POLLIN },
+			{ .fd = out[1].pipe_fd, .events = POLLIN },
 		};
 
 		if (poll(p, 3, timeout_ms()) < 0 && errno != EINTR) {
-			say("poll: %s", strerror(errno));
+			tc_say("poll: %s", strerror(errno));
 			return 1;
 		}
 		for (int i = 0; i < 2; i++)
 			if (p[i + 1].fd >= 0 && p[i + 1].revents)
-				drain(&app.out[i]);
+				drain(&out[i]);
 		if (p[0].revents)
 			on_signal(sfd);
 		on_timer();
@@ -606,19 +492,11 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
-			if (!strcmp(optarg, "buggy")) {
-				opt.variant = BUGGY;
-			} else if (!strcmp(optarg, "fixed")) {
-				opt.variant = FIXED;
-			} else {
-				fprintf(stderr, PROG ": invalid value '%s' for "
-					"--variant (expected buggy or fixed)\n",
-					optarg);
+			if (!tc_parse_variant(PROG, optarg, &opt.variant))
 				return 2;
-			}
 			break;
 		case 'p':
-			if (!th_parse_uint(PROG, "--port", optarg, 1, 65535,
+			if (!tc_parse_uint(PROG, "--port", optarg, 1, 65535,
 					   &opt.port))
 				return 2;
 			break;
@@ -632,8 +510,8 @@ int main(int argc, char **argv)
 			opt.name = optarg;
 			break;
 		case 'r':
-			if (!th_parse_uint(PROG, "--restart-delay", optarg, 0,
-					   600000, &opt.restart_delay_ms))
+			if (!tc_parse_uint(PROG, "--restart-delay", optarg, 0,
+					   600000, &app.restart_delay_ms))
 				return 2;
 			break;
 		case 'h':
@@ -660,9 +538,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": /proc/self/exe: %s\n", strerror(errno));
 		return 1;
 	}
+	app.name = opt.name;
+	tc_say_prefix("supervisor"); /* its own messages, on its stderr */
 	mkdir(opt.log_dir, 0755); /* like ~/.pm2/logs; it may exist */
 	for (int i = 0; i < 2; i++)
-		snprintf(app.out[i].path, sizeof(app.out[i].path), "%s/%s",
-			 opt.log_dir, app.out[i].file);
+		snprintf(out[i].path, sizeof(out[i].path), "%s/%s",
+			 opt.log_dir, out[i].file);
 	return supervisor_main();
 }

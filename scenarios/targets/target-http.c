@@ -1,17 +1,14 @@
 /*
- * Helpers shared by the incident targets (see target-http.h).
+ * The incident targets' HTTP side (see target-http.h).
  */
 #include "target-http.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 struct MHD_Daemon *th_start(const char *prog, unsigned int port,
 			    unsigned int flags, MHD_AccessHandlerCallback cb,
@@ -57,29 +54,4 @@ enum MHD_Result th_reply(struct MHD_Connection *conn, unsigned int status,
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
-}
-
-bool th_parse_uint(const char *prog, const char *flag, const char *s,
-		   unsigned long min, unsigned long max, unsigned long *out)
-{
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = s && *s >= '0' && *s <= '9' ? strtoul(s, &end, 10) : 0;
-	if (!s || *s < '0' || *s > '9' || errno || *end || v < min || v > max) {
-		fprintf(stderr, "%s: invalid value '%s' for %s (expected %lu..%lu)\n",
-			prog, s ? s : "", flag, min, max);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
-double th_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
