@@ -339,13 +339,21 @@ static void track_tree(const pid_t *roots, size_t nroots)
 			if (kids.v[k] == self)
 				continue;
 			pids_push(&stack, kids.v[k]);
-			if (!bsearch(&key, trk.v, nold, sizeof(*trk.v), by_pid))
+			if (!nold || !bsearch(&key, trk.v, nold, sizeof(*trk.v), by_pid))
 				track(kids.v[k], parent);
 		}
 	}
 	pids_free(&stack);
 	pids_free(&kids);
-	qsort(trk.v, trk.n, sizeof(*trk.v), by_pid);
+	/*
+	 * Not even an empty array may be passed as NULL to qsort(3) or
+	 * bsearch(3) (C11 7.1.4; glibc declares them nonnull), and trk.v is
+	 * NULL until the first process is tracked: in a build with UBSan and
+	 * halt_on_error, that killed the sentinel on its first look, and a
+	 * SIGKILLed faultrun then left everything alive.
+	 */
+	if (trk.n)
+		qsort(trk.v, trk.n, sizeof(*trk.v), by_pid);
 	/* a pid listed twice (the tree changed under the walk) is held once */
 	size_t k = 0;
 	for (size_t i = 0; i < trk.n; i++) {
