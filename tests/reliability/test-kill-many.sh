@@ -148,8 +148,8 @@ kill_many() {
 		# time); a sentinel that died (a sanitizer report: its stderr is
 		# /dev/null) holds none and the daemons would outlive faultrun
 		sentry=$(pgrep -P "$pid" -x faultrun-sentry)
-		check "$mode: the sentinel is running" \
-			[ -n "$sentry" ] && ! grep -qs '^State:.*Z' "/proc/$sentry/status"
+		check "$mode: the sentinel is running" eval '[ -n "$sentry" ] &&
+			! grep -qs "^State:.*Z" "/proc/$sentry/status"'
 		if wait_for 60 eval '[ "$(ls "/proc/$sentry/fd" 2>/dev/null | wc -l)" -gt "$N" ]'; then
 			ok "$mode: the sentinel holds a descriptor for each daemon"
 		elif [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -gt $((N + 100)) ]; then

@@ -46,6 +46,8 @@ left_of_run() {
 	true
 }
 none_left() { [ -z "$(left_of_run)" ]; }
+# running PID: the process exists and is no zombie
+running() { [ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -qs '^State:.*Z' "/proc/$1/status"; }
 
 # The target: ignores SIGTERM; a server, a child, and three daemons.
 # Every process carries $tok in its command line (sleep N.$tok).
@@ -118,13 +120,13 @@ kill_run() {
 	run_dir=${ctl%/*}
 	# a sentinel that died (a sanitizer report: its stderr is /dev/null)
 	# would leave the daemons of a SIGKILLed faultrun behind
-	check "$moment/$sig: the sentinel is running" \
-		[ -n "$sentry" ] && ! grep -qs '^State:.*Z' "/proc/$sentry/status"
+	check "$moment/$sig: the sentinel is running" running "$sentry"
+	# (eval: check takes one command, not a list)
 	check "$moment/$sig: the target's child carries the run's block ($run_dir)" \
-		[ -n "$ctl" ] && [ -d "$run_dir" ]
+		eval '[ -n "$ctl" ] && [ -d "$run_dir" ]'
 	check "$moment/$sig: run directory 0700, block 0600" \
-		[ "$(stat -c %a "$run_dir" 2>/dev/null)" = 700 ] &&
-		[ "$(stat -c %a "$ctl" 2>/dev/null)" = 600 ]
+		eval '[ "$(stat -c %a "$run_dir" 2>/dev/null)" = 700 ] &&
+		[ "$(stat -c %a "$ctl" 2>/dev/null)" = 600 ]'
 	# the guarantee is for processes the sentinel's 100 ms sweep has seen
 	# (docs/reliability.md): give it a few sweeps on a loaded machine, or a
 	# daemon born just before a SIGKILL escapes by design (seen in CI)
