@@ -29,9 +29,76 @@
 #define P_PIDFD 3
 #endif
 
-static int pidfd_open_(pid_t pid)
+int fr_pidfd_open(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/*
+ * "/proc/<pid>/<leaf>" into out (64 bytes), without snprintf: what
+ * fr_proc_stat may call in a forked child is kept to plain code.
+ */
+static void proc_path(char *out, pid_t pid, const char *leaf)
+{
+	char digits[24];
+	int n = 0;
+	unsigned long v = pid > 0 ? (unsigned long)pid : 0;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < (int)sizeof(digits));
+	memcpy(out, "/proc/", 6);
+	out += 6;
+	while (n)
+		*out++ = digits[--n];
+	*out++ = '/';
+	for (size_t i = 0; leaf[i] && i < 32; i++)
+		*out++ = leaf[i];
+	*out = 0;
+}
+
+int fr_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
+{
+	char path[64], buf[1024], *p = NULL;
+	unsigned long long num[2] = { 0, 0 };
+	int field = 2, got = 0;
+	ssize_t len;
+	int fd;
+
+	proc_path(path, pid, "stat");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do
+		len = read(fd, buf, sizeof(buf) - 1);
+	while (len < 0 && errno == EINTR);
+	close(fd);
+	if (len <= 0)
+		return len < 0 ? -errno : -ENOENT; /* empty: it is exiting */
+	/* "pid (comm) S ppid ...": comm may hold anything, ')' too */
+	for (ssize_t i = 0; i < len; i++)
+		if (buf[i] == ')')
+			p = buf + i + 1;
+	if (!p)
+		return -EINVAL;
+	for (; p < buf + len && got < 2; p++) {
+		if (*p == ' ') {
+			field++;
+			continue;
+		}
+		if (field != 4 && field != 22)
+			continue;
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		num[got] = num[got] * 10 + (unsigned long long)(*p - '0');
+		if (p + 1 == buf + len || p[1] == ' ' || p[1] == '\n')
+			got++;
+	}
+	if (got < 2)
+		return -EINVAL;
+	*ppid = (pid_t)num[0];
+	*start = num[1];
+	return 0;
 }
 
 /* What a child that failed before exec tells its parent. */
@@ -203,7 +270,7 @@ int fr_child_spawn(struct fr_loop *l, struct fr_child *c, const struct fr_spawn 
 		return -f.err;
 	}
 	c->pid = pid;
-	c->pidfd = pidfd_open_(pid);
+	c->pidfd = fr_pidfd_open(pid);
 	if (c->pidfd < 0) {
 		ret = -errno;
 		fr_set_err(err, errlen,
@@ -236,7 +303,7 @@ int fr_child_adopt(struct fr_loop *l, struct fr_child *c, pid_t pid, fr_child_fn
 	c->arg = arg;
 	c->keep_group = c->group_left = false;
 	fr_watch_init(&c->w, on_pidfd, c);
-	c->pidfd = pidfd_open_(pid);
+	c->pidfd = fr_pidfd_open(pid);
 	if (c->pidfd < 0)
 		return -errno;
 	fcntl(c->pidfd, F_SETFD, FD_CLOEXEC);

@@ -74,6 +74,17 @@ void fr_child_killpg(struct fr_child *c, int sig);
 /* Stop watching without reaping (teardown of a loop); kills it first. */
 void fr_child_abandon(struct fr_loop *l, struct fr_child *c);
 
+/* pidfd_open(2) of pid, or -1 with errno (Linux 5.3). */
+int fr_pidfd_open(pid_t pid);
+
+/*
+ * The parent and the start time (clock ticks after boot) of pid, from
+ * /proc/PID/stat (proc(5) fields 4 and 22). Calls only open, read and
+ * close: a forked child (the sentinel) may use it whatever its parent
+ * was doing. Returns 0, or -errno (-ENOENT: gone, -EINVAL: unreadable).
+ */
+int fr_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start);
+
 /*
  * Kill every process of this user whose environment holds
  * FAULTRUN_CTL=ctl_path (except ourselves). Returns how many were signalled.

@@ -57,11 +57,6 @@ static void pids_free(struct pids *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int pidfd_open_(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
 /*
  * Append the children of pid (every thread's) to out, from Linux's
  * /proc/PID/task/TID/children (proc(5)), read whole however long it is:
@@ -225,30 +220,6 @@ static int by_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The parent and start time of pid from /proc/PID/stat; false when gone. */
-static bool stat_of(pid_t pid, pid_t *ppid, unsigned long long *start)
-{
-	char path[64], buf[1024], *p;
-	ssize_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return false;
-	buf[len] = 0;
-	p = strrchr(buf, ')'); /* the name may hold anything */
-	/* ") S ppid pgrp session tty_nr tpgid flags ... starttime": fields 3, 4, 22 */
-	return p && sscanf(p + 2,
-			   "%*s %d %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-			   "%*s %*s %llu",
-			   ppid, start) == 2;
-}
-
 /* Is the tracked process still there? */
 static bool tracked_alive(const struct tracked *t)
 {
@@ -260,7 +231,7 @@ static bool tracked_alive(const struct tracked *t)
 
 		return poll(&p, 1, 0) == 0; /* a pidfd polls readable once it exits */
 	}
-	return stat_of(t->pid, &ppid, &start) && start == t->start;
+	return fr_proc_stat(t->pid, &ppid, &start) == 0 && start == t->start;
 }
 
 static void forget_gone(void)
@@ -287,13 +258,13 @@ static void forget_all(void)
 /* Track kid, a child of parent not tracked yet. */
 static void track(pid_t kid, pid_t parent)
 {
-	struct tracked t = { kid, pidfd_open_(kid), 0 };
+	struct tracked t = { kid, fr_pidfd_open(kid), 0 };
 	pid_t ppid;
 
 	if (t.fd < 0 && errno != EMFILE && errno != ENFILE)
 		return; /* gone */
 	/* still the process we listed (not a reused pid)? */
-	if (!stat_of(kid, &ppid, &t.start) || ppid != parent) {
+	if (fr_proc_stat(kid, &ppid, &t.start) < 0 || ppid != parent) {
 		if (t.fd >= 0)
 			close(t.fd);
 		return;
@@ -339,13 +310,21 @@ static void track_tree(const pid_t *roots, size_t nroots)
 			if (kids.v[k] == self)
 				continue;
 			pids_push(&stack, kids.v[k]);
-			if (!bsearch(&key, trk.v, nold, sizeof(*trk.v), by_pid))
+			if (!nold || !bsearch(&key, trk.v, nold, sizeof(*trk.v), by_pid))
 				track(kids.v[k], parent);
 		}
 	}
 	pids_free(&stack);
 	pids_free(&kids);
-	qsort(trk.v, trk.n, sizeof(*trk.v), by_pid);
+	/*
+	 * Not even an empty array may be passed as NULL to qsort(3) or
+	 * bsearch(3) (C11 7.1.4; glibc declares them nonnull), and trk.v is
+	 * NULL until the first process is tracked: in a build with UBSan and
+	 * halt_on_error, that killed the sentinel on its first look, and a
+	 * SIGKILLed faultrun then left everything alive.
+	 */
+	if (trk.n)
+		qsort(trk.v, trk.n, sizeof(*trk.v), by_pid);
 	/* a pid listed twice (the tree changed under the walk) is held once */
 	size_t k = 0;
 	for (size_t i = 0; i < trk.n; i++) {
@@ -374,7 +353,7 @@ static void kill_tracked(void)
 
 		if (trk.v[i].fd >= 0)
 			syscall(SYS_pidfd_send_signal, trk.v[i].fd, SIGKILL, NULL, 0);
-		else if (stat_of(trk.v[i].pid, &ppid, &start) && start == trk.v[i].start)
+		else if (fr_proc_stat(trk.v[i].pid, &ppid, &start) == 0 && start == trk.v[i].start)
 			kill(trk.v[i].pid, SIGKILL);
 	}
 }
