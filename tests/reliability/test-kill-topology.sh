@@ -107,4 +107,22 @@ for reap in auto subreaper; do
 	note "KILL after t = 0 ($reap)"
 	kill_run "$reap"
 done
+# never silent: a sentinel that died is reported at the end of the run
+cat >"$W/short.yml" <<YML
+name: short
+target: {command: "exec sleep 30 # $tok", shim: false}
+duration: 3s
+expect: [{exits: 0}]
+YML
+sentry=
+FAULTRUN_REAP=subreaper "$FAULTRUN" "$W/short.yml" >"$W/out" 2>"$W/err" &
+pid=$!
+wait_for 20 grep -q "the timeline starts" "$W/err"
+for c in $(cat "/proc/$pid/task/$pid/children" 2>/dev/null); do
+	[ "$(cat "/proc/$c/comm" 2>/dev/null)" = faultrun-sentry ] && sentry=$c
+done
+[ -n "$sentry" ] && kill -KILL "$sentry"
+wait "$pid"
+check "a sentinel killed mid-run: faultrun says so" \
+	grep -q "warning: the sentinel (pid $sentry) was killed by signal 9: had faultrun been killed" "$W/err"
 [ "$fails" = 0 ]

@@ -94,6 +94,12 @@ size_t fr_adopted(pid_t *out, size_t max);
  * run has no cgroup, every descendant of faultrun it has seen.
  */
 int fr_sentinel_start(void);
+/*
+ * Whether the sentinel died (it never should before faultrun): then a
+ * SIGKILLed faultrun would leave the run's processes behind. why says how
+ * it ended. Once dead it stays so (a later run starts no other).
+ */
+bool fr_sentinel_lost(char *why, size_t len);
 /* Tell it a process group to kill if we die (+) or that it is gone (-). */
 void fr_sentinel_group(pid_t pgid, bool add);
 /* Tell it a run's control-block path to sweep if we die (+) or not (-). */

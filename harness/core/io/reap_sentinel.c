@@ -507,6 +507,8 @@ static __attribute__((noreturn)) void sentinel_main(int fd, pid_t root)
 /* ---- the sentinel: starting it, talking to it ---------------------------- */
 
 static int sentinel_fd = -1;
+static pid_t sentinel_pid;
+static int sentinel_status = -1; /* its wait status once it died, else -1 */
 
 /* In the sentinel: its own session, deaf to a terminal's signals. */
 static void sentinel_setup(int pipe_fd)
@@ -567,8 +569,27 @@ int fr_sentinel_start(void)
 	}
 	close(p[0]);
 	sentinel_fd = p[1];
+	sentinel_pid = pid;
 	known_set(pid, true);
 	return 0;
+}
+
+bool fr_sentinel_lost(char *why, size_t len)
+{
+	int st;
+
+	if (sentinel_pid > 0 && sentinel_status < 0 &&
+	    waitpid(sentinel_pid, &st, WNOHANG) == sentinel_pid)
+		sentinel_status = st;
+	if (sentinel_status < 0)
+		return false;
+	if (WIFSIGNALED(sentinel_status))
+		snprintf(why, len, "the sentinel (pid %d) was killed by signal %d",
+			 (int)sentinel_pid, WTERMSIG(sentinel_status));
+	else
+		snprintf(why, len, "the sentinel (pid %d) exited with status %d", (int)sentinel_pid,
+			 WEXITSTATUS(sentinel_status));
+	return true;
 }
 
 static void sentinel_send(const char *line, size_t len)

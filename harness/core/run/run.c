@@ -352,6 +352,14 @@ static void keep_run_dir(struct run *r)
 /* The run directory and the control block go (or stay, with --keep). */
 static void remove_run_dir(struct run *r)
 {
+	char why[128];
+
+	/* never silent: the guarantee against SIGKILL was not kept this run */
+	if (fr_sentinel_lost(why, sizeof(why)))
+		run_say(r,
+			"warning: %s: had faultrun been killed, the run's processes would "
+			"have outlived it (docs/reliability.md)",
+			why);
 	fr_reap_end();
 	for (size_t k = 0; k < r->s->nstart; k++) {
 		struct target *tg = run_proc(r, r->s->start_order[k] + 1);
