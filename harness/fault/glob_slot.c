@@ -45,28 +45,23 @@ static struct slot_glob {
 } slot_globs[FR_MAX_RULES];
 
 /* The slot index of r in c, or -1 if r is not one of its slots. */
-static int slot_of(const struct fr_ctl *c, const struct fr_rule *r)
+static inline int slot_of(const struct fr_ctl *c, const struct fr_rule *r)
 {
 	uintptr_t first = (uintptr_t)&c->slots[0].rule, at = (uintptr_t)r;
+	size_t i;
 
-	if (at < first || at >= first + sizeof(c->slots) || (at - first) % sizeof(c->slots[0]) != 0)
+	if (at < first)
 		return -1;
-	return (int)((at - first) / sizeof(c->slots[0]));
+	i = (at - first) / sizeof(c->slots[0]);
+	return i < FR_MAX_RULES && &c->slots[i].rule == r ? (int)i : -1;
 }
 
-bool fr_slot_glob_match(const struct fr_ctl *c, const struct fr_rule *r, const char *pat,
-			size_t plen, const char *str)
+/* The first use of slot s: compile (or find someone is) and match. */
+static __attribute__((noinline)) bool slot_first(struct slot_glob *s, uint32_t st, uint32_t want,
+						 const char *pat, size_t plen, const char *str)
 {
-	uint32_t want = pat == r->path ? SLOT_PATH : SLOT_UNIX, st, busy;
-	struct slot_glob *s;
-	int i = c ? slot_of(c, r) : -1;
+	uint32_t busy;
 
-	if (i < 0 || (pat != r->path && pat != r->unix_path))
-		return fr_glob_match_nfa(pat, plen, str);
-	s = &slot_globs[i];
-	st = atomic_load_explicit(&s->state, memory_order_acquire);
-	if (st == want)
-		return fr_glob_run(&s->g, str);
 	if (st != SLOT_EMPTY && !(st & SLOT_BUSY))
 		return fr_glob_match_nfa(pat, plen, str); /* the other glob is cached */
 	busy = SLOT_BUSY | (uint32_t)fr_syscall_raw(SYS_getpid, 0, 0, 0, 0, 0, 0);
@@ -80,5 +75,24 @@ bool fr_slot_glob_match(const struct fr_ctl *c, const struct fr_rule *r, const c
 		return fr_glob_match_nfa(pat, plen, str);
 	}
 	atomic_store_explicit(&s->state, want, memory_order_release);
+	return fr_glob_run(&s->g, str);
+}
+
+bool fr_slot_glob_match(const struct fr_ctl *c, const struct fr_rule *r, const char *pat,
+			size_t plen, const char *str)
+{
+	uint32_t want = pat == r->path ? SLOT_PATH : SLOT_UNIX, st;
+	struct slot_glob *s;
+	int i = c ? slot_of(c, r) : -1;
+
+	if (i < 0 || (pat != r->path && pat != r->unix_path))
+		return fr_glob_match_nfa(pat, plen, str);
+	s = &slot_globs[i];
+	st = atomic_load_explicit(&s->state, memory_order_acquire);
+	if (st != want)
+		return slot_first(s, st, want, pat, plen, str);
+	/* most paths differ from a prefix early: no call for those */
+	if (s->g.pre_len >= 2 && (str[0] != s->g.lit[0] || str[1] != s->g.lit[1]))
+		return false;
 	return fr_glob_run(&s->g, str);
 }
