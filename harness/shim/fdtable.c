@@ -26,6 +26,7 @@
  * Everything here is async-signal-safe: atomics, readlink, getcwd, mmap.
  */
 #include "shim.h"
+#include "../fault/glob.h"
 
 #include <limits.h>
 #include <string.h>
@@ -294,7 +295,8 @@ bool shim_rule_match_file(const struct fr_rule *r, const char *path)
 		return false;
 	if (!r->path[0])
 		return true;
-	return path && fr_glob_match(r->path, sizeof(r->path), path);
+	/* compiled once per slot: a prefix compare, then linear in the path */
+	return path && fr_slot_glob_match(shim_ctl, r, r->path, sizeof(r->path), path);
 }
 
 /* Whether address family/bytes (16 bytes, IPv4 in the first 4) is host. */
@@ -323,8 +325,8 @@ bool shim_rule_match_sock(const struct fr_rule *r, const struct shim_fd *e, cons
 		return false;
 	if (r->lport && !(local && e->local_family != AF_UNIX && e->local_port == r->lport))
 		return false;
-	if (r->unix_path[0] &&
-	    !(unix_path && fr_glob_match(r->unix_path, sizeof(r->unix_path), unix_path)))
+	if (r->unix_path[0] && !(unix_path && fr_slot_glob_match(shim_ctl, r, r->unix_path,
+								 sizeof(r->unix_path), unix_path)))
 		return false;
 	return true;
 }

@@ -25,7 +25,7 @@ shimflags="-U_FILE_OFFSET_BITS -U_TIME_BITS -U_FORTIFY_SOURCE -fno-builtin
 -I$root/harness/shim -I$root/harness/cli -I$root/harness/core"
 
 common="$root/harness/fault/rule.c $root/harness/fault/rule_spec.c
-$root/harness/fault/glob.c $root/harness/fault/ctl.c
+$root/harness/fault/glob.c $root/harness/fault/glob_slot.c $root/harness/fault/ctl.c
 $root/harness/fault/ctl_procs.c $root/harness/fault/ctl_admin.c
 $root/harness/fault/attach.c $root/harness/fault/disk.c
 $root/harness/fault/disk_admin.c"
