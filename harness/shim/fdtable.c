@@ -609,6 +609,41 @@ uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind, bool *fre
 	return atomic_load_explicit(&e->match, memory_order_acquire) & want;
 }
 
+/*
+ * Which published rules an opened file's path decides (a path glob and no
+ * socket selector: cls_path) and which select every file whatever its path
+ * (neither: cls_any); a rule with a socket selector never selects a file.
+ * Classified once per slot, since a published rule never changes (a new
+ * rule takes a new slot): an open while only socket rules, or rules
+ * without a path, are armed needs no path at all. cls_done (released after
+ * the other two) says which slots are classified; a slot is classified
+ * once it is ready.
+ */
+static _Atomic uint64_t cls_done, cls_path, cls_any;
+
+static uint64_t classify(struct fr_ctl *c, unsigned n, uint64_t *path, uint64_t *any)
+{
+	uint64_t all = n >= 64 ? ~0ull : (1ull << n) - 1;
+	uint64_t todo = all & ~atomic_load_explicit(&cls_done, memory_order_acquire), done;
+
+	while (todo) {
+		unsigned i = (unsigned)__builtin_ctzll(todo);
+		const struct fr_rule *r = &c->slots[i].rule;
+
+		todo &= todo - 1;
+		if (!atomic_load_explicit(&c->slots[i].ready, memory_order_acquire))
+			continue;
+		if (!has_sock_selectors(r))
+			atomic_fetch_or_explicit(r->path[0] ? &cls_path : &cls_any, 1ull << i,
+						 memory_order_relaxed);
+		atomic_fetch_or_explicit(&cls_done, 1ull << i, memory_order_release);
+	}
+	done = atomic_load_explicit(&cls_done, memory_order_acquire) & all;
+	*path = atomic_load_explicit(&cls_path, memory_order_relaxed) & done;
+	*any = atomic_load_explicit(&cls_any, memory_order_relaxed) & done;
+	return done;
+}
+
 void shim_fd_record_open(int fd, int dirfd, const char *path)
 {
 	struct fr_ctl *c = shim_ctl;
@@ -616,8 +651,7 @@ void shim_fd_record_open(int fd, int dirfd, const char *path)
 	char abs[PATH_MAX], real[PATH_MAX];
 	struct stat st;
 	bool have_abs, have_real;
-	uint64_t known = 0, match = 0;
-	unsigned n;
+	uint64_t known, match, pathm;
 	int saved;
 
 	if (fd < 0)
@@ -631,19 +665,20 @@ void shim_fd_record_open(int fd, int dirfd, const char *path)
 		return;
 	saved = errno;
 	entry_clear(e);
-	have_abs = shim_abspath(dirfd, path, abs, sizeof(abs)) != NULL;
-	have_real = shim_fd_path(fd, real, sizeof(real)) == 0 && real[0] == '/';
-	n = fr_ctl_count(c);
-	for (unsigned i = 0; i < n; i++) {
-		const struct fr_rule *rule = &c->slots[i].rule;
+	known = classify(c, fr_ctl_count(c), &pathm, &match);
+	if (pathm) {
+		/* the path as written (made absolute) and as the kernel has it */
+		have_abs = shim_abspath(dirfd, path, abs, sizeof(abs)) != NULL;
+		have_real = shim_fd_path(fd, real, sizeof(real)) == 0 && real[0] == '/';
+		while (pathm) {
+			unsigned i = (unsigned)__builtin_ctzll(pathm);
+			const struct fr_rule *rule = &c->slots[i].rule;
 
-		if (!atomic_load_explicit(&c->slots[i].ready, memory_order_acquire))
-			continue;
-		known |= 1ull << i;
-		if ((have_abs && shim_rule_match_file(rule, abs)) ||
-		    (have_real && shim_rule_match_file(rule, real)) ||
-		    (!have_abs && !have_real && shim_rule_match_file(rule, NULL)))
-			match |= 1ull << i;
+			pathm &= pathm - 1;
+			if ((have_abs && shim_rule_match_file(rule, abs)) ||
+			    (have_real && shim_rule_match_file(rule, real)))
+				match |= 1ull << i;
+		}
 	}
 	if (fr_syscall(SYS_fstat, fd, &st) == 0) {
 		id_set32(e, (uint32_t)st.st_ino);
