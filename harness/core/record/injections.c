@@ -48,7 +48,7 @@ static uint32_t key_hash(const struct fr_inj_event *e)
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		h = (h ^ parts[i]) * 0x100000001b3ull;
-	for (const char *p = e->where; *p && p < e->where + sizeof(e->where); p++)
+	for (const char *p = e->where; p < e->where + sizeof(e->where) && *p; p++)
 		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
 	return (uint32_t)(h ^ (h >> 32));
 }
