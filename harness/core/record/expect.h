@@ -7,6 +7,7 @@
 #define FAULTRUN_EXPECT_H
 
 #include "scenario/scenario.h"
+#include "record/injections.h"
 #include "record/series.h"
 #include "attach.h"
 
@@ -29,6 +30,13 @@ struct fr_fault_facts {
 	size_t nwin;
 	uint64_t matched, injected, bytes;
 	int64_t first, last; /* first/last injection, INT64_MIN when none */
+	/*
+	 * Of the injected: read from the rings but counted in no group (the
+	 * table was full), and never read (the ring overwrote them first).
+	 * injected = its groups' counts + folded + unseen.
+	 */
+	uint64_t folded, unseen;
+	struct fr_rate rate; /* injected over time, from the counters */
 };
 
 struct fr_lc_event;

@@ -124,7 +124,7 @@ void fr_record_finish(struct fr_record *rec)
 	for (size_t i = 0; i < rec->ntl; i++)
 		free(rec->tl[i].detail);
 	free(rec->tl);
-	free(rec->inj);
+	fr_inj_log_finish(&rec->inj);
 	fr_attach_finish(&rec->attach);
 	for (size_t i = 0; i < rec->nsvcs; i++) {
 		fr_attach_finish(&rec->svcs[i].attach);

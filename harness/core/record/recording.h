@@ -8,6 +8,7 @@
 #define FAULTRUN_RECORDING_H
 
 #include "record/expect.h"
+#include "record/injections.h"
 #include "record/series.h"
 #include "scenario/scenario.h"
 
@@ -51,17 +52,6 @@ struct fr_tl_entry {
 	char *detail; /* malloc'd or NULL */
 };
 
-/* An injection the shim reported. */
-struct fr_inj_event {
-	int64_t t;
-	int fault; /* index into scenario faults, -1 unknown */
-	int pid;
-	uint8_t op, action;
-	int err;
-	char where[96];
-	const char *service; /* the block it came from: NULL the target's, else a service's */
-};
-
 /* A process service as the run saw it (indexed like the scenario's services). */
 struct fr_svc_rec {
 	const char *name;  /* NULL: not a process service */
@@ -100,9 +90,7 @@ struct fr_record {
 
 	struct fr_tl_entry *tl;
 	size_t ntl;
-	struct fr_inj_event *inj;
-	size_t ninj;
-	uint64_t inj_dropped;
+	struct fr_inj_log inj;	 /* groups, a sample, what was folded or missed */
 	struct fr_attach attach; /* processes the shim reached or that refused it */
 	struct fr_svc_rec *svcs; /* nservices of them */
 	size_t nsvcs;

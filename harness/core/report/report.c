@@ -64,76 +64,135 @@ static void json_target(struct fr_buf *b, const struct fr_record *r)
 	fr_buf_printf(b, "%s]\n    },\n", r->ntail ? "\n      " : "");
 }
 
+/* "rate": injections per bucket from t = 0, from the counters (record/injections.h) */
+static void json_rate(struct fr_buf *b, const struct fr_record *r, const struct fr_rate *rt)
+{
+	size_t n = fr_rate_len(rt, r->end_ns);
+
+	fr_buf_puts(b, ", \"rate\": {\"start\": 0, \"width\": ");
+	json_secs(b, rt->width ? rt->width : FR_RATE_WIDTH0);
+	fr_buf_puts(b, ", \"counts\": [");
+	for (size_t i = 0; i < n; i++)
+		fr_buf_printf(b, "%s%llu", i ? ", " : "", (unsigned long long)rt->n[i]);
+	fr_buf_puts(b, "]}");
+}
+
+static void json_fault(struct fr_buf *b, const struct fr_record *r, size_t i)
+{
+	const struct fr_scenario *s = r->s;
+	const struct fr_fault_facts *ff = r->facts.faults ? &r->facts.faults[i] : NULL;
+
+	fr_buf_puts(b, "\"name\": ");
+	fr_buf_json_str(b, s->faults[i].name);
+	fr_buf_puts(b, ", \"spec\": ");
+	fr_buf_json_str(b, r->fault_specs ? r->fault_specs[i] : "");
+	fr_buf_puts(b, ", \"in\": [");
+	for (size_t k = 0; k < s->faults[i].nin; k++) {
+		int p = s->faults[i].in[k];
+
+		fr_buf_puts(b, k ? ", " : "");
+		fr_buf_json_str(b, p ? s->services[p - 1].name : "target");
+	}
+	fr_buf_printf(b, "], \"may_not_fire\": %s, \"windows\": [",
+		      s->faults[i].may_not_fire ? "true" : "false");
+	for (size_t w = 0; ff && w < ff->nwin; w++) {
+		fr_buf_puts(b, w ? ", {\"start\": " : "{\"start\": ");
+		json_secs(b, ff->win[w].start);
+		fr_buf_puts(b, ", \"end\": ");
+		json_secs(b, ff->win[w].end);
+		fr_buf_puts(b, "}");
+	}
+	fr_buf_printf(b,
+		      "], \"matched\": %llu, \"injected\": %llu, "
+		      "\"bytes\": %llu, \"first\": ",
+		      (unsigned long long)(ff ? ff->matched : 0),
+		      (unsigned long long)(ff ? ff->injected : 0),
+		      (unsigned long long)(ff ? ff->bytes : 0));
+	if (ff && ff->first != INT64_MIN)
+		json_secs(b, ff->first);
+	else
+		fr_buf_puts(b, "null");
+	fr_buf_puts(b, ", \"last\": ");
+	if (ff && ff->last != INT64_MIN)
+		json_secs(b, ff->last);
+	else
+		fr_buf_puts(b, "null");
+	fr_buf_printf(b, ", \"folded\": %llu, \"unseen\": %llu",
+		      (unsigned long long)(ff ? ff->folded : 0),
+		      (unsigned long long)(ff ? ff->unseen : 0));
+	if (ff)
+		json_rate(b, r, &ff->rate);
+}
+
+/* One injection event, or a group's key (its time: first). */
+static void json_inj(struct fr_buf *b, const struct fr_record *r, const struct fr_inj_event *e)
+{
+	fr_buf_puts(b, "{\"t\": ");
+	json_secs(b, e->t);
+	fr_buf_puts(b, ", \"fault\": ");
+	fr_buf_json_str(b, e->fault >= 0 ? r->s->faults[e->fault].name : NULL);
+	if (e->service) {
+		fr_buf_puts(b, ", \"service\": ");
+		fr_buf_json_str(b, e->service);
+	}
+	fr_buf_printf(b, ", \"pid\": %d, \"op\": ", e->pid);
+	fr_buf_json_str(b, fr_op_name((enum fr_op)e->op));
+	fr_buf_puts(b, ", \"action\": ");
+	fr_buf_json_str(b, fr_action_name((enum fr_action)e->action));
+	fr_buf_puts(b, ", \"errno\": ");
+	fr_buf_json_str(b, e->err ? fr_errno_name(e->err) : NULL);
+	fr_buf_puts(b, ", \"where\": ");
+	fr_buf_json_str(b, e->where);
+}
+
+/*
+ * "injections": the sample of events, the groups that count every event
+ * read, what no group counts ("other") and what the sample leaves out
+ * ("dropped"), docs/journal.md.
+ */
+static void json_injections(struct fr_buf *b, const struct fr_record *r)
+{
+	const struct fr_inj_log *l = &r->inj;
+
+	fr_buf_puts(b, "    \"injections\": {\n      \"events\": [");
+	for (size_t i = 0; i < l->nsample; i++) {
+		fr_buf_puts(b, i ? ",\n        " : "\n        ");
+		json_inj(b, r, &l->sample[i]);
+		fr_buf_puts(b, "}");
+	}
+	fr_buf_printf(b, "%s],\n      \"dropped\": %llu,\n      \"groups\": [",
+		      l->nsample ? "\n      " : "", (unsigned long long)fr_inj_log_dropped(l));
+	for (size_t i = 0; i < l->ngroups; i++) {
+		const struct fr_inj_group *g = &l->groups[i];
+
+		fr_buf_puts(b, i ? ",\n        " : "\n        ");
+		json_inj(b, r, &g->key);
+		fr_buf_printf(b, ", \"count\": %llu, \"last\": ", (unsigned long long)g->count);
+		json_secs(b, g->last);
+		fr_buf_puts(b, "}");
+	}
+	fr_buf_printf(b,
+		      "%s],\n      \"other\": {\"count\": %llu},\n"
+		      "      \"missed\": %llu,\n"
+		      "      \"limits\": {\"groups\": %d, \"first\": %d, \"per_group\": %d}\n"
+		      "    },\n",
+		      l->ngroups ? "\n      " : "", (unsigned long long)l->nfolded,
+		      (unsigned long long)l->missed, FR_INJ_GROUPS, FR_INJ_SAMPLE_FIRST,
+		      FR_INJ_SAMPLE_PER_GROUP);
+}
+
 static void json_faults(struct fr_buf *b, const struct fr_record *r)
 {
 	const struct fr_scenario *s = r->s;
 
 	fr_buf_puts(b, "    \"faults\": [");
 	for (size_t i = 0; i < s->nfaults; i++) {
-		const struct fr_fault_facts *ff = r->facts.faults ? &r->facts.faults[i] : NULL;
 		fr_buf_puts(b, i ? ",\n      {" : "\n      {");
-		fr_buf_puts(b, "\"name\": ");
-		fr_buf_json_str(b, s->faults[i].name);
-		fr_buf_puts(b, ", \"spec\": ");
-		fr_buf_json_str(b, r->fault_specs ? r->fault_specs[i] : "");
-		fr_buf_puts(b, ", \"in\": [");
-		for (size_t k = 0; k < s->faults[i].nin; k++) {
-			int p = s->faults[i].in[k];
-
-			fr_buf_puts(b, k ? ", " : "");
-			fr_buf_json_str(b, p ? s->services[p - 1].name : "target");
-		}
-		fr_buf_printf(b, "], \"may_not_fire\": %s, \"windows\": [",
-			      s->faults[i].may_not_fire ? "true" : "false");
-		for (size_t w = 0; ff && w < ff->nwin; w++) {
-			fr_buf_puts(b, w ? ", {\"start\": " : "{\"start\": ");
-			json_secs(b, ff->win[w].start);
-			fr_buf_puts(b, ", \"end\": ");
-			json_secs(b, ff->win[w].end);
-			fr_buf_puts(b, "}");
-		}
-		fr_buf_printf(b,
-			      "], \"matched\": %llu, \"injected\": %llu, "
-			      "\"bytes\": %llu, \"first\": ",
-			      (unsigned long long)(ff ? ff->matched : 0),
-			      (unsigned long long)(ff ? ff->injected : 0),
-			      (unsigned long long)(ff ? ff->bytes : 0));
-		if (ff && ff->first != INT64_MIN)
-			json_secs(b, ff->first);
-		else
-			fr_buf_puts(b, "null");
-		fr_buf_puts(b, ", \"last\": ");
-		if (ff && ff->last != INT64_MIN)
-			json_secs(b, ff->last);
-		else
-			fr_buf_puts(b, "null");
+		json_fault(b, r, i);
 		fr_buf_puts(b, "}");
 	}
 	fr_buf_printf(b, "%s],\n", s->nfaults ? "\n    " : "");
-
-	fr_buf_puts(b, "    \"injections\": {\n      \"events\": [");
-	for (size_t i = 0; i < r->ninj; i++) {
-		const struct fr_inj_event *e = &r->inj[i];
-		fr_buf_puts(b, i ? ",\n        {\"t\": " : "\n        {\"t\": ");
-		json_secs(b, e->t);
-		fr_buf_puts(b, ", \"fault\": ");
-		fr_buf_json_str(b, e->fault >= 0 ? s->faults[e->fault].name : NULL);
-		if (e->service) {
-			fr_buf_puts(b, ", \"service\": ");
-			fr_buf_json_str(b, e->service);
-		}
-		fr_buf_printf(b, ", \"pid\": %d, \"op\": ", e->pid);
-		fr_buf_json_str(b, fr_op_name((enum fr_op)e->op));
-		fr_buf_puts(b, ", \"action\": ");
-		fr_buf_json_str(b, fr_action_name((enum fr_action)e->action));
-		fr_buf_puts(b, ", \"errno\": ");
-		fr_buf_json_str(b, e->err ? fr_errno_name(e->err) : NULL);
-		fr_buf_puts(b, ", \"where\": ");
-		fr_buf_json_str(b, e->where);
-		fr_buf_puts(b, "}");
-	}
-	fr_buf_printf(b, "%s],\n      \"dropped\": %llu\n    },\n", r->ninj ? "\n      " : "",
-		      (unsigned long long)r->inj_dropped);
+	json_injections(b, r);
 }
 
 /* where the shim reached: "processes": {attached, refused, unlisted, list} */

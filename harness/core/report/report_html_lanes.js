@@ -119,19 +119,67 @@
 		});
 	};
 
-	/* a fault's injections over time: armed windows and a histogram of events */
-	Timeline.prototype.drawFault = function (l, g, gt) {
-		var self = this, f = l.fault, X = this.X, c = this.color(f.name);
+	/* injections per second, short: 65k/s, 1.2M/s */
+	function fmtRate(v) {
+		if (v >= 1e6)
+			return (v / 1e6).toFixed(v >= 1e7 ? 0 : 1) + 'M/s';
+		if (v >= 1e3)
+			return (v / 1e3).toFixed(v >= 1e4 ? 0 : 1) + 'k/s';
+		return (v >= 10 ? Math.round(v) : Math.round(v * 10) / 10) + '/s';
+	}
+
+	/* a journal's rate of a fault ({start, width, counts}), or null (older journals, exec) */
+	function faultRate(f) {
+		var r = f.rate;
+		if (!r || !(num(r.width, 0) > 0) || !arr(r.counts).length)
+			return null;
+		return { start: num(r.start, 0), width: r.width, counts: arr(r.counts) };
+	}
+
+	/*
+	 * The rate from the fault's exact counters: one bar per bucket, as high as its
+	 * injections per second (one path, so a fault that fires all the time is a band)
+	 */
+	Timeline.prototype.drawRate = function (l, g, gt, f, rate, top) {
+		var X = this.X, c = this.color(f.name);
 		var t0 = (this.view || this.full)[0], t1 = (this.view || this.full)[1];
-		arr(f.windows).forEach(function (w) {
-			var a = X(num(w.start, t0)), b = X(num(w.end, t1));
-			el(g, 'rect', { x: a, y: l.body, width: Math.max(1, b - a), height: l.h, fill: c, 'fill-opacity': 0.13 });
+		var max = 0, d = [], h = l.body + l.h - top;
+		rate.counts.forEach(function (n, i) {
+			var a = rate.start + i * rate.width;
+			if (num(n, 0) > 0 && a + rate.width >= t0 && a <= t1)
+				max = Math.max(max, n);
 		});
-		var evs = arr(this.sc.injections && this.sc.injections.events).filter(function (e) {
-			return e.fault === f.name;
+		if (!max)
+			return;
+		rate.counts.forEach(function (n, i) {
+			var a = rate.start + i * rate.width, b = a + rate.width;
+			n = num(n, 0);
+			if (!(n > 0) || b < t0 || a > t1)
+				return;
+			var xa = X(Math.max(a, t0)), xb = X(Math.min(b, t1)), hgt = Math.max(1.5, n / max * (h - 1));
+			d.push('M' + r1(xa) + ' ' + r1(l.body + l.h) + 'V' + r1(l.body + l.h - hgt) + 'H' + r1(Math.max(xb, xa + 0.8)) + 'V' + r1(l.body + l.h) + 'z');
+			l.items.push({
+				x: (xa + xb) / 2, y: l.body + l.h - hgt / 2, tip: function () {
+					return [n + ' injection' + (n === 1 ? '' : 's') + ' of ' + f.name + ' (' + fmtRate(n / rate.width) + ')',
+						fmtT(a) + ' – ' + fmtT(b),
+						{ text: 'from the shim\'s counters: exact', cls: 'dim' }];
+				}
+			});
 		});
+		el(g, 'path', { class: 'rate', d: d.join(''), fill: c, 'fill-opacity': 0.75, 'data-rate-max': max });
+		el(gt, 'text', { x: this.L + this.PW - 4, y: top + 8, 'text-anchor': 'end', class: 'lane-sub', 'font-size': '9.5px' },
+		   'peak ' + fmtRate(max / rate.width));
+	};
+
+	/*
+	 * The journal's injection events (all of them, or a sample) binned by pixel: a
+	 * histogram over the lane, or ticks along its top when the rate is drawn below.
+	 */
+	Timeline.prototype.drawEvents = function (l, g, f, evs, top, h) {
+		var X = this.X, c = this.color(f.name);
+		var t0 = (this.view || this.full)[0], t1 = (this.view || this.full)[1];
 		var nb = Math.max(10, Math.floor(this.PW / 4)), bw = (t1 - t0) / nb;
-		var bins = {};
+		var bins = {}, max = 0, n = 0;
 		evs.forEach(function (e) {
 			var t = num(e.t, NaN);
 			if (!(t >= t0 && t <= t1))
@@ -139,28 +187,52 @@
 			var i = Math.min(nb - 1, Math.floor((t - t0) / bw));
 			(bins[i] = bins[i] || []).push(e);
 		});
-		var max = 0;
 		Object.keys(bins).forEach(function (i) { max = Math.max(max, bins[i].length); });
-		var n = 0;
 		Object.keys(bins).forEach(function (k) {
-			var b = bins[k], i = Number(k), hgt = Math.max(2, b.length / max * (l.h - 3));
+			var b = bins[k], i = Number(k), hgt = Math.max(2, b.length / max * h);
 			var x = X(t0 + i * bw);
-			el(g, 'rect', { x: x + 0.3, y: l.body + l.h - hgt, width: Math.max(1, X(t0 + bw) - X(t0) - 0.6), height: hgt, fill: c });
+			el(g, 'rect', { x: x + 0.3, y: top + h - hgt, width: Math.max(1, X(t0 + bw) - X(t0) - 0.6), height: hgt, fill: c });
 			n += b.length;
 			l.items.push({
-				x: x + 2, y: l.body + l.h - hgt / 2, tip: function () {
+				x: x + 2, y: top + h - hgt / 2, tip: function () {
 					var e = b[0], pids = {};
 					b.forEach(function (v) { pids[v.pid] = 1; });
-					return [b.length + ' injection' + (b.length === 1 ? '' : 's') + ' of ' + f.name,
+					return [b.length + ' injection event' + (b.length === 1 ? '' : 's') + ' of ' + f.name + (l.sampled ? ' in the sample' : ''),
 						fmtT(t0 + i * bw) + ' – ' + fmtT(t0 + (i + 1) * bw),
 						e.op + ' → ' + e.action + (e.errno ? ' ' + e.errno : '') + (e.where ? ' ' + e.where : ''),
 						{ text: 'pid ' + Object.keys(pids).join(', '), cls: 'dim' }];
 				}
 			});
 		});
-		/* injections the ring lost: counted, not recorded; between the first and the first kept */
-		var dropped = num(this.sc.injections && this.sc.injections.dropped, 0);
-		if (dropped && evs.length && typeof f.first === 'number' && f.first < num(evs[0].t, f.first)) {
+		return n;
+	};
+
+	/*
+	 * A fault's injections over time: armed windows; the rate from its counters
+	 * with the journal's sample of events as ticks above it, or (a journal without
+	 * a rate) a histogram of its events
+	 */
+	Timeline.prototype.drawFault = function (l, g, gt) {
+		var f = l.fault, X = this.X, c = this.color(f.name);
+		var t0 = (this.view || this.full)[0], t1 = (this.view || this.full)[1];
+		var inj = this.sc.injections || {}, rate = faultRate(f), n;
+		arr(f.windows).forEach(function (w) {
+			var a = X(num(w.start, t0)), b = X(num(w.end, t1));
+			el(g, 'rect', { x: a, y: l.body, width: Math.max(1, b - a), height: l.h, fill: c, 'fill-opacity': 0.13 });
+		});
+		var evs = arr(inj.events).filter(function (e) {
+			return e.fault === f.name;
+		});
+		var dropped = num(inj.dropped, 0);
+		l.sampled = !!rate;
+		if (rate) {
+			n = this.drawEvents(l, g, f, evs, l.body + 1, 4);
+			this.drawRate(l, g, gt, f, rate, l.body + 7);
+		} else {
+			n = this.drawEvents(l, g, f, evs, l.body, l.h - 3);
+		}
+		/* an older journal: injections the ring lost are counted, not recorded */
+		if (!rate && dropped && evs.length && typeof f.first === 'number' && f.first < num(evs[0].t, f.first)) {
 			var xa = X(Math.max(t0, f.first)), xb = X(Math.min(t1, num(evs[0].t, f.first)));
 			if (xb > xa) {
 				el(g, 'rect', { x: xa, y: l.body + l.h - 6, width: xb - xa, height: 6, fill: c, 'fill-opacity': 0.35 });
@@ -168,11 +240,11 @@
 				if (xb - xa > msg.length * 5.4 + 8)
 					el(gt, 'text', { x: xa + 4, y: l.body + l.h - 9, class: 'lane-sub', 'font-size': '9.5px' }, msg);
 				l.items.push({ x: (xa + xb) / 2, y: l.body + l.h - 3, tip: function () {
-					return ['injections not recorded', 'the shim\'s ring holds the last ' + arr(self.sc.injections.events).length + ' events; ' + dropped + ' earlier ones (all faults) are only counted'];
+					return ['injections not recorded', 'the shim\'s ring holds the last ' + arr(inj.events).length + ' events; ' + dropped + ' earlier ones (all faults) are only counted'];
 				} });
 			}
 		}
-		/* first/last from the counters when the ring lost events */
+		/* first/last from the counters */
 		[['first', f.first], ['last', f.last]].forEach(function (p) {
 			if (typeof p[1] !== 'number')
 				return;
@@ -183,8 +255,10 @@
 		l.items.push({
 			x: this.L + 4, y: l.body + l.h / 2, tip: function () {
 				var lines = [f.name, f.spec || '', num(f.injected, 0) + ' injected, ' + num(f.matched, 0) + ' matched' + (num(f.bytes, 0) ? ', ' + f.bytes + ' bytes' : '')];
-				if (dropped)
-					lines.push({ text: 'the event ring kept the last ' + arr(self.sc.injections.events).length + ' events; ' + dropped + ' earlier ones are only counted', cls: 'dim' });
+				if (rate)
+					lines.push({ text: 'bars: injections per ' + fmtDur(rate.width) + ' from the counters; ticks: the ' + evs.length + ' events of the journal\'s sample', cls: 'dim' });
+				else if (dropped)
+					lines.push({ text: 'the event ring kept the last ' + arr(inj.events).length + ' events; ' + dropped + ' earlier ones are only counted', cls: 'dim' });
 				return lines;
 			}
 		});

@@ -353,6 +353,51 @@ static void write_assertions(FILE *f, const struct fr_json *js, fr_jv sc)
 	fputs("</tbody></table></div>\n", f);
 }
 
+/*
+ * The journal's groups of injection events (docs/journal.md): one row
+ * each, and what no group counts. Bounded by the journal's table of groups.
+ */
+static void write_injection_groups(FILE *f, const struct fr_json *js, fr_jv inj)
+{
+	fr_jv groups = html_get(js, inj, "groups");
+	char b1[32], b2[32];
+
+	fprintf(f,
+		"<p class=\"note\">The injections the event rings showed, in %zu group%s (same "
+		"fault, unit, process, call and outcome); the journal keeps a sample of %zu "
+		"events. %.0f were read but counted in no group (the table of groups was full), "
+		"%.0f were overwritten in the ring before faultrun read them. The counts above "
+		"are exact.</p>\n",
+		fr_json_len(js, groups), fr_json_len(js, groups) == 1 ? "" : "s",
+		fr_json_len(js, html_get(js, inj, "events")),
+		num(js, html_get(js, inj, "other"), "count", 0), num(js, inj, "missed", 0));
+	if (!fr_json_len(js, groups))
+		return;
+	fputs("<div class=\"scroll\"><table class=\"faults\">\n<thead><tr><th>fault</th>"
+	      "<th>unit</th><th class=\"num\">pid</th><th>call</th><th>where</th>"
+	      "<th class=\"num\">events</th><th>first – last</th></tr></thead>\n<tbody>\n",
+	      f);
+	for (fr_jv g = fr_json_first(js, groups); g != FR_JV_NONE;
+	     g = fr_json_next(js, groups, g)) {
+		fputs("<tr><td>", f);
+		html_jesc(f, js, html_get(js, g, "fault"), "?");
+		fputs("</td><td>", f);
+		html_jesc(f, js, html_get(js, g, "service"), "target");
+		fprintf(f, "</td><td class=\"num\">%.0f</td><td>", num(js, g, "pid", 0));
+		html_jesc(f, js, html_get(js, g, "op"), "?");
+		fputs(" → ", f);
+		html_jesc(f, js, html_get(js, g, "action"), "?");
+		fputs(" ", f);
+		html_jesc(f, js, html_get(js, g, "errno"), "");
+		fputs("</td><td><code>", f);
+		html_jesc(f, js, html_get(js, g, "where"), "");
+		fprintf(f, "</code></td><td class=\"num\">%.0f</td><td>%s – %s</td></tr>\n",
+			num(js, g, "count", 0), html_fmt_t(b1, sizeof(b1), num(js, g, "t", 0)),
+			html_fmt_t(b2, sizeof(b2), num(js, g, "last", 0)));
+	}
+	fputs("</tbody></table></div>\n", f);
+}
+
 static void write_faults(FILE *f, const struct fr_json *js, fr_jv sc)
 {
 	fr_jv list = html_get(js, sc, "faults"), inj = html_get(js, sc, "injections");
@@ -402,7 +447,9 @@ static void write_faults(FILE *f, const struct fr_json *js, fr_jv sc)
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody></table></div>\n", f);
-	if (num(js, inj, "dropped", 0) > 0)
+	if (html_get(js, inj, "groups") != FR_JV_NONE)
+		write_injection_groups(f, js, inj);
+	else if (num(js, inj, "dropped", 0) > 0)
 		fprintf(f,
 			"<p class=\"note\">The shim's event ring kept the last %zu injection"
 			" events; "

@@ -164,7 +164,8 @@
 			var sub = num(f.injected, 0) + ' injected of ' + num(f.matched, 0) + ' matched';
 			if (arr(f.windows).length && !num(f.injected, 0))
 				sub += f.may_not_fire ? ' (allowed not to fire)' : ' — never fired';
-			lane('fault', 'faults · ' + f.name, sub + ' · ' + (f.spec || ''), 24, { fault: f, name: f.name });
+			/* taller with a rate: the sample's ticks above the bars */
+			lane('fault', 'faults · ' + f.name, sub + ' · ' + (f.spec || ''), f.rate ? 32 : 24, { fault: f, name: f.name });
 		});
 		arr(sc.probes).forEach(function (p) {
 			var n = arr(p.samples).length, ok = 0, to = 0;

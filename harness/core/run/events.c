@@ -69,7 +69,10 @@ void run_tl_detail(struct run *r, size_t idx, const char *fmt, ...)
 	r->tl[idx].detail = fr_xstrdup(buf);
 }
 
-/* New injection events of one unit's block. */
+/*
+ * New injection events of one unit's block, into the run's log of
+ * injections (record/injections.h): counted in groups, the first kept.
+ */
 static unsigned read_unit_events(struct run *r, struct target *tg)
 {
 	unsigned got = 0;
@@ -78,7 +81,7 @@ static unsigned read_unit_events(struct run *r, struct target *tg)
 		return 0;
 	uint64_t head = atomic_load_explicit(&tg->ctl->event_head, memory_order_acquire);
 	if (head > tg->ev_next + FR_CTL_EVENTS) {
-		r->ev_dropped += head - tg->ev_next - FR_CTL_EVENTS;
+		r->inj.missed += head - tg->ev_next - FR_CTL_EVENTS;
 		tg->ev_next = head - FR_CTL_EVENTS;
 	}
 	while (tg->ev_next < head) {
@@ -86,7 +89,7 @@ static unsigned read_unit_events(struct run *r, struct target *tg)
 		uint64_t seq = atomic_load_explicit(&ev->seq, memory_order_acquire);
 		if (seq != tg->ev_next + 1) {
 			if (seq > tg->ev_next + 1) { /* overwritten already */
-				r->ev_dropped++;
+				r->inj.missed++;
 				tg->ev_next++;
 				continue;
 			}
@@ -107,21 +110,13 @@ static unsigned read_unit_events(struct run *r, struct target *tg)
 				e.fault = (int)i;
 		atomic_thread_fence(memory_order_acquire);
 		if (atomic_load_explicit(&ev->seq, memory_order_relaxed) != seq) {
-			r->ev_dropped++;
+			r->inj.missed++;
 			tg->ev_next++;
 			continue;
 		}
 		tg->ev_next++;
 		got++;
-		if (r->ninj >= INJ_KEEP) { /* the counters stay exact */
-			r->ev_dropped++;
-			continue;
-		}
-		if (r->ninj == r->capinj) {
-			r->capinj = r->capinj ? r->capinj * 2 : 64;
-			r->inj = fr_xreallocarray(r->inj, r->capinj, sizeof(*r->inj));
-		}
-		r->inj[r->ninj++] = e;
+		fr_inj_log_add(&r->inj, &e);
 	}
 	return got;
 }
@@ -138,9 +133,24 @@ static struct target *next_block(struct run *r, int *p)
 	return NULL;
 }
 
+/* A fault's injected counter: the sum of its slots in the blocks of its units. */
+static uint64_t fault_injected(struct run *r, size_t f)
+{
+	struct target *tg;
+	uint64_t n = 0;
+	int p = 0;
+
+	while ((tg = next_block(r, &p)))
+		if (tg->slot[f] >= 0)
+			n += atomic_load(&tg->ctl->slots[tg->slot[f]].injected);
+	return n;
+}
+
 /*
- * Copy new injection events out of the shims' rings. Returns how many
- * arrived (so the caller can read again sooner when they come fast).
+ * Copy new injection events out of the shims' rings, and each fault's
+ * counter into its rate over time (once t = 0 is reached: no fault is
+ * armed before). Returns how many events arrived (so the caller can read
+ * again sooner when they come fast).
  */
 unsigned run_read_events(struct run *r)
 {
@@ -148,14 +158,22 @@ unsigned run_read_events(struct run *r)
 	struct target *tg;
 	int p = 0;
 
+	if (!r->inj.groups)
+		fr_inj_log_init(&r->inj, r->s->nfaults);
 	while ((tg = next_block(r, &p)))
 		got += read_unit_events(r, tg);
+	for (size_t i = 0; r->t0 && r->ff && i < r->s->nfaults; i++)
+		fr_rate_update(&r->ff[i].rate, run_rel_now(r), fault_injected(r, i));
 	return got;
 }
 
 /*
- * At the end: the fault windows close at the end of the run, and each
- * fault's counters are the sum of its slots in the blocks of its units.
+ * At the end: the fault windows close at the end of the run, each
+ * fault's counters are the sum of its slots in the blocks of its units,
+ * and its rate takes the last injections (so its buckets sum to the
+ * counter). Of the injections no group counts: folded (read, but the
+ * table of groups was full) and unseen (never read: the ring overwrote
+ * them first).
  */
 void run_read_fault_counters(struct run *r)
 {
@@ -183,6 +201,12 @@ void run_read_fault_counters(struct run *r)
 			if (la && run_rel(r, la) > ff->last)
 				ff->last = run_rel(r, la);
 		}
+		fr_rate_update(&ff->rate, ff->last != INT64_MIN ? ff->last : 0, ff->injected);
+		uint64_t read = fr_inj_log_read(&r->inj, (int)i);
+
+		ff->folded = fr_inj_log_folded(&r->inj, (int)i);
+		/* more read than counted would be a bug: unseen says 0 and the sum shows it */
+		ff->unseen = ff->injected > read ? ff->injected - read : 0;
 	}
 }
 

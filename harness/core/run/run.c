@@ -309,8 +309,6 @@ static void build_record(struct run *r, struct fr_record *rec)
 	rec->tl = r->tl;
 	rec->ntl = r->ntl;
 	rec->inj = r->inj;
-	rec->ninj = r->ninj;
-	rec->inj_dropped = r->ev_dropped;
 	rec->attach = r->tg.attach;
 	rec->facts.attach = &rec->attach;
 	memset(&r->tg.attach, 0, sizeof(r->tg.attach));
@@ -323,8 +321,7 @@ static void build_record(struct run *r, struct fr_record *rec)
 	r->nlc = 0;
 	r->tl = NULL;
 	r->ntl = 0;
-	r->inj = NULL;
-	r->ninj = 0;
+	memset(&r->inj, 0, sizeof(r->inj));
 }
 
 /*

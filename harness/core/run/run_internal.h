@@ -41,7 +41,6 @@
 #define POLL_NS 100000000ull /* events ring and status line */
 #define DRAIN_MAX_NS 15000000000ull
 #define LOG_READ_MAX (1024 * 1024)
-#define INJ_KEEP 100000 /* injection events kept for the journal */
 
 enum phase { PH_SETUP, PH_STARTING, PH_RUNNING, PH_DRAINING, PH_STOPPING, PH_DONE };
 
@@ -230,9 +229,7 @@ struct run {
 	size_t nlc, caplc;
 	struct fr_tl_entry *tl;
 	size_t ntl, captl;
-	struct fr_inj_event *inj;
-	size_t ninj, capinj;
-	uint64_t ev_dropped;
+	struct fr_inj_log inj; /* record/injections.h: bounded whatever the rate */
 
 	/* progress */
 	bool status_shown;
