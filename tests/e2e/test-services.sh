@@ -104,6 +104,28 @@ sed -e 's/in: \[a\]/in: [b]/' "$WORK/svc.yml" >"$WORK/svc-b.yml"
 expect_status 1 "b's users see the fault now" timeout 60 "$FAULTRUN" "$WORK/svc-b.yml" \
 	>"$WORK/out" 2>"$WORK/err"
 
+note "a fault in a service that never fired says why from that service's processes"
+cat >"$WORK/nf.yml" <<YML
+name: nf
+services:
+  a: {type: process, command: "exec sleep 30"}
+  b: {type: process, command: "exec sleep 30", shim: false}
+faults:
+  never: {op: write, errno: EIO, path: "/nonexistent/**", in: [a]}
+  both: {op: write, errno: EIO, path: "/nonexistent/**", in: [a, target]}
+target: {command: "exec sleep 30"}
+timeline:
+  - {at: 100ms, inject: never}
+  - {at: 100ms, inject: both}
+duration: 1s
+expect: [{exits: 0}]
+YML
+expect_status 1 "the faults never fired" timeout 60 "$FAULTRUN" "$WORK/nf.yml" >"$WORK/out" 2>"$WORK/err"
+check "in a: the shim's reach in a" grep -q \
+	"fault never fired  *0 injections: the shim was in 1 process (sleep); no call met the rule" "$WORK/out"
+check "in a and the target: each one's" contains "$WORK/out" \
+	"0 injections: in a: the shim was in 1 process (sleep); no call met the rule; in target: the shim was in 1 process (sleep)"
+
 note "the loader: depends-on, in, service"
 bad() { # bad "what" "expected message" yaml...
 	local what=$1 msg=$2

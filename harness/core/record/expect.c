@@ -437,6 +437,61 @@ static void eval_count(long count, const char *unit, struct fr_verdict *v)
 	snprintf(v->measured, sizeof(v->measured), "%ld %s%s", count, unit, count == 1 ? "" : "s");
 }
 
+/*
+ * Where the shim reached in unit p (0: the target), or NULL
+ * (a model made without the loader: the target's).
+ */
+static const struct fr_attach *unit_attach(const struct fr_facts *f, size_t p)
+{
+	if (f->proc_attach && p < f->nprocs)
+		return f->proc_attach[p];
+	return p == 0 ? f->attach : NULL;
+}
+
+/*
+ * A fault that was injected must fire: when it did not, say why from
+ * where the shim reached in each process the fault is in (none attached,
+ * a refusal, processes that left the run), not only that nothing matched.
+ */
+static void eval_fired(const struct fr_scenario *s, const struct fr_facts *f,
+		       const struct fr_expect *e, struct fr_verdict *v)
+{
+	const struct fr_fault_facts *ff = &f->faults[e->fault];
+	const struct fr_fault *ft = &s->faults[e->fault];
+	size_t nin = ft->nin ? ft->nin : 1, used = 0;
+	char why[sizeof(v->measured) - 16];
+
+	eval_count((long)ff->injected, "injection", v);
+	if (ff->injected)
+		return;
+	why[0] = '\0';
+	for (size_t k = 0; k < nin; k++) {
+		size_t p = ft->nin ? (size_t)ft->in[k] : 0;
+		const struct fr_attach *a = unit_attach(f, p);
+		char one[sizeof(why)];
+		int n;
+
+		if (!a)
+			continue;
+		fr_attach_explain(a, ff->matched, one, sizeof(one));
+		if (nin == 1)
+			n = snprintf(why, sizeof(why), "%s", one);
+		else
+			n = snprintf(why + used, sizeof(why) - used, "%sin %s: %s",
+				     used ? "; " : "", p ? s->services[p - 1].name : "target", one);
+		if (n > 0)
+			used = used + (size_t)n < sizeof(why) ? used + (size_t)n : sizeof(why) - 1;
+	}
+	if (why[0])
+		snprintf(v->measured, sizeof(v->measured), "0 injections: %s", why);
+	else if (!ff->matched)
+		snprintf(v->measured, sizeof(v->measured),
+			 "0 injections: no call matched the fault");
+	else
+		snprintf(v->measured, sizeof(v->measured), "0 injections (%llu calls matched)",
+			 (unsigned long long)ff->matched);
+}
+
 int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e, int lat,
 		  const struct fr_facts *f, struct fr_verdict *v)
 {
@@ -497,31 +552,9 @@ int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e, int la
 				   f->exits,
 			   "exit", v);
 		break;
-	case FR_EXP_FIRED: {
-		const struct fr_fault_facts *ff = &f->faults[e->fault];
-		const struct fr_fault *ft = &s->faults[e->fault];
-		bool in_target = !ft->nin; /* a model made without the loader */
-
-		/* f->attach is the target's block: it explains only a fault in the target */
-		for (size_t k = 0; k < ft->nin; k++)
-			in_target |= ft->in[k] == 0;
-		eval_count((long)ff->injected, "injection", v);
-		if (!ff->injected && f->attach && in_target) {
-			/* say why from where the shim reached, not only that nothing matched */
-			char why[sizeof(v->measured) - 16];
-
-			fr_attach_explain(f->attach, ff->matched, why, sizeof(why));
-			snprintf(v->measured, sizeof(v->measured), "0 injections: %s", why);
-		} else if (!ff->injected && !ff->matched) {
-			snprintf(v->measured, sizeof(v->measured),
-				 "0 injections: no call matched the fault");
-		} else if (!ff->injected) {
-			snprintf(v->measured, sizeof(v->measured),
-				 "0 injections (%llu calls matched)",
-				 (unsigned long long)ff->matched);
-		}
+	case FR_EXP_FIRED:
+		eval_fired(s, f, e, v);
 		break;
-	}
 	default:
 		break;
 	}

@@ -54,6 +54,8 @@ struct fr_facts {
 	const unsigned *proc_exits;
 	size_t nprocs;
 	const struct fr_attach *attach; /* where the shim reached, or NULL */
+	/* per proc number (0: the target): where the shim reached in it, or NULL */
+	const struct fr_attach *const *proc_attach;
 	/* the lifecycle events: a haproxy service's view of its backends ("lb") */
 	const struct fr_lc_event *lc;
 	size_t nlc;

@@ -135,6 +135,7 @@ void fr_record_finish(struct fr_record *rec)
 	free(rec->svcs);
 	free(rec->proc_restarts);
 	free(rec->proc_exits);
+	free(rec->proc_attach);
 	fr_verdicts_free(rec->verdicts, rec->nverdicts);
 	free(rec->error);
 	free(rec->run_dir);

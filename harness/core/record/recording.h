@@ -95,6 +95,7 @@ struct fr_record {
 	struct fr_svc_rec *svcs; /* nservices of them */
 	size_t nsvcs;
 	unsigned *proc_restarts, *proc_exits; /* per proc number (0: the target) */
+	const struct fr_attach **proc_attach; /* per proc number: &attach, a service's, or NULL */
 
 	/* filled by fr_record_evaluate */
 	struct fr_verdict *verdicts;

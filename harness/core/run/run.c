@@ -244,6 +244,8 @@ static void build_services(struct run *r, struct fr_record *rec)
 	rec->svcs = fr_xcalloc(s->nservices + 1, sizeof(*rec->svcs));
 	rec->proc_restarts = fr_xcalloc(s->nservices + 1, sizeof(unsigned));
 	rec->proc_exits = fr_xcalloc(s->nservices + 1, sizeof(unsigned));
+	rec->proc_attach = fr_xcalloc(s->nservices + 1, sizeof(*rec->proc_attach));
+	rec->proc_attach[0] = &rec->attach;
 	rec->proc_restarts[0] = r->tg.restarts;
 	rec->proc_exits[0] = r->tg.exits;
 	for (size_t i = 0; i < s->nservices; i++) {
@@ -261,12 +263,15 @@ static void build_services(struct run *r, struct fr_record *rec)
 		sv->exits = rec->proc_exits[i + 1] = tg->exits;
 		sv->attach = tg->attach;
 		memset(&tg->attach, 0, sizeof(tg->attach));
+		if (sv->shim)
+			rec->proc_attach[i + 1] = &sv->attach;
 		if (tg->r)
 			run_target_take_tail(tg, &sv->tail, &sv->ntail);
 	}
 	rec->facts.proc_restarts = rec->proc_restarts;
 	rec->facts.proc_exits = rec->proc_exits;
 	rec->facts.nprocs = s->nservices + 1;
+	rec->facts.proc_attach = rec->proc_attach;
 }
 
 /* Hand what the run recorded over to rec (the run keeps nothing of it). */
