@@ -63,6 +63,23 @@ check "which says what happened and how to declare it" contains "$WORK/out" \
 	"the target's command exited 0 while processes it started keep running (pid $(cat "$WORK/u.pid") dfork): it daemonized; declare it with 'daemon: true' (or 'pidfile: PATH') in target"
 check "and leaves nothing behind" wait_for 10 gone "$(cat "$WORK/u.pid")"
 
+note "an orphan a probe leaves is not a service's daemon"
+cat >"$WORK/probe-orphan.yml" <<YML
+name: probe-orphan
+services:
+  once: {type: process, command: "sleep 1; exit 0"}
+target: {command: [sleep, "30"]}
+probes:
+  # each sample leaves a setsid sleep behind, adopted by faultrun
+  litter: {exec: "setsid sleep 30 </dev/null >/dev/null 2>&1 & true", interval: 200ms}
+duration: 2s
+expect:
+  - exits: {service: once, min: 1}
+YML
+expect_status 0 "the run goes on when once exits 0" timeout 30 "$FAULTRUN" \
+	"$WORK/probe-orphan.yml" >"$WORK/out" 2>"$WORK/err"
+check "no daemon is pinned on once" not grep -q "it daemonized" "$WORK/out" "$WORK/err"
+
 note "SIGKILL of faultrun with daemons running"
 declared dkill "daemon: true" 60s
 rm -f "$WORK/dkill.pid" "$WORK/dkill-svc.pid"

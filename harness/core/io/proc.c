@@ -161,6 +161,11 @@ static void child_setup(const struct fr_spawn *sp, pid_t parent, int errfd)
 		/* marks the process as the run's, for the sweep; no shim */
 		setenv(FR_CTL_ENV, sp->ctl_path, 1);
 	}
+	if (sp->unit && setenv(FR_UNIT_ENV, sp->unit, 1) < 0) {
+		f.stage = 3;
+		f.err = errno;
+		goto fail;
+	}
 	if (sp->user) {
 		ret = fr_user_become(sp->user);
 		if (ret < 0) {
@@ -347,15 +352,18 @@ void fr_child_abandon(struct fr_loop *l, struct fr_child *c)
 /* ---- the environment sweep -------------------------------------------- */
 
 /*
- * Does pid's environment hold the entry needle (a whole "NAME=value")?
+ * Find the first entry of pid's environment that starts with prefix (the
+ * whole entry when `whole`), copying what follows the prefix into out
+ * (truncated to outlen, NUL-terminated) when out is given.
  * /proc/PID/environ is read whole, however large (a process may carry
  * megabytes of environment before FAULTRUN_CTL), and matched as it
  * streams by, entry by entry: no buffer to outgrow.
  */
-static bool environ_has(pid_t pid, const char *needle, size_t nlen)
+static bool environ_find(pid_t pid, const char *prefix, size_t plen, bool whole, char *out,
+			 size_t outlen)
 {
 	char path[64], buf[16384];
-	size_t at = 0; /* bytes of the current entry that matched so far */
+	size_t at = 0, got = 0; /* bytes of the current entry seen; of the value kept */
 	bool match = true, found = false;
 	ssize_t n;
 	int fd;
@@ -367,21 +375,44 @@ static bool environ_has(pid_t pid, const char *needle, size_t nlen)
 	while (!found && ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))) {
 		for (ssize_t i = 0; i < n && !found; i++) {
 			if (buf[i] == 0) {
-				found = match && at == nlen;
-				at = 0;
+				found = match && at >= plen && (!whole || at == plen);
+				at = got = 0;
 				match = true;
 				continue;
 			}
-			if (match && (at >= nlen || buf[i] != needle[at]))
+			if (match && at < plen && buf[i] != prefix[at])
 				match = false;
+			else if (match && at >= plen && whole)
+				match = false;
+			else if (match && at >= plen && out && got + 1 < outlen)
+				out[got++] = buf[i];
+			if (out && outlen)
+				out[got] = 0;
 			at++;
 		}
 	}
 	/* the last entry may lack its NUL (the process rewrote its stack) */
-	if (!found && match && at == nlen)
+	if (!found && match && at >= plen && (!whole || at == plen))
 		found = true;
 	close(fd);
 	return found;
+}
+
+/* Does pid's environment hold the entry needle (a whole "NAME=value")? */
+static bool environ_has(pid_t pid, const char *needle, size_t nlen)
+{
+	return environ_find(pid, needle, nlen, true, NULL, 0);
+}
+
+int fr_proc_getenv(pid_t pid, const char *name, char *out, size_t len)
+{
+	char prefix[256];
+	int n = snprintf(prefix, sizeof(prefix), "%s=", name);
+
+	if (n <= 0 || (size_t)n >= sizeof(prefix) || !len)
+		return -EINVAL;
+	out[0] = 0;
+	return environ_find(pid, prefix, (size_t)n, false, out, len) ? 1 : 0;
 }
 
 int fr_sweep_env(const char *ctl_path, int sig)

@@ -49,6 +49,12 @@ struct fr_spawn {
 	const char *ctl_path; /* FAULTRUN_CTL (also set without shim) */
 	uint64_t seed;
 	const struct fr_user *user; /* run as this user (io/launch.h); NULL: as we are */
+	/*
+	 * FAULTRUN_UNIT: what of the run the child belongs to ("target", a
+	 * service's name, "probe", "step"); its daemons inherit it, so an
+	 * orphan faultrun adopts can be told apart (run/starting.c). NULL: none.
+	 */
+	const char *unit;
 };
 
 /*
@@ -84,6 +90,15 @@ int fr_pidfd_open(pid_t pid);
  * was doing. Returns 0, or -errno (-ENOENT: gone, -EINVAL: unreadable).
  */
 int fr_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start);
+
+/*
+ * The value of variable name in pid's environment (read whole from
+ * /proc, however large), truncated to len: 1 when set, 0 when not (or
+ * the environment cannot be read), -EINVAL for a bad name.
+ */
+int fr_proc_getenv(pid_t pid, const char *name, char *out, size_t len);
+
+#define FR_UNIT_ENV "FAULTRUN_UNIT"
 
 /*
  * Kill every process of this user whose environment holds

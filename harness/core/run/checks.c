@@ -337,6 +337,7 @@ static void exec_start(struct sample *sm)
 		.out_fd = p[1],
 		.ctl_path = r->ctl_path,
 		.seed = r->seed,
+		.unit = "probe",
 	};
 	int ret = fr_child_spawn(r->loop, &sm->child, &sp, exec_exited, sm, err, sizeof(err));
 	close(p[1]);

@@ -162,14 +162,28 @@ static bool claimed(struct run *r, pid_t pid)
 	return false;
 }
 
-/* The orphans faultrun adopted that no unit tracks yet. */
-static size_t orphans(struct run *r, pid_t *out, size_t max)
+/*
+ * Whether orphan pid may be tg's: it carries tg's FAULTRUN_UNIT, or none
+ * at all (a daemon started with `env -i` lost it). An orphan of a probe,
+ * a run step or another service is not tg's.
+ */
+static bool orphan_of(const struct target *tg, pid_t pid)
+{
+	char unit[128];
+
+	if (fr_proc_getenv(pid, FR_UNIT_ENV, unit, sizeof(unit)) != 1)
+		return true;
+	return !strcmp(unit, tg->service ? tg->service : "target");
+}
+
+/* The orphans faultrun adopted that no unit tracks yet and may be tg's. */
+static size_t orphans(const struct target *tg, pid_t *out, size_t max)
 {
 	pid_t all[64];
 	size_t n = fr_adopted(all, 64), k = 0;
 
 	for (size_t i = 0; i < n && i < 64; i++)
-		if (!claimed(r, all[i])) {
+		if (!claimed(tg->r, all[i]) && orphan_of(tg, all[i])) {
 			if (k < max)
 				out[k] = all[i];
 			k++;
@@ -186,7 +200,7 @@ static size_t orphans(struct run *r, pid_t *out, size_t max)
 void run_undeclared_daemon(struct target *tg, char *buf, size_t len)
 {
 	pid_t left[4];
-	size_t n = orphans(tg->r, left, 4);
+	size_t n = orphans(tg, left, 4);
 	char comm[32] = "";
 
 	buf[0] = 0;
@@ -240,7 +254,7 @@ static pid_t daemon_pid(struct target *tg, char *why, size_t len)
 		}
 		return pid;
 	}
-	n = orphans(tg->r, left, 8);
+	n = orphans(tg, left, 8);
 	if (n == 1)
 		return left[0];
 	if (!n)

@@ -215,6 +215,7 @@ void run_target_start(struct target *tg, bool restart)
 		.ctl_path = tg->ctl ? tg->ctl_path : r->ctl_path,
 		.seed = r->seed,
 		.user = tg->have_user ? &tg->user : NULL,
+		.unit = tg->service ? tg->service : "target",
 	};
 	if (fr_child_spawn(r->loop, &tg->child, &sp, target_exited, tg, err, sizeof(err)) < 0) {
 		if (r->phase <= PH_STARTING) {

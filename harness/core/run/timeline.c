@@ -304,6 +304,7 @@ static void step_run(struct run *r, struct step_state *st)
 		.out_fd = r->tg.out_w,
 		.ctl_path = r->ctl_path,
 		.seed = r->seed,
+		.unit = "step",
 	};
 
 	st->idx = run_tl_add(r, step, NULL);
