@@ -21,14 +21,27 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define WHERE_LEN FR_CTL_WHERE_MAX
+#define WHERE_WORDS ((FR_CTL_WHERE_MAX + 7) / 8)
 
-static char *_Atomic where_chunks[SHIM_FD_NCHUNKS];
+/*
+ * One fd's name, behind a sequence lock: odd while a writer fills it, so a
+ * reader that meets an odd or changed sequence takes the name afresh
+ * (readlink) instead of a torn one. The words are atomics so that the copy
+ * itself is no data race (two threads injecting on one fd number while
+ * another closes and reopens it).
+ */
+struct where_slot {
+	_Atomic uint32_t seq;
+	_Atomic uint64_t w[WHERE_WORDS];
+};
 
-static char *where_slot(int fd, bool create)
+static struct where_slot *_Atomic where_chunks[SHIM_FD_NCHUNKS];
+
+static struct where_slot *where_slot(int fd, bool create)
 {
 	unsigned u = (unsigned)fd, ci = u >> SHIM_FD_CHUNK_SHIFT;
-	char *ch, *expect = NULL;
+	struct where_slot *ch, *expect = NULL;
+	size_t sz = (size_t)SHIM_FD_CHUNK * sizeof(struct where_slot);
 	int saved;
 
 	if (fd < 0 || ci >= SHIM_FD_NCHUNKS)
@@ -36,25 +49,26 @@ static char *where_slot(int fd, bool create)
 	ch = atomic_load_explicit(&where_chunks[ci], memory_order_acquire);
 	if (!ch && create) {
 		saved = errno;
-		ch = mmap(NULL, (size_t)SHIM_FD_CHUNK * WHERE_LEN, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ch = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		errno = saved;
 		if (ch == MAP_FAILED)
 			return NULL;
 		if (!atomic_compare_exchange_strong_explicit(&where_chunks[ci], &expect, ch,
 							     memory_order_acq_rel,
 							     memory_order_acquire)) {
-			munmap(ch, (size_t)SHIM_FD_CHUNK * WHERE_LEN);
+			munmap(ch, sz);
 			ch = expect;
 		}
 	}
-	return ch ? ch + (size_t)(u & (SHIM_FD_CHUNK - 1)) * WHERE_LEN : NULL;
+	return ch ? &ch[u & (SHIM_FD_CHUNK - 1)] : NULL;
 }
 
 bool shim_fd_where_get(int fd, char *out, size_t len)
 {
 	struct shim_fd *e = shim_fd_peek(fd);
-	const char *w;
+	struct where_slot *w;
+	uint64_t buf[WHERE_WORDS];
+	uint32_t s1;
 
 	if (!e || len == 0 ||
 	    !(atomic_load_explicit(&e->info, memory_order_acquire) & SHIM_FD_HAVE_WHERE))
@@ -62,8 +76,16 @@ bool shim_fd_where_get(int fd, char *out, size_t len)
 	w = where_slot(fd, false);
 	if (!w)
 		return false;
-	len = len < WHERE_LEN ? len : WHERE_LEN;
-	memcpy(out, w, len - 1);
+	s1 = atomic_load_explicit(&w->seq, memory_order_acquire);
+	if (s1 & 1)
+		return false;
+	for (size_t i = 0; i < WHERE_WORDS; i++)
+		buf[i] = atomic_load_explicit(&w->w[i], memory_order_relaxed);
+	atomic_thread_fence(memory_order_acquire);
+	if (atomic_load_explicit(&w->seq, memory_order_relaxed) != s1)
+		return false;
+	len = len < FR_CTL_WHERE_MAX ? len : FR_CTL_WHERE_MAX;
+	memcpy(out, buf, len - 1);
 	out[len - 1] = '\0';
 	return true;
 }
@@ -78,8 +100,9 @@ uint32_t shim_fd_where_begin(int fd)
 void shim_fd_where_put(int fd, uint32_t info, const char *where)
 {
 	struct shim_fd *e = shim_fd_peek(fd);
-	size_t n;
-	char *w;
+	uint64_t buf[WHERE_WORDS] = { 0 };
+	struct where_slot *w;
+	uint32_t seq;
 
 	/* an entry never resolved has nothing that would forget the name */
 	if (!e || !where || (info & SHIM_FD_KIND_MASK) == SHIM_FD_UNKNOWN ||
@@ -88,9 +111,17 @@ void shim_fd_where_put(int fd, uint32_t info, const char *where)
 	w = where_slot(fd, true);
 	if (!w)
 		return;
-	n = strnlen(where, WHERE_LEN - 1);
-	memcpy(w, where, n);
-	memset(w + n, 0, WHERE_LEN - n);
+	/* claim the slot (even to odd); another writer holds it: leave it be */
+	seq = atomic_load_explicit(&w->seq, memory_order_relaxed);
+	if ((seq & 1) ||
+	    !atomic_compare_exchange_strong_explicit(&w->seq, &seq, seq + 1, memory_order_acquire,
+						     memory_order_relaxed))
+		return;
+	atomic_thread_fence(memory_order_release);
+	memcpy(buf, where, strnlen(where, FR_CTL_WHERE_MAX - 1));
+	for (size_t i = 0; i < WHERE_WORDS; i++)
+		atomic_store_explicit(&w->w[i], buf[i], memory_order_relaxed);
+	atomic_store_explicit(&w->seq, seq + 2, memory_order_release);
 	atomic_compare_exchange_strong_explicit(&e->info, &info, info | SHIM_FD_HAVE_WHERE,
 						memory_order_release, memory_order_relaxed);
 }
