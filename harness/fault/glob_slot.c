@@ -121,10 +121,11 @@ bool fr_slot_glob_match(const struct fr_ctl *c, const struct fr_rule *r, const c
  */
 static struct {
 	_Atomic uint32_t seq;
-	_Atomic uint32_t builder; /* the building process's id */
-	_Atomic uint64_t slots;	  /* the slots it indexes */
-	_Atomic uint64_t always;  /* empty prefix: every path */
-	_Atomic uint64_t at_end;  /* prefix == common: every path starting with it */
+	_Atomic uint32_t builder;	  /* the building process's id */
+	_Atomic uint64_t slots;		  /* the slots it indexes */
+	const struct fr_ctl *_Atomic ctl; /* of this block (a process has one) */
+	_Atomic uint64_t always;	  /* empty prefix: every path */
+	_Atomic uint64_t at_end;	  /* prefix == common: every path starting with it */
 	_Atomic uint32_t clen;
 	_Atomic char common[FR_GLOB_MAX];
 	_Atomic uint64_t by_byte[256]; /* prefix continues with this byte */
@@ -183,6 +184,7 @@ static void index_build(const struct fr_ctl *c, uint64_t slots)
 	atomic_store_explicit(&ix.always, always, memory_order_relaxed);
 	atomic_store_explicit(&ix.at_end, at_end, memory_order_relaxed);
 	atomic_store_explicit(&ix.slots, slots, memory_order_relaxed);
+	atomic_store_explicit(&ix.ctl, c, memory_order_relaxed);
 }
 
 /* Rebuild the index for slots, unless another caller of this process is at it. */
@@ -209,9 +211,10 @@ uint64_t fr_slot_glob_candidates(const struct fr_ctl *c, uint64_t slots, const c
 	uint32_t seq = atomic_load_explicit(&ix.seq, memory_order_acquire), clen;
 	uint64_t out;
 
-	if (__builtin_expect((seq & 1) ||
-				     atomic_load_explicit(&ix.slots, memory_order_relaxed) != slots,
-			     0)) {
+	if (__builtin_expect(
+		    (seq & 1) || (atomic_load_explicit(&ix.slots, memory_order_relaxed) != slots ||
+				  atomic_load_explicit(&ix.ctl, memory_order_relaxed) != c),
+		    0)) {
 		index_refresh(c, slots, seq);
 		return slots;
 	}
