@@ -645,10 +645,10 @@ static uint64_t classify(struct fr_ctl *c, unsigned n, uint64_t *path, uint64_t 
 }
 
 /* Whether absolute path p is already normal: no "//", "." or ".." segment, no trailing '/'. */
-static bool path_normal(const char *p)
+static bool path_normal(const char *path)
 {
-	for (p = strchr(p, '/'); p; p = strchr(p + 1, '/')) {
-		if (p[1] == '/' || (p[1] == '\0' && p[-1] != '\0'))
+	for (const char *p = strchr(path, '/'); p; p = strchr(p + 1, '/')) {
+		if (p[1] == '/' || (p[1] == '\0' && p != path))
 			return false;
 		if (p[1] == '.' &&
 		    (p[2] == '/' || !p[2] || (p[2] == '.' && (p[3] == '/' || !p[3]))))
@@ -707,7 +707,8 @@ static __attribute__((noinline)) uint64_t open_paths(struct fr_ctl *c, uint64_t 
 		if (!w) {
 			w = shim_abspath(dirfd, path, abs, sizeof(abs));
 			/* the getcwd it made is the cwd now: keep it */
-			if (w && !strchr(path, '/') && strcmp(path, ".") && strcmp(path, ".."))
+			if (w && w[0] == '/' && !strchr(path, '/') && strcmp(path, ".") &&
+			    strcmp(path, ".."))
 				shim_cwd_store(abs, (size_t)(strrchr(abs, '/') - abs) ?: 1);
 		}
 	} else {
