@@ -644,17 +644,16 @@ static uint64_t classify(struct fr_ctl *c, unsigned n, uint64_t *path, uint64_t 
 	return done;
 }
 
-/* Whether absolute path p is already normal: no "//", "." or ".." segment, no trailing '/'. */
-static bool path_normal(const char *path)
+/*
+ * Whether cwd (n bytes, absolute and normal) joined with relative path is
+ * exactly real: then the path as written names no symlink and no "." or
+ * "..", and is the kernel's path.
+ */
+static bool joins_to(const char *cwd, size_t n, const char *path, const char *real)
 {
-	for (const char *p = strchr(path, '/'); p; p = strchr(p + 1, '/')) {
-		if (p[1] == '/' || (p[1] == '\0' && p != path))
-			return false;
-		if (p[1] == '.' &&
-		    (p[2] == '/' || !p[2] || (p[2] == '.' && (p[3] == '/' || !p[3]))))
-			return false;
-	}
-	return true;
+	if (n == 1) /* "/" */
+		return real[0] == '/' && strcmp(real + 1, path) == 0;
+	return memcmp(real, cwd, n) == 0 && real[n] == '/' && strcmp(real + n + 1, path) == 0;
 }
 
 /* The subset of slots whose path glob matches path: only the index's candidates run. */
@@ -677,10 +676,10 @@ static uint64_t match_files(struct fr_ctl *c, uint64_t slots, const char *path)
  * (made absolute) and on the path the kernel reports (readlink), so that a
  * rule on a symlink's name and one on its target both catch it. The
  * readlink stays: nothing cheaper tells exactly that the written path
- * crosses no symlink. What it saves: the copy and normalisation of an
- * absolute path already normal, getcwd for a relative one when the cached
- * cwd gives exactly the kernel's path, the second match when both paths
- * are the same string, and every matcher the prefix index rules out.
+ * crosses no symlink. What it saves: making the written path absolute and
+ * normal, and matching it, when it is already the kernel's path (an
+ * absolute path equal to it, or a relative one that the cached cwd joins
+ * to it: no getcwd), and every matcher the prefix index rules out.
  */
 static __attribute__((noinline)) uint64_t open_paths(struct fr_ctl *c, uint64_t pathm, int fd,
 						     int dirfd, const char *path)
@@ -690,21 +689,17 @@ static __attribute__((noinline)) uint64_t open_paths(struct fr_ctl *c, uint64_t 
 	bool have_real = shim_fd_path(fd, real, sizeof(real)) == 0 && real[0] == '/';
 	uint64_t m;
 
-	if (!path) {
-		w = NULL;
+	if (!path || !have_real) {
+		w = path ? shim_abspath(dirfd, path, abs, sizeof(abs)) : NULL;
 	} else if (path[0] == '/') {
-		w = path_normal(path) ? path : shim_abspath(dirfd, path, abs, sizeof(abs));
-	} else if (dirfd == AT_FDCWD && have_real) {
-		size_t n = shim_cwd_load(abs, sizeof(abs)), pl = strlen(path);
+		/* the kernel's path is normal: equal to it, the written one is too */
+		w = strcmp(path, real) == 0 ? real : shim_abspath(dirfd, path, abs, sizeof(abs));
+	} else if (dirfd == AT_FDCWD) {
+		size_t n = shim_cwd_load(abs, sizeof(abs));
 
-		if (n && n + 1 + pl + 1 <= sizeof(abs)) {
-			abs[n] = '/';
-			memcpy(abs + n + 1, path, pl + 1);
-			normalize(abs);
-			if (strcmp(abs, real) == 0)
-				w = abs;
-		}
-		if (!w) {
+		if (n && joins_to(abs, n, path, real)) {
+			w = real;
+		} else {
 			w = shim_abspath(dirfd, path, abs, sizeof(abs));
 			/* the getcwd it made is the cwd now: keep it */
 			if (w && w[0] == '/' && !strchr(path, '/') && strcmp(path, ".") &&
@@ -715,7 +710,7 @@ static __attribute__((noinline)) uint64_t open_paths(struct fr_ctl *c, uint64_t 
 		w = shim_abspath(dirfd, path, abs, sizeof(abs));
 	}
 	m = w ? match_files(c, pathm, w) : 0;
-	if (have_real && (!w || strcmp(w, real) != 0))
+	if (have_real && w != real && (!w || strcmp(w, real) != 0))
 		m |= match_files(c, pathm & ~m, real);
 	return m;
 }
