@@ -71,4 +71,14 @@ bool fr_glob_match_nfa(const char *pattern, size_t plen, const char *str);
 bool fr_slot_glob_match(const struct fr_ctl *c, const struct fr_rule *r, const char *pat,
 			size_t plen, const char *str);
 
+/*
+ * Which of slots (published rules of block c) could have a path glob that
+ * matches str: a superset, from an index of the slots' literal prefixes
+ * (glob_slot.c), so that a path that begins with none of them costs a
+ * compare of their common part and one table load, not a matcher per
+ * rule. A candidate must still be matched (fr_slot_glob_match). Lock-free
+ * and async-signal-safe; answers every slot while the index is rebuilt.
+ */
+uint64_t fr_slot_glob_candidates(const struct fr_ctl *c, uint64_t slots, const char *str);
+
 #endif /* FAULTRUN_GLOB_H */

@@ -96,3 +96,139 @@ bool fr_slot_glob_match(const struct fr_ctl *c, const struct fr_rule *r, const c
 		return false;
 	return fr_glob_run(&s->g, str);
 }
+
+/*
+ * The index of the slots' literal prefixes, so that a path pays for the
+ * rules that could match it, not for every rule armed. Every string a glob
+ * matches begins with the pattern's bytes before its first special one
+ * ('*', '?', '[' or '\\': stopping early at a '[' or '\\' that would have
+ * been literal only makes the prefix shorter, never wrong). The prefixes
+ * of the indexed slots share a longest common part; a path that does not
+ * begin with it can match none of them, and one that does can match only
+ * the slots whose prefix ends there or continues with the path's next
+ * byte. Slots with an empty prefix ('**' first) are always candidates.
+ * The answer is a superset: a candidate still runs its matcher.
+ *
+ * One index per process, for the set of slots last asked about (the shim
+ * asks with the same set until a rule is published). Built by whichever
+ * caller first finds it stale, under a sequence number (odd: being
+ * built), read without locks: a reader that finds it odd, stale or
+ * changed under it answers with every slot, which is exact, only slower.
+ * Every field is an atomic so that a torn read is defined; the sequence
+ * check discards it. A builder that forked mid-build (a thread of the
+ * parent) leaves the child's copy odd: the child takes it over, as
+ * glob_slot's BUSY state does.
+ */
+static struct {
+	_Atomic uint32_t seq;
+	_Atomic uint32_t builder;	  /* the building process's id */
+	_Atomic uint64_t slots;		  /* the slots it indexes */
+	const struct fr_ctl *_Atomic ctl; /* of this block (a process has one) */
+	_Atomic uint64_t always;	  /* empty prefix: every path */
+	_Atomic uint64_t at_end;	  /* prefix == common: every path starting with it */
+	_Atomic uint32_t clen;
+	_Atomic char common[FR_GLOB_MAX];
+	_Atomic uint64_t by_byte[256]; /* prefix continues with this byte */
+} ix;
+
+/* The length of the literal prefix of pattern p (bounded by plen). */
+static size_t literal_prefix(const char *p, size_t plen)
+{
+	size_t n = 0;
+
+	while (n < plen && p[n] && p[n] != '*' && p[n] != '?' && p[n] != '[' && p[n] != '\\')
+		n++;
+	return n;
+}
+
+static void index_build(const struct fr_ctl *c, uint64_t slots)
+{
+	const char *first = NULL;
+	size_t clen = 0;
+	uint64_t always = 0, at_end = 0, rest;
+
+	for (unsigned b = 0; b < 256; b++)
+		atomic_store_explicit(&ix.by_byte[b], 0, memory_order_relaxed);
+	/* the common part of every non-empty prefix */
+	for (rest = slots; rest; rest &= rest - 1) {
+		const struct fr_rule *r = &c->slots[__builtin_ctzll(rest)].rule;
+		size_t n = literal_prefix(r->path, sizeof(r->path)), k = 0;
+
+		if (!n)
+			continue;
+		if (!first) {
+			first = r->path;
+			clen = n;
+			continue;
+		}
+		while (k < clen && k < n && r->path[k] == first[k])
+			k++;
+		clen = k;
+	}
+	for (size_t k = 0; k < clen; k++)
+		atomic_store_explicit(&ix.common[k], first[k], memory_order_relaxed);
+	for (rest = slots; rest; rest &= rest - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(rest);
+		const struct fr_rule *r = &c->slots[i].rule;
+		size_t n = literal_prefix(r->path, sizeof(r->path));
+
+		if (!n)
+			always |= 1ull << i;
+		else if (n == clen)
+			at_end |= 1ull << i;
+		else
+			atomic_fetch_or_explicit(&ix.by_byte[(uint8_t)r->path[clen]], 1ull << i,
+						 memory_order_relaxed);
+	}
+	atomic_store_explicit(&ix.clen, (uint32_t)clen, memory_order_relaxed);
+	atomic_store_explicit(&ix.always, always, memory_order_relaxed);
+	atomic_store_explicit(&ix.at_end, at_end, memory_order_relaxed);
+	atomic_store_explicit(&ix.slots, slots, memory_order_relaxed);
+	atomic_store_explicit(&ix.ctl, c, memory_order_relaxed);
+}
+
+/* Rebuild the index for slots, unless another caller of this process is at it. */
+static __attribute__((noinline)) void index_refresh(const struct fr_ctl *c, uint64_t slots,
+						    uint32_t seq)
+{
+	uint32_t me = (uint32_t)fr_syscall_raw(SYS_getpid, 0, 0, 0, 0, 0, 0), mine;
+
+	/* odd: being built, by this process (wait for it) or by one we forked from */
+	if ((seq & 1) && atomic_load_explicit(&ix.builder, memory_order_relaxed) == me)
+		return;
+	mine = seq + ((seq & 1) ? 2 : 1); /* odd: ours */
+	if (!atomic_compare_exchange_strong_explicit(&ix.seq, &seq, mine, memory_order_acquire,
+						     memory_order_relaxed))
+		return;
+	atomic_store_explicit(&ix.builder, me, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	index_build(c, slots);
+	atomic_store_explicit(&ix.seq, mine + 1, memory_order_release);
+}
+
+uint64_t fr_slot_glob_candidates(const struct fr_ctl *c, uint64_t slots, const char *str)
+{
+	uint32_t seq = atomic_load_explicit(&ix.seq, memory_order_acquire), clen;
+	uint64_t out;
+
+	if (__builtin_expect(
+		    (seq & 1) || (atomic_load_explicit(&ix.slots, memory_order_relaxed) != slots ||
+				  atomic_load_explicit(&ix.ctl, memory_order_relaxed) != c),
+		    0)) {
+		index_refresh(c, slots, seq);
+		return slots;
+	}
+	out = atomic_load_explicit(&ix.always, memory_order_relaxed);
+	clen = atomic_load_explicit(&ix.clen, memory_order_relaxed);
+	for (uint32_t k = 0; k < clen && k < FR_GLOB_MAX; k++)
+		if (str[k] != atomic_load_explicit(&ix.common[k], memory_order_relaxed))
+			goto done;
+	out |= atomic_load_explicit(&ix.at_end, memory_order_relaxed) |
+	       atomic_load_explicit(&ix.by_byte[(uint8_t)str[clen]], memory_order_relaxed);
+done:
+	/* the fields read belong to the sequence number read first */
+	atomic_thread_fence(memory_order_acquire);
+	if (atomic_load_explicit(&ix.seq, memory_order_relaxed) != seq)
+		return slots;
+	return out & slots;
+}

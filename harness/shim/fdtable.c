@@ -644,13 +644,82 @@ static uint64_t classify(struct fr_ctl *c, unsigned n, uint64_t *path, uint64_t 
 	return done;
 }
 
+/*
+ * Whether cwd (n bytes, absolute and normal) joined with relative path is
+ * exactly real: then the path as written names no symlink and no "." or
+ * "..", and is the kernel's path.
+ */
+static bool joins_to(const char *cwd, size_t n, const char *path, const char *real)
+{
+	if (n == 1) /* "/" */
+		return real[0] == '/' && strcmp(real + 1, path) == 0;
+	return memcmp(real, cwd, n) == 0 && real[n] == '/' && strcmp(real + n + 1, path) == 0;
+}
+
+/* The subset of slots whose path glob matches path: only the index's candidates run. */
+static uint64_t match_files(struct fr_ctl *c, uint64_t slots, const char *path)
+{
+	uint64_t cand = fr_slot_glob_candidates(c, slots, path), m = 0;
+
+	while (cand) {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
+
+		cand &= cand - 1;
+		if (shim_rule_match_file(&c->slots[i].rule, path))
+			m |= 1ull << i;
+	}
+	return m;
+}
+
+/*
+ * The path rules in pathm an open's new fd matches: on the path as written
+ * (made absolute) and on the path the kernel reports (readlink), so that a
+ * rule on a symlink's name and one on its target both catch it. The
+ * readlink stays: nothing cheaper tells exactly that the written path
+ * crosses no symlink. What it saves: making the written path absolute and
+ * normal, and matching it, when it is already the kernel's path (an
+ * absolute path equal to it, or a relative one that the cached cwd joins
+ * to it: no getcwd), and every matcher the prefix index rules out.
+ */
+static __attribute__((noinline)) uint64_t open_paths(struct fr_ctl *c, uint64_t pathm, int fd,
+						     int dirfd, const char *path)
+{
+	char abs[PATH_MAX], real[PATH_MAX];
+	const char *w = NULL;
+	bool have_real = shim_fd_path(fd, real, sizeof(real)) == 0 && real[0] == '/';
+	uint64_t m;
+
+	if (!path || !have_real) {
+		w = path ? shim_abspath(dirfd, path, abs, sizeof(abs)) : NULL;
+	} else if (path[0] == '/') {
+		/* the kernel's path is normal: equal to it, the written one is too */
+		w = strcmp(path, real) == 0 ? real : shim_abspath(dirfd, path, abs, sizeof(abs));
+	} else if (dirfd == AT_FDCWD) {
+		size_t n = shim_cwd_load(abs, sizeof(abs));
+
+		if (n && joins_to(abs, n, path, real)) {
+			w = real;
+		} else {
+			w = shim_abspath(dirfd, path, abs, sizeof(abs));
+			/* the getcwd it made is the cwd now: keep it */
+			if (w && w[0] == '/' && !strchr(path, '/') && strcmp(path, ".") &&
+			    strcmp(path, ".."))
+				shim_cwd_store(abs, (size_t)(strrchr(abs, '/') - abs) ?: 1);
+		}
+	} else {
+		w = shim_abspath(dirfd, path, abs, sizeof(abs));
+	}
+	m = w ? match_files(c, pathm, w) : 0;
+	if (have_real && w != real && (!w || strcmp(w, real) != 0))
+		m |= match_files(c, pathm & ~m, real);
+	return m;
+}
+
 void shim_fd_record_open(int fd, int dirfd, const char *path)
 {
 	struct fr_ctl *c = shim_ctl;
 	struct shim_fd *e;
-	char abs[PATH_MAX], real[PATH_MAX];
 	struct stat st;
-	bool have_abs, have_real;
 	uint64_t known, match, pathm;
 	int saved;
 
@@ -666,20 +735,8 @@ void shim_fd_record_open(int fd, int dirfd, const char *path)
 	saved = errno;
 	entry_clear(e);
 	known = classify(c, fr_ctl_count(c), &pathm, &match);
-	if (pathm) {
-		/* the path as written (made absolute) and as the kernel has it */
-		have_abs = shim_abspath(dirfd, path, abs, sizeof(abs)) != NULL;
-		have_real = shim_fd_path(fd, real, sizeof(real)) == 0 && real[0] == '/';
-		while (pathm) {
-			unsigned i = (unsigned)__builtin_ctzll(pathm);
-			const struct fr_rule *rule = &c->slots[i].rule;
-
-			pathm &= pathm - 1;
-			if ((have_abs && shim_rule_match_file(rule, abs)) ||
-			    (have_real && shim_rule_match_file(rule, real)))
-				match |= 1ull << i;
-		}
-	}
+	if (pathm)
+		match |= open_paths(c, pathm, fd, dirfd, path);
 	if (fr_syscall(SYS_fstat, fd, &st) == 0) {
 		id_set32(e, (uint32_t)st.st_ino);
 		id_set_file(e, &st);

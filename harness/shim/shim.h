@@ -467,6 +467,17 @@ bool shim_rule_match_sock(const struct fr_rule *r, const struct shim_fd *e, cons
  */
 char *shim_abspath(int dirfd, const char *path, char *out, size_t len);
 
+/*
+ * The cwd cache (wrap_fs.c): shim_cwd_changed(r) after a chdir/fchdir
+ * (or the raw system calls) returned r; shim_cwd_store() keeps a cwd
+ * learnt by getcwd (len bytes of p); shim_cwd_load() copies it into out
+ * and returns its length, or 0 when unknown. A hint, never trusted alone:
+ * see wrap_fs.c.
+ */
+void shim_cwd_changed(int r);
+void shim_cwd_store(const char *p, size_t len);
+size_t shim_cwd_load(char *out, size_t len);
+
 /* readlink(/proc/self/fd/N) into out, " (deleted)" stripped; 0 or -errno. */
 int shim_fd_path(int fd, char *out, size_t len);
 

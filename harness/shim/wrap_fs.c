@@ -208,6 +208,29 @@ static bool space_left(int fd, const char *path, uint64_t *left, bool *disk, uin
 #define SHIM_GEN_STATFS_PATH SHIM_GEN_STATVFS_PATH
 #define SHIM_GEN_STATFS_FD SHIM_GEN_STATVFS_FD
 
+/* chdir and fchdir: the real call, then the cwd cache learns the result */
+int chdir(const char *path)
+{
+	int r;
+
+	if (unlikely(!SHIM_BOUND(chdir)))
+		return SHIM_FAIL_M1(ENOSYS);
+	r = SHIM_REAL(chdir)(path);
+	shim_cwd_changed(r);
+	return r;
+}
+
+int fchdir(int fd)
+{
+	int r;
+
+	if (unlikely(!SHIM_BOUND(fchdir)))
+		return SHIM_FAIL_M1(ENOSYS);
+	r = SHIM_REAL(fchdir)(fd);
+	shim_cwd_changed(r);
+	return r;
+}
+
 #define WRAP(name, ret, params, args, op, shape, fail, errnos)
 #define WRAP_FS(name, ret, params, args, op, shape, fail, errnos) \
 	SHIM_GEN_##shape(name, ret, params, args, op, fail)

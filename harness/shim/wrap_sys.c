@@ -226,6 +226,9 @@ long syscall(long number, ...)
 	r = SHIM_REAL(syscall)(number, a0, a1, a2, a3, a4, a5);
 	if (unlikely(r == 0) && forked(number, a0))
 		shim_forked();
+	/* the cwd cache follows a chdir even while nothing is armed */
+	if (unlikely(number == SYS_chdir || number == SYS_fchdir))
+		shim_cwd_changed((int)r);
 	/* no entry to keep true, and no open to record */
 	if (likely(!shim_fd_table_used()) && likely(!shim_armed(SHIM_OPS_FDOPS)))
 		return r;

@@ -8,7 +8,8 @@
 # TMP/a/b/c/d/e/f/g/h/i/j/k/l/m/file. Modes: plain; one read rule armed for
 # another tree; 64 of them (each its own tree); one rule with the pattern
 # '**/**/**/**/**/x' (which a backtracker took up to a millisecond per open
-# to reject). ns: median of RUNS runs of N pairs. instructions per pair:
+# to reject); rel: one rule elsewhere, the file opened as "file" from its
+# directory (the cwd). ns: median of RUNS runs of N pairs. instructions per pair:
 # callgrind, the difference between runs of 2*M and M pairs divided by the
 # pairs it adds, so start-up cancels out; "glob": callgrind's inclusive
 # count of the matcher's entry points (fr_slot_glob_match, and
@@ -26,7 +27,7 @@ trap 'rm -rf "$tmp"' EXIT
 dir="$tmp/a/b/c/d/e/f/g/h/i/j/k/l/m"
 mkdir -p "$dir" && : >"$dir/file"
 
-modes=(plain one many hostile)
+modes=(plain one many hostile rel)
 many=()
 for ((k = 0; k < 64; k++)); do
 	many+=(-f "read errno=EIO path=/nonexistent/d$k/**")
@@ -40,6 +41,9 @@ run() {
 	one) "$FR" exec -q --may-not-fire -f 'read errno=EIO path=/nonexistent/**' -- "$@" ;;
 	many) "$FR" exec -q --may-not-fire "${many[@]}" -- "$@" ;;
 	hostile) "$FR" exec -q --may-not-fire -f 'read errno=EIO path=**/**/**/**/**/x' -- "$@" ;;
+	# one rule elsewhere, the file opened by a relative name from its directory
+	rel) (cd "$dir" && "$FR" exec -q --may-not-fire -f 'read errno=EIO path=/nonexistent/**' -- \
+		"${@:1:$#-1}" file) ;;
 	esac
 }
 

@@ -104,6 +104,105 @@ CASE(symlinkat)
 }
 
 /*
+ * chdir and fchdir (fd-table rows: "write errno=ENOSPC path=D/match/ **" without the space)
+ * armed): after the call a relative open is judged where the cwd now is,
+ * and under match/ a symlink's name and a symlink's target both still
+ * select the fd (the cwd cache never stands in for the kernel's path).
+ */
+static int write_faults(const char *path, bool want_fault)
+{
+	int fd = open(path, O_WRONLY | O_APPEND);
+	ssize_t w;
+	int err;
+
+	if (fd < 0)
+		return WRONG("open %s: %s", path, strerror(errno));
+	w = write(fd, "x", 1);
+	err = errno;
+	close(fd);
+	if (want_fault && !(w < 0 && err == ENOSPC))
+		return WRONG("write on %s: %zd, want ENOSPC", path, w);
+	if (!want_fault && w != 1)
+		return WRONG("write on %s: %zd errno %s", path, w, strerror(err));
+	return 0;
+}
+
+static int after_cd(const char *p)
+{
+	char top[PATH_MAX], tgt[PATH_MAX], lnd[PATH_MAX], ln[PATH_MAX], via[PATH_MAX];
+	int r;
+
+	if ((r = write_faults(base_of(p), st_expect_fault)) ||
+	    (r = write_faults(with(".//", base_of(p)), st_expect_fault)))
+		return r;
+	if (!st_expect_fault)
+		return 0;
+	/* D/match's parent, D: a target outside match/ and a link to match/ */
+	snprintf(top, sizeof(top), "%s/..", dir_of(p));
+	snprintf(tgt, sizeof(tgt), "%s/tgt.%d", top, (int)getpid());
+	snprintf(lnd, sizeof(lnd), "%s/lnd.%d", top, (int)getpid());
+	snprintf(ln, sizeof(ln), "%s.ln", base_of(p));
+	close(open(tgt, O_WRONLY | O_CREAT, 0600));
+	if (symlink(tgt, ln) < 0 || symlink(dir_of(p), lnd) < 0)
+		return WRONG("symlink: %s", strerror(errno));
+	/* the link's name under match/, its target outside: the name selects it */
+	if ((r = write_faults(ln, true)) || (r = write_faults(tgt, false)))
+		return r;
+	/* a link outside match/ to the directory: the target selects it */
+	snprintf(via, sizeof(via), "%s/%s", lnd, base_of(p));
+	if ((r = write_faults(via, true)))
+		return r;
+	/* a relative path after a chdir through the link */
+	if (chdir(lnd) < 0)
+		return WRONG("chdir %s: %s", lnd, strerror(errno));
+	if ((r = write_faults(base_of(p), true)))
+		return r;
+	/* openat with a dirfd on the link's target */
+	int d = open(lnd, O_RDONLY | O_DIRECTORY), fd = openat(d, base_of(p), O_WRONLY);
+	ssize_t w = write(fd, "x", 1);
+	close(fd);
+	close(d);
+	return w < 0 && errno == ENOSPC ? 0 : WRONG("openat via a dirfd: %zd", w);
+}
+
+/* first a relative open elsewhere (in D), which the cwd cache learns */
+static int before_cd(const char *p)
+{
+	char pre[64];
+	int fd;
+
+	if (chdir(with(dir_of(p), "/..")) < 0)
+		return WRONG("chdir: %s", strerror(errno));
+	snprintf(pre, sizeof(pre), "pre.%d", (int)getpid());
+	fd = open(pre, O_WRONLY | O_CREAT, 0600);
+	if (fd < 0)
+		return WRONG("open %s: %s", pre, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+CASE(chdir)
+{
+	int r = before_cd(p);
+
+	if (r)
+		return r;
+	r = CALL(chdir(dir_of(p)));
+	return r < 0 ? -1 : after_cd(p);
+}
+
+CASE(fchdir)
+{
+	int d = dirfd_of(p), r = before_cd(p);
+
+	if (r)
+		return r;
+	r = CALL(fchdir(d));
+	close(d);
+	return r < 0 ? -1 : after_cd(p);
+}
+
+/*
  * Free space: under the armed "write budget=1MiB" rule a matching path
  * reports at most 1 MiB available; otherwise the real (larger) figure.
  */

@@ -347,6 +347,52 @@ static void test_slot_cache(void **state)
 	free(c);
 }
 
+/*
+ * The prefix index: every slot whose glob matches a path is among its
+ * candidates (random rule sets of up to 64 slots against random paths,
+ * the set changing as rules are added), and a path under none of the
+ * 64 rules' trees has no candidate at all.
+ */
+static void test_slot_index(void **state)
+{
+	/* a published rule never changes: every set is a block of its own */
+	struct fr_ctl *blocks = calloc(301, sizeof(*blocks)), *c = blocks;
+	uint32_t x = 88172645u;
+	char str[24];
+
+	(void)state;
+	assert_non_null(blocks);
+	for (int set = 0; set < 300; set++, c++) {
+		unsigned n = 1 + rnd(&x) % 64;
+		uint64_t slots = n == 64 ? ~0ull : (1ull << n) - 1;
+
+		for (unsigned i = 0; i < n; i++)
+			random_text(&x, "/ab*?[\\", c->slots[i].rule.path, 12);
+		for (int k = 0; k < 400; k++) {
+			uint64_t cand;
+
+			random_text(&x, "/ab*", str, 10);
+			/* asked twice: built on the first call, used on the second */
+			fr_slot_glob_candidates(c, slots, str);
+			cand = fr_slot_glob_candidates(c, slots, str);
+			assert_int_equal(cand & ~slots, 0);
+			for (unsigned i = 0; i < n; i++)
+				if (fr_glob_match(c->slots[i].rule.path, FR_GLOB_MAX, str) &&
+				    !(cand >> i & 1))
+					fail_msg("'%s' matches '%s' but is no candidate", str,
+						 c->slots[i].rule.path);
+		}
+	}
+	for (unsigned i = 0; i < 64; i++)
+		snprintf(c->slots[i].rule.path, FR_GLOB_MAX, "/nonexistent/d%u/**", i);
+	fr_slot_glob_candidates(c, ~0ull, "/tmp/a/file");
+	assert_int_equal(fr_slot_glob_candidates(c, ~0ull, "/tmp/a/file"), 0);
+	/* d1 and d10..d19 share "/nonexistent/d1": the index tells them apart no further */
+	assert_int_equal(fr_slot_glob_candidates(c, ~0ull, "/nonexistent/d7/f"), 1ull << 7);
+	assert_int_equal(fr_slot_glob_candidates(c, ~0ull, "/nonexistent/d1/f"), 0x3ffull << 10 | 2);
+	free(blocks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_random_agree),
 		cmocka_unit_test(test_exhaustive_small),
 		cmocka_unit_test(test_slot_cache),
+		cmocka_unit_test(test_slot_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
