@@ -384,7 +384,8 @@ static void set_addr(int fd, const struct sockaddr *sa, socklen_t len, uint32_t 
 	atomic_store_explicit(&e->match, 0, memory_order_relaxed);
 	if (take_addr(sa, len, peer ? &e->peer_family : &e->local_family,
 		      peer ? &e->peer_port : &e->local_port, peer ? e->peer_addr : e->local_addr)) {
-		uint32_t info = SHIM_FD_SOCKET | have |
+		/* connected or accepted: a socket that does not listen (listen(2)) */
+		uint32_t info = SHIM_FD_SOCKET | have | SHIM_FD_LISTEN_KNOWN |
 				(atomic_load_explicit(&e->info, memory_order_relaxed) & other);
 		struct stat st;
 
@@ -407,20 +408,40 @@ void shim_fd_set_local(int fd, const struct sockaddr *sa, socklen_t len)
 	set_addr(fd, sa, len, SHIM_FD_HAVE_LOCAL);
 }
 
+void shim_fd_set_listening(int fd)
+{
+	struct shim_fd *e = shim_fd_peek(fd);
+	int saved = errno;
+
+	if (!e)
+		return; /* no entry: resolving it asks the kernel (sock_addrs) */
+	if ((atomic_load_explicit(&e->info, memory_order_acquire) & SHIM_FD_KIND_MASK) ==
+	    SHIM_FD_SOCKET)
+		atomic_fetch_or_explicit(&e->info, SHIM_FD_LISTEN_KNOWN | SHIM_FD_LISTENING,
+					 memory_order_release);
+	else
+		shim_fd_forget(fd); /* a socket, whatever the entry said: resolved afresh */
+	errno = saved;
+}
+
 /*
  * A socket's addresses, when not recorded at connect/accept time: ask the
  * kernel once. unix_path receives the peer's (or, on the accepting side,
- * our own) socket path, if any.
+ * our own) socket path, if any. Whether it listens, when listen() was not
+ * seen: a socket with a peer does not; otherwise SO_ACCEPTCONN, once, so
+ * that a poll on it never has to ask (socket(7)).
  */
 static void sock_addrs(int fd, struct shim_fd *e, char *unix_path, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	uint32_t info = atomic_load_explicit(&e->info, memory_order_relaxed);
+	int saved = errno; /* getpeername fails on every socket without a peer */
 
 	unix_path[0] = '\0';
 	sl = sizeof(ss);
 	if (fr_syscall(SYS_getpeername, fd, &ss, &sl) == 0) {
+		info |= SHIM_FD_LISTEN_KNOWN;
 		if (!(info & SHIM_FD_HAVE_PEER) &&
 		    take_addr((struct sockaddr *)&ss, sl, &e->peer_family, &e->peer_port,
 			      e->peer_addr))
@@ -451,7 +472,16 @@ static void sock_addrs(int fd, struct shim_fd *e, char *unix_path, size_t len)
 			}
 		}
 	}
-	atomic_store_explicit(&e->info, info, memory_order_release);
+	if (!(info & SHIM_FD_LISTEN_KNOWN)) {
+		int on = 0;
+		socklen_t ol = sizeof(on);
+
+		if (fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &ol) == 0)
+			info |= SHIM_FD_LISTEN_KNOWN | (on ? SHIM_FD_LISTENING : 0);
+	}
+	/* or, not store: a listen() recorded meanwhile is kept */
+	atomic_fetch_or_explicit(&e->info, info, memory_order_release);
+	errno = saved;
 }
 
 /*

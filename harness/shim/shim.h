@@ -331,6 +331,13 @@ enum shim_fd_kind {
 #define SHIM_FD_HAVE_LOCAL 0x20u /* local_* are set */
 #define SHIM_FD_HAVE_ID 0x40u	 /* ino32 (and but for a socket file_*) set */
 #define SHIM_FD_HAVE_WHERE 0x80u /* its name is in the side table (fdwhere.c) */
+/*
+ * A socket's listening state is recorded (listen(), or asked once when the
+ * entry is resolved; a connected or accepted socket never listens), and
+ * whether it listens: a poll on it then waits for accept, not recv.
+ */
+#define SHIM_FD_LISTEN_KNOWN 0x100u
+#define SHIM_FD_LISTENING 0x200u
 
 /*
  * What the shim knows about one fd: which rules' selectors it matches.
@@ -452,6 +459,8 @@ bool shim_fd_confirm(int fd);
 /* Record a socket's peer (connect/accept) or local address (accept/bind). */
 void shim_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len);
 void shim_fd_set_local(int fd, const struct sockaddr *sa, socklen_t len);
+/* listen() succeeded on fd (listen(2), or syscall(SYS_listen)). errno kept. */
+void shim_fd_set_listening(int fd);
 
 /*
  * Whether rule r's fd selectors match an fd of this kind with this path

@@ -109,7 +109,11 @@ bool shim_ep_holds(struct fr_ctl *c, const struct shim_ep *ep, uint64_t now);
  * cached views of epoll sets (wrap_epoll.c) must look again.
  */
 void shim_sock_changed(void);
-uint32_t shim_sock_changes(void);
+extern _Atomic uint32_t shim_sock_change_count;
+static inline uint32_t shim_sock_changes(void)
+{
+	return atomic_load_explicit(&shim_sock_change_count, memory_order_acquire);
+}
 
 /* ---- stall.c: waiting ----------------------------------------------- */
 

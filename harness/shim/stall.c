@@ -178,16 +178,11 @@ struct ep_entry {
 
 static struct ep_entry eps[EP_SETS][EP_WAYS];
 static _Atomic int ep_used; /* entries claimed: 0 = the fast way out */
-static _Atomic uint32_t sock_changes;
+_Atomic uint32_t shim_sock_change_count;
 
 void shim_sock_changed(void)
 {
-	atomic_fetch_add_explicit(&sock_changes, 1, memory_order_release);
-}
-
-uint32_t shim_sock_changes(void)
-{
-	return atomic_load_explicit(&sock_changes, memory_order_acquire);
+	atomic_fetch_add_explicit(&shim_sock_change_count, 1, memory_order_release);
 }
 
 static uint64_t ep_key(int fd, enum fr_op op)

@@ -280,43 +280,86 @@ static int filter(struct fr_ctl *c, struct epoll_event *evs, int n, const struct
  * Sets with nothing to hold. Reading a set's registrations from /proc
  * costs ~15 us, too much for every epoll_wait of a busy event loop whose
  * set has no socket any hold rule matches. Such a set is remembered as
- * clean under a key that changes with every arm/disarm or new rule (the
- * block's generation), every epoll_ctl on that epoll fd (counted by our
- * epoll_ctl wrapper while a socket rule is armed) and every new peer or
- * episode (shim_sock_changed); while the key holds, epoll_wait goes
- * straight to the kernel. One 64-bit word per entry: epfd and a 32-bit
- * hash of the key.
+ * clean together with what it was found clean at: the block's generation
+ * (every arm/disarm or new rule), the count of epoll_ctl calls on that
+ * epoll fd (counted by our epoll_ctl wrapper while a socket rule is armed)
+ * and the count of new peers and episodes (shim_sock_changed). While all
+ * three are unchanged, epoll_wait goes straight to the kernel; the test is
+ * inlined into the exported function (pass_epoll_wait below), compares the
+ * numbers themselves (no hash, so no collision can pass a set that
+ * changed) and costs about as much as write's shim_fd_quick_pass.
+ *
+ * An entry is several words, so each is a seqlock: a writer (any thread
+ * that found its set clean) takes it from even to odd with a CAS, writes,
+ * and makes it even again; a reader that sees it odd or changed takes the
+ * slow path, which is always right. Writers that lose the CAS just do not
+ * cache.
  */
-#define CTL_SEQS 1024u
-#define CLEAN_SETS 16u
+#define EP_SLOTS 1024u
 
-static _Atomic uint32_t ctl_seq[CTL_SEQS];
-static _Atomic uint64_t clean_sets[CLEAN_SETS];
+struct ep_stamp {
+	uint32_t gen, seq, changes;
+};
 
-static uint64_t clean_key(struct fr_ctl *c, int epfd)
+struct ep_slot {
+	_Atomic uint32_t ctl;	  /* epoll_ctl calls on the epoll fds of this slot */
+	_Atomic uint32_t lock;	  /* the clean mark: even stable, odd being written */
+	_Atomic uint64_t fd_seq;  /* epfd + 1 | ctl << 32 when marked; 0: none */
+	_Atomic uint64_t gen_chg; /* generation | changes << 32 when marked */
+};
+
+static struct ep_slot ep_slots[EP_SLOTS];
+
+static inline __attribute__((always_inline)) struct ep_slot *ep_slot(int epfd)
 {
-	uint64_t k = atomic_load_explicit(&c->generation, memory_order_acquire);
-
-	k = k * 0x9e3779b97f4a7c15ull ^
-	    atomic_load_explicit(&ctl_seq[(unsigned)epfd % CTL_SEQS], memory_order_acquire);
-	k = k * 0x9e3779b97f4a7c15ull ^ shim_sock_changes();
-	k ^= k >> 29;
-	return (uint64_t)(unsigned)epfd << 32 | (k & 0xffffffffu);
+	return &ep_slots[(unsigned)epfd % EP_SLOTS];
 }
 
-static bool set_is_clean(int epfd, uint64_t key)
+static inline __attribute__((always_inline)) void ep_stamp_now(struct fr_ctl *c, int epfd,
+							       struct ep_stamp *st)
 {
-	return atomic_load_explicit(&clean_sets[(unsigned)epfd % CLEAN_SETS],
-				    memory_order_acquire) == key;
+	st->gen = atomic_load_explicit(&c->generation, memory_order_acquire);
+	st->seq = atomic_load_explicit(&ep_slot(epfd)->ctl, memory_order_acquire);
+	st->changes = shim_sock_changes();
 }
 
-static void set_clean(int epfd, uint64_t key)
+static inline __attribute__((always_inline)) bool set_is_clean(int epfd, const struct ep_stamp *st)
 {
-	atomic_store_explicit(&clean_sets[(unsigned)epfd % CLEAN_SETS], key, memory_order_release);
+	struct ep_slot *s = ep_slot(epfd);
+	uint32_t l = atomic_load_explicit(&s->lock, memory_order_acquire);
+	bool same = !(l & 1) &&
+		    atomic_load_explicit(&s->fd_seq, memory_order_relaxed) ==
+			    (((unsigned)epfd + 1) | (uint64_t)st->seq << 32) &&
+		    atomic_load_explicit(&s->gen_chg, memory_order_relaxed) ==
+			    (st->gen | (uint64_t)st->changes << 32);
+
+	atomic_thread_fence(memory_order_acquire);
+	return same && atomic_load_explicit(&s->lock, memory_order_relaxed) == l;
+}
+
+static void set_clean(int epfd, const struct ep_stamp *st)
+{
+	struct ep_slot *s = ep_slot(epfd);
+	uint32_t l = atomic_load_explicit(&s->lock, memory_order_relaxed);
+
+	if ((l & 1) || !atomic_compare_exchange_strong_explicit(
+			       &s->lock, &l, l + 1, memory_order_acquire, memory_order_relaxed))
+		return; /* another thread is writing it: a cache, so skip */
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit(&s->fd_seq, ((unsigned)epfd + 1) | (uint64_t)st->seq << 32,
+			      memory_order_relaxed);
+	atomic_store_explicit(&s->gen_chg, st->gen | (uint64_t)st->changes << 32,
+			      memory_order_relaxed);
+	atomic_store_explicit(&s->lock, l + 2, memory_order_release);
+}
+
+static bool stamp_equal(const struct ep_stamp *a, const struct ep_stamp *b)
+{
+	return a->gen == b->gen && a->seq == b->seq && a->changes == b->changes;
 }
 
 /*
- * The view of a set that does hold something, kept under the same key
+ * The view of a set that does hold something, kept under the same stamp
  * (and until the earliest hold ends by itself): the kernel's registrations
  * are already modified, so an event loop's next epoll_wait reads nothing
  * from /proc. Guarded by the strips' lock.
@@ -324,33 +367,36 @@ static void set_clean(int epfd, uint64_t key)
 #define VIEW_CACHE 4u
 
 struct ep_view_cache {
-	uint64_t key;
+	unsigned tag; /* epfd + 1; 0: none */
+	struct ep_stamp st;
 	struct ep_view vw;
 };
 
 static struct ep_view_cache views[VIEW_CACHE];
 
-static bool view_get(int epfd, uint64_t key, uint64_t now, struct ep_view *vw)
+static bool view_get(int epfd, const struct ep_stamp *st, uint64_t now, struct ep_view *vw)
 {
 	struct ep_view_cache *v = &views[(unsigned)epfd % VIEW_CACHE];
 	bool hit;
 	sigset_t old;
 
 	strip_lock_take(&old);
-	hit = v->key == key && (!v->vw.until || now < v->vw.until);
+	hit = v->tag == (unsigned)epfd + 1 && stamp_equal(&v->st, st) &&
+	      (!v->vw.until || now < v->vw.until);
 	if (hit)
 		*vw = v->vw;
 	strip_lock_drop(&old);
 	return hit;
 }
 
-static void view_put(int epfd, uint64_t key, const struct ep_view *vw)
+static void view_put(int epfd, const struct ep_stamp *st, const struct ep_view *vw)
 {
 	struct ep_view_cache *v = &views[(unsigned)epfd % VIEW_CACHE];
 	sigset_t old;
 
 	strip_lock_take(&old);
-	v->key = key;
+	v->tag = (unsigned)epfd + 1;
+	v->st = *st;
 	v->vw = *vw;
 	strip_lock_drop(&old);
 }
@@ -387,14 +433,15 @@ static int hold_epoll(int epfd, struct epoll_event *evs, int max, int64_t timeou
 	if (max <= 0 || !c)
 		return SHIM_REAL(epoll_pwait)(epfd, evs, max, to_ms(timeout_ns), mask);
 	for (;;) {
-		uint64_t until, now, key = clean_key(c, epfd);
-		bool again = false;
+		uint64_t until, now;
+		struct ep_stamp st;
+		bool again = false, known;
 		int n;
 
 		/* the set as it must look now: known clean, cached, or read */
-		bool known = set_is_clean(epfd, key);
-
-		if (!known && !view_get(epfd, key, fr_now_ns(), &vw)) {
+		ep_stamp_now(c, epfd, &st);
+		known = set_is_clean(epfd, &st);
+		if (!known && !view_get(epfd, &st, fr_now_ns(), &vw)) {
 			shim_hold_load(c, &hr);
 			/* without /proc the set cannot be read: as it is */
 			known = !reconcile(c, epfd, &hr, &vw);
@@ -406,12 +453,12 @@ static int hold_epoll(int epfd, struct epoll_event *evs, int max, int64_t timeou
 		}
 		if (!vw.n && !holds_in(epfd)) {
 			/* no socket here to hold: remember, and go */
-			set_clean(epfd, key);
+			set_clean(epfd, &st);
 			ret = SHIM_REAL(epoll_pwait)(
 				epfd, evs, max, to_ms(shim_ns_left(deadline, fr_now_ns())), mask);
 			break;
 		}
-		view_put(epfd, key, &vw);
+		view_put(epfd, &st, &vw);
 		until = vw.until;
 		now = fr_now_ns();
 		if (vw.stall && efd < 0 && timeout_ns != 0)
@@ -467,32 +514,47 @@ static inline bool epoll_armed(void)
 /*
  * A set known to hold no socket a rule could stall (the common case of a
  * socket rule armed for another port): the program's own call, with no
- * clock read and its timeout untouched.
+ * clock read and its timeout untouched. Inlined into the exported
+ * functions, before any call (SHIM_GEN_FAST's `pass`).
  */
-static inline bool known_clean(int epfd)
+static inline __attribute__((always_inline)) bool known_clean(int epfd)
 {
 	struct fr_ctl *c = shim_ctl;
+	struct ep_slot *s;
+	uint32_t l;
+	bool same;
 
-	return c && epfd >= 0 && set_is_clean(epfd, clean_key(c, epfd));
+	if (!c || epfd < 0)
+		return false;
+	/* set_is_clean(epfd, ep_stamp_now()), loading each number only when needed */
+	s = ep_slot(epfd);
+	l = atomic_load_explicit(&s->lock, memory_order_acquire);
+	same = !(l & 1) &&
+	       atomic_load_explicit(&s->fd_seq, memory_order_relaxed) ==
+		       (((unsigned)epfd + 1) |
+			(uint64_t)atomic_load_explicit(&s->ctl, memory_order_relaxed) << 32) &&
+	       atomic_load_explicit(&s->gen_chg, memory_order_relaxed) ==
+		       (atomic_load_explicit(&c->generation, memory_order_relaxed) |
+			(uint64_t)atomic_load_explicit(&shim_sock_change_count, memory_order_relaxed)
+				<< 32);
+	atomic_thread_fence(memory_order_acquire);
+	return same && atomic_load_explicit(&s->lock, memory_order_relaxed) == l;
 }
 
 static __attribute__((noinline, cold)) int
 slow_epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout, const sigset_t *mask)
 {
-	if (known_clean(epfd))
-		return SHIM_REAL(epoll_pwait)(epfd, evs, max, timeout, mask);
 	return hold_epoll(epfd, evs, max, timeout < 0 ? -1 : timeout * NS_PER_MS, mask);
 }
 
-/* epoll_ctl only counts changes to a set (see clean_key) */
+/* epoll_ctl only counts changes to a set (see struct ep_slot) */
 static __attribute__((noinline, cold)) int slow_epoll_ctl(int epfd, int op, int fd,
 							  struct epoll_event *ev)
 {
 	int r = SHIM_REAL(epoll_ctl)(epfd, op, fd, ev);
 
 	if (epfd >= 0)
-		atomic_fetch_add_explicit(&ctl_seq[(unsigned)epfd % CTL_SEQS], 1,
-					  memory_order_release);
+		atomic_fetch_add_explicit(&ep_slot(epfd)->ctl, 1, memory_order_release);
 	return r;
 }
 
@@ -508,14 +570,18 @@ static __attribute__((noinline, cold)) int slow_epoll_pwait2(int epfd, struct ep
 {
 	int64_t ns = shim_ts_ns(tmo);
 
-	if (ns == -2 || known_clean(epfd))
+	if (ns == -2)
 		return SHIM_REAL(epoll_pwait2)(epfd, evs, max, tmo, mask);
 	return hold_epoll(epfd, evs, max, ns, mask);
 }
 
 /* Generate the exported functions (hot path) of the epoll rows. */
+#define pass_epoll_ctl(epfd, op, fd, ev) false
+#define pass_epoll_wait(epfd, evs, max, timeout) known_clean(epfd)
+#define pass_epoll_pwait(epfd, evs, max, timeout, mask) known_clean(epfd)
+#define pass_epoll_pwait2(epfd, evs, max, tmo, mask) known_clean(epfd)
 #define SHIM_GEN_EPOLL_FAST(name, ret, params, args, op, fail) \
-	SHIM_GEN_FAST(name, ret, params, args, fail, epoll_armed(), false)
+	SHIM_GEN_FAST(name, ret, params, args, fail, epoll_armed(), pass_##name args)
 #define SHIM_GEN_POLL_FAST(name, ret, params, args, op, fail)
 #define WRAP(name, ret, params, args, op, shape, fail, errnos)
 #define WRAP_POLL(name, ret, params, args, op, shape, fail, errnos) \

@@ -268,7 +268,30 @@ static inline bool poll_armed(void)
  * asked. The fd table answers from what it recorded when each fd was
  * opened, connected or first met (fdtable.c), so a rule armed for another
  * port costs a lookup per fd and no system call.
+ *
+ * quick_pass is the part inlined into the exported functions (SHIM_GEN_FAST's
+ * `pass`), before any call: every fd's entry already knows every armed
+ * socket rule and matches none (as shim_fd_quick_pass does for write). An
+ * fd it cannot answer for sends the call to slow_poll, whose none_held
+ * resolves what is unknown.
  */
+static inline __attribute__((always_inline)) bool quick_pass(const struct pollfd *fds, nfds_t n)
+{
+	uint64_t any = shim_sock_armed_any(shim_ctl);
+
+	for (nfds_t i = 0; i < n; i++) {
+		struct shim_fd *e;
+
+		if (fds[i].fd < 0)
+			continue;
+		e = shim_fd_peek(fds[i].fd);
+		if (!e || (any & ~atomic_load_explicit(&e->known, memory_order_acquire)) ||
+		    (any & atomic_load_explicit(&e->match, memory_order_acquire)))
+			return false;
+	}
+	return true;
+}
+
 static bool none_held(const struct pollfd *fds, nfds_t n)
 {
 	uint64_t any = shim_sock_armed_any(shim_ctl);
@@ -283,7 +306,7 @@ static bool none_held(const struct pollfd *fds, nfds_t n)
 
 		if (fd < 0 || !(fds[i].events & (SHIM_POLL_IN | SHIM_POLL_OUT)))
 			continue;
-		/* the entry knows every such rule and matches none (shim_fd_quick_pass) */
+		/* the entry knows every such rule and matches none */
 		e = shim_fd_peek(fd);
 		if (e && !(any & ~atomic_load_explicit(&e->known, memory_order_acquire)) &&
 		    !(any & atomic_load_explicit(&e->match, memory_order_acquire)))
@@ -443,8 +466,16 @@ static __attribute__((noinline, cold)) int slow_pselect(int nfds, fd_set *rd, fd
 }
 
 /* Generate the exported functions (hot path) of the poll and select rows. */
+/* an overflowing set (the _chk calls) is libc's to abort on: never read it */
+#define pass_poll(fds, n, timeout) quick_pass(fds, n)
+#define pass___poll_chk(fds, n, timeout, len) ((len) / sizeof(*(fds)) >= (n) && quick_pass(fds, n))
+#define pass_ppoll(fds, n, tmo, mask) quick_pass(fds, n)
+#define pass___ppoll_chk(fds, n, tmo, mask, len) \
+	((len) / sizeof(*(fds)) >= (n) && quick_pass(fds, n))
+#define pass_select(nfds, rd, wr, ex, tv) false
+#define pass_pselect(nfds, rd, wr, ex, tmo, mask) false
 #define SHIM_GEN_POLL_FAST(name, ret, params, args, op, fail) \
-	SHIM_GEN_FAST(name, ret, params, args, fail, poll_armed(), false)
+	SHIM_GEN_FAST(name, ret, params, args, fail, poll_armed(), pass_##name args)
 #define SHIM_GEN_EPOLL_FAST(name, ret, params, args, op, fail)
 #define WRAP(name, ret, params, args, op, shape, fail, errnos)
 #define WRAP_POLL(name, ret, params, args, op, shape, fail, errnos) \

@@ -36,10 +36,17 @@ bool shim_fd_nonblock(int fd)
 
 bool shim_sock_listening(int fd)
 {
+	struct shim_fd *e = shim_fd_peek(fd);
+	uint32_t info = e ? atomic_load_explicit(&e->info, memory_order_acquire) : 0;
 	int saved = errno, on = 0;
 	socklen_t l = sizeof(on);
-	long r = fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &l);
+	long r;
 
+	/* recorded by listen() or when the entry was resolved (fdtable.c) */
+	if (info & SHIM_FD_LISTEN_KNOWN)
+		return info & SHIM_FD_LISTENING;
+	/* beyond the table, or never resolved: ask the kernel */
+	r = fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &l);
 	errno = saved;
 	return r == 0 && on;
 }
@@ -609,6 +616,23 @@ int socket(int domain, int type, int protocol)
 	if (unlikely(!SHIM_BOUND(socket)))
 		return SHIM_FAIL_M1(ENOSYS);
 	return shim_fd_opened(SHIM_REAL(socket)(domain, type, protocol));
+}
+
+/*
+ * listen() changes no fd, but what a poll on the socket waits for: accept,
+ * not recv. Recorded in the fd's entry, so that the readiness wrappers never
+ * ask the kernel (shim_sock_listening).
+ */
+int listen(int fd, int backlog)
+{
+	int r;
+
+	if (unlikely(!SHIM_BOUND(listen)))
+		return SHIM_FAIL_M1(ENOSYS);
+	r = SHIM_REAL(listen)(fd, backlog);
+	if (r == 0 && unlikely(shim_fd_table_used()))
+		shim_fd_set_listening(fd);
+	return r;
 }
 
 int socketpair(int domain, int type, int protocol, int fds[2])

@@ -103,6 +103,7 @@ static inline bool tracked(long nr)
 	case SYS_socketpair:
 	case SYS_recvmsg:
 	case SYS_recvmmsg:
+	case SYS_listen:
 		return true;
 	default:
 		return returns_fd(nr);
@@ -194,6 +195,10 @@ static __attribute__((noinline)) void track(long nr, long r, const long *a)
 	case SYS_recvmsg:
 		if (r >= 0)
 			shim_fd_received((const struct msghdr *)a[1]);
+		break;
+	case SYS_listen:
+		if (r == 0)
+			shim_fd_set_listening((int)a[0]);
 		break;
 	case SYS_recvmmsg:
 		for (long i = 0; i < r; i++)

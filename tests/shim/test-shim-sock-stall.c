@@ -25,6 +25,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
@@ -549,6 +550,50 @@ static void test_accept_stall(void **state)
 	close(la);
 }
 
+/*
+ * A socket the shim met before it listened (a poll on it, resolved as not
+ * listening): listen() records that it now does, so a poll on it waits for
+ * accept and the accept stall hides the queued connection.
+ */
+static void listen_late(bool raw)
+{
+	struct sockaddr_in a = sk_addr(0);
+	socklen_t al = sizeof(a);
+	int fd, A, slot, c, s;
+	struct pollfd p;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (void *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (void *)&a, &al), 0);
+	A = ntohs(a.sin_port);
+	slot = sk_rule("accept stall lport=%d", A);
+	st_arm(slot);
+	p = (struct pollfd){ fd, POLLIN, 0 };
+	poll(&p, 1, 0); /* not listening yet: whatever the kernel says */
+	/* libuv and others may reach the kernel through syscall() */
+	assert_int_equal(raw ? (int)syscall(SYS_listen, fd, 8) : listen(fd, 8), 0);
+	c = sk_connect(A);
+	p = (struct pollfd){ fd, POLLIN, 0 };
+	assert_int_equal(poll(&p, 1, 150), 0);
+	assert_true(st_injected(slot) >= 1);
+	st_disarm(slot);
+	p = (struct pollfd){ fd, POLLIN, 0 };
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	s = accept(fd, NULL, NULL);
+	assert_true(s >= 0);
+	close(s);
+	close(c);
+	close(fd);
+}
+
+static void test_accept_stall_listen_late(void **state)
+{
+	(void)state;
+	listen_late(false);
+	listen_late(true);
+}
+
 /* ---- duration, cancellation, signals, counting, fork, CPU ----------------- */
 
 static void test_stall_duration_window(void **state)
@@ -883,6 +928,7 @@ int main(int argc, char **argv)
 				       setup),
 		cmocka_unit_test_setup(test_connect_blocking, setup),
 		cmocka_unit_test_setup(test_accept_stall, setup),
+		cmocka_unit_test_setup(test_accept_stall_listen_late, setup),
 		cmocka_unit_test_setup(test_stall_duration_window, setup),
 		cmocka_unit_test_setup(test_cancel, setup),
 		cmocka_unit_test_setup(test_signals, setup),

@@ -196,6 +196,37 @@ CASE(socket)
 	r = send(f->c, "x", 1, MSG_DONTWAIT) == 1 && recv(f->s, &b, 1, 0) == 1;
 	return r ? 0 : -1;
 }
+/* a socket that listens takes connections, and a poll sees them queued */
+CASE(listen)
+{
+	struct sockaddr_in a = sk_addr(0);
+	socklen_t al = sizeof(a);
+	struct pollfd p;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), c, s;
+
+	(void)f;
+	if (fd < 0 || bind(fd, (void *)&a, sizeof(a)) < 0 ||
+	    getsockname(fd, (void *)&a, &al) < 0)
+		return WRONG("fixture socket");
+	if (listen(fd, 4) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	c = sk_connect(ntohs(a.sin_port));
+	p = (struct pollfd){ fd, POLLIN, 0 };
+	if (poll(&p, 1, 1000) != 1 || !(p.revents & POLLIN))
+		return WRONG("a queued connection is not readable");
+	s = accept(fd, NULL, NULL);
+	if (s < 0)
+		return WRONG("listen said 0 but nothing to accept");
+	close(s);
+	close(c);
+	close(fd);
+	return 0;
+}
 CASE(socketpair)
 {
 	int sv[2];
