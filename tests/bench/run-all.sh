@@ -46,7 +46,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-B=$(cd "$B" 2>/dev/null && pwd) || { echo "run-all.sh: no build directory '$B'" >&2; exit 2; }
+B_ARG=$B
+B=$(cd "$B" 2>/dev/null && pwd) || { echo "run-all.sh: no build directory '$B_ARG'" >&2; exit 2; }
 FR=$B/harness/cli/faultrun
 SHIM=$B/harness/shim/libfaultshim.so
 BC=$B/tests/bench-call
