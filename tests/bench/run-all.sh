@@ -1,0 +1,432 @@
+#!/bin/bash
+# One table of what faultrun's shim costs, beside its peers, per call and
+# per workload (docs/performance.md, "Summary").
+#
+#   tests/bench/run-all.sh [--quick] [--out FILE] [BUILD]
+#
+# (tools/bench runs it; so does `meson test -C BUILD --benchmark bench-all`.)
+# BUILD is a built tree (default: build); nothing is built here. Modes,
+# the table's columns:
+#   plain      the program alone
+#   noop       under a do-nothing LD_PRELOAD (noop-preload.so: each wrapper
+#              calls the next symbol): the floor of any preload
+#   paused     faultrun exec --paused with a rule loaded, nothing armed
+#   elsewhere  a rule armed for what the program does not touch
+#              ('write errno=EIO path=/nonexistent/**', the call's own
+#              operation for read and open; 'send,recv stall port=1' for
+#              sockets)
+#   prob0      a rule matching the program's calls with probability=0:
+#              decided on every call, never injected
+#   inject     (write only) every write fails with EIO: an injected call
+#   fiu        fiu-run -x (libfiu's POSIX preload, nothing enabled)
+#   strace     strace -f with an injection armed for a call the program
+#              never makes: every system call stops in the tracer, which
+#              is what ptrace-based injection costs
+# A peer that is missing (fiu-run, strace, wrk, nginx, sqlite3, valgrind)
+# is a '-' with a note under the table, never a failure.
+#
+# Per call: instructions from callgrind (runs of M and 2M calls; the
+# difference divided by the calls it adds, so start-up cancels), shown as
+# extra instructions over plain; wall: each round runs every mode once
+# (plain first), and the figure is the median over rounds of the mode's
+# ns/call divided by the same round's plain (strace rows run N/20 calls).
+# Workloads: the median over rounds of the command's wall time divided by
+# the round's plain; nginx: requests/s under wrk divided by the round's
+# plain (higher is better there).
+set -u
+quick=0 out="" B=build
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--out) out=${2:?--out needs a FILE}; shift ;;
+	--out=*) out=${1#--out=} ;;
+	-h | --help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "run-all.sh: unknown option '$1'" >&2; exit 2 ;;
+	*) B=$1 ;;
+	esac
+	shift
+done
+B_ARG=$B
+B=$(cd "$B" 2>/dev/null && pwd) || { echo "run-all.sh: no build directory '$B_ARG'" >&2; exit 2; }
+FR=$B/harness/cli/faultrun
+SHIM=$B/harness/shim/libfaultshim.so
+BC=$B/tests/bench-call
+BS=$B/tests/bench-sock
+NOOP=$B/tests/noop-preload.so
+for f in "$FR" "$SHIM" "$BC" "$BS" "$NOOP"; do
+	[ -e "$f" ] || { echo "run-all.sh: $f is missing: meson compile -C $B first" >&2; exit 2; }
+done
+export FAULTRUN_SHIM=$SHIM
+
+if [ $quick = 1 ]; then
+	ROUNDS=3 WROUNDS=3 NROUNDS=1 WRK_SECS=2 SCALE=4
+else
+	ROUNDS=5 WROUNDS=5 NROUNDS=3 WRK_SECS=5 SCALE=1
+fi
+
+tmp=$(mktemp -d)
+nginx_pid=""
+cleanup() {
+	[ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- peers -----------------------------------------------------------------
+notes=()
+have() { command -v "$1" >/dev/null 2>&1; }
+STRACE=(strace -f -qq -o /dev/null -e inject=vhangup:error=EIO)
+have_fiu=0 have_strace=0 have_cg=0 have_sqlite=0 have_nginx=0
+if have fiu-run && fiu-run -x /bin/true 2>/dev/null; then have_fiu=1
+else notes+=("fiu-run -x: not installed (Debian fiu-utils)"); fi
+if have strace && "${STRACE[@]}" /bin/true 2>/dev/null; then have_strace=1
+else notes+=("strace: not installed, or without -e inject"); fi
+if have valgrind; then have_cg=1
+else notes+=("instructions: valgrind not installed"); fi
+if have sqlite3; then have_sqlite=1
+else notes+=("sqlite3: not installed"); fi
+if have nginx && have wrk; then have_nginx=1
+else notes+=("nginx under wrk: needs nginx and wrk (Debian nginx, wrk)"); fi
+
+MODES=(plain noop paused elsewhere prob0 inject fiu strace)
+# usable MODE: whether this machine can run the mode at all
+usable() {
+	case $1 in
+	fiu) [ $have_fiu = 1 ] ;;
+	strace) [ $have_strace = 1 ] ;;
+	*) true ;;
+	esac
+}
+
+# The rules of the row being measured (-f SPEC words)
+ELSE=() PROB0=() INJ=()
+
+# run MODE CMD...: CMD in that mode
+run() {
+	local m=$1
+	shift
+	case $m in
+	plain) "$@" ;;
+	noop) LD_PRELOAD=$NOOP${LD_PRELOAD:+:$LD_PRELOAD} "$@" ;;
+	paused) "$FR" exec -q --paused --may-not-fire "${ELSE[@]}" -- "$@" ;;
+	elsewhere) "$FR" exec -q --may-not-fire "${ELSE[@]}" -- "$@" ;;
+	prob0) "$FR" exec -q --may-not-fire "${PROB0[@]}" -- "$@" ;;
+	inject) "$FR" exec -q "${INJ[@]}" -- "$@" ;;
+	fiu) fiu-run -x "$@" ;;
+	strace) "${STRACE[@]}" "$@" ;;
+	esac
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
+ns_of() { sed -n 's/.*ns_per_call=\([0-9.]*\).*/\1/p'; }
+# ratio A B: A / B, or nothing if either is missing
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b + 0 > 0) printf "%.4f\n", a / b }'; }
+
+declare -A cell
+
+# ---- per call ----------------------------------------------------------------
+# callgrind_total MODE CMD...: instructions of the whole run
+callgrind_total() {
+	local m=$1 f
+	shift
+	f=$tmp/cg.out
+	rm -f "$f"
+	run "$m" valgrind --tool=callgrind --callgrind-out-file="$f" "$@" >/dev/null 2>&1 || return 1
+	awk '/^(summary|totals):/ { print $2; exit }' "$f"
+}
+
+# percall ROW N M CALLS CMD...: one row. The word N in CMD becomes the
+# number of calls; CALLS is an awk expression of n giving the calls a run
+# of n makes; M the callgrind length. For the inject mode, CMD's word
+# "write" becomes "fail".
+percall() {
+	local row=$1 n=$2 M=$3 calls=$4 m r a b ns base
+	shift 4
+	local cmd=("$@") icmd=() w
+	for w in "$@"; do
+		[ "$w" = write ] && w=fail
+		icmd+=("$w")
+	done
+	declare -A walls=()
+	for ((r = 0; r < ROUNDS; r++)); do
+		for m in "${MODES[@]}"; do
+			usable "$m" || continue
+			[ "$m" = inject ] && [ ${#INJ[@]} = 0 ] && continue
+			local c=("${cmd[@]}") k=$n
+			[ "$m" = inject ] && c=("${icmd[@]}")
+			[ "$m" = strace ] && k=$((n / 20))
+			ns=$(run "$m" "${c[@]/#N/$k}" | ns_of)
+			[ -n "$ns" ] || { echo "run-all.sh: $row: $m failed" >&2; continue; }
+			[ "$m" = plain ] && base=$ns
+			walls[$m]+="$(ratio "$ns" "$base") "
+			[ "$m" = plain ] && walls[plain_ns]+="$ns "
+		done
+	done
+	for m in "${MODES[@]}"; do
+		[ -n "${walls[$m]:-}" ] || continue
+		cell[$row,$m,wall]=$(echo "${walls[$m]}" | tr ' ' '\n' | grep . | median)
+	done
+	cell[$row,plain,ns]=$(echo "${walls[plain_ns]:-}" | tr ' ' '\n' | grep . | median)
+	[ $have_cg = 1 ] || return 0
+	local d
+	d=$(awk -v M="$M" "BEGIN { n = M; a = $calls; n = 2 * M; b = $calls; print b - a }")
+	for m in "${MODES[@]}"; do
+		usable "$m" || continue
+		[ "$m" = strace ] && continue # ptrace's cost is in the kernel and the tracer
+		[ "$m" = inject ] && [ ${#INJ[@]} = 0 ] && continue
+		local c=("${cmd[@]}")
+		[ "$m" = inject ] && c=("${icmd[@]}")
+		a=$(callgrind_total "$m" "${c[@]/#N/$M}") &&
+			b=$(callgrind_total "$m" "${c[@]/#N/$((2 * M))}") &&
+			cell[$row,$m,ir]=$(((b - a) / d))
+	done
+}
+
+log() { printf '%s\n' "$*" >&2; }
+rows_call=()
+# call_row ROW N M CALLS ELSE PROB0 INJ CMD...: set the rules, measure
+call_row() {
+	local row=$1 n=$2 M=$3 calls=$4
+	ELSE=(); PROB0=(); INJ=()
+	local e p i
+	IFS='|' read -r -a e <<<"$5"
+	IFS='|' read -r -a p <<<"$6"
+	IFS='|' read -r -a i <<<"$7"
+	for e in "${e[@]}"; do ELSE+=(-f "$e"); done
+	for p in "${p[@]}"; do PROB0+=(-f "$p"); done
+	for i in "${i[@]}"; do INJ+=(-f "$i"); done
+	shift 7
+	log "bench: $row"
+	rows_call+=("$row")
+	percall "$row" $((n / SCALE)) "$M" "$calls" "$@"
+}
+
+mkdir -p "$tmp/a/b/c/d/e/f/g" && : >"$tmp/a/b/c/d/e/f/g/file"
+file=$tmp/a/b/c/d/e/f/g/file
+# 64 rules elsewhere; with probability 0, 63 of them and the matching one
+# (faultrun exec takes at most 64)
+many="" many63=""
+for ((k = 0; k < 64; k++)); do
+	many+="${many:+|}open,read,write errno=EIO path=/nonexistent/d$k/**"
+	[ $k = 63 ] || many63=$many
+done
+NOWHERE='write errno=EIO path=/nonexistent/**'
+
+call_row "write" 400000 20000 'n + int(n / 10)' \
+	"$NOWHERE" 'write errno=EIO probability=0 path=/dev/null' \
+	'write errno=EIO path=/dev/null' "$BC" write N
+call_row "read" 400000 20000 'n + int(n / 10)' \
+	'read errno=EIO path=/nonexistent/**' 'read errno=EIO probability=0 path=/dev/zero' \
+	'' "$BC" read N
+call_row "fwrite (buffered)" 4000000 200000 'n + int(n / 10)' \
+	"$NOWHERE" 'write errno=EIO probability=0 path=/dev/null' \
+	'' "$BC" fwrite N
+call_row "open+close, 1 rule" 40000 10000 'n + int(n / 10)' \
+	'open,read,write errno=EIO path=/nonexistent/**' \
+	"open errno=EIO probability=0 path=$file" '' "$BC" open N "$file"
+call_row "open+close, 64 rules" 20000 5000 'n + int(n / 10)' \
+	"$many" "$many63|open errno=EIO probability=0 path=$file" '' "$BC" open N "$file"
+call_row "send/recv" 40000 10000 '2 * (n + int(n / 10) + 1)' \
+	'send,recv stall port=1' 'send,recv errno=ECONNRESET probability=0' \
+	'' "$BS" io N
+call_row "poll" 200000 20000 'n + int(n / 10) + 1' \
+	'send,recv stall port=1' 'send,recv stall probability=0' '' "$BS" poll N
+call_row "epoll_wait" 200000 20000 'n + int(n / 10) + 1' \
+	'send,recv stall port=1' 'send,recv stall probability=0' '' "$BS" epoll N
+
+# ---- workloads ---------------------------------------------------------------
+# Every workload runs with the same rules: a write rule for another tree
+# (elsewhere, paused) and a read/write rule matching every call with
+# probability 0.
+ELSE=(-f "$NOWHERE")
+PROB0=(-f 'read,write errno=EIO probability=0')
+INJ=()
+rows_work=()
+
+# Inputs: a tree for tar, SQL for sqlite3
+for ((d = 0; d < 40; d++)); do
+	mkdir -p "$tmp/tree/d$d"
+	for ((f = 0; f < 25; f++)); do
+		head -c 2048 /dev/zero >"$tmp/tree/d$d/f$f"
+	done
+done
+n_txn=$((20000 / SCALE)) n_auto=$((200 / SCALE))
+{
+	echo 'create table t(a integer, b text); begin;'
+	for ((i = 0; i < n_txn; i++)); do echo "insert into t values($i, 'row $i');"; done
+	echo 'commit;'
+} >"$tmp/txn.sql"
+{
+	echo 'create table t(a integer, b text);'
+	for ((i = 0; i < n_auto; i++)); do echo "insert into t values($i, 'row $i');"; done
+} >"$tmp/auto.sql"
+n_dd=$((100000 / SCALE)) n_spawn=$((200 / SCALE))
+
+# work_argv ROW: the workload's command into WCMD (and a clean slate for it)
+work_argv() {
+	case $1 in
+	dd) WCMD=(dd if=/dev/zero of="$tmp/dd.out" bs=1 count=$n_dd status=none) ;;
+	txn) rm -f "$tmp/db" && WCMD=(sqlite3 "$tmp/db" ".read $tmp/txn.sql") ;;
+	auto) rm -f "$tmp/db" && WCMD=(sqlite3 "$tmp/db" ".read $tmp/auto.sql") ;;
+	tar) WCMD=(tar -C "$tmp" -cf "$tmp/out.tar" tree) ;;
+	spawn) WCMD=(sh -c "i=0; while [ \$i -lt $n_spawn ]; do /bin/true; i=\$((i + 1)); done") ;;
+	true) WCMD=(/bin/true) ;;
+	esac
+}
+declare -A work_title=(
+	[dd]="dd bs=1 count=$n_dd"
+	[txn]="sqlite3, $n_txn inserts in one transaction"
+	[auto]="sqlite3, $n_auto inserts in autocommit"
+	[tar]="tar c of 1,000 files"
+	[spawn]="sh loop spawning /bin/true × $n_spawn"
+	[true]="start-up: /bin/true"
+)
+works=(dd tar spawn true)
+[ $have_sqlite = 1 ] && works=(dd txn auto tar spawn true)
+
+# timed MODE ROW: wall seconds of one run, or nothing if it failed
+timed() {
+	local t0 t1
+	work_argv "$2"
+	t0=$EPOCHREALTIME
+	run "$1" "${WCMD[@]}" >/dev/null 2>&1 </dev/null || return 1
+	t1=$EPOCHREALTIME
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+}
+
+declare -A wwall=()
+for w in "${works[@]}"; do
+	rows_work+=("${work_title[$w]}")
+done
+for ((r = 0; r < WROUNDS; r++)); do
+	log "bench: workloads, round $((r + 1))/$WROUNDS"
+	for w in "${works[@]}"; do
+		# start-up is a short run: more of them
+		reps=1
+		[ "$w" = true ] && reps=10
+		for ((q = 0; q < reps; q++)); do
+			for m in "${MODES[@]}"; do
+				usable "$m" && [ "$m" != inject ] || continue
+				s=$(timed "$m" "$w") || { log "bench: $w: $m failed"; continue; }
+				[ "$m" = plain ] && base=$s && wwall[$w,plain_s]+="$s "
+				wwall[$w,$m]+="$(ratio "$s" "$base") "
+			done
+		done
+	done
+done
+for w in "${works[@]}"; do
+	row=${work_title[$w]}
+	for m in "${MODES[@]}"; do
+		[ -n "${wwall[$w,$m]:-}" ] || continue
+		cell[$row,$m,wall]=$(echo "${wwall[$w,$m]}" | tr ' ' '\n' | grep . | median)
+	done
+	cell[$row,plain,s]=$(echo "${wwall[$w,plain_s]}" | tr ' ' '\n' | grep . | median)
+done
+
+# ---- nginx under wrk -----------------------------------------------------------
+nginx_row="nginx, static file, wrk -t1 -c8 -d${WRK_SECS}s"
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# nginx_rps MODE: requests/s of wrk against nginx started in that mode
+nginx_rps() {
+	local m=$1 port ng=$tmp/nginx i rps
+	port=$(free_port) || return 1
+	rm -rf "$ng" && mkdir -p "$ng/www" && head -c 1024 /dev/zero | tr '\0' x >"$ng/www/index.html"
+	{
+		echo "worker_processes 1; daemon off; pid $ng/nginx.pid;"
+		# as root, the worker would switch to nobody, who cannot read $tmp
+		[ "$(id -u)" = 0 ] && echo "user root;"
+		echo "events { worker_connections 64; }"
+		echo "http { access_log off; default_type text/html;"
+		for t in client_body proxy fastcgi uwsgi scgi; do echo "${t}_temp_path $ng/$t;"; done
+		echo "server { listen 127.0.0.1:$port; root $ng/www; } }"
+	} >"$ng/nginx.conf"
+	# the shim's rules for a server: sockets
+	ELSE=(-f 'send,recv stall port=1')
+	PROB0=(-f 'send,recv errno=ECONNRESET probability=0')
+	run "$m" nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf" </dev/null >"$ng/out" 2>&1 &
+	nginx_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+		sleep 0.1
+	done
+	rps=$(wrk -t1 -c8 -d"${WRK_SECS}s" "http://127.0.0.1:$port/" 2>/dev/null |
+		awk '/^Requests\/sec:/ { print $2 }')
+	# QUIT: a graceful stop (nginx(8)); the wrapper (faultrun, strace,
+	# fiu-run's exec) ends with it
+	[ -s "$ng/nginx.pid" ] && kill -QUIT "$(cat "$ng/nginx.pid")" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$nginx_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$nginx_pid" 2>/dev/null && { log "bench: nginx ($m) did not stop: killed"; kill -KILL "$nginx_pid"; }
+	wait "$nginx_pid" 2>/dev/null
+	nginx_pid=""
+	[ -n "$rps" ] || { log "bench: nginx ($m): no wrk result ($(tail -1 "$ng/error.log" 2>/dev/null))"; return 1; }
+	echo "$rps"
+}
+if [ $have_nginx = 1 ]; then
+	rows_work+=("$nginx_row")
+	declare -A nrps=()
+	for ((r = 0; r < NROUNDS; r++)); do
+		log "bench: nginx, round $((r + 1))/$NROUNDS"
+		for m in "${MODES[@]}"; do
+			usable "$m" && [ "$m" != inject ] || continue
+			v=$(nginx_rps "$m") || continue
+			[ "$m" = plain ] && base=$v && nrps[plain_rps]+="$v "
+			nrps[$m]+="$(ratio "$v" "$base") "
+		done
+	done
+	for m in "${MODES[@]}"; do
+		[ -n "${nrps[$m]:-}" ] || continue
+		cell[$nginx_row,$m,wall]=$(echo "${nrps[$m]}" | tr ' ' '\n' | grep . | median)
+	done
+	cell[$nginx_row,plain,rps]=$(echo "${nrps[plain_rps]:-}" | tr ' ' '\n' | grep . | median)
+fi
+
+# ---- the table -------------------------------------------------------------------
+x() { awk -v r="$1" 'BEGIN { printf "%.2f×", r }'; }
+table() {
+	local row m c ir wall
+	echo "| | plain | noop preload | shim paused | armed elsewhere | prob 0 | injecting | fiu-run -x | strace |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	for row in "${rows_call[@]}"; do
+		printf '| %s | %s instr, %s ns' "$row" "${cell[$row,plain,ir]:--}" "${cell[$row,plain,ns]:--}"
+		for m in "${MODES[@]:1}"; do
+			ir=${cell[$row,$m,ir]:-} wall=${cell[$row,$m,wall]:-}
+			if [ -z "$ir$wall" ]; then
+				c="-"
+			else
+				c=""
+				[ -n "$ir" ] && [ -n "${cell[$row,plain,ir]:-}" ] &&
+					c="$(printf '%+d' $((ir - cell[$row,plain,ir])))"
+				[ -n "$wall" ] && c="${c:+$c, }$(x "$wall")"
+			fi
+			printf ' | %s' "$c"
+		done
+		echo " |"
+	done
+	for row in "${rows_work[@]}"; do
+		if [ "$row" = "$nginx_row" ]; then
+			printf '| %s | %s req/s' "$row" "${cell[$row,plain,rps]:--}"
+		else
+			printf '| %s | %s s' "$row" \
+				"$(awk -v s="${cell[$row,plain,s]:-0}" 'BEGIN { printf (s < 0.1 ? "%.4f" : "%.2f"), s }')"
+		fi
+		for m in "${MODES[@]:1}"; do
+			wall=${cell[$row,$m,wall]:-}
+			printf ' | %s' "$([ -n "$wall" ] && x "$wall" || echo -)"
+		done
+		echo " |"
+	done
+	echo
+	echo "Per call: extra instructions over plain (callgrind), then wall time over plain (median of $ROUNDS interleaved rounds)."
+	echo "Workloads: wall time over plain (median of $WROUNDS rounds; start-up: of $((WROUNDS * 10))); nginx: requests/s over plain (higher is better; $NROUNDS rounds)."
+	echo "strace: no instruction count (ptrace's cost is in the kernel and the tracer); its per-call runs are N/20 calls."
+	for c in "${notes[@]}"; do echo "- $c"; done
+}
+table >"$tmp/table.md"
+cat "$tmp/table.md"
+[ -z "$out" ] || cp "$tmp/table.md" "$out"
