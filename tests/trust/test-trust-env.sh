@@ -2,8 +2,8 @@
 # A target's environment is what a shell would give it: "_" names the
 # program being run (PM2's recovery re-runs itself through $_), and
 # faultrun's own settings do not leak into it; only what the shim needs
-# (FAULTRUN_CTL, LD_PRELOAD) and the documented FAULTRUN_SEED and
-# FAULTRUN_RUN_DIR are there; and no descriptor of faultrun's (libcurl's
+# (FAULTRUN_CTL, LD_PRELOAD) and the documented FAULTRUN_SEED,
+# FAULTRUN_RUN_DIR and (in a scenario) FAULTRUN_UNIT are there; and no descriptor of faultrun's (libcurl's
 # wake-up socketpair, its event loop...) reaches the target.
 . "$(dirname "$0")/../e2e/test-exec-lib.sh"
 # the system's python3 under env(1), which passes "_" through untouched:
@@ -37,10 +37,10 @@ FAULTRUN_TARGETS=/x FAULTRUN_MARIADBD=/y FAULTRUN_REAP=subreaper "$FAULTRUN" "$D
 rc=$?
 check "exit 0" test "$rc" = 0
 line=$(grep -o '{"_".*}' "$D/err" | head -1)
-check "_ is the program's path, FAULTRUN_* only CTL, RUN_DIR and SEED" python3 -c '
+check "_ is the program's path, FAULTRUN_* only CTL, RUN_DIR, SEED and UNIT" python3 -c '
 import json, sys
 j = json.loads(sys.argv[1])
-sys.exit(0 if j["_"] == sys.argv[2] and j["own"] == ["FAULTRUN_CTL", "FAULTRUN_RUN_DIR", "FAULTRUN_SEED"] else 1)' "$line" "$ENV"
+sys.exit(0 if j["_"] == sys.argv[2] and j["own"] == ["FAULTRUN_CTL", "FAULTRUN_RUN_DIR", "FAULTRUN_SEED", "FAULTRUN_UNIT"] else 1)' "$line" "$ENV"
 note "no descriptor of faultrun's reaches a target"
 fds='import os, sys, time; l = sorted(os.listdir("/proc/self/fd"), key=int); open(sys.argv[1], "w").write(" ".join(l)); time.sleep(30)'
 "$PY" -c "${fds%; time.sleep(30)}" "$D/plain.fds" &
