@@ -456,23 +456,18 @@ again:
 static __attribute__((noinline)) uint64_t match_path(struct fr_ctl *c, uint64_t cand, int dirfd,
 						     const char *path, char *abs, size_t len)
 {
-	uint64_t m = 0;
+	uint64_t pathm, any;
 
-	if (!shim_abspath(dirfd, path, abs, len)) {
-		/* cannot tell where it is: only rules without a path apply */
-		abs[0] = '\0';
-		path = NULL;
-	} else {
-		path = abs;
-	}
-	while (cand) {
-		unsigned i = (unsigned)__builtin_ctzll(cand);
-
-		cand &= cand - 1;
-		if (shim_rule_match_file(&c->slots[i].rule, path))
-			m |= 1ull << i;
-	}
-	return m;
+	/* rules without a path select every path; only path rules need it */
+	shim_rule_classes(c, fr_ctl_count(c), &pathm, &any);
+	pathm &= cand;
+	any &= cand;
+	/* the path made absolute: for the path rules, and to name a match */
+	if ((pathm || any) && shim_abspath(dirfd, path, abs, len))
+		return any | (pathm ? shim_match_files(c, pathm, abs) : 0);
+	/* cannot tell where it is: only rules without a path apply */
+	abs[0] = '\0';
+	return any;
 }
 
 /* The slots of cand whose mode= admits an open for writing (or not). */

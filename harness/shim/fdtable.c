@@ -651,7 +651,7 @@ uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind, bool *fre
  */
 static _Atomic uint64_t cls_done, cls_path, cls_any;
 
-static uint64_t classify(struct fr_ctl *c, unsigned n, uint64_t *path, uint64_t *any)
+uint64_t shim_rule_classes(struct fr_ctl *c, unsigned n, uint64_t *path, uint64_t *any)
 {
 	uint64_t all = n >= 64 ? ~0ull : (1ull << n) - 1;
 	uint64_t todo = all & ~atomic_load_explicit(&cls_done, memory_order_acquire), done;
@@ -687,7 +687,7 @@ static bool joins_to(const char *cwd, size_t n, const char *path, const char *re
 }
 
 /* The subset of slots whose path glob matches path: only the index's candidates run. */
-static uint64_t match_files(struct fr_ctl *c, uint64_t slots, const char *path)
+uint64_t shim_match_files(struct fr_ctl *c, uint64_t slots, const char *path)
 {
 	uint64_t cand = fr_slot_glob_candidates(c, slots, path), m = 0;
 
@@ -739,9 +739,9 @@ static __attribute__((noinline)) uint64_t open_paths(struct fr_ctl *c, uint64_t 
 	} else {
 		w = shim_abspath(dirfd, path, abs, sizeof(abs));
 	}
-	m = w ? match_files(c, pathm, w) : 0;
+	m = w ? shim_match_files(c, pathm, w) : 0;
 	if (have_real && w != real && (!w || strcmp(w, real) != 0))
-		m |= match_files(c, pathm & ~m, real);
+		m |= shim_match_files(c, pathm & ~m, real);
 	return m;
 }
 
@@ -764,7 +764,7 @@ void shim_fd_record_open(int fd, int dirfd, const char *path)
 		return;
 	saved = errno;
 	entry_clear(e);
-	known = classify(c, fr_ctl_count(c), &pathm, &match);
+	known = shim_rule_classes(c, fr_ctl_count(c), &pathm, &match);
 	if (pathm)
 		match |= open_paths(c, pathm, fd, dirfd, path);
 	if (fr_syscall(SYS_fstat, fd, &st) == 0) {

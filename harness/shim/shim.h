@@ -487,6 +487,16 @@ void shim_cwd_changed(int r);
 void shim_cwd_store(const char *p, size_t len);
 size_t shim_cwd_load(char *out, size_t len);
 
+/*
+ * The published rules among the first n, classified once per slot: those
+ * a file's path decides (*path: a path glob, no socket selector), those
+ * that select every file (*any: neither). Returns the slots classified
+ * (the ready ones).
+ */
+uint64_t shim_rule_classes(struct fr_ctl *c, unsigned n, uint64_t *path, uint64_t *any);
+/* The slots among `slots` (path rules) whose glob matches path, through the prefix index. */
+uint64_t shim_match_files(struct fr_ctl *c, uint64_t slots, const char *path);
+
 /* readlink(/proc/self/fd/N) into out, " (deleted)" stripped; 0 or -errno. */
 int shim_fd_path(int fd, char *out, size_t len);
 
