@@ -40,6 +40,27 @@ static int stream_fd(FILE *f)
 	return fd;
 }
 
+/*
+ * The common case of a write rule armed for other files: the stream's fd
+ * is known to meet none of them (shim_fd_quick_pass), so the call is the
+ * program's own, with no verdict to build or settle.
+ */
+static inline __attribute__((always_inline)) bool stream_quick_pass(enum fr_op op, FILE *f)
+{
+#ifdef __GLIBC__
+	/*
+	 * glibc's FILE is a public struct (bits/types/struct_FILE.h) whose
+	 * _fileno is what fileno_unlocked() returns, -1 for a memory stream:
+	 * reading it saves a call and errno's save.
+	 */
+	int fd = f ? f->_fileno : -1;
+#else
+	int fd = f ? stream_fd(f) : -1;
+#endif
+
+	return fd >= 0 && shim_fd_quick_pass(op, fd);
+}
+
 /* The first `allow` bytes of iov[0..cnt), to stream f or (f NULL) fd. */
 static size_t limit_write(FILE *f, int fd, const struct iovec *iov, int cnt, size_t allow)
 {
@@ -217,41 +238,51 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
 
 /* ---- writes ----------------------------------------------------------- */
 
-#define SHIM_FWRITE_BODY(name)                                          \
-	{                                                               \
-		struct shim_verdict v;                                  \
-		struct iovec iov;                                       \
-		size_t len, moved, r;                                   \
-		if (unlikely(!SHIM_BOUND(name)))                        \
-			return SHIM_FAIL_ZERO(ENOSYS);                  \
-		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !size || !n) \
-			return SHIM_REAL(name)(buf, size, n, f);        \
-		len = n > SIZE_MAX / size ? SIZE_MAX : size * n;        \
-		iov = SHIM_IOV1(buf, len);                              \
-		if (wgate(f, -1, &iov, 1, len, #name, 0, &v, &moved))   \
-			return moved / size;                            \
-		r = SHIM_REAL(name)(buf, size, n, f);                   \
-		wsettle(f, &v, (ssize_t)(r * size));                    \
-		return r;                                               \
+/*
+ * fwrite: the decision out of line, so that the common cases (nothing
+ * armed, or a stream that meets no armed rule) are a few tests and a
+ * call, without the verdict's stack frame.
+ */
+#define SHIM_FWRITE_SLOW(name)                                                    \
+	static __attribute__((noinline, cold))                                    \
+	size_t slow_##name(const void *buf, size_t size, size_t n, FILE *f)       \
+	{                                                                         \
+		struct shim_verdict v;                                            \
+		size_t len = n > SIZE_MAX / size ? SIZE_MAX : size * n, moved, r; \
+		struct iovec iov = SHIM_IOV1(buf, len);                           \
+		if (wgate(f, -1, &iov, 1, len, #name, 0, &v, &moved))             \
+			return moved / size;                                      \
+		r = SHIM_REAL(name)(buf, size, n, f);                             \
+		wsettle(f, &v, (ssize_t)(r * size));                              \
+		return r;                                                         \
+	}
+#define SHIM_FWRITE_BODY(name)                                            \
+	{                                                                 \
+		if (unlikely(!SHIM_BOUND(name)))                          \
+			return SHIM_FAIL_ZERO(ENOSYS);                    \
+		if (likely(!shim_armed(SHIM_OPS_WRITE)) || !size || !n || \
+		    stream_quick_pass(FR_OP_WRITE, f))                    \
+			return SHIM_REAL(name)(buf, size, n, f);          \
+		return slow_##name(buf, size, n, f);                      \
 	}
 
-#define SHIM_FPUTS_BODY(name)                                         \
-	{                                                             \
-		struct shim_verdict v;                                \
-		struct iovec iov;                                     \
-		size_t len, moved;                                    \
-		int r;                                                \
-		if (unlikely(!SHIM_BOUND(name)))                      \
-			return SHIM_FAIL_EOFV(ENOSYS);                \
-		if (likely(!shim_armed(SHIM_OPS_WRITE)))              \
-			return SHIM_REAL(name)(s, f);                 \
-		len = strlen(s);                                      \
-		iov = SHIM_IOV1(s, len);                              \
-		if (wgate(f, -1, &iov, 1, len, #name, 0, &v, &moved)) \
-			return EOF;                                   \
-		r = SHIM_REAL(name)(s, f);                            \
-		wsettle(f, &v, r == EOF ? -1 : (ssize_t)len);         \
-		return r;                                             \
+#define SHIM_FPUTS_BODY(name)                                                                 \
+	{                                                                                     \
+		struct shim_verdict v;                                                        \
+		struct iovec iov;                                                             \
+		size_t len, moved;                                                            \
+		int r;                                                                        \
+		if (unlikely(!SHIM_BOUND(name)))                                              \
+			return SHIM_FAIL_EOFV(ENOSYS);                                        \
+		if (likely(!shim_armed(SHIM_OPS_WRITE)) || stream_quick_pass(FR_OP_WRITE, f)) \
+			return SHIM_REAL(name)(s, f);                                         \
+		len = strlen(s);                                                              \
+		iov = SHIM_IOV1(s, len);                                                      \
+		if (wgate(f, -1, &iov, 1, len, #name, 0, &v, &moved))                         \
+			return EOF;                                                           \
+		r = SHIM_REAL(name)(s, f);                                                    \
+		wsettle(f, &v, r == EOF ? -1 : (ssize_t)len);                                 \
+		return r;                                                                     \
 	}
 
 int puts(const char *s)
@@ -532,7 +563,8 @@ int fprintf(FILE *f, const char *fmt,
  */
 #define SHIM_GEN_FOPEN(name, ret, params, args, op, fail) ret name params SHIM_FOPEN_BODY(name)
 #define SHIM_GEN_FREOPEN(name, ret, params, args, op, fail) ret name params SHIM_FREOPEN_BODY(name)
-#define SHIM_GEN_FWRITE(name, ret, params, args, op, fail) ret name params SHIM_FWRITE_BODY(name)
+#define SHIM_GEN_FWRITE(name, ret, params, args, op, fail) \
+	SHIM_FWRITE_SLOW(name) ret name params SHIM_FWRITE_BODY(name)
 #define SHIM_GEN_FPUTS(name, ret, params, args, op, fail) ret name params SHIM_FPUTS_BODY(name)
 #define SHIM_GEN_PUTC(name, ret, params, args, op, fail) \
 	ret name params SHIM_PUTC_BODY(name, f, args)
