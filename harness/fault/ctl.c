@@ -217,9 +217,11 @@ void fr_ctl_event_pid(struct fr_ctl *c, int pid, unsigned idx, enum fr_op op, in
 	e->op = (uint8_t)op;
 	e->action = idx < FR_MAX_RULES ? (uint8_t)c->slots[idx].rule.action : 0;
 	e->err = err;
-	if (where)
-		for (; i + 1 < sizeof(e->where) && where[i]; i++)
-			e->where[i] = where[i];
+	/* the name, truncated and NUL-padded: one copy, not a byte loop */
+	if (where) {
+		i = strnlen(where, sizeof(e->where) - 1);
+		memcpy(e->where, where, i);
+	}
 	memset(e->where + i, 0, sizeof(e->where) - i);
 	atomic_store_explicit(&e->seq, n + 1, memory_order_release);
 }
