@@ -747,5 +747,6 @@ int fr_cmd_run(int argc, char **argv)
 	destroy_all(v, o.nfiles);
 	free_opts(&o);
 	close(sigfd);
+	fr_sentinel_stop();
 	return status;
 }

@@ -100,6 +100,11 @@ int fr_sentinel_start(void);
  * it ended. Once dead it stays so (a later run starts no other).
  */
 bool fr_sentinel_lost(char *why, size_t len);
+/*
+ * At the end of faultrun: tell the sentinel the run is over and wait (at
+ * most 2 s) for it to exit, so that nothing of faultrun's outlives it.
+ */
+void fr_sentinel_stop(void);
 /* Tell it a process group to kill if we die (+) or that it is gone (-). */
 void fr_sentinel_group(pid_t pgid, bool add);
 /* Tell it a run's control-block path to sweep if we die (+) or not (-). */

@@ -574,6 +574,32 @@ int fr_sentinel_start(void)
 	return 0;
 }
 
+void fr_sentinel_stop(void)
+{
+	int st;
+
+	if (sentinel_fd < 0)
+		return;
+	/* end of input: the sentinel sweeps what is left (nothing, normally) and exits */
+	close(sentinel_fd);
+	sentinel_fd = -1;
+	if (sentinel_pid <= 0 || sentinel_status >= 0)
+		return;
+	/* faultrun returns only once it is gone: nothing of the run outlives the command */
+	for (int i = 0; i < 200; i++) {
+		pid_t r = waitpid(sentinel_pid, &st, WNOHANG);
+
+		if (r == sentinel_pid) {
+			sentinel_status = st;
+			return;
+		}
+		if (r < 0 && errno != EINTR)
+			return;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 bool fr_sentinel_lost(char *why, size_t len)
 {
 	int st;
