@@ -274,8 +274,13 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 		ret |= append(buf, len, &off, " budget=%llu", (unsigned long long)r->amount);
 		break;
 	case FR_ACT_DISK:
-		/* "disk", not its operations: they are implied (and parsed back so) */
+		/*
+		 * "disk", not its operations: they are implied (and parsed back
+		 * so). The line starts over, and so does whether it fits: the
+		 * operations written so far may not have, the shorter line may.
+		 */
 		off = 0;
+		ret = 0;
 		ret |= append(buf, len, &off, "name=%.*s disk %s=%llu", (int)sizeof(r->name),
 			      r->name, r->flags & FR_RULE_DISK_SIZE ? "size" : "free",
 			      (unsigned long long)r->amount);
