@@ -225,10 +225,3 @@ void fr_ctl_event_pid(struct fr_ctl *c, int pid, unsigned idx, enum fr_op op, in
 	memset(e->where + i, 0, sizeof(e->where) - i);
 	atomic_store_explicit(&e->seq, n + 1, memory_order_release);
 }
-
-unsigned fr_ctl_count(const struct fr_ctl *c)
-{
-	unsigned n = atomic_load_explicit(&c->nslots, memory_order_acquire);
-
-	return n > FR_MAX_RULES ? FR_MAX_RULES : n;
-}

@@ -452,21 +452,26 @@ again:
 	return o;
 }
 
-/* The subset of cand whose path glob matches path (made absolute). */
+/*
+ * The subset of cand whose path glob matches path (made absolute); *name
+ * is that absolute path (path itself when it is already absolute and
+ * normal, else made in buf), or NULL when it cannot be told.
+ */
 static __attribute__((noinline)) uint64_t match_path(struct fr_ctl *c, uint64_t cand, int dirfd,
-						     const char *path, char *abs, size_t len)
+						     const char *path, char *buf, size_t len,
+						     const char **name)
 {
 	uint64_t pathm, any;
 
+	*name = NULL;
 	/* rules without a path select every path; only path rules need it */
 	shim_rule_classes(c, fr_ctl_count(c), &pathm, &any);
 	pathm &= cand;
 	any &= cand;
 	/* the path made absolute: for the path rules, and to name a match */
-	if ((pathm || any) && shim_abspath(dirfd, path, abs, len))
-		return any | (pathm ? shim_match_files(c, pathm, abs) : 0);
+	if ((pathm || any) && (*name = shim_path_view(dirfd, path, buf, len)))
+		return any | (pathm ? shim_match_files(c, pathm, *name) : 0);
 	/* cannot tell where it is: only rules without a path apply */
-	abs[0] = '\0';
 	return any;
 }
 
@@ -497,6 +502,7 @@ static enum shim_outcome decide_paths(enum fr_op op, int writes, int dirfd1, con
 {
 	struct fr_ctl *c = shim_ctl;
 	char abs[PATH_MAX], abs2[PATH_MAX];
+	const char *name = NULL, *name2;
 	uint64_t cand, m;
 	enum shim_outcome o = SHIM_PASS;
 	int saved;
@@ -510,13 +516,13 @@ static enum shim_outcome decide_paths(enum fr_op op, int writes, int dirfd1, con
 	if (!cand)
 		return SHIM_PASS;
 	saved = errno;
-	m = match_path(c, cand, dirfd1, path1, abs, sizeof(abs));
+	m = match_path(c, cand, dirfd1, path1, abs, sizeof(abs), &name);
 	if (path2)
-		m |= match_path(c, cand, dirfd2, path2, abs2, sizeof(abs2));
+		m |= match_path(c, cand, dirfd2, path2, abs2, sizeof(abs2), &name2);
 	if (m) {
 		struct confirm cf = { -1, false };
 
-		o = decide(c, op, m, 0, SHIM_NOBUDGET, fn, -1, abs[0] ? abs : path1, &cf, v);
+		o = decide(c, op, m, 0, SHIM_NOBUDGET, fn, -1, name ? name : path1, &cf, v);
 	}
 	errno = saved;
 	return o;
@@ -534,9 +540,50 @@ enum shim_outcome shim_decide_path(enum fr_op op, int dirfd, const char *path, c
 	return decide_paths(op, -1, dirfd, path, AT_FDCWD, NULL, fn, v);
 }
 
-enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes, const char *fn,
-				   struct shim_verdict *v)
+/*
+ * An open of an absolute path: its path is matched once against every
+ * published path rule, for the open's own rules and for the new fd's
+ * entry (shim_fd_record_open), where it is used with no copy when it is
+ * already normal.
+ */
+static __attribute__((noinline)) enum shim_outcome
+decide_open_abs(struct fr_ctl *c, const char *path, bool writes, const char *fn,
+		struct shim_open_facts *of, struct shim_verdict *v)
 {
+	char buf[PATH_MAX];
+	const char *name = shim_path_view(AT_FDCWD, path, buf, sizeof(buf));
+	uint64_t pathm, any, known, wm, m;
+	enum shim_outcome o = SHIM_PASS;
+	int saved = errno;
+
+	known = shim_rule_classes(c, fr_ctl_count(c), &pathm, &any);
+	wm = name && pathm ? shim_match_files(c, pathm, name) : 0;
+	of->valid = true;
+	of->known = known & ~(pathm & ~wm); /* the rest waits for the kernel's path */
+	of->match = any | wm;
+	of->path = wm;
+	m = shim_armed_rules(c, FR_OP_OPEN) & (any | wm);
+	if (m)
+		m = mode_filter(c, m, writes);
+	if (m) {
+		struct confirm cf = { -1, false };
+
+		o = decide(c, FR_OP_OPEN, m, 0, SHIM_NOBUDGET, fn, -1, name ? name : path, &cf, v);
+	}
+	errno = saved;
+	return o;
+}
+
+enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes, const char *fn,
+				   struct shim_open_facts *of, struct shim_verdict *v)
+{
+	struct fr_ctl *c = shim_ctl;
+
+	of->valid = false;
+	if (c && shim_depth <= 0 && path && path[0] == '/') {
+		shim_verdict_init(v, FR_OP_OPEN);
+		return decide_open_abs(c, path, writes, fn, of, v);
+	}
 	return decide_paths(FR_OP_OPEN, writes, dirfd, path, AT_FDCWD, NULL, fn, v);
 }
 

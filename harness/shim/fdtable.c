@@ -62,7 +62,7 @@ struct shim_fd *_Atomic shim_fd_chunks[SHIM_FD_NCHUNKS];
 #define chunks shim_fd_chunks
 _Atomic int shim_fd_used;
 
-struct shim_fd *shim_fd_get(int fd, bool create)
+struct shim_fd *shim_fd_map(int fd)
 {
 	unsigned u = (unsigned)fd, ci = u >> CHUNK_SHIFT;
 	struct shim_fd *ch, *expect = NULL;
@@ -73,8 +73,6 @@ struct shim_fd *shim_fd_get(int fd, bool create)
 	ch = atomic_load_explicit(&chunks[ci], memory_order_acquire);
 	if (likely(ch))
 		return &ch[u & (CHUNK_FDS - 1)];
-	if (!create)
-		return NULL;
 	saved = errno;
 	ch = mmap(NULL, CHUNK_FDS * sizeof(struct shim_fd), PROT_READ | PROT_WRITE,
 		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -180,107 +178,6 @@ void shim_fd_received(const struct msghdr *msg)
 			shim_fd_forget(fd);
 		}
 	}
-}
-
-/* "/proc/self/fd/" followed by fd in decimal, without snprintf. */
-static void proc_fd_name(int fd, char buf[32])
-{
-	static const char pre[] = "/proc/self/fd/";
-	char digits[12];
-	unsigned u = (unsigned)fd;
-	int n = 0;
-
-	memcpy(buf, pre, sizeof(pre) - 1);
-	do {
-		digits[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	for (int i = 0; i < n; i++)
-		buf[sizeof(pre) - 1 + i] = digits[n - 1 - i];
-	buf[sizeof(pre) - 1 + n] = '\0';
-}
-
-int shim_fd_path(int fd, char *out, size_t len)
-{
-	static const char deleted[] = " (deleted)";
-	const size_t dl = sizeof(deleted) - 1;
-	char name[32];
-	long n;
-
-	if (fd < 0 || len < 2)
-		return -EBADF;
-	proc_fd_name(fd, name);
-	n = fr_syscall(SYS_readlink, name, out, len - 1);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n >= len - 1)
-		return -ENAMETOOLONG;
-	out[n] = '\0';
-	if ((size_t)n > dl && out[0] == '/' && memcmp(out + n - dl, deleted, dl) == 0)
-		out[n - dl] = '\0';
-	return 0;
-}
-
-/*
- * Remove "." and ".." segments and repeated slashes from an absolute path,
- * in place (the write position never passes the read position).
- */
-static void normalize(char *p)
-{
-	char *w = p, *r = p;
-
-	while (*r) {
-		const char *seg;
-		size_t sl;
-
-		while (*r == '/')
-			r++;
-		if (!*r)
-			break;
-		seg = r;
-		while (*r && *r != '/')
-			r++;
-		sl = (size_t)(r - seg);
-		if (sl == 1 && seg[0] == '.')
-			continue;
-		if (sl == 2 && seg[0] == '.' && seg[1] == '.') {
-			while (w > p && *--w != '/')
-				;
-			continue;
-		}
-		*w++ = '/';
-		memmove(w, seg, sl);
-		w += sl;
-	}
-	if (w == p)
-		*w++ = '/';
-	*w = '\0';
-}
-
-char *shim_abspath(int dirfd, const char *path, char *out, size_t len)
-{
-	size_t bl = 0, pl;
-
-	if (!path || len < 2)
-		return NULL;
-	pl = strlen(path);
-	if (path[0] != '/') {
-		if (dirfd == AT_FDCWD) {
-			if (fr_syscall(SYS_getcwd, out, len) < 0)
-				return NULL;
-		} else if (shim_fd_path(dirfd, out, len) < 0 || out[0] != '/') {
-			return NULL;
-		}
-		bl = strlen(out);
-		if (bl + 1 >= len)
-			return NULL;
-		out[bl++] = '/';
-	}
-	if (bl + pl + 1 > len)
-		return NULL;
-	memcpy(out + bl, path, pl + 1);
-	normalize(out);
-	return out;
 }
 
 /* Whether rule r has selectors that only a socket can meet. */
@@ -686,11 +583,22 @@ static bool joins_to(const char *cwd, size_t n, const char *path, const char *re
 	return memcmp(real, cwd, n) == 0 && real[n] == '/' && strcmp(real + n + 1, path) == 0;
 }
 
-/* The subset of slots whose path glob matches path: only the index's candidates run. */
+/*
+ * The subset of slots whose path glob matches path: only the index's
+ * candidates run. The index is built over every classified path rule, so
+ * that callers asking for different subsets (an open's armed rules, the
+ * fd operations' rules) share it instead of rebuilding it in turn.
+ */
 uint64_t shim_match_files(struct fr_ctl *c, uint64_t slots, const char *path)
 {
-	uint64_t cand = fr_slot_glob_candidates(c, slots, path), m = 0;
+	uint64_t all = atomic_load_explicit(&cls_path, memory_order_relaxed) &
+		       atomic_load_explicit(&cls_done, memory_order_acquire);
+	uint64_t cand, m = 0;
 
+	/* a slot not classified yet: index what is asked, as before */
+	if (slots & ~all)
+		all = slots;
+	cand = fr_slot_glob_candidates(c, all, path) & slots;
 	while (cand) {
 		unsigned i = (unsigned)__builtin_ctzll(cand);
 
@@ -745,12 +653,13 @@ static __attribute__((noinline)) uint64_t open_paths(struct fr_ctl *c, uint64_t 
 	return m;
 }
 
-void shim_fd_record_open(int fd, int dirfd, const char *path)
+void shim_fd_record_open(int fd, int dirfd, const char *path, const struct shim_open_facts *of)
 {
 	struct fr_ctl *c = shim_ctl;
 	struct shim_fd *e;
 	struct stat st;
-	uint64_t known, match, pathm;
+	uint64_t known, match, pathm, wm = 0;
+	uint32_t info = SHIM_FD_FILE;
 	int saved;
 
 	if (fd < 0)
@@ -764,17 +673,36 @@ void shim_fd_record_open(int fd, int dirfd, const char *path)
 		return;
 	saved = errno;
 	entry_clear(e);
-	known = shim_rule_classes(c, fr_ctl_count(c), &pathm, &match);
-	if (pathm)
-		match |= open_paths(c, pathm, fd, dirfd, path);
-	if (fr_syscall(SYS_fstat, fd, &st) == 0) {
+	if (of && of->valid) {
+		/*
+		 * An absolute path, matched as written when the open was
+		 * decided; the path rules it does not match are left for the
+		 * kernel's path, read the first time a call on the fd needs
+		 * one of them (resolve): most files opened while a rule is
+		 * armed are never the subject of any, and a readlink of
+		 * /proc/self/fd costs more than the open itself.
+		 */
+		known = of->known;
+		match = of->match;
+		wm = of->path;
+	} else {
+		known = shim_rule_classes(c, fr_ctl_count(c), &pathm, &match);
+		/* a relative path: the cached cwd is trusted only as readlink confirms it */
+		if (pathm)
+			wm = open_paths(c, pathm, fd, dirfd, path);
+		match |= wm;
+	}
+	/*
+	 * The identity guards a path match against the number's reuse where
+	 * no wrapper saw it; without one, the entry holds nothing a reuse
+	 * could make wrong (resolve takes the identity with the kernel's path).
+	 */
+	if (wm && fr_syscall(SYS_fstat, fd, &st) == 0) {
 		id_set32(e, (uint32_t)st.st_ino);
 		id_set_file(e, &st);
-		atomic_store_explicit(&e->info, SHIM_FD_FILE | SHIM_FD_HAVE_ID,
-				      memory_order_relaxed);
-	} else {
-		atomic_store_explicit(&e->info, SHIM_FD_FILE, memory_order_relaxed);
+		info |= SHIM_FD_HAVE_ID;
 	}
+	atomic_store_explicit(&e->info, info, memory_order_relaxed);
 	atomic_store_explicit(&e->match, match, memory_order_release);
 	atomic_store_explicit(&e->known, known, memory_order_release);
 	errno = saved;

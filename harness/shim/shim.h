@@ -399,9 +399,17 @@ static inline struct shim_fd *shim_fd_peek(int fd)
 
 /*
  * The entry for fd, or NULL (fd negative or beyond the table). With
- * create, maps the chunk holding it on first use (mmap: signal-safe).
+ * create, maps the chunk holding it on first use (shim_fd_map: mmap,
+ * signal-safe); inline, since every open and close while a rule is armed
+ * asks.
  */
-struct shim_fd *shim_fd_get(int fd, bool create);
+struct shim_fd *shim_fd_map(int fd);
+static inline struct shim_fd *shim_fd_get(int fd, bool create)
+{
+	struct shim_fd *e = shim_fd_peek(fd);
+
+	return likely(e) || !create ? e : shim_fd_map(fd);
+}
 /* Forget what is known about fd (closed, or reused by a call we missed). */
 void shim_fd_forget(int fd);
 /* Forget fds first..last inclusive (close_range, closefrom). */
@@ -437,7 +445,17 @@ static inline int shim_fd_opened(int fd)
  * while some fd operation is armed; otherwise forgets the entry so the fd
  * is resolved lazily if a rule is armed later.
  */
-void shim_fd_record_open(int fd, int dirfd, const char *path);
+/*
+ * What deciding an open learnt of its absolute path, for recording the new
+ * fd without matching it again: the slots it decides (`known`), those it
+ * matches (`match`), and among them the path rules (`path`). Not `valid`
+ * for a relative path, whose cached cwd only readlink confirms.
+ */
+struct shim_open_facts {
+	bool valid;
+	uint64_t known, match, path;
+};
+void shim_fd_record_open(int fd, int dirfd, const char *path, const struct shim_open_facts *of);
 
 /*
  * The subset of `want` (slot mask) whose fd selectors match fd, resolving
@@ -475,6 +493,12 @@ bool shim_rule_match_sock(const struct fr_rule *r, const struct shim_fd *e, cons
  * into out. Returns out, or NULL if it does not fit.
  */
 char *shim_abspath(int dirfd, const char *path, char *out, size_t len);
+/*
+ * The same path as shim_abspath() gives, but path itself when it is
+ * absolute and already normal (no copy); otherwise made in buf. NULL when
+ * it does not fit.
+ */
+const char *shim_path_view(int dirfd, const char *path, char *buf, size_t len);
 
 /*
  * The cwd cache (wrap_fs.c): shim_cwd_changed(r) after a chdir/fchdir
@@ -589,10 +613,11 @@ enum shim_outcome shim_decide_path(enum fr_op op, int dirfd, const char *path, c
 				   struct shim_verdict *v);
 /*
  * Decide an open of path: as shim_decide_path, skipping the rules whose
- * mode= is the other access mode (writes: shim_open_writes()).
+ * mode= is the other access mode (writes: shim_open_writes()). *of
+ * receives what shim_fd_record_open() can reuse.
  */
 enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes, const char *fn,
-				   struct shim_verdict *v);
+				   struct shim_open_facts *of, struct shim_verdict *v);
 
 /*
  * Whether open flags open for writing, as mode=write means it: O_WRONLY,

@@ -177,6 +177,7 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
 	ret name params                                                     \
 	{                                                                   \
 		struct shim_verdict v;                                      \
+		struct shim_open_facts of;                                  \
 		struct shim_disk_file df = { -1, -1, false, false };        \
 		int fd;                                                     \
 		getmode;                                                    \
@@ -184,7 +185,7 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
 			return SHIM_FAIL_M1(ENOSYS);                        \
 		if (likely(!shim_armed(SHIM_OPS_OPEN)))                     \
 			return shim_fd_opened(SHIM_REAL(name) args);        \
-		shim_decide_open(at, path, writes, #name, &v);              \
+		shim_decide_open(at, path, writes, #name, &of, &v);         \
 		if (shim_gate(&v, SHIM_FAILS_PATH))                         \
 			return SHIM_FAIL_M1(v.err);                         \
 		if (trunc)                                                  \
@@ -192,7 +193,7 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
 		fd = SHIM_REAL(name) args;                                  \
 		if (fd >= 0)                                                \
 			shim_disk_cut(&df, 0);                              \
-		shim_fd_record_open(fd, at, path);                          \
+		shim_fd_record_open(fd, at, path, &of);                     \
 		return fd;                                                  \
 	}
 

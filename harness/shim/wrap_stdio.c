@@ -171,69 +171,71 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
  */
 #define SHIM_FOPEN_TRUNC(mode) ((mode) && (mode)[0] == 'w' ? path : NULL)
 
-#define SHIM_FOPEN_BODY(name)                                                           \
-	{                                                                               \
-		struct shim_verdict v;                                                  \
-		struct shim_disk_file df;                                               \
-		FILE *r;                                                                \
-		if (unlikely(!SHIM_BOUND(name)))                                        \
-			return SHIM_FAIL_NULLP(ENOSYS);                                 \
-		if (likely(!shim_armed(SHIM_OPS_OPEN))) {                               \
-			r = SHIM_REAL(name)(path, mode);                                \
-			if (r)                                                          \
-				shim_fd_opened(stream_fd(r));                           \
-			return r;                                                       \
-		}                                                                       \
-		shim_decide_open(AT_FDCWD, path, shim_fopen_writes(mode), #name, &v);   \
-		if (shim_gate(&v, SHIM_FAILS_PATH))                                     \
-			return SHIM_FAIL_NULLP(v.err);                                  \
-		shim_disk_before(&v, -1, AT_FDCWD, SHIM_FOPEN_TRUNC(mode), false, &df); \
-		r = SHIM_REAL(name)(path, mode);                                        \
-		if (r) {                                                                \
-			shim_disk_cut(&df, 0);                                          \
-			shim_fd_record_open(stream_fd(r), AT_FDCWD, path);              \
-		}                                                                       \
-		return r;                                                               \
+#define SHIM_FOPEN_BODY(name)                                                              \
+	{                                                                                  \
+		struct shim_verdict v;                                                     \
+		struct shim_open_facts of;                                                 \
+		struct shim_disk_file df;                                                  \
+		FILE *r;                                                                   \
+		if (unlikely(!SHIM_BOUND(name)))                                           \
+			return SHIM_FAIL_NULLP(ENOSYS);                                    \
+		if (likely(!shim_armed(SHIM_OPS_OPEN))) {                                  \
+			r = SHIM_REAL(name)(path, mode);                                   \
+			if (r)                                                             \
+				shim_fd_opened(stream_fd(r));                              \
+			return r;                                                          \
+		}                                                                          \
+		shim_decide_open(AT_FDCWD, path, shim_fopen_writes(mode), #name, &of, &v); \
+		if (shim_gate(&v, SHIM_FAILS_PATH))                                        \
+			return SHIM_FAIL_NULLP(v.err);                                     \
+		shim_disk_before(&v, -1, AT_FDCWD, SHIM_FOPEN_TRUNC(mode), false, &df);    \
+		r = SHIM_REAL(name)(path, mode);                                           \
+		if (r) {                                                                   \
+			shim_disk_cut(&df, 0);                                             \
+			shim_fd_record_open(stream_fd(r), AT_FDCWD, path, &of);            \
+		}                                                                          \
+		return r;                                                                  \
 	}
 
 /*
  * freopen: when the new open fails, the real call has already closed the
  * old stream's file and returns NULL; an injected failure does the same.
  */
-#define SHIM_FREOPEN_BODY(name)                                                         \
-	{                                                                               \
-		struct shim_verdict v;                                                  \
-		struct shim_disk_file df;                                               \
-		int oldfd, err;                                                         \
-		FILE *r;                                                                \
-		if (unlikely(!SHIM_BOUND(name)))                                        \
-			return SHIM_FAIL_NULLP(ENOSYS);                                 \
-		oldfd = stream_fd(f);                                                   \
-		if (likely(!shim_armed(SHIM_OPS_OPEN)) || !path) {                      \
-			r = SHIM_REAL(name)(path, mode, f);                             \
-			if (unlikely(shim_fd_table_used()) && path) {                   \
-				shim_fd_forget(oldfd);                                  \
-				if (r)                                                  \
-					shim_fd_opened(stream_fd(r));                   \
-			}                                                               \
-			return r;                                                       \
-		}                                                                       \
-		shim_decide_open(AT_FDCWD, path, shim_fopen_writes(mode), #name, &v);   \
-		if (shim_gate(&v, SHIM_FAILS_PATH)) {                                   \
-			err = v.err;                                                    \
-			SHIM_REAL(fclose)(f);                                           \
-			shim_fd_forget(oldfd);                                          \
-			errno = err;                                                    \
-			return NULL;                                                    \
-		}                                                                       \
-		shim_disk_before(&v, -1, AT_FDCWD, SHIM_FOPEN_TRUNC(mode), false, &df); \
-		r = SHIM_REAL(name)(path, mode, f);                                     \
-		shim_fd_forget(oldfd);                                                  \
-		if (r) {                                                                \
-			shim_disk_cut(&df, 0);                                          \
-			shim_fd_record_open(stream_fd(r), AT_FDCWD, path);              \
-		}                                                                       \
-		return r;                                                               \
+#define SHIM_FREOPEN_BODY(name)                                                            \
+	{                                                                                  \
+		struct shim_verdict v;                                                     \
+		struct shim_open_facts of;                                                 \
+		struct shim_disk_file df;                                                  \
+		int oldfd, err;                                                            \
+		FILE *r;                                                                   \
+		if (unlikely(!SHIM_BOUND(name)))                                           \
+			return SHIM_FAIL_NULLP(ENOSYS);                                    \
+		oldfd = stream_fd(f);                                                      \
+		if (likely(!shim_armed(SHIM_OPS_OPEN)) || !path) {                         \
+			r = SHIM_REAL(name)(path, mode, f);                                \
+			if (unlikely(shim_fd_table_used()) && path) {                      \
+				shim_fd_forget(oldfd);                                     \
+				if (r)                                                     \
+					shim_fd_opened(stream_fd(r));                      \
+			}                                                                  \
+			return r;                                                          \
+		}                                                                          \
+		shim_decide_open(AT_FDCWD, path, shim_fopen_writes(mode), #name, &of, &v); \
+		if (shim_gate(&v, SHIM_FAILS_PATH)) {                                      \
+			err = v.err;                                                       \
+			SHIM_REAL(fclose)(f);                                              \
+			shim_fd_forget(oldfd);                                             \
+			errno = err;                                                       \
+			return NULL;                                                       \
+		}                                                                          \
+		shim_disk_before(&v, -1, AT_FDCWD, SHIM_FOPEN_TRUNC(mode), false, &df);    \
+		r = SHIM_REAL(name)(path, mode, f);                                        \
+		shim_fd_forget(oldfd);                                                     \
+		if (r) {                                                                   \
+			shim_disk_cut(&df, 0);                                             \
+			shim_fd_record_open(stream_fd(r), AT_FDCWD, path, &of);            \
+		}                                                                          \
+		return r;                                                                  \
 	}
 
 /* ---- writes ----------------------------------------------------------- */

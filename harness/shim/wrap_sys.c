@@ -170,12 +170,12 @@ static __attribute__((noinline)) void track(long nr, long r, const long *a)
 	case SYS_creat:
 #endif
 		if (r >= 0)
-			shim_fd_record_open((int)r, AT_FDCWD, (const char *)a[0]);
+			shim_fd_record_open((int)r, AT_FDCWD, (const char *)a[0], NULL);
 		break;
 	case SYS_openat:
 	case SYS_openat2:
 		if (r >= 0)
-			shim_fd_record_open((int)r, (int)a[0], (const char *)a[1]);
+			shim_fd_record_open((int)r, (int)a[0], (const char *)a[1], NULL);
 		break;
 #ifdef SYS_pipe
 	case SYS_pipe:

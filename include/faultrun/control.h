@@ -317,8 +317,13 @@ void fr_disk_give(struct fr_ctl *c, unsigned rule, uint64_t bytes);
 /* Whether slot idx is published and armed (acquire). */
 bool fr_ctl_armed(const struct fr_ctl *c, unsigned idx);
 
-/* Number of published slots (bounded by max_rules). */
-unsigned fr_ctl_count(const struct fr_ctl *c);
+/* Number of published slots (bounded by FR_MAX_RULES); inline: every armed path call asks. */
+static inline unsigned fr_ctl_count(const struct fr_ctl *c)
+{
+	unsigned n = atomic_load_explicit(&c->nslots, memory_order_acquire);
+
+	return n > FR_MAX_RULES ? FR_MAX_RULES : n;
+}
 
 /* CLOCK_MONOTONIC in ns (async-signal-safe). */
 uint64_t fr_now_ns(void);

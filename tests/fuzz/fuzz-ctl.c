@@ -170,7 +170,7 @@ static void shim_side(struct fr_ctl *c, const char *path, uint64_t cand)
 		shim_decide_mask(c, op, cand, (size_t)cand, 0, "fuzz", path, &v);
 		shim_settle(&v, -1);
 	}
-	shim_fd_record_open(fds[0], AT_FDCWD, path);
+	shim_fd_record_open(fds[0], AT_FDCWD, path, NULL);
 	shim_fd_set_peer(fds[5 < nfds ? 5 : 0], NULL, 0);
 	for (unsigned i = 0; i < 70; i += 7) {
 		unsigned idx = i + (unsigned)(cand >> 58);

@@ -1,0 +1,177 @@
+/*
+ * Paths as the shim matches them: the kernel's path of an fd
+ * (readlink of /proc/self/fd/N) and a written path made absolute and
+ * lexically normal. An absolute path that is already normal, the common
+ * case, is used where it lies: no copy.
+ *
+ * Everything here is async-signal-safe: readlink, getcwd, no allocation.
+ */
+#include "shim.h"
+
+#include <limits.h>
+#include <string.h>
+#include <sys/syscall.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* "/proc/self/fd/" followed by fd in decimal, without snprintf. */
+static void proc_fd_name(int fd, char buf[32])
+{
+	static const char pre[] = "/proc/self/fd/";
+	char digits[12];
+	unsigned u = (unsigned)fd;
+	int n = 0;
+
+	memcpy(buf, pre, sizeof(pre) - 1);
+	do {
+		digits[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	for (int i = 0; i < n; i++)
+		buf[sizeof(pre) - 1 + i] = digits[n - 1 - i];
+	buf[sizeof(pre) - 1 + n] = '\0';
+}
+
+int shim_fd_path(int fd, char *out, size_t len)
+{
+	static const char deleted[] = " (deleted)";
+	const size_t dl = sizeof(deleted) - 1;
+	char name[32];
+	long n;
+
+	if (fd < 0 || len < 2)
+		return -EBADF;
+	proc_fd_name(fd, name);
+	n = fr_syscall(SYS_readlink, name, out, len - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= len - 1)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	if ((size_t)n > dl && out[0] == '/' && memcmp(out + n - dl, deleted, dl) == 0)
+		out[n - dl] = '\0';
+	return 0;
+}
+
+/*
+ * Remove "." and ".." segments and repeated slashes from an absolute path,
+ * in place (the write position never passes the read position).
+ */
+static void normalize(char *p)
+{
+	char *w = p, *r = p;
+
+	while (*r) {
+		const char *seg;
+		size_t sl;
+
+		while (*r == '/')
+			r++;
+		if (!*r)
+			break;
+		seg = r;
+		while (*r && *r != '/')
+			r++;
+		sl = (size_t)(r - seg);
+		if (sl == 1 && seg[0] == '.')
+			continue;
+		if (sl == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (w > p && *--w != '/')
+				;
+			continue;
+		}
+		*w++ = '/';
+		memmove(w, seg, sl);
+		w += sl;
+	}
+	if (w == p)
+		*w++ = '/';
+	*w = '\0';
+}
+
+char *shim_abspath(int dirfd, const char *path, char *out, size_t len)
+{
+	size_t bl = 0, pl;
+
+	if (!path || len < 2)
+		return NULL;
+	pl = strlen(path);
+	if (path[0] != '/') {
+		if (dirfd == AT_FDCWD) {
+			if (fr_syscall(SYS_getcwd, out, len) < 0)
+				return NULL;
+		} else if (shim_fd_path(dirfd, out, len) < 0 || out[0] != '/') {
+			return NULL;
+		}
+		bl = strlen(out);
+		if (bl + 1 >= len)
+			return NULL;
+		out[bl++] = '/';
+	}
+	if (bl + pl + 1 > len)
+		return NULL;
+	memcpy(out + bl, path, pl + 1);
+	normalize(out);
+	return out;
+}
+
+#ifdef __SSE2__
+/*
+ * Whether absolute path p needs no cleaning: no "//", no segment that
+ * starts with "." (which takes in "." and "..", and, to stay simple, hidden
+ * names: those only take the copying way), no "/" before the end unless p
+ * is "/". Sixteen bytes at a time from p's aligned block, as glibc's
+ * strlen reads: an aligned load never crosses into another page, so the
+ * bytes read past the terminator are mapped; the sanitizers would still
+ * report them, hence the attributes.
+ */
+__attribute__((no_sanitize_address, no_sanitize_thread)) static bool abs_clean(const char *p)
+{
+	const __m128i slash = _mm_set1_epi8('/'), dot = _mm_set1_epi8('.');
+	const __m128i nul = _mm_setzero_si128();
+	uintptr_t off = (uintptr_t)p & 15;
+	const __m128i *b = (const __m128i *)(const void *)(p - off);
+	unsigned keep = 0xffffu << off, carry = 0;
+
+	if (p[1] == '\0')
+		return true; /* "/" */
+	for (;;) {
+		__m128i v = _mm_load_si128(b++);
+		unsigned s = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, slash)) & keep;
+		unsigned z = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nul)) & keep;
+		unsigned sd = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, slash),
+				     _mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, nul))));
+
+		/*
+		 * A '/' followed by '/', '.' or the end; only bytes up to the
+		 * first NUL count (z ^ (z - 1): the lowest bit of z and those
+		 * below it, every bit when z is 0).
+		 */
+		if ((s << 1 | carry) & sd & (z ^ (z - 1)))
+			return false;
+		if (z)
+			return true;
+		carry = s >> 15;
+		keep = 0xffffu;
+	}
+}
+#else
+static bool abs_clean(const char *p)
+{
+	if (p[1] == '\0')
+		return true;
+	for (const char *q = p; *q; q++)
+		if (*q == '/' && (q[1] == '/' || q[1] == '.' || q[1] == '\0'))
+			return false;
+	return true;
+}
+#endif
+
+const char *shim_path_view(int dirfd, const char *path, char *buf, size_t len)
+{
+	if (path && path[0] == '/' && abs_clean(path))
+		return path;
+	return shim_abspath(dirfd, path, buf, len);
+}
