@@ -38,30 +38,21 @@ static bool alive(long pid)
 	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
-/*
- * Find the run's block: --run DIR, --run PID, or the only live run.
- * Returns 0 with the block's path, or an exit status.
- */
-static int find_run(const char *want, char *out, size_t len)
+/* The live runs found so far (find_run). */
+struct runs_seen {
+	char found[PATH_MAX];
+	long found_pid;
+	unsigned count;
+};
+
+/* Look in one base for live runs (of pid `want`, if given). */
+static void scan_base(const char *base, const char *want, struct runs_seen *rs)
 {
-	char base[PATH_MAX], found[PATH_MAX] = "";
-	long found_pid = 0;
-	unsigned count = 0;
-	struct stat st;
-	DIR *d;
+	DIR *d = opendir(base);
 	struct dirent *de;
 
-	if (want && strchr(want, '/')) {
-		if (stat(want, &st) == 0 && S_ISDIR(st.st_mode))
-			snprintf(out, len, "%s/ctl", want);
-		else
-			snprintf(out, len, "%s", want);
-		return 0;
-	}
-	if (fr_rundir_base(base, sizeof(base)) < 0 || !(d = opendir(base))) {
-		fprintf(stderr, "faultrun: no run found for this user\n");
-		return 3;
-	}
+	if (!d)
+		return;
 	while ((de = readdir(d))) {
 		char ctl[PATH_MAX + 300];
 		long pid = -1;
@@ -74,31 +65,60 @@ static int find_run(const char *want, char *out, size_t len)
 		snprintf(ctl, sizeof(ctl), "%s/%s/ctl", base, de->d_name);
 		if (access(ctl, R_OK) < 0)
 			continue;
-		if (count == 0) {
-			if (snprintf(found, sizeof(found), "%s", ctl) >= (int)sizeof(found))
+		if (rs->count == 0) {
+			if (snprintf(rs->found, sizeof(rs->found), "%s", ctl) >=
+			    (int)sizeof(rs->found))
 				continue;
-			found_pid = pid;
+			rs->found_pid = pid;
 		}
-		if (count == 1 && !want)
+		if (rs->count == 1 && !want)
 			fprintf(stderr,
 				"faultrun: several runs are live; choose one "
 				"with --run PID|DIR:\n  %ld  %s\n",
-				found_pid, found);
-		if (count >= 1 && !want)
+				rs->found_pid, rs->found);
+		if (rs->count >= 1 && !want)
 			fprintf(stderr, "  %ld  %s\n", pid, ctl);
-		count++;
+		rs->count++;
 	}
 	closedir(d);
-	if (count == 0) {
+}
+
+/*
+ * Find the run's block: --run DIR, --run PID, or the only live run, in
+ * the base of `faultrun run` and in that of `faultrun exec` (a tmpfs when
+ * there is one: fr_rundir_base_mem). Returns 0 with the block's path, or
+ * an exit status.
+ */
+static int find_run(const char *want, char *out, size_t len)
+{
+	char base[PATH_MAX], mem[PATH_MAX];
+	struct runs_seen rs = { "", 0, 0 };
+	struct stat st;
+	bool have_base, have_mem;
+
+	if (want && strchr(want, '/')) {
+		if (stat(want, &st) == 0 && S_ISDIR(st.st_mode))
+			snprintf(out, len, "%s/ctl", want);
+		else
+			snprintf(out, len, "%s", want);
+		return 0;
+	}
+	have_base = fr_rundir_base(base, sizeof(base)) == 0;
+	have_mem = fr_rundir_base_mem(mem, sizeof(mem)) == 0;
+	if (have_base)
+		scan_base(base, want, &rs);
+	if (have_mem && !(have_base && strcmp(base, mem) == 0))
+		scan_base(mem, want, &rs);
+	if (rs.count == 0) {
 		if (want)
 			fprintf(stderr, "faultrun: --run '%s': no live run with that pid\n", want);
 		else
 			fprintf(stderr, "faultrun: no run found for this user\n");
 		return 3;
 	}
-	if (count > 1 && !want)
+	if (rs.count > 1 && !want)
 		return 2;
-	snprintf(out, len, "%s", found);
+	snprintf(out, len, "%s", rs.found);
 	return 0;
 }
 

@@ -258,7 +258,7 @@ static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len,
 		     size_t ctlpath_len, struct fr_ctl **ctl)
 {
 	const struct fr_user *u = o->have_user ? &o->user : NULL;
-	int ret = fr_rundir_create_for("exec", u, rundir, rundir_len);
+	int ret = fr_rundir_create_mem("exec", u, rundir, rundir_len);
 
 	if (ret < 0) {
 		fprintf(stderr, "faultrun: cannot create a run directory: %s\n",

@@ -106,6 +106,18 @@ touch "$D/c/stop"
 wait "$P"
 "$FAULTRUN" ctl --run 1 list 2>"$D/err"; rc=$?
 check "ctl --run of a dead pid: exit 3" [ "$rc" = 3 ]
+# --- without XDG_RUNTIME_DIR, exec's run directory is on /dev/shm when that
+# is a tmpfs (made and removed per command), and ctl finds the run there
+if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+	env -u XDG_RUNTIME_DIR "$FAULTRUN" exec -q --may-not-fire \
+		-f "name=shm write errno=EIO path=/nonexistent/**" -- \
+		sh -c 'echo "$FAULTRUN_CTL"; "$0" ctl --run "$PPID" list' "$FAULTRUN" >"$D/shm" 2>&1
+	check "exec without XDG_RUNTIME_DIR: the block is on /dev/shm" \
+		grep -q "^/dev/shm/faultrun-$(id -u)/exec-" "$D/shm"
+	check "ctl finds a run on /dev/shm" grep -q "rule 'shm' armed" "$D/shm"
+	shm_ctl=$(head -1 "$D/shm")
+	check "the run directory is gone after exec" sh -c "[ -n '$shm_ctl' ] && [ ! -e '${shm_ctl%/ctl}' ]"
+fi
 "$FAULTRUN" ctl frobnicate 2>"$D/err"; rc=$?
 check "ctl unknown verb: exit 2" [ "$rc" = 2 ]
 

@@ -114,6 +114,16 @@ int fr_rundir_remove(const char *dir);
 /* The directory holding every run directory of this user. */
 int fr_rundir_base(char *out, size_t len);
 
+/*
+ * The same for run directories that only hold a control block (`faultrun
+ * exec`): on a tmpfs when there is one (/dev/shm/faultrun-<uid>), since
+ * they are made and removed for every command. `faultrun ctl` looks in
+ * both. fr_rundir_create_mem makes one (another user u: as
+ * fr_rundir_create_for).
+ */
+int fr_rundir_base_mem(char *out, size_t len);
+int fr_rundir_create_mem(const char *tag, const struct fr_user *u, char *out, size_t len);
+
 /* The pid in a run directory's name "<tag>-<pid>-XXXXXX": 0, or -EINVAL. */
 int fr_rundir_pid(const char *name, long *pid);
 
