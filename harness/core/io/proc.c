@@ -360,10 +360,11 @@ void fr_child_abandon(struct fr_loop *l, struct fr_child *c)
  * streams by, entry by entry: no buffer to outgrow.
  */
 static bool environ_find(pid_t pid, const char *prefix, size_t plen, bool whole, char *out,
-			 size_t outlen)
+			 size_t outlen, size_t *total)
 {
 	char path[64], buf[16384];
 	size_t at = 0, got = 0; /* bytes of the current entry seen; of the value kept */
+	size_t all = 0;
 	bool match = true, found = false;
 	ssize_t n;
 	int fd;
@@ -373,6 +374,7 @@ static bool environ_find(pid_t pid, const char *prefix, size_t plen, bool whole,
 	if (fd < 0)
 		return false;
 	while (!found && ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))) {
+		all += n > 0 ? (size_t)n : 0;
 		for (ssize_t i = 0; i < n && !found; i++) {
 			if (buf[i] == 0) {
 				found = match && at >= plen && (!whole || at == plen);
@@ -395,13 +397,15 @@ static bool environ_find(pid_t pid, const char *prefix, size_t plen, bool whole,
 	if (!found && match && at >= plen && (!whole || at == plen))
 		found = true;
 	close(fd);
+	if (total)
+		*total = all;
 	return found;
 }
 
 /* Does pid's environment hold the entry needle (a whole "NAME=value")? */
 static bool environ_has(pid_t pid, const char *needle, size_t nlen)
 {
-	return environ_find(pid, needle, nlen, true, NULL, 0);
+	return environ_find(pid, needle, nlen, true, NULL, 0, NULL);
 }
 
 int fr_proc_getenv(pid_t pid, const char *name, char *out, size_t len)
@@ -411,8 +415,12 @@ int fr_proc_getenv(pid_t pid, const char *name, char *out, size_t len)
 
 	if (n <= 0 || (size_t)n >= sizeof(prefix) || !len)
 		return -EINVAL;
+	size_t total = 0;
+
 	out[0] = 0;
-	return environ_find(pid, prefix, (size_t)n, false, out, len) ? 1 : 0;
+	if (environ_find(pid, prefix, (size_t)n, false, out, len, &total))
+		return 1;
+	return total ? 0 : -ENODATA;
 }
 
 int fr_sweep_env(const char *ctl_path, int sig)

@@ -93,8 +93,10 @@ int fr_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start);
 
 /*
  * The value of variable name in pid's environment (read whole from
- * /proc, however large), truncated to len: 1 when set, 0 when not (or
- * the environment cannot be read), -EINVAL for a bad name.
+ * /proc, however large), truncated to len: 1 when set, 0 when not,
+ * -ENODATA when the environment reads empty or cannot be read (started
+ * with `env -i`, gone, or in the middle of an exec), -EINVAL for a bad
+ * name.
  */
 int fr_proc_getenv(pid_t pid, const char *name, char *out, size_t len);
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Started (a daemon: its main process found): wait for it to be ready. */
@@ -165,13 +166,23 @@ static bool claimed(struct run *r, pid_t pid)
 /*
  * Whether orphan pid may be tg's: it carries tg's FAULTRUN_UNIT, or none
  * at all (a daemon started with `env -i` lost it). An orphan of a probe,
- * a run step or another service is not tg's.
+ * a run step or another service is not tg's. An environment that reads
+ * empty is read again a few times over 50 ms: a process in the middle of
+ * an exec (a probe's `setsid sleep`) shows none for a moment, and taking
+ * that for `env -i` blamed a service for a probe's orphan.
  */
 static bool orphan_of(const struct target *tg, pid_t pid)
 {
 	char unit[128];
+	int r = fr_proc_getenv(pid, FR_UNIT_ENV, unit, sizeof(unit));
 
-	if (fr_proc_getenv(pid, FR_UNIT_ENV, unit, sizeof(unit)) != 1)
+	for (int i = 0; r == -ENODATA && i < 5 && kill(pid, 0) == 0; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		r = fr_proc_getenv(pid, FR_UNIT_ENV, unit, sizeof(unit));
+	}
+	if (r != 1)
 		return true;
 	return !strcmp(unit, tg->service ? tg->service : "target");
 }
