@@ -2,8 +2,9 @@
 # One table of what faultrun's shim costs, beside its peers, per call and
 # per workload (docs/performance.md, "Summary").
 #
-#   tests/bench/run-all.sh [--quick] [--out FILE] [BUILD]
+#   tests/bench/run-all.sh [--quick] [--only calls|workloads|nginx] [--out FILE] [BUILD]
 #
+# --only measures one part of the table (the others are left out).
 # (tools/bench runs it; so does `meson test -C BUILD --benchmark bench-all`.)
 # BUILD is a built tree (default: build); nothing is built here. Modes,
 # the table's columns:
@@ -34,10 +35,12 @@
 # the round's plain; nginx: requests/s under wrk divided by the round's
 # plain (higher is better there).
 set -u
-quick=0 out="" B=build
+quick=0 out="" B=build only=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
+	--only) only=${2:?--only needs calls, workloads or nginx}; shift ;;
+	--only=*) only=${1#--only=} ;;
 	--out) out=${2:?--out needs a FILE}; shift ;;
 	--out=*) out=${1#--out=} ;;
 	-h | --help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -46,6 +49,12 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+case $only in
+"" | calls | workloads | nginx) ;;
+*) echo "run-all.sh: --only '$only': not calls, workloads or nginx" >&2; exit 2 ;;
+esac
+# part NAME: whether this run measures that part of the table
+part() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 B_ARG=$B
 B=$(cd "$B" 2>/dev/null && pwd) || { echo "run-all.sh: no build directory '$B_ARG'" >&2; exit 2; }
 FR=$B/harness/cli/faultrun
@@ -187,6 +196,7 @@ log() { printf '%s\n' "$*" >&2; }
 rows_call=()
 # call_row ROW N M CALLS ELSE PROB0 INJ CMD...: set the rules, measure
 call_row() {
+	part calls || return 0
 	local row=$1 n=$2 M=$3 calls=$4
 	ELSE=(); PROB0=(); INJ=()
 	local e p i
@@ -296,6 +306,7 @@ timed() {
 }
 
 declare -A wwall=()
+part workloads || works=()
 for w in "${works[@]}"; do
 	rows_work+=("${work_title[$w]}")
 done
@@ -326,12 +337,25 @@ done
 
 # ---- nginx under wrk -----------------------------------------------------------
 nginx_row="nginx, static file, wrk -t1 -c8 -d${WRK_SECS}s"
+nginx_cpu_row="nginx, CPU per request (the same runs)"
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-# nginx_rps MODE: requests/s of wrk against nginx started in that mode
+# cpu_ns PID...: CPU time the processes have used, in ns (the first field
+# of /proc/PID/schedstat: exact, unlike the clock ticks of /proc/PID/stat)
+cpu_ns() {
+	local p t=0 v
+	for p in "$@"; do
+		read -r v _ <"/proc/$p/schedstat" 2>/dev/null && t=$((t + v))
+	done
+	echo "$t"
+}
+# nginx_rps MODE: "requests/s CPU-ns/request" of wrk against nginx started
+# in that mode. Requests/s moves with whatever else the two cores run; the
+# CPU nginx's processes use per request moves far less, and says what the
+# shim costs nginx itself.
 nginx_rps() {
-	local m=$1 port ng=$tmp/nginx i rps
+	local m=$1 port ng=$tmp/nginx i rps out master pids c0 c1 nreq
 	port=$(free_port) || return 1
 	rm -rf "$ng" && mkdir -p "$ng/www" && head -c 1024 /dev/zero | tr '\0' x >"$ng/www/index.html"
 	{
@@ -352,8 +376,15 @@ nginx_rps() {
 		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
 		sleep 0.1
 	done
-	rps=$(wrk -t1 -c8 -d"${WRK_SECS}s" "http://127.0.0.1:$port/" 2>/dev/null |
-		awk '/^Requests\/sec:/ { print $2 }')
+	master=$(cat "$ng/nginx.pid" 2>/dev/null)
+	pids="$master $(pgrep -P "$master" 2>/dev/null | tr '\n' ' ')"
+	# shellcheck disable=SC2086
+	c0=$(cpu_ns $pids)
+	out=$(wrk -t1 -c8 -d"${WRK_SECS}s" "http://127.0.0.1:$port/" 2>/dev/null)
+	# shellcheck disable=SC2086
+	c1=$(cpu_ns $pids)
+	rps=$(echo "$out" | awk '/^Requests\/sec:/ { print $2 }')
+	nreq=$(echo "$out" | awk '/requests in/ { print $1 }')
 	# QUIT: a graceful stop (nginx(8)); the wrapper (faultrun, strace,
 	# fiu-run's exec) ends with it
 	[ -s "$ng/nginx.pid" ] && kill -QUIT "$(cat "$ng/nginx.pid")" 2>/dev/null
@@ -365,25 +396,32 @@ nginx_rps() {
 	wait "$nginx_pid" 2>/dev/null
 	nginx_pid=""
 	[ -n "$rps" ] || { log "bench: nginx ($m): no wrk result ($(tail -1 "$ng/error.log" 2>/dev/null))"; return 1; }
-	echo "$rps"
+	echo "$rps $(awk -v c=$((c1 - c0)) -v n="${nreq:-0}" 'BEGIN { if (n > 0 && c > 0) printf "%.1f", c / n }')"
 }
-if [ $have_nginx = 1 ]; then
-	rows_work+=("$nginx_row")
-	declare -A nrps=()
+if [ $have_nginx = 1 ] && part nginx; then
+	rows_work+=("$nginx_row" "$nginx_cpu_row")
+	declare -A nrps=() ncpu=()
 	for ((r = 0; r < NROUNDS; r++)); do
 		log "bench: nginx, round $((r + 1))/$NROUNDS"
 		for m in "${MODES[@]}"; do
 			usable "$m" && [ "$m" != inject ] || continue
 			v=$(nginx_rps "$m") || continue
+			read -r v cpu <<<"$v"
 			[ "$m" = plain ] && base=$v && nrps[plain_rps]+="$v "
+			[ "$m" = plain ] && cbase=$cpu && ncpu[plain_ns]+="$cpu "
 			nrps[$m]+="$(ratio "$v" "$base") "
+			# plain's CPU per request over the mode's: higher is better, as for req/s
+			[ -n "$cpu" ] && ncpu[$m]+="$(ratio "$cbase" "$cpu") "
 		done
 	done
 	for m in "${MODES[@]}"; do
-		[ -n "${nrps[$m]:-}" ] || continue
-		cell[$nginx_row,$m,wall]=$(echo "${nrps[$m]}" | tr ' ' '\n' | grep . | median)
+		[ -n "${nrps[$m]:-}" ] &&
+			cell[$nginx_row,$m,wall]=$(echo "${nrps[$m]}" | tr ' ' '\n' | grep . | median)
+		[ -n "${ncpu[$m]:-}" ] &&
+			cell[$nginx_cpu_row,$m,wall]=$(echo "${ncpu[$m]}" | tr ' ' '\n' | grep . | median)
 	done
 	cell[$nginx_row,plain,rps]=$(echo "${nrps[plain_rps]:-}" | tr ' ' '\n' | grep . | median)
+	cell[$nginx_cpu_row,plain,cpu]=$(echo "${ncpu[plain_ns]:-}" | tr ' ' '\n' | grep . | median)
 fi
 
 # ---- the table -------------------------------------------------------------------
@@ -411,6 +449,8 @@ table() {
 	for row in "${rows_work[@]}"; do
 		if [ "$row" = "$nginx_row" ]; then
 			printf '| %s | %s req/s' "$row" "${cell[$row,plain,rps]:--}"
+		elif [ "$row" = "$nginx_cpu_row" ]; then
+			printf '| %s | %s ns' "$row" "${cell[$row,plain,cpu]:--}"
 		else
 			printf '| %s | %s s' "$row" \
 				"$(awk -v s="${cell[$row,plain,s]:-0}" 'BEGIN { printf (s < 0.1 ? "%.4f" : "%.2f"), s }')"
@@ -423,7 +463,7 @@ table() {
 	done
 	echo
 	echo "Per call: extra instructions over plain (callgrind), then wall time over plain (median of $ROUNDS interleaved rounds)."
-	echo "Workloads: wall time over plain (median of $WROUNDS rounds; start-up: of $((WROUNDS * 10))); nginx: requests/s over plain (higher is better; $NROUNDS rounds)."
+	echo "Workloads: wall time over plain (median of $WROUNDS rounds; start-up: of $((WROUNDS * 10))); nginx: requests/s over plain, and plain's CPU time per request (nginx's processes, /proc/PID/schedstat) over the mode's (higher is better for both; $NROUNDS rounds)."
 	echo "strace: no instruction count (ptrace's cost is in the kernel and the tracer); its per-call runs are N/20 calls."
 	for c in "${notes[@]}"; do echo "- $c"; done
 }
