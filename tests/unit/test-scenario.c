@@ -187,7 +187,7 @@ static const struct bad_case bad_cases[] = {
 	  "expect: [{exits: 0}]\n"
 	  "faults:\n"
 	  "  f: {op: write, path: /x}\n",
-	  "t.yml:5:6: fault 'f': no action given (errno=NAME, short, budget=SIZE, delay=DURATION, stall, reset, refuse)" },
+	  "t.yml:5:6: fault 'f': no action given (errno=NAME, short, budget=SIZE, delay=DURATION, stall, reset, refuse, error=EAI_*)" },
 	{ "inject-unknown",
 	  "target: {command: \"true\"}\n"
 	  "duration: 5s\n"
