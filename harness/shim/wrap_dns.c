@@ -21,7 +21,7 @@
  *	EAI_FAIL      EAI_FAIL     NO_RECOVERY     0           kept
  *
  * (the _r functions also store NULL in *result, and the code in
- * *h_errnop; gethostbyname and gethostbyname2 return NULL). A delay or a
+ * *h_errnop and h_errno; gethostbyname and gethostbyname2 return NULL). A delay or a
  * stall is waited out (shim_wait: a stall until the rule is disarmed or
  * its stall=DURATION passes, signals ridden out) and the real lookup made.
  */
@@ -132,6 +132,11 @@ static int dns_fail_r(int eai, struct hostent **result, int *h_errnop)
 		*result = NULL;
 	if (h_errnop)
 		*h_errnop = dns_herr(eai);
+	/*
+	 * glibc's DNS backend leaves it in h_errno too (res_search(3) sets
+	 * it), and perl's gethostbyname, made with gethostbyname_r, reads it
+	 */
+	h_errno = dns_herr(eai);
 	if (eai != EAI_AGAIN)
 		return 0;
 	errno = EAGAIN;
