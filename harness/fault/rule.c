@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,12 +37,14 @@ static const struct {
 	[FR_OP_RECV] = { "recv", "net/recv" },
 	[FR_OP_LINK] = { "link", "io/link" },
 	[FR_OP_STATFS] = { "statfs", "io/statfs" },
+	[FR_OP_RESOLVE] = { "resolve", "net/resolve" },
 };
 
 static const char *const action_names[FR_ACT_COUNT] = {
 	[FR_ACT_NONE] = "none",	    [FR_ACT_ERRNO] = "errno",	[FR_ACT_SHORT] = "short",
 	[FR_ACT_BUDGET] = "budget", [FR_ACT_DELAY] = "delay",	[FR_ACT_STALL] = "stall",
 	[FR_ACT_RESET] = "reset",   [FR_ACT_REFUSE] = "refuse", [FR_ACT_DISK] = "disk",
+	[FR_ACT_GAIERR] = "error",
 };
 
 #define E(x)          \
@@ -64,6 +67,18 @@ static const struct {
 	E(ENOTCONN),	E(ETIMEDOUT),	 E(ECONNREFUSED), E(EHOSTUNREACH),  E(EALREADY),
 	E(EINPROGRESS), E(EDQUOT),	 E(EPROTO),	  E(ENOLCK),
 };
+
+/*
+ * What an `error=` rule may give a lookup: the getaddrinfo(3) codes a
+ * failing name server produces (EAI_AGAIN: try again later, EAI_NONAME: no
+ * such name, EAI_FAIL: a permanent failure). The others (EAI_BADFLAGS,
+ * EAI_FAMILY, EAI_MEMORY, EAI_SYSTEM...) are the caller's or the
+ * machine's, not the name service's.
+ */
+static const struct {
+	int err;
+	const char *name;
+} gai_names[] = { E(EAI_AGAIN), E(EAI_NONAME), E(EAI_FAIL) };
 #undef E
 
 /*
@@ -142,8 +157,19 @@ const char *fr_action_name(enum fr_action act)
 	return (unsigned)act < FR_ACT_COUNT ? action_names[act] : NULL;
 }
 
+int fr_gai_from_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(gai_names) / sizeof(gai_names[0]); i++)
+		if (strcmp(gai_names[i].name, name) == 0)
+			return gai_names[i].err;
+	return 0;
+}
+
 const char *fr_errno_name(int err)
 {
+	for (size_t i = 0; i < sizeof(gai_names) / sizeof(gai_names[0]); i++)
+		if (gai_names[i].err == err)
+			return gai_names[i].name;
 	for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
 		if (errno_names[i].err == err)
 			return errno_names[i].name;
@@ -259,8 +285,8 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 		return -ENOSPC;
 	buf[0] = '\0';
 	ret |= append(buf, len, &off, "name=%.*s ", (int)sizeof(r->name), r->name);
-	for (unsigned op = 0; op < FR_OP_STATFS; op++) {
-		if (!(r->ops & FR_OPBIT(op)))
+	for (unsigned op = 0; op < FR_OP_COUNT; op++) {
+		if (!(r->ops & FR_OPBIT(op)) || op == FR_OP_STATFS)
 			continue;
 		ret |= append(buf, len, &off, "%s%s", first ? "" : ",", op_names[op].word);
 		first = false;
@@ -268,6 +294,10 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 	switch (r->action) {
 	case FR_ACT_ERRNO:
 		ret |= append(buf, len, &off, " errno=%s",
+			      fr_errno_name(r->err) ? fr_errno_name(r->err) : "?");
+		break;
+	case FR_ACT_GAIERR:
+		ret |= append(buf, len, &off, " error=%s",
 			      fr_errno_name(r->err) ? fr_errno_name(r->err) : "?");
 		break;
 	case FR_ACT_BUDGET:
@@ -306,6 +336,8 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 		ret |= append_str(buf, len, &off, "path", r->path, sizeof(r->path));
 	if (r->unix_path[0])
 		ret |= append_str(buf, len, &off, "unix", r->unix_path, sizeof(r->unix_path));
+	if (r->query[0])
+		ret |= append_str(buf, len, &off, "query", r->query, sizeof(r->query));
 	if (r->open_mode)
 		ret |= append(buf, len, &off, " mode=%s",
 			      r->open_mode == FR_MODE_READ ? "read" : "write");

@@ -33,11 +33,12 @@ static const uint32_t action_ops[FR_ACT_COUNT] = {
 	[FR_ACT_SHORT] = FR_OPBIT(FR_OP_READ) | FR_OPBIT(FR_OP_WRITE) | FR_OPBIT(FR_OP_SEND) |
 			 FR_OPBIT(FR_OP_RECV),
 	[FR_ACT_BUDGET] = FR_OPBIT(FR_OP_WRITE) | FR_OPBIT(FR_OP_ALLOCATE),
-	[FR_ACT_DELAY] = FR_OPS_IO | FR_OPS_NET,
-	[FR_ACT_STALL] = FR_OPS_NET,
+	[FR_ACT_DELAY] = FR_OPS_IO | FR_OPS_NET | FR_OPBIT(FR_OP_RESOLVE),
+	[FR_ACT_STALL] = FR_OPS_NET | FR_OPBIT(FR_OP_RESOLVE),
 	[FR_ACT_RESET] = FR_OPBIT(FR_OP_CONNECT) | FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
 	[FR_ACT_REFUSE] = FR_OPBIT(FR_OP_CONNECT),
 	[FR_ACT_DISK] = FR_OPS_DISK,
+	[FR_ACT_GAIERR] = FR_OPBIT(FR_OP_RESOLVE),
 };
 
 /* Every key a SPEC or a scenario fault mapping may use. */
@@ -45,7 +46,7 @@ static const char *const rule_keys[] = {
 	"name",		"op",	 "ops",	  "action", "errno", "short", "budget",
 	"delay",	"stall", "reset", "refuse", "path",  "proc",  "probability",
 	"after",	"times", "port",  "host",   "unix",  "lport", "mode",
-	"may-not-fire", "disk",	 "free",  "size",   "block",
+	"may-not-fire", "disk",	 "free",  "size",   "block", "error", "query",
 };
 #define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
 
@@ -168,8 +169,9 @@ static uint32_t parse_ops(const char *list, char *bad, size_t badlen)
 			bit = FR_OPS_IO;
 		else if (strcmp(word, "net/*") == 0 || strcmp(word, "net") == 0)
 			bit = FR_OPS_NET;
-		for (unsigned op = 0; !bit && op < FR_OP_STATFS; op++)
-			if (strcmp(word, fr_op_name(op)) == 0 || strcmp(word, fr_op_path(op)) == 0)
+		for (unsigned op = 0; !bit && op < FR_OP_COUNT; op++)
+			if (op != FR_OP_STATFS && (strcmp(word, fr_op_name(op)) == 0 ||
+						   strcmp(word, fr_op_path(op)) == 0))
 				bit = FR_OPBIT(op);
 		if (!bit) {
 			snprintf(bad, badlen, "%s", word);
@@ -248,10 +250,11 @@ static int set_word(struct fr_rule *r, const char *key, char *err, size_t errlen
 		return set_action(r, FR_ACT_DISK, err, errlen);
 	uint32_t ops = parse_ops(key, bad, sizeof(bad));
 	if (!ops) {
-		const char *names[FR_OP_STATFS + 6]; /* the operations, then the six words above */
+		const char *names[FR_OP_COUNT + 6]; /* the operations, then the six words above */
 		size_t n = 0;
-		for (unsigned op = 0; op < FR_OP_STATFS; op++)
-			names[n++] = fr_op_name(op);
+		for (unsigned op = 0; op < FR_OP_COUNT; op++)
+			if (op != FR_OP_STATFS)
+				names[n++] = fr_op_name(op);
 		names[n++] = "short";
 		names[n++] = "stall";
 		names[n++] = "reset";
@@ -279,11 +282,11 @@ static int set_action_field(struct fr_rule *r, const char *key, const char *valu
 		/* action: short | stall | reset | refuse (others take a value) */
 		for (unsigned a = FR_ACT_SHORT; a < FR_ACT_COUNT; a++)
 			if (strcmp(value, fr_action_name(a)) == 0 && a != FR_ACT_BUDGET &&
-			    a != FR_ACT_DELAY)
+			    a != FR_ACT_DELAY && a != FR_ACT_GAIERR)
 				return fr_rule_set(r, value, NULL, err, errlen);
 		return fail(err, errlen,
 			    "'action=%s': expected short, stall, reset or refuse "
-			    "(errno, budget and delay take a value: errno=ENOSPC)",
+			    "(errno, error, budget and delay take a value: errno=ENOSPC)",
 			    value);
 	}
 	if (strcmp(key, "errno") == 0) {
@@ -291,6 +294,17 @@ static int set_action_field(struct fr_rule *r, const char *key, const char *valu
 		if (!e)
 			return fail(err, errlen, "'errno=%s': unknown errno name", value);
 		if ((ret = set_action(r, FR_ACT_ERRNO, err, errlen)) < 0)
+			return ret;
+		r->err = e;
+		return 0;
+	}
+	if (strcmp(key, "error") == 0) {
+		int e = fr_gai_from_name(value);
+		if (!e)
+			return fail(err, errlen,
+				    "'error=%s': expected EAI_AGAIN, EAI_NONAME or EAI_FAIL",
+				    value);
+		if ((ret = set_action(r, FR_ACT_GAIERR, err, errlen)) < 0)
 			return ret;
 		r->err = e;
 		return 0;
@@ -414,6 +428,14 @@ static int set_selector_field(struct fr_rule *r, const char *key, const char *va
 		return copy_field(r->unix_path, sizeof(r->unix_path), key, value, err, errlen);
 	if (strcmp(key, "proc") == 0)
 		return copy_field(r->proc, sizeof(r->proc), key, value, err, errlen);
+	if (strcmp(key, "query") == 0) {
+		/* DNS names compare case-insensitively (RFC 4343): stored lower case */
+		if ((ret = copy_field(r->query, sizeof(r->query), key, value, err, errlen)) < 0)
+			return ret;
+		for (char *q = r->query; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		return 0;
+	}
 	if (strcmp(key, "probability") == 0)
 		return set_probability(r, value, err, errlen);
 	if (strcmp(key, "after") == 0)
@@ -631,14 +653,24 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 	if (r->action == FR_ACT_DISK && finish_disk(r, err, errlen) < 0)
 		return -EINVAL;
 	if (!r->ops)
-		return fail(err, errlen,
-			    "no operation given (open, read, write, fsync, truncate, "
-			    "allocate, rename, unlink, mkdir, connect, accept, send, recv)");
+		return fail(
+			err, errlen,
+			"no operation given (open, read, write, fsync, truncate, "
+			"allocate, rename, unlink, mkdir, connect, accept, send, recv, resolve)");
 	if (r->action == FR_ACT_NONE)
 		return fail(err, errlen,
 			    "no action given (errno=NAME, short, budget=SIZE, "
-			    "delay=DURATION, stall, reset, refuse)");
+			    "delay=DURATION, stall, reset, refuse, error=EAI_*)");
 	uint32_t misfit = r->ops & ~action_ops[r->action];
+	if (misfit && r->action == FR_ACT_ERRNO && (misfit & FR_OPBIT(FR_OP_RESOLVE)))
+		return fail(err, errlen,
+			    "'errno=%s' does not apply to 'resolve': a lookup fails with "
+			    "error=EAI_AGAIN, EAI_NONAME or EAI_FAIL",
+			    fr_errno_name(r->err) ? fr_errno_name(r->err) : "?");
+	if (misfit && r->action == FR_ACT_GAIERR)
+		return fail(err, errlen,
+			    "'error=%s' applies to 'resolve' only; '%s' fails with errno=NAME",
+			    fr_errno_name(r->err), fr_op_name(__builtin_ctz(misfit)));
 	if (misfit) {
 		unsigned op = __builtin_ctz(misfit);
 		return fail(err, errlen, "action '%s' does not apply to '%s'",
@@ -655,6 +687,9 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 		return fail(err, errlen,
 			    "host=, port=, lport= and unix= select sockets; "
 			    "this rule has no socket operation");
+	if (r->query[0] && !(r->ops & FR_OPBIT(FR_OP_RESOLVE)))
+		return fail(err, errlen,
+			    "'query=' selects name lookups; this rule has no resolve operation");
 	if (absolute_glob(r, err, errlen) < 0)
 		return -EINVAL;
 	if (r->open_mode && !(r->ops & FR_OPBIT(FR_OP_OPEN)))

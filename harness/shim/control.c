@@ -158,7 +158,10 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v, const char *f
 	fr_ctl_event_pid(c, shim_self_pid(), v->rule, v->op, err, where);
 	SHIM_DEBUG("%s(%s%s): rule \"%.*s\": %s%s%s", fn, where ? where : "fd", "",
 		   (int)sizeof(c->slots[0].rule.name), c->slots[v->rule].rule.name, outcome_name(v),
-		   err ? " " : "", err ? strerrorname_np(err) : "");
+		   err ? " " : "",
+		   err < 0 ? gai_strerror(err) :
+		   err	   ? strerrorname_np(err) :
+			     "");
 }
 
 /*
@@ -291,6 +294,13 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 			continue;
 		case FR_ACT_ERRNO:
 			if (r->err <= 0 || !fr_ctl_fire(c, i))
+				continue;
+			v->what = SHIM_FAIL;
+			v->err = r->err;
+			break;
+		case FR_ACT_GAIERR:
+			/* resolve: an EAI_* code, negative (wrap_dns.c returns it) */
+			if (r->err >= 0 || !fr_ctl_fire(c, i))
 				continue;
 			v->what = SHIM_FAIL;
 			v->err = r->err;

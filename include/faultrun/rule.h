@@ -18,6 +18,8 @@
 #define FR_GLOB_MAX 240
 #define FR_PROC_MAX 32
 #define FR_MAX_RULES 64
+/* a query= glob: room for any DNS name (253 characters, RFC 1035 2.3.4) */
+#define FR_QUERY_MAX 256
 
 /*
  * Operations. The numbering is ABI (bit positions in masks). Names are
@@ -41,6 +43,11 @@ enum fr_op {
 	FR_OP_LINK, /* link, linkat, symlink, symlinkat */
 	/* internal: set while a budget or disk rule is armed, so statvfs looks */
 	FR_OP_STATFS,
+	/*
+	 * name resolution (getaddrinfo, gethostbyname*, getnameinfo): not in
+	 * FR_OPS_NET, so "net/ *" and errno= rules keep meaning sockets
+	 */
+	FR_OP_RESOLVE,
 	FR_OP_COUNT
 };
 
@@ -64,6 +71,7 @@ enum fr_action {
 	FR_ACT_RESET,  /* ECONNRESET, socket unusable afterwards */
 	FR_ACT_REFUSE, /* connect: ECONNREFUSED */
 	FR_ACT_DISK,   /* a file system of rule.amount bytes over rule.path (docs/faults.md) */
+	FR_ACT_GAIERR, /* resolve: fail with rule.err, an EAI_* code (negative in glibc) */
 	FR_ACT_COUNT
 };
 
@@ -118,6 +126,7 @@ struct fr_rule {
 	uint16_t open_mode;	     /* FR_MODE_*: opens for reading or writing */
 	uint16_t block_shift;	     /* disk: log2 of the block size (0: FR_DISK_BLOCK_SHIFT) */
 	uint16_t reserved;
+	char query[FR_QUERY_MAX]; /* resolve: name glob, lower case (case-insensitive) */
 };
 
 /* The name of an operation ("write"), or NULL. */
@@ -127,8 +136,14 @@ const char *fr_op_path(enum fr_op op);
 /* The name of an action ("errno"), or NULL. */
 const char *fr_action_name(enum fr_action act);
 
-/* ENOSPC -> "ENOSPC"; unknown -> NULL. */
+/*
+ * ENOSPC -> "ENOSPC"; unknown -> NULL. Also names the EAI_* codes an
+ * `error=` rule gives (negative in glibc, so never an errno): EAI_AGAIN ->
+ * "EAI_AGAIN", as events and reports print them.
+ */
 const char *fr_errno_name(int err);
+/* "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL" -> the code; anything else -> 0. */
+int fr_gai_from_name(const char *name);
 /* "ENOSPC" -> ENOSPC; unknown -> 0. */
 int fr_errno_from_name(const char *name);
 /* Whether every operation in ops can really return err (man pages). */

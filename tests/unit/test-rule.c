@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <netdb.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -183,6 +184,10 @@ static void test_format_round_trips(void **state)
 		"name=q write errno=EIO path=/q/** may-not-fire",
 		"name=d disk free=65536 path=/var/log/**",
 		"name=e disk size=1048576 block=512 path=/e/**",
+		"name=dns resolve error=EAI_NONAME query=*.internal proc=python3 times=2",
+		"name=slowdns resolve delay=2s query=db.internal after=1",
+		"name=hang resolve stall",
+		"name=mix resolve,connect stall=5s",
 	};
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		char buf[512];
@@ -289,6 +294,56 @@ static void test_errno_names(void **state)
 	assert_true(fr_errno_valid(FR_OPBIT(FR_OP_WRITE) | FR_OPBIT(FR_OP_FSYNC), ENOSPC, NULL));
 }
 
+/* resolve: name lookups, error=EAI_*, query= (lower-cased), and what it refuses */
+static void test_resolve(void **state)
+{
+	struct fr_rule r = parse_ok("resolve error=EAI_AGAIN query=DB.Internal");
+
+	(void)state;
+	assert_int_equal(r.ops, FR_OPBIT(FR_OP_RESOLVE));
+	assert_int_equal(r.action, FR_ACT_GAIERR);
+	assert_int_equal(r.err, EAI_AGAIN);
+	assert_string_equal(r.query, "db.internal");
+	r = parse_ok("net/resolve error=EAI_NONAME query=*.internal");
+	assert_int_equal(r.ops, FR_OPBIT(FR_OP_RESOLVE));
+	assert_int_equal(r.err, EAI_NONAME);
+	assert_int_equal(parse_ok("op=resolve error=EAI_FAIL").err, EAI_FAIL);
+	r = parse_ok("resolve delay=300ms proc=curl probability=0.5 after=1 times=3");
+	assert_int_equal(r.action, FR_ACT_DELAY);
+	assert_int_equal(r.amount, 300000000ull);
+	assert_int_equal(r.after, 1);
+	assert_int_equal(r.times, 3);
+	assert_true(r.flags & FR_RULE_PROB);
+	r = parse_ok("resolve stall");
+	assert_int_equal(r.action, FR_ACT_STALL);
+	assert_int_equal(r.amount, 0);
+	assert_int_equal(parse_ok("resolve stall=2s").amount, 2000000000ull);
+	/* the families stay what they were: net is the sockets, * every file and socket */
+	assert_false(parse_ok("net errno=ETIMEDOUT").ops & FR_OPBIT(FR_OP_RESOLVE));
+	assert_false(parse_ok("* delay=1ms").ops & FR_OPBIT(FR_OP_RESOLVE));
+	assert_string_equal(fr_errno_name(EAI_AGAIN), "EAI_AGAIN");
+	assert_int_equal(fr_errno_from_name("EAI_AGAIN"), 0);
+
+	parse_bad("resolve budget=1MiB", "action 'budget' does not apply to 'resolve'");
+	parse_bad("resolve short", "action 'short' does not apply to 'resolve'");
+	parse_bad("resolve reset", "action 'reset' does not apply to 'resolve'");
+	parse_bad("resolve errno=EIO", "'errno=EIO' does not apply to 'resolve'");
+	parse_bad("resolve errno=EAI_AGAIN", "'errno=EAI_AGAIN': unknown errno name");
+	parse_bad("write error=EAI_AGAIN", "'error=EAI_AGAIN' applies to 'resolve' only");
+	parse_bad("resolve error=EAI_SYSTEM", "'error=EAI_SYSTEM': expected EAI_AGAIN");
+	parse_bad("resolve error=ENOENT", "'error=ENOENT': expected EAI_AGAIN");
+	parse_bad("resolve error=EAI_AGAIN error=EAI_FAIL", "'error' is given twice");
+	parse_bad("resolve error=EAI_AGAIN errno=EIO", "two actions given");
+	parse_bad("connect errno=ECONNREFUSED query=db", "'query=' selects name lookups");
+	parse_bad("resolve error=EAI_AGAIN query=", "'query' needs a value");
+	parse_bad("resolve error=EAI_AGAIN path=/x", "'path=' selects files");
+	parse_bad("resolve error=EAI_AGAIN port=53", "this rule has no socket operation");
+	parse_bad("resolve action=error", "'action=error': expected short, stall");
+	parse_bad("resolv error=EAI_AGAIN", "(did you mean 'resolve'?)");
+	parse_bad("resolve eror=EAI_AGAIN", "(did you mean 'error'?)");
+	parse_bad("resolve error=EAI_AGAIN qurey=x", "(did you mean 'query'?)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_sizes_and_durations),
 		cmocka_unit_test(test_format_round_trips),
 		cmocka_unit_test(test_errno_names),
+		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_relative_glob),
 		cmocka_unit_test(test_repeated_fields),
 		cmocka_unit_test(test_stall_zero),

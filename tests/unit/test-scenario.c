@@ -13,6 +13,7 @@
 #include "scenario/scenario.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,20 @@ static const struct bad_case bad_cases[] = {
 	  "faults:\n"
 	  "  f: \"connect errno=ENOSPC\"\n",
 	  "t.yml:5:6: fault 'f': 'errno=ENOSPC': connect() never fails with ENOSPC" },
+	{ "fault-query-field",
+	  "target: {command: \"true\"}\n"
+	  "duration: 5s\n"
+	  "expect: [{exits: 0}]\n"
+	  "faults:\n"
+	  "  dns: {op: resolve, error: EAI_AGAIN, qurey: db.internal}\n",
+	  "t.yml:5:40: fault 'dns': unknown field 'qurey' (did you mean 'query'?)" },
+	{ "fault-error-op",
+	  "target: {command: \"true\"}\n"
+	  "duration: 5s\n"
+	  "expect: [{exits: 0}]\n"
+	  "faults:\n"
+	  "  dns: {op: write, error: EAI_AGAIN}\n",
+	  "t.yml:5:8: fault 'dns': 'error=EAI_AGAIN' applies to 'resolve' only; 'write' fails with errno=NAME" },
 	{ "fault-name",
 	  "target: {command: \"true\"}\n"
 	  "duration: 5s\n"
@@ -187,7 +202,7 @@ static const struct bad_case bad_cases[] = {
 	  "expect: [{exits: 0}]\n"
 	  "faults:\n"
 	  "  f: {op: write, path: /x}\n",
-	  "t.yml:5:6: fault 'f': no action given (errno=NAME, short, budget=SIZE, delay=DURATION, stall, reset, refuse)" },
+	  "t.yml:5:6: fault 'f': no action given (errno=NAME, short, budget=SIZE, delay=DURATION, stall, reset, refuse, error=EAI_*)" },
 	{ "inject-unknown",
 	  "target: {command: \"true\"}\n"
 	  "duration: 5s\n"
@@ -644,6 +659,32 @@ static const char *service_value(void *opaque, const char *svc,
 	return NULL;
 }
 
+/* a resolve fault as a mapping: op, error and query are ordinary fields */
+static void test_resolve_fault(void **state)
+{
+	static const char yml[] = "target: {command: \"true\"}\n"
+				  "duration: 5s\n"
+				  "expect: [{exits: 0}]\n"
+				  "faults:\n"
+				  "  dns: {op: resolve, error: EAI_AGAIN, query: \"DB.internal\"}\n"
+				  "  slow: \"resolve delay=2s query=*.internal\"\n";
+	struct fr_scenario *s;
+	char err[1024];
+	struct fr_runctx ctx = { "/run/x", NULL, service_value, NULL };
+
+	(void)state;
+	assert_int_equal(fr_scenario_load_string("t.yml", yml, NULL, 0, &s, err, sizeof(err)), 0);
+	assert_int_equal(fr_scenario_instantiate(s, &ctx, err, sizeof(err)), 0);
+	assert_int_equal(s->nfaults, 2);
+	assert_int_equal(s->faults[0].rule.ops, FR_OPBIT(FR_OP_RESOLVE));
+	assert_int_equal(s->faults[0].rule.action, FR_ACT_GAIERR);
+	assert_int_equal(s->faults[0].rule.err, EAI_AGAIN);
+	assert_string_equal(s->faults[0].rule.query, "db.internal");
+	assert_int_equal(s->faults[1].rule.action, FR_ACT_DELAY);
+	assert_string_equal(s->faults[1].rule.query, "*.internal");
+	fr_scenario_destroy(s);
+}
+
 static void test_instantiate(void **state)
 {
 	struct fr_scenario *s;
@@ -787,6 +828,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_files),
 		cmocka_unit_test(test_valid_full),
 		cmocka_unit_test(test_instantiate),
+		cmocka_unit_test(test_resolve_fault),
 		cmocka_unit_test(test_vars_and_set),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_name_from_file),
