@@ -30,9 +30,10 @@
  * Bumped whenever a reader would misread the block: 2 gave struct fr_rule
  * its open_mode (a shim of version 1 would fault every open of a mode=
  * rule's files, reads included) and the block its process table; 3 the
- * disk model (a slot's capacity, the file table).
+ * disk model (a slot's capacity, the file table); 4 struct fr_rule's
+ * shaping fields (jitter, seed, slice), which an older shim would ignore.
  */
-#define FR_CTL_VERSION 3u
+#define FR_CTL_VERSION 4u
 #define FR_CTL_EVENTS 256u
 #define FR_CTL_WHERE_MAX 96
 #define FR_CTL_PROCS 1024u	    /* processes the block can list */
