@@ -592,14 +592,15 @@ struct shim_verdict {
 	struct fr_disk_take disk; /* what the disk charged for this call (disk.c) */
 	int stream_file;	  /* stdio: the file's disk entry, -1 for none (disk_stdio.c) */
 	uint64_t stream_size;	  /* stdio: the file's size before the call */
+	size_t slice;		  /* SHIM_DELAY: then move at most this many bytes (0: all) */
 };
 
 /* A verdict that says SHIM_PASS. */
 void shim_verdict_init(struct shim_verdict *v, enum fr_op op);
-
 /* Flags for the decision functions. */
 #define SHIM_NOBUDGET 0x1u  /* budget rules do not apply (fflush, fclose) */
 #define SHIM_DISK_ONLY 0x2u /* only disk rules apply (stdio's flush at exit) */
+#define SHIM_STDIO 0x4u	    /* stdio: no slice= (a short fread is EOF to it) */
 
 /*
  * Decide an fd call of operation op that would move `want` bytes.
