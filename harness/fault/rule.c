@@ -274,6 +274,25 @@ static int append_str(char *buf, size_t len, size_t *off, const char *key, const
 	return ret | append(buf, len, off, "\"");
 }
 
+/* jitter=, slice= (a short rule's action) and seed= when they are set. */
+static int format_shape(const struct fr_rule *r, char *buf, size_t len, size_t *off)
+{
+	char tmp[64];
+	int ret = 0;
+
+	if (r->jitter) {
+		format_duration(tmp, sizeof(tmp), r->jitter);
+		ret |= append(buf, len, off, " jitter=%s", tmp);
+	}
+	if (r->slice_max && r->slice_min == r->slice_max)
+		ret |= append(buf, len, off, " slice=%u", r->slice_max);
+	else if (r->slice_max)
+		ret |= append(buf, len, off, " slice=%u..%u", r->slice_min, r->slice_max);
+	if (r->seed)
+		ret |= append(buf, len, off, " seed=%llu", (unsigned long long)r->seed);
+	return ret;
+}
+
 int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -327,11 +346,16 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 		format_duration(tmp, sizeof(tmp), r->amount);
 		ret |= append(buf, len, &off, " %s=%s", action_names[r->action], tmp);
 		break;
+	case FR_ACT_SHORT:
+		if (!r->slice_max)
+			ret |= append(buf, len, &off, " short");
+		break;
 	default:
 		if (r->action < FR_ACT_COUNT)
 			ret |= append(buf, len, &off, " %s", action_names[r->action]);
 		break;
 	}
+	ret |= format_shape(r, buf, len, &off);
 	if (r->path[0])
 		ret |= append_str(buf, len, &off, "path", r->path, sizeof(r->path));
 	if (r->unix_path[0])

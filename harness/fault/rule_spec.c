@@ -13,6 +13,8 @@
  * from the control block.
  */
 #define _GNU_SOURCE
+#include "units.h"
+
 #include <faultrun/rule.h>
 
 #include <arpa/inet.h>
@@ -43,93 +45,12 @@ static const uint32_t action_ops[FR_ACT_COUNT] = {
 
 /* Every key a SPEC or a scenario fault mapping may use. */
 static const char *const rule_keys[] = {
-	"name",		"op",	 "ops",	  "action", "errno", "short", "budget",
-	"delay",	"stall", "reset", "refuse", "path",  "proc",  "probability",
-	"after",	"times", "port",  "host",   "unix",  "lport", "mode",
-	"may-not-fire", "disk",	 "free",  "size",   "block", "error", "query",
+	"name",	 "op",	  "ops",    "action", "errno",	"short",	"budget", "delay",
+	"stall", "reset", "refuse", "path",   "proc",	"probability",	"after",  "times",
+	"port",	 "host",  "unix",   "lport",  "mode",	"may-not-fire", "disk",	  "free",
+	"size",	 "block", "error",  "query",  "jitter", "seed",		"slice",
 };
 #define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
-
-/* Parse a non-negative decimal number with optional fraction; end in *end. */
-static int parse_number(const char *s, double *out, const char **end)
-{
-	char *e;
-
-	if (!isdigit((unsigned char)*s) && *s != '.')
-		return -EINVAL;
-	errno = 0;
-	double v = strtod(s, &e);
-	if (errno || e == s || !isfinite(v) || v < 0)
-		return -EINVAL;
-	/* decimal only: strtod also reads "0x1p4" */
-	if (strspn(s, "0123456789.eE+-") < (size_t)(e - s))
-		return -EINVAL;
-	*out = v;
-	*end = e;
-	return 0;
-}
-
-struct unit {
-	const char *name;
-	double mult;
-};
-
-/* A number followed by one of the units (exactly); the value times its unit. */
-static int parse_with_unit(const char *s, const struct unit *units, size_t n, double *out)
-{
-	const char *end;
-	double v;
-
-	if (!s || parse_number(s, &v, &end) < 0)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(end, units[i].name) == 0) {
-			*out = v * units[i].mult;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-int fr_parse_size(const char *s, uint64_t *out)
-{
-	static const struct unit units[] = {
-		{ "", 1 },
-		{ "B", 1 },
-		{ "k", 1024.0 },
-		{ "K", 1024.0 },
-		{ "KiB", 1024.0 },
-		{ "KB", 1e3 },
-		{ "M", 1048576.0 },
-		{ "MiB", 1048576.0 },
-		{ "MB", 1e6 },
-		{ "G", 1073741824.0 },
-		{ "GiB", 1073741824.0 },
-		{ "GB", 1e9 },
-		{ "TiB", 1099511627776.0 },
-	};
-	double b;
-
-	if (parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), &b) < 0 ||
-	    b >= 18446744073709551615.0 || b != floor(b))
-		return -EINVAL;
-	*out = (uint64_t)b;
-	return 0;
-}
-
-int fr_parse_duration(const char *s, uint64_t *out_ns)
-{
-	static const struct unit units[] = {
-		{ "ns", 1 },   { "us", 1e3 },	{ "ms", 1e6 },	 { "s", 1e9 },
-		{ "m", 60e9 }, { "min", 60e9 }, { "h", 3600e9 },
-	};
-	double ns;
-
-	if (parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), &ns) < 0 || ns >= 9.2e18)
-		return -EINVAL;
-	*out_ns = (uint64_t)llround(ns);
-	return 0;
-}
 
 static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -363,7 +284,7 @@ static int set_probability(struct fr_rule *r, const char *value, char *err, size
 {
 	const char *end;
 	double p;
-	if (parse_number(value, &p, &end) < 0 || *end || p > 1.0)
+	if (fr_parse_number(value, &p, &end) < 0 || *end || p > 1.0)
 		return fail(err, errlen, "'probability=%s': expected a number from 0 to 1", value);
 	r->probability = p;
 	if (p >= 1.0) {
@@ -538,6 +459,51 @@ static int finish_disk(struct fr_rule *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* slice=N or slice=MIN..MAX: bytes, from 1 to 4GiB - 1, MIN <= MAX. */
+static int set_slice(struct fr_rule *r, const char *value, char *err, size_t errlen)
+{
+	char lo[32];
+	const char *dots = strstr(value, "..");
+	const char *hi = dots ? dots + 2 : value;
+	size_t n = dots ? (size_t)(dots - value) : strlen(value);
+	uint64_t a, b;
+
+	if (n >= sizeof(lo))
+		n = sizeof(lo) - 1;
+	memcpy(lo, value, n);
+	lo[n] = '\0';
+	if (fr_parse_size(lo, &a) < 0 || fr_parse_size(hi, &b) < 0 || b > UINT32_MAX)
+		return fail(err, errlen, "'slice=%s': expected bytes N or MIN..MAX (slice=1..100)",
+			    value);
+	/* a recv of 0 bytes would read as the peer's end of file */
+	if (a == 0 || a > b)
+		return fail(err, errlen, "'slice=%s': %s", value,
+			    a ? "MIN is larger than MAX" : "a slice moves at least one byte");
+	r->slice_min = (uint32_t)a;
+	r->slice_max = (uint32_t)b;
+	return 0;
+}
+
+/*
+ * The shaping fields: jitter=DURATION (with delay=), seed=N (the draws of
+ * jitter and slice), slice=N or MIN..MAX (short reads and writes on a
+ * stream socket). Returns 1 when key is not one of them.
+ */
+static int set_shape_field(struct fr_rule *r, const char *key, const char *value, char *err,
+			   size_t errlen)
+{
+	if (strcmp(key, "jitter") == 0) {
+		if (fr_parse_duration(value, &r->jitter) < 0 || r->jitter == 0)
+			return fail(err, errlen,
+				    "'jitter=%s': expected a duration with a unit (ms, s, m)",
+				    value);
+		return 0;
+	}
+	if (strcmp(key, "seed") == 0)
+		return parse_count(key, value, &r->seed, err, errlen);
+	return strcmp(key, "slice") == 0 ? set_slice(r, value, err, errlen) : 1;
+}
+
 int fr_rule_set(struct fr_rule *r, const char *key, const char *value, char *err, size_t errlen)
 {
 	int ret;
@@ -552,6 +518,9 @@ int fr_rule_set(struct fr_rule *r, const char *key, const char *value, char *err
 		return ret;
 
 	ret = set_disk_field(r, key, value, err, errlen);
+	if (ret <= 0)
+		return ret;
+	ret = set_shape_field(r, key, value, err, errlen);
 	if (ret <= 0)
 		return ret;
 
@@ -646,11 +615,53 @@ static int absolute_glob(struct fr_rule *r, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * jitter= varies a delay; slice= cuts send/recv by itself (a short) or
+ * with delay=; seed= seeds one of them. Returns 0, or -EINVAL.
+ */
+static int finish_shape(struct fr_rule *r, char *err, size_t errlen)
+{
+	if (r->jitter && r->action != FR_ACT_DELAY)
+		return fail(err, errlen,
+			    "'jitter=' varies a delay: give delay= too (delay=200ms jitter=50ms)");
+	if (r->slice_max && r->action == FR_ACT_NONE)
+		r->action = FR_ACT_SHORT;
+	if (r->slice_max && r->action != FR_ACT_SHORT && r->action != FR_ACT_DELAY)
+		return fail(err, errlen,
+			    "'slice=' cuts calls by itself or with delay=, not with '%s'",
+			    fr_action_name(r->action));
+	if (r->slice_max && (r->ops & ~(FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV))))
+		return fail(err, errlen,
+			    "'slice=' shapes socket traffic: give send or recv (read and write on "
+			    "a socket are those); for a short file read or write use 'short'");
+	if (r->seed && !r->jitter && r->slice_min == r->slice_max)
+		return fail(err, errlen,
+			    "'seed=' seeds the draws of jitter= and slice=MIN..MAX; "
+			    "this rule has neither");
+	return 0;
+}
+
+/* A rule that draws without seed= gets one from its SPEC line: same SPEC, same draws. */
+static void default_seed(struct fr_rule *r)
+{
+	char line[2048];
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	if (r->seed || (!r->jitter && r->slice_min == r->slice_max))
+		return;
+	fr_rule_format(r, line, sizeof(line));
+	for (const char *p = line; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	r->seed = h ? h : 1;
+}
+
 int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 {
 	enum fr_op bad;
 
 	if (r->action == FR_ACT_DISK && finish_disk(r, err, errlen) < 0)
+		return -EINVAL;
+	if (finish_shape(r, err, errlen) < 0)
 		return -EINVAL;
 	if (!r->ops)
 		return fail(
@@ -699,6 +710,7 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 			    r->open_mode == FR_MODE_READ ? "read" : "write");
 	if (!r->name[0])
 		snprintf(r->name, sizeof(r->name), "rule%u", index);
+	default_seed(r);
 	return 0;
 }
 

@@ -17,7 +17,7 @@
  * and the action. The first rule that injects decides; budgets are taken
  * before.
  */
-#include "shim.h"
+#include "sock.h"
 
 #include <limits.h>
 #include <linux/futex.h>
@@ -136,7 +136,7 @@ static const char *outcome_name(const struct shim_verdict *v)
 static void record(struct fr_ctl *c, const struct shim_verdict *v, const char *fn, int fd,
 		   const char *where)
 {
-	char buf[FR_CTL_WHERE_MAX];
+	char buf[FR_CTL_WHERE_MAX], detail[64] = "";
 	int err = v->what == SHIM_FAIL || v->what == SHIM_RESET || v->what == SHIM_REFUSE ? v->err :
 											    0;
 
@@ -156,9 +156,19 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v, const char *f
 		shim_fd_where_put(fd, info, where);
 	}
 	fr_ctl_event_pid(c, shim_self_pid(), v->rule, v->op, err, where);
-	SHIM_DEBUG("%s(%s%s): rule \"%.*s\": %s%s%s", fn, where ? where : "fd", "",
+	if (likely(!shim_debug))
+		return;
+	/* what was drawn (jitter=, slice=), so that two runs can be compared */
+	if (v->what == SHIM_DELAY && v->slice)
+		snprintf(detail, sizeof(detail), " %lluns, then %zu bytes",
+			 (unsigned long long)v->ns, v->slice);
+	else if (v->what == SHIM_DELAY)
+		snprintf(detail, sizeof(detail), " %lluns", (unsigned long long)v->ns);
+	else if (v->what == SHIM_LIMIT)
+		snprintf(detail, sizeof(detail), " %zu bytes", v->allow);
+	SHIM_DEBUG("%s(%s%s): rule \"%.*s\": %s%s%s%s", fn, where ? where : "fd", "",
 		   (int)sizeof(c->slots[0].rule.name), c->slots[v->rule].rule.name, outcome_name(v),
-		   err ? " " : "",
+		   detail, err ? " " : "",
 		   err < 0 ? gai_strerror(err) :
 		   err	   ? strerrorname_np(err) :
 			     "");
@@ -242,7 +252,7 @@ static void settle_injection(struct fr_ctl *c, size_t want, struct shim_verdict 
 		v->taken = 0;
 		v->budget_rule = -1;
 	} else if (v->what == SHIM_DELAY || v->what == SHIM_STALL) {
-		v->allow = want;
+		v->allow = v->slice ? v->slice : want;
 	} else if (v->what == SHIM_LIMIT && v->taken > v->allow) {
 		budget_give_back(c, v->budget_rule, v->taken - v->allow);
 		v->taken = v->allow;
@@ -262,6 +272,31 @@ static __attribute__((noinline, cold)) uint64_t disk_only(struct fr_ctl *c, uint
 			m |= 1ull << i;
 	}
 	return m;
+}
+
+/*
+ * delay= (its duration drawn within jitter=, then cut to a slice=) and
+ * slice= alone (a short count the kernel could give, shape.c). Returns
+ * whether rule i injects this call.
+ */
+static bool decide_shaped(struct fr_ctl *c, unsigned i, enum fr_op op, int fd, size_t want,
+			  unsigned flags, struct shim_verdict *v)
+{
+	const struct fr_rule *r = &c->slots[i].rule;
+
+	if (r->action == FR_ACT_SHORT) {
+		if (!shim_shape_slice(c, i, fd, op, want, flags, &v->allow) || !fr_ctl_fire(c, i))
+			return false;
+		v->what = SHIM_LIMIT;
+		return true;
+	}
+	if (!fr_ctl_fire(c, i))
+		return false;
+	v->what = SHIM_DELAY;
+	v->ns = shim_shape_delay(c, i, fd, op);
+	if (r->slice_max)
+		(void)shim_shape_slice(c, i, fd, op, want, flags, &v->slice);
+	return true;
 }
 
 static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, size_t want,
@@ -305,18 +340,18 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 			v->what = SHIM_FAIL;
 			v->err = r->err;
 			break;
+		case FR_ACT_DELAY:
 		case FR_ACT_SHORT:
+			if (r->action == FR_ACT_DELAY || r->slice_max) {
+				if (!decide_shaped(c, i, op, fd, want, flags, v))
+					continue;
+				break;
+			}
 			if ((flags & SHIM_NOBUDGET) || want < 2 || !fr_ctl_fire(c, i))
 				continue;
 			v->what = SHIM_LIMIT;
 			v->allow = want / 2;
 			v->err = ENOSPC; /* what stdio reports for it */
-			break;
-		case FR_ACT_DELAY:
-			if (!fr_ctl_fire(c, i))
-				continue;
-			v->what = SHIM_DELAY;
-			v->ns = r->amount;
 			break;
 		case FR_ACT_STALL:
 			/*
@@ -387,6 +422,7 @@ void shim_verdict_init(struct shim_verdict *v, enum fr_op op)
 	v->disk.file = -1;
 	v->disk.charge = 0;
 	v->stream_file = -1; /* stream_size is read only when this is set */
+	v->slice = 0;
 }
 
 enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op, uint64_t cand, size_t want,
@@ -445,6 +481,10 @@ again:
 			fresh = true;
 			goto again;
 		}
+		/* delay= slice=: every call the episode holds is cut too */
+		if (v->what == SHIM_DELAY && c->slots[v->rule].rule.slice_max &&
+		    shim_shape_slice(c, v->rule, fd, op, want, flags, &v->slice))
+			v->allow = v->slice;
 		o = v->what;
 	} else if (m) {
 		/* the entry read now is the fd's: nothing to confirm */

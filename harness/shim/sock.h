@@ -158,6 +158,19 @@ void shim_sock_fmt(const struct sockaddr *sa, socklen_t len, char *out, size_t n
 /* Whether fd is a listening socket. */
 bool shim_sock_listening(int fd);
 
+/* ---- shape.c: jitter= and slice= ---------------------------------------- */
+
+/* The delay of rule i's next injection on (fd, op's direction): amount +- jitter. */
+uint64_t shim_shape_delay(struct fr_ctl *c, unsigned i, int fd, enum fr_op op);
+/* The longest delay rule i can draw. */
+uint64_t shim_shape_delay_max(struct fr_ctl *c, unsigned i);
+/*
+ * slice=: whether rule i cuts a call moving `want` bytes on fd (a stream
+ * socket, not a stdio call), and to how many bytes (*allow).
+ */
+bool shim_shape_slice(struct fr_ctl *c, unsigned i, int fd, enum fr_op op, size_t want,
+		      unsigned flags, size_t *allow);
+
 /* Time helpers. */
 static inline uint64_t shim_min_deadline(uint64_t a, uint64_t b)
 {

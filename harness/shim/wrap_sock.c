@@ -177,11 +177,16 @@ static int hold(int fd, enum fr_op op, bool dontwait, uint32_t action, unsigned 
 							  shim_stall_window_end(c, rule);
 
 		if (!shim_ep_begin(fd, op, rule, action, until, &ep)) {
-			/* table full: hold by the rule alone */
+			/*
+			 * table full: hold by the rule alone; a jittered delay
+			 * waits its longest, so that no later call on the
+			 * socket drawing less can overtake this one
+			 */
 			ep.rule = rule;
 			ep.action = action;
 			ep.tag = shim_arm_tag(c, rule);
-			ep.until = until;
+			ep.until = action == FR_ACT_DELAY ? now + shim_shape_delay_max(c, rule) :
+							    until;
 		}
 	}
 	if (!shim_ep_holds(c, &ep, now)) {
@@ -213,8 +218,9 @@ int shim_sock_apply(int fd, bool dontwait, struct shim_verdict *v)
 	case SHIM_DELAY:
 		r = hold(fd, v->op, dontwait, v->what == SHIM_DELAY ? FR_ACT_DELAY : FR_ACT_STALL,
 			 v->rule, v->ns);
+		/* delay= slice=: after the delay, a short count (v->allow) */
 		if (r == 0)
-			v->what = SHIM_PASS;
+			v->what = v->slice ? SHIM_LIMIT : SHIM_PASS;
 		return r;
 	default:
 		return 0;

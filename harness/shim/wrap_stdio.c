@@ -105,7 +105,7 @@ static bool wgate(FILE *f, int fd, const struct iovec *iov, int cnt, size_t len,
 		shim_verdict_init(v, FR_OP_WRITE);
 		return false;
 	}
-	shim_decide_fd(FR_OP_WRITE, fd, len, fn, flags, v);
+	shim_decide_fd(FR_OP_WRITE, fd, len, fn, flags | SHIM_STDIO, v);
 	if (v->disk_rule >= 0 && v->what == SHIM_COUNT) {
 		if (f && shim_disk_stream(f, fd, iov, cnt, fn, v, &acc)) {
 			*moved = acc < 0 ? len : (size_t)acc;
@@ -155,7 +155,7 @@ static bool rgate(FILE *f, size_t len, const char *fn, struct shim_verdict *v)
 		shim_verdict_init(v, FR_OP_READ);
 		return false;
 	}
-	shim_decide_fd(FR_OP_READ, fd, len, fn, 0, v);
+	shim_decide_fd(FR_OP_READ, fd, len, fn, SHIM_STDIO, v);
 	if (!shim_gate(v, SHIM_FAILS_ALL))
 		return false;
 	shim_stdio_set_error(f);

@@ -31,7 +31,8 @@
  * its open_mode (a shim of version 1 would fault every open of a mode=
  * rule's files, reads included) and the block its process table; 3 the
  * disk model (a slot's capacity, the file table); 4 the resolve operation
- * (one more armed_rules entry) and struct fr_rule's query.
+ * (one more armed_rules entry), struct fr_rule's query and its shaping
+ * fields (jitter, seed, slice).
  */
 #define FR_CTL_VERSION 4u
 #define FR_CTL_EVENTS 256u

@@ -127,6 +127,11 @@ struct fr_rule {
 	uint16_t block_shift;	     /* disk: log2 of the block size (0: FR_DISK_BLOCK_SHIFT) */
 	uint16_t reserved;
 	char query[FR_QUERY_MAX]; /* resolve: name glob, lower case (case-insensitive) */
+	/* traffic shaping (control block version 4; docs/faults.md) */
+	uint64_t jitter;    /* delay: each delay is amount +- up to this many ns */
+	uint64_t seed;	    /* draws of jitter= and slice=MIN..MAX (set by fr_rule_finish) */
+	uint32_t slice_min; /* short, delay on send/recv: bytes per call (0: no slice) */
+	uint32_t slice_max;
 };
 
 /* The name of an operation ("write"), or NULL. */

@@ -188,6 +188,10 @@ static void test_format_round_trips(void **state)
 		"name=slowdns resolve delay=2s query=db.internal after=1",
 		"name=hang resolve stall",
 		"name=mix resolve,connect stall=5s",
+		"name=j recv delay=200ms jitter=50ms port=80",
+		"name=k recv slice=1..7 seed=9 port=80",
+		"name=l send delay=10ms slice=512",
+		"name=m read delay=5ms jitter=5ms seed=3 path=/m/**",
 	};
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		char buf[512];
@@ -344,6 +348,66 @@ static void test_resolve(void **state)
 	parse_bad("resolve error=EAI_AGAIN qurey=x", "(did you mean 'query'?)");
 }
 
+/* jitter=, seed= and slice= (Toxiproxy's latency jitter and slicer) */
+static void test_shaping(void **state)
+{
+	struct fr_rule r = parse_ok("recv delay=200ms jitter=50ms port=8080");
+	assert_int_equal(r.action, FR_ACT_DELAY);
+	assert_int_equal(r.amount, 200000000ull);
+	assert_int_equal(r.jitter, 50000000ull);
+	/* no seed=: one derived from the rule, the same for the same SPEC */
+	assert_true(r.seed != 0);
+	struct fr_rule again = parse_ok("recv delay=200ms jitter=50ms port=8080");
+	assert_true(again.seed == r.seed);
+	struct fr_rule other = parse_ok("recv delay=200ms jitter=51ms port=8080");
+	assert_true(other.seed != r.seed);
+	r = parse_ok("recv delay=200ms jitter=50ms seed=42");
+	assert_true(r.seed == 42);
+	/* jitter larger than the delay: allowed, a draw never goes below 0 */
+	parse_ok("send delay=1ms jitter=5ms");
+	/* jitter on files follows delay= */
+	r = parse_ok("write delay=1ms jitter=1ms path=/tmp/x");
+	assert_int_equal(r.jitter, 1000000ull);
+
+	r = parse_ok("recv slice=1..7 port=80");
+	assert_int_equal(r.action, FR_ACT_SHORT);
+	assert_int_equal(r.slice_min, 1);
+	assert_int_equal(r.slice_max, 7);
+	assert_true(r.seed != 0);
+	r = parse_ok("send slice=64");
+	assert_int_equal(r.slice_min, 64);
+	assert_int_equal(r.slice_max, 64);
+	assert_true(r.seed == 0); /* nothing to draw */
+	r = parse_ok("recv slice=1KiB..4KiB");
+	assert_int_equal(r.slice_max, 4096);
+	r = parse_ok("recv,send delay=5ms slice=1..100");
+	assert_int_equal(r.action, FR_ACT_DELAY);
+	assert_int_equal(r.slice_max, 100);
+	r = parse_ok("recv short slice=3");
+	assert_int_equal(r.action, FR_ACT_SHORT);
+	assert_int_equal(r.slice_max, 3);
+
+	parse_bad("recv jitter=50ms", "'jitter=' varies a delay");
+	parse_bad("recv stall jitter=50ms", "'jitter=' varies a delay");
+	parse_bad("recv delay=1s jitter=0ms", "'jitter=0ms'");
+	parse_bad("recv delay=1s jitter=5", "'jitter=5'");
+	parse_bad("recv slice=0", "'slice=0'");
+	parse_bad("recv slice=0..4", "at least one byte");
+	parse_bad("recv slice=9..3", "MIN is larger than MAX");
+	parse_bad("recv slice=1..", "'slice=1..'");
+	parse_bad("recv slice=x", "'slice=x'");
+	parse_bad("recv slice=5GiB", "'slice=5GiB'");
+	parse_bad("read slice=4", "'slice=' shapes socket traffic");
+	parse_bad("write slice=4 path=/x", "'slice=' shapes socket traffic");
+	parse_bad("recv,read slice=4", "'slice=' shapes socket traffic");
+	parse_bad("recv reset slice=4", "not with 'reset'");
+	parse_bad("recv errno=EIO slice=4", "not with 'errno'");
+	parse_bad("recv delay=1s seed=4", "'seed=' seeds");
+	parse_bad("recv slice=4 seed=4", "'seed=' seeds");
+	parse_bad("recv slice=4 slice=5", "given twice");
+	parse_bad("recv delay=1s jiter=5ms", "did you mean 'jitter'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_repeated_fields),
 		cmocka_unit_test(test_stall_zero),
 		cmocka_unit_test(test_numbers_are_decimal),
+		cmocka_unit_test(test_shaping),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

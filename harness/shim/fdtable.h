@@ -1,0 +1,257 @@
+/*
+ * The shim's fd table and paths (fdtable.c, path.c, cwd.c, fdwhere.c).
+ * Included by shim.h at this point only: it relies on what shim.h
+ * declares before it.
+ */
+#ifndef FAULTRUN_SHIM_FDTABLE_H
+#define FAULTRUN_SHIM_FDTABLE_H
+
+/* ---- fdtable.c ------------------------------------------------------- */
+
+enum shim_fd_kind {
+	SHIM_FD_UNKNOWN = 0, /* never resolved */
+	SHIM_FD_FILE,	     /* has a path (regular file, directory, device) */
+	SHIM_FD_SOCKET,
+	SHIM_FD_OTHER, /* pipe, eventfd, ...: no path, no peer */
+};
+
+/* shim_fd.info bits above the kind */
+#define SHIM_FD_KIND_MASK 0xfu
+#define SHIM_FD_HAVE_PEER 0x10u	 /* peer_* are set */
+#define SHIM_FD_HAVE_LOCAL 0x20u /* local_* are set */
+#define SHIM_FD_HAVE_ID 0x40u	 /* ino32 (and but for a socket file_*) set */
+#define SHIM_FD_HAVE_WHERE 0x80u /* its name is in the side table (fdwhere.c) */
+/*
+ * A socket's listening state is recorded (listen(), or asked once when the
+ * entry is resolved; a connected or accepted socket never listens), and
+ * whether it listens: a poll on it then waits for accept, not recv.
+ */
+#define SHIM_FD_LISTEN_KNOWN 0x100u
+#define SHIM_FD_LISTENING 0x200u
+
+/*
+ * What the shim knows about one fd: which rules' selectors it matches.
+ * `known` has a bit for every rule slot already evaluated for this fd,
+ * `match` the subset whose fd selectors (path, or peer for a socket) match.
+ * Rules are immutable once published, so a bit, once known, stays true
+ * until the fd is closed or replaced. One cache line.
+ *
+ * The entry also remembers what it was recorded for (fstat's inode and,
+ * but for a socket, device: the identity), so that before a rule injects on
+ * the fd the shim can confirm it is still the same object, should it have
+ * been closed and its number reused where no wrapper saw it (a raw system
+ * call instruction, io_uring). A file needs no addresses and a socket no
+ * device (every socket is on sockfs, whose inode numbers, like pipefs's
+ * and the anon inode's, are 32-bit: get_next_ino()), so they share space.
+ */
+struct shim_fd {
+	_Atomic uint64_t known;
+	_Atomic uint64_t match;
+	_Atomic uint32_t info; /* enum shim_fd_kind | SHIM_FD_HAVE_* */
+	uint32_t ino32;	       /* st_ino's low 32 bits (SHIM_FD_HAVE_ID) */
+	union {
+		struct { /* SHIM_FD_FILE, SHIM_FD_OTHER */
+			uint64_t file_dev;
+			uint64_t file_ino;
+		};
+		struct {		      /* SHIM_FD_SOCKET */
+			uint16_t peer_family; /* AF_INET, AF_INET6, AF_UNIX */
+			uint16_t peer_port;   /* host order */
+			uint16_t local_family;
+			uint16_t local_port; /* host order */
+			uint8_t peer_addr[16];
+			uint8_t local_addr[16];
+		};
+	};
+};
+
+/* Set once any fd entry exists: closes/dups need not touch the table before. */
+extern _Atomic int shim_fd_used;
+
+/* The table: chunks of SHIM_FD_CHUNK entries, mapped on first use. */
+#define SHIM_FD_CHUNK_SHIFT 10
+#define SHIM_FD_CHUNK (1u << SHIM_FD_CHUNK_SHIFT)
+#define SHIM_FD_NCHUNKS 1024u
+#define SHIM_FD_MAX (SHIM_FD_NCHUNKS * SHIM_FD_CHUNK) /* 1M fds */
+extern struct shim_fd *_Atomic shim_fd_chunks[SHIM_FD_NCHUNKS];
+
+/* The entry for fd if it exists, without creating anything. */
+static inline struct shim_fd *shim_fd_peek(int fd)
+{
+	unsigned u = (unsigned)fd;
+	struct shim_fd *ch;
+
+	if (u >= SHIM_FD_MAX)
+		return NULL;
+	ch = atomic_load_explicit(&shim_fd_chunks[u >> SHIM_FD_CHUNK_SHIFT], memory_order_acquire);
+	return ch ? &ch[u & (SHIM_FD_CHUNK - 1)] : NULL;
+}
+
+/*
+ * The entry for fd, or NULL (fd negative or beyond the table). With
+ * create, maps the chunk holding it on first use (shim_fd_map: mmap,
+ * signal-safe); inline, since every open and close while a rule is armed
+ * asks.
+ */
+struct shim_fd *shim_fd_map(int fd);
+static inline struct shim_fd *shim_fd_get(int fd, bool create)
+{
+	struct shim_fd *e = shim_fd_peek(fd);
+
+	return likely(e) || !create ? e : shim_fd_map(fd);
+}
+/* Forget what is known about fd (closed, or reused by a call we missed). */
+void shim_fd_forget(int fd);
+/* Forget fds first..last inclusive (close_range, closefrom). */
+void shim_fd_forget_range(unsigned first, unsigned last);
+/* fd `to` is now a duplicate of `from`. */
+void shim_fd_copy(int from, int to);
+
+/*
+ * fds arrived in msg's SCM_RIGHTS control messages (recvmsg(2), unix(7)):
+ * new fds on numbers that may have been closed unseen, so forget them.
+ * errno kept.
+ */
+void shim_fd_received(const struct msghdr *msg);
+
+/* Whether any fd entry exists (closes and dups must then update it). */
+static inline bool shim_fd_table_used(void)
+{
+	return atomic_load_explicit(&shim_fd_used, memory_order_relaxed);
+}
+
+/* Cheap hook for every call that returns a new fd. */
+static inline int shim_fd_opened(int fd)
+{
+	if (unlikely(atomic_load_explicit(&shim_fd_used, memory_order_relaxed)) && fd >= 0)
+		shim_fd_forget(fd);
+	return fd;
+}
+
+/*
+ * A file was opened as fd from path (relative to dirfd): record which
+ * published rules' path globs match it, using both the path as the program
+ * wrote it (made absolute) and the path the kernel reports. Only does work
+ * while some fd operation is armed; otherwise forgets the entry so the fd
+ * is resolved lazily if a rule is armed later.
+ */
+/*
+ * What deciding an open learnt of its absolute path, for recording the new
+ * fd without matching it again: the slots it decides (`known`), those it
+ * matches (`match`), and among them the path rules (`path`). Not `valid`
+ * for a relative path, whose cached cwd only readlink confirms.
+ */
+struct shim_open_facts {
+	bool valid;
+	uint64_t known, match, path;
+};
+void shim_fd_record_open(int fd, int dirfd, const char *path, const struct shim_open_facts *of);
+
+/*
+ * The subset of `want` (slot mask) whose fd selectors match fd, resolving
+ * unknown bits once (readlink of /proc/self/fd/N, or the peer recorded for
+ * a socket / getpeername). *kind receives the fd's kind. *fresh (may be
+ * NULL) is set when the entry was resolved now, its identity just read.
+ */
+uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind, bool *fresh);
+
+/*
+ * Whether fd is still the object its entry was recorded for (one fstat:
+ * the kind, the inode, a file's device). If not, the entry is forgotten
+ * and false returned: the caller resolves it again and decides anew.
+ * Called only where a rule is about to inject on fd, never on the fast
+ * paths. errno kept.
+ */
+bool shim_fd_confirm(int fd);
+
+/* Record a socket's peer (connect/accept) or local address (accept/bind). */
+void shim_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len);
+void shim_fd_set_local(int fd, const struct sockaddr *sa, socklen_t len);
+/* listen() succeeded on fd (listen(2), or syscall(SYS_listen)). errno kept. */
+void shim_fd_set_listening(int fd);
+
+/*
+ * Whether rule r's fd selectors match an fd of this kind with this path
+ * (files) or this entry's addresses (sockets).
+ */
+bool shim_rule_match_file(const struct fr_rule *r, const char *path);
+bool shim_rule_match_sock(const struct fr_rule *r, const struct shim_fd *e, const char *unix_path);
+
+/*
+ * Make path (relative to dirfd, AT_FDCWD for the cwd) absolute and
+ * lexically normal ("." and ".." and "//" removed; symlinks not resolved)
+ * into out. Returns out, or NULL if it does not fit.
+ */
+char *shim_abspath(int dirfd, const char *path, char *out, size_t len);
+/*
+ * The same path as shim_abspath() gives, but path itself when it is
+ * absolute and already normal (no copy); otherwise made in buf. NULL when
+ * it does not fit.
+ */
+const char *shim_path_view(int dirfd, const char *path, char *buf, size_t len);
+
+/*
+ * The cwd cache (wrap_fs.c): shim_cwd_changed(r) after a chdir/fchdir
+ * (or the raw system calls) returned r; shim_cwd_store() keeps a cwd
+ * learnt by getcwd (len bytes of p); shim_cwd_load() copies it into out
+ * and returns its length, or 0 when unknown. A hint, never trusted alone:
+ * see wrap_fs.c.
+ */
+void shim_cwd_changed(int r);
+void shim_cwd_store(const char *p, size_t len);
+size_t shim_cwd_load(char *out, size_t len);
+
+/*
+ * The published rules among the first n, classified once per slot: those
+ * a file's path decides (*path: a path glob, no socket selector), those
+ * that select every file (*any: neither). Returns the slots classified
+ * (the ready ones).
+ */
+uint64_t shim_rule_classes(struct fr_ctl *c, unsigned n, uint64_t *path, uint64_t *any);
+/* The slots among `slots` (path rules) whose glob matches path, through the prefix index. */
+uint64_t shim_match_files(struct fr_ctl *c, uint64_t slots, const char *path);
+
+/* readlink(/proc/self/fd/N) into out, " (deleted)" stripped; 0 or -errno. */
+int shim_fd_path(int fd, char *out, size_t len);
+
+/*
+ * fdwhere.c: the name an injection on fd reported, kept for the next one.
+ * shim_fd_where_get() copies it (truncated to len) and returns true when
+ * it is known; otherwise take shim_fd_where_begin(fd) before looking the
+ * name up and hand it to shim_fd_where_put(), which keeps the name only if
+ * the fd's entry did not change in between.
+ */
+bool shim_fd_where_get(int fd, char *out, size_t len);
+uint32_t shim_fd_where_begin(int fd);
+void shim_fd_where_put(int fd, uint32_t info, const char *where);
+
+/*
+ * The armed rules of an fd operation as the fd table sees them: op's own
+ * and, for read/write, those of recv/send (the same call on a socket).
+ */
+#define SHIM_ALT_OP(op) ((op) == FR_OP_WRITE ? FR_OP_SEND : (op) == FR_OP_READ ? FR_OP_RECV : (op))
+
+/*
+ * The common case of "a rule is armed, but for another file": fd's entry
+ * already knows every armed rule of op and matches none of them. Then the
+ * call needs no decision at all: no errno save, no counters, no syscall.
+ * A lookup and two mask tests; false means "decide".
+ */
+static inline __attribute__((always_inline)) bool shim_fd_quick_pass(enum fr_op op, int fd)
+{
+	struct fr_ctl *c = shim_ctl;
+	struct shim_fd *e = shim_fd_peek(fd);
+	uint64_t rules;
+
+	if (!c || !e)
+		return false;
+	rules = atomic_load_explicit(&c->armed_rules[op], memory_order_acquire);
+	if (SHIM_ALT_OP(op) != op)
+		rules |= atomic_load_explicit(&c->armed_rules[SHIM_ALT_OP(op)],
+					      memory_order_acquire);
+	if (rules & ~atomic_load_explicit(&e->known, memory_order_acquire))
+		return false;
+	return !(rules & atomic_load_explicit(&e->match, memory_order_acquire));
+}
+
+#endif /* FAULTRUN_SHIM_FDTABLE_H */
