@@ -102,3 +102,14 @@ finish() {
 LOGSRV="$TARGETS/logsrv.py"
 [ -x "$FAULTRUN" ] || { echo "FAULTRUN not set"; exit 99; }
 command -v python3 >/dev/null || { echo "no python3: skipped"; exit 77; }
+
+# bad "what" "expected message" YAML: `faultrun check` of the scenario
+# YAML exits 2 with the message (file:line:col) on stderr
+bad() { # bad "what" "expected message" yaml...
+	local what=$1 msg=$2
+	printf '%s\n' "$3" >"$WORK/bad.yml"
+	"$FAULTRUN" check "$WORK/bad.yml" >"$WORK/out" 2>"$WORK/err"
+	local st=$?
+	if [ "$st" = 2 ] && grep -qF -- "$msg" "$WORK/err"; then ok "$what"; else
+		fail "$what (exit $st)"; sed 's/^/#   /' "$WORK/err" >&3; fi
+}

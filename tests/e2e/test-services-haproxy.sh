@@ -95,14 +95,6 @@ check "it names the backend and its last check" grep -qE \
 check "nothing left running" test -z "$(procs_with_cmd "$WORK")"
 
 note "the loader"
-bad() { # bad "what" "expected message" yaml...
-	local what=$1 msg=$2
-	printf '%s\n' "$3" >"$WORK/bad.yml"
-	"$FAULTRUN" check "$WORK/bad.yml" >"$WORK/out" 2>"$WORK/err"
-	local st=$?
-	if [ "$st" = 2 ] && grep -qF -- "$msg" "$WORK/err"; then ok "$what"; else
-		fail "$what (exit $st)"; sed 's/^/#   /' "$WORK/err" >&3; fi
-}
 head='name: bad
 target: {command: [sleep, "1"]}
 duration: 1s

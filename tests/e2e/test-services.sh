@@ -127,14 +127,6 @@ check "in a and the target: each one's" contains "$WORK/out" \
 	"0 injections: in a: the shim was in 1 process (sleep); no call met the rule; in target: the shim was in 1 process (sleep)"
 
 note "the loader: depends-on, in, service"
-bad() { # bad "what" "expected message" yaml...
-	local what=$1 msg=$2
-	printf '%s\n' "$3" >"$WORK/bad.yml"
-	"$FAULTRUN" check "$WORK/bad.yml" >"$WORK/out" 2>"$WORK/err"
-	local st=$?
-	if [ "$st" = 2 ] && grep -qF -- "$msg" "$WORK/err"; then ok "$what"; else
-		fail "$what (exit $st)"; sed 's/^/#   /' "$WORK/err" >&3; fi
-}
 head='name: bad
 target: {command: [sleep, "1"]}
 duration: 1s

@@ -69,3 +69,17 @@ finish() {
 	[ "$fails" -eq 0 ] || { note "$fails check(s) failed"; exit 1; }
 	exit 0
 }
+
+# procs_with_cmd STRING: pids whose command line holds STRING (not this shell)
+procs_with_cmd() {
+	pgrep -f -- "$1" | grep -vx "$$"
+	true
+}
+
+# describe PID...: what each process is, for the log
+describe() {
+	local p
+	for p in "$@"; do
+		note "  left: $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-100)"
+	done
+}

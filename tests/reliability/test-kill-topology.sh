@@ -21,16 +21,6 @@ mkdir -m 700 "$XDG_RUNTIME_DIR"
 tok=$$$RANDOM # in the command lines of the run's own processes
 
 # Processes whose command line contains the string (a zombie has none).
-procs_with_cmd() {
-	pgrep -f -- "$1" | grep -vx "$$"
-	true
-}
-describe() {
-	local p
-	for p in "$@"; do
-		note "  left: $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-100)"
-	done
-}
 # the run's processes: marked command lines (the target, the supervisor
 # and its app: their paths are under $W), HAProxy (its file is in the run
 # directory, under $XDG_RUNTIME_DIR), and the sentinel

@@ -21,21 +21,11 @@ base=$XDG_RUNTIME_DIR/faultrun
 tok=$$$RANDOM # in every command line of the run, to find its processes
 
 # Processes whose command line contains the string (a zombie has none).
-procs_with_cmd() {
-	pgrep -f -- "$1" | grep -vx "$$"
-	true
-}
 # Processes whose environment holds the string (FAULTRUN_CTL=...).
 procs_with_env() {
 	grep -lzxF -- "$1" /proc/[0-9]*/environ 2>/dev/null |
 		sed -n 's|^/proc/\([0-9]*\)/environ$|\1|p' | grep -vx "$$"
 	true
-}
-describe() { # describe PID...: for the log
-	local p
-	for p in "$@"; do
-		note "  left: $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-100)"
-	done
 }
 # the run's processes: every marked command line, and the sentinel
 left_of_run() {
