@@ -95,7 +95,6 @@ int main(int argc, char **argv)
 {
 	/* before any library opens one of its own (io/launch.h) */
 	fr_launch_note_fds();
-	export_targets_dir();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -114,5 +113,6 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "ctl") == 0)
 		return fr_cmd_ctl(argc - 1, argv + 1);
 	/* run, check, report, and faultrun FILE... (faultrun run FILE...) */
+	export_targets_dir();
 	return exec_runner(argv);
 }

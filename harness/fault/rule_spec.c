@@ -291,7 +291,8 @@ static int set_probability(struct fr_rule *r, const char *value, char *err, size
 		r->flags &= ~FR_RULE_PROB;
 	} else {
 		r->flags |= FR_RULE_PROB;
-		r->prob_threshold = (uint64_t)ldexp(p, 64);
+		/* p * 2^64, exact: p < 1 here (ldexp would pull libm into faultrun) */
+		r->prob_threshold = (uint64_t)(p * 0x1p64);
 	}
 	return 0;
 }

@@ -89,6 +89,7 @@ int fr_parse_duration(const char *s, uint64_t *out_ns)
 
 	if (parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), &ns) < 0 || ns >= 9.2e18)
 		return -EINVAL;
-	*out_ns = (uint64_t)llround(ns);
+	/* rounded to nearest; ns >= 0 (no llround: faultrun links no libm) */
+	*out_ns = (uint64_t)(ns + 0.5);
 	return 0;
 }
