@@ -601,13 +601,17 @@ decide_open_abs(struct fr_ctl *c, const char *path, bool writes, const char *fn,
 		struct shim_open_facts *of, struct shim_verdict *v)
 {
 	char buf[PATH_MAX];
-	const char *name = shim_path_view(AT_FDCWD, path, buf, sizeof(buf));
-	uint64_t pathm, any, known, wm, m;
+	const char *name = NULL;
+	uint64_t pathm, any, known, wm = 0, m;
 	enum shim_outcome o = SHIM_PASS;
 	int saved = errno;
 
 	known = shim_rule_classes(c, fr_ctl_count(c), &pathm, &any);
-	wm = name && pathm ? shim_match_files(c, pathm, name) : 0;
+	/* no rule that selects by path: the path is not even looked at */
+	if (pathm) {
+		name = shim_path_view(AT_FDCWD, path, buf, sizeof(buf));
+		wm = name ? shim_match_files(c, pathm, name) : 0;
+	}
 	of->valid = true;
 	of->known = known & ~(pathm & ~wm); /* the rest waits for the kernel's path */
 	of->match = any | wm;
@@ -618,6 +622,9 @@ decide_open_abs(struct fr_ctl *c, const char *path, bool writes, const char *fn,
 	if (m) {
 		struct confirm cf = { -1, false };
 
+		/* the event names the path made absolute and normal */
+		if (!name)
+			name = shim_path_view(AT_FDCWD, path, buf, sizeof(buf));
 		o = decide(c, FR_OP_OPEN, m, 0, SHIM_NOBUDGET, fn, -1, name ? name : path, &cf, v);
 	}
 	errno = saved;
