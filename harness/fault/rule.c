@@ -41,10 +41,10 @@ static const struct {
 };
 
 static const char *const action_names[FR_ACT_COUNT] = {
-	[FR_ACT_NONE] = "none",	    [FR_ACT_ERRNO] = "errno",	[FR_ACT_SHORT] = "short",
-	[FR_ACT_BUDGET] = "budget", [FR_ACT_DELAY] = "delay",	[FR_ACT_STALL] = "stall",
-	[FR_ACT_RESET] = "reset",   [FR_ACT_REFUSE] = "refuse", [FR_ACT_DISK] = "disk",
-	[FR_ACT_GAIERR] = "error",
+	[FR_ACT_NONE] = "none",	    [FR_ACT_ERRNO] = "errno",	      [FR_ACT_SHORT] = "short",
+	[FR_ACT_BUDGET] = "budget", [FR_ACT_DELAY] = "delay",	      [FR_ACT_STALL] = "stall",
+	[FR_ACT_RESET] = "reset",   [FR_ACT_REFUSE] = "refuse",	      [FR_ACT_DISK] = "disk",
+	[FR_ACT_GAIERR] = "error",  [FR_ACT_BLACKHOLE] = "blackhole",
 };
 
 #define E(x)          \

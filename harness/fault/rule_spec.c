@@ -41,6 +41,7 @@ static const uint32_t action_ops[FR_ACT_COUNT] = {
 	[FR_ACT_REFUSE] = FR_OPBIT(FR_OP_CONNECT),
 	[FR_ACT_DISK] = FR_OPS_DISK,
 	[FR_ACT_GAIERR] = FR_OPBIT(FR_OP_RESOLVE),
+	[FR_ACT_BLACKHOLE] = FR_OPBIT(FR_OP_CONNECT) | FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
 };
 
 /* Every key a SPEC or a scenario fault mapping may use. */
@@ -48,7 +49,7 @@ static const char *const rule_keys[] = {
 	"name",	 "op",	  "ops",    "action", "errno",	"short",	"budget", "delay",
 	"stall", "reset", "refuse", "path",   "proc",	"probability",	"after",  "times",
 	"port",	 "host",  "unix",   "lport",  "mode",	"may-not-fire", "disk",	  "free",
-	"size",	 "block", "error",  "query",  "jitter", "seed",		"slice",
+	"size",	 "block", "error",  "query",  "jitter", "seed",		"slice",  "blackhole",
 };
 #define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
 
@@ -165,13 +166,14 @@ static int set_word(struct fr_rule *r, const char *key, char *err, size_t errlen
 	char bad[64];
 
 	if (strcmp(key, "short") == 0 || strcmp(key, "stall") == 0 || strcmp(key, "reset") == 0 ||
-	    strcmp(key, "refuse") == 0 || strcmp(key, "may-not-fire") == 0)
+	    strcmp(key, "refuse") == 0 || strcmp(key, "may-not-fire") == 0 ||
+	    strcmp(key, "blackhole") == 0)
 		return fr_rule_set(r, key, "true", err, errlen);
 	if (strcmp(key, "disk") == 0)
 		return set_action(r, FR_ACT_DISK, err, errlen);
 	uint32_t ops = parse_ops(key, bad, sizeof(bad));
 	if (!ops) {
-		const char *names[FR_OP_COUNT + 6]; /* the operations, then the six words above */
+		const char *names[FR_OP_COUNT + 7]; /* the operations, then the seven words above */
 		size_t n = 0;
 		for (unsigned op = 0; op < FR_OP_COUNT; op++)
 			if (op != FR_OP_STATFS)
@@ -182,6 +184,7 @@ static int set_word(struct fr_rule *r, const char *key, char *err, size_t errlen
 		names[n++] = "refuse";
 		names[n++] = "may-not-fire";
 		names[n++] = "disk";
+		names[n++] = "blackhole";
 		const char *near = fr_nearest(bad, names, n);
 		return fail(err, errlen, "unknown operation or action '%s'%s%s%s", bad,
 			    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
@@ -206,7 +209,7 @@ static int set_action_field(struct fr_rule *r, const char *key, const char *valu
 			    a != FR_ACT_DELAY && a != FR_ACT_GAIERR)
 				return fr_rule_set(r, value, NULL, err, errlen);
 		return fail(err, errlen,
-			    "'action=%s': expected short, stall, reset or refuse "
+			    "'action=%s': expected short, stall, reset, refuse or blackhole "
 			    "(errno, error, budget and delay take a value: errno=ENOSPC)",
 			    value);
 	}
@@ -229,6 +232,17 @@ static int set_action_field(struct fr_rule *r, const char *key, const char *valu
 			return ret;
 		r->err = e;
 		return 0;
+	}
+	if (strcmp(key, "blackhole") == 0) {
+		/*
+		 * no blackhole=DURATION: a vanished peer lasts until cleared, and
+		 * the program's own timeouts decide (docs/faults.md)
+		 */
+		if (!is_true(value))
+			return fail(err, errlen,
+				    "'blackhole' takes no value: the peer stays gone until the "
+				    "rule is cleared (for a bounded silence use stall=DURATION)");
+		return set_action(r, FR_ACT_BLACKHOLE, err, errlen);
 	}
 	if (strcmp(key, "short") == 0 || strcmp(key, "reset") == 0 || strcmp(key, "refuse") == 0) {
 		if (!is_true(value))
@@ -545,7 +559,7 @@ static int field_id(const char *key, const char *value)
 	if (!strcmp(key, "op") || !strcmp(key, "ops"))
 		return -1;
 	if (!value && strcmp(key, "short") && strcmp(key, "stall") && strcmp(key, "reset") &&
-	    strcmp(key, "refuse") && strcmp(key, "may-not-fire"))
+	    strcmp(key, "refuse") && strcmp(key, "may-not-fire") && strcmp(key, "blackhole"))
 		return -1;
 	for (size_t i = 0; i < N_RULE_KEYS; i++)
 		if (strcmp(key, rule_keys[i]) == 0)
@@ -672,7 +686,7 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 	if (r->action == FR_ACT_NONE)
 		return fail(err, errlen,
 			    "no action given (errno=NAME, short, budget=SIZE, "
-			    "delay=DURATION, stall, reset, refuse, error=EAI_*)");
+			    "delay=DURATION, stall, reset, refuse, blackhole, error=EAI_*)");
 	uint32_t misfit = r->ops & ~action_ops[r->action];
 	if (misfit && r->action == FR_ACT_ERRNO && (misfit & FR_OPBIT(FR_OP_RESOLVE)))
 		return fail(err, errlen,

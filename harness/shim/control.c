@@ -354,6 +354,7 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 			v->err = ENOSPC; /* what stdio reports for it */
 			break;
 		case FR_ACT_STALL:
+		case FR_ACT_BLACKHOLE: /* a stall with no end (wrap_sock.c tells them apart) */
 			/*
 			 * sockets: stall=DURATION is a window (stall.c) that
 			 * its first injection opens, so confirm before

@@ -48,6 +48,7 @@ static inline bool shim_hold_load(struct fr_ctl *c, struct hold_rules *hr)
 /* What to do about one fd in one wait. */
 struct fd_hold {
 	short hide;	    /* poll bits hidden now */
+	bool mute;	    /* a connect a blackhole keeps unmade: hide all, POLLHUP too */
 	bool stall;	    /* a stall hides something: wake on disarm */
 	uint8_t in_op;	    /* RECV or ACCEPT */
 	uint64_t until;	    /* when a hold may end by itself, 0 = never */

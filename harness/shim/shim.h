@@ -556,6 +556,14 @@ bool shim_disk_space(const char *abs, uint64_t *cap, uint64_t *freeb, uint64_t *
  * (wrap_fd.c) come here too.
  */
 int shim_sock_apply(int fd, bool dontwait, struct shim_verdict *v);
+/*
+ * A send under a blackhole rule (v: SHIM_STALL of a blackhole rule on
+ * SEND, v->allow bytes): the bytes are taken as the kernel would buffer
+ * them, up to the socket's SO_SNDBUF, and never sent. Returns how many
+ * the call must report sent without calling the real function, or 0:
+ * carry on with shim_sock_apply(), which holds the call (buffer full).
+ */
+size_t shim_sock_swallow(int fd, struct shim_verdict *v);
 
 /*
  * A stall or delay episode already holds (fd, op): fill v with it

@@ -81,6 +81,8 @@ struct shim_ep {
 	uint32_t action; /* FR_ACT_STALL or FR_ACT_DELAY */
 	uint64_t tag;	 /* shim_arm_tag() when it began */
 	uint64_t until;	 /* delay: when the call may go; stall: window end; 0 */
+	uint64_t used;	 /* send blackhole: bytes swallowed so far */
+	uint64_t cap;	 /* send blackhole: SO_SNDBUF, what it swallows; else 0 */
 };
 
 /*
@@ -101,8 +103,26 @@ bool shim_ep_begin(int fd, enum fr_op op, unsigned rule, uint32_t action, uint64
 /* The delayed call went through, or the episode is over: remove it. */
 void shim_ep_end(int fd, enum fr_op op);
 
-/* Whether episode ep still holds its direction at time now. */
+/*
+ * Whether episode ep still holds its direction at time now (a send
+ * blackhole: once it has swallowed its SO_SNDBUF).
+ */
 bool shim_ep_holds(struct fr_ctl *c, const struct shim_ep *ep, uint64_t now);
+/* Whether ep's rule is still in force (a blackhole holds while it is). */
+bool shim_ep_live(struct fr_ctl *c, const struct shim_ep *ep, uint64_t now);
+
+/*
+ * Send blackhole: take up to `want` bytes into (fd, SEND)'s episode, as
+ * far as its SO_SNDBUF allows. Returns how many (0: full, or no episode).
+ */
+size_t shim_ep_swallow(int fd, size_t want);
+
+/*
+ * A connect a blackhole held pending (never made) whose rule is cleared:
+ * make it now, non-blocking, to the peer recorded in the fd table
+ * (wrap_sock.c). errno kept.
+ */
+void shim_sock_resume(int fd);
 
 /*
  * A socket's peer or episodes changed (connect, accept, an episode began):

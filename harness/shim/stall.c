@@ -34,7 +34,7 @@ uint64_t shim_hold_rules(struct fr_ctl *c, enum fr_op op)
 		uint32_t a = c->slots[i].rule.action;
 
 		m &= m - 1;
-		if (a == FR_ACT_STALL || a == FR_ACT_DELAY)
+		if (a == FR_ACT_STALL || a == FR_ACT_DELAY || a == FR_ACT_BLACKHOLE)
 			out |= 1ull << i;
 	}
 	return out;
@@ -155,6 +155,38 @@ void shim_sock_where(int fd, char *out, size_t n)
 	errno = saved;
 }
 
+/* See sock.h: a connect that connect blackhole kept from being made (wrap_sock.c). */
+void shim_sock_resume(int fd)
+{
+	struct shim_fd *e = shim_fd_peek(fd);
+	uint32_t info = e ? atomic_load_explicit(&e->info, memory_order_acquire) : 0;
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in in = { .sin_family = AF_INET };
+	int saved = errno;
+	long fl;
+
+	/* the fd table keeps inet peers; a unix path it does not keep */
+	if (!(info & SHIM_FD_HAVE_PEER) ||
+	    (e->peer_family != AF_INET && e->peer_family != AF_INET6))
+		return;
+	fl = fr_syscall(SYS_fcntl, fd, F_GETFL);
+	if (fl < 0)
+		return;
+	fr_syscall(SYS_fcntl, fd, F_SETFL, fl | O_NONBLOCK);
+	if (e->peer_family == AF_INET) {
+		memcpy(&in.sin_addr, e->peer_addr, 4);
+		in.sin_port = htons(e->peer_port);
+		fr_syscall(SYS_connect, fd, &in, sizeof(in));
+	} else {
+		memcpy(&in6.sin6_addr, e->peer_addr, 16);
+		in6.sin6_port = htons(e->peer_port);
+		fr_syscall(SYS_connect, fd, &in6, sizeof(in6));
+	}
+	fr_syscall(SYS_fcntl, fd, F_SETFL, fl);
+	SHIM_DEBUG("connect(fd %d): the blackhole was cleared, connecting now", fd);
+	errno = saved;
+}
+
 /* ---- episodes ---------------------------------------------------------- */
 
 /*
@@ -174,6 +206,8 @@ struct ep_entry {
 	_Atomic uint64_t until;
 	_Atomic uint32_t rule;
 	_Atomic uint32_t action;
+	_Atomic uint64_t used; /* send blackhole: bytes swallowed */
+	_Atomic uint64_t cap;  /* ... at most this many (SO_SNDBUF) */
 };
 
 static struct ep_entry eps[EP_SETS][EP_WAYS];
@@ -199,15 +233,19 @@ static bool ep_read(struct ep_entry *e, uint64_t key, struct shim_ep *out)
 	out->action = atomic_load_explicit(&e->action, memory_order_relaxed);
 	out->tag = atomic_load_explicit(&e->tag, memory_order_relaxed);
 	out->until = atomic_load_explicit(&e->until, memory_order_relaxed);
+	out->used = atomic_load_explicit(&e->used, memory_order_relaxed);
+	out->cap = atomic_load_explicit(&e->cap, memory_order_relaxed);
 	atomic_thread_fence(memory_order_acquire);
 	return atomic_load_explicit(&e->key, memory_order_relaxed) == key;
 }
 
-static void ep_remove(struct ep_entry *e, uint64_t key)
+static bool ep_remove(struct ep_entry *e, uint64_t key)
 {
-	if (atomic_compare_exchange_strong_explicit(&e->key, &key, 0, memory_order_acq_rel,
-						    memory_order_relaxed))
-		atomic_fetch_sub_explicit(&ep_used, 1, memory_order_relaxed);
+	if (!atomic_compare_exchange_strong_explicit(&e->key, &key, 0, memory_order_acq_rel,
+						     memory_order_relaxed))
+		return false;
+	atomic_fetch_sub_explicit(&ep_used, 1, memory_order_relaxed);
+	return true;
 }
 
 /* The episode's rule is still in force (its direction may be due). */
@@ -221,7 +259,15 @@ static bool ep_alive(struct fr_ctl *c, const struct shim_ep *ep, uint64_t now)
 
 bool shim_ep_holds(struct fr_ctl *c, const struct shim_ep *ep, uint64_t now)
 {
+	/* a send blackhole holds once the send buffer it pretends to fill is full */
+	if (ep->action == FR_ACT_BLACKHOLE && ep->cap && ep->used < ep->cap)
+		return false;
 	return ep_alive(c, ep, now) && !(ep->until && now >= ep->until);
+}
+
+bool shim_ep_live(struct fr_ctl *c, const struct shim_ep *ep, uint64_t now)
+{
+	return ep_alive(c, ep, now);
 }
 
 bool shim_ep_get(int fd, enum fr_op op, struct shim_ep *ep)
@@ -240,9 +286,60 @@ bool shim_ep_get(int fd, enum fr_op op, struct shim_ep *ep)
 			continue;
 		if (ep_alive(c, ep, fr_now_ns()))
 			return true;
-		ep_remove(&set[w], key);
+		/* a connect the blackhole kept from being made: make it now */
+		if (ep_remove(&set[w], key) && op == FR_OP_CONNECT &&
+		    ep->action == FR_ACT_BLACKHOLE)
+			shim_sock_resume(fd);
 	}
 	return false;
+}
+
+/*
+ * What a send blackhole swallows before sends block: the socket's send
+ * buffer (SO_SNDBUF, read once, as its episode begins), which the kernel
+ * would fill with unacknowledged bytes before blocking (tcp(7)). At least
+ * one byte: a socket that cannot tell would otherwise never block.
+ */
+static uint64_t send_cap(int fd)
+{
+	int saved = errno, v = 0;
+	socklen_t l = sizeof(v);
+
+	if (fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_SNDBUF, &v, &l) < 0 || v <= 0)
+		v = 1;
+	errno = saved;
+	return (uint64_t)v;
+}
+
+size_t shim_ep_swallow(int fd, size_t want)
+{
+	struct ep_entry *set;
+	uint64_t key;
+
+	if (fd < 0 || !atomic_load_explicit(&ep_used, memory_order_relaxed))
+		return 0;
+	key = ep_key(fd, FR_OP_SEND);
+	set = eps[(unsigned)fd % EP_SETS];
+	for (unsigned w = 0; w < EP_WAYS; w++) {
+		struct ep_entry *e = &set[w];
+		uint64_t used, cap, take;
+
+		if (atomic_load_explicit(&e->key, memory_order_acquire) != key)
+			continue;
+		cap = atomic_load_explicit(&e->cap, memory_order_relaxed);
+		used = atomic_load_explicit(&e->used, memory_order_relaxed);
+		do {
+			if (used >= cap)
+				return 0;
+			take = cap - used < want ? cap - used : want;
+		} while (!atomic_compare_exchange_weak_explicit(
+			&e->used, &used, used + take, memory_order_relaxed, memory_order_relaxed));
+		/* full now: epoll's cached views must hide writability */
+		if (used + take >= cap)
+			shim_sock_changed();
+		return (size_t)take;
+	}
+	return 0;
 }
 
 bool shim_ep_begin(int fd, enum fr_op op, unsigned rule, uint32_t action, uint64_t until,
@@ -275,6 +372,10 @@ bool shim_ep_begin(int fd, enum fr_op op, unsigned rule, uint32_t action, uint64
 		ep->action = action;
 		ep->tag = shim_arm_tag(c, rule);
 		ep->until = until;
+		ep->used = 0;
+		ep->cap = action == FR_ACT_BLACKHOLE && op == FR_OP_SEND ? send_cap(fd) : 0;
+		atomic_store_explicit(&e->used, 0, memory_order_relaxed);
+		atomic_store_explicit(&e->cap, ep->cap, memory_order_relaxed);
 		atomic_store_explicit(&e->rule, rule, memory_order_relaxed);
 		atomic_store_explicit(&e->action, action, memory_order_relaxed);
 		atomic_store_explicit(&e->tag, ep->tag, memory_order_relaxed);

@@ -118,6 +118,13 @@ static void reconcile_one(struct fr_ctl *c, int epfd, int tfd, uint32_t ev, uint
 	shim_hold_compute(c, tfd, (short)(orig & 0xffff), now, hr, &h);
 	if (orig & EPOLLEXCLUSIVE)
 		h.hide = 0; /* cannot be modified: shown as it is */
+	/*
+	 * a connect a blackhole keeps unmade: the kernel reports a socket
+	 * never connected as EPOLLHUP whatever was asked; taken out of the
+	 * results (filter) while the rule holds
+	 */
+	if (h.mute && h.hide)
+		h.hide |= (short)(EPOLLHUP | EPOLLERR);
 	if (s)
 		vw->seen[s - strips] = true;
 	want = orig & ~(uint32_t)(unsigned short)h.hide;

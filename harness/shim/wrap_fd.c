@@ -37,7 +37,11 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
 	{                                                                                  \
 		ret r;                                                                     \
 		if (v.kind == SHIM_FD_SOCKET && v.what != SHIM_PASS) {                     \
-			int e = shim_sock_apply(fd, false, &v);                            \
+			size_t sw = shim_sock_swallow(fd, &v);                             \
+			int e;                                                             \
+			if (sw)                                                            \
+				return (ret)sw; /* a blackhole took them */                \
+			e = shim_sock_apply(fd, false, &v);                                \
 			if (e < 0)                                                         \
 				return SHIM_FAIL_##fail(-e);                               \
 		}                                                                          \

@@ -34,7 +34,12 @@ static uint64_t certain(struct fr_ctl *c, uint64_t cand, uint32_t action)
 		unsigned i = (unsigned)__builtin_ctzll(cand);
 
 		cand &= cand - 1;
-		if (c->slots[i].rule.action == action && shim_rule_certain(c, i))
+		uint32_t a = c->slots[i].rule.action;
+
+		/* a blackhole holds as a stall with no end does */
+		if (a == FR_ACT_BLACKHOLE && action == FR_ACT_STALL)
+			a = FR_ACT_STALL;
+		if (a == action && shim_rule_certain(c, i))
 			out |= 1ull << i;
 	}
 	return out;
@@ -66,6 +71,8 @@ static bool begin(struct fr_ctl *c, int fd, enum fr_op op, uint64_t cand, struct
 	switch (shim_decide_mask(c, op, cand, 0, SHIM_NOBUDGET, "poll", where[0] ? where : NULL,
 				 &v)) {
 	case SHIM_STALL:
+		if (c->slots[v.rule].rule.action == FR_ACT_BLACKHOLE)
+			return shim_ep_begin(fd, op, v.rule, FR_ACT_BLACKHOLE, 0, ep);
 		until = shim_stall_window_end(c, v.rule);
 		return shim_ep_begin(fd, op, v.rule, FR_ACT_STALL, until, ep);
 	case SHIM_DELAY:
@@ -82,7 +89,7 @@ static void hold_ep(struct fr_ctl *c, const struct shim_ep *ep, short bits, uint
 	if (!shim_ep_holds(c, ep, now))
 		return;
 	h->hide |= bits;
-	if (ep->action == FR_ACT_STALL)
+	if (ep->action != FR_ACT_DELAY)
 		h->stall = true;
 	h->until = shim_min_deadline(h->until, ep->until);
 }
@@ -116,16 +123,19 @@ void shim_hold_compute(struct fr_ctl *c, int fd, short events, uint64_t now,
 		else
 			h->delay_in = certain(c, in_rules, FR_ACT_DELAY);
 	}
+	/* a connect held in progress: never writable meanwhile */
+	if (shim_ep_get(fd, FR_OP_CONNECT, &ep)) {
+		if (shim_ep_holds(c, &ep, now)) {
+			hold_ep(c, &ep, SHIM_POLL_OUT, now, h);
+			/* never connected: the kernel's POLLHUP must not show */
+			h->mute = ep.action == FR_ACT_BLACKHOLE;
+		} else {
+			shim_ep_end(fd, FR_OP_CONNECT);
+		}
+	}
 	if (events & SHIM_POLL_OUT) {
 		uint64_t out_rules = matched & hr->m[FR_OP_SEND - FR_OP_CONNECT];
 
-		/* a connect held in progress: never writable meanwhile */
-		if (shim_ep_get(fd, FR_OP_CONNECT, &ep)) {
-			if (shim_ep_holds(c, &ep, now))
-				hold_ep(c, &ep, SHIM_POLL_OUT, now, h);
-			else
-				shim_ep_end(fd, FR_OP_CONNECT);
-		}
 		if (shim_ep_get(fd, FR_OP_SEND, &ep) ||
 		    begin(c, fd, FR_OP_SEND, certain(c, out_rules, FR_ACT_STALL), &ep))
 			hold_ep(c, &ep, SHIM_POLL_OUT, now, h);
@@ -195,6 +205,8 @@ static int hold_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sig
 			shim_hold_compute(c, fds[i].fd, fds[i].events, now, &hr, &h);
 			cp[i] = fds[i];
 			cp[i].events &= (short)~h.hide;
+			if (h.mute)
+				cp[i].fd = -1; /* poll(2): ignored, revents 0 */
 			cp[i].revents = 0;
 			ax[i].delay_in = h.delay_in;
 			ax[i].delay_out = h.delay_out;

@@ -189,7 +189,9 @@ static int hold(int fd, enum fr_op op, bool dontwait, uint32_t action, unsigned 
 							    until;
 		}
 	}
-	if (!shim_ep_holds(c, &ep, now)) {
+	/* a blackhole holds while its rule is in force (a send's: once full) */
+	if (ep.action == FR_ACT_BLACKHOLE ? !shim_ep_live(c, &ep, now) :
+					    !shim_ep_holds(c, &ep, now)) {
 		/* cleared, the window passed, or the delay is due */
 		shim_ep_end(fd, op);
 		return 0;
@@ -202,8 +204,30 @@ static int hold(int fd, enum fr_op op, bool dontwait, uint32_t action, unsigned 
 	return r;
 }
 
+/* Whether v is the verdict of a blackhole rule. */
+static bool blackhole(const struct shim_verdict *v)
+{
+	return v->what == SHIM_STALL && shim_ctl && v->rule < FR_MAX_RULES &&
+	       shim_ctl->slots[v->rule].rule.action == FR_ACT_BLACKHOLE;
+}
+
+size_t shim_sock_swallow(int fd, struct shim_verdict *v)
+{
+	struct shim_ep ep;
+
+	if (v->op != FR_OP_SEND || !v->allow || !blackhole(v))
+		return 0;
+	if (!shim_ep_get(fd, FR_OP_SEND, &ep) &&
+	    !shim_ep_begin(fd, FR_OP_SEND, v->rule, FR_ACT_BLACKHOLE, 0, &ep))
+		return 0; /* no room for its episode: held as a stall */
+	return shim_ep_swallow(fd, v->allow);
+}
+
 int shim_sock_apply(int fd, bool dontwait, struct shim_verdict *v)
 {
+	uint32_t action = v->what == SHIM_DELAY ? FR_ACT_DELAY :
+			  blackhole(v)		? FR_ACT_BLACKHOLE :
+						  FR_ACT_STALL;
 	int r;
 
 	switch (v->what) {
@@ -216,8 +240,7 @@ int shim_sock_apply(int fd, bool dontwait, struct shim_verdict *v)
 		return -ECONNRESET;
 	case SHIM_STALL:
 	case SHIM_DELAY:
-		r = hold(fd, v->op, dontwait, v->what == SHIM_DELAY ? FR_ACT_DELAY : FR_ACT_STALL,
-			 v->rule, v->ns);
+		r = hold(fd, v->op, dontwait, action, v->rule, v->ns);
 		/* delay= slice=: after the delay, a short count (v->allow) */
 		if (r == 0)
 			v->what = v->slice ? SHIM_LIMIT : SHIM_PASS;
@@ -300,6 +323,37 @@ static int connect_held(int fd, const struct sockaddr *sa, socklen_t len,
 	return -1;
 }
 
+/*
+ * connect blackhole: the SYN is lost, so nothing is sent and the peer
+ * never sees the connection. A blocking connect waits until the rule is
+ * cleared and then connects for real; the socket's SO_SNDTIMEO ends the
+ * wait with EINPROGRESS (socket(7)), and a signal with EINTR (connect(2)),
+ * the connection then pending. Pending (non-blocking, or after those): the
+ * call says EINPROGRESS, SO_ERROR stays 0, and poll/select/epoll never
+ * report the socket (not even the POLLHUP of a socket never connected)
+ * until the rule is cleared; then the first of them, or any socket call
+ * that looks, makes the real connect (shim_sock_resume).
+ */
+static int connect_blackhole(int fd, const struct sockaddr *sa, socklen_t len,
+			     const struct shim_verdict *v)
+{
+	struct fr_ctl *c = shim_ctl;
+	struct shim_ep ep;
+	int r = -EAGAIN;
+
+	record_peer(fd, sa, len);
+	if (!shim_fd_nonblock(fd)) {
+		r = shim_hold_block(c, v->rule, shim_arm_tag(c, v->rule), 0,
+				    shim_sock_timeo(fd, FR_OP_CONNECT, fr_now_ns()));
+		if (r == 0)
+			return SHIM_REAL(connect)(fd, sa, len);
+	}
+	if (!shim_ep_begin(fd, FR_OP_CONNECT, v->rule, FR_ACT_BLACKHOLE, 0, &ep))
+		return SHIM_REAL(connect)(fd, sa, len); /* no room to hold it: it connects */
+	errno = r == -EINTR ? EINTR : EINPROGRESS;
+	return -1;
+}
+
 static __attribute__((noinline, cold)) int slow_connect(int fd, const struct sockaddr *sa,
 							socklen_t len)
 {
@@ -334,6 +388,9 @@ static __attribute__((noinline, cold)) int slow_connect(int fd, const struct soc
 		errno = v.err;
 		return -1;
 	case SHIM_STALL:
+		if (blackhole(&v))
+			return connect_blackhole(fd, sa, len, &v);
+		return connect_held(fd, sa, len, &v);
 	case SHIM_DELAY:
 		return connect_held(fd, sa, len, &v);
 	default:
@@ -437,11 +494,18 @@ int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen, int flags)
 static int io_decide(enum fr_op op, int fd, size_t *n, int flags, const char *fn,
 		     struct shim_verdict *v)
 {
+	size_t swallowed;
 	int e;
 
 	shim_decide_fd(op, fd, *n, fn, 0, v);
 	if (v->what == SHIM_PASS)
 		return 0;
+	/* a blackhole took the bytes: the call reports them sent (v->allow) */
+	swallowed = shim_sock_swallow(fd, v);
+	if (swallowed) {
+		v->allow = swallowed;
+		return 1;
+	}
 	e = shim_sock_apply(fd, flags & MSG_DONTWAIT, v);
 	if (e < 0) {
 		errno = -e;
@@ -485,8 +549,9 @@ static void msg_cut(const struct msghdr *msg, struct msghdr *out, struct iovec *
 	{                                                                \
 		struct shim_verdict v;                                   \
 		ret r;                                                   \
-		if (io_decide(FR_OP_##op, fd, &n, flags, #name, &v) < 0) \
-			return -1;                                       \
+		int d = io_decide(FR_OP_##op, fd, &n, flags, #name, &v); \
+		if (d != 0)                                              \
+			return d < 0 ? -1 : (ret)v.allow;                \
 		r = SHIM_REAL(name) args;                                \
 		shim_settle(&v, r);                                      \
 		return r;                                                \
@@ -497,28 +562,30 @@ static void msg_cut(const struct msghdr *msg, struct msghdr *out, struct iovec *
  * sendmsg/recvmsg: `short` cuts the vector; MSG_ERRQUEUE is not the peer.
  * `copyback` gives the caller's header what recvmsg wrote into the copy.
  */
-#define SHIM_SOCK_MSG(name, ret, params, args, op, fail, copyback)       \
-	SHIM_SLOW(name, ret, params)                                     \
-	{                                                                \
-		struct shim_verdict v;                                   \
-		struct iovec cut[SOCK_IOV_CUT];                          \
-		struct msghdr m2;                                        \
-		size_t total, n;                                         \
-		ret r;                                                   \
-		if (!msg || (flags & MSG_ERRQUEUE))                      \
-			return SHIM_REAL(name) args;                     \
-		total = n = iov_sum(msg->msg_iov, msg->msg_iovlen);      \
-		if (io_decide(FR_OP_##op, fd, &n, flags, #name, &v) < 0) \
-			return -1;                                       \
-		if (n < total) {                                         \
-			msg_cut(msg, &m2, cut, n);                       \
-			r = SHIM_REAL(name)(fd, &m2, flags);             \
-			copyback;                                        \
-		} else {                                                 \
-			r = SHIM_REAL(name) args;                        \
-		}                                                        \
-		shim_settle(&v, r);                                      \
-		return r;                                                \
+#define SHIM_SOCK_MSG(name, ret, params, args, op, fail, copyback)   \
+	SHIM_SLOW(name, ret, params)                                 \
+	{                                                            \
+		struct shim_verdict v;                               \
+		struct iovec cut[SOCK_IOV_CUT];                      \
+		struct msghdr m2;                                    \
+		size_t total, n;                                     \
+		ret r;                                               \
+		int d;                                               \
+		if (!msg || (flags & MSG_ERRQUEUE))                  \
+			return SHIM_REAL(name) args;                 \
+		total = n = iov_sum(msg->msg_iov, msg->msg_iovlen);  \
+		d = io_decide(FR_OP_##op, fd, &n, flags, #name, &v); \
+		if (d != 0)                                          \
+			return d < 0 ? -1 : (ret)v.allow;            \
+		if (n < total) {                                     \
+			msg_cut(msg, &m2, cut, n);                   \
+			r = SHIM_REAL(name)(fd, &m2, flags);         \
+			copyback;                                    \
+		} else {                                             \
+			r = SHIM_REAL(name) args;                    \
+		}                                                    \
+		shim_settle(&v, r);                                  \
+		return r;                                            \
 	}
 
 /* what recvmsg() writes back into the caller's header */
@@ -545,8 +612,14 @@ static __attribute__((noinline, cold)) int slow_sendmmsg(int fd, struct mmsghdr 
 	size_t total = n;
 	int r;
 
-	if (io_decide(FR_OP_SEND, fd, &n, flags, "sendmmsg", &v) < 0)
+	r = io_decide(FR_OP_SEND, fd, &n, flags, "sendmmsg", &v);
+	if (r < 0)
 		return -1;
+	if (r > 0) {
+		/* swallowed by a blackhole: the first message, as far as it went */
+		vec[0].msg_len = (unsigned int)v.allow;
+		return 1;
+	}
 	if (n < total && vlen > 1)
 		vlen = 1;
 	r = SHIM_REAL(sendmmsg)(fd, vec, vlen, flags);
@@ -564,7 +637,7 @@ slow_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct 
 
 	if (flags & MSG_ERRQUEUE)
 		return SHIM_REAL(recvmmsg)(fd, vec, vlen, flags, tmo);
-	if (io_decide(FR_OP_RECV, fd, &n, flags, "recvmmsg", &v) < 0)
+	if (io_decide(FR_OP_RECV, fd, &n, flags, "recvmmsg", &v) != 0)
 		return -1;
 	if (n < total && vlen > 1)
 		vlen = 1;

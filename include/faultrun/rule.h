@@ -72,6 +72,12 @@ enum fr_action {
 	FR_ACT_REFUSE, /* connect: ECONNREFUSED */
 	FR_ACT_DISK,   /* a file system of rule.amount bytes over rule.path (docs/faults.md) */
 	FR_ACT_GAIERR, /* resolve: fail with rule.err, an EAI_* code (negative in glibc) */
+	/*
+	 * connect, send, recv: the peer vanished without FIN or RST (nothing
+	 * arrives, sends are swallowed up to SO_SNDBUF then block, a connect
+	 * hangs) until cleared (docs/faults.md)
+	 */
+	FR_ACT_BLACKHOLE,
 	FR_ACT_COUNT
 };
 

@@ -192,6 +192,7 @@ static void test_format_round_trips(void **state)
 		"name=k recv slice=1..7 seed=9 port=80",
 		"name=l send delay=10ms slice=512",
 		"name=m read delay=5ms jitter=5ms seed=3 path=/m/**",
+		"name=bh connect,send,recv blackhole port=6379 host=127.0.0.1",
 	};
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		char buf[512];
@@ -408,6 +409,36 @@ static void test_shaping(void **state)
 	parse_bad("recv delay=1s jiter=5ms", "did you mean 'jitter'");
 }
 
+/* blackhole: a vanished peer on connect, send and recv; no value, no files */
+static void test_blackhole(void **state)
+{
+	struct fr_rule r = parse_ok("recv blackhole port=6379");
+	char buf[256];
+
+	assert_int_equal(r.action, FR_ACT_BLACKHOLE);
+	assert_int_equal(r.ops, FR_OPBIT(FR_OP_RECV));
+	assert_int_equal(r.amount, 0);
+	r = parse_ok("connect,send,recv blackhole host=10.0.0.1");
+	assert_int_equal(r.ops, FR_OPBIT(FR_OP_CONNECT) | FR_OPBIT(FR_OP_SEND) |
+					FR_OPBIT(FR_OP_RECV));
+	r = parse_ok("net/send action=blackhole unix=/run/x.sock");
+	assert_int_equal(r.action, FR_ACT_BLACKHOLE);
+	r = parse_ok("name=gone connect,send,recv blackhole port=80 after=1 times=3");
+	assert_int_equal(fr_rule_format(&r, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "name=gone connect,send,recv blackhole port=80 after=1 times=3");
+
+	parse_bad("write blackhole path=/x", "'blackhole' does not apply to 'write'");
+	parse_bad("read blackhole", "'blackhole' does not apply to 'read'");
+	parse_bad("accept blackhole", "'blackhole' does not apply to 'accept'");
+	parse_bad("resolve blackhole", "'blackhole' does not apply to 'resolve'");
+	parse_bad("recv blackhole errno=EIO", "two actions");
+	parse_bad("recv blackhole stall", "two actions");
+	parse_bad("connect blackhole=5s", "takes no value");
+	parse_bad("recv blackhole blackhole", "given twice");
+	parse_bad("recv blackhole slice=4", "'slice=' cuts calls");
+	parse_bad("recv blakhole", "did you mean 'blackhole'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_stall_zero),
 		cmocka_unit_test(test_numbers_are_decimal),
 		cmocka_unit_test(test_shaping),
+		cmocka_unit_test(test_blackhole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
