@@ -338,6 +338,7 @@ done
 # ---- nginx under wrk -----------------------------------------------------------
 nginx_row="nginx, static file, wrk -t1 -c8 -d${WRK_SECS}s"
 nginx_cpu_row="nginx, CPU per request (the same runs)"
+nginx_ir_row="nginx, instructions per request (callgrind, keep-alive GETs)"
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -398,6 +399,57 @@ nginx_rps() {
 	[ -n "$rps" ] || { log "bench: nginx ($m): no wrk result ($(tail -1 "$ng/error.log" 2>/dev/null))"; return 1; }
 	echo "$rps $(awk -v c=$((c1 - c0)) -v n="${nreq:-0}" 'BEGIN { if (n > 0 && c > 0) printf "%.1f", c / n }')"
 }
+# nginx_instr MODE N: instructions of one nginx process (master_process
+# off) serving N keep-alive GETs from python3, under callgrind: the
+# difference of N and 2N divided by N is what a request costs in user
+# space, start-up cancelled, whatever else the machine runs
+nginx_instr() {
+	local m=$1 n=$2 port ng=$tmp/nginx-ir i pid
+	port=$(free_port) || return 1
+	rm -rf "$ng" && mkdir -p "$ng/www" && head -c 1024 /dev/zero | tr '\0' x >"$ng/www/index.html"
+	{
+		echo "master_process off; daemon off; pid $ng/nginx.pid;"
+		[ "$(id -u)" = 0 ] && echo "user root;"
+		echo "events { worker_connections 64; }"
+		echo "http { access_log off; default_type text/html;"
+		for t in client_body proxy fastcgi uwsgi scgi; do echo "${t}_temp_path $ng/$t;"; done
+		echo "server { listen 127.0.0.1:$port; root $ng/www; } }"
+	} >"$ng/nginx.conf"
+	ELSE=(-f 'send,recv stall port=1')
+	PROB0=(-f 'send,recv errno=ECONNRESET probability=0')
+	run "$m" valgrind --tool=callgrind --callgrind-out-file="$ng/cg.out" \
+		nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf" </dev/null >"$ng/out" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 300; i++)); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+		sleep 0.1
+	done
+	python3 - "$port" "$n" <<'PY'
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=60)
+for _ in range(int(sys.argv[2])):
+    c.request("GET", "/")
+    c.getresponse().read()
+PY
+	[ -s "$ng/nginx.pid" ] && kill -QUIT "$(cat "$ng/nginx.pid")" 2>/dev/null
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	awk '/^(summary|totals):/ { print $2; exit }' "$ng/cg.out" 2>/dev/null
+}
+if [ $have_nginx = 1 ] && [ $have_cg = 1 ] && part nginx; then
+	rows_call+=("$nginx_ir_row")
+	k=$((2000 / SCALE))
+	log "bench: nginx under callgrind"
+	for m in "${MODES[@]}"; do
+		usable "$m" && [ "$m" != inject ] && [ "$m" != strace ] || continue
+		a=$(nginx_instr "$m" "$k") && b=$(nginx_instr "$m" $((2 * k))) &&
+			[ -n "$a" ] && [ -n "$b" ] && cell[$nginx_ir_row,$m,ir]=$(((b - a) / k))
+	done
+fi
 if [ $have_nginx = 1 ] && part nginx; then
 	rows_work+=("$nginx_row" "$nginx_cpu_row")
 	declare -A nrps=() ncpu=()
