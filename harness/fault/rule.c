@@ -41,10 +41,12 @@ static const struct {
 };
 
 static const char *const action_names[FR_ACT_COUNT] = {
-	[FR_ACT_NONE] = "none",	    [FR_ACT_ERRNO] = "errno",	      [FR_ACT_SHORT] = "short",
-	[FR_ACT_BUDGET] = "budget", [FR_ACT_DELAY] = "delay",	      [FR_ACT_STALL] = "stall",
-	[FR_ACT_RESET] = "reset",   [FR_ACT_REFUSE] = "refuse",	      [FR_ACT_DISK] = "disk",
-	[FR_ACT_GAIERR] = "error",  [FR_ACT_BLACKHOLE] = "blackhole",
+	[FR_ACT_NONE] = "none",		  [FR_ACT_ERRNO] = "errno",
+	[FR_ACT_SHORT] = "short",	  [FR_ACT_BUDGET] = "budget",
+	[FR_ACT_DELAY] = "delay",	  [FR_ACT_STALL] = "stall",
+	[FR_ACT_RESET] = "reset",	  [FR_ACT_REFUSE] = "refuse",
+	[FR_ACT_DISK] = "disk",		  [FR_ACT_GAIERR] = "error",
+	[FR_ACT_BLACKHOLE] = "blackhole", [FR_ACT_CLOSE] = "close-after",
 };
 
 #define E(x)          \
@@ -293,6 +295,25 @@ static int format_shape(const struct fr_rule *r, char *buf, size_t len, size_t *
 	return ret;
 }
 
+/* close-after=SIZE or DURATION, and then= once the rule is finished. */
+static int format_close(const struct fr_rule *r, char *buf, size_t len, size_t *off)
+{
+	char tmp[64];
+	int ret;
+
+	if (r->close_ns) {
+		format_duration(tmp, sizeof(tmp), r->close_ns);
+		ret = append(buf, len, off, " close-after=%s", tmp);
+	} else {
+		ret = append(buf, len, off, " close-after=%llu",
+			     (unsigned long long)r->close_bytes);
+	}
+	if (r->close_then)
+		ret |= append(buf, len, off, " then=%s",
+			      r->close_then == FR_THEN_CLOSE ? "close" : "reset");
+	return ret;
+}
+
 int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -350,6 +371,9 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 		if (!r->slice_max)
 			ret |= append(buf, len, &off, " short");
 		break;
+	case FR_ACT_CLOSE:
+		ret |= format_close(r, buf, len, &off);
+		break;
 	default:
 		if (r->action < FR_ACT_COUNT)
 			ret |= append(buf, len, &off, " %s", action_names[r->action]);
@@ -392,6 +416,8 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 		ret |= append(buf, len, &off, " may-not-fire");
 	if (r->times)
 		ret |= append(buf, len, &off, " times=%llu", (unsigned long long)r->times);
+	if (r->flags & FR_RULE_PER_CONN)
+		ret |= append(buf, len, &off, " per=connection");
 	return ret ? -ENOSPC : 0;
 }
 

@@ -42,14 +42,16 @@ static const uint32_t action_ops[FR_ACT_COUNT] = {
 	[FR_ACT_DISK] = FR_OPS_DISK,
 	[FR_ACT_GAIERR] = FR_OPBIT(FR_OP_RESOLVE),
 	[FR_ACT_BLACKHOLE] = FR_OPBIT(FR_OP_CONNECT) | FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
+	[FR_ACT_CLOSE] = FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
 };
 
 /* Every key a SPEC or a scenario fault mapping may use. */
 static const char *const rule_keys[] = {
-	"name",	 "op",	  "ops",    "action", "errno",	"short",	"budget", "delay",
-	"stall", "reset", "refuse", "path",   "proc",	"probability",	"after",  "times",
-	"port",	 "host",  "unix",   "lport",  "mode",	"may-not-fire", "disk",	  "free",
-	"size",	 "block", "error",  "query",  "jitter", "seed",		"slice",  "blackhole",
+	"name",		"op",	 "ops",	  "action",    "errno",	      "short", "budget",
+	"delay",	"stall", "reset", "refuse",    "path",	      "proc",  "probability",
+	"after",	"times", "port",  "host",      "unix",	      "lport", "mode",
+	"may-not-fire", "disk",	 "free",  "size",      "block",	      "error", "query",
+	"jitter",	"seed",	 "slice", "blackhole", "close-after", "then",  "per",
 };
 #define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
 
@@ -206,7 +208,7 @@ static int set_action_field(struct fr_rule *r, const char *key, const char *valu
 		/* action: short | stall | reset | refuse (others take a value) */
 		for (unsigned a = FR_ACT_SHORT; a < FR_ACT_COUNT; a++)
 			if (strcmp(value, fr_action_name(a)) == 0 && a != FR_ACT_BUDGET &&
-			    a != FR_ACT_DELAY && a != FR_ACT_GAIERR)
+			    a != FR_ACT_DELAY && a != FR_ACT_GAIERR && a != FR_ACT_CLOSE)
 				return fr_rule_set(r, value, NULL, err, errlen);
 		return fail(err, errlen,
 			    "'action=%s': expected short, stall, reset, refuse or blackhole "
@@ -538,6 +540,9 @@ int fr_rule_set(struct fr_rule *r, const char *key, const char *value, char *err
 	ret = set_shape_field(r, key, value, err, errlen);
 	if (ret <= 0)
 		return ret;
+	ret = fr_rule_set_close(r, key, value, err, errlen);
+	if (ret <= 0)
+		return ret;
 
 	const char *near = fr_nearest(key, rule_keys, N_RULE_KEYS);
 	return fail(err, errlen, "unknown field '%s'%s%s%s", key, near ? " (did you mean '" : "",
@@ -631,6 +636,16 @@ static int absolute_glob(struct fr_rule *r, char *err, size_t errlen)
 }
 
 /*
+ * Whether the shim draws for rule r (shape.c, limit.c): jitter=,
+ * slice=MIN..MAX, or probability= chosen once per connection.
+ */
+static bool draws(const struct fr_rule *r)
+{
+	return r->jitter || r->slice_min != r->slice_max ||
+	       ((r->flags & FR_RULE_PER_CONN) && (r->flags & FR_RULE_PROB));
+}
+
+/*
  * jitter= varies a delay; slice= cuts send/recv by itself (a short) or
  * with delay=; seed= seeds one of them. Returns 0, or -EINVAL.
  */
@@ -649,10 +664,10 @@ static int finish_shape(struct fr_rule *r, char *err, size_t errlen)
 		return fail(err, errlen,
 			    "'slice=' shapes socket traffic: give send or recv (read and write on "
 			    "a socket are those); for a short file read or write use 'short'");
-	if (r->seed && !r->jitter && r->slice_min == r->slice_max)
+	if (r->seed && !draws(r))
 		return fail(err, errlen,
-			    "'seed=' seeds the draws of jitter= and slice=MIN..MAX; "
-			    "this rule has neither");
+			    "'seed=' seeds the draws of jitter=, slice=MIN..MAX and "
+			    "probability= with per=connection; this rule has none");
 	return 0;
 }
 
@@ -662,7 +677,7 @@ static void default_seed(struct fr_rule *r)
 	char line[2048];
 	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
 
-	if (r->seed || (!r->jitter && r->slice_min == r->slice_max))
+	if (r->seed || !draws(r))
 		return;
 	fr_rule_format(r, line, sizeof(line));
 	for (const char *p = line; *p; p++)
@@ -676,7 +691,7 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 
 	if (r->action == FR_ACT_DISK && finish_disk(r, err, errlen) < 0)
 		return -EINVAL;
-	if (finish_shape(r, err, errlen) < 0)
+	if (finish_shape(r, err, errlen) < 0 || fr_rule_finish_close(r, err, errlen) < 0)
 		return -EINVAL;
 	if (!r->ops)
 		return fail(
@@ -684,9 +699,10 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 			"no operation given (open, read, write, fsync, truncate, "
 			"allocate, rename, unlink, mkdir, connect, accept, send, recv, resolve)");
 	if (r->action == FR_ACT_NONE)
-		return fail(err, errlen,
-			    "no action given (errno=NAME, short, budget=SIZE, "
-			    "delay=DURATION, stall, reset, refuse, blackhole, error=EAI_*)");
+		return fail(
+			err, errlen,
+			"no action given (errno=NAME, short, budget=SIZE, "
+			"delay=DURATION, stall, reset, refuse, blackhole, close-after=SIZE, error=EAI_*)");
 	uint32_t misfit = r->ops & ~action_ops[r->action];
 	if (misfit && r->action == FR_ACT_ERRNO && (misfit & FR_OPBIT(FR_OP_RESOLVE)))
 		return fail(err, errlen,

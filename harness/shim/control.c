@@ -110,6 +110,8 @@ void shim_settle(const struct shim_verdict *v, ssize_t done)
 	}
 	if (v->taken > used && shim_ctl)
 		budget_give_back(shim_ctl, v->budget_rule, v->taken - used);
+	if (unlikely(v->limit_rule >= 0))
+		shim_limit_settle(v, done);
 }
 
 static const char *outcome_name(const struct shim_verdict *v)
@@ -257,6 +259,14 @@ static void settle_injection(struct fr_ctl *c, size_t want, struct shim_verdict 
 		budget_give_back(c, v->budget_rule, v->taken - v->allow);
 		v->taken = v->allow;
 	}
+	/* a close-after= connection moves no more than it has left */
+	shim_limit_cap(v, want);
+}
+
+/* fr_ctl_fire(), but a connection per=connection chose is affected on every call. */
+static inline bool fire(struct fr_ctl *c, unsigned i, bool forced)
+{
+	return forced || fr_ctl_fire(c, i);
 }
 
 /* The disk rules among cand (SHIM_DISK_ONLY: stdio's flush at exit). */
@@ -280,17 +290,17 @@ static __attribute__((noinline, cold)) uint64_t disk_only(struct fr_ctl *c, uint
  * whether rule i injects this call.
  */
 static bool decide_shaped(struct fr_ctl *c, unsigned i, enum fr_op op, int fd, size_t want,
-			  unsigned flags, struct shim_verdict *v)
+			  unsigned flags, bool forced, struct shim_verdict *v)
 {
 	const struct fr_rule *r = &c->slots[i].rule;
 
 	if (r->action == FR_ACT_SHORT) {
-		if (!shim_shape_slice(c, i, fd, op, want, flags, &v->allow) || !fr_ctl_fire(c, i))
+		if (!shim_shape_slice(c, i, fd, op, want, flags, &v->allow) || !fire(c, i, forced))
 			return false;
 		v->what = SHIM_LIMIT;
 		return true;
 	}
-	if (!fr_ctl_fire(c, i))
+	if (!fire(c, i, forced))
 		return false;
 	v->what = SHIM_DELAY;
 	v->ns = shim_shape_delay(c, i, fd, op);
@@ -299,10 +309,50 @@ static bool decide_shaped(struct fr_ctl *c, unsigned i, enum fr_op op, int fd, s
 	return true;
 }
 
+/* errno=, error=, reset and refuse: whether rule i fails the call (v says how). */
+static bool decide_fail(struct fr_ctl *c, unsigned i, bool forced, struct shim_verdict *v)
+{
+	const struct fr_rule *r = &c->slots[i].rule;
+
+	/* errno= is positive; resolve's error= an EAI_* code, negative (wrap_dns.c returns it) */
+	if ((r->action == FR_ACT_ERRNO && r->err <= 0) ||
+	    (r->action == FR_ACT_GAIERR && r->err >= 0) || !fire(c, i, forced))
+		return false;
+	switch (r->action) {
+	case FR_ACT_RESET:
+		v->what = SHIM_RESET;
+		v->err = ECONNRESET;
+		break;
+	case FR_ACT_REFUSE:
+		v->what = SHIM_REFUSE;
+		v->err = ECONNREFUSED;
+		break;
+	default:
+		v->what = SHIM_FAIL;
+		v->err = r->err;
+		break;
+	}
+	return true;
+}
+
+/* No rule injected: the bytes of a call budgets, disks or close-after= count. */
+static enum shim_outcome decided_count(size_t want, struct shim_verdict *v)
+{
+	if (v->budget_rule >= 0 || v->disk_rule >= 0 || v->limit_rule >= 0) {
+		v->what = SHIM_COUNT;
+		v->allow = want;
+		shim_limit_cap(v, want);
+	}
+	return v->what;
+}
+
 static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, size_t want,
 				unsigned flags, const char *fn, int fd, const char *where,
 				struct confirm *cf, struct shim_verdict *v)
 {
+	bool counted = true;
+	int k;
+
 	v->op = op;
 	if (unlikely(flags & SHIM_DISK_ONLY))
 		cand = disk_only(c, cand);
@@ -310,10 +360,15 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 	while (cand) {
 		unsigned i = (unsigned)__builtin_ctzll(cand);
 		const struct fr_rule *r = &c->slots[i].rule;
+		bool forced = false;
 
 		cand &= cand - 1;
 		if (!fr_ctl_armed(c, i))
 			continue; /* disarmed since the mask was read */
+		/* per=connection: a connection is chosen once, then every call on it is */
+		if (unlikely(r->flags & FR_RULE_PER_CONN) && !(forced = shim_conn_pick(c, i, fd)))
+			continue;
+		counted = !forced;
 		switch (r->action) {
 		case FR_ACT_BUDGET:
 			if (!decide_budget(c, i, op, want, flags, v))
@@ -328,26 +383,20 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 			}
 			continue;
 		case FR_ACT_ERRNO:
-			if (r->err <= 0 || !fr_ctl_fire(c, i))
-				continue;
-			v->what = SHIM_FAIL;
-			v->err = r->err;
-			break;
 		case FR_ACT_GAIERR:
-			/* resolve: an EAI_* code, negative (wrap_dns.c returns it) */
-			if (r->err >= 0 || !fr_ctl_fire(c, i))
+		case FR_ACT_RESET:
+		case FR_ACT_REFUSE:
+			if (!decide_fail(c, i, forced, v))
 				continue;
-			v->what = SHIM_FAIL;
-			v->err = r->err;
 			break;
 		case FR_ACT_DELAY:
 		case FR_ACT_SHORT:
 			if (r->action == FR_ACT_DELAY || r->slice_max) {
-				if (!decide_shaped(c, i, op, fd, want, flags, v))
+				if (!decide_shaped(c, i, op, fd, want, flags, forced, v))
 					continue;
 				break;
 			}
-			if ((flags & SHIM_NOBUDGET) || want < 2 || !fr_ctl_fire(c, i))
+			if ((flags & SHIM_NOBUDGET) || want < 2 || !fire(c, i, forced))
 				continue;
 			v->what = SHIM_LIMIT;
 			v->allow = want / 2;
@@ -366,17 +415,11 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 			v->what = SHIM_STALL;
 			v->ns = r->amount;
 			break;
-		case FR_ACT_RESET:
-			if (!fr_ctl_fire(c, i))
+		case FR_ACT_CLOSE:
+			k = shim_limit_decide(c, i, op, fd, want, forced, v);
+			if (k == SHIM_LIM_PASS || k == SHIM_LIM_COUNT)
 				continue;
-			v->what = SHIM_RESET;
-			v->err = ECONNRESET;
-			break;
-		case FR_ACT_REFUSE:
-			if (!fr_ctl_fire(c, i))
-				continue;
-			v->what = SHIM_REFUSE;
-			v->err = ECONNREFUSED;
+			counted = k == SHIM_LIM_INJECT;
 			break;
 		default:
 			continue;
@@ -384,18 +427,17 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 		v->rule = i;
 		goto out_inject;
 	}
-	if (v->budget_rule >= 0 || v->disk_rule >= 0) {
-		v->what = SHIM_COUNT;
-		v->allow = want;
-	}
-	return v->what;
+	return decided_count(want, v);
 
 out_inject:
 	/* an injection on an fd: still the object its entry was made for? */
 	if (!confirmed(cf)) {
-		fr_ctl_unfire(c, v->rule);
+		if (counted)
+			fr_ctl_unfire(c, v->rule);
 		goto out_stale;
 	}
+	if (unlikely(v->limit_shut))
+		shim_limit_shut(v);
 	settle_injection(c, want, v);
 	record(c, v, fn, fd, where);
 	return v->what;
@@ -424,6 +466,10 @@ void shim_verdict_init(struct shim_verdict *v, enum fr_op op)
 	v->disk.charge = 0;
 	v->stream_file = -1; /* stream_size is read only when this is set */
 	v->slice = 0;
+	v->limit_rule = -1;
+	v->limit_fd = -1;
+	v->limit_left = 0;
+	v->limit_shut = false;
 }
 
 enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op, uint64_t cand, size_t want,

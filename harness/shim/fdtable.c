@@ -102,7 +102,8 @@ void shim_fd_forget(int fd)
 
 	if (e)
 		entry_clear(e);
-	shim_sock_forget(fd); /* its stall/delay episodes (stall.c) */
+	shim_sock_forget(fd);  /* its stall/delay episodes (stall.c) */
+	shim_limit_forget(fd); /* what close-after=/per=connection knew (limit.c) */
 }
 
 void shim_fd_forget_range(unsigned first, unsigned last)
@@ -110,6 +111,7 @@ void shim_fd_forget_range(unsigned first, unsigned last)
 	unsigned ci;
 
 	shim_sock_forget_range(first, last);
+	shim_limit_forget_range(first, last);
 	if (last >= SHIM_FD_MAX)
 		last = SHIM_FD_MAX - 1;
 	/* whole chunks at a time, skipping the ones never mapped */

@@ -23,7 +23,7 @@
 static _Atomic uint32_t draws[SHAPE_FDS * FR_MAX_RULES * 2];
 
 /* splitmix64's finaliser (Steele, Lea, Flood 2014): a bijective 64-bit mix. */
-static uint64_t mix(uint64_t x)
+uint64_t shim_shape_mix(uint64_t x)
 {
 	x ^= x >> 30;
 	x *= 0xbf58476d1ce4e5b9ull;
@@ -40,7 +40,7 @@ static uint64_t draw(const struct fr_rule *r, unsigned i, int fd, enum fr_op op)
 	unsigned idx = (slot * FR_MAX_RULES + i % FR_MAX_RULES) * 2 + in;
 	uint64_t n = atomic_fetch_add_explicit(&draws[idx], 1, memory_order_relaxed);
 
-	return mix(r->seed ^ mix((uint64_t)(slot * 2 + in) << 32 | n));
+	return shim_shape_mix(r->seed ^ shim_shape_mix((uint64_t)(slot * 2 + in) << 32 | n));
 }
 
 uint64_t shim_shape_delay(struct fr_ctl *c, unsigned i, int fd, enum fr_op op)

@@ -349,6 +349,10 @@ struct shim_verdict {
 	int stream_file;	  /* stdio: the file's disk entry, -1 for none (disk_stdio.c) */
 	uint64_t stream_size;	  /* stdio: the file's size before the call */
 	size_t slice;		  /* SHIM_DELAY: then move at most this many bytes (0: all) */
+	int limit_rule;		  /* close-after= rule counting this call's bytes, -1 for none */
+	int limit_fd;		  /* ... on this socket */
+	size_t limit_left;	  /* ... which may move at most this many */
+	bool limit_shut;	  /* then=close: shut the socket down before the call */
 };
 
 /* A verdict that says SHIM_PASS. */
@@ -578,6 +582,11 @@ void shim_sock_where(int fd, char *out, size_t n);
 /* fd (or fds first..last) closed or replaced: forget its episodes. */
 void shim_sock_forget(int fd);
 void shim_sock_forget_range(unsigned first, unsigned last);
+/* ... and what close-after= and per=connection knew of it (limit.c) */
+void shim_limit_forget(int fd);
+void shim_limit_forget_range(unsigned first, unsigned last);
+/* A call on a close-after= connection moved `done` bytes: count them. */
+void shim_limit_settle(const struct shim_verdict *v, ssize_t done);
 
 /*
  * fr_ctl_fire() for a stall rule: for a socket operation with

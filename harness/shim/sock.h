@@ -191,6 +191,39 @@ uint64_t shim_shape_delay_max(struct fr_ctl *c, unsigned i);
 bool shim_shape_slice(struct fr_ctl *c, unsigned i, int fd, enum fr_op op, size_t want,
 		      unsigned flags, size_t *allow);
 
+/* The splitmix64 finaliser the draws hash with (shape.c), for limit.c's. */
+uint64_t shim_shape_mix(uint64_t x);
+
+/* ---- limit.c: close-after= and per=connection --------------------------- */
+
+/*
+ * per=connection: whether rule i affects the connection on fd, chosen
+ * when the rule first sees it (after=, probability= drawn from its seed=,
+ * times=, all counting connections) and kept until the fd is closed.
+ */
+bool shim_conn_pick(struct fr_ctl *c, unsigned i, int fd);
+
+/* What shim_limit_decide() says about a call. */
+enum {
+	SHIM_LIM_PASS = 0, /* the rule leaves the call alone */
+	SHIM_LIM_COUNT,	   /* it goes ahead, counted, cut to v->limit_left (shim_limit_cap) */
+	SHIM_LIM_INJECT,   /* v says how it is cut or fails: the rule's injection (counted) */
+	SHIM_LIM_REPORT,   /* the same, for a connection the rule already counted */
+};
+/*
+ * A close-after= rule i on a send/recv of `want` bytes on socket fd;
+ * `forced`: per=connection already chose the connection.
+ */
+int shim_limit_decide(struct fr_ctl *c, unsigned i, enum fr_op op, int fd, size_t want, bool forced,
+		      struct shim_verdict *v);
+/* Cut an otherwise decided verdict to the bytes its connection has left. */
+void shim_limit_cap(struct shim_verdict *v, size_t want);
+/* then=close: shut v->limit_fd down both ways (the peer reads end of file). */
+void shim_limit_shut(const struct shim_verdict *v);
+
+/* Reset a connection for real (limit.c): RST to a TCP peer, shut down. */
+void shim_sock_reset(int fd);
+
 /* Time helpers. */
 static inline uint64_t shim_min_deadline(uint64_t a, uint64_t b)
 {

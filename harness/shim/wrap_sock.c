@@ -117,34 +117,6 @@ static uint64_t match_addr(struct fr_ctl *c, uint64_t cand, const struct sockadd
 	return m;
 }
 
-/*
- * Make the connection really unusable, as a reset leaves it: for TCP,
- * connect(AF_UNSPEC) sends the peer a RST (it sees ECONNRESET) and drops
- * the connection, then the pending error it leaves is consumed (the
- * injected call is the one that reports it); shutdown(SHUT_RDWR) makes
- * later reads return 0 and writes fail with EPIPE, as after a real RST.
- * Other sockets (unix) have no reset: they are shut down both ways.
- */
-static void sock_reset(int fd)
-{
-	int saved = errno, domain = 0, type = 0, e = 0;
-	socklen_t l = sizeof(domain);
-
-	fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &domain, &l);
-	l = sizeof(type);
-	fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &l);
-	if ((domain == AF_INET || domain == AF_INET6) && type == SOCK_STREAM) {
-		struct sockaddr sa = { .sa_family = AF_UNSPEC };
-
-		fr_syscall(SYS_connect, fd, &sa, sizeof(sa));
-		l = sizeof(e);
-		fr_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_ERROR, &e, &l);
-	}
-	fr_syscall(SYS_shutdown, fd, SHUT_RDWR);
-	shim_sock_forget(fd);
-	errno = saved;
-}
-
 /* Abort an accepted connection: the client sees ECONNRESET. */
 static void sock_abort(int fd)
 {
@@ -236,7 +208,7 @@ int shim_sock_apply(int fd, bool dontwait, struct shim_verdict *v)
 	case SHIM_REFUSE:
 		return -ECONNREFUSED;
 	case SHIM_RESET:
-		sock_reset(fd);
+		shim_sock_reset(fd);
 		return -ECONNRESET;
 	case SHIM_STALL:
 	case SHIM_DELAY:

@@ -31,8 +31,9 @@
  * its open_mode (a shim of version 1 would fault every open of a mode=
  * rule's files, reads included) and the block its process table; 3 the
  * disk model (a slot's capacity, the file table); 4 the resolve operation
- * (one more armed_rules entry), struct fr_rule's query and its shaping
- * fields (jitter, seed, slice).
+ * (one more armed_rules entry), struct fr_rule's query, its shaping fields
+ * (jitter, seed, slice) and close-after fields, and the blackhole and
+ * close-after actions.
  */
 #define FR_CTL_VERSION 4u
 #define FR_CTL_EVENTS 256u

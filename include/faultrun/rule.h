@@ -78,6 +78,7 @@ enum fr_action {
 	 * hangs) until cleared (docs/faults.md)
 	 */
 	FR_ACT_BLACKHOLE,
+	FR_ACT_CLOSE, /* send/recv: a connection fails after close_bytes or close_ns */
 	FR_ACT_COUNT
 };
 
@@ -92,6 +93,11 @@ enum fr_action {
 #define FR_RULE_PAUSED 0x4u	  /* loaded disarmed */
 #define FR_RULE_MAY_NOT_FIRE 0x8u /* a run in which it never fires still proves something */
 #define FR_RULE_DISK_SIZE 0x10u	  /* disk: amount is the whole size (size=), not the free space */
+#define FR_RULE_PER_CONN 0x20u	  /* per=connection: after/probability/times count connections */
+
+/* rule.close_then: how a close-after= connection fails (then=) */
+#define FR_THEN_RESET 1u /* a reset: the next call fails with ECONNRESET, the peer gets a RST */
+#define FR_THEN_CLOSE 2u /* a clean close: FIN to the peer, recv returns 0, send EPIPE */
 
 /*
  * The operations a disk rule watches: what grows, shrinks or removes files
@@ -138,6 +144,11 @@ struct fr_rule {
 	uint64_t seed;	    /* draws of jitter= and slice=MIN..MAX (set by fr_rule_finish) */
 	uint32_t slice_min; /* short, delay on send/recv: bytes per call (0: no slice) */
 	uint32_t slice_max;
+	/* close-after= (docs/faults.md "Closing a connection"): one of the two is set */
+	uint64_t close_bytes; /* the connection fails once it moved this many bytes */
+	uint64_t close_ns;    /* ... or this long after the rule first saw it */
+	uint32_t close_then;  /* FR_THEN_*, 0 until then= or fr_rule_finish sets it */
+	uint32_t reserved2;
 };
 
 /* The name of an operation ("write"), or NULL. */

@@ -193,6 +193,10 @@ static void test_format_round_trips(void **state)
 		"name=l send delay=10ms slice=512",
 		"name=m read delay=5ms jitter=5ms seed=3 path=/m/**",
 		"name=bh connect,send,recv blackhole port=6379 host=127.0.0.1",
+		"name=n recv close-after=65536 then=reset port=80",
+		"name=o send,recv close-after=2s then=close host=127.0.0.1",
+		"name=p recv close-after=100 then=close probability=0.5 seed=3 per=connection",
+		"name=q recv errno=ECONNRESET probability=0.3 seed=7 after=2 times=5 per=connection",
 	};
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		char buf[512];
@@ -439,6 +443,75 @@ static void test_blackhole(void **state)
 	parse_bad("recv blakhole", "did you mean 'blackhole'");
 }
 
+/* close-after=SIZE|DURATION, then=, per=connection */
+static void test_close_after(void **state)
+{
+	char buf[512];
+	struct fr_rule r = parse_ok("recv close-after=64KiB port=8080");
+	assert_int_equal(r.action, FR_ACT_CLOSE);
+	assert_int_equal(r.close_bytes, 65536);
+	assert_int_equal(r.close_ns, 0);
+	assert_int_equal(r.close_then, FR_THEN_RESET); /* the default, written out */
+	assert_int_equal(fr_rule_format(&r, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, " close-after=65536 then=reset"));
+	r = parse_ok("send,recv close-after=30s then=close");
+	assert_int_equal(r.close_ns, 30000000000ull);
+	assert_int_equal(r.close_bytes, 0);
+	assert_int_equal(r.close_then, FR_THEN_CLOSE);
+	assert_int_equal(r.ops, FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV));
+	/* "1m" is a minute, "1M" a MiB */
+	assert_int_equal(parse_ok("recv close-after=1m").close_ns, 60000000000ull);
+	assert_int_equal(parse_ok("recv close-after=1M").close_bytes, 1048576);
+	r = parse_ok("net/recv close-after=1 then=reset after=3 times=2 probability=0.5");
+	assert_int_equal(r.close_bytes, 1);
+	assert_int_equal(r.seed, 0); /* per call: the run's seed decides */
+
+	parse_bad("recv close-after=0", "'close-after=0'");
+	parse_bad("recv close-after=0s", "'close-after=0s'");
+	parse_bad("recv close-after=abc", "expected a size (64KiB) or a duration");
+	parse_bad("recv close-after=-5", "'close-after=-5'");
+	parse_bad("recv close-after=1k errno=EIO", "two actions given");
+	parse_bad("recv errno=EIO close-after=1k", "two actions given");
+	parse_bad("recv stall close-after=1k", "two actions given");
+	parse_bad("recv close-after=1k delay=1s", "two actions given");
+	parse_bad("recv close-after=1k slice=4", "not with 'close-after'");
+	parse_bad("recv close-after=1k jitter=4ms", "'jitter=' varies a delay");
+	parse_bad("connect close-after=1k", "action 'close-after' does not apply to 'connect'");
+	parse_bad("accept close-after=1s", "does not apply to 'accept'");
+	parse_bad("read close-after=1k path=/x", "does not apply to 'read'");
+	parse_bad("write close-after=1k", "does not apply to 'write'");
+	parse_bad("recv close-after=1k close-after=2k", "given twice");
+	parse_bad("recv reset then=close", "'then=' says how a close-after=");
+	parse_bad("recv then=reset errno=EIO", "'then=' says how a close-after=");
+	parse_bad("recv close-after=1k then=abort", "'then=abort': expected reset or close");
+	parse_bad("recv close-after=1k then=close then=reset", "given twice");
+	parse_bad("recv action=close-after", "'action=close-after'");
+	parse_bad("recv close-after=1k seed=3", "'seed=' seeds");
+	parse_bad("recv close-after=1k clse-after=2", "did you mean 'close-after'");
+
+	/* per=connection: connections are chosen once, with the rule's seed */
+	r = parse_ok("recv errno=ECONNRESET probability=0.3 per=connection seed=7");
+	assert_true(r.flags & FR_RULE_PER_CONN);
+	assert_int_equal(r.seed, 7);
+	r = parse_ok("recv errno=ECONNRESET probability=0.3 per=connection");
+	assert_true(r.seed != 0); /* derived from the SPEC: the same SPEC replays */
+	assert_true(parse_ok("recv errno=ECONNRESET probability=0.3 per=connection").seed ==
+		    r.seed);
+	r = parse_ok("send,recv reset after=2 times=3 per=connection");
+	assert_int_equal(r.seed, 0); /* nothing drawn */
+	assert_false(parse_ok("recv reset per=call").flags & FR_RULE_PER_CONN);
+	parse_ok("recv slice=1..5 per=connection probability=0.5");
+	parse_ok("recv close-after=1k per=connection probability=0.5");
+	parse_ok("send short per=connection times=1");
+	parse_bad("recv,connect errno=ECONNRESET per=connection", "give send and/or recv only");
+	parse_bad("accept errno=EMFILE per=connection", "give send and/or recv only");
+	parse_bad("write errno=EIO per=connection", "give send and/or recv only");
+	parse_bad("recv stall per=connection", "not with 'stall'");
+	parse_bad("recv delay=1s per=connection", "not with 'delay'");
+	parse_bad("recv reset per=socket", "'per=socket': expected connection or call");
+	parse_bad("recv reset per=connection per=call", "given twice");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_numbers_are_decimal),
 		cmocka_unit_test(test_shaping),
 		cmocka_unit_test(test_blackhole),
+		cmocka_unit_test(test_close_after),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
