@@ -14,6 +14,15 @@
  * EPOLL_CTL_MOD/DEL wins. epoll_ctl is wrapped only to count changes to a
  * set. The waiting call polls the epoll fd itself together with the wake
  * eventfd.
+ *
+ * A socket whose connect a blackhole keeps unmade is taken out of the set
+ * (EPOLL_CTL_DEL) while it is held, and put back with the program's own
+ * events and data when the hold ends: the kernel reports a socket that
+ * never connected as EPOLLHUP whatever the mask asks (epoll_ctl(2)), so a
+ * registration left in place would wake every wait at once and the
+ * program would spin. Meanwhile the program's own epoll_ctl on it is
+ * answered as the kernel would if it were still there (MOD and DEL take
+ * effect on what is put back, ADD is EEXIST).
  */
 #include "readiness.h"
 
@@ -35,6 +44,7 @@
 
 struct strip {
 	bool used;
+	bool gone; /* taken out of the set (EPOLL_CTL_DEL): orig and data put back */
 	int epfd, tfd;
 	uint32_t orig, set;
 	uint64_t data, ino;
@@ -71,14 +81,31 @@ static struct strip *strip_find(int epfd, int tfd)
 static void strip_drop(struct strip *s)
 {
 	s->used = false;
+	s->gone = false;
 	atomic_fetch_sub_explicit(&strip_count, 1, memory_order_relaxed);
+}
+
+static int epoll_op(int epfd, int op, int tfd, uint32_t events, uint64_t data)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = data };
+
+	return (int)fr_syscall(SYS_epoll_ctl, epfd, op, tfd, &ev);
 }
 
 static int epoll_mod(int epfd, int tfd, uint32_t events, uint64_t data)
 {
-	struct epoll_event ev = { .events = events, .data.u64 = data };
+	return epoll_op(epfd, EPOLL_CTL_MOD, tfd, events, data);
+}
 
-	return (int)fr_syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_MOD, tfd, &ev);
+/* The inode fd refers to now, or 0 when it is not open; errno kept. */
+static uint64_t fd_ino(int fd)
+{
+	struct stat st;
+	int saved = errno;
+	uint64_t ino = fr_syscall(SYS_fstat, fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
+
+	errno = saved;
+	return ino;
 }
 
 /* The sockets of one epoll set the shim cares about in this wait. */
@@ -100,6 +127,78 @@ struct ep_view {
 	bool seen[STRIPS]; /* strips of this epfd still registered */
 };
 
+/*
+ * Take tfd out of epfd's set while its connect is held unmade; s is its
+ * strip if it has one already. False when there is no room to remember
+ * it (it stays in the set, its events filtered) or the kernel refused.
+ */
+static bool take_out(int epfd, int tfd, uint32_t orig, uint64_t data, uint64_t ino, struct strip *s,
+		     struct ep_view *vw)
+{
+	bool fresh = !s;
+	int saved = errno;
+
+	for (unsigned i = 0; i < STRIPS && !s; i++)
+		if (!strips[i].used) {
+			s = &strips[i];
+			s->used = true;
+			atomic_fetch_add_explicit(&strip_count, 1, memory_order_relaxed);
+		}
+	if (!s)
+		return false;
+	if (epoll_op(epfd, EPOLL_CTL_DEL, tfd, 0, 0) < 0) {
+		errno = saved;
+		if (fresh)
+			strip_drop(s);
+		return false;
+	}
+	s->gone = true;
+	s->epfd = epfd;
+	s->tfd = tfd;
+	s->ino = ino;
+	s->orig = orig;
+	s->data = data;
+	s->set = 0;
+	vw->seen[s - strips] = true;
+	return true;
+}
+
+/*
+ * The registrations of epfd the shim took out: kept out while the hold
+ * lasts, put back with the program's events and data when it ends, and
+ * forgotten if the fd is now another file (closed: the kernel would have
+ * dropped the registration anyway).
+ */
+static void bring_back(struct fr_ctl *c, int epfd, const struct hold_rules *hr, uint64_t now,
+		       struct ep_view *vw)
+{
+	for (unsigned i = 0; i < STRIPS; i++) {
+		struct strip *s = &strips[i];
+		struct fd_hold h;
+
+		if (!s->used || !s->gone || s->epfd != epfd)
+			continue;
+		if (fd_ino(s->tfd) != s->ino) {
+			strip_drop(s);
+			continue;
+		}
+		shim_hold_compute(c, s->tfd, (short)(s->orig & 0xffff), now, hr, &h);
+		if (h.mute && h.hide) {
+			vw->seen[i] = true;
+			vw->stall |= h.stall;
+			vw->until = shim_min_deadline(vw->until, h.until);
+			continue;
+		}
+		{
+			int saved = errno;
+
+			epoll_op(epfd, EPOLL_CTL_ADD, s->tfd, s->orig, s->data);
+			errno = saved;
+		}
+		strip_drop(s);
+	}
+}
+
 /* One registration of the set: bring it in line with the holds. */
 static void reconcile_one(struct fr_ctl *c, int epfd, int tfd, uint32_t ev, uint64_t data,
 			  uint64_t ino, const struct hold_rules *hr, uint64_t now,
@@ -120,9 +219,16 @@ static void reconcile_one(struct fr_ctl *c, int epfd, int tfd, uint32_t ev, uint
 		h.hide = 0; /* cannot be modified: shown as it is */
 	/*
 	 * a connect a blackhole keeps unmade: the kernel reports a socket
-	 * never connected as EPOLLHUP whatever was asked; taken out of the
-	 * results (filter) while the rule holds
+	 * never connected as EPOLLHUP whatever was asked, so it is taken out
+	 * of the set while the rule holds; with no room to remember it, its
+	 * EPOLLHUP is taken out of the results instead (filter), which keeps
+	 * the program right but lets its wait wake and go round
 	 */
+	if (h.mute && h.hide && take_out(epfd, tfd, orig, data, ino, s, vw)) {
+		vw->stall |= h.stall;
+		vw->until = shim_min_deadline(vw->until, h.until);
+		return;
+	}
 	if (h.mute && h.hide)
 		h.hide |= (short)(EPOLLHUP | EPOLLERR);
 	if (s)
@@ -233,6 +339,7 @@ static bool reconcile(struct fr_ctl *c, int epfd, const struct hold_rules *hr, s
 			have = 0; /* a line that long is not a registration */
 	}
 	fr_syscall(SYS_close, fd);
+	bring_back(c, epfd, hr, now, vw);
 	/* what the program took out of the set is no longer ours to restore */
 	for (unsigned i = 0; i < STRIPS; i++)
 		if (strips[i].used && strips[i].epfd == epfd && !vw->seen[i])
@@ -555,10 +662,54 @@ slow_epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout, const 
 }
 
 /* epoll_ctl only counts changes to a set (see struct ep_slot) */
+/*
+ * The program's epoll_ctl on a registration the shim took out: answered
+ * as the kernel would if it were in the set. Returns true when answered
+ * (*r), false to pass the call on.
+ */
+static bool ctl_taken_out(int epfd, int op, int fd, const struct epoll_event *ev, int *r)
+{
+	struct strip *s;
+	sigset_t old;
+	bool answered = false;
+
+	if (!atomic_load_explicit(&strip_count, memory_order_relaxed))
+		return false;
+	strip_lock_take(&old);
+	s = strip_find(epfd, fd);
+	if (s && s->gone && fd_ino(fd) != s->ino) {
+		strip_drop(s); /* another file now: the old registration died with it */
+	} else if (s && s->gone) {
+		answered = true;
+		*r = 0;
+		if (op == EPOLL_CTL_MOD && ev) {
+			s->orig = ev->events;
+			s->data = ev->data.u64;
+		} else if (op == EPOLL_CTL_DEL) {
+			strip_drop(s);
+		} else if (op == EPOLL_CTL_ADD) {
+			*r = -EEXIST;
+		} else {
+			*r = -EINVAL;
+		}
+	}
+	strip_lock_drop(&old);
+	return answered;
+}
+
 static __attribute__((noinline, cold)) int slow_epoll_ctl(int epfd, int op, int fd,
 							  struct epoll_event *ev)
 {
-	int r = SHIM_REAL(epoll_ctl)(epfd, op, fd, ev);
+	int r;
+
+	if (ctl_taken_out(epfd, op, fd, ev, &r)) {
+		if (r < 0) {
+			errno = -r;
+			return -1;
+		}
+		return 0;
+	}
+	r = SHIM_REAL(epoll_ctl)(epfd, op, fd, ev);
 
 	if (epfd >= 0)
 		atomic_fetch_add_explicit(&ep_slot(epfd)->ctl, 1, memory_order_release);

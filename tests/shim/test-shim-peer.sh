@@ -151,4 +151,52 @@ check "connect blackhole: the server never accepted any of them" next_is_plain "
 fr_control "connect blackhole port=$OTHER" -- python3 "$D/client.py" "$PORT" connect
 check "control: the connect succeeds" out_has "^connected$"
 
+# ---- connect blackhole under epoll (asyncio) -------------------------------------
+# The kernel reports a socket that never connected as EPOLLHUP whatever the
+# mask: left in the set, it would wake every epoll_wait at once and the
+# event loop would spin. The CPU the client used over a 3 s wait tells
+# (a spinning loop uses most of the 3 s). Then the rule is disarmed while the
+# client waits: the connect is made and the loop sees it.
+cat >"$D/aio.py" <<'PY'
+import asyncio, os, resource, sys
+port, flag, limit = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+async def main():
+    try:
+        r, w = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), limit)
+        print("connected", flush=True)
+        w.close()
+    except asyncio.TimeoutError:
+        print("timeout", flush=True)
+async def signal_waiting():
+    await asyncio.sleep(0.5)
+    open(flag, "w").close()
+async def both():
+    await asyncio.gather(main(), signal_waiting())
+asyncio.run(both())
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print("cpu_ms %d" % ((ru.ru_utime + ru.ru_stime) * 1000), flush=True)
+PY
+# cpu_below MS: the client's CPU time stayed under MS milliseconds
+cpu_below() {
+	local ms
+	ms=$(sed -n 's/^cpu_ms //p' "$D/out")
+	[ -n "$ms" ] && [ "$ms" -lt "$1" ]
+}
+N=$(accepted)
+fr "connect blackhole port=$PORT" -- python3 "$D/aio.py" "$PORT" "$D/flag" 3
+check "epoll: asyncio's connect waits out its own 3 s limit" out_has "^timeout$"
+check "epoll: and the loop does not spin meanwhile (cpu $(sed -n 's/^cpu_ms //p' "$D/out") ms)" cpu_below 700
+check "epoll: the server never accepted it" next_is_plain "$N"
+rm -f "$D/flag"
+"$FAULTRUN" exec -q -f "name=gone connect blackhole port=$PORT" -- \
+	python3 "$D/aio.py" "$PORT" "$D/flag" 20 >"$D/out" 2>"$D/err" &
+run=$!
+for _ in $(seq 200); do
+	[ -e "$D/flag" ] && break
+	sleep 0.05
+done
+"$FAULTRUN" ctl --run "$run" disarm gone >/dev/null
+wait "$run"
+check "epoll: disarmed while waiting, the connect is made and seen" out_has "^connected$"
+
 finish
