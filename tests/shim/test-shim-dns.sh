@@ -87,7 +87,7 @@ check "getent hosts: exit 2 (not found)" [ "$rc" -eq 2 ]
 fr "resolve error=EAI_FAIL query=localhost" -- getent ahosts localhost
 check "getent ahosts: exit 2" [ "$rc" -eq 2 ]
 
-if command -v curl >/dev/null; then
+if have_curl; then
 	# curl answers "localhost" itself (RFC 6761) and never looks it up:
 	# use the machine's own name, which /etc/hosts gives
 	host=$(hostname)

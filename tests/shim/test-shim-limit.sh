@@ -154,7 +154,7 @@ check "close-after=1s then=close: the server's send sees a closed pipe" \
 
 # ---- curl against python3 -m http.server ---------------------------------------------
 
-if command -v curl >/dev/null 2>&1; then
+if have_curl; then
 	mkdir "$D/www"
 	head -c 300000 /dev/urandom >"$D/www/blob"
 	(cd "$D/www" && exec env -u LD_PRELOAD -u FAULTRUN_CTL python3 -u -m http.server 0 \
@@ -177,8 +177,6 @@ if command -v curl >/dev/null 2>&1; then
 		check "curl, then=$how: received exactly 65536 bytes, headers included ($(received))" \
 			[ "$(received)" -eq 65536 ]
 	done
-else
-	note "no curl: its case skipped"
 fi
 
 # ---- per=connection --------------------------------------------------------------

@@ -140,7 +140,7 @@ check "send slice=1..7: at least $MIN_CALLS send() calls (got $(calls))" \
 
 # ---- slice= under curl's event loop ---------------------------------------------
 
-if command -v curl >/dev/null 2>&1; then
+if have_curl; then
 	mkdir "$D/www"
 	head -c 300000 /dev/urandom >"$D/www/blob"
 	(cd "$D/www" && exec env -u LD_PRELOAD -u FAULTRUN_CTL python3 -u -m http.server 0 \
@@ -155,8 +155,6 @@ if command -v curl >/dev/null 2>&1; then
 		"http://127.0.0.1:$HP/blob"
 	check "curl under recv slice=1..100: succeeds" succeeded
 	check "curl under recv slice=1..100: the file arrives intact" cmp -s "$D/got" "$D/www/blob"
-else
-	note "no curl: its case skipped"
 fi
 
 # ---- jitter= ----------------------------------------------------------------
