@@ -41,10 +41,6 @@ struct lim_entry {
 static struct lim_entry lims[LIM_SETS][LIM_WAYS];
 static _Atomic int lim_used; /* entries claimed: 0 = the fast way out */
 
-/* per=connection draws: per fd number modulo 64 and rule, as shape.c's */
-#define LIM_DRAW_FDS 64u
-static _Atomic uint32_t conn_draws[LIM_DRAW_FDS * FR_MAX_RULES];
-
 static uint64_t lim_key(int fd, unsigned rule)
 {
 	return ((uint64_t)(unsigned)fd + 1) << 6 | rule;
@@ -161,27 +157,28 @@ void shim_limit_forget_range(unsigned first, unsigned last)
 /*
  * fr_ctl_fire() for a whole connection (per=connection): the slot's
  * matched and injected count connections, and the probability is drawn
- * once per connection from the rule's seed= (not the run's seed), the fd
- * number and how many connections that number had before, as shape.c
- * draws: the same SPEC chooses the same connections in every run whose
- * connections come in the same order on each fd number.
+ * once per connection from the rule's seed= (not the run's seed) and the
+ * connection's number among those the rule met in the whole run (matched,
+ * in the control block, which every process of the run shares): the same
+ * SPEC chooses the same connections in every run whose connections come
+ * in the same order. A number kept per process would give every process
+ * the same draw: a program that opens one connection per process
+ * (redis-cli, a CGI, a pre-fork worker) would see all of them chosen or
+ * none.
  */
 static bool conn_fire(struct fr_ctl *c, unsigned i, int fd)
 {
 	struct fr_ctl_slot *s = &c->slots[i];
 	const struct fr_rule *r = &s->rule;
-	unsigned slot = (unsigned)(fd + 1) % LIM_DRAW_FDS;
 	uint64_t n, inj, now, zero = 0;
 
-	if (atomic_fetch_add_explicit(&s->matched, 1, memory_order_relaxed) < r->after)
+	(void)fd;
+	n = atomic_fetch_add_explicit(&s->matched, 1, memory_order_relaxed);
+	if (n < r->after)
 		return false;
-	if (r->flags & FR_RULE_PROB) {
-		n = atomic_fetch_add_explicit(&conn_draws[slot * FR_MAX_RULES + i], 1,
-					      memory_order_relaxed);
-		if (shim_shape_mix(r->seed ^ shim_shape_mix((uint64_t)slot << 32 | n)) >=
-		    r->prob_threshold)
-			return false;
-	}
+	if ((r->flags & FR_RULE_PROB) &&
+	    shim_shape_mix(r->seed ^ shim_shape_mix(n)) >= r->prob_threshold)
+		return false;
 	inj = atomic_load_explicit(&s->injected, memory_order_relaxed);
 	do {
 		if (r->times && inj >= r->times)
