@@ -11,6 +11,13 @@
  * - Without timeouts the query waits exactly until the stall is cleared
  *   and then returns its result.
  *
+ * Then the shaping and closing faults on the same client over TCP: with
+ * the server's replies cut into 1..7-byte reads and jittered
+ * (recv delay=... jitter=... slice=1..7) the query still returns 42; with
+ * the connection ended after 8 bytes of a reply (recv close-after=8) the
+ * query fails with the client's lost-connection error, and a new
+ * connection works once the rule is cleared.
+ *
  * The server runs without the shim; each client is this program again
  * (--client) under LD_PRELOAD=$FAULTRUN_SHIM with a private control
  * block that the test arms and disarms, talking to the test over a pipe.
@@ -301,6 +308,34 @@ static void without_timeout(struct fr_ctl *c, int slot, struct fr_mariadb *db,
 	CHECK(finish_client(&ch) == 0, "%s: client failed", via);
 }
 
+/*
+ * A query under a shaping or closing rule: its outcome ("result 42" or
+ * "error N") starts with want; a new connection works after the clear.
+ */
+static void shaped(struct fr_ctl *c, int slot, struct fr_mariadb *db,
+		   const char *what, const char *want)
+{
+	struct child ch;
+	char line[256];
+
+	printf("# tcp, %s\n", what);
+	start_client(&ch, db, "timeout", "tcp");
+	CHECK(read_line(&ch, line, sizeof(line)) && !strcmp(line, "ready"),
+	      "%s: client not ready: %s", what, line);
+	fr_ctl_set_armed(c, (unsigned)slot, true);
+	fputs("go\n", ch.in);
+	CHECK(read_line(&ch, line, sizeof(line)) &&
+		      !strncmp(line, want, strlen(want)),
+	      "%s: the query gave '%s', wanted '%s...'", what, line, want);
+	fr_ctl_set_armed(c, (unsigned)slot, false);
+	fputs("go\n", ch.in);
+	CHECK(read_line(&ch, line, sizeof(line)) && !strcmp(line, "after 54"),
+	      "%s: no answer after the rule was cleared: %s", what, line);
+	CHECK(finish_client(&ch) == 0, "%s: client failed", what);
+	CHECK(atomic_load(&c->slots[slot].injected) >= 1,
+	      "%s: the rule never fired", what);
+}
+
 static int add_rule(struct fr_ctl *c, const char *spec)
 {
 	struct fr_rule r;
@@ -362,6 +397,16 @@ int main(int argc, char **argv)
 	without_timeout(c, unx, db, "unix");
 	CHECK(atomic_load(&c->slots[tcp].injected) >= 2, "tcp rule never fired");
 	CHECK(atomic_load(&c->slots[unx].injected) >= 2, "unix rule never fired");
+
+	snprintf(spec, sizeof(spec),
+		 "name=sliced recv delay=2ms jitter=2ms slice=1..7 port=%u",
+		 fr_mariadb_port(db));
+	shaped(c, add_rule(c, spec), db, "recv delay=2ms jitter=2ms slice=1..7",
+	       "result 42");
+	snprintf(spec, sizeof(spec), "name=cut recv close-after=8 port=%u",
+		 fr_mariadb_port(db));
+	snprintf(err, sizeof(err), "error %d", CR_SERVER_LOST);
+	shaped(c, add_rule(c, spec), db, "recv close-after=8", err);
 
 	fr_mariadb_stop(db);
 	fr_ctl_close(c);
