@@ -46,10 +46,11 @@ static const uint32_t action_ops[FR_ACT_COUNT] = {
 
 /* Every key a SPEC or a scenario fault mapping may use. */
 static const char *const rule_keys[] = {
-	"name",	 "op",	  "ops",    "action", "errno",	"short",	"budget", "delay",
-	"stall", "reset", "refuse", "path",   "proc",	"probability",	"after",  "times",
-	"port",	 "host",  "unix",   "lport",  "mode",	"may-not-fire", "disk",	  "free",
-	"size",	 "block", "error",  "query",  "jitter", "seed",		"slice",  "blackhole",
+	"name",		"op",	 "ops",	  "action",    "errno", "short", "budget",
+	"delay",	"stall", "reset", "refuse",    "path",	"proc",	 "probability",
+	"after",	"times", "port",  "host",      "unix",	"lport", "mode",
+	"may-not-fire", "disk",	 "free",  "size",      "block", "error", "query",
+	"jitter",	"seed",	 "slice", "blackhole", "rate",
 };
 #define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
 
@@ -500,6 +501,28 @@ static int set_slice(struct fr_rule *r, const char *value, char *err, size_t err
 }
 
 /*
+ * rate=SIZE/s (or SIZE: a rate is always per second): bytes per second,
+ * "64KiB/s", "1MB/s". At least one byte per second.
+ */
+static int set_rate(struct fr_rule *r, const char *value, char *err, size_t errlen)
+{
+	char num[32];
+	size_t n = strlen(value);
+
+	if (n >= 2 && strcmp(value + n - 2, "/s") == 0)
+		n -= 2;
+	if (n < sizeof(num)) {
+		memcpy(num, value, n);
+		num[n] = '\0';
+	}
+	if (n == 0 || n >= sizeof(num) || fr_parse_size(num, &r->rate) < 0 || r->rate == 0)
+		return fail(err, errlen,
+			    "'rate=%s': expected bytes per second, at least 1 (rate=64KiB/s)",
+			    value);
+	return 0;
+}
+
+/*
  * The shaping fields: jitter=DURATION (with delay=), seed=N (the draws of
  * jitter and slice), slice=N or MIN..MAX (short reads and writes on a
  * stream socket). Returns 1 when key is not one of them.
@@ -516,6 +539,8 @@ static int set_shape_field(struct fr_rule *r, const char *key, const char *value
 	}
 	if (strcmp(key, "seed") == 0)
 		return parse_count(key, value, &r->seed, err, errlen);
+	if (strcmp(key, "rate") == 0)
+		return set_rate(r, value, err, errlen);
 	return strcmp(key, "slice") == 0 ? set_slice(r, value, err, errlen) : 1;
 }
 
@@ -649,6 +674,16 @@ static int finish_shape(struct fr_rule *r, char *err, size_t errlen)
 		return fail(err, errlen,
 			    "'slice=' shapes socket traffic: give send or recv (read and write on "
 			    "a socket are those); for a short file read or write use 'short'");
+	if (r->rate && r->action == FR_ACT_NONE)
+		r->action = FR_ACT_SHORT;
+	if (r->rate && r->action != FR_ACT_SHORT && r->action != FR_ACT_DELAY)
+		return fail(err, errlen,
+			    "'rate=' paces calls by itself or with delay=, not with '%s'",
+			    fr_action_name(r->action));
+	if (r->rate && (r->ops & ~(FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV))))
+		return fail(err, errlen,
+			    "'rate=' is a socket's bandwidth: give send or recv (read and write "
+			    "on a socket are those)");
 	if (r->seed && !r->jitter && r->slice_min == r->slice_max)
 		return fail(err, errlen,
 			    "'seed=' seeds the draws of jitter= and slice=MIN..MAX; "

@@ -138,6 +138,8 @@ struct fr_rule {
 	uint64_t seed;	    /* draws of jitter= and slice=MIN..MAX (set by fr_rule_finish) */
 	uint32_t slice_min; /* short, delay on send/recv: bytes per call (0: no slice) */
 	uint32_t slice_max;
+	/* bandwidth: send/recv move at most this many bytes per second (rate=), 0: none */
+	uint64_t rate;
 };
 
 /* The name of an operation ("write"), or NULL. */
