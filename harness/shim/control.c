@@ -110,6 +110,9 @@ void shim_settle(const struct shim_verdict *v, ssize_t done)
 	}
 	if (v->taken > used && shim_ctl)
 		budget_give_back(shim_ctl, v->budget_rule, v->taken - used);
+	if (v->rate_taken > used)
+		shim_rate_give_back(v->rate_fd, v->op, (unsigned)v->rate_rule, v->rate_taken, used,
+				    v->rate_ns);
 }
 
 static const char *outcome_name(const struct shim_verdict *v)
@@ -247,6 +250,13 @@ static bool decide_budget(struct fr_ctl *c, unsigned i, enum fr_op op, size_t wa
 static void settle_injection(struct fr_ctl *c, size_t want, struct shim_verdict *v)
 {
 	/* a failing call moves nothing: return what an earlier budget gave */
+	if (v->what != SHIM_LIMIT && v->what != SHIM_DELAY && v->what != SHIM_STALL &&
+	    v->rate_taken) {
+		shim_rate_give_back(v->rate_fd, v->op, (unsigned)v->rate_rule, v->rate_taken, 0,
+				    v->rate_ns);
+		v->rate_taken = 0;
+		v->rate_rule = -1;
+	}
 	if (v->what != SHIM_LIMIT && v->what != SHIM_DELAY && v->what != SHIM_STALL && v->taken) {
 		budget_give_back(c, v->budget_rule, v->taken);
 		v->taken = 0;
@@ -294,6 +304,11 @@ static bool decide_shaped(struct fr_ctl *c, unsigned i, enum fr_op op, int fd, s
 		return false;
 	v->what = SHIM_DELAY;
 	v->ns = shim_shape_delay(c, i, fd, op);
+	if (r->rate && fd >= 0 && v->rate_rule < 0) {
+		/* delay= rate=: the bucket is taken from once the delay is over */
+		v->rate_rule = (int)i;
+		v->rate_fd = fd;
+	}
 	if (r->slice_max)
 		(void)shim_shape_slice(c, i, fd, op, want, flags, &v->slice);
 	return true;
@@ -342,6 +357,12 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 			break;
 		case FR_ACT_DELAY:
 		case FR_ACT_SHORT:
+			if (r->rate && r->action == FR_ACT_SHORT) {
+				if (shim_rate_decide(c, i, op, fd, want, flags, v))
+					break;
+				if (!r->slice_max)
+					continue;
+			}
 			if (r->action == FR_ACT_DELAY || r->slice_max) {
 				if (!decide_shaped(c, i, op, fd, want, flags, v))
 					continue;
@@ -384,7 +405,7 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 		v->rule = i;
 		goto out_inject;
 	}
-	if (v->budget_rule >= 0 || v->disk_rule >= 0) {
+	if (v->budget_rule >= 0 || v->disk_rule >= 0 || v->rate_taken) {
 		v->what = SHIM_COUNT;
 		v->allow = want;
 	}
@@ -404,6 +425,9 @@ out_stale:
 	/* a stale entry decided nothing: return what a budget gave */
 	if (v->taken)
 		budget_give_back(c, v->budget_rule, v->taken);
+	if (v->rate_taken)
+		shim_rate_give_back(v->rate_fd, v->op, (unsigned)v->rate_rule, v->rate_taken, 0,
+				    v->rate_ns);
 	shim_verdict_init(v, op);
 	return SHIM_PASS;
 }
@@ -424,6 +448,10 @@ void shim_verdict_init(struct shim_verdict *v, enum fr_op op)
 	v->disk.charge = 0;
 	v->stream_file = -1; /* stream_size is read only when this is set */
 	v->slice = 0;
+	v->rate_rule = -1;
+	v->rate_fd = -1;
+	v->rate_taken = 0;
+	v->rate_ns = 0;
 }
 
 enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op, uint64_t cand, size_t want,
@@ -486,6 +514,11 @@ again:
 		if (v->what == SHIM_DELAY && c->slots[v->rule].rule.slice_max &&
 		    shim_shape_slice(c, v->rule, fd, op, want, flags, &v->slice))
 			v->allow = v->slice;
+		/* a rate= episode: the bucket is taken from once it is over */
+		if (v->what == SHIM_DELAY && c->slots[v->rule].rule.rate) {
+			v->rate_rule = (int)v->rule;
+			v->rate_fd = fd;
+		}
 		o = v->what;
 	} else if (m) {
 		/* the entry read now is the fd's: nothing to confirm */

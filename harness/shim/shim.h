@@ -349,6 +349,10 @@ struct shim_verdict {
 	int stream_file;	  /* stdio: the file's disk entry, -1 for none (disk_stdio.c) */
 	uint64_t stream_size;	  /* stdio: the file's size before the call */
 	size_t slice;		  /* SHIM_DELAY: then move at most this many bytes (0: all) */
+	int rate_rule;		  /* rate=: the rule whose bucket paces the call, -1 for none */
+	int rate_fd;		  /* ... the socket */
+	size_t rate_taken;	  /* ... bytes taken from its bucket (settled later) */
+	uint64_t rate_ns;	  /* ... and what they cost it */
 };
 
 /* A verdict that says SHIM_PASS. */
