@@ -500,21 +500,14 @@ static int set_slice(struct fr_rule *r, const char *value, char *err, size_t err
 	return 0;
 }
 
-/*
- * rate=SIZE/s (or SIZE: a rate is always per second): bytes per second,
- * "64KiB/s", "1MB/s". At least one byte per second.
- */
+/* rate=SIZE/s, or SIZE (a rate is always per second): at least 1 byte per second. */
 static int set_rate(struct fr_rule *r, const char *value, char *err, size_t errlen)
 {
 	char num[32];
 	size_t n = strlen(value);
 
-	if (n >= 2 && strcmp(value + n - 2, "/s") == 0)
-		n -= 2;
-	if (n < sizeof(num)) {
-		memcpy(num, value, n);
-		num[n] = '\0';
-	}
+	n -= n >= 2 && strcmp(value + n - 2, "/s") == 0 ? 2 : 0;
+	snprintf(num, sizeof(num), "%.*s", (int)n, value);
 	if (n == 0 || n >= sizeof(num) || fr_parse_size(num, &r->rate) < 0 || r->rate == 0)
 		return fail(err, errlen,
 			    "'rate=%s': expected bytes per second, at least 1 (rate=64KiB/s)",
