@@ -292,6 +292,8 @@ static int format_shape(const struct fr_rule *r, char *buf, size_t len, size_t *
 		ret |= append(buf, len, off, " slice=%u..%u", r->slice_min, r->slice_max);
 	if (r->seed)
 		ret |= append(buf, len, off, " seed=%llu", (unsigned long long)r->seed);
+	if (r->rate)
+		ret |= append(buf, len, off, " rate=%llu/s", (unsigned long long)r->rate);
 	return ret;
 }
 
@@ -368,7 +370,7 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 		ret |= append(buf, len, &off, " %s=%s", action_names[r->action], tmp);
 		break;
 	case FR_ACT_SHORT:
-		if (!r->slice_max)
+		if (!r->slice_max && !r->rate)
 			ret |= append(buf, len, &off, " short");
 		break;
 	case FR_ACT_CLOSE:

@@ -47,11 +47,11 @@ static const uint32_t action_ops[FR_ACT_COUNT] = {
 
 /* Every key a SPEC or a scenario fault mapping may use. */
 static const char *const rule_keys[] = {
-	"name",		"op",	 "ops",	  "action",    "errno",	      "short", "budget",
-	"delay",	"stall", "reset", "refuse",    "path",	      "proc",  "probability",
-	"after",	"times", "port",  "host",      "unix",	      "lport", "mode",
-	"may-not-fire", "disk",	 "free",  "size",      "block",	      "error", "query",
-	"jitter",	"seed",	 "slice", "blackhole", "close-after", "then",  "per",
+	"name",	       "op",	"ops",	  "action", "errno",  "short",	      "budget", "delay",
+	"stall",       "reset", "refuse", "path",   "proc",   "probability",  "after",	"times",
+	"port",	       "host",	"unix",	  "lport",  "mode",   "may-not-fire", "disk",	"free",
+	"size",	       "block", "error",  "query",  "jitter", "seed",	      "slice",	"blackhole",
+	"close-after", "then",	"per",	  "rate",
 };
 #define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
 
@@ -476,51 +476,6 @@ static int finish_disk(struct fr_rule *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* slice=N or slice=MIN..MAX: bytes, from 1 to 4GiB - 1, MIN <= MAX. */
-static int set_slice(struct fr_rule *r, const char *value, char *err, size_t errlen)
-{
-	char lo[32];
-	const char *dots = strstr(value, "..");
-	const char *hi = dots ? dots + 2 : value;
-	size_t n = dots ? (size_t)(dots - value) : strlen(value);
-	uint64_t a, b;
-
-	if (n >= sizeof(lo))
-		n = sizeof(lo) - 1;
-	memcpy(lo, value, n);
-	lo[n] = '\0';
-	if (fr_parse_size(lo, &a) < 0 || fr_parse_size(hi, &b) < 0 || b > UINT32_MAX)
-		return fail(err, errlen, "'slice=%s': expected bytes N or MIN..MAX (slice=1..100)",
-			    value);
-	/* a recv of 0 bytes would read as the peer's end of file */
-	if (a == 0 || a > b)
-		return fail(err, errlen, "'slice=%s': %s", value,
-			    a ? "MIN is larger than MAX" : "a slice moves at least one byte");
-	r->slice_min = (uint32_t)a;
-	r->slice_max = (uint32_t)b;
-	return 0;
-}
-
-/*
- * The shaping fields: jitter=DURATION (with delay=), seed=N (the draws of
- * jitter and slice), slice=N or MIN..MAX (short reads and writes on a
- * stream socket). Returns 1 when key is not one of them.
- */
-static int set_shape_field(struct fr_rule *r, const char *key, const char *value, char *err,
-			   size_t errlen)
-{
-	if (strcmp(key, "jitter") == 0) {
-		if (fr_parse_duration(value, &r->jitter) < 0 || r->jitter == 0)
-			return fail(err, errlen,
-				    "'jitter=%s': expected a duration with a unit (ms, s, m)",
-				    value);
-		return 0;
-	}
-	if (strcmp(key, "seed") == 0)
-		return parse_count(key, value, &r->seed, err, errlen);
-	return strcmp(key, "slice") == 0 ? set_slice(r, value, err, errlen) : 1;
-}
-
 int fr_rule_set(struct fr_rule *r, const char *key, const char *value, char *err, size_t errlen)
 {
 	int ret;
@@ -537,7 +492,7 @@ int fr_rule_set(struct fr_rule *r, const char *key, const char *value, char *err
 	ret = set_disk_field(r, key, value, err, errlen);
 	if (ret <= 0)
 		return ret;
-	ret = set_shape_field(r, key, value, err, errlen);
+	ret = fr_rule_set_shape(r, key, value, err, errlen);
 	if (ret <= 0)
 		return ret;
 	ret = fr_rule_set_close(r, key, value, err, errlen);
@@ -635,63 +590,13 @@ static int absolute_glob(struct fr_rule *r, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * Whether the shim draws for rule r (shape.c, limit.c): jitter=,
- * slice=MIN..MAX, or probability= chosen once per connection.
- */
-static bool draws(const struct fr_rule *r)
-{
-	return r->jitter || r->slice_min != r->slice_max ||
-	       ((r->flags & FR_RULE_PER_CONN) && (r->flags & FR_RULE_PROB));
-}
-
-/*
- * jitter= varies a delay; slice= cuts send/recv by itself (a short) or
- * with delay=; seed= seeds one of them. Returns 0, or -EINVAL.
- */
-static int finish_shape(struct fr_rule *r, char *err, size_t errlen)
-{
-	if (r->jitter && r->action != FR_ACT_DELAY)
-		return fail(err, errlen,
-			    "'jitter=' varies a delay: give delay= too (delay=200ms jitter=50ms)");
-	if (r->slice_max && r->action == FR_ACT_NONE)
-		r->action = FR_ACT_SHORT;
-	if (r->slice_max && r->action != FR_ACT_SHORT && r->action != FR_ACT_DELAY)
-		return fail(err, errlen,
-			    "'slice=' cuts calls by itself or with delay=, not with '%s'",
-			    fr_action_name(r->action));
-	if (r->slice_max && (r->ops & ~(FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV))))
-		return fail(err, errlen,
-			    "'slice=' shapes socket traffic: give send or recv (read and write on "
-			    "a socket are those); for a short file read or write use 'short'");
-	if (r->seed && !draws(r))
-		return fail(err, errlen,
-			    "'seed=' seeds the draws of jitter=, slice=MIN..MAX and "
-			    "probability= with per=connection; this rule has none");
-	return 0;
-}
-
-/* A rule that draws without seed= gets one from its SPEC line: same SPEC, same draws. */
-static void default_seed(struct fr_rule *r)
-{
-	char line[2048];
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-
-	if (r->seed || !draws(r))
-		return;
-	fr_rule_format(r, line, sizeof(line));
-	for (const char *p = line; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-	r->seed = h ? h : 1;
-}
-
 int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 {
 	enum fr_op bad;
 
 	if (r->action == FR_ACT_DISK && finish_disk(r, err, errlen) < 0)
 		return -EINVAL;
-	if (finish_shape(r, err, errlen) < 0 || fr_rule_finish_close(r, err, errlen) < 0)
+	if (fr_rule_finish_shape(r, err, errlen) < 0 || fr_rule_finish_close(r, err, errlen) < 0)
 		return -EINVAL;
 	if (!r->ops)
 		return fail(
@@ -741,7 +646,7 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 			    r->open_mode == FR_MODE_READ ? "read" : "write");
 	if (!r->name[0])
 		snprintf(r->name, sizeof(r->name), "rule%u", index);
-	default_seed(r);
+	fr_rule_default_seed(r);
 	return 0;
 }
 

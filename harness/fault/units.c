@@ -9,6 +9,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,4 +94,16 @@ int fr_parse_duration(const char *s, uint64_t *out_ns)
 	/* rounded to nearest; ns >= 0 (no llround: faultrun links no libm) */
 	*out_ns = (uint64_t)(ns + 0.5);
 	return 0;
+}
+
+int fr_fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && len) {
+		va_start(ap, fmt);
+		vsnprintf(err, len, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
 }

@@ -19,4 +19,17 @@ int fr_rule_set_close(struct fr_rule *r, const char *key, const char *value, cha
 		      size_t errlen);
 int fr_rule_finish_close(struct fr_rule *r, char *err, size_t errlen);
 
+/*
+ * rule_shape.c: jitter=, seed=, slice= and rate= (1 when key is none of
+ * them), their checks once the rule is whole (0 or -EINVAL), and the seed
+ * a rule that draws gets from its SPEC line when it has none.
+ */
+int fr_rule_set_shape(struct fr_rule *r, const char *key, const char *value, char *err,
+		      size_t errlen);
+int fr_rule_finish_shape(struct fr_rule *r, char *err, size_t errlen);
+void fr_rule_default_seed(struct fr_rule *r);
+
+/* Write a one-line message into err (when given) and return -EINVAL. */
+int fr_fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif /* FAULTRUN_UNITS_H */

@@ -20,7 +20,6 @@
 #include "sock.h"
 
 #include <limits.h>
-#include <linux/futex.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -112,6 +111,9 @@ void shim_settle(const struct shim_verdict *v, ssize_t done)
 		budget_give_back(shim_ctl, v->budget_rule, v->taken - used);
 	if (unlikely(v->limit_rule >= 0))
 		shim_limit_settle(v, done);
+	if (v->rate_taken > used)
+		shim_rate_give_back(v->rate_fd, v->op, (unsigned)v->rate_rule, v->rate_taken, used,
+				    v->rate_ns);
 }
 
 static const char *outcome_name(const struct shim_verdict *v)
@@ -249,6 +251,13 @@ static bool decide_budget(struct fr_ctl *c, unsigned i, enum fr_op op, size_t wa
 static void settle_injection(struct fr_ctl *c, size_t want, struct shim_verdict *v)
 {
 	/* a failing call moves nothing: return what an earlier budget gave */
+	if (v->what != SHIM_LIMIT && v->what != SHIM_DELAY && v->what != SHIM_STALL &&
+	    v->rate_taken) {
+		shim_rate_give_back(v->rate_fd, v->op, (unsigned)v->rate_rule, v->rate_taken, 0,
+				    v->rate_ns);
+		v->rate_taken = 0;
+		v->rate_rule = -1;
+	}
 	if (v->what != SHIM_LIMIT && v->what != SHIM_DELAY && v->what != SHIM_STALL && v->taken) {
 		budget_give_back(c, v->budget_rule, v->taken);
 		v->taken = 0;
@@ -304,6 +313,11 @@ static bool decide_shaped(struct fr_ctl *c, unsigned i, enum fr_op op, int fd, s
 		return false;
 	v->what = SHIM_DELAY;
 	v->ns = shim_shape_delay(c, i, fd, op);
+	if (r->rate && fd >= 0 && v->rate_rule < 0) {
+		/* delay= rate=: the bucket is taken from once the delay is over */
+		v->rate_rule = (int)i;
+		v->rate_fd = fd;
+	}
 	if (r->slice_max)
 		(void)shim_shape_slice(c, i, fd, op, want, flags, &v->slice);
 	return true;
@@ -338,7 +352,7 @@ static bool decide_fail(struct fr_ctl *c, unsigned i, bool forced, struct shim_v
 /* No rule injected: the bytes of a call budgets, disks or close-after= count. */
 static enum shim_outcome decided_count(size_t want, struct shim_verdict *v)
 {
-	if (v->budget_rule >= 0 || v->disk_rule >= 0 || v->limit_rule >= 0) {
+	if (v->budget_rule >= 0 || v->disk_rule >= 0 || v->limit_rule >= 0 || v->rate_taken) {
 		v->what = SHIM_COUNT;
 		v->allow = want;
 		shim_limit_cap(v, want);
@@ -391,6 +405,12 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 			break;
 		case FR_ACT_DELAY:
 		case FR_ACT_SHORT:
+			if (r->rate && r->action == FR_ACT_SHORT) {
+				if (shim_rate_decide(c, i, op, fd, want, flags, v))
+					break;
+				if (!r->slice_max)
+					continue;
+			}
 			if (r->action == FR_ACT_DELAY || r->slice_max) {
 				if (!decide_shaped(c, i, op, fd, want, flags, forced, v))
 					continue;
@@ -446,6 +466,9 @@ out_stale:
 	/* a stale entry decided nothing: return what a budget gave */
 	if (v->taken)
 		budget_give_back(c, v->budget_rule, v->taken);
+	if (v->rate_taken)
+		shim_rate_give_back(v->rate_fd, v->op, (unsigned)v->rate_rule, v->rate_taken, 0,
+				    v->rate_ns);
 	shim_verdict_init(v, op);
 	return SHIM_PASS;
 }
@@ -470,6 +493,10 @@ void shim_verdict_init(struct shim_verdict *v, enum fr_op op)
 	v->limit_fd = -1;
 	v->limit_left = 0;
 	v->limit_shut = false;
+	v->rate_rule = -1;
+	v->rate_fd = -1;
+	v->rate_taken = 0;
+	v->rate_ns = 0;
 }
 
 enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op, uint64_t cand, size_t want,
@@ -532,6 +559,11 @@ again:
 		if (v->what == SHIM_DELAY && c->slots[v->rule].rule.slice_max &&
 		    shim_shape_slice(c, v->rule, fd, op, want, flags, &v->slice))
 			v->allow = v->slice;
+		/* a rate= episode: the bucket is taken from once it is over */
+		if (v->what == SHIM_DELAY && c->slots[v->rule].rule.rate) {
+			v->rate_rule = (int)v->rule;
+			v->rate_fd = fd;
+		}
 		o = v->what;
 	} else if (m) {
 		/* the entry read now is the fd's: nothing to confirm */
@@ -689,88 +721,4 @@ enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes, con
 		return decide_open_abs(c, path, writes, fn, of, v);
 	}
 	return decide_paths(FR_OP_OPEN, writes, dirfd, path, AT_FDCWD, NULL, fn, v);
-}
-
-void shim_sleep_ns(uint64_t ns)
-{
-	struct timespec ts;
-	int saved = errno;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ns += (uint64_t)ts.tv_nsec;
-	ts.tv_sec += (time_t)(ns / 1000000000ull);
-	ts.tv_nsec = (long)(ns % 1000000000ull);
-	/* absolute deadline: a signal does not restart the whole delay */
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-	errno = saved;
-}
-
-int shim_stall_wait(unsigned idx, uint64_t deadline_ns)
-{
-	struct fr_ctl *c = shim_ctl;
-	int saved = errno, ret = 0;
-
-	if (!c)
-		return 0;
-	for (;;) {
-		uint32_t g = atomic_load_explicit(&c->generation, memory_order_acquire);
-		struct timespec ts, *tp = NULL;
-
-		if (!fr_ctl_armed(c, idx) ||
-		    atomic_load_explicit(&c->disabled, memory_order_relaxed))
-			break;
-		if (deadline_ns) {
-			uint64_t now = fr_now_ns();
-
-			if (now >= deadline_ns) {
-				ret = -ETIMEDOUT;
-				break;
-			}
-			ts.tv_sec = (time_t)((deadline_ns - now) / 1000000000ull);
-			ts.tv_nsec = (long)((deadline_ns - now) % 1000000000ull);
-			tp = &ts;
-		}
-		/* shared futex (no FUTEX_PRIVATE_FLAG): the block is MAP_SHARED */
-		if (fr_syscall(SYS_futex, &c->generation, FUTEX_WAIT, g, tp, NULL, 0) < 0 &&
-		    errno == EINTR) {
-			ret = -EINTR;
-			break;
-		}
-	}
-	errno = saved;
-	return ret;
-}
-
-int shim_wait(const struct shim_verdict *v)
-{
-	switch (v->what) {
-	case SHIM_DELAY:
-		shim_sleep_ns(v->ns);
-		return 0;
-	case SHIM_STALL: {
-		uint64_t deadline = v->ns ? fr_now_ns() + v->ns : 0;
-
-		/* a blocking file call has no timeout of its own: ride out signals */
-		while (shim_stall_wait(v->rule, deadline) == -EINTR)
-			;
-		return 0;
-	}
-	default:
-		return 0;
-	}
-}
-
-void shim_stdio_set_error(FILE *f)
-{
-#ifdef _IO_ERR_SEEN
-	/*
-	 * glibc: the flag ferror() and the ferror_unlocked() macro read and
-	 * clearerr() resets, exactly as a failed internal write leaves it.
-	 */
-	if (f)
-		f->_flags |= _IO_ERR_SEEN;
-#else
-	(void)f;
-#endif
 }

@@ -353,6 +353,10 @@ struct shim_verdict {
 	int limit_fd;		  /* ... on this socket */
 	size_t limit_left;	  /* ... which may move at most this many */
 	bool limit_shut;	  /* then=close: shut the socket down before the call */
+	int rate_rule;		  /* rate=: the rule whose bucket paces the call, -1 for none */
+	int rate_fd;		  /* ... the socket */
+	size_t rate_taken;	  /* ... bytes taken from its bucket (settled later) */
+	uint64_t rate_ns;	  /* ... and what they cost it */
 };
 
 /* A verdict that says SHIM_PASS. */

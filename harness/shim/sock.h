@@ -223,6 +223,29 @@ void shim_limit_shut(const struct shim_verdict *v);
 
 /* Reset a connection for real (limit.c): RST to a TCP peer, shut down. */
 void shim_sock_reset(int fd);
+/* ---- rate.c: rate= ------------------------------------------------------ */
+
+/*
+ * rate= alone (rule i, a short-class rule) on a send or recv of `want`
+ * bytes: true when it injects (v: a cut count, SHIM_LIMIT, or a wait for
+ * the bucket to refill, SHIM_DELAY); false when the call fits (the take
+ * noted in v, settled after the call) or is not paced.
+ */
+bool shim_rate_decide(struct fr_ctl *c, unsigned i, enum fr_op op, int fd, size_t want,
+		      unsigned flags, struct shim_verdict *v);
+/*
+ * After a rate= verdict's wait (or a delay= rate= rule's delay): take from
+ * the bucket, cutting v->allow; wait more (blocking, until the socket's
+ * timeout deadline timeo, 0: none) or say
+ * -EAGAIN and hold readiness until it refills (non-blocking). 0 or -errno.
+ */
+int shim_rate_after(int fd, bool nonblock, uint64_t timeo, struct shim_verdict *v);
+/* The buckets of fd (all fds first..last) are forgotten: closed or reused. */
+void shim_rate_forget(int fd);
+void shim_rate_forget_range(unsigned first, unsigned last);
+/* Give back to rule i's bucket what a call took (taken) and did not move. */
+void shim_rate_give_back(int fd, enum fr_op op, unsigned i, size_t taken, size_t used,
+			 uint64_t charged);
 
 /* Time helpers. */
 static inline uint64_t shim_min_deadline(uint64_t a, uint64_t b)

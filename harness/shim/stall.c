@@ -34,7 +34,9 @@ uint64_t shim_hold_rules(struct fr_ctl *c, enum fr_op op)
 		uint32_t a = c->slots[i].rule.action;
 
 		m &= m - 1;
-		if (a == FR_ACT_STALL || a == FR_ACT_DELAY || a == FR_ACT_BLACKHOLE)
+		/* rate=: an empty bucket holds as a delay does (rate.c) */
+		if (a == FR_ACT_STALL || a == FR_ACT_DELAY || a == FR_ACT_BLACKHOLE ||
+		    c->slots[i].rule.rate)
 			out |= 1ull << i;
 	}
 	return out;
@@ -412,6 +414,7 @@ void shim_ep_end(int fd, enum fr_op op)
 
 void shim_sock_forget(int fd)
 {
+	shim_rate_forget(fd);
 	if (fd < 0 || !atomic_load_explicit(&ep_used, memory_order_relaxed))
 		return;
 	for (enum fr_op op = FR_OP_CONNECT; op <= FR_OP_RECV; op++)
@@ -420,6 +423,7 @@ void shim_sock_forget(int fd)
 
 void shim_sock_forget_range(unsigned first, unsigned last)
 {
+	shim_rate_forget_range(first, last);
 	if (!atomic_load_explicit(&ep_used, memory_order_relaxed))
 		return;
 	for (unsigned s = 0; s < EP_SETS; s++)

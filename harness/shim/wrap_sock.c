@@ -216,6 +216,10 @@ int shim_sock_apply(int fd, bool dontwait, struct shim_verdict *v)
 		/* delay= slice=: after the delay, a short count (v->allow) */
 		if (r == 0)
 			v->what = v->slice ? SHIM_LIMIT : SHIM_PASS;
+		/* rate=: then what the bucket holds (rate.c) */
+		if (r == 0 && v->rate_rule >= 0)
+			r = shim_rate_after(fd, dontwait || shim_fd_nonblock(fd),
+					    shim_sock_timeo(fd, v->op, fr_now_ns()), v);
 		return r;
 	default:
 		return 0;

@@ -149,6 +149,8 @@ struct fr_rule {
 	uint64_t close_ns;    /* ... or this long after the rule first saw it */
 	uint32_t close_then;  /* FR_THEN_*, 0 until then= or fr_rule_finish sets it */
 	uint32_t reserved2;
+	/* bandwidth: send/recv move at most this many bytes per second (rate=), 0: none */
+	uint64_t rate;
 };
 
 /* The name of an operation ("write"), or NULL. */

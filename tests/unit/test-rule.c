@@ -197,6 +197,9 @@ static void test_format_round_trips(void **state)
 		"name=o send,recv close-after=2s then=close host=127.0.0.1",
 		"name=p recv close-after=100 then=close probability=0.5 seed=3 per=connection",
 		"name=q recv errno=ECONNRESET probability=0.3 seed=7 after=2 times=5 per=connection",
+		"name=bw recv rate=65536/s port=3306",
+		"name=bw2 send,recv delay=20ms rate=1000000/s",
+		"name=bw3 send slice=100 rate=1/s",
 	};
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		char buf[512];
@@ -512,10 +515,52 @@ static void test_close_after(void **state)
 	parse_bad("recv reset per=connection per=call", "given twice");
 }
 
+/* rate=: a socket's bandwidth (Toxiproxy's bandwidth toxic, netem rate) */
+static void test_rate(void **state)
+{
+	struct fr_rule r = parse_ok("recv rate=64KiB/s port=3306");
+	char buf[256];
+
+	assert_int_equal(r.action, FR_ACT_SHORT);
+	assert_true(r.rate == 65536);
+	assert_int_equal(r.slice_max, 0);
+	assert_int_equal(fr_rule_format(&r, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "name=rule3 recv rate=65536/s port=3306");
+	r = parse_ok("send rate=1MB/s");
+	assert_true(r.rate == 1000000);
+	r = parse_ok("send,recv rate=1MiB");
+	assert_true(r.rate == 1048576);
+	/* latency and bandwidth, as netem's delay with rate */
+	r = parse_ok("recv delay=20ms rate=128KiB/s");
+	assert_int_equal(r.action, FR_ACT_DELAY);
+	assert_true(r.amount == 20000000ull && r.rate == 131072);
+	assert_int_equal(fr_rule_format(&r, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "name=rule3 recv delay=20ms rate=131072/s");
+	r = parse_ok("recv rate=1/s slice=10");
+	assert_int_equal(r.action, FR_ACT_SHORT);
+	assert_int_equal(r.seed, 0); /* nothing drawn */
+
+	parse_bad("recv rate=0", "'rate=0'");
+	parse_bad("recv rate=0/s", "'rate=0/s'");
+	parse_bad("recv rate=/s", "'rate=/s'");
+	parse_bad("recv rate=fast", "'rate=fast'");
+	parse_bad("recv rate=64KiB/min", "'rate=64KiB/min'");
+	parse_bad("read rate=1KiB/s", "'rate=' is a socket's bandwidth");
+	parse_bad("write rate=1KiB/s path=/x", "'rate=' is a socket's bandwidth");
+	parse_bad("connect,recv rate=1KiB/s", "'rate=' is a socket's bandwidth");
+	parse_bad("recv errno=EIO rate=1KiB/s", "not with 'errno'");
+	parse_bad("recv reset rate=1KiB/s", "not with 'reset'");
+	parse_bad("recv stall rate=1KiB/s", "not with 'stall'");
+	parse_bad("recv blackhole rate=1KiB/s", "not with 'blackhole'");
+	parse_bad("recv rate=1KiB/s rate=2KiB/s", "given twice");
+	parse_bad("recv rat=1KiB/s", "did you mean 'rate'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_issue_examples),
+		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_disk_spec),
 		cmocka_unit_test(test_socket_fields),
 		cmocka_unit_test(test_open_mode),
