@@ -41,12 +41,19 @@ static const struct {
 };
 
 static const char *const action_names[FR_ACT_COUNT] = {
-	[FR_ACT_NONE] = "none",		  [FR_ACT_ERRNO] = "errno",
-	[FR_ACT_SHORT] = "short",	  [FR_ACT_BUDGET] = "budget",
-	[FR_ACT_DELAY] = "delay",	  [FR_ACT_STALL] = "stall",
-	[FR_ACT_RESET] = "reset",	  [FR_ACT_REFUSE] = "refuse",
-	[FR_ACT_DISK] = "disk",		  [FR_ACT_GAIERR] = "error",
-	[FR_ACT_BLACKHOLE] = "blackhole", [FR_ACT_CLOSE] = "close-after",
+	[FR_ACT_NONE] = "none",
+	[FR_ACT_ERRNO] = "errno",
+	[FR_ACT_SHORT] = "short",
+	[FR_ACT_BUDGET] = "budget",
+	[FR_ACT_DELAY] = "delay",
+	[FR_ACT_STALL] = "stall",
+	[FR_ACT_RESET] = "reset",
+	[FR_ACT_REFUSE] = "refuse",
+	[FR_ACT_DISK] = "disk",
+	[FR_ACT_GAIERR] = "error",
+	[FR_ACT_BLACKHOLE] = "blackhole",
+	[FR_ACT_CLOSE] = "close-after",
+	[FR_ACT_SLOWCLOSE] = "slow-close",
 };
 
 #define E(x)          \
@@ -362,6 +369,7 @@ int fr_rule_format(const struct fr_rule *r, char *buf, size_t len)
 		break;
 	case FR_ACT_DELAY:
 	case FR_ACT_STALL:
+	case FR_ACT_SLOWCLOSE:
 		if (r->action == FR_ACT_STALL && !r->amount) {
 			ret |= append(buf, len, &off, " stall");
 			break;

@@ -19,7 +19,9 @@
 /*
  * close-after=SIZE|DURATION (a connection fails after that many bytes or
  * that long), then=reset|close (how), per=connection|call (what after=,
- * probability= and times= count). Returns 1 when key is not one of them.
+ * probability= and times= count), slow-close=DURATION (the program's
+ * close of a matching socket waits that long before the FIN goes out).
+ * Returns 1 when key is not one of them.
  */
 int fr_rule_set_close(struct fr_rule *r, const char *key, const char *value, char *err,
 		      size_t errlen)
@@ -40,6 +42,19 @@ int fr_rule_set_close(struct fr_rule *r, const char *key, const char *value, cha
 		r->action = FR_ACT_CLOSE;
 		r->close_ns = dur ? v : 0;
 		r->close_bytes = dur ? 0 : v;
+		return 0;
+	}
+	if (strcmp(key, "slow-close") == 0) {
+		if (fr_parse_duration(value, &v) < 0 || v == 0)
+			return fail(err, errlen,
+				    "'slow-close=%s': expected a duration with a unit (2s), more "
+				    "than 0",
+				    value);
+		if (r->action != FR_ACT_NONE && r->action != FR_ACT_SLOWCLOSE)
+			return fail(err, errlen, "two actions given: '%s' and 'slow-close'",
+				    fr_action_name(r->action));
+		r->action = FR_ACT_SLOWCLOSE;
+		r->amount = v;
 		return 0;
 	}
 	if (strcmp(key, "then") == 0) {

@@ -43,6 +43,7 @@ static const uint32_t action_ops[FR_ACT_COUNT] = {
 	[FR_ACT_GAIERR] = FR_OPBIT(FR_OP_RESOLVE),
 	[FR_ACT_BLACKHOLE] = FR_OPBIT(FR_OP_CONNECT) | FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
 	[FR_ACT_CLOSE] = FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
+	[FR_ACT_SLOWCLOSE] = FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
 };
 
 /* Every key a SPEC or a scenario fault mapping may use. */
@@ -51,7 +52,7 @@ static const char *const rule_keys[] = {
 	"stall",       "reset", "refuse", "path",   "proc",   "probability",  "after",	"times",
 	"port",	       "host",	"unix",	  "lport",  "mode",   "may-not-fire", "disk",	"free",
 	"size",	       "block", "error",  "query",  "jitter", "seed",	      "slice",	"blackhole",
-	"close-after", "then",	"per",	  "rate",
+	"close-after", "then",	"per",	  "rate", "slow-close",
 };
 #define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
 

@@ -435,6 +435,13 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 			v->what = SHIM_STALL;
 			v->ns = r->amount;
 			break;
+		case FR_ACT_SLOWCLOSE:
+			/* only the close itself (shim_slow_close), never a send or recv */
+			if (!(flags & SHIM_CLOSING) || !fire(c, i, forced))
+				continue;
+			v->what = SHIM_DELAY;
+			v->ns = r->amount;
+			break;
 		case FR_ACT_CLOSE:
 			k = shim_limit_decide(c, i, op, fd, want, forced, v);
 			if (k == SHIM_LIM_PASS || k == SHIM_LIM_COUNT)

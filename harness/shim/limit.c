@@ -391,3 +391,43 @@ void shim_limit_settle(const struct shim_verdict *v, ssize_t done)
 	else
 		shim_sock_reset(v->limit_fd);
 }
+
+/*
+ * slow-close=DURATION (Toxiproxy's slow_close): the FIN of a matching
+ * socket goes out DURATION after the program closes it. The program's
+ * close() itself waits (signals ridden out), as a close with SO_LINGER
+ * set waits for unsent data (socket(7)): the shim keeps no fd of its own
+ * and no thread that could close it later. Only close() is seen; the
+ * rule's send/recv operations only say it is about sockets, and a send or
+ * recv never meets it (decide: SHIM_CLOSING).
+ */
+void shim_slow_close(int fd)
+{
+	struct fr_ctl *c = shim_ctl;
+	uint64_t cand, m = 0;
+	enum shim_fd_kind kind;
+	struct shim_verdict v;
+	char where[FR_CTL_WHERE_MAX];
+	int saved;
+
+	if (!c || fd < 0 || shim_depth > 0)
+		return;
+	cand = shim_armed_rules(c, FR_OP_SEND) | shim_armed_rules(c, FR_OP_RECV);
+	for (uint64_t rest = cand; rest; rest &= rest - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(rest);
+
+		if (c->slots[i].rule.action == FR_ACT_SLOWCLOSE)
+			m |= 1ull << i;
+	}
+	if (!m)
+		return;
+	saved = errno;
+	m = shim_fd_match(fd, m, &kind, NULL);
+	if (m && kind == SHIM_FD_SOCKET) {
+		shim_sock_where(fd, where, sizeof(where));
+		if (shim_decide_mask(c, FR_OP_SEND, m, 0, SHIM_NOBUDGET | SHIM_CLOSING, "close",
+				     where[0] ? where : NULL, &v) == SHIM_DELAY)
+			shim_wait(&v);
+	}
+	errno = saved;
+}

@@ -221,6 +221,12 @@ void shim_limit_cap(struct shim_verdict *v, size_t want);
 /* then=close: shut v->limit_fd down both ways (the peer reads end of file). */
 void shim_limit_shut(const struct shim_verdict *v);
 
+/*
+ * slow-close=: before the real close() of fd, wait what an armed
+ * slow-close rule matching the socket says (limit.c). errno kept.
+ */
+void shim_slow_close(int fd);
+
 /* Reset a connection for real (limit.c): RST to a TCP peer, shut down. */
 void shim_sock_reset(int fd);
 /* ---- rate.c: rate= ------------------------------------------------------ */

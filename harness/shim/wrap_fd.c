@@ -12,6 +12,7 @@
  * the first line when nothing is armed), then decide and apply.
  */
 #include "shim.h"
+#include "sock.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -377,6 +378,9 @@ int close(int fd)
 
 	if (unlikely(!SHIM_BOUND(close)))
 		return SHIM_FAIL_M1(ENOSYS);
+	/* slow-close= rules (limit.c) are socket rules: only then is there work */
+	if (unlikely(shim_armed(SHIM_OPS_NET)))
+		shim_slow_close(fd);
 	r = SHIM_REAL(close)(fd);
 	if (unlikely(shim_fd_table_used()))
 		shim_fd_forget(fd);

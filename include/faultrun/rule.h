@@ -79,6 +79,8 @@ enum fr_action {
 	 */
 	FR_ACT_BLACKHOLE,
 	FR_ACT_CLOSE, /* send/recv: a connection fails after close_bytes or close_ns */
+	/* a matching socket's close() waits amount ns before the FIN goes out */
+	FR_ACT_SLOWCLOSE,
 	FR_ACT_COUNT
 };
 

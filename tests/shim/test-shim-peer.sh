@@ -197,4 +197,54 @@ done
 wait "$run"
 check "epoll: disarmed while waiting, the connect is made and seen" out_has "^connected$"
 
+# ---- slow close --------------------------------------------------------------------
+# slow-close=1s: the FIN reaches the peer at least 1 s after the program
+# began to close (the shim can only make it later, so a lower bound is
+# safe to check), and close() itself is what waits. The peer here is a
+# server of its own that notes when it read the end of file.
+cat >"$D/eof-server.py" <<'PY'
+import os, socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(4)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+c, _ = s.accept()
+while c.recv(4096):
+    pass
+with open(sys.argv[2], "w") as f:
+    f.write("eof %.6f\n" % time.time())
+PY
+cat >"$D/closer.py" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"bye")
+t0 = time.time()
+s.close()
+print("closing %.6f closed %.6f" % (t0, time.time()), flush=True)
+PY
+rm -f "$D/eport" "$D/eof"
+env -u LD_PRELOAD -u FAULTRUN_CTL python3 "$D/eof-server.py" "$D/eport" "$D/eof" &
+EOF_PID=$!
+for _ in $(seq 100); do
+	[ -s "$D/eport" ] && break
+	sleep 0.05
+done
+read -r EPORT <"$D/eport"
+fr "name=slow send,recv slow-close=1s port=$EPORT" -- python3 "$D/closer.py" "$EPORT"
+for _ in $(seq 200); do
+	[ -s "$D/eof" ] && break
+	sleep 0.05
+done
+kill "$EOF_PID" 2>/dev/null # it ends by itself at the end of file
+wait "$EOF_PID" 2>/dev/null
+read -r _ closing _ closed < <(cat "$D/out")
+read -r _ eof <"$D/eof" 2>/dev/null
+check "slow-close: the rule fired (faultrun exit $rc)" succeeded
+check "slow-close: close() waited the second ($closing -> $closed)" \
+	awk -v a="$closing" -v b="$closed" 'BEGIN { exit !(a != "" && b - a >= 0.95) }'
+check "slow-close: the peer read the end of file no sooner ($closing -> $eof)" \
+	awk -v a="$closing" -v b="$eof" 'BEGIN { exit !(a != "" && b != "" && b - a >= 0.95) }'
+
 finish

@@ -41,6 +41,16 @@ note "recv delay=5ms jitter=5ms: every reply late, all of them right"
 fr "recv delay=5ms jitter=5ms port=$PORT" -- sh -c "for i in 1 2 3 4 5; do redis-cli -p $PORT ping; done"
 check "delayed: five PONGs" sh -c "[ \"\$(grep -c PONG '$D/out')\" = 5 ]"
 
+note "recv delay=200ms probability=0.3: netem's loss as TCP shows it (a late reply)"
+"$FAULTRUN" exec -q --json "$D/loss.json" -f "name=loss recv delay=200ms probability=0.3 port=$PORT" -- \
+	sh -c "for i in \$(seq 20); do redis-cli -p $PORT ping; done" >"$D/out" 2>"$D/err"
+rc=$?
+check "loss: every PING answered" sh -c "[ \"\$(grep -c PONG '$D/out')\" = 20 ]"
+check "loss: some replies were late, not all" python3 -c '
+import json, sys
+r = [x for x in json.load(open(sys.argv[1]))["rules"] if x["name"] == "loss"][0]
+sys.exit(not (0 < r["injected"] < r["matched"]))' "$D/loss.json"
+
 note "recv close-after=1KiB: the reply is cut and the connection reset"
 fr_control "recv close-after=1KiB port=$OTHER" -- "${RC[@]}" get big
 check "control: the value arrives" same_big

@@ -200,6 +200,7 @@ static void test_format_round_trips(void **state)
 		"name=bw recv rate=65536/s port=3306",
 		"name=bw2 send,recv delay=20ms rate=1000000/s",
 		"name=bw3 send slice=100 rate=1/s",
+		"name=sc send,recv slow-close=2s port=6379",
 	};
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		char buf[512];
@@ -513,6 +514,16 @@ static void test_close_after(void **state)
 	parse_bad("recv delay=1s per=connection", "not with 'delay'");
 	parse_bad("recv reset per=socket", "'per=socket': expected connection or call");
 	parse_bad("recv reset per=connection per=call", "given twice");
+
+	/* slow-close=: the close of a matching socket waits before its FIN */
+	r = parse_ok("send,recv slow-close=1500ms port=8080");
+	assert_int_equal(r.action, FR_ACT_SLOWCLOSE);
+	assert_int_equal(r.amount, 1500000000ull);
+	parse_bad("recv slow-close=0s", "'slow-close=0s'");
+	parse_bad("recv slow-close=5", "'slow-close=5': expected a duration");
+	parse_bad("write slow-close=1s", "does not apply to 'write'");
+	parse_bad("recv slow-close=1s errno=EIO", "two actions given");
+	parse_bad("recv slow-close=1s per=connection", "not with 'slow-close'");
 }
 
 /* rate=: a socket's bandwidth (Toxiproxy's bandwidth toxic, netem rate) */
