@@ -48,11 +48,12 @@ static const uint32_t action_ops[FR_ACT_COUNT] = {
 
 /* Every key a SPEC or a scenario fault mapping may use. */
 static const char *const rule_keys[] = {
-	"name",	       "op",	"ops",	  "action", "errno",  "short",	      "budget", "delay",
-	"stall",       "reset", "refuse", "path",   "proc",   "probability",  "after",	"times",
-	"port",	       "host",	"unix",	  "lport",  "mode",   "may-not-fire", "disk",	"free",
-	"size",	       "block", "error",  "query",  "jitter", "seed",	      "slice",	"blackhole",
-	"close-after", "then",	"per",	  "rate", "slow-close",
+	"name",		"op",	      "ops",   "action",    "errno",	   "short", "budget",
+	"delay",	"stall",      "reset", "refuse",    "path",	   "proc",  "probability",
+	"after",	"times",      "port",  "host",	    "unix",	   "lport", "mode",
+	"may-not-fire", "disk",	      "free",  "size",	    "block",	   "error", "query",
+	"jitter",	"seed",	      "slice", "blackhole", "close-after", "then",  "per",
+	"rate",		"slow-close",
 };
 #define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
 
