@@ -65,6 +65,18 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
 	return 1;
 }
 
+/* dlsym of "__" + name, for a res_* name (at most 31 characters) */
+static void *shim_dlsym_res(const char *name)
+{
+	char alt[32] = "__";
+	size_t len = strlen(name);
+
+	if (len + 3 > sizeof(alt))
+		return NULL;
+	memcpy(alt + 2, name, len + 1);
+	return dlsym(RTLD_NEXT, alt);
+}
+
 void shim_resolve_all(void)
 {
 	struct self_range self = { 0, 0, 0 };
@@ -78,6 +90,18 @@ void shim_resolve_all(void)
 	}
 	for (i = 0; i < sizeof(bindings) / sizeof(bindings[0]); i++) {
 		void *p = dlsym(RTLD_NEXT, bindings[i].name);
+
+		/*
+		 * The resolver's __res_query... (what programs linked before
+		 * glibc 2.34 import) are only compat versions in libc.so.6
+		 * since 2.34, which dlsym never returns; they are res_query...
+		 * there, the same code. Before 2.34 it was the other way round
+		 * (libresolv had only __res_*), so try each name for the other.
+		 */
+		if (!p && !strncmp(bindings[i].name, "__res_", 6))
+			p = dlsym(RTLD_NEXT, bindings[i].name + 2);
+		else if (!p && !strncmp(bindings[i].name, "res_", 4))
+			p = shim_dlsym_res(bindings[i].name);
 
 		if (p && (uintptr_t)p >= self.lo && (uintptr_t)p < self.hi)
 			die_self_bound(bindings[i].name);

@@ -86,6 +86,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <resolv.h>
+/*
+ * glibc before 2.34 renamed these to __res_* in <resolv.h>; we define both
+ * names (wrapped.def), so take the header's names as written.
+ */
+#undef res_query
+#undef res_search
+#undef res_querydomain
+#undef res_nquery
+#undef res_nsearch
+#undef res_nquerydomain
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>

@@ -1,7 +1,9 @@
 /*
  * Name resolution (the `resolve` operation, net/resolve): getaddrinfo,
- * gethostbyname, gethostbyname2, gethostbyname_r, gethostbyname2_r and
- * getnameinfo, so that a run can replay "DNS failed" (error=EAI_AGAIN,
+ * gethostbyname, gethostbyname2, gethostbyname_r, gethostbyname2_r,
+ * getnameinfo and the resolver's queries (res_query, res_search,
+ * res_querydomain and their res_n* forms, under both the names glibc 2.34+
+ * exports and the __res_* ones older programs were linked against), so that a run can replay "DNS failed" (error=EAI_AGAIN,
  * EAI_NONAME, EAI_FAIL), "DNS was slow" (delay=) and "DNS hung" (stall).
  *
  * A lookup is decided on the name it looks up (getnameinfo: the numeric
@@ -29,6 +31,7 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <resolv.h>
 #include <string.h>
 
 #define SHIM_OPS_RESOLVE SHIM_B(RESOLVE)
@@ -39,6 +42,7 @@
  */
 #define SHIM_FAIL_GAI(e) (errno = (e), EAI_SYSTEM)
 #define SHIM_FAIL_HOSTENT(e) (errno = (e), h_errno = NETDB_INTERNAL, (struct hostent *)NULL)
+#define SHIM_FAIL_RES(e) (errno = (e), h_errno = NETDB_INTERNAL, -1)
 
 /* A name as rules see it: lower case, one trailing dot dropped. */
 struct dns_name {
@@ -239,6 +243,97 @@ SHIM_SLOW(getnameinfo, int,
 	}
 	return SHIM_REAL(getnameinfo)(addr, addrlen, host, hostlen, serv, servlen, flags);
 }
+
+/*
+ * The resolver's queries (resolver(3)): each sends the name as given to a
+ * name server (no /etc/hosts, and a numeric name is a name too), so every
+ * call is decided; res_search on the name before its search-list
+ * expansion, res_querydomain on name.domain. An injected call returns -1
+ * with the code in h_errno (and, for the res_n* forms, statp->res_h_errno,
+ * where glibc's RES_SET_H_ERRNO puts it too); errno is left alone.
+ */
+static bool dns_res(const char *name, const char *domain, const char *fn, res_state statp)
+{
+	struct shim_verdict v;
+	struct dns_name n;
+	char full[FR_QUERY_MAX];
+	bool fits = true;
+	int herr;
+
+	if (!name)
+		return false;
+	if (domain) {
+		size_t nl = strnlen(name, sizeof(full)), dl = strnlen(domain, sizeof(full));
+
+		/* longer than any DNS name: only rules without query= select it */
+		fits = nl + 1 + dl < sizeof(full);
+		if (fits) {
+			memcpy(full, name, nl);
+			full[nl] = '.';
+			memcpy(full + nl + 1, domain, dl);
+			full[nl + 1 + dl] = '\0';
+			name = full;
+		}
+	}
+	dns_name_set(&n, name);
+	n.whole = n.whole && fits;
+	if (dns_decide(&n, fn, &v) == SHIM_PASS || !shim_gate(&v, SHIM_FAILS_PATH))
+		return false;
+	herr = dns_herr(v.err);
+	if (statp)
+		statp->res_h_errno = herr;
+	h_errno = herr;
+	return true;
+}
+
+#define DNS_RES_QUERY(name)                                                                    \
+	SHIM_SLOW(name, int,                                                                   \
+		  (const char *dname, int class, int type, unsigned char *answer, int anslen)) \
+	{                                                                                      \
+		if (dns_res(dname, NULL, #name, NULL))                                         \
+			return -1;                                                             \
+		return SHIM_REAL(name)(dname, class, type, answer, anslen);                    \
+	}
+#define DNS_RES_NQUERY(name)                                                                       \
+	SHIM_SLOW(name, int,                                                                       \
+		  (res_state statp, const char *dname, int class, int type, unsigned char *answer, \
+		   int anslen))                                                                    \
+	{                                                                                          \
+		if (dns_res(dname, NULL, #name, statp))                                            \
+			return -1;                                                                 \
+		return SHIM_REAL(name)(statp, dname, class, type, answer, anslen);                 \
+	}
+DNS_RES_QUERY(res_query)
+DNS_RES_QUERY(__res_query)
+DNS_RES_QUERY(res_search)
+DNS_RES_QUERY(__res_search)
+DNS_RES_NQUERY(res_nquery)
+DNS_RES_NQUERY(__res_nquery)
+DNS_RES_NQUERY(res_nsearch)
+DNS_RES_NQUERY(__res_nsearch)
+
+#define DNS_RES_QUERYDOMAIN(name)                                                   \
+	SHIM_SLOW(name, int,                                                        \
+		  (const char *dname, const char *domain, int class, int type,      \
+		   unsigned char *answer, int anslen))                              \
+	{                                                                           \
+		if (dns_res(dname, domain, #name, NULL))                            \
+			return -1;                                                  \
+		return SHIM_REAL(name)(dname, domain, class, type, answer, anslen); \
+	}
+#define DNS_RES_NQUERYDOMAIN(name)                                                              \
+	SHIM_SLOW(name, int,                                                                    \
+		  (res_state statp, const char *dname, const char *domain, int class, int type, \
+		   unsigned char *answer, int anslen))                                          \
+	{                                                                                       \
+		if (dns_res(dname, domain, #name, statp))                                       \
+			return -1;                                                              \
+		return SHIM_REAL(name)(statp, dname, domain, class, type, answer, anslen);      \
+	}
+DNS_RES_QUERYDOMAIN(res_querydomain)
+DNS_RES_QUERYDOMAIN(__res_querydomain)
+DNS_RES_NQUERYDOMAIN(res_nquerydomain)
+DNS_RES_NQUERYDOMAIN(__res_nquerydomain)
 
 /* The exported fast paths: one relaxed load and a branch when nothing is armed. */
 #define SHIM_GEN_DNS_FAST(name, ret, params, args, op, fail) \

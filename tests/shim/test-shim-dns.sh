@@ -2,7 +2,8 @@
 # Name resolution faults (resolve, net/resolve) on real programs: python3's
 # socket module (getaddrinfo, getnameinfo), perl (gethostbyname_r), curl
 # and node (resolvers on their own threads), getent (gethostbyname2,
-# getaddrinfo).
+# getaddrinfo), and the resolver's queries (res_query and the rest, which
+# no installed program calls: tests/shim/dns-resq.c).
 # Every lookup is of a name the machine resolves from /etc/hosts
 # (localhost, the host's own name), so that a lookup failing is faultrun's
 # doing, not the network's: each injected run has a control run in which
@@ -113,6 +114,72 @@ if command -v node >/dev/null; then
 	check "error EAI_AGAIN" out_has "^error EAI_AGAIN"
 	fr "resolve error=EAI_NONAME query=localhost" -- node -e "$js"
 	check "error ENOTFOUND (node's name for EAI_NONAME)" out_has "^error ENOTFOUND"
+fi
+
+if [ -n "${DNS_RESQ:-}" ]; then
+	# res_query asks the name server even for localhost (never /etc/hosts),
+	# and a sandbox may have none: bound each real query, and tell a real
+	# call from an injected one by the run's injected count, not by the
+	# answer
+	export RES_OPTIONS="timeout:1 attempts:1"
+	frj() { # frj SPEC -- CMD...: fr with --json, may not fire; $inj: rule 0's injected
+		local spec=$1
+		shift 2
+		"$FAULTRUN" exec -q --may-not-fire --json "$D/run.json" -f "$spec" -- "$@" \
+			>"$D/out" 2>"$D/err"
+		rc=$?
+		inj=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["rules"][0]["injected"])' \
+			"$D/run.json" 2>/dev/null)
+	}
+	# the lines for calls of NAME alone (not the *querydomain ones)
+	nq=$(timeout 60 "$DNS_RESQ" localhost localdomain | grep -vc querydomain)
+
+	note "res_query and the rest: control (a rule for another name): every call made"
+	frj "resolve error=EAI_FAIL query=db.internal" -- "$DNS_RESQ" localhost localdomain
+	check "dns-resq exits 0" succeeded
+	check "every call returned" [ "$(grep -c '' "$D/out")" -eq $((nq + 2)) ]
+	check "nothing injected" [ "$inj" = 0 ]
+
+	note "error=EAI_FAIL: -1 and h_errno NO_RECOVERY (3), statp->res_h_errno too"
+	frj "resolve error=EAI_FAIL query=localhost" -- "$DNS_RESQ" localhost localdomain
+	check "res_query -1 3" out_has "^res_query -1 3$"
+	check "res_search -1 3" out_has "^res_search -1 3$"
+	check "res_nquery -1 3 3" out_has "^res_nquery -1 3 3$"
+	check "res_nsearch -1 3 3" out_has "^res_nsearch -1 3 3$"
+	check "querydomain asks for localhost.localdomain: not selected" \
+		not_out_has "^res_querydomain -1 3$"
+	check "each call of localhost counted ($nq)" [ "$inj" = "$nq" ]
+	if grep -q '^__res_query' "$D/out"; then
+		check "__res_query@GLIBC_2.2.5 (linked before glibc 2.34): -1 3" \
+			out_has "^__res_query -1 3$"
+	fi
+
+	note "error=EAI_AGAIN: TRY_AGAIN (2); error=EAI_NONAME: HOST_NOT_FOUND (1)"
+	frj "resolve error=EAI_AGAIN query=LocalHost" -- "$DNS_RESQ" localhost localdomain
+	check "res_query -1 2" out_has "^res_query -1 2$"
+	check "res_nsearch -1 2 2" out_has "^res_nsearch -1 2 2$"
+	frj "resolve error=EAI_NONAME query=localhost" -- "$DNS_RESQ" localhost localdomain
+	check "res_query -1 1" out_has "^res_query -1 1$"
+	check "res_nquery -1 1 1" out_has "^res_nquery -1 1 1$"
+	check "each call counted" [ "$inj" = "$nq" ]
+
+	note "res_querydomain is decided on name.domain"
+	frj "resolve error=EAI_AGAIN query=db.example.com" -- "$DNS_RESQ" db Example.COM.
+	check "res_querydomain -1 2" out_has "^res_querydomain -1 2$"
+	check "res_nquerydomain -1 2 2" out_has "^res_nquerydomain -1 2 2$"
+	check "only those two (res_query asks for db)" [ "$inj" = 2 ]
+	check "the event's where: db.example.com" python3 -c '
+import json, sys
+ev = json.load(open(sys.argv[1]))["events"]
+sys.exit(not ev or any(e["where"] != "db.example.com" for e in ev))' "$D/run.json"
+
+	note "delay: counted, then the real call"
+	frj "resolve delay=50ms query=localhost" -- "$DNS_RESQ" localhost localdomain
+	check "dns-resq exits 0" succeeded
+	check "every call returned" [ "$(grep -c '' "$D/out")" -eq $((nq + 2)) ]
+	check "each call of localhost delayed" [ "$inj" = "$nq" ]
+else
+	fail "DNS_RESQ is not set (tests/meson.build builds dns-resq)"
 fi
 
 note "delay: the lookup is counted as injected, then succeeds"
