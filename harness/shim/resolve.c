@@ -89,22 +89,33 @@ void shim_resolve_all(void)
 		dl_iterate_phdr(find_self, &self);
 	}
 	for (i = 0; i < sizeof(bindings) / sizeof(bindings[0]); i++) {
-		void *p = dlsym(RTLD_NEXT, bindings[i].name);
+		const char *name = bindings[i].name;
+		void *p;
 
 		/*
 		 * The resolver's __res_query... (what programs linked before
 		 * glibc 2.34 import) are only compat versions in libc.so.6
 		 * since 2.34, which dlsym never returns; they are res_query...
 		 * there, the same code. Before 2.34 it was the other way round
-		 * (libresolv had only __res_*), so try each name for the other.
+		 * (libresolv had only __res_*), so each name falls back on the
+		 * other. res_* is asked first for both: a dlsym that fails
+		 * mallocs its error message, and we may be here from inside a
+		 * malloc (jemalloc calls syscall() while it initialises, with
+		 * its lock held: redis-cli hung in that lock), so the name
+		 * that exists on a current glibc must be the one tried.
 		 */
-		if (!p && !strncmp(bindings[i].name, "__res_", 6))
-			p = dlsym(RTLD_NEXT, bindings[i].name + 2);
-		else if (!p && !strncmp(bindings[i].name, "res_", 4))
-			p = shim_dlsym_res(bindings[i].name);
+		if (!strncmp(name, "__res_", 6)) {
+			p = dlsym(RTLD_NEXT, name + 2);
+			if (!p)
+				p = dlsym(RTLD_NEXT, name);
+		} else {
+			p = dlsym(RTLD_NEXT, name);
+			if (!p && !strncmp(name, "res_", 4))
+				p = shim_dlsym_res(name);
+		}
 
 		if (p && (uintptr_t)p >= self.lo && (uintptr_t)p < self.hi)
-			die_self_bound(bindings[i].name);
+			die_self_bound(name);
 		/* publish: other threads test the pointer without the once */
 		__atomic_store_n(bindings[i].slot, p, __ATOMIC_RELEASE);
 	}
