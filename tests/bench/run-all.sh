@@ -351,51 +351,67 @@ cpu_ns() {
 	done
 	echo "$t"
 }
-# nginx_rps MODE: "requests/s CPU-ns/request" of wrk against nginx started
-# in that mode. Requests/s moves with whatever else the two cores run; the
-# CPU nginx's processes use per request moves far less, and says what the
-# shim costs nginx itself.
-nginx_rps() {
-	local m=$1 port ng=$tmp/nginx i rps out master pids c0 c1 nreq
-	port=$(free_port) || return 1
+# nginx_start MODE DIR [WRAP...]: a private nginx serving a 1 KiB page
+# from DIR, started in MODE (through WRAP, e.g. valgrind, when given);
+# its port in $ng_port, the wrapper's pid in $nginx_pid once it answers.
+# One worker process, or with NGINX_SINGLE=1 one process in all.
+nginx_start() {
+	local m=$1 ng=$2 i
+	shift 2
+	ng_port=$(free_port) || return 1
 	rm -rf "$ng" && mkdir -p "$ng/www" && head -c 1024 /dev/zero | tr '\0' x >"$ng/www/index.html"
 	{
-		echo "worker_processes 1; daemon off; pid $ng/nginx.pid;"
+		if [ "${NGINX_SINGLE:-0}" = 1 ]; then echo "master_process off;"; else echo "worker_processes 1;"; fi
+		echo "daemon off; pid $ng/nginx.pid;"
 		# as root, the worker would switch to nobody, who cannot read $tmp
 		[ "$(id -u)" = 0 ] && echo "user root;"
 		echo "events { worker_connections 64; }"
 		echo "http { access_log off; default_type text/html;"
 		for t in client_body proxy fastcgi uwsgi scgi; do echo "${t}_temp_path $ng/$t;"; done
-		echo "server { listen 127.0.0.1:$port; root $ng/www; } }"
+		echo "server { listen 127.0.0.1:$ng_port; root $ng/www; } }"
 	} >"$ng/nginx.conf"
 	# the shim's rules for a server: sockets
 	ELSE=(-f 'send,recv stall port=1')
 	PROB0=(-f 'send,recv errno=ECONNRESET probability=0')
-	run "$m" nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf" </dev/null >"$ng/out" 2>&1 &
+	run "$m" "$@" nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf" </dev/null >"$ng/out" 2>&1 &
 	nginx_pid=$!
-	for ((i = 0; i < 100; i++)); do
-		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+	for ((i = 0; i < 300; i++)); do
+		curl -s -o /dev/null "http://127.0.0.1:$ng_port/" && break
 		sleep 0.1
 	done
-	master=$(cat "$ng/nginx.pid" 2>/dev/null)
-	pids="$master $(pgrep -P "$master" 2>/dev/null | tr '\n' ' ')"
-	# shellcheck disable=SC2086
-	c0=$(cpu_ns $pids)
-	out=$(wrk -t1 -c8 -d"${WRK_SECS}s" "http://127.0.0.1:$port/" 2>/dev/null)
-	# shellcheck disable=SC2086
-	c1=$(cpu_ns $pids)
-	rps=$(echo "$out" | awk '/^Requests\/sec:/ { print $2 }')
-	nreq=$(echo "$out" | awk '/requests in/ { print $1 }')
-	# QUIT: a graceful stop (nginx(8)); the wrapper (faultrun, strace,
-	# fiu-run's exec) ends with it
+}
+
+# nginx_stop MODE DIR: QUIT, a graceful stop (nginx(8)); the wrapper
+# (faultrun, strace, fiu-run's exec, valgrind) ends with it
+nginx_stop() {
+	local m=$1 ng=$2 i
 	[ -s "$ng/nginx.pid" ] && kill -QUIT "$(cat "$ng/nginx.pid")" 2>/dev/null
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 300; i++)); do
 		kill -0 "$nginx_pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	kill -0 "$nginx_pid" 2>/dev/null && { log "bench: nginx ($m) did not stop: killed"; kill -KILL "$nginx_pid"; }
 	wait "$nginx_pid" 2>/dev/null
 	nginx_pid=""
+}
+
+# nginx_rps MODE: "requests/s CPU-ns/request" of wrk against nginx started
+# in that mode. Requests/s moves with whatever else the two cores run; the
+# CPU nginx's processes use per request moves far less, and says what the
+# shim costs nginx itself.
+nginx_rps() {
+	local m=$1 ng=$tmp/nginx rps out master pids c0 c1 nreq
+	nginx_start "$m" "$ng" || return 1
+	master=$(cat "$ng/nginx.pid" 2>/dev/null)
+	pids="$master $(pgrep -P "$master" 2>/dev/null | tr '\n' ' ')"
+	# shellcheck disable=SC2086
+	c0=$(cpu_ns $pids)
+	out=$(wrk -t1 -c8 -d"${WRK_SECS}s" "http://127.0.0.1:$ng_port/" 2>/dev/null)
+	# shellcheck disable=SC2086
+	c1=$(cpu_ns $pids)
+	rps=$(echo "$out" | awk '/^Requests\/sec:/ { print $2 }')
+	nreq=$(echo "$out" | awk '/requests in/ { print $1 }')
+	nginx_stop "$m" "$ng"
 	[ -n "$rps" ] || { log "bench: nginx ($m): no wrk result ($(tail -1 "$ng/error.log" 2>/dev/null))"; return 1; }
 	echo "$rps $(awk -v c=$((c1 - c0)) -v n="${nreq:-0}" 'BEGIN { if (n > 0 && c > 0) printf "%.1f", c / n }')"
 }
@@ -404,40 +420,17 @@ nginx_rps() {
 # difference of N and 2N divided by N is what a request costs in user
 # space, start-up cancelled, whatever else the machine runs
 nginx_instr() {
-	local m=$1 n=$2 port ng=$tmp/nginx-ir i pid
-	port=$(free_port) || return 1
-	rm -rf "$ng" && mkdir -p "$ng/www" && head -c 1024 /dev/zero | tr '\0' x >"$ng/www/index.html"
-	{
-		echo "master_process off; daemon off; pid $ng/nginx.pid;"
-		[ "$(id -u)" = 0 ] && echo "user root;"
-		echo "events { worker_connections 64; }"
-		echo "http { access_log off; default_type text/html;"
-		for t in client_body proxy fastcgi uwsgi scgi; do echo "${t}_temp_path $ng/$t;"; done
-		echo "server { listen 127.0.0.1:$port; root $ng/www; } }"
-	} >"$ng/nginx.conf"
-	ELSE=(-f 'send,recv stall port=1')
-	PROB0=(-f 'send,recv errno=ECONNRESET probability=0')
-	run "$m" valgrind --tool=callgrind --callgrind-out-file="$ng/cg.out" \
-		nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf" </dev/null >"$ng/out" 2>&1 &
-	pid=$!
-	for ((i = 0; i < 300; i++)); do
-		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-		sleep 0.1
-	done
-	python3 - "$port" "$n" <<'PY'
+	local m=$1 n=$2 ng=$tmp/nginx-ir
+	NGINX_SINGLE=1 nginx_start "$m" "$ng" valgrind --tool=callgrind \
+		--callgrind-out-file="$ng/cg.out" || return 1
+	python3 - "$ng_port" "$n" <<'PY'
 import http.client, sys
 c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=60)
 for _ in range(int(sys.argv[2])):
     c.request("GET", "/")
     c.getresponse().read()
 PY
-	[ -s "$ng/nginx.pid" ] && kill -QUIT "$(cat "$ng/nginx.pid")" 2>/dev/null
-	for ((i = 0; i < 300; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-	wait "$pid" 2>/dev/null
+	nginx_stop "$m" "$ng"
 	awk '/^(summary|totals):/ { print $2; exit }' "$ng/cg.out" 2>/dev/null
 }
 if [ $have_nginx = 1 ] && [ $have_cg = 1 ] && part nginx; then

@@ -14,42 +14,6 @@ skip_unless python3
 SERVER_PID= HTTP_PID=
 trap 'kill $SERVER_PID $HTTP_PID 2>/dev/null; wait 2>/dev/null; rm -rf "$D"' EXIT
 
-# The peer: "G" sends 256 KiB of random bytes, "P" reads until the
-# client's end of file and answers the sha256 of what it read.
-cat >"$D/server.py" <<'PY'
-import hashlib, os, socket, sys, threading
-data = os.urandom(262144)
-with open(sys.argv[1] + ".sha", "w") as f:
-    f.write(hashlib.sha256(data).hexdigest() + "\n")
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0))
-s.listen(16)
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write("%d\n" % s.getsockname()[1])
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-def serve(c):
-    try:
-        cmd = c.recv(1)
-        if cmd == b"G":
-            c.sendall(data)
-        elif cmd == b"P":
-            h = hashlib.sha256()
-            while True:
-                d = c.recv(65536)
-                if not d:
-                    break
-                h.update(d)
-            c.sendall(h.hexdigest().encode())
-    except OSError:
-        pass
-    finally:
-        c.close()
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
-
 # The client: get (blocking recv(65536) until end of file), aget (asyncio:
 # non-blocking recv under epoll), put (sendall of 256 KiB, then the
 # peer's sha256). Prints what it moved, the seconds the transfer took and
@@ -102,13 +66,15 @@ while True:
 report("got %d sha %s" % (len(buf), hashlib.sha256(buf).hexdigest()), t0, c0)
 PY
 
-env -u LD_PRELOAD -u FAULTRUN_CTL python3 "$D/server.py" "$D/port" &
+# the peer (sock-peer.py): "G" sends 262144 random bytes, "P" answers the
+# sha256 of what it read
+env -u LD_PRELOAD -u FAULTRUN_CTL python3 "$(dirname "$0")/sock-peer.py" "$D/port" 262144 &
 SERVER_PID=$!
 for _ in $(seq 100); do
 	[ -s "$D/port" ] && break
 	sleep 0.05
 done
-read -r PORT <"$D/port" || { note "server did not start"; exit 1; }
+read -r PORT _ <"$D/port" || { note "server did not start"; exit 1; }
 SHA=$(cat "$D/port.sha")
 
 # what the client printed

@@ -13,44 +13,6 @@ skip_unless python3
 SERVER_PID= HTTP_PID=
 trap 'kill $SERVER_PID $HTTP_PID 2>/dev/null; wait 2>/dev/null; rm -rf "$D"' EXIT
 
-# The peer: "G" sends 64 KiB of random bytes in one sendall, "P" reads
-# until the client's end of file and answers the sha256 of what it read.
-cat >"$D/server.py" <<'PY'
-import hashlib, os, socket, sys, threading
-data = os.urandom(65536)
-with open(sys.argv[1] + ".sha", "w") as f:
-    f.write(hashlib.sha256(data).hexdigest() + "\n")
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0))
-s.listen(16)
-o = socket.socket()
-o.bind(("127.0.0.1", 0))
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write("%d %d\n" % (s.getsockname()[1], o.getsockname()[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-def serve(c):
-    try:
-        cmd = c.recv(1)
-        if cmd == b"G":
-            c.sendall(data)
-        elif cmd == b"P":
-            h = hashlib.sha256()
-            while True:
-                d = c.recv(65536)
-                if not d:
-                    break
-                h.update(d)
-            c.sendall(h.hexdigest().encode())
-    except OSError:
-        pass
-    finally:
-        c.close()
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
-
 # The client: get (blocking recv(65536) until end of file), get-timeout
 # (the same with settimeout: CPython polls, then recv on a non-blocking
 # socket), get1k (recv(1024)), put (send() in a loop, its count).
@@ -89,7 +51,9 @@ while True:
 print("got %d calls %d sha %s" % (len(buf), calls, hashlib.sha256(buf).hexdigest()))
 PY
 
-env -u LD_PRELOAD -u FAULTRUN_CTL python3 "$D/server.py" "$D/ports" &
+# the peer (sock-peer.py): "G" sends 65536 random bytes, "P" answers the
+# sha256 of what it read
+env -u LD_PRELOAD -u FAULTRUN_CTL python3 "$(dirname "$0")/sock-peer.py" "$D/ports" 65536 &
 SERVER_PID=$!
 for _ in $(seq 100); do
 	[ -s "$D/ports" ] && break
