@@ -1,6 +1,6 @@
 /*
  * faultrun [run] FILE|DIR... [--set K=V] [--junit FILE] [--json FILE]
- *          [--html FILE] [-j N] [--keep] [-q|-v]
+ *          [--html FILE] [-j N] [--keep] [-q|-v] [--shard I/N] [--list]
  * faultrun check FILE|DIR... [--set K=V]
  *
  * Loads every scenario first (any bad file: exit 2 before anything runs),
@@ -19,6 +19,7 @@
 #include "report/report_html.h"
 #include "run/runner.h"
 #include "scenario/scenario.h"
+#include "shard.h"
 #include "util/fsutil.h"
 #include "util/strbuf.h"
 #include "util/timefmt.h"
@@ -50,6 +51,8 @@ struct opts {
 	int jobs;
 	bool keep;
 	int verbosity;
+	unsigned shard_i, shard_n; /* --shard I/N (shard.c); 0/0 without */
+	bool list;
 	char **files;
 	size_t nfiles;
 };
@@ -69,7 +72,7 @@ static void run_usage(FILE *out)
 {
 	fputs("usage: faultrun [run] SCENARIO.yml|DIR... [--set K=V]... [--junit FILE] "
 	      "[--json FILE]\n"
-	      "                [--html FILE] [-j N] [--keep] [-q|-v]\n"
+	      "                [--html FILE] [-j N] [--keep] [-q|-v] [--shard I/N] [--list]\n"
 	      "       faultrun check SCENARIO.yml|DIR... [--set K=V]...\n"
 	      "  --set K=V     override the scenario's var K\n"
 	      "  --junit FILE  write a JUnit XML report (a testsuite per scenario)\n"
@@ -78,6 +81,8 @@ static void run_usage(FILE *out)
 	      "  -j N          run N scenarios at once\n"
 	      "  --keep        keep each run directory (target.log, the control block)\n"
 	      "  -q, -v        less output / also the target's output\n"
+	      "  --shard I/N   run share I of N of the scenarios (docs/ci.md)\n"
+	      "  --list        print the scenarios it would run, run nothing\n"
 	      "exit status: 0 every assertion held, 1 one failed, 2 bad input, "
 	      "3 a run could not happen\n"
 	      "see docs/scenario-format.md\n",
@@ -171,6 +176,11 @@ static int run_option(struct opts *o, int c, const char *arg)
 	case 'k':
 		o->keep = true;
 		return 0;
+	case 'l':
+		o->list = true;
+		return 0;
+	case 'S':
+		return fr_shard_parse(arg, &o->shard_i, &o->shard_n);
 	}
 	n = strtol(arg, &end, 10);
 	if (*end || n < 1 || n > 64) {
@@ -195,6 +205,9 @@ static int parse_args(int argc, char **argv, struct opts *o, bool check)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "shard", required_argument, NULL, 'S' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "dry-run", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
@@ -223,9 +236,12 @@ static int parse_args(int argc, char **argv, struct opts *o, bool check)
 		case 'H':
 		case 'j':
 		case 'k':
+		case 'S':
+		case 'l':
 			if (check) {
+				/* the option, not its value (-j 2, --shard 1/2) */
 				fprintf(stderr, "faultrun check: '%s' only applies to a run\n",
-					argv[optind - 1]);
+					argv[optind - 1 - (optarg && optarg == argv[optind - 1])]);
 				return 2;
 			}
 			if (run_option(o, c, optarg) < 0)
@@ -706,6 +722,14 @@ int fr_cmd_run(int argc, char **argv)
 	}
 	status = load_all(&o, &v);
 	if (status) {
+		destroy_all(v, o.nfiles);
+		free_opts(&o);
+		return status;
+	}
+	if (o.shard_n)
+		o.nfiles = fr_shard_keep(o.files, v, o.nfiles, o.shard_i, o.shard_n, o.verbosity);
+	if (o.list) {
+		status = fr_suite_list(o.files, o.nfiles);
 		destroy_all(v, o.nfiles);
 		free_opts(&o);
 		return status;
