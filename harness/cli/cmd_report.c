@@ -1,5 +1,6 @@
 /*
  * faultrun report JOURNAL.json... --html FILE [-q]
+ * faultrun report --merge OUT IN... [-q]
  *
  * Draws saved runs again: reads the JSON journals written by
  * `faultrun --json` and writes one self-contained HTML page (see
@@ -7,10 +8,14 @@
  * the options; a journal named "-" is read from stdin. Exit status 0 when
  * the page was written, 2 for bad input (usage, a journal that cannot be
  * read or is not a journal, an output file that cannot be written).
+ *
+ * --merge joins the JUnit files, or the journals, of a suite's shards
+ * (faultrun --shard I/N) into one (merge.c, docs/ci.md); same statuses.
  */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "report/report_html.h"
+#include "shard.h"
 #include "util/xalloc.h"
 
 #include <stdbool.h>
@@ -23,14 +28,17 @@ static void report_usage(FILE *out)
 	fputs("usage: faultrun report JOURNAL.json... --html FILE [-q]\n"
 	      "  draw runs saved with --json as one self-contained HTML page (FILE '-' is\n"
 	      "  stdout); several journals give one page with a summary and a section per\n"
-	      "  scenario. See docs/report.md\n",
+	      "  scenario. See docs/report.md\n"
+	      "       faultrun report --merge OUT IN... [-q]\n"
+	      "  join the JUnit files (or the journals) of a suite's shards (--shard I/N)\n"
+	      "  into one, as an unsharded run writes it (OUT '-' is stdout). See docs/ci.md\n",
 	      out);
 }
 
 int fr_cmd_report(int argc, char **argv)
 {
 	const char **journals = fr_xcalloc((size_t)argc + 1, sizeof(*journals));
-	const char *html = NULL;
+	const char *html = NULL, *merge = NULL;
 	bool quiet = false, opts = true;
 	size_t n = 0;
 	char err[1024];
@@ -51,6 +59,14 @@ int fr_cmd_report(int argc, char **argv)
 			html = argv[++i];
 		} else if (!strncmp(a, "--html=", 7)) {
 			html = a + 7;
+		} else if (!strcmp(a, "--merge")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "faultrun: report: '%s' needs a file name\n", a);
+				goto out_usage;
+			}
+			merge = argv[++i];
+		} else if (!strncmp(a, "--merge=", 8)) {
+			merge = a + 8;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			quiet = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -65,6 +81,17 @@ int fr_cmd_report(int argc, char **argv)
 	if (!n) {
 		fputs("faultrun: report: no journal given\n", stderr);
 		goto out_usage;
+	}
+	if (merge && (!*merge || html)) {
+		fputs(html ? "faultrun: report: --merge and --html: one at a time (merge, then "
+			     "draw the merged journal)\n" :
+			     "faultrun: report: --merge needs a file name\n",
+		      stderr);
+		goto out_usage;
+	}
+	if (merge) {
+		status = fr_report_merge(merge, journals, n, quiet);
+		goto out;
 	}
 	if (!html || !*html) {
 		fputs("faultrun: report: no output given (--html FILE)\n", stderr);
