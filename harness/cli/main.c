@@ -26,11 +26,12 @@
 static void usage(FILE *out)
 {
 	fputs("usage: faultrun [run] SCENARIO.yml|DIR... [--set K=V] [--junit FILE] [--json FILE]\n"
-	      "                [--html FILE] [-j N] [--keep] [-q|-v]\n"
+	      "                [--html FILE] [-j N] [--keep] [-q|-v] [--shard I/N] [--list]\n"
 	      "       faultrun check SCENARIO.yml...\n"
 	      "       faultrun exec [-f SPEC]... [--paused] [--seed N] [--json FILE] [-q] -- CMD [ARGS]\n"
 	      "       faultrun ctl [--run PID|DIR] [list | events | arm NAME | disarm NAME | add SPEC]\n"
 	      "       faultrun report JOURNAL.json --html FILE\n"
+	      "       faultrun report --merge OUT JUNIT.xml...|JOURNAL.json...\n"
 	      "\n"
 	      "exit status: 0 all assertions held (exec: the command's status), 1 an assertion\n"
 	      "failed, 2 bad input, 3 the run could not happen\n"

@@ -4,6 +4,7 @@
  *	faultrun [run] SCENARIO...     run scenarios, judge them (cmd_run.c)
  *	faultrun check SCENARIO...     validate scenarios without running
  *	faultrun report JOURNAL --html FILE
+ *	faultrun report --merge OUT IN...   join a sharded suite's reports (merge.c)
  *
  * with faultrun's argv unchanged, FAULTRUN_TARGETS already exported.
  */
