@@ -26,12 +26,13 @@
 static void report_usage(FILE *out)
 {
 	fputs("usage: faultrun report JOURNAL.json... --html FILE [-q]\n"
+	      "       faultrun report --merge OUT IN... [-q]\n"
 	      "  draw runs saved with --json as one self-contained HTML page (FILE '-' is\n"
 	      "  stdout); several journals give one page with a summary and a section per\n"
 	      "  scenario. See docs/report.md\n"
-	      "       faultrun report --merge OUT IN... [-q]\n"
-	      "  join the JUnit files (or the journals) of a suite's shards (--shard I/N)\n"
-	      "  into one, as an unsharded run writes it (OUT '-' is stdout). See docs/ci.md\n",
+	      "  --merge: join the JUnit files, or the journals, of a suite's shards\n"
+	      "  (--shard I/N) into one, as an unsharded run writes it (OUT '-' is\n"
+	      "  stdout). See docs/ci.md\n",
 	      out);
 }
 
@@ -79,7 +80,9 @@ int fr_cmd_report(int argc, char **argv)
 		}
 	}
 	if (!n) {
-		fputs("faultrun: report: no journal given\n", stderr);
+		fputs(merge ? "faultrun: report: --merge: nothing to merge (IN...)\n" :
+			      "faultrun: report: no journal given\n",
+		      stderr);
 		goto out_usage;
 	}
 	if (merge && (!*merge || html)) {
