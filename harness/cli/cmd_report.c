@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "config.h"
 #include "report/report_html.h"
 #include "util/xalloc.h"
 
@@ -23,7 +24,7 @@ static void report_usage(FILE *out)
 	fputs("usage: faultrun report JOURNAL.json... --html FILE [-q]\n"
 	      "  draw runs saved with --json as one self-contained HTML page (FILE '-' is\n"
 	      "  stdout); several journals give one page with a summary and a section per\n"
-	      "  scenario. See docs/report.md\n",
+	      "  scenario. See faultrun(1) and " FR_DOCDIR "/report.md\n",
 	      out);
 }
 
