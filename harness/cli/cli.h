@@ -18,5 +18,6 @@ int fr_cmd_ctl(int argc, char **argv);	  /* cmd_ctl.c */
 int fr_cmd_run(int argc, char **argv);	  /* cmd_run.c: faultrun [run] FILE|DIR... */
 int fr_cmd_check(int argc, char **argv);  /* cmd_run.c: faultrun check FILE... */
 int fr_cmd_report(int argc, char **argv); /* cmd_report.c: faultrun report journal.json --html F */
+int fr_cmd_help(const char *topic);	  /* cmd_help.c: faultrun help TOPIC (a man page) */
 
 #endif /* FAULTRUN_CLI_H */

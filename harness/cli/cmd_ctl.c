@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "config.h"
 #include "ctlread.h"
 #include "io/launch.h"
 
@@ -29,7 +30,8 @@ static void ctl_usage(void)
 	fputs("usage: faultrun ctl [--run PID|DIR] [list | events | arm NAME | disarm NAME | "
 	      "add SPEC]\n"
 	      "  NAME may be a glob (disk*); without --run: $FAULTRUN_CTL when set (inside a\n"
-	      "  run), else the only live run of this user\n",
+	      "  run), else the only live run of this user\n"
+	      "  see faultrun-ctl(1), faultrun-faults(7) and " FR_DOCDIR "/faults.md\n",
 	      stderr);
 }
 

@@ -47,7 +47,7 @@ static void exec_usage(void)
 	      "  SPEC: operations, an action and selectors, e.g.\n"
 	      "    'write errno=ENOSPC path=/var/log/app/**'  'open errno=EACCES path=**/dump.pm2'\n"
 	      "    'write budget=10MiB path=/data/**'  'recv stall port=3306'\n"
-	      "  see docs/faults.md\n",
+	      "  see faultrun-exec(1), faultrun-faults(7) and " FR_DOCDIR "/faults.md\n",
 	      stderr);
 }
 

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "config.h"
 #include "report/report_html.h"
 #include "shard.h"
 #include "util/xalloc.h"
@@ -29,10 +30,10 @@ static void report_usage(FILE *out)
 	      "       faultrun report --merge OUT IN... [-q]\n"
 	      "  draw runs saved with --json as one self-contained HTML page (FILE '-' is\n"
 	      "  stdout); several journals give one page with a summary and a section per\n"
-	      "  scenario. See docs/report.md\n"
+	      "  scenario. See faultrun(1) and " FR_DOCDIR "/report.md\n"
 	      "  --merge: join the JUnit files, or the journals, of a suite's shards\n"
 	      "  (--shard I/N) into one, as an unsharded run writes it (OUT '-' is\n"
-	      "  stdout). See docs/ci.md\n",
+	      "  stdout). See " FR_DOCDIR "/ci.md\n",
 	      out);
 }
 

@@ -76,16 +76,16 @@ static void run_usage(FILE *out)
 	      "       faultrun check SCENARIO.yml|DIR... [--set K=V]...\n"
 	      "  --set K=V     override the scenario's var K\n"
 	      "  --junit FILE  write a JUnit XML report (a testsuite per scenario)\n"
-	      "  --json FILE   write the run journal (docs/journal.md)\n"
+	      "  --json FILE   write the run journal (journal.md)\n"
 	      "  --html FILE   write an HTML timeline of the run\n"
 	      "  -j N          run N scenarios at once\n"
 	      "  --keep        keep each run directory (target.log, the control block)\n"
 	      "  -q, -v        less output / also the target's output\n"
-	      "  --shard I/N   run share I of N of the scenarios (docs/ci.md)\n"
+	      "  --shard I/N   run share I of N of the scenarios (see ci.md)\n"
 	      "  --list        print the scenarios it would run, run nothing\n"
 	      "exit status: 0 every assertion held, 1 one failed, 2 bad input, "
 	      "3 a run could not happen\n"
-	      "see docs/scenario-format.md\n",
+	      "see faultrun(1), faultrun-scenario(5) and " FR_DOCDIR "/scenario-format.md\n",
 	      out);
 }
 

@@ -6,6 +6,7 @@
  *	faultrun exec -f SPEC -- CMD   run one program under the shim
  *	faultrun ctl [list|arm|disarm|add|events]   steer a running exec/run
  *	faultrun report JOURNAL --html FILE
+ *	faultrun help [TOPIC]          the usage, or a manual page (cmd_help.c)
  *
  * exec and ctl run here; run, check and report are the scenario runner's
  * (main_run.c, a program of its own that this one execs), which links the
@@ -32,10 +33,13 @@ static void usage(FILE *out)
 	      "       faultrun ctl [--run PID|DIR] [list | events | arm NAME | disarm NAME | add SPEC]\n"
 	      "       faultrun report JOURNAL.json --html FILE\n"
 	      "       faultrun report --merge OUT JUNIT.xml...|JOURNAL.json...\n"
+	      "       faultrun help [exec | ctl | scenario | faults]\n"
+	      "       faultrun --version\n"
 	      "\n"
 	      "exit status: 0 all assertions held (exec: the command's status), 1 an assertion\n"
 	      "failed, 2 bad input, 3 the run could not happen\n"
-	      "docs: docs/scenario-format.md, docs/faults.md, docs/limitations.md\n",
+	      "see faultrun(1), faultrun-exec(1), faultrun-ctl(1), faultrun-scenario(5),\n"
+	      "faultrun-faults(7), and " FR_DOCDIR "\n",
 	      out);
 }
 
@@ -105,9 +109,17 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(cmd, "--version") == 0) {
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
 		printf("faultrun %s\n", FR_VERSION);
 		return 0;
+	}
+	/* not a scenario file named "help" (cmd_help.c) */
+	if (strcmp(cmd, "help") == 0) {
+		if (argc < 3) {
+			usage(stdout);
+			return 0;
+		}
+		return fr_cmd_help(argv[2]);
 	}
 	if (strcmp(cmd, "exec") == 0)
 		return fr_cmd_exec(argc - 1, argv + 1);
