@@ -84,7 +84,7 @@ _faultrun()
 	if ((cword == 1)); then
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W '--help --version -V --set --junit --json
-				--html --jobs --keep --quiet --verbose' -- "$cur"))
+				--html --jobs --keep --quiet --verbose --shard --list' -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W 'run check exec ctl report help' -- "$cur"))
 			local sub=("${COMPREPLY[@]}")
@@ -102,11 +102,11 @@ _faultrun()
 		--junit | --json | --html)
 			_faultrun_files 'xml|json|html'
 			;;
-		--set | -j | --jobs) ;;
+		--set | -j | --jobs | --shard) ;;
 		*)
 			if [[ $cur == -* ]]; then
 				local opts='--set --quiet --verbose --help -q -v -h'
-				[[ $cmd == run ]] && opts+=' --junit --json --html --jobs --keep -j'
+				[[ $cmd == run ]] && opts+=' --junit --json --html --jobs --keep -j --shard --list'
 				COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 			else
 				_faultrun_files 'yml|yaml'
@@ -179,9 +179,9 @@ _faultrun()
 		if [[ $prev == --html ]]; then
 			_faultrun_files 'html'
 		elif [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '--html --quiet --help -q -h' -- "$cur"))
+			COMPREPLY=($(compgen -W '--html --merge --quiet --help -q -h' -- "$cur"))
 		else
-			_faultrun_files 'json'
+			_faultrun_files 'json|xml'
 		fi
 		;;
 	help)

@@ -46,6 +46,8 @@ cases() { # cases LABEL [SETUP FILE]: every check in a fresh bash
 		[ "$(bash_do "comp faultrun exec -f 'x' --ma")" = --may-not-fire ]
 	check "$label: run a is a.yml" [ "$(bash_do "comp faultrun run a")" = a.yml ]
 	check "$label: check a is a.yml" [ "$(bash_do "comp faultrun check a")" = a.yml ]
+	check "$label: run --sh is --shard" [ "$(bash_do "comp faultrun run --sh")" = --shard ]
+	check "$label: report --me is --merge" [ "$(bash_do "comp faultrun report --me")" = --merge ]
 	check "$label: help sc is scenario" [ "$(bash_do "comp faultrun help sc")" = scenario ]
 	check "$label: ctl a is add/arm" [ "$(bash_do "comp faultrun ctl a" | tr '\n' ' ')" = "add arm " ]
 	check "$label: ctl --run lists the live run's pid" \
