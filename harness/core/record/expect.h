@@ -70,6 +70,7 @@ struct fr_verdict {
 	double value; /* ratio, seconds or count */
 	bool has_value;
 	bool ok;
+	bool unjudged;	    /* the run was interrupted: measured, but not a pass or a fail */
 	struct fr_ival *iv; /* the window judged (malloc'd), or NULL */
 	size_t niv;
 };
