@@ -234,6 +234,8 @@ static void poll_tick(struct fr_timer *t)
 	/* the ring holds 256: when a quarter came in, look again soon */
 	uint64_t next = run_read_events(r) >= FR_CTL_EVENTS / 4 ? 10000000ull : POLL_NS;
 
+	run_ctl_watch(r);
+
 	if (r->o->tty && now - r->last_status >= POLL_NS) {
 		run_status_draw(r);
 		r->last_status = now;
