@@ -7,6 +7,11 @@
  * while CMD runs. Exits with CMD's status (128+N when killed by signal N),
  * or FR_EXIT_NOT_FIRED when a rule never fired (unless --may-not-fire):
  * a run that injected nothing proves nothing, and says why.
+ *
+ * Its own failures use the statuses of env(1) and timeout(1), so a script
+ * can tell them from the command's: 125 faultrun's own error (bad option
+ * or SPEC, setup), 126 the command was found but cannot be run, 127 it
+ * was not found (POSIX's "Command Search and Execution" for the shell).
  */
 #define _GNU_SOURCE
 #include "cli.h"
@@ -30,6 +35,13 @@
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* env(1)'s statuses, see the header comment */
+enum {
+	EXEC_OWN_ERROR = 125,
+	EXEC_CANNOT_RUN = 126,
+	EXEC_NOT_FOUND = 127,
+};
 
 static volatile sig_atomic_t forward_to;
 
@@ -84,7 +96,7 @@ struct exec_opts {
 	char **cmd;
 };
 
-/* -f SPEC: one more rule, whose name must be new. Returns 0 or exit status 2. */
+/* -f SPEC: one more rule, whose name must be new. Returns 0 or EXEC_OWN_ERROR. */
 static int add_rule(struct exec_opts *o, const char *spec)
 {
 	struct fr_rule *r = &o->rules[o->nrules];
@@ -92,17 +104,17 @@ static int add_rule(struct exec_opts *o, const char *spec)
 
 	if (o->nrules == FR_MAX_RULES) {
 		fprintf(stderr, "faultrun: at most %d rules\n", FR_MAX_RULES);
-		return 2;
+		return EXEC_OWN_ERROR;
 	}
 	if (fr_spec_parse(spec, r, o->nrules, err, sizeof(err)) < 0) {
 		fprintf(stderr, "faultrun: -f '%s': %s\n", spec, err);
-		return 2;
+		return EXEC_OWN_ERROR;
 	}
 	for (unsigned i = 0; i < o->nrules; i++)
 		if (strcmp(o->rules[i].name, r->name) == 0) {
 			fprintf(stderr, "faultrun: -f '%s': name '%s' is used twice\n", spec,
 				o->rules[i].name);
-			return 2;
+			return EXEC_OWN_ERROR;
 		}
 	o->nrules++;
 	return 0;
@@ -132,7 +144,7 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 		switch (c) {
 		case 'f':
 			if (add_rule(o, optarg))
-				return 2;
+				return EXEC_OWN_ERROR;
 			break;
 		case 'p':
 			o->paused = true;
@@ -145,7 +157,7 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 
 			if (fr_user_lookup(optarg, &o->user, err, sizeof(err)) < 0) {
 				fprintf(stderr, "faultrun: --%s\n", err);
-				return 2;
+				return EXEC_OWN_ERROR;
 			}
 			o->have_user = true;
 			break;
@@ -154,7 +166,7 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 			if (parse_seed(optarg, &o->seed) < 0) {
 				fprintf(stderr, "faultrun: --seed '%s': expected a whole number\n",
 					optarg);
-				return 2;
+				return EXEC_OWN_ERROR;
 			}
 			o->have_seed = true;
 			break;
@@ -169,13 +181,13 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 			return 0;
 		default:
 			exec_usage();
-			return 2;
+			return EXEC_OWN_ERROR;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "faultrun: exec: no command given\n");
 		exec_usage();
-		return 2;
+		return EXEC_OWN_ERROR;
 	}
 	o->cmd = argv + optind;
 	return -1;
@@ -227,16 +239,19 @@ static int run_command(const struct exec_opts *o, const char *resolved, const ch
 		signals_restore(old);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (fr_launch_setenv(shim, ctlpath, o->seed) < 0 || setenv("_", resolved, 1) < 0)
-			_exit(127);
+			_exit(EXEC_OWN_ERROR);
 		if (o->have_user && fr_user_become(&o->user) < 0) {
 			dprintf(2, "faultrun: cannot become user '%s': %s\n", o->user.name,
 				strerror(errno));
-			_exit(127);
+			_exit(EXEC_OWN_ERROR);
 		}
 		fr_launch_close_fds();
 		execv(resolved, o->cmd);
-		dprintf(2, "faultrun: cannot run '%s': %s\n", resolved, strerror(errno));
-		_exit(127);
+		int e = errno;
+
+		dprintf(2, "faultrun: cannot run '%s': %s\n", resolved, strerror(e));
+		/* gone since fr_launch_check: not found; anything else: 126 */
+		_exit(e == ENOENT ? EXEC_NOT_FOUND : EXEC_CANNOT_RUN);
 	}
 	*child = (int)pid;
 	forward_to = pid;
@@ -263,7 +278,7 @@ static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len,
 	if (ret < 0) {
 		fprintf(stderr, "faultrun: cannot create a run directory: %s\n",
 			fr_rundir_why(ret));
-		return 3;
+		return EXEC_OWN_ERROR;
 	}
 	snprintf(ctlpath, ctlpath_len, "%s/ctl", rundir);
 	ret = fr_ctl_create(ctlpath, o->seed, ctl);
@@ -271,7 +286,7 @@ static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len,
 		fprintf(stderr, "faultrun: cannot create the control block '%s': %s\n", ctlpath,
 			strerror(-ret));
 		fr_rundir_remove(rundir);
-		return 3;
+		return EXEC_OWN_ERROR;
 	}
 	/* the target's user maps the block: it must be theirs (fr_ctl_attach) */
 	ret = fr_user_give(u, ctlpath);
@@ -280,7 +295,7 @@ static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len,
 			strerror(-ret));
 		fr_ctl_close(*ctl);
 		fr_rundir_remove(rundir);
-		return 3;
+		return EXEC_OWN_ERROR;
 	}
 	for (unsigned i = 0; i < o->nrules; i++)
 		fr_ctl_add(*ctl, &o->rules[i], !o->paused);
@@ -343,7 +358,7 @@ static int report_run(const struct exec_opts *o, const struct fr_ctl *ctl, int r
 	if (ret < 0) {
 		fprintf(stderr, "faultrun: cannot write '%s': %s\n", o->json, strerror(-ret));
 		if (status == 0)
-			status = 3;
+			status = EXEC_OWN_ERROR;
 	}
 	fr_attach_finish(&a);
 	return status;
@@ -363,13 +378,14 @@ int fr_cmd_exec(int argc, char **argv)
 	ret = fr_launch_check(o.cmd[0], resolved, sizeof(resolved), err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "faultrun: %s\n", err);
-		return ret == -ENOTSUP ? 3 : 2;
+		/* refused (static, setuid, Go: docs/limitations.md) or not executable */
+		return ret == -ENOENT ? EXEC_NOT_FOUND : EXEC_CANNOT_RUN;
 	}
 	const char *shim = fr_shim_path();
 	if (access(shim, R_OK) < 0) {
 		fprintf(stderr, "faultrun: shim '%s' not found: build it, or set FAULTRUN_SHIM\n",
 			shim);
-		return 3;
+		return EXEC_OWN_ERROR;
 	}
 	if (!o.have_seed)
 		o.seed = random_seed();
@@ -396,7 +412,7 @@ int fr_cmd_exec(int argc, char **argv)
 	};
 	status = run_command(&o, resolved, shim, ctlpath, &old, &x.pid);
 	if (status < 0) {
-		status = 3;
+		status = EXEC_OWN_ERROR;
 	} else {
 		x.command_status = status;
 		x.duration_ns = fr_now_ns() - x.started_ns;

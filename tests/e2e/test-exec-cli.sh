@@ -5,47 +5,59 @@
 . "$(dirname "$0")/test-exec-lib.sh"
 : "${FAKE_GO:?}"
 
-# --- bad input: one line naming the argument, exit 2
+# --- bad input: one line naming the argument, exit 125 (env(1)'s own-error status)
 "$FAULTRUN" exec -f "write errno=ENOSCP" -- true 2>"$D/err"; rc=$?
-check "bad errno: exit 2" [ "$rc" = 2 ]
+check "bad errno: exit 125" [ "$rc" = 125 ]
 check "bad errno: names the field" grep -qx "faultrun: -f 'write errno=ENOSCP': 'errno=ENOSCP': unknown errno name" "$D/err"
 "$FAULTRUN" exec -f "write errno=EIO pth=/x" -- true 2>"$D/err"; rc=$?
-check "unknown field: exit 2 and a suggestion" sh -c "[ $rc = 2 ] && grep -q \"did you mean 'path'\" '$D/err'"
+check "unknown field: exit 125 and a suggestion" sh -c "[ $rc = 125 ] && grep -q \"did you mean 'path'\" '$D/err'"
 "$FAULTRUN" exec -f "open errno=ECONNREFUSED" -- true 2>"$D/err"; rc=$?
-check "impossible errno: exit 2" sh -c "[ $rc = 2 ] && grep -q 'open() never fails with ECONNREFUSED' '$D/err'"
+check "impossible errno: exit 125" sh -c "[ $rc = 125 ] && grep -q 'open() never fails with ECONNREFUSED' '$D/err'"
 "$FAULTRUN" exec -f "name=a write errno=EIO" -f "name=a read errno=EIO" -- true 2>"$D/err"; rc=$?
-check "duplicate rule name: exit 2" sh -c "[ $rc = 2 ] && grep -q \"name 'a' is used twice\" '$D/err'"
+check "duplicate rule name: exit 125" sh -c "[ $rc = 125 ] && grep -q \"name 'a' is used twice\" '$D/err'"
 "$FAULTRUN" exec --seed x -- true 2>"$D/err"; rc=$?
-check "bad seed: exit 2" [ "$rc" = 2 ]
+check "bad seed: exit 125" [ "$rc" = 125 ]
 "$FAULTRUN" exec -- no-such-program-here 2>"$D/err"; rc=$?
-check "missing program: exit 2" sh -c "[ $rc = 2 ] && grep -qx \"faultrun: 'no-such-program-here': no such program\" '$D/err'"
+check "missing program: exit 127" sh -c "[ $rc = 127 ] && grep -qx \"faultrun: 'no-such-program-here': no such program\" '$D/err'"
 "$FAULTRUN" exec 2>"$D/err"; rc=$?
-check "no command: exit 2" [ "$rc" = 2 ]
+check "no command: exit 125" [ "$rc" = 125 ]
 
-# --- what a preload cannot reach: refused with exit 3
+# --- what a preload cannot reach: found but cannot be run, exit 126
 if command -v cc >/dev/null && echo 'int main(void){return 0;}' >"$D/s.c" &&
 	cc -static -o "$D/static" "$D/s.c" 2>/dev/null; then
 	"$FAULTRUN" exec -- "$D/static" 2>"$D/err"; rc=$?
-	check "static binary: exit 3" sh -c "[ $rc = 3 ] && grep -q 'statically linked' '$D/err'"
+	check "static binary: exit 126" sh -c "[ $rc = 126 ] && grep -q 'statically linked' '$D/err'"
 else
 	note "no static libc: static check skipped"
 fi
 cp "$(type -P true)" "$D/suid" && chmod u+s "$D/suid"
 "$FAULTRUN" exec -- "$D/suid" 2>"$D/err"; rc=$?
-check "setuid binary: exit 3" sh -c "[ $rc = 3 ] && grep -q 'setuid' '$D/err'"
+check "setuid binary: exit 126" sh -c "[ $rc = 126 ] && grep -q 'setuid' '$D/err'"
 "$FAULTRUN" exec -- "$FAKE_GO" 2>"$D/err"; rc=$?
-check "Go binary: exit 3" sh -c "[ $rc = 3 ] && grep -q 'Go program' '$D/err'"
+check "Go binary: exit 126" sh -c "[ $rc = 126 ] && grep -q 'Go program' '$D/err'"
 printf '#!/usr/bin/env %s\n' "$D/static" >"$D/script" && chmod +x "$D/script"
 if [ -x "$D/static" ]; then
 	"$FAULTRUN" exec -- "$D/script" 2>"$D/err"; rc=$?
-	check "script with a static interpreter: exit 3" [ "$rc" = 3 ]
+	check "script with a static interpreter: exit 126" [ "$rc" = 126 ]
 fi
 FAULTRUN_SHIM=/nonexistent/libfaultshim.so "$FAULTRUN" exec -- true 2>"$D/err"; rc=$?
-check "missing shim: exit 3" sh -c "[ $rc = 3 ] && grep -q 'not found' '$D/err'"
+check "missing shim: exit 125" sh -c "[ $rc = 125 ] && grep -q 'not found' '$D/err'"
+
+printf 'echo never\n' >"$D/noexec"
+"$FAULTRUN" exec -- "$D/noexec" 2>"$D/err"; rc=$?
+check "file not executable: exit 126" sh -c "[ $rc = 126 ] && grep -q 'is not executable' '$D/err'"
+"$FAULTRUN" exec -- "$D/no-such-file" 2>"$D/err"; rc=$?
+check "missing path: exit 127" [ "$rc" = 127 ]
+"$FAULTRUN" exec --no-such-option -- true 2>"$D/err"; rc=$?
+check "bad option: exit 125" [ "$rc" = 125 ]
 
 # --- the command's status is faultrun's status
 "$FAULTRUN" exec -q -- sh -c 'exit 7'; rc=$?
 check "exit status passed through" [ "$rc" = 7 ]
+"$FAULTRUN" exec -q -- sh -c 'exit 2'; rc=$?
+check "the command's own 2 is 2" [ "$rc" = 2 ]
+"$FAULTRUN" exec -q -- sh -c 'exit 127'; rc=$?
+check "the command's own 127 is 127" [ "$rc" = 127 ]
 "$FAULTRUN" exec -q -- sh -c 'kill -TERM $$'; rc=$?
 check "killed by SIGTERM: 128+15" [ "$rc" = 143 ]
 

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SIGINT and SIGTERM stop a run: teardown runs (the target is stopped,
 # nothing is left), and faultrun still reports what it measured: the
-# table, the JUnit file (an error testcase) and the journal (verdict
-# "interrupted"), with exit status 3.
+# table, the JUnit file (an error testcase, the assertions skipped, not
+# failed) and the journal (verdict "interrupted", "at T s by SIGNAL"),
+# with exit status 3.
 . "$(dirname "$0")/test-run-lib.sh"
 
 cat >"$WORK/long.yml" <<YML
@@ -36,14 +37,19 @@ for sig in INT TERM; do
 	wait "$pid"
 	st=$?
 	check "exit status 3 (got $st)" test "$st" = 3
-	check "the table says INTERRUPTED" contains "$WORK/out" "long: INTERRUPTED (interrupted by SIG$sig)"
-	check "and what was measured" grep -qE '^  FAIL  availability of home over the whole run +[0-9.]+% ' "$WORK/out"
-	check "JUnit: an error testcase" contains "$WORK/$sig.xml" \
-		"<error type=\"interrupted\" message=\"interrupted by SIG$sig\"/>"
-	check "JUnit: the assertion with its measured value" contains "$WORK/$sig.xml" \
-		'<failure type="availability" message="measured '
+	check "the table says INTERRUPTED, when and by what" grep -qE \
+		"^long: INTERRUPTED \(interrupted at [0-9]+\.[0-9] s by SIG$sig\)" "$WORK/out"
+	check "and what was measured, not judged" grep -qE '^  --    availability of home over the whole run +[0-9.]+% ' "$WORK/out"
+	check "JUnit: an error testcase" grep -qE \
+		"<error type=\"interrupted\" message=\"interrupted at [0-9.]+ s by SIG$sig\"/>" "$WORK/$sig.xml"
+	check "JUnit: the assertion skipped, with its measured value" grep -qE \
+		"<skipped message=\"not judged: interrupted at [0-9.]+ s by SIG$sig\"/>" "$WORK/$sig.xml"
+	check "JUnit: no failures, one error, both assertions skipped" grep -qE \
+		'<testsuite name="long" tests="3" failures="0" errors="1" skipped="2"' "$WORK/$sig.xml"
 	check "journal: verdict interrupted, samples kept" json "$WORK/$sig.json" \
 		's["verdict"] == "interrupted" and j["exit"] == 3 and len(s["probes"][0]["samples"]) >= 5 and s["faults"][0]["injected"] > 0'
+	check "journal: the assertion measured, not judged, not counted as failed" json "$WORK/$sig.json" \
+		's["assertions"][0]["judged"] is False and s["summary"]["failed"] == 0 and s["error"].startswith("interrupted at ")'
 	check "journal: the target was stopped" json "$WORK/$sig.json" \
 		'[e["event"] for e in s["target"]["lifecycle"]][-2:] == ["stop", "exit"]'
 	left=$(procs_with_env "E2E_TAG=signal-test-$$")

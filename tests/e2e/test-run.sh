@@ -41,8 +41,10 @@ check "the table says PASS" contains "$WORK/out" "disk: PASS (5 assertions held)
 check "the JUnit file is XML" xml_ok "$WORK/r.xml"
 check "JUnit: a testsuite, no failure" contains "$WORK/r.xml" \
 	'<testsuite name="disk" tests="5" failures="0" errors="0"'
-check "JUnit: the implicit fired check" contains "$WORK/r.xml" \
-	'name="fault log-full fired &gt;= 1"'
+check "JUnit: the implicit fired check, named without its bound" contains "$WORK/r.xml" \
+	'name="fault log-full fired" time="0">'
+check "JUnit: the bound is a property" contains "$WORK/r.xml" \
+	'<property name="bound" value="&gt;= 1"/>'
 check "journal: format and verdict" json "$WORK/r.json" \
 	'j["format"] == "faultrun-journal" and j["version"] == 1 and j["exit"] == 0 and s["verdict"] == "pass"'
 check "journal: the fault fired inside its window" json "$WORK/r.json" \

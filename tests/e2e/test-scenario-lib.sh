@@ -128,7 +128,7 @@ table_line() {
 }
 
 # junit TAG MODE LABEL [REGEX]: in the JUnit file, the testcase whose name
-# starts with LABEL (the name is "LABEL BOUND") has a <failure> (MODE=fail)
+# is LABEL (the bound is in its message and properties) has a <failure> (MODE=fail)
 # whose message matches REGEX (it names the measured value and the bound),
 # or has none (MODE=pass).
 junit() {
@@ -137,7 +137,7 @@ import re, sys, xml.dom.minidom as m
 path, mode, label, rx = sys.argv[1:5]
 doc = m.parse(path)
 cases = [c for c in doc.getElementsByTagName("testcase")
-         if c.getAttribute("name").startswith(label + " ")]
+         if c.getAttribute("name") == label]
 if len(cases) != 1:
     print("# %d testcases named %r in %s: %s" % (len(cases), label, path,
           [c.getAttribute("name") for c in doc.getElementsByTagName("testcase")]))

@@ -2,7 +2,7 @@
 # The control block on a full disk: the run directory is often on the very
 # file system an incident fills. The block's pages are allocated when it is
 # created, so a full file system is a clear error before the run ("cannot
-# create the control block ...: No space left on device", exit 3), and a
+# create the control block ...: No space left on device", exit 125), and a
 # target that fills the file system during the run takes no SIGBUS from
 # the block, nor does faultrun. Reports that cannot be written are errors
 # that name the file, and never leave a truncated file in place of the old
@@ -19,12 +19,12 @@ trap 'umount "$M"; rmdir "$M"; rm -rf "$D"' EXIT
 mkdir -p "$D/logs"
 fill() { dd if=/dev/zero of="$M/fill" bs=4k 2>/dev/null; sync; }
 
-note "a file system that is already full: a clear error, exit 3"
+note "a file system that is already full: a clear error, exit 125"
 fill
 XDG_RUNTIME_DIR=$M "$FAULTRUN" exec -q -f "write errno=EIO path=$D/logs/**" -- true \
 	>"$D/out" 2>"$D/err"
 rc=$?
-check "exit 3" test "$rc" = 3
+check "exit 125" test "$rc" = 125
 check "says there is no space" err_has "No space left on device"
 check "names what it could not create" grep -qE "cannot create (the control block|a run directory)" "$D/err"
 rm -f "$M/fill"

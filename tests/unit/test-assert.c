@@ -396,6 +396,113 @@ static void test_eval_all(void **state)
 	fr_verdicts_free(v, n);
 }
 
+/* status and the digits of a measured value: a scenario of their own */
+static const char *status_yaml =
+	"target: {command: x}\n"
+	"faults: {f: \"write errno=EIO\"}\n"
+	"probes: {front: {http: \"http://x/\"}, t: {tcp: \"a:1\"}}\n"
+	"timeline: [{at: 2s, inject: f}, {at: 4s, clear: f}]\n"
+	"duration: 6s\n"
+	"expect:\n"
+	"  - status: {probe: front, window: during f, codes: [502, 503], min: 90%}\n" /* 0 */
+	"  - status: {probe: front, codes: 5xx, max: 10%, unanswered: ignore}\n"   /* 1 */
+	"  - status: {probe: front, window: during f, codes: [none, 5xx], min: 100%}\n" /* 2 */
+	"  - status: {probe: front, window: before f, codes: 2xx, min: 50%, max: 100%, name: ok}\n" /* 3 */
+	"  - latency: {probe: t, max: 3s}\n"                                      /* 4 */
+	"  - availability: {probe: t, min: 99.99%}\n";                           /* 5 */
+
+static void add_status(struct fr_series *s, int64_t t, int status)
+{
+	struct fr_sample smp = { .t = t, .latency = 5 * MS, .ok = status >= 200 && status < 400,
+				 .answered = status > 0, .timeout = status == 0,
+				 .status = status > 0 ? status : 0 };
+	fr_series_add(s, &smp, "x");
+}
+
+static void test_status(void **state)
+{
+	struct fr_scenario *s;
+	struct fr_series ser[2];
+	struct fr_fault_window fw = { 2 * S, 4 * S, true };
+	struct fr_fault_facts ff = { .win = &fw, .nwin = 1 };
+	struct fr_facts f = { .end = 6 * S, .series = ser, .nseries = 2, .faults = &ff,
+			      .nfaults = 1 };
+	struct fr_verdict v;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(fr_scenario_load_string("s.yml", status_yaml, NULL, 0, &s, err,
+						 sizeof(err)), 0);
+	fr_series_init(&ser[0], "front", "http", "x", 100 * MS, S, NULL);
+	fr_series_init(&ser[1], "t", "tcp", "x", 100 * MS, S, NULL);
+	/* before f: 200s; during f: 502 x 8, 503 x 9, 200 x 1, 2 timeouts; after: 200s */
+	for (int i = 0; i < 20; i++)
+		add_status(&ser[0], i * 100 * MS, 200);
+	for (int i = 0; i < 20; i++)
+		add_status(&ser[0], 2 * S + i * 100 * MS,
+			   i < 8 ? 502 : i < 17 ? 503 : i == 17 ? 200 : 0);
+	for (int i = 0; i < 20; i++)
+		add_status(&ser[0], 4 * S + i * 100 * MS, 200);
+	fr_series_sort(&ser[0]);
+
+	assert_int_equal(fr_assert_one(s, &s->expects[0], -1, &f, &v), 0);
+	assert_string_equal(v.label, "status 502, 503 of front during f");
+	assert_string_equal(v.bound, ">= 90%");
+	/* the 2 timeouts count (as none) and are not 502/503: 17 of 20 */
+	assert_false(v.ok);
+	assert_string_equal(v.measured, "85.00% (17 of 20; 2 unanswered)");
+	free(v.iv);
+
+	/* left out: 17 of 58 answers are 5xx */
+	assert_int_equal(fr_assert_one(s, &s->expects[1], -1, &f, &v), 0);
+	assert_false(v.ok);
+	assert_string_equal(v.measured, "29.31% (17 of 58; 2 unanswered, left out)");
+	assert_string_equal(v.bound, "<= 10%");
+	free(v.iv);
+
+	/* none: the timeouts count as matching; the one 200 does not */
+	assert_int_equal(fr_assert_one(s, &s->expects[2], -1, &f, &v), 0);
+	assert_false(v.ok);
+	assert_string_equal(v.measured, "95.00% (19 of 20; 2 unanswered)");
+	free(v.iv);
+
+	assert_int_equal(fr_assert_one(s, &s->expects[3], -1, &f, &v), 0);
+	assert_true(v.ok);
+	assert_string_equal(v.label, "ok");
+	assert_string_equal(v.bound, "50%..100%");
+	assert_string_equal(v.measured, "100.00% (20 of 20)");
+	free(v.iv);
+
+	/* 3.0016s against a 3s bound: the digits show why it failed */
+	struct fr_sample slow = { .t = 0, .latency = 3001600000ull, .answered = 1, .status = -1 };
+	fr_series_add(&ser[1], &slow, "x");
+	for (int i = 1; i < 10000; i++) {
+		struct fr_sample smp = { .t = i * MS / 2, .latency = MS, .ok = 1, .answered = 1,
+					 .status = -1 };
+		fr_series_add(&ser[1], &smp, "x");
+	}
+	fr_series_sort(&ser[1]);
+	assert_int_equal(fr_assert_one(s, &s->expects[4], 0, &f, &v), 0);
+	assert_false(v.ok);
+	assert_string_equal(v.measured, "max 3.002s (10000 samples)");
+	free(v.iv);
+	/* 9999 of 10000 ok against 99.99%: holds, and prints as the bound */
+	assert_int_equal(fr_assert_one(s, &s->expects[5], -1, &f, &v), 0);
+	assert_true(v.ok);
+	assert_string_equal(v.measured, "99.99% (9999 of 10000 ok)");
+	free(v.iv);
+	/* one more failure: 99.98% fails, and must not print as 99.99% or 100.00% */
+	ser[1].v[5].ok = 0;
+	assert_int_equal(fr_assert_one(s, &s->expects[5], -1, &f, &v), 0);
+	assert_false(v.ok);
+	assert_string_equal(v.measured, "99.98% (9998 of 10000 ok)");
+	free(v.iv);
+
+	fr_series_finish(&ser[0]);
+	fr_series_finish(&ser[1]);
+	fr_scenario_destroy(s);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_facts, teardown_facts)
@@ -412,6 +519,7 @@ int main(void)
 		T(test_lb_thresholds),
 		T(test_counts),
 		T(test_eval_all),
+		cmocka_unit_test(test_status),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

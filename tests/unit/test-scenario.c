@@ -465,7 +465,62 @@ static const struct bad_case bad_cases[] = {
 	  "target: {command: \"true\", ready: {target: alive}}\n"
 	  "duration: 5s\n"
 	  "expect: [{exits: 0}]\n",
-	  "t.yml:1:35: a readiness check cannot be 'target' (use http, tcp, exec, log or mysql)" },
+	  "t.yml:1:35: a readiness check cannot be 'target' (use http, tcp, exec, log or mysql)" },	{ "status-codes-missing",
+	  "target: {command: \"true\"}\n"
+	  "duration: 5s\n"
+	  "probes: {web: {http: \"http://a:1/\"}, t: {tcp: \"a:1\"}}\n"
+	  "expect:\n"
+	  "  - status: {probe: web, min: 90%}\n",
+	  "t.yml:5:13: status needs 'codes' (like [502, 503] or 5xx)" },
+	{ "status-bad-code",
+	  "target: {command: \"true\"}\n"
+	  "duration: 5s\n"
+	  "probes: {web: {http: \"http://a:1/\"}, t: {tcp: \"a:1\"}}\n"
+	  "expect:\n"
+	  "  - status: {probe: web, codes: [502, 6xx], min: 90%}\n",
+	  "t.yml:5:39: status '6xx': expected a code (200), a class (2xx) or a range (200-299)" },
+	{ "status-no-bound",
+	  "target: {command: \"true\"}\n"
+	  "duration: 5s\n"
+	  "probes: {web: {http: \"http://a:1/\"}, t: {tcp: \"a:1\"}}\n"
+	  "expect:\n"
+	  "  - status: {probe: web, codes: 5xx}\n",
+	  "t.yml:5:13: status needs 'min' or 'max' (like 90%)" },
+	{ "status-tcp-probe",
+	  "target: {command: \"true\"}\n"
+	  "duration: 5s\n"
+	  "probes: {web: {http: \"http://a:1/\"}, t: {tcp: \"a:1\"}}\n"
+	  "expect:\n"
+	  "  - status: {probe: t, codes: 5xx, min: 1%}\n",
+	  "t.yml:5:21: probe 't' is a tcp probe: status needs an http probe, the load or requests" },
+	{ "status-unanswered",
+	  "target: {command: \"true\"}\n"
+	  "duration: 5s\n"
+	  "probes: {web: {http: \"http://a:1/\"}, t: {tcp: \"a:1\"}}\n"
+	  "expect:\n"
+	  "  - status: {probe: web, codes: 5xx, min: 1%, unanswered: maybe}\n",
+	  "t.yml:5:59: unanswered 'maybe': expected 'count' (in the share, as code 'none') or 'ignore' (answers only)" },
+	{ "status-none-ignored",
+	  "target: {command: \"true\"}\n"
+	  "duration: 5s\n"
+	  "probes: {web: {http: \"http://a:1/\"}, t: {tcp: \"a:1\"}}\n"
+	  "expect:\n"
+	  "  - status: {probe: web, codes: [none, 5xx], min: 1%, unanswered: ignore}\n",
+	  "t.yml:5:67: 'unanswered: ignore' leaves out what code 'none' counts" },
+	{ "status-min-max",
+	  "target: {command: \"true\"}\n"
+	  "duration: 5s\n"
+	  "probes: {web: {http: \"http://a:1/\"}, t: {tcp: \"a:1\"}}\n"
+	  "expect:\n"
+	  "  - status: {probe: web, codes: 5xx, min: 50%, max: 10%}\n",
+	  "t.yml:5:13: min is above max" },
+	{ "status-bad-key",
+	  "target: {command: \"true\"}\n"
+	  "duration: 5s\n"
+	  "probes: {web: {http: \"http://a:1/\"}, t: {tcp: \"a:1\"}}\n"
+	  "expect:\n"
+	  "  - status: {probe: web, code: 5xx, min: 50%}\n",
+	  "t.yml:5:26: unknown key 'code' in status (did you mean 'codes'?)" },
 };
 
 static void test_invalid_files(void **state)

@@ -14,20 +14,54 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void fmt_ns(char *buf, size_t len, int64_t ns)
+/*
+ * The decimals to print v with, from d0 up: enough that v, printed, is not
+ * the bound's value when it is not the bound (3.0016 s against a 3 s bound
+ * prints 3.002s, not 3.00s: the reader must see why the verdict went as
+ * it did). bound < 0: none.
+ */
+static int decimals_vs(double v, double bound, int d0)
 {
-	double v = (double)ns;
+	char a[64];
+
+	if (bound < 0 || v == bound)
+		return d0;
+	for (int d = d0; d < d0 + 9; d++) {
+		snprintf(a, sizeof(a), "%.*f", d, v);
+		if (fabs(strtod(a, NULL) - bound) > 1e-12 * (fabs(bound) + 1))
+			return d;
+	}
+	return d0 + 9;
+}
+
+/* ns for humans, in the unit its size calls for; precise enough against bound_ns (-1: none) */
+static void fmt_ns_vs(char *buf, size_t len, int64_t ns, int64_t bound_ns)
+{
+	double v = (double)ns, b = (double)bound_ns;
 
 	if (ns < 0)
 		snprintf(buf, len, "-%s", "?");
 	else if (ns >= 1000000000)
-		snprintf(buf, len, "%.2fs", v / 1e9);
-	else if (ns >= 100000000)
-		snprintf(buf, len, "%.0fms", v / 1e6);
-	else if (ns >= 1000000)
-		snprintf(buf, len, "%.1fms", v / 1e6);
+		snprintf(buf, len, "%.*fs", decimals_vs(v / 1e9, bound_ns < 0 ? -1 : b / 1e9, 2),
+			 v / 1e9);
 	else
-		snprintf(buf, len, "%.2fms", v / 1e6);
+		snprintf(buf, len, "%.*fms",
+			 decimals_vs(v / 1e6, bound_ns < 0 ? -1 : b / 1e6,
+				     ns >= 100000000 ? 0 :
+				     ns >= 1000000   ? 1 :
+						       2),
+			 v / 1e6);
+}
+
+static void fmt_ns(char *buf, size_t len, int64_t ns)
+{
+	fmt_ns_vs(buf, len, ns, -1);
+}
+
+void fr_fmt_percent_vs(char *buf, size_t len, double ratio, double bound)
+{
+	snprintf(buf, len, "%.*f%%", decimals_vs(ratio * 100.0, bound < 0 ? -1 : bound * 100.0, 2),
+		 ratio * 100.0);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -118,7 +152,7 @@ int fr_window_intervals(const struct fr_window *w, const struct fr_facts *f, str
 	return ret;
 }
 
-static bool in_ivals(int64_t t, const struct fr_ival *iv, size_t n)
+bool fr_in_window(int64_t t, const struct fr_ival *iv, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (t >= iv[i].a && t < iv[i].b)
@@ -129,9 +163,10 @@ static bool in_ivals(int64_t t, const struct fr_ival *iv, size_t n)
 static void eval_availability(const struct fr_series *s, struct fr_verdict *v)
 {
 	size_t total = 0, ok = 0;
+	char pct[48];
 
 	for (size_t i = 0; i < s->n; i++) {
-		if (!in_ivals(s->v[i].t, v->iv, v->niv))
+		if (!fr_in_window(s->v[i].t, v->iv, v->niv))
 			continue;
 		total++;
 		ok += s->v[i].ok != 0;
@@ -143,8 +178,8 @@ static void eval_availability(const struct fr_series *s, struct fr_verdict *v)
 	v->value = (double)ok / (double)total;
 	v->has_value = true;
 	v->ok = v->value + 1e-12 >= v->e->min_ratio;
-	snprintf(v->measured, sizeof(v->measured), "%.2f%% (%zu of %zu ok)", v->value * 100.0, ok,
-		 total);
+	fr_fmt_percent_vs(pct, sizeof(pct), v->value, v->e->min_ratio);
+	snprintf(v->measured, sizeof(v->measured), "%s (%zu of %zu ok)", pct, ok, total);
 }
 
 static int eval_latency(const struct fr_series *s, struct fr_verdict *v)
@@ -157,7 +192,7 @@ static int eval_latency(const struct fr_series *s, struct fr_verdict *v)
 	if (!vals)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n; i++) {
-		if (!in_ivals(s->v[i].t, v->iv, v->niv))
+		if (!fr_in_window(s->v[i].t, v->iv, v->niv))
 			continue;
 		vals[n++] = s->v[i].latency;
 		unanswered += !s->v[i].answered;
@@ -172,7 +207,7 @@ static int eval_latency(const struct fr_series *s, struct fr_verdict *v)
 	v->value = (double)p / 1e9;
 	v->has_value = true;
 	v->ok = p <= e->lat[v->lat].bound_ns;
-	fmt_ns(a, sizeof(a), (int64_t)p);
+	fmt_ns_vs(a, sizeof(a), (int64_t)p, (int64_t)e->lat[v->lat].bound_ns);
 	if (unanswered)
 		snprintf(v->measured, sizeof(v->measured), "%s %s (%zu samples, %zu unanswered)",
 			 e->lat[v->lat].text, a, n, unanswered);
@@ -239,7 +274,7 @@ static void eval_recovers(const struct fr_series *s, const struct fr_facts *f, s
 	v->value = (double)worst / 1e9;
 	v->has_value = true;
 	v->ok = (uint64_t)worst <= e->within_ns;
-	fmt_ns(a, sizeof(a), worst);
+	fmt_ns_vs(a, sizeof(a), worst, (int64_t)e->within_ns);
 	if (clears > 1) {
 		snprintf(b, sizeof(b), " (worst of %d clears)", clears);
 		snprintf(v->measured, sizeof(v->measured), "%s%s", a, b);
@@ -295,7 +330,7 @@ static void eval_detects(const struct fr_series *s, const struct fr_facts *f, st
 	v->value = (double)worst / 1e9;
 	v->has_value = true;
 	v->ok = (uint64_t)worst <= e->within_ns;
-	fmt_ns(a, sizeof(a), worst);
+	fmt_ns_vs(a, sizeof(a), worst, (int64_t)e->within_ns);
 	snprintf(v->measured, sizeof(v->measured), "%s", a);
 }
 
@@ -308,7 +343,7 @@ static void eval_responds(const struct fr_series *s, struct fr_verdict *v)
 
 	for (size_t i = 0; i < s->n; i++) {
 		const struct fr_sample *x = &s->v[i];
-		if (!in_ivals(x->t, v->iv, v->niv))
+		if (!fr_in_window(x->t, v->iv, v->niv))
 			continue;
 		total++;
 		if (x->latency > max)
@@ -327,7 +362,7 @@ static void eval_responds(const struct fr_series *s, struct fr_verdict *v)
 	v->value = (double)max / 1e9;
 	v->has_value = true;
 	v->ok = !unanswered && !slow;
-	fmt_ns(a, sizeof(a), (int64_t)max);
+	fmt_ns_vs(a, sizeof(a), (int64_t)max, (int64_t)v->e->within_ns);
 	if (unanswered)
 		snprintf(v->measured, sizeof(v->measured), "max %s; %zu of %zu unanswered%s", a,
 			 unanswered, total, timeouts ? " (timed out)" : "");
@@ -346,7 +381,7 @@ static void rotation_verdict(struct fr_verdict *v, int64_t total, unsigned outs)
 	v->value = (double)total / 1e9;
 	v->has_value = true;
 	v->ok = (uint64_t)total <= v->e->within_ns;
-	fmt_ns(a, sizeof(a), total);
+	fmt_ns_vs(a, sizeof(a), total, (int64_t)v->e->within_ns);
 	snprintf(v->measured, sizeof(v->measured), "%s (taken out %u time%s)", a, outs,
 		 outs == 1 ? "" : "s");
 }
@@ -554,6 +589,9 @@ int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e, int la
 		break;
 	case FR_EXP_FIRED:
 		eval_fired(s, f, e, v);
+		break;
+	case FR_EXP_STATUS:
+		fr_eval_status(ser, v);
 		break;
 	default:
 		break;

@@ -70,6 +70,7 @@ struct fr_verdict {
 	double value; /* ratio, seconds or count */
 	bool has_value;
 	bool ok;
+	bool unjudged;	    /* the run was interrupted: measured, but not a pass or a fail */
 	struct fr_ival *iv; /* the window judged (malloc'd), or NULL */
 	size_t niv;
 };
@@ -94,6 +95,18 @@ int fr_assert_one(const struct fr_scenario *s, const struct fr_expect *e, int la
 		  const struct fr_facts *f, struct fr_verdict *v);
 
 void fr_verdicts_free(struct fr_verdict *v, size_t n);
+
+/* t inside one of the n intervals iv */
+bool fr_in_window(int64_t t, const struct fr_ival *iv, size_t n);
+
+/* status: the share of samples in v->iv with one of the codes (expect_status.c) */
+void fr_eval_status(const struct fr_series *s, struct fr_verdict *v);
+
+/*
+ * "12.50%": ratio as a percentage, with the decimals it takes to differ
+ * visibly from bound (a ratio; -1: none) when it is not equal to it.
+ */
+void fr_fmt_percent_vs(char *buf, size_t len, double ratio, double bound);
 
 /* Nearest-rank percentile (q in 0..1) of n values (sorted in place). */
 uint64_t fr_percentile(uint64_t *vals, size_t n, double q);

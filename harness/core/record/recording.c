@@ -99,8 +99,15 @@ int fr_record_evaluate(struct fr_record *rec)
 	if (ret < 0)
 		return ret;
 	rec->failed = 0;
-	for (size_t i = 0; i < rec->nverdicts; i++)
-		rec->failed += !rec->verdicts[i].ok;
+	/*
+	 * An interrupted run is an error, not a failure: its windows were cut
+	 * short ("no samples in the window" says nothing about the service),
+	 * so what was measured is kept but nothing is judged.
+	 */
+	for (size_t i = 0; i < rec->nverdicts; i++) {
+		rec->verdicts[i].unjudged = rec->verdict == FR_INTERRUPTED;
+		rec->failed += !rec->verdicts[i].ok && !rec->verdicts[i].unjudged;
+	}
 	if (rec->failed && rec->verdict == FR_PASS)
 		rec->verdict = FR_FAIL;
 	return 0;

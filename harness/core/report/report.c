@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "report/report.h"
+#include "report/report_junit.h"
 #include "report/report_services.h"
 #include "config.h"
 #include "util/strbuf.h"
@@ -316,7 +317,7 @@ static void json_assertions(struct fr_buf *b, const struct fr_record *r)
 	for (size_t i = 0; i < r->nverdicts; i++) {
 		const struct fr_verdict *v = &r->verdicts[i];
 		const struct fr_expect *e = v->e;
-		failed += !v->ok;
+		failed += !v->ok && !v->unjudged;
 		fr_buf_puts(b, i ? ",\n      {" : "\n      {");
 		fr_buf_printf(b, "\"kind\": \"%s\", \"label\": ", fr_expect_kind_name(e->kind));
 		fr_buf_json_str(b, v->label);
@@ -352,9 +353,9 @@ static void json_assertions(struct fr_buf *b, const struct fr_record *r)
 			fr_buf_printf(b, "%.6g", v->value);
 		else
 			fr_buf_puts(b, "null");
-		fr_buf_printf(b, ", \"ok\": %s, \"implicit\": %s, \"line\": %d}",
-			      v->ok ? "true" : "false", e->implicit ? "true" : "false",
-			      e->mark.line);
+		fr_buf_printf(b, ", \"ok\": %s, \"judged\": %s, \"implicit\": %s, \"line\": %d}",
+			      v->ok ? "true" : "false", v->unjudged ? "false" : "true",
+			      e->implicit ? "true" : "false", e->mark.line);
 	}
 	fr_buf_printf(b, "%s],\n", r->nverdicts ? "\n    " : "");
 	fr_buf_printf(b, "    \"summary\": {\"assertions\": %zu, \"failed\": %u}\n", r->nverdicts,
@@ -417,10 +418,11 @@ char *fr_report_junit(const struct fr_record *r)
 	const struct fr_scenario *s = r->s;
 	struct fr_buf b = { 0 };
 	unsigned failures = 0, errors = 0, tests = (unsigned)r->nverdicts;
-	char iso[64];
+	unsigned skipped = fr_junit_skipped(r);
+	char iso[64], *first;
 
 	for (size_t i = 0; i < r->nverdicts; i++)
-		failures += !r->verdicts[i].ok;
+		failures += !r->verdicts[i].ok && !r->verdicts[i].unjudged;
 	if (r->verdict == FR_ERROR || r->verdict == FR_INTERRUPTED) {
 		errors = 1;
 		tests++;
@@ -429,9 +431,10 @@ char *fr_report_junit(const struct fr_record *r)
 	fr_buf_puts(&b, "  <testsuite name=\"");
 	fr_buf_xml(&b, s->name);
 	fr_buf_printf(&b,
-		      "\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"0\" "
+		      "\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" "
 		      "time=\"%.3f\" timestamp=\"%s\" file=\"",
-		      tests, failures, errors, (double)(r->setup_ns + r->end_ns) / 1e9, iso);
+		      tests, failures, errors, skipped, (double)(r->setup_ns + r->end_ns) / 1e9,
+		      iso);
 	fr_buf_xml(&b, s->file);
 	fr_buf_puts(&b, "\">\n    <properties>\n");
 	fr_buf_printf(&b, "      <property name=\"seed\" value=\"%llu\"/>\n",
@@ -467,37 +470,9 @@ char *fr_report_junit(const struct fr_record *r)
 		free(err1);
 		fr_buf_puts(&b, "\"/>\n    </testcase>\n");
 	}
-	for (size_t i = 0; i < r->nverdicts; i++) {
-		const struct fr_verdict *v = &r->verdicts[i];
-		fr_buf_puts(&b, "    <testcase classname=\"");
-		fr_buf_xml(&b, s->name);
-		fr_buf_puts(&b, "\" name=\"");
-		fr_buf_xml(&b, v->label);
-		if (v->bound[0]) {
-			fr_buf_puts(&b, " ");
-			fr_buf_xml(&b, v->bound);
-		}
-		fr_buf_puts(&b, "\" time=\"0\"");
-		if (v->ok) {
-			fr_buf_puts(&b, "/>\n");
-			continue;
-		}
-		fr_buf_puts(&b, ">\n      <failure type=\"");
-		fr_buf_xml(&b, fr_expect_kind_name(v->e->kind));
-		fr_buf_puts(&b, "\" message=\"measured ");
-		fr_buf_xml(&b, v->measured);
-		fr_buf_puts(&b, ", expected ");
-		fr_buf_xml(&b, v->bound);
-		fr_buf_puts(&b, "\">");
-		fr_buf_xml(&b, v->label);
-		fr_buf_puts(&b, "\nmeasured: ");
-		fr_buf_xml(&b, v->measured);
-		fr_buf_puts(&b, "\nbound: ");
-		fr_buf_xml(&b, v->bound);
-		if (v->e->mark.line)
-			fr_buf_printf(&b, "\nat %s:%d", s->file, v->e->mark.line);
-		fr_buf_puts(&b, "</failure>\n    </testcase>\n");
-	}
+	first = first_line(r->error);
+	fr_junit_testcases(&b, r, first);
+	free(first);
 	if (r->ntail) {
 		fr_buf_puts(&b, "    <system-out>");
 		for (size_t i = 0; i < r->ntail; i++) {
@@ -541,7 +516,7 @@ char *fr_report_table(const struct fr_record *r, bool color)
 			wl = width(v->label);
 		if (width(v->measured) > wm)
 			wm = width(v->measured);
-		failed += !v->ok;
+		failed += !v->ok && !v->unjudged;
 	}
 	if (wl > 60)
 		wl = 60;
@@ -578,7 +553,12 @@ char *fr_report_table(const struct fr_record *r, bool color)
 	}
 	for (size_t i = 0; i < r->nverdicts; i++) {
 		const struct fr_verdict *v = &r->verdicts[i];
-		fr_buf_printf(&b, "  %s%-4s%s  ", v->ok ? green : red, v->ok ? "ok" : "FAIL", off);
+		/* interrupted: measured, not judged */
+		if (v->unjudged)
+			fr_buf_puts(&b, "  --    ");
+		else
+			fr_buf_printf(&b, "  %s%-4s%s  ", v->ok ? green : red,
+				      v->ok ? "ok" : "FAIL", off);
 		pad(&b, v->label, wl);
 		fr_buf_puts(&b, "  ");
 		pad(&b, v->measured, wm);

@@ -90,6 +90,11 @@
 				el(g, 'circle', { cx: x, cy: cy, r: 5, class: 'ev-bad' });
 			} else if (e.event === 'signal' || e.event === 'stop') {
 				el(g, 'path', { d: 'M' + x + ' ' + (top - 6) + 'l4 4l-4 4l-4 -4z', fill: e.event === 'stop' ? '#868e96' : '#f08c00' });
+			} else if (e.event === 'ctl-external') {
+				/* faultrun ctl changed the block, not the timeline: a violet flag */
+				label = 'ctl: ' + (e.rule || '?') + ' ' + (e.change || '');
+				below = true;
+				el(g, 'path', { d: 'M' + x + ' ' + (top - 4) + 'v' + (bh + 8) + 'M' + x + ' ' + (top - 4) + 'h7l-2 3l2 3h-7', stroke: '#7048e8', fill: '#7048e8', 'data-event': 'ctl-external', 'data-rule': e.rule || '', 'data-t': e.t });
 			}
 			if (label) {
 				var ly = below ? top + bh + 10 : top - 4;
@@ -111,6 +116,9 @@
 						lines.push(num(e.attempt, 0) ? 'restart #' + e.attempt : 'first start');
 					if ((e.event === 'signal' || e.event === 'stop') && e.signal)
 						lines.push(e.signal);
+					if (e.event === 'ctl-external')
+						return ['faultrun ctl at ' + fmtT(e.t) + ': ' + (e.rule || '?') + ' ' + (e.change || ''),
+							'not by the timeline: its windows do not include this'];
 					if (e.detail)
 						lines.push(e.detail);
 					return lines;

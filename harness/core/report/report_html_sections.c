@@ -308,8 +308,10 @@ static void write_assertions(FILE *f, const struct fr_json *js, fr_jv sc)
 	fr_jv list = html_get(js, sc, "assertions");
 	size_t i = 0, failed = 0;
 
+	/* "judged": false (an interrupted run): measured, neither held nor failed */
 	for (fr_jv a = fr_json_first(js, list); a != FR_JV_NONE; a = fr_json_next(js, list, a))
-		failed += !fr_json_bool(js, html_get(js, a, "ok"), false);
+		failed += !fr_json_bool(js, html_get(js, a, "ok"), false) &&
+			  fr_json_bool(js, html_get(js, a, "judged"), true);
 	fprintf(f, "<h3>Assertions <small>%zu, %zu failed</small></h3>\n", fr_json_len(js, list),
 		failed);
 	if (!fr_json_len(js, list)) {
@@ -324,11 +326,18 @@ static void write_assertions(FILE *f, const struct fr_json *js, fr_jv sc)
 	for (fr_jv a = fr_json_first(js, list); a != FR_JV_NONE;
 	     a = fr_json_next(js, list, a), i++) {
 		bool ok = fr_json_bool(js, html_get(js, a, "ok"), false);
+		bool judged = fr_json_bool(js, html_get(js, a, "judged"), true);
 		fr_jv win = html_get(js, a, "window");
 
 		fprintf(f, "<tr class=\"%s\" data-a=\"%zu\" tabindex=\"0\">",
-			ok ? "a-ok" : "a-fail", i);
-		fprintf(f, "<td class=\"res\">%s</td><td>", ok ? "✓ held" : "✗ failed");
+			!judged ? "a-skip" :
+			ok	? "a-ok" :
+				  "a-fail",
+			i);
+		fprintf(f, "<td class=\"res\">%s</td><td>",
+			!judged ? "– not judged" :
+			ok	? "✓ held" :
+				  "✗ failed");
 		html_jesc(f, js, html_get(js, a, "label"), "?");
 		if (fr_json_bool(js, html_get(js, a, "implicit"), false))
 			fputs(" <span class=\"tag\">implicit</span>", f);

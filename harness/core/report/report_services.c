@@ -79,6 +79,13 @@ void fr_json_lifecycle(struct fr_buf *b, const struct fr_record *r, const char *
 					      fr_signal_name(e->signo));
 			fr_buf_printf(b, ", \"expected\": %s", e->expected ? "true" : "false");
 		}
+		/* a change to the block by faultrun ctl: the rule, what happened */
+		if (!strcmp(e->event, "ctl-external") && e->detail && e->state) {
+			fr_buf_puts(b, ", \"rule\": ");
+			fr_buf_json_str(b, e->detail);
+			fr_buf_printf(b, ", \"change\": \"%s\"}", e->state);
+			continue;
+		}
 		if (!strcmp(e->event, "signal") || !strcmp(e->event, "stop"))
 			fr_buf_printf(b, ", \"signal\": \"%s\"", fr_signal_name(e->signo));
 		if (e->detail) {

@@ -191,8 +191,15 @@ static void on_signal(struct fr_watch *w, uint32_t events)
 			r->interrupted = true;
 			if (r->verdict == FR_PASS || r->verdict == FR_FAIL) {
 				r->verdict = FR_INTERRUPTED;
-				snprintf(r->error, sizeof(r->error), "interrupted by %s",
-					 fr_signal_name((int)si.ssi_signo));
+				if (r->t0)
+					snprintf(r->error, sizeof(r->error),
+						 "interrupted at %.1f s by %s",
+						 (double)run_rel_now(r) / 1e9,
+						 fr_signal_name((int)si.ssi_signo));
+				else
+					snprintf(r->error, sizeof(r->error),
+						 "interrupted by %s before the start (t = 0)",
+						 fr_signal_name((int)si.ssi_signo));
 			}
 			run_say(r, "interrupted by %s: stopping",
 				fr_signal_name((int)si.ssi_signo));
@@ -226,6 +233,8 @@ static void poll_tick(struct fr_timer *t)
 	uint64_t now = fr_loop_now(r->loop);
 	/* the ring holds 256: when a quarter came in, look again soon */
 	uint64_t next = run_read_events(r) >= FR_CTL_EVENTS / 4 ? 10000000ull : POLL_NS;
+
+	run_ctl_watch(r);
 
 	if (r->o->tty && now - r->last_status >= POLL_NS) {
 		run_status_draw(r);

@@ -46,7 +46,8 @@ enum phase { PH_SETUP, PH_STARTING, PH_RUNNING, PH_DRAINING, PH_STOPPING, PH_DON
 
 struct run;
 struct checker;
-struct lb_unit; /* lb.c: a haproxy service's view and readiness */
+struct lb_unit;	 /* lb.c: a haproxy service's view and readiness */
+struct ctl_seen; /* ctlwatch.c */
 
 /* One sample in flight. */
 struct sample {
@@ -166,7 +167,8 @@ struct target {
 	/* its control block: NULL without the shim */
 	char ctl_path[PATH_MAX + 80];
 	struct fr_ctl *ctl;
-	int *slot; /* per fault: its slot in this block, or -1 */
+	int *slot;	       /* per fault: its slot in this block, or -1 */
+	struct ctl_seen *seen; /* ctlwatch.c: the block as the runner last saw it */
 	uint64_t ev_next;
 	int report_fd;
 	struct fr_watch report_watch;
@@ -279,6 +281,10 @@ void run_timeline_start(struct run *r, uint64_t now);
 void run_timeline_stop(struct run *r);
 void run_timeline_finish(struct run *r);
 void run_fault_set(struct run *r, int f, bool armed);
+
+/* ctlwatch.c: journal changes to the blocks the runner did not make */
+void run_ctl_watch(struct run *r);
+void run_ctl_watch_finish(struct target *tg);
 
 /* target.c: every unit (the target and the process services) */
 struct target *run_proc(struct run *r, int proc);

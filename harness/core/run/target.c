@@ -492,4 +492,5 @@ void run_target_finish(struct target *tg)
 	tg->ctl = NULL;
 	free(tg->slot);
 	tg->slot = NULL;
+	run_ctl_watch_finish(tg);
 }

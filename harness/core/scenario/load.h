@@ -178,6 +178,10 @@ int scn_parse_timeline(struct loader *L, yaml_node_t *n); /* load_timeline.c */
 /* Replay the timeline: inject/clear in order, nothing after the end. */
 int scn_check_timeline(struct loader *L, yaml_node_t *top);
 int scn_parse_expect(struct loader *L, yaml_node_t *n); /* load_expect.c */
+/* One HTTP status: a code (200), a class (2xx) or a range (200-299). load_http.c */
+int scn_get_status_range(struct loader *L, yaml_node_t *it, int *lo, int *hi);
+/* status: {probe, window, codes, min, max, unanswered}: load_expect_status.c */
+int scn_parse_expect_status(struct loader *L, yaml_node_t *v, struct fr_expect *e);
 /* A "fired" check for every injected fault not allowed to stay silent. */
 void scn_add_implicit_fired(struct fr_scenario *s);
 /* Every ${services.NAME.FIELD} names a service and a field. */

@@ -436,6 +436,13 @@ static const char *const resp_keys[] = { "probe", "window", "within", "name" };
 static const char *const oor_keys[] = { "probe", "service", "backend", "window", "max", "name" };
 static const char *const count_keys[] = { "min", "max", "name", "service" };
 static const char *const fired_keys[] = { "fault", "min", "max", "name" };
+static const char *const status_keys[] = { "probe", "window",	  "codes", "min",
+					   "max",   "unanswered", "name" };
+
+static int parse_status(struct loader *L, struct item *it)
+{
+	return scn_parse_expect_status(L, it->v, it->e);
+}
 
 /* In the order of enum fr_expect_kind, which is the order of messages. */
 static const struct expect_kind expect_kinds[] = {
@@ -453,6 +460,7 @@ static const struct expect_kind expect_kinds[] = {
 	  parse_count_short },
 	{ "exits", FR_EXP_EXITS, count_keys, NKEYS(count_keys), parse_counts, parse_count_short },
 	{ "fired", FR_EXP_FIRED, fired_keys, NKEYS(fired_keys), parse_fired, parse_fired_short },
+	{ "status", FR_EXP_STATUS, status_keys, NKEYS(status_keys), parse_status, NULL },
 };
 
 /* ---- labels ------------------------------------------------------------------- */
@@ -502,6 +510,10 @@ static void set_label(struct fr_scenario *s, struct fr_expect *e)
 		break;
 	case FR_EXP_FIRED:
 		e->label = fr_arena_printf(s->arena, "fault %s fired", fault);
+		break;
+	case FR_EXP_STATUS:
+		e->label = fr_arena_printf(s->arena, "status %s of %s %s%s", e->codes_text, series,
+					   over, win);
 		break;
 	default:
 		e->label = "?";

@@ -33,7 +33,7 @@ static bool read_code(const char **p, int *out)
 }
 
 /* One accepted status: a code (200), a class (2xx) or a range (200-299). */
-static int get_status_range(struct loader *L, yaml_node_t *it, int *lo, int *hi)
+int scn_get_status_range(struct loader *L, yaml_node_t *it, int *lo, int *hi)
 {
 	const char *v, *q;
 	int ret = scn_get_string(L, it, "status", &v);
@@ -73,7 +73,7 @@ static int get_status(struct loader *L, yaml_node_t *n, struct fr_status_set *st
 		return scn_fail(L, n, "at most 8 statuses");
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *it = n->type == YAML_SEQUENCE_NODE ? scn_seq_item(L, n, i) : n;
-		int ret = get_status_range(L, it, &st->r[st->n].lo, &st->r[st->n].hi);
+		int ret = scn_get_status_range(L, it, &st->r[st->n].lo, &st->r[st->n].hi);
 		if (ret)
 			return ret;
 		st->n++;

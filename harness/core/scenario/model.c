@@ -117,6 +117,7 @@ static const char *const expect_names[FR_EXP_COUNT] = {
 	[FR_EXP_RECOVERS] = "recovers-within",
 	[FR_EXP_DETECTS] = "detects-within",
 	[FR_EXP_RESPONDS] = "responds-within",
+	[FR_EXP_STATUS] = "status",
 	[FR_EXP_OUT_OF_ROTATION] = "out-of-rotation",
 	[FR_EXP_RESTARTS] = "restarts",
 	[FR_EXP_EXITS] = "exits",

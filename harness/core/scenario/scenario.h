@@ -331,6 +331,7 @@ enum fr_expect_kind {
 	FR_EXP_RESTARTS,
 	FR_EXP_EXITS,
 	FR_EXP_FIRED,
+	FR_EXP_STATUS,	 /* the share of answers with given HTTP statuses */
 	FR_EXP_ATTACHED, /* never written: added by fr_record_evaluate when it fails */
 	FR_EXP_COUNT
 };
@@ -358,6 +359,12 @@ struct fr_expect {
 	/* out-of-rotation in a haproxy service's view: its index and the backend */
 	int lb_service; /* -1: a probe's lb */
 	const char *lb_backend;
+	/* status: the codes counted; none: an unanswered sample counts as one */
+	struct fr_status_set codes;
+	bool codes_none;
+	bool skip_unanswered;	/* unanswered: ignore (out of the share) */
+	double max_ratio;	/* status: -1 = no bound (min_ratio too) */
+	const char *codes_text; /* "502, 503" */
 	const char *bound_text; /* as written, for reports */
 	const char *label;	/* "availability of home during log-full" */
 };

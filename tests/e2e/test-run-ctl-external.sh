@@ -1,0 +1,77 @@
+#!/bin/bash
+# A `faultrun ctl` arm, disarm or add during a scenario run, made from
+# outside (here: this test), is noticed by the runner and journaled as a
+# "ctl-external" event of the target, with the rule and the change; the
+# runner's own inject/clear is not; the HTML page draws it on the
+# target's lane (checked in Chromium when it is installed).
+. "$(dirname "$0")/test-run-lib.sh"
+
+cat >"$WORK/srv.py" <<'PY'
+import http.server, sys
+open(sys.argv[3], "w").write(sys.argv[2])
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+print("listening on", sys.argv[1], flush=True)
+s.serve_forever()
+PY
+
+cat >"$WORK/ext.yml" <<YML
+name: ext
+target:
+  command: [python3, "$WORK/srv.py", "\${port.http}", "\${run_dir}", "$WORK/rundir"]
+  ready: {log: "listening on", deadline: 10s}
+faults:
+  f: "read errno=EIO path=/nonexistent/**"
+  g: {op: read, errno: EIO, path: "/nonexistent/**", may-not-fire: true}
+probes:
+  front: {http: "http://127.0.0.1:\${port.http}/", interval: 100ms}
+timeline:
+  - {at: 200ms, inject: g}
+  - {at: 400ms, clear: g}
+duration: 2500ms
+expect:
+  - status: {probe: front, codes: 2xx, min: 90%}
+YML
+
+"$FAULTRUN" "$WORK/ext.yml" --json "$WORK/ext.json" --html "$WORK/ext.html" \
+	>"$WORK/out" 2>"$WORK/err" &
+pid=$!
+check "the run starts" wait_for 20 grep -q "the timeline starts" "$WORK/err"
+dir=$(cat "$WORK/rundir")
+# each change apart from the next by more than the runner's 100 ms look
+check "ctl arm f" "$FAULTRUN" ctl --run "$dir" arm f
+check "the runner saw it" wait_for 5 grep -q "f armed by faultrun ctl" "$WORK/err"
+check "ctl disarm f" "$FAULTRUN" ctl --run "$dir" disarm f
+check "the runner saw that" wait_for 5 grep -q "f disarmed by faultrun ctl" "$WORK/err"
+check "ctl add" "$FAULTRUN" ctl --run "$dir" add "name=extra read errno=EIO path=/nonexistent/**"
+wait "$pid"
+check "the run passes (exit $?)" test $? = 0
+check "journal: the three changes, in order, as the target's events" json "$WORK/ext.json" \
+	'[(e["rule"], e["change"]) for e in s["target"]["lifecycle"] if e["event"] == "ctl-external"] == [("f", "armed"), ("f", "disarmed"), ("extra", "added armed")]'
+check "journal: the timeline's own inject and clear of g are not among them" json "$WORK/ext.json" \
+	'not [e for e in s["target"]["lifecycle"] if e.get("rule") == "g"] and [t["action"] for t in s["timeline"]] == ["inject", "clear"]'
+check "the page embeds them" grep -q '"event": "ctl-external"' "$WORK/ext.html"
+
+browser=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$browser" ]; then
+	prof=$(mktemp -d)
+	timeout 90 "$browser" --headless --no-sandbox --disable-gpu --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--disable-extensions --user-data-dir="$prof" --window-size=1280,1000 \
+		--virtual-time-budget=10000 --dump-dom "file://$WORK/ext.html" \
+		>"$WORK/ext.dom" 2>/dev/null
+	rm -rf "$prof"
+	check "HTML: the target's lane draws each change" \
+		test "$(grep -o 'data-event="ctl-external"' "$WORK/ext.dom" | wc -l)" = 3
+	check "HTML: with the rule's name" grep -q 'data-rule="extra"' "$WORK/ext.dom"
+else
+	note "no chromium: the drawing is not checked"
+fi
+
+finish
