@@ -8,7 +8,7 @@
 # --- bad input: one line naming the argument, exit 2
 "$FAULTRUN" exec -f "write errno=ENOSCP" -- true 2>"$D/err"; rc=$?
 check "bad errno: exit 2" [ "$rc" = 2 ]
-check "bad errno: names the field" grep -qx "faultrun: -f 'write errno=ENOSCP': 'errno=ENOSCP': unknown errno name" "$D/err"
+check "bad errno: names the field" grep -qx "faultrun: -f 'write errno=ENOSCP': 'errno=ENOSCP': unknown errno 'ENOSCP' (did you mean ENOSPC?)" "$D/err"
 "$FAULTRUN" exec -f "write errno=EIO pth=/x" -- true 2>"$D/err"; rc=$?
 check "unknown field: exit 2 and a suggestion" sh -c "[ $rc = 2 ] && grep -q \"did you mean 'path'\" '$D/err'"
 "$FAULTRUN" exec -f "open errno=ECONNREFUSED" -- true 2>"$D/err"; rc=$?
