@@ -86,8 +86,16 @@ check "ctl events --json: the injections of both rules" sh -c "grep -q '\"rule\"
 check "C example: arms and lists" sh -c "[ $rc = 0 ] && grep -q '^disk armed matched=' '$D/o'"
 n=$(grep -c fail "$D/c-out")
 check "C example: the program meets the fault" wait_grep "$n" fail "$D/c-out"
-LIBFAULTRUN=$LIBFAULTRUN python3 "$CTL_EXAMPLE_PY" "$P" disk >"$D/o" 2>&1; rc=$?
-check "Python example: disarms and lists" sh -c "[ $rc = 0 ] && grep -q '^disk disarmed matched=' '$D/o'"
+# an ASan-built library cannot be loaded into a python3 that was not started
+# with the ASan runtime first ("ASan runtime does not come first"): the
+# plain pass runs the example; here ctl disarms instead
+if ldd "$LIBFAULTRUN" 2>/dev/null | grep -q libasan; then
+	note "libfaultrun is built with ASan: the ctypes example is left to the plain pass"
+	"$FAULTRUN" ctl disarm disk --run "$P" >/dev/null
+else
+	LIBFAULTRUN=$LIBFAULTRUN python3 "$CTL_EXAMPLE_PY" "$P" disk >"$D/o" 2>&1; rc=$?
+	check "Python example: disarms and lists" sh -c "[ $rc = 0 ] && grep -q '^disk disarmed matched=' '$D/o'"
+fi
 "$CTL_EXAMPLE" 999999999 disk >"$D/o" 2>&1; rc=$?
 check "C example: a bad pid is an error" sh -c "[ $rc = 1 ] && grep -q 'No such process' '$D/o'"
 
