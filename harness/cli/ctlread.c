@@ -68,25 +68,77 @@ static uint64_t first_event(const struct fr_ctl *c, uint64_t head)
 	return head > FR_CTL_EVENTS ? head - FR_CTL_EVENTS : 0;
 }
 
+/* op, errno, action and where of an event, as exec's journal and ctl --json write them */
+static void json_event_tail(struct fr_buf *b, const struct fr_ctl_event *e)
+{
+	fr_buf_puts(b, ", \"op\": ");
+	fr_buf_json_str(b, fr_op_name(e->op) ? fr_op_name(e->op) : "?");
+	fr_buf_puts(b, ", \"errno\": ");
+	fr_buf_json_str(b, e->err ? fr_errno_name(e->err) : NULL);
+	fr_buf_puts(b, ", \"action\": ");
+	fr_buf_json_str(b, fr_action_name(e->action) ? fr_action_name(e->action) : "?");
+	fr_buf_puts(b, ", \"where\": ");
+	fr_buf_json_str(b, e->where);
+	fr_buf_puts(b, "}");
+}
+
+static void print_event(const struct fr_ctl *c, const struct fr_ctl_event *e, FILE *out, bool json)
+{
+	const char *rule = e->rule < FR_MAX_RULES ? c->slots[e->rule].rule.name : "?";
+	char name[FR_NAME_MAX + 1];
+
+	snprintf(name, sizeof(name), "%.*s", FR_NAME_MAX, rule);
+	if (json) {
+		struct fr_buf b = { 0 };
+
+		fr_buf_printf(&b, "{\"t_ms\": %.3f, \"pid\": %d, \"rule\": ",
+			      (double)(e->time_ns - c->created_ns) / 1e6, e->pid);
+		fr_buf_json_str(&b, name);
+		json_event_tail(&b, e);
+		char *text = fr_buf_take(&b);
+		fprintf(out, "%s\n", text);
+		free(text);
+		return;
+	}
+	const char *en = fr_errno_name(e->err);
+	fprintf(out, "%10.3fs pid %d rule '%s' %s %s %s\n",
+		(double)(e->time_ns - c->created_ns) / 1e9, e->pid, name,
+		fr_op_name(e->op) ? fr_op_name(e->op) : "?",
+		e->err			  ? (en ? en : "?") :
+		fr_action_name(e->action) ? fr_action_name(e->action) :
+					    "?",
+		e->where);
+}
+
+uint64_t fr_ctl_print_events_from(const struct fr_ctl *c, uint64_t from, FILE *out, bool json,
+				  bool wait, uint64_t *lost)
+{
+	uint64_t head = atomic_load(&c->event_head), n = from;
+
+	if (n < first_event(c, head)) {
+		if (lost)
+			*lost += first_event(c, head) - n;
+		n = first_event(c, head);
+	}
+	for (; n < head; n++) {
+		struct fr_ctl_event e;
+
+		if (read_event(c, n, &e)) {
+			print_event(c, &e, out, json);
+			continue;
+		}
+		/* not written yet (the shim is filling it): come back for it */
+		if (wait && atomic_load(&c->events[n % FR_CTL_EVENTS].seq) < n + 1)
+			break;
+		if (lost)
+			(*lost)++;
+	}
+	return n;
+}
+
 void fr_ctl_print_events(const struct fr_ctl *c, FILE *out)
 {
-	uint64_t head = atomic_load(&c->event_head);
-
-	for (uint64_t n = first_event(c, head); n < head; n++) {
-		struct fr_ctl_event e;
-		if (!read_event(c, n, &e))
-			continue;
-		const char *en = fr_errno_name(e.err);
-		fprintf(out, "%10.3fs pid %d rule '%.*s' %s %s %s\n",
-			(double)(e.time_ns - c->created_ns) / 1e9, e.pid,
-			(int)sizeof(c->slots[0].rule.name),
-			e.rule < FR_MAX_RULES ? c->slots[e.rule].rule.name : "?",
-			fr_op_name(e.op) ? fr_op_name(e.op) : "?",
-			e.err			 ? (en ? en : "?") :
-			fr_action_name(e.action) ? fr_action_name(e.action) :
-						   "?",
-			e.where);
-	}
+	fr_ctl_print_events_from(c, 0, out, false, false, NULL);
 }
 
 /* seconds from t = 0 (the command's start), as the journal writes times */
@@ -127,11 +179,9 @@ static void json_events(struct fr_buf *b, const struct fr_ctl *c, const struct f
 
 	for (uint64_t k = first_event(c, head); k < head; k++) {
 		struct fr_ctl_event e;
-		const char *errname;
 
 		if (!read_event(c, k, &e))
 			continue;
-		errname = e.err ? fr_errno_name(e.err) : NULL;
 		fr_buf_puts(b, first ? "\n" : ",\n");
 		if (journal) {
 			fr_buf_puts(b, "        {\"t\": ");
@@ -144,15 +194,7 @@ static void json_events(struct fr_buf *b, const struct fr_ctl *c, const struct f
 		fr_buf_json_str(b, e.rule < FR_MAX_RULES ? c->slots[e.rule].rule.name : NULL);
 		if (journal)
 			fr_buf_printf(b, ", \"pid\": %d", e.pid);
-		fr_buf_puts(b, ", \"op\": ");
-		fr_buf_json_str(b, fr_op_name(e.op) ? fr_op_name(e.op) : "?");
-		fr_buf_puts(b, ", \"errno\": ");
-		fr_buf_json_str(b, errname);
-		fr_buf_puts(b, ", \"action\": ");
-		fr_buf_json_str(b, fr_action_name(e.action) ? fr_action_name(e.action) : "?");
-		fr_buf_puts(b, ", \"where\": ");
-		fr_buf_json_str(b, e.where);
-		fr_buf_puts(b, "}");
+		json_event_tail(b, &e);
 		first = false;
 	}
 }
@@ -181,7 +223,8 @@ static unsigned json_assertions(struct fr_buf *b, const struct fr_ctl *c,
 	for (unsigned i = 0; i < n && !x->may_not_fire; i++) {
 		const struct fr_ctl_slot *s = &c->slots[i];
 
-		if (s->rule.flags & FR_RULE_MAY_NOT_FIRE)
+		/* a rule `ctl remove` withdrew asserts nothing, as exec's status says */
+		if ((s->rule.flags & FR_RULE_MAY_NOT_FIRE) || !atomic_load(&s->ready))
 			continue;
 		uint64_t inj = atomic_load(&s->injected);
 		char label[128], measured[600];

@@ -21,6 +21,16 @@ void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out, const char *prefix);
 /* The events still in the ring, oldest first, one line each. */
 void fr_ctl_print_events(const struct fr_ctl *c, FILE *out);
 
+/*
+ * The events from number `from` on that are still in the ring, one line
+ * each (json: one JSON object a line); returns the number to go on from.
+ * Events overwritten before they were read, or torn, are counted in *lost
+ * (when not NULL). wait: stop at an event the shim is still writing, to
+ * read it next time (ctl events --follow).
+ */
+uint64_t fr_ctl_print_events_from(const struct fr_ctl *c, uint64_t from, FILE *out, bool json,
+				  bool wait, uint64_t *lost);
+
 /* What exec knows of its run, for its --json journal. */
 struct fr_exec_record {
 	const char *version; /* faultrun's */

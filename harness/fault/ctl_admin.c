@@ -182,3 +182,29 @@ int fr_ctl_set_armed(struct fr_ctl *c, unsigned idx, bool armed)
 	recompute(c);
 	return 0;
 }
+
+/*
+ * Removing a rule with what version 4 of the block already has: the slot
+ * is withdrawn (`ready` back to 0, disarmed) and never reused, since
+ * nslots only grows. Every reader already skips a slot that is not ready
+ * (the shim, recompute, fr_ctl_find), and the rule's bytes stay as they
+ * were, so a shim in the middle of deciding a call on it reads a whole
+ * rule, and events that name the slot still find its name.
+ */
+int fr_ctl_remove(struct fr_ctl *c, unsigned idx)
+{
+	struct fr_ctl_slot *s;
+	uint32_t one = 1;
+
+	if (idx >= fr_ctl_count(c))
+		return -ENOENT;
+	s = &c->slots[idx];
+	/* only one of two removers wins; ready first, so no recompute arms it again */
+	if (!atomic_compare_exchange_strong_explicit(&s->ready, &one, 0, memory_order_acq_rel,
+						     memory_order_acquire))
+		return -ENOENT;
+	atomic_store_explicit(&s->armed, 0, memory_order_release);
+	atomic_fetch_add_explicit(&c->rules_gen, 1, memory_order_acq_rel);
+	recompute(c);
+	return 0;
+}

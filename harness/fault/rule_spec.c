@@ -198,6 +198,25 @@ static int set_word(struct fr_rule *r, const char *key, char *err, size_t errlen
 }
 
 /*
+ * An errno name not known: ENOSPEC, ENOSCP and EACESS are typos of a name
+ * that is (the names are those fr_errno_name knows, errno(3)).
+ */
+static int unknown_errno(const char *value, char *err, size_t errlen)
+{
+	const char *names[160];
+	size_t n = 0;
+
+	for (int e = 1; e < 160 && n < sizeof(names) / sizeof(names[0]); e++)
+		if (fr_errno_name(e))
+			names[n++] = fr_errno_name(e);
+	const char *near = fr_nearest(value, names, n);
+	if (!near)
+		return fail(err, errlen, "'errno=%s': unknown errno name", value);
+	return fail(err, errlen, "'errno=%s': unknown errno '%s' (did you mean %s?)", value, value,
+		    near);
+}
+
+/*
  * The action fields (action, errno, short, reset, refuse, stall, delay,
  * budget). Returns 1 when key is not one of them.
  */
@@ -220,7 +239,7 @@ static int set_action_field(struct fr_rule *r, const char *key, const char *valu
 	if (strcmp(key, "errno") == 0) {
 		int e = fr_errno_from_name(value);
 		if (!e)
-			return fail(err, errlen, "'errno=%s': unknown errno name", value);
+			return unknown_errno(value, err, errlen);
 		if ((ret = set_action(r, FR_ACT_ERRNO, err, errlen)) < 0)
 			return ret;
 		r->err = e;

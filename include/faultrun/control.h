@@ -364,6 +364,12 @@ int fr_ctl_find(const struct fr_ctl *c, const char *name);
 int fr_ctl_set_armed(struct fr_ctl *c, unsigned idx, bool armed);
 
 /*
+ * Withdraw a slot's rule (faultrun ctl remove): disarmed, `ready` back to
+ * 0, never reused (docs/control-block.md). Returns 0 or -ENOENT.
+ */
+int fr_ctl_remove(struct fr_ctl *c, unsigned idx);
+
+/*
  * Disk rules (harness/fault/disk_admin.c). Arming one measures the files
  * already under its path (their block-rounded sizes are used space), sets
  * its capacity (size=, or used + free=) and forgets the files it followed

@@ -8,7 +8,7 @@
 # --- bad input: one line naming the argument, exit 125 (env(1)'s own-error status)
 "$FAULTRUN" exec -f "write errno=ENOSCP" -- true 2>"$D/err"; rc=$?
 check "bad errno: exit 125" [ "$rc" = 125 ]
-check "bad errno: names the field" grep -qx "faultrun: -f 'write errno=ENOSCP': 'errno=ENOSCP': unknown errno name" "$D/err"
+check "bad errno: names the field" grep -qx "faultrun: -f 'write errno=ENOSCP': 'errno=ENOSCP': unknown errno 'ENOSCP' (did you mean ENOSPC?)" "$D/err"
 "$FAULTRUN" exec -f "write errno=EIO pth=/x" -- true 2>"$D/err"; rc=$?
 check "unknown field: exit 125 and a suggestion" sh -c "[ $rc = 125 ] && grep -q \"did you mean 'path'\" '$D/err'"
 "$FAULTRUN" exec -f "open errno=ECONNREFUSED" -- true 2>"$D/err"; rc=$?

@@ -133,7 +133,10 @@ static void test_bad_specs_name_the_field(void **state)
 {
 	parse_bad("write errno=ENOSPC pth=/x", "unknown field 'pth' (did you mean 'path'?)");
 	parse_bad("wrte errno=ENOSPC", "unknown operation or action 'wrte' (did you mean 'write'?)");
-	parse_bad("write errno=ENOSCP", "'errno=ENOSCP': unknown errno name");
+	parse_bad("write errno=ENOSCP",
+		  "'errno=ENOSCP': unknown errno 'ENOSCP' (did you mean ENOSPC?)");
+	parse_bad("write errno=ENOSPEC", "unknown errno 'ENOSPEC' (did you mean ENOSPC?)");
+	parse_bad("write errno=EBANANA", "'errno=EBANANA': unknown errno name");
 	parse_bad("open errno=ECONNREFUSED", "open() never fails with ECONNREFUSED");
 	parse_bad("write errno=EACCES", "write() never fails with EACCES");
 	parse_bad("write", "no action given");
