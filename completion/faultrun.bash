@@ -164,13 +164,17 @@ _faultrun()
 					[[ $pid == "$cur"* ]] && COMPREPLY+=("$pid")
 				fi
 			done < <(_faultrun_runs)
+		elif [[ $cur == -* ]]; then
+			# options may come anywhere; some belong to one verb
+			local opts='--run --json --help'
+			case $verb in
+			events) opts+=' --follow' ;;
+			add) opts+=' --paused' ;;
+			esac
+			COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 		elif [[ -z $verb ]]; then
-			if [[ $cur == -* ]]; then
-				COMPREPLY=($(compgen -W '--run --help' -- "$cur"))
-			else
-				COMPREPLY=($(compgen -W 'list events arm disarm add' -- "$cur"))
-			fi
-		elif [[ ($verb == arm || $verb == disarm) && $prev == "$verb" ]]; then
+			COMPREPLY=($(compgen -W 'list events arm disarm add remove' -- "$cur"))
+		elif [[ ($verb == arm || $verb == disarm || $verb == remove) && $prev == "$verb" ]]; then
 			local IFS=$'\n'
 			COMPREPLY=($(compgen -W "$(_faultrun_rules "${words[0]}" "$run")" -- "$cur"))
 		fi

@@ -48,6 +48,9 @@ cases() { # cases LABEL [SETUP FILE]: every check in a fresh bash
 	check "$label: check a is a.yml" [ "$(bash_do "comp faultrun check a")" = a.yml ]
 	check "$label: run --sh is --shard" [ "$(bash_do "comp faultrun run --sh")" = --shard ]
 	check "$label: report --me is --merge" [ "$(bash_do "comp faultrun report --me")" = --merge ]
+	check "$label: ctl events --f is --follow" [ "$(bash_do "comp faultrun ctl events --f")" = --follow ]
+	check "$label: ctl add --pa is --paused" [ "$(bash_do "comp faultrun ctl add --pa")" = --paused ]
+	check "$label: ctl r is remove" [ "$(bash_do "comp faultrun ctl r")" = remove ]
 	check "$label: help sc is scenario" [ "$(bash_do "comp faultrun help sc")" = scenario ]
 	check "$label: ctl a is add/arm" [ "$(bash_do "comp faultrun ctl a" | tr '\n' ' ')" = "add arm " ]
 	check "$label: ctl --run lists the live run's pid" \
@@ -56,6 +59,8 @@ cases() { # cases LABEL [SETUP FILE]: every check in a fresh bash
 		sh -c "bash -c \". '$setup'; . '$COMPLETION'; . '$D/comp.sh'; comp faultrun ctl --run /\" | grep -q -- '-$run-'"
 	check "$label: ctl --run PID arm: its rules" \
 		[ "$(bash_do "comp '$FAULTRUN' ctl --run $run arm ''" | tr '\n' ' ')" = "bar foo " ]
+	check "$label: ctl remove b --run PID: bar" \
+		[ "$(bash_do "comp '$FAULTRUN' ctl --run $run remove b")" = bar ]
 	check "$label: ctl --run PID disarm f: foo" \
 		[ "$(bash_do "comp '$FAULTRUN' ctl --run $run disarm f")" = foo ]
 }
