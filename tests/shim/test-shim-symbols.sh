@@ -23,7 +23,7 @@ fails=0
 check() {
 	local name=$1 line
 	shift
-	LD_PRELOAD="$preload" timeout 60 "$@" >/dev/null 2>"$tmp/err"
+	LD_PRELOAD="$preload" timeout 15 "$@" >/dev/null 2>"$tmp/err"
 	grep '^symcheck: differs' "$tmp/err"
 	if ! grep -q '^symcheck: [0-9]' "$tmp/err"; then
 		echo "FAIL: $name: no symcheck line: $(head -3 "$tmp/err")"
@@ -52,8 +52,9 @@ check true /bin/true
 if command -v python3 >/dev/null; then
 	check python3 python3 -c pass
 fi
-# curl: libcurl and its twenty-odd libraries, in breadth-first order
-if command -v curl >/dev/null; then
+# curl: libcurl and its twenty-odd libraries, in breadth-first order (not
+# under ASan: curl hangs at start with libasan preloaded, shim or not)
+if command -v curl >/dev/null && [ -z "$rt" ]; then
 	check curl curl --version
 fi
 [ "$fails" -eq 0 ] || exit 1
