@@ -2,13 +2,15 @@
  * Binding the real functions (STYLE "Shim rules" 2).
  *
  * One table of unions {fn; obj} generated from wrapped.def, filled with
- * dlsym(RTLD_NEXT) inside one pthread_once (init.c). RTLD_NEXT rather than
+ * what dlsym(RTLD_NEXT) would return (read from the symbol tables by
+ * symbols.c) inside one pthread_once (init.c). RTLD_NEXT rather than
  * dlopen("libc.so.6") so that ASan, libfiu or another preload placed after
  * us keep working. A symbol the C library lacks stays NULL: its wrapper
  * then fails with ENOSYS, which only a program calling a function its own
  * libc does not have could see.
  */
 #include "shim.h"
+#include "symbols.h"
 
 #include <dlfcn.h>
 #include <link.h>
@@ -39,34 +41,29 @@ static void die_self_bound(const char *name)
 	abort();
 }
 
-/* Our own object's loaded address range, to catch a self-binding dlsym. */
-struct self_range {
-	uintptr_t base, lo, hi;
-};
+/* How many names the table walk could not decide (symbols.c), for the log */
+static unsigned asked_dlsym;
 
-static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
+/*
+ * What dlsym(RTLD_NEXT, name) returns, read from the symbol tables
+ * (symbols.c): no allocation, a tenth of dlsym's instructions. dlsym only
+ * where the walk cannot tell (an object it cannot read, a TLS or unique
+ * symbol, LD_AUDIT): never for a name known to be absent, since a dlsym
+ * that fails mallocs its error message.
+ */
+static void *next_sym(const char *name)
 {
-	struct self_range *r = arg;
+	void *p;
 
-	(void)size;
-	if (info->dlpi_addr != r->base)
-		return 0;
-	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t a = info->dlpi_addr + ph->p_vaddr;
-
-		if (ph->p_type != PT_LOAD)
-			continue;
-		if (!r->lo || a < r->lo)
-			r->lo = a;
-		if (a + ph->p_memsz > r->hi)
-			r->hi = a + ph->p_memsz;
-	}
-	return 1;
+	if (shim_sym_lookup(name, &p) != SHIM_SYM_UNSURE)
+		return p;
+	asked_dlsym++;
+	SHIM_DEBUG("%s: not decided by the symbol tables, asking dlsym", name);
+	return dlsym(RTLD_NEXT, name);
 }
 
-/* dlsym of "__" + name, for a res_* name (at most 31 characters) */
-static void *shim_dlsym_res(const char *name)
+/* next_sym of "__" + name, for a res_* name (at most 31 characters) */
+static void *next_sym_res(const char *name)
 {
 	char alt[32] = "__";
 	size_t len = strlen(name);
@@ -74,20 +71,17 @@ static void *shim_dlsym_res(const char *name)
 	if (len + 3 > sizeof(alt))
 		return NULL;
 	memcpy(alt + 2, name, len + 1);
-	return dlsym(RTLD_NEXT, alt);
+	return next_sym(alt);
 }
 
 void shim_resolve_all(void)
 {
-	struct self_range self = { 0, 0, 0 };
-	Dl_info info;
+	uintptr_t lo, hi;
 	size_t i;
 
-	/* one dladdr and one walk, not one dladdr per symbol (~100k instructions each) */
-	if (dladdr((void *)shim_resolve_all, &info) && info.dli_fbase) {
-		self.base = (uintptr_t)info.dli_fbase;
-		dl_iterate_phdr(find_self, &self);
-	}
+	/* ld names our own dynamic section _DYNAMIC (<link.h>) */
+	shim_sym_open(_DYNAMIC);
+	shim_sym_self_range(&lo, &hi);
 	for (i = 0; i < sizeof(bindings) / sizeof(bindings[0]); i++) {
 		const char *name = bindings[i].name;
 		void *p;
@@ -98,25 +92,27 @@ void shim_resolve_all(void)
 		 * since 2.34, which dlsym never returns; they are res_query...
 		 * there, the same code. Before 2.34 it was the other way round
 		 * (libresolv had only __res_*), so each name falls back on the
-		 * other. res_* is asked first for both: a dlsym that fails
-		 * mallocs its error message, and we may be here from inside a
-		 * malloc (jemalloc calls syscall() while it initialises, with
-		 * its lock held: redis-cli hung in that lock), so the name
-		 * that exists on a current glibc must be the one tried.
+		 * other. res_* is asked first for both, the name that exists
+		 * on a current glibc: should next_sym have to ask dlsym, the
+		 * dlsym that fails mallocs its error message, and we may be
+		 * here from inside a malloc (jemalloc calls syscall() while it
+		 * initialises, with its lock held: redis-cli hung in it).
 		 */
 		if (!strncmp(name, "__res_", 6)) {
-			p = dlsym(RTLD_NEXT, name + 2);
+			p = next_sym(name + 2);
 			if (!p)
-				p = dlsym(RTLD_NEXT, name);
+				p = next_sym(name);
 		} else {
-			p = dlsym(RTLD_NEXT, name);
+			p = next_sym(name);
 			if (!p && !strncmp(name, "res_", 4))
-				p = shim_dlsym_res(name);
+				p = next_sym_res(name);
 		}
 
-		if (p && (uintptr_t)p >= self.lo && (uintptr_t)p < self.hi)
+		if (p && (uintptr_t)p >= lo && (uintptr_t)p < hi)
 			die_self_bound(name);
 		/* publish: other threads test the pointer without the once */
 		__atomic_store_n(bindings[i].slot, p, __ATOMIC_RELEASE);
 	}
+	if (asked_dlsym)
+		SHIM_DEBUG("bound %zu names, %u of them through dlsym", i, asked_dlsym);
 }
