@@ -518,10 +518,11 @@ void fr_disk_settle(struct fr_ctl *c, unsigned rule, const struct fr_disk_take *
 		return;
 	}
 	bs = fr_disk_block(&c->slots[rule].rule);
-	r.n = tk->next;
+	/* a take from a torn read must not make missing() read past the arrays */
+	r.n = tk->next < FR_FILE_EXTENTS ? tk->next : FR_FILE_EXTENTS;
 	r.ghost = tk->ghost;
 	r.end = tk->end;
-	for (unsigned i = 0; i < r.n && i < FR_FILE_EXTENTS; i++) {
+	for (unsigned i = 0; i < r.n; i++) {
 		r.first[i] = tk->first[i];
 		r.last[i] = tk->last[i];
 	}

@@ -151,7 +151,7 @@ static int parse_count(const char *key, const char *value, uint64_t *out, char *
 
 static int parse_port(const char *key, const char *value, uint16_t *out, char *err, size_t errlen)
 {
-	uint64_t v;
+	uint64_t v = 0;
 
 	if (parse_count(key, value, &v, err, errlen) < 0 || v == 0 || v > 65535)
 		return fail(err, errlen, "'%s=%s': expected a port from 1 to 65535", key, value);
