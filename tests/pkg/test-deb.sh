@@ -82,6 +82,21 @@ for y in "$src"/scenarios/*.yml; do
 	grep -qx "$f" "$W/files" && ok "package holds $f" || fail "package lacks $f"
 done
 
+# and everything `meson install` installs (man pages, completion... as they
+# are added), man pages compressed by dh_compress
+b=$(ls -d "$W"/faultrun/obj-* 2>/dev/null | head -1)
+meson introspect --installed "$b" 2>/dev/null | python3 -c '
+import json, sys
+for dest in json.load(sys.stdin).values():
+    print(dest)' >"$W/meson-files"
+n=0
+while read -r f; do
+	n=$((n + 1))
+	grep -qxF -e "$f" -e "$f.gz" "$W/files" || fail "package lacks $f (meson install installs it)"
+done <"$W/meson-files"
+[ "$n" -gt 0 ] && ok "package holds the $n files meson install installs" ||
+	fail "meson introspect --installed $b listed nothing"
+
 # Install it as a user would (apt-get resolves its Depends)
 if apt-get $LOCK install -y -q --no-install-recommends "$deb" >"$W/apt.log" 2>&1; then
 	installed=1
