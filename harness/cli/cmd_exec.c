@@ -366,7 +366,7 @@ static const char *find_shim(void)
 	if (access(shim, R_OK) == 0)
 		return shim;
 	if (env && *env) {
-		fprintf(stderr, "faultrun: shim '%s' (from FAULTRUN_SHIM): %s\n", env,
+		fprintf(stderr, "faultrun: shim not found: FAULTRUN_SHIM=%s: %s\n", env,
 			strerror(errno));
 		return NULL;
 	}
