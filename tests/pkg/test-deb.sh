@@ -154,6 +154,24 @@ else
 	fail "faultrun exec -f 'open errno=EACCES path=/etc/hostname' -- cat exited $st"
 fi
 
+# with its shim gone, the installed faultrun names every place it looked at
+shim=/usr/lib/$triplet/faultrun/libfaultshim.so
+if mv "$shim" "$shim.away"; then
+	clean faultrun exec -f "open errno=EACCES" -- true 2>"$W/noshim.err"
+	st=$?
+	mv "$shim.away" "$shim"
+	if [ "$st" = 3 ] && grep -q 'FAULTRUN_SHIM (not set)' "$W/noshim.err" &&
+		grep -q '/usr/bin/../shim/libfaultshim.so (the build tree)' "$W/noshim.err" &&
+		grep -q "$shim (the installed shim)" "$W/noshim.err"; then
+		ok "no shim: exit 3, naming the three places looked at"
+	else
+		cat "$W/noshim.err"
+		fail "no shim: exit $st"
+	fi
+else
+	fail "cannot move $shim away"
+fi
+
 # purge: nothing of the package stays behind
 cd / || exit 1
 if dpkg --purge faultrun >"$W/purge.log" 2>&1; then
