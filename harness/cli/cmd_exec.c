@@ -19,6 +19,7 @@
 #include "ctlread.h"
 #include "attach.h"
 #include "io/launch.h"
+#include "util/fsutil.h"
 #include "util/timefmt.h"
 
 #include <faultrun/control.h>
@@ -364,6 +365,36 @@ static int report_run(const struct exec_opts *o, const struct fr_ctl *ctl, int r
 	return status;
 }
 
+/*
+ * The shim to preload: fr_shim_path() picks $FAULTRUN_SHIM when set, else
+ * the build tree's when this faultrun runs from one, else the path
+ * `meson install` put it at (FR_SHIM_PATH, from prefix and libdir). When
+ * it is not there, say every place looked at, so an installed faultrun
+ * with a missing or moved shim tells the user where it should be.
+ */
+static const char *find_shim(void)
+{
+	const char *shim = fr_shim_path();
+	const char *env = getenv("FAULTRUN_SHIM");
+	char self[PATH_MAX];
+
+	if (access(shim, R_OK) == 0)
+		return shim;
+	if (env && *env) {
+		fprintf(stderr, "faultrun: shim not found: FAULTRUN_SHIM=%s: %s\n", env,
+			strerror(errno));
+		return NULL;
+	}
+	fputs("faultrun: shim libfaultshim.so not found; looked at:\n"
+	      "  $FAULTRUN_SHIM (not set)\n",
+	      stderr);
+	/* the build-tree place fr_shim_path() tries (io/launch.c) */
+	if (fr_self_dir(self, sizeof(self)) == 0)
+		fprintf(stderr, "  %s/../shim/libfaultshim.so (the build tree)\n", self);
+	fprintf(stderr, "  %s (the installed shim)\n", FR_SHIM_PATH);
+	return NULL;
+}
+
 int fr_cmd_exec(int argc, char **argv)
 {
 	struct exec_opts o = { 0 };
@@ -381,12 +412,9 @@ int fr_cmd_exec(int argc, char **argv)
 		/* refused (static, setuid, Go: docs/limitations.md) or not executable */
 		return ret == -ENOENT ? EXEC_NOT_FOUND : EXEC_CANNOT_RUN;
 	}
-	const char *shim = fr_shim_path();
-	if (access(shim, R_OK) < 0) {
-		fprintf(stderr, "faultrun: shim '%s' not found: build it, or set FAULTRUN_SHIM\n",
-			shim);
+	const char *shim = find_shim();
+	if (!shim)
 		return EXEC_OWN_ERROR;
-	}
 	if (!o.have_seed)
 		o.seed = random_seed();
 	status = setup_ctl(&o, rundir, sizeof(rundir), ctlpath, sizeof(ctlpath), &ctl);

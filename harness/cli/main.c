@@ -91,8 +91,18 @@ static int exec_runner(char **argv)
 	const char *path = runner_path(buf, sizeof(buf));
 
 	execv(path, argv);
-	fprintf(stderr, "faultrun: cannot start the scenario runner %s: %s\n", path,
-		strerror(errno));
+	int err = errno;
+	const char *env = getenv("FAULTRUN_RUNNER");
+	char self[PATH_MAX];
+
+	fprintf(stderr, "faultrun: cannot start the scenario runner %s: %s\n", path, strerror(err));
+	/* every place runner_path() looked at, when it fell through to the last */
+	if (strcmp(path, FR_RUNNER_PATH) == 0 && !(env && *env) &&
+	    fr_self_dir(self, sizeof(self)) == 0)
+		fprintf(stderr,
+			"faultrun: looked at $FAULTRUN_RUNNER (not set), %s/faultrun-run "
+			"(beside faultrun) and %s (installed)\n",
+			self, FR_RUNNER_PATH);
 	return 3;
 }
 

@@ -5,6 +5,11 @@
 # control by timeline `run` steps, silences the database for 5 s. Fixed
 # passes (red within its timeouts, back after); buggy fails because the
 # health check hangs (the incident).
+# -Dexamples=false builds no targets (and needs no libfiu)
+[ -x "${FAULTRUN_TARGETS:-}/pooled-db" ] || {
+	echo "no pooled-db in '${FAULTRUN_TARGETS:-}' (built with -Dexamples=false?): skipped"
+	exit 77
+}
 . "$(dirname "$0")/test-scenario-lib.sh"
 need_mariadb
 
