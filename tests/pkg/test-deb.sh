@@ -26,7 +26,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 W=$(mktemp -d "${TMPDIR:-/tmp}/faultrun-deb.XXXXXX")
 installed=0
 cleanup() {
-	[ "$installed" = 1 ] && dpkg --purge faultrun >/dev/null 2>&1
+	[ "$installed" = 1 ] && dpkg --purge faultrun libfaultrun-dev libfaultrun1 >/dev/null 2>&1
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -64,10 +64,23 @@ if ! (cd "$W/faultrun" && DEB_BUILD_OPTIONS="nocheck noddebs parallel=2" \
 fi
 deb=$(ls "$W"/faultrun_*.deb 2>/dev/null | head -1)
 [ -n "$deb" ] && ok "dpkg-buildpackage built $(basename "$deb")" || die "no faultrun_*.deb"
+lib=$(ls "$W"/libfaultrun1_*.deb 2>/dev/null | head -1)
+dev=$(ls "$W"/libfaultrun-dev_*.deb 2>/dev/null | head -1)
+[ -n "$lib" ] && [ -n "$dev" ] && ok "and $(basename "$lib"), $(basename "$dev")" ||
+	die "no libfaultrun1_*.deb or libfaultrun-dev_*.deb"
 
-# What the package holds, where the issue and the FHS put it
+# What the packages hold, where the issue and the FHS put it
 triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$W/files"
+dpkg-deb -c "$lib" | awk '{ print $6 }' | sed 's|^\./|/|' >"$W/lib-files"
+dpkg-deb -c "$dev" | awk '{ print $6 }' | sed 's|^\./|/|' >"$W/dev-files"
+grep -qx "/usr/lib/$triplet/libfaultrun.so.1" "$W/lib-files" &&
+	ok "libfaultrun1 holds libfaultrun.so.1" || fail "libfaultrun1 lacks libfaultrun.so.1"
+for f in /usr/include/faultrun/faultrun.h "/usr/lib/$triplet/libfaultrun.so" \
+	"/usr/lib/$triplet/pkgconfig/faultrun.pc"; do
+	grep -qx "$f" "$W/dev-files" && ok "libfaultrun-dev holds $f" || fail "libfaultrun-dev lacks $f"
+done
+grep -q libfaultrun "$W/files" && fail "the faultrun package holds a libfaultrun file"
 for f in /usr/bin/faultrun /usr/libexec/faultrun/faultrun-run \
 	"/usr/lib/$triplet/faultrun/libfaultshim.so" \
 	/usr/libexec/faultrun/targets/supervised-log \
@@ -92,13 +105,13 @@ for dest in json.load(sys.stdin).values():
 n=0
 while read -r f; do
 	n=$((n + 1))
-	grep -qxF -e "$f" -e "$f.gz" "$W/files" || fail "package lacks $f (meson install installs it)"
+	cat "$W/files" "$W/lib-files" "$W/dev-files" | grep -qxF -e "$f" -e "$f.gz" || fail "package lacks $f (meson install installs it)"
 done <"$W/meson-files"
 [ "$n" -gt 0 ] && ok "package holds the $n files meson install installs" ||
 	fail "meson introspect --installed $b listed nothing"
 
 # Install it as a user would (apt-get resolves its Depends)
-if apt-get $LOCK install -y -q --no-install-recommends "$deb" >"$W/apt.log" 2>&1; then
+if apt-get $LOCK install -y -q --no-install-recommends "$deb" "$lib" "$dev" >"$W/apt.log" 2>&1; then
 	installed=1
 	ok "apt-get install ./$(basename "$deb")"
 else
@@ -154,6 +167,24 @@ else
 	fail "faultrun exec -f 'open errno=EACCES path=/etc/hostname' -- cat exited $st"
 fi
 
+# libfaultrun-dev: a program built with pkg-config's flags alone links and
+# runs against the installed library, and steers a run of the installed tool
+if command -v cc >/dev/null && cc -o "$W/ctl-example" "$src/tests/lib/ctl-example.c" \
+	$(pkg-config --cflags --libs faultrun) 2>"$W/cc.err"; then
+	ok "tests/lib/ctl-example.c builds with pkg-config faultrun"
+	# not through clean(): $! must be faultrun's own pid, not a subshell's
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="${HOME:-/root}" \
+		faultrun exec -q --paused -f 'write errno=EIO name=ex' -- sleep 3 2>/dev/null &
+	epid=$!
+	for _ in $(seq 50); do clean faultrun ctl --run $epid list >/dev/null 2>&1 && break; sleep 0.1; done
+	if clean "$W/ctl-example" $epid ex >"$W/ex.out" 2>&1 &&
+		clean faultrun ctl --run $epid list 2>&1 | grep -q "rule .ex. armed"; then ok "the example arms a rule of a live run"
+	else cat "$W/ex.out"; fail "ctl-example against the installed library"; fi
+	kill $epid 2>/dev/null; wait $epid 2>/dev/null
+else
+	cat "$W/cc.err"; fail "tests/lib/ctl-example.c does not build with pkg-config faultrun"
+fi
+
 # with its shim gone, the installed faultrun names every place it looked at
 shim=/usr/lib/$triplet/faultrun/libfaultshim.so
 if mv "$shim" "$shim.away"; then
@@ -174,7 +205,7 @@ fi
 
 # purge: nothing of the package stays behind
 cd / || exit 1
-if dpkg --purge faultrun >"$W/purge.log" 2>&1; then
+if dpkg --purge faultrun libfaultrun-dev libfaultrun1 >"$W/purge.log" 2>&1; then
 	installed=0
 	ok "dpkg --purge faultrun"
 else
@@ -182,6 +213,7 @@ else
 	fail "dpkg --purge faultrun"
 fi
 for f in /usr/bin/faultrun /usr/libexec/faultrun "/usr/lib/$triplet/faultrun" \
+	"/usr/lib/$triplet/libfaultrun.so.1" /usr/include/faultrun \
 	/usr/share/faultrun /usr/share/doc/faultrun; do
 	[ -e "$f" ] && fail "$f is left after the purge"
 done

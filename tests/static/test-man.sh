@@ -80,5 +80,12 @@ for k in $keys; do
 done
 [ "$n" -ge 30 ] || fail "read only $n fields from $spec_c"
 
+# Every Markdown page a --help or a manual page sends the reader to is one
+# docs/meson.build installs into the docdir
+for f in $(grep -hoE '[a-z-]+\.md' "$root"/harness/cli/*.c "$root"/docs/man/*.scd | sort -u); do
+	if grep -q "'$f'" "$root/docs/meson.build"; then ok "$f (named by a --help or a page) is installed"
+	else fail "$f is named by a --help or a manual page but docs/meson.build does not install it"; fi
+done
+
 echo "$fails failed"
 [ "$fails" = 0 ]
