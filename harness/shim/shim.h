@@ -342,6 +342,7 @@ enum shim_outcome {
 	SHIM_STALL,    /* wait until rule v.rule is cleared (or v.ns), then call */
 	SHIM_RESET,    /* connection reset (sockets) */
 	SHIM_REFUSE,   /* connection refused (connect) */
+	SHIM_DGRAM, /* a datagram fault (drop, duplicate, reorder): shim_dgram_msg() makes the call */
 };
 
 /* What the decision logic says about one call. */
