@@ -17,7 +17,7 @@ ALL=$(seq -s ' ' 0 $((N - 1)))
 run() {
 	local spec=$1
 	shift
-	"$FAULTRUN" exec --seed 7 -f "$spec" -- python3 "$PEER" "$1" "$2" $N ${3:-} \
+	timeout 60 "$FAULTRUN" exec --seed 7 -f "$spec" -- python3 "$PEER" "$1" "$2" $N ${3:-} \
 		>"$D/out" 2>"$D/err"
 	rc=$?
 }
@@ -79,6 +79,7 @@ check "send drop: every datagram dropped, every send succeeded" [ "$rc" = 0 -a "
 fr "send drop" -- python3 -c '
 import socket
 a, b = socket.socketpair()
+b.settimeout(10)
 a.sendall(b"stream")
 print(b.recv(10).decode())'
 check "stream socket: untouched" out_has stream
