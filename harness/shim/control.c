@@ -445,7 +445,10 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 		case FR_ACT_DROP:
 		case FR_ACT_DUPLICATE:
 		case FR_ACT_REORDER:
-			k = shim_dgram_decide(c, i, op, fd, forced, v);
+			/* stdio and the in-kernel copies cannot carry them: never fired there */
+			k = flags & (SHIM_STDIO | SHIM_NO_DGRAM) ?
+				    0 :
+				    shim_dgram_decide(c, i, op, fd, forced, v);
 			if (k == 0)
 				continue;
 			if (k == 2)

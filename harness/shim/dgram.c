@@ -36,8 +36,8 @@
 enum { DG_FREE = 0, DG_BUSY, DG_WAITING, DG_READY };
 
 struct dg_slot {
-	_Atomic uint32_t state; /* DG_*: fd, len, name are read only in WAITING/READY */
-	int fd;
+	_Atomic uint32_t state; /* DG_*: len, name are read only in WAITING/READY */
+	_Atomic int fd;		/* atomic: dg_find() reads it as another thread frees the slot */
 	size_t len;
 	socklen_t namelen;
 	struct sockaddr_storage name;
@@ -66,7 +66,8 @@ static struct dg_slot *dg_find(int fd)
 	for (unsigned k = 0; k < DG_SLOTS; k++) {
 		uint32_t st = atomic_load_explicit(&dg[k].state, memory_order_acquire);
 
-		if ((st == DG_WAITING || st == DG_READY) && dg[k].fd == fd)
+		if ((st == DG_WAITING || st == DG_READY) &&
+		    atomic_load_explicit(&dg[k].fd, memory_order_relaxed) == fd)
 			return &dg[k];
 	}
 	return NULL;
@@ -98,8 +99,9 @@ void shim_dgram_forget_range(unsigned first, unsigned last)
 	     k++) {
 		uint32_t st = atomic_load_explicit(&dg[k].state, memory_order_acquire);
 
-		if ((st == DG_WAITING || st == DG_READY) && (unsigned)dg[k].fd >= first &&
-		    (unsigned)dg[k].fd <= last &&
+		unsigned fd = (unsigned)atomic_load_explicit(&dg[k].fd, memory_order_relaxed);
+
+		if ((st == DG_WAITING || st == DG_READY) && fd >= first && fd <= last &&
 		    atomic_compare_exchange_strong_explicit(
 			    &dg[k].state, &st, DG_BUSY, memory_order_acq_rel, memory_order_relaxed))
 			dg_free(&dg[k]);
@@ -212,7 +214,7 @@ static ssize_t dg_hold(int fd, struct msghdr *msg, int flags, struct fr_ctl *c)
 		}
 		s->len = (size_t)r;
 		s->namelen = m.msg_namelen;
-		s->fd = fd;
+		atomic_store_explicit(&s->fd, fd, memory_order_relaxed);
 	}
 	atomic_store_explicit(&s->state, DG_WAITING, memory_order_release);
 	return dg_turn(s, fd, msg, flags);

@@ -294,7 +294,7 @@ static int xfer_side(enum fr_op op, int fd, size_t want, size_t *n, const char *
 {
 	int ret;
 
-	shim_decide_fd(op, fd, want, fn, 0, v);
+	shim_decide_fd(op, fd, want, fn, SHIM_NO_DGRAM, v);
 	/* to or from a socket: send/recv semantics (O_NONBLOCK, reset) */
 	if (v->kind == SHIM_FD_SOCKET && v->what != SHIM_PASS &&
 	    (ret = shim_sock_apply(fd, false, v)) < 0) {
