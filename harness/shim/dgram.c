@@ -98,7 +98,6 @@ void shim_dgram_forget_range(unsigned first, unsigned last)
 	for (unsigned k = 0; atomic_load_explicit(&dg_used, memory_order_relaxed) && k < DG_SLOTS;
 	     k++) {
 		uint32_t st = atomic_load_explicit(&dg[k].state, memory_order_acquire);
-
 		unsigned fd = (unsigned)atomic_load_explicit(&dg[k].fd, memory_order_relaxed);
 
 		if ((st == DG_WAITING || st == DG_READY) && fd >= first && fd <= last &&
@@ -112,19 +111,17 @@ int shim_dgram_decide(struct fr_ctl *c, unsigned i, enum fr_op op, int fd, bool 
 		      struct shim_verdict *v)
 {
 	const struct fr_rule *r = &c->slots[i].rule;
+	int k;
 
 	if (fd < 0 || (op != FR_OP_SEND && op != FR_OP_RECV) || !sock_dgram(fd))
 		return 0;
-	v->rule = i;
-	v->what = SHIM_DGRAM;
 	/* a datagram reorder= holds: handed out in its turn, not a new injection */
-	if (r->action == FR_ACT_REORDER && dg_find(fd))
-		return 2;
-	if (!forced && !fr_ctl_fire(c, i)) {
-		v->what = SHIM_PASS;
-		return 0;
+	k = r->action == FR_ACT_REORDER && dg_find(fd) ? 2 : forced || fr_ctl_fire(c, i);
+	if (k) {
+		v->rule = i;
+		v->what = SHIM_DGRAM;
 	}
-	return 1;
+	return k;
 }
 
 /* Copy a held datagram into msg as recvmsg(2) would (MSG_TRUNC: too long for it). */
@@ -259,6 +256,27 @@ ssize_t shim_dgram_msg(int fd, struct msghdr *msg, int flags, struct shim_verdic
 	return SHIM_REAL(recvmsg)(fd, msg, flags);
 }
 
+/*
+ * A datagram fault's call (SHIM_DGRAM), made as sendmsg/recvmsg would
+ * make it: the buffer and address of each buffer-shaped call in a msghdr.
+ */
+ssize_t shim_dgram_buf(struct shim_verdict *v, int fd, const void *buf, size_t n, int flags,
+		       const struct sockaddr *to, socklen_t tolen, struct sockaddr *from,
+		       socklen_t *fromlen)
+{
+	struct iovec io = { (void *)buf, n };
+	struct msghdr m = { .msg_iov = &io, .msg_iovlen = 1 };
+	ssize_t r;
+
+	m.msg_name = to ? (void *)to : from;
+	m.msg_namelen = to ? tolen : from && fromlen ? *fromlen : 0;
+	if (!m.msg_namelen)
+		m.msg_name = NULL;
+	r = shim_dgram_msg(fd, &m, flags, v);
+	if (r >= 0 && from && fromlen)
+		*fromlen = m.msg_namelen;
+	return r;
+}
 ssize_t shim_dgram_io(int fd, const struct iovec *iov, int cnt, struct shim_verdict *v)
 {
 	struct msghdr m = { .msg_iov = (struct iovec *)iov,

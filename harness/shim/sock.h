@@ -285,6 +285,10 @@ int shim_dgram_decide(struct fr_ctl *c, unsigned i, enum fr_op op, int fd, bool 
  */
 ssize_t shim_dgram_msg(int fd, struct msghdr *msg, int flags, struct shim_verdict *v);
 ssize_t shim_dgram_io(int fd, const struct iovec *iov, int cnt, struct shim_verdict *v);
+/* The same for a buffer and an address (sendto's `to`, recvfrom's `from`: either, or none). */
+ssize_t shim_dgram_buf(struct shim_verdict *v, int fd, const void *buf, size_t n, int flags,
+		       const struct sockaddr *to, socklen_t tolen, struct sockaddr *from,
+		       socklen_t *fromlen);
 /* fd (fds first..last) closed: a datagram held for it goes too. */
 void shim_dgram_forget(int fd);
 void shim_dgram_forget_range(unsigned first, unsigned last);

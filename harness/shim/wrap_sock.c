@@ -519,57 +519,36 @@ static void msg_cut(const struct msghdr *msg, struct msghdr *out, struct iovec *
 	out->msg_iovlen = k;
 }
 
-/*
- * A datagram fault's call (SHIM_DGRAM), made as sendmsg/recvmsg would
- * make it: the buffer and address of each buffer-shaped call in a msghdr.
- */
-static ssize_t dg_buf(struct shim_verdict *v, int fd, const void *buf, size_t n, int flags,
-		      const struct sockaddr *to, socklen_t tolen, struct sockaddr *from,
-		      socklen_t *fromlen)
-{
-	struct iovec io = { (void *)buf, n };
-	struct msghdr m = { .msg_iov = &io, .msg_iovlen = 1 };
-	ssize_t r;
-
-	m.msg_name = to ? (void *)to : from;
-	m.msg_namelen = to ? tolen : from && fromlen ? *fromlen : 0;
-	if (!m.msg_namelen)
-		m.msg_name = NULL;
-	r = shim_dgram_msg(fd, &m, flags, v);
-	if (r >= 0 && from && fromlen)
-		*fromlen = m.msg_namelen;
-	return r;
-}
 #define SHIM_UNPAREN(...) __VA_ARGS__
 static ssize_t dg_send(struct shim_verdict *v, int fd, const void *buf, size_t n, int flags)
 {
-	return dg_buf(v, fd, buf, n, flags, NULL, 0, NULL, NULL);
+	return shim_dgram_buf(v, fd, buf, n, flags, NULL, 0, NULL, NULL);
 }
 static ssize_t dg_sendto(struct shim_verdict *v, int fd, const void *buf, size_t n, int flags,
 			 __CONST_SOCKADDR_ARG to, socklen_t tolen)
 {
-	return dg_buf(v, fd, buf, n, flags, SHIM_SA(to), tolen, NULL, NULL);
+	return shim_dgram_buf(v, fd, buf, n, flags, SHIM_SA(to), tolen, NULL, NULL);
 }
 static ssize_t dg_recv(struct shim_verdict *v, int fd, void *buf, size_t n, int flags)
 {
-	return dg_buf(v, fd, buf, n, flags, NULL, 0, NULL, NULL);
+	return shim_dgram_buf(v, fd, buf, n, flags, NULL, 0, NULL, NULL);
 }
 static ssize_t dg___recv_chk(struct shim_verdict *v, int fd, void *buf, size_t n, size_t buflen,
 			     int flags)
 {
 	(void)buflen;
-	return dg_buf(v, fd, buf, n, flags, NULL, 0, NULL, NULL);
+	return shim_dgram_buf(v, fd, buf, n, flags, NULL, 0, NULL, NULL);
 }
 static ssize_t dg_recvfrom(struct shim_verdict *v, int fd, void *buf, size_t n, int flags,
 			   __SOCKADDR_ARG from, socklen_t *fromlen)
 {
-	return dg_buf(v, fd, buf, n, flags, NULL, 0, SHIM_SA(from), fromlen);
+	return shim_dgram_buf(v, fd, buf, n, flags, NULL, 0, SHIM_SA(from), fromlen);
 }
 static ssize_t dg___recvfrom_chk(struct shim_verdict *v, int fd, void *buf, size_t n, size_t buflen,
 				 int flags, __SOCKADDR_ARG from, socklen_t *fromlen)
 {
 	(void)buflen;
-	return dg_buf(v, fd, buf, n, flags, NULL, 0, SHIM_SA(from), fromlen);
+	return shim_dgram_buf(v, fd, buf, n, flags, NULL, 0, SHIM_SA(from), fromlen);
 }
 
 /* send(fd, buf, n, flags, ...) and recv(...) shaped calls */
