@@ -45,6 +45,16 @@ void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out, const char *prefix)
 			"%sdisk: %" PRIu32 " files were not charged: more than %u at once "
 			"(FR_CTL_FILES)\n",
 			prefix, atomic_load(&c->files_overflow), FR_CTL_FILES);
+	if (atomic_load(&c->conns_untracked))
+		fprintf(out,
+			"%ssockets: %" PRIu32 " calls passed untouched: the shim could not map "
+			"its connection table (out of memory)\n",
+			prefix, atomic_load(&c->conns_untracked));
+	if (atomic_load(&c->dgram_unheld))
+		fprintf(out,
+			"%sreorder: %" PRIu32 " datagrams went in order: larger than the shim's "
+			"store, or every slot of it busy (docs/faults.md)\n",
+			prefix, atomic_load(&c->dgram_unheld));
 }
 
 /* Copy event n out of the ring if it is still there and complete. */

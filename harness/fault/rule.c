@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <faultrun/rule.h>
+#include "units.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -54,6 +55,9 @@ static const char *const action_names[FR_ACT_COUNT] = {
 	[FR_ACT_BLACKHOLE] = "blackhole",
 	[FR_ACT_CLOSE] = "close-after",
 	[FR_ACT_SLOWCLOSE] = "slow-close",
+	[FR_ACT_DROP] = "drop",
+	[FR_ACT_DUPLICATE] = "duplicate",
+	[FR_ACT_REORDER] = "reorder",
 };
 
 #define E(x)          \
@@ -301,6 +305,9 @@ static int format_shape(const struct fr_rule *r, char *buf, size_t len, size_t *
 		ret |= append(buf, len, off, " seed=%llu", (unsigned long long)r->seed);
 	if (r->rate)
 		ret |= append(buf, len, off, " rate=%llu/s", (unsigned long long)r->rate);
+	fr_rule_format_dist(r, tmp, sizeof(tmp));
+	if (tmp[0])
+		ret |= append(buf, len, off, "%s", tmp);
 	return ret;
 }
 

@@ -57,6 +57,87 @@ static int set_rate(struct fr_rule *r, const char *value, char *err, size_t errl
 	return 0;
 }
 
+static const char *const dist_names[FR_DIST_COUNT] = {
+	[FR_DIST_UNIFORM] = "uniform",
+	[FR_DIST_NORMAL] = "normal",
+	[FR_DIST_PARETO] = "pareto",
+	[FR_DIST_PARETONORMAL] = "paretonormal",
+};
+
+/* distribution=uniform|normal|pareto|paretonormal (netem's names) */
+static int set_dist(struct fr_rule *r, const char *value, char *err, size_t errlen)
+{
+	for (unsigned d = 0; d < FR_DIST_COUNT; d++)
+		if (strcmp(value, dist_names[d]) == 0) {
+			r->distribution = d;
+			return 0;
+		}
+	return fail(err, errlen,
+		    "'distribution=%s': expected uniform, normal, pareto or paretonormal", value);
+}
+
+/* correlation=25% (or 0.25): each draw's weight on the one before, from 0 to 100% */
+static int set_corr(struct fr_rule *r, const char *value, char *err, size_t errlen)
+{
+	const char *end;
+	double p;
+	int bad = fr_parse_number(value, &p, &end);
+
+	if (!bad && strcmp(end, "%") == 0) {
+		p /= 100.0;
+		end++;
+	}
+	if (bad || *end || p > 1.0)
+		return fail(err, errlen,
+			    "'correlation=%s': expected a percentage from 0%% to 100%% (25%%)",
+			    value);
+	r->correlation = (uint32_t)(p * 1000000.0 + 0.5);
+	return 0;
+}
+
+int fr_rule_dgram_word(const char *word)
+{
+	return strcmp(word, "drop") == 0 || strcmp(word, "duplicate") == 0 ||
+	       strcmp(word, "reorder") == 0;
+}
+
+/* drop, duplicate, reorder: actions without a value */
+static int set_dgram(struct fr_rule *r, const char *key, const char *value, char *err,
+		     size_t errlen)
+{
+	enum fr_action a = key[0] == 'd' && key[1] == 'r' ? FR_ACT_DROP :
+			   key[0] == 'd'		  ? FR_ACT_DUPLICATE :
+							    FR_ACT_REORDER;
+
+	if (strcmp(value, "true") && strcmp(value, "yes"))
+		return fail(err, errlen, "'%s' takes no value", key);
+	if (r->action != FR_ACT_NONE && r->action != (uint32_t)a)
+		return fail(err, errlen, "two actions given: '%s' and '%s'",
+			    fr_action_name(r->action), key);
+	r->action = a;
+	return 0;
+}
+
+void fr_rule_format_dist(const struct fr_rule *r, char *out, size_t len)
+{
+	int n = 0;
+
+	out[0] = '\0';
+	if (r->distribution && r->distribution < FR_DIST_COUNT)
+		n = snprintf(out, len, " distribution=%s", dist_names[r->distribution]);
+	if (r->correlation && n >= 0 && (size_t)n < len) {
+		unsigned c = r->correlation;
+		char frac[8] = "";
+
+		/* exact: millionths of one, so percent with four decimals */
+		if (c % 10000)
+			snprintf(frac, sizeof(frac), ".%04u", c % 10000);
+		for (size_t k = strlen(frac); k > 1 && frac[k - 1] == '0'; k--)
+			frac[k - 1] = '\0';
+		snprintf(out + n, len - (size_t)n, " correlation=%u%s%%", c / 10000, frac);
+	}
+}
+
 /*
  * The shaping fields: jitter=DURATION (with delay=), seed=N (the draws of
  * jitter and slice), slice=N or MIN..MAX (short reads and writes on a
@@ -83,6 +164,12 @@ int fr_rule_set_shape(struct fr_rule *r, const char *key, const char *value, cha
 	}
 	if (strcmp(key, "rate") == 0)
 		return set_rate(r, value, err, errlen);
+	if (strcmp(key, "distribution") == 0)
+		return set_dist(r, value, err, errlen);
+	if (strcmp(key, "correlation") == 0)
+		return set_corr(r, value, err, errlen);
+	if (fr_rule_dgram_word(key))
+		return set_dgram(r, key, value, err, errlen);
 	return strcmp(key, "slice") == 0 ? set_slice(r, value, err, errlen) : 1;
 }
 
@@ -105,6 +192,11 @@ int fr_rule_finish_shape(struct fr_rule *r, char *err, size_t errlen)
 	if (r->jitter && r->action != FR_ACT_DELAY)
 		return fail(err, errlen,
 			    "'jitter=' varies a delay: give delay= too (delay=200ms jitter=50ms)");
+	if ((r->distribution || r->correlation) && !r->jitter)
+		return fail(err, errlen,
+			    "'%s=' shapes how delays spread around delay=: give delay= and "
+			    "jitter= too (delay=100ms jitter=20ms distribution=normal)",
+			    r->distribution ? "distribution" : "correlation");
 	if (r->slice_max && r->action == FR_ACT_NONE)
 		r->action = FR_ACT_SHORT;
 	if (r->slice_max && r->action != FR_ACT_SHORT && r->action != FR_ACT_DELAY)

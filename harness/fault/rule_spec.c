@@ -44,16 +44,20 @@ static const uint32_t action_ops[FR_ACT_COUNT] = {
 	[FR_ACT_BLACKHOLE] = FR_OPBIT(FR_OP_CONNECT) | FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
 	[FR_ACT_CLOSE] = FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
 	[FR_ACT_SLOWCLOSE] = FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
+	[FR_ACT_DROP] = FR_OPBIT(FR_OP_SEND) | FR_OPBIT(FR_OP_RECV),
+	[FR_ACT_DUPLICATE] = FR_OPBIT(FR_OP_SEND),
+	[FR_ACT_REORDER] = FR_OPBIT(FR_OP_RECV),
 };
 
 /* Every key a SPEC or a scenario fault mapping may use. */
 static const char *const rule_keys[] = {
-	"name",		"op",	      "ops",   "action",    "errno",	   "short", "budget",
-	"delay",	"stall",      "reset", "refuse",    "path",	   "proc",  "probability",
-	"after",	"times",      "port",  "host",	    "unix",	   "lport", "mode",
-	"may-not-fire", "disk",	      "free",  "size",	    "block",	   "error", "query",
-	"jitter",	"seed",	      "slice", "blackhole", "close-after", "then",  "per",
-	"rate",		"slow-close",
+	"name",	      "op",	     "ops",	    "action",	    "errno",	    "short",
+	"budget",     "delay",	     "stall",	    "reset",	    "refuse",	    "path",
+	"proc",	      "probability", "after",	    "times",	    "port",	    "host",
+	"unix",	      "lport",	     "mode",	    "may-not-fire", "disk",	    "free",
+	"size",	      "block",	     "error",	    "query",	    "jitter",	    "seed",
+	"slice",      "blackhole",   "close-after", "then",	    "per",	    "rate",
+	"slow-close", "drop",	     "duplicate",   "reorder",	    "distribution", "correlation",
 };
 #define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
 
@@ -175,6 +179,8 @@ static int set_word(struct fr_rule *r, const char *key, char *err, size_t errlen
 		return fr_rule_set(r, key, "true", err, errlen);
 	if (strcmp(key, "disk") == 0)
 		return set_action(r, FR_ACT_DISK, err, errlen);
+	if (fr_rule_dgram_word(key))
+		return fr_rule_set(r, key, "true", err, errlen);
 	uint32_t ops = parse_ops(key, bad, sizeof(bad));
 	if (!ops) {
 		const char *names[FR_OP_COUNT + 7]; /* the operations, then the seven words above */
@@ -321,8 +327,17 @@ static int set_probability(struct fr_rule *r, const char *value, char *err, size
 {
 	const char *end;
 	double p;
-	if (fr_parse_number(value, &p, &end) < 0 || *end || p > 1.0)
-		return fail(err, errlen, "'probability=%s': expected a number from 0 to 1", value);
+	/* a fraction ("0.1"), or a percentage as netem writes it ("10%") */
+	int bad = fr_parse_number(value, &p, &end);
+	if (!bad && strcmp(end, "%") == 0) {
+		p /= 100.0;
+		end++;
+	}
+	if (bad || *end || p > 1.0)
+		return fail(err, errlen,
+			    "'probability=%s': expected a number from 0 to 1, or a percentage "
+			    "(10%%)",
+			    value);
 	r->probability = p;
 	if (p >= 1.0) {
 		r->flags &= ~FR_RULE_PROB;
@@ -540,7 +555,8 @@ static int field_id(const char *key, const char *value)
 	if (!strcmp(key, "op") || !strcmp(key, "ops"))
 		return -1;
 	if (!value && strcmp(key, "short") && strcmp(key, "stall") && strcmp(key, "reset") &&
-	    strcmp(key, "refuse") && strcmp(key, "may-not-fire") && strcmp(key, "blackhole"))
+	    strcmp(key, "refuse") && strcmp(key, "may-not-fire") && strcmp(key, "blackhole") &&
+	    !fr_rule_dgram_word(key))
 		return -1;
 	for (size_t i = 0; i < N_RULE_KEYS; i++)
 		if (strcmp(key, rule_keys[i]) == 0)

@@ -29,6 +29,14 @@ int fr_rule_set_shape(struct fr_rule *r, const char *key, const char *value, cha
 int fr_rule_finish_shape(struct fr_rule *r, char *err, size_t errlen);
 void fr_rule_default_seed(struct fr_rule *r);
 
+/*
+ * rule_shape.c: the datagram actions' bare words (drop, duplicate,
+ * reorder), and distribution= / correlation= written back (" distribution=normal
+ * correlation=25%", "" when neither is set) into out.
+ */
+int fr_rule_dgram_word(const char *word);
+void fr_rule_format_dist(const struct fr_rule *r, char *out, size_t len);
+
 /* Write a one-line message into err (when given) and return -EINVAL. */
 int fr_fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -442,6 +442,18 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 			v->what = SHIM_DELAY;
 			v->ns = r->amount;
 			break;
+		case FR_ACT_DROP:
+		case FR_ACT_DUPLICATE:
+		case FR_ACT_REORDER:
+			/* stdio and the in-kernel copies cannot carry them: never fired there */
+			k = flags & (SHIM_STDIO | SHIM_NO_DGRAM) ?
+				    0 :
+				    shim_dgram_decide(c, i, op, fd, forced, v);
+			if (k == 0)
+				continue;
+			if (k == 2)
+				return v->what; /* a held datagram's turn: no injection */
+			break;
 		case FR_ACT_CLOSE:
 			k = shim_limit_decide(c, i, op, fd, want, forced, v);
 			if (k == SHIM_LIM_PASS || k == SHIM_LIM_COUNT)

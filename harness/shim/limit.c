@@ -1,26 +1,35 @@
 /*
  * What a rule knows about each connection it has seen (docs/faults.md
  * "Closing a connection"): close-after=SIZE|DURATION, Toxiproxy's
- * limit_data and timeout, and per=connection, its toxicity.
+ * limit_data and timeout, and per=connection, its toxicity; and, for the
+ * draws of jitter= and slice= (shape.c), the connection's run-wide number
+ * and how many draws it made.
  *
  * A connection is a socket fd for a rule: the bytes its send/recv calls
  * moved, when the rule first saw it, and where it stands (chosen or
- * spared once, then cut, and its failure reported). The entries live in
- * a static set-associative table (LIM_SETS sets of LIM_WAYS, the set
- * chosen by fd), claimed with a compare-and-swap and given back when the
- * fd is closed or replaced (shim_fd_forget); an entry also keeps the
- * socket's inode and the rule's arming, so that a number reused where no
- * wrapper saw it, or a rule armed again, starts afresh. Lock-free,
- * allocation-free and async-signal-safe; fork copies the table (the
- * child shares the parent's sockets), exec starts empty.
+ * spared once, then cut, and its failure reported). Every (fd, rule) has
+ * an entry of its own, so that any number of connections is followed: the
+ * table is indexed like the fd table (fdtable.h), in chunks of LIM_CHUNK
+ * fds mapped on first use (mmap, async-signal-safe; only the pages of the
+ * fds used are ever touched). An entry is claimed with a compare-and-swap
+ * of its key and given back when the fd is closed or replaced
+ * (shim_fd_forget); it also keeps the socket's inode and the rule's
+ * arming, so that a number reused where no wrapper saw it, or a rule
+ * armed again, starts afresh. Should a chunk not map (no memory), the
+ * call passes untouched and the block's conns_untracked says so in the
+ * run's report: never silently. Lock-free, allocation-free and
+ * async-signal-safe; fork copies the table (the child shares the parent's
+ * sockets), exec starts empty.
  */
 #include "sock.h"
 
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
-#define LIM_SETS 256u
-#define LIM_WAYS 4u
-#define LIM_FILLING 1ull /* claimed, being written: readers skip it */
+#define LIM_CHUNK_SHIFT 8u
+#define LIM_CHUNK (1u << LIM_CHUNK_SHIFT)
+#define LIM_NCHUNKS (SHIM_FD_MAX / LIM_CHUNK)
+#define LIM_CHUNK_BYTES ((size_t)LIM_CHUNK * FR_MAX_RULES * sizeof(struct lim_entry))
 
 /* lim_entry.state */
 #define LIM_CHOSEN 0x1u /* affected: per=connection chose it, or close-after fired */
@@ -30,15 +39,19 @@
 #define LIM_DONE 0x10u	/* the failure was reported: the kernel answers now */
 
 struct lim_entry {
-	_Atomic uint64_t key; /* 0 free, LIM_FILLING, else (fd + 1) << 6 | rule */
+	_Atomic uint64_t key; /* 0 free, else (fd + 1) << 6 | rule */
 	_Atomic uint64_t bytes;
 	_Atomic uint64_t start; /* CLOCK_MONOTONIC ns the rule first saw it */
 	_Atomic uint64_t tag;	/* shim_arm_tag() then */
 	_Atomic uint32_t state;
-	_Atomic uint32_t ino; /* the socket's inode (low 32 bits), 0 unknown */
+	_Atomic uint32_t ino;	   /* the socket's inode (low 32 bits), 0 unknown */
+	_Atomic uint32_t conn;	   /* its number among the run's connections + 1, 0: none yet */
+	_Atomic uint32_t ndraw[2]; /* draws made: send, recv (shape.c) */
+	_Atomic uint32_t last[2];  /* the last correlated draw of each (correlation=) */
+	uint32_t pad;
 };
 
-static struct lim_entry lims[LIM_SETS][LIM_WAYS];
+static struct lim_entry *_Atomic lim_chunks[LIM_NCHUNKS];
 static _Atomic int lim_used; /* entries claimed: 0 = the fast way out */
 
 static uint64_t lim_key(int fd, unsigned rule)
@@ -63,6 +76,11 @@ static void lim_init(struct lim_entry *e, uint64_t tag, uint32_t ino)
 	atomic_store_explicit(&e->tag, tag, memory_order_relaxed);
 	atomic_store_explicit(&e->state, 0, memory_order_relaxed);
 	atomic_store_explicit(&e->ino, ino, memory_order_relaxed);
+	atomic_store_explicit(&e->conn, 0, memory_order_relaxed);
+	for (unsigned d = 0; d < 2; d++) {
+		atomic_store_explicit(&e->ndraw[d], 0, memory_order_relaxed);
+		atomic_store_explicit(&e->last[d], 0, memory_order_relaxed);
+	}
 }
 
 static void lim_remove(struct lim_entry *e, uint64_t key)
@@ -72,28 +90,58 @@ static void lim_remove(struct lim_entry *e, uint64_t key)
 		atomic_fetch_sub_explicit(&lim_used, 1, memory_order_relaxed);
 }
 
+/* The entry of (fd, rule), mapping its chunk when `create`; NULL if none. */
+static struct lim_entry *lim_slot(int fd, unsigned rule, bool create)
+{
+	unsigned u = (unsigned)fd, ci = u >> LIM_CHUNK_SHIFT;
+	struct lim_entry *ch, *expect = NULL;
+	int saved;
+
+	if (fd < 0 || ci >= LIM_NCHUNKS || rule >= FR_MAX_RULES)
+		return NULL;
+	ch = atomic_load_explicit(&lim_chunks[ci], memory_order_acquire);
+	if (likely(ch) || !create)
+		return ch ? &ch[(u & (LIM_CHUNK - 1)) * FR_MAX_RULES + rule] : NULL;
+	saved = errno;
+	ch = mmap(NULL, LIM_CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		  0);
+	if (ch == MAP_FAILED) {
+		errno = saved;
+		if (shim_ctl)
+			atomic_fetch_add_explicit(&shim_ctl->conns_untracked, 1,
+						  memory_order_relaxed);
+		return NULL;
+	}
+	if (!atomic_compare_exchange_strong_explicit(&lim_chunks[ci], &expect, ch,
+						     memory_order_acq_rel, memory_order_acquire)) {
+		munmap(ch, LIM_CHUNK_BYTES);
+		ch = expect;
+	}
+	errno = saved;
+	return &ch[(u & (LIM_CHUNK - 1)) * FR_MAX_RULES + rule];
+}
+
 static struct lim_entry *lim_find(int fd, unsigned rule)
 {
-	uint64_t key = lim_key(fd, rule);
-	struct lim_entry *set = lims[(unsigned)fd % LIM_SETS];
+	struct lim_entry *e = lim_slot(fd, rule, false);
 
-	for (unsigned w = 0; w < LIM_WAYS; w++)
-		if (atomic_load_explicit(&set[w].key, memory_order_acquire) == key)
-			return &set[w];
-	return NULL;
+	return e && atomic_load_explicit(&e->key, memory_order_acquire) == lim_key(fd, rule) ? e :
+											       NULL;
 }
 
 /*
  * Rule i's entry for the connection on fd, made when the rule first sees
- * it; NULL when fd's set is full (the rule then leaves the call alone).
+ * it; NULL only when its chunk cannot be mapped (counted in the block).
  */
 static struct lim_entry *lim_get(struct fr_ctl *c, unsigned i, int fd)
 {
-	uint64_t key = lim_key(fd, i), tag = shim_arm_tag(c, i);
+	uint64_t key = lim_key(fd, i), tag = shim_arm_tag(c, i), free = 0;
 	uint32_t ino = fd_ino(fd), had;
-	struct lim_entry *set = lims[(unsigned)fd % LIM_SETS], *e = lim_find(fd, i);
+	struct lim_entry *e = lim_slot(fd, i, true);
 
-	if (e) {
+	if (!e)
+		return NULL;
+	if (atomic_load_explicit(&e->key, memory_order_acquire) == key) {
 		had = atomic_load_explicit(&e->ino, memory_order_relaxed);
 		/* another socket on the number, or the rule armed again: start over */
 		if (atomic_load_explicit(&e->tag, memory_order_relaxed) != tag ||
@@ -103,55 +151,72 @@ static struct lim_entry *lim_get(struct fr_ctl *c, unsigned i, int fd)
 			atomic_store_explicit(&e->ino, ino, memory_order_relaxed);
 		return e;
 	}
-	for (unsigned w = 0; w < LIM_WAYS; w++) {
-		uint64_t free = 0;
-
-		e = &set[w];
-		if (!atomic_compare_exchange_strong_explicit(&e->key, &free, LIM_FILLING,
-							     memory_order_acq_rel,
-							     memory_order_relaxed))
-			continue;
+	/*
+	 * free: filled, then claimed. Two threads meeting the connection at
+	 * once both fill it with the same start; one claims it, both use it.
+	 */
+	lim_init(e, tag, ino);
+	if (atomic_compare_exchange_strong_explicit(&e->key, &free, key, memory_order_acq_rel,
+						    memory_order_relaxed))
 		atomic_fetch_add_explicit(&lim_used, 1, memory_order_relaxed);
-		lim_init(e, tag, ino);
-		atomic_store_explicit(&e->key, key, memory_order_release);
-		/* two threads met the connection at once: the lower way wins */
-		for (unsigned o = 0; o < w; o++)
-			if (atomic_load_explicit(&set[o].key, memory_order_acquire) == key) {
-				lim_remove(e, key);
-				return &set[o];
-			}
-		return e;
-	}
-	return NULL;
+	return e;
 }
 
 void shim_limit_forget(int fd)
 {
-	struct lim_entry *set;
-
+	shim_dgram_forget(fd); /* a datagram reorder= held on it (dgram.c) */
 	if (fd < 0 || !atomic_load_explicit(&lim_used, memory_order_relaxed))
 		return;
-	set = lims[(unsigned)fd % LIM_SETS];
-	for (unsigned w = 0; w < LIM_WAYS; w++) {
-		uint64_t k = atomic_load_explicit(&set[w].key, memory_order_acquire);
+	for (unsigned i = 0; i < FR_MAX_RULES; i++) {
+		struct lim_entry *e = lim_slot(fd, i, false);
+		uint64_t k;
 
-		if (k > LIM_FILLING && (k >> 6) == (uint64_t)(unsigned)fd + 1)
-			lim_remove(&set[w], k);
+		if (!e)
+			return;
+		k = atomic_load_explicit(&e->key, memory_order_acquire);
+		if (k)
+			lim_remove(e, k);
 	}
 }
 
 void shim_limit_forget_range(unsigned first, unsigned last)
 {
+	shim_dgram_forget_range(first, last);
 	if (!atomic_load_explicit(&lim_used, memory_order_relaxed))
 		return;
-	for (unsigned s = 0; s < LIM_SETS; s++)
-		for (unsigned w = 0; w < LIM_WAYS; w++) {
-			uint64_t k = atomic_load_explicit(&lims[s][w].key, memory_order_acquire);
-			uint64_t fd = (k >> 6) - 1;
+	for (unsigned ci = first >> LIM_CHUNK_SHIFT;
+	     ci < LIM_NCHUNKS && ci <= last >> LIM_CHUNK_SHIFT; ci++) {
+		struct lim_entry *ch = atomic_load_explicit(&lim_chunks[ci], memory_order_acquire);
 
-			if (k > LIM_FILLING && fd >= first && fd <= last)
-				lim_remove(&lims[s][w], k);
+		for (unsigned k = 0; ch && k < LIM_CHUNK * FR_MAX_RULES; k++) {
+			uint64_t key = atomic_load_explicit(&ch[k].key, memory_order_acquire);
+			uint64_t fd = (key >> 6) - 1;
+
+			if (key && fd >= first && fd <= last)
+				lim_remove(&ch[k], key);
 		}
+	}
+}
+
+bool shim_conn_draws(struct fr_ctl *c, unsigned i, int fd, unsigned in, struct shim_conn_draw *d)
+{
+	struct lim_entry *e;
+	uint32_t conn, zero = 0;
+
+	if (fd < 0 || i >= FR_MAX_RULES || !(e = lim_get(c, i, fd)))
+		return false;
+	conn = atomic_load_explicit(&e->conn, memory_order_relaxed);
+	if (!conn) {
+		/* the rule's first draw on it: the next number of the run's connections */
+		conn = atomic_fetch_add_explicit(&c->conns, 1, memory_order_relaxed) + 1;
+		if (!atomic_compare_exchange_strong_explicit(
+			    &e->conn, &zero, conn, memory_order_relaxed, memory_order_relaxed))
+			conn = zero;
+	}
+	d->conn = conn;
+	d->n = atomic_fetch_add_explicit(&e->ndraw[in & 1], 1, memory_order_relaxed);
+	d->last = &e->last[in & 1];
+	return true;
 }
 
 /*

@@ -1,19 +1,26 @@
 /*
  * Traffic shaping (docs/faults.md "Socket faults"): the draws behind
- * jitter= and slice=MIN..MAX, Toxiproxy's latency jitter and slicer.
+ * jitter= (spread by distribution=, correlated by correlation=) and
+ * slice=MIN..MAX, Toxiproxy's latency jitter and slicer and netem's
+ * delay distributions.
  *
  * A draw is a hash, not a generator with state to lock: the rule's seed
  * (fr_rule_finish derives one from the SPEC when none is given), the
- * socket and direction the call is on, and how many draws that socket
- * and direction made before in this process. So a run repeated with the
- * same SPEC gives each socket the same sequence, whatever other sockets
- * and threads do meanwhile, as long as the calls on it come in the same
- * order. The counters are per fd number modulo SHAPE_FDS (a number
- * reused by a later connection continues its count, as deterministic);
- * fork copies them, exec starts at zero. Calls that name no fd (connect,
- * a delay an event loop's poll begins) share the counters of fd -1.
+ * connection and direction the call is on, and how many draws that
+ * connection and direction made before. A connection is numbered once,
+ * when the rule first draws for it, from a counter the whole run shares
+ * in the control block (limit.c keeps the number, as per=connection
+ * does): so each connection of the run has its own sequence, also when a
+ * client makes one connection per process on the same fd number, and a
+ * run repeated with the same SPEC whose connections come in the same
+ * order gives each the same sequence. Calls that name no fd (connect, a
+ * delay an event loop's poll begins), or when limit.c cannot follow the
+ * fd, count per fd number in this process (SHAPE_FDS counters).
  *
- * Lock-free and allocation-free: a relaxed fetch_add and arithmetic.
+ * correlation= is netem's: each draw's uniform number is weighted against
+ * the previous one of the same connection and direction (dist.c).
+ *
+ * Lock-free and allocation-free: relaxed atomics and arithmetic.
  */
 #include "sock.h"
 
@@ -21,6 +28,7 @@
 
 #define SHAPE_FDS 64u
 static _Atomic uint32_t draws[SHAPE_FDS * FR_MAX_RULES * 2];
+static _Atomic uint32_t lasts[SHAPE_FDS * FR_MAX_RULES * 2];
 
 /* splitmix64's finaliser (Steele, Lea, Flood 2014): a bijective 64-bit mix. */
 uint64_t shim_shape_mix(uint64_t x)
@@ -32,37 +40,53 @@ uint64_t shim_shape_mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-/* The next draw of rule i on (fd, direction of op). */
-static uint64_t draw(const struct fr_rule *r, unsigned i, int fd, enum fr_op op)
+/*
+ * The next draw of rule i on (fd, direction of op); *last is where its
+ * correlated value is kept (correlation=).
+ */
+static uint64_t draw(struct fr_ctl *c, unsigned i, int fd, enum fr_op op, _Atomic uint32_t **last)
 {
+	const struct fr_rule *r = &c->slots[i].rule;
 	unsigned in = op == FR_OP_RECV || op == FR_OP_READ || op == FR_OP_ACCEPT;
-	unsigned slot = (unsigned)(fd + 1) % SHAPE_FDS;
-	unsigned idx = (slot * FR_MAX_RULES + i % FR_MAX_RULES) * 2 + in;
-	uint64_t n = atomic_fetch_add_explicit(&draws[idx], 1, memory_order_relaxed);
+	struct shim_conn_draw d;
+	unsigned slot, idx;
+	uint64_t n;
 
+	if (shim_conn_draws(c, i, fd, in, &d)) {
+		*last = d.last;
+		/* bit 63: never the key of a per-process draw below */
+		return shim_shape_mix(r->seed ^ shim_shape_mix(1ull << 63 | (uint64_t)d.conn << 33 |
+							       (uint64_t)in << 32 | d.n));
+	}
+	slot = (unsigned)(fd + 1) % SHAPE_FDS;
+	idx = (slot * FR_MAX_RULES + i % FR_MAX_RULES) * 2 + in;
+	n = atomic_fetch_add_explicit(&draws[idx], 1, memory_order_relaxed);
+	*last = &lasts[idx];
 	return shim_shape_mix(r->seed ^ shim_shape_mix((uint64_t)(slot * 2 + in) << 32 | n));
 }
 
 uint64_t shim_shape_delay(struct fr_ctl *c, unsigned i, int fd, enum fr_op op)
 {
 	const struct fr_rule *r = &c->slots[i].rule;
-	uint64_t j = r->jitter, u;
+	_Atomic uint32_t *last;
+	uint32_t u;
 
-	if (!j)
+	if (!r->jitter)
 		return r->amount;
-	/* uniform in [amount - j, amount + j], never below 0 (saturating) */
-	j = j > UINT64_MAX / 4 ? UINT64_MAX / 4 : j;
-	u = draw(r, i, fd, op) % (2 * j + 1);
-	if (u >= j)
-		return r->amount > UINT64_MAX - (u - j) ? UINT64_MAX : r->amount + (u - j);
-	return r->amount > j - u ? r->amount - (j - u) : 0;
+	u = (uint32_t)(draw(c, i, fd, op, &last) >> 32);
+	if (r->correlation) {
+		u = fr_dist_correlate(u, atomic_load_explicit(last, memory_order_relaxed),
+				      r->correlation);
+		atomic_store_explicit(last, u, memory_order_relaxed);
+	}
+	return fr_dist_delay(r->amount, r->jitter, r->distribution, u);
 }
 
 uint64_t shim_shape_delay_max(struct fr_ctl *c, unsigned i)
 {
 	const struct fr_rule *r = &c->slots[i].rule;
 
-	return r->amount > UINT64_MAX - r->jitter ? UINT64_MAX : r->amount + r->jitter;
+	return fr_dist_delay_max(r->amount, r->jitter, r->distribution);
 }
 
 /*
@@ -86,11 +110,12 @@ bool shim_shape_slice(struct fr_ctl *c, unsigned i, int fd, enum fr_op op, size_
 {
 	const struct fr_rule *r = &c->slots[i].rule;
 	uint64_t s = r->slice_max;
+	_Atomic uint32_t *last;
 
 	if (!s || (flags & SHIM_STDIO) || fd < 0 || !sock_stream(fd))
 		return false;
 	if (r->slice_min && r->slice_min < s)
-		s = r->slice_min + draw(r, i, fd, op) % (s - r->slice_min + 1);
+		s = r->slice_min + draw(c, i, fd, op, &last) % (s - r->slice_min + 1);
 	if (want <= s)
 		return false;
 	*allow = (size_t)s;

@@ -342,6 +342,7 @@ enum shim_outcome {
 	SHIM_STALL,    /* wait until rule v.rule is cleared (or v.ns), then call */
 	SHIM_RESET,    /* connection reset (sockets) */
 	SHIM_REFUSE,   /* connection refused (connect) */
+	SHIM_DGRAM, /* a datagram fault (drop, duplicate, reorder): shim_dgram_msg() makes the call */
 };
 
 /* What the decision logic says about one call. */
@@ -377,6 +378,7 @@ void shim_verdict_init(struct shim_verdict *v, enum fr_op op);
 #define SHIM_DISK_ONLY 0x2u /* only disk rules apply (stdio's flush at exit) */
 #define SHIM_STDIO 0x4u	    /* stdio: no slice= (a short fread is EOF to it) */
 #define SHIM_CLOSING 0x8u   /* a socket's close: only slow-close= rules apply */
+#define SHIM_NO_DGRAM 0x10u /* no datagram faults: the caller cannot carry them (splice...) */
 
 /*
  * Decide an fd call of operation op that would move `want` bytes.

@@ -32,6 +32,7 @@
 #define FAULTRUN_SHIM_SOCK_H
 
 #include "shim.h"
+#include "../fault/dist.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -197,6 +198,20 @@ uint64_t shim_shape_mix(uint64_t x);
 /* ---- limit.c: close-after= and per=connection --------------------------- */
 
 /*
+ * A draw of rule i on the connection on fd (shape.c): the connection's
+ * number in the run (1 for the first any shaping rule met), the draws it
+ * made before in direction `in` (0 send, 1 recv), and where its last
+ * correlated value is kept. false: fd is not followed (no fd, or the
+ * table could not be mapped).
+ */
+struct shim_conn_draw {
+	uint32_t conn;
+	uint32_t n;
+	_Atomic uint32_t *last;
+};
+bool shim_conn_draws(struct fr_ctl *c, unsigned i, int fd, unsigned in, struct shim_conn_draw *d);
+
+/*
  * per=connection: whether rule i affects the connection on fd, chosen
  * when the rule first sees it (after=, probability= drawn from its seed=,
  * times=, all counting connections) and kept until the fd is closed.
@@ -252,6 +267,31 @@ void shim_rate_forget_range(unsigned first, unsigned last);
 /* Give back to rule i's bucket what a call took (taken) and did not move. */
 void shim_rate_give_back(int fd, enum fr_op op, unsigned i, size_t taken, size_t used,
 			 uint64_t charged);
+
+/* ---- dgram.c: drop, duplicate, reorder on datagram sockets --------------- */
+
+/*
+ * decide()'s case for those actions (rule i, a call of op on fd): 0 the
+ * rule leaves the call alone (not a datagram socket, or it did not
+ * fire), 1 it injects, 2 a datagram it holds is handed out in its turn
+ * (no new injection: decide returns at once). v->what is SHIM_DGRAM then.
+ */
+int shim_dgram_decide(struct fr_ctl *c, unsigned i, enum fr_op op, int fd, bool forced,
+		      struct shim_verdict *v);
+/*
+ * Make a call whose verdict is SHIM_DGRAM: send (sendmsg) or receive
+ * (recvmsg) msg on fd as the rule says. Returns what the call returns
+ * (-1 with errno). shim_dgram_io: the same for read/write/readv/writev.
+ */
+ssize_t shim_dgram_msg(int fd, struct msghdr *msg, int flags, struct shim_verdict *v);
+ssize_t shim_dgram_io(int fd, const struct iovec *iov, int cnt, struct shim_verdict *v);
+/* The same for a buffer and an address (sendto's `to`, recvfrom's `from`: either, or none). */
+ssize_t shim_dgram_buf(struct shim_verdict *v, int fd, const void *buf, size_t n, int flags,
+		       const struct sockaddr *to, socklen_t tolen, struct sockaddr *from,
+		       socklen_t *fromlen);
+/* fd (fds first..last) closed: a datagram held for it goes too. */
+void shim_dgram_forget(int fd);
+void shim_dgram_forget_range(unsigned first, unsigned last);
 
 /* Time helpers. */
 static inline uint64_t shim_min_deadline(uint64_t a, uint64_t b)

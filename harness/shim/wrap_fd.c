@@ -64,12 +64,14 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
  * write(fd, buf, n, ...), read(fd, buf, n, ...) and friends; pwrite(fd,
  * buf, n, off, ...) writes at off
  */
-#define SHIM_BUF_SLOW(name, ret, params, args, op, fail, woff)          \
-	SHIM_SLOW(name, ret, params)                                    \
-	{                                                               \
-		struct shim_verdict v;                                  \
-		shim_decide_fd(FR_OP_##op, fd, n, #name, 0, &v);        \
-		SHIM_FD_APPLY(name, ret, args, fail, n = v.allow, woff) \
+#define SHIM_BUF_SLOW(name, ret, params, args, op, fail, woff)                              \
+	SHIM_SLOW(name, ret, params)                                                        \
+	{                                                                                   \
+		struct shim_verdict v;                                                      \
+		shim_decide_fd(FR_OP_##op, fd, n, #name, 0, &v);                            \
+		if (unlikely(v.what == SHIM_DGRAM))                                         \
+			return shim_dgram_io(fd, &(struct iovec){ (void *)buf, n }, 1, &v); \
+		SHIM_FD_APPLY(name, ret, args, fail, n = v.allow, woff)                     \
 	}
 #define SHIM_GEN_FD_BUF(name, ret, params, args, op, fail)   \
 	SHIM_BUF_SLOW(name, ret, params, args, op, fail, -1) \
@@ -86,6 +88,8 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
 		struct iovec cut[SHIM_IOV_CUT];                        \
 		size_t total = iov_total(iov, cnt);                    \
 		shim_decide_fd(FR_OP_##op, fd, total, #name, 0, &v);   \
+		if (unlikely(v.what == SHIM_DGRAM))                    \
+			return shim_dgram_io(fd, iov, cnt, &v);        \
 		SHIM_FD_APPLY(                                         \
 			name, ret, args, fail,                         \
 			if (v.allow < total) {                         \
@@ -290,7 +294,7 @@ static int xfer_side(enum fr_op op, int fd, size_t want, size_t *n, const char *
 {
 	int ret;
 
-	shim_decide_fd(op, fd, want, fn, 0, v);
+	shim_decide_fd(op, fd, want, fn, SHIM_NO_DGRAM, v);
 	/* to or from a socket: send/recv semantics (O_NONBLOCK, reset) */
 	if (v->kind == SHIM_FD_SOCKET && v->what != SHIM_PASS &&
 	    (ret = shim_sock_apply(fd, false, v)) < 0) {

@@ -519,6 +519,38 @@ static void msg_cut(const struct msghdr *msg, struct msghdr *out, struct iovec *
 	out->msg_iovlen = k;
 }
 
+#define SHIM_UNPAREN(...) __VA_ARGS__
+static ssize_t dg_send(struct shim_verdict *v, int fd, const void *buf, size_t n, int flags)
+{
+	return shim_dgram_buf(v, fd, buf, n, flags, NULL, 0, NULL, NULL);
+}
+static ssize_t dg_sendto(struct shim_verdict *v, int fd, const void *buf, size_t n, int flags,
+			 __CONST_SOCKADDR_ARG to, socklen_t tolen)
+{
+	return shim_dgram_buf(v, fd, buf, n, flags, SHIM_SA(to), tolen, NULL, NULL);
+}
+static ssize_t dg_recv(struct shim_verdict *v, int fd, void *buf, size_t n, int flags)
+{
+	return shim_dgram_buf(v, fd, buf, n, flags, NULL, 0, NULL, NULL);
+}
+static ssize_t dg___recv_chk(struct shim_verdict *v, int fd, void *buf, size_t n, size_t buflen,
+			     int flags)
+{
+	(void)buflen;
+	return shim_dgram_buf(v, fd, buf, n, flags, NULL, 0, NULL, NULL);
+}
+static ssize_t dg_recvfrom(struct shim_verdict *v, int fd, void *buf, size_t n, int flags,
+			   __SOCKADDR_ARG from, socklen_t *fromlen)
+{
+	return shim_dgram_buf(v, fd, buf, n, flags, NULL, 0, SHIM_SA(from), fromlen);
+}
+static ssize_t dg___recvfrom_chk(struct shim_verdict *v, int fd, void *buf, size_t n, size_t buflen,
+				 int flags, __SOCKADDR_ARG from, socklen_t *fromlen)
+{
+	(void)buflen;
+	return shim_dgram_buf(v, fd, buf, n, flags, NULL, 0, SHIM_SA(from), fromlen);
+}
+
 /* send(fd, buf, n, flags, ...) and recv(...) shaped calls */
 #define SHIM_GEN_SOCK_BUF(name, ret, params, args, op, fail)             \
 	SHIM_SLOW(name, ret, params)                                     \
@@ -528,6 +560,8 @@ static void msg_cut(const struct msghdr *msg, struct msghdr *out, struct iovec *
 		int d = io_decide(FR_OP_##op, fd, &n, flags, #name, &v); \
 		if (d != 0)                                              \
 			return d < 0 ? -1 : (ret)v.allow;                \
+		if (unlikely(v.what == SHIM_DGRAM))                      \
+			return dg_##name(&v, SHIM_UNPAREN args);         \
 		r = SHIM_REAL(name) args;                                \
 		shim_settle(&v, r);                                      \
 		return r;                                                \
@@ -538,30 +572,32 @@ static void msg_cut(const struct msghdr *msg, struct msghdr *out, struct iovec *
  * sendmsg/recvmsg: `short` cuts the vector; MSG_ERRQUEUE is not the peer.
  * `copyback` gives the caller's header what recvmsg wrote into the copy.
  */
-#define SHIM_SOCK_MSG(name, ret, params, args, op, fail, copyback)   \
-	SHIM_SLOW(name, ret, params)                                 \
-	{                                                            \
-		struct shim_verdict v;                               \
-		struct iovec cut[SOCK_IOV_CUT];                      \
-		struct msghdr m2;                                    \
-		size_t total, n;                                     \
-		ret r;                                               \
-		int d;                                               \
-		if (!msg || (flags & MSG_ERRQUEUE))                  \
-			return SHIM_REAL(name) args;                 \
-		total = n = iov_sum(msg->msg_iov, msg->msg_iovlen);  \
-		d = io_decide(FR_OP_##op, fd, &n, flags, #name, &v); \
-		if (d != 0)                                          \
-			return d < 0 ? -1 : (ret)v.allow;            \
-		if (n < total) {                                     \
-			msg_cut(msg, &m2, cut, n);                   \
-			r = SHIM_REAL(name)(fd, &m2, flags);         \
-			copyback;                                    \
-		} else {                                             \
-			r = SHIM_REAL(name) args;                    \
-		}                                                    \
-		shim_settle(&v, r);                                  \
-		return r;                                            \
+#define SHIM_SOCK_MSG(name, ret, params, args, op, fail, copyback)                  \
+	SHIM_SLOW(name, ret, params)                                                \
+	{                                                                           \
+		struct shim_verdict v;                                              \
+		struct iovec cut[SOCK_IOV_CUT];                                     \
+		struct msghdr m2;                                                   \
+		size_t total, n;                                                    \
+		ret r;                                                              \
+		int d;                                                              \
+		if (!msg || (flags & MSG_ERRQUEUE))                                 \
+			return SHIM_REAL(name) args;                                \
+		total = n = iov_sum(msg->msg_iov, msg->msg_iovlen);                 \
+		d = io_decide(FR_OP_##op, fd, &n, flags, #name, &v);                \
+		if (d != 0)                                                         \
+			return d < 0 ? -1 : (ret)v.allow;                           \
+		if (unlikely(v.what == SHIM_DGRAM))                                 \
+			return shim_dgram_msg(fd, (struct msghdr *)msg, flags, &v); \
+		if (n < total) {                                                    \
+			msg_cut(msg, &m2, cut, n);                                  \
+			r = SHIM_REAL(name)(fd, &m2, flags);                        \
+			copyback;                                                   \
+		} else {                                                            \
+			r = SHIM_REAL(name) args;                                   \
+		}                                                                   \
+		shim_settle(&v, r);                                                 \
+		return r;                                                           \
 	}
 
 /* what recvmsg() writes back into the caller's header */
@@ -596,6 +632,15 @@ static __attribute__((noinline, cold)) int slow_sendmmsg(int fd, struct mmsghdr 
 		vec[0].msg_len = (unsigned int)v.allow;
 		return 1;
 	}
+	if (unlikely(v.what == SHIM_DGRAM)) {
+		/* a datagram fault: decided once, for the first message */
+		ssize_t one = shim_dgram_msg(fd, &vec[0].msg_hdr, flags, &v);
+
+		if (one < 0)
+			return -1;
+		vec[0].msg_len = (unsigned int)one;
+		return 1;
+	}
 	if (n < total && vlen > 1)
 		vlen = 1;
 	r = SHIM_REAL(sendmmsg)(fd, vec, vlen, flags);
@@ -615,6 +660,15 @@ slow_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct 
 		return SHIM_REAL(recvmmsg)(fd, vec, vlen, flags, tmo);
 	if (io_decide(FR_OP_RECV, fd, &n, flags, "recvmmsg", &v) != 0)
 		return -1;
+	if (unlikely(v.what == SHIM_DGRAM)) {
+		/* a datagram fault: decided once, for the first message (no timeout) */
+		ssize_t one = shim_dgram_msg(fd, &vec[0].msg_hdr, flags & ~MSG_WAITFORONE, &v);
+
+		if (one < 0)
+			return -1;
+		vec[0].msg_len = (unsigned int)one;
+		return 1;
+	}
 	if (n < total && vlen > 1)
 		vlen = 1;
 	r = SHIM_REAL(recvmmsg)(fd, vec, vlen, flags, tmo);

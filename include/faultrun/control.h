@@ -154,7 +154,13 @@ struct fr_ctl {
 	_Atomic uint32_t nprocs;	 /* process entries ever claimed (may pass FR_CTL_PROCS) */
 	_Atomic uint32_t files_lock;	 /* tid claiming or freeing a file entry, 0 = none */
 	_Atomic uint32_t files_overflow; /* files a disk rule could not follow (table full) */
-	uint32_t reserved[12];
+	/* connections the shim's shaping rules met, run-wide: each its own draws (shape.c) */
+	_Atomic uint32_t conns;
+	/* calls a connection rule could not follow (the shim's table unmappable, limit.c) */
+	_Atomic uint32_t conns_untracked;
+	/* datagrams a reorder rule could not hold (too large, store busy: dgram.c) */
+	_Atomic uint32_t dgram_unheld;
+	uint32_t reserved[9];
 
 	struct fr_ctl_slot slots[FR_MAX_RULES];
 	struct fr_ctl_event events[FR_CTL_EVENTS];

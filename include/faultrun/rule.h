@@ -81,6 +81,15 @@ enum fr_action {
 	FR_ACT_CLOSE, /* send/recv: a connection fails after close_bytes or close_ns */
 	/* a matching socket's close() waits amount ns before the FIN goes out */
 	FR_ACT_SLOWCLOSE,
+	/*
+	 * datagram sockets (SOCK_DGRAM) only, netem's loss, duplicate and
+	 * reorder (docs/faults.md "Datagram faults"): a send reports success
+	 * and nothing leaves, a recv consumes one and discards it; a send
+	 * leaves twice; a recv holds one and hands it out after the next
+	 */
+	FR_ACT_DROP,
+	FR_ACT_DUPLICATE,
+	FR_ACT_REORDER,
 	FR_ACT_COUNT
 };
 
@@ -153,7 +162,17 @@ struct fr_rule {
 	uint32_t reserved2;
 	/* bandwidth: send/recv move at most this many bytes per second (rate=), 0: none */
 	uint64_t rate;
+	/* delay= jitter=: how delays spread (FR_DIST_*), and netem's correlation */
+	uint32_t distribution;
+	uint32_t correlation; /* each draw's weight on the previous one, in millionths (25%: 250000) */
 };
+
+/* rule.distribution: netem's delay distributions (docs/faults.md "Shaping") */
+#define FR_DIST_UNIFORM 0u /* amount +- jitter, every value as likely */
+#define FR_DIST_NORMAL 1u
+#define FR_DIST_PARETO 2u
+#define FR_DIST_PARETONORMAL 3u
+#define FR_DIST_COUNT 4u
 
 /* The name of an operation ("write"), or NULL. */
 const char *fr_op_name(enum fr_op op);
