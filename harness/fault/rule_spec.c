@@ -235,11 +235,13 @@ static int set_action_field(struct fr_rule *r, const char *key, const char *valu
 		/* action: short | stall | reset | refuse (others take a value) */
 		for (unsigned a = FR_ACT_SHORT; a < FR_ACT_COUNT; a++)
 			if (strcmp(value, fr_action_name(a)) == 0 && a != FR_ACT_BUDGET &&
-			    a != FR_ACT_DELAY && a != FR_ACT_GAIERR && a != FR_ACT_CLOSE)
+			    a != FR_ACT_DELAY && a != FR_ACT_GAIERR && a != FR_ACT_CLOSE &&
+			    a != FR_ACT_SLOWCLOSE)
 				return fr_rule_set(r, value, NULL, err, errlen);
 		return fail(err, errlen,
-			    "'action=%s': expected short, stall, reset, refuse or blackhole "
-			    "(errno, error, budget and delay take a value: errno=ENOSPC)",
+			    "'action=%s': expected short, stall, reset, refuse, blackhole, drop, "
+			    "duplicate, reorder or disk (errno, error, budget, delay, close-after "
+			    "and slow-close take a value: errno=ENOSPC)",
 			    value);
 	}
 	if (strcmp(key, "errno") == 0) {
@@ -636,15 +638,15 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 	if (fr_rule_finish_shape(r, err, errlen) < 0 || fr_rule_finish_close(r, err, errlen) < 0)
 		return -EINVAL;
 	if (!r->ops)
-		return fail(
-			err, errlen,
-			"no operation given (open, read, write, fsync, truncate, "
-			"allocate, rename, unlink, mkdir, connect, accept, send, recv, resolve)");
+		return fail(err, errlen,
+			    "no operation given (open, read, write, fsync, truncate, "
+			    "allocate, rename, unlink, link, mkdir, connect, accept, send, recv, "
+			    "resolve)");
 	if (r->action == FR_ACT_NONE)
-		return fail(
-			err, errlen,
-			"no action given (errno=NAME, short, budget=SIZE, "
-			"delay=DURATION, stall, reset, refuse, blackhole, close-after=SIZE, error=EAI_*)");
+		return fail(err, errlen,
+			    "no action given (errno=NAME, short, budget=SIZE, "
+			    "delay=DURATION, stall, reset, refuse, blackhole, close-after=SIZE, "
+			    "slow-close=DURATION, drop, duplicate, reorder, error=EAI_*)");
 	uint32_t misfit = r->ops & ~action_ops[r->action];
 	if (misfit && r->action == FR_ACT_ERRNO && (misfit & FR_OPBIT(FR_OP_RESOLVE)))
 		return fail(err, errlen,

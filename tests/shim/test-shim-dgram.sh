@@ -88,6 +88,6 @@ check "stream socket: exit 90, the rule never fired" [ "$rc" = 90 ]
 # the parser refuses what has no meaning
 for bad in "recv duplicate" "send reorder" "connect drop" "send drop per=connection"; do
 	"$FAULTRUN" exec -f "$bad" -- true >/dev/null 2>"$D/err"
-	check "refused: $bad" [ $? = 2 ]
+	check "refused: $bad" [ $? = 125 ]
 done
 finish

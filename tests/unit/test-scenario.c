@@ -202,7 +202,7 @@ static const struct bad_case bad_cases[] = {
 	  "expect: [{exits: 0}]\n"
 	  "faults:\n"
 	  "  f: {op: write, path: /x}\n",
-	  "t.yml:5:6: fault 'f': no action given (errno=NAME, short, budget=SIZE, delay=DURATION, stall, reset, refuse, blackhole, close-after=SIZE, error=EAI_*)" },
+	  "t.yml:5:6: fault 'f': no action given (errno=NAME, short, budget=SIZE, delay=DURATION, stall, reset, refuse, blackhole, close-after=SIZE, slow-close=DURATION, drop, duplicate, reorder, error=EAI_*)" },
 	{ "inject-unknown",
 	  "target: {command: \"true\"}\n"
 	  "duration: 5s\n"
