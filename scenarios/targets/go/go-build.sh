@@ -9,7 +9,11 @@
 #   - GOPROXY=off, GOFLAGS=-mod=readonly: the build is offline and the
 #     module has no dependencies, so any download is a mistake;
 #   - -trimpath: no build-machine paths in the binary; -buildvcs=false:
-#     a worktree owned by another user would make `git status` fail.
+#     a worktree owned by another user would make `git status` fail;
+#   - -ldflags='-s -w': no symbol table nor DWARF (Go's stack traces use
+#     its own pclntab, not these). Go compresses its DWARF, which dwz
+#     cannot rewrite: it exits 1, and so would the Debian package build's
+#     dh_dwz (Debian bug #931891).
 set -eu
 src=$1 out=$2 cache=$3 go=$4
 case $out in /*) ;; *) out=$PWD/$out ;; esac
@@ -17,4 +21,5 @@ case $cache in /*) ;; *) cache=$PWD/$cache ;; esac
 cd "$src"
 exec env CGO_ENABLED=0 GOCACHE="$cache/build" GOPATH="$cache/path" GOENV=off \
 	GOFLAGS=-mod=readonly GOPROXY=off GOTOOLCHAIN=local GO111MODULE=on \
-	GOWORK=off "$go" build -trimpath -buildvcs=false -o "$out" .
+	GOWORK=off "$go" build -trimpath -buildvcs=false \
+	-ldflags="-s -w" -o "$out" .
