@@ -1,0 +1,3 @@
+module faultrun/scenarios/targets/go
+
+go 1.19
