@@ -1,5 +1,6 @@
 /*
- * faultrun exec [-f SPEC]... [--paused] [--seed N] [--json FILE] [-q] -- CMD [ARGS]
+ * faultrun exec [-f SPEC]... [--paused] [--seed N] [--json FILE] [-q]
+ *               [--backend preload|seccomp|auto] -- CMD [ARGS]
  *
  * Runs one program under the shim, for reproducing an incident by hand.
  * The rules go into a control block in a private run directory, so
@@ -18,6 +19,7 @@
 #include "config.h"
 #include "ctlread.h"
 #include "attach.h"
+#include "exec_seccomp.h"
 #include "io/launch.h"
 #include "util/fsutil.h"
 #include "util/timefmt.h"
@@ -56,7 +58,7 @@ static void on_signal(int sig)
 static void exec_usage(void)
 {
 	fputs("usage: faultrun exec [-f SPEC]... [--paused] [--may-not-fire] [--user NAME] "
-	      "[--seed N] [--json FILE] [-q] -- CMD [ARGS]\n"
+	      "[--seed N] [--json FILE] [-q] [--backend preload|seccomp|auto] -- CMD [ARGS]\n"
 	      "  SPEC: operations, an action and selectors, e.g.\n"
 	      "    'write errno=ENOSPC path=/var/log/app/**'  'open errno=EACCES path=**/dump.pm2'\n"
 	      "    'write budget=10MiB path=/data/**'  'recv stall port=3306'\n"
@@ -95,6 +97,7 @@ struct exec_opts {
 	bool have_user;
 	uint64_t seed;
 	char **cmd;
+	enum fr_exec_backend backend; /* --backend (docs/seccomp.md) */
 };
 
 /* -f SPEC: one more rule, whose name must be new. Returns 0 or EXEC_OWN_ERROR. */
@@ -134,6 +137,7 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 		{ "seed", required_argument, NULL, 's' },
 		{ "json", required_argument, NULL, 'J' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "backend", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -177,6 +181,10 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 		case 'q':
 			o->quiet = true;
 			break;
+		case 'b':
+			if (fr_exec_backend_parse(optarg, &o->backend) < 0)
+				return EXEC_OWN_ERROR;
+			break;
 		case 'h':
 			exec_usage();
 			return 0;
@@ -218,6 +226,12 @@ static void signals_restore(const struct saved_signals *old)
 	sigaction(SIGQUIT, &old->quit, NULL);
 	sigaction(SIGTERM, &old->term, NULL);
 	sigaction(SIGHUP, &old->hup, NULL);
+}
+
+/* signals_restore for fr_exec_seccomp_run's child */
+static void child_signals(const void *old)
+{
+	signals_restore(old);
 }
 
 /*
@@ -321,7 +335,8 @@ static int report_run(const struct exec_opts *o, const struct fr_ctl *ctl, int r
 	if (!o->quiet) {
 		fr_ctl_print_counts(ctl, stderr, "faultrun: ");
 		fr_attach_describe(&a, buf, sizeof(buf));
-		fprintf(stderr, "faultrun: the shim was in %s\n", buf);
+		fprintf(stderr, "faultrun: %s %s\n",
+			x->backend ? "the seccomp backend saw" : "the shim was in", buf);
 	}
 	for (size_t i = 0; i < a.n; i++)
 		if (a.v[i].refused) {
@@ -338,6 +353,8 @@ static int report_run(const struct exec_opts *o, const struct fr_ctl *ctl, int r
 		if (!atomic_load(&sl->arm_count))
 			snprintf(buf, sizeof(buf),
 				 "it was never armed (--paused: faultrun ctl arm NAME)");
+		else if (x->explain)
+			x->explain(x->backend, ctl, i, &a, buf, sizeof(buf));
 		else
 			fr_attach_explain(&a, atomic_load(&sl->matched), buf, sizeof(buf));
 		/* -q with --may-not-fire: expected, and asked to be quiet about it */
@@ -406,20 +423,27 @@ int fr_cmd_exec(int argc, char **argv)
 	status = parse_args(argc, argv, &o);
 	if (status >= 0)
 		return status;
+	err[0] = '\0';
 	ret = fr_launch_check(o.cmd[0], resolved, sizeof(resolved), err, sizeof(err));
-	if (ret < 0) {
-		fprintf(stderr, "faultrun: %s\n", err);
-		/* refused (static, setuid, Go: docs/limitations.md) or not executable */
-		return ret == -ENOENT ? EXEC_NOT_FOUND : EXEC_CANNOT_RUN;
-	}
-	const char *shim = find_shim();
+	/* refused (static, setuid, Go: docs/limitations.md) or not executable; auto decided */
+	status = fr_exec_backend_choose(&o.backend, ret, resolved, err);
+	if (status >= 0)
+		return status;
+	struct fr_sec *sec = NULL;
+	if (o.backend == FR_BACKEND_SECCOMP &&
+	    (status = fr_exec_seccomp_prepare(o.rules, o.nrules, &sec)))
+		return status;
+	/* the seccomp backend preloads nothing: no shim to look for */
+	const char *shim = sec ? fr_shim_path() : find_shim();
 	if (!shim)
 		return EXEC_OWN_ERROR;
 	if (!o.have_seed)
 		o.seed = random_seed();
 	status = setup_ctl(&o, rundir, sizeof(rundir), ctlpath, sizeof(ctlpath), &ctl);
-	if (status)
+	if (status) {
+		fr_sec_destroy(sec);
 		return status;
+	}
 	if (!o.quiet)
 		fprintf(stderr, "faultrun: seed %llu%s\n", (unsigned long long)o.seed,
 			o.paused ? " (rules loaded disarmed: faultrun ctl arm NAME)" : "");
@@ -437,8 +461,23 @@ int fr_cmd_exec(int argc, char **argv)
 		.started_wall = fr_wall_now(),
 		.paused = o.paused,
 		.may_not_fire = o.may_not_fire,
+		.backend = sec,
+		.explain = sec ? fr_exec_seccomp_explain : NULL,
 	};
-	status = run_command(&o, resolved, shim, ctlpath, &old, &x.pid);
+	if (sec) {
+		struct fr_exec_launch l = {
+			.resolved = resolved,
+			.cmd = o.cmd,
+			.user = o.have_user ? &o.user : NULL,
+			.seed = o.seed,
+			.in_child = child_signals,
+			.arg = &old,
+			.forward_to = &forward_to,
+		};
+		status = fr_exec_seccomp_run(sec, ctl, &l, &x.pid);
+	} else {
+		status = run_command(&o, resolved, shim, ctlpath, &old, &x.pid);
+	}
 	if (status < 0) {
 		status = EXEC_OWN_ERROR;
 	} else {
@@ -451,5 +490,6 @@ int fr_cmd_exec(int argc, char **argv)
 	signals_restore(&old);
 	fr_ctl_close(ctl);
 	fr_rundir_remove(rundir);
+	fr_sec_destroy(sec);
 	return status;
 }

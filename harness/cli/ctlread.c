@@ -243,6 +243,8 @@ static unsigned json_assertions(struct fr_buf *b, const struct fr_ctl *c,
 		if (inj)
 			snprintf(measured, sizeof(measured), "%" PRIu64 " injection%s", inj,
 				 inj == 1 ? "" : "s");
+		else if (x->explain && x->attach)
+			x->explain(x->backend, c, i, x->attach, measured, sizeof(measured));
 		else if (x->attach)
 			fr_attach_explain(x->attach, atomic_load(&s->matched), measured,
 					  sizeof(measured));
@@ -292,13 +294,14 @@ static void json_scenario(struct fr_buf *b, const struct fr_ctl *c, const struct
 		fr_buf_json_str(b, *w);
 	}
 	fr_buf_printf(b,
-		      "], \"cwd\": null, \"shim\": true, \"restart\": {\"policy\": \"never\"},\n"
+		      "], \"cwd\": null, \"shim\": %s, \"restart\": {\"policy\": \"never\"},\n"
 		      "      \"lifecycle\": [{\"t\": 0, \"event\": \"start\", \"pid\": %d, "
 		      "\"attempt\": 0}, {\"t\": 0, \"event\": \"ready\", \"pid\": %d},\n"
 		      "        {\"t\": %.6f, \"event\": \"exit\", \"pid\": %d, \"status\": %d, "
 		      "\"signal\": null, \"expected\": true}],\n"
 		      "      \"starts\": 1, \"restarts\": 0, \"exits\": 0, \"output\": []},\n",
-		      x->pid, x->pid, (double)x->duration_ns / 1e9, x->pid, x->command_status);
+		      x->backend ? "false" : "true", x->pid, x->pid, (double)x->duration_ns / 1e9,
+		      x->pid, x->command_status);
 	fr_buf_puts(b, "    \"faults\": [");
 	for (unsigned i = 0; i < n; i++) {
 		const struct fr_ctl_slot *s = &c->slots[i];

@@ -43,6 +43,14 @@ struct fr_exec_record {
 	double started_wall;  /* epoch seconds of the start */
 	bool paused, may_not_fire;
 	const struct fr_attach *attach;
+	/*
+	 * Another backend than the shim (docs/seccomp.md): its state, and why
+	 * a rule of slot `slot` never fired under it. NULL: the shim's
+	 * fr_attach_explain.
+	 */
+	const void *backend;
+	void (*explain)(const void *backend, const struct fr_ctl *c, unsigned slot,
+			const struct fr_attach *a, char *buf, size_t len);
 };
 
 /*

@@ -6,8 +6,10 @@ Each folder of harness/core may include only folders to its left in
 (and itself); harness/cli may include any of them. harness/fault, which
 the shim links, includes nothing of harness/core, harness/shim or
 harness/cli; harness/shim includes harness/fault's headers but nothing of
-harness/core or harness/cli. Fails naming each include that points the
-wrong way.
+harness/core or harness/cli. harness/seccomp (the seccomp backend,
+linked into faultrun only) includes harness/fault and harness/core/util,
+nothing above them, and nothing below it includes harness/seccomp. Fails
+naming each include that points the wrong way.
 """
 import os
 import re
@@ -23,6 +25,16 @@ for folder in order:
     for name in os.listdir(d) if os.path.isdir(d) else []:
         if name.endswith('.h'):
             core_headers[name] = folder
+
+# headers of the folders harness/fault and harness/seccomp may not use
+shim_headers = {'shim.h', 'sock.h', 'fdtable.h', 'symbols.h', 'readiness.h', 'glibc_private.h'}
+cli_headers = set()
+seccomp_headers = set()
+for folder, into in (('cli', cli_headers), ('seccomp', seccomp_headers)):
+    d = os.path.join(harness, folder)
+    for name in os.listdir(d) if os.path.isdir(d) else []:
+        if name.endswith('.h'):
+            into.add(name)
 
 def includes(path):
     with open(path, encoding='utf-8', errors='replace') as f:
@@ -54,6 +66,17 @@ for dirpath, _, files in os.walk(harness):
                 if rel[0] == 'fault' and inc in ('shim.h', 'sock.h'):
                     bad.append('%s: includes "%s": harness/fault may not depend on the shim'
                                % (where, inc))
+                if inc in seccomp_headers or inc.startswith('seccomp/'):
+                    bad.append('%s: includes "%s": harness/%s may not depend on harness/seccomp'
+                               % (where, inc, rel[0]))
+            elif rel[0] == 'seccomp':
+                above = (top in order and top != 'util') or \
+                    (inc in core_headers and core_headers[inc] != 'util') or \
+                    inc.startswith(('core/', 'cli/', 'shim/')) or \
+                    inc in cli_headers or inc in shim_headers
+                if above:
+                    bad.append('%s: includes "%s": harness/seccomp may include only '
+                               'harness/fault and harness/core/util' % (where, inc))
 for b in bad:
     print(b)
 print('%d files checked, %d includes point the wrong way' % (checked, len(bad)))

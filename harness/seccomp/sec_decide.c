@@ -1,0 +1,386 @@
+/*
+ * Deciding one notified call, with the shim's rule semantics
+ * (harness/shim/control.c): the rules armed for the operation
+ * (armed_rules[op]), then the call's selectors (path=, host=, port=,
+ * lport=, unix=, mode=, proc=), then, rule by rule in slot order,
+ * fr_ctl_fire (after=, probability= with the run's seed, times=) counting
+ * matched and injected in the block. The first rule that injects decides.
+ *
+ * A read or a write on a socket is a recv or a send, as in the shim; a
+ * file's path is the kernel's (readlink), a named path is made absolute
+ * and lexically normal against the thread's cwd or dirfd.
+ */
+#define _GNU_SOURCE
+#include "sec_decide.h"
+#include "sec_facts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/un.h>
+
+/* The rules armed for op that this backend can apply (errno=). */
+static uint64_t armed_for(struct fr_ctl *c, enum fr_op op)
+{
+	uint64_t m = atomic_load_explicit(&c->armed_rules[op], memory_order_acquire), out = 0;
+	unsigned n = fr_ctl_count(c);
+
+	if (n < 64)
+		m &= (1ull << n) - 1;
+	while (m) {
+		unsigned i = (unsigned)__builtin_ctzll(m);
+		const struct fr_rule *r = &c->slots[i].rule;
+
+		m &= m - 1;
+		if (r->action == FR_ACT_ERRNO && r->err > 0 && !(r->flags & FR_RULE_PER_CONN))
+			out |= 1ull << i;
+	}
+	return out;
+}
+
+/* The event's name for the call (the ring keeps FR_CTL_WHERE_MAX - 1 bytes of it). */
+static void set_where(struct sec_verdict *v, const char *s)
+{
+	size_t n = strnlen(s, sizeof(v->where) - 1);
+
+	memcpy(v->where, s, n);
+	v->where[n] = '\0';
+}
+
+static bool has_sock_selectors(const struct fr_rule *r)
+{
+	return r->unix_path[0] || (r->flags & FR_RULE_HOST) || r->port || r->lport;
+}
+
+/* shim_rule_match_file */
+static bool match_file(const struct fr_rule *r, const char *path)
+{
+	if (has_sock_selectors(r))
+		return false;
+	if (!r->path[0])
+		return true;
+	return path && fr_glob_match(r->path, sizeof(r->path), path);
+}
+
+/* host_equal in the shim: an IPv4 rule also matches ::ffff:a.b.c.d */
+static bool host_equal(const struct fr_rule *r, const struct sec_addr *a)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const struct sockaddr_in *in = (const void *)&a->ss;
+	const struct sockaddr_in6 *in6 = (const void *)&a->ss;
+
+	if (a->ss.ss_family == AF_INET && r->host_family == AF_INET)
+		return memcmp(&in->sin_addr, r->host, 4) == 0;
+	if (a->ss.ss_family == AF_INET6 && r->host_family == AF_INET6)
+		return memcmp(&in6->sin6_addr, r->host, 16) == 0;
+	if (a->ss.ss_family == AF_INET6 && r->host_family == AF_INET)
+		return memcmp(&in6->sin6_addr, mapped, 12) == 0 &&
+		       memcmp((const uint8_t *)&in6->sin6_addr + 12, r->host, 4) == 0;
+	return false;
+}
+
+static unsigned addr_port(const struct sec_addr *a)
+{
+	if (a->len && a->ss.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)&a->ss)->sin_port);
+	if (a->len && a->ss.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)&a->ss)->sin6_port);
+	return 0;
+}
+
+/* A unix socket address's path ("" for none or an abstract one). */
+static void unix_path_of(const struct sec_addr *a, char *out, size_t len)
+{
+	const struct sockaddr_un *un = (const void *)&a->ss;
+	size_t pl;
+
+	out[0] = '\0';
+	if (!a->len || a->ss.ss_family != AF_UNIX || a->len <= sizeof(sa_family_t))
+		return;
+	pl = a->len - offsetof(struct sockaddr_un, sun_path);
+	if (pl > sizeof(un->sun_path))
+		pl = sizeof(un->sun_path);
+	pl = strnlen(un->sun_path, pl);
+	if (pl >= len)
+		pl = len - 1;
+	memcpy(out, un->sun_path, pl);
+	out[pl] = '\0';
+}
+
+/* shim_rule_match_sock: peer (may be unknown), local (idem), the unix path */
+static bool match_sock(const struct fr_rule *r, const struct sec_addr *peer,
+		       const struct sec_addr *local, const char *unix_path)
+{
+	bool ip_peer = peer->len && peer->ss.ss_family != AF_UNIX;
+
+	if (r->path[0])
+		return false;
+	if ((r->flags & FR_RULE_HOST) && !(peer->len && host_equal(r, peer)))
+		return false;
+	if (r->port && !(ip_peer && addr_port(peer) == r->port))
+		return false;
+	if (r->lport &&
+	    !(local->len && local->ss.ss_family != AF_UNIX && addr_port(local) == r->lport))
+		return false;
+	if (r->unix_path[0] &&
+	    !(unix_path[0] && fr_glob_match(r->unix_path, sizeof(r->unix_path), unix_path)))
+		return false;
+	return true;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* proc=: argv[0]'s basename, the thread's comm, the executable's basename (control.c) */
+static uint64_t proc_filter(struct fr_ctl *c, uint64_t cand, int tid, int tgid)
+{
+	char comm[32], exe[FR_CTL_EXE_MAX * 4], argv0[256];
+	uint64_t out = 0, rest = cand;
+	bool read = false;
+
+	while (rest) {
+		unsigned i = (unsigned)__builtin_ctzll(rest);
+		const struct fr_rule *r = &c->slots[i].rule;
+
+		rest &= rest - 1;
+		if (!r->proc[0]) {
+			out |= 1ull << i;
+			continue;
+		}
+		if (!read) {
+			sec_comm(tid, comm, sizeof(comm));
+			sec_exe_name(tgid, exe, sizeof(exe));
+			sec_argv0(tgid, argv0, sizeof(argv0));
+			read = true;
+		}
+		if ((argv0[0] && fr_glob_match(r->proc, sizeof(r->proc), base_name(argv0))) ||
+		    (comm[0] && fr_glob_match(r->proc, sizeof(r->proc), comm)) ||
+		    (exe[0] && fr_glob_match(r->proc, sizeof(r->proc), exe)))
+			out |= 1ull << i;
+	}
+	return out;
+}
+
+/* The flags of an open: whether it writes (shim_open_writes); -1 when they cannot be read. */
+static int open_writes(const struct sec_call *call, const struct seccomp_data *d, int tid)
+{
+	uint64_t flags;
+
+	if (call->flags == -2)
+		return 1; /* creat: O_CREAT|O_WRONLY|O_TRUNC */
+	if (call->flags == -3) {
+		/* openat2: struct open_how's first member is the flags */
+		if (sec_read_mem(tid, d->args[2], &flags, sizeof(flags)) < 0)
+			return -1;
+	} else {
+		flags = d->args[call->flags];
+	}
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
+}
+
+static uint64_t mode_filter(struct fr_ctl *c, uint64_t cand, int writes)
+{
+	uint32_t want = writes ? FR_MODE_WRITE : FR_MODE_READ;
+	uint64_t out = 0;
+
+	while (cand) {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
+		uint32_t mode = c->slots[i].rule.open_mode;
+
+		cand &= cand - 1;
+		if (mode == FR_MODE_ANY || (writes >= 0 && mode == want))
+			out |= 1ull << i;
+	}
+	return out;
+}
+
+/* The path argument idx (dirfd argument didx, -1: the cwd) made absolute, into out. */
+static bool named_path(const struct seccomp_data *d, int tid, int didx, int idx, char *out,
+		       size_t len)
+{
+	char raw[4096];
+	int dirfd = didx < 0 ? AT_FDCWD : (int)d->args[didx];
+
+	if (sec_read_str(tid, d->args[idx], raw, sizeof(raw)) < 0)
+		return false;
+	if (sec_abspath(tid, dirfd, raw, out, len) < 0) {
+		/* cannot tell where: the rules without a path still apply */
+		snprintf(out, len, "%s", raw);
+		return false;
+	}
+	return true;
+}
+
+/* The files' rules of cand that path (NULL: unknown) meets. */
+static uint64_t match_files(struct fr_ctl *c, uint64_t cand, const char *path)
+{
+	uint64_t m = 0;
+
+	while (cand) {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
+
+		cand &= cand - 1;
+		if (match_file(&c->slots[i].rule, path))
+			m |= 1ull << i;
+	}
+	return m;
+}
+
+static uint64_t match_socks(struct fr_ctl *c, uint64_t cand, const struct sec_addr *peer,
+			    const struct sec_addr *local)
+{
+	char up[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+	uint64_t m = 0;
+
+	unix_path_of(peer, up, sizeof(up));
+	if (!up[0])
+		unix_path_of(local, up, sizeof(up)); /* the accepting side's path */
+	while (cand) {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
+
+		cand &= cand - 1;
+		if (match_sock(&c->slots[i].rule, peer, local, up))
+			m |= 1ull << i;
+	}
+	return m;
+}
+
+/* An fd call: the file's or the socket's rules; v->op becomes alt on a socket. */
+static uint64_t fd_candidates(struct fr_ctl *c, const struct sec_call *call,
+			      const struct seccomp_data *d, struct sec_verdict *v)
+{
+	uint64_t om = armed_for(c, call->op),
+		 am = call->alt != call->op ? armed_for(c, call->alt) : 0;
+	int fd = (int)d->args[call->fd];
+	char path[4096];
+
+	if (!(om | am))
+		return 0;
+	v->read_target = true;
+	if (sec_fd_path(v->tid, fd, path, sizeof(path)) < 0)
+		return 0; /* not an fd of the target (EBADF comes from the kernel) */
+	if (strncmp(path, "socket:", 7) != 0) {
+		set_where(v, path);
+		return match_files(c, om, path);
+	}
+	if (call->alt != call->op) {
+		v->op = call->alt;
+		om = am;
+	}
+	if (!om)
+		return 0;
+	struct sec_addr peer, local;
+	sec_sock_addrs(v->tgid, fd, &peer, &local);
+	sec_addr_fmt(peer.len ? &peer : &local, v->where, sizeof(v->where));
+	if (!strcmp(v->where, "unix:"))
+		sec_addr_fmt(&local, v->where, sizeof(v->where));
+	return match_socks(c, om, &peer, &local);
+}
+
+/* connect: the rules whose selectors the address it connects to meets (match_addr). */
+static uint64_t connect_candidates(struct fr_ctl *c, const struct sec_call *call,
+				   const struct seccomp_data *d, struct sec_verdict *v)
+{
+	uint64_t cand = armed_for(c, FR_OP_CONNECT);
+	struct sec_addr peer = { 0 }, local = { 0 };
+	size_t len = (size_t)d->args[call->addr + 1];
+
+	if (!cand)
+		return 0;
+	v->read_target = true;
+	if (len > sizeof(peer.ss))
+		len = sizeof(peer.ss);
+	if (len < sizeof(sa_family_t) ||
+	    sec_read_mem(v->tid, d->args[call->addr], &peer.ss, len) < 0)
+		return 0;
+	peer.len = (socklen_t)len;
+	if (peer.ss.ss_family != AF_INET && peer.ss.ss_family != AF_INET6 &&
+	    peer.ss.ss_family != AF_UNIX)
+		return 0;
+	sec_addr_fmt(&peer, v->where, sizeof(v->where));
+	return match_socks(c, cand, &peer, &local);
+}
+
+/* A call naming paths: open (with mode=), unlink, rename (either name)... */
+static uint64_t path_candidates(struct fr_ctl *c, const struct sec_call *call,
+				const struct seccomp_data *d, struct sec_verdict *v)
+{
+	uint64_t cand = armed_for(c, call->op), m;
+	char abs[4096], abs2[4096];
+	bool known;
+
+	if (!cand)
+		return 0;
+	v->read_target = true;
+	if (call->flags != -1)
+		cand = mode_filter(c, cand, open_writes(call, d, v->tid));
+	if (!cand)
+		return 0;
+	known = named_path(d, v->tid, call->dirfd, call->path, abs, sizeof(abs));
+	set_where(v, abs);
+	m = match_files(c, cand, known ? abs : NULL);
+	if (call->path2 >= 0) {
+		bool known2 = named_path(d, v->tid, call->dirfd2, call->path2, abs2, sizeof(abs2));
+
+		m |= match_files(c, cand, known2 ? abs2 : NULL);
+	}
+	return m;
+}
+
+bool sec_decide(struct fr_ctl *c, const struct seccomp_data *d, struct sec_verdict *v)
+{
+	const struct sec_call *call = sec_call_find(d->nr);
+	uint64_t cand;
+
+	v->inject = false;
+	v->counted = 0;
+	v->where[0] = '\0';
+	if (!call || call->op == FR_OP_COUNT ||
+	    atomic_load_explicit(&c->disabled, memory_order_relaxed))
+		return false;
+	v->op = call->op;
+	if (call->addr >= 0)
+		cand = connect_candidates(c, call, d, v);
+	else if (call->fd >= 0)
+		cand = fd_candidates(c, call, d, v);
+	else
+		cand = path_candidates(c, call, d, v);
+	if (cand)
+		cand = proc_filter(c, cand, v->tid, v->tgid);
+	while (cand) {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
+
+		cand &= cand - 1;
+		if (!fr_ctl_armed(c, i))
+			continue; /* disarmed since the mask was read */
+		v->counted |= 1ull << i;
+		if (!fr_ctl_fire(c, i))
+			continue;
+		v->inject = true;
+		v->rule = i;
+		v->err = c->slots[i].rule.err;
+		return true;
+	}
+	return false;
+}
+
+void sec_undo(struct fr_ctl *c, const struct sec_verdict *v)
+{
+	uint64_t m = v->counted;
+
+	while (m) {
+		unsigned i = (unsigned)__builtin_ctzll(m);
+
+		m &= m - 1;
+		if (v->inject && i == v->rule)
+			fr_ctl_unfire(c, i);
+		else
+			atomic_fetch_sub_explicit(&c->slots[i].matched, 1, memory_order_relaxed);
+	}
+}

@@ -1,0 +1,60 @@
+/*
+ * The seccomp backend's internals, shared by its files (seccomp.h is the
+ * interface faultrun uses).
+ */
+#ifndef FAULTRUN_SEC_INTERNAL_H
+#define FAULTRUN_SEC_INTERNAL_H
+
+#include "seccomp.h"
+
+#include <linux/filter.h>
+#include <stdint.h>
+
+/*
+ * One system call the backend understands: which operation it is and
+ * where its facts are among the six arguments (-1: none). A dirfd of -1
+ * means AT_FDCWD. `alt`: the operation a read or write on a socket is
+ * (send, recv), as the shim decides it (shim_decide_fd).
+ */
+struct sec_call {
+	int nr;
+	const char *name;
+	uint8_t op, alt;    /* enum fr_op; alt == op when none */
+	int8_t fd;	    /* the fd the call acts on */
+	int8_t dirfd, path; /* the path it names */
+	int8_t dirfd2, path2;
+	int8_t flags; /* open flags (-2: creat's, -3: openat2's struct open_how) */
+	int8_t addr;  /* connect: the address (len in the next argument) */
+};
+
+/* The call of system call nr, or NULL. */
+const struct sec_call *sec_call_find(int nr);
+
+/* What the decision needs to know of the target, the supervisor's state. */
+struct fr_sec {
+	uint32_t ops;		  /* operations the filter sends us */
+	struct sock_filter *prog; /* the filter */
+	unsigned short nprog;
+	struct sec_handoff *handoff; /* a page shared with the child */
+	int listener;		     /* ours, -1 before fr_sec_take */
+	/* the processes seen (thread id -> process id), for the block's table */
+	struct sec_task {
+		int tid, tgid;
+	} * tasks;
+	size_t ntasks, cap;
+	uint32_t seen_gen;	/* rules_gen last checked for rules we cannot do */
+	uint64_t warned;	/* slots already reported */
+	uint64_t notifications; /* received */
+};
+
+/* The page the child fills before it stops (fr_sec_child_install). */
+struct sec_handoff {
+	int listener; /* the child's listener fd, -1 until installed */
+	int err;      /* errno of a failed install */
+};
+
+/* Rule slot idx's reason not to apply under this backend, or NULL. */
+const char *sec_rule_unsupported(const struct fr_sec *s, const struct fr_rule *r, char *buf,
+				 size_t len);
+
+#endif /* FAULTRUN_SEC_INTERNAL_H */
