@@ -90,6 +90,11 @@
 				el(g, 'circle', { cx: x, cy: cy, r: 5, class: 'ev-bad' });
 			} else if (e.event === 'signal' || e.event === 'stop') {
 				el(g, 'path', { d: 'M' + x + ' ' + (top - 6) + 'l4 4l-4 4l-4 -4z', fill: e.event === 'stop' ? '#868e96' : '#f08c00' });
+			} else if (e.event === 'shim-limit') {
+				/* the shim went past one of its limits: a fault may have missed calls */
+				bad = true;
+				label = 'shim limit';
+				el(g, 'path', { d: 'M' + x + ' ' + (top - 6) + 'l5 9h-10z', class: 'ev-bad', 'data-event': 'shim-limit', 'data-t': e.t });
 			} else if (e.event === 'ctl-external') {
 				/* faultrun ctl changed the block, not the timeline: a violet flag */
 				label = 'ctl: ' + (e.rule || '?') + ' ' + (e.change || '');

@@ -9,12 +9,20 @@
  * state or arm count moved in a way the runner's own timeline does not
  * explain (run_fault_set keeps r->armed and one window per arm), is
  * journaled as a "ctl-external" lifecycle event of the unit whose block
- * it is: the rule's name and what happened to it.
+ * it is: the rule's name and what happened to it (a removed rule's slot
+ * stays, not ready, and is never reused: docs/control-block.md).
+ *
+ * The same look reads the block's counts of what the shim could not do
+ * (disk files not charged, sockets it could not follow, datagrams it could
+ * not hold back): each time one grows, a "shim-limit" event says so, so a
+ * run that went past a limit of the shim is never silently green.
  */
 #include "run/run_internal.h"
 #include "util/xalloc.h"
 
+#include <inttypes.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +37,8 @@ struct ctl_seen {
 	uint8_t armed[FR_MAX_RULES];
 	uint8_t want[FR_MAX_RULES]; /* what the runner held it to then */
 	int64_t base[FR_MAX_RULES], ext[FR_MAX_RULES];
+	uint8_t gone[FR_MAX_RULES];   /* removed, and journaled so */
+	uint32_t files, conns, dgram; /* the limit counts last journaled */
 };
 
 /* The scenario fault in slot i of tg's block, or -1 (a rule someone added). */
@@ -96,6 +106,49 @@ static void watch_slot(struct run *r, struct target *tg, struct ctl_seen *sn, un
 	sn->ext[i] = ext;
 }
 
+/* Whether a slot after i is ready: then i is not being written but removed. */
+static bool later_ready(const struct fr_ctl *c, unsigned i, unsigned n)
+{
+	for (unsigned j = i + 1; j < n; j++)
+		if (atomic_load_explicit(&c->slots[j].ready, memory_order_acquire))
+			return true;
+	return false;
+}
+
+/* One limit count of the block: journaled (and said) whenever it grew. */
+static void limit_event(struct run *r, struct target *tg, uint32_t now, uint32_t *seen,
+			const char *what)
+{
+	const char *svc = tg == &r->tg ? NULL : r->s->services[tg - r->svc].name;
+	struct fr_lc_event *e;
+	char line[160];
+
+	if (now <= *seen)
+		return;
+	*seen = now;
+	snprintf(line, sizeof(line), "%" PRIu32 " %s", now, what);
+	e = run_lc_add(r, "shim-limit", 0);
+	e->service = svc;
+	e->detail = fr_xstrdup(line);
+	run_say(r, "%s%swarning: %s", svc ? svc : "", svc ? ": " : "", line);
+}
+
+static void watch_limits(struct run *r, struct target *tg, struct ctl_seen *sn)
+{
+	const struct fr_ctl *c = tg->ctl;
+
+	limit_event(r, tg, atomic_load_explicit(&c->files_overflow, memory_order_relaxed),
+		    &sn->files,
+		    "disk writes not charged: more files at once than the block holds "
+		    "(FR_CTL_FILES)");
+	limit_event(r, tg, atomic_load_explicit(&c->conns_untracked, memory_order_relaxed),
+		    &sn->conns,
+		    "socket calls passed untouched: the shim could not map its connection table");
+	limit_event(
+		r, tg, atomic_load_explicit(&c->dgram_unheld, memory_order_relaxed), &sn->dgram,
+		"datagrams went in order: larger than the shim's reorder store, or it was full");
+}
+
 void run_ctl_watch(struct run *r)
 {
 	if (!r->t0 || r->phase >= PH_STOPPING)
@@ -123,11 +176,23 @@ void run_ctl_watch(struct run *r)
 			       fault_of_slot(r, tg, sn->n) >= 0)
 				sn->n++;
 		}
+		watch_limits(r, tg, sn);
 		for (unsigned i = 0; i < n; i++) {
 			const struct fr_ctl_slot *sl = &tg->ctl->slots[i];
 
-			if (!atomic_load_explicit(&sl->ready, memory_order_acquire))
+			if (!atomic_load_explicit(&sl->ready, memory_order_acquire)) {
+				if (i < sn->n || later_ready(tg->ctl, i, n)) {
+					/* known, or passed by a later add: removed */
+					if (!sn->gone[i])
+						journal(r, tg, sl,
+							i < sn->n ? "removed" :
+								    "added and removed");
+					sn->gone[i] = 1;
+					sn->n = i >= sn->n ? i + 1 : sn->n;
+					continue;
+				}
 				break; /* being written: next tick */
+			}
 			if (i >= sn->n) {
 				bool armed = atomic_load_explicit(&sl->armed, memory_order_acquire);
 

@@ -145,6 +145,7 @@ void run_begin_stop(struct run *r)
 {
 	if (r->phase >= PH_STOPPING)
 		return;
+	run_ctl_watch(r); /* a last look, before the faults are disarmed */
 	r->phase = PH_STOPPING;
 	fr_timer_stop(r->loop, &r->drain_timer);
 	for (size_t i = 0; i < r->s->nfaults; i++)
