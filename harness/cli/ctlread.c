@@ -353,6 +353,13 @@ static void json_scenario(struct fr_buf *b, const struct fr_ctl *c, const struct
 		      atomic_load(&c->event_head) > FR_CTL_EVENTS ?
 			      atomic_load(&c->event_head) - FR_CTL_EVENTS :
 			      0);
+	/* what the shim could not do (the text summary's disk/sockets/reorder lines) */
+	fr_buf_printf(b,
+		      "    \"limits\": {\"files_not_charged\": %" PRIu32
+		      ", \"socket_calls_untracked\": %" PRIu32 ", \"datagrams_in_order\": %" PRIu32
+		      "},\n",
+		      atomic_load(&c->files_overflow), atomic_load(&c->conns_untracked),
+		      atomic_load(&c->dgram_unheld));
 	fr_buf_puts(b, "    \"probes\": [],\n    \"timeline\": [],\n");
 	json_assertions(b, c, x);
 	fr_buf_puts(b, "  }\n  ]\n");

@@ -149,4 +149,21 @@ check "a missing runner: exit 3, naming it" sh -c "[ $rc = 3 ] &&
 	grep -qx 'faultrun: cannot start the scenario runner $D/no-runner: No such file or directory' '$D/err'"
 "$FAULTRUN" check "$D/x.yml" >"$D/out" 2>&1; rc=$?
 check "faultrun check goes through the runner" sh -c "[ $rc = 0 ] || { cat '$D/out'; false; }"
+
+# past a limit of the shim (a disk rule follows 4096 files at once): said in
+# the summary and in the journal's "limits", never a silent pass
+mkdir -p "$D/many"
+"$FAULTRUN" exec --json "$D/lim.json" -f "disk free=64MiB path=$D/many/** may-not-fire" -- \
+	sh -c "ulimit -n 8192 && exec python3 -c \"
+import os
+fds = [os.open('$D/many/%d' % i, os.O_WRONLY | os.O_CREAT, 0o600) for i in range(4200)]
+for fd in fds: os.write(fd, b'x')
+\"" 2>"$D/err"; rc=$?
+check "4200 files at once: exit 0" [ "$rc" = 0 ]
+check "4200 files at once: the summary says 104 were not charged" \
+	grep -q "disk: 104 files were not charged: more than 4096 at once" "$D/err"
+check "4200 files at once: so does the journal" python3 -c "
+import json, sys
+l = json.load(open('$D/lim.json'))['scenarios'][0]['limits']
+sys.exit(0 if l == {'files_not_charged': 104, 'socket_calls_untracked': 0, 'datagrams_in_order': 0} else 1)"
 finish
