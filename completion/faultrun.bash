@@ -138,8 +138,11 @@ _faultrun()
 		--json)
 			_faultrun_files 'json'
 			;;
+		--backend)
+			COMPREPLY=($(compgen -W 'preload seccomp auto' -- "$cur"))
+			;;
 		*)
-			COMPREPLY=($(compgen -W '--fault --paused --may-not-fire --user
+			COMPREPLY=($(compgen -W '--fault --backend --paused --may-not-fire --user
 				--seed --json --quiet --help -f -q -h --' -- "$cur"))
 			;;
 		esac

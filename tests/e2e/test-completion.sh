@@ -46,6 +46,7 @@ cases() { # cases LABEL [SETUP FILE]: every check in a fresh bash
 		[ "$(bash_do "comp faultrun exec -f 'x' --ma")" = --may-not-fire ]
 	check "$label: run a is a.yml" [ "$(bash_do "comp faultrun run a")" = a.yml ]
 	check "$label: check a is a.yml" [ "$(bash_do "comp faultrun check a")" = a.yml ]
+	check "$label: exec --backend s is seccomp" [ "$(bash_do "comp faultrun exec --backend s")" = seccomp ]
 	check "$label: run --sh is --shard" [ "$(bash_do "comp faultrun run --sh")" = --shard ]
 	check "$label: report --me is --merge" [ "$(bash_do "comp faultrun report --me")" = --merge ]
 	check "$label: ctl events --f is --follow" [ "$(bash_do "comp faultrun ctl events --f")" = --follow ]
