@@ -13,15 +13,18 @@
 #define _GNU_SOURCE
 #include "sec_decide.h"
 #include "sec_facts.h"
+#include "sec_io.h"
+#include "dist.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/un.h>
 
-/* The rules armed for op that this backend can apply (errno=). */
+/* The rules armed for op that this backend can apply (sec_action_ok). */
 static uint64_t armed_for(struct fr_ctl *c, enum fr_op op)
 {
 	uint64_t m = atomic_load_explicit(&c->armed_rules[op], memory_order_acquire), out = 0;
@@ -34,7 +37,7 @@ static uint64_t armed_for(struct fr_ctl *c, enum fr_op op)
 		const struct fr_rule *r = &c->slots[i].rule;
 
 		m &= m - 1;
-		if (r->action == FR_ACT_ERRNO && r->err > 0 && !(r->flags & FR_RULE_PER_CONN))
+		if (sec_action_ok(r, op))
 			out |= 1ull << i;
 	}
 	return out;
@@ -265,10 +268,13 @@ static uint64_t fd_candidates(struct fr_ctl *c, const struct sec_call *call,
 	v->read_target = true;
 	if (sec_fd_path(v->tid, fd, path, sizeof(path)) < 0)
 		return 0; /* not an fd of the target (EBADF comes from the kernel) */
+	v->fd = fd;
 	if (strncmp(path, "socket:", 7) != 0) {
 		set_where(v, path);
 		return match_files(c, om, path);
 	}
+	if (!strncmp(path, "socket:[", 8))
+		v->sock_ino = strtoull(path + 8, NULL, 10);
 	if (call->alt != call->op) {
 		v->op = call->alt;
 		om = am;
@@ -333,14 +339,234 @@ static uint64_t path_candidates(struct fr_ctl *c, const struct sec_call *call,
 	return m;
 }
 
-bool sec_decide(struct fr_ctl *c, const struct seccomp_data *d, struct sec_verdict *v)
+static uint64_t arm_tag(struct fr_ctl *c, unsigned i)
+{
+	return atomic_load_explicit(&c->slots[i].arm_count, memory_order_acquire);
+}
+
+bool sec_rule_live(struct fr_ctl *c, unsigned idx, uint64_t tag)
+{
+	return idx < FR_MAX_RULES && fr_ctl_armed(c, idx) && arm_tag(c, idx) == tag &&
+	       !atomic_load_explicit(&c->disabled, memory_order_relaxed);
+}
+
+/* The bytes the call asks to move (read once per call); false when they cannot be known. */
+static bool sized(const struct seccomp_data *d, struct sec_verdict *v)
+{
+	if (!v->sized)
+		v->sized = sec_io_want(v->tid, d, &v->want) == 0 ? 1 : -1;
+	return v->sized > 0;
+}
+
+static void budget_give_back(struct fr_ctl *c, unsigned i, uint64_t bytes)
+{
+	if (!bytes)
+		return;
+	atomic_fetch_add_explicit(&c->slots[i].budget, (int64_t)bytes, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&c->slots[i].bytes, bytes, memory_order_relaxed);
+}
+
+/*
+ * budget= (control.c's decide_budget): the call takes its bytes from the
+ * shared counter; if they all fit it is a match and goes on, else it is
+ * injected: the crossing write is cut to what was left, the next ones
+ * (and an allocation that does not fit) fail with ENOSPC.
+ */
+static bool decide_budget(struct fr_ctl *c, unsigned i, const struct seccomp_data *d,
+			  struct sec_verdict *v)
+{
+	uint64_t got;
+
+	if (v->budget_rule >= 0 || (v->op != FR_OP_WRITE && v->op != FR_OP_ALLOCATE) ||
+	    !sized(d, v))
+		return false;
+	got = fr_ctl_budget_take(c, i, v->want);
+	if (got == v->want) {
+		/* fits: a match, not an injection */
+		atomic_fetch_add_explicit(&c->slots[i].matched, 1, memory_order_relaxed);
+		v->counted |= 1ull << i;
+		v->budget_rule = (int)i;
+		v->taken = got;
+		return false;
+	}
+	if (!fr_ctl_fire(c, i)) {
+		budget_give_back(c, i, got);
+		return false;
+	}
+	v->counted |= 1ull << i;
+	v->err = ENOSPC;
+	if (got && v->op == FR_OP_WRITE && sec_io_cuttable(v->tgid, d)) {
+		v->what = SEC_CUT;
+		v->allow = got;
+		v->budget_rule = (int)i;
+		v->taken = got;
+	} else {
+		/* full; an allocation that does not fit; a call faultrun cannot cut */
+		budget_give_back(c, i, got);
+		v->what = SEC_FAIL;
+	}
+	return true;
+}
+
+/* A 32-bit draw for rule i's next jitter= (splitmix64 of its seed and draw number). */
+static uint32_t draw(struct fr_sec *s, const struct fr_rule *r, unsigned i)
+{
+	uint64_t x = r->seed + (uint64_t)i * 0x9e3779b97f4a7c15ull +
+		     s->draws[i]++ * 0xbf58476d1ce4e5b9ull;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return (uint32_t)((x ^ (x >> 31)) >> 32);
+}
+
+/* delay= [jitter= distribution= correlation=]: how long this call waits. */
+static uint64_t delay_ns(struct fr_sec *s, const struct fr_rule *r, unsigned i)
+{
+	uint32_t u;
+
+	if (!r->jitter)
+		return r->amount;
+	u = draw(s, r, i);
+	if (r->correlation)
+		u = fr_dist_correlate(u, s->last_u[i], r->correlation);
+	s->last_u[i] = u;
+	return fr_dist_delay(r->amount, r->jitter, r->distribution, u);
+}
+
+/* Rule i's stall=DURATION window in its arming `tag`: its end, 0 when none is open. */
+static uint64_t window_end(struct fr_sec *s, const struct fr_rule *r, unsigned i, uint64_t tag)
+{
+	if (!r->amount || s->win_tag[i] != tag + 1)
+		return 0;
+	return s->win_start[i] + r->amount;
+}
+
+/* The episode of this socket and direction under rule i's arming tag, or NULL. */
+static struct sec_episode *episode(struct fr_sec *s, uint64_t ino, enum fr_op op, unsigned i,
+				   uint64_t tag)
+{
+	for (size_t k = 0; k < s->neps; k++)
+		if (s->eps[k].ino == ino && s->eps[k].op == op && s->eps[k].rule == i &&
+		    s->eps[k].tag == tag)
+			return &s->eps[k];
+	return NULL;
+}
+
+static void episode_add(struct fr_sec *s, struct fr_ctl *c, uint64_t ino, enum fr_op op, unsigned i,
+			uint64_t tag)
+{
+	size_t k = 0;
+
+	/* episodes of an arming that is over are gone */
+	for (size_t j = 0; j < s->neps; j++)
+		if (sec_rule_live(c, s->eps[j].rule, s->eps[j].tag))
+			s->eps[k++] = s->eps[j];
+	s->neps = k;
+	if (s->neps == s->capeps) {
+		size_t cap = s->capeps ? s->capeps * 2 : 16;
+		struct sec_episode *e = reallocarray(s->eps, cap, sizeof(*e));
+
+		if (!e)
+			return; /* not followed: the next call is decided anew */
+		s->eps = e;
+		s->capeps = cap;
+	}
+	s->eps[s->neps++] = (struct sec_episode){
+		.ino = ino, .tag = tag, .rule = (uint16_t)i, .op = (uint8_t)op
+	};
+}
+
+/*
+ * stall (stall.c): on a socket only. Its first injection in an arming
+ * opens the stall=DURATION window and an episode on the socket and
+ * direction, which holds every later call there without counting it
+ * again, until the rule is disarmed or armed again or the window ends.
+ */
+static bool decide_stall(struct fr_sec *s, struct fr_ctl *c, unsigned i, struct sec_verdict *v)
+{
+	const struct fr_rule *r = &c->slots[i].rule;
+	uint64_t tag = arm_tag(c, i), end, now = fr_now_ns();
+
+	if (!v->sock_ino)
+		return false;
+	end = window_end(s, r, i, tag);
+	if (end && now >= end)
+		return false; /* the peer came back: nothing more until armed again */
+	v->what = SEC_STALL;
+	v->tag = tag;
+	if (episode(s, v->sock_ino, v->op, i, tag)) {
+		v->episode = true;
+		v->ns = end;
+		return true;
+	}
+	v->counted |= 1ull << i;
+	if (!fr_ctl_fire(c, i))
+		return false;
+	if (r->amount && s->win_tag[i] != tag + 1) {
+		s->win_tag[i] = tag + 1;
+		s->win_start[i] = now;
+	}
+	v->ns = window_end(s, r, i, tag);
+	episode_add(s, c, v->sock_ino, v->op, i, tag);
+	return true;
+}
+
+/* Whether rule i injects the call (v says how). */
+static bool decide_rule(struct fr_sec *s, struct fr_ctl *c, unsigned i,
+			const struct seccomp_data *d, struct sec_verdict *v)
+{
+	const struct fr_rule *r = &c->slots[i].rule;
+
+	switch (r->action) {
+	case FR_ACT_BUDGET:
+		return decide_budget(c, i, d, v);
+	case FR_ACT_STALL:
+		return decide_stall(s, c, i, v);
+	case FR_ACT_SHORT:
+		/* a one-byte call cannot be shorter; a call faultrun cannot make passes */
+		if (!sized(d, v) || v->want < 2 || !sec_io_cuttable(v->tgid, d))
+			return false;
+		break;
+	default:
+		break;
+	}
+	v->counted |= 1ull << i;
+	if (!fr_ctl_fire(c, i))
+		return false;
+	switch (r->action) {
+	case FR_ACT_DELAY:
+		v->what = SEC_DELAY;
+		v->ns = delay_ns(s, r, i);
+		v->tag = arm_tag(c, i);
+		break;
+	case FR_ACT_SHORT:
+		v->what = SEC_CUT;
+		v->allow = v->want / 2;
+		break;
+	default:
+		v->what = SEC_FAIL;
+		v->err = r->err;
+		break;
+	}
+	return true;
+}
+
+bool sec_decide(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_data *d,
+		struct sec_verdict *v)
 {
 	const struct sec_call *call = sec_call_find(d->nr);
 	uint64_t cand;
 
 	v->inject = false;
+	v->what = SEC_PASS;
 	v->counted = 0;
 	v->where[0] = '\0';
+	v->budget_rule = -1;
+	v->taken = 0;
+	v->fd = -1;
+	v->episode = false;
+	v->sized = 0;
+	v->sock_ino = 0;
 	if (!call || call->op == FR_OP_COUNT ||
 	    atomic_load_explicit(&c->disabled, memory_order_relaxed))
 		return false;
@@ -359,12 +585,18 @@ bool sec_decide(struct fr_ctl *c, const struct seccomp_data *d, struct sec_verdi
 		cand &= cand - 1;
 		if (!fr_ctl_armed(c, i))
 			continue; /* disarmed since the mask was read */
-		v->counted |= 1ull << i;
-		if (!fr_ctl_fire(c, i))
+		if (!decide_rule(s, c, i, d, v)) {
+			v->what = SEC_PASS;
 			continue;
+		}
 		v->inject = true;
 		v->rule = i;
-		v->err = c->slots[i].rule.err;
+		if (v->budget_rule >= 0 && v->what != SEC_CUT) {
+			/* an earlier budget's bytes: this call moves none of them */
+			budget_give_back(c, (unsigned)v->budget_rule, v->taken);
+			v->budget_rule = -1;
+			v->taken = 0;
+		}
 		return true;
 	}
 	return false;
@@ -374,11 +606,13 @@ void sec_undo(struct fr_ctl *c, const struct sec_verdict *v)
 {
 	uint64_t m = v->counted;
 
+	if (v->budget_rule >= 0)
+		budget_give_back(c, (unsigned)v->budget_rule, v->taken);
 	while (m) {
 		unsigned i = (unsigned)__builtin_ctzll(m);
 
 		m &= m - 1;
-		if (v->inject && i == v->rule)
+		if (v->inject && i == v->rule && !v->episode)
 			fr_ctl_unfire(c, i);
 		else
 			atomic_fetch_sub_explicit(&c->slots[i].matched, 1, memory_order_relaxed);

@@ -6,14 +6,34 @@
 
 #include <linux/seccomp.h>
 
+/* What faultrun does with a call it decided. */
+enum sec_what {
+	SEC_PASS,  /* the kernel makes it (SECCOMP_USER_NOTIF_FLAG_CONTINUE) */
+	SEC_FAIL,  /* -1 with err */
+	SEC_DELAY, /* answered CONTINUE after ns */
+	SEC_STALL, /* held until the rule is cleared or its window ends, then CONTINUE */
+	SEC_CUT,   /* faultrun makes it with `allow` bytes (sec_io_cut) and answers the count */
+};
+
 struct sec_verdict {
-	int tid, tgid;	  /* in: the calling thread and its process */
-	bool read_target; /* out: the target's state was read (check the id is still valid) */
-	bool inject;	  /* out: fail the call with err */
-	int err;	  /* errno */
-	unsigned rule;	  /* the slot that injects */
-	enum fr_op op;	  /* the operation the call was decided as */
-	uint64_t counted; /* slots fr_ctl_fire counted a match in */
+	int tid, tgid;	    /* in: the calling thread and its process */
+	bool read_target;   /* out: the target's state was read (check the id is still valid) */
+	bool inject;	    /* out: a rule injected (what says how) */
+	enum sec_what what; /* out */
+	int err;	    /* SEC_FAIL's errno; ENOSPC for a budget's crossing write */
+	unsigned rule;	    /* the slot that injects */
+	enum fr_op op;	    /* the operation the call was decided as */
+	uint64_t counted;   /* slots fr_ctl_fire counted a match in */
+	uint64_t ns;	    /* SEC_DELAY: how long; SEC_STALL: the window's end (0: none) */
+	uint64_t allow;	    /* SEC_CUT: the bytes it moves */
+	uint64_t tag;	    /* SEC_DELAY, SEC_STALL: the rule's arming (arm_count) */
+	bool episode;	    /* SEC_STALL: an episode already counted holds the call */
+	int budget_rule;    /* -1, or the budget the call's bytes were taken from */
+	uint64_t taken;	    /* ... and how many */
+	uint64_t sock_ino;  /* the socket's inode (0: not a socket) */
+	int fd;		    /* the fd the call acts on (-1: none) */
+	int8_t sized;	    /* want: 0 not read yet, 1 read, -1 unknown */
+	uint64_t want;	    /* the bytes the call asks to move */
 	char where[FR_CTL_WHERE_MAX * 2]; /* the path or peer, for the event */
 };
 
@@ -21,9 +41,13 @@ struct sec_verdict {
  * Decide the call d (its thread in v->tid, v->tgid): counts in c as the
  * shim does. Returns v->inject.
  */
-bool sec_decide(struct fr_ctl *c, const struct seccomp_data *d, struct sec_verdict *v);
+bool sec_decide(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_data *d,
+		struct sec_verdict *v);
 
 /* Take back what sec_decide counted: the call never completed (the target was killed). */
 void sec_undo(struct fr_ctl *c, const struct sec_verdict *v);
+
+/* Whether rule idx, armed as v->tag says, still holds a call (armed, not disabled). */
+bool sec_rule_live(struct fr_ctl *c, unsigned idx, uint64_t tag);
 
 #endif /* FAULTRUN_SEC_DECIDE_H */

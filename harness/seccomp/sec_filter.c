@@ -121,14 +121,46 @@ static uint32_t filterable_ops(void)
 	return m;
 }
 
+bool sec_action_ok(const struct fr_rule *r, enum fr_op op)
+{
+	/* shaping and connection limits need the shim's per-connection state */
+	if ((r->flags & FR_RULE_PER_CONN) || r->slice_max || r->rate || r->close_bytes ||
+	    r->close_ns)
+		return false;
+	switch (r->action) {
+	case FR_ACT_ERRNO:
+		return r->err > 0;
+	case FR_ACT_DELAY:
+	case FR_ACT_SHORT:
+	case FR_ACT_BUDGET:
+		return true;
+	case FR_ACT_STALL:
+		/*
+		 * a held connect would have to start the handshake underneath
+		 * (docs/faults.md): not yet
+		 */
+		return op != FR_OP_CONNECT;
+	default:
+		return false;
+	}
+}
+
 /* Why rule r cannot apply under this backend (ops: the filter's, or every filterable one). */
 static const char *why_not(const struct fr_rule *r, uint32_t ops, char *buf, size_t len)
 {
 	uint32_t outside = r->ops & ~ops, bad = r->ops & ~filterable_ops();
 
-	if (r->action != FR_ACT_ERRNO)
-		snprintf(buf, len, "the seccomp backend cannot do '%s' yet (errno= only)",
+	if (r->action != FR_ACT_ERRNO && r->action != FR_ACT_DELAY && r->action != FR_ACT_SHORT &&
+	    r->action != FR_ACT_BUDGET && r->action != FR_ACT_STALL)
+		snprintf(buf, len,
+			 "the seccomp backend cannot do '%s' yet (errno=, delay=, short, budget= "
+			 "and stall only)",
 			 fr_action_name(r->action));
+	else if (r->slice_max || r->rate)
+		snprintf(buf, len, "the seccomp backend cannot do %s yet",
+			 r->rate ? "rate=" : "slice=");
+	else if (r->action == FR_ACT_STALL && (r->ops & FR_OPBIT(FR_OP_CONNECT)))
+		snprintf(buf, len, "the seccomp backend cannot stall 'connect' yet");
 	else if (bad)
 		snprintf(buf, len, "the seccomp backend cannot see '%s': it is not a system call",
 			 fr_op_name((enum fr_op)__builtin_ctz(bad)));
@@ -227,6 +259,8 @@ void fr_sec_destroy(struct fr_sec *s)
 		munmap(s->handoff, sizeof(*s->handoff));
 	free(s->prog);
 	free(s->tasks);
+	free(s->eps);
+	free(s->held);
 	free(s);
 }
 

@@ -45,6 +45,25 @@ struct fr_sec {
 	uint32_t seen_gen;	/* rules_gen last checked for rules we cannot do */
 	uint64_t warned;	/* slots already reported */
 	uint64_t notifications; /* received */
+	/*
+	 * stall episodes: a socket and direction a stall rule injected on,
+	 * in one arming of the rule, holds every later call there uncounted
+	 */
+	struct sec_episode {
+		uint64_t ino, tag;
+		uint16_t rule;
+		uint8_t op;
+	} * eps;
+	size_t neps, capeps;
+	/* stall=DURATION windows: opened (tag + 1, 0: none) at the rule's first injection */
+	uint64_t win_tag[FR_MAX_RULES], win_start[FR_MAX_RULES];
+	/* jitter= draws: how many each rule made, and the last one (correlation=) */
+	uint64_t draws[FR_MAX_RULES];
+	uint32_t last_u[FR_MAX_RULES];
+	/* calls answered later (delay, stall): sec_hold.c */
+	struct sec_held *held;
+	size_t nheld, capheld;
+	size_t respsz; /* the kernel's struct seccomp_notif_resp (SECCOMP_GET_NOTIF_SIZES) */
 };
 
 /* The page the child fills before it stops (fr_sec_child_install). */
@@ -52,6 +71,12 @@ struct sec_handoff {
 	int listener; /* the child's listener fd, -1 until installed */
 	int err;      /* errno of a failed install */
 };
+
+/*
+ * Whether this backend can do rule r's action on operation op (errno=,
+ * delay=, short, budget=, stall on what a supervisor can hold).
+ */
+bool sec_action_ok(const struct fr_rule *r, enum fr_op op);
 
 /* Rule slot idx's reason not to apply under this backend, or NULL. */
 const char *sec_rule_unsupported(const struct fr_sec *s, const struct fr_rule *r, char *buf,

@@ -12,6 +12,8 @@
 #define _GNU_SOURCE
 #include "sec_decide.h"
 #include "sec_facts.h"
+#include "sec_hold.h"
+#include "sec_io.h"
 
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -117,11 +119,73 @@ static void check_new_rules(struct fr_sec *s, struct fr_ctl *c)
 	}
 }
 
+/*
+ * Make a cut call (short, a budget's crossing write) for the target: the
+ * count goes back as the call's result. false: faultrun could not (a
+ * socket with nothing to read or no room, an error): the kernel makes it.
+ */
+static bool make_cut(struct fr_ctl *c, const struct seccomp_notif *req, struct sec_verdict *v,
+		     struct seccomp_notif_resp *resp)
+{
+	int64_t n = sec_io_cut(v->tgid, v->tid, &req->data, v->allow);
+
+	if (n < 0)
+		return false;
+	if (v->budget_rule >= 0 && v->taken > (uint64_t)n) {
+		/* granted but not moved (the real disk was full): given back */
+		atomic_fetch_add_explicit(&c->slots[v->budget_rule].budget,
+					  (int64_t)(v->taken - (uint64_t)n), memory_order_relaxed);
+		atomic_fetch_sub_explicit(&c->slots[v->budget_rule].bytes, v->taken - (uint64_t)n,
+					  memory_order_relaxed);
+		v->taken = (uint64_t)n;
+	}
+	resp->val = n;
+	return true;
+}
+
+/* The answer for a decided call (resp->id set); false: nothing to send now (held). */
+static bool respond(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_notif *req,
+		    struct sec_verdict *v, struct seccomp_notif_resp *resp)
+{
+	int r;
+
+	switch (v->what) {
+	case SEC_FAIL:
+		resp->error = -v->err;
+		return true;
+	case SEC_CUT:
+		if (make_cut(c, req, v, resp))
+			return true;
+		break;
+	case SEC_DELAY:
+	case SEC_STALL:
+		r = sec_hold(s, req->id, &req->data, v);
+		if (r == 0)
+			return false;
+		if (r > 0) {
+			resp->error = -r;
+			return true;
+		}
+		break;
+	default:
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		return true;
+	}
+	/* not done as decided: the call goes on as if no rule had fired */
+	sec_undo(c, v);
+	v->inject = false;
+	v->counted = 0;
+	v->budget_rule = -1;
+	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	return true;
+}
+
 /* Receive and answer one notification. Returns 0, or -errno when the listener fails. */
 static int answer_one(struct fr_sec *s, struct fr_ctl *c, struct seccomp_notif *req, size_t reqsz,
 		      struct seccomp_notif_resp *resp, size_t respsz)
 {
 	struct sec_verdict v;
+	bool send;
 
 	memset(req, 0, reqsz);
 	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
@@ -131,7 +195,7 @@ static int answer_one(struct fr_sec *s, struct fr_ctl *c, struct seccomp_notif *
 	memset(&v, 0, sizeof(v));
 	v.tid = (int)req->pid;
 	v.tgid = task_of(s, c, v.tid);
-	sec_decide(c, &req->data, &v);
+	sec_decide(s, c, &req->data, &v);
 	if (v.read_target && ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0) {
 		/* gone: what we read may belong to another process now, and nobody waits */
 		sec_undo(c, &v);
@@ -139,16 +203,17 @@ static int answer_one(struct fr_sec *s, struct fr_ctl *c, struct seccomp_notif *
 	}
 	memset(resp, 0, respsz);
 	resp->id = req->id;
-	if (v.inject)
-		resp->error = -v.err;
-	else
-		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0) {
-		sec_undo(c, &v);
+	send = respond(s, c, req, &v, resp);
+	if (send && ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0) {
+		/* a cut call was made already: what it moved stays counted */
+		if (v.what != SEC_CUT || !v.inject)
+			sec_undo(c, &v);
 		return errno == ENOENT || errno == EINTR ? 0 : -errno;
 	}
-	if (v.inject)
-		fr_ctl_event_pid(c, v.tgid, v.rule, v.op, v.err, v.where[0] ? v.where : NULL);
+	/* a stall's episode holds a call already counted: one event per episode */
+	if (v.inject && !v.episode)
+		fr_ctl_event_pid(c, v.tgid, v.rule, v.op, v.what == SEC_FAIL ? v.err : 0,
+				 v.where[0] ? v.where : NULL);
 	if (req->data.nr == SYS_execve || req->data.nr == SYS_execveat)
 		forget_process(s, v.tgid);
 	return 0;
@@ -184,10 +249,13 @@ int fr_sec_serve(struct fr_sec *s, struct fr_ctl *c, pid_t pid, int *wstatus)
 		goto out;
 	}
 	s->seen_gen = UINT32_MAX;
+	s->respsz = respsz;
 	for (;;) {
 		struct pollfd p[2] = { { .fd = s->listener, .events = POLLIN },
 				       { .fd = pidfd, .events = POLLIN } };
-		int r = poll(p, exited ? 1 : 2, SEC_IDLE_MS);
+		int next = sec_hold_release(s, c);
+		int r = poll(p, exited ? 1 : 2,
+			     next >= 0 && next < SEC_IDLE_MS ? next : SEC_IDLE_MS);
 
 		if (r < 0 && errno != EINTR) {
 			ret = -errno;
@@ -227,6 +295,7 @@ out:
 		while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
 			;
 	}
+	sec_hold_clear(s);
 	if (pidfd >= 0)
 		close(pidfd);
 	free(req);

@@ -25,8 +25,8 @@ struct fr_sec;
 
 /*
  * Whether this backend can do rule r: 0, or -ENOTSUP with one line in err
- * (no prefix) naming what it cannot do yet (this first step: errno= only,
- * on operations that are system calls).
+ * (no prefix) naming what it cannot do yet (errno=, delay=, short,
+ * budget= and stall on sockets only; operations that are system calls).
  */
 int fr_sec_rule_supported(const struct fr_rule *r, char *err, size_t len);
 

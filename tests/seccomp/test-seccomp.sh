@@ -5,7 +5,8 @@
 # the summary's counters are exact; ctl arms and disarms a paused rule
 # mid-run, and a rule ctl adds outside the filter is reported; a dynamic
 # program gives what the preload gives; an action it cannot do is refused
-# (125); with nothing armed the program's output is a plain run's.
+# (125: reset, connect stall, slice=, rate=); with nothing armed the
+# program's output is a plain run's.
 # Needs FAULTRUN, FAULTRUN_SHIM, SEC_WRITER (empty: no static libc, skip).
 . "$(dirname "$0")/../e2e/test-exec-lib.sh"
 [ -n "${SEC_WRITER:-}" ] || { note "no static libc: skip"; exit 77; }
@@ -102,11 +103,15 @@ check "cat: same counters under both" \
 	[ "$(grep 'armed:' "$D/pre-err")" = "$(grep 'armed:' "$D/sec-err")" ]
 
 # --- an action the backend cannot do yet: refused at start, one line
-"$FAULTRUN" exec --backend seccomp -f "name=s write short path=$D/a/**" -- "$W" \
+"$FAULTRUN" exec --backend seccomp -f "name=s send reset port=$port" -- "$W" \
 	>"$D/out" 2>"$D/err"; rc=$?
-check "short: exit 125" [ "$rc" = 125 ]
-check "short: one line naming the rule and the backend" sh -c "[ \$(wc -l <'$D/err') = 1 ] &&
-	grep -q \"rule 's': the seccomp backend cannot do 'short' yet\" '$D/err'"
+check "reset: exit 125" [ "$rc" = 125 ]
+check "reset: one line naming the rule and the backend" sh -c "[ \$(wc -l <'$D/err') = 1 ] &&
+	grep -q \"rule 's': the seccomp backend cannot do 'reset' yet\" '$D/err'"
+for spec in "connect stall port=$port" "send slice=10 port=$port" "recv rate=1KiB/s port=$port"; do
+	"$FAULTRUN" exec --backend seccomp -f "$spec" -- "$W" >"$D/out" 2>"$D/err"; rc=$?
+	check "$spec: refused (125)" [ "$rc" = 125 ]
+done
 "$FAULTRUN" exec --backend nope -- "$W" 2>"$D/err"; rc=$?
 check "bad --backend: exit 125" [ "$rc" = 125 ]
 
