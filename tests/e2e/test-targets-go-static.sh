@@ -8,6 +8,8 @@
 # uncaught exception), fixed says so once and keeps serving. The failing
 # disk is /dev/full (every write ENOSPC), as out.log.
 #
+# The same log failure injected by faultrun exec --backend auto (seccomp)
+# into the Go program, buggy and fixed.
 # env: GO_TARGET, FAULTRUN, FAULTRUN_SHIM. Exit 77 when the Go target was
 # not built (no Go toolchain), or readelf or curl is missing.
 set -u
@@ -87,6 +89,41 @@ check "fixed: and again" code_is "$url/ping" 5 200
 check "fixed: alive" alive "$pid"
 check "fixed: the failure reported once" \
 	[ "$(grep -c "cannot write to '.*out.log': no space left on device" "$run/fixed.err")" = 1 ]
+stop_tracked
+
+# ---- the same disk failure, injected by faultrun's seccomp backend ----------
+# (what the preload cannot do for a Go program: --backend auto picks seccomp)
+# secstart VARIANT: under faultrun exec, ENOSPC on writes under $run/sec-VARIANT
+secstart() {
+	mkdir -p "$run/sec-$1"
+	port=$(free_port)
+	url=http://127.0.0.1:$port
+	"$FAULTRUN" exec --backend auto --may-not-fire \
+		-f "name=full write errno=ENOSPC path=$run/sec-$1/**" -- \
+		"$GO_TARGET" --variant "$1" --port "$port" --log-dir "$run/sec-$1" \
+		2>"$run/sec-$1.err" &
+	pid=$!
+	track "$pid"
+	wait_for 10 grep -q listening "$run/sec-$1.err" || fail "seccomp $1: started"
+}
+secstart buggy
+curl -s -m 5 -o /dev/null "$url/ping"
+check "seccomp, buggy: the injected ENOSPC ends the service" wait_gone "$pid" 10
+wait "$pid"
+status=$?
+check "seccomp, buggy: exit status 1, got $status" [ "$status" = 1 ]
+check "seccomp, buggy: the Go program met ENOSPC on its log" \
+	grep -q "uncaught exception: write to .*out.log: no space left on device" "$run/sec-buggy.err"
+check "seccomp, buggy: faultrun counted it" \
+	grep -q "rule 'full' armed: matched [1-9][0-9]*, injected [1-9]" "$run/sec-buggy.err"
+check "seccomp, buggy: by the seccomp backend" grep -q "the seccomp backend saw" "$run/sec-buggy.err"
+
+secstart fixed
+check "seccomp, fixed: /ping answers with the log failing" code_is "$url/ping" 5 200
+check "seccomp, fixed: and again" code_is "$url/ping" 5 200
+check "seccomp, fixed: alive" alive "$pid"
+check "seccomp, fixed: the failure reported once" \
+	[ "$(grep -c "cannot write to '.*out.log': no space left on device" "$run/sec-fixed.err")" = 1 ]
 stop_tracked
 
 finish
