@@ -82,4 +82,16 @@ bool sec_action_ok(const struct fr_rule *r, enum fr_op op);
 const char *sec_rule_unsupported(const struct fr_sec *s, const struct fr_rule *r, char *buf,
 				 size_t len);
 
+/*
+ * The steps of the supervisor (sec_serve.c) that the thread of a scenario
+ * run (sec_thread.c) shares: receive and answer one notification (0, or
+ * -errno when the listener fails), and report once rules ctl published
+ * that this backend cannot apply.
+ */
+struct seccomp_notif;
+struct seccomp_notif_resp;
+int sec_answer_one(struct fr_sec *s, struct fr_ctl *c, struct seccomp_notif *req, size_t reqsz,
+		   struct seccomp_notif_resp *resp, size_t respsz);
+void sec_check_new_rules(struct fr_sec *s, struct fr_ctl *c);
+
 #endif /* FAULTRUN_SEC_INTERNAL_H */

@@ -97,7 +97,7 @@ static void forget_process(struct fr_sec *s, int tgid)
 }
 
 /* Say once, as soon as it is seen, that a rule ctl published cannot fire here. */
-static void check_new_rules(struct fr_sec *s, struct fr_ctl *c)
+void sec_check_new_rules(struct fr_sec *s, struct fr_ctl *c)
 {
 	uint32_t gen = atomic_load_explicit(&c->rules_gen, memory_order_acquire);
 	unsigned n = fr_ctl_count(c);
@@ -181,8 +181,8 @@ static bool respond(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_not
 }
 
 /* Receive and answer one notification. Returns 0, or -errno when the listener fails. */
-static int answer_one(struct fr_sec *s, struct fr_ctl *c, struct seccomp_notif *req, size_t reqsz,
-		      struct seccomp_notif_resp *resp, size_t respsz)
+int sec_answer_one(struct fr_sec *s, struct fr_ctl *c, struct seccomp_notif *req, size_t reqsz,
+		   struct seccomp_notif_resp *resp, size_t respsz)
 {
 	struct sec_verdict v;
 	bool send;
@@ -261,11 +261,11 @@ int fr_sec_serve(struct fr_sec *s, struct fr_ctl *c, pid_t pid, int *wstatus)
 			ret = -errno;
 			break;
 		}
-		check_new_rules(s, c);
+		sec_check_new_rules(s, c);
 		if (r <= 0)
 			continue;
 		if (p[0].revents & POLLIN) {
-			ret = answer_one(s, c, req, reqsz, resp, respsz);
+			ret = sec_answer_one(s, c, req, reqsz, resp, respsz);
 			if (ret < 0)
 				break;
 		} else if (exited && (p[0].revents & (POLLHUP | POLLERR))) {

@@ -74,4 +74,23 @@ void fr_sec_describe(const struct fr_attach *a, char *buf, size_t len);
 void fr_sec_explain(const struct fr_sec *s, const struct fr_ctl *c, unsigned idx,
 		    const struct fr_attach *a, char *buf, size_t len);
 
+/*
+ * Scenario runs (sec_thread.c): the runner reaps its units itself, in its
+ * event loop, so the notifications are answered by a thread of faultrun
+ * that never waits for a process: it answers until no process under the
+ * filter remains (the listener hangs up) or fr_sec_thread_stop. Start it
+ * after fr_sec_take, before the child execs (its exec is a notification).
+ * s and c must outlive the thread. Returns 0 or -errno.
+ */
+struct fr_sec_thread;
+int fr_sec_thread_start(struct fr_sec *s, struct fr_ctl *c, struct fr_sec_thread **out);
+/* Whether the thread ended by itself (nobody is left under the filter). */
+bool fr_sec_thread_done(const struct fr_sec_thread *t);
+/*
+ * Stop answering and join the thread (a process still under the filter
+ * then gets ENOSYS from each filtered call: call it once the unit's
+ * processes are gone). Returns the thread's result: 0 or -errno.
+ */
+int fr_sec_thread_stop(struct fr_sec_thread *t);
+
 #endif /* FAULTRUN_SECCOMP_H */

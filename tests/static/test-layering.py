@@ -8,8 +8,10 @@ the shim links, includes nothing of harness/core, harness/shim or
 harness/cli; harness/shim includes harness/fault's headers but nothing of
 harness/core or harness/cli. harness/seccomp (the seccomp backend,
 linked into faultrun only) includes harness/fault and harness/core/util,
-nothing above them, and nothing below it includes harness/seccomp. Fails
-naming each include that points the wrong way.
+nothing above them. Nothing below it includes harness/seccomp, and of
+harness/core only scenario/ (which refuses, at load, the faults the
+seccomp backend cannot do) and run/ (which runs units under it) may.
+Fails naming each include that points the wrong way.
 """
 import os
 import re
@@ -54,6 +56,10 @@ for dirpath, _, files in os.walk(harness):
             where = os.path.relpath(path, root)
             if rel[0] == 'core' and len(rel) > 1 and rel[1] in order:
                 mine = order.index(rel[1])
+                if (inc in seccomp_headers or inc.startswith('seccomp/')) and \
+                        rel[1] not in ('scenario', 'run'):
+                    bad.append('%s: includes "%s": of harness/core only scenario/ and run/ '
+                               'may use harness/seccomp' % (where, inc))
                 if top in order and order.index(top) > mine:
                     bad.append('%s: includes "%s": %s/ may not depend on %s/' %
                                (where, inc, rel[1], top))

@@ -103,7 +103,7 @@ int fr_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
 
 /* What a child that failed before exec tells its parent. */
 struct child_fail {
-	int stage; /* 1 chdir, 2 exec, 3 environment, 4 user, 5 cgroup */
+	int stage; /* 1 chdir, 2 exec, 3 environment, 4 user, 5 cgroup, 6 seccomp filter */
 	int err;
 };
 
@@ -165,6 +165,14 @@ static void child_setup(const struct fr_spawn *sp, pid_t parent, int errfd)
 		f.stage = 3;
 		f.err = errno;
 		goto fail;
+	}
+	if (sp->child_hook) {
+		ret = sp->child_hook(sp->hook_arg);
+		if (ret < 0) {
+			f.stage = 6;
+			f.err = -ret;
+			goto fail;
+		}
 	}
 	if (sp->user) {
 		ret = fr_user_become(sp->user);
@@ -258,6 +266,11 @@ int fr_child_spawn(struct fr_loop *l, struct fr_child *c, const struct fr_spawn 
 	setpgid(pid, pid); /* both sides, whichever runs first */
 	fr_sentinel_group(pid, true);
 	ssize_t n;
+	char herr[300] = "";
+	int hret = sp->parent_hook ? sp->parent_hook(sp->hook_arg, pid, herr, sizeof(herr)) : 0;
+
+	if (hret < 0)
+		kill(pid, SIGKILL); /* its own report, if it wrote one, is read below */
 	do
 		n = read(ep[0], &f, sizeof(f));
 	while (n < 0 && errno == EINTR);
@@ -270,9 +283,16 @@ int fr_child_spawn(struct fr_loop *l, struct fr_child *c, const struct fr_spawn 
 			   f.stage == 2 ? "run" :
 			   f.stage == 4 ? "become the user of" :
 			   f.stage == 5 ? "put into the run's cgroup" :
+			   f.stage == 6 ? "install the seccomp filter for" :
 					  "set the environment of",
 			   f.stage == 1 ? sp->cwd : sp->argv[0], strerror(f.err));
 		return -f.err;
+	}
+	if (hret < 0) {
+		waitpid(pid, NULL, 0);
+		fr_sentinel_group(pid, false);
+		fr_set_err(err, errlen, "%s", herr);
+		return hret;
 	}
 	c->pid = pid;
 	c->pidfd = fr_pidfd_open(pid);

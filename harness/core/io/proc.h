@@ -55,6 +55,18 @@ struct fr_spawn {
 	 * orphan faultrun adopts can be told apart (run/starting.c). NULL: none.
 	 */
 	const char *unit;
+	/*
+	 * A unit under the seccomp backend (run/backend.c): child_hook runs in
+	 * the child after its environment is set, before it becomes its user
+	 * and execs (it installs the filter and stops); parent_hook runs in
+	 * the parent right after the fork, before the exec is waited for (it
+	 * takes the listener and starts answering, so that the exec, which the
+	 * filter sends to faultrun, is answered). Each returns 0 or -errno
+	 * (parent_hook with one line in err). NULL: none.
+	 */
+	int (*child_hook)(void *arg);
+	int (*parent_hook)(void *arg, pid_t pid, char *err, size_t errlen);
+	void *hook_arg;
 };
 
 /*

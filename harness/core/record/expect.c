@@ -508,7 +508,10 @@ static void eval_fired(const struct fr_scenario *s, const struct fr_facts *f,
 
 		if (!a)
 			continue;
-		fr_attach_explain(a, ff->matched, one, sizeof(one));
+		if (ff->why && p < f->nprocs && ff->why[p])
+			snprintf(one, sizeof(one), "%s", ff->why[p]);
+		else
+			fr_attach_explain(a, ff->matched, one, sizeof(one));
 		if (nin == 1)
 			n = snprintf(why, sizeof(why), "%s", one);
 		else

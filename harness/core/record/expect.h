@@ -37,6 +37,12 @@ struct fr_fault_facts {
 	 */
 	uint64_t folded, unseen;
 	struct fr_rate rate; /* injected over time, from the counters */
+	/*
+	 * Per proc number (0: the target), or NULL: why it never fired there
+	 * in the words of the unit's backend when that is not the shim (the
+	 * seccomp backend's fr_sec_explain, run/backend.c). malloc'd.
+	 */
+	char **why;
 };
 
 struct fr_lc_event;

@@ -118,8 +118,12 @@ void fr_record_finish(struct fr_record *rec)
 	for (size_t i = 0; i < rec->nseries; i++)
 		fr_series_finish(&rec->series[i]);
 	free(rec->series);
-	for (size_t i = 0; rec->facts.faults && i < rec->facts.nfaults; i++)
+	for (size_t i = 0; rec->facts.faults && i < rec->facts.nfaults; i++) {
 		free(rec->facts.faults[i].win);
+		for (size_t p = 0; rec->facts.faults[i].why && p < rec->facts.nprocs; p++)
+			free(rec->facts.faults[i].why[p]);
+		free(rec->facts.faults[i].why);
+	}
 	free(rec->facts.faults);
 	free(rec->fault_specs);
 	for (size_t i = 0; i < rec->nlc; i++)

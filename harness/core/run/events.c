@@ -248,6 +248,7 @@ void run_attach_collect(struct target *tg)
 	}
 	if (tg->ctl)
 		fr_attach_collect(&tg->attach, tg->ctl);
+	run_sec_explain(tg);
 }
 
 /*

@@ -273,7 +273,7 @@ static void build_services(struct run *r, struct fr_record *rec)
 		sv->exits = rec->proc_exits[i + 1] = tg->exits;
 		sv->attach = tg->attach;
 		memset(&tg->attach, 0, sizeof(tg->attach));
-		if (sv->shim)
+		if (sv->shim || tg->sec)
 			rec->proc_attach[i + 1] = &sv->attach;
 		if (tg->r)
 			run_target_take_tail(tg, &sv->tail, &sv->ntail);

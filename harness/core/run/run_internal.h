@@ -14,6 +14,8 @@
  *               the shim's injection events
  *   progress.c  progress lines and the live status line
  *   lb.c        a haproxy service: its configuration, readiness, view
+ *   backend.c   a unit under the seccomp backend: the filter, the
+ *               thread that answers it, its explanations
  */
 #ifndef FAULTRUN_RUN_INTERNAL_H
 #define FAULTRUN_RUN_INTERNAL_H
@@ -48,6 +50,8 @@ struct run;
 struct checker;
 struct lb_unit;	 /* lb.c: a haproxy service's view and readiness */
 struct ctl_seen; /* ctlwatch.c */
+struct run_sec;	 /* backend.c */
+struct fr_spawn;
 
 /* One sample in flight. */
 struct sample {
@@ -173,7 +177,8 @@ struct target {
 	int report_fd;
 	struct fr_watch report_watch;
 	struct fr_attach attach;
-	struct lb_unit *lb; /* a haproxy service, else NULL */
+	struct lb_unit *lb;  /* a haproxy service, else NULL */
+	struct run_sec *sec; /* under the seccomp backend, else NULL (then shim says) */
 };
 
 struct run {
@@ -313,6 +318,18 @@ void run_lb_started(struct target *tg);
 void run_lb_ready_stop(struct target *tg);
 void run_lb_stop(struct target *tg);
 void run_lb_finish(struct target *tg);
+
+/*
+ * backend.c: run_sec_choose decides a unit's backend from its `backend:`
+ * and fr_launch_check's verdict (check, err): 0 the preload, 1 seccomp
+ * (tg->sec set), -1 with r->error set. run_sec_spawn adds the filter's
+ * hooks to a start (0, or -errno with err); run_sec_explain fills the
+ * faults' reasons for the journal; run_sec_finish stops and frees.
+ */
+int run_sec_choose(struct target *tg, int check, const char *err);
+int run_sec_spawn(struct target *tg, struct fr_spawn *sp, char *err, size_t errlen);
+void run_sec_explain(struct target *tg);
+void run_sec_finish(struct target *tg);
 
 /* setup.c */
 int run_setup(struct run *r);

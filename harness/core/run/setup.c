@@ -332,7 +332,7 @@ static int setup_units(struct run *r)
 		if (unit_user(tg) < 0 || run_target_setup(tg) < 0)
 			return -1;
 		/* the target always has one: FAULTRUN_CTL of probes and steps */
-		if ((tg->shim || !p) && publish_faults(tg) < 0)
+		if ((tg->shim || tg->sec || !p) && publish_faults(tg) < 0)
 			return -1;
 	}
 	return 0;

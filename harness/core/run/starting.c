@@ -74,13 +74,18 @@ void run_start_next(struct run *r)
 		return;
 	}
 	if (r->starting == s->nbefore) {
-		run_say(r, "starting %s%s", r->tg.argv[0], r->tg.shim ? " under the shim" : "");
+		run_say(r, "starting %s%s", r->tg.argv[0],
+			r->tg.shim ? " under the shim" :
+			r->tg.sec  ? " under the seccomp backend" :
+				     "");
 		run_target_start(&r->tg, false);
 		return;
 	}
 	tg = run_proc(r, s->start_order[r->starting - (r->starting > s->nbefore)] + 1);
 	run_say(r, "starting service %s: %s%s", tg->service, tg->argv[0],
-		tg->shim ? " under the shim" : "");
+		tg->shim ? " under the shim" :
+		tg->sec	 ? " under the seccomp backend" :
+			   "");
 	run_target_start(tg, false);
 }
 

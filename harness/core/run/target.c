@@ -217,7 +217,8 @@ void run_target_start(struct target *tg, bool restart)
 		.user = tg->have_user ? &tg->user : NULL,
 		.unit = tg->service ? tg->service : "target",
 	};
-	if (fr_child_spawn(r->loop, &tg->child, &sp, target_exited, tg, err, sizeof(err)) < 0) {
+	if (run_sec_spawn(tg, &sp, err, sizeof(err)) < 0 ||
+	    fr_child_spawn(r->loop, &tg->child, &sp, target_exited, tg, err, sizeof(err)) < 0) {
 		if (r->phase <= PH_STARTING) {
 			run_error(r, "%s", run_unprefix(err));
 		} else {
@@ -393,13 +394,20 @@ static void target_command(struct target *tg)
 	tg->cwd = t->cwd.raw ? t->cwd.val : r->run_dir;
 }
 
-/* The shim is there, and the target's program can be preloaded. */
+/*
+ * The unit's backend (run/backend.c); for the preload: the shim is there,
+ * and the target's program can be preloaded.
+ */
 static int target_check_shim(struct target *tg)
 {
 	struct run *r = tg->r;
 	char resolved[PATH_MAX], err[1024];
 	const char *shim = fr_shim_path();
+	int check = fr_launch_check(tg->argv[0], resolved, sizeof(resolved), err, sizeof(err));
+	int b = run_sec_choose(tg, check, err);
 
+	if (b != 0)
+		return b < 0 ? -1 : 0;
 	if (!shim || access(shim, R_OK) < 0) {
 		snprintf(r->error, sizeof(r->error),
 			 "the shim '%s' is missing (build it, or point "
@@ -408,8 +416,10 @@ static int target_check_shim(struct target *tg)
 		return -1;
 	}
 	tg->shim = shim;
-	if (fr_launch_check(tg->argv[0], resolved, sizeof(resolved), err, sizeof(err)) < 0) {
-		snprintf(r->error, sizeof(r->error), "%s", run_unprefix(err));
+	if (check < 0) {
+		snprintf(r->error, sizeof(r->error), "%s%s", run_unprefix(err),
+			 check == -ENOTSUP && !strstr(err, "setuid") ? " (backend: seccomp can)" :
+								       "");
 		return -1;
 	}
 	return 0;
@@ -466,6 +476,7 @@ void run_target_finish(struct target *tg)
 		return; /* never initialised */
 	if (tg->child.pid > 0)
 		fr_child_abandon(r->loop, &tg->child);
+	run_sec_finish(tg); /* its processes are gone: its block may close */
 	run_checker_finish(&tg->ready_ck);
 	fr_watch_stop(r->loop, &tg->out_watch);
 	if (tg->out_r >= 0)

@@ -166,6 +166,8 @@ int scn_parse_haproxy(struct loader *L, yaml_node_t *v, const char *what, struct
 int scn_haproxy_resolve(struct loader *L, yaml_node_t *v, size_t self);
 /* Register ${port.NAME} as a port the run picks (load_expand.c). */
 void scn_add_port(struct fr_scenario *s, const char *name);
+/* backend: preload | seccomp | auto (load_backend.c) */
+int scn_parse_backend(struct loader *L, yaml_node_t *n, const char *what, struct fr_target *t);
 int scn_parse_proc(struct loader *L, yaml_node_t *n, const char *name, const char *what,
 		   const char *const *extra, size_t nextra, struct fr_target *t);
 int scn_find_proc(struct loader *L, yaml_node_t *at, const char *name, int *out);

@@ -190,8 +190,8 @@ int scn_parse_proc(struct loader *L, yaml_node_t *n, const char *name, const cha
 		   const char *const *extra, size_t nextra, struct fr_target *t)
 {
 	static const char *const base[] = {
-		"command", "env",  "cwd",  "ready",  "restart",
-		"stop",	   "shim", "user", "daemon", "pidfile",
+		"command", "env",  "cwd",    "ready",	"restart", "stop",
+		"shim",	   "user", "daemon", "pidfile", "backend",
 	};
 	const char *keys[NKEYS(base) + 4];
 	size_t nkeys = 0;
@@ -223,6 +223,15 @@ int scn_parse_proc(struct loader *L, yaml_node_t *n, const char *name, const cha
 		return ret;
 	if ((x = scn_get(L, n, "shim")) && (ret = scn_get_bool(L, x, "shim", &t->shim)))
 		return ret;
+	t->backend_mark = t->mark;
+	if ((x = scn_get(L, n, "backend")) && (ret = scn_parse_backend(L, x, what, t)))
+		return ret;
+	if (x && !t->shim)
+		return scn_fail(
+			L, x,
+			"%s.backend: the unit runs without faults (shim: false); remove one "
+			"of the two",
+			what);
 	if ((x = scn_get(L, n, "ready")) && (ret = parse_ready(L, x, &t->ready)))
 		return ret;
 	if ((x = scn_get(L, n, "restart")) && (ret = parse_restart(L, x, t)))

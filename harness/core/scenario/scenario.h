@@ -152,6 +152,13 @@ enum fr_restart_policy { FR_RESTART_NEVER, FR_RESTART_ON_FAILURE, FR_RESTART_ALW
  * A process faultrun runs and watches: the target, or a `type: process`
  * service (fr_service.proc). name is "target" for the target.
  */
+/* How a unit's faults reach it (docs/scenario-format.md, "backend"). */
+enum fr_unit_backend {
+	FR_UNIT_PRELOAD, /* the shim (LD_PRELOAD): the default */
+	FR_UNIT_SECCOMP, /* the seccomp backend (docs/seccomp.md) */
+	FR_UNIT_AUTO,	 /* seccomp for static and Go programs, else the preload */
+};
+
 struct fr_target {
 	const char *name;
 	struct fr_mark mark;
@@ -168,6 +175,8 @@ struct fr_target {
 	int stop_signal;
 	uint64_t grace_ns;
 	bool shim; /* run under the preload shim (default true) */
+	enum fr_unit_backend backend;
+	struct fr_mark backend_mark; /* where 'backend' is (else the unit's mark) */
 	/*
 	 * The command exits after starting the real process, which is then
 	 * tracked as the main process: the one pidfile names (read once the
@@ -482,6 +491,17 @@ int fr_scenario_instantiate(struct fr_scenario *s, const struct fr_runctx *ctx, 
  * directory, ports 1..n, services answering "0"/"x".
  */
 int fr_scenario_check(struct fr_scenario *s, char *err, size_t errlen);
+
+/*
+ * The faults of a unit with `backend: seccomp` must be ones the seccomp
+ * backend can do (fr_sec_rule_supported): -EINVAL with "FILE:LINE:COL:
+ * fault 'x' ..." naming the first that is not. Called by
+ * fr_scenario_instantiate once the rules are parsed (load_backend.c).
+ */
+int fr_scenario_check_backends(const struct fr_scenario *s, char *err, size_t errlen);
+
+/* "preload", "seccomp", "auto". */
+const char *fr_unit_backend_name(enum fr_unit_backend b);
 
 /* Index of the series called name, or -1. */
 int fr_scenario_series(const struct fr_scenario *s, const char *name);

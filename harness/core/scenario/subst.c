@@ -280,7 +280,7 @@ int fr_scenario_instantiate(struct fr_scenario *s, const struct fr_runctx *ctx, 
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return fr_scenario_check_backends(s, err, errlen);
 }
 
 static const char *check_service(void *opaque, const char *svc, const char *field)
