@@ -69,14 +69,27 @@ check "bad backend: one line at file:line:col" \
 	grep -qxF "faultrun: $W/bad.yml:5:12: target.backend 'seccom': expected preload, seccomp or auto (did you mean 'seccomp'?)" "$W/bad.out"
 check "bad backend: only that line" test "$(wc -l <"$W/bad.out")" = 1
 
+# a delayed call: the runner's seccomp thread answers it when due (the
+# writer's output says its write of b went through, 300 ms late at least)
+sed -e 's|full: "write errno=ENOSPC|full: "write delay=300ms|' \
+	-e 's|{at: 1500ms, end: true}|{at: 2500ms, end: true}|' "$W/w.yml" >"$W/delay.yml"
+timeout 60 "$FAULTRUN" run "$W/delay.yml" --json "$W/d.json" >"$W/d.out" 2>&1
+cat "$W/d.out"
+check "delay: the fault fired" grep -qE '^  ok +fault full fired +1 injection ' "$W/d.out"
+check "delay: the write of b was answered (not held forever)" python3 -c "
+import json, sys
+s = json.load(open('$W/d.json'))['scenarios'][0]
+out = s['target']['output']
+sys.exit(0 if any(l.endswith('b: ok') or ('b' in l and 'wrote' in l) for l in out) else 1)" 
+
 # an action the backend cannot do yet: refused at load, naming the rule
-sed 's|full: "write errno=ENOSPC|full: "write delay=1s|' "$W/w.yml" >"$W/act.yml"
+sed 's|full: "write errno=ENOSPC|full: "disk free=1KiB|' "$W/w.yml" >"$W/act.yml"
 "$FAULTRUN" run "$W/act.yml" >"$W/act.out" 2>&1
 st=$?
 cat "$W/act.out"
 check "unsupported action: exit 2" test "$st" = 2
 check "unsupported action: the rule named at the fault's line:col" \
-	grep -qE "^faultrun: $W/act.yml:7:9: rule 'full': .*delay.*backend is seccomp \(line 5\)" "$W/act.out"
+	grep -qE "^faultrun: $W/act.yml:7:9: rule 'full': .*disk.*backend is seccomp \(line 5\)" "$W/act.out"
 
 # nothing left: no process has the test's directory in its command line
 # (the run directory is under it: sec-writer's arguments)
