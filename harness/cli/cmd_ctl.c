@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +167,14 @@ static int find_only_run(struct fr_run **run)
 	return 0;
 }
 
+/* A run directory given to --run: the block that was refused is its ctl. */
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* --run PID|DIR, $FAULTRUN_CTL (inside a run), or the only live run. */
 static int attach(const char *want, struct fr_run **run)
 {
@@ -185,7 +194,8 @@ static int attach(const char *want, struct fr_run **run)
 	if (want && (ret == -ESRCH || (ret == -ENOENT && !strchr(want, '/'))))
 		fprintf(stderr, "faultrun: --run '%s': no live run with that pid\n", want);
 	else
-		fprintf(stderr, "faultrun: cannot use control block '%s': %s\n", want ? want : own,
+		fprintf(stderr, "faultrun: cannot use control block '%s%s': %s\n",
+			want ? want : own, want && is_dir(want) ? "/ctl" : "",
 			ret == -EINVAL ? "not a valid block" :
 			ret == -EPERM  ? "not a private file of this user" :
 					 strerror(-ret));

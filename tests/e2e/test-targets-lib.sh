@@ -43,17 +43,9 @@ wait_gone() {
 	return 0
 }
 
-# A loopback port nobody answers on (good enough for a test).
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
+FREE_PORT_PY=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)/free-port.py
+# free_port: a port nothing listens on, outside the ephemeral range (free-port.py)
+free_port() { python3 "$FREE_PORT_PY"; }
 
 # http_code URL MAX_SECONDS -> prints the status, 000 when it timed out or
 # the connection failed.

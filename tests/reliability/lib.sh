@@ -46,13 +46,9 @@ skip_unless() {
 	command -v "$1" >/dev/null 2>&1 || { note "no $1: skip"; exit 77; }
 }
 
-# free_port: a TCP port on 127.0.0.1 nobody listens on right now
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
+FREE_PORT_PY=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)/../e2e/free-port.py
+# free_port: a port nothing listens on, outside the ephemeral range (free-port.py)
+free_port() { python3 "$FREE_PORT_PY"; }
 
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds (10 ms steps)
 wait_for() {

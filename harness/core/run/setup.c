@@ -20,24 +20,72 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/*
+ * Ports the kernel never hands out by itself: below (or above) the
+ * ephemeral range of ip_local_port_range (ip(7)). A port taken with
+ * bind(0) is in that range, and between its close here and the service's
+ * own bind any outgoing connection on the machine may get it as its local
+ * port; the service then fails with EADDRINUSE (seen when two test passes
+ * ran side by side). Outside the range only another explicit bind can
+ * take it. *lo..*hi is where to draw from; false: no room, use bind(0).
+ */
+static bool unassigned_range(unsigned *lo, unsigned *hi)
+{
+	unsigned elo = 32768, ehi = 60999;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+
+	if (f) {
+		if (fscanf(f, "%u %u", &elo, &ehi) != 2)
+			elo = 32768, ehi = 60999;
+		fclose(f);
+	}
+	if (elo >= 12000) {
+		*lo = 10000, *hi = elo - 1;
+		return true;
+	}
+	if (ehi <= 63000) {
+		*lo = ehi + 1, *hi = 65535;
+		return true;
+	}
+	return false;
+}
+
+/* A port of 127.0.0.1 nothing is bound to now: p, or 0 to let the kernel choose. */
+static int try_port(unsigned p, unsigned *out)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				 .sin_port = htons((uint16_t)p) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		ret = -errno;
+	close(fd);
+	*out = ntohs(a.sin_port);
+	return ret;
+}
+
 static int free_port(unsigned *out, const unsigned *taken, size_t ntaken)
 {
-	for (int tries = 0; tries < 50; tries++) {
-		struct sockaddr_in a = { .sin_family = AF_INET,
-					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-		socklen_t len = sizeof(a);
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -errno;
-		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-		    getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-		close(fd);
-		unsigned p = ntohs(a.sin_port);
+	unsigned lo = 0, hi = 0;
+	bool outside = unassigned_range(&lo, &hi);
+
+	for (int tries = 0; tries < 200; tries++) {
+		unsigned r = 0, p = 0;
 		bool dup = false;
+		int ret;
+
+		if (outside && tries < 150 && getrandom(&r, sizeof(r), 0) != sizeof(r))
+			r = (unsigned)rand();
+		ret = try_port(outside && tries < 150 ? lo + r % (hi - lo + 1) : 0, &p);
+		if (ret == -EADDRINUSE)
+			continue;
+		if (ret < 0)
+			return ret;
 		for (size_t i = 0; i < ntaken; i++)
 			dup |= taken[i] == p;
 		if (!dup) {
