@@ -21,8 +21,9 @@ run() { # run SIGNAL: start faultrun, kill it with SIGNAL once all is up
 	"$FAULTRUN" "$WORK/long.yml" -q >"$WORK/out" 2>"$WORK/err" &
 	pid=$!
 	# every part is up: the server, both sleeps, an exec probe
-	if ! wait_for 20 eval '[ -n "$(procs_with_cmd "sleep 1001.$$")" ] && [ -n "$(procs_with_cmd "sleep 30.$$")" ]'; then
+	if ! wait_for 40 eval '[ -n "$(procs_with_cmd "sleep 1001.$$")" ] && [ -n "$(procs_with_cmd "sleep 30.$$")" ]'; then
 		fail "the run did not start"
+		sed 's/^/#   faultrun said: /' "$WORK/err" "$WORK/out"
 		kill -KILL "$pid"
 		return
 	fi

@@ -69,7 +69,12 @@ YML
 rm -f "$WORK/out" "$WORK/err"
 "$FAULTRUN" "$WORK/slow.yml" --json "$WORK/slow.json" >"$WORK/out" 2>"$WORK/err" &
 pid=$!
-check "the target starts" wait_for 10 eval '[ -n "$(procs_with_cmd "sleep 30.$$")" ]'
+if wait_for 30 eval '[ -n "$(procs_with_cmd "sleep 30.$$")" ]'; then
+	ok "the target starts"
+else
+	fail "the target starts"
+	sed 's/^/#   faultrun said: /' "$WORK/err" "$WORK/out"
+fi
 kill -TERM "$pid"
 wait "$pid"
 st=$?

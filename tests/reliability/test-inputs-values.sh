@@ -1,6 +1,7 @@
 #!/bin/bash
 # Hostile values through the real faultrun: each refused at once with a
-# one-line error naming the argument or file:line:col (exit 2), or kept
+# one-line error naming the argument or file:line:col (exit 2; faultrun
+# exec's own errors exit 125, as env(1)'s), or kept
 # exactly as written; never a silent change of meaning, a hang, a crash or
 # gigabytes.
 #
@@ -14,8 +15,8 @@
 # - out of memory is "faultrun: out of memory ..." and exit 3.
 . "$(dirname "$0")/lib.sh"
 
-# refused WHAT MESSAGE FAULTRUN-ARGS...: exit 2 and MESSAGE on stderr, in
-# at most $LIMIT_KIB of address space when that is set
+# refused WHAT MESSAGE FAULTRUN-ARGS...: exit 2 (125 for exec) and MESSAGE
+# on stderr, in at most $LIMIT_KIB of address space when that is set
 refused() {
 	local what=$1 msg=$2
 	shift 2
@@ -23,8 +24,9 @@ refused() {
 		[ -z "${LIMIT_KIB:-}" ] || ulimit -v "$LIMIT_KIB"
 		exec timeout 20 "$FAULTRUN" "$@"
 	) >"$W/out" 2>"$W/err"
-	local rc=$?
-	check "$what: exit 2 (got $rc)" test "$rc" = 2
+	local rc=$? want=2
+	[ "$1" = exec ] && want=125
+	check "$what: exit $want (got $rc)" test "$rc" = "$want"
 	check "$what: says why" grep -qF -- "$msg" "$W/err"
 	check "$what: in one line" test "$(wc -l <"$W/err")" = 1
 }
