@@ -75,9 +75,10 @@ bool fr_uring_note(const struct fr_ctl *c, char *buf, size_t len)
 		return false;
 	who(c, w, sizeof(w));
 	snprintf(buf, len,
-		 "%s: I/O through it bypasses faultrun; add 'io_uring errno=ENOSYS' to make it "
+		 "%s: I/O through %s bypasses faultrun; add 'io_uring errno=ENOSYS' to make it "
 		 "fall back",
-		 w);
+		 w,
+		 atomic_load_explicit(&c->uring_setups, memory_order_relaxed) == 1 ? "it" : "them");
 	return true;
 }
 
