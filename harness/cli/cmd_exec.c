@@ -20,6 +20,7 @@
 #include "ctlread.h"
 #include "attach.h"
 #include "exec_seccomp.h"
+#include "uring_note.h"
 #include "io/launch.h"
 #include "util/fsutil.h"
 #include "util/timefmt.h"
@@ -343,6 +344,8 @@ static int report_run(const struct exec_opts *o, const struct fr_ctl *ctl, int r
 			fr_attach_refusal_text(&a.v[i], buf, sizeof(buf));
 			fprintf(stderr, "faultrun: %s\n", buf);
 		}
+	/* like a refusal, said even with -q: the rules could not see that I/O */
+	fr_ctl_print_uring(ctl, stderr, "faultrun: ");
 	for (unsigned i = 0; i < n; i++) {
 		const struct fr_ctl_slot *sl = &ctl->slots[i];
 
@@ -357,6 +360,7 @@ static int report_run(const struct exec_opts *o, const struct fr_ctl *ctl, int r
 			x->explain(x->backend, ctl, i, &a, buf, sizeof(buf));
 		else
 			fr_attach_explain(&a, atomic_load(&sl->matched), buf, sizeof(buf));
+		fr_uring_explain(ctl, i, buf, sizeof(buf));
 		/* -q with --may-not-fire: expected, and asked to be quiet about it */
 		if (!o->quiet || !may)
 			fprintf(stderr, "faultrun: rule '%.*s' never fired: %s\n",

@@ -10,6 +10,7 @@
 #include "util/fsutil.h"
 #include "util/strbuf.h"
 #include "util/timefmt.h"
+#include "uring_note.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -55,6 +56,14 @@ void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out, const char *prefix)
 			"%sreorder: %" PRIu32 " datagrams went in order: larger than the shim's "
 			"store, or every slot of it busy (docs/faults.md)\n",
 			prefix, atomic_load(&c->dgram_unheld));
+}
+
+void fr_ctl_print_uring(const struct fr_ctl *c, FILE *out, const char *prefix)
+{
+	char note[256];
+
+	if (fr_uring_note(c, note, sizeof(note)))
+		fprintf(out, "%s%s\n", prefix, note);
 }
 
 /* Copy event n out of the ring if it is still there and complete. */
@@ -250,6 +259,8 @@ static unsigned json_assertions(struct fr_buf *b, const struct fr_ctl *c,
 					  sizeof(measured));
 		else
 			snprintf(measured, sizeof(measured), "0 injections");
+		if (!inj)
+			fr_uring_explain(c, i, measured, sizeof(measured));
 		fr_buf_puts(b, k++ ? ",\n      {" : "\n      {");
 		fr_buf_puts(b, "\"kind\": \"fired\", \"label\": ");
 		fr_buf_json_str(b, label);
@@ -357,12 +368,26 @@ static void json_scenario(struct fr_buf *b, const struct fr_ctl *c, const struct
 	fr_buf_printf(b,
 		      "    \"limits\": {\"files_not_charged\": %" PRIu32
 		      ", \"socket_calls_untracked\": %" PRIu32 ", \"datagrams_in_order\": %" PRIu32
-		      "},\n",
+		      ", \"io_uring_setups\": %" PRIu32 "},\n",
 		      atomic_load(&c->files_overflow), atomic_load(&c->conns_untracked),
-		      atomic_load(&c->dgram_unheld));
+		      atomic_load(&c->dgram_unheld), atomic_load(&c->uring_setups));
 	fr_buf_puts(b, "    \"probes\": [],\n    \"timeline\": [],\n");
 	json_assertions(b, c, x);
 	fr_buf_puts(b, "  }\n  ]\n");
+}
+
+/* the rings the run set up, and the summary's warning when a rule could not see their I/O */
+static void json_uring(struct fr_buf *b, const struct fr_ctl *c)
+{
+	char note[256];
+	bool warn = fr_uring_note(c, note, sizeof(note));
+
+	fr_buf_printf(b,
+		      "  \"io_uring\": {\"setups\": %" PRIu32 ", \"first_pid\": %" PRId32
+		      ", \"warning\": ",
+		      atomic_load(&c->uring_setups), atomic_load(&c->uring_pid));
+	fr_buf_json_str(b, warn ? note : NULL);
+	fr_buf_puts(b, "},\n");
 }
 
 int fr_exec_write_json(const struct fr_ctl *c, const struct fr_exec_record *x, const char *path)
@@ -387,6 +412,7 @@ int fr_exec_write_json(const struct fr_ctl *c, const struct fr_exec_record *x, c
 		      ",\n  \"duration_ms\": %.3f,\n",
 		      x->status, x->status, c->seed, (double)x->duration_ns / 1e6);
 	json_rules(&b, c);
+	json_uring(&b, c);
 	fr_buf_printf(&b, "  \"events_total\": %" PRIu64 ",\n  \"events\": [",
 		      atomic_load(&c->event_head));
 	json_events(&b, c, x, false);

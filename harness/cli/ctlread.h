@@ -18,6 +18,13 @@
  */
 void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out, const char *prefix);
 
+/*
+ * "python3 (pid 42) set up an io_uring: I/O through it bypasses faultrun;
+ * add 'io_uring errno=ENOSYS' to make it fall back", when a process of the
+ * run set up a ring while a file or socket rule exists (uring_note.h).
+ */
+void fr_ctl_print_uring(const struct fr_ctl *c, FILE *out, const char *prefix);
+
 /* The events still in the ring, oldest first, one line each. */
 void fr_ctl_print_events(const struct fr_ctl *c, FILE *out);
 

@@ -39,6 +39,7 @@ static const struct {
 	[FR_OP_LINK] = { "link", "io/link" },
 	[FR_OP_STATFS] = { "statfs", "io/statfs" },
 	[FR_OP_RESOLVE] = { "resolve", "net/resolve" },
+	[FR_OP_IO_URING] = { "io_uring", "sys/io_uring" },
 };
 
 static const char *const action_names[FR_ACT_COUNT] = {
@@ -145,6 +146,15 @@ static const int valid_recv[] = { EAGAIN,      EBADF,	   ECONNREFUSED, EFAULT,
 				  ENOTSOCK,    ECONNRESET, ETIMEDOUT,	 EHOSTUNREACH,
 				  ENETUNREACH, ENETDOWN,   EIO,		 0 };
 
+/*
+ * io_uring_setup(2): ENOSYS where the kernel has no io_uring (built
+ * without CONFIG_IO_URING), EPERM where it is disabled (the
+ * kernel.io_uring_disabled sysctl, a container's seccomp profile), ENOMEM,
+ * EMFILE, ENFILE when the ring cannot be allocated or has no fd: the
+ * answers a program must already survive by falling back.
+ */
+static const int valid_io_uring[] = { EFAULT, EINVAL, EMFILE, ENFILE, ENOMEM, ENOSYS, EPERM, 0 };
+
 static const int *const valid_errnos[FR_OP_COUNT] = {
 	[FR_OP_OPEN] = valid_open,	   [FR_OP_READ] = valid_read,
 	[FR_OP_WRITE] = valid_write,	   [FR_OP_FSYNC] = valid_fsync,
@@ -153,6 +163,7 @@ static const int *const valid_errnos[FR_OP_COUNT] = {
 	[FR_OP_MKDIR] = valid_mkdir,	   [FR_OP_CONNECT] = valid_connect,
 	[FR_OP_ACCEPT] = valid_accept,	   [FR_OP_SEND] = valid_send,
 	[FR_OP_RECV] = valid_recv,	   [FR_OP_LINK] = valid_link,
+	[FR_OP_IO_URING] = valid_io_uring,
 };
 
 const char *fr_op_name(enum fr_op op)

@@ -31,7 +31,7 @@
 
 /* Operations each action makes sense for. */
 static const uint32_t action_ops[FR_ACT_COUNT] = {
-	[FR_ACT_ERRNO] = FR_OPS_IO | FR_OPS_NET,
+	[FR_ACT_ERRNO] = FR_OPS_IO | FR_OPS_NET | FR_OPBIT(FR_OP_IO_URING),
 	[FR_ACT_SHORT] = FR_OPBIT(FR_OP_READ) | FR_OPBIT(FR_OP_WRITE) | FR_OPBIT(FR_OP_SEND) |
 			 FR_OPBIT(FR_OP_RECV),
 	[FR_ACT_BUDGET] = FR_OPBIT(FR_OP_WRITE) | FR_OPBIT(FR_OP_ALLOCATE),
@@ -641,7 +641,7 @@ int fr_rule_finish(struct fr_rule *r, unsigned index, char *err, size_t errlen)
 		return fail(err, errlen,
 			    "no operation given (open, read, write, fsync, truncate, "
 			    "allocate, rename, unlink, link, mkdir, connect, accept, send, recv, "
-			    "resolve)");
+			    "resolve, io_uring)");
 	if (r->action == FR_ACT_NONE)
 		return fail(err, errlen,
 			    "no action given (errno=NAME, short, budget=SIZE, "

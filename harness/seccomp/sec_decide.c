@@ -571,7 +571,9 @@ bool sec_decide(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_data *d
 	    atomic_load_explicit(&c->disabled, memory_order_relaxed))
 		return false;
 	v->op = call->op;
-	if (call->addr >= 0)
+	if (call->op == FR_OP_IO_URING)
+		cand = armed_for(c, FR_OP_IO_URING); /* no selector but proc= */
+	else if (call->addr >= 0)
 		cand = connect_candidates(c, call, d, v);
 	else if (call->fd >= 0)
 		cand = fd_candidates(c, call, d, v);
@@ -617,4 +619,34 @@ void sec_undo(struct fr_ctl *c, const struct sec_verdict *v)
 		else
 			atomic_fetch_sub_explicit(&c->slots[i].matched, 1, memory_order_relaxed);
 	}
+}
+
+/*
+ * io_uring_setup(2) let through: counted as a ring, as the shim counts
+ * one it saw made, unless this kernel refuses every ring
+ * (kernel.io_uring_disabled = 2, Linux 6.6). The kernel's answer is not
+ * known here (CONTINUE): a setup it refused for another reason (bad
+ * parameters, a user outside io_uring_group) is counted too
+ * (docs/seccomp.md).
+ */
+void sec_uring_passed(struct fr_ctl *c, int tgid)
+{
+	static int disabled = -1;
+	int32_t none = 0;
+
+	if (disabled < 0) {
+		FILE *f = fopen("/proc/sys/kernel/io_uring_disabled", "re");
+
+		disabled = 0;
+		if (f) {
+			if (fscanf(f, "%d", &disabled) != 1)
+				disabled = 0;
+			fclose(f);
+		}
+	}
+	if (disabled == 2)
+		return;
+	atomic_fetch_add_explicit(&c->uring_setups, 1, memory_order_relaxed);
+	atomic_compare_exchange_strong_explicit(&c->uring_pid, &none, tgid, memory_order_relaxed,
+						memory_order_relaxed);
 }

@@ -50,4 +50,7 @@ void sec_undo(struct fr_ctl *c, const struct sec_verdict *v);
 /* Whether rule idx, armed as v->tag says, still holds a call (armed, not disabled). */
 bool sec_rule_live(struct fr_ctl *c, unsigned idx, uint64_t tag);
 
+/* io_uring_setup from process tgid was let through: count the ring in c (uring_setups). */
+void sec_uring_passed(struct fr_ctl *c, int tgid);
+
 #endif /* FAULTRUN_SEC_DECIDE_H */

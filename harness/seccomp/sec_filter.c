@@ -92,6 +92,8 @@ static const struct sec_call calls[] = {
 	FDCALL(recvfrom, RECV, RECV, 0),
 	FDCALL(recvmsg, RECV, RECV, 0),
 	FDCALL(recvmmsg, RECV, RECV, 0),
+	/* an io_uring rule fails it; with file or socket rules, a ring is counted */
+	FDCALL(io_uring_setup, IO_URING, IO_URING, -1),
 	/*
 	 * no operation: an exec changes the program a process runs, which
 	 * the summary names (the next call of that process reads it again)
@@ -210,6 +212,13 @@ int fr_sec_create(const struct fr_rule *rules, unsigned n, struct fr_sec **out)
 	s->listener = -1;
 	for (unsigned i = 0; i < n; i++)
 		s->ops |= rules[i].ops;
+	/*
+	 * a ring's I/O makes none of the calls a file or socket rule waits
+	 * for: its setup is watched, to say so (and an io_uring rule that
+	 * `faultrun ctl add` publishes later then applies too)
+	 */
+	if (s->ops & (FR_OPS_IO | FR_OPS_NET))
+		s->ops |= FR_OPBIT(FR_OP_IO_URING);
 	s->prog = calloc(NCALLS * 2 + 8, sizeof(*s->prog));
 	s->handoff = mmap(NULL, sizeof(*s->handoff), PROT_READ | PROT_WRITE,
 			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -214,6 +214,8 @@ int sec_answer_one(struct fr_sec *s, struct fr_ctl *c, struct seccomp_notif *req
 	if (v.inject && !v.episode)
 		fr_ctl_event_pid(c, v.tgid, v.rule, v.op, v.what == SEC_FAIL ? v.err : 0,
 				 v.where[0] ? v.where : NULL);
+	if (req->data.nr == SYS_io_uring_setup && send && !v.inject)
+		sec_uring_passed(c, v.tgid);
 	if (req->data.nr == SYS_execve || req->data.nr == SYS_execveat)
 		forget_process(s, v.tgid);
 	return 0;

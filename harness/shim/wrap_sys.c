@@ -20,11 +20,17 @@
  * passed on untouched: the caller sees exactly the real call's result
  * and errno (saved around the bookkeeping).
  *
+ * One call is decided: io_uring_setup, the only way to make a ring
+ * without liburing (uring.c), which an `io_uring` rule can fail and
+ * whose rings are counted. The test for its number is the only thing
+ * every other call pays.
+ *
  * Like glibc's own syscall(), the wrapper reads six long arguments
  * whatever the call takes (the kernel ignores the extra registers) and
  * passes all six on.
  */
 #include "shim.h"
+#include "uring.h"
 
 #include <sched.h>
 #include <sys/syscall.h>
@@ -212,6 +218,27 @@ static __attribute__((noinline)) void track(long nr, long r, const long *a)
 	errno = saved;
 }
 
+/* io_uring_setup: decided, then counted when it made a ring (uring.c). */
+static __attribute__((noinline, cold)) long uring_setup(long a0, long a1, long a2, long a3, long a4,
+							long a5)
+{
+	long r;
+	int err;
+
+	if (shim_armed(FR_OPBIT(FR_OP_IO_URING)) && shim_uring_refuse(&err))
+		return SHIM_FAIL_M1(err);
+	r = SHIM_REAL(syscall)(SYS_io_uring_setup, a0, a1, a2, a3, a4, a5);
+	if (r >= 0) {
+		int saved = errno;
+
+		shim_uring_seen();
+		if (shim_fd_table_used() || shim_armed(SHIM_OPS_FDOPS))
+			shim_fd_opened((int)r);
+		errno = saved;
+	}
+	return r;
+}
+
 long syscall(long number, ...)
 {
 	va_list ap;
@@ -228,6 +255,8 @@ long syscall(long number, ...)
 	/* before binding the kernel still answers: no ENOSYS here */
 	if (unlikely(!SHIM_BOUND(syscall)))
 		return fr_syscall6(number, a0, a1, a2, a3, a4, a5);
+	if (unlikely(number == SYS_io_uring_setup))
+		return uring_setup(a0, a1, a2, a3, a4, a5);
 	r = SHIM_REAL(syscall)(number, a0, a1, a2, a3, a4, a5);
 	if (unlikely(r == 0) && forked(number, a0))
 		shim_forked();

@@ -160,7 +160,15 @@ struct fr_ctl {
 	_Atomic uint32_t conns_untracked;
 	/* datagrams a reorder rule could not hold (too large, store busy: dgram.c) */
 	_Atomic uint32_t dgram_unheld;
-	uint32_t reserved[9];
+	uint32_t reserved[7];
+	/*
+	 * io_uring instances processes of the run set up (io_uring_setup(2)
+	 * returned a ring), and the first one's pid (0: none yet): I/O through
+	 * a ring bypasses every file and socket rule (docs/limitations.md).
+	 * Two of version 4's reserved words, zero in a block that predates them.
+	 */
+	_Atomic uint32_t uring_setups;
+	_Atomic int32_t uring_pid;
 
 	struct fr_ctl_slot slots[FR_MAX_RULES];
 	struct fr_ctl_event events[FR_CTL_EVENTS];

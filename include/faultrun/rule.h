@@ -48,6 +48,13 @@ enum fr_op {
 	 * FR_OPS_NET, so "net/ *" and errno= rules keep meaning sockets
 	 */
 	FR_OP_RESOLVE,
+	/*
+	 * io_uring_setup(2): I/O submitted through a ring makes no read() or
+	 * write() call, so file and socket rules never see it. A rule on this
+	 * operation (errno=ENOSYS) makes the program fall back to plain calls
+	 * (docs/faults.md "io_uring"). Not in any family ("io/ *", "*").
+	 */
+	FR_OP_IO_URING,
 	FR_OP_COUNT
 };
 

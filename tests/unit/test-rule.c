@@ -190,6 +190,7 @@ static void test_format_round_trips(void **state)
 		"name=dns resolve error=EAI_NONAME query=*.internal proc=python3 times=2",
 		"name=slowdns resolve delay=2s query=db.internal after=1",
 		"name=hang resolve stall",
+		"name=ring io_uring errno=ENOSYS proc=node times=1",
 		"name=mix resolve,connect stall=5s",
 		"name=j recv delay=200ms jitter=50ms port=80",
 		"name=k recv slice=1..7 seed=9 port=80",
@@ -308,6 +309,24 @@ static void test_errno_names(void **state)
 	assert_int_equal(fr_errno_from_name("nope"), 0);
 	assert_true(fr_errno_valid(FR_OPBIT(FR_OP_OPEN), EACCES, NULL));
 	assert_true(fr_errno_valid(FR_OPBIT(FR_OP_WRITE) | FR_OPBIT(FR_OP_FSYNC), ENOSPC, NULL));
+}
+
+/* io_uring: io_uring_setup(2)'s errnos only, errno= only, in no family */
+static void test_io_uring(void **state)
+{
+	struct fr_rule r = parse_ok("io_uring errno=ENOSYS");
+
+	(void)state;
+	assert_int_equal(r.ops, FR_OPBIT(FR_OP_IO_URING));
+	assert_int_equal(r.err, ENOSYS);
+	assert_int_equal(parse_ok("sys/io_uring errno=EPERM").err, EPERM);
+	assert_int_equal(parse_ok("io_uring errno=ENOMEM proc=node").err, ENOMEM);
+	assert_false(parse_ok("io errno=EIO").ops & FR_OPBIT(FR_OP_IO_URING));
+	assert_false(parse_ok("* delay=1ms").ops & FR_OPBIT(FR_OP_IO_URING));
+	parse_bad("io_uring errno=ENOSPC", "io_uring() never fails with ENOSPC");
+	parse_bad("write,io_uring errno=ENOSPC", "io_uring() never fails with ENOSPC");
+	parse_bad("io_uring delay=1s", "action 'delay' does not apply to 'io_uring'");
+	parse_bad("io_uring errno=ENOSYS path=/x/**", "'path=' selects files");
 }
 
 /* resolve: name lookups, error=EAI_*, query= (lower-cased), and what it refuses */
@@ -591,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_shaping),
 		cmocka_unit_test(test_blackhole),
 		cmocka_unit_test(test_close_after),
+		cmocka_unit_test(test_io_uring),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
  */
 #include "run/run_internal.h"
 #include "util/xalloc.h"
+#include "uring_note.h"
 
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -39,6 +40,7 @@ struct ctl_seen {
 	int64_t base[FR_MAX_RULES], ext[FR_MAX_RULES];
 	uint8_t gone[FR_MAX_RULES];   /* removed, and journaled so */
 	uint32_t files, conns, dgram; /* the limit counts last journaled */
+	uint32_t uring;		      /* io_uring rings, when last journaled */
 };
 
 /* The scenario fault in slot i of tg's block, or -1 (a rule someone added). */
@@ -133,6 +135,27 @@ static void limit_event(struct run *r, struct target *tg, uint32_t now, uint32_t
 	run_say(r, "%s%swarning: %s", svc ? svc : "", svc ? ": " : "", line);
 }
 
+/*
+ * A ring set up while a file or socket rule exists: its I/O bypasses the
+ * rules (uring_note.c). Journaled as a "shim-limit" event each time more
+ * rings were set up, with the summary's sentence.
+ */
+static void watch_uring(struct run *r, struct target *tg, struct ctl_seen *sn)
+{
+	uint32_t now = atomic_load_explicit(&tg->ctl->uring_setups, memory_order_relaxed);
+	const char *svc = tg == &r->tg ? NULL : r->s->services[tg - r->svc].name;
+	struct fr_lc_event *e;
+	char note[256];
+
+	if (now <= sn->uring || !fr_uring_note(tg->ctl, note, sizeof(note)))
+		return;
+	sn->uring = now;
+	e = run_lc_add(r, "shim-limit", 0);
+	e->service = svc;
+	e->detail = fr_xstrdup(note);
+	run_say(r, "%s%swarning: %s", svc ? svc : "", svc ? ": " : "", note);
+}
+
 static void watch_limits(struct run *r, struct target *tg, struct ctl_seen *sn)
 {
 	const struct fr_ctl *c = tg->ctl;
@@ -147,6 +170,7 @@ static void watch_limits(struct run *r, struct target *tg, struct ctl_seen *sn)
 	limit_event(
 		r, tg, atomic_load_explicit(&c->dgram_unheld, memory_order_relaxed), &sn->dgram,
 		"datagrams went in order: larger than the shim's reorder store, or it was full");
+	watch_uring(r, tg, sn);
 }
 
 void run_ctl_watch(struct run *r)
