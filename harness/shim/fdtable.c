@@ -595,12 +595,17 @@ uint64_t shim_match_files(struct fr_ctl *c, uint64_t slots, const char *path)
 {
 	uint64_t all = atomic_load_explicit(&cls_path, memory_order_relaxed) &
 		       atomic_load_explicit(&cls_done, memory_order_acquire);
-	uint64_t cand, m = 0;
 
 	/* a slot not classified yet: index what is asked, as before */
 	if (slots & ~all)
 		all = slots;
-	cand = fr_slot_glob_candidates(c, all, path) & slots;
+	return shim_match_cands(c, fr_slot_glob_candidates(c, all, path) & slots, path);
+}
+
+uint64_t shim_match_cands(struct fr_ctl *c, uint64_t cand, const char *path)
+{
+	uint64_t m = 0;
+
 	while (cand) {
 		unsigned i = (unsigned)__builtin_ctzll(cand);
 
@@ -673,6 +678,11 @@ void shim_fd_record_open(int fd, int dirfd, const char *path, const struct shim_
 	e = shim_fd_get(fd, true);
 	if (!e)
 		return;
+	if (of && of->valid && !of->path) {
+		/* no path matched: no identity to take */
+		shim_fd_entry_set(e, info, of->match, of->known);
+		return;
+	}
 	saved = errno;
 	entry_clear(e);
 	if (of && of->valid) {

@@ -144,8 +144,61 @@ static inline int shim_fd_opened(int fd)
 struct shim_open_facts {
 	bool valid;
 	uint64_t known, match, path;
+	/*
+	 * shim_open_quiet()'s look at an absolute path (`looked`), which
+	 * shim_decide_open_rest() goes on from: the rules' classes, the
+	 * path's length when it is already normal (else 0) and the prefix
+	 * index's candidates for it.
+	 */
+	bool looked;
+	uint64_t pathm, any, cand;
+	size_t len;
 };
 void shim_fd_record_open(int fd, int dirfd, const char *path, const struct shim_open_facts *of);
+/*
+ * Give entry e new contents: `known` last, so that a reader that sees it
+ * finds its `match` (and first cleared, so that none pairs the old known
+ * with the new match).
+ */
+static inline void shim_fd_entry_set(struct shim_fd *e, uint32_t info, uint64_t match,
+				     uint64_t known)
+{
+	atomic_store_explicit(&e->known, 0, memory_order_release);
+	atomic_store_explicit(&e->info, info, memory_order_relaxed);
+	atomic_store_explicit(&e->match, match, memory_order_release);
+	atomic_store_explicit(&e->known, known, memory_order_release);
+}
+
+/*
+ * shim_fd_record_open() after shim_open_quiet() said yes: no path matched,
+ * so the entry takes the facts as they are, with no identity (inline: the
+ * open's whole cost while rules are armed for other files).
+ */
+static inline void shim_fd_record_quiet(int fd, const struct shim_open_facts *of)
+{
+	struct shim_fd *e;
+
+	if (fd < 0)
+		return;
+	if (!shim_armed(SHIM_OPS_FDOPS)) {
+		shim_fd_opened(fd);
+		return;
+	}
+	e = shim_fd_get(fd, true);
+	if (e)
+		shim_fd_entry_set(e, SHIM_FD_FILE, of->match, of->known);
+}
+
+/*
+ * Whether an open of path is one no rule concerns, told without deciding:
+ * then the verdict is a pass and *of is what shim_decide_open() would have
+ * given shim_fd_record_open() (control.c).
+ */
+bool shim_open_quiet(const char *path, struct shim_open_facts *of);
+/* After shim_open_quiet() said no: what shim_decide_open() decides. */
+struct shim_verdict;
+enum shim_outcome shim_decide_open_rest(int dirfd, const char *path, bool writes, const char *fn,
+					struct shim_open_facts *of, struct shim_verdict *v);
 
 /*
  * The subset of `want` (slot mask) whose fd selectors match fd, resolving
@@ -189,6 +242,11 @@ char *shim_abspath(int dirfd, const char *path, char *out, size_t len);
  * it does not fit.
  */
 const char *shim_path_view(int dirfd, const char *path, char *buf, size_t len);
+/*
+ * The length of path if it is absolute and already normal (shim_path_view's
+ * no-copy case), else 0.
+ */
+size_t shim_path_clean(const char *path);
 
 /*
  * The cwd cache (wrap_fs.c): shim_cwd_changed(r) after a chdir/fchdir
@@ -210,6 +268,8 @@ size_t shim_cwd_load(char *out, size_t len);
 uint64_t shim_rule_classes(struct fr_ctl *c, unsigned n, uint64_t *path, uint64_t *any);
 /* The slots among `slots` (path rules) whose glob matches path, through the prefix index. */
 uint64_t shim_match_files(struct fr_ctl *c, uint64_t slots, const char *path);
+/* The same for the index's candidates `cand`, already found. */
+uint64_t shim_match_cands(struct fr_ctl *c, uint64_t cand, const char *path);
 
 /* readlink(/proc/self/fd/N) into out, " (deleted)" stripped; 0 or -errno. */
 int shim_fd_path(int fd, char *out, size_t len);
