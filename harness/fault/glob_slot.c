@@ -127,6 +127,7 @@ static struct {
 	_Atomic uint64_t always;	  /* empty prefix: every path */
 	_Atomic uint64_t at_end;	  /* prefix == common: every path starting with it */
 	_Atomic uint32_t clen;
+	_Atomic uint64_t mask0; /* the bytes of common[0] that are common (clen >= 8: all) */
 	_Atomic uint64_t common[FR_GLOB_MAX / 8 + 1]; /* its bytes, eight to a word */
 	_Atomic uint64_t by_byte[256];		      /* prefix continues with this byte */
 } ix;
@@ -187,6 +188,14 @@ static void index_build(const struct fr_ctl *c, uint64_t slots)
 						 memory_order_relaxed);
 	}
 	atomic_store_explicit(&ix.clen, (uint32_t)clen, memory_order_relaxed);
+	{
+		unsigned char m[8] = { 0 };
+		uint64_t v;
+
+		memset(m, 0xff, clen < 8 ? clen : 8);
+		memcpy(&v, m, 8);
+		atomic_store_explicit(&ix.mask0, v, memory_order_relaxed);
+	}
 	atomic_store_explicit(&ix.always, always, memory_order_relaxed);
 	atomic_store_explicit(&ix.at_end, at_end, memory_order_relaxed);
 	atomic_store_explicit(&ix.slots, slots, memory_order_relaxed);
@@ -261,9 +270,22 @@ uint64_t fr_slot_glob_candidates_len(const struct fr_ctl *c, uint64_t slots, con
 	}
 	out = atomic_load_explicit(&ix.always, memory_order_relaxed);
 	clen = atomic_load_explicit(&ix.clen, memory_order_relaxed);
+	/*
+	 * Most paths differ from the common part in its first eight bytes:
+	 * one compare (str's bytes up to its NUL may be read: len + 1 >= 8)
+	 */
+	if (len != SIZE_MAX && len >= 7) {
+		uint64_t v;
+
+		memcpy(&v, str, 8);
+		if ((v ^ atomic_load_explicit(&ix.common[0], memory_order_relaxed)) &
+		    atomic_load_explicit(&ix.mask0, memory_order_relaxed))
+			goto done;
+	}
 	if (!common_differs(str, len, clen))
 		out |= atomic_load_explicit(&ix.at_end, memory_order_relaxed) |
 		       atomic_load_explicit(&ix.by_byte[(uint8_t)str[clen]], memory_order_relaxed);
+done:
 	/* the fields read belong to the sequence number read first */
 	atomic_thread_fence(memory_order_acquire);
 	if (atomic_load_explicit(&ix.seq, memory_order_relaxed) != seq)

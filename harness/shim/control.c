@@ -690,45 +690,6 @@ enum shim_outcome shim_decide_path(enum fr_op op, int dirfd, const char *path, c
 }
 
 /*
- * The open no rule concerns, the common one while rules are armed: an
- * absolute path, already normal, that begins with none of the published
- * path rules' literal prefixes (the prefix index: no rule's glob is even
- * run), and no armed open rule that selects every path. Then nothing is
- * decided and the new fd's entry gets the rules without a path, the path
- * rules left for the kernel's path (shim_fd_record_open). Otherwise *of
- * keeps what was looked at for shim_decide_open_rest.
- */
-bool shim_open_quiet(const char *path, struct shim_open_facts *of)
-{
-	struct fr_ctl *c = shim_ctl;
-
-	of->valid = false;
-	of->looked = false;
-	if (!c || shim_depth > 0 || !path || path[0] != '/')
-		return false;
-	of->looked = true;
-	of->known = shim_rule_classes(c, fr_ctl_count(c), &of->pathm, &of->any);
-	of->len = 0;
-	of->cand = 0;
-	if (of->pathm) {
-		/* the path as written, when it is normal; else made so by the rest */
-		of->len = shim_path_clean(path);
-		if (!of->len)
-			return false;
-		of->cand = fr_slot_glob_candidates_len(c, of->pathm, path, of->len);
-		if (of->cand)
-			return false;
-	}
-	if (of->any & shim_armed_rules(c, FR_OP_OPEN))
-		return false;
-	of->valid = true;
-	of->known &= ~of->pathm; /* they wait for the kernel's path */
-	of->match = of->any;
-	of->path = 0;
-	return true;
-}
-
-/*
  * An open of an absolute path, from what shim_open_quiet looked at: its
  * path is matched once against every published path rule, for the open's
  * own rules and for the new fd's entry (shim_fd_record_open), where it is

@@ -8,6 +8,8 @@
  */
 #include "shim.h"
 
+#include "../fault/glob.h"
+
 #include <limits.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -126,7 +128,8 @@ char *shim_abspath(int dirfd, const char *path, char *out, size_t len)
  * into another page, so the bytes read past the terminator are mapped;
  * the sanitizers would still report them, hence the attributes.
  */
-__attribute__((no_sanitize_address, no_sanitize_thread)) static size_t abs_clean(const char *p)
+__attribute__((no_sanitize_address, no_sanitize_thread)) static inline size_t
+abs_clean(const char *p)
 {
 	/* '.' is '/' but for the low bit: (byte | 1) == '/' finds both at once */
 	const __m128i slash = _mm_set1_epi8('/'), one = _mm_set1_epi8(1);
@@ -145,15 +148,17 @@ __attribute__((no_sanitize_address, no_sanitize_thread)) static size_t abs_clean
 		unsigned sd = (unsigned)_mm_movemask_epi8(
 			_mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(v, one), slash), zv));
 
-		/*
-		 * A '/' followed by '/', '.' or the end; only bytes up to the
-		 * first NUL count (z ^ (z - 1): the lowest bit of z and those
-		 * below it, every bit when z is 0).
-		 */
-		if ((s << 1 | carry) & sd & (z ^ (z - 1)))
-			return 0;
-		if (z)
+		/* a '/' followed by '/', '.' or the end */
+		unsigned bad = (s << 1 | carry) & sd;
+
+		/* one test for both ways out, most blocks take neither */
+		if (unlikely(bad | z)) {
+			/* only bytes up to the first NUL count (z ^ (z - 1): the
+			 * lowest bit of z and those below it, all when z is 0) */
+			if (bad & (z ^ (z - 1)))
+				return 0;
 			return (size_t)((const char *)(b - 1) + __builtin_ctz(z) - p);
+		}
 		carry = s >> 15;
 		keep = 0xffffu;
 	}
@@ -182,4 +187,46 @@ const char *shim_path_view(int dirfd, const char *path, char *buf, size_t len)
 	if (path && path[0] == '/' && abs_clean(path))
 		return path;
 	return shim_abspath(dirfd, path, buf, len);
+}
+
+/*
+ * The open no rule concerns, the common one while rules are armed: an
+ * absolute path, already normal, that begins with none of the published
+ * path rules' literal prefixes (the prefix index: no rule's glob is even
+ * run), and no armed open rule that selects every path. Then nothing is
+ * decided and the new fd's entry gets the rules without a path, the path
+ * rules left for the kernel's path (shim_fd_record_open). Otherwise *of
+ * keeps what was looked at for shim_decide_open_rest (control.c).
+ */
+bool shim_open_quiet(const char *path, struct shim_open_facts *of)
+{
+	struct fr_ctl *c = shim_ctl;
+	uint64_t pathm, any, known, cand = 0;
+	size_t len = 0;
+	unsigned n;
+
+	of->valid = false;
+	of->looked = false;
+	if (!c || shim_depth > 0 || !path || path[0] != '/')
+		return false;
+	n = fr_ctl_count(c);
+	known = shim_rule_classes(c, n, &pathm, &any);
+	/* the path as written, when it is normal; else made so by the rest */
+	if (pathm && (len = abs_clean(path)))
+		cand = fr_slot_glob_candidates_len(c, pathm, path, len);
+	if ((pathm && (!len || cand)) ||
+	    (any & atomic_load_explicit(&c->armed_rules[FR_OP_OPEN], memory_order_acquire))) {
+		of->looked = true;
+		of->known = known;
+		of->pathm = pathm;
+		of->any = any;
+		of->cand = cand;
+		of->len = len;
+		return false;
+	}
+	of->valid = true;
+	of->known = known & ~pathm; /* they wait for the kernel's path */
+	of->match = any;
+	of->path = 0;
+	return true;
 }
