@@ -80,5 +80,8 @@ bool fr_slot_glob_match(const struct fr_ctl *c, const struct fr_rule *r, const c
  * and async-signal-safe; answers every slot while the index is rebuilt.
  */
 uint64_t fr_slot_glob_candidates(const struct fr_ctl *c, uint64_t slots, const char *str);
+/* The same, for str of length len (strlen), which it may then read eight bytes at a time. */
+uint64_t fr_slot_glob_candidates_len(const struct fr_ctl *c, uint64_t slots, const char *str,
+				     size_t len);
 
 #endif /* FAULTRUN_GLOB_H */

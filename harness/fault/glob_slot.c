@@ -127,8 +127,9 @@ static struct {
 	_Atomic uint64_t always;	  /* empty prefix: every path */
 	_Atomic uint64_t at_end;	  /* prefix == common: every path starting with it */
 	_Atomic uint32_t clen;
-	_Atomic char common[FR_GLOB_MAX];
-	_Atomic uint64_t by_byte[256]; /* prefix continues with this byte */
+	_Atomic uint64_t mask0; /* the bytes of common[0] that are common (clen >= 8: all) */
+	_Atomic uint64_t common[FR_GLOB_MAX / 8 + 1]; /* its bytes, eight to a word */
+	_Atomic uint64_t by_byte[256];		      /* prefix continues with this byte */
 } ix;
 
 /* The length of the literal prefix of pattern p (bounded by plen). */
@@ -165,8 +166,14 @@ static void index_build(const struct fr_ctl *c, uint64_t slots)
 			k++;
 		clen = k;
 	}
-	for (size_t k = 0; k < clen; k++)
-		atomic_store_explicit(&ix.common[k], first[k], memory_order_relaxed);
+	for (size_t k = 0; k < clen; k += 8) {
+		char w[8] = { 0 };
+		uint64_t v;
+
+		memcpy(w, first + k, clen - k < 8 ? clen - k : 8);
+		memcpy(&v, w, 8);
+		atomic_store_explicit(&ix.common[k / 8], v, memory_order_relaxed);
+	}
 	for (rest = slots; rest; rest &= rest - 1) {
 		unsigned i = (unsigned)__builtin_ctzll(rest);
 		const struct fr_rule *r = &c->slots[i].rule;
@@ -181,6 +188,14 @@ static void index_build(const struct fr_ctl *c, uint64_t slots)
 						 memory_order_relaxed);
 	}
 	atomic_store_explicit(&ix.clen, (uint32_t)clen, memory_order_relaxed);
+	{
+		unsigned char m[8] = { 0 };
+		uint64_t v;
+
+		memset(m, 0xff, clen < 8 ? clen : 8);
+		memcpy(&v, m, 8);
+		atomic_store_explicit(&ix.mask0, v, memory_order_relaxed);
+	}
 	atomic_store_explicit(&ix.always, always, memory_order_relaxed);
 	atomic_store_explicit(&ix.at_end, at_end, memory_order_relaxed);
 	atomic_store_explicit(&ix.slots, slots, memory_order_relaxed);
@@ -206,7 +221,42 @@ static __attribute__((noinline)) void index_refresh(const struct fr_ctl *c, uint
 	atomic_store_explicit(&ix.seq, mine + 1, memory_order_release);
 }
 
-uint64_t fr_slot_glob_candidates(const struct fr_ctl *c, uint64_t slots, const char *str)
+/*
+ * Whether str does not begin with the index's common part (clen bytes).
+ * With its length known (len, else SIZE_MAX), eight bytes are compared at
+ * once, never past its end; otherwise byte by byte, stopping at the first
+ * that differs (its NUL at the latest: the common part holds none).
+ */
+static inline bool common_differs(const char *str, size_t len, uint32_t clen)
+{
+	uint32_t k = 0;
+
+	if (clen > FR_GLOB_MAX)
+		return true; /* torn: the sequence check discards the answer */
+	if (len != SIZE_MAX) {
+		if (len < clen)
+			return true;
+		for (; k + 8 <= clen; k += 8) {
+			uint64_t v;
+
+			memcpy(&v, str + k, 8);
+			if (v != atomic_load_explicit(&ix.common[k / 8], memory_order_relaxed))
+				return true;
+		}
+	}
+	for (; k < clen; k++) {
+		uint64_t v = atomic_load_explicit(&ix.common[k / 8], memory_order_relaxed);
+		char w[8];
+
+		memcpy(w, &v, 8);
+		if (str[k] != w[k % 8])
+			return true;
+	}
+	return false;
+}
+
+uint64_t fr_slot_glob_candidates_len(const struct fr_ctl *c, uint64_t slots, const char *str,
+				     size_t len)
 {
 	uint32_t seq = atomic_load_explicit(&ix.seq, memory_order_acquire), clen;
 	uint64_t out;
@@ -220,15 +270,30 @@ uint64_t fr_slot_glob_candidates(const struct fr_ctl *c, uint64_t slots, const c
 	}
 	out = atomic_load_explicit(&ix.always, memory_order_relaxed);
 	clen = atomic_load_explicit(&ix.clen, memory_order_relaxed);
-	for (uint32_t k = 0; k < clen && k < FR_GLOB_MAX; k++)
-		if (str[k] != atomic_load_explicit(&ix.common[k], memory_order_relaxed))
+	/*
+	 * Most paths differ from the common part in its first eight bytes:
+	 * one compare (str's bytes up to its NUL may be read: len + 1 >= 8)
+	 */
+	if (len != SIZE_MAX && len >= 7) {
+		uint64_t v;
+
+		memcpy(&v, str, 8);
+		if ((v ^ atomic_load_explicit(&ix.common[0], memory_order_relaxed)) &
+		    atomic_load_explicit(&ix.mask0, memory_order_relaxed))
 			goto done;
-	out |= atomic_load_explicit(&ix.at_end, memory_order_relaxed) |
-	       atomic_load_explicit(&ix.by_byte[(uint8_t)str[clen]], memory_order_relaxed);
+	}
+	if (!common_differs(str, len, clen))
+		out |= atomic_load_explicit(&ix.at_end, memory_order_relaxed) |
+		       atomic_load_explicit(&ix.by_byte[(uint8_t)str[clen]], memory_order_relaxed);
 done:
 	/* the fields read belong to the sequence number read first */
 	atomic_thread_fence(memory_order_acquire);
 	if (atomic_load_explicit(&ix.seq, memory_order_relaxed) != seq)
 		return slots;
 	return out & slots;
+}
+
+uint64_t fr_slot_glob_candidates(const struct fr_ctl *c, uint64_t slots, const char *str)
+{
+	return fr_slot_glob_candidates_len(c, slots, str, SIZE_MAX);
 }

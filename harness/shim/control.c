@@ -18,6 +18,7 @@
  * before.
  */
 #include "sock.h"
+#include "../fault/glob.h"
 
 #include <limits.h>
 #include <string.h>
@@ -689,29 +690,28 @@ enum shim_outcome shim_decide_path(enum fr_op op, int dirfd, const char *path, c
 }
 
 /*
- * An open of an absolute path: its path is matched once against every
- * published path rule, for the open's own rules and for the new fd's
- * entry (shim_fd_record_open), where it is used with no copy when it is
- * already normal.
+ * An open of an absolute path, from what shim_open_quiet looked at: its
+ * path is matched once against every published path rule, for the open's
+ * own rules and for the new fd's entry (shim_fd_record_open), where it is
+ * used with no copy when it is already normal.
  */
 static __attribute__((noinline)) enum shim_outcome
 decide_open_abs(struct fr_ctl *c, const char *path, bool writes, const char *fn,
 		struct shim_open_facts *of, struct shim_verdict *v)
 {
 	char buf[PATH_MAX];
-	const char *name = NULL;
-	uint64_t pathm, any, known, wm = 0, m;
+	const char *name = of->len ? path : NULL;
+	uint64_t pathm = of->pathm, any = of->any, wm = 0, m;
 	enum shim_outcome o = SHIM_PASS;
 	int saved = errno;
 
-	known = shim_rule_classes(c, fr_ctl_count(c), &pathm, &any);
 	/* no rule that selects by path: the path is not even looked at */
-	if (pathm) {
-		name = shim_path_view(AT_FDCWD, path, buf, sizeof(buf));
-		wm = name ? shim_match_files(c, pathm, name) : 0;
-	}
+	if (pathm && name)
+		wm = shim_match_cands(c, of->cand, name);
+	else if (pathm && (name = shim_abspath(AT_FDCWD, path, buf, sizeof(buf))))
+		wm = shim_match_files(c, pathm, name);
 	of->valid = true;
-	of->known = known & ~(pathm & ~wm); /* the rest waits for the kernel's path */
+	of->known &= ~(pathm & ~wm); /* the rest waits for the kernel's path */
 	of->match = any | wm;
 	of->path = wm;
 	m = shim_armed_rules(c, FR_OP_OPEN) & (any | wm);
@@ -729,15 +729,22 @@ decide_open_abs(struct fr_ctl *c, const char *path, bool writes, const char *fn,
 	return o;
 }
 
+enum shim_outcome shim_decide_open_rest(int dirfd, const char *path, bool writes, const char *fn,
+					struct shim_open_facts *of, struct shim_verdict *v)
+{
+	if (of->looked) {
+		shim_verdict_init(v, FR_OP_OPEN);
+		return decide_open_abs(shim_ctl, path, writes, fn, of, v);
+	}
+	return decide_paths(FR_OP_OPEN, writes, dirfd, path, AT_FDCWD, NULL, fn, v);
+}
+
 enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes, const char *fn,
 				   struct shim_open_facts *of, struct shim_verdict *v)
 {
-	struct fr_ctl *c = shim_ctl;
-
-	of->valid = false;
-	if (c && shim_depth <= 0 && path && path[0] == '/') {
+	if (shim_open_quiet(path, of)) {
 		shim_verdict_init(v, FR_OP_OPEN);
-		return decide_open_abs(c, path, writes, fn, of, v);
+		return SHIM_PASS;
 	}
-	return decide_paths(FR_OP_OPEN, writes, dirfd, path, AT_FDCWD, NULL, fn, v);
+	return shim_decide_open_rest(dirfd, path, writes, fn, of, v);
 }

@@ -196,6 +196,7 @@ static ssize_t dg_hold(int fd, struct msghdr *msg, int flags, struct fr_ctl *c)
 		return SHIM_REAL(recvmsg)(fd, msg, flags);
 	}
 	atomic_fetch_add_explicit(&dg_used, 1, memory_order_relaxed);
+	shim_side_note(); /* a close must now forget it (fdtable.c) */
 	{
 		struct iovec io = { dg_buf[s - dg], DG_BYTES };
 		struct msghdr m = { .msg_name = &s->name,

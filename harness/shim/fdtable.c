@@ -61,6 +61,7 @@ static inline void id_set_file(struct shim_fd *e, const struct stat *st)
 struct shim_fd *_Atomic shim_fd_chunks[SHIM_FD_NCHUNKS];
 #define chunks shim_fd_chunks
 _Atomic int shim_fd_used;
+_Atomic int shim_side_used;
 
 struct shim_fd *shim_fd_map(int fd)
 {
@@ -96,12 +97,8 @@ static void entry_clear(struct shim_fd *e)
 	atomic_store_explicit(&e->info, 0, memory_order_relaxed);
 }
 
-void shim_fd_forget(int fd)
+void shim_fd_forget_side(int fd)
 {
-	struct shim_fd *e = shim_fd_get(fd, false);
-
-	if (e)
-		entry_clear(e);
 	shim_sock_forget(fd);  /* its stall/delay episodes (stall.c) */
 	shim_limit_forget(fd); /* what close-after=/per=connection knew (limit.c) */
 }
@@ -540,17 +537,23 @@ uint64_t shim_fd_match(int fd, uint64_t want, enum shim_fd_kind *kind, bool *fre
 
 /*
  * Which published rules an opened file's path decides (a path glob and no
- * socket selector: cls_path) and which select every file whatever its path
- * (neither: cls_any); a rule with a socket selector never selects a file.
- * Classified once per slot, since a published rule never changes (a new
- * rule takes a new slot): an open while only socket rules, or rules
+ * socket selector: shim_cls_path) and which select every file whatever its
+ * path (neither: shim_cls_any); a rule with a socket selector never selects
+ * a file. Classified once per slot, since a published rule never changes
+ * (a new rule takes a new slot): an open while only socket rules, or rules
  * without a path, are armed needs no path at all. cls_done (released after
  * the other two) says which slots are classified; a slot is classified
- * once it is ready.
+ * once it is ready. shim_cls_upto, released last, is the slot count for
+ * which every slot is classified: the inline shim_rule_classes answers
+ * from the three words while the count is that (a rule added makes it
+ * another: classified here first; a rule removed keeps its class, as a
+ * withdrawn slot is never armed again).
  */
-static _Atomic uint64_t cls_done, cls_path, cls_any;
+static _Atomic uint64_t cls_done;
+_Atomic uint64_t shim_cls_path, shim_cls_any;
+_Atomic uint32_t shim_cls_upto; /* the first this many slots are classified */
 
-uint64_t shim_rule_classes(struct fr_ctl *c, unsigned n, uint64_t *path, uint64_t *any)
+uint64_t shim_rule_classes_all(struct fr_ctl *c, unsigned n, uint64_t *path, uint64_t *any)
 {
 	uint64_t all = n >= 64 ? ~0ull : (1ull << n) - 1;
 	uint64_t todo = all & ~atomic_load_explicit(&cls_done, memory_order_acquire), done;
@@ -563,13 +566,16 @@ uint64_t shim_rule_classes(struct fr_ctl *c, unsigned n, uint64_t *path, uint64_
 		if (!atomic_load_explicit(&c->slots[i].ready, memory_order_acquire))
 			continue;
 		if (!has_sock_selectors(r))
-			atomic_fetch_or_explicit(r->path[0] ? &cls_path : &cls_any, 1ull << i,
-						 memory_order_relaxed);
+			atomic_fetch_or_explicit(r->path[0] ? &shim_cls_path : &shim_cls_any,
+						 1ull << i, memory_order_relaxed);
 		atomic_fetch_or_explicit(&cls_done, 1ull << i, memory_order_release);
 	}
 	done = atomic_load_explicit(&cls_done, memory_order_acquire) & all;
-	*path = atomic_load_explicit(&cls_path, memory_order_relaxed) & done;
-	*any = atomic_load_explicit(&cls_any, memory_order_relaxed) & done;
+	*path = atomic_load_explicit(&shim_cls_path, memory_order_relaxed) & done;
+	*any = atomic_load_explicit(&shim_cls_any, memory_order_relaxed) & done;
+	/* after the classes it covers (release); n only grows, so never lowered */
+	if (done == all && n > atomic_load_explicit(&shim_cls_upto, memory_order_relaxed))
+		atomic_store_explicit(&shim_cls_upto, n, memory_order_release);
 	return done;
 }
 
@@ -593,14 +599,19 @@ static bool joins_to(const char *cwd, size_t n, const char *path, const char *re
  */
 uint64_t shim_match_files(struct fr_ctl *c, uint64_t slots, const char *path)
 {
-	uint64_t all = atomic_load_explicit(&cls_path, memory_order_relaxed) &
+	uint64_t all = atomic_load_explicit(&shim_cls_path, memory_order_relaxed) &
 		       atomic_load_explicit(&cls_done, memory_order_acquire);
-	uint64_t cand, m = 0;
 
 	/* a slot not classified yet: index what is asked, as before */
 	if (slots & ~all)
 		all = slots;
-	cand = fr_slot_glob_candidates(c, all, path) & slots;
+	return shim_match_cands(c, fr_slot_glob_candidates(c, all, path) & slots, path);
+}
+
+uint64_t shim_match_cands(struct fr_ctl *c, uint64_t cand, const char *path)
+{
+	uint64_t m = 0;
+
 	while (cand) {
 		unsigned i = (unsigned)__builtin_ctzll(cand);
 
@@ -673,6 +684,11 @@ void shim_fd_record_open(int fd, int dirfd, const char *path, const struct shim_
 	e = shim_fd_get(fd, true);
 	if (!e)
 		return;
+	if (of && of->valid && !of->path) {
+		/* no path matched: no identity to take */
+		shim_fd_entry_set(e, info, of->match, of->known);
+		return;
+	}
 	saved = errno;
 	entry_clear(e);
 	if (of && of->valid) {

@@ -100,8 +100,36 @@ static inline struct shim_fd *shim_fd_get(int fd, bool create)
 
 	return likely(e) || !create ? e : shim_fd_map(fd);
 }
-/* Forget what is known about fd (closed, or reused by a call we missed). */
-void shim_fd_forget(int fd);
+
+/*
+ * Set once any of the side tables keyed by fd (stall.c's episodes, limit.c,
+ * rate.c, dgram.c) has held an entry in this process: until then a close
+ * has nothing to forget there, and does not ask each of them.
+ */
+extern _Atomic int shim_side_used;
+static inline void shim_side_note(void)
+{
+	atomic_store_explicit(&shim_side_used, 1, memory_order_relaxed);
+}
+
+/* What shim_fd_forget() asks of the side tables (fdtable.c). */
+void shim_fd_forget_side(int fd);
+/*
+ * Forget what is known about fd (closed, or reused by a call we missed);
+ * inline, since every close while the table is in use asks.
+ */
+static inline void shim_fd_forget(int fd)
+{
+	struct shim_fd *e = shim_fd_peek(fd);
+
+	if (e) {
+		atomic_store_explicit(&e->known, 0, memory_order_release);
+		atomic_store_explicit(&e->match, 0, memory_order_relaxed);
+		atomic_store_explicit(&e->info, 0, memory_order_relaxed);
+	}
+	if (unlikely(atomic_load_explicit(&shim_side_used, memory_order_relaxed)))
+		shim_fd_forget_side(fd);
+}
 /* Forget fds first..last inclusive (close_range, closefrom). */
 void shim_fd_forget_range(unsigned first, unsigned last);
 /* fd `to` is now a duplicate of `from`. */
@@ -144,8 +172,62 @@ static inline int shim_fd_opened(int fd)
 struct shim_open_facts {
 	bool valid;
 	uint64_t known, match, path;
+	/*
+	 * shim_open_quiet()'s look at an absolute path (`looked`), which
+	 * shim_decide_open_rest() goes on from: the rules' classes, the
+	 * path's length when it is already normal (else 0) and the prefix
+	 * index's candidates for it.
+	 */
+	bool looked;
+	uint64_t pathm, any, cand;
+	size_t len;
 };
 void shim_fd_record_open(int fd, int dirfd, const char *path, const struct shim_open_facts *of);
+/*
+ * Give entry e new contents: `known` last, so that a reader that sees it
+ * finds its `match` (and first cleared, so that none pairs the old known
+ * with the new match).
+ */
+static inline void shim_fd_entry_set(struct shim_fd *e, uint32_t info, uint64_t match,
+				     uint64_t known)
+{
+	atomic_store_explicit(&e->known, 0, memory_order_release);
+	atomic_store_explicit(&e->info, info, memory_order_relaxed);
+	atomic_store_explicit(&e->match, match, memory_order_release);
+	atomic_store_explicit(&e->known, known, memory_order_release);
+}
+
+/*
+ * shim_fd_record_open() after shim_open_quiet() said yes: no path matched,
+ * so the entry takes the facts as they are, with no identity (inline: the
+ * open's whole cost while rules are armed for other files).
+ */
+static inline __attribute__((always_inline)) void
+shim_fd_record_quiet(int fd, const struct shim_open_facts *of)
+{
+	struct shim_fd *e;
+
+	if (fd < 0)
+		return;
+	if (!shim_armed(SHIM_OPS_FDOPS)) {
+		shim_fd_opened(fd);
+		return;
+	}
+	e = shim_fd_get(fd, true);
+	if (e)
+		shim_fd_entry_set(e, SHIM_FD_FILE, of->match, of->known);
+}
+
+/*
+ * Whether an open of path is one no rule concerns, told without deciding:
+ * then the verdict is a pass and *of is what shim_decide_open() would have
+ * given shim_fd_record_open() (control.c).
+ */
+bool shim_open_quiet(const char *path, struct shim_open_facts *of);
+/* After shim_open_quiet() said no: what shim_decide_open() decides. */
+struct shim_verdict;
+enum shim_outcome shim_decide_open_rest(int dirfd, const char *path, bool writes, const char *fn,
+					struct shim_open_facts *of, struct shim_verdict *v);
 
 /*
  * The subset of `want` (slot mask) whose fd selectors match fd, resolving
@@ -189,6 +271,11 @@ char *shim_abspath(int dirfd, const char *path, char *out, size_t len);
  * it does not fit.
  */
 const char *shim_path_view(int dirfd, const char *path, char *buf, size_t len);
+/*
+ * The length of path if it is absolute and already normal (shim_path_view's
+ * no-copy case), else 0.
+ */
+size_t shim_path_clean(const char *path);
 
 /*
  * The cwd cache (wrap_fs.c): shim_cwd_changed(r) after a chdir/fchdir
@@ -207,9 +294,27 @@ size_t shim_cwd_load(char *out, size_t len);
  * that select every file (*any: neither). Returns the slots classified
  * (the ready ones).
  */
-uint64_t shim_rule_classes(struct fr_ctl *c, unsigned n, uint64_t *path, uint64_t *any);
+uint64_t shim_rule_classes_all(struct fr_ctl *c, unsigned n, uint64_t *path, uint64_t *any);
+/*
+ * Once the first n slots are all classified (shim_cls_upto == n) the
+ * answer is three loads: the common case, asked on every open.
+ */
+extern _Atomic uint32_t shim_cls_upto;
+extern _Atomic uint64_t shim_cls_path, shim_cls_any;
+static inline uint64_t shim_rule_classes(struct fr_ctl *c, unsigned n, uint64_t *path,
+					 uint64_t *any)
+{
+	if (likely(atomic_load_explicit(&shim_cls_upto, memory_order_acquire) == n && n)) {
+		*path = atomic_load_explicit(&shim_cls_path, memory_order_relaxed);
+		*any = atomic_load_explicit(&shim_cls_any, memory_order_relaxed);
+		return n >= 64 ? ~0ull : (1ull << n) - 1;
+	}
+	return shim_rule_classes_all(c, n, path, any);
+}
 /* The slots among `slots` (path rules) whose glob matches path, through the prefix index. */
 uint64_t shim_match_files(struct fr_ctl *c, uint64_t slots, const char *path);
+/* The same for the index's candidates `cand`, already found. */
+uint64_t shim_match_cands(struct fr_ctl *c, uint64_t cand, const char *path);
 
 /* readlink(/proc/self/fd/N) into out, " (deleted)" stripped; 0 or -errno. */
 int shim_fd_path(int fd, char *out, size_t len);

@@ -159,6 +159,7 @@ static struct lim_entry *lim_get(struct fr_ctl *c, unsigned i, int fd)
 	if (atomic_compare_exchange_strong_explicit(&e->key, &free, key, memory_order_acq_rel,
 						    memory_order_relaxed))
 		atomic_fetch_add_explicit(&lim_used, 1, memory_order_relaxed);
+	shim_side_note(); /* a close must now forget it (fdtable.c) */
 	return e;
 }
 

@@ -105,6 +105,7 @@ static size_t take(struct fr_ctl *c, unsigned i, int fd, enum fr_op op, size_t w
 		atomic_store_explicit(&b->tat, 0, memory_order_relaxed);
 		atomic_store_explicit(&b->key, key, memory_order_release);
 		atomic_store_explicit(&rate_used, 1, memory_order_relaxed);
+		shim_side_note(); /* a close must now forget it (fdtable.c) */
 	}
 	tat = atomic_load_explicit(&b->tat, memory_order_relaxed);
 	for (;;) {

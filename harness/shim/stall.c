@@ -370,6 +370,7 @@ bool shim_ep_begin(int fd, enum fr_op op, unsigned rule, uint32_t action, uint64
 			    &e->key, &k, EP_FILLING, memory_order_acq_rel, memory_order_relaxed))
 			continue;
 		atomic_fetch_add_explicit(&ep_used, 1, memory_order_relaxed);
+		shim_side_note(); /* a close must now forget it (fdtable.c) */
 		ep->rule = rule;
 		ep->action = action;
 		ep->tag = shim_arm_tag(c, rule);

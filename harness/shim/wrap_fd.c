@@ -182,47 +182,64 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
 		va_end(ap);                                          \
 	}
 
-#define SHIM_OPEN_BODY(name, ret, params, args, at, getmode, writes, trunc) \
-	ret name params                                                     \
-	{                                                                   \
-		struct shim_verdict v;                                      \
-		struct shim_open_facts of;                                  \
-		struct shim_disk_file df = { -1, -1, false, false };        \
-		int fd;                                                     \
-		getmode;                                                    \
-		if (unlikely(!SHIM_BOUND(name)))                            \
-			return SHIM_FAIL_M1(ENOSYS);                        \
-		if (likely(!shim_armed(SHIM_OPS_OPEN)))                     \
-			return shim_fd_opened(SHIM_REAL(name) args);        \
-		shim_decide_open(at, path, writes, #name, &of, &v);         \
-		if (shim_gate(&v, SHIM_FAILS_PATH))                         \
-			return SHIM_FAIL_M1(v.err);                         \
-		if (trunc)                                                  \
-			shim_disk_before(&v, -1, at, path, false, &df);     \
-		fd = SHIM_REAL(name) args;                                  \
-		if (fd >= 0)                                                \
-			shim_disk_cut(&df, 0);                              \
-		shim_fd_record_open(fd, at, path, &of);                     \
-		return fd;                                                  \
+/*
+ * The exported open is only the tests that no rule is armed and the real
+ * call: the armed work (armed_<name>) is out of line, so that the common
+ * call sets up no frame for a verdict, a disk file and the facts. `sparams`
+ * are the armed part's parameters: `params` with the mode read.
+ */
+#define SHIM_OPEN_BODY(name, ret, params, sparams, args, at, getmode, writes, trunc) \
+	static __attribute__((noinline)) ret armed_##name sparams                    \
+	{                                                                            \
+		struct shim_verdict v;                                               \
+		struct shim_open_facts of;                                           \
+		struct shim_disk_file df = { -1, -1, false, false };                 \
+		int fd;                                                              \
+		if (shim_open_quiet(path, &of)) {                                    \
+			fd = SHIM_REAL(name) args;                                   \
+			shim_fd_record_quiet(fd, &of);                               \
+			return fd;                                                   \
+		}                                                                    \
+		shim_decide_open_rest(at, path, writes, #name, &of, &v);             \
+		if (shim_gate(&v, SHIM_FAILS_PATH))                                  \
+			return SHIM_FAIL_M1(v.err);                                  \
+		if (trunc)                                                           \
+			shim_disk_before(&v, -1, at, path, false, &df);              \
+		fd = SHIM_REAL(name) args;                                           \
+		if (fd >= 0)                                                         \
+			shim_disk_cut(&df, 0);                                       \
+		shim_fd_record_open(fd, at, path, &of);                              \
+		return fd;                                                           \
+	}                                                                            \
+	ret name params                                                              \
+	{                                                                            \
+		getmode;                                                             \
+		if (unlikely(!SHIM_BOUND(name)))                                     \
+			return SHIM_FAIL_M1(ENOSYS);                                 \
+		if (likely(!shim_armed(SHIM_OPS_OPEN)))                              \
+			return shim_fd_opened(SHIM_REAL(name) args);                 \
+		return armed_##name args;                                            \
 	}
 
-#define SHIM_GEN_OPEN_VA(name, ret, params, args, op, fail)                                      \
-	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, SHIM_VA_MODE, shim_open_writes(flags), \
-		       flags &O_TRUNC)
+#define SHIM_GEN_OPEN_VA(name, ret, params, args, op, fail)                                        \
+	SHIM_OPEN_BODY(name, ret, params, (const char *path, int flags, int mode), args, AT_FDCWD, \
+		       SHIM_VA_MODE, shim_open_writes(flags), flags &O_TRUNC)
 #define SHIM_GEN_OPENAT_VA(name, ret, params, args, op, fail)                                 \
-	SHIM_OPEN_BODY(name, ret, params, args, dirfd, SHIM_VA_MODE, shim_open_writes(flags), \
+	SHIM_OPEN_BODY(name, ret, params, (int dirfd, const char *path, int flags, int mode), \
+		       args, dirfd, SHIM_VA_MODE, shim_open_writes(flags), flags &O_TRUNC)
+#define SHIM_GEN_OPEN_FIX(name, ret, params, args, op, fail)                                 \
+	SHIM_OPEN_BODY(name, ret, params, params, args, AT_FDCWD, , shim_open_writes(flags), \
 		       flags &O_TRUNC)
-#define SHIM_GEN_OPEN_FIX(name, ret, params, args, op, fail) \
-	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, , shim_open_writes(flags), flags &O_TRUNC)
-#define SHIM_GEN_OPENAT_FIX(name, ret, params, args, op, fail) \
-	SHIM_OPEN_BODY(name, ret, params, args, dirfd, , shim_open_writes(flags), flags &O_TRUNC)
+#define SHIM_GEN_OPENAT_FIX(name, ret, params, args, op, fail)                            \
+	SHIM_OPEN_BODY(name, ret, params, params, args, dirfd, , shim_open_writes(flags), \
+		       flags &O_TRUNC)
 /*
  * creat and the mkstemp family: a file opened for writing; creat (the
  * rows whose name starts with 'c') truncates an existing one, mkstemp's
  * files are new
  */
 #define SHIM_GEN_OPEN_NEW(name, ret, params, args, op, fail) \
-	SHIM_OPEN_BODY(name, ret, params, args, AT_FDCWD, , true, #name[0] == 'c')
+	SHIM_OPEN_BODY(name, ret, params, params, args, AT_FDCWD, , true, #name[0] == 'c')
 
 static size_t iov_total(const struct iovec *iov, int cnt)
 {

@@ -1,0 +1,156 @@
+/*
+ * An open no rule concerns is passed without deciding, from answers the
+ * shim keeps between calls: each published rule's class (path rule, or
+ * one that selects every file), the prefix index over the path rules'
+ * globs, and whether any side table (stall episodes, limits, rate
+ * buckets, held datagrams) ever held state a close must forget. These
+ * tests open a file many times while a rule for another tree is armed, so
+ * that those answers are made and used, then change the rules (add, arm,
+ * disarm, remove) and check that the very next open or read sees the
+ * change: no answer outlives the rules it was made from.
+ */
+#define _GNU_SOURCE
+#include "shimtest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+/* Enough opens to be sure the quiet way was taken, and its answers kept. */
+#define MANY 2000
+
+static int setup(void **state)
+{
+	(void)state;
+	st_disarm_all();
+	st_mkdir("oc/a");
+	st_mkdir("oc/other");
+	assert_int_equal(st_write_file(st_path("oc/a/f"), "data"), 0);
+	return 0;
+}
+
+/* open+close path MANY times; every one must succeed */
+static void open_many(const char *path)
+{
+	for (int i = 0; i < MANY; i++) {
+		int fd = open(path, O_RDONLY);
+
+		assert_true(fd >= 0);
+		close(fd);
+	}
+}
+
+/* The errno an open of path fails with, or 0 when it succeeds. */
+static int open_err(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+/* a rule added and armed after many quiet opens in that directory */
+static void test_add_then_arm(void **state)
+{
+	const char *f = st_path("oc/a/f");
+	int elsewhere = st_rule("open,read errno=EIO path=%D/oc/other/**"), slot;
+
+	(void)state;
+	st_arm(elsewhere);
+	open_many(f);
+	slot = st_rule("open errno=EACCES path=%D/oc/a/**");
+	assert_int_equal(open_err(f), 0); /* published, not armed */
+	st_arm(slot);
+	assert_int_equal(open_err(f), EACCES);
+	st_disarm(slot);
+	assert_int_equal(open_err(f), 0);
+	open_many(f);
+	st_arm(slot);
+	assert_int_equal(open_err(f), EACCES);
+	/* removed: the slot withdrawn while armed */
+	assert_int_equal(fr_ctl_remove(st_ctl, (unsigned)slot), 0);
+	assert_int_equal(open_err(f), 0);
+	open_many(f);
+}
+
+/* the first rule published at all, after many opens under none */
+static void test_first_path_rule(void **state)
+{
+	const char *f = st_path("oc/a/f");
+	int sock = st_rule("send errno=EPIPE port=9"), slot;
+
+	(void)state;
+	st_arm(sock); /* an fd operation armed: every open is recorded */
+	open_many(f);
+	slot = st_rule("open errno=EROFS path=%D/oc/a/f");
+	st_arm(slot);
+	assert_int_equal(open_err(f), EROFS);
+	st_disarm(slot);
+	assert_int_equal(open_err(f), 0);
+}
+
+/* a read rule armed later meets fds opened quietly before and after it */
+static void test_read_rule_later(void **state)
+{
+	const char *f = st_path("oc/a/f");
+	int elsewhere = st_rule("open,read errno=EIO path=%D/oc/other/**");
+	int slot = st_rule("read errno=EAGAIN path=%D/oc/a/*"), before, after;
+	char c;
+
+	(void)state;
+	st_arm(elsewhere);
+	open_many(f);
+	before = open(f, O_RDONLY);
+	assert_true(before >= 0);
+	assert_int_equal(read(before, &c, 1), 1);
+	st_arm(slot);
+	after = open(f, O_RDONLY);
+	assert_true(after >= 0);
+	assert_int_equal(read(before, &c, 1), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(read(after, &c, 1), -1);
+	assert_int_equal(errno, EAGAIN);
+	st_disarm(slot);
+	assert_int_equal(read(after, &c, 1), 1);
+	close(before);
+	close(after);
+}
+
+/* a path that only normalising brings under the rule: never passed quietly */
+static void test_unclean_path(void **state)
+{
+	char p[512];
+	int slot = st_rule("open errno=ENOSPC path=%D/oc/a/**");
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/oc/other/../a/f", st_dir);
+	open_many(st_path("oc/other/../other"));
+	st_arm(slot);
+	assert_int_equal(open_err(p), ENOSPC);
+	snprintf(p, sizeof(p), "%s/oc/other/..//a/./f", st_dir);
+	assert_int_equal(open_err(p), ENOSPC);
+	st_disarm(slot);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_first_path_rule, setup),
+		cmocka_unit_test_setup(test_add_then_arm, setup),
+		cmocka_unit_test_setup(test_read_rule_later, setup),
+		cmocka_unit_test_setup(test_unclean_path, setup),
+	};
+
+	st_init(argc, argv);
+	return cmocka_run_group_tests_name("shim-opencache", tests, NULL, NULL);
+}
