@@ -122,8 +122,10 @@ check "journal: SIGKILL is an unexpected exit, restarted by the policy" json "$W
 	'[e for e in s["target"]["lifecycle"] if e["event"] == "exit" and e["signal"] == "SIGKILL" and not e["expected"]]'
 check "journal: the timeline restart is a stop and a start" json "$WORK/t.json" \
 	'[e["event"] for e in s["target"]["lifecycle"]].count("start") == 3 and [e for e in s["target"]["lifecycle"] if e["event"] == "exit" and e["expected"] and e["t"] > 1.9]'
+# never early; late only by the event loop's turn (a loaded CI machine has
+# shown 50 ms: a bound that tells a wrong schedule, not a speed claim)
 check "journal: timeline entries at their scheduled time" json "$WORK/t.json" \
-	'all(0 <= e["t"] - e["at"] < 0.05 for e in s["timeline"])'
+	'all(0 <= e["t"] - e["at"] < 0.5 for e in s["timeline"])'
 
 cat >"$WORK/lb.yml" <<YML
 name: lb

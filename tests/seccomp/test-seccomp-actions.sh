@@ -47,14 +47,17 @@ check "budget: 1000 bytes, then ENOSPC" out_has "fill $D/b/f: ENOSPC 1000 short=
 check "budget: the file has exactly 1000 bytes" size_is "$D/b/f" 1000
 check "budget: the crossing write and the failed one injected" \
 	err_has "rule 'b' armed: matched 5, injected 2, bytes 1000, left 0"
-# dd under both backends: the same file, status and message
+# dd under both backends: the same file, status and message. bs is a
+# multiple of the page: dd asks aligned_alloc(page, bs) for its buffer, which
+# ASan's interceptor refuses (C11: size a multiple of the alignment) and
+# aborts dd under the ASan build's preload
 for be in preload seccomp; do
-	timeout 30 "$FAULTRUN" exec --backend $be -f "write budget=1000 path=$D/$be/**" -- \
-		dd if=/dev/zero of="$D/$be/f" bs=300 count=10 >"$D/$be.out" 2>"$D/$be.err"
+	timeout 30 "$FAULTRUN" exec --backend $be -f "write budget=5000 path=$D/$be/**" -- \
+		dd if=/dev/zero of="$D/$be/f" bs=4096 count=3 >"$D/$be.out" 2>"$D/$be.err"
 	echo $? >"$D/$be.rc"
 done
-check "dd, budget: exactly 1000 bytes under both" \
-	sh -c "[ \$(stat -c %s '$D/preload/f') = 1000 ] && [ \$(stat -c %s '$D/seccomp/f') = 1000 ]"
+check "dd, budget: exactly 5000 bytes under both" \
+	sh -c "[ \$(stat -c %s '$D/preload/f') = 5000 ] && [ \$(stat -c %s '$D/seccomp/f') = 5000 ]"
 check "dd, budget: the same status under both (1)" \
 	[ "$(cat "$D/preload.rc")" = 1 -a "$(cat "$D/seccomp.rc")" = 1 ]
 check "dd, budget: the same message under both" \
