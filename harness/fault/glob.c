@@ -555,3 +555,40 @@ bool fr_glob_match(const char *pattern, size_t plen, const char *str)
 {
 	return fr_glob_match_nfa(pattern, plen, str);
 }
+
+/*
+ * Remove "." and ".." segments and repeated slashes from an absolute path,
+ * in place (the write position never passes the read position): how both
+ * backends clean a path before matching it (docs/limitations.md, Paths).
+ */
+void fr_path_normalize(char *p)
+{
+	char *w = p, *r = p;
+
+	while (*r) {
+		const char *seg;
+		size_t sl;
+
+		while (*r == '/')
+			r++;
+		if (!*r)
+			break;
+		seg = r;
+		while (*r && *r != '/')
+			r++;
+		sl = (size_t)(r - seg);
+		if (sl == 1 && seg[0] == '.')
+			continue;
+		if (sl == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (w > p && *--w != '/')
+				;
+			continue;
+		}
+		*w++ = '/';
+		memmove(w, seg, sl);
+		w += sl;
+	}
+	if (w == p)
+		*w++ = '/';
+	*w = '\0';
+}

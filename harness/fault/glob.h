@@ -62,6 +62,9 @@ bool fr_glob_run(const struct fr_glob *g, const char *str);
  */
 bool fr_glob_match_nfa(const char *pattern, size_t plen, const char *str);
 
+/* ".", ".." and repeated slashes out of an absolute path, in place. */
+void fr_path_normalize(char *p);
+
 /*
  * The shim's cache: whether the glob pat (a field of rule r, bounded by
  * plen) matches str. When r is a slot of block c, the glob is compiled on

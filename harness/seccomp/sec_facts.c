@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "sec_facts.h"
+#include "glob.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -84,39 +85,6 @@ int sec_fd_path(int tid, int fd, char *out, size_t len)
 	return 0;
 }
 
-/* "." and ".." segments and repeated slashes out of an absolute path, as the shim does. */
-static void normalize(char *p)
-{
-	char *w = p, *r = p;
-
-	while (*r) {
-		const char *seg;
-		size_t sl;
-
-		while (*r == '/')
-			r++;
-		if (!*r)
-			break;
-		seg = r;
-		while (*r && *r != '/')
-			r++;
-		sl = (size_t)(r - seg);
-		if (sl == 1 && seg[0] == '.')
-			continue;
-		if (sl == 2 && seg[0] == '.' && seg[1] == '.') {
-			while (w > p && *--w != '/')
-				;
-			continue;
-		}
-		*w++ = '/';
-		memmove(w, seg, sl);
-		w += sl;
-	}
-	if (w == p)
-		*w++ = '/';
-	*w = '\0';
-}
-
 int sec_abspath(int tid, int dirfd, const char *path, char *out, size_t len)
 {
 	size_t bl = 0, pl = strlen(path);
@@ -138,7 +106,7 @@ int sec_abspath(int tid, int dirfd, const char *path, char *out, size_t len)
 	if (bl + pl + 1 > len)
 		return -ENAMETOOLONG;
 	memcpy(out + bl, path, pl + 1);
-	normalize(out);
+	fr_path_normalize(out);
 	return 0;
 }
 

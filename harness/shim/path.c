@@ -56,42 +56,6 @@ int shim_fd_path(int fd, char *out, size_t len)
 	return 0;
 }
 
-/*
- * Remove "." and ".." segments and repeated slashes from an absolute path,
- * in place (the write position never passes the read position).
- */
-static void normalize(char *p)
-{
-	char *w = p, *r = p;
-
-	while (*r) {
-		const char *seg;
-		size_t sl;
-
-		while (*r == '/')
-			r++;
-		if (!*r)
-			break;
-		seg = r;
-		while (*r && *r != '/')
-			r++;
-		sl = (size_t)(r - seg);
-		if (sl == 1 && seg[0] == '.')
-			continue;
-		if (sl == 2 && seg[0] == '.' && seg[1] == '.') {
-			while (w > p && *--w != '/')
-				;
-			continue;
-		}
-		*w++ = '/';
-		memmove(w, seg, sl);
-		w += sl;
-	}
-	if (w == p)
-		*w++ = '/';
-	*w = '\0';
-}
-
 char *shim_abspath(int dirfd, const char *path, char *out, size_t len)
 {
 	size_t bl = 0, pl;
@@ -114,7 +78,7 @@ char *shim_abspath(int dirfd, const char *path, char *out, size_t len)
 	if (bl + pl + 1 > len)
 		return NULL;
 	memcpy(out + bl, path, pl + 1);
-	normalize(out);
+	fr_path_normalize(out);
 	return out;
 }
 

@@ -393,9 +393,28 @@ static void test_slot_index(void **state)
 	free(blocks);
 }
 
+/* Both backends clean a path so: ".", ".." and repeated slashes go, "/" stays. */
+static void test_path_normalize(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "/a/b/c", "/a/b/c" },	 { "//a///b/", "/a/b" },    { "/a/./b/.", "/a/b" },
+		{ "/a/b/../c", "/a/c" }, { "/../../a", "/a" },	    { "/a/..", "/" },
+		{ "/", "/" },		 { "/.hidden/..x", "/.hidden/..x" },
+	};
+	char buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", cases[i][0]);
+		fr_path_normalize(buf);
+		assert_string_equal(buf, cases[i][1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_path_normalize),
 		cmocka_unit_test(test_literal),
 		cmocka_unit_test(test_star_stays_in_segment),
 		cmocka_unit_test(test_double_star_crosses_segments),
