@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "sec_hold.h"
 #include "sec_io.h"
+#include "sec_wake.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -36,6 +37,8 @@ struct sec_held {
 	uint64_t until;	  /* DELAY: its end; STALL: the window's end (0: none) */
 	uint64_t timeout; /* STALL: EAGAIN at (the socket's timeout; 0: none) */
 	uint64_t tag;	  /* the rule's arming */
+	uint64_t ino;	  /* STALL: the socket (for the wake after an EAGAIN) */
+	int tgid, fd;
 	unsigned rule;
 	enum sec_what what;
 };
@@ -60,9 +63,14 @@ static bool dontwait(const struct seccomp_data *d)
 int sec_hold(struct fr_sec *s, uint64_t id, const struct seccomp_data *d,
 	     const struct sec_verdict *v)
 {
-	struct sec_held h = {
-		.id = id, .until = v->ns, .tag = v->tag, .rule = v->rule, .what = v->what
-	};
+	struct sec_held h = { .id = id,
+			      .until = v->ns,
+			      .tag = v->tag,
+			      .ino = v->sock_ino,
+			      .tgid = v->tgid,
+			      .fd = v->fd,
+			      .rule = v->rule,
+			      .what = v->what };
 	uint64_t now = fr_now_ns();
 
 	if (v->what == SEC_DELAY) {
@@ -74,8 +82,11 @@ int sec_hold(struct fr_sec *s, uint64_t id, const struct seccomp_data *d,
 		if (v->fd >= 0)
 			sec_sock_hold_facts(v->tgid, v->fd, v->op == FR_OP_SEND, &to, &nonblock);
 		/* a non-blocking call would not wait: it finds nothing, now (recv(2)) */
-		if (nonblock || dontwait(d))
+		if (nonblock || dontwait(d)) {
+			/* an edge-triggered waiter is woken when the stall ends (sec_wake.c) */
+			sec_wake_note(s, v->tgid, v->fd, v->sock_ino, v->rule, v->tag, v->ns);
 			return EAGAIN;
+		}
 		h.timeout = to ? now + to : 0;
 	}
 	if (s->nheld == s->capheld) {
@@ -140,6 +151,8 @@ int sec_hold_release(struct fr_sec *s, struct fr_ctl *c)
 
 		if (r) {
 			answer(s, h->id, r < 0 ? -r : 0);
+			if (r < 0)
+				sec_wake_note(s, h->tgid, h->fd, h->ino, h->rule, h->tag, h->until);
 			continue;
 		}
 		s->held[k++] = *h;
@@ -152,6 +165,10 @@ int sec_hold_release(struct fr_sec *s, struct fr_ctl *c)
 			wait = w;
 	}
 	s->nheld = k;
+	/* the sockets whose stall answered EAGAIN: woken when it is over */
+	int w = sec_wake_due(s, c);
+	if (w >= 0 && (wait < 0 || w < wait))
+		wait = w;
 	return wait;
 }
 
@@ -160,4 +177,5 @@ void sec_hold_clear(struct fr_sec *s)
 	free(s->held);
 	s->held = NULL;
 	s->nheld = s->capheld = 0;
+	sec_wake_clear(s);
 }

@@ -64,6 +64,10 @@ struct fr_sec {
 	struct sec_held *held;
 	size_t nheld, capheld;
 	size_t respsz; /* the kernel's struct seccomp_notif_resp (SECCOMP_GET_NOTIF_SIZES) */
+	/* sockets a stall answered EAGAIN on, woken when it ends: sec_wake.c */
+	struct sec_wake *wakes;
+	size_t nwakes, capwakes;
+	uint64_t woken, wake_failed; /* epoll registrations re-armed, and that could not be */
 };
 
 /* The page the child fills before it stops (fr_sec_child_install). */

@@ -1,0 +1,3 @@
+module faultrun/tests/seccomp/go-reader
+
+go 1.19
