@@ -26,8 +26,10 @@ shimflags="-U_FILE_OFFSET_BITS -U_TIME_BITS -U_FORTIFY_SOURCE -fno-builtin
 
 # every source of harness/fault (the rule model, its parser, the block)
 common="$(echo "$root"/harness/fault/*.c)"
-# the scenario loader and the building blocks it may use
-scenario="$(echo "$root"/harness/core/scenario/*.c "$root"/harness/core/util/*.c)"
+# the scenario loader and the building blocks it may use (the seccomp
+# backend tells which rules a `backend: seccomp` unit can have)
+scenario="$(echo "$root"/harness/core/scenario/*.c "$root"/harness/core/util/*.c \
+	"$root"/harness/seccomp/*.c)"
 # every shim source but the wrappers (they would interpose the fuzzer itself)
 # (and exec's journal writer, with the building blocks it uses)
 shim="$root/harness/cli/ctlread.c $(echo "$root"/harness/core/util/*.c)"
@@ -59,6 +61,6 @@ build glob "$root/tests/fuzz/fuzz-glob.c" $common
 # shellcheck disable=SC2086
 build ctl $shimflags "$root/tests/fuzz/fuzz-ctl.c" $shim $common
 # shellcheck disable=SC2086
-build scenario -I"$root/harness/core" "$root/tests/fuzz/fuzz-scenario.c" \
+build scenario -I"$root/harness/core" -I"$root/harness/seccomp" "$root/tests/fuzz/fuzz-scenario.c" \
 	$scenario $common $(pkg-config --cflags --libs yaml-0.1)
 echo "fuzz: targets in $out"
