@@ -606,7 +606,9 @@ sec_once() {
 	awk -v a="$a" -v b="$b" -v dd="$([ "$row" = dd ] && echo 1 || echo 0)" 'BEGIN {
 		split(a, x, " "); split(b, y, " "); c = y[3] - x[3]
 		us = dd ? (y[2] - x[2]) * 1e6 / c : y[1] / 1000
-		printf "%.3f %.3f %.3f\n", us, (y[4] - x[4]) / c / 1000, ((y[5] - y[4]) - (x[5] - x[4])) / c / 1000
+		cpu = (y[4] - x[4]) / c / 1000; sup = ((y[5] - y[4]) - (x[5] - x[4])) / c / 1000
+		# what rounds to -0.000 is nothing measurable, not a saving
+		printf "%.3f %.3f %.3f\n", us, cpu < 0.0005 ? 0 : cpu, sup < 0.0005 ? 0 : sup
 	}'
 }
 
