@@ -608,7 +608,7 @@ sec_once() {
 		us = dd ? (y[2] - x[2]) * 1e6 / c : y[1] / 1000
 		cpu = (y[4] - x[4]) / c / 1000; sup = ((y[5] - y[4]) - (x[5] - x[4])) / c / 1000
 		# what rounds to -0.000 is nothing measurable, not a saving
-		printf "%.3f %.3f %.3f\n", us, cpu < 0.0005 ? 0 : cpu, sup < 0.0005 ? 0 : sup
+		printf "%.3f %.3f %.3f\n", us, (cpu * cpu < 2.5e-7 ? 0 : cpu), (sup * sup < 2.5e-7 ? 0 : sup)
 	}'
 }
 
