@@ -2,7 +2,7 @@
 # One table of what faultrun's shim costs, beside its peers, per call and
 # per workload (docs/performance.md, "Summary").
 #
-#   tests/bench/run-all.sh [--quick] [--only calls|workloads|nginx] [--out FILE] [BUILD]
+#   tests/bench/run-all.sh [--quick] [--only calls|workloads|nginx|seccomp] [--out FILE] [BUILD]
 #
 # --only measures one part of the table (the others are left out).
 # (tools/bench runs it; so does `meson test -C BUILD --benchmark bench-all`.)
@@ -23,6 +23,10 @@
 #   strace     strace -f with an injection armed for a call the program
 #              never makes: every system call stops in the tracer, which
 #              is what ptrace-based injection costs
+# The seccomp part has its own table and modes: the shim's beside
+# `faultrun exec --backend seccomp` with no write rule (the filter only),
+# paused, armed elsewhere and injecting, and strace injecting with and
+# without --seccomp-bpf (see "the seccomp backend" below).
 # A peer that is missing (fiu-run, strace, wrk, nginx, sqlite3, valgrind)
 # is a '-' with a note under the table, never a failure.
 #
@@ -39,7 +43,7 @@ quick=0 out="" B=build only=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
-	--only) only=${2:?--only needs calls, workloads or nginx}; shift ;;
+	--only) only=${2:?--only needs calls, workloads, nginx or seccomp}; shift ;;
 	--only=*) only=${1#--only=} ;;
 	--out) out=${2:?--out needs a FILE}; shift ;;
 	--out=*) out=${1#--out=} ;;
@@ -50,8 +54,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case $only in
-"" | calls | workloads | nginx) ;;
-*) echo "run-all.sh: --only '$only': not calls, workloads or nginx" >&2; exit 2 ;;
+"" | calls | workloads | nginx | seccomp) ;;
+*) echo "run-all.sh: --only '$only': not calls, workloads, nginx or seccomp" >&2; exit 2 ;;
 esac
 # part NAME: whether this run measures that part of the table
 part() { [ -z "$only" ] || [ "$only" = "$1" ]; }
@@ -69,8 +73,10 @@ export FAULTRUN_SHIM=$SHIM
 
 if [ $quick = 1 ]; then
 	ROUNDS=3 WROUNDS=3 NROUNDS=1 WRK_SECS=2 SCALE=4
+	SROUNDS=5 SEC_N=10000 SEC_DD=8000
 else
 	ROUNDS=5 WROUNDS=5 NROUNDS=3 WRK_SECS=5 SCALE=1
+	SROUNDS=11 SEC_N=50000 SEC_DD=40000
 fi
 
 tmp=$(mktemp -d)
@@ -311,6 +317,7 @@ for w in "${works[@]}"; do
 	rows_work+=("${work_title[$w]}")
 done
 for ((r = 0; r < WROUNDS; r++)); do
+	[ ${#works[@]} = 0 ] && break
 	log "bench: workloads, round $((r + 1))/$WROUNDS"
 	for w in "${works[@]}"; do
 		# start-up is a short run: more of them
@@ -469,6 +476,201 @@ if [ $have_nginx = 1 ] && part nginx; then
 	cell[$nginx_cpu_row,plain,cpu]=$(echo "${ncpu[plain_ns]:-}" | tr ' ' '\n' | grep . | median)
 fi
 
+# ---- the seccomp backend ---------------------------------------------------------
+# `faultrun exec --backend seccomp` (docs/seccomp.md) beside plain, the shim
+# and strace, for a dynamic writer (bench-call write), dd bs=1 and a static
+# writer (bench-call-static). Every filtered call goes to faultrun's
+# supervisor and back, so the cost is in the kernel and in another process:
+# callgrind sees neither, so these rows are wall time and CPU time only.
+# Each round runs every mode once (plain first); wall: the median over
+# rounds of the mode's µs per call over the same round's plain. CPU: two
+# bench-rusage (wait4), one around the whole mode's command and one around
+# the program inside it: the inner is the program's own CPU (user and
+# system: the filter and the notification round trips are system time of
+# the program), the outer minus the inner is faultrun's (the supervisor)
+# or strace's. A run of 10 calls in the same mode is subtracted from each
+# figure: start-up cancels.
+SMODES=(plain paused elsewhere secnone secpaused secelse secinject strace stracebpf)
+declare -A smode_title=(
+	[plain]="plain" [paused]="shim paused" [elsewhere]="shim armed elsewhere"
+	[secnone]="seccomp, no write rule (BPF only)" [secpaused]="seccomp paused"
+	[secelse]="seccomp armed elsewhere" [secinject]="seccomp injecting"
+	[strace]="strace inject" [stracebpf]="strace --seccomp-bpf inject"
+)
+RU=$B/tests/bench-rusage
+BCS=$B/tests/bench-call-static
+have_bpf=0
+if [ $have_strace = 1 ] && strace --seccomp-bpf -f -qq -o /dev/null -e trace=write \
+	-e inject=write:error=ENOSPC /bin/true 2>/dev/null; then have_bpf=1
+elif part seccomp; then notes+=("strace --seccomp-bpf: needs strace ≥ 5.3"); fi
+have_static=1
+[ -x "$BCS" ] || { have_static=0; part seccomp && notes+=("static writer: no static libc (bench-call-static not built)"); }
+have_sec=1
+if part seccomp && ! [ -x "$RU" ]; then
+	echo "run-all.sh: $RU is missing: meson compile -C $B first" >&2; exit 2
+fi
+if part seccomp && ! "$FR" exec -q --backend seccomp --may-not-fire \
+	-f 'write errno=EIO path=/nonexistent/**' -- /bin/true 2>"$tmp/sec.err"; then
+	have_sec=0
+	notes+=("seccomp backend: not usable here ($(head -1 "$tmp/sec.err"))")
+fi
+
+# srun MODE SROW CMD...: CMD in that mode of the seccomp rows, through the
+# two bench-rusage (outer into $tmp/ru.out, inner into $tmp/ru.in)
+srun() {
+	local m=$1 row=$2 inner
+	shift 2
+	inner=("$RU" "$tmp/ru.in" "$@")
+	local FRS=("$FR" exec -q --backend seccomp)
+	local nw='write errno=EIO path=/nonexistent/**'
+	# dd's writes cannot fail (it stops at the first): strace's injection
+	# is armed at the 65535th write, which dd bs=1 count<65535 never makes
+	local when=""
+	[ "$row" = dd ] && when=":when=65535"
+	case $m in
+	plain) "$RU" "$tmp/ru.out" "${inner[@]}" ;;
+	paused) "$RU" "$tmp/ru.out" "$FR" exec -q --paused --may-not-fire -f "$nw" -- "${inner[@]}" ;;
+	elsewhere) "$RU" "$tmp/ru.out" "$FR" exec -q --may-not-fire -f "$nw" -- "${inner[@]}" ;;
+	secnone) "$RU" "$tmp/ru.out" "${FRS[@]}" --may-not-fire \
+		-f 'open errno=EIO path=/nonexistent/**' -- "${inner[@]}" ;;
+	secpaused) "$RU" "$tmp/ru.out" "${FRS[@]}" --paused --may-not-fire -f "$nw" -- "${inner[@]}" ;;
+	secelse) "$RU" "$tmp/ru.out" "${FRS[@]}" --may-not-fire -f "$nw" -- "${inner[@]}" ;;
+	secinject) "$RU" "$tmp/ru.out" "${FRS[@]}" -f 'write errno=ENOSPC path=/dev/null' \
+		-- "${inner[@]}" ;;
+	strace) "$RU" "$tmp/ru.out" strace -f -qq -o /dev/null \
+		-e inject=write:error=ENOSPC$when -- "${inner[@]}" ;;
+	stracebpf) "$RU" "$tmp/ru.out" strace --seccomp-bpf -f -qq -o /dev/null -e trace=write \
+		-e inject=write:error=ENOSPC$when -- "${inner[@]}" ;;
+	esac
+}
+
+# susable MODE SROW: whether the row has that mode here
+susable() {
+	case $1 in
+	paused | elsewhere) [ "$2" != static ] ;; # the shim cannot reach a static program
+	sec*) [ $have_sec = 1 ] && { [ "$1" != secinject ] || [ "$2" != dd ]; } ;;
+	strace) [ $have_strace = 1 ] ;;
+	stracebpf) [ $have_bpf = 1 ] ;;
+	*) true ;;
+	esac
+}
+
+# scalls MODE: the calls a bench-call run of that mode makes (N + N/10):
+# the fast modes run more of them, so every run takes about as long
+scalls() {
+	case $1 in
+	plain | paused | elsewhere | secnone) echo $((SEC_N * 8)) ;;
+	strace | stracebpf) echo $((SEC_N / 5)) ;;
+	*) echo "$SEC_N" ;;
+	esac
+}
+
+# sec_run MODE SROW N: one run of N calls (bench-call: N + N/10 with its
+# warm-up; dd: count=N): "ns_per_call wall_s calls cpu_in_ns cpu_out_ns"
+sec_run() {
+	local m=$1 row=$2 n=$3 calls t0 t1 ns out in
+	rm -f "$tmp/ru.out" "$tmp/ru.in"
+	t0=$EPOCHREALTIME
+	case $row in
+	dd)
+		calls=$n
+		srun "$m" dd dd if=/dev/zero of="$tmp/sdd.out" bs=1 count="$n" status=none \
+			</dev/null >/dev/null 2>"$tmp/s.err" || return 1
+		ns=0
+		;;
+	*)
+		local prog=$BC call=write
+		[ "$row" = static ] && prog=$BCS
+		case $m in secinject | strace | stracebpf) call=fail ;; esac
+		calls=$((n + n / 10))
+		ns=$(srun "$m" "$row" "$prog" "$call" "$n" </dev/null 2>"$tmp/s.err" | ns_of)
+		[ -n "$ns" ] || return 1
+		;;
+	esac
+	t1=$EPOCHREALTIME
+	out=$(sed -n 's/^cpu_ns=//p' "$tmp/ru.out" 2>/dev/null)
+	in=$(sed -n 's/^cpu_ns=//p' "$tmp/ru.in" 2>/dev/null)
+	echo "$ns $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }') $calls ${in:-0} ${out:-0}"
+}
+
+# sec_once MODE SROW: "us_per_call target_cpu_us_per_call wrapper_cpu_us_per_call".
+# A run of 10 calls first, subtracted from the long run's CPU (and dd's
+# wall time), takes out start-up: faultrun's (a few ms of CPU), the
+# program's, the exec of dd.
+sec_once() {
+	local m=$1 row=$2 n a b
+	n=$(scalls "$m")
+	# dd's count stays under 65535 (strace's when=, above)
+	[ "$row" = dd ] && n=$((n / 5 * 4)) && case $m in strace | stracebpf) n=$SEC_DD ;; esac
+	a=$(sec_run "$m" "$row" 10) && b=$(sec_run "$m" "$row" "$n") || return 1
+	awk -v a="$a" -v b="$b" -v dd="$([ "$row" = dd ] && echo 1 || echo 0)" 'BEGIN {
+		split(a, x, " "); split(b, y, " "); c = y[3] - x[3]
+		us = dd ? (y[2] - x[2]) * 1e6 / c : y[1] / 1000
+		cpu = (y[4] - x[4]) / c / 1000; sup = ((y[5] - y[4]) - (x[5] - x[4])) / c / 1000
+		# what rounds to -0.000 is nothing measurable, not a saving
+		printf "%.3f %.3f %.3f\n", us, (cpu * cpu < 2.5e-7 ? 0 : cpu), (sup * sup < 2.5e-7 ? 0 : sup)
+	}'
+}
+
+rows_sec=()
+declare -A srow_title=(
+	[dyn]="write(1 byte) to /dev/null, dynamic (bench-call)"
+	[static]="write(1 byte) to /dev/null, static (bench-call-static)"
+	[dd]="dd bs=1 of=FILE"
+)
+if part seccomp; then
+	rows_sec=(dyn dd)
+	[ $have_static = 1 ] && rows_sec+=(static)
+fi
+declare -A swall=() sus=() scpu=() ssup=()
+for ((r = 0; r < ${#rows_sec[@]} * SROUNDS; r++)); do
+	row=${rows_sec[r % ${#rows_sec[@]}]}
+	[ $((r % ${#rows_sec[@]})) = 0 ] && log "bench: seccomp, round $((r / ${#rows_sec[@]} + 1))/$SROUNDS"
+	for m in "${SMODES[@]}"; do
+		susable "$m" "$row" || continue
+		v=$(sec_once "$m" "$row") || { log "bench: seccomp $row: $m failed ($(head -1 "$tmp/s.err"))"; continue; }
+		read -r us cpu sup <<<"$v"
+		[ "$m" = plain ] && sbase=$us
+		swall[$row,$m]+="$(ratio "$us" "$sbase") "
+		sus[$row,$m]+="$us "
+		scpu[$row,$m]+="$cpu "
+		ssup[$row,$m]+="$sup "
+	done
+done
+smed() { echo "$1" | tr ' ' '\n' | grep . | median; }
+
+sec_table() {
+	local row m
+	echo "| µs per call (wall) | ${smode_title[plain]}$(for m in "${SMODES[@]:1}"; do printf ' | %s' "${smode_title[$m]}"; done) |"
+	echo "| ---$(for m in "${SMODES[@]}"; do printf ' | ---:'; done) |"
+	for row in "${rows_sec[@]}"; do
+		printf '| %s' "${srow_title[$row]}"
+		for m in "${SMODES[@]}"; do
+			if [ -z "${swall[$row,$m]:-}" ]; then printf ' | -'; continue; fi
+			printf ' | %s µs, %s' "$(smed "${sus[$row,$m]}")" "$(x "$(smed "${swall[$row,$m]}")")"
+		done
+		echo " |"
+	done
+	echo
+	echo "| CPU µs per call: the program's + faultrun's (or strace's) | ${smode_title[plain]}$(for m in "${SMODES[@]:1}"; do printf ' | %s' "${smode_title[$m]}"; done) |"
+	echo "| ---$(for m in "${SMODES[@]}"; do printf ' | ---:'; done) |"
+	for row in "${rows_sec[@]}"; do
+		printf '| %s' "${srow_title[$row]}"
+		for m in "${SMODES[@]}"; do
+			if [ -z "${scpu[$row,$m]:-}" ]; then printf ' | -'; continue; fi
+			if [ "$m" = plain ]; then
+				printf ' | %s' "$(smed "${scpu[$row,$m]}")"
+			else
+				printf ' | %s + %s' "$(smed "${scpu[$row,$m]}")" "$(smed "${ssup[$row,$m]}")"
+			fi
+		done
+		echo " |"
+	done
+	echo
+	echo "seccomp rows: wall µs per call (the mode's median) and its ratio to plain (median over $SROUNDS interleaved rounds of the round's own ratio); bench-call times its loop; dd: the whole command's wall time less that of a run of 10 calls, per call. CPU: getrusage via wait4 of the program, and of the wrapper around it minus the program (faultrun's supervisor, or strace), less the same figures of a run of 10 calls (start-up cancels), per call made (bench-call: N + N/10 warm-up). No instruction counts: callgrind sees neither the kernel nor the supervisor."
+	echo "Calls per run: bench-call $((SEC_N * 8)) (plain, shim, seccomp without a write rule), $SEC_N (seccomp paused, elsewhere, injecting), $((SEC_N / 5)) (strace), plus a tenth to warm up; dd: count=$((SEC_N * 8 / 5 * 4)), $((SEC_N / 5 * 4)) and $SEC_DD. Injecting and strace: every write fails with ENOSPC (bench-call fail); on dd strace's injection waits for the 65535th write, never made, so every write stops in the tracer and none fails."
+}
+
 # ---- the table -------------------------------------------------------------------
 x() { awk -v r="$1" 'BEGIN { printf "%.2f×", r }'; }
 table() {
@@ -512,6 +714,15 @@ table() {
 	echo "strace: no instruction count (ptrace's cost is in the kernel and the tracer); its per-call runs are N/20 calls."
 	for c in "${notes[@]}"; do echo "- $c"; done
 }
-table >"$tmp/table.md"
+{
+	main=$((${#rows_call[@]} + ${#rows_work[@]}))
+	[ "$main" = 0 ] || table
+	if [ ${#rows_sec[@]} != 0 ]; then
+		[ "$main" = 0 ] || echo
+		sec_table
+		# the notes are the main table's; alone, this one says them
+		[ "$main" != 0 ] || for c in "${notes[@]}"; do echo "- $c"; done
+	fi
+} >"$tmp/table.md"
 cat "$tmp/table.md"
 [ -z "$out" ] || cp "$tmp/table.md" "$out"
