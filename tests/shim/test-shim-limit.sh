@@ -63,7 +63,7 @@ PY
 # "hello" a byte per recv(); a letter per connection: I intact (5 bytes
 # and end of file), A affected on its first recv, P affected later.
 cat >"$D/client.py" <<'PY'
-import errno, socket, sys
+import errno, socket, sys, time
 port, mode = int(sys.argv[1]), sys.argv[2]
 def name(e):
     return errno.errorcode.get(e.errno, str(e.errno))
@@ -93,7 +93,15 @@ try:
     while True:
         d = s.recv(65536 if mode == "bulk" else 16)
         if not d:
-            print("got %d then eof" % got)
+            print("got %d then eof" % got, flush=True)
+            # keep the socket until the server has said how its side ended
+            # (or 10 s): exiting with unread data makes the kernel send a
+            # RST (tcp(7)), which the server may read before the FIN
+            if len(sys.argv) > 3:
+                for _ in range(200):
+                    if "bulk:" in open(sys.argv[3]).read() or "slow:" in open(sys.argv[3]).read():
+                        break
+                    time.sleep(0.05)
             break
         got += len(d)
         if got == 1 << 20:
@@ -131,7 +139,7 @@ fr "recv close-after=64KiB port=$PORT" -- python3 "$D/client.py" "$PORT" bulk
 check "close-after=64KiB: exactly 65536 bytes, then ECONNRESET" out_has "^got 65536 then ECONNRESET$"
 check "close-after=64KiB: the server's send sees the reset" server_said "^bulk: ConnectionResetError$"
 : >"$D/port.log"
-fr "recv close-after=64KiB then=close port=$PORT" -- python3 "$D/client.py" "$PORT" bulk
+fr "recv close-after=64KiB then=close port=$PORT" -- python3 "$D/client.py" "$PORT" bulk "$D/port.log"
 check "then=close: exactly 65536 bytes, then end of file" out_has "^got 65536 then eof$"
 check "then=close: the server sees a clean end of file, no reset" \
 	server_said "^bulk: sent all, then recv b''$"
