@@ -56,6 +56,11 @@ void fr_ctl_print_counts(const struct fr_ctl *c, FILE *out, const char *prefix)
 			"%sreorder: %" PRIu32 " datagrams went in order: larger than the shim's "
 			"store, or every slot of it busy (docs/faults.md)\n",
 			prefix, atomic_load(&c->dgram_unheld));
+	if (atomic_load(&c->wakes_failed))
+		fprintf(out,
+			"%sstall: %" PRIu32 " epoll registrations could not be re-armed when "
+			"a stall ended: their program may still wait (docs/seccomp.md)\n",
+			prefix, atomic_load(&c->wakes_failed));
 }
 
 void fr_ctl_print_uring(const struct fr_ctl *c, FILE *out, const char *prefix)
@@ -368,9 +373,10 @@ static void json_scenario(struct fr_buf *b, const struct fr_ctl *c, const struct
 	fr_buf_printf(b,
 		      "    \"limits\": {\"files_not_charged\": %" PRIu32
 		      ", \"socket_calls_untracked\": %" PRIu32 ", \"datagrams_in_order\": %" PRIu32
-		      ", \"io_uring_setups\": %" PRIu32 "},\n",
+		      ", \"io_uring_setups\": %" PRIu32 ", \"stall_wakes_failed\": %" PRIu32 "},\n",
 		      atomic_load(&c->files_overflow), atomic_load(&c->conns_untracked),
-		      atomic_load(&c->dgram_unheld), atomic_load(&c->uring_setups));
+		      atomic_load(&c->dgram_unheld), atomic_load(&c->uring_setups),
+		      atomic_load(&c->wakes_failed));
 	fr_buf_puts(b, "    \"probes\": [],\n    \"timeline\": [],\n");
 	json_assertions(b, c, x);
 	fr_buf_puts(b, "  }\n  ]\n");

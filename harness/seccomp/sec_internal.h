@@ -68,6 +68,7 @@ struct fr_sec {
 	struct sec_wake *wakes;
 	size_t nwakes, capwakes;
 	uint64_t woken, wake_failed; /* epoll registrations re-armed, and that could not be */
+	uint64_t wake_failed_told;   /* of wake_failed, added to the block's wakes_failed */
 };
 
 /* The page the child fills before it stops (fr_sec_child_install). */

@@ -273,6 +273,16 @@ int sec_wake_due(struct fr_sec *s, struct fr_ctl *c)
 			s->wakes[k++] = *w;
 	}
 	s->nwakes = k;
+	/*
+	 * never silent: the summary, --json and a scenario's journal read
+	 * the failures from the block (ctlread.c, ctlwatch.c), not stderr
+	 */
+	if (s->wake_failed > s->wake_failed_told) {
+		atomic_fetch_add_explicit(&c->wakes_failed,
+					  (uint32_t)(s->wake_failed - s->wake_failed_told),
+					  memory_order_relaxed);
+		s->wake_failed_told = s->wake_failed;
+	}
 	return k ? SEC_WAKE_TICK_MS : -1;
 }
 

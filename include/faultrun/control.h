@@ -160,7 +160,13 @@ struct fr_ctl {
 	_Atomic uint32_t conns_untracked;
 	/* datagrams a reorder rule could not hold (too large, store busy: dgram.c) */
 	_Atomic uint32_t dgram_unheld;
-	uint32_t reserved[7];
+	/*
+	 * epoll registrations the seccomp backend could not re-arm when a
+	 * stall ended (sec_wake.c): their program may keep waiting for an
+	 * edge. One of version 4's reserved words, zero in an older block.
+	 */
+	_Atomic uint32_t wakes_failed;
+	uint32_t reserved[6];
 	/*
 	 * io_uring instances processes of the run set up (io_uring_setup(2)
 	 * returned a ring), and the first one's pid (0: none yet): I/O through

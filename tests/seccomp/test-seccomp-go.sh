@@ -8,9 +8,8 @@
 # cleared ends with the program's deadline ("i/o timeout").
 # Needs FAULTRUN, FAULTRUN_SHIM, GO_READER (empty: no Go, skip).
 . "$(dirname "$0")/../e2e/test-exec-lib.sh"
-[ -n "${GO_READER:-}" ] || { note "no go: skip"; exit 77; }
 skip_unless python3
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+freeport() { python3 "$(dirname "$0")/../e2e/free-port.py"; }
 # server PORT DIR: accepts one client, sends "hello" once DIR/send exists,
 # keeps the connection until DIR/done exists (every wait bounded: 30 s)
 server() {
@@ -37,17 +36,21 @@ until_true() {
 }
 not_grep() { ! grep -q -- "$1" "$2"; }
 injected() { "$FAULTRUN" ctl --run "$1" list 2>/dev/null | grep -q "rule 's' .*injected 1"; }
-# run NAME DEADLINE_MS: the Go reader under a paused stall on its server's port;
-# armed once connected, the line sent, held until the read got EAGAIN
+# run NAME DEADLINE_MS [READER...]: the Go reader (or READER) under a paused
+# stall on its server's port; armed once connected, the line sent, held until
+# the read got EAGAIN
 run() {
-	local dir=$D/$1
+	local dir=$D/$1 ms=$2
+	shift 2
+	[ $# -gt 0 ] || set -- "$GO_READER"
 	mkdir -p "$dir"
 	port=$(freeport)
 	server "$port" "$dir"
 	S=$!
 	until_true 10 [ -e "$dir/ready" ]
-	"$FAULTRUN" exec --backend seccomp --paused -f "name=s recv stall port=$port" \
-		-- "$GO_READER" "$port" "$2" >"$dir/out" 2>"$dir/err" &
+	"$FAULTRUN" exec --backend seccomp --paused --json "$dir/json" \
+		-f "name=s recv stall port=$port" \
+		-- "$@" "$port" "$ms" >"$dir/out" 2>"$dir/err" &
 	P=$!
 	until_true 10 grep -q connected "$dir/out"
 	"$FAULTRUN" ctl --run "$P" arm s >/dev/null
@@ -63,6 +66,46 @@ end_run() { # wait for faultrun (bounded), stop the server
 	wait "$S"
 	cp "$D/$1/err" "$D/err"
 }
+
+# --- a registration the kernel will not let faultrun modify: said, not silent.
+# A python3 reader like go-reader (PORT DEADLINE_MS; "connected", then "got
+# LINE after=MS" or "error timeout"), its socket added with EPOLLEXCLUSIVE,
+# whose EPOLL_CTL_MOD is EINVAL (epoll_ctl(2)): not woken at the disarm, it
+# ends at its own deadline, and faultrun says a wake failed.
+cat >"$D/excl.py" <<'PY'
+import select, socket, sys, time
+port, ms = int(sys.argv[1]), int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port))
+s.setblocking(False)
+ep = select.epoll()
+ep.register(s.fileno(), select.EPOLLIN | select.EPOLLET | select.EPOLLEXCLUSIVE)
+print("connected", flush=True)
+t0 = time.monotonic()
+end = t0 + ms / 1000
+while time.monotonic() < end:
+    if not ep.poll(end - time.monotonic()):
+        continue
+    try:
+        line = s.recv(100)
+    except BlockingIOError:
+        continue  # edge taken by the stalled read: wait for the next one
+    print("got %s after=%d" % (line.decode().strip(), (time.monotonic() - t0) * 1000), flush=True)
+    sys.exit(0)
+print("error timeout", flush=True)
+sys.exit(1)
+PY
+run excl 3000 python3 "$D/excl.py"
+"$FAULTRUN" ctl --run "$P" disarm s >/dev/null
+end_run excl
+check "exclusive: not woken, the reader ends at its deadline" grep -q '^error timeout' "$D/excl/out"
+check "exclusive: the summary says a wake failed" \
+	grep -q 'stall: 1 epoll registrations could not be re-armed' "$D/excl/err"
+check "exclusive: and why, on stderr" grep -q 'could not wake .*EPOLLEXCLUSIVE' "$D/excl/err"
+check "exclusive: --json's limits count it" python3 -c '
+import json, sys
+sys.exit(json.load(open(sys.argv[1]))["scenarios"][0]["limits"]["stall_wakes_failed"] != 1)' "$D/excl/json"
+
+[ -n "${GO_READER:-}" ] || { note "no go: the Go cases skip"; finish; }
 
 # --- cleared: the read resumes at the disarm, before its 5 s deadline
 run clear 5000

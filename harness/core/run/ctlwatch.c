@@ -38,9 +38,9 @@ struct ctl_seen {
 	uint8_t armed[FR_MAX_RULES];
 	uint8_t want[FR_MAX_RULES]; /* what the runner held it to then */
 	int64_t base[FR_MAX_RULES], ext[FR_MAX_RULES];
-	uint8_t gone[FR_MAX_RULES];   /* removed, and journaled so */
-	uint32_t files, conns, dgram; /* the limit counts last journaled */
-	uint32_t uring;		      /* io_uring rings, when last journaled */
+	uint8_t gone[FR_MAX_RULES];	     /* removed, and journaled so */
+	uint32_t files, conns, dgram, wakes; /* the limit counts last journaled */
+	uint32_t uring;			     /* io_uring rings, when last journaled */
 };
 
 /* The scenario fault in slot i of tg's block, or -1 (a rule someone added). */
@@ -170,6 +170,9 @@ static void watch_limits(struct run *r, struct target *tg, struct ctl_seen *sn)
 	limit_event(
 		r, tg, atomic_load_explicit(&c->dgram_unheld, memory_order_relaxed), &sn->dgram,
 		"datagrams went in order: larger than the shim's reorder store, or it was full");
+	limit_event(r, tg, atomic_load_explicit(&c->wakes_failed, memory_order_relaxed), &sn->wakes,
+		    "epoll registrations not re-armed when a stall ended: their program may "
+		    "still wait (docs/seccomp.md)");
 	watch_uring(r, tg, sn);
 }
 
