@@ -146,9 +146,9 @@ timeline:
   - {at: 2s, clear: log-full}
 duration: 3500ms
 expect:
-  - detects-within: {probe: slb, fault: log-full, within: 1s}
-  - out-of-rotation: {probe: slb, max: 2s}
-  - recovers-within: {probe: slb, fault: log-full, within: 1s, samples: 1}
+  - detects-within: {probe: slb, fault: log-full, within: 3s}
+  - out-of-rotation: {probe: slb, max: 4s}
+  - recovers-within: {probe: slb, fault: log-full, within: 1500ms, samples: 1}
   - availability: {probe: slb, window: during log-full, min: 50%}
   - responds-within: {probe: slow, within: 1s}
 YML
@@ -158,13 +158,14 @@ expect_status 1 "fails on purpose (availability behind the LB, a slow check)" \
 	"$FAULTRUN" "$WORK/lb.yml" --json "$WORK/lb.json" --junit "$WORK/lb.xml" -q \
 	>"$WORK/out" 2>"$WORK/err"
 # not before the third failed check (checks every 100ms); how much later
-# depends on the machine's load, so only the scenario's bound caps it
+# depends on the machine's load, so only a loose bound caps it (the
+# scenario's bounds are wide for the same reason: they are not speed claims)
 check "detection: not before the third failed check" \
-	grep -qE '^  ok    slb detects log-full +[2-9][0-9][0-9]ms +<= 1s' "$WORK/out"
+	grep -qE '^  ok    slb detects log-full +([2-9][0-9][0-9]ms|[12]\.[0-9]+s) +<= 3s' "$WORK/out"
 check "out of rotation for about the fault's second" \
-	grep -qE '^  ok    slb out of rotation over the whole run +([5-9][0-9][0-9]ms|1\.[0-9]+s) \(taken out 1 time\) +<= 2s' "$WORK/out"
+	grep -qE '^  ok    slb out of rotation over the whole run +([5-9][0-9][0-9]ms|[1-3]\.[0-9]+s) \(taken out 1 time\) +<= 4s' "$WORK/out"
 check "availability behind the LB counts in-rotation checks" \
-	grep -qE '^  FAIL  availability of slb during log-full +[0-9.]+% \([0-9]+ of (9|10|11) ok\) +>= 50%' "$WORK/out"
+	grep -qE '^  FAIL  availability of slb during log-full +[0-9.]+% \([0-9]+ of [0-9]+ ok\) +>= 50%' "$WORK/out"
 check "a check that takes 2s fails responds-within 1s" \
 	grep -qE '^  FAIL  slow responds over the whole run +max 2\.[0-9]+s; [0-9]+ of [0-9]+ slower +<= 1s' "$WORK/out"
 check "JUnit: two failures with measured values" python3 -c '
@@ -176,8 +177,9 @@ check "journal: lb transitions out then in" json "$WORK/lb.json" \
 	'[[t["in"] for t in p["lb"]["transitions"]] for p in s["probes"] if p["name"] == "slb"] == [[False, True]]'
 check "journal: lb samples carry check and in" json "$WORK/lb.json" \
 	'all("check" in x and "in" in x and x["ok"] == x["in"] for p in s["probes"] if p["name"] == "slb" for x in p["samples"])'
+# the slow check takes 2 s: held up by it, the clear would be 1 s or more late
 check "a hung check does not hold up the timeline" json "$WORK/lb.json" \
-	'all(0 <= e["t"] - e["at"] < 0.05 for e in s["timeline"])'
+	'all(0 <= e["t"] - e["at"] < 0.5 for e in s["timeline"])'
 
 cat >"$WORK/stop.yml" <<YML
 name: stop
@@ -192,7 +194,7 @@ note "a target that ignores its stop signal is killed after the grace period"
 expect_status 0 "passes" "$FAULTRUN" "$WORK/stop.yml" --json "$WORK/stop.json" --keep \
 	>"$WORK/out" 2>"$WORK/err"
 check "journal: SIGTERM, then SIGKILL after the grace period" json "$WORK/stop.json" \
-	'[(e["event"], e.get("signal")) for e in s["target"]["lifecycle"][-3:]] == [("stop", "SIGTERM"), ("stop", "SIGKILL"), ("exit", "SIGKILL")] and 0.45 < s["target"]["lifecycle"][-2]["t"] - s["target"]["lifecycle"][-3]["t"] < 1.0'
+	'[(e["event"], e.get("signal")) for e in s["target"]["lifecycle"][-3:]] == [("stop", "SIGTERM"), ("stop", "SIGKILL"), ("exit", "SIGKILL")] and 0.45 < s["target"]["lifecycle"][-2]["t"] - s["target"]["lifecycle"][-3]["t"] < 3.0'
 check "nothing is left" eval '[ -z "$(procs_with_cmd "sleep 30.$$")" ]'
 check "--keep keeps the run directory" json "$WORK/stop.json" \
 	's["run_dir"] and __import__("os").path.isfile(s["run_dir"] + "/target.log") and __import__("os").path.exists(s["run_dir"] + "/ctl")'
@@ -224,8 +226,10 @@ check "journal: give-up after the third exit" json "$WORK/limit.json" \
 	'[e["event"] for e in s["target"]["lifecycle"]] == ["start", "ready", "exit", "start", "ready", "exit", "start", "ready", "exit", "give-up"]'
 check "journal: without a readiness check, started is ready (t = 0)" json "$WORK/limit.json" \
 	's["target"]["lifecycle"][1]["t"] == 0 and s["target"]["lifecycle"][0]["t"] <= 0'
+# lower bounds: a loaded machine only makes a restart later (the caps only
+# catch a restart that never waited for its timer's turn to come round)
 check "journal: the backoff doubles" json "$WORK/limit.json" \
-	'(lambda lc: 0.09 < lc[3]["t"] - lc[2]["t"] < 0.2 and 0.19 < lc[6]["t"] - lc[5]["t"] < 0.3)(s["target"]["lifecycle"])'
+	'(lambda lc: 0.09 < lc[3]["t"] - lc[2]["t"] < 1.5 and 0.19 < lc[6]["t"] - lc[5]["t"] < 1.5)(s["target"]["lifecycle"])'
 check "the target probe saw it down" json "$WORK/limit.json" \
 	'[x for p in s["probes"] for x in p["samples"] if x["detail"] == "down (gave up)"]'
 
