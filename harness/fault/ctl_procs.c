@@ -22,6 +22,19 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/*
+ * An executable's name into a table entry, cut to fit: the cut is meant
+ * (the table holds basenames for reports), so not strncpy, whose
+ * truncation GCC warns about under -Wstringop-truncation.
+ */
+static void copy_name(char *out, const char *name)
+{
+	size_t n = strnlen(name, FR_CTL_EXE_MAX - 1);
+
+	memcpy(out, name, n);
+	out[n] = '\0';
+}
+
 void fr_ctl_self_exe(char *out)
 {
 	char buf[4096];
@@ -35,8 +48,7 @@ void fr_ctl_self_exe(char *out)
 	buf[n] = '\0';
 	base = strrchr(buf, '/');
 	base = base ? base + 1 : buf;
-	strncpy(out, base, FR_CTL_EXE_MAX - 1);
-	out[FR_CTL_EXE_MAX - 1] = '\0';
+	copy_name(out, base);
 }
 
 void fr_ctl_register(struct fr_ctl *c, enum fr_proc_state state, const char *exe)
@@ -52,12 +64,10 @@ void fr_ctl_register(struct fr_ctl *c, enum fr_proc_state state, const char *exe
 	p->ppid = (int32_t)fr_syscall(SYS_getppid);
 	p->uid = (uint32_t)fr_syscall(SYS_geteuid);
 	p->time_ns = fr_now_ns();
-	if (exe) {
-		strncpy(p->exe, exe, FR_CTL_EXE_MAX - 1);
-		p->exe[FR_CTL_EXE_MAX - 1] = '\0';
-	} else {
+	if (exe)
+		copy_name(p->exe, exe);
+	else
 		fr_ctl_self_exe(p->exe);
-	}
 	atomic_store_explicit(&p->state, state, memory_order_release);
 }
 
@@ -77,8 +87,7 @@ int fr_ctl_register_left(struct fr_ctl *c, int pid, const char *path)
 	p->ppid = pid == me ? (int32_t)fr_syscall(SYS_getppid) : me;
 	p->uid = (uint32_t)fr_syscall(SYS_geteuid);
 	p->time_ns = fr_now_ns();
-	strncpy(p->exe, base ? base + 1 : path, FR_CTL_EXE_MAX - 1);
-	p->exe[FR_CTL_EXE_MAX - 1] = '\0';
+	copy_name(p->exe, base ? base + 1 : path);
 	atomic_store_explicit(&p->state, FR_PROC_LEFT, memory_order_release);
 	return (int)n;
 }

@@ -22,24 +22,7 @@ command -v mariadb >/dev/null || { echo "# SKIP: mariadb client missing"; exit 7
 [ -x /usr/sbin/mariadbd ] || [ -n "${FAULTRUN_MARIADBD:-}" ] ||
 	{ echo "# SKIP: mariadbd missing"; exit 77; }
 
-run=$(mktemp -d /tmp/faultrun-test-go-XXXXXX)
-db_pid=
-cleanup() {
-	stop_tracked
-	if [ -n "$db_pid" ]; then
-		[ -n "${DB_PID:-}" ] && kill -CONT "$DB_PID" 2>/dev/null
-		kill -TERM "$db_pid" 2>/dev/null
-		wait "$db_pid" 2>/dev/null
-	fi
-	rm -rf "$run"
-}
-trap cleanup EXIT
-
-"$TEST_MARIADB" --serve "$run" &
-db_pid=$!
-wait_for 60 test -f "$run/db.env" || { echo "# database did not start"; exit 1; }
-. "$run/db.env"
-note "mariadb up in ${DB_START_SECONDS}s on port $DB_PORT"
+start_db faultrun-test-go
 
 POOL=3
 # start VARIANT [extra args...]: starts pooled-db-go on the unix socket,

@@ -43,6 +43,31 @@ wait_gone() {
 	return 0
 }
 
+# start_db TEMPLATE: a real MariaDB in a new directory (harness/core/mariadb.c,
+# $TEST_MARIADB --serve), its settings (DB_PORT, DB_SOCKET, DB_USER, ...)
+# sourced from its db.env; sets run (the directory) and db_pid, and an EXIT
+# trap that stops what the test tracked, the database (resumed first if the
+# test left it stopped: DB_PID) and removes run.
+start_db() {
+	run=$(mktemp -d "/tmp/$1-XXXXXX")
+	db_pid=
+	trap stop_db EXIT
+	"$TEST_MARIADB" --serve "$run" &
+	db_pid=$!
+	wait_for 60 test -f "$run/db.env" || { echo "# database did not start"; exit 1; }
+	. "$run/db.env"
+	note "mariadb up in ${DB_START_SECONDS}s on port $DB_PORT"
+}
+stop_db() {
+	stop_tracked
+	if [ -n "$db_pid" ]; then
+		[ -n "${DB_PID:-}" ] && kill -CONT "$DB_PID" 2>/dev/null
+		kill -TERM "$db_pid" 2>/dev/null
+		wait "$db_pid" 2>/dev/null
+	fi
+	rm -rf "$run"
+}
+
 FREE_PORT_PY=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)/free-port.py
 # free_port: a port nothing listens on, outside the ephemeral range (free-port.py)
 free_port() { python3 "$FREE_PORT_PY"; }
