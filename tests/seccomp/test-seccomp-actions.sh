@@ -11,7 +11,7 @@
 [ -n "${SEC_WRITER:-}" ] || { note "no static libc: skip"; exit 77; }
 W=$SEC_WRITER
 mkdir -p "$D/s" "$D/b" "$D/d" "$D/preload" "$D/seccomp"
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+freeport() { python3 "$(dirname "$0")/../e2e/free-port.py"; }
 sec() { # sec SPEC -- ARGS: the static program under one seccomp rule
 	local spec=$1
 	shift 2

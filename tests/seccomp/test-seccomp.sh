@@ -13,8 +13,8 @@
 W=$SEC_WRITER
 mkdir -p "$D/a" "$D/b"
 # a free local port, for the connect rule (the program listens on it itself)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 "$(dirname "$0")/../e2e/free-port.py")
+port2=$(python3 "$(dirname "$0")/../e2e/free-port.py")
 
 # sec STATUS-FILE SPEC... -- ARGS: faultrun exec --backend seccomp on the static program
 sec() {

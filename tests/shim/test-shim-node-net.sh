@@ -14,7 +14,7 @@ HTTP_PID=
 trap 'kill $HTTP_PID 2>/dev/null; wait 2>/dev/null; rm -rf "$D"' EXIT
 mkdir -p "$D/www"
 head -c 300000 /dev/urandom >"$D/www/blob"
-HP=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+HP=$(python3 "$(dirname "$0")/../e2e/free-port.py")
 OTHER=$((HP == 65535 ? HP - 1 : HP + 1))
 (cd "$D/www" && exec env -u LD_PRELOAD -u FAULTRUN_CTL python3 -m http.server "$HP" \
 	--bind 127.0.0.1 >/dev/null 2>&1) &

@@ -12,7 +12,7 @@ skip_unless python3
 SERVER_PID=
 trap 'kill $SERVER_PID 2>/dev/null; wait 2>/dev/null; rm -rf "$D"' EXIT
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(python3 "$(dirname "$0")/../e2e/free-port.py")
 OTHER=$((PORT == 65535 ? PORT - 1 : PORT + 1))
 env -u LD_PRELOAD -u FAULTRUN_CTL redis-server --port "$PORT" --bind 127.0.0.1 \
 	--save '' --appendonly no --daemonize no --dir "$D" --logfile "$D/redis.log" &

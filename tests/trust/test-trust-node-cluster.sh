@@ -7,7 +7,7 @@
 skip_unless node
 skip_unless curl
 mkdir -p "$D/logs"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 "$(dirname "$0")/../e2e/free-port.py")
 
 "$FAULTRUN" exec -q --json "$D/j.json" -f "write errno=ENOSPC path=$D/logs/**" -- \
 	node "$(dirname "$0")/cluster.js" "$port" "$D/logs" >"$D/out" 2>"$D/err" &
