@@ -124,7 +124,11 @@ int fexecve(int fd, char *const argv[], char *const envp[])
 	return r;
 }
 
-/* How many words an execl-style list holds before its NULL. */
+/*
+ * How many words an execl-style list holds before its NULL. Callers refuse
+ * INT_MAX and more with E2BIG, as glibc's execl does (posix/execl.c): the
+ * kernel would (execve(2)), and the array of n + 1 words must not wrap.
+ */
 static size_t count_args(const char *arg, va_list ap)
 {
 	size_t n = 0;
@@ -164,6 +168,10 @@ static char *const *gather(const char *arg, va_list ap, char **argv, size_t n, b
 		va_copy(cp, ap);                                                                   \
 		n = count_args(arg, cp);                                                           \
 		va_end(cp);                                                                        \
+		if (n >= INT_MAX) {                                                                \
+			va_end(ap);                                                                \
+			return SHIM_FAIL_M1(E2BIG);                                                \
+		}                                                                                  \
 		char *argv[n + 1];                                                                 \
 		envp = gather(arg, ap, argv, n, want_env);                                         \
 		va_end(ap);                                                                        \
@@ -189,6 +197,10 @@ int execlp(const char *file, const char *arg, ...)
 	va_copy(cp, ap);
 	n = count_args(arg, cp);
 	va_end(cp);
+	if (n >= INT_MAX) {
+		va_end(ap);
+		return SHIM_FAIL_M1(E2BIG);
+	}
 	char *argv[n + 1];
 	gather(arg, ap, argv, n, false);
 	va_end(ap);

@@ -123,11 +123,15 @@ static inline const char *dir_of(const char *p)
 	return b;
 }
 
+/* (a loop, not strrchr: GCC's -Wformat-overflow took `s ? s + 1 : p` for NULL under ASan) */
 static inline const char *base_of(const char *p)
 {
-	const char *s = strrchr(p, '/');
+	const char *b = p;
 
-	return s ? s + 1 : p;
+	for (const char *q = p; *q; q++)
+		if (*q == '/')
+			b = q + 1;
+	return b;
 }
 
 static inline const char *with(const char *p, const char *suffix)
