@@ -20,6 +20,7 @@
 #include "ctlread.h"
 #include "attach.h"
 #include "exec_seccomp.h"
+#include "exec_left.h"
 #include "uring_note.h"
 #include "io/launch.h"
 #include "util/fsutil.h"
@@ -480,7 +481,10 @@ int fr_cmd_exec(int argc, char **argv)
 		};
 		status = fr_exec_seccomp_run(sec, ctl, &l, &x.pid);
 	} else {
+		fr_exec_left_prepare();
 		status = run_command(&o, resolved, shim, ctlpath, &old, &x.pid);
+		if (status >= 0)
+			x.left = fr_exec_left(ctl, ctlpath);
 	}
 	if (status < 0) {
 		status = EXEC_OWN_ERROR;

@@ -422,8 +422,10 @@ int fr_exec_write_json(const struct fr_ctl *c, const struct fr_exec_record *x, c
 	fr_buf_printf(&b, "  \"events_total\": %" PRIu64 ",\n  \"events\": [",
 		      atomic_load(&c->event_head));
 	json_events(&b, c, x, false);
-	fr_buf_printf(&b, "\n  ],\n  \"processes_unlisted\": %u,\n  \"processes\": [",
-		      x->attach->unlisted);
+	fr_buf_printf(&b,
+		      "\n  ],\n  \"processes_unlisted\": %u,\n  \"processes_outlived\": %u,\n"
+		      "  \"processes\": [",
+		      x->attach->unlisted, x->left);
 	json_process_list(&b, x->attach, "    ");
 	fr_buf_puts(&b, "\n  ],\n");
 	json_scenario(&b, c, x);

@@ -49,6 +49,7 @@ struct fr_exec_record {
 	uint64_t duration_ns; /* until it exited */
 	double started_wall;  /* epoch seconds of the start */
 	bool paused, may_not_fire;
+	unsigned left; /* processes that outlived the command under the shim (exec_left.c) */
 	const struct fr_attach *attach;
 	/*
 	 * Another backend than the shim (docs/seccomp.md): its state, and why

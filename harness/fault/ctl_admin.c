@@ -161,6 +161,12 @@ int fr_ctl_add(struct fr_ctl *c, const struct fr_rule *r, bool armed)
 	return (int)idx;
 }
 
+void fr_ctl_switch_off(struct fr_ctl *c)
+{
+	atomic_store_explicit(&c->disabled, 1, memory_order_relaxed);
+	recompute(c);
+}
+
 int fr_ctl_set_armed(struct fr_ctl *c, unsigned idx, bool armed)
 {
 	struct fr_ctl_slot *s;

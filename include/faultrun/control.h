@@ -384,6 +384,14 @@ int fr_ctl_find(const struct fr_ctl *c, const char *name);
 int fr_ctl_set_armed(struct fr_ctl *c, unsigned idx, bool armed);
 
 /*
+ * Switch every rule off for good (the block's `disabled`): the masks are
+ * recomputed empty and stalled calls woken. For processes that outlive
+ * the writer that would report their faults (faultrun exec's command
+ * left them running).
+ */
+void fr_ctl_switch_off(struct fr_ctl *c);
+
+/*
  * Withdraw a slot's rule (faultrun ctl remove): disarmed, `ready` back to
  * 0, never reused (docs/control-block.md). Returns 0 or -ENOENT.
  */

@@ -166,4 +166,39 @@ check "4200 files at once: so does the journal" python3 -c "
 import json, sys
 l = json.load(open('$D/lim.json'))['scenarios'][0]['limits']
 sys.exit(0 if l == {'files_not_charged': 104, 'socket_calls_untracked': 0, 'datagrams_in_order': 0, 'io_uring_setups': 0, 'stall_wakes_failed': 0} else 1)"
+# a process the command leaves running: once faultrun exec returns nobody
+# reports its faults, so its rules are switched off, and faultrun names it.
+# The writer's first write (while the command runs) fails, its second
+# (after faultrun returned) must not.
+cat >"$D/left.py" <<'PY'
+import os, sys, time
+d = sys.argv[1]
+def put(tag):
+    try:
+        fd = os.open(d + "/victim", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.write(fd, b"x")
+        os.close(fd)
+        r = "ok"
+    except OSError as e:
+        r = os.strerror(e.errno)
+    open(d + "/left-" + tag, "w").write(r + "\n")
+put("first")
+end = time.time() + 20
+while not os.path.exists(d + "/faultrun-done") and time.time() < end:
+    time.sleep(0.02)
+put("second")
+PY
+rm -f "$D"/left-* "$D/faultrun-done"
+"$FAULTRUN" exec --json "$D/left.json" -f "write errno=EIO path=$D/victim" -- \
+	sh -c "python3 '$D/left.py' '$D' & i=0; while [ ! -e '$D/left-first' ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i+1)); done" \
+	2>"$D/err"; rc=$?
+touch "$D/faultrun-done"
+for _ in $(seq 200); do [ -e "$D/left-second" ] && break; sleep 0.05; done
+check "left running: exit 0, the rule fired while the command ran" sh -c "[ $rc = 0 ] && grep -qx 'Input/output error' '$D/left-first'"
+check "left running: after faultrun returned, its write is not failed" grep -qx ok "$D/left-second"
+check "left running: faultrun names it and says its rules are off" \
+	grep -Eq "faultrun: 1 process outlived the command under the shim: python3 \(pid [0-9]+\); every rule is switched off in it" "$D/err"
+check "left running: the journal counts it" python3 -c "
+import json, sys
+sys.exit(json.load(open('$D/left.json'))['processes_outlived'] != 1)"
 finish
