@@ -15,7 +15,28 @@
 
 N=7 # assertions: 5 written + fired log-full, fired state-ro
 
-run_scenario fixed disk-full-go.yml
+# in_supervisor TAG: the seccomp backend listed the supervisor and its
+# app(s), and every injection (a log write, the state file's open) landed
+# in the supervisor, none in the app: the faults hit the process that
+# writes the logs, as they hit PM2.
+in_supervisor() {
+	python3 - "$WORK/$1.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["scenarios"][0]
+procs = s["processes"]["list"]
+pids = {p["pid"] for p in procs}
+roots = [p["pid"] for p in procs if p["ppid"] not in pids]
+events = s["injections"]["events"]
+where = {e["pid"] for e in events}
+ok = (len(procs) >= 2 and len(roots) == 1 and events and where == set(roots)
+      and all(p["exe"] == "supervised-log-go" for p in procs))
+if not ok:
+    print("# processes %s, injections in %s" % (procs, sorted(where)))
+sys.exit(0 if ok else 1)
+PY
+}
+
+run_scenario fixed disk-full-go.yml --json "$WORK/fixed.json"
 passes fixed $N
 ran_marked fixed 3 # faultrun, the supervisor, its app
 check "fixed: ran under the seccomp backend" \
@@ -25,12 +46,13 @@ check "fixed: table: availability during log-full ok" \
 check "fixed: table: both faults fired" \
 	sh -c "grep -qE '^  ok +fault log-full fired +[1-9][0-9]* injection' '$WORK/fixed.out' &&
 	       grep -qE '^  ok +fault state-ro fired +[1-9][0-9]* injection' '$WORK/fixed.out'"
+check "fixed: every injection landed in the supervisor" in_supervisor fixed
 # the app crashed at 4 s and was restarted although dump.pm2 could not be saved
 check "fixed: the supervisor restarted its app during the fault" \
 	sh -c "grep -q 'cannot save state to' '$WORK/fixed.xml' &&
 	       grep -qE 'started \(pid [0-9]+, restarts 1\)' '$WORK/fixed.xml'"
 
-run_scenario buggy disk-full-go.yml --set variant=buggy
+run_scenario buggy disk-full-go.yml --set variant=buggy --json "$WORK/buggy.json"
 fails_on buggy $N
 ran_marked buggy 3
 check "buggy: ran with variant=buggy" grep -qF "variant=buggy]" "$WORK/buggy.out"
@@ -53,6 +75,7 @@ check "buggy: JUnit: the supervisor was not restarted" \
 	junit buggy pass "target restarts"
 check "buggy: JUnit: log-full fired" junit buggy pass "fault log-full fired"
 check "buggy: JUnit: state-ro fired" junit buggy pass "fault state-ro fired"
+check "buggy: every injection landed in the supervisor" in_supervisor buggy
 check "buggy: the supervisor's own words" \
 	sh -c "grep -q 'uncaught exception' '$WORK/buggy.xml' &&
 	       grep -q 'resurrect failed' '$WORK/buggy.xml'"
