@@ -1,0 +1,217 @@
+// supervised-log-go — incident 000 ("disk full takes down a Node site
+// under PM2", shared/incidents/000, docs/incidents/disk-full.md) as a Go
+// program: the same command line, app, log files, state file and
+// buggy/fixed behaviour as scenarios/targets/supervised-log.c, written
+// with the standard library only and built static (CGO_ENABLED=0).
+//
+// Why it exists: a Go program makes its system calls itself, not through
+// libc, so faultrun's LD_PRELOAD shim cannot see them; the seccomp backend
+// can (docs/seccomp.md), and scenarios/disk-full-go.yml replays the
+// incident against this binary under it.
+//
+// As in the C target, the supervisor (PM2's role) and its web app are two
+// processes: the app is this same binary in "app" mode, started with
+// os/exec, its stdout and stderr on pipes the supervisor drains into
+// <log-dir>/out.log and err.log (O_APPEND|O_CREAT, like PM2's
+// fs.createWriteStream(file, {flags: 'a'})). So a log write that fails is
+// the supervisor's, as in the postmortem, and /crash kills a process the
+// supervisor must restart. The seccomp filter is inherited across fork and
+// exec (seccomp(2)), so the app is under it too.
+//
+// supervisor.go is the supervisor; this file the command line and the app.
+
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+const prog = "supervised-log-go"
+
+type options struct {
+	variant        string
+	port           uint64
+	logDir         string
+	statePath      string
+	name           string
+	restartDelayMs uint64
+}
+
+func (o *options) buggy() bool { return o.variant == "buggy" }
+
+var opt = options{variant: "fixed", name: "web", restartDelayMs: 200}
+
+// ---- the web app ------------------------------------------------------------
+
+var requests uint64
+
+func reply(w http.ResponseWriter, status int, format string, args ...interface{}) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, format, args...)
+}
+
+func appHandler(w http.ResponseWriter, r *http.Request) {
+	status := 200
+	url := r.URL.Path
+
+	atomic.AddUint64(&requests, 1)
+	switch url {
+	case "/crash":
+		os.Stderr.WriteString(opt.name + ": crashing on request\n")
+		os.Exit(1)
+	case "/":
+		reply(w, status, "hello from %s (pid %d)\n", opt.name, os.Getpid())
+	case "/status":
+		restarts := os.Getenv("SUPERVISED_LOG_RESTARTS")
+		if restarts == "" {
+			restarts = "0"
+		}
+		reply(w, status, "{\"pid\": %d, \"restarts\": %s, \"requests\": %d}\n",
+			os.Getpid(), restarts, atomic.LoadUint64(&requests))
+	default:
+		status = 404
+		reply(w, status, "not found\n")
+		os.Stderr.WriteString(fmt.Sprintf("%s: no route for %s\n", opt.name, url))
+	}
+	// One access-log line per request, in one write(2): stdout is the
+	// supervisor's pipe, and each line is a write it makes to out.log.
+	os.Stdout.WriteString(fmt.Sprintf("%s %s %s %d\n",
+		time.Now().UTC().Format("2006-01-02T15:04:05Z"), r.Method, url, status))
+}
+
+func appMain() int {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	// net.Listen sets SO_REUSEADDR, so a restarted app binds the port its
+	// predecessor's connections still hold in TIME_WAIT
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", opt.port))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: cannot listen on 127.0.0.1:%d\n", opt.name, opt.port)
+		return 1
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(appHandler)}
+	go func() {
+		err := srv.Serve(ln)
+		fmt.Fprintf(os.Stderr, "%s: HTTP server stopped: %v\n", opt.name, err)
+		os.Exit(1)
+	}()
+	os.Stdout.WriteString(fmt.Sprintf("%s: listening on 127.0.0.1:%d (pid %d)\n",
+		opt.name, opt.port, os.Getpid()))
+	<-sigs
+	return 0
+}
+
+// ---- command line ---------------------------------------------------------------
+
+const usageText = `usage: ` + prog + ` --port N --log-dir DIR --state FILE [options]
+       ` + prog + ` app --port N [--name NAME]
+  --variant buggy|fixed   behaviour on a failed log write (default fixed)
+  --port N                the app's HTTP port on 127.0.0.1
+  --log-dir DIR           where out.log and err.log go
+  --state FILE            the supervisor's state file
+  --name NAME             the app's name (default web)
+  --restart-delay MS      before restarting an app that died (default 200)
+`
+
+// errReported: the message is on stderr already
+var errReported = errors.New("invalid value")
+
+// progSay prints "<prog>: message", as the C targets' argument errors.
+func progSay(format string, args ...interface{}) {
+	os.Stderr.WriteString(prog + ": " + fmt.Sprintf(format, args...) + "\n")
+}
+
+// uintFlag checks a number the way tc_parse_uint() does, with its message.
+func uintFlag(fs *flag.FlagSet, name string, min, max uint64, dst *uint64) {
+	fs.Func(name, "", func(s string) error {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || s == "" || s[0] < '0' || s[0] > '9' || v < min || v > max {
+			progSay("invalid value '%s' for --%s (expected %d..%d)", s, name, min, max)
+			return errReported
+		}
+		*dst = v
+		return nil
+	})
+}
+
+// parseArgs returns the exit status to leave with, or -1 to go on.
+func parseArgs(args []string, appMode bool) int {
+	// the flag package's own messages name flags with one dash: say ours
+	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Func("variant", "", func(s string) error {
+		if s != "buggy" && s != "fixed" {
+			progSay("invalid value '%s' for --variant (expected buggy or fixed)", s)
+			return errReported
+		}
+		opt.variant = s
+		return nil
+	})
+	uintFlag(fs, "port", 1, 65535, &opt.port)
+	fs.StringVar(&opt.logDir, "log-dir", "", "")
+	fs.StringVar(&opt.statePath, "state", "", "")
+	fs.StringVar(&opt.name, "name", opt.name, "")
+	uintFlag(fs, "restart-delay", 0, 600000, &opt.restartDelayMs)
+	help := fs.Bool("help", false, "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Print(usageText)
+			return 0
+		}
+		if strings.HasSuffix(err.Error(), errReported.Error()) {
+			return 2 // as tc_parse_uint's callers: the message, no usage
+		}
+		progSay("%s", strings.Replace(err.Error(), " -", " --", 1))
+		fmt.Fprint(os.Stderr, usageText)
+		return 2
+	}
+	if *help {
+		fmt.Print(usageText)
+		return 0
+	}
+	missing := ""
+	switch {
+	case fs.NArg() > 0:
+		missing = "unexpected argument"
+	case opt.port == 0:
+		missing = "missing --port"
+	case !appMode && opt.logDir == "":
+		missing = "missing --log-dir"
+	case !appMode && opt.statePath == "":
+		missing = "missing --state"
+	}
+	if missing != "" {
+		progSay("%s", missing)
+		fmt.Fprint(os.Stderr, usageText)
+		return 2
+	}
+	return -1
+}
+
+func main() {
+	args := os.Args[1:]
+	appMode := len(args) > 0 && args[0] == "app"
+	if appMode {
+		args = args[1:]
+	}
+	if st := parseArgs(args, appMode); st >= 0 {
+		os.Exit(st)
+	}
+	if appMode {
+		os.Exit(appMain())
+	}
+	os.Exit(supervisorMain())
+}
