@@ -543,6 +543,16 @@ static bool decide_rule(struct fr_sec *s, struct fr_ctl *c, unsigned i,
 		v->what = SEC_CUT;
 		v->allow = v->want / 2;
 		break;
+	case FR_ACT_RESET:
+		/* a connect has no connection yet: the error alone (control.c) */
+		v->what = v->op == FR_OP_CONNECT || v->fd < 0 ? SEC_FAIL : SEC_RESET;
+		v->err = ECONNRESET;
+		break;
+	case FR_ACT_REFUSE:
+		/* nothing is sent: the socket stays unconnected, as in the shim */
+		v->what = SEC_FAIL;
+		v->err = ECONNREFUSED;
+		break;
 	default:
 		v->what = SEC_FAIL;
 		v->err = r->err;

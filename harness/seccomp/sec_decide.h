@@ -13,6 +13,7 @@ enum sec_what {
 	SEC_DELAY, /* answered CONTINUE after ns */
 	SEC_STALL, /* held until the rule is cleared or its window ends, then CONTINUE */
 	SEC_CUT,   /* faultrun makes it with `allow` bytes (sec_io_cut) and answers the count */
+	SEC_RESET, /* the socket is aborted (sec_sock_reset), then -1 with err (ECONNRESET) */
 };
 
 struct sec_verdict {

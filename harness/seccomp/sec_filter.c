@@ -132,6 +132,8 @@ bool sec_action_ok(const struct fr_rule *r, enum fr_op op)
 	switch (r->action) {
 	case FR_ACT_ERRNO:
 		return r->err > 0;
+	case FR_ACT_RESET:
+	case FR_ACT_REFUSE:
 	case FR_ACT_DELAY:
 	case FR_ACT_SHORT:
 	case FR_ACT_BUDGET:
@@ -153,10 +155,11 @@ static const char *why_not(const struct fr_rule *r, uint32_t ops, char *buf, siz
 	uint32_t outside = r->ops & ~ops, bad = r->ops & ~filterable_ops();
 
 	if (r->action != FR_ACT_ERRNO && r->action != FR_ACT_DELAY && r->action != FR_ACT_SHORT &&
-	    r->action != FR_ACT_BUDGET && r->action != FR_ACT_STALL)
+	    r->action != FR_ACT_BUDGET && r->action != FR_ACT_STALL && r->action != FR_ACT_RESET &&
+	    r->action != FR_ACT_REFUSE)
 		snprintf(buf, len,
-			 "the seccomp backend cannot do '%s' yet (errno=, delay=, short, budget= "
-			 "and stall only)",
+			 "the seccomp backend cannot do '%s' yet (errno=, delay=, short, budget=, "
+			 "stall, reset and refuse only)",
 			 fr_action_name(r->action));
 	else if (r->slice_max || r->rate)
 		snprintf(buf, len, "the seccomp backend cannot do %s yet",

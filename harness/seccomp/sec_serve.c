@@ -153,6 +153,10 @@ static bool respond(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_not
 	case SEC_FAIL:
 		resp->error = -v->err;
 		return true;
+	case SEC_RESET:
+		sec_sock_reset(v->tgid, v->fd);
+		resp->error = -v->err;
+		return true;
 	case SEC_CUT:
 		if (make_cut(c, req, v, resp))
 			return true;
@@ -212,7 +216,8 @@ int sec_answer_one(struct fr_sec *s, struct fr_ctl *c, struct seccomp_notif *req
 	}
 	/* a stall's episode holds a call already counted: one event per episode */
 	if (v.inject && !v.episode)
-		fr_ctl_event_pid(c, v.tgid, v.rule, v.op, v.what == SEC_FAIL ? v.err : 0,
+		fr_ctl_event_pid(c, v.tgid, v.rule, v.op,
+				 v.what == SEC_FAIL || v.what == SEC_RESET ? v.err : 0,
 				 v.where[0] ? v.where : NULL);
 	if (req->data.nr == SYS_io_uring_setup && send && !v.inject)
 		sec_uring_passed(c, v.tgid);
