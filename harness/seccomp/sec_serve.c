@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "sec_decide.h"
+#include "sec_disk.h"
 #include "sec_facts.h"
 #include "sec_hold.h"
 #include "sec_io.h"
@@ -131,6 +132,8 @@ static bool make_cut(struct fr_ctl *c, const struct seccomp_notif *req, struct s
 
 	if (n < 0)
 		return false;
+	/* a disk keeps the blocks the write filled (fr_disk_settle) */
+	sec_disk_settle(c, v, n);
 	if (v->budget_rule >= 0 && v->taken > (uint64_t)n) {
 		/* granted but not moved (the real disk was full): given back */
 		atomic_fetch_add_explicit(&c->slots[v->budget_rule].budget,
