@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "sec_decide.h"
+#include "sec_disk.h"
 #include "sec_facts.h"
 #include "sec_io.h"
 #include "dist.h"
@@ -518,6 +519,8 @@ static bool decide_rule(struct fr_sec *s, struct fr_ctl *c, unsigned i,
 	const struct fr_rule *r = &c->slots[i].rule;
 
 	switch (r->action) {
+	case FR_ACT_DISK:
+		return sec_disk_match(c, i, v);
 	case FR_ACT_BUDGET:
 		return decide_budget(c, i, d, v);
 	case FR_ACT_STALL:
@@ -543,6 +546,16 @@ static bool decide_rule(struct fr_sec *s, struct fr_ctl *c, unsigned i,
 		v->what = SEC_CUT;
 		v->allow = v->want / 2;
 		break;
+	case FR_ACT_RESET:
+		/* a connect has no connection yet: the error alone (control.c) */
+		v->what = v->op == FR_OP_CONNECT || v->fd < 0 ? SEC_FAIL : SEC_RESET;
+		v->err = ECONNRESET;
+		break;
+	case FR_ACT_REFUSE:
+		/* nothing is sent: the socket stays unconnected, as in the shim */
+		v->what = SEC_FAIL;
+		v->err = ECONNREFUSED;
+		break;
 	default:
 		v->what = SEC_FAIL;
 		v->err = r->err;
@@ -567,6 +580,8 @@ bool sec_decide(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_data *d
 	v->episode = false;
 	v->sized = 0;
 	v->sock_ino = 0;
+	v->disk_rule = -1;
+	v->disk.file = -1;
 	if (!call || call->op == FR_OP_COUNT ||
 	    atomic_load_explicit(&c->disabled, memory_order_relaxed))
 		return false;
@@ -601,7 +616,8 @@ bool sec_decide(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_data *d
 		}
 		return true;
 	}
-	return false;
+	/* no rule injected: a disk charges or frees what the call does to it */
+	return v->disk_rule >= 0 && sec_disk_decide(c, call, d, v);
 }
 
 void sec_undo(struct fr_ctl *c, const struct sec_verdict *v)
@@ -610,6 +626,7 @@ void sec_undo(struct fr_ctl *c, const struct sec_verdict *v)
 
 	if (v->budget_rule >= 0)
 		budget_give_back(c, (unsigned)v->budget_rule, v->taken);
+	sec_disk_settle(c, v, -1);
 	while (m) {
 		unsigned i = (unsigned)__builtin_ctzll(m);
 

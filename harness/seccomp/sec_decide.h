@@ -13,6 +13,7 @@ enum sec_what {
 	SEC_DELAY, /* answered CONTINUE after ns */
 	SEC_STALL, /* held until the rule is cleared or its window ends, then CONTINUE */
 	SEC_CUT,   /* faultrun makes it with `allow` bytes (sec_io_cut) and answers the count */
+	SEC_RESET, /* the socket is aborted (sec_sock_reset), then -1 with err (ECONNRESET) */
 };
 
 struct sec_verdict {
@@ -35,6 +36,8 @@ struct sec_verdict {
 	int8_t sized;	    /* want: 0 not read yet, 1 read, -1 unknown */
 	uint64_t want;	    /* the bytes the call asks to move */
 	char where[FR_CTL_WHERE_MAX * 2]; /* the path or peer, for the event */
+	int disk_rule;			  /* -1, or the disk rule whose tree the call is in */
+	struct fr_disk_take disk;	  /* ... and what a write took of it (sec_disk.c) */
 };
 
 /*

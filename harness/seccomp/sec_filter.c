@@ -132,6 +132,9 @@ bool sec_action_ok(const struct fr_rule *r, enum fr_op op)
 	switch (r->action) {
 	case FR_ACT_ERRNO:
 		return r->err > 0;
+	case FR_ACT_RESET:
+	case FR_ACT_REFUSE:
+	case FR_ACT_DISK:
 	case FR_ACT_DELAY:
 	case FR_ACT_SHORT:
 	case FR_ACT_BUDGET:
@@ -150,13 +153,19 @@ bool sec_action_ok(const struct fr_rule *r, enum fr_op op)
 /* Why rule r cannot apply under this backend (ops: the filter's, or every filterable one). */
 static const char *why_not(const struct fr_rule *r, uint32_t ops, char *buf, size_t len)
 {
-	uint32_t outside = r->ops & ~ops, bad = r->ops & ~filterable_ops();
+	/*
+	 * a disk's statfs is what statvfs reports, no call it needs to see
+	 * (the file system's real numbers are shown: docs/seccomp.md)
+	 */
+	uint32_t want = r->action == FR_ACT_DISK ? r->ops & ~FR_OPBIT(FR_OP_STATFS) : r->ops;
+	uint32_t outside = want & ~ops, bad = want & ~filterable_ops();
 
 	if (r->action != FR_ACT_ERRNO && r->action != FR_ACT_DELAY && r->action != FR_ACT_SHORT &&
-	    r->action != FR_ACT_BUDGET && r->action != FR_ACT_STALL)
+	    r->action != FR_ACT_BUDGET && r->action != FR_ACT_STALL && r->action != FR_ACT_RESET &&
+	    r->action != FR_ACT_REFUSE && r->action != FR_ACT_DISK)
 		snprintf(buf, len,
-			 "the seccomp backend cannot do '%s' yet (errno=, delay=, short, budget= "
-			 "and stall only)",
+			 "the seccomp backend cannot do '%s' yet (errno=, delay=, short, budget=, "
+			 "stall, reset, refuse and disk only)",
 			 fr_action_name(r->action));
 	else if (r->slice_max || r->rate)
 		snprintf(buf, len, "the seccomp backend cannot do %s yet",

@@ -79,7 +79,8 @@ struct sec_handoff {
 
 /*
  * Whether this backend can do rule r's action on operation op (errno=,
- * delay=, short, budget=, stall on what a supervisor can hold).
+ * delay=, short, budget=, stall on what a supervisor can hold, reset,
+ * refuse).
  */
 bool sec_action_ok(const struct fr_rule *r, enum fr_op op);
 

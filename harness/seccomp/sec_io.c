@@ -245,6 +245,36 @@ int64_t sec_io_cut(int tgid, int tid, const struct seccomp_data *d, uint64_t all
 	return r;
 }
 
+/*
+ * reset: what the shim does to the program's socket (limit.c's
+ * shim_sock_reset), on our copy, which is the same socket. A TCP socket is
+ * disconnected (connect(2) with AF_UNSPEC: the kernel aborts the
+ * connection and sends the peer a RST, tcp_disconnect) and the error that
+ * leaves pending is read, so that later reads return 0 rather than report
+ * it again; then shut down both ways, so that the program's writes fail
+ * with EPIPE and readiness shows POLLHUP. A unix socket is only shut down.
+ */
+void sec_sock_reset(int tgid, int fd)
+{
+	int mine = sec_dup_fd(tgid, fd), domain = 0, type = 0, e = 0;
+	socklen_t l = sizeof(domain);
+
+	if (mine < 0)
+		return; /* closed meanwhile: nothing to abort */
+	getsockopt(mine, SOL_SOCKET, SO_DOMAIN, &domain, &l);
+	l = sizeof(type);
+	getsockopt(mine, SOL_SOCKET, SO_TYPE, &type, &l);
+	if ((domain == AF_INET || domain == AF_INET6) && type == SOCK_STREAM) {
+		struct sockaddr sa = { .sa_family = AF_UNSPEC };
+
+		connect(mine, &sa, sizeof(sa));
+		l = sizeof(e);
+		getsockopt(mine, SOL_SOCKET, SO_ERROR, &e, &l);
+	}
+	shutdown(mine, SHUT_RDWR);
+	close(mine);
+}
+
 int sec_sock_hold_facts(int tgid, int fd, bool send, uint64_t *timeout_ns, bool *nonblock)
 {
 	struct timeval tv = { 0 };

@@ -26,4 +26,7 @@ int64_t sec_io_cut(int tgid, int tid, const struct seccomp_data *d, uint64_t all
 /* A socket's SO_RCVTIMEO (send: SO_SNDTIMEO), in ns (0: none), and O_NONBLOCK. 0 or -errno. */
 int sec_sock_hold_facts(int tgid, int fd, bool send, uint64_t *timeout_ns, bool *nonblock);
 
+/* reset: abort process tgid's socket fd as the shim does (a TCP peer gets a RST). */
+void sec_sock_reset(int tgid, int fd);
+
 #endif /* FAULTRUN_SEC_IO_H */

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "sec_decide.h"
+#include "sec_disk.h"
 #include "sec_facts.h"
 #include "sec_hold.h"
 #include "sec_io.h"
@@ -131,6 +132,8 @@ static bool make_cut(struct fr_ctl *c, const struct seccomp_notif *req, struct s
 
 	if (n < 0)
 		return false;
+	/* a disk keeps the blocks the write filled (fr_disk_settle) */
+	sec_disk_settle(c, v, n);
 	if (v->budget_rule >= 0 && v->taken > (uint64_t)n) {
 		/* granted but not moved (the real disk was full): given back */
 		atomic_fetch_add_explicit(&c->slots[v->budget_rule].budget,
@@ -151,6 +154,10 @@ static bool respond(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_not
 
 	switch (v->what) {
 	case SEC_FAIL:
+		resp->error = -v->err;
+		return true;
+	case SEC_RESET:
+		sec_sock_reset(v->tgid, v->fd);
 		resp->error = -v->err;
 		return true;
 	case SEC_CUT:
@@ -212,7 +219,8 @@ int sec_answer_one(struct fr_sec *s, struct fr_ctl *c, struct seccomp_notif *req
 	}
 	/* a stall's episode holds a call already counted: one event per episode */
 	if (v.inject && !v.episode)
-		fr_ctl_event_pid(c, v.tgid, v.rule, v.op, v.what == SEC_FAIL ? v.err : 0,
+		fr_ctl_event_pid(c, v.tgid, v.rule, v.op,
+				 v.what == SEC_FAIL || v.what == SEC_RESET ? v.err : 0,
 				 v.where[0] ? v.where : NULL);
 	if (req->data.nr == SYS_io_uring_setup && send && !v.inject)
 		sec_uring_passed(c, v.tgid);

@@ -83,13 +83,13 @@ out = s['target']['output']
 sys.exit(0 if any(l.endswith('b: ok') or ('b' in l and 'wrote' in l) for l in out) else 1)" 
 
 # an action the backend cannot do yet: refused at load, naming the rule
-sed 's|full: "write errno=ENOSPC|full: "disk free=1KiB|' "$W/w.yml" >"$W/act.yml"
+sed 's|full: "write errno=ENOSPC path=${run_dir}/b"|full: "send blackhole port=9"|' "$W/w.yml" >"$W/act.yml"
 "$FAULTRUN" run "$W/act.yml" >"$W/act.out" 2>&1
 st=$?
 cat "$W/act.out"
 check "unsupported action: exit 2" test "$st" = 2
 check "unsupported action: the rule named at the fault's line:col" \
-	grep -qE "^faultrun: $W/act.yml:7:9: rule 'full': .*disk.*backend is seccomp \(line 5\)" "$W/act.out"
+	grep -qE "^faultrun: $W/act.yml:7:9: rule 'full': .*blackhole.*backend is seccomp \(line 5\)" "$W/act.out"
 
 # nothing left: no process has the test's directory in its command line
 # (the run directory is under it: sec-writer's arguments)

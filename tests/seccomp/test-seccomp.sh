@@ -103,11 +103,11 @@ check "cat: same counters under both" \
 	[ "$(grep 'armed:' "$D/pre-err")" = "$(grep 'armed:' "$D/sec-err")" ]
 
 # --- an action the backend cannot do yet: refused at start, one line
-"$FAULTRUN" exec --backend seccomp -f "name=s send reset port=$port" -- "$W" \
+"$FAULTRUN" exec --backend seccomp -f "name=s send blackhole port=$port" -- "$W" \
 	>"$D/out" 2>"$D/err"; rc=$?
-check "reset: exit 125" [ "$rc" = 125 ]
-check "reset: one line naming the rule and the backend" sh -c "[ \$(wc -l <'$D/err') = 1 ] &&
-	grep -q \"rule 's': the seccomp backend cannot do 'reset' yet\" '$D/err'"
+check "blackhole: exit 125" [ "$rc" = 125 ]
+check "blackhole: one line naming the rule and the backend" sh -c "[ \$(wc -l <'$D/err') = 1 ] &&
+	grep -q \"rule 's': the seccomp backend cannot do 'blackhole' yet\" '$D/err'"
 for spec in "connect stall port=$port" "send slice=10 port=$port" "recv rate=1KiB/s port=$port"; do
 	"$FAULTRUN" exec --backend seccomp -f "$spec" -- "$W" >"$D/out" 2>"$D/err"; rc=$?
 	check "$spec: refused (125)" [ "$rc" = 125 ]

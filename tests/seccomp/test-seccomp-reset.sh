@@ -1,0 +1,147 @@
+#!/bin/bash
+# reset and refuse under the seccomp backend (docs/seccomp.md, "Actions"),
+# against python3 and curl with a python3 peer, each run under the preload
+# too: the same outcome for the program (ECONNRESET, then end of file on a
+# read and EPIPE on a write; ECONNREFUSED with nothing reaching the server)
+# and for the peer, which must receive a real RST (ConnectionResetError),
+# as the shim sends it (limit.c, shim_sock_reset).
+# Needs FAULTRUN, FAULTRUN_SHIM.
+. "$(dirname "$0")/../e2e/test-exec-lib.sh"
+skip_unless python3
+
+# peer.py PORTFILE: accept one connection (10 s at most), send "hello",
+# then read until the end: "peer got" for data, then how it ended
+cat >"$D/peer.py" <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(4)
+s.settimeout(10)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+try:
+    c, _ = s.accept()
+except socket.timeout:
+    print("peer no connection"); sys.exit(0)
+c.settimeout(10)
+c.sendall(b"hello")
+got = b""
+try:
+    while True:
+        d = c.recv(4096)
+        if not d:
+            print("peer end eof"); break
+        got += d
+except ConnectionResetError:
+    print("peer end rst")
+except socket.timeout:
+    print("peer end timeout")
+print("peer first", got.split(b" ")[0].decode(errors="replace") or "-")
+PY
+# client.py MODE PORT: one line per call, the errno's exception or the data.
+# The reset rules fire once (times=1): the calls after show the socket's own
+# state (under the seccomp backend a reset socket has no peer left for
+# port= to match, docs/seccomp.md)
+cat >"$D/client.py" <<'PY'
+import socket, sys
+mode, port = sys.argv[1], int(sys.argv[2])
+def call(what, f):
+    try:
+        r = f()
+        print(what, "eof" if r == b"" else "data" if isinstance(r, bytes) else "ok")
+    except OSError as e:
+        print(what, type(e).__name__)
+def conn():
+    s = socket.socket()
+    s.settimeout(5)
+    s.connect(("127.0.0.1", port))
+    return s
+if mode in ("connect", "poke"):
+    if mode == "connect":
+        call("connect", conn)
+    s = conn()  # times=1: the second one passes
+    s.sendall(b"second")
+    s.recv(5)  # closed with the hello unread, the socket would send a RST (tcp(7))
+    s.close()
+    sys.exit(0)
+s = conn()
+if mode == "recv":
+    call("recv", lambda: s.recv(100))
+    call("recv-again", lambda: s.recv(100))
+    call("send-after", lambda: s.send(b"x"))
+else:
+    import time
+    time.sleep(0.2)  # the peer's hello has arrived: the RST must not depend on it
+    call("send", lambda: s.send(b"ping"))
+    call("recv-after", lambda: s.recv(100))
+    call("send-after", lambda: s.send(b"x"))
+PY
+
+# one BACKEND SPEC -- CMD...: the peer, then CMD (PORT in it replaced) under
+# the rule; the program's and the peer's lines in $D/BACKEND.out
+one() {
+	local be=$1 spec=$2 pf="$D/port.$RANDOM" pp
+	shift 3
+	rm -f "$pf"
+	timeout 20 python3 "$D/peer.py" "$pf" >"$D/peer.out" 2>&1 &
+	pp=$!
+	for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
+	local port; port=$(cat "$pf" 2>/dev/null)
+	local args=()
+	for a in "$@"; do args+=("${a//PORT/$port}"); done
+	timeout 30 "$FAULTRUN" exec --backend "$be" -f "${spec//PORT/$port}" -- "${args[@]}" \
+		>"$D/$be.out" 2>"$D/err"
+	rc=$?
+	wait "$pp"
+	cat "$D/peer.out" >>"$D/$be.out"
+	echo "rc $rc" >>"$D/$be.out"
+}
+both() { # both NAME SPEC -- CMD...: under each backend; the outputs must be equal
+	local name=$1
+	shift
+	one preload "$@"
+	one seccomp "$@"
+	sed 's/^/#   /' "$D/seccomp.out"
+	diff "$D/preload.out" "$D/seccomp.out" | sed 's/^/#   diff /'
+	check "$name: the same outcome under both backends" cmp -s "$D/preload.out" "$D/seccomp.out"
+}
+has() { grep -qx -- "$1" "$D/seccomp.out"; }
+
+both "recv reset" "name=r recv reset port=PORT times=1" -- python3 "$D/client.py" recv PORT
+check "recv reset: ECONNRESET" has "recv ConnectionResetError"
+check "recv reset: then end of file" has "recv-again eof"
+check "recv reset: then EPIPE" has "send-after BrokenPipeError"
+check "recv reset: the peer got a RST" has "peer end rst"
+check "recv reset: counted" err_has "rule 'r' armed: matched 1, injected 1"
+
+both "send reset" "send reset port=PORT times=1" -- python3 "$D/client.py" send PORT
+check "send reset: ECONNRESET, nothing sent" has "send ConnectionResetError"
+check "send reset: the peer got a RST and no data" sh -c "grep -qx 'peer end rst' '$D/seccomp.out' &&
+	grep -qx 'peer first -' '$D/seccomp.out'"
+check "send reset: then end of file, EPIPE" sh -c "grep -qx 'recv-after eof' '$D/seccomp.out' &&
+	grep -qx 'send-after BrokenPipeError' '$D/seccomp.out'"
+
+both "connect reset" "connect reset port=PORT times=1" -- python3 "$D/client.py" connect PORT
+check "connect reset: ECONNRESET" has "connect ConnectionResetError"
+check "connect reset: nothing reached the server before the second connect" has "peer first second"
+
+both "connect refuse" "name=f connect refuse port=PORT times=1" -- \
+	python3 "$D/client.py" connect PORT
+check "refuse: ECONNREFUSED" has "connect ConnectionRefusedError"
+check "refuse: nothing reached the server before the second connect" has "peer first second"
+check "refuse: counted" err_has "rule 'f' armed: matched 2, injected 1"
+
+if command -v curl >/dev/null; then
+	both "curl, recv reset" "recv reset port=PORT" -- curl -sS -m 10 http://127.0.0.1:PORT/
+	check "curl, recv reset: exit 56 (a receive failure)" has "rc 56"
+	check "curl, recv reset: the peer got the request, then a RST" \
+		sh -c "grep -qx 'peer first GET' '$D/seccomp.out' && grep -qx 'peer end rst' '$D/seccomp.out'"
+	# then a connection of python3's, which the spent rule lets through, ends the peer
+	both "curl, connect refuse" "connect refuse port=PORT times=1" -- sh -c \
+		'curl -sS -m 10 http://127.0.0.1:PORT/; echo curl $?; exec python3 "$0" poke PORT' \
+		"$D/client.py"
+	check "curl, refuse: exit 7 (could not connect)" has "curl 7"
+	check "curl, refuse: nothing reached the server" has "peer first second"
+fi
+finish
