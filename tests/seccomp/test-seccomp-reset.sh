@@ -132,7 +132,7 @@ check "refuse: ECONNREFUSED" has "connect ConnectionRefusedError"
 check "refuse: nothing reached the server before the second connect" has "peer first second"
 check "refuse: counted" err_has "rule 'f' armed: matched 2, injected 1"
 
-if command -v curl >/dev/null; then
+if have_curl; then
 	both "curl, recv reset" "recv reset port=PORT" -- curl -sS -m 10 http://127.0.0.1:PORT/
 	check "curl, recv reset: exit 56 (a receive failure)" has "rc 56"
 	check "curl, recv reset: the peer got the request, then a RST" \
