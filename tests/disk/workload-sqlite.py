@@ -26,6 +26,11 @@ def reader(db, stop):
     conn = sqlite3.connect(db, timeout=30)
     reads = fails = 0
     last = ""
+    # the writer waits for this line: under load (an ASan build, a busy
+    # CI machine) a fixed head start let the writer finish before the
+    # reader's first read
+    conn.execute("SELECT count(*) FROM t").fetchone()
+    print("ready", flush=True)
     while not os.path.exists(stop):
         try:
             conn.execute("SELECT count(*), sum(length(v)) FROM t").fetchone()
@@ -63,8 +68,9 @@ def main():
         conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)")
     rd = subprocess.Popen([sys.executable, __file__, "read", db, stop],
                           stdout=subprocess.PIPE, text=True)
-    # the reader has opened the database (and, in WAL mode, its -shm)
-    time.sleep(0.2)
+    # the reader has opened the database (and, in WAL mode, its -shm) and
+    # read it once
+    rd.stdout.readline()
     rows = full = other = 0
     streak = 0
     i = 0
