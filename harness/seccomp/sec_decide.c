@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "sec_decide.h"
 #include "sec_disk.h"
+#include "sec_statfs.h"
 #include "sec_facts.h"
 #include "sec_io.h"
 #include "dist.h"
@@ -58,8 +59,7 @@ static bool has_sock_selectors(const struct fr_rule *r)
 	return r->unix_path[0] || (r->flags & FR_RULE_HOST) || r->port || r->lport;
 }
 
-/* shim_rule_match_file */
-static bool match_file(const struct fr_rule *r, const char *path)
+bool sec_match_file(const struct fr_rule *r, const char *path)
 {
 	if (has_sock_selectors(r))
 		return false;
@@ -230,7 +230,7 @@ static uint64_t match_files(struct fr_ctl *c, uint64_t cand, const char *path)
 		unsigned i = (unsigned)__builtin_ctzll(cand);
 
 		cand &= cand - 1;
-		if (match_file(&c->slots[i].rule, path))
+		if (sec_match_file(&c->slots[i].rule, path))
 			m |= 1ull << i;
 	}
 	return m;
@@ -586,6 +586,8 @@ bool sec_decide(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_data *d
 	    atomic_load_explicit(&c->disabled, memory_order_relaxed))
 		return false;
 	v->op = call->op;
+	if (call->op == FR_OP_STATFS)
+		return sec_statfs_decide(c, call, d, v);
 	if (call->op == FR_OP_IO_URING)
 		cand = armed_for(c, FR_OP_IO_URING); /* no selector but proc= */
 	else if (call->addr >= 0)

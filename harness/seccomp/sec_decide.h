@@ -5,15 +5,17 @@
 #include "sec_internal.h"
 
 #include <linux/seccomp.h>
+#include <sys/vfs.h>
 
 /* What faultrun does with a call it decided. */
 enum sec_what {
-	SEC_PASS,  /* the kernel makes it (SECCOMP_USER_NOTIF_FLAG_CONTINUE) */
-	SEC_FAIL,  /* -1 with err */
-	SEC_DELAY, /* answered CONTINUE after ns */
-	SEC_STALL, /* held until the rule is cleared or its window ends, then CONTINUE */
-	SEC_CUT,   /* faultrun makes it with `allow` bytes (sec_io_cut) and answers the count */
-	SEC_RESET, /* the socket is aborted (sec_sock_reset), then -1 with err (ECONNRESET) */
+	SEC_PASS,   /* the kernel makes it (SECCOMP_USER_NOTIF_FLAG_CONTINUE) */
+	SEC_FAIL,   /* -1 with err */
+	SEC_DELAY,  /* answered CONTINUE after ns */
+	SEC_STALL,  /* held until the rule is cleared or its window ends, then CONTINUE */
+	SEC_CUT,    /* faultrun makes it with `allow` bytes (sec_io_cut) and answers the count */
+	SEC_RESET,  /* the socket is aborted (sec_sock_reset), then -1 with err (ECONNRESET) */
+	SEC_STATFS, /* faultrun's statfs result (sfs) into the target's buffer, then 0 */
 };
 
 struct sec_verdict {
@@ -38,6 +40,8 @@ struct sec_verdict {
 	char where[FR_CTL_WHERE_MAX * 2]; /* the path or peer, for the event */
 	int disk_rule;			  /* -1, or the disk rule whose tree the call is in */
 	struct fr_disk_take disk;	  /* ... and what a write took of it (sec_disk.c) */
+	struct statfs sfs;		  /* SEC_STATFS: the answer (sec_statfs.c) */
+	uint64_t buf;			  /* ... and where it goes in the target */
 };
 
 /*
@@ -46,6 +50,9 @@ struct sec_verdict {
  */
 bool sec_decide(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_data *d,
 		struct sec_verdict *v);
+
+/* shim_rule_match_file: whether file rule r covers path (NULL: unknown, only a rule without path). */
+bool sec_match_file(const struct fr_rule *r, const char *path);
 
 /* Take back what sec_decide counted: the call never completed (the target was killed). */
 void sec_undo(struct fr_ctl *c, const struct sec_verdict *v);

@@ -92,6 +92,9 @@ static const struct sec_call calls[] = {
 	FDCALL(recvfrom, RECV, RECV, 0),
 	FDCALL(recvmsg, RECV, RECV, 0),
 	FDCALL(recvmmsg, RECV, RECV, 0),
+	/* free space over a disk or budget rule's tree (sec_statfs.c): buf is argument 1 */
+	PATHCALL(statfs, STATFS, -1, 0),
+	FDCALL(fstatfs, STATFS, STATFS, 0),
 	/* an io_uring rule fails it; with file or socket rules, a ring is counted */
 	FDCALL(io_uring_setup, IO_URING, IO_URING, -1),
 	/*
@@ -112,7 +115,7 @@ const struct sec_call *sec_call_find(int nr)
 	return NULL;
 }
 
-/* the operations some system call is: the rest (resolve, statfs) cannot be filtered */
+/* the operations some system call is: the rest (resolve) cannot be filtered */
 static uint32_t filterable_ops(void)
 {
 	uint32_t m = 0;
@@ -154,8 +157,9 @@ bool sec_action_ok(const struct fr_rule *r, enum fr_op op)
 static const char *why_not(const struct fr_rule *r, uint32_t ops, char *buf, size_t len)
 {
 	/*
-	 * a disk's statfs is what statvfs reports, no call it needs to see
-	 * (the file system's real numbers are shown: docs/seccomp.md)
+	 * a disk's statfs is what statvfs reports, not a call it needs: a
+	 * disk `ctl add` publishes into a filter without statfs still
+	 * charges writes (df then shows the real file system: docs/seccomp.md)
 	 */
 	uint32_t want = r->action == FR_ACT_DISK ? r->ops & ~FR_OPBIT(FR_OP_STATFS) : r->ops;
 	uint32_t outside = want & ~ops, bad = want & ~filterable_ops();
@@ -219,8 +223,12 @@ int fr_sec_create(const struct fr_rule *rules, unsigned n, struct fr_sec **out)
 	if (!s)
 		return -ENOMEM;
 	s->listener = -1;
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		s->ops |= rules[i].ops;
+		/* df over a disk or a budget reports it (sec_statfs.c) */
+		if (rules[i].action == FR_ACT_DISK || rules[i].action == FR_ACT_BUDGET)
+			s->ops |= FR_OPBIT(FR_OP_STATFS);
+	}
 	/*
 	 * a ring's I/O makes none of the calls a file or socket rule waits
 	 * for: its setup is watched, to say so (and an io_uring rule that

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "sec_decide.h"
+#include "sec_statfs.h"
 #include "sec_disk.h"
 #include "sec_facts.h"
 #include "sec_hold.h"
@@ -164,6 +165,10 @@ static bool respond(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_not
 		if (make_cut(c, req, v, resp))
 			return true;
 		break;
+	case SEC_STATFS:
+		/* after NOTIF_ID_VALID: the buffer is still the caller's */
+		resp->error = sec_statfs_answer(v);
+		return true;
 	case SEC_DELAY:
 	case SEC_STALL:
 		r = sec_hold(s, req->id, &req->data, v);

@@ -7,7 +7,7 @@
 # dd (a short write up to the last free page, then ENOSPC), python3
 # (appends, overwrites that take nothing, ftruncate, truncate, O_TRUNC,
 # unlink of a file held open and then closed, rename over a file,
-# posix_fallocate) and the static SEC_WRITER (raw write(2) calls no
+# posix_fallocate, statvfs and fstatvfs: df's numbers) and the static SEC_WRITER (raw write(2) calls no
 # preload can see). Root only (mount): skips with 77 otherwise.
 # Needs FAULTRUN, FAULTRUN_SHIM, SEC_WRITER (empty: no static libc, that part skipped).
 . "$(dirname "$0")/../e2e/test-exec-lib.sh"
@@ -35,9 +35,15 @@ def step(what, f):
     except OSError as e:
         r = errno.errorcode[e.errno]
     print(what, r)
+def df(st):
+    return "size %d free %d avail %d" % (st.f_blocks * st.f_frsize, st.f_bfree * st.f_frsize,
+                                         st.f_bavail * st.f_frsize)
 W, C, T = os.O_WRONLY, os.O_CREAT, os.O_TRUNC
+step("statvfs, empty", lambda: df(os.statvfs(d)))
 a = os.open(d + "/a", W | C | os.O_APPEND)
 step("append until full", lambda: w(a, 1 << 20, 3000))
+step("statvfs, full", lambda: df(os.statvfs(d)))
+step("fstatvfs of a file, full", lambda: df(os.fstatvfs(a)))
 o = os.open(d + "/a", W)
 step("overwrite", lambda: w(o, 8192, 4096))
 step("ftruncate 10000", lambda: os.ftruncate(o, 10000))
@@ -48,6 +54,7 @@ step("b", lambda: w(b, 1 << 20, 1000))
 step("unlink a, held open", lambda: os.unlink(d + "/a"))
 step("b, a still open", lambda: w(b, 1 << 20, 1000))
 os.close(a); os.close(o)
+step("statvfs of a file, a still open", lambda: df(os.statvfs(d + "/b")))
 step("b, a closed", lambda: w(b, 1 << 20, 1000))
 c = os.open(d + "/b", W | T)
 step("b after O_TRUNC", lambda: w(c, 20000, 5000))
@@ -58,6 +65,8 @@ step("e", lambda: w(e, 1 << 20, 7000))
 step("rename e over b", lambda: os.rename(d + "/e", d + "/b"))
 f = os.open(d + "/f", W | C)
 step("f, b's blocks free", lambda: w(f, 1 << 20, 7000))
+os.unlink(d + "/f")
+step("statvfs, f removed", lambda: df(os.statvfs(d)))
 PY
 
 # run NAME SIZE CMD... (DIR in CMD is the directory): on a tmpfs of SIZE, then
@@ -100,6 +109,19 @@ run "python3" 64k python3 "$D/writer.py" DIR
 check "python3: the append ends short, then ENOSPC" grep -qx 'append until full ENOSPC 65536' "$D/model.out"
 check "python3: overwrites take nothing" grep -qx 'overwrite ok 8192' "$D/model.out"
 check "python3: a file unlinked but held open keeps its blocks" grep -qx 'b, a still open ENOSPC 0' "$D/model.out"
+check "python3: statvfs and fstatvfs report the disk, as on the tmpfs" sh -c "
+	grep -qx 'statvfs, empty size 65536 free 65536 avail 65536' '$D/model.out' &&
+	grep -qx 'statvfs, full size 65536 free 0 avail 0' '$D/model.out' &&
+	grep -qx 'fstatvfs of a file, full size 65536 free 0 avail 0' '$D/model.out'"
+
+# a budget clamps the free space statvfs reports under it, as the shim does
+df_py='import os, sys; s = os.statvfs(sys.argv[1]); print(s.f_bavail * s.f_frsize <= 10240, s.f_blocks > 0)'
+for be in preload seccomp; do
+	"$FAULTRUN" exec --backend $be -f "write budget=10KiB path=$D/model/**" --may-not-fire -- \
+		python3 -c "$df_py" "$D/model" >"$D/df-$be" 2>"$D/err"
+done
+check "a budget's statvfs: at most the budget free, as under the preload" \
+	sh -c "grep -qx 'True True' '$D/df-seccomp' && cmp -s '$D/df-preload' '$D/df-seccomp'"
 
 run "dd, 3 files over 16k" 16k sh -c 'for f in a b c; do dd if=/dev/zero of=DIR/$f bs=3000 count=3 2>&1 | tail -1; done'
 
