@@ -83,7 +83,7 @@ struct shim_ep {
 	uint64_t tag;	 /* shim_arm_tag() when it began */
 	uint64_t until;	 /* delay: when the call may go; stall: window end; 0 */
 	uint64_t used;	 /* send blackhole: bytes swallowed so far */
-	uint64_t cap;	 /* send blackhole: SO_SNDBUF, what it swallows; else 0 */
+	uint64_t cap; /* send blackhole: SO_SNDBUF, what it swallows (unread: UINT64_MAX); else 0 */
 };
 
 /*

@@ -201,6 +201,8 @@ void shim_sock_resume(int fd)
 #define EP_SETS 64u
 #define EP_WAYS 4u
 #define EP_FILLING 1ull
+/* a send blackhole's cap before its first send reads SO_SNDBUF (send_cap): room */
+#define EP_CAP_UNREAD UINT64_MAX
 
 struct ep_entry {
 	_Atomic uint64_t key;
@@ -298,9 +300,12 @@ bool shim_ep_get(int fd, enum fr_op op, struct shim_ep *ep)
 
 /*
  * What a send blackhole swallows before sends block: the socket's send
- * buffer (SO_SNDBUF, read once, as its episode begins), which the kernel
- * would fill with unacknowledged bytes before blocking (tcp(7)). At least
- * one byte: a socket that cannot tell would otherwise never block.
+ * buffer (SO_SNDBUF, read once, at the episode's first send), which the
+ * kernel would fill with unacknowledged bytes before blocking (tcp(7)).
+ * At least one byte: a socket that cannot tell would otherwise never
+ * block. Not read when the episode begins: a poll for the connect's end
+ * begins it, and a program that sets SO_SNDBUF once connected (python's
+ * asyncio, a small buffer on purpose) must get the buffer it set.
  */
 static uint64_t send_cap(int fd)
 {
@@ -329,6 +334,17 @@ size_t shim_ep_swallow(int fd, size_t want)
 		if (atomic_load_explicit(&e->key, memory_order_acquire) != key)
 			continue;
 		cap = atomic_load_explicit(&e->cap, memory_order_relaxed);
+		if (cap == EP_CAP_UNREAD) {
+			uint64_t unread = EP_CAP_UNREAD, now = send_cap(fd);
+
+			/* the first sender reads it; a racing one takes its value */
+			if (atomic_compare_exchange_strong_explicit(&e->cap, &unread, now,
+								    memory_order_relaxed,
+								    memory_order_relaxed))
+				cap = now;
+			else
+				cap = unread;
+		}
 		used = atomic_load_explicit(&e->used, memory_order_relaxed);
 		do {
 			if (used >= cap)
@@ -376,7 +392,7 @@ bool shim_ep_begin(int fd, enum fr_op op, unsigned rule, uint32_t action, uint64
 		ep->tag = shim_arm_tag(c, rule);
 		ep->until = until;
 		ep->used = 0;
-		ep->cap = action == FR_ACT_BLACKHOLE && op == FR_OP_SEND ? send_cap(fd) : 0;
+		ep->cap = action == FR_ACT_BLACKHOLE && op == FR_OP_SEND ? EP_CAP_UNREAD : 0;
 		atomic_store_explicit(&e->used, 0, memory_order_relaxed);
 		atomic_store_explicit(&e->cap, ep->cap, memory_order_relaxed);
 		atomic_store_explicit(&e->rule, rule, memory_order_relaxed);
