@@ -512,6 +512,47 @@ static bool decide_stall(struct fr_sec *s, struct fr_ctl *c, unsigned i, struct 
 	return true;
 }
 
+/*
+ * blackhole (stall.c): on recv a stall with no end; on send each call's
+ * bytes are taken and dropped, its full count answered, until the
+ * socket's send buffer (SO_SNDBUF, read as the episode begins) is used
+ * up, and then held as a stall is (SO_SNDTIMEO, O_NONBLOCK's EAGAIN, the
+ * wake at the clear). What was swallowed is lost, as on a vanished path.
+ */
+static bool decide_blackhole(struct fr_sec *s, struct fr_ctl *c, unsigned i,
+			     const struct seccomp_data *d, struct sec_verdict *v)
+{
+	uint64_t tag = arm_tag(c, i);
+	struct sec_episode *ep;
+
+	if (v->op != FR_OP_SEND)
+		return decide_stall(s, c, i, v);
+	if (!v->sock_ino)
+		return false;
+	ep = episode(s, v->sock_ino, v->op, i, tag);
+	if (ep) {
+		v->episode = true;
+	} else {
+		v->counted |= 1ull << i;
+		if (!fr_ctl_fire(c, i))
+			return false;
+		episode_add(s, c, v->sock_ino, v->op, i, tag);
+		ep = episode(s, v->sock_ino, v->op, i, tag);
+		if (ep)
+			ep->cap = sec_sock_sndbuf(v->tgid, v->fd);
+	}
+	if (ep && ep->used < ep->cap && sized(d, v)) {
+		v->allow = ep->cap - ep->used < v->want ? ep->cap - ep->used : v->want;
+		ep->used += v->allow;
+		v->what = SEC_VALUE;
+		return true;
+	}
+	v->what = SEC_STALL;
+	v->tag = tag;
+	v->ns = 0;
+	return true;
+}
+
 /* Whether rule i injects the call (v says how). */
 static bool decide_rule(struct fr_sec *s, struct fr_ctl *c, unsigned i,
 			const struct seccomp_data *d, struct sec_verdict *v)
@@ -525,6 +566,8 @@ static bool decide_rule(struct fr_sec *s, struct fr_ctl *c, unsigned i,
 		return decide_budget(c, i, d, v);
 	case FR_ACT_STALL:
 		return decide_stall(s, c, i, v);
+	case FR_ACT_BLACKHOLE:
+		return decide_blackhole(s, c, i, d, v);
 	case FR_ACT_SHORT:
 		/* a one-byte call cannot be shorter; a call faultrun cannot make passes */
 		if (!sized(d, v) || v->want < 2 || !sec_io_cuttable(v->tgid, d))

@@ -16,6 +16,7 @@ enum sec_what {
 	SEC_CUT,    /* faultrun makes it with `allow` bytes (sec_io_cut) and answers the count */
 	SEC_RESET,  /* the socket is aborted (sec_sock_reset), then -1 with err (ECONNRESET) */
 	SEC_STATFS, /* faultrun's statfs result (sfs) into the target's buffer, then 0 */
+	SEC_VALUE,  /* answered `allow` without the kernel making it (a send blackhole's swallow) */
 };
 
 struct sec_verdict {

@@ -142,6 +142,9 @@ bool sec_action_ok(const struct fr_rule *r, enum fr_op op)
 	case FR_ACT_SHORT:
 	case FR_ACT_BUDGET:
 		return true;
+	case FR_ACT_BLACKHOLE:
+		/* a connect's SYN would have to be held: not yet, as stall's */
+		return op != FR_OP_CONNECT;
 	case FR_ACT_STALL:
 		/*
 		 * a held connect would have to start the handshake underneath
@@ -166,16 +169,18 @@ static const char *why_not(const struct fr_rule *r, uint32_t ops, char *buf, siz
 
 	if (r->action != FR_ACT_ERRNO && r->action != FR_ACT_DELAY && r->action != FR_ACT_SHORT &&
 	    r->action != FR_ACT_BUDGET && r->action != FR_ACT_STALL && r->action != FR_ACT_RESET &&
-	    r->action != FR_ACT_REFUSE && r->action != FR_ACT_DISK)
+	    r->action != FR_ACT_REFUSE && r->action != FR_ACT_DISK && r->action != FR_ACT_BLACKHOLE)
 		snprintf(buf, len,
 			 "the seccomp backend cannot do '%s' yet (errno=, delay=, short, budget=, "
-			 "stall, reset, refuse and disk only)",
+			 "stall, reset, refuse, disk and blackhole only)",
 			 fr_action_name(r->action));
 	else if (r->slice_max || r->rate)
 		snprintf(buf, len, "the seccomp backend cannot do %s yet",
 			 r->rate ? "rate=" : "slice=");
-	else if (r->action == FR_ACT_STALL && (r->ops & FR_OPBIT(FR_OP_CONNECT)))
-		snprintf(buf, len, "the seccomp backend cannot stall 'connect' yet");
+	else if ((r->action == FR_ACT_STALL || r->action == FR_ACT_BLACKHOLE) &&
+		 (r->ops & FR_OPBIT(FR_OP_CONNECT)))
+		snprintf(buf, len, "the seccomp backend cannot %s 'connect' yet",
+			 r->action == FR_ACT_STALL ? "stall" : "blackhole");
 	else if (bad)
 		snprintf(buf, len, "the seccomp backend cannot see '%s': it is not a system call",
 			 fr_op_name((enum fr_op)__builtin_ctz(bad)));

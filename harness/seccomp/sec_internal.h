@@ -51,6 +51,7 @@ struct fr_sec {
 	 */
 	struct sec_episode {
 		uint64_t ino, tag;
+		uint64_t used, cap; /* send blackhole: bytes swallowed, of at most SO_SNDBUF */
 		uint16_t rule;
 		uint8_t op;
 	} * eps;

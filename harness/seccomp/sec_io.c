@@ -245,6 +245,19 @@ int64_t sec_io_cut(int tgid, int tid, const struct seccomp_data *d, uint64_t all
 	return r;
 }
 
+uint64_t sec_sock_sndbuf(int tgid, int fd)
+{
+	int mine = sec_dup_fd(tgid, fd), v = 0;
+	socklen_t l = sizeof(v);
+
+	if (mine >= 0) {
+		if (getsockopt(mine, SOL_SOCKET, SO_SNDBUF, &v, &l) < 0)
+			v = 0;
+		close(mine);
+	}
+	return v > 0 ? (uint64_t)v : 1;
+}
+
 /*
  * reset: what the shim does to the program's socket (limit.c's
  * shim_sock_reset), on our copy, which is the same socket. A TCP socket is

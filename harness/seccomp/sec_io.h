@@ -26,6 +26,12 @@ int64_t sec_io_cut(int tgid, int tid, const struct seccomp_data *d, uint64_t all
 /* A socket's SO_RCVTIMEO (send: SO_SNDTIMEO), in ns (0: none), and O_NONBLOCK. 0 or -errno. */
 int sec_sock_hold_facts(int tgid, int fd, bool send, uint64_t *timeout_ns, bool *nonblock);
 
+/*
+ * What a send blackhole swallows before sends block: the socket's
+ * SO_SNDBUF (stall.c's send_cap), at least 1.
+ */
+uint64_t sec_sock_sndbuf(int tgid, int fd);
+
 /* reset: abort process tgid's socket fd as the shim does (a TCP peer gets a RST). */
 void sec_sock_reset(int tgid, int fd);
 

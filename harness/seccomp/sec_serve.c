@@ -165,6 +165,9 @@ static bool respond(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_not
 		if (make_cut(c, req, v, resp))
 			return true;
 		break;
+	case SEC_VALUE:
+		resp->val = (int64_t)v->allow;
+		return true;
 	case SEC_STATFS:
 		/* after NOTIF_ID_VALID: the buffer is still the caller's */
 		resp->error = sec_statfs_answer(v);

@@ -83,7 +83,7 @@ out = s['target']['output']
 sys.exit(0 if any(l.endswith('b: ok') or ('b' in l and 'wrote' in l) for l in out) else 1)" 
 
 # an action the backend cannot do yet: refused at load, naming the rule
-sed 's|full: "write errno=ENOSPC path=${run_dir}/b"|full: "send blackhole port=9"|' "$W/w.yml" >"$W/act.yml"
+sed 's|full: "write errno=ENOSPC path=${run_dir}/b"|full: "connect blackhole port=9"|' "$W/w.yml" >"$W/act.yml"
 "$FAULTRUN" run "$W/act.yml" >"$W/act.out" 2>&1
 st=$?
 cat "$W/act.out"

@@ -1,5 +1,6 @@
 #!/bin/bash
-# reset and refuse under the seccomp backend (docs/seccomp.md, "Actions"),
+# reset, refuse and blackhole (send, recv) under the seccomp backend
+# (docs/seccomp.md, "Actions"),
 # against python3 and curl with a python3 peer, each run under the preload
 # too: the same outcome for the program (ECONNRESET, then end of file on a
 # read and EPIPE on a write; ECONNREFUSED with nothing reaching the server)
@@ -66,6 +67,23 @@ if mode in ("connect", "poke"):
     s.close()
     sys.exit(0)
 s = conn()
+if mode == "bh-send":
+    # non-blocking sends of 1000 bytes: swallowed up to SO_SNDBUF, then EAGAIN
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)  # the kernel doubles it: 8192
+    s.setblocking(False)
+    total = 0
+    for _ in range(1000):
+        try:
+            total += s.send(b"y" * 1000)
+        except BlockingIOError:
+            break
+    snd = s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+    print("swallowed", total, "sndbuf", "equal" if total == snd else snd)
+    sys.exit(0)
+if mode == "bh-recv":
+    s.settimeout(0.5)  # the peer's hello never arrives
+    call("recv", lambda: s.recv(100))
+    sys.exit(0)
 if mode == "recv":
     call("recv", lambda: s.recv(100))
     call("recv-again", lambda: s.recv(100))
@@ -131,6 +149,14 @@ both "connect refuse" "name=f connect refuse port=PORT times=1" -- \
 check "refuse: ECONNREFUSED" has "connect ConnectionRefusedError"
 check "refuse: nothing reached the server before the second connect" has "peer first second"
 check "refuse: counted" err_has "rule 'f' armed: matched 2, injected 1"
+
+both "send blackhole" "name=b send blackhole port=PORT" -- python3 "$D/client.py" bh-send PORT
+check "send blackhole: full counts up to SO_SNDBUF, then EAGAIN" has "swallowed 8192 sndbuf equal"
+check "send blackhole: nothing reached the peer" has "peer first -"
+check "send blackhole: one injection (an episode)" err_has "rule 'b' armed: matched 1, injected 1"
+
+both "recv blackhole" "recv blackhole port=PORT" -- python3 "$D/client.py" bh-recv PORT
+check "recv blackhole: the peer's data never arrives (the timeout)" has "recv TimeoutError"
 
 if have_curl; then
 	both "curl, recv reset" "recv reset port=PORT" -- curl -sS -m 10 http://127.0.0.1:PORT/

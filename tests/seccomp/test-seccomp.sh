@@ -103,12 +103,12 @@ check "cat: same counters under both" \
 	[ "$(grep 'armed:' "$D/pre-err")" = "$(grep 'armed:' "$D/sec-err")" ]
 
 # --- an action the backend cannot do yet: refused at start, one line
-"$FAULTRUN" exec --backend seccomp -f "name=s send blackhole port=$port" -- "$W" \
+"$FAULTRUN" exec --backend seccomp -f "name=s send slow-close=1s port=$port" -- "$W" \
 	>"$D/out" 2>"$D/err"; rc=$?
-check "blackhole: exit 125" [ "$rc" = 125 ]
-check "blackhole: one line naming the rule and the backend" sh -c "[ \$(wc -l <'$D/err') = 1 ] &&
-	grep -q \"rule 's': the seccomp backend cannot do 'blackhole' yet\" '$D/err'"
-for spec in "connect stall port=$port" "send slice=10 port=$port" "recv rate=1KiB/s port=$port"; do
+check "slow-close: exit 125" [ "$rc" = 125 ]
+check "slow-close: one line naming the rule and the backend" sh -c "[ \$(wc -l <'$D/err') = 1 ] &&
+	grep -q \"rule 's': the seccomp backend cannot do '.*' yet\" '$D/err'"
+for spec in "connect stall port=$port" "connect blackhole port=$port" "send slice=10 port=$port" "recv rate=1KiB/s port=$port"; do
 	"$FAULTRUN" exec --backend seccomp -f "$spec" -- "$W" >"$D/out" 2>"$D/err"; rc=$?
 	check "$spec: refused (125)" [ "$rc" = 125 ]
 done
