@@ -14,6 +14,7 @@
 #include "sec_decide.h"
 #include "sec_disk.h"
 #include "sec_statfs.h"
+#include "select.h"
 #include "sec_facts.h"
 #include "sec_io.h"
 #include "dist.h"
@@ -54,35 +55,16 @@ static void set_where(struct sec_verdict *v, const char *s)
 	v->where[n] = '\0';
 }
 
-static bool has_sock_selectors(const struct fr_rule *r)
+/* fr_glob_match for select.h: the supervisor matches the pattern as it is */
+static bool sec_glob(const struct fr_rule *r, const char *glob, size_t len, const char *s)
 {
-	return r->unix_path[0] || (r->flags & FR_RULE_HOST) || r->port || r->lport;
+	(void)r;
+	return fr_glob_match(glob, len, s);
 }
 
 bool sec_match_file(const struct fr_rule *r, const char *path)
 {
-	if (has_sock_selectors(r))
-		return false;
-	if (!r->path[0])
-		return true;
-	return path && fr_glob_match(r->path, sizeof(r->path), path);
-}
-
-/* host_equal in the shim: an IPv4 rule also matches ::ffff:a.b.c.d */
-static bool host_equal(const struct fr_rule *r, const struct sec_addr *a)
-{
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	const struct sockaddr_in *in = (const void *)&a->ss;
-	const struct sockaddr_in6 *in6 = (const void *)&a->ss;
-
-	if (a->ss.ss_family == AF_INET && r->host_family == AF_INET)
-		return memcmp(&in->sin_addr, r->host, 4) == 0;
-	if (a->ss.ss_family == AF_INET6 && r->host_family == AF_INET6)
-		return memcmp(&in6->sin6_addr, r->host, 16) == 0;
-	if (a->ss.ss_family == AF_INET6 && r->host_family == AF_INET)
-		return memcmp(&in6->sin6_addr, mapped, 12) == 0 &&
-		       memcmp((const uint8_t *)&in6->sin6_addr + 12, r->host, 4) == 0;
-	return false;
+	return fr_rule_match_file(r, path, sec_glob);
 }
 
 static unsigned addr_port(const struct sec_addr *a)
@@ -113,25 +95,35 @@ static void unix_path_of(const struct sec_addr *a, char *out, size_t len)
 	out[pl] = '\0';
 }
 
-/* shim_rule_match_sock: peer (may be unknown), local (idem), the unix path */
+/* The address bytes of an IP socket address, as select.h takes them (16, IPv4 first). */
+static const uint8_t *addr_bytes(const struct sec_addr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return (const uint8_t *)&((const struct sockaddr_in *)(const void *)&a->ss)
+			->sin_addr;
+	return (const uint8_t *)&((const struct sockaddr_in6 *)(const void *)&a->ss)->sin6_addr;
+}
+
+/* shim_rule_match_sock: peer (may be unknown), local (idem), the unix path ("": none) */
 static bool match_sock(const struct fr_rule *r, const struct sec_addr *peer,
 		       const struct sec_addr *local, const char *unix_path)
 {
 	bool ip_peer = peer->len && peer->ss.ss_family != AF_UNIX;
+	struct fr_sock_facts f = {
+		.peer = peer->len != 0,
+		.local = local->len != 0,
+		.peer_family = peer->len ? peer->ss.ss_family : 0,
+		.local_family = local->len ? local->ss.ss_family : 0,
+		.peer_port = (uint16_t)addr_port(peer),
+		.local_port = (uint16_t)addr_port(local),
+		.peer_addr = ip_peer ? addr_bytes(peer) : NULL,
+		.unix_path = unix_path[0] ? unix_path : NULL,
+	};
 
-	if (r->path[0])
+	/* a host= rule's address is compared only with an IP peer's */
+	if ((r->flags & FR_RULE_HOST) && !ip_peer)
 		return false;
-	if ((r->flags & FR_RULE_HOST) && !(peer->len && host_equal(r, peer)))
-		return false;
-	if (r->port && !(ip_peer && addr_port(peer) == r->port))
-		return false;
-	if (r->lport &&
-	    !(local->len && local->ss.ss_family != AF_UNIX && addr_port(local) == r->lport))
-		return false;
-	if (r->unix_path[0] &&
-	    !(unix_path[0] && fr_glob_match(r->unix_path, sizeof(r->unix_path), unix_path)))
-		return false;
-	return true;
+	return fr_rule_match_sock(r, &f, sec_glob);
 }
 
 static const char *base_name(const char *p)
@@ -190,15 +182,13 @@ static int open_writes(const struct sec_call *call, const struct seccomp_data *d
 
 static uint64_t mode_filter(struct fr_ctl *c, uint64_t cand, int writes)
 {
-	uint32_t want = writes ? FR_MODE_WRITE : FR_MODE_READ;
 	uint64_t out = 0;
 
 	while (cand) {
 		unsigned i = (unsigned)__builtin_ctzll(cand);
-		uint32_t mode = c->slots[i].rule.open_mode;
 
 		cand &= cand - 1;
-		if (mode == FR_MODE_ANY || (writes >= 0 && mode == want))
+		if (fr_rule_mode_admits(&c->slots[i].rule, writes))
 			out |= 1ull << i;
 	}
 	return out;

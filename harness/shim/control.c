@@ -19,6 +19,7 @@
  */
 #include "sock.h"
 #include "../fault/glob.h"
+#include "../fault/select.h"
 
 #include <limits.h>
 #include <string.h>
@@ -627,15 +628,13 @@ static __attribute__((noinline)) uint64_t match_path(struct fr_ctl *c, uint64_t 
 /* The slots of cand whose mode= admits an open for writing (or not). */
 static uint64_t mode_filter(struct fr_ctl *c, uint64_t cand, bool writes)
 {
-	uint32_t want = writes ? FR_MODE_WRITE : FR_MODE_READ;
 	uint64_t out = 0;
 
 	while (cand) {
 		unsigned i = (unsigned)__builtin_ctzll(cand);
-		uint32_t mode = c->slots[i].rule.open_mode;
 
 		cand &= cand - 1;
-		if (mode == FR_MODE_ANY || mode == want)
+		if (fr_rule_mode_admits(&c->slots[i].rule, writes))
 			out |= 1ull << i;
 	}
 	return out;

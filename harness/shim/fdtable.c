@@ -27,6 +27,7 @@
  */
 #include "shim.h"
 #include "../fault/glob.h"
+#include "../fault/select.h"
 
 #include <limits.h>
 #include <string.h>
@@ -179,52 +180,33 @@ void shim_fd_received(const struct msghdr *msg)
 	}
 }
 
-/* Whether rule r has selectors that only a socket can meet. */
-static bool has_sock_selectors(const struct fr_rule *r)
+/* The shim's glob matcher for select.h: each slot's pattern compiled once. */
+static bool shim_glob(const struct fr_rule *r, const char *glob, size_t len, const char *s)
 {
-	return r->unix_path[0] || (r->flags & FR_RULE_HOST) || r->port || r->lport;
+	/* a prefix compare, then linear in the path */
+	return fr_slot_glob_match(shim_ctl, r, glob, len, s);
 }
 
 bool shim_rule_match_file(const struct fr_rule *r, const char *path)
 {
-	if (has_sock_selectors(r))
-		return false;
-	if (!r->path[0])
-		return true;
-	/* compiled once per slot: a prefix compare, then linear in the path */
-	return path && fr_slot_glob_match(shim_ctl, r, r->path, sizeof(r->path), path);
-}
-
-/* Whether address family/bytes (16 bytes, IPv4 in the first 4) is host. */
-static bool host_equal(const struct fr_rule *r, uint16_t family, const uint8_t *addr)
-{
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	if (family == r->host_family)
-		return memcmp(addr, r->host, family == AF_INET ? 4 : 16) == 0;
-	/* an IPv4 rule also matches ::ffff:a.b.c.d on a dual-stack socket */
-	if (family == AF_INET6 && r->host_family == AF_INET)
-		return memcmp(addr, mapped, 12) == 0 && memcmp(addr + 12, r->host, 4) == 0;
-	return false;
+	return fr_rule_match_file(r, path, shim_glob);
 }
 
 bool shim_rule_match_sock(const struct fr_rule *r, const struct shim_fd *e, const char *unix_path)
 {
 	uint32_t info = atomic_load_explicit(&e->info, memory_order_relaxed);
-	bool peer = info & SHIM_FD_HAVE_PEER, local = info & SHIM_FD_HAVE_LOCAL;
+	struct fr_sock_facts f = {
+		.peer = info & SHIM_FD_HAVE_PEER,
+		.local = info & SHIM_FD_HAVE_LOCAL,
+		.peer_family = e->peer_family,
+		.local_family = e->local_family,
+		.peer_port = e->peer_port,
+		.local_port = e->local_port,
+		.peer_addr = e->peer_addr,
+		.unix_path = unix_path,
+	};
 
-	if (r->path[0])
-		return false;
-	if ((r->flags & FR_RULE_HOST) && !(peer && host_equal(r, e->peer_family, e->peer_addr)))
-		return false;
-	if (r->port && !(peer && e->peer_family != AF_UNIX && e->peer_port == r->port))
-		return false;
-	if (r->lport && !(local && e->local_family != AF_UNIX && e->local_port == r->lport))
-		return false;
-	if (r->unix_path[0] && !(unix_path && fr_slot_glob_match(shim_ctl, r, r->unix_path,
-								 sizeof(r->unix_path), unix_path)))
-		return false;
-	return true;
+	return fr_rule_match_sock(r, &f, shim_glob);
 }
 
 /* Store an address into (family, port, addr); false if not IP/unix. */
@@ -500,7 +482,7 @@ static __attribute__((noinline)) uint64_t resolve(int fd, struct shim_fd *e, uin
 			break;
 		default:
 			/* a pipe or eventfd meets only rules without fd selectors */
-			m = !rule->path[0] && !has_sock_selectors(rule);
+			m = !rule->path[0] && !fr_rule_is_sock(rule);
 			break;
 		}
 		known |= 1ull << i;
@@ -565,7 +547,7 @@ uint64_t shim_rule_classes_all(struct fr_ctl *c, unsigned n, uint64_t *path, uin
 		todo &= todo - 1;
 		if (!atomic_load_explicit(&c->slots[i].ready, memory_order_acquire))
 			continue;
-		if (!has_sock_selectors(r))
+		if (!fr_rule_is_sock(r))
 			atomic_fetch_or_explicit(r->path[0] ? &shim_cls_path : &shim_cls_any,
 						 1ull << i, memory_order_relaxed);
 		atomic_fetch_or_explicit(&cls_done, 1ull << i, memory_order_release);

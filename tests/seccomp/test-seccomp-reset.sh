@@ -80,6 +80,9 @@ if mode == "bh-send":
     snd = s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
     print("swallowed", total, "sndbuf", "equal" if total == snd else snd)
     sys.exit(0)
+if mode == "recv1":  # one recv, then close (the peer sees the end at once)
+    call("recv", lambda: s.recv(100))
+    sys.exit(0)
 if mode == "bh-recv":
     s.settimeout(0.5)  # the peer's hello never arrives
     call("recv", lambda: s.recv(100))
@@ -149,6 +152,15 @@ both "connect refuse" "name=f connect refuse port=PORT times=1" -- \
 check "refuse: ECONNREFUSED" has "connect ConnectionRefusedError"
 check "refuse: nothing reached the server before the second connect" has "peer first second"
 check "refuse: counted" err_has "rule 'f' armed: matched 2, injected 1"
+
+# the selectors mean the same under both (harness/fault/select.h): host=
+# (and an IPv4 rule against the peer), a host that is not the peer, lport=
+both "host= selects" "name=h recv reset host=127.0.0.1 times=1" -- python3 "$D/client.py" recv1 PORT
+check "host=: the peer's address selects it" has "recv ConnectionResetError"
+both "another host= does not" "recv reset host=127.0.0.2 may-not-fire" -- python3 "$D/client.py" recv1 PORT
+check "another host=: the call goes on" has "recv data"
+both "lport= of the client does not" "recv reset lport=PORT may-not-fire" -- python3 "$D/client.py" recv1 PORT
+check "lport=: the client's local port is not the server's" has "recv data"
 
 both "send blackhole" "name=b send blackhole port=PORT" -- python3 "$D/client.py" bh-send PORT
 check "send blackhole: full counts up to SO_SNDBUF, then EAGAIN" has "swallowed 8192 sndbuf equal"
