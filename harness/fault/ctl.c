@@ -225,3 +225,21 @@ void fr_ctl_event_pid(struct fr_ctl *c, int pid, unsigned idx, enum fr_op op, in
 	memset(e->where + i, 0, sizeof(e->where) - i);
 	atomic_store_explicit(&e->seq, n + 1, memory_order_release);
 }
+
+bool fr_ctl_budget_least(const struct fr_ctl *c, uint64_t hit, uint64_t *left)
+{
+	bool found = false;
+
+	while (hit) {
+		unsigned i = (unsigned)__builtin_ctzll(hit);
+		int64_t b = atomic_load_explicit(&c->slots[i].budget, memory_order_relaxed);
+
+		hit &= hit - 1;
+		if (b < 0)
+			b = 0;
+		if (!found || (uint64_t)b < *left)
+			*left = (uint64_t)b;
+		found = true;
+	}
+	return found;
+}

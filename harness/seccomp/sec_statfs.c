@@ -56,7 +56,6 @@ static uint64_t rules_over(struct fr_ctl *c, const char *abs, enum fr_action act
 static bool adjust(struct fr_ctl *c, const char *abs, struct statfs *st)
 {
 	uint64_t hit = rules_over(c, abs, FR_ACT_DISK), left = 0;
-	bool found = false;
 
 	if (hit) {
 		/* the first disk rule in slot order: two disks over one path are one disk */
@@ -72,19 +71,7 @@ static bool adjust(struct fr_ctl *c, const char *abs, struct statfs *st)
 		st->f_bfree = st->f_bavail = (f > 0 ? (uint64_t)f : 0) / bs;
 		return true;
 	}
-	hit = rules_over(c, abs, FR_ACT_BUDGET);
-	while (hit) {
-		unsigned i = (unsigned)__builtin_ctzll(hit);
-		int64_t b = atomic_load_explicit(&c->slots[i].budget, memory_order_relaxed);
-
-		hit &= hit - 1;
-		if (b < 0)
-			b = 0;
-		if (!found || (uint64_t)b < left)
-			left = (uint64_t)b;
-		found = true;
-	}
-	if (!found)
+	if (!fr_ctl_budget_least(c, rules_over(c, abs, FR_ACT_BUDGET), &left))
 		return false;
 	uint64_t unit = st->f_frsize ? (uint64_t)st->f_frsize : (uint64_t)st->f_bsize;
 	uint64_t blocks = unit ? left / unit : 0;

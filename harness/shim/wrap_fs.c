@@ -119,22 +119,7 @@
  */
 static bool budget_left(const char *abs, uint64_t *left)
 {
-	struct fr_ctl *c = shim_ctl;
-	uint64_t hit = shim_statfs_rules(abs, FR_ACT_BUDGET);
-	bool found = false;
-
-	while (hit) {
-		unsigned i = (unsigned)__builtin_ctzll(hit);
-		int64_t b = atomic_load_explicit(&c->slots[i].budget, memory_order_relaxed);
-
-		hit &= hit - 1;
-		if (b < 0)
-			b = 0;
-		if (!found || (uint64_t)b < *left)
-			*left = (uint64_t)b;
-		found = true;
-	}
-	return found;
+	return fr_ctl_budget_least(shim_ctl, shim_statfs_rules(abs, FR_ACT_BUDGET), left);
 }
 
 /*

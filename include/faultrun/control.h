@@ -340,6 +340,13 @@ void fr_disk_give(struct fr_ctl *c, unsigned rule, uint64_t bytes);
 /* Whether slot idx is published and armed (acquire). */
 bool fr_ctl_armed(const struct fr_ctl *c, unsigned idx);
 
+/*
+ * The least budget left (0 for one overdrawn) among the budget rules of
+ * the slot mask hit, into *left: what statvfs reports free under them.
+ * false when hit is empty.
+ */
+bool fr_ctl_budget_least(const struct fr_ctl *c, uint64_t hit, uint64_t *left);
+
 /* Number of published slots (bounded by FR_MAX_RULES); inline: every armed path call asks. */
 static inline unsigned fr_ctl_count(const struct fr_ctl *c)
 {
