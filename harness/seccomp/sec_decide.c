@@ -410,6 +410,20 @@ static uint32_t draw(struct fr_sec *s, const struct fr_rule *r, unsigned i)
 	return (uint32_t)((x ^ (x >> 31)) >> 32);
 }
 
+/*
+ * slice=N or MIN..MAX: the most this call moves (drawn; kept in v->slice
+ * by the caller's verdict), as shape.c's shim_shape_slice; the draws are
+ * the rule's own sequence here, not per connection.
+ */
+static uint64_t slice_draw(struct fr_sec *s, const struct fr_rule *r, unsigned i)
+{
+	uint64_t n = r->slice_max;
+
+	if (r->slice_min && r->slice_min < n)
+		n = r->slice_min + draw(s, r, i) % (n - r->slice_min + 1);
+	return n;
+}
+
 /* delay= [jitter= distribution= correlation=]: how long this call waits. */
 static uint64_t delay_ns(struct fr_sec *s, const struct fr_rule *r, unsigned i)
 {
@@ -562,6 +576,9 @@ static bool decide_rule(struct fr_sec *s, struct fr_ctl *c, unsigned i,
 		/* a one-byte call cannot be shorter; a call faultrun cannot make passes */
 		if (!sized(d, v) || v->want < 2 || !sec_io_cuttable(v->tgid, d))
 			return false;
+		/* slice=: only a call larger than its slice is cut (shape.c) */
+		if (r->slice_max && v->want <= (v->slice = slice_draw(s, r, i)))
+			return false;
 		break;
 	default:
 		break;
@@ -569,15 +586,21 @@ static bool decide_rule(struct fr_sec *s, struct fr_ctl *c, unsigned i,
 	v->counted |= 1ull << i;
 	if (!fr_ctl_fire(c, i))
 		return false;
+	/* a call held for later (delay, a cut waiting for its socket) ends with this arming */
+	v->tag = arm_tag(c, i);
 	switch (r->action) {
 	case FR_ACT_DELAY:
 		v->what = SEC_DELAY;
 		v->ns = delay_ns(s, r, i);
-		v->tag = arm_tag(c, i);
+		/* delay= slice=: then cut to a slice, as Toxiproxy's slicer with its delay */
+		v->allow = 0;
+		if (r->slice_max && sized(d, v) && sec_io_cuttable(v->tgid, d) &&
+		    v->want > (v->slice = slice_draw(s, r, i)))
+			v->allow = v->slice;
 		break;
 	case FR_ACT_SHORT:
 		v->what = SEC_CUT;
-		v->allow = v->want / 2;
+		v->allow = r->slice_max ? v->slice : v->want / 2;
 		break;
 	case FR_ACT_RESET:
 		/* a connect has no connection yet: the error alone (control.c) */

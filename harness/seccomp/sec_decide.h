@@ -29,7 +29,8 @@ struct sec_verdict {
 	enum fr_op op;	    /* the operation the call was decided as */
 	uint64_t counted;   /* slots fr_ctl_fire counted a match in */
 	uint64_t ns;	    /* SEC_DELAY: how long; SEC_STALL: the window's end (0: none) */
-	uint64_t allow;	    /* SEC_CUT: the bytes it moves */
+	uint64_t allow;	    /* SEC_CUT: the bytes it moves; SEC_DELAY: then cut to (0: whole) */
+	uint64_t slice;	    /* slice=: what was drawn for the call */
 	uint64_t tag;	    /* SEC_DELAY, SEC_STALL: the rule's arming (arm_count) */
 	bool episode;	    /* SEC_STALL: an episode already counted holds the call */
 	int budget_rule;    /* -1, or the budget the call's bytes were taken from */

@@ -129,8 +129,7 @@ static uint32_t filterable_ops(void)
 bool sec_action_ok(const struct fr_rule *r, enum fr_op op)
 {
 	/* shaping and connection limits need the shim's per-connection state */
-	if ((r->flags & FR_RULE_PER_CONN) || r->slice_max || r->rate || r->close_bytes ||
-	    r->close_ns)
+	if ((r->flags & FR_RULE_PER_CONN) || r->rate || r->close_bytes || r->close_ns)
 		return false;
 	switch (r->action) {
 	case FR_ACT_ERRNO:
@@ -174,9 +173,8 @@ static const char *why_not(const struct fr_rule *r, uint32_t ops, char *buf, siz
 			 "the seccomp backend cannot do '%s' yet (errno=, delay=, short, budget=, "
 			 "stall, reset, refuse, disk and blackhole only)",
 			 fr_action_name(r->action));
-	else if (r->slice_max || r->rate)
-		snprintf(buf, len, "the seccomp backend cannot do %s yet",
-			 r->rate ? "rate=" : "slice=");
+	else if (r->rate)
+		snprintf(buf, len, "the seccomp backend cannot do rate= yet");
 	else if ((r->action == FR_ACT_STALL || r->action == FR_ACT_BLACKHOLE) &&
 		 (r->ops & FR_OPBIT(FR_OP_CONNECT)))
 		snprintf(buf, len, "the seccomp backend cannot %s 'connect' yet",

@@ -122,17 +122,17 @@ void sec_check_new_rules(struct fr_sec *s, struct fr_ctl *c)
 }
 
 /*
- * Make a cut call (short, a budget's crossing write) for the target: the
- * count goes back as the call's result. false: faultrun could not (a
- * socket with nothing to read or no room, an error): the kernel makes it.
+ * Make a cut call (short, slice=, a budget's crossing write) for the
+ * target: the count goes back as the call's result. -errno: faultrun
+ * could not (-EAGAIN: a socket with nothing to read or no room).
  */
-static bool make_cut(struct fr_ctl *c, const struct seccomp_notif *req, struct sec_verdict *v,
-		     struct seccomp_notif_resp *resp)
+static int64_t make_cut(struct fr_ctl *c, const struct seccomp_notif *req, struct sec_verdict *v,
+			struct seccomp_notif_resp *resp)
 {
 	int64_t n = sec_io_cut(v->tgid, v->tid, &req->data, v->allow);
 
 	if (n < 0)
-		return false;
+		return n;
 	/* a disk keeps the blocks the write filled (fr_disk_settle) */
 	sec_disk_settle(c, v, n);
 	if (v->budget_rule >= 0 && v->taken > (uint64_t)n) {
@@ -144,13 +144,14 @@ static bool make_cut(struct fr_ctl *c, const struct seccomp_notif *req, struct s
 		v->taken = (uint64_t)n;
 	}
 	resp->val = n;
-	return true;
+	return n;
 }
 
 /* The answer for a decided call (resp->id set); false: nothing to send now (held). */
 static bool respond(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_notif *req,
 		    struct sec_verdict *v, struct seccomp_notif_resp *resp)
 {
+	int64_t n;
 	int r;
 
 	switch (v->what) {
@@ -162,8 +163,17 @@ static bool respond(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_not
 		resp->error = -v->err;
 		return true;
 	case SEC_CUT:
-		if (make_cut(c, req, v, resp))
+		n = make_cut(c, req, v, resp);
+		if (n >= 0)
 			return true;
+		/*
+		 * a blocking socket with nothing to read (or no room): held until
+		 * it has, then cut, as the shim's call would wait in the kernel
+		 * and then be cut (not for a budget's or a disk's write: files)
+		 */
+		if (n == -EAGAIN && v->sock_ino && v->budget_rule < 0 && v->disk_rule < 0 &&
+		    sec_hold(s, req->id, &req->data, v) == 0)
+			return false;
 		break;
 	case SEC_VALUE:
 		resp->val = (int64_t)v->allow;

@@ -26,6 +26,8 @@ try:
 except socket.timeout:
     print("peer no connection"); sys.exit(0)
 c.settimeout(10)
+import os, time
+time.sleep(float(os.environ.get("PEER_DELAY", "0")))  # the client's recv waits first
 c.sendall(b"hello")
 got = b""
 try:
@@ -83,6 +85,27 @@ if mode == "bh-send":
 if mode == "recv1":  # one recv, then close (the peer sees the end at once)
     call("recv", lambda: s.recv(100))
     sys.exit(0)
+if mode == "slice-recv":  # the peer's hello in pieces: how big, and whole?
+    s.settimeout(None)  # a blocking socket: recv waits in the call, not in poll
+    got, sizes = b"", []
+    while len(got) < 5:
+        d = s.recv(100)
+        if not d:
+            break
+        got += d
+        sizes.append(len(d))
+    # the sizes are drawn (each backend its own sequence): 5 bytes take 3 to 5
+    print("recv", got.decode(), "pieces 3..5:", 3 <= len(sizes) <= 5, "at most 2:", max(sizes) <= 2)
+    sys.exit(0)
+if mode == "slice-send":  # 40 bytes sent by hand: each call takes at most a slice
+    data, sent, calls, most = b"0123456789" * 4, 0, 0, 0
+    while sent < len(data):
+        n = s.send(data[sent:])
+        sent, calls, most = sent + n, calls + 1, max(most, n)
+    print("sent", sent, "calls > 4:", calls > 4, "at most 8:", most <= 8)
+    s.shutdown(socket.SHUT_WR)
+    s.recv(100)  # the hello, then the peer's end
+    sys.exit(0)
 if mode == "bh-recv":
     s.settimeout(0.5)  # the peer's hello never arrives
     call("recv", lambda: s.recv(100))
@@ -119,13 +142,14 @@ one() {
 	echo "rc $rc" >>"$D/$be.out"
 }
 both() { # both NAME SPEC -- CMD...: under each backend; the outputs must be equal
-	local name=$1
+	local name=$1 t0=$SECONDS
 	shift
 	one preload "$@"
 	one seccomp "$@"
 	sed 's/^/#   /' "$D/seccomp.out"
 	diff "$D/preload.out" "$D/seccomp.out" | sed 's/^/#   diff /'
-	check "$name: the same outcome under both backends" cmp -s "$D/preload.out" "$D/seccomp.out"
+	check "$name: the same outcome under both backends ($((SECONDS - t0)) s)" \
+		cmp -s "$D/preload.out" "$D/seccomp.out"
 }
 has() { grep -qx -- "$1" "$D/seccomp.out"; }
 
@@ -161,6 +185,19 @@ both "another host= does not" "recv reset host=127.0.0.2 may-not-fire" -- python
 check "another host=: the call goes on" has "recv data"
 both "lport= of the client does not" "recv reset lport=PORT may-not-fire" -- python3 "$D/client.py" recv1 PORT
 check "lport=: the client's local port is not the server's" has "recv data"
+
+# slice= (Toxiproxy's slicer): a recv that waits for its data is held by
+# faultrun until the data is there, then cut (PEER_DELAY: the peer sends late)
+PEER_DELAY=0.3 both "recv slice, waiting" "name=sl recv slice=1..2 port=PORT" -- \
+	python3 "$D/client.py" slice-recv PORT
+check "recv slice: hello in pieces of at most 2 bytes" \
+	has "recv hello pieces 3..5: True at most 2: True"
+both "recv delay= slice=" "recv delay=20ms slice=1..2 port=PORT" -- python3 "$D/client.py" slice-recv PORT
+check "recv delay= slice=: each call waits, then moves a slice" \
+	sh -c "grep -qx 'recv hello pieces 3..5: True at most 2: True' '$D/seccomp.out'"
+both "send slice" "send slice=3..8 port=PORT" -- python3 "$D/client.py" slice-send PORT
+check "send slice: every call cut, nothing lost" has "sent 40 calls > 4: True at most 8: True"
+check "send slice: the peer got it whole" has "peer first 0123456789012345678901234567890123456789"
 
 both "send blackhole" "name=b send blackhole port=PORT" -- python3 "$D/client.py" bh-send PORT
 check "send blackhole: full counts up to SO_SNDBUF, then EAGAIN" has "swallowed 8192 sndbuf equal"

@@ -108,7 +108,7 @@ check "cat: same counters under both" \
 check "slow-close: exit 125" [ "$rc" = 125 ]
 check "slow-close: one line naming the rule and the backend" sh -c "[ \$(wc -l <'$D/err') = 1 ] &&
 	grep -q \"rule 's': the seccomp backend cannot do '.*' yet\" '$D/err'"
-for spec in "connect stall port=$port" "connect blackhole port=$port" "send slice=10 port=$port" "recv rate=1KiB/s port=$port"; do
+for spec in "connect stall port=$port" "connect blackhole port=$port" "send close-after=1KiB port=$port" "recv rate=1KiB/s port=$port"; do
 	"$FAULTRUN" exec --backend seccomp -f "$spec" -- "$W" >"$D/out" 2>"$D/err"; rc=$?
 	check "$spec: refused (125)" [ "$rc" = 125 ]
 done
