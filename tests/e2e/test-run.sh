@@ -157,13 +157,14 @@ note "a load-balancer probe: out of rotation after 3 failed checks, back after 2
 expect_status 1 "fails on purpose (availability behind the LB, a slow check)" \
 	"$FAULTRUN" "$WORK/lb.yml" --json "$WORK/lb.json" --junit "$WORK/lb.xml" -q \
 	>"$WORK/out" 2>"$WORK/err"
+grep -E '^  (ok|FAIL) ' "$WORK/out" | sed 's/^/# /' # the measured values, for a failure
 # not before the third failed check (checks every 100ms); how much later
 # depends on the machine's load, so only a loose bound caps it (the
 # scenario's bounds are wide for the same reason: they are not speed claims)
 check "detection: not before the third failed check" \
-	grep -qE '^  ok    slb detects log-full +([2-9][0-9][0-9]ms|[12]\.[0-9]+s) +<= 3s' "$WORK/out"
+	grep -qE '^  ok    slb detects log-full +([2-9][0-9][0-9]ms|[12](\.[0-9]+)?s) +<= 3s' "$WORK/out"
 check "out of rotation for about the fault's second" \
-	grep -qE '^  ok    slb out of rotation over the whole run +([5-9][0-9][0-9]ms|[1-3]\.[0-9]+s) \(taken out 1 time\) +<= 4s' "$WORK/out"
+	grep -qE '^  ok    slb out of rotation over the whole run +([5-9][0-9][0-9]ms|[1-3](\.[0-9]+)?s) \(taken out 1 time\) +<= 4s' "$WORK/out"
 check "availability behind the LB counts in-rotation checks" \
 	grep -qE '^  FAIL  availability of slb during log-full +[0-9.]+% \([0-9]+ of [0-9]+ ok\) +>= 50%' "$WORK/out"
 check "a check that takes 2s fails responds-within 1s" \
