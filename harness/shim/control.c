@@ -742,7 +742,7 @@ enum shim_outcome shim_decide_open_rest(int dirfd, const char *path, bool writes
 enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes, const char *fn,
 				   struct shim_open_facts *of, struct shim_verdict *v)
 {
-	if (shim_open_quiet(path, of)) {
+	if (shim_open_quiet(path, SIZE_MAX, of)) {
 		shim_verdict_init(v, FR_OP_OPEN);
 		return SHIM_PASS;
 	}
