@@ -149,6 +149,11 @@ static void test_unclean_path(void **state)
 	assert_int_equal(open_err(p), ENOSPC);
 	snprintf(p, sizeof(p), "/tmp/../%s/oc/a/f", st_dir);
 	assert_int_equal(open_err(p), ENOSPC);
+	/* fopen asks the same quick way */
+	snprintf(p, sizeof(p), "%s/oc/other/../a/f", st_dir);
+	errno = 0;
+	assert_null(fopen(p, "r"));
+	assert_int_equal(errno, ENOSPC);
 	st_disarm(slot);
 }
 
