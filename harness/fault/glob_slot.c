@@ -23,6 +23,7 @@
  * thread of its parent (which the child does not have) takes it over.
  */
 #include "glob.h"
+#include "path_quick.h"
 #include "raw_syscall.h"
 
 #include <faultrun/control.h>
@@ -296,4 +297,74 @@ done:
 uint64_t fr_slot_glob_candidates(const struct fr_ctl *c, uint64_t slots, const char *str)
 {
 	return fr_slot_glob_candidates_len(c, slots, str, SIZE_MAX);
+}
+
+/*
+ * A head: the first eight bytes of a literal prefix (fewer if it is
+ * shorter), as the word and mask fr_glob_heads_miss() compares. Another
+ * head covers it when every path beginning with it begins with the other.
+ */
+static bool head_covers(uint64_t pre, uint64_t mask, uint64_t pre2, uint64_t mask2)
+{
+	return (mask & mask2) == mask && !((pre ^ pre2) & mask);
+}
+
+void fr_slot_glob_heads(const struct fr_ctl *c, uint64_t slots, struct fr_glob_heads *h)
+{
+	uint64_t pre[FR_GLOB_HEADS + 1], mask[FR_GLOB_HEADS + 1];
+	uint32_t n = 0;
+
+	for (uint64_t rest = slots; rest; rest &= rest - 1) {
+		const struct fr_rule *r = &c->slots[__builtin_ctzll(rest)].rule;
+		size_t len = literal_prefix(r->path, sizeof(r->path));
+		unsigned char w[8] = { 0 }, m[8] = { 0 };
+		uint64_t p1, m1;
+		uint32_t k = 0;
+
+		if (!len) {
+			n = FR_GLOB_HEADS_ANY; /* any path could match */
+			break;
+		}
+		memcpy(w, r->path, len < 8 ? len : 8);
+		memset(m, 0xff, len < 8 ? len : 8);
+		memcpy(&p1, w, 8);
+		memcpy(&m1, m, 8);
+		if (n > FR_GLOB_HEADS) { /* one head already: their common bytes */
+			uint64_t d = (p1 ^ pre[0]) & mask[0] & m1;
+
+			/* the bytes below the lowest that differs (little-endian) */
+			mask[0] &= m1 & (d ? (1ull << (__builtin_ctzll(d) & ~7u)) - 1 : ~0ull);
+			continue;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			if (head_covers(pre[i], mask[i], p1, m1))
+				goto next;
+		/* the new head covers those it begins: they go */
+		for (uint32_t i = 0; i < n; i++)
+			if (!head_covers(p1, m1, pre[i], mask[i])) {
+				pre[k] = pre[i];
+				mask[k++] = mask[i];
+			}
+		n = k;
+		pre[n] = p1;
+		mask[n++] = m1;
+		if (n > FR_GLOB_HEADS) {
+			/* too many to compare: one head, the bytes all begin with */
+			for (uint32_t i = 1; i < n; i++) {
+				uint64_t d = (pre[i] ^ pre[0]) & mask[0] & mask[i];
+
+				mask[0] &= mask[i] &
+					   (d ? (1ull << (__builtin_ctzll(d) & ~7u)) - 1 : ~0ull);
+			}
+			n = FR_GLOB_HEADS + 1;
+		}
+	next:;
+	}
+	if (n == FR_GLOB_HEADS + 1)
+		n = 1;
+	for (uint32_t i = 0; i < n && n <= FR_GLOB_HEADS; i++) {
+		atomic_store_explicit(&h->pre[i], pre[i] & mask[i], memory_order_relaxed);
+		atomic_store_explicit(&h->mask[i], mask[i], memory_order_relaxed);
+	}
+	atomic_store_explicit(&h->n, n, memory_order_relaxed);
 }

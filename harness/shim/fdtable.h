@@ -6,6 +6,8 @@
 #ifndef FAULTRUN_SHIM_FDTABLE_H
 #define FAULTRUN_SHIM_FDTABLE_H
 
+#include "../fault/path_quick.h"
+
 /* ---- fdtable.c ------------------------------------------------------- */
 
 enum shim_fd_kind {
@@ -219,11 +221,84 @@ shim_fd_record_quiet(int fd, const struct shim_open_facts *of)
 }
 
 /*
+ * The open no rule concerns, told before anything else (path.c): per
+ * process, for the first `key - 1` slots (0: none yet), the rules'
+ * classes (shim_rule_classes), the entry such an open records (`known`:
+ * the slots but the path rules, which wait for the kernel's path; its
+ * `match` is `any`) and the heads of the path rules' globs. A rule
+ * published is a new slot, so a new key; arming and disarming change
+ * none of it (the open's armed rules are read on every call). Rebuilt by
+ * shim_quiet_refresh() under a sequence number (odd: being built), read
+ * without locks: a reader that finds it odd or changed takes the long way.
+ */
+struct shim_quiet {
+	_Atomic uint32_t seq, builder, key;
+	_Atomic uint64_t pathm, any, known;
+	struct fr_glob_heads heads;
+};
+extern struct shim_quiet shim_quiet;
+void shim_quiet_refresh(struct fr_ctl *c, unsigned n);
+
+/*
+ * An absolute path that is its own normal form (fr_path_clean_len) and
+ * begins with none of the path rules' heads, while no armed open rule
+ * selects every file: no path rule can match it, so the open is passed
+ * and its entry gets *known and *match (shim_fd_record_fast). False: the
+ * long way (shim_open_quiet, then the decision), which tells the rest,
+ * given *len: fr_path_clean_len(path) when it was scanned, else SIZE_MAX.
+ */
+static inline __attribute__((always_inline)) bool shim_open_fast(const char *path, uint64_t *known,
+								 uint64_t *match, size_t *len)
+{
+	struct fr_ctl *c = shim_ctl;
+	uint32_t seq = atomic_load_explicit(&shim_quiet.seq, memory_order_acquire);
+	unsigned n;
+
+	*len = SIZE_MAX; /* not scanned */
+	if (unlikely(!c || !path) || path[0] != '/' || shim_depth > 0)
+		return false;
+	n = fr_ctl_count(c);
+	if (unlikely(atomic_load_explicit(&shim_quiet.key, memory_order_relaxed) != n + 1 ||
+		     (seq & 1))) {
+		shim_quiet_refresh(c, n);
+		return false;
+	}
+	*match = atomic_load_explicit(&shim_quiet.any, memory_order_relaxed);
+	if (*match & atomic_load_explicit(&c->armed_rules[FR_OP_OPEN], memory_order_acquire))
+		return false;
+	if (atomic_load_explicit(&shim_quiet.pathm, memory_order_relaxed) &&
+	    !fr_path_cannot_match(&shim_quiet.heads, path, len))
+		return false;
+	*known = atomic_load_explicit(&shim_quiet.known, memory_order_relaxed);
+	/* the fields read belong to the sequence number read first */
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&shim_quiet.seq, memory_order_relaxed) == seq;
+}
+
+/* The new fd's entry after shim_open_fast() said yes (no identity: no path matched). */
+static inline __attribute__((always_inline)) void shim_fd_record_fast(int fd, uint64_t known,
+								      uint64_t match)
+{
+	struct shim_fd *e;
+
+	if (fd < 0)
+		return;
+	if (!shim_armed(SHIM_OPS_FDOPS)) {
+		shim_fd_opened(fd);
+		return;
+	}
+	e = shim_fd_get(fd, true);
+	if (e)
+		shim_fd_entry_set(e, SHIM_FD_FILE, match, known);
+}
+
+/*
  * Whether an open of path is one no rule concerns, told without deciding:
  * then the verdict is a pass and *of is what shim_decide_open() would have
- * given shim_fd_record_open() (control.c).
+ * given shim_fd_record_open() (control.c). len: fr_path_clean_len(path)
+ * if the caller has it, else SIZE_MAX.
  */
-bool shim_open_quiet(const char *path, struct shim_open_facts *of);
+bool shim_open_quiet(const char *path, size_t len, struct shim_open_facts *of);
 /* After shim_open_quiet() said no: what shim_decide_open() decides. */
 struct shim_verdict;
 enum shim_outcome shim_decide_open_rest(int dirfd, const char *path, bool writes, const char *fn,

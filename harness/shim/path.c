@@ -13,9 +13,6 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/syscall.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 /* "/proc/self/fd/" followed by fd in decimal, without snprintf. */
 static void proc_fd_name(int fd, char buf[32])
@@ -82,73 +79,14 @@ char *shim_abspath(int dirfd, const char *path, char *out, size_t len)
 	return out;
 }
 
-#ifdef __SSE2__
-/*
- * The length of absolute path p if it needs no cleaning (no "//", no
- * segment that starts with "." (which takes in "." and "..", and, to stay
- * simple, hidden names: those only take the copying way), no "/" before
- * the end unless p is "/"), else 0. Sixteen bytes at a time from p's
- * aligned block, as glibc's strlen reads: an aligned load never crosses
- * into another page, so the bytes read past the terminator are mapped;
- * the sanitizers would still report them, hence the attributes.
- */
-__attribute__((no_sanitize_address, no_sanitize_thread)) static inline size_t
-abs_clean(const char *p)
-{
-	/* '.' is '/' but for the low bit: (byte | 1) == '/' finds both at once */
-	const __m128i slash = _mm_set1_epi8('/'), one = _mm_set1_epi8(1);
-	const __m128i nul = _mm_setzero_si128();
-	uintptr_t off = (uintptr_t)p & 15;
-	const __m128i *b = (const __m128i *)(const void *)(p - off);
-	unsigned keep = 0xffffu << off, carry = 0;
-
-	if (p[1] == '\0')
-		return 1; /* "/" */
-	for (;;) {
-		__m128i v = _mm_load_si128(b++);
-		__m128i zv = _mm_cmpeq_epi8(v, nul);
-		unsigned s = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, slash)) & keep;
-		unsigned z = (unsigned)_mm_movemask_epi8(zv) & keep;
-		unsigned sd = (unsigned)_mm_movemask_epi8(
-			_mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(v, one), slash), zv));
-
-		/* a '/' followed by '/', '.' or the end */
-		unsigned bad = (s << 1 | carry) & sd;
-
-		/* one test for both ways out, most blocks take neither */
-		if (unlikely(bad | z)) {
-			/* only bytes up to the first NUL count (z ^ (z - 1): the
-			 * lowest bit of z and those below it, all when z is 0) */
-			if (bad & (z ^ (z - 1)))
-				return 0;
-			return (size_t)((const char *)(b - 1) + __builtin_ctz(z) - p);
-		}
-		carry = s >> 15;
-		keep = 0xffffu;
-	}
-}
-#else
-static size_t abs_clean(const char *p)
-{
-	const char *q = p;
-
-	if (p[1] == '\0')
-		return 1;
-	for (; *q; q++)
-		if (*q == '/' && (q[1] == '/' || q[1] == '.' || q[1] == '\0'))
-			return 0;
-	return (size_t)(q - p);
-}
-#endif
-
 size_t shim_path_clean(const char *path)
 {
-	return path[0] == '/' ? abs_clean(path) : 0;
+	return path[0] == '/' ? fr_path_clean_len(path) : 0;
 }
 
 const char *shim_path_view(int dirfd, const char *path, char *buf, size_t len)
 {
-	if (path && path[0] == '/' && abs_clean(path))
+	if (path && path[0] == '/' && fr_path_clean_len(path))
 		return path;
 	return shim_abspath(dirfd, path, buf, len);
 }
@@ -162,11 +100,10 @@ const char *shim_path_view(int dirfd, const char *path, char *buf, size_t len)
  * rules left for the kernel's path (shim_fd_record_open). Otherwise *of
  * keeps what was looked at for shim_decide_open_rest (control.c).
  */
-bool shim_open_quiet(const char *path, struct shim_open_facts *of)
+bool shim_open_quiet(const char *path, size_t len, struct shim_open_facts *of)
 {
 	struct fr_ctl *c = shim_ctl;
 	uint64_t pathm, any, known, cand = 0;
-	size_t len = 0;
 	unsigned n;
 
 	of->valid = false;
@@ -176,7 +113,11 @@ bool shim_open_quiet(const char *path, struct shim_open_facts *of)
 	n = fr_ctl_count(c);
 	known = shim_rule_classes(c, n, &pathm, &any);
 	/* the path as written, when it is normal; else made so by the rest */
-	if (pathm && (len = abs_clean(path)))
+	if (!pathm)
+		len = 0;
+	else if (len == SIZE_MAX)
+		len = fr_path_clean_len(path);
+	if (len)
 		cand = fr_slot_glob_candidates_len(c, pathm, path, len);
 	if ((pathm && (!len || cand)) ||
 	    (any & atomic_load_explicit(&c->armed_rules[FR_OP_OPEN], memory_order_acquire))) {
@@ -193,4 +134,39 @@ bool shim_open_quiet(const char *path, struct shim_open_facts *of)
 	of->match = any;
 	of->path = 0;
 	return true;
+}
+
+struct shim_quiet shim_quiet;
+
+/*
+ * Build shim_quiet for the first n slots once they are all classified
+ * (a slot not ready yet: the long way until it is), unless another
+ * caller of this process is at it. A builder that forked mid-build (a
+ * thread of the parent) leaves the child's copy odd: the child takes it
+ * over, as the prefix index does (glob_slot.c).
+ */
+void shim_quiet_refresh(struct fr_ctl *c, unsigned n)
+{
+	struct shim_quiet *q = &shim_quiet;
+	uint64_t all = n >= 64 ? ~0ull : (1ull << n) - 1, pathm, any;
+	uint32_t seq = atomic_load_explicit(&q->seq, memory_order_acquire), me, mine;
+
+	if (shim_rule_classes(c, n, &pathm, &any) != all)
+		return;
+	/* the system call: a vfork child shares the parent's cached id */
+	me = (uint32_t)fr_syscall_raw(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	if ((seq & 1) && atomic_load_explicit(&q->builder, memory_order_relaxed) == me)
+		return;
+	mine = seq + ((seq & 1) ? 2 : 1); /* odd: ours */
+	if (!atomic_compare_exchange_strong_explicit(&q->seq, &seq, mine, memory_order_acquire,
+						     memory_order_relaxed))
+		return;
+	atomic_store_explicit(&q->builder, me, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit(&q->pathm, pathm, memory_order_relaxed);
+	atomic_store_explicit(&q->any, any, memory_order_relaxed);
+	atomic_store_explicit(&q->known, all & ~pathm, memory_order_relaxed);
+	fr_slot_glob_heads(c, pathm, &q->heads);
+	atomic_store_explicit(&q->key, n + 1, memory_order_relaxed);
+	atomic_store_explicit(&q->seq, mine + 1, memory_order_release);
 }

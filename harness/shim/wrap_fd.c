@@ -186,16 +186,23 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
  * The exported open is only the tests that no rule is armed and the real
  * call: the armed work (armed_<name>) is out of line, so that the common
  * call sets up no frame for a verdict, a disk file and the facts. `sparams`
- * are the armed part's parameters: `params` with the mode read.
+ * are the armed part's parameters: `params` with the mode read. The armed
+ * part passes an open no rule concerns (shim_open_fast) and leaves the
+ * rest to slow_<name>, with the path's length if it was scanned (`qlen`).
  */
+#define SHIM_UNPAREN(...) __VA_ARGS__
+#define SHIM_WITH_LEN_(...) (size_t qlen, __VA_ARGS__)
+#define SHIM_WITH_LEN(params) SHIM_WITH_LEN_(SHIM_UNPAREN params)
+#define SHIM_ARGS_LEN_(...) (qlen, __VA_ARGS__)
+#define SHIM_ARGS_LEN(args) SHIM_ARGS_LEN_(SHIM_UNPAREN args)
 #define SHIM_OPEN_BODY(name, ret, params, sparams, args, at, getmode, writes, trunc) \
-	static __attribute__((noinline)) ret armed_##name sparams                    \
+	static __attribute__((noinline)) ret slow_##name SHIM_WITH_LEN(sparams)      \
 	{                                                                            \
 		struct shim_verdict v;                                               \
 		struct shim_open_facts of;                                           \
 		struct shim_disk_file df = { -1, -1, false, false };                 \
 		int fd;                                                              \
-		if (shim_open_quiet(path, &of)) {                                    \
+		if (shim_open_quiet(path, qlen, &of)) {                              \
 			fd = SHIM_REAL(name) args;                                   \
 			shim_fd_record_quiet(fd, &of);                               \
 			return fd;                                                   \
@@ -209,6 +216,17 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
 		if (fd >= 0)                                                         \
 			shim_disk_cut(&df, 0);                                       \
 		shim_fd_record_open(fd, at, path, &of);                              \
+		return fd;                                                           \
+	}                                                                            \
+	static __attribute__((noinline)) ret armed_##name sparams                    \
+	{                                                                            \
+		uint64_t known, match;                                               \
+		size_t qlen;                                                         \
+		int fd;                                                              \
+		if (!shim_open_fast(path, &known, &match, &qlen))                    \
+			return slow_##name SHIM_ARGS_LEN(args);                      \
+		fd = SHIM_REAL(name) args;                                           \
+		shim_fd_record_fast(fd, known, match);                               \
 		return fd;                                                           \
 	}                                                                            \
 	ret name params                                                              \

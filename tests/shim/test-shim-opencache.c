@@ -139,7 +139,70 @@ static void test_unclean_path(void **state)
 	assert_int_equal(open_err(p), ENOSPC);
 	snprintf(p, sizeof(p), "%s/oc/other/..//a/./f", st_dir);
 	assert_int_equal(open_err(p), ENOSPC);
+	/* a "." or "//" before the rule's tree: "/./D/oc/a/f", "//D/oc/a/f" */
+	snprintf(p, sizeof(p), "/.%s/oc/a/f", st_dir);
+	assert_int_equal(open_err(p), ENOSPC);
+	snprintf(p, sizeof(p), "/%s/oc/a/f", st_dir);
+	assert_int_equal(open_err(p), ENOSPC);
+	/* a ".." past the first 32 bytes (the second block of the scan) */
+	snprintf(p, sizeof(p), "%s/oc/other/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx/../../a/f", st_dir);
+	assert_int_equal(open_err(p), ENOSPC);
+	snprintf(p, sizeof(p), "/tmp/../%s/oc/a/f", st_dir);
+	assert_int_equal(open_err(p), ENOSPC);
+	/* fopen asks the same quick way */
+	snprintf(p, sizeof(p), "%s/oc/other/../a/f", st_dir);
+	errno = 0;
+	assert_null(fopen(p, "r"));
+	assert_int_equal(errno, ENOSPC);
 	st_disarm(slot);
+}
+
+/*
+ * Rules for five trees (more than the quick check's four heads: it
+ * compares their common bytes) and for four: an open under any of them
+ * is decided, and one elsewhere passes many times in between.
+ */
+static void test_many_heads(void **state)
+{
+	static const char *const trees[] = { "srv", "var", "data", "home", "opt" };
+	const char *f = st_path("oc/a/f");
+	char p[512];
+	int slot[5], mine;
+
+	(void)state;
+	for (int i = 0; i < 5; i++) {
+		snprintf(p, sizeof(p), "open errno=EIO path=/nonexistent-%s/**", trees[i]);
+		slot[i] = st_rule(p);
+		st_arm(slot[i]);
+	}
+	open_many(f);
+	mine = st_rule("open errno=EROFS path=%D/oc/a/**");
+	open_many(st_path("oc/other/../other"));
+	st_arm(mine);
+	assert_int_equal(open_err(f), EROFS);
+	snprintf(p, sizeof(p), "%s/oc/a/../a/f", st_dir);
+	assert_int_equal(open_err(p), EROFS);
+	for (int i = 0; i < 5; i++) {
+		snprintf(p, sizeof(p), "/nonexistent-%s/f", trees[i]);
+		assert_int_equal(open_err(p), EIO);
+		snprintf(p, sizeof(p), "%s/../../../../../../../../../../../../../../../../nonexistent-%s/f",
+			 st_dir, trees[i]);
+		assert_int_equal(open_err(p), EIO);
+	}
+	st_disarm(mine);
+	/* a prefix shorter than eight bytes: st_dir's third byte a wildcard */
+	snprintf(p, sizeof(p), "open errno=EISDIR path=%.2s?%s/oc/a/**", st_dir, st_dir + 3);
+	mine = st_rule(p);
+	open_many(f);
+	st_arm(mine);
+	assert_int_equal(open_err(f), EISDIR);
+	st_disarm(mine);
+	assert_int_equal(fr_ctl_remove(st_ctl, (unsigned)slot[4]), 0);
+	open_many(f);
+	assert_int_equal(open_err("/nonexistent-srv/../nonexistent-opt/f"), ENOENT);
+	assert_int_equal(open_err("//nonexistent-data/f"), EIO);
+	for (int i = 0; i < 4; i++)
+		st_disarm(slot[i]);
 }
 
 int main(int argc, char **argv)
@@ -149,6 +212,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_add_then_arm, setup),
 		cmocka_unit_test_setup(test_read_rule_later, setup),
 		cmocka_unit_test_setup(test_unclean_path, setup),
+		cmocka_unit_test_setup(test_many_heads, setup),
 	};
 
 	st_init(argc, argv);
