@@ -313,8 +313,18 @@ static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len,
 		fr_rundir_remove(rundir);
 		return EXEC_OWN_ERROR;
 	}
-	for (unsigned i = 0; i < o->nrules; i++)
-		fr_ctl_add(*ctl, &o->rules[i], !o->paused);
+	for (unsigned i = 0; i < o->nrules; i++) {
+		/* a disk rule's file table may find the block's file system full */
+		ret = fr_ctl_add(*ctl, &o->rules[i], !o->paused);
+		if (ret < 0) {
+			fprintf(stderr, "faultrun: cannot publish rule '%.*s' in '%s': %s\n",
+				(int)sizeof(o->rules[i].name), o->rules[i].name, ctlpath,
+				strerror(-ret));
+			fr_ctl_close(*ctl);
+			fr_rundir_remove(rundir);
+			return EXEC_OWN_ERROR;
+		}
+	}
 	return 0;
 }
 
