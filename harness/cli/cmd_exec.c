@@ -256,6 +256,7 @@ static int run_command(const struct exec_opts *o, const char *resolved, const ch
 		.sig = diverted,
 		.old = old->old,
 		.nsig = NDIVERTED,
+		.pid_out = &forward_to,
 	};
 	int wst, status = 0;
 	pid_t pid = fr_spawn(&sp);
@@ -263,7 +264,6 @@ static int run_command(const struct exec_opts *o, const char *resolved, const ch
 	if (pid < 0)
 		return -1;
 	*child = (int)pid;
-	forward_to = pid;
 	while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
 		;
 	forward_to = 0;

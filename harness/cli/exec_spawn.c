@@ -113,6 +113,8 @@ pid_t fr_spawn(struct fr_spawn *s)
 		child(s, &mask);
 	int e = errno;
 
+	if (pid > 0 && s->pid_out)
+		*s->pid_out = pid;
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	if (pid < 0) {
 		fprintf(stderr, "faultrun: fork: %s\n", strerror(e));

@@ -28,6 +28,12 @@ struct fr_spawn {
 	const int *sig;
 	const struct sigaction *old;
 	size_t nsig;
+	/*
+	 * When set, the child's pid is stored here before faultrun's signals
+	 * are unblocked: a SIGTERM that came while they were blocked finds it
+	 * and is passed on to the command (cmd_exec.c's on_signal).
+	 */
+	volatile sig_atomic_t *pid_out;
 	/* filled by fr_spawn */
 	char **envp;
 	volatile int failed, err;
