@@ -8,9 +8,9 @@
  * did after fork it still does, in the same order: the signal
  * dispositions faultrun changed go back, PR_SET_PDEATHSIG, the target's
  * user (groups, gid, uid), the descriptors faultrun was not given are
- * closed on exec, then execve. Everything that allocates or writes memory
- * faultrun keeps is done before: the environment is built in a copy of
- * environ, so faultrun's own stays as it was.
+ * closed on exec, then execve. Everything that allocates is done before:
+ * the command's environment is built as an array of its own for execve,
+ * and faultrun's stays as it was.
  *
  * The child runs on faultrun's memory, so it calls only system-call
  * wrappers that touch no lock or allocator (what posix_spawn's child calls,
@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,47 +63,116 @@ static __attribute__((noreturn, noinline)) void child(struct fr_spawn *s, const 
 }
 
 /*
- * The command's environment: faultrun's, with what fr_launch_setenv and
- * fr_user_become set, made by those same setenv calls on a copy of the
- * environ array (glibc's setenv copies an array it did not allocate
- * before growing it), then environ given back. Returns the copy, or NULL.
+ * The command's environment, built for execve without touching faultrun's
+ * own: faultrun's variables (the strings shared, not copied), with what
+ * fr_launch_env and fr_user_become would set or unset there, in their
+ * meaning: a set replaces the first NAME= or is appended, an unset drops
+ * every NAME=. ENV_ADDED: more than fr_launch_env's five, `_` and the
+ * user's three can add.
  */
-static char **child_env(const struct fr_spawn *s)
+#define ENV_ADDED 16
+
+struct env {
+	char **v;
+	size_t n, cap;
+	char **made; /* the NAME=VALUE strings made here, to free */
+	size_t nmade;
+};
+
+static bool is_var(const char *entry, const char *name)
 {
-	char **own = environ, **env;
+	size_t len = strlen(name);
+
+	return strncmp(entry, name, len) == 0 && entry[len] == '=';
+}
+
+static int env_set(void *arg, const char *name, const char *value)
+{
+	struct env *e = arg;
+	size_t i;
+	char *str;
+
+	if (e->nmade == ENV_ADDED || asprintf(&str, "%s=%s", name, value) < 0)
+		return -ENOMEM;
+	e->made[e->nmade++] = str;
+	for (i = 0; i < e->n && !is_var(e->v[i], name); i++)
+		;
+	if (i == e->n) {
+		if (e->n + 1 >= e->cap)
+			return -ENOMEM;
+		e->n++;
+	}
+	e->v[i] = str;
+	return 0;
+}
+
+static int env_unset(void *arg, const char *name)
+{
+	struct env *e = arg;
+	size_t j = 0;
+
+	for (size_t i = 0; i < e->n; i++)
+		if (!is_var(e->v[i], name))
+			e->v[j++] = e->v[i];
+	e->n = j;
+	return 0;
+}
+
+static void env_free(struct env *e)
+{
+	for (size_t i = 0; i < e->nmade; i++)
+		free(e->made[i]);
+	free(e->made);
+	free(e->v);
+}
+
+static int child_env(struct fr_spawn *s, struct env *e)
+{
+	const struct fr_env_ops ops = { .set = env_set, .unset = env_unset, .arg = e };
 	size_t n = 0;
 	int ret;
 
-	while (own && own[n])
+	while (environ && environ[n])
 		n++;
-	env = calloc(n + 1, sizeof(*env));
-	if (!env)
-		return NULL;
+	memset(e, 0, sizeof(*e));
+	e->cap = n + ENV_ADDED;
+	e->v = calloc(e->cap, sizeof(*e->v));
+	e->made = calloc(ENV_ADDED, sizeof(*e->made));
+	if (!e->v || !e->made) {
+		env_free(e);
+		return -ENOMEM;
+	}
 	if (n)
-		memcpy(env, own, n * sizeof(*env));
-	environ = env;
-	ret = fr_launch_setenv(s->shim, s->ctlpath, s->seed);
-	if (!ret && setenv("_", s->path, 1) < 0)
-		ret = -errno;
-	if (!ret && s->user &&
-	    (setenv("HOME", s->user->home, 1) < 0 || setenv("USER", s->user->name, 1) < 0 ||
-	     setenv("LOGNAME", s->user->name, 1) < 0))
-		ret = -errno;
-	env = environ;
-	environ = own;
-	/* the strings setenv made stay with the copy until faultrun exits */
-	return ret ? NULL : env;
+		memcpy(e->v, environ, n * sizeof(*e->v));
+	e->n = n;
+	ret = fr_launch_env(&ops, s->shim, s->ctlpath, s->seed);
+	if (!ret)
+		ret = env_set(e, "_", s->path);
+	if (!ret && s->user)
+		ret = env_set(e, "HOME", s->user->home);
+	if (!ret && s->user)
+		ret = env_set(e, "USER", s->user->name);
+	if (!ret && s->user)
+		ret = env_set(e, "LOGNAME", s->user->name);
+	if (ret) {
+		env_free(e);
+		return ret;
+	}
+	e->v[e->n] = NULL;
+	s->envp = e->v;
+	return 0;
 }
 
 pid_t fr_spawn(struct fr_spawn *s)
 {
 	sigset_t all, mask;
+	struct env env;
 	pid_t pid;
+	int ret = child_env(s, &env);
 
-	s->envp = child_env(s);
-	if (!s->envp) {
+	if (ret < 0) {
 		fprintf(stderr, "faultrun: cannot make the command's environment: %s\n",
-			strerror(errno));
+			strerror(-ret));
 		return -1;
 	}
 	s->failed = FAILED_NONE;
@@ -116,11 +186,14 @@ pid_t fr_spawn(struct fr_spawn *s)
 	if (pid > 0 && s->pid_out)
 		*s->pid_out = pid;
 	sigprocmask(SIG_SETMASK, &mask, NULL);
+	/* the child has exec'd or exited: its environment is the kernel's copy */
+	env_free(&env);
+	s->envp = NULL;
 	if (pid < 0) {
 		fprintf(stderr, "faultrun: fork: %s\n", strerror(e));
 		return -1;
 	}
-	/* the child has exec'd or exited: what it could not do is said here */
+	/* what the child could not do is said here */
 	if (s->failed == FAILED_USER)
 		fprintf(stderr, "faultrun: cannot become user '%s': %s\n", s->user->name,
 			strerror(s->err));
