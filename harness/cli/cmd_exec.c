@@ -17,10 +17,10 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "config.h"
+#include "exec_spawn.h"
 #include "ctlread.h"
 #include "attach.h"
 #include "exec_seccomp.h"
-#include "exec_spawn.h"
 #include "uring_note.h"
 #include "io/launch.h"
 #include "util/fsutil.h"
