@@ -17,7 +17,9 @@
  * glibc's sysdeps/unix/sysv/linux/spawni.c), with every signal blocked
  * until its dispositions are back: a handler of faultrun's must not run in
  * it. Failures are left in memory faultrun reads once the child is gone,
- * and faultrun says them: the child writes nothing.
+ * and faultrun says them: the child writes nothing. (ThreadSanitizer's
+ * vfork is a fork: in that build a failure gives its status, 125, 126 or
+ * 127, without the line that says why.)
  */
 #define _GNU_SOURCE
 #include "exec_spawn.h"
