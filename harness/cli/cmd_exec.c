@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "config.h"
+#include "exec_spawn.h"
 #include "ctlread.h"
 #include "attach.h"
 #include "exec_seccomp.h"
@@ -43,9 +44,9 @@
 
 /* env(1)'s statuses, see the header comment */
 enum {
-	EXEC_OWN_ERROR = 125,
-	EXEC_CANNOT_RUN = 126,
-	EXEC_NOT_FOUND = 127,
+	EXEC_OWN_ERROR = FR_SPAWN_OWN_ERROR,
+	EXEC_CANNOT_RUN = FR_SPAWN_CANNOT_RUN,
+	EXEC_NOT_FOUND = FR_SPAWN_NOT_FOUND,
 };
 
 static volatile sig_atomic_t forward_to;
@@ -204,8 +205,12 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 	return -1;
 }
 
+/* what signals_divert changes, in the order it does */
+static const int diverted[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT };
+#define NDIVERTED (sizeof(diverted) / sizeof(diverted[0]))
+
 struct saved_signals {
-	struct sigaction intr, quit, term, hup;
+	struct sigaction old[NDIVERTED];
 };
 
 /* like system(3): the terminal's ^C reaches the child; we outlive it */
@@ -216,18 +221,15 @@ static void signals_divert(struct saved_signals *old)
 
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
-	sigaction(SIGTERM, &sa, &old->term);
-	sigaction(SIGHUP, &sa, &old->hup);
-	sigaction(SIGINT, &ign, &old->intr);
-	sigaction(SIGQUIT, &ign, &old->quit);
+	for (size_t i = 0; i < NDIVERTED; i++)
+		sigaction(diverted[i], diverted[i] == SIGTERM || diverted[i] == SIGHUP ? &sa : &ign,
+			  &old->old[i]);
 }
 
 static void signals_restore(const struct saved_signals *old)
 {
-	sigaction(SIGINT, &old->intr, NULL);
-	sigaction(SIGQUIT, &old->quit, NULL);
-	sigaction(SIGTERM, &old->term, NULL);
-	sigaction(SIGHUP, &old->hup, NULL);
+	for (size_t i = 0; i < NDIVERTED; i++)
+		sigaction(diverted[i], &old->old[i], NULL);
 }
 
 /* signals_restore for fr_exec_seccomp_run's child */
@@ -237,41 +239,32 @@ static void child_signals(const void *old)
 }
 
 /*
- * Fork and exec the command under the shim (the child gets back the
+ * Start the command under the shim (exec_spawn.c; the child gets back the
  * signal dispositions in old), wait for it, and return its status as the
- * shell would (128+N when killed by signal N), or -1 when fork failed.
+ * shell would (128+N when killed by signal N), or -1 when it could not be
+ * started.
  */
 static int run_command(const struct exec_opts *o, const char *resolved, const char *shim,
 		       const char *ctlpath, const struct saved_signals *old, int *child)
 {
+	struct fr_spawn sp = {
+		.path = resolved,
+		.argv = o->cmd,
+		.shim = shim,
+		.ctlpath = ctlpath,
+		.seed = o->seed,
+		.user = o->have_user ? &o->user : NULL,
+		.sig = diverted,
+		.old = old->old,
+		.nsig = NDIVERTED,
+		.pid_out = &forward_to,
+	};
 	int wst, status = 0;
-	pid_t pid;
+	pid_t pid = fr_spawn(&sp);
 
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "faultrun: fork: %s\n", strerror(errno));
+	if (pid < 0)
 		return -1;
-	}
-	if (pid == 0) {
-		signals_restore(old);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (fr_launch_setenv(shim, ctlpath, o->seed) < 0 || setenv("_", resolved, 1) < 0)
-			_exit(EXEC_OWN_ERROR);
-		if (o->have_user && fr_user_become(&o->user) < 0) {
-			dprintf(2, "faultrun: cannot become user '%s': %s\n", o->user.name,
-				strerror(errno));
-			_exit(EXEC_OWN_ERROR);
-		}
-		fr_launch_close_fds();
-		execv(resolved, o->cmd);
-		int e = errno;
-
-		dprintf(2, "faultrun: cannot run '%s': %s\n", resolved, strerror(e));
-		/* gone since fr_launch_check: not found; anything else: 126 */
-		_exit(e == ENOENT ? EXEC_NOT_FOUND : EXEC_CANNOT_RUN);
-	}
 	*child = (int)pid;
-	forward_to = pid;
 	while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
 		;
 	forward_to = 0;
@@ -314,8 +307,18 @@ static int setup_ctl(const struct exec_opts *o, char *rundir, size_t rundir_len,
 		fr_rundir_remove(rundir);
 		return EXEC_OWN_ERROR;
 	}
-	for (unsigned i = 0; i < o->nrules; i++)
-		fr_ctl_add(*ctl, &o->rules[i], !o->paused);
+	for (unsigned i = 0; i < o->nrules; i++) {
+		/* a disk rule's file table may find the block's file system full */
+		ret = fr_ctl_add(*ctl, &o->rules[i], !o->paused);
+		if (ret < 0) {
+			fprintf(stderr, "faultrun: cannot publish rule '%.*s' in '%s': %s\n",
+				(int)sizeof(o->rules[i].name), o->rules[i].name, ctlpath,
+				strerror(-ret));
+			fr_ctl_close(*ctl);
+			fr_rundir_remove(rundir);
+			return EXEC_OWN_ERROR;
+		}
+	}
 	return 0;
 }
 
@@ -419,7 +422,12 @@ static const char *find_shim(void)
 
 int fr_cmd_exec(int argc, char **argv)
 {
-	struct exec_opts o = { 0 };
+	/*
+	 * Static, not on the stack: 64 rules are 62 KiB, and zeroing them there
+	 * faulted in 16 fresh stack pages on every exec; here only the pages
+	 * of the rules given are touched. fr_cmd_exec runs once per process.
+	 */
+	static struct exec_opts o;
 	char err[512], resolved[PATH_MAX], rundir[PATH_MAX], ctlpath[PATH_MAX + 8];
 	struct saved_signals old;
 	struct fr_ctl *ctl = NULL;

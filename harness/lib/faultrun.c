@@ -182,13 +182,18 @@ FR_EXPORT int fr_run_add(struct fr_run *run, const char *spec, unsigned flags, c
 	ret = fr_ctl_add(run->c, &r, !(flags & FR_RUN_PAUSED));
 	if (ret >= 0)
 		return 0;
-	if (err && errlen)
-		snprintf(err, errlen, "%s",
-			 ret == -EEXIST ?
-				 "a rule with that name exists" :
-			 ret == -ENOSPC ?
-				 "the rule table is full (64 rules, removed ones included)" :
-				 strerror(-ret));
+	if (err && errlen) {
+		const char *msg = strerror(-ret);
+
+		if (ret == -EEXIST)
+			msg = "a rule with that name exists";
+		else if (ret == -ENOSPC && fr_ctl_count(run->c) >= FR_MAX_RULES)
+			msg = "the rule table is full (64 rules, removed ones included)";
+		else if (ret == -ENOSPC)
+			msg = "no room for the file table a disk rule needs: the block's file system "
+			      "is full";
+		snprintf(err, errlen, "%s", msg);
+	}
 	return ret;
 }
 

@@ -376,7 +376,9 @@ void fr_ctl_close(struct fr_ctl *c);
 
 /*
  * Publish a rule (already checked with fr_rule_finish). Returns its slot
- * index, -EEXIST when the name is taken, -ENOSPC when the table is full.
+ * index, -EEXIST when the name is taken, -ENOSPC when the table is full,
+ * or, for the first disk rule, when the file system holding the block has
+ * no room for its file table (-ENOMEM: no memory for it).
  */
 int fr_ctl_add(struct fr_ctl *c, const struct fr_rule *r, bool armed);
 

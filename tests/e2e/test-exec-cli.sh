@@ -60,6 +60,18 @@ check "the command's own 2 is 2" [ "$rc" = 2 ]
 check "the command's own 127 is 127" [ "$rc" = 127 ]
 "$FAULTRUN" exec -q -- sh -c 'kill -TERM $$'; rc=$?
 check "killed by SIGTERM: 128+15" [ "$rc" = 143 ]
+# SIGTERM (and SIGHUP) to faultrun are passed on to the command, and
+# faultrun reports after it: the command's trap runs, its status is exec's
+rm -f "$D/ready" "$D/term"
+"$FAULTRUN" exec -q -- sh -c "trap 'echo term >$D/term; exit 3' TERM; echo >$D/ready; while :; do sleep 0.05; done" &
+fpid=$!
+for _ in $(seq 100); do [ -e "$D/ready" ] && break; sleep 0.05; done
+kill -TERM "$fpid"
+for _ in $(seq 100); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.05; done
+kill -KILL "$fpid" 2>/dev/null
+wait "$fpid"; rc=$?
+check "SIGTERM to faultrun reaches the command: its trap ran, its 3 is exec's" \
+	sh -c "[ '$rc' = 3 ] && grep -q term '$D/term'"
 
 # --- the seed decides probability, and is printed
 mkdir -p "$D/p"

@@ -38,6 +38,31 @@ check "the target and faultrun end normally (exit 0, no SIGBUS)" test "$rc" = 0
 check "and the faults were counted" grep -qE "injected [0-9]{3}" "$D/err"
 rm -f "$M/fill"
 
+note "room for the block but not for a disk rule's file table: a clear error, exit 125"
+# 1 MiB: the pages every run writes (about 170 KiB) fit, the 512 KiB the
+# disk model's file table takes when a disk rule is published do not
+dd if=/dev/zero of="$M/fill" bs=4k count=180 2>/dev/null
+XDG_RUNTIME_DIR=$M "$FAULTRUN" exec -q -f "disk free=64KiB path=$D/logs/**" -- true \
+	>"$D/out" 2>"$D/err"
+rc=$?
+check "exit 125" test "$rc" = 125
+check "names the rule and says there is no space" \
+	grep -q "cannot publish rule 'rule0'.*No space left on device" "$D/err"
+XDG_RUNTIME_DIR=$M "$FAULTRUN" exec -q --may-not-fire -f "write errno=EIO path=$D/logs/**" \
+	-- true >"$D/out" 2>"$D/err"
+rc=$?
+check "a run without a disk rule still starts there (exit 0)" test "$rc" = 0
+rm -f "$M/fill"
+
+note "exec with a disk rule: the target fills the file system, then writes under the rule"
+XDG_RUNTIME_DIR=$M "$FAULTRUN" exec -f "disk free=8KiB path=$D/logs/**" -- \
+	bash -c "dd if=/dev/zero of=$M/fill bs=4k 2>/dev/null; for i in \$(seq 300); do printf '%4096s' x >> $D/logs/d; done 2>/dev/null; exit 0" \
+	>"$D/out" 2>"$D/err"
+rc=$?
+check "the target and faultrun end normally (exit 0, no SIGBUS)" test "$rc" = 0
+check "and the disk filled up" grep -qE "injected [0-9]{3}" "$D/err"
+rm -f "$M/fill" "$D/logs/d"
+
 note "a scenario whose target fills the run directory's file system"
 cat >"$D/fill.yml" <<YML
 name: fill

@@ -323,13 +323,33 @@ int fr_launch_set_underscore(const char *argv0)
 	return setenv("_", argv0, 1) < 0 ? -errno : 0;
 }
 
+static int libc_set(void *arg, const char *name, const char *value)
+{
+	(void)arg;
+	return setenv(name, value, 1) < 0 ? -errno : 0;
+}
+
+static int libc_unset(void *arg, const char *name)
+{
+	(void)arg;
+	return unsetenv(name) < 0 ? -errno : 0;
+}
+
 int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed)
+{
+	const struct fr_env_ops ops = { .set = libc_set, .unset = libc_unset };
+
+	return fr_launch_env(&ops, shim, ctl_path, seed);
+}
+
+int fr_launch_env(const struct fr_env_ops *ops, const char *shim, const char *ctl_path,
+		  uint64_t seed)
 {
 	static const char *const own[] = { "FAULTRUN_SHIM", "FAULTRUN_TARGETS", "FAULTRUN_MARIADBD",
 					   "FAULTRUN_MARIADB_INSTALL_DB", "FAULTRUN_REAP" };
 
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-		unsetenv(own[i]);
+		ops->unset(ops->arg, own[i]);
 	const char *old = getenv("LD_PRELOAD"), *rt = own_sanitizer_runtime();
 	char seedbuf[32];
 	char *val;
@@ -359,15 +379,18 @@ int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed)
 
 		snprintf(opts, sizeof(opts), "%s%sdetect_leaks=0", ao ? ao : "",
 			 ao && *ao ? ":" : "");
-		if (setenv("ASAN_OPTIONS", opts, 1) < 0)
-			ret = -errno;
+		ret = ops->set(ops->arg, "ASAN_OPTIONS", opts);
 	}
-	if (setenv("LD_PRELOAD", val, 1) < 0 ||
-	    (ctl_path && setenv("FAULTRUN_CTL", ctl_path, 1) < 0) ||
-	    setenv("FAULTRUN_SEED", seedbuf, 1) < 0 || setenv("UV_USE_IO_URING", "0", 1) < 0)
-		ret = -errno;
+	int e = ops->set(ops->arg, "LD_PRELOAD", val);
+
+	if (!e && ctl_path)
+		e = ops->set(ops->arg, "FAULTRUN_CTL", ctl_path);
+	if (!e)
+		e = ops->set(ops->arg, "FAULTRUN_SEED", seedbuf);
+	if (!e)
+		e = ops->set(ops->arg, "UV_USE_IO_URING", "0");
 	free(val);
-	return ret;
+	return e ? e : ret;
 }
 
 /* why the last run directory could not be made, naming the directory */

@@ -38,6 +38,20 @@ const char *fr_shim_path(void);
 int fr_launch_setenv(const char *shim, const char *ctl_path, uint64_t seed);
 
 /*
+ * The same changes, made through ops (setenv and unsetenv's meaning, 0 or
+ * -errno) instead of to this process's environment, reading LD_PRELOAD
+ * and ASAN_OPTIONS from it: for an environment built for execve.
+ */
+struct fr_env_ops {
+	int (*set)(void *arg, const char *name, const char *value);
+	int (*unset)(void *arg, const char *name);
+	void *arg;
+};
+
+int fr_launch_env(const struct fr_env_ops *ops, const char *shim, const char *ctl_path,
+		  uint64_t seed);
+
+/*
  * faultrun's own descriptors must not reach a target, a probe or a run
  * step: libraries open some without O_CLOEXEC (libcurl's wake-up
  * socketpair, for one). fr_launch_note_fds(), first thing in main(), notes
