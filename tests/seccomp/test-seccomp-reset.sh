@@ -129,27 +129,31 @@ PY
 # one BACKEND SPEC -- CMD...: the peer, then CMD (PORT in it replaced) under
 # the rule; the program's and the peer's lines in $D/BACKEND.out
 one() {
-	local be=$1 spec=$2 pf="$D/port.$RANDOM" pp
+	local be=$1 spec=$2 pf="$D/port.$1" pp rc
 	shift 3
 	rm -f "$pf"
-	timeout 20 python3 "$D/peer.py" "$pf" >"$D/peer.out" 2>&1 &
+	timeout 20 python3 "$D/peer.py" "$pf" >"$D/peer.$be" 2>&1 &
 	pp=$!
 	for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
 	local port; port=$(cat "$pf" 2>/dev/null)
 	local args=()
 	for a in "$@"; do args+=("${a//PORT/$port}"); done
 	timeout 30 "$FAULTRUN" exec --backend "$be" -f "${spec//PORT/$port}" -- "${args[@]}" \
-		>"$D/$be.out" 2>"$D/err"
+		>"$D/$be.out" 2>"$D/err.$be"
 	rc=$?
 	wait "$pp"
-	cat "$D/peer.out" >>"$D/$be.out"
+	cat "$D/peer.$be" >>"$D/$be.out"
 	echo "rc $rc" >>"$D/$be.out"
 }
-both() { # both NAME SPEC -- CMD...: under each backend; the outputs must be equal
+both() { # both NAME SPEC -- CMD...: under each backend at once; the outputs must be equal
 	local name=$1 t0=$SECONDS
 	shift
-	one preload "$@"
+	# each its own peer and port: the two runs do not meet
+	one preload "$@" &
+	local bg=$!
 	one seccomp "$@"
+	wait "$bg"
+	cp "$D/err.seccomp" "$D/err" # what err_has reads
 	sed 's/^/#   /' "$D/seccomp.out"
 	diff "$D/preload.out" "$D/seccomp.out" | sed 's/^/#   diff /'
 	check "$name: the same outcome under both backends ($((SECONDS - t0)) s)" \
