@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "sec_decide.h"
 #include "sec_disk.h"
+#include "sec_limit.h"
 #include "sec_statfs.h"
 #include "select.h"
 #include "sec_facts.h"
@@ -572,6 +573,8 @@ static bool decide_rule(struct fr_sec *s, struct fr_ctl *c, unsigned i,
 		return decide_stall(s, c, i, v);
 	case FR_ACT_BLACKHOLE:
 		return decide_blackhole(s, c, i, d, v);
+	case FR_ACT_CLOSE:
+		return sec_limit_decide(s, c, i, v);
 	case FR_ACT_SHORT:
 		/* a one-byte call cannot be shorter; a call faultrun cannot make passes */
 		if (!sized(d, v) || v->want < 2 || !sec_io_cuttable(v->tgid, d))

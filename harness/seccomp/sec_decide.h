@@ -17,6 +17,7 @@ enum sec_what {
 	SEC_RESET,  /* the socket is aborted (sec_sock_reset), then -1 with err (ECONNRESET) */
 	SEC_STATFS, /* faultrun's statfs result (sfs) into the target's buffer, then 0 */
 	SEC_VALUE,  /* answered `allow` without the kernel making it (a send blackhole's swallow) */
+	SEC_SHUT, /* the socket shut down both ways (then=close); a recv reads 0, a send goes on */
 };
 
 struct sec_verdict {

@@ -128,8 +128,12 @@ static uint32_t filterable_ops(void)
 
 bool sec_action_ok(const struct fr_rule *r, enum fr_op op)
 {
-	/* shaping and connection limits need the shim's per-connection state */
-	if ((r->flags & FR_RULE_PER_CONN) || r->rate || r->close_bytes || r->close_ns)
+	/*
+	 * per=connection, rate= and close-after=SIZE need the shim's
+	 * per-connection state or every call's result, which an answer does
+	 * not see
+	 */
+	if ((r->flags & FR_RULE_PER_CONN) || r->rate || r->close_bytes)
 		return false;
 	switch (r->action) {
 	case FR_ACT_ERRNO:
@@ -144,6 +148,8 @@ bool sec_action_ok(const struct fr_rule *r, enum fr_op op)
 	case FR_ACT_BLACKHOLE:
 		/* a connect's SYN would have to be held: not yet, as stall's */
 		return op != FR_OP_CONNECT;
+	case FR_ACT_CLOSE:
+		return r->close_ns != 0; /* close-after=DURATION (sec_limit.c) */
 	case FR_ACT_STALL:
 		/*
 		 * a held connect would have to start the handshake underneath
@@ -168,13 +174,19 @@ static const char *why_not(const struct fr_rule *r, uint32_t ops, char *buf, siz
 
 	if (r->action != FR_ACT_ERRNO && r->action != FR_ACT_DELAY && r->action != FR_ACT_SHORT &&
 	    r->action != FR_ACT_BUDGET && r->action != FR_ACT_STALL && r->action != FR_ACT_RESET &&
-	    r->action != FR_ACT_REFUSE && r->action != FR_ACT_DISK && r->action != FR_ACT_BLACKHOLE)
+	    r->action != FR_ACT_REFUSE && r->action != FR_ACT_DISK &&
+	    r->action != FR_ACT_BLACKHOLE && r->action != FR_ACT_CLOSE)
 		snprintf(buf, len,
-			 "the seccomp backend cannot do '%s' yet (errno=, delay=, short, budget=, "
-			 "stall, reset, refuse, disk and blackhole only)",
+			 "the seccomp backend cannot do '%s' yet (errno=, delay=, short, slice=, "
+			 "budget=, stall, reset, refuse, disk, blackhole and close-after=DURATION "
+			 "only)",
 			 fr_action_name(r->action));
 	else if (r->rate)
 		snprintf(buf, len, "the seccomp backend cannot do rate= yet");
+	else if (r->close_bytes)
+		snprintf(buf, len,
+			 "the seccomp backend cannot do close-after=SIZE (counting bytes needs "
+			 "every call's result); close-after=DURATION works");
 	else if ((r->action == FR_ACT_STALL || r->action == FR_ACT_BLACKHOLE) &&
 		 (r->ops & FR_OPBIT(FR_OP_CONNECT)))
 		snprintf(buf, len, "the seccomp backend cannot %s 'connect' yet",
@@ -289,6 +301,7 @@ void fr_sec_destroy(struct fr_sec *s)
 	free(s->prog);
 	free(s->tasks);
 	free(s->eps);
+	free(s->conns);
 	free(s->held);
 	free(s);
 }

@@ -69,7 +69,14 @@ struct fr_sec {
 	struct sec_wake *wakes;
 	size_t nwakes, capwakes;
 	uint64_t woken, wake_failed; /* epoll registrations re-armed, and that could not be */
-	uint64_t wake_failed_told;   /* of wake_failed, added to the block's wakes_failed */
+	/* close-after=DURATION: each connection's clock (sec_limit.c) */
+	struct sec_conn {
+		uint64_t ino, tag, start;
+		uint16_t rule;
+		uint8_t state;
+	} * conns;
+	size_t nconns, capconns;
+	uint64_t wake_failed_told; /* of wake_failed, added to the block's wakes_failed */
 };
 
 /* The page the child fills before it stops (fr_sec_child_install). */

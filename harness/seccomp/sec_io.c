@@ -245,6 +245,16 @@ int64_t sec_io_cut(int tgid, int tid, const struct seccomp_data *d, uint64_t all
 	return r;
 }
 
+void sec_sock_shut(int tgid, int fd)
+{
+	int mine = sec_dup_fd(tgid, fd);
+
+	if (mine < 0)
+		return; /* closed meanwhile: nothing to shut */
+	shutdown(mine, SHUT_RDWR);
+	close(mine);
+}
+
 uint64_t sec_sock_sndbuf(int tgid, int fd)
 {
 	int mine = sec_dup_fd(tgid, fd), v = 0;

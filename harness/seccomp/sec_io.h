@@ -32,6 +32,9 @@ int sec_sock_hold_facts(int tgid, int fd, bool send, uint64_t *timeout_ns, bool 
  */
 uint64_t sec_sock_sndbuf(int tgid, int fd);
 
+/* then=close: shut process tgid's socket fd down both ways (shutdown(2)), as the shim does. */
+void sec_sock_shut(int tgid, int fd);
+
 /* reset: abort process tgid's socket fd as the shim does (a TCP peer gets a RST). */
 void sec_sock_reset(int tgid, int fd);
 

@@ -15,6 +15,7 @@
 #include "sec_disk.h"
 #include "sec_facts.h"
 #include "sec_hold.h"
+#include "sec_limit.h"
 #include "sec_io.h"
 
 #include <errno.h>
@@ -178,6 +179,14 @@ static bool respond(struct fr_sec *s, struct fr_ctl *c, const struct seccomp_not
 	case SEC_VALUE:
 		resp->val = (int64_t)v->allow;
 		return true;
+	case SEC_SHUT:
+		/* then=close: the peer reads end of file; this recv reads 0, a send EPIPE */
+		sec_sock_shut(v->tgid, v->fd);
+		if (v->op == FR_OP_RECV)
+			resp->val = 0;
+		else
+			resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		return true;
 	case SEC_STATFS:
 		/* after NOTIF_ID_VALID: the buffer is still the caller's */
 		resp->error = sec_statfs_answer(v);
@@ -324,6 +333,7 @@ out:
 			;
 	}
 	sec_hold_clear(s);
+	sec_limit_clear(s);
 	if (pidfd >= 0)
 		close(pidfd);
 	free(req);

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "sec_hold.h"
+#include "sec_limit.h"
 #include "sec_internal.h"
 
 #include <errno.h>
@@ -80,6 +81,7 @@ static void *serve(void *arg)
 			break; /* nobody is left under the filter */
 	}
 	sec_hold_clear(t->s);
+	sec_limit_clear(t->s);
 	free(req);
 	free(resp);
 	atomic_store(&t->done, true);

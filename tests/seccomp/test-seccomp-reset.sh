@@ -1,5 +1,6 @@
 #!/bin/bash
-# reset, refuse and blackhole (send, recv) under the seccomp backend
+# reset, refuse, blackhole (send, recv), slice= and close-after=DURATION
+# under the seccomp backend
 # (docs/seccomp.md, "Actions"),
 # against python3 and curl with a python3 peer, each run under the preload
 # too: the same outcome for the program (ECONNRESET, then end of file on a
@@ -110,6 +111,14 @@ if mode == "slice-send":  # 40 bytes sent by hand: each call takes at most a sli
     s.shutdown(socket.SHUT_WR)
     s.recv(100)  # the hello, then the peer's end
     sys.exit(0)
+if mode == "late":  # close-after=DURATION: the first call starts the clock
+    import time
+    s.settimeout(None)
+    call("recv", lambda: s.recv(5))
+    time.sleep(0.5)
+    call("send-late", lambda: s.send(b"late"))
+    call("recv-after", lambda: s.recv(100))
+    sys.exit(0)
 if mode == "bh-recv":
     s.settimeout(0.5)  # the peer's hello never arrives
     call("recv", lambda: s.recv(100))
@@ -206,6 +215,20 @@ check "recv delay= slice=: each call waits, then moves a slice" \
 both "send slice" "send slice=3..8 port=PORT" -- python3 "$D/client.py" slice-send PORT
 check "send slice: every call cut, nothing lost" has "sent 40 calls > 4: True at most 8: True"
 check "send slice: the peer got it whole" has "peer first 0123456789012345678901234567890123456789"
+
+# close-after=DURATION (Toxiproxy's timeout): the first call past it ends the
+# connection, with a RST (then=reset) or a FIN (then=close)
+both "close-after=DURATION" "name=t send,recv close-after=300ms port=PORT" -- \
+	python3 "$D/client.py" late PORT
+check "close-after=300ms: ECONNRESET, then end of file; the peer got a RST" sh -c "
+	grep -qx 'send-late ConnectionResetError' '$D/seccomp.out' &&
+	grep -qx 'recv-after eof' '$D/seccomp.out' && grep -qx 'peer end rst' '$D/seccomp.out'"
+check "close-after=300ms: one injection" err_has "rule 't' armed: matched 1, injected 1"
+both "close-after=DURATION then=close" "send,recv close-after=300ms then=close port=PORT" -- \
+	python3 "$D/client.py" late PORT
+check "then=close: EPIPE, then end of file; the peer got a FIN" sh -c "
+	grep -qx 'send-late BrokenPipeError' '$D/seccomp.out' &&
+	grep -qx 'recv-after eof' '$D/seccomp.out' && grep -qx 'peer end eof' '$D/seccomp.out'"
 
 both "send blackhole" "name=b send blackhole port=PORT" -- python3 "$D/client.py" bh-send PORT
 check "send blackhole: full counts up to SO_SNDBUF, then EAGAIN" has "swallowed 8192 sndbuf equal"
