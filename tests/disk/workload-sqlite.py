@@ -22,9 +22,14 @@ import time
 
 
 def reader(db, stop):
-    """Count the rows until `stop` exists; print reads and failures."""
+    """Count the rows until `stop` exists; print reads and failures.
+
+    Once `stop`.full exists (the writer has met the full disk and waits),
+    the next read is answered with a "seen" line: the writer goes on only
+    after a read at full disk, however the two are scheduled."""
     conn = sqlite3.connect(db, timeout=30)
     reads = fails = 0
+    seen = False
     last = ""
     # the writer waits for this line: under load (an ASan build, a busy
     # CI machine) a fixed head start let the writer finish before the
@@ -32,12 +37,16 @@ def reader(db, stop):
     conn.execute("SELECT count(*) FROM t").fetchone()
     print("ready", flush=True)
     while not os.path.exists(stop):
+        full = not seen and os.path.exists(stop + ".full")
         try:
             conn.execute("SELECT count(*), sum(length(v)) FROM t").fetchone()
             reads += 1
         except sqlite3.Error as e:
             fails += 1
             last = str(e)
+        if full:
+            print("seen", flush=True)
+            seen = True
         time.sleep(0.002)
     conn.close()
     print(reads, fails, last.replace(" ", "-") or "-", flush=True)
@@ -87,6 +96,11 @@ def main():
         else:
             other += 1
             print("insert:", err, file=sys.stderr)
+    # the disk is full: wait for one read made now (a reader scheduled
+    # late, as under ASan on a loaded machine, read only before or after)
+    with open(stop + ".full", "w"):
+        pass
+    rd.stdout.readline()
     ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
     os.unlink(os.path.join(d, "ballast"))
     recovered = sum(insert(conn, i + k) is None for k in range(1, 6))
@@ -94,6 +108,7 @@ def main():
         pass
     out, _ = rd.communicate(timeout=60)
     os.unlink(stop)
+    os.unlink(stop + ".full")
     reads, fails, last = out.split()
     if int(fails):
         print("reader:", last, file=sys.stderr)
