@@ -150,6 +150,16 @@ static inline bool shim_fd_table_used(void)
 	return atomic_load_explicit(&shim_fd_used, memory_order_relaxed);
 }
 
+/* Whether fd may be a socket: the table knows it as one, or knows nothing of it. */
+static inline bool shim_fd_maybe_socket(int fd)
+{
+	struct shim_fd *e = shim_fd_peek(fd);
+	uint32_t k = e ? atomic_load_explicit(&e->info, memory_order_relaxed) & SHIM_FD_KIND_MASK :
+			 SHIM_FD_UNKNOWN;
+
+	return k == SHIM_FD_UNKNOWN || k == SHIM_FD_SOCKET;
+}
+
 /* Cheap hook for every call that returns a new fd. */
 static inline int shim_fd_opened(int fd)
 {

@@ -476,15 +476,10 @@ void shim_slow_close(int fd)
 	char where[FR_CTL_WHERE_MAX];
 	int saved;
 
-	struct shim_fd *e = shim_fd_peek(fd);
-	uint32_t k;
-
 	if (!c || fd < 0 || shim_depth > 0)
 		return;
 	/* an fd the table knows is not a socket (a file nginx serves): nothing to look at */
-	k = e ? atomic_load_explicit(&e->info, memory_order_relaxed) & SHIM_FD_KIND_MASK :
-		SHIM_FD_UNKNOWN;
-	if (k != SHIM_FD_UNKNOWN && k != SHIM_FD_SOCKET)
+	if (!shim_fd_maybe_socket(fd))
 		return;
 	cand = shim_armed_rules(c, FR_OP_SEND) | shim_armed_rules(c, FR_OP_RECV);
 	for (uint64_t rest = cand; rest; rest &= rest - 1) {

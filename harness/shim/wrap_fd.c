@@ -417,8 +417,12 @@ int close(int fd)
 
 	if (unlikely(!SHIM_BOUND(close)))
 		return SHIM_FAIL_M1(ENOSYS);
-	/* slow-close= rules (limit.c) are socket rules: only then is there work */
-	if (unlikely(shim_armed(SHIM_OPS_NET)))
+	/*
+	 * slow-close= rules (limit.c) are socket rules: only then, and only
+	 * for an fd the table does not know to be something else (a file
+	 * nginx has served), is there work
+	 */
+	if (unlikely(shim_armed(SHIM_OPS_NET)) && shim_fd_maybe_socket(fd))
 		shim_slow_close(fd);
 	r = SHIM_REAL(close)(fd);
 	if (unlikely(shim_fd_table_used()))
