@@ -122,6 +122,7 @@ unsigned fr_exec_left(struct fr_ctl *c, const char *ctlpath)
 {
 	struct left l = { .n = 0 };
 	size_t k;
+	pid_t w;
 
 	/*
 	 * off first, found after: a process between its exec and the shim's
@@ -129,8 +130,14 @@ unsigned fr_exec_left(struct fr_ctl *c, const char *ctlpath)
 	 */
 	fr_ctl_switch_off(c);
 	/* orphans of the command that already exited: ours to reap */
-	while (waitpid(-1, NULL, WNOHANG) > 0)
+	while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
 		;
+	/*
+	 * no child at all (ECHILD): as a subreaper we would have inherited
+	 * any descendant still running, so there is none to look for
+	 */
+	if (w < 0 && errno == ECHILD)
+		return 0;
 	walk(&l, getpid(), ctlpath, 0);
 	k = l.n + l.more;
 	if (!k)
