@@ -210,27 +210,6 @@ static inline void shim_fd_entry_set(struct shim_fd *e, uint32_t info, uint64_t 
 }
 
 /*
- * shim_fd_record_open() after shim_open_quiet() said yes: no path matched,
- * so the entry takes the facts as they are, with no identity (inline: the
- * open's whole cost while rules are armed for other files).
- */
-static inline __attribute__((always_inline)) void
-shim_fd_record_quiet(int fd, const struct shim_open_facts *of)
-{
-	struct shim_fd *e;
-
-	if (fd < 0)
-		return;
-	if (!shim_armed(SHIM_OPS_FDOPS)) {
-		shim_fd_opened(fd);
-		return;
-	}
-	e = shim_fd_get(fd, true);
-	if (e)
-		shim_fd_entry_set(e, SHIM_FD_FILE, of->match, of->known);
-}
-
-/*
  * The open no rule concerns, told before anything else (path.c): per
  * process, for the first `key - 1` slots (0: none yet), the rules'
  * classes (shim_rule_classes), the entry such an open records (`known`:
@@ -300,6 +279,16 @@ static inline __attribute__((always_inline)) void shim_fd_record_fast(int fd, ui
 	e = shim_fd_get(fd, true);
 	if (e)
 		shim_fd_entry_set(e, SHIM_FD_FILE, match, known);
+}
+
+/*
+ * shim_fd_record_open() after shim_open_quiet() said yes: no path matched,
+ * so the entry takes the facts as they are, with no identity.
+ */
+static inline __attribute__((always_inline)) void
+shim_fd_record_quiet(int fd, const struct shim_open_facts *of)
+{
+	shim_fd_record_fast(fd, of->known, of->match);
 }
 
 /*
