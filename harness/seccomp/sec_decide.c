@@ -331,14 +331,14 @@ static uint64_t path_candidates(struct fr_ctl *c, const struct sec_call *call,
 	return m;
 }
 
-static uint64_t arm_tag(struct fr_ctl *c, unsigned i)
+uint64_t sec_arm_tag(struct fr_ctl *c, unsigned i)
 {
 	return atomic_load_explicit(&c->slots[i].arm_count, memory_order_acquire);
 }
 
 bool sec_rule_live(struct fr_ctl *c, unsigned idx, uint64_t tag)
 {
-	return idx < FR_MAX_RULES && fr_ctl_armed(c, idx) && arm_tag(c, idx) == tag &&
+	return idx < FR_MAX_RULES && fr_ctl_armed(c, idx) && sec_arm_tag(c, idx) == tag &&
 	       !atomic_load_explicit(&c->disabled, memory_order_relaxed);
 }
 
@@ -461,22 +461,14 @@ static struct sec_episode *episode(struct fr_sec *s, uint64_t ino, enum fr_op op
 static void episode_add(struct fr_sec *s, struct fr_ctl *c, uint64_t ino, enum fr_op op, unsigned i,
 			uint64_t tag)
 {
-	size_t k = 0;
+	struct sec_episode *e;
 
 	/* episodes of an arming that is over are gone */
-	for (size_t j = 0; j < s->neps; j++)
-		if (sec_rule_live(c, s->eps[j].rule, s->eps[j].tag))
-			s->eps[k++] = s->eps[j];
-	s->neps = k;
-	if (s->neps == s->capeps) {
-		size_t cap = s->capeps ? s->capeps * 2 : 16;
-		struct sec_episode *e = reallocarray(s->eps, cap, sizeof(*e));
-
-		if (!e)
-			return; /* not followed: the next call is decided anew */
-		s->eps = e;
-		s->capeps = cap;
-	}
+	SEC_KEEP_LIVE(c, s->eps, s->neps);
+	e = sec_grow(s->eps, s->neps, &s->capeps, 16, sizeof(*e));
+	if (!e)
+		return; /* not followed: the next call is decided anew */
+	s->eps = e;
 	s->eps[s->neps++] = (struct sec_episode){
 		.ino = ino, .tag = tag, .rule = (uint16_t)i, .op = (uint8_t)op
 	};
@@ -491,7 +483,7 @@ static void episode_add(struct fr_sec *s, struct fr_ctl *c, uint64_t ino, enum f
 static bool decide_stall(struct fr_sec *s, struct fr_ctl *c, unsigned i, struct sec_verdict *v)
 {
 	const struct fr_rule *r = &c->slots[i].rule;
-	uint64_t tag = arm_tag(c, i), end, now = fr_now_ns();
+	uint64_t tag = sec_arm_tag(c, i), end, now = fr_now_ns();
 
 	if (!v->sock_ino)
 		return false;
@@ -527,7 +519,7 @@ static bool decide_stall(struct fr_sec *s, struct fr_ctl *c, unsigned i, struct 
 static bool decide_blackhole(struct fr_sec *s, struct fr_ctl *c, unsigned i,
 			     const struct seccomp_data *d, struct sec_verdict *v)
 {
-	uint64_t tag = arm_tag(c, i);
+	uint64_t tag = sec_arm_tag(c, i);
 	struct sec_episode *ep;
 
 	if (v->op != FR_OP_SEND)
@@ -590,7 +582,7 @@ static bool decide_rule(struct fr_sec *s, struct fr_ctl *c, unsigned i,
 	if (!fr_ctl_fire(c, i))
 		return false;
 	/* a call held for later (delay, a cut waiting for its socket) ends with this arming */
-	v->tag = arm_tag(c, i);
+	v->tag = sec_arm_tag(c, i);
 	switch (r->action) {
 	case FR_ACT_DELAY:
 		v->what = SEC_DELAY;

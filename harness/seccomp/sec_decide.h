@@ -62,6 +62,21 @@ void sec_undo(struct fr_ctl *c, const struct sec_verdict *v);
 
 /* Whether rule idx, armed as v->tag says, still holds a call (armed, not disabled). */
 bool sec_rule_live(struct fr_ctl *c, unsigned idx, uint64_t tag);
+/* Rule idx's arming: its slot's arm count, which a new arming changes. */
+uint64_t sec_arm_tag(struct fr_ctl *c, unsigned idx);
+/*
+ * Keep, of the n entries of arr, those whose rule (.rule) is still in the
+ * arming (.tag) they were made in: an episode or a connection of an
+ * arming that is over is gone.
+ */
+#define SEC_KEEP_LIVE(c, arr, n)                                               \
+	do {                                                                   \
+		size_t kept_ = 0;                                              \
+		for (size_t j_ = 0; j_ < (n); j_++)                            \
+			if (sec_rule_live((c), (arr)[j_].rule, (arr)[j_].tag)) \
+				(arr)[kept_++] = (arr)[j_];                    \
+		(n) = kept_;                                                   \
+	} while (0)
 
 /* io_uring_setup from process tgid was let through: count the ring in c (uring_setups). */
 void sec_uring_passed(struct fr_ctl *c, int tgid);

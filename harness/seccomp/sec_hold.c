@@ -66,6 +66,7 @@ static bool dontwait(const struct seccomp_data *d)
 int sec_hold(struct fr_sec *s, uint64_t id, const struct seccomp_data *d,
 	     const struct sec_verdict *v)
 {
+	struct sec_held *n;
 	struct sec_held h = { .id = id,
 			      .until = v->ns,
 			      .tag = v->tag,
@@ -107,15 +108,10 @@ int sec_hold(struct fr_sec *s, uint64_t id, const struct seccomp_data *d,
 		}
 		h.timeout = to ? now + to : 0;
 	}
-	if (s->nheld == s->capheld) {
-		size_t cap = s->capheld ? s->capheld * 2 : 16;
-		struct sec_held *n = reallocarray(s->held, cap, sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		s->held = n;
-		s->capheld = cap;
-	}
+	n = sec_grow(s->held, s->nheld, &s->capheld, 16, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	s->held = n;
 	s->held[s->nheld++] = h;
 	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <linux/filter.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 /*
  * One system call the backend understands: which operation it is and
@@ -107,5 +108,24 @@ struct seccomp_notif_resp;
 int sec_answer_one(struct fr_sec *s, struct fr_ctl *c, struct seccomp_notif *req, size_t reqsz,
 		   struct seccomp_notif_resp *resp, size_t respsz);
 void sec_check_new_rules(struct fr_sec *s, struct fr_ctl *c);
+
+/*
+ * arr with room for one more than its n entries of `size` bytes, the
+ * capacity *cap doubled (first from `first`) when it is full; NULL, arr
+ * and *cap untouched, without the memory: the supervisor then follows
+ * less (an episode, a connection, a wake) rather than stop the program.
+ */
+static inline void *sec_grow(void *arr, size_t n, size_t *cap, size_t first, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : first;
+	void *p;
+
+	if (n < *cap)
+		return arr;
+	p = reallocarray(arr, c, size);
+	if (p)
+		*cap = c;
+	return p;
+}
 
 #endif /* FAULTRUN_SEC_INTERNAL_H */

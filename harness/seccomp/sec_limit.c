@@ -23,35 +23,22 @@
 
 enum { CONN_SPARED = 1, CONN_DONE = 2, CONN_CLOSED = 4 };
 
-static uint64_t arm_tag(struct fr_ctl *c, unsigned i)
-{
-	return atomic_load_explicit(&c->slots[i].arm_count, memory_order_acquire);
-}
-
 /* The connection of socket ino for rule i in arming tag, made (its clock started) if new. */
 static struct sec_conn *conn_of(struct fr_sec *s, struct fr_ctl *c, uint64_t ino, unsigned i,
 				uint64_t tag, bool *fresh)
 {
-	size_t k = 0;
+	struct sec_conn *n;
 
 	*fresh = false;
 	for (size_t j = 0; j < s->nconns; j++)
 		if (s->conns[j].ino == ino && s->conns[j].rule == i && s->conns[j].tag == tag)
 			return &s->conns[j];
 	/* the connections of an arming that is over are gone */
-	for (size_t j = 0; j < s->nconns; j++)
-		if (sec_rule_live(c, s->conns[j].rule, s->conns[j].tag))
-			s->conns[k++] = s->conns[j];
-	s->nconns = k;
-	if (s->nconns == s->capconns) {
-		size_t cap = s->capconns ? s->capconns * 2 : 16;
-		struct sec_conn *n = reallocarray(s->conns, cap, sizeof(*n));
-
-		if (!n)
-			return NULL;
-		s->conns = n;
-		s->capconns = cap;
-	}
+	SEC_KEEP_LIVE(c, s->conns, s->nconns);
+	n = sec_grow(s->conns, s->nconns, &s->capconns, 16, sizeof(*n));
+	if (!n)
+		return NULL;
+	s->conns = n;
 	*fresh = true;
 	s->conns[s->nconns] = (struct sec_conn){
 		.ino = ino, .tag = tag, .start = fr_now_ns(), .rule = (uint16_t)i
@@ -67,7 +54,7 @@ bool sec_limit_decide(struct fr_sec *s, struct fr_ctl *c, unsigned i, struct sec
 
 	if (!v->sock_ino || !r->close_ns)
 		return false;
-	cn = conn_of(s, c, v->sock_ino, i, arm_tag(c, i), &fresh);
+	cn = conn_of(s, c, v->sock_ino, i, sec_arm_tag(c, i), &fresh);
 	if (!cn) {
 		/* not followed (no memory): said in the run's limits, never silently */
 		atomic_fetch_add_explicit(&c->conns_untracked, 1, memory_order_relaxed);

@@ -59,6 +59,7 @@ static void register_proc(struct fr_ctl *c, const struct sec_task_info *ti)
 static int task_of(struct fr_sec *s, struct fr_ctl *c, int tid)
 {
 	struct sec_task_info ti;
+	struct sec_task *v;
 	bool known = false;
 
 	for (size_t i = s->ntasks; i-- > 0;)
@@ -70,15 +71,10 @@ static int task_of(struct fr_sec *s, struct fr_ctl *c, int tid)
 		known = s->tasks[i].tgid == ti.tgid;
 	if (!known)
 		register_proc(c, &ti);
-	if (s->ntasks == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct sec_task *v = reallocarray(s->tasks, cap, sizeof(*v));
-
-		if (!v)
-			return ti.tgid;
-		s->tasks = v;
-		s->cap = cap;
-	}
+	v = sec_grow(s->tasks, s->ntasks, &s->cap, 64, sizeof(*v));
+	if (!v)
+		return ti.tgid;
+	s->tasks = v;
 	s->tasks[s->ntasks].tid = tid;
 	s->tasks[s->ntasks++].tgid = ti.tgid;
 	return ti.tgid;

@@ -71,6 +71,7 @@ void sec_wake_note(struct fr_sec *s, int tgid, int fd, uint64_t ino, unsigned ru
 	struct sec_wake w = {
 		.ino = ino, .tag = tag, .until = until, .tgid = tgid, .fd = fd, .rule = rule
 	};
+	struct sec_wake *n;
 
 	if (fd < 0 || !ino)
 		return;
@@ -82,21 +83,16 @@ void sec_wake_note(struct fr_sec *s, int tgid, int fd, uint64_t ino, unsigned ru
 			return;
 		}
 	}
-	if (s->nwakes == s->capwakes) {
-		size_t cap = s->capwakes ? s->capwakes * 2 : 8;
-		struct sec_wake *n = reallocarray(s->wakes, cap, sizeof(*n));
-
-		if (!n) {
-			s->wake_failed++;
-			fprintf(stderr,
-				"faultrun: seccomp: cannot note fd %d of process %d for a wake "
-				"after the stall (out of memory)\n",
-				fd, tgid);
-			return;
-		}
-		s->wakes = n;
-		s->capwakes = cap;
+	n = sec_grow(s->wakes, s->nwakes, &s->capwakes, 8, sizeof(*n));
+	if (!n) {
+		s->wake_failed++;
+		fprintf(stderr,
+			"faultrun: seccomp: cannot note fd %d of process %d for a wake "
+			"after the stall (out of memory)\n",
+			fd, tgid);
+		return;
 	}
+	s->wakes = n;
 	s->wakes[s->nwakes++] = w;
 }
 
