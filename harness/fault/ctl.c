@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -224,6 +225,47 @@ void fr_ctl_event_pid(struct fr_ctl *c, int pid, unsigned idx, enum fr_op op, in
 	}
 	memset(e->where + i, 0, sizeof(e->where) - i);
 	atomic_store_explicit(&e->seq, n + 1, memory_order_release);
+}
+
+uint64_t fr_ctl_rules_over(const struct fr_ctl *c, uint64_t cand, enum fr_action action,
+			   const char *abs, bool (*match)(const struct fr_rule *, const char *))
+{
+	char probe[PATH_MAX + 4];
+	size_t l = strlen(abs);
+	uint64_t hit = 0;
+
+	if (l >= PATH_MAX)
+		return 0;
+	memcpy(probe, abs, l);
+	if (l && probe[l - 1] == '/')
+		l--;
+	memcpy(probe + l, "/x", 3);
+	while (cand) {
+		unsigned i = (unsigned)__builtin_ctzll(cand);
+		const struct fr_rule *r = &c->slots[i].rule;
+
+		cand &= cand - 1;
+		if (i < fr_ctl_count(c) && r->action == action && fr_ctl_armed(c, i) &&
+		    (match(r, abs) || match(r, probe)))
+			hit |= 1ull << i;
+	}
+	return hit;
+}
+
+bool fr_ctl_disk_space(struct fr_ctl *c, uint64_t hit, uint64_t *cap, uint64_t *freeb, uint64_t *bs)
+{
+	unsigned i;
+	int64_t f;
+
+	if (!hit)
+		return false;
+	i = (unsigned)__builtin_ctzll(hit);
+	fr_disk_reclaim(c, i);
+	f = atomic_load_explicit(&c->slots[i].budget, memory_order_relaxed);
+	*freeb = f > 0 ? (uint64_t)f : 0;
+	*cap = atomic_load_explicit(&c->slots[i].capacity, memory_order_relaxed);
+	*bs = fr_disk_block(&c->slots[i].rule);
+	return true;
 }
 
 bool fr_ctl_budget_least(const struct fr_ctl *c, uint64_t hit, uint64_t *left)

@@ -26,49 +26,23 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-/* The disk and budget rules armed over abs: the path itself or a file in it (shim_statfs_rules). */
+/* The disk and budget rules armed over abs: the path itself or a file in it. */
 static uint64_t rules_over(struct fr_ctl *c, const char *abs, enum fr_action action)
 {
-	uint64_t cand = atomic_load_explicit(&c->armed_rules[FR_OP_STATFS], memory_order_acquire);
-	char probe[PATH_MAX + 4];
-	size_t l = strlen(abs);
-	uint64_t hit = 0;
-
-	if (l >= PATH_MAX)
-		return 0;
-	memcpy(probe, abs, l);
-	if (l && probe[l - 1] == '/')
-		l--;
-	memcpy(probe + l, "/x", 3);
-	while (cand) {
-		unsigned i = (unsigned)__builtin_ctzll(cand);
-		const struct fr_rule *r = &c->slots[i].rule;
-
-		cand &= cand - 1;
-		if (i < fr_ctl_count(c) && r->action == action && fr_ctl_armed(c, i) &&
-		    (sec_match_file(r, abs) || sec_match_file(r, probe)))
-			hit |= 1ull << i;
-	}
-	return hit;
+	return fr_ctl_rules_over(
+		c, atomic_load_explicit(&c->armed_rules[FR_OP_STATFS], memory_order_acquire),
+		action, abs, sec_match_file);
 }
 
 /* Make the result report rule space: a disk's own numbers, or free space clamped to a budget. */
 static bool adjust(struct fr_ctl *c, const char *abs, struct statfs *st)
 {
-	uint64_t hit = rules_over(c, abs, FR_ACT_DISK), left = 0;
+	uint64_t left = 0, cap, freeb, bs;
 
-	if (hit) {
-		/* the first disk rule in slot order: two disks over one path are one disk */
-		unsigned i = (unsigned)__builtin_ctzll(hit);
-		uint64_t bs = fr_disk_block(&c->slots[i].rule);
-		int64_t f;
-
-		fr_disk_reclaim(c, i);
-		f = atomic_load_explicit(&c->slots[i].budget, memory_order_relaxed);
+	if (fr_ctl_disk_space(c, rules_over(c, abs, FR_ACT_DISK), &cap, &freeb, &bs)) {
 		st->f_bsize = st->f_frsize = (long)bs;
-		st->f_blocks =
-			atomic_load_explicit(&c->slots[i].capacity, memory_order_relaxed) / bs;
-		st->f_bfree = st->f_bavail = (f > 0 ? (uint64_t)f : 0) / bs;
+		st->f_blocks = cap / bs;
+		st->f_bfree = st->f_bavail = freeb / bs;
 		return true;
 	}
 	if (!fr_ctl_budget_least(c, rules_over(c, abs, FR_ACT_BUDGET), &left))

@@ -199,45 +199,13 @@ int shim_disk_symlink(const char *target, const char *fn, struct shim_verdict *v
 uint64_t shim_statfs_rules(const char *abs, enum fr_action action)
 {
 	struct fr_ctl *c = shim_ctl;
-	char probe[PATH_MAX + 4];
-	uint64_t cand, hit = 0;
-	size_t l = strlen(abs);
 
-	/* a longer path is no path the kernel takes (ENAMETOOLONG): none matches */
-	if (!c || l >= PATH_MAX)
-		return 0;
-	memcpy(probe, abs, l);
-	if (l && probe[l - 1] == '/')
-		l--;
-	memcpy(probe + l, "/x", 3);
-	cand = shim_armed_rules(c, FR_OP_STATFS);
-	while (cand) {
-		unsigned i = (unsigned)__builtin_ctzll(cand);
-		const struct fr_rule *r = &c->slots[i].rule;
-
-		cand &= cand - 1;
-		if (r->action == action && fr_ctl_armed(c, i) &&
-		    (shim_rule_match_file(r, abs) || shim_rule_match_file(r, probe)))
-			hit |= 1ull << i;
-	}
-	return hit;
+	return c ? fr_ctl_rules_over(c, shim_armed_rules(c, FR_OP_STATFS), action, abs,
+				     shim_rule_match_file) :
+		   0;
 }
 
 bool shim_disk_space(const char *abs, uint64_t *cap, uint64_t *freeb, uint64_t *bs)
 {
-	struct fr_ctl *c = shim_ctl;
-	uint64_t hit = shim_statfs_rules(abs, FR_ACT_DISK);
-	unsigned i;
-	int64_t f;
-
-	if (!hit)
-		return false;
-	/* the first disk rule in slot order: two disks over one path are one disk */
-	i = (unsigned)__builtin_ctzll(hit);
-	fr_disk_reclaim(c, i);
-	f = atomic_load_explicit(&c->slots[i].budget, memory_order_relaxed);
-	*freeb = f > 0 ? (uint64_t)f : 0;
-	*cap = atomic_load_explicit(&c->slots[i].capacity, memory_order_relaxed);
-	*bs = fr_disk_block(&c->slots[i].rule);
-	return true;
+	return fr_ctl_disk_space(shim_ctl, shim_statfs_rules(abs, FR_ACT_DISK), cap, freeb, bs);
 }

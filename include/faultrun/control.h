@@ -347,6 +347,25 @@ bool fr_ctl_armed(const struct fr_ctl *c, unsigned idx);
  */
 bool fr_ctl_budget_least(const struct fr_ctl *c, uint64_t hit, uint64_t *left);
 
+/*
+ * The armed rules among cand with this action that cover a statfs of
+ * absolute path abs: match(rule, path) says so of abs itself or of a file
+ * in it ("abs/x"), since a rule for a tree names its files. None for a
+ * path of PATH_MAX bytes or more, which the kernel refuses (ENAMETOOLONG).
+ * match is the backend's own (each compiles globs its way).
+ */
+uint64_t fr_ctl_rules_over(const struct fr_ctl *c, uint64_t cand, enum fr_action action,
+			   const char *abs, bool (*match)(const struct fr_rule *, const char *));
+
+/*
+ * The disk the disk rules of the slot mask hit model: the first in slot
+ * order (two disks over one path are one disk), its removed files' space
+ * given back first. Its capacity, free bytes and block size; false when
+ * hit is empty.
+ */
+bool fr_ctl_disk_space(struct fr_ctl *c, uint64_t hit, uint64_t *cap, uint64_t *freeb,
+		       uint64_t *bs);
+
 /* Number of published slots (bounded by FR_MAX_RULES); inline: every armed path call asks. */
 static inline unsigned fr_ctl_count(const struct fr_ctl *c)
 {
