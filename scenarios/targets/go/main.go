@@ -25,17 +25,16 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"faultrun/scenarios/targets/go/internal/tcli"
 )
 
 const (
@@ -88,16 +87,10 @@ func leave(status int) {
 
 // ---- HTTP ----------------------------------------------------------------
 
-func reply(w http.ResponseWriter, status int, format string, args ...interface{}) {
-	w.Header().Set("Content-Type", "text/plain")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, format, args...)
-}
-
 func red(w http.ResponseWriter, url string, err error) {
 	say("%s: 503 %v", url, err)
 	logs.failure(fmt.Sprintf("%s: 503 %v", url, err))
-	reply(w, 503, "%v\n", err)
+	tcli.Reply(w, 503, "%v\n", err)
 }
 
 // leak is /leak, the endpoint from the postmortem, both bugs included.
@@ -127,7 +120,7 @@ func leak(w http.ResponseWriter) {
 		red(w, "/leak", err)
 		return
 	}
-	reply(w, 200, "order %s (a connection leaked)\n", id)
+	tcli.Reply(w, 200, "order %s (a connection leaked)\n", id)
 }
 
 // statusWriter remembers the status, for the access log.
@@ -153,9 +146,9 @@ func route(w http.ResponseWriter, url string) {
 	p := thePool
 	switch url {
 	case "/ping":
-		reply(w, 200, "pong\n")
+		tcli.Reply(w, 200, "pong\n")
 	case "/stats":
-		reply(w, 200, "%s", p.stats())
+		tcli.Reply(w, 200, "%s", p.stats())
 	case "/leak":
 		leak(w)
 	case "/health":
@@ -163,7 +156,7 @@ func route(w http.ResponseWriter, url string) {
 			red(w, url, err)
 			return
 		}
-		reply(w, 200, "ok\n")
+		tcli.Reply(w, 200, "ok\n")
 	case "/":
 		if _, err := p.poolQuery("UPDATE items SET hits = hits + 1 WHERE id = 1"); err != nil {
 			red(w, url, err)
@@ -174,9 +167,9 @@ func route(w http.ResponseWriter, url string) {
 			red(w, url, err)
 			return
 		}
-		reply(w, 200, "hits %s\n", hits)
+		tcli.Reply(w, 200, "hits %s\n", hits)
 	default:
-		reply(w, 404, "not found\n")
+		tcli.Reply(w, 404, "not found\n")
 	}
 }
 
@@ -200,72 +193,35 @@ fixed only:
 env FAULTRUN_FIU_FIFO=BASENAME  libfiu's remote-control protocol (points pool/acquire, pool/query)
 `
 
-// errReported: the message is on stderr already
-var errReported = errors.New("invalid value")
-
-// uintFlag checks a number the way tc_parse_uint() does, with its message.
-func uintFlag(fs *flag.FlagSet, name string, min, max uint64, dst *uint64) {
-	fs.Func(name, "", func(s string) error {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil || s == "" || s[0] < '0' || s[0] > '9' || v < min || v > max {
-			say("invalid value '%s' for --%s (expected %d..%d)", s, name, min, max)
-			return errReported
-		}
-		*dst = v
-		return nil
-	})
-}
-
-func parseArgs(args []string) bool {
-	// the flag package's own messages name flags with one dash: say ours
-	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Func("variant", "", func(s string) error {
-		if s != "buggy" && s != "fixed" {
-			say("invalid value '%s' for --variant (expected buggy or fixed)", s)
-			return errReported
-		}
-		opt.variant = s
-		return nil
-	})
-	uintFlag(fs, "port", 1, 65535, &opt.port)
-	uintFlag(fs, "pool", 1, 1000, &opt.poolSize)
-	fs.StringVar(&opt.dbSocket, "db-socket", opt.dbSocket, "")
-	fs.StringVar(&opt.dbHost, "db-host", opt.dbHost, "")
-	uintFlag(fs, "db-port", 1, 65535, &opt.dbPort)
-	fs.StringVar(&opt.dbUser, "db-user", opt.dbUser, "")
-	fs.StringVar(&opt.dbPasswordFile, "db-password-file", "", "")
-	fs.StringVar(&opt.dbName, "db-name", opt.dbName, "")
-	fs.StringVar(&opt.logDir, "log-dir", "", "")
-	uintFlag(fs, "acquire-timeout", 1, 3600000, &opt.acquireTimeoutMs)
-	uintFlag(fs, "db-timeout", 1, 3600, &opt.dbTimeoutS)
-	uintFlag(fs, "exhausted-exit", 0, 3600000, &opt.exhaustedExitMs)
-	help := fs.Bool("help", false, "")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Print(usageText)
-			os.Exit(0)
-		}
-		if !strings.HasSuffix(err.Error(), errReported.Error()) {
-			say("%s", strings.Replace(err.Error(), " -", " --", 1))
-			fmt.Fprint(os.Stderr, usageText)
-		}
-		return false
+// parseArgs returns the exit status to leave with, or -1 to go on.
+func parseArgs(args []string) int {
+	p := tcli.New(prog, usageText)
+	p.Variant(&opt.variant)
+	p.Uint("port", 1, 65535, &opt.port)
+	p.Uint("pool", 1, 1000, &opt.poolSize)
+	p.FS.StringVar(&opt.dbSocket, "db-socket", opt.dbSocket, "")
+	p.FS.StringVar(&opt.dbHost, "db-host", opt.dbHost, "")
+	p.Uint("db-port", 1, 65535, &opt.dbPort)
+	p.FS.StringVar(&opt.dbUser, "db-user", opt.dbUser, "")
+	p.FS.StringVar(&opt.dbPasswordFile, "db-password-file", "", "")
+	p.FS.StringVar(&opt.dbName, "db-name", opt.dbName, "")
+	p.FS.StringVar(&opt.logDir, "log-dir", "", "")
+	p.Uint("acquire-timeout", 1, 3600000, &opt.acquireTimeoutMs)
+	p.Uint("db-timeout", 1, 3600, &opt.dbTimeoutS)
+	p.Uint("exhausted-exit", 0, 3600000, &opt.exhaustedExitMs)
+	if st := p.Parse(args); st >= 0 {
+		return st
 	}
-	if *help {
-		fmt.Print(usageText)
-		os.Exit(0)
+	if p.FS.NArg() > 0 {
+		return p.Fail("unexpected argument")
 	}
-	if fs.NArg() > 0 || opt.port == 0 {
-		if fs.NArg() > 0 {
-			say("unexpected argument")
-		} else {
-			say("missing --port")
-		}
-		fmt.Fprint(os.Stderr, usageText)
-		return false
+	if opt.port == 0 {
+		return p.Fail("missing --port")
 	}
-	return readPassword()
+	if !readPassword() {
+		return 2
+	}
+	return -1
 }
 
 // readPassword: the first line of --db-password-file, else $DB_PASSWORD.
@@ -293,8 +249,8 @@ func readPassword() bool {
 }
 
 func main() {
-	if !parseArgs(os.Args[1:]) {
-		os.Exit(2)
+	if st := parseArgs(os.Args[1:]); st >= 0 {
+		os.Exit(st)
 	}
 	if fifo := os.Getenv("FAULTRUN_FIU_FIFO"); fifo != "" {
 		if err := startPoints(fifo); err != nil {

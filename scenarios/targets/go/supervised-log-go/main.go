@@ -23,19 +23,16 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"faultrun/scenarios/targets/go/internal/tcli"
 )
 
 const prog = "supervised-log-go"
@@ -57,12 +54,6 @@ var opt = options{variant: "fixed", name: "web", restartDelayMs: 200}
 
 var requests uint64
 
-func reply(w http.ResponseWriter, status int, format string, args ...interface{}) {
-	w.Header().Set("Content-Type", "text/plain")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, format, args...)
-}
-
 func appHandler(w http.ResponseWriter, r *http.Request) {
 	status := 200
 	url := r.URL.Path
@@ -73,17 +64,17 @@ func appHandler(w http.ResponseWriter, r *http.Request) {
 		os.Stderr.WriteString(opt.name + ": crashing on request\n")
 		os.Exit(1)
 	case "/":
-		reply(w, status, "hello from %s (pid %d)\n", opt.name, os.Getpid())
+		tcli.Reply(w, status, "hello from %s (pid %d)\n", opt.name, os.Getpid())
 	case "/status":
 		restarts := os.Getenv("SUPERVISED_LOG_RESTARTS")
 		if restarts == "" {
 			restarts = "0"
 		}
-		reply(w, status, "{\"pid\": %d, \"restarts\": %s, \"requests\": %d}\n",
+		tcli.Reply(w, status, "{\"pid\": %d, \"restarts\": %s, \"requests\": %d}\n",
 			os.Getpid(), restarts, atomic.LoadUint64(&requests))
 	default:
 		status = 404
-		reply(w, status, "not found\n")
+		tcli.Reply(w, status, "not found\n")
 		os.Stderr.WriteString(fmt.Sprintf("%s: no route for %s\n", opt.name, url))
 	}
 	// One access-log line per request, in one write(2): stdout is the
@@ -126,77 +117,27 @@ const usageText = `usage: ` + prog + ` --port N --log-dir DIR --state FILE [opti
   --restart-delay MS      before restarting an app that died (default 200)
 `
 
-// errReported: the message is on stderr already
-var errReported = errors.New("invalid value")
-
-// progSay prints "<prog>: message", as the C targets' argument errors.
-func progSay(format string, args ...interface{}) {
-	os.Stderr.WriteString(prog + ": " + fmt.Sprintf(format, args...) + "\n")
-}
-
-// uintFlag checks a number the way tc_parse_uint() does, with its message.
-func uintFlag(fs *flag.FlagSet, name string, min, max uint64, dst *uint64) {
-	fs.Func(name, "", func(s string) error {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil || s == "" || s[0] < '0' || s[0] > '9' || v < min || v > max {
-			progSay("invalid value '%s' for --%s (expected %d..%d)", s, name, min, max)
-			return errReported
-		}
-		*dst = v
-		return nil
-	})
-}
-
 // parseArgs returns the exit status to leave with, or -1 to go on.
 func parseArgs(args []string, appMode bool) int {
-	// the flag package's own messages name flags with one dash: say ours
-	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Func("variant", "", func(s string) error {
-		if s != "buggy" && s != "fixed" {
-			progSay("invalid value '%s' for --variant (expected buggy or fixed)", s)
-			return errReported
-		}
-		opt.variant = s
-		return nil
-	})
-	uintFlag(fs, "port", 1, 65535, &opt.port)
-	fs.StringVar(&opt.logDir, "log-dir", "", "")
-	fs.StringVar(&opt.statePath, "state", "", "")
-	fs.StringVar(&opt.name, "name", opt.name, "")
-	uintFlag(fs, "restart-delay", 0, 600000, &opt.restartDelayMs)
-	help := fs.Bool("help", false, "")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Print(usageText)
-			return 0
-		}
-		if strings.HasSuffix(err.Error(), errReported.Error()) {
-			return 2 // as tc_parse_uint's callers: the message, no usage
-		}
-		progSay("%s", strings.Replace(err.Error(), " -", " --", 1))
-		fmt.Fprint(os.Stderr, usageText)
-		return 2
+	p := tcli.New(prog, usageText)
+	p.Variant(&opt.variant)
+	p.Uint("port", 1, 65535, &opt.port)
+	p.FS.StringVar(&opt.logDir, "log-dir", "", "")
+	p.FS.StringVar(&opt.statePath, "state", "", "")
+	p.FS.StringVar(&opt.name, "name", opt.name, "")
+	p.Uint("restart-delay", 0, 600000, &opt.restartDelayMs)
+	if st := p.Parse(args); st >= 0 {
+		return st
 	}
-	if *help {
-		fmt.Print(usageText)
-		return 0
-	}
-	missing := ""
 	switch {
-	case fs.NArg() > 0:
-		missing = "unexpected argument"
+	case p.FS.NArg() > 0:
+		return p.Fail("unexpected argument")
 	case opt.port == 0:
-		missing = "missing --port"
+		return p.Fail("missing --port")
 	case !appMode && opt.logDir == "":
-		missing = "missing --log-dir"
+		return p.Fail("missing --log-dir")
 	case !appMode && opt.statePath == "":
-		missing = "missing --state"
-	}
-	if missing != "" {
-		progSay("%s", missing)
-		fmt.Fprint(os.Stderr, usageText)
-		return 2
+		return p.Fail("missing --state")
 	}
 	return -1
 }
