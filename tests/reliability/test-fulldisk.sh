@@ -29,14 +29,22 @@ check "says there is no space" err_has "No space left on device"
 check "names what it could not create" grep -qE "cannot create (the control block|a run directory)" "$D/err"
 rm -f "$M/fill"
 
+# fill_then_write RULE WRITE WHAT: faultrun exec under RULE of a target that
+# fills the run directory's file system, then makes 300 writes (the shell
+# command WRITE) under the rule; WHAT: the check that they were faulted
+fill_then_write() {
+	XDG_RUNTIME_DIR=$M "$FAULTRUN" exec -f "$1" -- \
+		bash -c "dd if=/dev/zero of=$M/fill bs=4k 2>/dev/null; for i in \$(seq 300); do $2; done 2>/dev/null; exit 0" \
+		>"$D/out" 2>"$D/err"
+	rc=$?
+	check "the target and faultrun end normally (exit 0, no SIGBUS)" test "$rc" = 0
+	check "$3" grep -qE "injected [0-9]{3}" "$D/err"
+	rm -f "$M/fill"
+}
+
 note "exec: the target fills the run directory's file system, then meets its fault"
-XDG_RUNTIME_DIR=$M "$FAULTRUN" exec -f "write errno=ENOSPC path=$D/logs/**" -- \
-	bash -c "dd if=/dev/zero of=$M/fill bs=4k 2>/dev/null; for i in \$(seq 300); do echo x >> $D/logs/a; done 2>/dev/null; exit 0" \
-	>"$D/out" 2>"$D/err"
-rc=$?
-check "the target and faultrun end normally (exit 0, no SIGBUS)" test "$rc" = 0
-check "and the faults were counted" grep -qE "injected [0-9]{3}" "$D/err"
-rm -f "$M/fill"
+fill_then_write "write errno=ENOSPC path=$D/logs/**" "echo x >> $D/logs/a" \
+	"and the faults were counted"
 
 note "room for the block but not for a disk rule's file table: a clear error, exit 125"
 # 1 MiB: the pages every run writes (about 170 KiB) fit, the 512 KiB the
@@ -55,13 +63,9 @@ check "a run without a disk rule still starts there (exit 0)" test "$rc" = 0
 rm -f "$M/fill"
 
 note "exec with a disk rule: the target fills the file system, then writes under the rule"
-XDG_RUNTIME_DIR=$M "$FAULTRUN" exec -f "disk free=8KiB path=$D/logs/**" -- \
-	bash -c "dd if=/dev/zero of=$M/fill bs=4k 2>/dev/null; for i in \$(seq 300); do printf '%4096s' x >> $D/logs/d; done 2>/dev/null; exit 0" \
-	>"$D/out" 2>"$D/err"
-rc=$?
-check "the target and faultrun end normally (exit 0, no SIGBUS)" test "$rc" = 0
-check "and the disk filled up" grep -qE "injected [0-9]{3}" "$D/err"
-rm -f "$M/fill" "$D/logs/d"
+fill_then_write "disk free=8KiB path=$D/logs/**" "printf '%4096s' x >> $D/logs/d" \
+	"and the disk filled up"
+rm -f "$D/logs/d"
 
 note "a scenario whose target fills the run directory's file system"
 cat >"$D/fill.yml" <<YML
