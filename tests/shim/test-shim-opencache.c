@@ -59,6 +59,18 @@ static int open_err(const char *path)
 	return 0;
 }
 
+/* An open of the path fmt makes fails with err (0: it succeeds). */
+__attribute__((format(printf, 2, 3))) static void open_is(int err, const char *fmt, ...)
+{
+	char p[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p, sizeof(p), fmt, ap);
+	va_end(ap);
+	assert_int_equal(open_err(p), err);
+}
+
 /* a rule added and armed after many quiet opens in that directory */
 static void test_add_then_arm(void **state)
 {
@@ -137,18 +149,13 @@ static void test_unclean_path(void **state)
 	open_many(st_path("oc/other/../other"));
 	st_arm(slot);
 	assert_int_equal(open_err(p), ENOSPC);
-	snprintf(p, sizeof(p), "%s/oc/other/..//a/./f", st_dir);
-	assert_int_equal(open_err(p), ENOSPC);
+	open_is(ENOSPC, "%s/oc/other/..//a/./f", st_dir);
 	/* a "." or "//" before the rule's tree: "/./D/oc/a/f", "//D/oc/a/f" */
-	snprintf(p, sizeof(p), "/.%s/oc/a/f", st_dir);
-	assert_int_equal(open_err(p), ENOSPC);
-	snprintf(p, sizeof(p), "/%s/oc/a/f", st_dir);
-	assert_int_equal(open_err(p), ENOSPC);
+	open_is(ENOSPC, "/.%s/oc/a/f", st_dir);
+	open_is(ENOSPC, "/%s/oc/a/f", st_dir);
 	/* a ".." past the first 32 bytes (the second block of the scan) */
-	snprintf(p, sizeof(p), "%s/oc/other/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx/../../a/f", st_dir);
-	assert_int_equal(open_err(p), ENOSPC);
-	snprintf(p, sizeof(p), "/tmp/../%s/oc/a/f", st_dir);
-	assert_int_equal(open_err(p), ENOSPC);
+	open_is(ENOSPC, "%s/oc/other/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx/../../a/f", st_dir);
+	open_is(ENOSPC, "/tmp/../%s/oc/a/f", st_dir);
 	/* fopen asks the same quick way */
 	snprintf(p, sizeof(p), "%s/oc/other/../a/f", st_dir);
 	errno = 0;
@@ -180,14 +187,11 @@ static void test_many_heads(void **state)
 	open_many(st_path("oc/other/../other"));
 	st_arm(mine);
 	assert_int_equal(open_err(f), EROFS);
-	snprintf(p, sizeof(p), "%s/oc/a/../a/f", st_dir);
-	assert_int_equal(open_err(p), EROFS);
+	open_is(EROFS, "%s/oc/a/../a/f", st_dir);
 	for (int i = 0; i < 5; i++) {
-		snprintf(p, sizeof(p), "/nonexistent-%s/f", trees[i]);
-		assert_int_equal(open_err(p), EIO);
-		snprintf(p, sizeof(p), "%s/../../../../../../../../../../../../../../../../nonexistent-%s/f",
-			 st_dir, trees[i]);
-		assert_int_equal(open_err(p), EIO);
+		open_is(EIO, "/nonexistent-%s/f", trees[i]);
+		open_is(EIO, "%s/../../../../../../../../../../../../../../../../nonexistent-%s/f",
+			st_dir, trees[i]);
 	}
 	st_disarm(mine);
 	/* a prefix shorter than eight bytes: st_dir's third byte a wildcard */
