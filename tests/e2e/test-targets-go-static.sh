@@ -74,21 +74,30 @@ start() {
 	track "$pid"
 	wait_for 10 grep -q listening "$run/$1.err" || fail "$1: started"
 }
+# buggy_dies WHO ERR: the buggy service ($pid, at $url) ends, exit 1, at the
+# first request's failed log write, with the uncaught ENOSPC in file ERR
+buggy_dies() {
+	local status
+	curl -s -m 5 -o /dev/null "$url/ping"
+	check "$1: the first failed log write ends the service" wait_gone "$pid" 10
+	wait "$pid"
+	status=$?
+	check "$1: exit status 1, got $status" [ "$status" = 1 ]
+	check "$1: an uncaught ENOSPC on its log on stderr" \
+		grep -q "uncaught exception: write to .*out.log: no space left on device" "$2"
+}
+# fixed_serves WHO ERR: the fixed service keeps answering and says so once in ERR
+fixed_serves() {
+	check "$1: /ping answers with the log failing" code_is "$url/ping" 5 200
+	check "$1: and again" code_is "$url/ping" 5 200
+	check "$1: alive" alive "$pid"
+	check "$1: the failure reported once" \
+		[ "$(grep -c "cannot write to '.*out.log': no space left on device" "$2")" = 1 ]
+}
 start buggy
-curl -s -m 5 -o /dev/null "$url/ping"
-check "buggy: the first failed log write ends the service" wait_gone "$pid" 10
-wait "$pid"
-status=$?
-check "buggy: exit status 1, got $status" [ "$status" = 1 ]
-check "buggy: an uncaught error on stderr" \
-	grep -q "uncaught exception: write to .*out.log: no space left on device" "$run/buggy.err"
-
+buggy_dies buggy "$run/buggy.err"
 start fixed
-check "fixed: /ping answers with the log failing" code_is "$url/ping" 5 200
-check "fixed: and again" code_is "$url/ping" 5 200
-check "fixed: alive" alive "$pid"
-check "fixed: the failure reported once" \
-	[ "$(grep -c "cannot write to '.*out.log': no space left on device" "$run/fixed.err")" = 1 ]
+fixed_serves fixed "$run/fixed.err"
 stop_tracked
 
 # ---- the same disk failure, injected by faultrun's seccomp backend ----------
@@ -107,23 +116,12 @@ secstart() {
 	wait_for 10 grep -q listening "$run/sec-$1.err" || fail "seccomp $1: started"
 }
 secstart buggy
-curl -s -m 5 -o /dev/null "$url/ping"
-check "seccomp, buggy: the injected ENOSPC ends the service" wait_gone "$pid" 10
-wait "$pid"
-status=$?
-check "seccomp, buggy: exit status 1, got $status" [ "$status" = 1 ]
-check "seccomp, buggy: the Go program met ENOSPC on its log" \
-	grep -q "uncaught exception: write to .*out.log: no space left on device" "$run/sec-buggy.err"
+buggy_dies "seccomp, buggy" "$run/sec-buggy.err"
 check "seccomp, buggy: faultrun counted it" \
 	grep -q "rule 'full' armed: matched [1-9][0-9]*, injected [1-9]" "$run/sec-buggy.err"
 check "seccomp, buggy: by the seccomp backend" grep -q "the seccomp backend saw" "$run/sec-buggy.err"
-
 secstart fixed
-check "seccomp, fixed: /ping answers with the log failing" code_is "$url/ping" 5 200
-check "seccomp, fixed: and again" code_is "$url/ping" 5 200
-check "seccomp, fixed: alive" alive "$pid"
-check "seccomp, fixed: the failure reported once" \
-	[ "$(grep -c "cannot write to '.*out.log': no space left on device" "$run/sec-fixed.err")" = 1 ]
+fixed_serves "seccomp, fixed" "$run/sec-fixed.err"
 stop_tracked
 
 finish
