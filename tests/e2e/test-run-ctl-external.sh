@@ -9,25 +9,10 @@
 # block can follow) journals a "shim-limit" event and warns.
 . "$(dirname "$0")/test-run-lib.sh"
 
-cat >"$WORK/srv.py" <<'PY'
-import http.server, sys
-open(sys.argv[3], "w").write(sys.argv[2])
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
-print("listening on", sys.argv[1], flush=True)
-s.serve_forever()
-PY
-
 cat >"$WORK/ext.yml" <<YML
 name: ext
 target:
-  command: [python3, "$WORK/srv.py", "\${port.http}", "\${run_dir}", "$WORK/rundir"]
+  command: [python3, "$CYCLESRV", "\${port.http}", --note, "$WORK/rundir", "\${run_dir}"]
   ready: {log: "listening on", deadline: 10s}
 faults:
   f: "read errno=EIO path=/nonexistent/**"

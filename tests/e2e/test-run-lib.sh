@@ -100,6 +100,7 @@ finish() {
 }
 
 LOGSRV="$TARGETS/logsrv.py"
+CYCLESRV="$TARGETS/cyclesrv.py"
 [ -x "$FAULTRUN" ] || { echo "FAULTRUN not set"; exit 99; }
 command -v python3 >/dev/null || { echo "no python3: skipped"; exit 77; }
 

@@ -4,28 +4,10 @@
 # are 502 or 503 whatever the number of samples, and a quarter 503.
 . "$(dirname "$0")/test-run-lib.sh"
 
-cat >"$WORK/mix.py" <<'PY'
-import http.server, sys
-CYCLE = [502, 503, 200, 200]
-class H(http.server.BaseHTTPRequestHandler):
-    n = 0
-    def do_GET(self):
-        code = CYCLE[H.n % len(CYCLE)]
-        H.n += 1
-        self.send_response(code)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
-print("listening on", sys.argv[1], flush=True)
-s.serve_forever()
-PY
-
 cat >"$WORK/mix.yml" <<YML
 name: mix
 target:
-  command: [python3, "$WORK/mix.py", "\${port.http}"]
+  command: [python3, "$CYCLESRV", "\${port.http}", --cycle, "502,503,200,200"]
   ready: {log: "listening on", deadline: 10s}
 probes:
   front: {http: "http://127.0.0.1:\${port.http}/", interval: 50ms}
