@@ -60,7 +60,7 @@ static __attribute__((noinline)) void proc_resolve(struct fr_ctl *c, uint64_t mi
 	long n;
 	uint64_t known = 0, match = 0;
 
-	if (prctl(PR_GET_NAME, comm) != 0)
+	if (fr_syscall(SYS_prctl, PR_GET_NAME, comm) != 0)
 		comm[0] = '\0';
 	n = fr_syscall(SYS_readlink, "/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
@@ -741,11 +741,11 @@ enum shim_outcome shim_decide_open_rest(int dirfd, const char *path, bool writes
 enum shim_outcome shim_decide_open(int dirfd, const char *path, bool writes, const char *fn,
 				   struct shim_open_facts *of, struct shim_verdict *v)
 {
-	uint64_t known, match;
+	uint64_t known, match, pathm;
 	size_t len;
 
 	/* fopen and freopen: the armed open's quick way (wrap_fd.c) too */
-	if (shim_open_fast(path, &known, &match, &len)) {
+	if (shim_open_fast(path, &known, &match, &pathm, &len)) {
 		of->valid = true;
 		of->looked = false;
 		of->known = known;

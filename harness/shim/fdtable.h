@@ -188,7 +188,8 @@ struct shim_open_facts {
 	 * shim_open_quiet()'s look at an absolute path (`looked`), which
 	 * shim_decide_open_rest() goes on from: the rules' classes, the
 	 * path's length when it is already normal (else 0) and the prefix
-	 * index's candidates for it.
+	 * index's candidates for it. `pathm` (the path rules) is also set
+	 * when it said yes.
 	 */
 	bool looked;
 	uint64_t pathm, any, cand;
@@ -232,12 +233,13 @@ void shim_quiet_refresh(struct fr_ctl *c, unsigned n);
  * An absolute path that is its own normal form (fr_path_clean_len) and
  * begins with none of the path rules' heads, while no armed open rule
  * selects every file: no path rule can match it, so the open is passed
- * and its entry gets *known and *match (shim_fd_record_fast). False: the
+ * and its entry gets *known and *match (shim_fd_record_fast); *pathm are
+ * the path rules, which *known leaves to the kernel's path. False: the
  * long way (shim_open_quiet, then the decision), which tells the rest,
  * given *len: fr_path_clean_len(path) when it was scanned, else SIZE_MAX.
  */
-static inline __attribute__((always_inline)) bool shim_open_fast(const char *path, uint64_t *known,
-								 uint64_t *match, size_t *len)
+static inline __attribute__((always_inline)) bool
+shim_open_fast(const char *path, uint64_t *known, uint64_t *match, uint64_t *pathm, size_t *len)
 {
 	struct fr_ctl *c = shim_ctl;
 	uint32_t seq = atomic_load_explicit(&shim_quiet.seq, memory_order_acquire);
@@ -255,8 +257,8 @@ static inline __attribute__((always_inline)) bool shim_open_fast(const char *pat
 	*match = atomic_load_explicit(&shim_quiet.any, memory_order_relaxed);
 	if (*match & atomic_load_explicit(&c->armed_rules[FR_OP_OPEN], memory_order_acquire))
 		return false;
-	if (atomic_load_explicit(&shim_quiet.pathm, memory_order_relaxed) &&
-	    !fr_path_cannot_match(&shim_quiet.heads, path, len))
+	*pathm = atomic_load_explicit(&shim_quiet.pathm, memory_order_relaxed);
+	if (*pathm && !fr_path_cannot_match(&shim_quiet.heads, path, len))
 		return false;
 	*known = atomic_load_explicit(&shim_quiet.known, memory_order_relaxed);
 	/* the fields read belong to the sequence number read first */

@@ -131,6 +131,7 @@ bool shim_open_quiet(const char *path, size_t len, struct shim_open_facts *of)
 	}
 	of->valid = true;
 	of->known = known & ~pathm; /* they wait for the kernel's path */
+	of->pathm = pathm;
 	of->match = any;
 	of->path = 0;
 	return true;

@@ -208,6 +208,27 @@ static inline int shim_self_pid(void)
 /* In a new child process (not one sharing our memory): its pid, its entry in the block. */
 void shim_forked(void);
 
+/*
+ * The program's open of path (relative to dirfd) with flags and mode, made
+ * so that no symlink may lie on the way (nolinks.c): the new fd, or -1
+ * with errno set for an error the program's own call would give too; then
+ * the kernel's path of the fd is path. SHIM_NOLINKS_NO, errno untouched:
+ * make the program's own call (a symlink on the way, openat2 refused or
+ * missing, a seccomp filter in the process).
+ */
+#define SHIM_NOLINKS_NO (-2)
+int shim_open_nolinks_on(int dirfd, const char *path, int flags, unsigned mode);
+/* 2: openat2 is not to be used in this process (nolinks.c) */
+extern _Atomic int shim_nolinks_state;
+static inline int shim_open_nolinks(int dirfd, const char *path, int flags, unsigned mode)
+{
+	if (atomic_load_explicit(&shim_nolinks_state, memory_order_relaxed) == 2)
+		return SHIM_NOLINKS_NO;
+	return shim_open_nolinks_on(dirfd, path, flags, mode);
+}
+/* The process installs a seccomp filter: no openat2 of the shim's from now on. */
+void shim_nolinks_off(void);
+
 /* See SHIM_BOUND. */
 static inline bool shim_bound(void *const *slot)
 {

@@ -603,7 +603,7 @@ static void *wake_main(void *arg)
 	int pid = self_pid();
 	uint32_t last;
 
-	prctl(PR_SET_NAME, "faultshim-wake");
+	fr_syscall(SYS_prctl, PR_SET_NAME, "faultshim-wake");
 	/* the first round always wakes: a change may predate our start */
 	last = ~atomic_load_explicit(&c->generation, memory_order_acquire);
 	for (;;) {

@@ -189,75 +189,97 @@ static int iov_cut(const struct iovec *iov, int cnt, size_t allow, struct iovec 
  * are the armed part's parameters: `params` with the mode read. The armed
  * part passes an open no rule concerns (shim_open_fast) and leaves the
  * rest to slow_<name>, with the path's length if it was scanned (`qlen`).
+ * While path rules are published it makes that open with no symlink
+ * allowed on the way (`nolinks`, shim_open_nolinks) where it can: then the
+ * fd's entry says at once that no path rule matches it, instead of the
+ * kernel's path being read at the fd's first call (nolinks.c).
  */
 #define SHIM_UNPAREN(...) __VA_ARGS__
 #define SHIM_WITH_LEN_(...) (size_t qlen, __VA_ARGS__)
 #define SHIM_WITH_LEN(params) SHIM_WITH_LEN_(SHIM_UNPAREN params)
 #define SHIM_ARGS_LEN_(...) (qlen, __VA_ARGS__)
 #define SHIM_ARGS_LEN(args) SHIM_ARGS_LEN_(SHIM_UNPAREN args)
-#define SHIM_OPEN_BODY(name, ret, params, sparams, args, at, getmode, writes, trunc) \
-	static __attribute__((noinline)) ret slow_##name SHIM_WITH_LEN(sparams)      \
-	{                                                                            \
-		struct shim_verdict v;                                               \
-		struct shim_open_facts of;                                           \
-		struct shim_disk_file df = { -1, -1, false, false };                 \
-		int fd;                                                              \
-		if (shim_open_quiet(path, qlen, &of)) {                              \
-			fd = SHIM_REAL(name) args;                                   \
-			shim_fd_record_quiet(fd, &of);                               \
-			return fd;                                                   \
-		}                                                                    \
-		shim_decide_open_rest(at, path, writes, #name, &of, &v);             \
-		if (shim_gate(&v, SHIM_FAILS_PATH))                                  \
-			return SHIM_FAIL_M1(v.err);                                  \
-		if (trunc)                                                           \
-			shim_disk_before(&v, -1, at, path, false, &df);              \
-		fd = SHIM_REAL(name) args;                                           \
-		if (fd >= 0)                                                         \
-			shim_disk_cut(&df, 0);                                       \
-		shim_fd_record_open(fd, at, path, &of);                              \
-		return fd;                                                           \
-	}                                                                            \
-	static __attribute__((noinline)) ret armed_##name sparams                    \
-	{                                                                            \
-		uint64_t known, match;                                               \
-		size_t qlen;                                                         \
-		int fd;                                                              \
-		if (!shim_open_fast(path, &known, &match, &qlen))                    \
-			return slow_##name SHIM_ARGS_LEN(args);                      \
-		fd = SHIM_REAL(name) args;                                           \
-		shim_fd_record_fast(fd, known, match);                               \
-		return fd;                                                           \
-	}                                                                            \
-	ret name params                                                              \
-	{                                                                            \
-		getmode;                                                             \
-		if (unlikely(!SHIM_BOUND(name)))                                     \
-			return SHIM_FAIL_M1(ENOSYS);                                 \
-		if (likely(!shim_armed(SHIM_OPS_OPEN)))                              \
-			return shim_fd_opened(SHIM_REAL(name) args);                 \
-		return armed_##name args;                                            \
+#define SHIM_OPEN_BODY(name, ret, params, sparams, args, at, getmode, writes, trunc, nolinks) \
+	static __attribute__((noinline)) ret slow_##name SHIM_WITH_LEN(sparams)               \
+	{                                                                                     \
+		struct shim_verdict v;                                                        \
+		struct shim_open_facts of;                                                    \
+		struct shim_disk_file df = { -1, -1, false, false };                          \
+		int fd;                                                                       \
+		if (shim_open_quiet(path, qlen, &of)) {                                       \
+			if (of.pathm && (fd = (nolinks)) != SHIM_NOLINKS_NO) {                \
+				of.known |= of.pathm;                                         \
+				shim_fd_record_quiet(fd, &of);                                \
+				return fd;                                                    \
+			}                                                                     \
+			fd = SHIM_REAL(name) args;                                            \
+			shim_fd_record_quiet(fd, &of);                                        \
+			return fd;                                                            \
+		}                                                                             \
+		shim_decide_open_rest(at, path, writes, #name, &of, &v);                      \
+		if (shim_gate(&v, SHIM_FAILS_PATH))                                           \
+			return SHIM_FAIL_M1(v.err);                                           \
+		if (trunc)                                                                    \
+			shim_disk_before(&v, -1, at, path, false, &df);                       \
+		fd = SHIM_REAL(name) args;                                                    \
+		if (fd >= 0)                                                                  \
+			shim_disk_cut(&df, 0);                                                \
+		shim_fd_record_open(fd, at, path, &of);                                       \
+		return fd;                                                                    \
+	}                                                                                     \
+	static __attribute__((noinline)) ret armed_##name sparams                             \
+	{                                                                                     \
+		uint64_t known, match, pathm;                                                 \
+		size_t qlen;                                                                  \
+		int fd;                                                                       \
+		if (!shim_open_fast(path, &known, &match, &pathm, &qlen))                     \
+			return slow_##name SHIM_ARGS_LEN(args);                               \
+		if (pathm && (fd = (nolinks)) != SHIM_NOLINKS_NO) {                           \
+			shim_fd_record_fast(fd, known | pathm, match);                        \
+			return fd;                                                            \
+		}                                                                             \
+		fd = SHIM_REAL(name) args;                                                    \
+		shim_fd_record_fast(fd, known, match);                                        \
+		return fd;                                                                    \
+	}                                                                                     \
+	ret name params                                                                       \
+	{                                                                                     \
+		getmode;                                                                      \
+		if (unlikely(!SHIM_BOUND(name)))                                              \
+			return SHIM_FAIL_M1(ENOSYS);                                          \
+		if (likely(!shim_armed(SHIM_OPS_OPEN)))                                       \
+			return shim_fd_opened(SHIM_REAL(name) args);                          \
+		return armed_##name args;                                                     \
 	}
 
+/* __open_2 and the like abort on a flag that needs a mode (_FORTIFY_SOURCE): theirs to do */
+#define SHIM_NEEDS_MODE(flags) (((flags)&O_CREAT) || ((flags)&O_TMPFILE) == O_TMPFILE)
 #define SHIM_GEN_OPEN_VA(name, ret, params, args, op, fail)                                        \
 	SHIM_OPEN_BODY(name, ret, params, (const char *path, int flags, int mode), args, AT_FDCWD, \
-		       SHIM_VA_MODE, shim_open_writes(flags), flags &O_TRUNC)
+		       SHIM_VA_MODE, shim_open_writes(flags), flags &O_TRUNC,                      \
+		       shim_open_nolinks(AT_FDCWD, path, flags, (unsigned)mode))
 #define SHIM_GEN_OPENAT_VA(name, ret, params, args, op, fail)                                 \
 	SHIM_OPEN_BODY(name, ret, params, (int dirfd, const char *path, int flags, int mode), \
-		       args, dirfd, SHIM_VA_MODE, shim_open_writes(flags), flags &O_TRUNC)
+		       args, dirfd, SHIM_VA_MODE, shim_open_writes(flags), flags &O_TRUNC,    \
+		       shim_open_nolinks(dirfd, path, flags, (unsigned)mode))
 #define SHIM_GEN_OPEN_FIX(name, ret, params, args, op, fail)                                 \
 	SHIM_OPEN_BODY(name, ret, params, params, args, AT_FDCWD, , shim_open_writes(flags), \
-		       flags &O_TRUNC)
+		       flags &O_TRUNC,                                                       \
+		       SHIM_NEEDS_MODE(flags) ? SHIM_NOLINKS_NO :                            \
+						shim_open_nolinks(AT_FDCWD, path, flags, 0))
 #define SHIM_GEN_OPENAT_FIX(name, ret, params, args, op, fail)                            \
 	SHIM_OPEN_BODY(name, ret, params, params, args, dirfd, , shim_open_writes(flags), \
-		       flags &O_TRUNC)
+		       flags &O_TRUNC,                                                    \
+		       SHIM_NEEDS_MODE(flags) ? SHIM_NOLINKS_NO :                         \
+						shim_open_nolinks(dirfd, path, flags, 0))
 /*
  * creat and the mkstemp family: a file opened for writing; creat (the
  * rows whose name starts with 'c') truncates an existing one, mkstemp's
  * files are new
  */
-#define SHIM_GEN_OPEN_NEW(name, ret, params, args, op, fail) \
-	SHIM_OPEN_BODY(name, ret, params, params, args, AT_FDCWD, , true, #name[0] == 'c')
+#define SHIM_GEN_OPEN_NEW(name, ret, params, args, op, fail)                               \
+	SHIM_OPEN_BODY(name, ret, params, params, args, AT_FDCWD, , true, #name[0] == 'c', \
+		       SHIM_NOLINKS_NO)
 
 static size_t iov_total(const struct iovec *iov, int cnt)
 {

@@ -33,6 +33,7 @@
 #include "uring.h"
 
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 /* Calls whose result is a new fd (when >= 0). */
@@ -257,6 +258,9 @@ long syscall(long number, ...)
 		return fr_syscall6(number, a0, a1, a2, a3, a4, a5);
 	if (unlikely(number == SYS_io_uring_setup))
 		return uring_setup(a0, a1, a2, a3, a4, a5);
+	/* before the filter exists: the shim's openat2 must never meet it (nolinks.c) */
+	if (unlikely(number == SYS_seccomp || (number == SYS_prctl && a0 == PR_SET_SECCOMP)))
+		shim_nolinks_off();
 	r = SHIM_REAL(syscall)(number, a0, a1, a2, a3, a4, a5);
 	if (unlikely(r == 0) && forked(number, a0))
 		shim_forked();
@@ -272,4 +276,29 @@ long syscall(long number, ...)
 		track(number, r, a);
 	}
 	return r;
+}
+
+/*
+ * prctl: only to see a seccomp filter installed (PR_SET_SECCOMP) before it
+ * is, so that the shim's openat2 never meets it (nolinks.c). Its four
+ * further arguments are unsigned longs (prctl(2)); the real prctl reads
+ * only those the option uses.
+ */
+int prctl(int option, ...)
+{
+	unsigned long a2, a3, a4, a5;
+	va_list ap;
+
+	va_start(ap, option);
+	a2 = va_arg(ap, unsigned long);
+	a3 = va_arg(ap, unsigned long);
+	a4 = va_arg(ap, unsigned long);
+	a5 = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (unlikely(!SHIM_BOUND(prctl)))
+		return (int)fr_syscall6(SYS_prctl, option, (long)a2, (long)a3, (long)a4, (long)a5,
+					0);
+	if (unlikely(option == PR_SET_SECCOMP))
+		shim_nolinks_off();
+	return SHIM_REAL(prctl)(option, a2, a3, a4, a5);
 }

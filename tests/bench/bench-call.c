@@ -12,6 +12,8 @@
  *           (default /etc/hostname); one "call" is the pair
  *   fail    write(fd, 1 byte) to /dev/null, every one expected to fail
  *           (under a rule that injects EIO: the cost of an injected call)
+ *   openw   open(PATH, O_WRONLY) + write(1 byte) + close: a file's first
+ *           call after its open (a log line appended by opening the file)
  *
  * N/10 calls warm up first (the shim resolves the fd, compiles globs),
  * then N are timed. Prints "ns_per_call=X" with writev(2), not write(2):
@@ -34,7 +36,7 @@ static void die(const char *what)
 	exit(1);
 }
 
-enum call { WRITE, FAIL, READ, FWRITE, OPEN };
+enum call { WRITE, FAIL, READ, FWRITE, OPEN, OPENW };
 
 /* n calls; the switch is decided outside the timed work's system calls and
  * costs the same few instructions in every mode */
@@ -68,6 +70,16 @@ static void loop(enum call call, long n, int fd, FILE *f, const char *path)
 			close(o);
 			break;
 		}
+		case OPENW: {
+			int o = open(path, O_WRONLY);
+
+			if (o < 0)
+				die(path);
+			if (write(o, &c, 1) != 1)
+				die("write");
+			close(o);
+			break;
+		}
 		}
 	}
 }
@@ -81,20 +93,20 @@ int main(int argc, char **argv)
 	FILE *f = NULL;
 	int fd = -1;
 
-	static const char *const names[] = { "write", "fail", "read", "fwrite", "open" };
-	enum call k = OPEN + 1;
+	static const char *const names[] = { "write", "fail", "read", "fwrite", "open", "openw" };
+	enum call k = OPENW + 1;
 
-	for (enum call i = WRITE; i <= OPEN; i++)
+	for (enum call i = WRITE; i <= OPENW; i++)
 		if (!strcmp(call, names[i]))
 			k = i;
 	if (k == READ)
 		fd = open("/dev/zero", O_RDONLY);
 	else if (k == FWRITE)
 		f = fopen("/dev/null", "w");
-	else if (k != OPEN)
+	else if (k < OPEN)
 		fd = open("/dev/null", O_WRONLY);
-	if (n <= 0 || k > OPEN || (fd < 0 && !f && k != OPEN)) {
-		fprintf(stderr, "usage: bench-call write|read|fwrite|open|fail N [PATH]\n");
+	if (n <= 0 || k > OPENW || (fd < 0 && !f && k < OPEN)) {
+		fprintf(stderr, "usage: bench-call write|read|fwrite|open|openw|fail N [PATH]\n");
 		return 2;
 	}
 	loop(k, n / 10, fd, f, path);

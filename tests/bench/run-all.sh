@@ -246,6 +246,10 @@ call_row "open+close, 1 rule" 40000 10000 'n + int(n / 10)' \
 	"open errno=EIO probability=0 path=$file" '' "$BC" open N "$file"
 call_row "open+close, 64 rules" 20000 5000 'n + int(n / 10)' \
 	"$many" "$many63|open errno=EIO probability=0 path=$file" '' "$BC" open N "$file"
+# a file's first call after its open: a log line appended by opening the file
+call_row "open+write+close, 1 rule" 40000 10000 'n + int(n / 10)' \
+	'open,read,write errno=EIO path=/nonexistent/**' \
+	"write errno=EIO probability=0 path=$file" '' "$BC" openw N "$file"
 call_row "send/recv" 40000 10000 '2 * (n + int(n / 10) + 1)' \
 	'send,recv stall port=1' 'send,recv errno=ECONNRESET probability=0' \
 	'' "$BS" io N

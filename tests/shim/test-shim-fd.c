@@ -18,6 +18,7 @@
 #include <sys/pidfd.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
@@ -471,6 +472,23 @@ CASE(syscall)
 	w2 = write(m, "x", 1);
 	unseen_syscall(SYS_close, m);
 	return table_pair(w1, w2, "syscall(SYS_close)");
+}
+
+/*
+ * prctl(): passed on with its arguments (a name set and read back); the
+ * shim only looks out for PR_SET_SECCOMP (test-shim-nolinks)
+ */
+CASE(prctl)
+{
+	char name[16] = "";
+
+	(void)p;
+	if (CALL(prctl(PR_SET_NAME, (unsigned long)"fr-case", 0ul, 0ul, 0ul)) != 0)
+		return -1;
+	if (prctl(PR_GET_NAME, (unsigned long)name, 0ul, 0ul, 0ul) != 0 ||
+	    strcmp(name, "fr-case") != 0)
+		return WRONG("PR_GET_NAME gave '%s'", name);
+	return 0;
 }
 
 #define WRAP(name, ret, params, args, op, shape, fail, errnos)
