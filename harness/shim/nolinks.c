@@ -21,6 +21,12 @@
  * ELOOP (a symlink on the way), EPERM, EACCES, ENOSYS and the rest go to
  * the program's call, which says what they mean for it.
  *
+ * The kernel's path is the written one where no symlink lies on the way,
+ * but for an O_TMPFILE file (the directory written, "/#inode" added),
+ * which is left to the first call; and on a case-insensitive file system
+ * (vfat, ext4 with casefold) a name written in another case than the one
+ * stored is taken as written (docs/faults.md).
+ *
  * A seccomp filter may forbid openat2 outright, and one that kills the
  * process would turn an optimisation into a crash. So openat2 is used
  * only in a process that had no filter when it first tried it
@@ -75,11 +81,15 @@ int shim_open_nolinks_on(int dirfd, const char *path, int flags, unsigned mode)
 	struct open_how how;
 	long r;
 
-	if (!nolinks_usable())
+	/*
+	 * an O_TMPFILE file's kernel path is not the directory written but
+	 * "DIR/#inode (deleted)" (open(2)): left for the first call to read
+	 */
+	if ((flags & O_TMPFILE) == O_TMPFILE || !nolinks_usable())
 		return SHIM_NOLINKS_NO;
 	how = (struct open_how){ .flags = (unsigned)flags, .resolve = RESOLVE_NO_SYMLINKS };
-	/* open(2) keeps the mode only for a call that may create the file */
-	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+	/* open(2) keeps the mode only for a call that creates the file */
+	if (flags & O_CREAT)
 		how.mode = mode & 07777;
 	r = fr_syscall_raw(SYS_openat2, dirfd, (long)path, (long)&how, sizeof(how), 0, 0);
 	if (r >= 0)

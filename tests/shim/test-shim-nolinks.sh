@@ -8,6 +8,8 @@
 #     catches writes through the link;
 #   - errors are the program's own: a missing file, a dangling link, a
 #     link under O_NOFOLLOW, flags openat2 refuses but open ignores;
+#   - an O_TMPFILE file, whose kernel path is not the one written, is
+#     still judged on the kernel's;
 #   - the new file's flags (O_LARGEFILE: a write past 2 GiB) and mode are
 #     what a plain open gives;
 #   - a process that installs a seccomp filter forbidding openat2 (killing
@@ -93,6 +95,22 @@ check "a rule on the target catches writes through a link on the way and a link 
 echo data >"$tmp/other/g"
 out=$(fr "write errno=ENOSPC path=$tmp/real/**" python3 "$tmp/write.py" "$tmp/other/g" 2>&1)
 check "a file elsewhere is written: '$out'" [ "$out" = wrote ]
+
+# an O_TMPFILE file's kernel path is DIR/#inode: a rule for DIR's files
+# catches its writes though the written path ("/tmp" against "/tmp/**")
+# begins with none of the rule's bytes. The program is python3 itself (a
+# wrapper script would write under /tmp too), its output on a pipe.
+if d=$(cd /tmp && pwd -P) && [ "$d" = /tmp ] && py=$(readlink -f "$(command -v python3)"); then
+	out=$(fr "write errno=ENOSPC path=/tmp/**" "$py" -c '
+import os
+fd = os.open("/tmp", os.O_TMPFILE | os.O_WRONLY, 0o600)
+try:
+    os.write(fd, b"x")
+    print("wrote")
+except OSError as e:
+    print(os.strerror(e.errno))' 2>&1 | cat)
+	check "an O_TMPFILE file under a rule's tree: '$out'" [ "$out" = "No space left on device" ]
+fi
 
 # seccomp filters that kill on openat2
 for how in prctl seccomp exec; do
