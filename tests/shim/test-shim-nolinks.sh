@@ -17,26 +17,19 @@
 #     one, never meets an openat2 of the shim's.
 #
 #   test-shim-nolinks.sh FAULTRUN NOLINKS_HELPER
-set -u
-FR=$1 HELPER=$2
-tmp=$(mktemp -d)
+FAULTRUN=$1 HELPER=$2
+. "$(dirname "$0")/../e2e/test-exec-lib.sh"
+tmp=$D
 # a symlink elsewhere than the rule's tree: its written path begins with
 # none of the rule's first bytes, so its open is a quiet one
 link=$(mktemp -u /dev/shm/fr-nolinks-XXXXXX)
-trap 'rm -rf "$tmp" "$link" "$link-f"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-bad() { echo "not ok - $1"; fails=$((fails + 1)); }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
-# fr RULE CMD...: CMD under faultrun exec with RULE armed
-fr() {
+trap 'rm -rf "$D" "$link" "$link-f"' EXIT
+# under RULE CMD...: CMD under faultrun exec with RULE armed, its output on
+# ours (test-exec-lib's fr writes it under $D, which a /tmp rule faults)
+under() {
 	local rule=$1
 	shift
-	"$FR" exec -q --may-not-fire -f "$rule" -- "$@"
+	"$FAULTRUN" exec -q --may-not-fire -f "$rule" -- "$@"
 }
 
 mkdir -p "$tmp/real/sub" "$tmp/other"
@@ -69,7 +62,7 @@ print("flags", oct(fl), "mode", oct(mode), "opens", " ".join(res))
 PY
 args=("$tmp/other/big" "$tmp/other/missing" "$tmp/other/dangling" "$link-f")
 plain=$(umask 022; python3 "$tmp/facts.py" "${args[@]}" 2>&1)
-shim=$(umask 022; fr "write errno=EIO path=/nonexistent/**" python3 "$tmp/facts.py" "${args[@]}" 2>&1)
+shim=$(umask 022; under "write errno=EIO path=/nonexistent/**" python3 "$tmp/facts.py" "${args[@]}" 2>&1)
 check "flags, mode and errors as plain: '$plain'" [ "$shim" = "$plain" ]
 check "and they are the expected ones" [ "$plain" = \
 	"flags 0o100002 mode 0o640 opens ENOENT ENOENT ELOOP opened" ]
@@ -88,12 +81,12 @@ for p in sys.argv[1:]:
     os.close(fd)
 print(" ".join(out))
 PY
-out=$(fr "write errno=ENOSPC path=$tmp/real/**" python3 "$tmp/write.py" \
+out=$(under "write errno=ENOSPC path=$tmp/real/**" python3 "$tmp/write.py" \
 	"$link/sub/f" "$link-f" "$tmp/other/../real/sub/f" 2>&1)
 check "a rule on the target catches writes through a link on the way and a link to the file: '$out'" \
 	[ "$out" = "No space left on device No space left on device No space left on device" ]
 echo data >"$tmp/other/g"
-out=$(fr "write errno=ENOSPC path=$tmp/real/**" python3 "$tmp/write.py" "$tmp/other/g" 2>&1)
+out=$(under "write errno=ENOSPC path=$tmp/real/**" python3 "$tmp/write.py" "$tmp/other/g" 2>&1)
 check "a file elsewhere is written: '$out'" [ "$out" = wrote ]
 
 # an O_TMPFILE file's kernel path is DIR/#inode: a rule for DIR's files
@@ -101,7 +94,7 @@ check "a file elsewhere is written: '$out'" [ "$out" = wrote ]
 # begins with none of the rule's bytes. The program is python3 itself (a
 # wrapper script would write under /tmp too), its output on a pipe.
 if d=$(cd /tmp && pwd -P) && [ "$d" = /tmp ] && py=$(readlink -f "$(command -v python3)"); then
-	out=$(fr "write errno=ENOSPC path=/tmp/**" "$py" -c '
+	out=$(under "write errno=ENOSPC path=/tmp/**" "$py" -c '
 import os
 fd = os.open("/tmp", os.O_TMPFILE | os.O_WRONLY, 0o600)
 try:
@@ -114,7 +107,7 @@ fi
 
 # seccomp filters that kill on openat2
 for how in prctl seccomp exec; do
-	out=$(fr "write errno=EIO path=/nonexistent/**" "$HELPER" "$how" "$tmp/other/g" 2>&1)
+	out=$(under "write errno=EIO path=/nonexistent/**" "$HELPER" "$how" "$tmp/other/g" 2>&1)
 	rc=$?
 	check "a filter installed with $how: the process lives (exit $rc: $out)" [ "$rc" = 0 ]
 done
@@ -122,4 +115,4 @@ out=$("$HELPER" prctl "$tmp/other/g" 2>&1)
 check "the helper's filter is installed plainly too (exit $?)" [ "$out" = "opened
 opened" ]
 
-[ $fails = 0 ] || exit 1
+finish
