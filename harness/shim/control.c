@@ -158,7 +158,7 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v, const char *f
 		if (r == 0 && buf[0])
 			where = buf;
 		else if (r == -ENAMETOOLONG)
-			where = "(long path)";
+			where = shim_fd_path_tail(fd, buf, sizeof(buf)) == 0 ? buf : "(long path)";
 		shim_fd_where_put(fd, info, where);
 	}
 	fr_ctl_event_pid(c, shim_self_pid(), v->rule, v->op, err, where);

@@ -414,6 +414,47 @@ static void test_event_where(void **state)
 	st_disarm(slot);
 }
 
+/*
+ * The kept name is the first one, whatever its length: names that end on
+ * either side of an 8-byte word, the longest an event holds whole, and
+ * longer ones, named by their end ("..." and the last bytes that fit).
+ */
+static void test_event_where_lengths(void **state)
+{
+	int slot = st_rule("write errno=EIO path=%D/proc/match/**");
+	char dir[PATH_MAX], path[PATH_MAX], want[FR_CTL_WHERE_MAX];
+	size_t base, lens[] = { 0, 0, 0, 0, 0, FR_CTL_WHERE_MAX - 1, FR_CTL_WHERE_MAX, 140 };
+	int fd;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/", st_path("proc/match"));
+	base = strlen(dir);
+	/* the next multiple of 8 past the directory, and its neighbours */
+	lens[0] = (base + 8) / 8 * 8 + 8 - 1;
+	lens[1] = lens[0] + 1;
+	lens[2] = lens[0] + 2;
+	lens[3] = lens[0] + 8;
+	lens[4] = lens[0] + 9;
+	st_arm(slot);
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		assert_true(lens[i] > base + 1 && lens[i] < sizeof(path));
+		memcpy(path, dir, base);
+		memset(path + base, 'a' + (int)i, lens[i] - base);
+		path[lens[i]] = '\0';
+		fd = open(path, O_WRONLY | O_CREAT, 0600);
+		assert_true(fd >= 0);
+		if (lens[i] < sizeof(want))
+			snprintf(want, sizeof(want), "%s", path);
+		else
+			snprintf(want, sizeof(want), "...%s", path + lens[i] - (sizeof(want) - 4));
+		inject_names(fd, want);
+		inject_names(fd, want); /* from the kept name */
+		close(fd);
+		unlink(path);
+	}
+	st_disarm(slot);
+}
+
 /* ---- another library's constructor ------------------------------------ */
 
 static void test_library_constructor(void **state)
@@ -618,6 +659,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_fork_exec_grandchild, setup_dirs),
 		cmocka_unit_test_setup(test_fork_event_pid, setup_dirs),
 		cmocka_unit_test_setup(test_event_where, setup_dirs),
+		cmocka_unit_test_setup(test_event_where_lengths, setup_dirs),
 		cmocka_unit_test_setup(test_library_constructor, setup_dirs),
 		cmocka_unit_test_setup(test_fortified_target, setup_dirs),
 		cmocka_unit_test_setup(test_bad_blocks, setup_dirs),
