@@ -37,7 +37,26 @@ struct where_slot {
 
 static struct where_slot *_Atomic where_chunks[SHIM_FD_NCHUNKS];
 
-static struct where_slot *where_slot(int fd, bool create)
+/* Whether one of x's eight bytes is zero (the classic bit trick: a byte borrows only from 0). */
+static inline bool has_zero_byte(uint64_t x)
+{
+	return ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull) != 0;
+}
+
+/* fd's slot if its chunk is mapped (the reader's lookup: no branch to the mapping) */
+static inline struct where_slot *where_peek(int fd)
+{
+	unsigned u = (unsigned)fd, ci = u >> SHIM_FD_CHUNK_SHIFT;
+	struct where_slot *ch;
+
+	if (fd < 0 || ci >= SHIM_FD_NCHUNKS)
+		return NULL;
+	ch = atomic_load_explicit(&where_chunks[ci], memory_order_acquire);
+	return ch ? &ch[u & (SHIM_FD_CHUNK - 1)] : NULL;
+}
+
+/* fd's slot, its chunk mapped now if need be */
+static struct where_slot *where_slot(int fd)
 {
 	unsigned u = (unsigned)fd, ci = u >> SHIM_FD_CHUNK_SHIFT;
 	struct where_slot *ch, *expect = NULL;
@@ -47,7 +66,7 @@ static struct where_slot *where_slot(int fd, bool create)
 	if (fd < 0 || ci >= SHIM_FD_NCHUNKS)
 		return NULL;
 	ch = atomic_load_explicit(&where_chunks[ci], memory_order_acquire);
-	if (!ch && create) {
+	if (!ch) {
 		saved = errno;
 		ch = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		errno = saved;
@@ -68,25 +87,33 @@ bool shim_fd_where_get(int fd, char *out, size_t len)
 	struct shim_fd *e = shim_fd_peek(fd);
 	struct where_slot *w;
 	uint64_t buf[WHERE_WORDS];
+	size_t k = 0, n;
 	uint32_t s1;
 
 	if (!e || len == 0 ||
 	    !(atomic_load_explicit(&e->info, memory_order_acquire) & SHIM_FD_HAVE_WHERE))
 		return false;
-	w = where_slot(fd, false);
+	w = where_peek(fd);
 	if (!w)
 		return false;
 	s1 = atomic_load_explicit(&w->seq, memory_order_acquire);
 	if (s1 & 1)
 		return false;
-	for (size_t i = 0; i < WHERE_WORDS; i++)
-		buf[i] = atomic_load_explicit(&w->w[i], memory_order_relaxed);
+	/*
+	 * The name is NUL-padded (shim_fd_where_put): the words up to the
+	 * first one holding a zero byte are all of it. Most names are a
+	 * word or three of the twelve, and this runs on every injection.
+	 */
+	do
+		buf[k] = atomic_load_explicit(&w->w[k], memory_order_relaxed);
+	while (!has_zero_byte(buf[k]) && ++k < WHERE_WORDS);
 	atomic_thread_fence(memory_order_acquire);
 	if (atomic_load_explicit(&w->seq, memory_order_relaxed) != s1)
 		return false;
-	len = len < FR_CTL_WHERE_MAX ? len : FR_CTL_WHERE_MAX;
-	memcpy(out, buf, len - 1);
-	out[len - 1] = '\0';
+	n = (k < WHERE_WORDS ? k + 1 : WHERE_WORDS) * 8;
+	n = n < len - 1 ? n : len - 1;
+	memcpy(out, buf, n);
+	out[n] = '\0';
 	return true;
 }
 
@@ -108,7 +135,7 @@ void shim_fd_where_put(int fd, uint32_t info, const char *where)
 	if (!e || !where || (info & SHIM_FD_KIND_MASK) == SHIM_FD_UNKNOWN ||
 	    (info & SHIM_FD_HAVE_WHERE))
 		return;
-	w = where_slot(fd, true);
+	w = where_slot(fd);
 	if (!w)
 		return;
 	/* claim the slot (even to odd); another writer holds it: leave it be */
