@@ -192,6 +192,26 @@ void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err, const 
 	fr_ctl_event_pid(c, (int)fr_syscall(SYS_getpid), idx, op, err, where);
 }
 
+size_t fr_where_copy(char *out, size_t size, const char *s)
+{
+	size_t n = strnlen(s, size), keep;
+
+	if (n < size) {
+		memcpy(out, s, n + 1);
+		return n;
+	}
+	if (size < 8) { /* no room for an end worth naming: its start */
+		memcpy(out, s, size - 1);
+		out[size - 1] = '\0';
+		return size - 1;
+	}
+	n += strlen(s + n);
+	keep = size - 4; /* "..." and the NUL */
+	memcpy(out, "...", 3);
+	memcpy(out + 3, s + n - keep, keep + 1);
+	return size - 1;
+}
+
 void fr_ctl_event_pid(struct fr_ctl *c, int pid, unsigned idx, enum fr_op op, int err,
 		      const char *where)
 {
@@ -218,11 +238,9 @@ void fr_ctl_event_pid(struct fr_ctl *c, int pid, unsigned idx, enum fr_op op, in
 	e->op = (uint8_t)op;
 	e->action = idx < FR_MAX_RULES ? (uint8_t)c->slots[idx].rule.action : 0;
 	e->err = err;
-	/* the name, truncated and NUL-padded: one copy, not a byte loop */
-	if (where) {
-		i = strnlen(where, sizeof(e->where) - 1);
-		memcpy(e->where, where, i);
-	}
+	/* the name, NUL-padded: one copy, not a byte loop */
+	if (where)
+		i = fr_where_copy(e->where, sizeof(e->where), where);
 	memset(e->where + i, 0, sizeof(e->where) - i);
 	atomic_store_explicit(&e->seq, n + 1, memory_order_release);
 }

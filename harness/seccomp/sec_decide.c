@@ -47,13 +47,10 @@ static uint64_t armed_for(struct fr_ctl *c, enum fr_op op)
 	return out;
 }
 
-/* The event's name for the call (the ring keeps FR_CTL_WHERE_MAX - 1 bytes of it). */
+/* The event's name for the call (the ring keeps its last FR_CTL_WHERE_MAX - 4 bytes past "..."). */
 static void set_where(struct sec_verdict *v, const char *s)
 {
-	size_t n = strnlen(s, sizeof(v->where) - 1);
-
-	memcpy(v->where, s, n);
-	v->where[n] = '\0';
+	fr_where_copy(v->where, sizeof(v->where), s);
 }
 
 /* fr_glob_match for select.h: the supervisor matches the pattern as it is */

@@ -394,11 +394,7 @@ uint64_t shim_match_cands(struct fr_ctl *c, uint64_t cand, const char *path);
 
 /* readlink(/proc/self/fd/N) into out, " (deleted)" stripped; 0 or -errno. */
 int shim_fd_path(int fd, char *out, size_t len);
-/*
- * The same, a path longer than out holds named by its end ("..." and its
- * last len - 4 bytes: the file's own name is what a reader of an event
- * needs); 0 or -errno.
- */
+/* The same, a path longer than out holds named by its end (fr_where_copy); 0 or -errno. */
 int shim_fd_path_tail(int fd, char *out, size_t len);
 
 /*

@@ -57,20 +57,10 @@ int shim_fd_path_tail(int fd, char *out, size_t len)
 {
 	char full[PATH_MAX + 1];
 	int r = shim_fd_path(fd, full, sizeof(full));
-	size_t n, keep;
 
-	if (r < 0)
-		return r;
-	n = strlen(full);
-	if (n < len) {
-		memcpy(out, full, n + 1);
-		return 0;
-	}
-	if (len < 8)
-		return -ENAMETOOLONG;
-	keep = len - 4; /* "..." and the NUL */
-	memcpy(out, "...", 3);
-	memcpy(out + 3, full + n - keep, keep + 1);
+	if (r < 0 || len == 0)
+		return r < 0 ? r : -ENAMETOOLONG;
+	fr_where_copy(out, len, full);
 	return 0;
 }
 

@@ -109,7 +109,7 @@ struct fr_ctl_event {
 	uint8_t action; /* enum fr_action */
 	int32_t err;	/* errno given, 0 for short/budget/delay/stall */
 	uint32_t reserved;
-	char where[FR_CTL_WHERE_MAX]; /* path or peer, truncated */
+	char where[FR_CTL_WHERE_MAX]; /* path or peer (fr_where_copy) */
 };
 
 /*
@@ -219,7 +219,14 @@ void fr_ctl_unfire(struct fr_ctl *c, unsigned idx);
  */
 uint64_t fr_ctl_budget_take(struct fr_ctl *c, unsigned idx, uint64_t want);
 
-/* Record an injection in the ring. `where` may be NULL. */
+/*
+ * s into out (size bytes, size > 0), NUL-terminated; a name too long for
+ * it is kept by its end, "..." and its last size - 4 bytes (a file's own
+ * name is what a reader of an event needs). Returns the length written.
+ */
+size_t fr_where_copy(char *out, size_t size, const char *s);
+
+/* Record an injection in the ring. `where` may be NULL (named as fr_where_copy). */
 void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err, const char *where);
 /* The same, by process pid (the shim knows its own without a system call). */
 void fr_ctl_event_pid(struct fr_ctl *c, int pid, unsigned idx, enum fr_op op, int err,

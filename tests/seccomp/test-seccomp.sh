@@ -65,6 +65,15 @@ r=j['rules'][0]; e=j['events'][0]; t=j['scenarios'][0]['target']
 sys.exit(not (r['matched']==1 and r['injected']==1 and e['errno']=='EIO' and
 	e['where']=='$D/b/g' and e['op']=='write' and t['shim'] is False))"
 
+# a path longer than an event holds is named by its end (the file's own name)
+long=$D/b/$(printf 'l%.0s' $(seq 150))/file-named-at-the-end
+mkdir -p "$(dirname "$long")"
+"$FAULTRUN" exec --backend seccomp --json "$D/j.json" -f "write errno=EIO path=$D/b/**" -- \
+	"$W" write "$long" >"$D/out" 2>"$D/err"; rc=$?
+check "a long path: the event names its end" python3 -c "
+import json,sys; e=json.load(open('$D/j.json'))['events'][0]; p='$long'
+sys.exit(not (e['where']=='...'+p[-92:] and e['where'].endswith('/file-named-at-the-end')))"
+
 # --- ctl: a paused rule armed and disarmed mid-run; an add outside the filter reported
 "$FAULTRUN" exec --backend seccomp --paused --may-not-fire -f "name=d write errno=ENOSPC path=$D/a/**" \
 	-- "$W" write "$D/a/c" touch "$D/r1" wait "$D/g1" write "$D/a/c" touch "$D/r2" wait "$D/g2" \

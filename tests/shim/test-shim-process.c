@@ -455,6 +455,26 @@ static void test_event_where_lengths(void **state)
 	st_disarm(slot);
 }
 
+/* An open's event names the path it was given, a long one by its end too. */
+static void test_event_open_long(void **state)
+{
+	int slot = st_rule("open errno=EACCES path=%D/proc/match/**");
+	char path[PATH_MAX], want[FR_CTL_WHERE_MAX];
+	size_t base;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/", st_path("proc/match"));
+	base = strlen(path);
+	memset(path + base, 'o', 150);
+	path[base + 150] = '\0';
+	snprintf(want, sizeof(want), "...%s", path + base + 150 - (sizeof(want) - 4));
+	st_arm(slot);
+	assert_true(open(path, O_RDONLY) < 0 && errno == EACCES);
+	st_disarm(slot);
+	if (strcmp(last_where(), want) != 0)
+		fail_msg("the event names \"%s\", want \"%s\"", last_where(), want);
+}
+
 /* ---- another library's constructor ------------------------------------ */
 
 static void test_library_constructor(void **state)
@@ -660,6 +680,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_fork_event_pid, setup_dirs),
 		cmocka_unit_test_setup(test_event_where, setup_dirs),
 		cmocka_unit_test_setup(test_event_where_lengths, setup_dirs),
+		cmocka_unit_test_setup(test_event_open_long, setup_dirs),
 		cmocka_unit_test_setup(test_library_constructor, setup_dirs),
 		cmocka_unit_test_setup(test_fortified_target, setup_dirs),
 		cmocka_unit_test_setup(test_bad_blocks, setup_dirs),

@@ -173,6 +173,36 @@ static void test_events_ring(void **state)
 	assert_int_equal(e->err, EIO);
 }
 
+/* A name fits whole up to size - 1 bytes; past that its end is kept after "...". */
+static void test_where_copy(void **state)
+{
+	char s[300], out[FR_CTL_WHERE_MAX + 1], want[FR_CTL_WHERE_MAX];
+	const size_t size = FR_CTL_WHERE_MAX;
+
+	(void)state;
+	for (size_t n = size - 2; n <= size + 1; n++) {
+		for (size_t k = 0; k < n; k++)
+			s[k] = (char)('a' + k % 26);
+		s[n] = '\0';
+		memset(out, 'Z', sizeof(out));
+		if (n < size) {
+			assert_int_equal(fr_where_copy(out, size, s), n);
+			assert_string_equal(out, s);
+		} else {
+			memcpy(want, "...", 3);
+			memcpy(want + 3, s + n - (size - 4), size - 3);
+			assert_int_equal(fr_where_copy(out, size, s), size - 1);
+			assert_string_equal(out, want);
+		}
+		assert_int_equal(out[size], 'Z'); /* nothing past size */
+	}
+	/* too small to name an end: the start */
+	assert_int_equal(fr_where_copy(out, 4, "/a/long/path"), 3);
+	assert_string_equal(out, "/a/");
+	assert_int_equal(fr_where_copy(out, 1, "x"), 0);
+	assert_string_equal(out, "");
+}
+
 static void test_attach_checks_the_file(void **state)
 {
 	struct fixture *f = *state;
@@ -236,6 +266,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_mode_published, setup_block, teardown_block),
 		cmocka_unit_test_setup_teardown(test_probability_is_reproducible, setup_block, teardown_block),
 		cmocka_unit_test_setup_teardown(test_events_ring, setup_block, teardown_block),
+		cmocka_unit_test(test_where_copy),
 		cmocka_unit_test_setup_teardown(test_attach_checks_the_file, setup_block, teardown_block),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
