@@ -122,8 +122,15 @@ static uint64_t mix64(uint64_t x)
 
 bool fr_ctl_fire(struct fr_ctl *c, unsigned idx)
 {
+	uint64_t now;
+
+	return fr_ctl_fire_at(c, idx, &now);
+}
+
+bool fr_ctl_fire_at(struct fr_ctl *c, unsigned idx, uint64_t *now)
+{
 	struct fr_ctl_slot *s;
-	uint64_t k, inj;
+	uint64_t k, inj, zero = 0;
 
 	if (idx >= FR_MAX_RULES)
 		return false;
@@ -146,10 +153,12 @@ bool fr_ctl_fire(struct fr_ctl *c, unsigned idx)
 	} while (!atomic_compare_exchange_weak_explicit(
 		&s->injected, &inj, inj + 1, memory_order_relaxed, memory_order_relaxed));
 
-	uint64_t now = fr_now_ns(), zero = 0;
-	atomic_compare_exchange_strong_explicit(&s->first_ns, &zero, now, memory_order_relaxed,
-						memory_order_relaxed);
-	atomic_store_explicit(&s->last_ns, now, memory_order_relaxed);
+	*now = fr_now_ns();
+	/* set once: a locked compare-and-swap on every injection is not needed for that */
+	if (!atomic_load_explicit(&s->first_ns, memory_order_relaxed))
+		atomic_compare_exchange_strong_explicit(&s->first_ns, &zero, *now,
+							memory_order_relaxed, memory_order_relaxed);
+	atomic_store_explicit(&s->last_ns, *now, memory_order_relaxed);
 	return true;
 }
 
@@ -215,6 +224,12 @@ size_t fr_where_copy(char *out, size_t size, const char *s)
 void fr_ctl_event_pid(struct fr_ctl *c, int pid, unsigned idx, enum fr_op op, int err,
 		      const char *where)
 {
+	fr_ctl_event_at(c, pid, idx, op, err, where, 0);
+}
+
+void fr_ctl_event_at(struct fr_ctl *c, int pid, unsigned idx, enum fr_op op, int err,
+		     const char *where, uint64_t ns)
+{
 	uint64_t n = atomic_fetch_add_explicit(&c->event_head, 1, memory_order_relaxed);
 	struct fr_ctl_event *e = &c->events[n % FR_CTL_EVENTS];
 	uint64_t cur = atomic_load_explicit(&e->seq, memory_order_relaxed);
@@ -232,7 +247,7 @@ void fr_ctl_event_pid(struct fr_ctl *c, int pid, unsigned idx, enum fr_op op, in
 						     memory_order_acquire, memory_order_relaxed))
 		return;
 	atomic_thread_fence(memory_order_release);
-	e->time_ns = fr_now_ns();
+	e->time_ns = ns ? ns : fr_now_ns();
 	e->pid = (int32_t)pid;
 	e->rule = (uint16_t)idx;
 	e->op = (uint8_t)op;

@@ -161,7 +161,7 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v, const char *f
 			where = shim_fd_path_tail(fd, buf, sizeof(buf)) == 0 ? buf : "(long path)";
 		shim_fd_where_put(fd, info, where);
 	}
-	fr_ctl_event_pid(c, shim_self_pid(), v->rule, v->op, err, where);
+	fr_ctl_event_at(c, shim_self_pid(), v->rule, v->op, err, where, v->fired_ns);
 	if (likely(!shim_debug))
 		return;
 	/* what was drawn (jitter=, slice=), so that two runs can be compared */
@@ -274,10 +274,13 @@ static void settle_injection(struct fr_ctl *c, size_t want, struct shim_verdict 
 	shim_limit_cap(v, want);
 }
 
-/* fr_ctl_fire(), but a connection per=connection chose is affected on every call. */
-static inline bool fire(struct fr_ctl *c, unsigned i, bool forced)
+/*
+ * fr_ctl_fire(), but a connection per=connection chose is affected on
+ * every call. The time it counted the injection at goes to the event.
+ */
+static inline bool fire(struct fr_ctl *c, unsigned i, bool forced, struct shim_verdict *v)
 {
-	return forced || fr_ctl_fire(c, i);
+	return forced || fr_ctl_fire_at(c, i, &v->fired_ns);
 }
 
 /* The disk rules among cand (SHIM_DISK_ONLY: stdio's flush at exit). */
@@ -306,12 +309,13 @@ static bool decide_shaped(struct fr_ctl *c, unsigned i, enum fr_op op, int fd, s
 	const struct fr_rule *r = &c->slots[i].rule;
 
 	if (r->action == FR_ACT_SHORT) {
-		if (!shim_shape_slice(c, i, fd, op, want, flags, &v->allow) || !fire(c, i, forced))
+		if (!shim_shape_slice(c, i, fd, op, want, flags, &v->allow) ||
+		    !fire(c, i, forced, v))
 			return false;
 		v->what = SHIM_LIMIT;
 		return true;
 	}
-	if (!fire(c, i, forced))
+	if (!fire(c, i, forced, v))
 		return false;
 	v->what = SHIM_DELAY;
 	v->ns = shim_shape_delay(c, i, fd, op);
@@ -332,7 +336,7 @@ static bool decide_fail(struct fr_ctl *c, unsigned i, bool forced, struct shim_v
 
 	/* errno= is positive; resolve's error= an EAI_* code, negative (wrap_dns.c returns it) */
 	if ((r->action == FR_ACT_ERRNO && r->err <= 0) ||
-	    (r->action == FR_ACT_GAIERR && r->err >= 0) || !fire(c, i, forced))
+	    (r->action == FR_ACT_GAIERR && r->err >= 0) || !fire(c, i, forced, v))
 		return false;
 	switch (r->action) {
 	case FR_ACT_RESET:
@@ -418,7 +422,7 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 					continue;
 				break;
 			}
-			if ((flags & SHIM_NOBUDGET) || want < 2 || !fire(c, i, forced))
+			if ((flags & SHIM_NOBUDGET) || want < 2 || !fire(c, i, forced, v))
 				continue;
 			v->what = SHIM_LIMIT;
 			v->allow = want / 2;
@@ -439,7 +443,7 @@ static enum shim_outcome decide(struct fr_ctl *c, enum fr_op op, uint64_t cand, 
 			break;
 		case FR_ACT_SLOWCLOSE:
 			/* only the close itself (shim_slow_close), never a send or recv */
-			if (!(flags & SHIM_CLOSING) || !fire(c, i, forced))
+			if (!(flags & SHIM_CLOSING) || !fire(c, i, forced, v))
 				continue;
 			v->what = SHIM_DELAY;
 			v->ns = r->amount;
@@ -475,6 +479,7 @@ out_inject:
 	if (!confirmed(cf)) {
 		if (counted)
 			fr_ctl_unfire(c, v->rule);
+		v->fired_ns = 0;
 		goto out_stale;
 	}
 	if (unlikely(v->limit_shut))
@@ -518,6 +523,7 @@ void shim_verdict_init(struct shim_verdict *v, enum fr_op op)
 	v->rate_fd = -1;
 	v->rate_taken = 0;
 	v->rate_ns = 0;
+	v->fired_ns = 0;
 }
 
 enum shim_outcome shim_decide_mask(struct fr_ctl *c, enum fr_op op, uint64_t cand, size_t want,

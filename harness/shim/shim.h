@@ -390,6 +390,7 @@ struct shim_verdict {
 	int rate_fd;		  /* ... the socket */
 	size_t rate_taken;	  /* ... bytes taken from its bucket (settled later) */
 	uint64_t rate_ns;	  /* ... and what they cost it */
+	uint64_t fired_ns; /* when fr_ctl_fire_at counted it (0: not known; the event reads the clock) */
 };
 
 /* A verdict that says SHIM_PASS. */

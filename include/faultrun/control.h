@@ -204,6 +204,8 @@ struct fr_ctl *fr_ctl_attach(const char *path);
  * true when this call must be injected (and counts the injection).
  */
 bool fr_ctl_fire(struct fr_ctl *c, unsigned idx);
+/* The same, giving the time it counted the injection at in *now (for its event). */
+bool fr_ctl_fire_at(struct fr_ctl *c, unsigned idx, uint64_t *now);
 
 /*
  * Take back the match and injection fr_ctl_fire() just counted for idx:
@@ -231,6 +233,12 @@ void fr_ctl_event(struct fr_ctl *c, unsigned idx, enum fr_op op, int err, const 
 /* The same, by process pid (the shim knows its own without a system call). */
 void fr_ctl_event_pid(struct fr_ctl *c, int pid, unsigned idx, enum fr_op op, int err,
 		      const char *where);
+/*
+ * The same, at time ns (fr_now_ns's clock) when the caller has it from
+ * fr_ctl_fire_at (0: read the clock): an injection reads it once, not twice.
+ */
+void fr_ctl_event_at(struct fr_ctl *c, int pid, unsigned idx, enum fr_op op, int err,
+		     const char *where, uint64_t ns);
 
 /*
  * List the calling process in the block's process table (state is

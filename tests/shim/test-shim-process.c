@@ -475,6 +475,36 @@ static void test_event_open_long(void **state)
 		fail_msg("the event names \"%s\", want \"%s\"", last_where(), want);
 }
 
+/*
+ * An injection's event carries the time its rule counted it (one clock
+ * read for both): each one's is the rule's last time then, never an
+ * earlier injection's.
+ */
+static void test_event_time_is_fire_time(void **state)
+{
+	int slot = st_rule("write errno=EIO path=%D/proc/match/**");
+	struct fr_ctl_slot *s;
+	uint64_t head, prev = 0;
+	int fd;
+
+	(void)state;
+	fd = open(st_path("proc/match/t"), O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	st_arm(slot);
+	s = &st_ctl->slots[slot];
+	for (int k = 0; k < 3; k++) {
+		assert_true(write(fd, "x", 1) < 0 && errno == EIO);
+		head = atomic_load(&st_ctl->event_head);
+		const struct fr_ctl_event *e = &st_ctl->events[(head - 1) % FR_CTL_EVENTS];
+		assert_int_equal(atomic_load(&((struct fr_ctl_event *)e)->seq), head);
+		assert_int_equal(e->time_ns, atomic_load(&s->last_ns));
+		assert_true(e->time_ns > prev && e->time_ns >= atomic_load(&s->first_ns));
+		prev = e->time_ns;
+	}
+	st_disarm(slot);
+	close(fd);
+}
+
 /* ---- another library's constructor ------------------------------------ */
 
 static void test_library_constructor(void **state)
@@ -681,6 +711,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_event_where, setup_dirs),
 		cmocka_unit_test_setup(test_event_where_lengths, setup_dirs),
 		cmocka_unit_test_setup(test_event_open_long, setup_dirs),
+		cmocka_unit_test_setup(test_event_time_is_fire_time, setup_dirs),
 		cmocka_unit_test_setup(test_library_constructor, setup_dirs),
 		cmocka_unit_test_setup(test_fortified_target, setup_dirs),
 		cmocka_unit_test_setup(test_bad_blocks, setup_dirs),
