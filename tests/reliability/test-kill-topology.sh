@@ -60,6 +60,17 @@ duration: 60s
 expect: [{exits: 0}]
 YML
 
+# find_sentry PID: $sentry becomes PID's child named faultrun-sentry. The
+# sentinel names itself after the fork (prctl in the child), so a run can
+# reach t = 0 before the name shows: callers wait for it.
+find_sentry() {
+	local c
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = faultrun-sentry ] && sentry=$c && return 0
+	done
+	return 1
+}
+
 kill_run() { # kill_run REAP
 	local pid
 	sentry=
@@ -68,9 +79,7 @@ kill_run() { # kill_run REAP
 	if ! check "$1: the run reached t = 0" wait_for 40 grep -q "the timeline starts" "$W/err"; then
 		sed 's/^/#   /' "$W/err" | tail -10
 	fi
-	for c in $(cat "/proc/$pid/task/$pid/children" 2>/dev/null); do
-		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = faultrun-sentry ] && sentry=$c
-	done
+	wait_for 5 find_sentry "$pid"
 	# a dead sentinel would leave the subreaper way nothing to kill with
 	[ "$1" = subreaper ] && check "$1: the sentinel is running" sh -c "
 		[ -n '$sentry' ] && ! grep -q '^State:.*Z' /proc/$sentry/status"
@@ -108,9 +117,7 @@ sentry=
 FAULTRUN_REAP=subreaper "$FAULTRUN" "$W/short.yml" >"$W/out" 2>"$W/err" &
 pid=$!
 wait_for 20 grep -q "the timeline starts" "$W/err"
-for c in $(cat "/proc/$pid/task/$pid/children" 2>/dev/null); do
-	[ "$(cat "/proc/$c/comm" 2>/dev/null)" = faultrun-sentry ] && sentry=$c
-done
+wait_for 5 find_sentry "$pid"
 [ -n "$sentry" ] && kill -KILL "$sentry"
 wait "$pid"
 check "a sentinel killed mid-run: faultrun says so" \
