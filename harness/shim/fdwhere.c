@@ -59,27 +59,24 @@ static inline struct where_slot *where_peek(int fd)
 static struct where_slot *where_slot(int fd)
 {
 	unsigned u = (unsigned)fd, ci = u >> SHIM_FD_CHUNK_SHIFT;
-	struct where_slot *ch, *expect = NULL;
+	struct where_slot *w = where_peek(fd), *ch, *expect = NULL;
 	size_t sz = (size_t)SHIM_FD_CHUNK * sizeof(struct where_slot);
 	int saved;
 
-	if (fd < 0 || ci >= SHIM_FD_NCHUNKS)
+	if (w || fd < 0 || ci >= SHIM_FD_NCHUNKS)
+		return w;
+	saved = errno;
+	ch = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	errno = saved;
+	if (ch == MAP_FAILED)
 		return NULL;
-	ch = atomic_load_explicit(&where_chunks[ci], memory_order_acquire);
-	if (!ch) {
-		saved = errno;
-		ch = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		errno = saved;
-		if (ch == MAP_FAILED)
-			return NULL;
-		if (!atomic_compare_exchange_strong_explicit(&where_chunks[ci], &expect, ch,
-							     memory_order_acq_rel,
-							     memory_order_acquire)) {
-			munmap(ch, sz);
-			ch = expect;
-		}
+	/* another thread mapped it first: use that one */
+	if (!atomic_compare_exchange_strong_explicit(&where_chunks[ci], &expect, ch,
+						     memory_order_acq_rel, memory_order_acquire)) {
+		munmap(ch, sz);
+		ch = expect;
 	}
-	return ch ? &ch[u & (SHIM_FD_CHUNK - 1)] : NULL;
+	return &ch[u & (SHIM_FD_CHUNK - 1)];
 }
 
 bool shim_fd_where_get(int fd, char *out, size_t len)
