@@ -150,7 +150,7 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v, const char *f
 		where = buf;
 	} else if (!where && fd >= 0) {
 		uint32_t info = shim_fd_where_begin(fd);
-		int r = shim_fd_path(fd, buf, sizeof(buf));
+		int r = shim_fd_path_tail(fd, buf, sizeof(buf));
 
 		/* a socket is named by its peer ("127.0.0.1:3306") */
 		if (r == 0 && strncmp(buf, "socket:", 7) == 0)
@@ -158,7 +158,7 @@ static void record(struct fr_ctl *c, const struct shim_verdict *v, const char *f
 		if (r == 0 && buf[0])
 			where = buf;
 		else if (r == -ENAMETOOLONG)
-			where = shim_fd_path_tail(fd, buf, sizeof(buf)) == 0 ? buf : "(long path)";
+			where = "(long path)"; /* past PATH_MAX */
 		shim_fd_where_put(fd, info, where);
 	}
 	fr_ctl_event_at(c, shim_self_pid(), v->rule, v->op, err, where, v->fired_ns);
